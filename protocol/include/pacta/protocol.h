@@ -1,0 +1,275 @@
+/*
+ * libpacta-protocol: the pacta.v1 wire protocol as C.
+ *
+ * This library does no I/O and knows nothing of libwebsockets, SQLite or GTK.
+ * It turns one JSON text frame into a validated request (and its typed
+ * arguments), and turns results, errors and events back into frames.
+ * protocol/PROTOCOL.md is the normative description of everything here.
+ *
+ * Ownership: functions that return `char *` return malloc'd NUL-terminated
+ * text the caller frees with free().  Arguments named `*_steal` take over the
+ * caller's reference (like json_object_set_new); everything else is borrowed.
+ * Decoded argument structs borrow their `const char *` fields from the
+ * request's JSON and are valid while the request is; their `json_t *` fields
+ * are new references released by the matching pacta_*_args_clear().
+ */
+#ifndef PACTA_PROTOCOL_H
+#define PACTA_PROTOCOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PACTA_SUBPROTOCOL "pacta.v1"
+/* Largest message (request or response frame) accepted, in bytes. */
+#define PACTA_MAX_MESSAGE_BYTES (64 * 1024)
+/* contracts.list page size: default and maximum. */
+#define PACTA_LIST_DEFAULT_LIMIT 50
+#define PACTA_LIST_MAX_LIMIT 500
+
+/* ---- error codes (the "code" string of an error response) -------------- */
+enum pacta_code {
+    PACTA_OK = 0,
+    PACTA_BAD_REQUEST,     /* "bad_request": malformed frame or invalid field */
+    PACTA_UNAUTHENTICATED, /* "unauthenticated": login first / bad credentials */
+    PACTA_FORBIDDEN,       /* "forbidden": role does not allow the op */
+    PACTA_NOT_FOUND,       /* "not_found" */
+    PACTA_CONFLICT,        /* "conflict": stale version or unique value taken */
+    PACTA_RATE_LIMITED,    /* "rate_limited" */
+    PACTA_TOO_LARGE,       /* "too_large" */
+    PACTA_UNAVAILABLE,     /* "unavailable": shutting down, disk full, ... */
+    PACTA_INTERNAL,        /* "internal" */
+    PACTA_CODE__COUNT
+};
+const char *pacta_code_name(enum pacta_code code);
+/* Returns PACTA_CODE__COUNT for an unknown name. */
+enum pacta_code pacta_code_from_name(const char *name);
+
+/* ---- websocket close codes -------------------------------------------- */
+enum pacta_close {
+    PACTA_CLOSE_NORMAL = 1000,
+    PACTA_CLOSE_GOING_AWAY = 1001,      /* server shutting down */
+    PACTA_CLOSE_PROTOCOL_ERROR = 1002,  /* bad framing */
+    PACTA_CLOSE_UNSUPPORTED = 1003,     /* binary frame */
+    PACTA_CLOSE_INVALID_PAYLOAD = 1007, /* text frame that is not UTF-8 */
+    PACTA_CLOSE_POLICY = 1008,          /* not authenticated in time */
+    PACTA_CLOSE_TOO_BIG = 1009,         /* message over PACTA_MAX_MESSAGE_BYTES */
+    PACTA_CLOSE_INTERNAL = 1011,
+    PACTA_CLOSE_SLOW_CONSUMER = 4000, /* outbound queue overflowed: resubscribe */
+    PACTA_CLOSE_SESSION_ENDED = 4001, /* token logged out or revoked */
+};
+
+/* An error with the field it concerns ("" if none) and a human message. */
+struct pacta_error {
+    enum pacta_code code;
+    char field[64];
+    char message[256];
+};
+/* Sets *err (if err is not NULL) and returns -(int)code, so validators can
+ * `return pacta_error_set(err, PACTA_BAD_REQUEST, "title", "too long");` */
+int pacta_error_set(struct pacta_error *err, enum pacta_code code, const char *field,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* ---- roles ------------------------------------------------------------ */
+enum pacta_role { PACTA_ROLE_NONE = 0, PACTA_ROLE_VIEWER, PACTA_ROLE_EDITOR, PACTA_ROLE_ADMIN };
+const char *pacta_role_name(enum pacta_role role);
+enum pacta_role pacta_role_from_name(const char *name); /* NONE if unknown */
+
+/* ---- operations ------------------------------------------------------- */
+enum pacta_op {
+    PACTA_OP_UNKNOWN = 0,
+    PACTA_OP_AUTH_LOGIN,        /* auth.login */
+    PACTA_OP_AUTH_RESUME,       /* auth.resume */
+    PACTA_OP_AUTH_LOGOUT,       /* auth.logout */
+    PACTA_OP_CONTRACTS_LIST,    /* contracts.list */
+    PACTA_OP_CONTRACTS_GET,     /* contracts.get */
+    PACTA_OP_CONTRACTS_CREATE,  /* contracts.create */
+    PACTA_OP_CONTRACTS_UPDATE,  /* contracts.update */
+    PACTA_OP_CONTRACTS_DELETE,  /* contracts.delete */
+    PACTA_OP_SUPPLEMENTS_LIST,  /* supplements.list */
+    PACTA_OP_SUBSCRIBE,         /* subscribe */
+    PACTA_OP_UNSUBSCRIBE,       /* unsubscribe */
+    PACTA_OP_USERS_CREATE,      /* users.create (admin) */
+    PACTA_OP_USERS_LIST,        /* users.list (admin) */
+    PACTA_OP_PING,              /* ping */
+    PACTA_OP__COUNT
+};
+const char *pacta_op_name(enum pacta_op op);
+enum pacta_op pacta_op_from_name(const char *name); /* UNKNOWN if unknown */
+/* Least role allowed to run the op; PACTA_ROLE_NONE means "before login". */
+enum pacta_role pacta_op_min_role(enum pacta_op op);
+
+/* ---- request frame ---------------------------------------------------- */
+struct pacta_request {
+    json_t *root;       /* the parsed frame (owned) */
+    json_t *id;         /* borrowed from root: integer or string; NULL if absent */
+    enum pacta_op op;   /* PACTA_OP_UNKNOWN never returned with 0 */
+    const char *op_name;
+    json_t *args;       /* borrowed from root; an empty object if "args" absent */
+};
+/*
+ * Parses and checks the envelope of one request frame: a JSON object with
+ * "id" (integer 0..2^53-1 or string of 1..64 chars), "op" (a known op name),
+ * "args" (object, optional).  On failure returns < 0 with *err set (unknown
+ * op -> bad_request with field "op"), and req->id set to a new reference of
+ * the id if one could be read (so the error response can echo it); call
+ * pacta_request_clear() in both cases.
+ */
+int pacta_request_parse(const char *buf, size_t len, struct pacta_request *req,
+                        struct pacta_error *err);
+void pacta_request_clear(struct pacta_request *req);
+
+/* ---- encoders --------------------------------------------------------- */
+/* {"id":id,"ok":true,"result":result}; NULL result encodes as {}. */
+char *pacta_encode_ok(const json_t *id, json_t *result_steal, size_t *len);
+/*
+ * {"id":id,"ok":false,"error":{"code":..,"message":..,"field"?:..,...}};
+ * members of extra_steal (an object, may be NULL) are merged into "error",
+ * e.g. {"current": {...}} for a conflict.  NULL id encodes as null.
+ */
+char *pacta_encode_error(const json_t *id, const struct pacta_error *err, json_t *extra_steal,
+                         size_t *len);
+/* {"event":name,"seq":seq,"data":data}; seq <= 0 means ephemeral: no "seq". */
+char *pacta_encode_event(const char *event, int64_t seq, json_t *data_steal, size_t *len);
+
+/* Event names. */
+#define PACTA_EV_CONTRACT_CREATED "contract.created"
+#define PACTA_EV_CONTRACT_UPDATED "contract.updated"
+#define PACTA_EV_CONTRACT_DELETED "contract.deleted"
+
+/* ---- value validators (return 1 if valid) ------------------------------ */
+int pacta_valid_date(const char *s);     /* YYYY-MM-DD, a real calendar day, 1900..9999 */
+int pacta_valid_uuid(const char *s);     /* canonical lowercase 8-4-4-4-12 hex */
+int pacta_valid_currency(const char *s); /* an active ISO 4217 alphabetic code, e.g. "EUR" */
+int pacta_valid_username(const char *s); /* 1..64 of [a-z0-9._-], starting alphanumeric */
+/* Writes a UUIDv7 (canonical lowercase) from a Unix time in ms and 10
+ * caller-supplied random bytes (the library does no I/O). */
+void pacta_uuid_v7(char out[37], uint64_t unix_ms, const uint8_t random10[10]);
+
+/* ---- contracts -------------------------------------------------------- */
+/*
+ * The client-writable contract fields, in wire order:
+ *   number (text 1..64, required, unique), title (1..200, required),
+ *   counterparty (1..200, required), kind ("client"|"supplier", required),
+ *   status ("draft"|"active"|"expired"|"terminated", default "draft"),
+ *   sign_date, start_date, end_date (date or null, default null),
+ *   amount_cents (integer 0..10^15, default 0), currency (ISO 4217, required),
+ *   owner (username, default: the creating user), description (0..10000,
+ *   default ""), notice_days (integer 0..3650, default 0),
+ *   renewal ("none"|"auto"|"evergreen", default "none").
+ * Server-managed (read-only to clients): id (a client may choose it on
+ * create), version, created_at, updated_at, updated_by, deleted_at.
+ */
+enum pacta_field_type {
+    PACTA_FT_TEXT,
+    PACTA_FT_DATE,
+    PACTA_FT_INT,
+    PACTA_FT_ENUM,
+    PACTA_FT_CURRENCY,
+    PACTA_FT_USERNAME,
+};
+#define PACTA_FF_REQUIRED 0x1 /* must be given on create */
+#define PACTA_FF_NULLABLE 0x2 /* null is a valid value */
+struct pacta_field_def {
+    const char *name;
+    enum pacta_field_type type;
+    unsigned flags;
+    int64_t min, max;          /* text: length in bytes; int: value range */
+    const char *const *values; /* enum: NULL-terminated allowed values */
+};
+/* Terminated by an entry with name == NULL. */
+extern const struct pacta_field_def pacta_contract_fields[];
+const struct pacta_field_def *pacta_contract_field(const char *name);
+
+/* Validates one field value against its definition (field name in err). */
+int pacta_field_validate(const struct pacta_field_def *def, const json_t *value,
+                         struct pacta_error *err);
+/*
+ * Checks what must hold across fields of a whole record (start_date <=
+ * end_date when both are set).  The server calls it on the merged record.
+ */
+int pacta_contract_check(const json_t *contract, struct pacta_error *err);
+
+/* ---- typed arguments of each op --------------------------------------- */
+struct pacta_login_args {
+    const char *username, *password;
+    const char *client; /* optional free text "pactactl/0.1", NULL if absent */
+};
+int pacta_decode_login(const json_t *args, struct pacta_login_args *out, struct pacta_error *err);
+
+struct pacta_resume_args {
+    const char *token;
+};
+int pacta_decode_resume(const json_t *args, struct pacta_resume_args *out,
+                        struct pacta_error *err);
+
+struct pacta_list_args {
+    const char *status, *kind, *owner; /* NULL = any */
+    const char *text;                  /* substring of number/title/counterparty */
+    int limit;                         /* 1..PACTA_LIST_MAX_LIMIT */
+    const char *cursor;                /* opaque, from a previous next_cursor */
+    int include_deleted;
+};
+int pacta_decode_list(const json_t *args, struct pacta_list_args *out, struct pacta_error *err);
+
+/* contracts.get {id}, supplements.list {contract_id} */
+struct pacta_id_args {
+    const char *id;
+};
+int pacta_decode_get(const json_t *args, struct pacta_id_args *out, struct pacta_error *err);
+int pacta_decode_supplements_list(const json_t *args, struct pacta_id_args *out,
+                                  struct pacta_error *err);
+
+struct pacta_create_args {
+    /* New reference: a validated object holding every writable field, with
+     * defaults filled in (owner is null when not given: the server puts the
+     * creating user), plus "id" if the client chose one. Unknown or
+     * server-managed fields are bad_request. */
+    json_t *contract;
+};
+int pacta_decode_create(const json_t *args, struct pacta_create_args *out,
+                        struct pacta_error *err);
+void pacta_create_args_clear(struct pacta_create_args *a);
+
+struct pacta_update_args {
+    const char *id;
+    int64_t version; /* >= 1 */
+    json_t *changes; /* new reference: validated, non-empty, writable fields only */
+    const char *reason; /* NULL if absent; 1..500 chars when given */
+};
+int pacta_decode_update(const json_t *args, struct pacta_update_args *out,
+                        struct pacta_error *err);
+void pacta_update_args_clear(struct pacta_update_args *a);
+
+struct pacta_delete_args {
+    const char *id;
+    int64_t version;
+    const char *reason; /* optional */
+};
+int pacta_decode_delete(const json_t *args, struct pacta_delete_args *out,
+                        struct pacta_error *err);
+
+struct pacta_subscribe_args {
+    int64_t since; /* 0 if absent: only live events after the current head */
+    int has_since;
+};
+int pacta_decode_subscribe(const json_t *args, struct pacta_subscribe_args *out,
+                           struct pacta_error *err);
+
+struct pacta_user_create_args {
+    const char *username, *password; /* password 8..1024 bytes */
+    const char *display_name;        /* NULL if absent: defaults to username */
+    enum pacta_role role;
+};
+int pacta_decode_user_create(const json_t *args, struct pacta_user_create_args *out,
+                             struct pacta_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

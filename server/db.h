@@ -1,0 +1,148 @@
+/*
+ * srv_db: the SQLite store of pactad.
+ *
+ * Threads (DESIGN §2):
+ *  - one writer thread owns the only read-write connection; srv_db_submit()
+ *    queues a write, the writer takes every pending write, runs them in one
+ *    BEGIN IMMEDIATE transaction (each in its own SAVEPOINT, so one failure
+ *    does not sink the batch), commits with synchronous=FULL, and only then
+ *    hands each write back to the loop thread through uv_async_send, where
+ *    its done() callback runs.  Writes complete in submission order, so the
+ *    events they carry reach the loop in seq order.
+ *  - readers are read-only connections (SQLITE_OPEN_READONLY, checkpoint on
+ *    close disabled) lent out by srv_db_reader_acquire(); the srv_db_read_*
+ *    functions take one and may be called from any thread (the server calls
+ *    them from the uv thread pool).
+ * Only the writer writes or checkpoints (SQLite 3.40 WAL-reset race, §9).
+ */
+#ifndef PACTA_SRV_DB_H
+#define PACTA_SRV_DB_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <uv.h>
+
+#include <pacta/protocol.h>
+
+struct srv_db;
+
+struct srv_db_options {
+    const char *path;        /* database file, e.g. DATA_DIR/pacta.db */
+    int readers;             /* size of the reader pool (>= 1) */
+    int64_t session_ttl_sec; /* lifetime of a login token */
+};
+
+/*
+ * Opens (creating if needed) the database, applies pending migrations
+ * (PRAGMA user_version), sets WAL + synchronous=FULL + foreign_keys, opens
+ * the reader pool and starts the writer thread, whose completions are
+ * delivered on `loop`.  If the users table is empty it creates user "admin"
+ * (role admin) with the password from $PACTA_ADMIN_PASSWORD or, if unset, a
+ * generated one, and reports it through *generated_password (malloc'd, caller
+ * frees; NULL when the password came from the environment or admin existed).
+ * Returns 0 or a negative code with a message in errbuf.
+ */
+int srv_db_open(const struct srv_db_options *opts, uv_loop_t *loop, struct srv_db **out,
+                char **generated_password, char *errbuf, size_t errlen);
+/*
+ * Stops accepting writes, lets the writer finish every queued write (their
+ * done() callbacks still run on the loop: call this, then keep running the
+ * loop until srv_db_writer_idle() is true), checkpoints (TRUNCATE) and closes
+ * everything in srv_db_close().
+ */
+void srv_db_shutdown(struct srv_db *db);
+int srv_db_writer_idle(const struct srv_db *db);
+void srv_db_close(struct srv_db *db);
+
+/* ---- writes ------------------------------------------------------------ */
+enum srv_write_kind {
+    SRV_W_CONTRACT_CREATE, /* args: validated contract object (pacta_decode_create) */
+    SRV_W_CONTRACT_UPDATE, /* args: {"id","version","changes","reason"?} */
+    SRV_W_CONTRACT_DELETE, /* args: {"id","version","reason"?} */
+    SRV_W_USER_CREATE,     /* args: {"username","password","display_name","role"} */
+    SRV_W_SESSION_CREATE,  /* args: {"username"}; result: {"token","expires_at"} */
+    SRV_W_SESSION_REVOKE,  /* args: {"token_hash"} */
+};
+
+struct srv_write {
+    /* set by the submitter */
+    enum srv_write_kind kind;
+    char *actor;   /* username doing it (owned, freed by srv_write_free) */
+    json_t *args;  /* owned */
+    void (*done)(struct srv_write *w); /* runs on the loop thread; must free w */
+    void *udata;
+    uint64_t request_id; /* for logs */
+
+    /* set by the writer before done() */
+    int code;                 /* PACTA_OK or an enum pacta_code */
+    struct pacta_error err;   /* when code != PACTA_OK */
+    json_t *result;           /* owned; the op's result on success */
+    json_t *error_extra;      /* owned; e.g. {"current": record} on conflict */
+    json_t *events;           /* owned array of {"seq","event","data"} committed */
+
+    struct srv_write *next; /* queue link, private to db.c */
+};
+struct srv_write *srv_write_new(enum srv_write_kind kind, const char *actor, json_t *args_steal);
+void srv_write_free(struct srv_write *w);
+/*
+ * Queues w for the writer.  Returns 0, or -1 after shutdown began (then
+ * done() is never called and the caller still owns w).  Loop thread only.
+ */
+int srv_db_submit(struct srv_db *db, struct srv_write *w);
+
+/* Writer statistics (for logs and later metrics). */
+struct srv_db_stats {
+    uint64_t batches, writes, max_batch;
+};
+void srv_db_get_stats(struct srv_db *db, struct srv_db_stats *out);
+
+/* ---- reads ------------------------------------------------------------- */
+sqlite3 *srv_db_reader_acquire(struct srv_db *db); /* blocks while all are lent */
+void srv_db_reader_release(struct srv_db *db, sqlite3 *r);
+
+struct srv_user {
+    int64_t id;
+    char username[65];
+    char display_name[201];
+    enum pacta_role role;
+    int disabled;
+    char *password_hash; /* malloc'd argon2id encoded hash; free with srv_user_clear */
+};
+void srv_user_clear(struct srv_user *u);
+
+/* The record as sent on the wire (PROTOCOL.md "Contract"), deleted ones too. */
+int srv_db_read_contract(sqlite3 *r, const char *id, json_t **out, struct pacta_error *err);
+/* {"items":[...], "next_cursor": "..."|null}, stable order (number, id). */
+int srv_db_read_contracts(sqlite3 *r, const struct pacta_list_args *a, json_t **out,
+                          struct pacta_error *err);
+/* {"items":[...]} oldest first; not_found if no such contract. */
+int srv_db_read_supplements(sqlite3 *r, const char *contract_id, json_t **out,
+                            struct pacta_error *err);
+/*
+ * Up to `limit` events with seq > since, oldest first, as an array of
+ * {"seq","event","data"} (*out, new reference).  Returns 0 or < 0.
+ */
+int srv_db_read_changes(sqlite3 *r, int64_t since, int limit, json_t **out);
+int64_t srv_db_read_head_seq(sqlite3 *r); /* 0 on an empty log */
+/* 0, or -PACTA_NOT_FOUND.  Fills *u (caller clears). */
+int srv_db_read_user(sqlite3 *r, const char *username, struct srv_user *u);
+/* A session token (as the client holds it) -> its live, unrevoked user. */
+int srv_db_read_session(sqlite3 *r, const char *token, struct srv_user *u, char token_hash[65]);
+/* {"items":[{"username","display_name","role","disabled","created_at"}]} */
+int srv_db_read_users(sqlite3 *r, json_t **out);
+
+/* ---- auth helpers (auth.c) --------------------------------------------- */
+/* argon2id, m=19 MiB, t=2, p=1, 16-byte random salt; malloc'd encoded string. */
+char *srv_auth_hash_password(const char *password);
+/* 1 if it matches, 0 if not (constant time). */
+int srv_auth_verify_password(const char *encoded, const char *password);
+/* 32 random bytes as base64url (43 chars) + NUL. */
+void srv_auth_new_token(char out[44]);
+/* lowercase hex SHA-256 of the token. */
+void srv_auth_token_hash(const char *token, char out[65]);
+/* "2026-11-22T14:02:03.123Z" for now (UTC). */
+void srv_now_iso(char out[32]);
+
+#endif
