@@ -61,7 +61,8 @@ enum srv_write_kind {
     SRV_W_CONTRACT_CREATE, /* args: validated contract object (pacta_decode_create) */
     SRV_W_CONTRACT_UPDATE, /* args: {"id","version","changes","reason"?} */
     SRV_W_CONTRACT_DELETE, /* args: {"id","version","reason"?} */
-    SRV_W_USER_CREATE,     /* args: {"username","password","display_name","role"} */
+    SRV_W_USER_CREATE,     /* args: {"username","password_hash","display_name","role"}
+                              (hashed by the caller, off the writer thread) */
     SRV_W_SESSION_CREATE,  /* args: {"username"}; result: {"token","expires_at"} */
     SRV_W_SESSION_REVOKE,  /* args: {"token_hash"} */
 };
@@ -142,7 +143,14 @@ int srv_auth_verify_password(const char *encoded, const char *password);
 void srv_auth_new_token(char out[44]);
 /* lowercase hex SHA-256 of the token. */
 void srv_auth_token_hash(const char *token, char out[65]);
-/* "2026-11-22T14:02:03.123Z" for now (UTC). */
+/* ---- clock (clock.c): every "now" of the server comes from here ---------- */
+/* Unix time in ms; a test build or --fake-now may pin it. Any thread. */
+int64_t srv_clock_now_ms(void);
+/* 0 restores the real clock. */
+void srv_clock_set_fake_ms(int64_t unix_ms);
+/* "2026-11-22T14:02:03.123Z" for srv_clock_now_ms() (UTC). */
 void srv_now_iso(char out[32]);
+/* "2026-11-22" for srv_clock_now_ms() (UTC). */
+void srv_today_iso(char out[11]);
 
 #endif
