@@ -1,0 +1,37 @@
+# PACTA: thin wrapper around CMake/CTest.  `make run` and `make test` are the
+# two commands a new user needs (README.md); both install dependencies first.
+BUILD ?= build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build run test test-asan bench soak format clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+
+build: deps $(BUILD)/CMakeCache.txt
+	@cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	@bash scripts/run.sh $(BUILD)
+
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+# The same suite built with AddressSanitizer + UBSan, in its own build dir.
+test-asan: deps
+	@$(MAKE) --no-print-directory test BUILD=build-asan CMAKE_FLAGS="-DPACTA_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
+
+bench: build
+	@bash bench/run.sh $(BUILD)
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) build-asan

@@ -1,0 +1,204 @@
+/*
+ * The network side of pactad: a libwebsockets context running on the
+ * server's own libuv loop (LWS_SERVER_OPTION_LIBUV with a foreign loop), TLS
+ * always, one websocket protocol "pacta.v1".  This file turns lws callbacks
+ * into session events: connect, one whole message, writable, closed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "srv.h"
+
+struct pss {
+    struct srv_session *s;
+};
+
+/* Mozilla "intermediate" TLS 1.2 suites; TLS 1.3 suites are OpenSSL's defaults. */
+static const char tls12_ciphers[] =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305";
+static const char tls13_ciphers[] =
+    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+
+/* Idle connections are pinged after 30 s and dropped 30 s later without a pong. */
+static const lws_retry_bo_t idle_policy = {
+    .secs_since_valid_ping = 30,
+    .secs_since_valid_hangup = 60,
+};
+
+/* 1 if the comma-separated Sec-WebSocket-Protocol header offers pacta.v1. */
+static int offers_subprotocol(struct lws *wsi)
+{
+    char buf[256];
+    if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_PROTOCOL) <= 0)
+        return 0;
+    for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok;
+         tok = strtok_r(NULL, ", ", &save))
+        if (strcmp(tok, PACTA_SUBPROTOCOL) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * Assembles fragments into one message, enforcing the size limit as bytes
+ * arrive (lws itself does not limit message size, DESIGN §9).  Returns -1
+ * when the connection must close (close reason already set).
+ */
+static int on_receive(struct srv_session *s, struct lws *wsi, const void *in, size_t len)
+{
+    if (lws_frame_is_binary(wsi)) {
+        static const char r[] = "binary frames are not supported";
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE, (unsigned char *)r,
+                         sizeof r - 1);
+        return -1;
+    }
+    if (lws_is_first_fragment(wsi))
+        s->rx_len = 0;
+    size_t total = s->rx_len + len + lws_remaining_packet_payload(wsi);
+    if (total > PACTA_MAX_MESSAGE_BYTES) {
+        static const char r[] = "message too big";
+        srv_logf(SRV_LOG_WARN, "message too big", "{s:I,s:I}", "session", (json_int_t)s->id,
+                 "bytes", (json_int_t)total);
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)r, sizeof r - 1);
+        return -1;
+    }
+    if (s->rx_len + len + 1 > s->rx_cap) {
+        size_t cap = s->rx_cap ? s->rx_cap : 4096;
+        while (cap < s->rx_len + len + 1)
+            cap *= 2;
+        char *p = realloc(s->rx, cap);
+        if (!p)
+            abort();
+        s->rx = p;
+        s->rx_cap = cap;
+    }
+    memcpy(s->rx + s->rx_len, in, len);
+    s->rx_len += len;
+    if (!lws_is_final_fragment(wsi))
+        return 0;
+    s->rx[s->rx_len] = '\0';
+    srv__ops_handle(s, s->rx, s->rx_len);
+    s->rx_len = 0;
+    /* give a large buffer back after a large message */
+    if (s->rx_cap > 16384) {
+        free(s->rx);
+        s->rx = NULL;
+        s->rx_cap = 0;
+    }
+    return 0;
+}
+
+static int callback_pacta(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                          size_t len)
+{
+    struct pss *pss = user;
+    struct srv *srv = lws_context_user(lws_get_context(wsi));
+
+    switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        /* refuse upgrades that do not speak pacta.v1, and any during shutdown */
+        if (!srv || srv->shutting_down || !offers_subprotocol(wsi))
+            return 1;
+        return 0;
+
+    case LWS_CALLBACK_ESTABLISHED:
+        pss->s = srv__session_new(srv, wsi);
+        srv_logf(SRV_LOG_INFO, "connection opened", "{s:I,s:s}", "session", (json_int_t)pss->s->id,
+                 "peer", pss->s->peer);
+        return 0;
+
+    case LWS_CALLBACK_RECEIVE:
+        if (!pss->s)
+            return -1;
+        return on_receive(pss->s, wsi, in, len);
+
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        if (!pss->s)
+            return -1;
+        return srv__session_writeable(pss->s);
+
+    case LWS_CALLBACK_CLOSED:
+        if (pss->s) {
+            srv__session_closed(pss->s);
+            pss->s = NULL;
+        }
+        return 0;
+
+    default:
+        break;
+    }
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+static const struct lws_protocols protocols[] = {
+    {
+        .name = PACTA_SUBPROTOCOL,
+        .callback = callback_pacta,
+        .per_session_data_size = sizeof(struct pss),
+        .rx_buffer_size = 16384,
+    },
+    {0}, /* lws 4.1.6 has no LWS_PROTOCOL_LIST_TERM */
+};
+
+static void lws_log_to_json(int level, const char *line)
+{
+    char msg[256];
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        n--;
+    snprintf(msg, sizeof msg, "%.*s", (int)n, line);
+    srv_logf(level == LLL_ERR ? SRV_LOG_ERROR : SRV_LOG_WARN, "libwebsockets", "{s:s}", "detail",
+             msg);
+}
+
+int srv__net_start(struct srv *srv)
+{
+    struct lws_context_creation_info info;
+    void *loops[1] = {srv->loop};
+
+    lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_to_json);
+    memset(&info, 0, sizeof info);
+    info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+                   LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6 |
+                   LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+    info.foreign_loops = loops;
+    info.user = srv;
+    info.port = srv->cfg->listen_port; /* 0: the kernel picks, logged below */
+    info.iface = srv->cfg->listen_host;
+    info.protocols = protocols;
+    info.vhost_name = "pactad";
+    info.ssl_cert_filepath = srv->cfg->cert_file;
+    info.ssl_private_key_filepath = srv->cfg->key_file;
+    info.ssl_cipher_list = tls12_ciphers;
+    info.tls1_3_plus_cipher_list = tls13_ciphers;
+    info.ssl_options_set = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;
+    info.retry_and_idle_policy = &idle_policy;
+    info.timeout_secs = 10; /* TLS + HTTP upgrade must finish within this */
+    info.server_string = "pactad";
+
+    srv->lws = lws_create_context(&info);
+    if (!srv->lws) {
+        srv_logf(SRV_LOG_ERROR, "cannot start listener", "{s:s,s:s,s:s,s:i}", "cert",
+                 srv->cfg->cert_file, "key", srv->cfg->key_file, "host",
+                 srv->cfg->listen_host ? srv->cfg->listen_host : "*", "port",
+                 srv->cfg->listen_port);
+        return -1;
+    }
+    srv->vhost = lws_get_vhost_by_name(srv->lws, "pactad");
+    return 0;
+}
+
+/*
+ * With a foreign loop the context is destroyed from inside the loop, and the
+ * loop keeps running until lws has closed its handles (DESIGN §9).
+ */
+void srv__net_stop(struct srv *srv)
+{
+    if (srv->lws) {
+        lws_context_destroy(srv->lws);
+        srv->lws = NULL;
+    }
+}

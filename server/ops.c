@@ -1,0 +1,459 @@
+/*
+ * Request dispatch: one whole text message from a session becomes a parsed,
+ * authorized request, handed to the place that may block for it:
+ *  - reads and password checks run in the uv thread pool with a read-only
+ *    connection (struct srv_job, "pool jobs");
+ *  - writes go to the DB writer thread and are answered only after their
+ *    transaction committed (srv_db_submit);
+ *  - subscribe, unsubscribe and ping are answered on the loop at once.
+ * Responses can therefore leave in a different order than requests came;
+ * clients match them by id (PROTOCOL.md).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "srv.h"
+
+struct srv_job {
+    uv_work_t work;
+    struct srv *srv;
+    struct srv_session *s;
+    json_t *id;   /* new ref: echoed in the response */
+    json_t *root; /* new ref: keeps the borrowed strings of the args alive */
+    enum pacta_op op;
+    union {
+        struct pacta_login_args login;
+        struct pacta_resume_args resume;
+        struct pacta_list_args list;
+        struct pacta_id_args ids;
+        struct pacta_user_create_args user_create;
+    } a;
+    /* filled in the pool */
+    int code;
+    struct pacta_error err;
+    json_t *result;
+    struct srv_user user;
+    char token_hash[65];
+    char *password_hash;
+};
+
+/* A well-formed argon2id hash of a random password: checking a login for an
+ * unknown user against it costs the same time as for a known one. */
+static char *dummy_hash;
+
+void srv__respond_ok(struct srv_session *s, const json_t *id, json_t *result_steal)
+{
+    size_t len;
+    char *text = pacta_encode_ok(id, result_steal, &len);
+    srv__session_send_text(s, text, len);
+}
+
+void srv__respond_error(struct srv_session *s, const json_t *id, const struct pacta_error *err,
+                        json_t *extra_steal)
+{
+    size_t len;
+    char *text = pacta_encode_error(id, err, extra_steal, &len);
+    srv__session_send_text(s, text, len);
+}
+
+static void respond_code(struct srv_session *s, const json_t *id, enum pacta_code code,
+                         const char *field, const char *message)
+{
+    struct pacta_error err;
+    pacta_error_set(&err, code, field, "%s", message);
+    srv__respond_error(s, id, &err, NULL);
+}
+
+static struct srv_job *job_new(struct srv_session *s, const struct pacta_request *req)
+{
+    struct srv_job *j = calloc(1, sizeof *j);
+    if (!j)
+        abort();
+    j->srv = s->srv;
+    j->s = s;
+    j->op = req->op;
+    j->id = json_incref(req->id);
+    j->root = json_incref(req->root);
+    j->work.data = j;
+    srv__session_ref(s);
+    s->inflight++;
+    s->srv->jobs_inflight++;
+    return j;
+}
+
+static void job_free(struct srv_job *j)
+{
+    j->s->inflight--;
+    j->srv->jobs_inflight--;
+    srv__session_unref(j->s);
+    json_decref(j->id);
+    json_decref(j->root);
+    json_decref(j->result);
+    srv_user_clear(&j->user);
+    free(j->password_hash);
+    free(j);
+}
+
+static json_t *user_json(const struct srv_user *u)
+{
+    return json_pack("{s:s,s:s,s:s}", "username", u->username, "display_name", u->display_name,
+                     "role", pacta_role_name(u->role));
+}
+
+static void set_authenticated(struct srv_session *s, const struct srv_user *u,
+                              const char *token_hash)
+{
+    s->authenticated = 1;
+    snprintf(s->username, sizeof s->username, "%s", u->username);
+    s->role = u->role;
+    snprintf(s->token_hash, sizeof s->token_hash, "%s", token_hash);
+    srv_logf(SRV_LOG_INFO, "authenticated", "{s:I,s:s,s:s}", "session", (json_int_t)s->id, "user",
+             u->username, "role", pacta_role_name(u->role));
+}
+
+/* ---- writes ------------------------------------------------------------ */
+
+/*
+ * Runs on the loop when the writer's transaction has committed (or failed).
+ * Events go out to subscribers first, whether or not the author is still
+ * connected; then the author gets the response.
+ */
+static void write_done(struct srv_write *w)
+{
+    struct srv_job *j = w->udata;
+    struct srv_session *s = j->s;
+
+    if (w->events && json_array_size(w->events))
+        srv__broadcast(j->srv, w->events);
+
+    if (w->code != PACTA_OK) {
+        if (w->code == PACTA_CONFLICT || w->code == PACTA_INTERNAL || w->code == PACTA_UNAVAILABLE)
+            srv_logf(SRV_LOG_INFO, "write refused", "{s:I,s:s,s:s,s:s}", "request",
+                     (json_int_t)w->request_id, "op", pacta_op_name(j->op), "code",
+                     pacta_code_name((enum pacta_code)w->code), "user", w->actor);
+        srv__respond_error(s, j->id, &w->err, w->error_extra);
+        w->error_extra = NULL;
+        goto out;
+    }
+
+    switch (w->kind) {
+    case SRV_W_SESSION_CREATE: {
+        char hash[65];
+        const char *token = json_string_value(json_object_get(w->result, "token"));
+        srv_auth_token_hash(token ? token : "", hash);
+        if (srv__session_open(s))
+            set_authenticated(s, &j->user, hash);
+        json_object_set_new(w->result, "user", user_json(&j->user));
+        break;
+    }
+    case SRV_W_SESSION_REVOKE:
+        /* every other socket using this token ends with it (PROTOCOL.md 4001) */
+        for (struct srv_session *o = j->srv->sessions; o; o = o->next)
+            if (o != s && o->authenticated && strcmp(o->token_hash, j->token_hash) == 0)
+                srv__session_close(o, PACTA_CLOSE_SESSION_ENDED, "session ended", 1);
+        if (strcmp(s->token_hash, j->token_hash) == 0) {
+            srv__unsubscribe(s);
+            s->authenticated = 0;
+            s->role = PACTA_ROLE_NONE;
+            s->token_hash[0] = '\0';
+            s->auth_deadline_ms = srv__now_ms() + (uint64_t)j->srv->cfg->auth_timeout_sec * 1000;
+        }
+        break;
+    default:
+        break;
+    }
+    srv__respond_ok(s, j->id, w->result);
+    w->result = NULL;
+out:
+    srv_write_free(w);
+    job_free(j);
+}
+
+/* Hands a write to the writer thread; the job is answered in write_done. */
+static void submit_write(struct srv_job *j, enum srv_write_kind kind, json_t *args_steal)
+{
+    struct srv_write *w = srv_write_new(kind, j->s->username, args_steal);
+    w->done = write_done;
+    w->udata = j;
+    w->request_id = ++j->srv->next_request_id;
+    if (srv_db_submit(j->srv->db, w) != 0) {
+        respond_code(j->s, j->id, PACTA_UNAVAILABLE, "", "server is shutting down");
+        srv_write_free(w);
+        job_free(j);
+    }
+}
+
+/* ---- pool jobs ----------------------------------------------------------- */
+
+static void job_work(uv_work_t *req)
+{
+    struct srv_job *j = req->data;
+    struct srv_db *db = j->srv->db;
+    sqlite3 *r = srv_db_reader_acquire(db);
+    int rc = 0;
+
+    switch (j->op) {
+    case PACTA_OP_AUTH_LOGIN: {
+        int found = srv_db_read_user(r, j->a.login.username, &j->user) == 0;
+        /* same work whether or not the user exists: no user enumeration by timing */
+        int match = srv_auth_verify_password(found ? j->user.password_hash : dummy_hash,
+                                             j->a.login.password);
+        if (!found || !match || j->user.disabled)
+            rc = pacta_error_set(&j->err, PACTA_UNAUTHENTICATED, "", "invalid credentials");
+        break;
+    }
+    case PACTA_OP_AUTH_RESUME:
+        if (srv_db_read_session(r, j->a.resume.token, &j->user, j->token_hash) != 0)
+            rc = pacta_error_set(&j->err, PACTA_UNAUTHENTICATED, "token",
+                                 "invalid or expired token");
+        break;
+    case PACTA_OP_CONTRACTS_LIST:
+        rc = srv_db_read_contracts(r, &j->a.list, &j->result, &j->err);
+        break;
+    case PACTA_OP_CONTRACTS_GET: {
+        json_t *c = NULL;
+        rc = srv_db_read_contract(r, j->a.ids.id, &c, &j->err);
+        if (rc == 0)
+            j->result = json_pack("{s:o}", "contract", c);
+        break;
+    }
+    case PACTA_OP_SUPPLEMENTS_LIST:
+        rc = srv_db_read_supplements(r, j->a.ids.id, &j->result, &j->err);
+        break;
+    case PACTA_OP_USERS_LIST:
+        rc = srv_db_read_users(r, &j->result);
+        if (rc)
+            pacta_error_set(&j->err, PACTA_INTERNAL, "", "cannot read users");
+        break;
+    case PACTA_OP_USERS_CREATE:
+        j->password_hash = srv_auth_hash_password(j->a.user_create.password);
+        if (!j->password_hash)
+            rc = pacta_error_set(&j->err, PACTA_INTERNAL, "", "cannot hash password");
+        break;
+    default:
+        rc = pacta_error_set(&j->err, PACTA_INTERNAL, "", "unexpected op");
+        break;
+    }
+    srv_db_reader_release(db, r);
+    if (rc && j->err.code == PACTA_OK)
+        pacta_error_set(&j->err, PACTA_INTERNAL, "", "internal error");
+    j->code = rc ? (int)j->err.code : PACTA_OK;
+}
+
+static void job_after(uv_work_t *req, int status)
+{
+    struct srv_job *j = req->data;
+    struct srv_session *s = j->s;
+
+    if (status == UV_ECANCELED)
+        pacta_error_set(&j->err, PACTA_UNAVAILABLE, "", "server is shutting down");
+    if (status || j->code != PACTA_OK) {
+        if (j->op == PACTA_OP_AUTH_LOGIN)
+            srv_logf(SRV_LOG_WARN, "login failed", "{s:I,s:s}", "session", (json_int_t)s->id,
+                     "peer", s->peer);
+        srv__respond_error(s, j->id, &j->err, NULL);
+        job_free(j);
+        return;
+    }
+    switch (j->op) {
+    case PACTA_OP_AUTH_LOGIN:
+        submit_write(j, SRV_W_SESSION_CREATE, json_pack("{s:s}", "username", j->user.username));
+        return;
+    case PACTA_OP_AUTH_RESUME: {
+        if (srv__session_open(s))
+            set_authenticated(s, &j->user, j->token_hash);
+        json_t *res = json_pack("{s:o}", "user", user_json(&j->user));
+        srv__respond_ok(s, j->id, res);
+        break;
+    }
+    case PACTA_OP_USERS_CREATE: {
+        const struct pacta_user_create_args *u = &j->a.user_create;
+        json_t *args = json_pack("{s:s,s:s,s:s,s:s}", "username", u->username, "password_hash",
+                                 j->password_hash, "display_name",
+                                 u->display_name ? u->display_name : u->username, "role",
+                                 pacta_role_name(u->role));
+        submit_write(j, SRV_W_USER_CREATE, args);
+        return;
+    }
+    default:
+        srv__respond_ok(s, j->id, j->result);
+        j->result = NULL;
+        break;
+    }
+    job_free(j);
+}
+
+static void queue_job(struct srv_job *j)
+{
+    int rc = uv_queue_work(j->srv->loop, &j->work, job_work, job_after);
+    if (rc) {
+        respond_code(j->s, j->id, PACTA_INTERNAL, "", "internal error");
+        job_free(j);
+    }
+}
+
+int srv__ops_init(void)
+{
+    /* hashed once at start-up, before the loop runs (argon2 is slow on purpose) */
+    if (!dummy_hash)
+        dummy_hash = srv_auth_hash_password("not a password anyone has");
+    return dummy_hash ? 0 : -1;
+}
+
+void srv__ops_cleanup(void)
+{
+    free(dummy_hash);
+    dummy_hash = NULL;
+}
+
+/* ---- dispatch ---------------------------------------------------------- */
+
+/*
+ * Decodes the op's arguments and starts its job.  Decoding happens here, on
+ * the loop: it is cheap and lets a bad request be answered at once.
+ */
+static void dispatch(struct srv_session *s, const struct pacta_request *req)
+{
+    struct pacta_error err = {0};
+    struct srv_job *j = NULL;
+    int rc = 0;
+
+    switch (req->op) {
+    case PACTA_OP_PING: {
+        char now[32];
+        srv_now_iso(now);
+        srv__respond_ok(s, req->id, json_pack("{s:s}", "time", now));
+        return;
+    }
+    case PACTA_OP_SUBSCRIBE:
+        srv__subscribe(s, req->id, req->args);
+        return;
+    case PACTA_OP_UNSUBSCRIBE:
+        srv__unsubscribe(s);
+        srv__respond_ok(s, req->id, NULL);
+        return;
+    default:
+        break;
+    }
+
+    j = job_new(s, req);
+    switch (req->op) {
+    case PACTA_OP_AUTH_LOGIN:
+        if ((rc = pacta_decode_login(req->args, &j->a.login, &err)) == 0)
+            queue_job(j);
+        break;
+    case PACTA_OP_AUTH_RESUME:
+        if ((rc = pacta_decode_resume(req->args, &j->a.resume, &err)) == 0)
+            queue_job(j);
+        break;
+    case PACTA_OP_AUTH_LOGOUT:
+        if (json_object_size(req->args)) {
+            rc =
+                pacta_error_set(&err, PACTA_BAD_REQUEST,
+                                json_object_iter_key(json_object_iter(req->args)), "unknown field");
+            break;
+        }
+        snprintf(j->token_hash, sizeof j->token_hash, "%s", s->token_hash);
+        submit_write(j, SRV_W_SESSION_REVOKE, json_pack("{s:s}", "token_hash", s->token_hash));
+        break;
+    case PACTA_OP_CONTRACTS_LIST:
+        if ((rc = pacta_decode_list(req->args, &j->a.list, &err)) == 0)
+            queue_job(j);
+        break;
+    case PACTA_OP_CONTRACTS_GET:
+        if ((rc = pacta_decode_get(req->args, &j->a.ids, &err)) == 0)
+            queue_job(j);
+        break;
+    case PACTA_OP_SUPPLEMENTS_LIST:
+        if ((rc = pacta_decode_supplements_list(req->args, &j->a.ids, &err)) == 0)
+            queue_job(j);
+        break;
+    case PACTA_OP_USERS_LIST:
+        if (json_object_size(req->args)) {
+            rc =
+                pacta_error_set(&err, PACTA_BAD_REQUEST,
+                                json_object_iter_key(json_object_iter(req->args)), "unknown field");
+            break;
+        }
+        queue_job(j);
+        break;
+    case PACTA_OP_USERS_CREATE:
+        if ((rc = pacta_decode_user_create(req->args, &j->a.user_create, &err)) == 0)
+            queue_job(j);
+        break;
+    case PACTA_OP_CONTRACTS_CREATE: {
+        struct pacta_create_args a = {0};
+        if ((rc = pacta_decode_create(req->args, &a, &err)) == 0)
+            submit_write(j, SRV_W_CONTRACT_CREATE, json_incref(a.contract));
+        pacta_create_args_clear(&a);
+        break;
+    }
+    case PACTA_OP_CONTRACTS_UPDATE: {
+        struct pacta_update_args a = {0};
+        if ((rc = pacta_decode_update(req->args, &a, &err)) == 0) {
+            json_t *args = json_pack("{s:s,s:I,s:O}", "id", a.id, "version", (json_int_t)a.version,
+                                     "changes", a.changes);
+            if (a.reason)
+                json_object_set_new(args, "reason", json_string(a.reason));
+            submit_write(j, SRV_W_CONTRACT_UPDATE, args);
+        }
+        pacta_update_args_clear(&a);
+        break;
+    }
+    case PACTA_OP_CONTRACTS_DELETE: {
+        struct pacta_delete_args a = {0};
+        if ((rc = pacta_decode_delete(req->args, &a, &err)) == 0) {
+            json_t *args = json_pack("{s:s,s:I}", "id", a.id, "version", (json_int_t)a.version);
+            if (a.reason)
+                json_object_set_new(args, "reason", json_string(a.reason));
+            submit_write(j, SRV_W_CONTRACT_DELETE, args);
+        }
+        break;
+    }
+    default:
+        rc = pacta_error_set(&err, PACTA_BAD_REQUEST, "op", "unsupported op");
+        break;
+    }
+    if (rc) {
+        srv__respond_error(s, req->id, &err, NULL);
+        job_free(j);
+    }
+}
+
+void srv__ops_handle(struct srv_session *s, const char *buf, size_t len)
+{
+    struct pacta_request req = {0};
+    struct pacta_error err = {0};
+
+    if (pacta_request_parse(buf, len, &req, &err) != 0) {
+        srv_logf(SRV_LOG_DEBUG, "bad request", "{s:I,s:s,s:s}", "session", (json_int_t)s->id,
+                 "field", err.field, "message", err.message);
+        srv__respond_error(s, req.id, &err, NULL);
+        goto out;
+    }
+    if (s->srv->shutting_down) {
+        respond_code(s, req.id, PACTA_UNAVAILABLE, "", "server is shutting down");
+        goto out;
+    }
+    enum pacta_role need = pacta_op_min_role(req.op);
+    if (need != PACTA_ROLE_NONE && !s->authenticated) {
+        respond_code(s, req.id, PACTA_UNAUTHENTICATED, "",
+                     "log in first (auth.login or auth.resume)");
+        goto out;
+    }
+    if (need > s->role && need != PACTA_ROLE_NONE) {
+        struct pacta_error e;
+        pacta_error_set(&e, PACTA_FORBIDDEN, "", "%s needs the %s role", req.op_name,
+                        pacta_role_name(need));
+        srv__respond_error(s, req.id, &e, NULL);
+        goto out;
+    }
+    if (s->inflight >= s->srv->cfg->max_inflight) {
+        respond_code(s, req.id, PACTA_RATE_LIMITED, "", "too many requests in flight");
+        goto out;
+    }
+    dispatch(s, &req);
+out:
+    pacta_request_clear(&req);
+}

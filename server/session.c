@@ -1,0 +1,190 @@
+/*
+ * Websocket sessions: lifetime, the bounded outbound queue, closing.
+ *
+ * A session is ref-counted: the connection holds one reference until
+ * LWS_CALLBACK_CLOSED, and every job in the thread pool or the writer holds
+ * one, so a reply that comes back after the peer left finds a session with
+ * wsi == NULL and is dropped instead of touching freed memory.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "srv.h"
+
+struct srv_msg *srv__msg_new(const char *text, size_t len)
+{
+    struct srv_msg *m = malloc(sizeof *m + LWS_PRE + len + 1);
+    if (!m) {
+        fputs("pactad: out of memory\n", stderr);
+        abort();
+    }
+    m->refs = 1;
+    m->len = len;
+    memcpy(m->buf + LWS_PRE, text, len);
+    m->buf[LWS_PRE + len] = '\0';
+    return m;
+}
+
+void srv__msg_unref(struct srv_msg *m)
+{
+    if (m && --m->refs == 0)
+        free(m);
+}
+
+struct srv_session *srv__session_new(struct srv *srv, struct lws *wsi)
+{
+    struct srv_session *s = calloc(1, sizeof *s);
+    if (!s)
+        abort();
+    s->srv = srv;
+    s->wsi = wsi;
+    s->id = ++srv->next_session_id;
+    s->refs = 1;
+    s->connected_ms = srv__now_ms();
+    s->auth_deadline_ms = s->connected_ms + (uint64_t)srv->cfg->auth_timeout_sec * 1000;
+    lws_get_peer_simple(wsi, s->peer, sizeof s->peer);
+    s->next = srv->sessions;
+    if (srv->sessions)
+        srv->sessions->prev = s;
+    srv->sessions = s;
+    srv->n_sessions++;
+    return s;
+}
+
+void srv__session_ref(struct srv_session *s)
+{
+    s->refs++;
+}
+
+static void queue_drop(struct srv_session *s)
+{
+    struct srv_qnode *n = s->q_head;
+    while (n) {
+        struct srv_qnode *next = n->next;
+        srv__msg_unref(n->msg);
+        free(n);
+        n = next;
+    }
+    s->q_head = s->q_tail = NULL;
+    s->q_count = 0;
+    s->q_bytes = 0;
+}
+
+void srv__session_unref(struct srv_session *s)
+{
+    if (--s->refs)
+        return;
+    queue_drop(s);
+    free(s->rx);
+    free(s);
+}
+
+void srv__session_closed(struct srv_session *s)
+{
+    struct srv *srv = s->srv;
+    srv_logf(SRV_LOG_INFO, "connection closed", "{s:I,s:s,s:s}", "session", (json_int_t)s->id,
+             "peer", s->peer, "user", s->username);
+    s->wsi = NULL;
+    s->sub = SRV_SUB_NONE;
+    s->sub_gen++;
+    queue_drop(s);
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        srv->sessions = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    s->prev = s->next = NULL;
+    srv->n_sessions--;
+    srv__session_unref(s);
+}
+
+int srv__session_open(const struct srv_session *s)
+{
+    return s->wsi && !s->close_code;
+}
+
+void srv__session_close(struct srv_session *s, int code, const char *reason, int flush_first)
+{
+    if (!s->wsi || s->close_code)
+        return;
+    s->close_code = code;
+    snprintf(s->close_reason, sizeof s->close_reason, "%s", reason);
+    if (!flush_first)
+        queue_drop(s);
+    lws_callback_on_writable(s->wsi);
+}
+
+/*
+ * A session whose queue would pass either bound is a consumer that fell
+ * behind: it is closed with 4000 and what it missed is replayed from the
+ * changes log when it subscribes again with `since` (DESIGN §6).
+ */
+void srv__session_queue(struct srv_session *s, struct srv_msg *m)
+{
+    struct srv_config *cfg = s->srv->cfg;
+    if (!srv__session_open(s))
+        return;
+    if (s->q_count + 1 > cfg->queue_max_events || s->q_bytes + m->len > cfg->queue_max_bytes) {
+        srv_logf(SRV_LOG_WARN, "slow consumer closed", "{s:I,s:s,s:i,s:I}", "session",
+                 (json_int_t)s->id, "user", s->username, "queued", s->q_count, "bytes",
+                 (json_int_t)s->q_bytes);
+        srv__session_close(s, PACTA_CLOSE_SLOW_CONSUMER, "slow consumer", 0);
+        return;
+    }
+    struct srv_qnode *n = malloc(sizeof *n);
+    if (!n)
+        abort();
+    m->refs++;
+    n->msg = m;
+    n->next = NULL;
+    if (s->q_tail)
+        s->q_tail->next = n;
+    else
+        s->q_head = n;
+    s->q_tail = n;
+    s->q_count++;
+    s->q_bytes += m->len;
+    lws_callback_on_writable(s->wsi);
+}
+
+void srv__session_send_text(struct srv_session *s, char *text_free, size_t len)
+{
+    if (!text_free)
+        return;
+    struct srv_msg *m = srv__msg_new(text_free, len);
+    free(text_free);
+    srv__session_queue(s, m);
+    srv__msg_unref(m);
+}
+
+/* One frame per WRITEABLE callback (DESIGN §9: one lws_write per callback). */
+int srv__session_writeable(struct srv_session *s)
+{
+    struct srv_qnode *n = s->q_head;
+    if (n) {
+        s->q_head = n->next;
+        if (!s->q_head)
+            s->q_tail = NULL;
+        s->q_count--;
+        s->q_bytes -= n->msg->len;
+        int w = lws_write(s->wsi, n->msg->buf + LWS_PRE, n->msg->len, LWS_WRITE_TEXT);
+        srv__msg_unref(n->msg);
+        free(n);
+        if (w < 0)
+            return -1;
+        if (s->sub == SRV_SUB_REPLAY && s->q_count <= s->srv->cfg->queue_max_events / 4)
+            srv__subscribe_queue_drained(s);
+        /* the close frame, if any, goes in a callback of its own */
+        if (s->q_head || s->close_code)
+            lws_callback_on_writable(s->wsi);
+        return 0;
+    }
+    if (s->close_code) {
+        lws_close_reason(s->wsi, (enum lws_close_status)s->close_code,
+                         (unsigned char *)s->close_reason, strlen(s->close_reason));
+        return -1;
+    }
+    return 0;
+}

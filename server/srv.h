@@ -1,0 +1,142 @@
+/*
+ * pactad internals shared by the loop-thread modules: the server, its
+ * websocket sessions, their outbound queues, and the op handlers.
+ *
+ * Everything here is touched only on the loop thread (DESIGN §2), except
+ * the fields of struct srv_job that its work callback fills in the pool.
+ */
+#ifndef PACTA_SRV_H
+#define PACTA_SRV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <libwebsockets.h>
+#include <uv.h>
+
+#include <pacta/protocol.h>
+
+#include "config.h"
+#include "db.h"
+
+/*
+ * One frame to send, serialized once and shared by every session it is
+ * queued to (fan-out), with LWS_PRE bytes of headroom for lws_write().
+ */
+struct srv_msg {
+    unsigned refs;
+    size_t len;
+    unsigned char buf[]; /* LWS_PRE + len + 1 */
+};
+/* Takes over `text` content by copying it behind the headroom. */
+struct srv_msg *srv__msg_new(const char *text, size_t len);
+void srv__msg_unref(struct srv_msg *m);
+
+struct srv_qnode {
+    struct srv_msg *msg;
+    struct srv_qnode *next;
+};
+
+enum srv_sub_state {
+    SRV_SUB_NONE = 0, /* not subscribed */
+    SRV_SUB_REPLAY,   /* catching up from the changes log; live events skipped */
+    SRV_SUB_LIVE,     /* caught up: live events queued as they are broadcast */
+};
+
+struct srv;
+
+struct srv_session {
+    struct srv *srv;
+    struct lws *wsi; /* NULL once the connection closed */
+    uint64_t id;
+    unsigned refs; /* the connection + every job in flight for it */
+    char peer[64];
+
+    /* authentication */
+    int authenticated;
+    char username[65];
+    enum pacta_role role;
+    char token_hash[65];
+    uint64_t connected_ms;
+    uint64_t auth_deadline_ms; /* unauthenticated past this: closed with 1008 */
+
+    /* inbound message assembly */
+    char *rx;
+    size_t rx_len, rx_cap;
+    int inflight;
+
+    /* outbound queue, bounded by count and bytes */
+    struct srv_qnode *q_head, *q_tail;
+    int q_count;
+    size_t q_bytes;
+    int close_code; /* != 0: close with it once the queue is flushed (or now) */
+    char close_reason[64];
+
+    /* subscription (subscribe.c) */
+    enum srv_sub_state sub;
+    int64_t cursor;     /* highest seq queued to this session */
+    unsigned sub_gen;   /* bumped by every (un)subscribe: stale replays drop */
+    int replay_running; /* a replay page is being read in the pool */
+
+    struct srv_session *prev, *next; /* srv->sessions */
+};
+
+struct srv {
+    uv_loop_t *loop;
+    struct srv_config *cfg;
+    struct srv_db *db;
+    struct lws_context *lws;
+    struct lws_vhost *vhost;
+    struct srv_session *sessions;
+    int n_sessions;
+    uint64_t next_session_id;
+    uint64_t next_request_id;
+    int64_t head_seq;  /* highest seq broadcast (or read at start) */
+    int jobs_inflight; /* pool jobs + writer requests not yet completed */
+    int shutting_down;
+    uv_timer_t housekeeping; /* auth timeouts, shutdown progress */
+    uv_signal_t sigint, sigterm;
+    uint64_t shutdown_started_ms;
+    int exit_code;
+};
+
+/* net.c: lws context on the server's uv loop. */
+int srv__net_start(struct srv *srv);
+void srv__net_stop(struct srv *srv);
+
+/* session.c */
+struct srv_session *srv__session_new(struct srv *srv, struct lws *wsi);
+void srv__session_ref(struct srv_session *s);
+void srv__session_unref(struct srv_session *s);
+/* The connection closed: drop the queue, unlink, drop the connection's ref. */
+void srv__session_closed(struct srv_session *s);
+/* Queues one frame (takes a new ref on m).  Overflow closes with 4000. */
+void srv__session_queue(struct srv_session *s, struct srv_msg *m);
+/* Queues text (copied). */
+void srv__session_send_text(struct srv_session *s, char *text_free, size_t len);
+/* Asks for a close with code once pending frames are written (or at once). */
+void srv__session_close(struct srv_session *s, int code, const char *reason, int flush_first);
+/* WRITEABLE: writes one frame; returns -1 when the connection must close. */
+int srv__session_writeable(struct srv_session *s);
+int srv__session_open(const struct srv_session *s); /* connected and not closing */
+
+/* ops.c: one complete text message from a session. */
+int srv__ops_init(void);
+void srv__ops_cleanup(void);
+void srv__ops_handle(struct srv_session *s, const char *buf, size_t len);
+void srv__respond_ok(struct srv_session *s, const json_t *id, json_t *result_steal);
+void srv__respond_error(struct srv_session *s, const json_t *id, const struct pacta_error *err,
+                        json_t *extra_steal);
+
+/* subscribe.c */
+void srv__subscribe(struct srv_session *s, const json_t *id, const json_t *args);
+void srv__unsubscribe(struct srv_session *s);
+/* Queues committed events (array of {"seq","event","data"}) to live subscribers. */
+void srv__broadcast(struct srv *srv, const json_t *events);
+/* The session's queue drained below its low-water mark: continue a replay. */
+void srv__subscribe_queue_drained(struct srv_session *s);
+
+uint64_t srv__now_ms(void); /* monotonic, for timeouts */
+
+#endif

@@ -1,0 +1,209 @@
+/*
+ * Subscriptions: replay from the changes log, then live fan-out, with no gap
+ * and no duplicate at the switch (DESIGN §4, §6).
+ *
+ * The rule that makes the switch safe: an event is broadcast on the loop only
+ * after its transaction committed, and srv->head_seq is the highest seq
+ * broadcast so far.  A session in REPLAY ignores live broadcasts and reads
+ * pages of the log (seq > cursor) in the thread pool; every event up to
+ * head_seq is already committed, so a page read after it was broadcast sees
+ * it.  When a page brings the cursor up to head_seq the session turns LIVE,
+ * and from then on each broadcast event with seq > cursor is queued.
+ * The cursor only grows, so nothing is queued twice.
+ *
+ * Replay is pulled, not pushed: a page is read only while the session's
+ * queue has room, so a client far behind costs a bounded amount of memory
+ * and is never closed as a slow consumer for catching up.
+ */
+#include <stdlib.h>
+
+#include "log.h"
+#include "srv.h"
+
+#define REPLAY_PAGE 64
+
+struct replay_job {
+    uv_work_t work;
+    struct srv *srv;
+    struct srv_session *s;
+    unsigned gen;
+    int64_t since;
+    json_t *events;
+    int rc;
+};
+
+static void start_replay(struct srv_session *s);
+
+static struct srv_msg *event_msg(const json_t *ev, int64_t *seq)
+{
+    size_t len;
+    *seq = json_integer_value(json_object_get(ev, "seq"));
+    char *text = pacta_encode_event(json_string_value(json_object_get(ev, "event")), *seq,
+                                    json_incref(json_object_get(ev, "data")), &len);
+    if (!text)
+        return NULL;
+    struct srv_msg *m = srv__msg_new(text, len);
+    free(text);
+    return m;
+}
+
+static int has_room(const struct srv_session *s, size_t len)
+{
+    const struct srv_config *cfg = s->srv->cfg;
+    if (s->q_count == 0)
+        return 1; /* always make progress */
+    return s->q_count < cfg->queue_max_events / 2 && s->q_bytes + len <= cfg->queue_max_bytes / 2;
+}
+
+static void replay_work(uv_work_t *req)
+{
+    struct replay_job *j = req->data;
+    sqlite3 *r = srv_db_reader_acquire(j->srv->db);
+    j->rc = srv_db_read_changes(r, j->since, REPLAY_PAGE, &j->events);
+    srv_db_reader_release(j->srv->db, r);
+}
+
+static void replay_after(uv_work_t *req, int status)
+{
+    struct replay_job *j = req->data;
+    struct srv_session *s = j->s;
+    size_t i, n = 0;
+    int stopped = 0;
+
+    j->srv->jobs_inflight--;
+    if (s->sub_gen != j->gen || !srv__session_open(s))
+        goto out; /* resubscribed, unsubscribed or gone meanwhile */
+    s->replay_running = 0;
+    if (status || j->rc) {
+        srv_logf(SRV_LOG_ERROR, "replay failed", "{s:I}", "session", (json_int_t)s->id);
+        srv__session_close(s, PACTA_CLOSE_INTERNAL, "replay failed", 1);
+        goto out;
+    }
+    n = json_array_size(j->events);
+    for (i = 0; i < n; i++) {
+        int64_t seq;
+        struct srv_msg *m = event_msg(json_array_get(j->events, i), &seq);
+        if (!m)
+            continue;
+        if (seq > s->cursor) {
+            if (!has_room(s, m->len)) {
+                srv__msg_unref(m);
+                stopped = 1; /* read again from the cursor once the queue drains */
+                break;
+            }
+            srv__session_queue(s, m);
+            s->cursor = seq;
+        }
+        srv__msg_unref(m);
+    }
+    if (s->cursor >= s->srv->head_seq) {
+        s->sub = SRV_SUB_LIVE;
+        srv_logf(SRV_LOG_DEBUG, "replay caught up", "{s:I,s:I}", "session", (json_int_t)s->id,
+                 "seq", (json_int_t)s->cursor);
+    } else if (!stopped && n > 0) {
+        start_replay(s);
+    } else if (n == 0) {
+        /* cannot happen while head_seq is only ever a committed seq */
+        srv_logf(SRV_LOG_ERROR, "replay found no events below head", "{s:I,s:I}", "cursor",
+                 (json_int_t)s->cursor, "head", (json_int_t)s->srv->head_seq);
+        srv__session_close(s, PACTA_CLOSE_INTERNAL, "replay failed", 1);
+    }
+out:
+    json_decref(j->events);
+    srv__session_unref(s);
+    free(j);
+}
+
+static void start_replay(struct srv_session *s)
+{
+    if (s->sub != SRV_SUB_REPLAY || s->replay_running || !srv__session_open(s))
+        return;
+    if (!has_room(s, 0) || (s->q_count && s->q_count > s->srv->cfg->queue_max_events / 4))
+        return; /* srv__subscribe_queue_drained() calls again */
+    struct replay_job *j = calloc(1, sizeof *j);
+    if (!j)
+        abort();
+    j->work.data = j;
+    j->srv = s->srv;
+    j->s = s;
+    j->gen = s->sub_gen;
+    j->since = s->cursor;
+    srv__session_ref(s);
+    s->replay_running = 1;
+    s->srv->jobs_inflight++;
+    if (uv_queue_work(s->srv->loop, &j->work, replay_work, replay_after)) {
+        s->srv->jobs_inflight--;
+        s->replay_running = 0;
+        srv__session_unref(s);
+        free(j);
+        srv__session_close(s, PACTA_CLOSE_INTERNAL, "replay failed", 1);
+    }
+}
+
+void srv__subscribe_queue_drained(struct srv_session *s)
+{
+    start_replay(s);
+}
+
+void srv__subscribe(struct srv_session *s, const json_t *id, const json_t *args)
+{
+    struct pacta_subscribe_args a = {0};
+    struct pacta_error err = {0};
+    int64_t head = s->srv->head_seq;
+
+    if (pacta_decode_subscribe(args, &a, &err) != 0) {
+        srv__respond_error(s, id, &err, NULL);
+        return;
+    }
+    if (a.has_since && a.since > head) {
+        pacta_error_set(&err, PACTA_BAD_REQUEST, "since",
+                        "since %lld is ahead of the server's log (head %lld): reload",
+                        (long long)a.since, (long long)head);
+        srv__respond_error(s, id, &err, NULL);
+        return;
+    }
+    s->sub_gen++;
+    s->replay_running = 0;
+    s->cursor = a.has_since ? a.since : head;
+    srv__respond_ok(s, id, json_pack("{s:I}", "head", (json_int_t)head));
+    if (s->cursor >= head) {
+        s->sub = SRV_SUB_LIVE;
+    } else {
+        s->sub = SRV_SUB_REPLAY;
+        start_replay(s);
+    }
+}
+
+void srv__unsubscribe(struct srv_session *s)
+{
+    s->sub = SRV_SUB_NONE;
+    s->sub_gen++;
+    s->replay_running = 0;
+}
+
+/*
+ * Serializes each committed event once and queues the same buffer to every
+ * live subscriber (DESIGN §6).  Called in commit order, so seq only grows.
+ */
+void srv__broadcast(struct srv *srv, const json_t *events)
+{
+    size_t i;
+    const json_t *ev;
+
+    json_array_foreach(events, i, ev)
+    {
+        int64_t seq;
+        struct srv_msg *m = event_msg(ev, &seq);
+        if (seq > srv->head_seq)
+            srv->head_seq = seq;
+        if (!m)
+            continue;
+        for (struct srv_session *s = srv->sessions; s; s = s->next) {
+            if (s->sub == SRV_SUB_LIVE && seq > s->cursor) {
+                srv__session_queue(s, m);
+                s->cursor = seq;
+            }
+        }
+        srv__msg_unref(m);
+    }
+}
