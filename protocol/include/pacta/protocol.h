@@ -175,11 +175,12 @@ enum pacta_field_type {
 };
 #define PACTA_FF_REQUIRED 0x1 /* must be given on create */
 #define PACTA_FF_NULLABLE 0x2 /* null is a valid value */
+#define PACTA_FF_MULTILINE 0x4 /* text: \n and \t allowed (other controls never) */
 struct pacta_field_def {
     const char *name;
     enum pacta_field_type type;
     unsigned flags;
-    int64_t min, max;          /* text: length in bytes; int: value range */
+    int64_t min, max;          /* text: length in code points; int: value range */
     const char *const *values; /* enum: NULL-terminated allowed values */
 };
 /* Terminated by an entry with name == NULL. */
@@ -260,6 +261,10 @@ struct pacta_subscribe_args {
 };
 int pacta_decode_subscribe(const json_t *args, struct pacta_subscribe_args *out,
                            struct pacta_error *err);
+
+/* For ops without arguments (auth.logout, unsubscribe, users.list, ping):
+ * any member of args is bad_request "unknown field". */
+int pacta_decode_empty(const json_t *args, struct pacta_error *err);
 
 struct pacta_user_create_args {
     const char *username, *password; /* password 8..1024 bytes */

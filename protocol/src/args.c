@@ -1,0 +1,368 @@
+/*
+ * Decoders of each op's "args".  They are strict: every member must be one
+ * the op knows (a typo is an error, not a silently ignored option), every
+ * value has the documented type and range, and JSON null for an optional
+ * member means "absent".  Strings in the output borrow from `args`.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+/* Rejects any member of args not in `allowed` (NULL-terminated). */
+static int check_members(const json_t *args, const char *const *allowed, struct pacta_error *err)
+{
+    const char *key;
+    json_t *value;
+    if (!json_is_object(args))
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "args", "must be an object");
+    json_object_foreach((json_t *)args, key, value)
+    {
+        int known = 0;
+        for (int i = 0; allowed[i] && !known; i++)
+            known = strcmp(allowed[i], key) == 0;
+        if (!known)
+            return pacta_error_set(err, PACTA_BAD_REQUEST, key, "unknown field");
+    }
+    return 0;
+}
+
+/* The member, or NULL when it is absent or null. */
+static json_t *member(const json_t *args, const char *name)
+{
+    json_t *v = json_object_get(args, name);
+    return json_is_null(v) ? NULL : v;
+}
+
+static int get_text(const json_t *args, const char *name, int required, size_t min, size_t max,
+                    unsigned rules, const char **out, struct pacta_error *err)
+{
+    json_t *v = member(args, name);
+    *out = NULL;
+    if (v == NULL)
+        return required ? pacta_error_set(err, PACTA_BAD_REQUEST, name, "required") : 0;
+    if (!json_is_string(v))
+        return pacta_error_set(err, PACTA_BAD_REQUEST, name, "must be a string");
+    int rc = pacta__check_text(json_string_value(v), min, max, rules, name, err);
+    if (rc == 0)
+        *out = json_string_value(v);
+    return rc;
+}
+
+/* *present (may be NULL) tells whether the member was given. */
+static int get_int(const json_t *args, const char *name, int required, int64_t min, int64_t max,
+                   int64_t *out, int *present, struct pacta_error *err)
+{
+    json_t *v = member(args, name);
+    if (present)
+        *present = v != NULL;
+    if (v == NULL)
+        return required ? pacta_error_set(err, PACTA_BAD_REQUEST, name, "required") : 0;
+    if (!json_is_integer(v))
+        return pacta_error_set(err, PACTA_BAD_REQUEST, name, "must be an integer");
+    json_int_t n = json_integer_value(v);
+    if (n < min || n > max) {
+        if (max == INT64_MAX)
+            return pacta_error_set(err, PACTA_BAD_REQUEST, name, "must be at least %lld",
+                                   (long long)min);
+        return pacta_error_set(err, PACTA_BAD_REQUEST, name, "must be between %lld and %lld",
+                               (long long)min, (long long)max);
+    }
+    *out = n;
+    return 0;
+}
+
+static int get_uuid(const json_t *args, const char *name, const char **out, struct pacta_error *err)
+{
+    json_t *v = member(args, name);
+    *out = NULL;
+    if (v == NULL)
+        return pacta_error_set(err, PACTA_BAD_REQUEST, name, "required");
+    if (!json_is_string(v))
+        return pacta_error_set(err, PACTA_BAD_REQUEST, name, "must be a string");
+    if (!pacta_valid_uuid(json_string_value(v)))
+        return pacta_error_set(err, PACTA_BAD_REQUEST, name, "must be a canonical lowercase UUID");
+    *out = json_string_value(v);
+    return 0;
+}
+
+/* An optional member validated by a contract field's rules (list filters). */
+static int get_field_filter(const json_t *args, const char *name, const char **out,
+                            struct pacta_error *err)
+{
+    json_t *v = member(args, name);
+    *out = NULL;
+    if (v == NULL)
+        return 0;
+    int rc = pacta_field_validate(pacta_contract_field(name), v, err);
+    if (rc == 0)
+        *out = json_string_value(v);
+    return rc;
+}
+
+#define SINGLE PACTA__TEXT_SINGLE_LINE
+#define NOT_BLANK PACTA__TEXT_NOT_BLANK
+#define BYTES PACTA__TEXT_BYTES
+
+int pacta_decode_empty(const json_t *args, struct pacta_error *err)
+{
+    static const char *const allowed[] = {NULL};
+    return check_members(args, allowed, err);
+}
+
+/* The username is not checked against the username rules: a malformed one
+ * is simply a wrong one, answered as invalid credentials by the server. */
+int pacta_decode_login(const json_t *args, struct pacta_login_args *out, struct pacta_error *err)
+{
+    static const char *const allowed[] = {"username", "password", "client", NULL};
+    int rc;
+    memset(out, 0, sizeof(*out));
+    if ((rc = check_members(args, allowed, err)) ||
+        (rc = get_text(args, "username", 1, 1, 64, 0, &out->username, err)) ||
+        (rc = get_text(args, "password", 1, 1, 1024, BYTES, &out->password, err)) ||
+        (rc = get_text(args, "client", 0, 1, 100, SINGLE, &out->client, err)))
+        memset(out, 0, sizeof(*out));
+    return rc;
+}
+
+int pacta_decode_resume(const json_t *args, struct pacta_resume_args *out, struct pacta_error *err)
+{
+    static const char *const allowed[] = {"token", NULL};
+    int rc;
+    memset(out, 0, sizeof(*out));
+    if ((rc = check_members(args, allowed, err)) ||
+        (rc = get_text(args, "token", 1, 1, 128, SINGLE, &out->token, err)))
+        memset(out, 0, sizeof(*out));
+    return rc;
+}
+
+int pacta_decode_list(const json_t *args, struct pacta_list_args *out, struct pacta_error *err)
+{
+    static const char *const allowed[] = {"status", "kind",   "owner",           "text",
+                                          "limit",  "cursor", "include_deleted", NULL};
+    int64_t limit = PACTA_LIST_DEFAULT_LIMIT;
+    int rc;
+    memset(out, 0, sizeof(*out));
+    if ((rc = check_members(args, allowed, err)) ||
+        (rc = get_field_filter(args, "status", &out->status, err)) ||
+        (rc = get_field_filter(args, "kind", &out->kind, err)) ||
+        (rc = get_field_filter(args, "owner", &out->owner, err)) ||
+        (rc = get_text(args, "text", 0, 1, 200, SINGLE, &out->text, err)) ||
+        (rc = get_int(args, "limit", 0, 1, PACTA_LIST_MAX_LIMIT, &limit, NULL, err)) ||
+        (rc = get_text(args, "cursor", 0, 1, 512, SINGLE, &out->cursor, err)))
+        goto out;
+
+    json_t *deleted = member(args, "include_deleted");
+    if (deleted != NULL && !json_is_boolean(deleted)) {
+        rc = pacta_error_set(err, PACTA_BAD_REQUEST, "include_deleted", "must be a boolean");
+        goto out;
+    }
+    out->include_deleted = json_is_true(deleted);
+    out->limit = (int)limit;
+out:
+    if (rc != 0)
+        memset(out, 0, sizeof(*out));
+    return rc;
+}
+
+static int decode_one_uuid(const json_t *args, const char *name, struct pacta_id_args *out,
+                           struct pacta_error *err)
+{
+    const char *const allowed[] = {name, NULL};
+    int rc;
+    memset(out, 0, sizeof(*out));
+    if ((rc = check_members(args, allowed, err)) || (rc = get_uuid(args, name, &out->id, err)))
+        memset(out, 0, sizeof(*out));
+    return rc;
+}
+
+int pacta_decode_get(const json_t *args, struct pacta_id_args *out, struct pacta_error *err)
+{
+    return decode_one_uuid(args, "id", out, err);
+}
+
+int pacta_decode_supplements_list(const json_t *args, struct pacta_id_args *out,
+                                  struct pacta_error *err)
+{
+    return decode_one_uuid(args, "contract_id", out, err);
+}
+
+/* Why a member that is not a writable field is refused. */
+static int refuse_member(const char *key, struct pacta_error *err)
+{
+    if (pacta__is_server_managed(key))
+        return pacta_error_set(err, PACTA_BAD_REQUEST, key, "read-only field");
+    return pacta_error_set(err, PACTA_BAD_REQUEST, key, "unknown field");
+}
+
+/*
+ * Builds the full record in wire order: "id" (when the client chose one),
+ * then every writable field, given or defaulted.  A null for an optional
+ * field means "absent" and takes the default; for a required one it is
+ * "required".
+ */
+int pacta_decode_create(const json_t *args, struct pacta_create_args *out, struct pacta_error *err)
+{
+    const char *key;
+    json_t *value;
+    json_t *contract = NULL;
+    int rc = 0;
+
+    out->contract = NULL;
+    if (!json_is_object(args))
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "args", "must be an object");
+    json_object_foreach((json_t *)args, key, value)
+    {
+        if (strcmp(key, "id") != 0 && pacta_contract_field(key) == NULL)
+            return refuse_member(key, err);
+    }
+
+    contract = json_object();
+    if (contract == NULL)
+        pacta__fatal_oom();
+    const char *id = NULL;
+    if (member(args, "id") != NULL && (rc = get_uuid(args, "id", &id, err)) != 0)
+        goto out;
+    if (id != NULL && json_object_set_new(contract, "id", json_string(id)) != 0)
+        pacta__fatal_oom();
+
+    for (const struct pacta_field_def *def = pacta_contract_fields; def->name; def++) {
+        json_t *v = member(args, def->name);
+        if (v == NULL) {
+            if (def->flags & PACTA_FF_REQUIRED) {
+                rc = pacta_error_set(err, PACTA_BAD_REQUEST, def->name, "required");
+                goto out;
+            }
+            v = pacta__field_default(def);
+        } else if ((rc = pacta_field_validate(def, v, err)) != 0) {
+            goto out;
+        } else {
+            v = json_deep_copy(v);
+        }
+        if (v == NULL || json_object_set_new(contract, def->name, v) != 0)
+            pacta__fatal_oom();
+    }
+    if ((rc = pacta_contract_check(contract, err)) != 0)
+        goto out;
+    out->contract = contract;
+    contract = NULL;
+out:
+    json_decref(contract);
+    return rc;
+}
+
+void pacta_create_args_clear(struct pacta_create_args *a)
+{
+    json_decref(a->contract);
+    a->contract = NULL;
+}
+
+/* Errors inside "changes" name the contract field itself ("title"), as
+ * create does, so a client maps them to the same form field. */
+static int decode_changes(const json_t *args, json_t **out, struct pacta_error *err)
+{
+    const char *key;
+    json_t *value;
+    json_t *changes = json_object_get(args, "changes");
+
+    *out = NULL;
+    if (changes == NULL || json_is_null(changes))
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "changes", "required");
+    if (!json_is_object(changes))
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "changes", "must be an object");
+    if (json_object_size(changes) == 0)
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "changes", "must not be empty");
+    json_object_foreach(changes, key, value)
+    {
+        const struct pacta_field_def *def = pacta_contract_field(key);
+        int rc;
+        if (def == NULL)
+            return strcmp(key, "id") == 0
+                       ? pacta_error_set(err, PACTA_BAD_REQUEST, key, "read-only field")
+                       : refuse_member(key, err);
+        if ((rc = pacta_field_validate(def, value, err)) != 0)
+            return rc;
+    }
+    /* Only decidable here when both dates change; the server checks the
+     * merged record again. */
+    int rc = pacta_contract_check(changes, err);
+    if (rc != 0)
+        return rc;
+    *out = json_deep_copy(changes);
+    if (*out == NULL)
+        pacta__fatal_oom();
+    return 0;
+}
+
+int pacta_decode_update(const json_t *args, struct pacta_update_args *out, struct pacta_error *err)
+{
+    static const char *const allowed[] = {"id", "version", "changes", "reason", NULL};
+    int rc;
+    memset(out, 0, sizeof(*out));
+    if ((rc = check_members(args, allowed, err)) || (rc = get_uuid(args, "id", &out->id, err)) ||
+        (rc = get_int(args, "version", 1, 1, INT64_MAX, &out->version, NULL, err)) ||
+        (rc = decode_changes(args, &out->changes, err)) ||
+        (rc = get_text(args, "reason", 0, 1, 500, SINGLE | NOT_BLANK, &out->reason, err)))
+        pacta_update_args_clear(out);
+    return rc;
+}
+
+void pacta_update_args_clear(struct pacta_update_args *a)
+{
+    json_decref(a->changes);
+    memset(a, 0, sizeof(*a));
+}
+
+int pacta_decode_delete(const json_t *args, struct pacta_delete_args *out, struct pacta_error *err)
+{
+    static const char *const allowed[] = {"id", "version", "reason", NULL};
+    int rc;
+    memset(out, 0, sizeof(*out));
+    if ((rc = check_members(args, allowed, err)) || (rc = get_uuid(args, "id", &out->id, err)) ||
+        (rc = get_int(args, "version", 1, 1, INT64_MAX, &out->version, NULL, err)) ||
+        (rc = get_text(args, "reason", 0, 1, 500, SINGLE | NOT_BLANK, &out->reason, err)))
+        memset(out, 0, sizeof(*out));
+    return rc;
+}
+
+int pacta_decode_subscribe(const json_t *args, struct pacta_subscribe_args *out,
+                           struct pacta_error *err)
+{
+    static const char *const allowed[] = {"since", NULL};
+    int rc;
+    memset(out, 0, sizeof(*out));
+    if ((rc = check_members(args, allowed, err)) ||
+        (rc = get_int(args, "since", 0, 0, INT64_MAX, &out->since, &out->has_since, err)))
+        memset(out, 0, sizeof(*out));
+    return rc;
+}
+
+int pacta_decode_user_create(const json_t *args, struct pacta_user_create_args *out,
+                             struct pacta_error *err)
+{
+    static const char *const allowed[] = {"username", "password", "role", "display_name", NULL};
+    const char *role = NULL;
+    int rc;
+    memset(out, 0, sizeof(*out));
+    if ((rc = check_members(args, allowed, err)) ||
+        (rc = get_text(args, "username", 1, 1, 64, 0, &out->username, err)))
+        goto out;
+    if (!pacta_valid_username(out->username)) {
+        rc = pacta_error_set(err, PACTA_BAD_REQUEST, "username",
+                             "must be 1..64 of a-z 0-9 . _ -, starting with a letter or digit");
+        goto out;
+    }
+    if ((rc = get_text(args, "password", 1, 8, 1024, BYTES, &out->password, err)) ||
+        (rc = get_text(args, "role", 1, 1, 16, 0, &role, err)))
+        goto out;
+    out->role = pacta_role_from_name(role);
+    if (out->role == PACTA_ROLE_NONE) {
+        rc = pacta_error_set(err, PACTA_BAD_REQUEST, "role",
+                             "must be one of: viewer, editor, admin");
+        goto out;
+    }
+    rc = get_text(args, "display_name", 0, 1, 200, SINGLE | NOT_BLANK, &out->display_name, err);
+out:
+    if (rc != 0)
+        memset(out, 0, sizeof(*out));
+    return rc;
+}
