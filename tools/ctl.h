@@ -1,0 +1,85 @@
+/*
+ * pactactl internals shared by the ctl_*.c files.  Each command is a
+ * function that parses its own arguments (so that `--help` works without a
+ * server), then connects and logs in through ctl__session_open().
+ */
+#ifndef PACTA_CTL_H
+#define PACTA_CTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "client.h"
+
+/* Exit codes: documented in `pactactl --help`. */
+enum {
+    CTL_EXIT_OK = 0,
+    CTL_EXIT_SERVER = 1,  /* the server answered with an error */
+    CTL_EXIT_USAGE = 2,   /* bad command line, missing configuration */
+    CTL_EXIT_CONNECT = 3, /* cannot connect, TLS failure, connection lost */
+};
+
+/* How long one request may take before we give up on the server. */
+#define CTL_REQUEST_TIMEOUT_MS 30000
+
+/* Global options, resolved from flags and the environment. */
+struct ctl_global {
+    const char *url;
+    const char *ca_file;
+    const char *user;
+    const char *password_file;
+};
+
+/* ---- ctl_main.c ---- */
+extern const char *ctl__prog;
+/* Prints "pactactl: ..." on stderr. */
+void ctl__errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Checks the CA, reads the password, connects and logs in.  On success 0
+ * and *out; otherwise prints why and returns the exit code to use. */
+int ctl__session_open(const struct ctl_global *g, struct ctl_client **out);
+/* The admin password: --password-file, PACTA_PASSWORD, or a tty prompt.
+ * malloc'd; NULL after printing why. */
+char *ctl__login_password(const struct ctl_global *g);
+/* Reads one line from a terminal with echo off (prompt on /dev/tty).  NULL
+ * if there is no terminal.  malloc'd. */
+char *ctl__prompt_secret(const char *prompt);
+/*
+ * Runs one request.  0 with *result; on an error response prints it (as a
+ * one-line message on stderr, or as JSON on stdout if json_error) and returns
+ * CTL_EXIT_SERVER; on a transport failure prints it and returns
+ * CTL_EXIT_CONNECT.  *result is NULL unless 0 is returned.
+ */
+int ctl__request(struct ctl_client *c, const char *op, json_t *args_steal, json_t **result);
+/* Prints JSON to stdout: indented (pretty) or one compact line; flushes. */
+void ctl__print_json(const json_t *j, int pretty);
+/* Reads all of a file ("-" = stdin) as JSON.  NULL after printing why. */
+json_t *ctl__load_json_arg(const char *text);
+/* Describes a lost connection on stderr. */
+void ctl__report_lost(struct ctl_client *c);
+
+/* ---- ctl_format.c: amounts, text widths ---- */
+/* Minor-unit digits of an ISO 4217 currency (2 unless known otherwise). */
+int ctl__currency_digits(const char *currency);
+/* Parses a decimal amount written as text ("1234.5", "1,234.56") into minor
+ * units exactly, without floats.  0, or -1 if malformed or too precise. */
+int ctl__parse_amount(const char *text, int digits, int64_t *out);
+/* "12,500.00 EUR" */
+void ctl__format_amount(int64_t minor, const char *currency, char *out, size_t outlen);
+/* Display width of UTF-8 text (code points). */
+size_t ctl__text_width(const char *s);
+/* Prints s padded (or cut with "…") to width columns; right-aligned if
+ * right. */
+void ctl__print_cell(const char *s, size_t width, int right);
+/* Strict integer parse; 0 or -1. */
+int ctl__parse_int64(const char *s, int64_t *out);
+
+/* ---- commands ---- */
+int ctl__cmd_contracts(const struct ctl_global *g, int argc, char **argv);
+int ctl__cmd_supplements(const struct ctl_global *g, int argc, char **argv);
+int ctl__cmd_user(const struct ctl_global *g, int argc, char **argv);
+int ctl__cmd_watch(const struct ctl_global *g, int argc, char **argv);
+int ctl__cmd_call(const struct ctl_global *g, int argc, char **argv);
+
+#endif

@@ -1,0 +1,150 @@
+/*
+ * Text in and out of pactactl: money amounts as exact integers of minor
+ * units (never through a double, so 0.1 + 0.2 stays 0.30), and table cells
+ * measured in characters rather than bytes so UTF-8 titles line up.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+/* ISO 4217 currencies whose minor unit is not 1/100. */
+static const struct {
+    const char code[4];
+    int digits;
+} minor_units[] = {
+    {"BIF", 0}, {"CLP", 0}, {"DJF", 0}, {"GNF", 0}, {"ISK", 0}, {"JPY", 0}, {"KMF", 0},
+    {"KRW", 0}, {"PYG", 0}, {"RWF", 0}, {"UGX", 0}, {"UYI", 0}, {"VND", 0}, {"VUV", 0},
+    {"XAF", 0}, {"XOF", 0}, {"XPF", 0}, {"BHD", 3}, {"IQD", 3}, {"JOD", 3}, {"KWD", 3},
+    {"LYD", 3}, {"OMR", 3}, {"TND", 3}, {"CLF", 4}, {"UYW", 4},
+};
+
+int ctl__currency_digits(const char *currency)
+{
+    if (currency)
+        for (size_t i = 0; i < sizeof(minor_units) / sizeof(minor_units[0]); i++)
+            if (strcmp(minor_units[i].code, currency) == 0)
+                return minor_units[i].digits;
+    return 2;
+}
+
+int ctl__parse_int64(const char *s, int64_t *out)
+{
+    char *end;
+    if (!s || !*s || *s == ' ')
+        return -1;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/*
+ * Accepts digits with optional "," thousands separators and an optional "."
+ * followed by at most `digits` decimals.  Negative amounts are rejected: the
+ * schema allows 0..10^15 only.
+ */
+int ctl__parse_amount(const char *text, int digits, int64_t *out)
+{
+    const int64_t limit = INT64_MAX / 10 - 9;
+    int64_t v = 0;
+    int seen_digit = 0, decimals = -1;
+    const char *p = text;
+    if (!p || !*p)
+        return -1;
+    for (; *p; p++) {
+        if (*p >= '0' && *p <= '9') {
+            if (decimals >= 0 && ++decimals > digits)
+                return -1;
+            if (v > limit)
+                return -1;
+            v = v * 10 + (*p - '0');
+            seen_digit = 1;
+        } else if (*p == ',' && decimals < 0 && seen_digit) {
+            continue;
+        } else if (*p == '.' && decimals < 0 && digits > 0) {
+            decimals = 0;
+        } else {
+            return -1;
+        }
+    }
+    if (!seen_digit)
+        return -1;
+    for (int d = decimals < 0 ? 0 : decimals; d < digits; d++) {
+        if (v > limit)
+            return -1;
+        v *= 10;
+    }
+    *out = v;
+    return 0;
+}
+
+void ctl__format_amount(int64_t minor, const char *currency, char *out, size_t outlen)
+{
+    int digits = ctl__currency_digits(currency);
+    char raw[32], grouped[48];
+    int neg = minor < 0;
+    uint64_t u = neg ? (uint64_t)0 - (uint64_t)minor : (uint64_t)minor;
+    uint64_t scale = 1;
+    for (int i = 0; i < digits; i++)
+        scale *= 10;
+    snprintf(raw, sizeof(raw), "%llu", (unsigned long long)(u / scale));
+    /* Insert a "," every three digits from the right. */
+    size_t n = strlen(raw), j = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            grouped[j++] = ',';
+        grouped[j++] = raw[i];
+    }
+    grouped[j] = '\0';
+    /* The fraction, zero-padded to the currency's digits (at most 4). */
+    char frac[8] = "";
+    uint64_t f = u % scale;
+    if (digits > 0) {
+        frac[0] = '.';
+        for (int i = digits; i >= 1; i--, f /= 10)
+            frac[i] = (char)('0' + f % 10);
+        frac[digits + 1] = '\0';
+    }
+    snprintf(out, outlen, "%s%s%s%s%s", neg ? "-" : "", grouped, frac, currency ? " " : "",
+             currency ? currency : "");
+}
+
+size_t ctl__text_width(const char *s)
+{
+    size_t w = 0;
+    for (; s && *s; s++)
+        if (((unsigned char)*s & 0xc0) != 0x80)
+            w++;
+    return w;
+}
+
+void ctl__print_cell(const char *s, size_t width, int right)
+{
+    if (!s)
+        s = "";
+    size_t w = ctl__text_width(s);
+    if (w > width) {
+        /* Cut at a character boundary, leaving room for the ellipsis. */
+        size_t keep = width ? width - 1 : 0, chars = 0;
+        const char *p = s;
+        while (*p && chars < keep) {
+            p++;
+            while (((unsigned char)*p & 0xc0) == 0x80)
+                p++;
+            chars++;
+        }
+        fwrite(s, 1, (size_t)(p - s), stdout);
+        if (width)
+            fputs("…", stdout);
+        return;
+    }
+    if (right)
+        printf("%*s%s", (int)(width - w), "", s);
+    else
+        printf("%s%*s", s, (int)(width - w), "");
+}

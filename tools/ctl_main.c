@@ -1,0 +1,369 @@
+/*
+ * pactactl: the admin and scripting CLI of PACTA.  Every command connects
+ * over wss, logs in with auth.login, does its work and exits, with an exit
+ * code a script can branch on (see usage()).
+ *
+ * Configuration comes from flags first, then the environment (PACTA_URL,
+ * PACTA_CA, PACTA_USER, PACTA_PASSWORD); secrets never on the command line.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "ctl.h"
+
+const char *ctl__prog = "pactactl";
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: pactactl [--url wss://HOST:PORT] [--ca FILE] [--user NAME]\n"
+               "                [--password-file FILE] COMMAND [ARGS...]\n"
+               "\n"
+               "Commands:\n"
+               "  user add NAME --role admin|editor|viewer [--display-name X]\n"
+               "  user list\n"
+               "  contracts list [--status S] [--kind K] [--owner U] [--text T] [--limit N]\n"
+               "                 [--all] [--json]\n"
+               "  contracts get ID\n"
+               "  contracts create --number N --title T ... | --json '{...}' | --json -\n"
+               "  contracts update ID --version V [--reason R] [field flags] [--set F=V ...]\n"
+               "  contracts delete ID --version V [--reason R]\n"
+               "  supplements ID [--json]\n"
+               "  watch [--since SEQ]\n"
+               "  call OP [JSON-ARGS | -]\n"
+               "Run `pactactl COMMAND --help` for the options of a command.\n"
+               "\n"
+               "Options (and the environment they default to):\n"
+               "  --url URL             server (PACTA_URL, default wss://localhost:7443)\n"
+               "  --ca FILE             CA certificate to trust, only this one (PACTA_CA)\n"
+               "  --user NAME           login name (PACTA_USER, default admin)\n"
+               "  --password-file FILE  password on its first line (else PACTA_PASSWORD,\n"
+               "                        else asked on the terminal)\n"
+               "  --help, --version\n"
+               "\n"
+               "Exit status: 0 ok, 1 error answer from the server, 2 usage error,\n"
+               "3 cannot connect / TLS failure / connection lost.\n");
+}
+
+void ctl__errorf(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", ctl__prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* Strips a trailing "\n" or "\r\n". */
+static void chomp(char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+}
+
+char *ctl__prompt_secret(const char *prompt)
+{
+    int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    FILE *tty = fdopen(fd, "r+");
+    if (!tty) {
+        close(fd);
+        return NULL;
+    }
+    struct termios old, quiet;
+    int have_termios = tcgetattr(fd, &old) == 0;
+    if (have_termios) {
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        quiet.c_lflag |= ECHONL;
+        tcsetattr(fd, TCSAFLUSH, &quiet);
+    }
+    fputs(prompt, tty);
+    fflush(tty);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n = getline(&line, &cap, tty);
+    if (have_termios)
+        tcsetattr(fd, TCSAFLUSH, &old);
+    fclose(tty);
+    if (n < 0) {
+        free(line);
+        return NULL;
+    }
+    chomp(line);
+    return line;
+}
+
+static char *read_first_line(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        ctl__errorf("cannot read password file %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n = getline(&line, &cap, f);
+    fclose(f);
+    if (n < 0) {
+        free(line);
+        ctl__errorf("password file %s is empty", path);
+        return NULL;
+    }
+    chomp(line);
+    return line;
+}
+
+char *ctl__login_password(const struct ctl_global *g)
+{
+    if (g->password_file)
+        return read_first_line(g->password_file);
+    const char *env = getenv("PACTA_PASSWORD");
+    if (env)
+        return strdup(env);
+    char prompt[160];
+    snprintf(prompt, sizeof(prompt), "Password for %s: ", g->user);
+    char *p = ctl__prompt_secret(prompt);
+    if (!p)
+        ctl__errorf("no password: use --password-file, set PACTA_PASSWORD, or run on a "
+                    "terminal");
+    return p;
+}
+
+void ctl__report_lost(struct ctl_client *c)
+{
+    struct ctl_ws *ws = ctl_client_ws(c);
+    int code = ctl_ws_close_code(ws);
+    const char *reason = ctl_ws_close_reason(ws);
+    if (code && code != 1006)
+        ctl__errorf("connection closed by the server (%d%s%s)", code, *reason ? " " : "", reason);
+    else if (code == 1006)
+        ctl__errorf("connection lost");
+    else
+        ctl__errorf("no answer from the server within %d s", CTL_REQUEST_TIMEOUT_MS / 1000);
+}
+
+int ctl__session_open(const struct ctl_global *g, struct ctl_client **out)
+{
+    char err[512];
+    *out = NULL;
+    if (!g->ca_file || !*g->ca_file) {
+        ctl__errorf("no CA certificate: use --ca FILE or set PACTA_CA (the dev CA is "
+                    "written by certs/gen-dev-certs.sh)");
+        return CTL_EXIT_USAGE;
+    }
+    if (access(g->ca_file, R_OK) != 0) {
+        ctl__errorf("cannot read CA file %s: %s", g->ca_file, strerror(errno));
+        return CTL_EXIT_USAGE;
+    }
+    char *password = ctl__login_password(g);
+    if (!password)
+        return CTL_EXIT_USAGE;
+    struct ctl_ws_options o = {.url = g->url, .ca_file = g->ca_file, .timeout_ms = 10000};
+    struct ctl_client *c;
+    if (ctl_client_connect(&o, &c, err, sizeof(err)) < 0) {
+        free(password);
+        ctl__errorf("%s", err);
+        return strncmp(err, "bad URL", 7) == 0 ? CTL_EXIT_USAGE : CTL_EXIT_CONNECT;
+    }
+    json_t *error = NULL;
+    int rc = ctl_client_login(c, g->user, password, &error);
+    explicit_bzero(password, strlen(password));
+    free(password);
+    if (rc != 0) {
+        if (rc == 1)
+            ctl__errorf("login as %s failed: %s", g->user,
+                        json_string_value(json_object_get(error, "message"))
+                            ? json_string_value(json_object_get(error, "message"))
+                            : "unknown error");
+        else
+            ctl__report_lost(c);
+        json_decref(error);
+        ctl_client_close(c);
+        return rc == 1 ? CTL_EXIT_SERVER : CTL_EXIT_CONNECT;
+    }
+    *out = c;
+    return 0;
+}
+
+void ctl__print_json(const json_t *j, int pretty)
+{
+    char *s =
+        json_dumps(j, pretty ? JSON_INDENT(2) | JSON_ENCODE_ANY : JSON_COMPACT | JSON_ENCODE_ANY);
+    if (s) {
+        fputs(s, stdout);
+        fputc('\n', stdout);
+        free(s);
+    }
+    fflush(stdout);
+}
+
+int ctl__request(struct ctl_client *c, const char *op, json_t *args_steal, json_t **result)
+{
+    json_t *r;
+    *result = NULL;
+    int rc = ctl_client_request(c, op, args_steal, CTL_REQUEST_TIMEOUT_MS, &r);
+    if (rc < 0) {
+        ctl__report_lost(c);
+        return CTL_EXIT_CONNECT;
+    }
+    if (rc == 1) {
+        const char *code = json_string_value(json_object_get(r, "code"));
+        const char *msg = json_string_value(json_object_get(r, "message"));
+        const char *field = json_string_value(json_object_get(r, "field"));
+        if (field && *field)
+            ctl__errorf("%s: %s (field %s)", code ? code : "error", msg ? msg : "", field);
+        else
+            ctl__errorf("%s: %s", code ? code : "error", msg ? msg : "");
+        json_decref(r);
+        return CTL_EXIT_SERVER;
+    }
+    *result = r;
+    return 0;
+}
+
+json_t *ctl__load_json_arg(const char *text)
+{
+    json_error_t e;
+    json_t *j;
+    if (strcmp(text, "-") == 0)
+        j = json_loadf(stdin, 0, &e);
+    else
+        j = json_loads(text, 0, &e);
+    if (!j)
+        ctl__errorf("invalid JSON: %s (line %d, column %d)", e.text, e.line, e.column);
+    return j;
+}
+
+static int call_usage(FILE *f, int rc)
+{
+    fprintf(f, "usage: pactactl call OP [JSON-ARGS | -]\n"
+               "Sends one request (args default to {}) and prints the result as JSON.\n"
+               "On an error answer prints the error object and exits 1.\n");
+    return rc;
+}
+
+int ctl__cmd_call(const struct ctl_global *g, int argc, char **argv)
+{
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+        return call_usage(stdout, CTL_EXIT_OK);
+    if (argc < 2 || argc > 3)
+        return call_usage(stderr, CTL_EXIT_USAGE);
+    json_t *args = argc == 3 ? ctl__load_json_arg(argv[2]) : json_object();
+    if (!args)
+        return CTL_EXIT_USAGE;
+    if (!json_is_object(args)) {
+        json_decref(args);
+        ctl__errorf("JSON-ARGS must be an object");
+        return CTL_EXIT_USAGE;
+    }
+    struct ctl_client *c;
+    int rc = ctl__session_open(g, &c);
+    if (rc) {
+        json_decref(args);
+        return rc;
+    }
+    json_t *r;
+    rc = ctl_client_request(c, argv[1], args, CTL_REQUEST_TIMEOUT_MS, &r);
+    if (rc < 0) {
+        ctl__report_lost(c);
+        rc = CTL_EXIT_CONNECT;
+    } else {
+        ctl__print_json(r, 1);
+        json_decref(r);
+        rc = rc == 1 ? CTL_EXIT_SERVER : CTL_EXIT_OK;
+    }
+    ctl_client_close(c);
+    return rc;
+}
+
+/* Matches "--name VALUE" and "--name=VALUE"; advances *i past the value. */
+static int global_opt(int argc, char **argv, int *i, const char *name, const char **val)
+{
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    if (strncmp(a, name, n) != 0)
+        return 0;
+    if (a[n] == '=') {
+        *val = a + n + 1;
+        return 1;
+    }
+    if (a[n] != '\0')
+        return 0;
+    if (*i + 1 >= argc) {
+        ctl__errorf("%s needs a value", name);
+        return -1;
+    }
+    *val = argv[++*i];
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    struct ctl_global g = {
+        .url = getenv("PACTA_URL"),
+        .ca_file = getenv("PACTA_CA"),
+        .user = getenv("PACTA_USER"),
+    };
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        int r = 0;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return CTL_EXIT_OK;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("pactactl " PACTA_VERSION "\n");
+            return CTL_EXIT_OK;
+        }
+        if (strcmp(argv[i], "--") == 0) {
+            i++;
+            break;
+        }
+        if ((r = global_opt(argc, argv, &i, "--url", &g.url)) ||
+            (r = global_opt(argc, argv, &i, "--ca", &g.ca_file)) ||
+            (r = global_opt(argc, argv, &i, "--user", &g.user)) ||
+            (r = global_opt(argc, argv, &i, "--password-file", &g.password_file))) {
+            if (r < 0)
+                return CTL_EXIT_USAGE;
+            continue;
+        }
+        ctl__errorf("unknown option %s (see --help)", argv[i]);
+        return CTL_EXIT_USAGE;
+    }
+    if (!g.url || !*g.url)
+        g.url = "wss://localhost:7443";
+    if (!g.user || !*g.user)
+        g.user = "admin";
+    if (i >= argc) {
+        usage(stderr);
+        return CTL_EXIT_USAGE;
+    }
+    const char *cmd = argv[i];
+    int sub_argc = argc - i;
+    char **sub_argv = argv + i;
+    if (strcmp(cmd, "contracts") == 0)
+        return ctl__cmd_contracts(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "supplements") == 0)
+        return ctl__cmd_supplements(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "user") == 0 || strcmp(cmd, "users") == 0)
+        return ctl__cmd_user(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "watch") == 0)
+        return ctl__cmd_watch(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "call") == 0)
+        return ctl__cmd_call(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return CTL_EXIT_OK;
+    }
+    ctl__errorf("unknown command \"%s\" (see --help)", cmd);
+    return CTL_EXIT_USAGE;
+}

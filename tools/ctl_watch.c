@@ -1,0 +1,223 @@
+/*
+ * pactactl watch: prints every event as one JSON line, for as long as it
+ * runs.  When the connection drops (server restart, 4000 slow consumer, 1001
+ * shutdown, network) it reconnects with exponential backoff and jitter,
+ * logs in again and subscribes with since = the last seq it printed, so the
+ * output has no gap and no duplicate.  Exits 0 on SIGINT/SIGTERM, 1 when the
+ * server refuses the login or the subscription.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "ctl.h"
+
+#define BACKOFF_FIRST_MS 200
+#define BACKOFF_MAX_MS 10000
+/* How often the event wait wakes up to check for a signal. */
+#define WATCH_TICK_MS 250
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static int watch_usage(FILE *f, int rc)
+{
+    fprintf(f, "usage: pactactl watch [--since SEQ]\n"
+               "Prints every event as one JSON line.  With --since, replays the events\n"
+               "after SEQ first.  Reconnects by itself; stop with Ctrl-C.\n");
+    return rc;
+}
+
+/* Sleeps ms in small steps so a signal ends it early. */
+static void nap(int ms)
+{
+    while (ms > 0 && !stop_requested) {
+        int step = ms > 50 ? 50 : ms;
+        struct timespec ts = {0, step * 1000000L};
+        nanosleep(&ts, NULL);
+        ms -= step;
+    }
+}
+
+/* Full jitter over the upper half: spreads reconnecting clients apart while
+ * keeping the delay growing. */
+static int jittered(int ms)
+{
+    unsigned r = 0;
+    if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
+        r = (unsigned)rand();
+    return ms / 2 + (int)(r % (unsigned)(ms / 2 + 1));
+}
+
+enum session_end { END_DISCONNECTED, END_STOP, END_FATAL };
+
+/*
+ * One connection's worth of watching.  have_seq and last_seq carry the resume
+ * point across connections; *connected is set once subscribed (so backoff
+ * resets after a connection that worked).
+ */
+static enum session_end watch_once(const struct ctl_global *g, const char *password, int *have_seq,
+                                   int64_t *last_seq, int *connected)
+{
+    char err[512];
+    struct ctl_ws_options o = {.url = g->url, .ca_file = g->ca_file, .timeout_ms = 10000};
+    struct ctl_client *c = NULL;
+    json_t *error = NULL, *res = NULL;
+    enum session_end end = END_DISCONNECTED;
+    *connected = 0;
+    if (ctl_client_connect(&o, &c, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s: %s\n", ctl__prog, err);
+        return END_DISCONNECTED;
+    }
+    int rc = ctl_client_login(c, g->user, password, &error);
+    if (rc == 1) {
+        const char *m = json_string_value(json_object_get(error, "message"));
+        const char *code = json_string_value(json_object_get(error, "code"));
+        /* A rate limit is worth waiting out; bad credentials are not. */
+        if (code && strcmp(code, "rate_limited") == 0) {
+            fprintf(stderr, "%s: login rate limited, will retry\n", ctl__prog);
+        } else {
+            ctl__errorf("login as %s failed: %s", g->user, m ? m : "unknown error");
+            end = END_FATAL;
+        }
+        goto out;
+    }
+    if (rc < 0)
+        goto lost;
+    json_t *args = json_object();
+    if (*have_seq)
+        json_object_set_new(args, "since", json_integer(*last_seq));
+    rc = ctl_client_request(c, "subscribe", args, CTL_REQUEST_TIMEOUT_MS, &res);
+    if (rc == 1) {
+        const char *m = json_string_value(json_object_get(res, "message"));
+        ctl__errorf("subscribe failed: %s", m ? m : "unknown error");
+        ctl__print_json(res, 0);
+        end = END_FATAL;
+        goto out;
+    }
+    if (rc < 0)
+        goto lost;
+    if (!*have_seq) {
+        /* Live only from here: resume after the head we were given. */
+        *last_seq = json_integer_value(json_object_get(res, "head"));
+        *have_seq = 1;
+    }
+    *connected = 1;
+    for (;;) {
+        json_t *ev;
+        if (stop_requested) {
+            end = END_STOP;
+            goto out;
+        }
+        int r = ctl_client_next_event(c, WATCH_TICK_MS, &ev);
+        if (r == 0)
+            continue;
+        if (r < 0)
+            goto lost;
+        json_t *seq = json_object_get(ev, "seq");
+        if (json_is_integer(seq)) {
+            /* A replay that overlaps what we printed is skipped, never
+             * printed twice. */
+            if (json_integer_value(seq) <= *last_seq) {
+                json_decref(ev);
+                continue;
+            }
+            *last_seq = json_integer_value(seq);
+        }
+        ctl__print_json(ev, 0);
+        json_decref(ev);
+    }
+lost : {
+    struct ctl_ws *ws = ctl_client_ws(c);
+    int code = ctl_ws_close_code(ws);
+    const char *reason = ctl_ws_close_reason(ws);
+    if (code == 4000)
+        fprintf(stderr, "%s: disconnected as a slow consumer (4000), resuming after seq %lld\n",
+                ctl__prog, (long long)*last_seq);
+    else if (code && code != 1006)
+        fprintf(stderr, "%s: connection closed (%d%s%s)\n", ctl__prog, code, *reason ? " " : "",
+                reason);
+    else
+        fprintf(stderr, "%s: connection lost\n", ctl__prog);
+}
+out:
+    json_decref(error);
+    json_decref(res);
+    ctl_client_close(c);
+    return end;
+}
+
+int ctl__cmd_watch(const struct ctl_global *g, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"since", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int64_t last_seq = 0;
+    int have_seq = 0, ch;
+    optind = 0;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (ch == 's') {
+            if (ctl__parse_int64(optarg, &last_seq) < 0 || last_seq < 0) {
+                ctl__errorf("--since must be a non-negative integer");
+                return CTL_EXIT_USAGE;
+            }
+            have_seq = 1;
+        } else if (ch == 'h') {
+            return watch_usage(stdout, CTL_EXIT_OK);
+        } else {
+            return watch_usage(stderr, CTL_EXIT_USAGE);
+        }
+    }
+    if (optind != argc)
+        return watch_usage(stderr, CTL_EXIT_USAGE);
+    if (!g->ca_file || !*g->ca_file) {
+        ctl__errorf("no CA certificate: use --ca FILE or set PACTA_CA");
+        return CTL_EXIT_USAGE;
+    }
+    /* Read once: a prompt on every reconnect would stall an unattended watch. */
+    char *password = ctl__login_password(g);
+    if (!password)
+        return CTL_EXIT_USAGE;
+
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    int backoff = BACKOFF_FIRST_MS, rc = CTL_EXIT_OK, first = 1;
+    while (!stop_requested) {
+        int connected = 0;
+        enum session_end end = watch_once(g, password, &have_seq, &last_seq, &connected);
+        if (end == END_FATAL) {
+            rc = CTL_EXIT_SERVER;
+            break;
+        }
+        if (end == END_STOP || stop_requested)
+            break;
+        if (connected || first)
+            backoff = BACKOFF_FIRST_MS;
+        first = 0;
+        int delay = jittered(backoff);
+        fprintf(stderr, "%s: reconnecting in %.1f s\n", ctl__prog, delay / 1000.0);
+        nap(delay);
+        backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
+    }
+    explicit_bzero(password, strlen(password));
+    free(password);
+    return rc;
+}
