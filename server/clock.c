@@ -1,0 +1,62 @@
+/*
+ * The server's one source of "now".  Tests and --fake-now pin it so that
+ * expiry, session lifetimes and timestamps are reproducible; any thread may
+ * read it, hence the atomic.
+ */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "db-private.h"
+
+static _Atomic int64_t fake_now_ms;
+
+int64_t srv_clock_now_ms(void)
+{
+    int64_t fake = atomic_load(&fake_now_ms);
+    struct timespec ts;
+
+    if (fake != 0)
+        return fake;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void srv_clock_set_fake_ms(int64_t unix_ms)
+{
+    atomic_store(&fake_now_ms, unix_ms);
+}
+
+static void split_ms(int64_t unix_ms, struct tm *tm, int *ms)
+{
+    time_t sec = (time_t)(unix_ms / 1000);
+
+    *ms = (int)(unix_ms % 1000);
+    gmtime_r(&sec, tm);
+}
+
+void srv__iso_from_ms(int64_t unix_ms, char out[32])
+{
+    struct tm tm;
+    int ms;
+    size_t n;
+
+    split_ms(unix_ms, &tm, &ms);
+    n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%03uZ", (unsigned)ms % 1000u);
+}
+
+void srv_now_iso(char out[32])
+{
+    srv__iso_from_ms(srv_clock_now_ms(), out);
+}
+
+void srv_today_iso(char out[11])
+{
+    struct tm tm;
+    int ms;
+
+    split_ms(srv_clock_now_ms(), &tm, &ms);
+    if (strftime(out, 11, "%Y-%m-%d", &tm) == 0)
+        out[0] = '\0';
+}

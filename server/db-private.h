@@ -1,0 +1,98 @@
+/*
+ * Internals shared by db.c (connections, writer thread, reader pool),
+ * db_write.c (what each write does), db_read.c (queries and the record
+ * JSON), schema.c (migrations) and auth.c.  Not for other modules: they use
+ * db.h.
+ */
+#ifndef PACTA_SRV_DB_PRIVATE_H
+#define PACTA_SRV_DB_PRIVATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+
+/* Statements the writer prepares once and keeps (db_write.c). */
+enum srv_wstmt {
+    SRV_WS_CONTRACT_GET,
+    SRV_WS_CONTRACT_ID_TAKEN,
+    SRV_WS_NUMBER_TAKEN,
+    SRV_WS_USER_EXISTS,
+    SRV_WS_USER_ACTIVE,
+    SRV_WS_CONTRACT_INSERT,
+    SRV_WS_CONTRACT_UPDATE,
+    SRV_WS_CONTRACT_DELETE,
+    SRV_WS_SUPPLEMENT_INSERT,
+    SRV_WS_CHANGE_INSERT,
+    SRV_WS_USER_INSERT,
+    SRV_WS_SESSION_INSERT,
+    SRV_WS_SESSION_REVOKE,
+    SRV_WS__COUNT
+};
+
+struct srv_db {
+    uv_loop_t *loop;
+    uv_async_t *async; /* malloc'd; freed in its close callback */
+    uv_thread_t writer;
+    int writer_started;
+    int64_t session_ttl_sec;
+
+    /* Guarded by mu: the queue to the writer, the completed list back to
+     * the loop, the stop flag and the stats. */
+    uv_mutex_t mu;
+    uv_cond_t cond;
+    struct srv_write *pending_head, *pending_tail;
+    struct srv_write *done_head, *done_tail;
+    int stopping;
+    struct srv_db_stats stats;
+
+    /* Loop thread only. */
+    int shutdown_called;
+    uint64_t inflight; /* submitted, done() not yet called */
+
+    /* Writer thread only (and open/close before/after it runs). */
+    sqlite3 *w;
+    sqlite3_stmt *wstmt[SRV_WS__COUNT];
+
+    /* Reader pool. */
+    uv_mutex_t pool_mu;
+    uv_cond_t pool_cond;
+    sqlite3 **readers; /* all of them, for close */
+    sqlite3 **idle;    /* stack of lent-out-able ones */
+    int nreaders, nidle;
+};
+
+/* The columns of a contract, in wire order; srv__contract_from_row reads
+ * them by name from a statement that selected exactly these. */
+#define SRV_CONTRACT_COLS                                                                          \
+    "id, number, title, counterparty, kind, status, sign_date, start_date, end_date, "             \
+    "amount_cents, currency, owner, description, notice_days, renewal, version, created_at, "      \
+    "updated_at, updated_by, deleted_at"
+
+/* schema.c: brings the writer connection to the newest schema version. */
+int srv__schema_migrate(sqlite3 *w, char *errbuf, size_t errlen);
+int srv__schema_latest(void);
+
+/* db_write.c: runs one write inside the caller's SAVEPOINT. 0 or -code
+ * with w->err set; on success w->result (and w->events) are filled. */
+int srv__write_apply(struct srv_db *db, struct srv_write *w);
+void srv__write_finalize(struct srv_db *db);
+
+/* db_read.c */
+json_t *srv__contract_from_row(sqlite3_stmt *st);
+/* Maps a failed SQLite call to a client-safe error and logs the detail. */
+int srv__sql_error(sqlite3 *db, int rc, const char *what, struct pacta_error *err);
+/* One JSON log line on stderr: {"level":"error","msg":msg,"detail"?:detail}. */
+void srv__log_error(const char *msg, const char *detail);
+
+/* clock.c: "YYYY-MM-DDTHH:MM:SS.mmmZ" (UTC) for any Unix time in ms. */
+void srv__iso_from_ms(int64_t unix_ms, char out[32]);
+
+/* auth.c */
+void srv__random_bytes(void *buf, size_t len); /* aborts if the CSPRNG fails */
+/* base64url without padding; out needs 4*ceil(len/3)+1 bytes. */
+void srv__b64url_encode(const uint8_t *in, size_t len, char *out);
+/* 0 and *outlen, or -1 on a bad character or if it does not fit in cap. */
+int srv__b64url_decode(const char *in, uint8_t *out, size_t cap, size_t *outlen);
+
+#endif

@@ -1,0 +1,514 @@
+/*
+ * Reads: every function takes a connection lent by srv_db_reader_acquire()
+ * (or, for srv__contract_from_row, any statement), so any thread may call
+ * them.  Statements are prepared per call: readers are pooled and shared
+ * between threads, and these queries are cheap to prepare next to what they
+ * return.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db-private.h"
+
+void srv__log_error(const char *msg, const char *detail)
+{
+    json_t *line = json_pack("{s:s, s:s}", "level", "error", "msg", msg);
+    char *text;
+
+    if (detail)
+        json_object_set_new(line, "detail", json_string(detail));
+    text = json_dumps(line, JSON_COMPACT);
+    if (text)
+        fprintf(stderr, "%s\n", text);
+    free(text);
+    json_decref(line);
+}
+
+/*
+ * Clients learn only "unavailable" (the disk or the lock, try again) or
+ * "internal"; the SQL error, which may name tables or paths, goes to the
+ * log.
+ */
+int srv__sql_error(sqlite3 *db, int rc, const char *what, struct pacta_error *err)
+{
+    char msg[160];
+
+    snprintf(msg, sizeof(msg), "db: %s failed", what);
+    srv__log_error(msg, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_NOMEM:
+        return pacta_error_set(err, PACTA_UNAVAILABLE, "", "the database is unavailable");
+    case SQLITE_CONSTRAINT:
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "", "a value was rejected by the store");
+    default:
+        return pacta_error_set(err, PACTA_INTERNAL, "", "internal error");
+    }
+}
+
+/* The record as PROTOCOL.md "Contract" has it: columns map to members one
+ * to one, SQL NULL to JSON null. */
+json_t *srv__contract_from_row(sqlite3_stmt *st)
+{
+    json_t *rec = json_object();
+    int n = sqlite3_column_count(st);
+
+    for (int i = 0; i < n; i++) {
+        const char *name = sqlite3_column_name(st, i);
+        json_t *v;
+
+        switch (sqlite3_column_type(st, i)) {
+        case SQLITE_INTEGER:
+            v = json_integer(sqlite3_column_int64(st, i));
+            break;
+        case SQLITE_NULL:
+            v = json_null();
+            break;
+        default:
+            v = json_stringn((const char *)sqlite3_column_text(st, i),
+                             (size_t)sqlite3_column_bytes(st, i));
+            break;
+        }
+        json_object_set_new(rec, name, v);
+    }
+    return rec;
+}
+
+int srv_db_read_contract(sqlite3 *r, const char *id, json_t **out, struct pacta_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *out = NULL;
+    rc = sqlite3_prepare_v2(r, "SELECT " SRV_CONTRACT_COLS " FROM contracts WHERE id = ?", -1, &st,
+                            NULL);
+    if (rc != SQLITE_OK) {
+        rc = srv__sql_error(r, rc, "read contract", err);
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out = srv__contract_from_row(st);
+        rc = 0;
+    } else if (rc == SQLITE_DONE) {
+        rc = pacta_error_set(err, PACTA_NOT_FOUND, "id", "no such contract");
+    } else {
+        rc = srv__sql_error(r, rc, "read contract", err);
+    }
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The cursor is base64url of ["number","id"], the last row of the page:
+ * opaque to clients, and enough to resume the (number, id) walk even if
+ * that row is edited or deleted meanwhile. */
+static char *cursor_encode(const char *number, const char *id)
+{
+    json_t *arr = json_pack("[ss]", number, id);
+    char *text = json_dumps(arr, JSON_COMPACT);
+    size_t len = strlen(text);
+    char *out = malloc(4 * ((len + 2) / 3) + 1);
+
+    if (!out) {
+        srv__log_error("fatal: out of memory", NULL);
+        abort();
+    }
+    srv__b64url_encode((const uint8_t *)text, len, out);
+    free(text);
+    json_decref(arr);
+    return out;
+}
+
+static int cursor_decode(const char *cursor, char **number, char **id)
+{
+    uint8_t buf[512];
+    size_t len;
+    json_t *arr = NULL;
+    int rc = -1;
+
+    if (strlen(cursor) > 600 || srv__b64url_decode(cursor, buf, sizeof(buf), &len) != 0)
+        goto out;
+    arr = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, NULL);
+    if (!json_is_array(arr) || json_array_size(arr) != 2 ||
+        !json_is_string(json_array_get(arr, 0)) || !json_is_string(json_array_get(arr, 1)))
+        goto out;
+    *number = strdup(json_string_value(json_array_get(arr, 0)));
+    *id = strdup(json_string_value(json_array_get(arr, 1)));
+    rc = 0;
+out:
+    json_decref(arr);
+    return rc;
+}
+
+/* LIKE pattern "%text%" with %, _ and the escape itself taken literally. */
+static char *like_pattern(const char *text)
+{
+    size_t len = strlen(text), o = 0;
+    char *p = malloc(2 * len + 3);
+
+    if (!p) {
+        srv__log_error("fatal: out of memory", NULL);
+        abort();
+    }
+    p[o++] = '%';
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '%' || text[i] == '_' || text[i] == '\\')
+            p[o++] = '\\';
+        p[o++] = text[i];
+    }
+    p[o++] = '%';
+    p[o] = '\0';
+    return p;
+}
+
+/*
+ * One page of contracts in (number, id) order.  Fetches limit + 1 rows: the
+ * extra one only says whether a next page exists, so next_cursor is null
+ * exactly on the last page.
+ */
+int srv_db_read_contracts(sqlite3 *r, const struct pacta_list_args *a, json_t **out,
+                          struct pacta_error *err)
+{
+    char sql[1024];
+    size_t n = 0;
+    char *after_number = NULL, *after_id = NULL, *pattern = NULL;
+    sqlite3_stmt *st = NULL;
+    json_t *items = json_array();
+    int limit = a->limit, rc, bind = 1, rows = 0;
+
+    *out = NULL;
+    if (limit <= 0)
+        limit = PACTA_LIST_DEFAULT_LIMIT;
+    if (limit > PACTA_LIST_MAX_LIMIT)
+        limit = PACTA_LIST_MAX_LIMIT;
+    if (a->cursor && cursor_decode(a->cursor, &after_number, &after_id) != 0) {
+        rc = pacta_error_set(err, PACTA_BAD_REQUEST, "cursor", "invalid cursor");
+        goto out;
+    }
+    n += (size_t)snprintf(sql + n, sizeof(sql) - n,
+                          "SELECT " SRV_CONTRACT_COLS " FROM contracts WHERE 1");
+    if (!a->include_deleted)
+        n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND deleted_at IS NULL");
+    if (a->status)
+        n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND status = ?");
+    if (a->kind)
+        n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND kind = ?");
+    if (a->owner)
+        n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND owner = ?");
+    if (a->text && a->text[0]) {
+        pattern = like_pattern(a->text);
+        n += (size_t)snprintf(sql + n, sizeof(sql) - n,
+                              " AND (number LIKE ?%d ESCAPE '\\' OR title LIKE ?%d ESCAPE '\\'"
+                              " OR counterparty LIKE ?%d ESCAPE '\\')",
+                              100, 100, 100);
+    }
+    if (after_number)
+        n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND (number, id) > (?101, ?102)");
+    snprintf(sql + n, sizeof(sql) - n, " ORDER BY number, id LIMIT ?103");
+
+    rc = sqlite3_prepare_v2(r, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        rc = srv__sql_error(r, rc, "list contracts", err);
+        goto out;
+    }
+    if (a->status)
+        sqlite3_bind_text(st, bind++, a->status, -1, SQLITE_TRANSIENT);
+    if (a->kind)
+        sqlite3_bind_text(st, bind++, a->kind, -1, SQLITE_TRANSIENT);
+    if (a->owner)
+        sqlite3_bind_text(st, bind++, a->owner, -1, SQLITE_TRANSIENT);
+    if (pattern)
+        sqlite3_bind_text(st, 100, pattern, -1, SQLITE_TRANSIENT);
+    if (after_number) {
+        sqlite3_bind_text(st, 101, after_number, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 102, after_id, -1, SQLITE_TRANSIENT);
+    }
+    sqlite3_bind_int(st, 103, limit + 1);
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (rows++ == limit)
+            break;
+        json_array_append_new(items, srv__contract_from_row(st));
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        rc = srv__sql_error(r, rc, "list contracts", err);
+        goto out;
+    }
+    *out = json_object();
+    if (rows > limit) {
+        json_t *last = json_array_get(items, json_array_size(items) - 1);
+        char *c = cursor_encode(json_string_value(json_object_get(last, "number")),
+                                json_string_value(json_object_get(last, "id")));
+        json_object_set_new(*out, "next_cursor", json_string(c));
+        free(c);
+    } else {
+        json_object_set_new(*out, "next_cursor", json_null());
+    }
+    json_object_set(*out, "items", items);
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    json_decref(items);
+    free(after_number);
+    free(after_id);
+    free(pattern);
+    return rc;
+}
+
+int srv_db_read_supplements(sqlite3 *r, const char *contract_id, json_t **out,
+                            struct pacta_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    json_t *items = json_array();
+    int rc;
+
+    *out = NULL;
+    rc = sqlite3_prepare_v2(r,
+                            "SELECT s.id, s.contract_id, s.field, s.old_value, s.new_value, "
+                            "s.reason, s.effective_date, s.author, s.created_at, c.id "
+                            "FROM contracts c LEFT JOIN supplements s ON s.contract_id = c.id "
+                            "WHERE c.id = ? ORDER BY s.id",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        rc = srv__sql_error(r, rc, "list supplements", err);
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, contract_id, -1, SQLITE_TRANSIENT);
+    int found = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        found = 1;
+        if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+            continue; /* the contract exists but has no supplement */
+        json_t *old_v = json_loads((const char *)sqlite3_column_text(st, 3), JSON_DECODE_ANY, NULL);
+        json_t *new_v = json_loads((const char *)sqlite3_column_text(st, 4), JSON_DECODE_ANY, NULL);
+        json_array_append_new(
+            items, json_pack("{s:I, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:s}", "id",
+                             (json_int_t)sqlite3_column_int64(st, 0), "contract_id",
+                             (const char *)sqlite3_column_text(st, 1), "field",
+                             (const char *)sqlite3_column_text(st, 2), "old_value",
+                             old_v ? old_v : json_null(), "new_value", new_v ? new_v : json_null(),
+                             "reason", (const char *)sqlite3_column_text(st, 5), "effective_date",
+                             (const char *)sqlite3_column_text(st, 6), "author",
+                             (const char *)sqlite3_column_text(st, 7), "created_at",
+                             (const char *)sqlite3_column_text(st, 8)));
+    }
+    if (rc != SQLITE_DONE) {
+        rc = srv__sql_error(r, rc, "list supplements", err);
+        goto out;
+    }
+    if (!found) {
+        rc = pacta_error_set(err, PACTA_NOT_FOUND, "contract_id", "no such contract");
+        goto out;
+    }
+    *out = json_pack("{s:O}", "items", items);
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    json_decref(items);
+    return rc;
+}
+
+int srv_db_read_changes(sqlite3 *r, int64_t since, int limit, json_t **out)
+{
+    sqlite3_stmt *st = NULL;
+    json_t *arr = json_array();
+    int rc;
+
+    *out = NULL;
+    rc = sqlite3_prepare_v2(
+        r, "SELECT seq, event, payload FROM changes WHERE seq > ? ORDER BY seq LIMIT ?", -1, &st,
+        NULL);
+    if (rc != SQLITE_OK) {
+        rc = srv__sql_error(r, rc, "read changes", NULL);
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, since);
+    sqlite3_bind_int(st, 2, limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *data = json_loads((const char *)sqlite3_column_text(st, 2), 0, NULL);
+        json_array_append_new(arr, json_pack("{s:I, s:s, s:o}", "seq",
+                                             (json_int_t)sqlite3_column_int64(st, 0), "event",
+                                             (const char *)sqlite3_column_text(st, 1), "data",
+                                             data ? data : json_object()));
+    }
+    if (rc != SQLITE_DONE) {
+        rc = srv__sql_error(r, rc, "read changes", NULL);
+        goto out;
+    }
+    *out = json_incref(arr);
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    json_decref(arr);
+    return rc;
+}
+
+int64_t srv_db_read_head_seq(sqlite3 *r)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t head = 0;
+    int rc = sqlite3_prepare_v2(r, "SELECT coalesce(max(seq), 0) FROM changes", -1, &st, NULL);
+
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        head = sqlite3_column_int64(st, 0);
+    else
+        srv__sql_error(r, rc, "read head seq", NULL);
+    sqlite3_finalize(st);
+    return head;
+}
+
+void srv_user_clear(struct srv_user *u)
+{
+    free(u->password_hash);
+    memset(u, 0, sizeof(*u));
+}
+
+#define USER_COLS "u.id, u.username, u.display_name, u.role, u.disabled, u.password_hash"
+
+static void user_from_row(sqlite3_stmt *st, struct srv_user *u)
+{
+    memset(u, 0, sizeof(*u));
+    u->id = sqlite3_column_int64(st, 0);
+    snprintf(u->username, sizeof(u->username), "%s", (const char *)sqlite3_column_text(st, 1));
+    snprintf(u->display_name, sizeof(u->display_name), "%s",
+             (const char *)sqlite3_column_text(st, 2));
+    u->role = pacta_role_from_name((const char *)sqlite3_column_text(st, 3));
+    u->disabled = sqlite3_column_int(st, 4);
+    u->password_hash = strdup((const char *)sqlite3_column_text(st, 5));
+}
+
+int srv_db_read_user(sqlite3 *r, const char *username, struct srv_user *u)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(r, "SELECT " USER_COLS " FROM users u WHERE u.username = ?", -1,
+                                &st, NULL);
+
+    memset(u, 0, sizeof(*u));
+    if (rc != SQLITE_OK) {
+        rc = srv__sql_error(r, rc, "read user", NULL);
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, username, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        user_from_row(st, u);
+        rc = 0;
+    } else if (rc == SQLITE_DONE) {
+        rc = -PACTA_NOT_FOUND;
+    } else {
+        rc = srv__sql_error(r, rc, "read user", NULL);
+    }
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/*
+ * Resolves a token as the client holds it.  Unknown, revoked, expired (by
+ * srv_clock_now_ms, so tests can move time) and disabled-user tokens all
+ * look the same to the caller: unauthenticated.
+ */
+int srv_db_read_session(sqlite3 *r, const char *token, struct srv_user *u, char token_hash[65])
+{
+    sqlite3_stmt *st = NULL;
+    char hash[65], now[32];
+    int rc;
+
+    memset(u, 0, sizeof(*u));
+    srv_auth_token_hash(token, hash);
+    if (token_hash)
+        memcpy(token_hash, hash, sizeof(hash));
+    srv_now_iso(now);
+    rc = sqlite3_prepare_v2(r,
+                            "SELECT " USER_COLS " FROM sessions s JOIN users u "
+                            "ON u.username = s.username WHERE s.token_hash = ? "
+                            "AND s.revoked_at IS NULL AND s.expires_at > ? AND u.disabled = 0",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        rc = srv__sql_error(r, rc, "read session", NULL);
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, now, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        user_from_row(st, u);
+        rc = 0;
+    } else if (rc == SQLITE_DONE) {
+        rc = -PACTA_UNAUTHENTICATED;
+    } else {
+        rc = srv__sql_error(r, rc, "read session", NULL);
+    }
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int srv_db_read_session_expiry(sqlite3 *r, const char *token_hash, char expires_at[32])
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(r, "SELECT expires_at FROM sessions WHERE token_hash = ?", -1, &st,
+                                NULL);
+
+    expires_at[0] = '\0';
+    if (rc != SQLITE_OK) {
+        rc = srv__sql_error(r, rc, "read session expiry", NULL);
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        snprintf(expires_at, 32, "%s", (const char *)sqlite3_column_text(st, 0));
+        rc = 0;
+    } else if (rc == SQLITE_DONE) {
+        rc = -PACTA_NOT_FOUND;
+    } else {
+        rc = srv__sql_error(r, rc, "read session expiry", NULL);
+    }
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int srv_db_read_users(sqlite3 *r, json_t **out)
+{
+    sqlite3_stmt *st = NULL;
+    json_t *items = json_array();
+    int rc;
+
+    *out = NULL;
+    rc = sqlite3_prepare_v2(r,
+                            "SELECT username, display_name, role, disabled, created_at "
+                            "FROM users ORDER BY username",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        rc = srv__sql_error(r, rc, "list users", NULL);
+        goto out;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(items,
+                              json_pack("{s:s, s:s, s:s, s:b, s:s}", "username",
+                                        (const char *)sqlite3_column_text(st, 0), "display_name",
+                                        (const char *)sqlite3_column_text(st, 1), "role",
+                                        (const char *)sqlite3_column_text(st, 2), "disabled",
+                                        sqlite3_column_int(st, 3), "created_at",
+                                        (const char *)sqlite3_column_text(st, 4)));
+    if (rc != SQLITE_DONE) {
+        rc = srv__sql_error(r, rc, "list users", NULL);
+        goto out;
+    }
+    *out = json_pack("{s:O}", "items", items);
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    json_decref(items);
+    return rc;
+}

@@ -1,0 +1,684 @@
+/*
+ * What each write does, on the writer thread, inside the SAVEPOINT that
+ * db.c opened for it.  A function here returns 0 with w->result (and, for
+ * contract changes, w->events) filled, or -code with w->err set; db.c then
+ * rolls the savepoint back, so an error never leaves half a write behind.
+ *
+ * Contract changes follow PROTOCOL.md: versions are checked in the UPDATE
+ * itself (DESIGN §5), every committed change appends its event to the
+ * `changes` log in the same transaction, and edits of an active contract
+ * leave one supplement per changed field.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db-private.h"
+
+static const char *const wstmt_sql[SRV_WS__COUNT] = {
+    [SRV_WS_CONTRACT_GET] = "SELECT " SRV_CONTRACT_COLS " FROM contracts WHERE id = ?",
+    [SRV_WS_CONTRACT_ID_TAKEN] = "SELECT 1 FROM contracts WHERE id = ?",
+    [SRV_WS_NUMBER_TAKEN] =
+        "SELECT 1 FROM contracts WHERE number = ? AND deleted_at IS NULL AND id IS NOT ?",
+    [SRV_WS_USER_EXISTS] = "SELECT 1 FROM users WHERE username = ?",
+    [SRV_WS_USER_ACTIVE] = "SELECT 1 FROM users WHERE username = ? AND disabled = 0",
+    [SRV_WS_CONTRACT_INSERT] =
+        "INSERT INTO contracts (id, number, title, counterparty, kind, status, sign_date, "
+        "start_date, end_date, amount_cents, currency, owner, description, notice_days, renewal, "
+        "version, created_at, updated_at, updated_by, deleted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+        "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 1, ?16, ?16, ?17, NULL)",
+    [SRV_WS_CONTRACT_UPDATE] =
+        "UPDATE contracts SET number = ?2, title = ?3, counterparty = ?4, kind = ?5, status = ?6, "
+        "sign_date = ?7, start_date = ?8, end_date = ?9, amount_cents = ?10, currency = ?11, "
+        "owner = ?12, description = ?13, notice_days = ?14, renewal = ?15, "
+        "version = version + 1, updated_at = ?16, updated_by = ?17 "
+        "WHERE id = ?1 AND version = ?18 AND deleted_at IS NULL",
+    [SRV_WS_CONTRACT_DELETE] =
+        "UPDATE contracts SET deleted_at = ?2, version = version + 1, updated_at = ?2, "
+        "updated_by = ?3 WHERE id = ?1 AND version = ?4 AND deleted_at IS NULL",
+    [SRV_WS_SUPPLEMENT_INSERT] =
+        "INSERT INTO supplements (contract_id, field, old_value, new_value, reason, "
+        "effective_date, author, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    [SRV_WS_CHANGE_INSERT] = "INSERT INTO changes (event, entity_id, version, actor, created_at, "
+                             "payload) VALUES (?, ?, ?, ?, ?, ?)",
+    [SRV_WS_USER_INSERT] = "INSERT INTO users (username, display_name, password_hash, role, "
+                           "disabled, created_at) VALUES (?, ?, ?, ?, 0, ?)",
+    [SRV_WS_SESSION_INSERT] = "INSERT INTO sessions (token_hash, username, created_at, "
+                              "expires_at, revoked_at) VALUES (?, ?, ?, ?, NULL)",
+    [SRV_WS_SESSION_REVOKE] =
+        "UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
+};
+
+/* The client-writable fields in wire order, which is also the order of
+ * parameters ?2..?15 above and of the "changed" list. */
+static const char *const writable[] = {
+    "number",   "title",        "counterparty", "kind",  "status",      "sign_date",   "start_date",
+    "end_date", "amount_cents", "currency",     "owner", "description", "notice_days", "renewal",
+};
+#define WRITABLE_COUNT ((int)(sizeof(writable) / sizeof(writable[0])))
+
+/* Prepared once per writer connection, kept until srv__write_finalize;
+ * returned reset and unbound. */
+static sqlite3_stmt *wstmt(struct srv_db *db, enum srv_wstmt id, struct pacta_error *err)
+{
+    sqlite3_stmt *st = db->wstmt[id];
+    int rc;
+
+    if (st) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return st;
+    }
+    rc = sqlite3_prepare_v3(db->w, wstmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    if (rc != SQLITE_OK) {
+        srv__sql_error(db->w, rc, "prepare", err);
+        return NULL;
+    }
+    db->wstmt[id] = st;
+    return st;
+}
+
+void srv__write_finalize(struct srv_db *db)
+{
+    for (int i = 0; i < SRV_WS__COUNT; i++) {
+        sqlite3_finalize(db->wstmt[i]);
+        db->wstmt[i] = NULL;
+    }
+}
+
+/* Steps a statement that returns no row (or whose row we ignore). */
+static int step_done(struct srv_db *db, sqlite3_stmt *st, const char *what, struct pacta_error *err)
+{
+    int rc = sqlite3_step(st);
+
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+        return 0;
+    return srv__sql_error(db->w, rc, what, err);
+}
+
+/* 1 if the query has a row, 0 if not, < 0 on error. */
+static int exists(struct srv_db *db, enum srv_wstmt id, const char *a, const char *b,
+                  struct pacta_error *err)
+{
+    sqlite3_stmt *st = wstmt(db, id, err);
+    int rc;
+
+    if (!st)
+        return -PACTA_INTERNAL;
+    sqlite3_bind_text(st, 1, a, -1, SQLITE_TRANSIENT);
+    if (b)
+        sqlite3_bind_text(st, 2, b, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    return srv__sql_error(db->w, rc, "lookup", err);
+}
+
+/* The stored record, NULL with *rc = 0 if there is none. */
+static json_t *load_contract(struct srv_db *db, const char *id, int *rc, struct pacta_error *err)
+{
+    sqlite3_stmt *st = wstmt(db, SRV_WS_CONTRACT_GET, err);
+    json_t *rec = NULL;
+    int step;
+
+    *rc = 0;
+    if (!st) {
+        *rc = -PACTA_INTERNAL;
+        return NULL;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        rec = srv__contract_from_row(st);
+    else if (step != SQLITE_DONE)
+        *rc = srv__sql_error(db->w, step, "load contract", err);
+    sqlite3_reset(st);
+    return rec;
+}
+
+static int bind_json(sqlite3_stmt *st, int idx, const json_t *v)
+{
+    if (json_is_string(v))
+        return sqlite3_bind_text(st, idx, json_string_value(v), (int)json_string_length(v),
+                                 SQLITE_TRANSIENT);
+    if (json_is_integer(v))
+        return sqlite3_bind_int64(st, idx, json_integer_value(v));
+    return sqlite3_bind_null(st, idx);
+}
+
+/* Binds ?1 (id) and ?2..?15 (the writable fields) from a whole record. */
+static void bind_record(sqlite3_stmt *st, const char *id, const json_t *rec)
+{
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    for (int i = 0; i < WRITABLE_COUNT; i++)
+        bind_json(st, i + 2, json_object_get(rec, writable[i]));
+}
+
+/*
+ * Appends the event to the durable log and to w->events.  The payload in
+ * the log and the data handed to the loop are the same JSON, so a replayed
+ * event is byte-for-byte what live subscribers got.
+ */
+static int emit_event(struct srv_db *db, struct srv_write *w, const char *event, const json_t *rec,
+                      json_t *data, struct pacta_error *err)
+{
+    sqlite3_stmt *st = wstmt(db, SRV_WS_CHANGE_INSERT, err);
+    char now[32];
+    char *payload;
+    int rc;
+
+    if (!st)
+        return -PACTA_INTERNAL;
+    srv_now_iso(now);
+    payload = json_dumps(data, JSON_COMPACT);
+    sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, json_string_value(json_object_get(rec, "id")), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, json_integer_value(json_object_get(rec, "version")));
+    sqlite3_bind_text(st, 4, w->actor, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 6, payload, -1, SQLITE_TRANSIENT);
+    free(payload);
+    rc = step_done(db, st, "append change", err);
+    if (rc != 0)
+        return rc;
+    json_array_append_new(w->events, json_pack("{s:I, s:s, s:O}", "seq",
+                                               (json_int_t)sqlite3_last_insert_rowid(db->w),
+                                               "event", event, "data", data));
+    return 0;
+}
+
+static int owner_must_exist(struct srv_db *db, const char *owner, struct pacta_error *err)
+{
+    int rc = exists(db, SRV_WS_USER_EXISTS, owner, NULL, err);
+
+    if (rc == 0)
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "owner", "no such user");
+    return rc < 0 ? rc : 0;
+}
+
+static int number_must_be_free(struct srv_db *db, const char *number, const char *self_id,
+                               struct pacta_error *err)
+{
+    int rc = exists(db, SRV_WS_NUMBER_TAKEN, number, self_id, err);
+
+    if (rc == 1)
+        return pacta_error_set(err, PACTA_CONFLICT, "number", "contract number already in use");
+    return rc;
+}
+
+/* Defaults of the optional fields, as PROTOCOL.md / protocol.h state them;
+ * callers normally pass pacta_decode_create's output, which has them all. */
+static json_t *create_record(const json_t *args, const char *actor, struct pacta_error *err)
+{
+    json_t *rec = json_pack("{s:s, s:n, s:n, s:n, s:I, s:s, s:i, s:s}", "status", "draft",
+                            "sign_date", "start_date", "end_date", "amount_cents", (json_int_t)0,
+                            "description", "", "notice_days", 0, "renewal", "none");
+    const char *key;
+    json_t *v;
+
+    json_object_foreach((json_t *)args, key, v)
+    {
+        const struct pacta_field_def *def;
+
+        if (strcmp(key, "id") == 0)
+            continue;
+        def = pacta_contract_field(key);
+        if (!def) {
+            pacta_error_set(err, PACTA_BAD_REQUEST, key, "unknown field");
+            goto fail;
+        }
+        if (strcmp(key, "owner") == 0 && json_is_null(v))
+            continue;
+        if (pacta_field_validate(def, v, err) != 0)
+            goto fail;
+        json_object_set(rec, key, v);
+    }
+    if (!json_is_string(json_object_get(rec, "owner")))
+        json_object_set_new(rec, "owner", json_string(actor));
+    for (int i = 0; i < WRITABLE_COUNT; i++) {
+        if (!json_object_get(rec, writable[i])) {
+            pacta_error_set(err, PACTA_BAD_REQUEST, writable[i], "required");
+            goto fail;
+        }
+    }
+    if (pacta_contract_check(rec, err) != 0)
+        goto fail;
+    return rec;
+fail:
+    json_decref(rec);
+    return NULL;
+}
+
+static int contract_create(struct srv_db *db, struct srv_write *w)
+{
+    struct pacta_error *err = &w->err;
+    json_t *rec = NULL, *stored = NULL;
+    const json_t *given_id = json_object_get(w->args, "id");
+    char id[37], now[32];
+    uint8_t rnd[10];
+    sqlite3_stmt *st;
+    int rc;
+
+    if (!json_is_object(w->args))
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "", "arguments must be an object");
+    rec = create_record(w->args, w->actor, err);
+    if (!rec)
+        return -(int)err->code;
+    if (given_id && !json_is_null(given_id)) {
+        if (!json_is_string(given_id) || !pacta_valid_uuid(json_string_value(given_id))) {
+            rc = pacta_error_set(err, PACTA_BAD_REQUEST, "id", "must be a lowercase UUID");
+            goto out;
+        }
+        snprintf(id, sizeof(id), "%s", json_string_value(given_id));
+        rc = exists(db, SRV_WS_CONTRACT_ID_TAKEN, id, NULL, err);
+        if (rc == 1)
+            rc = pacta_error_set(err, PACTA_CONFLICT, "id", "contract id already in use");
+        if (rc != 0)
+            goto out;
+    } else {
+        srv__random_bytes(rnd, sizeof(rnd));
+        pacta_uuid_v7(id, (uint64_t)srv_clock_now_ms(), rnd);
+    }
+    rc = number_must_be_free(db, json_string_value(json_object_get(rec, "number")), NULL, err);
+    if (rc != 0)
+        goto out;
+    rc = owner_must_exist(db, json_string_value(json_object_get(rec, "owner")), err);
+    if (rc != 0)
+        goto out;
+
+    srv_now_iso(now);
+    if (!(st = wstmt(db, SRV_WS_CONTRACT_INSERT, err))) {
+        rc = -PACTA_INTERNAL;
+        goto out;
+    }
+    bind_record(st, id, rec);
+    sqlite3_bind_text(st, 16, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 17, w->actor, -1, SQLITE_TRANSIENT);
+    if ((rc = step_done(db, st, "insert contract", err)) != 0)
+        goto out;
+    if (!(stored = load_contract(db, id, &rc, err))) {
+        if (rc == 0)
+            rc = pacta_error_set(err, PACTA_INTERNAL, "", "internal error");
+        goto out;
+    }
+    rc = emit_event(db, w, PACTA_EV_CONTRACT_CREATED, stored,
+                    json_pack("{s:O, s:s}", "contract", stored, "actor", w->actor), err);
+    if (rc == 0)
+        w->result = json_pack("{s:O}", "contract", stored);
+out:
+    json_decref(rec);
+    json_decref(stored);
+    return rc;
+}
+
+/*
+ * Loads the contract an update or delete names and checks the version its
+ * author saw.  Returns the current record, or NULL with the error set (a
+ * stale version also puts {"current": record} in w->error_extra).
+ */
+static json_t *load_for_change(struct srv_db *db, struct srv_write *w, const char **id_out,
+                               int64_t *version_out, int *rc)
+{
+    struct pacta_error *err = &w->err;
+    const char *id = json_string_value(json_object_get(w->args, "id"));
+    const json_t *jv = json_object_get(w->args, "version");
+    json_t *cur;
+    int64_t current;
+
+    if (!id) {
+        *rc = pacta_error_set(err, PACTA_BAD_REQUEST, "id", "required");
+        return NULL;
+    }
+    if (!json_is_integer(jv) || json_integer_value(jv) < 1) {
+        *rc = pacta_error_set(err, PACTA_BAD_REQUEST, "version", "must be an integer >= 1");
+        return NULL;
+    }
+    cur = load_contract(db, id, rc, err);
+    if (!cur) {
+        if (*rc == 0)
+            *rc = pacta_error_set(err, PACTA_NOT_FOUND, "id", "no such contract");
+        return NULL;
+    }
+    if (!json_is_null(json_object_get(cur, "deleted_at"))) {
+        json_decref(cur);
+        *rc = pacta_error_set(err, PACTA_NOT_FOUND, "id", "the contract was deleted");
+        return NULL;
+    }
+    current = json_integer_value(json_object_get(cur, "version"));
+    if (current != json_integer_value(jv)) {
+        *rc = pacta_error_set(err, PACTA_CONFLICT, "version",
+                              "the contract changed: version %lld by %s at %s", (long long)current,
+                              json_string_value(json_object_get(cur, "updated_by")),
+                              json_string_value(json_object_get(cur, "updated_at")));
+        w->error_extra = json_pack("{s:o}", "current", cur);
+        return NULL;
+    }
+    *id_out = id;
+    *version_out = current;
+    *rc = 0;
+    return cur;
+}
+
+/* A version-checked UPDATE that touched nothing means someone else won
+ * the row in between: report it as the conflict it is. */
+static int lost_race(struct srv_db *db, struct srv_write *w, const char *id)
+{
+    int rc;
+    json_t *cur = load_contract(db, id, &rc, &w->err);
+
+    if (cur)
+        w->error_extra = json_pack("{s:o}", "current", cur);
+    return pacta_error_set(&w->err, PACTA_CONFLICT, "version", "the contract changed");
+}
+
+static int add_supplements(struct srv_db *db, struct srv_write *w, const char *id,
+                           const json_t *before, const json_t *after, const json_t *changed,
+                           const char *reason)
+{
+    char now[32], today[11];
+    size_t i;
+    json_t *f;
+
+    srv_now_iso(now);
+    srv_today_iso(today);
+    json_array_foreach(changed, i, f)
+    {
+        const char *name = json_string_value(f);
+        sqlite3_stmt *st = wstmt(db, SRV_WS_SUPPLEMENT_INSERT, &w->err);
+        char *old_v = json_dumps(json_object_get(before, name), JSON_ENCODE_ANY | JSON_COMPACT);
+        char *new_v = json_dumps(json_object_get(after, name), JSON_ENCODE_ANY | JSON_COMPACT);
+        int rc = -PACTA_INTERNAL;
+
+        if (st) {
+            sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 3, old_v, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 4, new_v, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 5, reason, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 6, today, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 7, w->actor, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 8, now, -1, SQLITE_TRANSIENT);
+            rc = step_done(db, st, "insert supplement", &w->err);
+        }
+        free(old_v);
+        free(new_v);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Applies the changes to a copy of the current record and lists, in wire
+ * order, the fields whose value really differs. */
+static json_t *merge_changes(const json_t *cur, const json_t *changes, json_t **changed,
+                             struct pacta_error *err)
+{
+    json_t *merged = json_deep_copy(cur);
+    const char *key;
+    json_t *v;
+
+    *changed = json_array();
+    if (!json_is_object(changes) || json_object_size(changes) == 0) {
+        pacta_error_set(err, PACTA_BAD_REQUEST, "changes", "must be a non-empty object");
+        goto fail;
+    }
+    json_object_foreach((json_t *)changes, key, v)
+    {
+        const struct pacta_field_def *def = pacta_contract_field(key);
+
+        if (!def) {
+            pacta_error_set(err, PACTA_BAD_REQUEST, key, "not a writable field");
+            goto fail;
+        }
+        if (pacta_field_validate(def, v, err) != 0)
+            goto fail;
+        json_object_set(merged, key, v);
+    }
+    if (pacta_contract_check(merged, err) != 0)
+        goto fail;
+    for (int i = 0; i < WRITABLE_COUNT; i++)
+        if (!json_equal(json_object_get(cur, writable[i]), json_object_get(merged, writable[i])))
+            json_array_append_new(*changed, json_string(writable[i]));
+    return merged;
+fail:
+    json_decref(merged);
+    json_decref(*changed);
+    *changed = NULL;
+    return NULL;
+}
+
+static int contract_update(struct srv_db *db, struct srv_write *w)
+{
+    struct pacta_error *err = &w->err;
+    const json_t *jreason = json_object_get(w->args, "reason");
+    const char *reason = json_string_value(jreason), *id = NULL;
+    json_t *cur, *merged = NULL, *changed = NULL, *stored = NULL, *data;
+    int64_t version = 0;
+    int was_active, rc;
+    sqlite3_stmt *st;
+    char now[32];
+
+    if (jreason && !json_is_null(jreason) && (!reason || !reason[0]))
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "reason", "must be a non-empty string");
+    if (!(cur = load_for_change(db, w, &id, &version, &rc)))
+        return rc;
+    if (!(merged = merge_changes(cur, json_object_get(w->args, "changes"), &changed, err))) {
+        rc = -(int)err->code;
+        goto out;
+    }
+    if (json_array_size(changed) == 0) {
+        /* Nothing differs: no new version, no event, nothing to audit. */
+        w->result = json_pack("{s:O, s:O}", "contract", cur, "changed", changed);
+        rc = 0;
+        goto out;
+    }
+    was_active = strcmp(json_string_value(json_object_get(cur, "status")), "active") == 0;
+    if (was_active && !reason) {
+        rc = pacta_error_set(err, PACTA_BAD_REQUEST, "reason",
+                             "a change to an active contract needs a reason");
+        goto out;
+    }
+    if (!json_equal(json_object_get(cur, "number"), json_object_get(merged, "number")) &&
+        (rc = number_must_be_free(db, json_string_value(json_object_get(merged, "number")), id,
+                                  err)) != 0)
+        goto out;
+    if (!json_equal(json_object_get(cur, "owner"), json_object_get(merged, "owner")) &&
+        (rc = owner_must_exist(db, json_string_value(json_object_get(merged, "owner")), err)) != 0)
+        goto out;
+
+    srv_now_iso(now);
+    if (!(st = wstmt(db, SRV_WS_CONTRACT_UPDATE, err))) {
+        rc = -PACTA_INTERNAL;
+        goto out;
+    }
+    bind_record(st, id, merged);
+    sqlite3_bind_text(st, 16, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 17, w->actor, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 18, version);
+    if ((rc = step_done(db, st, "update contract", err)) != 0)
+        goto out;
+    if (sqlite3_changes(db->w) != 1) {
+        rc = lost_race(db, w, id);
+        goto out;
+    }
+    if (was_active && (rc = add_supplements(db, w, id, cur, merged, changed, reason)) != 0)
+        goto out;
+    if (!(stored = load_contract(db, id, &rc, err))) {
+        if (rc == 0)
+            rc = pacta_error_set(err, PACTA_INTERNAL, "", "internal error");
+        goto out;
+    }
+    data = json_pack("{s:O, s:O, s:s}", "contract", stored, "changed", changed, "actor", w->actor);
+    if (reason)
+        json_object_set_new(data, "reason", json_string(reason));
+    if ((rc = emit_event(db, w, PACTA_EV_CONTRACT_UPDATED, stored, data, err)) == 0)
+        w->result = json_pack("{s:O, s:O}", "contract", stored, "changed", changed);
+out:
+    json_decref(cur);
+    json_decref(merged);
+    json_decref(changed);
+    json_decref(stored);
+    return rc;
+}
+
+static int contract_delete(struct srv_db *db, struct srv_write *w)
+{
+    struct pacta_error *err = &w->err;
+    const char *reason = json_string_value(json_object_get(w->args, "reason")), *id = NULL;
+    json_t *cur, *stored = NULL, *data;
+    int64_t version = 0;
+    sqlite3_stmt *st;
+    char now[32];
+    int rc;
+
+    if (!(cur = load_for_change(db, w, &id, &version, &rc)))
+        return rc;
+    srv_now_iso(now);
+    if (!(st = wstmt(db, SRV_WS_CONTRACT_DELETE, err))) {
+        rc = -PACTA_INTERNAL;
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, w->actor, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 4, version);
+    if ((rc = step_done(db, st, "delete contract", err)) != 0)
+        goto out;
+    if (sqlite3_changes(db->w) != 1) {
+        rc = lost_race(db, w, id);
+        goto out;
+    }
+    if (!(stored = load_contract(db, id, &rc, err))) {
+        if (rc == 0)
+            rc = pacta_error_set(err, PACTA_INTERNAL, "", "internal error");
+        goto out;
+    }
+    data = json_pack("{s:O, s:s}", "contract", stored, "actor", w->actor);
+    if (reason)
+        json_object_set_new(data, "reason", json_string(reason));
+    if ((rc = emit_event(db, w, PACTA_EV_CONTRACT_DELETED, stored, data, err)) == 0)
+        w->result = json_pack("{s:O}", "contract", stored);
+out:
+    json_decref(cur);
+    json_decref(stored);
+    return rc;
+}
+
+static int user_create(struct srv_db *db, struct srv_write *w)
+{
+    struct pacta_error *err = &w->err;
+    const char *username = json_string_value(json_object_get(w->args, "username"));
+    const char *hash = json_string_value(json_object_get(w->args, "password_hash"));
+    const char *display = json_string_value(json_object_get(w->args, "display_name"));
+    const char *role = json_string_value(json_object_get(w->args, "role"));
+    sqlite3_stmt *st;
+    char now[32];
+    int rc;
+
+    if (!username || !pacta_valid_username(username))
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "username", "invalid username");
+    if (!hash || strncmp(hash, "$argon2id$", 10) != 0)
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "password", "missing password hash");
+    if (!role || pacta_role_from_name(role) == PACTA_ROLE_NONE)
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "role", "unknown role");
+    if (!display || !display[0])
+        display = username;
+    if (strlen(display) > 200)
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "display_name", "too long");
+    rc = exists(db, SRV_WS_USER_EXISTS, username, NULL, err);
+    if (rc == 1)
+        return pacta_error_set(err, PACTA_CONFLICT, "username", "username already taken");
+    if (rc != 0)
+        return rc;
+    if (!(st = wstmt(db, SRV_WS_USER_INSERT, err)))
+        return -PACTA_INTERNAL;
+    srv_now_iso(now);
+    sqlite3_bind_text(st, 1, username, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, display, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, role, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
+    if ((rc = step_done(db, st, "insert user", err)) != 0)
+        return rc;
+    w->result = json_pack("{s:{s:s, s:s, s:s, s:b, s:s}}", "user", "username", username,
+                          "display_name", display, "role", role, "disabled", 0, "created_at", now);
+    return 0;
+}
+
+/* Only the token's hash is stored; the token itself exists in the result
+ * and on the client, nowhere else. */
+static int session_create(struct srv_db *db, struct srv_write *w)
+{
+    struct pacta_error *err = &w->err;
+    const char *username = json_string_value(json_object_get(w->args, "username"));
+    char token[44], hash[65], now[32], expires[32];
+    int64_t now_ms = srv_clock_now_ms();
+    sqlite3_stmt *st;
+    int rc;
+
+    if (!username)
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "username", "required");
+    rc = exists(db, SRV_WS_USER_ACTIVE, username, NULL, err);
+    if (rc == 0)
+        return pacta_error_set(err, PACTA_UNAUTHENTICATED, "", "invalid credentials");
+    if (rc < 0)
+        return rc;
+    srv_auth_new_token(token);
+    srv_auth_token_hash(token, hash);
+    srv__iso_from_ms(now_ms, now);
+    srv__iso_from_ms(now_ms + db->session_ttl_sec * 1000, expires);
+    if (!(st = wstmt(db, SRV_WS_SESSION_INSERT, err)))
+        return -PACTA_INTERNAL;
+    sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, username, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, expires, -1, SQLITE_TRANSIENT);
+    if ((rc = step_done(db, st, "insert session", err)) != 0)
+        return rc;
+    w->result = json_pack("{s:s, s:s}", "token", token, "expires_at", expires);
+    return 0;
+}
+
+static int session_revoke(struct srv_db *db, struct srv_write *w)
+{
+    struct pacta_error *err = &w->err;
+    const char *hash = json_string_value(json_object_get(w->args, "token_hash"));
+    sqlite3_stmt *st;
+    char now[32];
+    int rc;
+
+    if (!hash)
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "token_hash", "required");
+    if (!(st = wstmt(db, SRV_WS_SESSION_REVOKE, err)))
+        return -PACTA_INTERNAL;
+    srv_now_iso(now);
+    sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, hash, -1, SQLITE_TRANSIENT);
+    if ((rc = step_done(db, st, "revoke session", err)) != 0)
+        return rc;
+    w->result = json_pack("{s:b}", "revoked", sqlite3_changes(db->w) == 1);
+    return 0;
+}
+
+int srv__write_apply(struct srv_db *db, struct srv_write *w)
+{
+    switch (w->kind) {
+    case SRV_W_CONTRACT_CREATE:
+        return contract_create(db, w);
+    case SRV_W_CONTRACT_UPDATE:
+        return contract_update(db, w);
+    case SRV_W_CONTRACT_DELETE:
+        return contract_delete(db, w);
+    case SRV_W_USER_CREATE:
+        return user_create(db, w);
+    case SRV_W_SESSION_CREATE:
+        return session_create(db, w);
+    case SRV_W_SESSION_REVOKE:
+        return session_revoke(db, w);
+    }
+    return pacta_error_set(&w->err, PACTA_INTERNAL, "", "unknown write");
+}

@@ -1,0 +1,157 @@
+/*
+ * Schema migrations.  migrations[i] takes the database from user_version i
+ * to i + 1; each runs in its own transaction together with the version bump,
+ * so a crash leaves the file at a whole version, and reopening an up-to-date
+ * file runs nothing.  Never edit a released migration: add a new one.
+ *
+ * Constraints live here (DESIGN §3), so a bug in C, an offline tool or a
+ * hand-typed sqlite3 session cannot store what the protocol forbids.  Text
+ * lengths are checked in characters, which is never stricter than the
+ * protocol's byte limits.
+ */
+#include <stdio.h>
+
+#include "db-private.h"
+
+static const char *const migrations[] = {
+    /* 1: users, sessions, contracts, supplements, changes. */
+    "CREATE TABLE users ("
+    "  id INTEGER PRIMARY KEY,"
+    "  username TEXT NOT NULL UNIQUE CHECK (length(username) BETWEEN 1 AND 64),"
+    "  display_name TEXT NOT NULL CHECK (length(display_name) BETWEEN 1 AND 200),"
+    "  password_hash TEXT NOT NULL CHECK (password_hash LIKE '$argon2id$%'),"
+    "  role TEXT NOT NULL CHECK (role IN ('admin', 'editor', 'viewer')),"
+    "  disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),"
+    "  created_at TEXT NOT NULL"
+    ");"
+    "CREATE TABLE sessions ("
+    "  token_hash TEXT PRIMARY KEY NOT NULL CHECK (length(token_hash) = 64),"
+    "  username TEXT NOT NULL REFERENCES users(username),"
+    "  created_at TEXT NOT NULL,"
+    "  expires_at TEXT NOT NULL CHECK (expires_at > created_at),"
+    "  revoked_at TEXT"
+    ");"
+    "CREATE INDEX sessions_username ON sessions(username);"
+    "CREATE TABLE contracts ("
+    "  id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 36 AND id = lower(id)),"
+    "  number TEXT NOT NULL CHECK (length(number) BETWEEN 1 AND 64),"
+    "  title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 200),"
+    "  counterparty TEXT NOT NULL CHECK (length(counterparty) BETWEEN 1 AND 200),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('client', 'supplier')),"
+    "  status TEXT NOT NULL DEFAULT 'draft'"
+    "    CHECK (status IN ('draft', 'active', 'expired', 'terminated')),"
+    "  sign_date TEXT CHECK (sign_date IS NULL OR date(sign_date) IS sign_date),"
+    "  start_date TEXT CHECK (start_date IS NULL OR date(start_date) IS start_date),"
+    "  end_date TEXT CHECK (end_date IS NULL OR date(end_date) IS end_date),"
+    "  amount_cents INTEGER NOT NULL DEFAULT 0 CHECK (typeof(amount_cents) = 'integer'"
+    "    AND amount_cents BETWEEN 0 AND 1000000000000000),"
+    "  currency TEXT NOT NULL CHECK (length(currency) = 3 AND currency GLOB '[A-Z][A-Z][A-Z]'),"
+    "  owner TEXT NOT NULL REFERENCES users(username),"
+    "  description TEXT NOT NULL DEFAULT '' CHECK (length(description) <= 10000),"
+    "  notice_days INTEGER NOT NULL DEFAULT 0 CHECK (typeof(notice_days) = 'integer'"
+    "    AND notice_days BETWEEN 0 AND 3650),"
+    "  renewal TEXT NOT NULL DEFAULT 'none' CHECK (renewal IN ('none', 'auto', 'evergreen')),"
+    "  version INTEGER NOT NULL DEFAULT 1 CHECK (typeof(version) = 'integer' AND version >= 1),"
+    "  created_at TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL,"
+    "  updated_by TEXT NOT NULL,"
+    "  deleted_at TEXT,"
+    "  CHECK (start_date IS NULL OR end_date IS NULL OR start_date <= end_date)"
+    ");"
+    /* A deleted contract frees its number. */
+    "CREATE UNIQUE INDEX contracts_number_live ON contracts(number) WHERE deleted_at IS NULL;"
+    /* contracts.list walks (number, id); the filtered walks get their own. */
+    "CREATE INDEX contracts_order ON contracts(number, id);"
+    "CREATE INDEX contracts_status ON contracts(status, number, id);"
+    "CREATE INDEX contracts_kind ON contracts(kind, number, id);"
+    "CREATE INDEX contracts_owner ON contracts(owner, number, id);"
+    "CREATE TABLE supplements ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  contract_id TEXT NOT NULL REFERENCES contracts(id),"
+    "  field TEXT NOT NULL CHECK (length(field) BETWEEN 1 AND 64),"
+    "  old_value TEXT NOT NULL CHECK (json_valid(old_value)),"
+    "  new_value TEXT NOT NULL CHECK (json_valid(new_value)),"
+    "  reason TEXT NOT NULL CHECK (length(reason) BETWEEN 1 AND 500),"
+    "  effective_date TEXT NOT NULL CHECK (date(effective_date) IS effective_date),"
+    "  author TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL"
+    ");"
+    "CREATE INDEX supplements_contract ON supplements(contract_id, id);"
+    "CREATE TRIGGER supplements_no_update BEFORE UPDATE ON supplements"
+    "  BEGIN SELECT RAISE(ABORT, 'supplements are append-only'); END;"
+    "CREATE TRIGGER supplements_no_delete BEFORE DELETE ON supplements"
+    "  BEGIN SELECT RAISE(ABORT, 'supplements are append-only'); END;"
+    "CREATE TABLE changes ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  event TEXT NOT NULL CHECK (length(event) BETWEEN 1 AND 64),"
+    "  entity_id TEXT NOT NULL,"
+    "  version INTEGER NOT NULL CHECK (version >= 1),"
+    "  actor TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL,"
+    "  payload TEXT NOT NULL CHECK (json_valid(payload))"
+    ");"
+    "CREATE INDEX changes_entity ON changes(entity_id, seq);"
+    "CREATE TRIGGER changes_no_update BEFORE UPDATE ON changes"
+    "  BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;"
+    "CREATE TRIGGER changes_no_delete BEFORE DELETE ON changes"
+    "  BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;",
+};
+
+#define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int srv__schema_latest(void)
+{
+    return MIGRATION_COUNT;
+}
+
+static int read_user_version(sqlite3 *w, int *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(w, "PRAGMA user_version", -1, &st, NULL);
+
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *out = sqlite3_column_int(st, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/*
+ * Applies every migration above the file's user_version, each in one
+ * BEGIN IMMEDIATE transaction.  A file newer than this binary is refused:
+ * running old code on a newer schema could violate constraints it does not
+ * know about.
+ */
+int srv__schema_migrate(sqlite3 *w, char *errbuf, size_t errlen)
+{
+    char *msg = NULL;
+    char sql[64];
+    int version = 0;
+
+    if (read_user_version(w, &version) != SQLITE_OK) {
+        snprintf(errbuf, errlen, "cannot read the schema version: %s", sqlite3_errmsg(w));
+        return -1;
+    }
+    if (version > MIGRATION_COUNT) {
+        snprintf(errbuf, errlen,
+                 "database schema version %d is newer than this pactad supports (%d)", version,
+                 MIGRATION_COUNT);
+        return -1;
+    }
+    for (; version < MIGRATION_COUNT; version++) {
+        snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version + 1);
+        if (sqlite3_exec(w, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(w, migrations[version], NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(w, sql, NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(w, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+            snprintf(errbuf, errlen, "migration %d failed: %s", version + 1,
+                     msg ? msg : sqlite3_errmsg(w));
+            sqlite3_free(msg);
+            if (!sqlite3_get_autocommit(w))
+                sqlite3_exec(w, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
+    }
+    return 0;
+}

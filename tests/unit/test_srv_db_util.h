@@ -1,0 +1,197 @@
+/*
+ * Shared fixture of the srv_db tests: a real database file in a mkdtemp
+ * directory, a real uv loop that receives the done() callbacks, and helpers
+ * that submit writes and run the loop until they complete.
+ */
+#ifndef PACTA_TEST_SRV_DB_UTIL_H
+#define PACTA_TEST_SRV_DB_UTIL_H
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db-private.h"
+#include "test.h"
+
+struct tdb {
+    uv_loop_t loop;
+    struct srv_db *db;
+    char dir[64];
+    char path[128];
+    char *generated; /* admin password if srv_db_open generated one */
+};
+
+#define T_MAX_COMPLETED 4096
+static struct srv_write *t_completed[T_MAX_COMPLETED];
+static int t_ncompleted;
+
+/* Keeps the write for the test to inspect; the test frees it. */
+static void t_on_done(struct srv_write *w)
+{
+    if (t_ncompleted < T_MAX_COMPLETED)
+        t_completed[t_ncompleted++] = w;
+    else
+        srv_write_free(w);
+}
+
+static void t_mkdir(struct tdb *t)
+{
+    snprintf(t->dir, sizeof(t->dir), "/tmp/pacta-dbtest-XXXXXX");
+    REQUIRE(mkdtemp(t->dir) != NULL);
+    snprintf(t->path, sizeof(t->path), "%s/pacta.db", t->dir);
+}
+
+static int t_open_at(struct tdb *t, char *errbuf, size_t errlen)
+{
+    struct srv_db_options o = {.path = t->path, .readers = 2, .session_ttl_sec = 3600};
+
+    uv_loop_init(&t->loop);
+    return srv_db_open(&o, &t->loop, &t->db, &t->generated, errbuf, errlen);
+}
+
+/* A fresh database with admin password "admin-secret" and editor "ana". */
+static void t_open(struct tdb *t)
+{
+    char err[256] = "";
+
+    t_mkdir(t);
+    setenv("PACTA_ADMIN_PASSWORD", "admin-secret", 1);
+    if (t_open_at(t, err, sizeof(err)) != 0)
+        fprintf(stderr, "open: %s\n", err);
+    REQUIRE(t->db != NULL);
+}
+
+static void t_close_db(struct tdb *t)
+{
+    srv_db_close(t->db);
+    t->db = NULL;
+    uv_run(&t->loop, UV_RUN_DEFAULT); /* runs the async handle's close callback */
+    CHECK(uv_loop_close(&t->loop) == 0);
+    free(t->generated);
+    t->generated = NULL;
+}
+
+static void t_rmdir(struct tdb *t)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    char p[160];
+
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof(p), "%s%s", t->path, suffixes[i]);
+        unlink(p);
+    }
+    rmdir(t->dir);
+}
+
+static void t_close(struct tdb *t)
+{
+    t_close_db(t);
+    t_rmdir(t);
+}
+
+/* Submits one write, runs the loop until its done() ran, returns it. */
+static struct srv_write *t_write(struct tdb *t, enum srv_write_kind kind, const char *actor,
+                                 json_t *args_steal)
+{
+    struct srv_write *w = srv_write_new(kind, actor, args_steal);
+    int before = t_ncompleted;
+
+    w->done = t_on_done;
+    REQUIRE(srv_db_submit(t->db, w) == 0);
+    uv_run(&t->loop, UV_RUN_DEFAULT);
+    REQUIRE(t_ncompleted == before + 1);
+    return t_completed[--t_ncompleted];
+}
+
+/* A write's code, freeing the write: for steps whose result is not looked at. */
+static int t_write_code(struct tdb *t, enum srv_write_kind kind, const char *actor, json_t *args)
+{
+    struct srv_write *w = t_write(t, kind, actor, args);
+    int code = w->code;
+
+    srv_write_free(w);
+    return code;
+}
+
+static json_t *t_contract_args(const char *number, const char *title, const char *kind)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "number", number, "title", title, "counterparty",
+                     "Acme Ltd", "kind", kind, "currency", "EUR");
+}
+
+/* Creates a contract, returns its record (new reference). */
+static json_t *t_create(struct tdb *t, const char *actor, json_t *args)
+{
+    struct srv_write *w = t_write(t, SRV_W_CONTRACT_CREATE, actor, args);
+    json_t *rec = NULL;
+
+    CHECKF(w->code == PACTA_OK, "%s %s", w->err.field, w->err.message);
+    if (w->code == PACTA_OK)
+        rec = json_incref(json_object_get(w->result, "contract"));
+    srv_write_free(w);
+    return rec;
+}
+
+static char *t_user_hash; /* argon2id is slow on purpose: hash once per run */
+
+static void t_add_user(struct tdb *t, const char *username, const char *role)
+{
+    const char *hash;
+
+    if (!t_user_hash)
+        t_user_hash = srv_auth_hash_password("password-1");
+    hash = t_user_hash;
+    CHECK(t_write_code(t, SRV_W_USER_CREATE, "admin",
+                       json_pack("{s:s, s:s, s:s, s:s}", "username", username, "password_hash",
+                                 hash, "display_name", username, "role", role)) == PACTA_OK);
+}
+
+static json_t *t_get(struct tdb *t, const char *id)
+{
+    sqlite3 *r = srv_db_reader_acquire(t->db);
+    struct pacta_error err;
+    json_t *rec = NULL;
+
+    srv_db_read_contract(r, id, &rec, &err);
+    srv_db_reader_release(t->db, r);
+    return rec;
+}
+
+static int64_t t_head(struct tdb *t)
+{
+    sqlite3 *r = srv_db_reader_acquire(t->db);
+    int64_t head = srv_db_read_head_seq(r);
+
+    srv_db_reader_release(t->db, r);
+    return head;
+}
+
+static const char *t_str(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+static json_int_t t_int(const json_t *o, const char *key)
+{
+    return json_integer_value(json_object_get(o, key));
+}
+
+/* A raw read-write connection for the tests that poke the file directly
+ * (only while no srv_db is open on it). */
+static sqlite3 *t_raw(struct tdb *t)
+{
+    sqlite3 *c = NULL;
+
+    REQUIRE(sqlite3_open(t->path, &c) == SQLITE_OK);
+    sqlite3_exec(c, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+    return c;
+}
+
+static int t_finish(void)
+{
+    free(t_user_hash);
+    t_user_hash = NULL;
+    return test_summary();
+}
+
+#endif
