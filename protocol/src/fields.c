@@ -172,7 +172,6 @@ int pacta_field_validate(const struct pacta_field_def *def, const json_t *value,
     if (strlen(s) != json_string_length(value)) /* unreachable from the parser */
         return pacta_error_set(err, PACTA_BAD_REQUEST, def->name, "must not contain NUL");
 
-    char list[128];
     switch (def->type) {
     case PACTA_FT_TEXT: {
         unsigned rules =
@@ -188,6 +187,7 @@ int pacta_field_validate(const struct pacta_field_def *def, const json_t *value,
         return 0;
     case PACTA_FT_ENUM:
         if (!valid_enum(def->values, s)) {
+            char list[128];
             enum_list(def->values, list, sizeof(list));
             return pacta_error_set(err, PACTA_BAD_REQUEST, def->name, "must be one of: %s", list);
         }
