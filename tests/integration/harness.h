@@ -1,0 +1,151 @@
+/*
+ * Integration-test harness: runs a real pactad on 127.0.0.1 (ephemeral
+ * port, real TLS with dev certs, a temp data dir) and gives tests connected,
+ * logged-in ctl_clients, users of each role and contracts.
+ *
+ * One test program = one temp dir (created by it_setup(), certs generated
+ * there once).  The program ends with `return it_done(test_summary());`:
+ * that stops every server still running and removes the temp dir when the
+ * program passed, or keeps it and prints its path when it failed.  A
+ * REQUIRE failure (exit) or a harness failure keeps the dir as well.
+ *
+ * Harness helpers named it_must_* / it_login / it_connect exit the program
+ * with a clear message when the thing they set up cannot be set up: that is
+ * a broken environment, not an assertion of the test.
+ */
+#ifndef PACTA_IT_HARNESS_H
+#define PACTA_IT_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "client.h"
+
+#define IT_ADMIN_PASSWORD "admin-pass-0123"
+/* Passwords of the users it_create_role_users() makes. */
+#define IT_EDITOR_USER "ed"
+#define IT_EDITOR_PASSWORD "editor-pass-0123"
+#define IT_VIEWER_USER "vi"
+#define IT_VIEWER_PASSWORD "viewer-pass-0123"
+#define IT_ADMIN2_USER "ad2"
+#define IT_ADMIN2_PASSWORD "admin2-pass-0123"
+
+/* Generous timeouts: a hang fails the test, nothing here measures speed. */
+#define IT_TIMEOUT_MS 10000
+
+struct it_server {
+    char data_dir[512];
+    char log_path[512];
+    char url[64];
+    int port;
+    pid_t pid;      /* 0 when not running */
+    long log_start; /* offset in log_path where the current run began */
+    char *args[32]; /* extra command-line args (owned copies) */
+    int nargs;
+    int index;
+};
+
+/* Creates the temp dir and the certs; exits on failure.  Call first. */
+void it_setup(const char *test_name);
+/* Path of the temp dir and of the pinned CA. */
+const char *it_tmp_dir(void);
+const char *it_ca_file(void);
+/* Stops servers, removes (rc == 0) or keeps the temp dir; returns rc. */
+int it_done(int rc);
+
+/*
+ * Starts a pactad on a fresh data dir with `extra` (NULL-terminated, may be
+ * NULL) appended to its command line, waits for the "listening" log line
+ * and returns the server.  Exits with the log printed if it does not start.
+ */
+struct it_server *it_server_start(const char *const *extra);
+/* Starts it again on the same data dir and args (new port). */
+void it_server_restart(struct it_server *s);
+/*
+ * SIGTERM and wait (up to 30 s, then SIGKILL).  Returns the exit status
+ * (0..255), or 128 + signal if it died of one, or -1 if it had to be killed.
+ */
+int it_server_stop(struct it_server *s);
+/* SIGKILL and reap: a crash. */
+void it_server_kill(struct it_server *s);
+/* Prints the log of the current run (or the whole log) to stderr. */
+void it_server_dump_log(const struct it_server *s);
+/* Path of the SQLite file in the data dir. */
+void it_server_db_path(const struct it_server *s, char *out, size_t outlen);
+
+/* ---- clients ------------------------------------------------------------- */
+/* Connects (no login) with the pinned CA; NULL + message on failure. */
+struct ctl_client *it_try_connect(const struct it_server *s);
+struct ctl_client *it_connect(const struct it_server *s); /* exits on failure */
+struct ctl_ws *it_ws_connect(const struct it_server *s);  /* raw ws; exits on failure */
+/* Connect + auth.login; exits on failure. */
+struct ctl_client *it_login(const struct it_server *s, const char *user, const char *password);
+struct ctl_client *it_login_admin(const struct it_server *s);
+
+/* users.create as the given admin client; 0 on ok. */
+int it_user_create(struct ctl_client *admin, const char *username, const char *password,
+                   const char *role);
+/* Creates IT_EDITOR_USER, IT_VIEWER_USER and IT_ADMIN2_USER; exits on failure. */
+void it_create_role_users(const struct it_server *s);
+
+/*
+ * Calls op and returns the result (new ref) on ok; NULL on an error
+ * response (printed, and *error set to a new ref if error is non-NULL) or
+ * on a transport failure (printed).
+ */
+json_t *it_call(struct ctl_client *c, const char *op, json_t *args_steal, json_t **error);
+/* Calls op, expecting an error; returns the error object (new ref) or NULL
+ * (printed) if the op succeeded or the transport failed. */
+json_t *it_call_err(struct ctl_client *c, const char *op, json_t *args_steal);
+/* The "code"/"field" string of an error object, "" if absent. */
+const char *it_err_code(const json_t *error);
+const char *it_err_field(const json_t *error);
+
+/* ---- contracts ----------------------------------------------------------- */
+/* Arguments of a valid contracts.create with a unique number (thread-safe). */
+json_t *it_contract_args(void);
+/* contracts.create with it_contract_args() plus `fields` (object, stolen,
+ * may be NULL); returns the contract (new ref) or NULL (printed). */
+json_t *it_contract_create(struct ctl_client *c, json_t *fields_steal);
+/* contracts.get -> contract (new ref) or NULL. */
+json_t *it_contract_get(struct ctl_client *c, const char *id);
+/* contracts.update {id, version, changes, reason?} -> result or NULL (error in *error). */
+json_t *it_contract_update(struct ctl_client *c, const char *id, json_int_t version,
+                           json_t *changes_steal, const char *reason, json_t **error);
+
+/* String / integer member of an object, "" / -1 when absent. */
+const char *it_str(const json_t *obj, const char *key);
+json_int_t it_int(const json_t *obj, const char *key);
+
+/*
+ * Waits for the next event named `name` (NULL: any event), skipping others
+ * (counted in *skipped if non-NULL).  Returns the event (new ref) or NULL on
+ * timeout/close.
+ */
+json_t *it_wait_event(struct ctl_client *c, const char *name, int timeout_ms, int *skipped);
+/*
+ * Reads from a client until the server closes it (events are discarded);
+ * returns the close code, 0 on timeout, -2 on a transport error.
+ */
+int it_wait_close(struct ctl_client *c, int timeout_ms);
+int it_ws_wait_close(struct ctl_ws *ws, int timeout_ms);
+
+/* ---- processes ----------------------------------------------------------- */
+/* Monotonic milliseconds. */
+int64_t it_now_ms(void);
+/*
+ * Runs argv (argv[0] a path) with env additions `env` (NULL-terminated
+ * "K=V" strings, may be NULL), stdout and stderr captured into *out / *err
+ * (malloc'd, may be NULL to discard).  Kills it after timeout_ms.  Returns
+ * the exit status, 128 + signal, or -1 if it could not run / timed out.
+ */
+int it_run(char *const argv[], char *const env[], int timeout_ms, char **out, char **err);
+/* Starts argv in the background with stdout+stderr to out_path; returns pid. */
+pid_t it_spawn(char *const argv[], char *const env[], const char *out_path);
+/* Reads a whole file (malloc'd, NUL-terminated) or NULL. */
+char *it_read_file(const char *path);
+
+#endif

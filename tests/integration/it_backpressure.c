@@ -1,0 +1,143 @@
+/*
+ * it_backpressure: a slow consumer costs itself a reconnect, never the
+ * server its memory and never anyone an event (DESIGN.md §6).
+ *
+ * pactad runs with a small outbound queue.  A subscribed client stops
+ * reading while a writer makes many large edits (9 KB descriptions).  The
+ * slow client is closed with 4000; the writer (also subscribed, and
+ * reading) is unaffected: every edit acknowledged, every event received.
+ * The slow client reconnects with since = the last seq it got and receives
+ * exactly the events it missed.
+ */
+#include <string.h>
+
+#include "harness.h"
+#include "test.h"
+
+#define UPDATES 1000
+#define DESC_BYTES 9000
+
+int main(void)
+{
+    it_setup("it_backpressure");
+    static const char *const args[] = {"--queue-max-events", "32", "--queue-max-bytes", "131072",
+                                       NULL};
+    struct it_server *srv = it_server_start(args);
+    it_create_role_users(srv);
+
+    struct ctl_client *w = it_login(srv, IT_EDITOR_USER, IT_EDITOR_PASSWORD);
+    struct ctl_client *slow = it_login(srv, IT_VIEWER_USER, IT_VIEWER_PASSWORD);
+    json_t *r = it_call(slow, "subscribe", json_object(), NULL);
+    REQUIRE(r);
+    json_int_t head0 = it_int(r, "head");
+    json_decref(r);
+    r = it_call(w, "subscribe", json_object(), NULL);
+    REQUIRE(r);
+    json_decref(r);
+
+    /* The writer writes; the slow client reads nothing meanwhile. */
+    json_t *c = it_contract_create(w, NULL);
+    REQUIRE(c);
+    const char *id = it_str(c, "id");
+    json_int_t version = 1;
+    char *desc = malloc(DESC_BYTES + 1);
+    int acked = 0;
+    int64_t t0 = it_now_ms();
+    for (int i = 0; i < UPDATES; i++) {
+        memset(desc, 'a' + i % 26, DESC_BYTES);
+        snprintf(desc, 16, "%06d ", i);
+        desc[7] = 'x';
+        desc[DESC_BYTES] = '\0';
+        json_t *up =
+            it_contract_update(w, id, version, json_pack("{s:s}", "description", desc), NULL, NULL);
+        if (!up)
+            break;
+        version = it_int(json_object_get(up, "contract"), "version");
+        json_decref(up);
+        acked++;
+    }
+    free(desc);
+    printf("writer: %d/%d updates of %d bytes acknowledged in %lld ms\n", acked, UPDATES,
+           DESC_BYTES, (long long)(it_now_ms() - t0));
+    CHECK(acked == UPDATES);
+    json_int_t total = 1 + acked; /* events since head0 */
+
+    /* The writer got every event, in order, and is still connected. */
+    int wgot = 0;
+    for (json_int_t i = 1; i <= total; i++) {
+        json_t *ev = it_wait_event(w, NULL, IT_TIMEOUT_MS, NULL);
+        if (!ev || it_int(ev, "seq") != head0 + i) {
+            CHECKF(0, "writer's event %lld: got seq %lld", (long long)i,
+                   (long long)(ev ? it_int(ev, "seq") : -1));
+            json_decref(ev);
+            break;
+        }
+        wgot++;
+        json_decref(ev);
+    }
+    CHECK(wgot == total);
+    r = it_call(w, "ping", json_object(), NULL);
+    CHECK(r);
+    json_decref(r);
+
+    /* The slow client now reads what reached it, then the close. */
+    json_int_t last_seen = head0;
+    int contiguous = 1, slow_got = 0;
+    json_t *ev;
+    while ((ev = it_wait_event(slow, NULL, IT_TIMEOUT_MS, NULL))) {
+        json_int_t seq = it_int(ev, "seq");
+        if (seq != last_seen + 1)
+            contiguous = 0;
+        last_seen = seq;
+        slow_got++;
+        json_decref(ev);
+    }
+    int code = ctl_ws_close_code(ctl_client_ws(slow));
+    printf("slow client: %d events (last seq %lld of %lld) before close %d \"%s\"\n", slow_got,
+           (long long)last_seen, (long long)(head0 + total), code,
+           ctl_ws_close_reason(ctl_client_ws(slow)));
+    CHECKF(code == 4000, "slow client closed with %d, want 4000", code);
+    CHECKF(last_seen < head0 + total, "the slow client was never cut off");
+    CHECK(contiguous);
+    ctl_client_close(slow);
+
+    /* It reconnects and catches up from where it was. */
+    slow = it_login(srv, IT_VIEWER_USER, IT_VIEWER_PASSWORD);
+    t0 = it_now_ms();
+    r = it_call(slow, "subscribe", json_pack("{s:I}", "since", last_seen), NULL);
+    REQUIRE(r);
+    CHECK(it_int(r, "head") == head0 + total);
+    json_decref(r);
+    int caught = 0;
+    for (json_int_t seq = last_seen + 1; seq <= head0 + total; seq++) {
+        ev = it_wait_event(slow, NULL, IT_TIMEOUT_MS, NULL);
+        json_t *ec = json_object_get(json_object_get(ev, "data"), "contract");
+        /* seq head0+1 is the create (version 1), then version = seq - head0. */
+        int good = ev && it_int(ev, "seq") == seq && strcmp(it_str(ec, "id"), id) == 0 &&
+                   it_int(ec, "version") == seq - head0;
+        CHECKF(good, "replayed event: seq %lld version %lld, want seq %lld",
+               (long long)it_int(ev, "seq"), (long long)it_int(ec, "version"), (long long)seq);
+        json_decref(ev);
+        if (!good)
+            break;
+        caught++;
+    }
+    printf("slow client caught up %d missed events in %lld ms\n", caught,
+           (long long)(it_now_ms() - t0));
+    CHECK(caught == head0 + total - last_seen);
+    ev = it_wait_event(slow, NULL, 300, NULL);
+    CHECKF(!ev, "extra event after catching up");
+    json_decref(ev);
+    /* Still a live subscriber. */
+    r = it_contract_update(w, id, version, json_pack("{s:s}", "description", "short"), NULL, NULL);
+    CHECK(r);
+    json_decref(r);
+    ev = it_wait_event(slow, NULL, IT_TIMEOUT_MS, NULL);
+    CHECK(ev && it_int(ev, "seq") == head0 + total + 1);
+    json_decref(ev);
+
+    ctl_client_close(slow);
+    ctl_client_close(w);
+    json_decref(c);
+    return it_done(test_summary());
+}
