@@ -319,6 +319,14 @@ static void dispatch(struct srv_session *s, const struct pacta_request *req)
     struct srv_job *j = NULL;
     int rc = 0;
 
+    /* ops without arguments still refuse unknown members (typos) */
+    if ((req->op == PACTA_OP_PING || req->op == PACTA_OP_UNSUBSCRIBE ||
+         req->op == PACTA_OP_AUTH_LOGOUT || req->op == PACTA_OP_USERS_LIST) &&
+        pacta_decode_empty(req->args, &err) != 0) {
+        srv__respond_error(s, req->id, &err, NULL);
+        return;
+    }
+
     switch (req->op) {
     case PACTA_OP_PING: {
         char now[32];
@@ -348,12 +356,6 @@ static void dispatch(struct srv_session *s, const struct pacta_request *req)
             queue_job(j);
         break;
     case PACTA_OP_AUTH_LOGOUT:
-        if (json_object_size(req->args)) {
-            rc =
-                pacta_error_set(&err, PACTA_BAD_REQUEST,
-                                json_object_iter_key(json_object_iter(req->args)), "unknown field");
-            break;
-        }
         snprintf(j->token_hash, sizeof j->token_hash, "%s", s->token_hash);
         submit_write(j, SRV_W_SESSION_REVOKE, json_pack("{s:s}", "token_hash", s->token_hash));
         break;
@@ -370,12 +372,6 @@ static void dispatch(struct srv_session *s, const struct pacta_request *req)
             queue_job(j);
         break;
     case PACTA_OP_USERS_LIST:
-        if (json_object_size(req->args)) {
-            rc =
-                pacta_error_set(&err, PACTA_BAD_REQUEST,
-                                json_object_iter_key(json_object_iter(req->args)), "unknown field");
-            break;
-        }
         queue_job(j);
         break;
     case PACTA_OP_USERS_CREATE:
