@@ -161,20 +161,22 @@ static void bind_record(sqlite3_stmt *st, const char *id, const json_t *rec)
 /*
  * Appends the event to the durable log and to w->events.  The payload in
  * the log and the data handed to the loop are the same JSON, so a replayed
- * event is byte-for-byte what live subscribers got.
+ * event is byte-for-byte what live subscribers got.  Takes data_steal.
  */
 static int emit_event(struct srv_db *db, struct srv_write *w, const char *event, const json_t *rec,
-                      json_t *data, struct pacta_error *err)
+                      json_t *data_steal, struct pacta_error *err)
 {
     sqlite3_stmt *st = wstmt(db, SRV_WS_CHANGE_INSERT, err);
     char now[32];
     char *payload;
     int rc;
 
-    if (!st)
+    if (!st) {
+        json_decref(data_steal);
         return -PACTA_INTERNAL;
+    }
     srv_now_iso(now);
-    payload = json_dumps(data, JSON_COMPACT);
+    payload = json_dumps(data_steal, JSON_COMPACT);
     sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, json_string_value(json_object_get(rec, "id")), -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 3, json_integer_value(json_object_get(rec, "version")));
@@ -183,11 +185,13 @@ static int emit_event(struct srv_db *db, struct srv_write *w, const char *event,
     sqlite3_bind_text(st, 6, payload, -1, SQLITE_TRANSIENT);
     free(payload);
     rc = step_done(db, st, "append change", err);
-    if (rc != 0)
+    if (rc != 0) {
+        json_decref(data_steal);
         return rc;
-    json_array_append_new(w->events, json_pack("{s:I, s:s, s:O}", "seq",
+    }
+    json_array_append_new(w->events, json_pack("{s:I, s:s, s:o}", "seq",
                                                (json_int_t)sqlite3_last_insert_rowid(db->w),
-                                               "event", event, "data", data));
+                                               "event", event, "data", data_steal));
     return 0;
 }
 

@@ -6,8 +6,10 @@
  *
  * Constraints live here (DESIGN §3), so a bug in C, an offline tool or a
  * hand-typed sqlite3 session cannot store what the protocol forbids.  Text
- * lengths are checked in characters, which is never stricter than the
- * protocol's byte limits.
+ * lengths are checked in characters, as the protocol counts them (code
+ * points).  Dates use date(x, '+0 days') IS x: the modifier makes
+ * SQLite normalise through the Julian day, so "2026-02-30" fails (plain
+ * date() in 3.40 echoes it back unchanged).
  */
 #include <stdio.h>
 
@@ -40,9 +42,9 @@ static const char *const migrations[] = {
     "  kind TEXT NOT NULL CHECK (kind IN ('client', 'supplier')),"
     "  status TEXT NOT NULL DEFAULT 'draft'"
     "    CHECK (status IN ('draft', 'active', 'expired', 'terminated')),"
-    "  sign_date TEXT CHECK (sign_date IS NULL OR date(sign_date) IS sign_date),"
-    "  start_date TEXT CHECK (start_date IS NULL OR date(start_date) IS start_date),"
-    "  end_date TEXT CHECK (end_date IS NULL OR date(end_date) IS end_date),"
+    "  sign_date TEXT CHECK (sign_date IS NULL OR date(sign_date, '+0 days') IS sign_date),"
+    "  start_date TEXT CHECK (start_date IS NULL OR date(start_date, '+0 days') IS start_date),"
+    "  end_date TEXT CHECK (end_date IS NULL OR date(end_date, '+0 days') IS end_date),"
     "  amount_cents INTEGER NOT NULL DEFAULT 0 CHECK (typeof(amount_cents) = 'integer'"
     "    AND amount_cents BETWEEN 0 AND 1000000000000000),"
     "  currency TEXT NOT NULL CHECK (length(currency) = 3 AND currency GLOB '[A-Z][A-Z][A-Z]'),"
@@ -72,7 +74,7 @@ static const char *const migrations[] = {
     "  old_value TEXT NOT NULL CHECK (json_valid(old_value)),"
     "  new_value TEXT NOT NULL CHECK (json_valid(new_value)),"
     "  reason TEXT NOT NULL CHECK (length(reason) BETWEEN 1 AND 500),"
-    "  effective_date TEXT NOT NULL CHECK (date(effective_date) IS effective_date),"
+    "  effective_date TEXT NOT NULL CHECK (date(effective_date, '+0 days') IS effective_date),"
     "  author TEXT NOT NULL,"
     "  created_at TEXT NOT NULL"
     ");"

@@ -26,7 +26,7 @@ static struct srv_write *t_completed[T_MAX_COMPLETED];
 static int t_ncompleted;
 
 /* Keeps the write for the test to inspect; the test frees it. */
-static void t_on_done(struct srv_write *w)
+static inline void t_on_done(struct srv_write *w)
 {
     if (t_ncompleted < T_MAX_COMPLETED)
         t_completed[t_ncompleted++] = w;
@@ -34,14 +34,14 @@ static void t_on_done(struct srv_write *w)
         srv_write_free(w);
 }
 
-static void t_mkdir(struct tdb *t)
+static inline void t_mkdir(struct tdb *t)
 {
     snprintf(t->dir, sizeof(t->dir), "/tmp/pacta-dbtest-XXXXXX");
     REQUIRE(mkdtemp(t->dir) != NULL);
     snprintf(t->path, sizeof(t->path), "%s/pacta.db", t->dir);
 }
 
-static int t_open_at(struct tdb *t, char *errbuf, size_t errlen)
+static inline int t_open_at(struct tdb *t, char *errbuf, size_t errlen)
 {
     struct srv_db_options o = {.path = t->path, .readers = 2, .session_ttl_sec = 3600};
 
@@ -50,7 +50,7 @@ static int t_open_at(struct tdb *t, char *errbuf, size_t errlen)
 }
 
 /* A fresh database with admin password "admin-secret" and editor "ana". */
-static void t_open(struct tdb *t)
+static inline void t_open(struct tdb *t)
 {
     char err[256] = "";
 
@@ -61,7 +61,7 @@ static void t_open(struct tdb *t)
     REQUIRE(t->db != NULL);
 }
 
-static void t_close_db(struct tdb *t)
+static inline void t_close_db(struct tdb *t)
 {
     srv_db_close(t->db);
     t->db = NULL;
@@ -71,7 +71,7 @@ static void t_close_db(struct tdb *t)
     t->generated = NULL;
 }
 
-static void t_rmdir(struct tdb *t)
+static inline void t_rmdir(struct tdb *t)
 {
     static const char *const suffixes[] = {"", "-wal", "-shm"};
     char p[160];
@@ -83,15 +83,15 @@ static void t_rmdir(struct tdb *t)
     rmdir(t->dir);
 }
 
-static void t_close(struct tdb *t)
+static inline void t_close(struct tdb *t)
 {
     t_close_db(t);
     t_rmdir(t);
 }
 
 /* Submits one write, runs the loop until its done() ran, returns it. */
-static struct srv_write *t_write(struct tdb *t, enum srv_write_kind kind, const char *actor,
-                                 json_t *args_steal)
+static inline struct srv_write *t_write(struct tdb *t, enum srv_write_kind kind, const char *actor,
+                                        json_t *args_steal)
 {
     struct srv_write *w = srv_write_new(kind, actor, args_steal);
     int before = t_ncompleted;
@@ -104,7 +104,8 @@ static struct srv_write *t_write(struct tdb *t, enum srv_write_kind kind, const 
 }
 
 /* A write's code, freeing the write: for steps whose result is not looked at. */
-static int t_write_code(struct tdb *t, enum srv_write_kind kind, const char *actor, json_t *args)
+static inline int t_write_code(struct tdb *t, enum srv_write_kind kind, const char *actor,
+                               json_t *args)
 {
     struct srv_write *w = t_write(t, kind, actor, args);
     int code = w->code;
@@ -113,14 +114,14 @@ static int t_write_code(struct tdb *t, enum srv_write_kind kind, const char *act
     return code;
 }
 
-static json_t *t_contract_args(const char *number, const char *title, const char *kind)
+static inline json_t *t_contract_args(const char *number, const char *title, const char *kind)
 {
     return json_pack("{s:s, s:s, s:s, s:s, s:s}", "number", number, "title", title, "counterparty",
                      "Acme Ltd", "kind", kind, "currency", "EUR");
 }
 
 /* Creates a contract, returns its record (new reference). */
-static json_t *t_create(struct tdb *t, const char *actor, json_t *args)
+static inline json_t *t_create(struct tdb *t, const char *actor, json_t *args)
 {
     struct srv_write *w = t_write(t, SRV_W_CONTRACT_CREATE, actor, args);
     json_t *rec = NULL;
@@ -134,7 +135,7 @@ static json_t *t_create(struct tdb *t, const char *actor, json_t *args)
 
 static char *t_user_hash; /* argon2id is slow on purpose: hash once per run */
 
-static void t_add_user(struct tdb *t, const char *username, const char *role)
+static inline void t_add_user(struct tdb *t, const char *username, const char *role)
 {
     const char *hash;
 
@@ -146,7 +147,7 @@ static void t_add_user(struct tdb *t, const char *username, const char *role)
                                  hash, "display_name", username, "role", role)) == PACTA_OK);
 }
 
-static json_t *t_get(struct tdb *t, const char *id)
+static inline json_t *t_get(struct tdb *t, const char *id)
 {
     sqlite3 *r = srv_db_reader_acquire(t->db);
     struct pacta_error err;
@@ -157,7 +158,7 @@ static json_t *t_get(struct tdb *t, const char *id)
     return rec;
 }
 
-static int64_t t_head(struct tdb *t)
+static inline int64_t t_head(struct tdb *t)
 {
     sqlite3 *r = srv_db_reader_acquire(t->db);
     int64_t head = srv_db_read_head_seq(r);
@@ -166,19 +167,19 @@ static int64_t t_head(struct tdb *t)
     return head;
 }
 
-static const char *t_str(const json_t *o, const char *key)
+static inline const char *t_str(const json_t *o, const char *key)
 {
     return json_string_value(json_object_get(o, key));
 }
 
-static json_int_t t_int(const json_t *o, const char *key)
+static inline json_int_t t_int(const json_t *o, const char *key)
 {
     return json_integer_value(json_object_get(o, key));
 }
 
 /* A raw read-write connection for the tests that poke the file directly
  * (only while no srv_db is open on it). */
-static sqlite3 *t_raw(struct tdb *t)
+static inline sqlite3 *t_raw(struct tdb *t)
 {
     sqlite3 *c = NULL;
 
@@ -187,7 +188,7 @@ static sqlite3 *t_raw(struct tdb *t)
     return c;
 }
 
-static int t_finish(void)
+static inline int t_finish(void)
 {
     free(t_user_hash);
     t_user_hash = NULL;
