@@ -90,14 +90,16 @@ static int user_add(const struct ctl_global *g, int argc, char **argv)
         ctl__errorf("--role must be admin, editor or viewer");
         return CTL_EXIT_USAGE;
     }
-    char *pw = new_password(name);
-    if (!pw)
-        return CTL_EXIT_USAGE;
+    /* Log in first, so that on a terminal the admin's password is asked
+     * before the new user's. */
     struct ctl_client *c;
     int rc = ctl__session_open(g, &c);
-    if (rc) {
-        free(pw);
+    if (rc)
         return rc;
+    char *pw = new_password(name);
+    if (!pw) {
+        ctl_client_close(c);
+        return CTL_EXIT_USAGE;
     }
     json_t *args = json_pack("{ssssss}", "username", name, "password", pw, "role", role);
     explicit_bzero(pw, strlen(pw));
