@@ -25,11 +25,14 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-    {"not json", "this is not json", "null", NULL},
-    {"empty frame", "", "null", NULL},
-    {"array", "[1,2,3]", "null", NULL},
-    {"string", "\"hello\"", "null", NULL},
-    {"truncated", "{\"id\":\"t0\",\"op\":\"ping\"", "null", NULL},
+    {"not json", "this is not json", "null", ""},
+    {"empty frame", "", "null", ""},
+    {"array", "[1,2,3]", "null", ""},
+    {"string", "\"hello\"", "null", ""},
+    {"truncated", "{\"id\":\"t0\",\"op\":\"ping\"", "null", ""},
+    {"duplicate key", "{\"id\":\"t0\",\"op\":\"ping\",\"op\":\"ping\"}", "null", ""},
+    {"unknown top-level member", "{\"id\":\"t23\",\"op\":\"ping\",\"extra\":1}", "\"t23\"",
+     "extra"},
     {"unknown op", "{\"id\":\"t1\",\"op\":\"no.such.op\",\"args\":{}}", "\"t1\"", "op"},
     {"op not a string", "{\"id\":\"t2\",\"op\":5}", "\"t2\"", "op"},
     {"missing op", "{\"id\":\"t3\"}", "\"t3\"", "op"},
@@ -89,7 +92,9 @@ static const struct bad_case bad_cases[] = {
      "000000000000\"}}",
      "\"t20\"", "version"},
     {"NUL in string", "{\"id\":\"t21\",\"op\":\"contracts.get\",\"args\":{\"id\":\"a\\u0000b\"}}",
-     NULL, NULL},
+     "null", ""},
+    {"users.list with args", "{\"id\":\"t24\",\"op\":\"users.list\",\"args\":{\"all\":true}}",
+     "\"t24\"", "all"},
     {"users.create short password",
      "{\"id\":\"t22\",\"op\":\"users.create\",\"args\":{\"username\":\"zed\",\"password\":"
      "\"short\","
@@ -106,6 +111,18 @@ struct create_case {
 };
 static const struct create_case create_cases[] = {
     {"title", NULL, "title"},
+    {"title", "null", "title"},
+    {"title", "\"   \"", "title"},
+    {"title", "\"tab\\there\"", "title"},
+    {"counterparty", "\"line\\nbreak\"", "counterparty"},
+    {"description", "\"carriage\\r\\nreturn\"", "description"},
+    {"currency", "\"XXX\"", "currency"},
+    {"currency", "\"HRK\"", "currency"},
+    {"sign_date", "\"2023-02-29\"", "sign_date"},
+    {"sign_date", "\"2026-1-05\"", "sign_date"},
+    {"owner", "\"nobody\"", "owner"},
+    {"updated_by", "\"admin\"", "updated_by"},
+    {"deleted_at", "null", "deleted_at"},
     {"number", "\"\"", "number"},
     {"title", "5", "title"},
     {"kind", "\"nope\"", "kind"},
@@ -226,8 +243,15 @@ static void test_bad_requests(struct ctl_client *c)
     json_object_set_new(args, "end_date", json_string("2026-05-31"));
     json_t *err = it_call_err(c, "contracts.create", args);
     CHECK_STR(it_err_code(err), "bad_request");
+    CHECK_STR(it_err_field(err), "end_date");
     json_decref(err);
     n++;
+    /* args null means {} (PROTOCOL.md §2.1). */
+    const char *nullargs = "{\"id\":\"na\",\"op\":\"ping\",\"args\":null}";
+    CHECK(ctl_ws_send_text(ctl_client_ws(c), nullargs, strlen(nullargs)) == 0);
+    json_t *resp = read_response(ctl_client_ws(c));
+    CHECKF(resp && json_is_true(json_object_get(resp, "ok")), "ping with args null refused");
+    json_decref(resp);
     check_bystander("the bad creates");
 
     /* Huge strings, within the frame limit. */
@@ -282,13 +306,19 @@ static void test_bad_requests(struct ctl_client *c)
     n++;
 
     /* The largest valid id is echoed. */
-    json_t *resp = NULL;
     const char *maxid = "{\"id\":9007199254740991,\"op\":\"ping\",\"args\":{}}";
     CHECK(ctl_ws_send_text(ctl_client_ws(c), maxid, strlen(maxid)) == 0);
     resp = read_response(ctl_client_ws(c));
     CHECK(resp && json_is_true(json_object_get(resp, "ok")) &&
           json_integer_value(json_object_get(resp, "id")) == 9007199254740991LL);
     json_decref(resp);
+    /* A valid date at the edge: 2024-02-29 exists. */
+    ok = it_contract_create(c, json_pack("{s:s}", "sign_date", "2024-02-29"));
+    CHECK(ok);
+    ev = it_wait_event(bystander, "contract.created", IT_TIMEOUT_MS, NULL);
+    bystander_events += ev != NULL;
+    json_decref(ev);
+    json_decref(ok);
     printf("%d malformed requests answered with bad_request, connection kept\n", n);
     check_bystander("the huge strings");
 }
@@ -329,6 +359,27 @@ static void test_in_flight(struct ctl_client *c)
     CHECK(once == N);
     CHECK(other == 0);
     check_usable(c, "pipelined pings");
+}
+
+/* An upgrade that does not offer pacta.v1 is refused (PROTOCOL.md §1). */
+static void test_no_subprotocol(void)
+{
+    static const char *const offers[] = {"", "other.v1"};
+    for (int i = 0; i < 2; i++) {
+        struct ctl_ws_options o = {.url = srv->url,
+                                   .ca_file = it_ca_file(),
+                                   .subprotocol = offers[i],
+                                   .timeout_ms = IT_TIMEOUT_MS};
+        struct ctl_ws *ws = NULL;
+        char err[256] = "";
+        int rc = ctl_ws_connect(&o, &ws, err, sizeof err);
+        CHECKF(rc < 0, "upgrade offering \"%s\" was accepted", offers[i]);
+        if (rc < 0)
+            printf("upgrade offering \"%s\": refused (%s)\n", offers[i], err);
+        else
+            ctl_ws_close(ws, 1000);
+    }
+    check_bystander("refused upgrades");
 }
 
 /* Each of these ends the connection with a close code. */
@@ -472,6 +523,7 @@ int main(void)
     test_in_flight(c);
     ctl_client_close(c);
     test_closes();
+    test_no_subprotocol();
 
     /* The bystander got every event, nothing more, and still works. */
     json_t *ev = it_wait_event(bystander, NULL, 300, NULL);

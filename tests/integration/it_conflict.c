@@ -35,6 +35,7 @@ static void test_stale_update_and_delete(struct ctl_client *ed, struct ctl_clien
         json_pack("{s:s, s:I}", "title", "Stale title", "notice_days", (json_int_t)90), NULL, &err);
     CHECK(!r);
     CHECK_STR(it_err_code(err), "conflict");
+    CHECK_STR(it_err_field(err), "version");
     json_t *cur = json_object_get(err, "current");
     CHECKF(json_is_object(cur), "conflict without current record");
     CHECK(it_int(cur, "version") == 2);
@@ -59,6 +60,7 @@ static void test_stale_update_and_delete(struct ctl_client *ed, struct ctl_clien
     err = it_call_err(other, "contracts.delete",
                       json_pack("{s:s, s:I}", "id", id, "version", (json_int_t)1));
     CHECK_STR(it_err_code(err), "conflict");
+    CHECK_STR(it_err_field(err), "version");
     CHECK(it_int(json_object_get(err, "current"), "version") == 2);
     json_decref(err);
     now = it_contract_get(other, id);
@@ -73,6 +75,7 @@ static void test_stale_update_and_delete(struct ctl_client *ed, struct ctl_clien
     r = it_contract_update(ed, id, 3, json_pack("{s:s}", "title", "After delete"), NULL, &err);
     CHECK(!r);
     CHECK_STR(it_err_code(err), "not_found");
+    CHECK_STR(it_err_field(err), "id");
     json_decref(r);
     json_decref(err);
     /* Even with the version the deleter saw before. */
@@ -116,6 +119,26 @@ static void test_unique_number(struct ctl_client *ed)
     json_t *err = it_call_err(ed, "contracts.create", args);
     CHECK_STR(it_err_code(err), "conflict");
     CHECK_STR(it_err_field(err), "number");
+    CHECK(!json_object_get(err, "current"));
+    json_decref(err);
+
+    /* Deleting frees the number (PROTOCOL.md §5); a deleted contract's id
+     * stays taken. */
+    json_t *r =
+        it_call(ed, "contracts.delete",
+                json_pack("{s:s, s:I}", "id", it_str(c, "id"), "version", (json_int_t)1), NULL);
+    CHECK(r);
+    json_decref(r);
+    args = it_contract_args();
+    json_object_set_new(args, "number", json_string(it_str(c, "number")));
+    r = it_call(ed, "contracts.create", args, NULL);
+    CHECK(r);
+    json_decref(r);
+    args = it_contract_args();
+    json_object_set_new(args, "id", json_string(it_str(c, "id")));
+    err = it_call_err(ed, "contracts.create", args);
+    CHECK_STR(it_err_code(err), "conflict");
+    CHECK_STR(it_err_field(err), "id");
     json_decref(err);
     json_decref(c);
 }
