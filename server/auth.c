@@ -146,7 +146,7 @@ void srv_auth_token_hash(const char *token, char out[65])
         srv__log_error("fatal: SHA-256 failed", NULL);
         abort();
     }
-    for (unsigned int i = 0; i < mdlen; i++) {
+    for (size_t i = 0; i < mdlen; i++) {
         out[2 * i] = hex[md[i] >> 4];
         out[2 * i + 1] = hex[md[i] & 15];
     }

@@ -7,7 +7,9 @@
  * Contract changes follow PROTOCOL.md: versions are checked in the UPDATE
  * itself (DESIGN §5), every committed change appends its event to the
  * `changes` log in the same transaction, and edits of an active contract
- * leave one supplement per changed field.
+ * leave one supplement per changed field.  The result and the event data
+ * get their own copies of the record: the loop sends them to different
+ * places and must be free to take either apart.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -312,7 +314,7 @@ static int contract_create(struct srv_db *db, struct srv_write *w)
     rc = emit_event(db, w, PACTA_EV_CONTRACT_CREATED, stored,
                     json_pack("{s:O, s:s}", "contract", stored, "actor", w->actor), err);
     if (rc == 0)
-        w->result = json_pack("{s:O}", "contract", stored);
+        w->result = json_pack("{s:o}", "contract", json_deep_copy(stored));
 out:
     json_decref(rec);
     json_decref(stored);
@@ -520,7 +522,8 @@ static int contract_update(struct srv_db *db, struct srv_write *w)
     if (reason)
         json_object_set_new(data, "reason", json_string(reason));
     if ((rc = emit_event(db, w, PACTA_EV_CONTRACT_UPDATED, stored, data, err)) == 0)
-        w->result = json_pack("{s:O, s:O}", "contract", stored, "changed", changed);
+        w->result = json_pack("{s:o, s:o}", "contract", json_deep_copy(stored), "changed",
+                              json_deep_copy(changed));
 out:
     json_decref(cur);
     json_decref(merged);
@@ -565,7 +568,7 @@ static int contract_delete(struct srv_db *db, struct srv_write *w)
     if (reason)
         json_object_set_new(data, "reason", json_string(reason));
     if ((rc = emit_event(db, w, PACTA_EV_CONTRACT_DELETED, stored, data, err)) == 0)
-        w->result = json_pack("{s:O}", "contract", stored);
+        w->result = json_pack("{s:o}", "contract", json_deep_copy(stored));
 out:
     json_decref(cur);
     json_decref(stored);
