@@ -194,6 +194,7 @@ out_db:
     if (srv.exit_code == 0)
         srv_log(SRV_LOG_INFO, "stopped");
 out:
+    uv_run(&loop, UV_RUN_DEFAULT); /* run the close callbacks of what closed last */
     rc = uv_loop_close(&loop);
     if (rc)
         srv_logf(SRV_LOG_WARN, "loop closed with open handles", "{s:s}", "error", uv_strerror(rc));

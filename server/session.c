@@ -182,9 +182,16 @@ int srv__session_writeable(struct srv_session *s)
         return 0;
     }
     if (s->close_code) {
+        /*
+         * Not `return -1`: Debian's lws 4.1.6 is built with _DEBUG, and on
+         * that path its libuv "repeat test" closes the socket a second time
+         * before the close frame is sent (the peer sees 1006).  A sync
+         * timeout-kill takes the polite path: lws sends our close frame on
+         * the next POLLOUT and waits for the peer's answer.
+         */
         lws_close_reason(s->wsi, (enum lws_close_status)s->close_code,
                          (unsigned char *)s->close_reason, strlen(s->close_reason));
-        return -1;
+        lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_SYNC);
     }
     return 0;
 }
