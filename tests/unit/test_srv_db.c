@@ -255,6 +255,9 @@ static void test_create_errors(void)
         CHECK(strstr(w->err.message, "SQL") == NULL && strstr(w->err.message, "/") == NULL);
         srv_write_free(w);
     }
+    /* not even an object; an unknown kind of write */
+    CHECK(t_write_code(&t, SRV_W_CONTRACT_CREATE, "admin", json_array()) == PACTA_BAD_REQUEST);
+    CHECK(t_write_code(&t, (enum srv_write_kind)99, "admin", json_object()) == PACTA_INTERNAL);
     CHECK(t_head(&t) == head); /* nothing was logged */
     t_close(&t);
 }
@@ -532,6 +535,15 @@ static void test_users(void)
     CHECK(t_write_code(&t, SRV_W_USER_CREATE, "admin",
                        json_pack("{s:s, s:s, s:s}", "username", "carl", "password_hash",
                                  "plaintext", "role", "editor")) == PACTA_BAD_REQUEST);
+    char long_name[260];
+    memset(long_name, 'n', sizeof(long_name) - 1);
+    long_name[sizeof(long_name) - 1] = '\0';
+    w = t_write(&t, SRV_W_USER_CREATE, "admin",
+                json_pack("{s:s, s:s, s:s, s:s}", "username", "carl", "password_hash", hash,
+                          "display_name", long_name, "role", "editor"));
+    CHECK(w->code == PACTA_BAD_REQUEST);
+    CHECK_STR(w->err.field, "display_name");
+    srv_write_free(w);
 
     r = srv_db_reader_acquire(t.db);
     CHECK(srv_db_read_user(r, "bob", &u) == 0);
