@@ -63,58 +63,105 @@ static int jittered(int ms)
 
 enum session_end { END_DISCONNECTED, END_STOP, END_FATAL };
 
+/* What survives from one connection to the next. */
+struct watch_state {
+    char *password;
+    char *token;      /* from auth.login: reconnects resume with it */
+    int have_seq;     /* last_seq is the resume point */
+    int64_t last_seq; /* highest seq printed (or the head at the first subscribe) */
+    int connected;    /* the last connection got as far as subscribing */
+    int close_code;   /* how the last connection ended */
+};
+
 /*
- * One connection's worth of watching.  have_seq and last_seq carry the resume
- * point across connections; *connected is set once subscribed (so backoff
- * resets after a connection that worked).
+ * Authenticates: auth.resume with the token of an earlier login when there
+ * is one (no password hashing, no login rate limit on a reconnect storm),
+ * else auth.login.  0 ok, END_* otherwise.
  */
-static enum session_end watch_once(const struct ctl_global *g, const char *password, int *have_seq,
-                                   int64_t *last_seq, int *connected)
+static int authenticate(struct ctl_client *c, const struct ctl_global *g, struct watch_state *st)
 {
-    char err[512];
-    struct ctl_ws_options o = {.url = g->url, .ca_file = g->ca_file, .timeout_ms = 10000};
-    struct ctl_client *c = NULL;
-    json_t *error = NULL, *res = NULL;
-    enum session_end end = END_DISCONNECTED;
-    *connected = 0;
-    if (ctl_client_connect(&o, &c, err, sizeof(err)) < 0) {
-        fprintf(stderr, "%s: %s\n", ctl__prog, err);
-        return END_DISCONNECTED;
+    json_t *res = NULL;
+    int rc;
+    if (st->token) {
+        rc = ctl_client_request(c, "auth.resume", json_pack("{ss}", "token", st->token),
+                                CTL_REQUEST_TIMEOUT_MS, &res);
+        json_decref(res);
+        if (rc <= 0)
+            return rc < 0 ? END_DISCONNECTED : 0;
+        free(st->token); /* expired or revoked: log in afresh */
+        st->token = NULL;
     }
-    int rc = ctl_client_login(c, g->user, password, &error);
+    rc = ctl_client_request(c, "auth.login",
+                            json_pack("{ssssss}", "username", g->user, "password", st->password,
+                                      "client", "pactactl/" PACTA_VERSION),
+                            CTL_REQUEST_TIMEOUT_MS, &res);
+    if (rc < 0)
+        return END_DISCONNECTED;
+    int end = 0;
     if (rc == 1) {
-        const char *m = json_string_value(json_object_get(error, "message"));
-        const char *code = json_string_value(json_object_get(error, "code"));
+        const char *m = json_string_value(json_object_get(res, "message"));
+        const char *code = json_string_value(json_object_get(res, "code"));
         /* A rate limit is worth waiting out; bad credentials are not. */
         if (code && strcmp(code, "rate_limited") == 0) {
             fprintf(stderr, "%s: login rate limited, will retry\n", ctl__prog);
+            end = END_DISCONNECTED;
         } else {
             ctl__errorf("login as %s failed: %s", g->user, m ? m : "unknown error");
             end = END_FATAL;
         }
+    } else {
+        const char *t = json_string_value(json_object_get(res, "token"));
+        st->token = t ? strdup(t) : NULL;
+    }
+    json_decref(res);
+    return end;
+}
+
+/* One connection's worth of watching, from connect to disconnect. */
+static enum session_end watch_once(const struct ctl_global *g, struct watch_state *st)
+{
+    char err[512];
+    struct ctl_ws_options o = {.url = g->url, .ca_file = g->ca_file, .timeout_ms = 10000};
+    struct ctl_client *c = NULL;
+    json_t *res = NULL;
+    enum session_end end = END_DISCONNECTED;
+    st->connected = 0;
+    st->close_code = 0;
+    if (ctl_client_connect(&o, &c, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s: %s\n", ctl__prog, err);
+        return END_DISCONNECTED;
+    }
+    int rc = authenticate(c, g, st);
+    if (rc == END_FATAL) {
+        end = END_FATAL;
         goto out;
     }
-    if (rc < 0)
+    if (rc != 0)
         goto lost;
     json_t *args = json_object();
-    if (*have_seq)
-        json_object_set_new(args, "since", json_integer(*last_seq));
+    if (st->have_seq)
+        json_object_set_new(args, "since", json_integer(st->last_seq));
     rc = ctl_client_request(c, "subscribe", args, CTL_REQUEST_TIMEOUT_MS, &res);
     if (rc == 1) {
         const char *m = json_string_value(json_object_get(res, "message"));
-        ctl__errorf("subscribe failed: %s", m ? m : "unknown error");
-        ctl__print_json(res, 0);
+        const char *field = json_string_value(json_object_get(res, "field"));
+        if (field && strcmp(field, "since") == 0)
+            ctl__errorf("cannot resume after seq %lld: %s; the events in between cannot be "
+                        "shown (run watch without --since to follow from now)",
+                        (long long)st->last_seq, m ? m : "not in the log");
+        else
+            ctl__errorf("subscribe failed: %s", m ? m : "unknown error");
         end = END_FATAL;
         goto out;
     }
     if (rc < 0)
         goto lost;
-    if (!*have_seq) {
+    if (!st->have_seq) {
         /* Live only from here: resume after the head we were given. */
-        *last_seq = json_integer_value(json_object_get(res, "head"));
-        *have_seq = 1;
+        st->last_seq = json_integer_value(json_object_get(res, "head"));
+        st->have_seq = 1;
     }
-    *connected = 1;
+    st->connected = 1;
     for (;;) {
         json_t *ev;
         if (stop_requested) {
@@ -130,11 +177,11 @@ static enum session_end watch_once(const struct ctl_global *g, const char *passw
         if (json_is_integer(seq)) {
             /* A replay that overlaps what we printed is skipped, never
              * printed twice. */
-            if (json_integer_value(seq) <= *last_seq) {
+            if (json_integer_value(seq) <= st->last_seq) {
                 json_decref(ev);
                 continue;
             }
-            *last_seq = json_integer_value(seq);
+            st->last_seq = json_integer_value(seq);
         }
         ctl__print_json(ev, 0);
         json_decref(ev);
@@ -143,9 +190,10 @@ lost : {
     struct ctl_ws *ws = ctl_client_ws(c);
     int code = ctl_ws_close_code(ws);
     const char *reason = ctl_ws_close_reason(ws);
+    st->close_code = code;
     if (code == 4000)
         fprintf(stderr, "%s: disconnected as a slow consumer (4000), resuming after seq %lld\n",
-                ctl__prog, (long long)*last_seq);
+                ctl__prog, (long long)st->last_seq);
     else if (code && code != 1006)
         fprintf(stderr, "%s: connection closed (%d%s%s)\n", ctl__prog, code, *reason ? " " : "",
                 reason);
@@ -153,7 +201,6 @@ lost : {
         fprintf(stderr, "%s: connection lost\n", ctl__prog);
 }
 out:
-    json_decref(error);
     json_decref(res);
     ctl_client_close(c);
     return end;
@@ -190,8 +237,10 @@ int ctl__cmd_watch(const struct ctl_global *g, int argc, char **argv)
         return CTL_EXIT_USAGE;
     }
     /* Read once: a prompt on every reconnect would stall an unattended watch. */
-    char *password = ctl__login_password(g);
-    if (!password)
+    struct watch_state st = {.have_seq = have_seq, .last_seq = last_seq};
+    /* Read once: a prompt on every reconnect would stall an unattended watch. */
+    st.password = ctl__login_password(g);
+    if (!st.password)
         return CTL_EXIT_USAGE;
 
     struct sigaction sa = {.sa_handler = on_signal};
@@ -199,25 +248,31 @@ int ctl__cmd_watch(const struct ctl_global *g, int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    int backoff = BACKOFF_FIRST_MS, rc = CTL_EXIT_OK, first = 1;
+    int backoff = BACKOFF_FIRST_MS, rc = CTL_EXIT_OK, slow_in_a_row = 0;
     while (!stop_requested) {
-        int connected = 0;
-        enum session_end end = watch_once(g, password, &have_seq, &last_seq, &connected);
+        enum session_end end = watch_once(g, &st);
         if (end == END_FATAL) {
             rc = CTL_EXIT_SERVER;
             break;
         }
         if (end == END_STOP || stop_requested)
             break;
-        if (connected || first)
-            backoff = BACKOFF_FIRST_MS;
-        first = 0;
+        slow_in_a_row = st.close_code == 4000 ? slow_in_a_row + 1 : 0;
+        if (st.connected) {
+            /* A slow consumer catches up from the log at once (PROTOCOL
+             * §10); only if it keeps happening does the backoff grow. */
+            if (slow_in_a_row == 1)
+                continue;
+            if (slow_in_a_row == 0)
+                backoff = BACKOFF_FIRST_MS;
+        }
         int delay = jittered(backoff);
         fprintf(stderr, "%s: reconnecting in %.1f s\n", ctl__prog, delay / 1000.0);
         nap(delay);
         backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
     }
-    explicit_bzero(password, strlen(password));
-    free(password);
+    explicit_bzero(st.password, strlen(st.password));
+    free(st.password);
+    free(st.token);
     return rc;
 }
