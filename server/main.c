@@ -178,6 +178,7 @@ int main(int argc, char **argv)
     if (srv__net_start(&srv) != 0) {
         stop_everything(&srv);
         uv_run(&loop, UV_RUN_DEFAULT);
+        srv__net_finish(&srv);
         goto out_db;
     }
     srv_logf(SRV_LOG_INFO, "listening", "{s:s,s:i,s:s,s:s,s:I}", "host",
@@ -186,6 +187,7 @@ int main(int argc, char **argv)
              (json_int_t)srv.head_seq);
 
     uv_run(&loop, UV_RUN_DEFAULT);
+    srv__net_finish(&srv);
     srv.exit_code = 0;
 
 out_db:

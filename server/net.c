@@ -169,6 +169,7 @@ int srv__net_start(struct srv *srv)
                    LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
     info.foreign_loops = loops;
     info.user = srv;
+    info.pcontext = &srv->lws;
     info.port = srv->cfg->listen_port; /* 0: the kernel picks, logged below */
     info.iface = srv->cfg->listen_host;
     info.protocols = protocols;
@@ -200,8 +201,18 @@ int srv__net_start(struct srv *srv)
  */
 void srv__net_stop(struct srv *srv)
 {
-    if (srv->lws) {
+    if (srv->lws)
         lws_context_destroy(srv->lws);
-        srv->lws = NULL;
-    }
+}
+
+/*
+ * After the loop ended: the second lws_context_destroy() frees what the
+ * first one could only start closing (lws clears srv->lws through
+ * info.pcontext once the context is gone).
+ */
+void srv__net_finish(struct srv *srv)
+{
+    if (srv->lws)
+        lws_context_destroy(srv->lws);
+    srv->lws = NULL;
 }

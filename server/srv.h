@@ -104,6 +104,7 @@ struct srv {
 /* net.c: lws context on the server's uv loop. */
 int srv__net_start(struct srv *srv);
 void srv__net_stop(struct srv *srv);
+void srv__net_finish(struct srv *srv);
 
 /* session.c */
 struct srv_session *srv__session_new(struct srv *srv, struct lws *wsi);
