@@ -70,18 +70,18 @@ enum srv_write_kind {
 struct srv_write {
     /* set by the submitter */
     enum srv_write_kind kind;
-    char *actor;   /* username doing it (owned, freed by srv_write_free) */
-    json_t *args;  /* owned */
+    char *actor;                       /* username doing it (owned, freed by srv_write_free) */
+    json_t *args;                      /* owned */
     void (*done)(struct srv_write *w); /* runs on the loop thread; must free w */
     void *udata;
     uint64_t request_id; /* for logs */
 
     /* set by the writer before done() */
-    int code;                 /* PACTA_OK or an enum pacta_code */
-    struct pacta_error err;   /* when code != PACTA_OK */
-    json_t *result;           /* owned; the op's result on success */
-    json_t *error_extra;      /* owned; e.g. {"current": record} on conflict */
-    json_t *events;           /* owned array of {"seq","event","data"} committed */
+    int code;               /* PACTA_OK or an enum pacta_code */
+    struct pacta_error err; /* when code != PACTA_OK */
+    json_t *result;         /* owned; the op's result on success */
+    json_t *error_extra;    /* owned; e.g. {"current": record} on conflict */
+    json_t *events;         /* owned array of {"seq","event","data"} committed */
 
     struct srv_write *next; /* queue link, private to db.c */
 };
