@@ -337,9 +337,13 @@ int it_done(int rc)
 
 void it_server_dump_log(const struct it_server *s)
 {
+    /* The tail is what explains a failure; a sanitizer report can be long. */
+    enum { TAIL = 12000 };
     char *log = it_read_file(s->log_path);
-    fprintf(stderr, "---- %s (from offset %ld) ----\n%s---- end of log ----\n", s->log_path,
-            s->log_start, log && (long)strlen(log) >= s->log_start ? log + s->log_start : "");
+    const char *run = log && (long)strlen(log) >= s->log_start ? log + s->log_start : "";
+    size_t len = strlen(run);
+    fprintf(stderr, "---- %s%s ----\n%s---- end of log ----\n", s->log_path,
+            len > TAIL ? " (last 12000 bytes)" : "", len > TAIL ? run + len - TAIL : run);
     free(log);
 }
 
