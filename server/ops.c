@@ -35,6 +35,7 @@ struct srv_job {
     json_t *result;
     struct srv_user user;
     char token_hash[65];
+    char expires_at[32];
     char *password_hash;
 };
 
@@ -204,7 +205,8 @@ static void job_work(uv_work_t *req)
         break;
     }
     case PACTA_OP_AUTH_RESUME:
-        if (srv_db_read_session(r, j->a.resume.token, &j->user, j->token_hash) != 0)
+        if (srv_db_read_session(r, j->a.resume.token, &j->user, j->token_hash) != 0 ||
+            srv_db_read_session_expiry(r, j->token_hash, j->expires_at) != 0)
             rc = pacta_error_set(&j->err, PACTA_UNAUTHENTICATED, "token",
                                  "invalid or expired token");
         break;
@@ -263,7 +265,8 @@ static void job_after(uv_work_t *req, int status)
     case PACTA_OP_AUTH_RESUME: {
         if (srv__session_open(s))
             set_authenticated(s, &j->user, j->token_hash);
-        json_t *res = json_pack("{s:o}", "user", user_json(&j->user));
+        json_t *res =
+            json_pack("{s:s,s:o}", "expires_at", j->expires_at, "user", user_json(&j->user));
         srv__respond_ok(s, j->id, res);
         break;
     }
