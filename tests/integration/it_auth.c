@@ -3,8 +3,9 @@
  * credentials never say which part was wrong; roles are enforced on every
  * message and a refused write changes nothing; tokens resume on a new
  * connection until logout, which closes the token's other sockets with
- * 4001; a connection that never authenticates is closed with 1008 after
- * --auth-timeout (1 s here, so the test stays fast).
+ * 4001 (and the logged-out one is unsubscribed and on the authentication
+ * clock again); a connection that never authenticates is closed with 1008
+ * after --auth-timeout (1 s here, so the test stays fast).
  */
 #include <string.h>
 
@@ -125,13 +126,11 @@ static void test_roles(const struct it_server *srv)
     json_decref(r);
     /* An admin may: the new user can log in with its role. */
     CHECK(it_user_create(ad, "newed", "newed-pass-123", "editor") == 0);
-    json_t *lr = NULL;
     struct ctl_client *ne = it_connect(srv);
     r = it_call(ne, "auth.login",
                 json_pack("{s:s, s:s}", "username", "newed", "password", "newed-pass-123"), NULL);
     CHECK(r && strcmp(it_str(json_object_get(r, "user"), "role"), "editor") == 0);
     json_decref(r);
-    json_decref(lr);
     ctl_client_close(ne);
     ctl_client_close(ad);
 
@@ -172,10 +171,14 @@ static void test_resume_and_logout(const struct it_server *srv)
     ctl_client_close(x);
 
     /* Logout on a: b (same token) is closed with 4001, a stays open but
-     * unauthenticated. */
+     * unauthenticated and its subscription ends. */
+    r = it_call(a, "subscribe", json_object(), NULL);
+    CHECK(r);
+    json_decref(r);
     r = it_call(a, "auth.logout", json_object(), NULL);
     CHECK(r);
     json_decref(r);
+    int64_t logout_ms = it_now_ms();
     int code = it_wait_close(b, IT_TIMEOUT_MS);
     CHECKF(code == 4001, "other socket of the token closed with %d (reason \"%s\")", code,
            ctl_ws_close_reason(ctl_client_ws(b)));
@@ -183,6 +186,19 @@ static void test_resume_and_logout(const struct it_server *srv)
     err = it_call_err(a, "contracts.list", json_object());
     CHECK_STR(it_err_code(err), "unauthenticated");
     json_decref(err);
+    struct ctl_client *ed2 = it_login(srv, IT_EDITOR_USER, IT_EDITOR_PASSWORD);
+    c = it_contract_create(ed2, NULL);
+    CHECK(c);
+    json_decref(c);
+    ctl_client_close(ed2);
+    json_t *ev = it_wait_event(a, NULL, 300, NULL);
+    CHECKF(!ev, "event delivered after logout");
+    json_decref(ev);
+    /* ... and the authentication deadline starts again (1 s here). */
+    code = it_wait_close(a, IT_TIMEOUT_MS);
+    printf("logged-out connection closed %lld ms after logout with %d\n",
+           (long long)(it_now_ms() - logout_ms), code);
+    CHECKF(code == 1008, "logged-out connection closed with %d", code);
     ctl_client_close(a);
 
     /* The token no longer resumes. */
@@ -191,6 +207,28 @@ static void test_resume_and_logout(const struct it_server *srv)
     CHECK_STR(it_err_code(err), "unauthenticated");
     json_decref(err);
     ctl_client_close(x);
+}
+
+/* Logging in again on an authenticated connection switches its identity. */
+static void test_relogin(const struct it_server *srv)
+{
+    struct ctl_client *c = it_login(srv, IT_VIEWER_USER, IT_VIEWER_PASSWORD);
+    json_t *err = it_call_err(c, "contracts.create", it_contract_args());
+    CHECK_STR(it_err_code(err), "forbidden");
+    json_decref(err);
+    json_t *lerr = NULL;
+    CHECK(ctl_client_login(c, IT_EDITOR_USER, IT_EDITOR_PASSWORD, &lerr) == 0);
+    json_decref(lerr);
+    json_t *k = it_contract_create(c, NULL);
+    CHECK(k && strcmp(it_str(k, "updated_by"), IT_EDITOR_USER) == 0);
+    json_decref(k);
+    /* And back down: the viewer may not write again. */
+    CHECK(ctl_client_login(c, IT_VIEWER_USER, IT_VIEWER_PASSWORD, &lerr) == 0);
+    json_decref(lerr);
+    err = it_call_err(c, "contracts.create", it_contract_args());
+    CHECK_STR(it_err_code(err), "forbidden");
+    json_decref(err);
+    ctl_client_close(c);
 }
 
 static void test_auth_timeout(const struct it_server *srv)
@@ -234,6 +272,7 @@ int main(void)
     test_bad_credentials(srv);
     test_roles(srv);
     test_resume_and_logout(srv);
+    test_relogin(srv);
     test_auth_timeout(srv);
     return it_done(test_summary());
 }
