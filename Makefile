@@ -1,5 +1,6 @@
 # PACTA: thin wrapper around CMake/CTest.  `make run` and `make test` are the
 # two commands a new user needs (README.md); both install dependencies first.
+MAKEFLAGS += --no-print-directory
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
