@@ -129,11 +129,11 @@ int srv_db_read_changes(sqlite3 *r, int64_t since, int limit, json_t **out);
 int64_t srv_db_read_head_seq(sqlite3 *r); /* 0 on an empty log */
 /* 0, or -PACTA_NOT_FOUND.  Fills *u (caller clears). */
 int srv_db_read_user(sqlite3 *r, const char *username, struct srv_user *u);
-/* A session token (as the client holds it) -> its live, unrevoked user. */
-int srv_db_read_session(sqlite3 *r, const char *token, struct srv_user *u, char token_hash[65]);
-/* expires_at ("YYYY-MM-DDTHH:MM:SS.mmmZ") of a session by its token hash, for
- * auth.resume's answer.  0, or -PACTA_NOT_FOUND. */
-int srv_db_read_session_expiry(sqlite3 *r, const char *token_hash, char expires_at[32]);
+/* A session token (as the client holds it) -> its live, unrevoked user,
+ * its hash and its expiry ("YYYY-MM-DDTHH:MM:SS.mmmZ"); both outputs may be
+ * NULL.  0, or -PACTA_UNAUTHENTICATED. */
+int srv_db_read_session(sqlite3 *r, const char *token, struct srv_user *u, char token_hash[65],
+                        char expires_at[32]);
 /* {"items":[{"username","display_name","role","disabled","created_at"}]} */
 int srv_db_read_users(sqlite3 *r, json_t **out);
 

@@ -416,7 +416,8 @@ out:
  * srv_clock_now_ms, so tests can move time) and disabled-user tokens all
  * look the same to the caller: unauthenticated.
  */
-int srv_db_read_session(sqlite3 *r, const char *token, struct srv_user *u, char token_hash[65])
+int srv_db_read_session(sqlite3 *r, const char *token, struct srv_user *u, char token_hash[65],
+                        char expires_at[32])
 {
     sqlite3_stmt *st = NULL;
     char hash[65], now[32];
@@ -428,7 +429,7 @@ int srv_db_read_session(sqlite3 *r, const char *token, struct srv_user *u, char 
         memcpy(token_hash, hash, sizeof(hash));
     srv_now_iso(now);
     rc = sqlite3_prepare_v2(r,
-                            "SELECT " USER_COLS " FROM sessions s JOIN users u "
+                            "SELECT " USER_COLS ", s.expires_at FROM sessions s JOIN users u "
                             "ON u.username = s.username WHERE s.token_hash = ? "
                             "AND s.revoked_at IS NULL AND s.expires_at > ? AND u.disabled = 0",
                             -1, &st, NULL);
@@ -441,37 +442,13 @@ int srv_db_read_session(sqlite3 *r, const char *token, struct srv_user *u, char 
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         user_from_row(st, u);
+        if (expires_at)
+            snprintf(expires_at, 32, "%s", (const char *)sqlite3_column_text(st, 6));
         rc = 0;
     } else if (rc == SQLITE_DONE) {
         rc = -PACTA_UNAUTHENTICATED;
     } else {
         rc = srv__sql_error(r, rc, "read session", NULL);
-    }
-out:
-    sqlite3_finalize(st);
-    return rc;
-}
-
-int srv_db_read_session_expiry(sqlite3 *r, const char *token_hash, char expires_at[32])
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(r, "SELECT expires_at FROM sessions WHERE token_hash = ?", -1, &st,
-                                NULL);
-
-    expires_at[0] = '\0';
-    if (rc != SQLITE_OK) {
-        rc = srv__sql_error(r, rc, "read session expiry", NULL);
-        goto out;
-    }
-    sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        snprintf(expires_at, 32, "%s", (const char *)sqlite3_column_text(st, 0));
-        rc = 0;
-    } else if (rc == SQLITE_DONE) {
-        rc = -PACTA_NOT_FOUND;
-    } else {
-        rc = srv__sql_error(r, rc, "read session expiry", NULL);
     }
 out:
     sqlite3_finalize(st);

@@ -205,8 +205,7 @@ static void job_work(uv_work_t *req)
         break;
     }
     case PACTA_OP_AUTH_RESUME:
-        if (srv_db_read_session(r, j->a.resume.token, &j->user, j->token_hash) != 0 ||
-            srv_db_read_session_expiry(r, j->token_hash, j->expires_at) != 0)
+        if (srv_db_read_session(r, j->a.resume.token, &j->user, j->token_hash, j->expires_at))
             rc = pacta_error_set(&j->err, PACTA_UNAUTHENTICATED, "token",
                                  "invalid or expired token");
         break;

@@ -262,23 +262,22 @@ static void test_sessions(void)
     srv_write_free(w);
 
     r = srv_db_reader_acquire(t.db);
-    CHECK(srv_db_read_session(r, token, &u, hash) == 0);
+    char read_expires[32] = "";
+    CHECK(srv_db_read_session(r, token, &u, hash, read_expires) == 0);
+    CHECK_STR(read_expires, expires);
     CHECK_STR(u.username, "ana");
     CHECK(u.role == PACTA_ROLE_EDITOR);
     srv_user_clear(&u);
     srv_auth_token_hash(token, hash2);
     CHECK_STR(hash, hash2);
-    CHECK(srv_db_read_session_expiry(r, hash, expires) == 0);
-    CHECK(strlen(expires) == 24);
-    CHECK(srv_db_read_session_expiry(r, "00", expires) == -PACTA_NOT_FOUND);
-    CHECK(srv_db_read_session(r, "not-a-token", &u, hash2) == -PACTA_UNAUTHENTICATED);
+    CHECK(srv_db_read_session(r, "not-a-token", &u, hash2, NULL) == -PACTA_UNAUTHENTICATED);
     srv_user_clear(&u);
     /* expiry, by the server clock */
     srv_clock_set_fake_ms(t0 + 3600 * 1000 - 1);
-    CHECK(srv_db_read_session(r, token, &u, NULL) == 0);
+    CHECK(srv_db_read_session(r, token, &u, NULL, NULL) == 0);
     srv_user_clear(&u);
     srv_clock_set_fake_ms(t0 + 3600 * 1000);
-    CHECK(srv_db_read_session(r, token, &u, NULL) == -PACTA_UNAUTHENTICATED);
+    CHECK(srv_db_read_session(r, token, &u, NULL, NULL) == -PACTA_UNAUTHENTICATED);
     srv_user_clear(&u);
     srv_clock_set_fake_ms(t0);
     srv_db_reader_release(t.db, r);
@@ -292,7 +291,7 @@ static void test_sessions(void)
     srv_write_free(w);
     CHECK(t_write_code(&t, SRV_W_SESSION_REVOKE, "ana", json_object()) == PACTA_BAD_REQUEST);
     r = srv_db_reader_acquire(t.db);
-    CHECK(srv_db_read_session(r, token, &u, NULL) == -PACTA_UNAUTHENTICATED);
+    CHECK(srv_db_read_session(r, token, &u, NULL, NULL) == -PACTA_UNAUTHENTICATED);
     srv_user_clear(&u);
     srv_db_reader_release(t.db, r);
 
@@ -313,7 +312,7 @@ static void test_sessions(void)
     sqlite3_close(c);
     REQUIRE(t_open_at(&t, err, sizeof(err)) == 0);
     r = srv_db_reader_acquire(t.db);
-    CHECK(srv_db_read_session(r, token, &u, NULL) == -PACTA_UNAUTHENTICATED);
+    CHECK(srv_db_read_session(r, token, &u, NULL, NULL) == -PACTA_UNAUTHENTICATED);
     srv_user_clear(&u);
     srv_db_reader_release(t.db, r);
     CHECK(t_write_code(&t, SRV_W_SESSION_CREATE, "ana", json_pack("{s:s}", "username", "ana")) ==
