@@ -158,14 +158,17 @@ static void test_resume_and_logout(const struct it_server *srv)
     snprintf(token, sizeof token, "%s", it_str(r, "token"));
     CHECKF(strlen(token) >= 32, "token \"%s\"", token);
     CHECK(json_is_string(json_object_get(r, "expires_at")));
+    char expires[64];
+    snprintf(expires, sizeof expires, "%s", it_str(r, "expires_at"));
     CHECK_STR(it_str(json_object_get(r, "user"), "username"), IT_EDITOR_USER);
     CHECK_STR(it_str(json_object_get(r, "user"), "role"), "editor");
     json_decref(r);
 
-    /* The token works on a new connection, with the same user and role. */
+    /* The token works on a new connection, with the same user, role and expiry. */
     struct ctl_client *b = it_connect(srv);
     r = it_call(b, "auth.resume", json_pack("{s:s}", "token", token), NULL);
     CHECK(r && strcmp(it_str(json_object_get(r, "user"), "username"), IT_EDITOR_USER) == 0);
+    CHECK(r && strcmp(it_str(r, "expires_at"), expires) == 0);
     json_decref(r);
     json_t *c = it_contract_create(b, NULL);
     CHECK(c && strcmp(it_str(c, "updated_by"), IT_EDITOR_USER) == 0);
