@@ -29,15 +29,31 @@ struct srv_job {
         struct pacta_id_args ids;
         struct pacta_user_create_args user_create;
     } a;
+    int hashing;          /* holds one of the MAX_PASSWORD_CHECKS slots */
+    unsigned revocations; /* srv->revocations when an auth.resume was read */
+    struct srv_job *next_waiting;
     /* filled in the pool */
     int code;
     struct pacta_error err;
     json_t *result;
+    char *response; /* a read's whole response frame, encoded in the pool */
+    size_t response_len;
     struct srv_user user;
     char token_hash[65];
     char expires_at[32];
     char *password_hash;
 };
+
+/*
+ * argon2id is slow and takes 19 MiB on purpose.  At most this many password
+ * checks or hashes run at once, so logins can never occupy the whole thread
+ * pool that reads and replays share; the rest wait in a bounded FIFO here
+ * (not in the pool), and past that they are refused with rate_limited.
+ */
+#define MAX_PASSWORD_CHECKS 2
+#define MAX_PASSWORD_WAITING 256
+static struct srv_job *waiting_head, *waiting_tail;
+static int n_waiting;
 
 /* A well-formed argon2id hash of a random password: checking a login for an
  * unknown user against it costs the same time as for a known one. */
@@ -83,14 +99,42 @@ static struct srv_job *job_new(struct srv_session *s, const struct pacta_request
     return j;
 }
 
+static void queue_job(struct srv_job *j);
+static void job_free(struct srv_job *j);
+
+/* A password slot freed: start the oldest waiting check whose client is still there. */
+static void hashing_slot_freed(struct srv *srv)
+{
+    srv->hashing--;
+    while (waiting_head && srv->hashing < MAX_PASSWORD_CHECKS) {
+        struct srv_job *j = waiting_head;
+        waiting_head = j->next_waiting;
+        if (!waiting_head)
+            waiting_tail = NULL;
+        n_waiting--;
+        if (!srv__session_open(j->s)) {
+            job_free(j); /* its client left while it waited */
+            continue;
+        }
+        srv->hashing++;
+        j->hashing = 1;
+        queue_job(j);
+    }
+}
+
 static void job_free(struct srv_job *j)
 {
+    if (j->hashing)
+        hashing_slot_freed(j->srv);
+    if (j->op == PACTA_OP_AUTH_LOGIN || j->op == PACTA_OP_AUTH_RESUME)
+        j->s->auth_inflight = 0;
     j->s->inflight--;
     j->srv->jobs_inflight--;
     srv__session_unref(j->s);
     json_decref(j->id);
     json_decref(j->root);
     json_decref(j->result);
+    free(j->response);
     srv_user_clear(&j->user);
     free(j->password_hash);
     free(j);
@@ -149,6 +193,9 @@ static void write_done(struct srv_write *w)
         break;
     }
     case SRV_W_SESSION_REVOKE:
+        j->srv->revocations++;
+        json_decref(w->result); /* PROTOCOL.md: the result of auth.logout is {} */
+        w->result = NULL;
         /* every other socket using this token ends with it (PROTOCOL.md 4001) */
         for (struct srv_session *o = j->srv->sessions; o; o = o->next)
             if (o != s && o->authenticated && strcmp(o->token_hash, j->token_hash) == 0)
@@ -187,16 +234,25 @@ static void submit_write(struct srv_job *j, enum srv_write_kind kind, json_t *ar
 
 /* ---- pool jobs ----------------------------------------------------------- */
 
+/*
+ * Pool thread.  A reader is held only for the query, never while argon2
+ * runs.  A read's response is encoded here too, so a large page is never
+ * serialized on the loop.
+ */
 static void job_work(uv_work_t *req)
 {
     struct srv_job *j = req->data;
     struct srv_db *db = j->srv->db;
-    sqlite3 *r = srv_db_reader_acquire(db);
+    sqlite3 *r = NULL;
     int rc = 0;
 
+    if (j->op != PACTA_OP_USERS_CREATE)
+        r = srv_db_reader_acquire(db);
     switch (j->op) {
     case PACTA_OP_AUTH_LOGIN: {
         int found = srv_db_read_user(r, j->a.login.username, &j->user) == 0;
+        srv_db_reader_release(db, r);
+        r = NULL;
         /* same work whether or not the user exists: no user enumeration by timing */
         int match = srv_auth_verify_password(found ? j->user.password_hash : dummy_hash,
                                              j->a.login.password);
@@ -205,6 +261,7 @@ static void job_work(uv_work_t *req)
         break;
     }
     case PACTA_OP_AUTH_RESUME:
+        srv_user_clear(&j->user);
         if (srv_db_read_session(r, j->a.resume.token, &j->user, j->token_hash, j->expires_at))
             rc = pacta_error_set(&j->err, PACTA_UNAUTHENTICATED, "token",
                                  "invalid or expired token");
@@ -236,16 +293,26 @@ static void job_work(uv_work_t *req)
         rc = pacta_error_set(&j->err, PACTA_INTERNAL, "", "unexpected op");
         break;
     }
-    srv_db_reader_release(db, r);
+    if (r)
+        srv_db_reader_release(db, r);
     if (rc && j->err.code == PACTA_OK)
         pacta_error_set(&j->err, PACTA_INTERNAL, "", "internal error");
     j->code = rc ? (int)j->err.code : PACTA_OK;
+    if (j->code == PACTA_OK && j->result) {
+        j->response = pacta_encode_ok(j->id, j->result, &j->response_len);
+        j->result = NULL;
+    }
 }
 
 static void job_after(uv_work_t *req, int status)
 {
     struct srv_job *j = req->data;
     struct srv_session *s = j->s;
+
+    if (j->hashing) { /* argon2 is done: the next waiting check may start */
+        j->hashing = 0;
+        hashing_slot_freed(j->srv);
+    }
 
     if (status == UV_ECANCELED)
         pacta_error_set(&j->err, PACTA_UNAVAILABLE, "", "server is shutting down");
@@ -262,6 +329,12 @@ static void job_after(uv_work_t *req, int status)
         submit_write(j, SRV_W_SESSION_CREATE, json_pack("{s:s}", "username", j->user.username));
         return;
     case PACTA_OP_AUTH_RESUME: {
+        if (j->revocations != j->srv->revocations) {
+            /* a logout committed while the token was being read: read it again */
+            j->revocations = j->srv->revocations;
+            queue_job(j);
+            return;
+        }
         if (srv__session_open(s))
             set_authenticated(s, &j->user, j->token_hash);
         json_t *res =
@@ -279,11 +352,32 @@ static void job_after(uv_work_t *req, int status)
         return;
     }
     default:
-        srv__respond_ok(s, j->id, j->result);
-        j->result = NULL;
+        srv__session_send_text(s, j->response, j->response_len);
+        j->response = NULL;
         break;
     }
     job_free(j);
+}
+
+/* Runs a job that checks or hashes a password, or queues it for a slot. */
+static void queue_password_job(struct srv_job *j)
+{
+    struct srv *srv = j->srv;
+    if (srv->hashing < MAX_PASSWORD_CHECKS) {
+        srv->hashing++;
+        j->hashing = 1;
+        queue_job(j);
+    } else if (n_waiting < MAX_PASSWORD_WAITING) {
+        if (waiting_tail)
+            waiting_tail->next_waiting = j;
+        else
+            waiting_head = j;
+        waiting_tail = j;
+        n_waiting++;
+    } else {
+        respond_code(j->s, j->id, PACTA_RATE_LIMITED, "", "too many logins at once: retry shortly");
+        job_free(j);
+    }
 }
 
 static void queue_job(struct srv_job *j)
@@ -347,15 +441,25 @@ static void dispatch(struct srv_session *s, const struct pacta_request *req)
         break;
     }
 
+    if (req->op == PACTA_OP_AUTH_LOGIN || req->op == PACTA_OP_AUTH_RESUME) {
+        if (s->auth_inflight) {
+            respond_code(s, req->id, PACTA_RATE_LIMITED, "",
+                         "a login is already in progress on this connection");
+            return;
+        }
+        s->auth_inflight = 1;
+    }
     j = job_new(s, req);
     switch (req->op) {
     case PACTA_OP_AUTH_LOGIN:
         if ((rc = pacta_decode_login(req->args, &j->a.login, &err)) == 0)
-            queue_job(j);
+            queue_password_job(j);
         break;
     case PACTA_OP_AUTH_RESUME:
-        if ((rc = pacta_decode_resume(req->args, &j->a.resume, &err)) == 0)
+        if ((rc = pacta_decode_resume(req->args, &j->a.resume, &err)) == 0) {
+            j->revocations = s->srv->revocations;
             queue_job(j);
+        }
         break;
     case PACTA_OP_AUTH_LOGOUT:
         snprintf(j->token_hash, sizeof j->token_hash, "%s", s->token_hash);
@@ -378,7 +482,7 @@ static void dispatch(struct srv_session *s, const struct pacta_request *req)
         break;
     case PACTA_OP_USERS_CREATE:
         if ((rc = pacta_decode_user_create(req->args, &j->a.user_create, &err)) == 0)
-            queue_job(j);
+            queue_password_job(j);
         break;
     case PACTA_OP_CONTRACTS_CREATE: {
         struct pacta_create_args a = {0};

@@ -67,8 +67,8 @@ static void queue_drop(struct srv_session *s)
         n = next;
     }
     s->q_head = s->q_tail = NULL;
-    s->q_count = 0;
-    s->q_bytes = 0;
+    s->q_count = s->ev_count = 0;
+    s->q_bytes = s->ev_bytes = 0;
 }
 
 void srv__session_unref(struct srv_session *s)
@@ -116,28 +116,14 @@ void srv__session_close(struct srv_session *s, int code, const char *reason, int
     lws_callback_on_writable(s->wsi);
 }
 
-/*
- * A session whose queue would pass either bound is a consumer that fell
- * behind: it is closed with 4000 and what it missed is replayed from the
- * changes log when it subscribes again with `since` (DESIGN §6).
- */
-void srv__session_queue(struct srv_session *s, struct srv_msg *m)
+static void queue_push(struct srv_session *s, struct srv_msg *m, int is_event)
 {
-    struct srv_config *cfg = s->srv->cfg;
-    if (!srv__session_open(s))
-        return;
-    if (s->q_count + 1 > cfg->queue_max_events || s->q_bytes + m->len > cfg->queue_max_bytes) {
-        srv_logf(SRV_LOG_WARN, "slow consumer closed", "{s:I,s:s,s:i,s:I}", "session",
-                 (json_int_t)s->id, "user", s->username, "queued", s->q_count, "bytes",
-                 (json_int_t)s->q_bytes);
-        srv__session_close(s, PACTA_CLOSE_SLOW_CONSUMER, "slow consumer", 0);
-        return;
-    }
     struct srv_qnode *n = malloc(sizeof *n);
     if (!n)
         abort();
     m->refs++;
     n->msg = m;
+    n->is_event = is_event;
     n->next = NULL;
     if (s->q_tail)
         s->q_tail->next = n;
@@ -146,17 +132,46 @@ void srv__session_queue(struct srv_session *s, struct srv_msg *m)
     s->q_tail = n;
     s->q_count++;
     s->q_bytes += m->len;
+    if (is_event) {
+        s->ev_count++;
+        s->ev_bytes += m->len;
+    }
     lws_callback_on_writable(s->wsi);
+}
+
+/*
+ * A session whose queue would pass either bound with one more event is a
+ * consumer that fell behind: it is closed with 4000 and what it missed is
+ * replayed from the changes log when it subscribes again with `since`
+ * (DESIGN §6).  Only events count against the bounds: responses are
+ * already bounded by the requests a session may have in flight, and a
+ * large answer (a list page) must not look like a slow reader.
+ */
+void srv__session_queue_event(struct srv_session *s, struct srv_msg *m)
+{
+    struct srv_config *cfg = s->srv->cfg;
+    if (!srv__session_open(s))
+        return;
+    if (s->ev_count + 1 > cfg->queue_max_events || s->ev_bytes + m->len > cfg->queue_max_bytes) {
+        srv_logf(SRV_LOG_WARN, "slow consumer closed", "{s:I,s:s,s:i,s:I}", "session",
+                 (json_int_t)s->id, "user", s->username, "queued", s->ev_count, "bytes",
+                 (json_int_t)s->ev_bytes);
+        srv__session_close(s, PACTA_CLOSE_SLOW_CONSUMER, "slow consumer", 0);
+        return;
+    }
+    queue_push(s, m, 1);
 }
 
 void srv__session_send_text(struct srv_session *s, char *text_free, size_t len)
 {
     if (!text_free)
         return;
-    struct srv_msg *m = srv__msg_new(text_free, len);
+    if (srv__session_open(s)) {
+        struct srv_msg *m = srv__msg_new(text_free, len);
+        queue_push(s, m, 0);
+        srv__msg_unref(m);
+    }
     free(text_free);
-    srv__session_queue(s, m);
-    srv__msg_unref(m);
 }
 
 /* One frame per WRITEABLE callback (DESIGN §9: one lws_write per callback). */
@@ -169,12 +184,16 @@ int srv__session_writeable(struct srv_session *s)
             s->q_tail = NULL;
         s->q_count--;
         s->q_bytes -= n->msg->len;
+        if (n->is_event) {
+            s->ev_count--;
+            s->ev_bytes -= n->msg->len;
+        }
         int w = lws_write(s->wsi, n->msg->buf + LWS_PRE, n->msg->len, LWS_WRITE_TEXT);
         srv__msg_unref(n->msg);
         free(n);
         if (w < 0)
             return -1;
-        if (s->sub == SRV_SUB_REPLAY && s->q_count <= s->srv->cfg->queue_max_events / 4)
+        if (s->sub == SRV_SUB_REPLAY && s->ev_count <= s->srv->cfg->queue_max_events / 4)
             srv__subscribe_queue_drained(s);
         /* the close frame, if any, goes in a callback of its own */
         if (s->q_head || s->close_code)

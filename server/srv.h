@@ -35,6 +35,7 @@ void srv__msg_unref(struct srv_msg *m);
 
 struct srv_qnode {
     struct srv_msg *msg;
+    int is_event; /* counts against the slow-consumer bounds */
     struct srv_qnode *next;
 };
 
@@ -65,11 +66,12 @@ struct srv_session {
     char *rx;
     size_t rx_len, rx_cap;
     int inflight;
+    int auth_inflight; /* an auth.login/auth.resume is being processed */
 
-    /* outbound queue, bounded by count and bytes */
+    /* outbound queue; its events are bounded by count and bytes */
     struct srv_qnode *q_head, *q_tail;
-    int q_count;
-    size_t q_bytes;
+    int q_count, ev_count;
+    size_t q_bytes, ev_bytes;
     int close_code; /* != 0: close with it once the queue is flushed (or now) */
     char close_reason[64];
 
@@ -92,8 +94,10 @@ struct srv {
     int n_sessions;
     uint64_t next_session_id;
     uint64_t next_request_id;
-    int64_t head_seq;  /* highest seq broadcast (or read at start) */
-    int jobs_inflight; /* pool jobs + writer requests not yet completed */
+    int64_t head_seq;     /* highest seq broadcast (or read at start) */
+    int jobs_inflight;    /* pool jobs + writer requests not yet completed */
+    int hashing;          /* password checks/hashes running (ops.c) */
+    unsigned revocations; /* tokens revoked so far: stale auth.resume reads retry */
     int shutting_down;
     uv_timer_t housekeeping; /* auth timeouts, shutdown progress */
     uv_signal_t sigint, sigterm;
@@ -112,9 +116,9 @@ void srv__session_ref(struct srv_session *s);
 void srv__session_unref(struct srv_session *s);
 /* The connection closed: drop the queue, unlink, drop the connection's ref. */
 void srv__session_closed(struct srv_session *s);
-/* Queues one frame (takes a new ref on m).  Overflow closes with 4000. */
-void srv__session_queue(struct srv_session *s, struct srv_msg *m);
-/* Queues text (copied). */
+/* Queues one event frame (takes a new ref on m).  Overflow closes with 4000. */
+void srv__session_queue_event(struct srv_session *s, struct srv_msg *m);
+/* Queues a response (text is copied, then freed); never counts as overflow. */
 void srv__session_send_text(struct srv_session *s, char *text_free, size_t len);
 /* Asks for a close with code once pending frames are written (or at once). */
 void srv__session_close(struct srv_session *s, int code, const char *reason, int flush_first);

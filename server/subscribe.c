@@ -50,9 +50,9 @@ static struct srv_msg *event_msg(const json_t *ev, int64_t *seq)
 static int has_room(const struct srv_session *s, size_t len)
 {
     const struct srv_config *cfg = s->srv->cfg;
-    if (s->q_count == 0)
+    if (s->ev_count == 0)
         return 1; /* always make progress */
-    return s->q_count < cfg->queue_max_events / 2 && s->q_bytes + len <= cfg->queue_max_bytes / 2;
+    return s->ev_count < cfg->queue_max_events / 2 && s->ev_bytes + len <= cfg->queue_max_bytes / 2;
 }
 
 static void replay_work(uv_work_t *req)
@@ -91,7 +91,7 @@ static void replay_after(uv_work_t *req, int status)
                 stopped = 1; /* read again from the cursor once the queue drains */
                 break;
             }
-            srv__session_queue(s, m);
+            srv__session_queue_event(s, m);
             s->cursor = seq;
         }
         srv__msg_unref(m);
@@ -118,7 +118,9 @@ static void start_replay(struct srv_session *s)
 {
     if (s->sub != SRV_SUB_REPLAY || s->replay_running || !srv__session_open(s))
         return;
-    if (!has_room(s, 0) || (s->q_count && s->q_count > s->srv->cfg->queue_max_events / 4))
+    if (s->srv->shutting_down)
+        return; /* let the drain finish; the client resubscribes after 1001 */
+    if (!has_room(s, 0) || s->ev_count > s->srv->cfg->queue_max_events / 4)
         return; /* srv__subscribe_queue_drained() calls again */
     struct replay_job *j = calloc(1, sizeof *j);
     if (!j)
@@ -200,7 +202,7 @@ void srv__broadcast(struct srv *srv, const json_t *events)
             continue;
         for (struct srv_session *s = srv->sessions; s; s = s->next) {
             if (s->sub == SRV_SUB_LIVE && seq > s->cursor) {
-                srv__session_queue(s, m);
+                srv__session_queue_event(s, m);
                 s->cursor = seq;
             }
         }

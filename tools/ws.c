@@ -35,7 +35,7 @@
 
 /* Largest message we accept from the server; a larger one fails the
  * connection with 1009 rather than growing without bound. */
-#define WS_MAX_MESSAGE (16u * 1024 * 1024)
+#define WS_MAX_MESSAGE (32u * 1024 * 1024) /* PROTOCOL.md §2: clients accept >= 32 MiB */
 #define WS_MAX_HANDSHAKE 16384
 #define WS_DEFAULT_TIMEOUT_MS 10000
 /* How long close/send wait for a peer that does not read. */

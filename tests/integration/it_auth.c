@@ -7,6 +7,9 @@
  * clock again); a connection that never authenticates is closed with 1008
  * after --auth-timeout (1 s here, so the test stays fast).
  */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
@@ -187,7 +190,7 @@ static void test_resume_and_logout(const struct it_server *srv)
     CHECK(r);
     json_decref(r);
     r = it_call(a, "auth.logout", json_object(), NULL);
-    CHECK(r);
+    CHECKF(r && json_object_size(r) == 0, "auth.logout result is not {}");
     json_decref(r);
     int64_t logout_ms = it_now_ms();
     int code = it_wait_close(b, IT_TIMEOUT_MS);
@@ -272,6 +275,67 @@ static void test_auth_timeout(const struct it_server *srv)
     ctl_client_close(c);
 }
 
+/* One connection may have one login in flight; a second gets rate_limited. */
+static void test_one_login_at_a_time(const struct it_server *srv)
+{
+    struct ctl_client *c = it_connect(srv);
+    struct ctl_ws *ws = ctl_client_ws(c);
+    static const char req[] =
+        "{\"id\":%d,\"op\":\"auth.login\",\"args\":{\"username\":\"" IT_EDITOR_USER
+        "\",\"password\":\"" IT_EDITOR_PASSWORD "\"}}";
+    char buf[256];
+    for (int id = 901; id <= 902; id++) {
+        int n = snprintf(buf, sizeof buf, req, id);
+        REQUIRE(ctl_ws_send_text(ws, buf, (size_t)n) == 0);
+    }
+    int ok = 0, limited = 0;
+    for (int i = 0; i < 2; i++) {
+        char *msg = NULL;
+        size_t len;
+        if (ctl_ws_recv(ws, IT_TIMEOUT_MS, &msg, &len) != 1)
+            break;
+        json_t *m = json_loads(msg, 0, NULL);
+        free(msg);
+        if (json_is_true(json_object_get(m, "ok")) && it_int(m, "id") == 901)
+            ok++;
+        if (strcmp(it_err_code(json_object_get(m, "error")), "rate_limited") == 0 &&
+            it_int(m, "id") == 902)
+            limited++;
+        json_decref(m);
+    }
+    CHECKF(ok == 1 && limited == 1, "pipelined logins: %d ok, %d rate_limited", ok, limited);
+    ctl_client_close(c);
+}
+
+/* Many clients logging in at once all get in: password checks wait their
+ * turn on the server instead of failing. */
+#define STORM 12
+static void *storm_login(void *arg)
+{
+    const struct it_server *srv = arg;
+    struct ctl_client *c = it_try_connect(srv);
+    intptr_t ok = c && ctl_client_login(c, IT_VIEWER_USER, IT_VIEWER_PASSWORD, NULL) == 0;
+    if (c)
+        ctl_client_close(c);
+    return (void *)ok;
+}
+
+static void test_login_storm(const struct it_server *srv)
+{
+    pthread_t t[STORM];
+    int ok = 0;
+    int64_t t0 = it_now_ms();
+    for (int i = 0; i < STORM; i++)
+        pthread_create(&t[i], NULL, storm_login, (void *)srv);
+    for (int i = 0; i < STORM; i++) {
+        void *r;
+        pthread_join(t[i], &r);
+        ok += r != NULL;
+    }
+    printf("%d concurrent logins: %d ok in %lld ms\n", STORM, ok, (long long)(it_now_ms() - t0));
+    CHECK(ok == STORM);
+}
+
 int main(void)
 {
     it_setup("it_auth");
@@ -284,6 +348,8 @@ int main(void)
     test_roles(srv);
     test_resume_and_logout(srv);
     test_relogin(srv);
+    test_one_login_at_a_time(srv);
+    test_login_storm(srv);
     test_auth_timeout(srv);
     return it_done(test_summary());
 }

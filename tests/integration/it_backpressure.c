@@ -146,6 +146,26 @@ int main(void)
           it_int(json_object_get(json_object_get(ev, "data"), "contract"), "version") == total + 1);
     json_decref(ev);
 
+    /* A response larger than the whole event bound (128 KiB here) is not a
+     * slow consumer: 30 contracts with 9 KB descriptions make a ~300 KB page,
+     * answered whole to a subscribed, reading client. */
+    desc = malloc(DESC_BYTES + 1);
+    memset(desc, 'p', DESC_BYTES);
+    desc[DESC_BYTES] = '\0';
+    for (int i = 0; i < 30; i++) {
+        json_t *k = it_contract_create(w, json_pack("{s:s}", "description", desc));
+        CHECK(k);
+        json_decref(k);
+    }
+    free(desc);
+    r = it_call(slow, "contracts.list", json_pack("{s:i}", "limit", 500), NULL);
+    CHECKF(r && json_array_size(json_object_get(r, "items")) == 31, "big page: %zu items",
+           r ? json_array_size(json_object_get(r, "items")) : 0);
+    json_decref(r);
+    r = it_call(slow, "ping", json_object(), NULL);
+    CHECKF(r, "closed after a big page: %d", ctl_ws_close_code(ctl_client_ws(slow)));
+    json_decref(r);
+
     ctl_client_close(slow);
     ctl_client_close(w);
     json_decref(c);
