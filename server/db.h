@@ -106,7 +106,7 @@ void srv_db_reader_release(struct srv_db *db, sqlite3 *r);
 struct srv_user {
     int64_t id;
     char username[65];
-    char display_name[201];
+    char display_name[801]; /* 200 characters of up to 4 UTF-8 bytes */
     enum pacta_role role;
     int disabled;
     char *password_hash; /* malloc'd argon2id encoded hash; free with srv_user_clear */

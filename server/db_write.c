@@ -594,8 +594,6 @@ static int user_create(struct srv_db *db, struct srv_write *w)
         return pacta_error_set(err, PACTA_BAD_REQUEST, "role", "unknown role");
     if (!display || !display[0])
         display = username;
-    if (strlen(display) > 200)
-        return pacta_error_set(err, PACTA_BAD_REQUEST, "display_name", "too long");
     rc = exists(db, SRV_WS_USER_EXISTS, username, NULL, err);
     if (rc == 1)
         return pacta_error_set(err, PACTA_CONFLICT, "username", "username already taken");

@@ -275,6 +275,29 @@ static void test_auth_timeout(const struct it_server *srv)
     ctl_client_close(c);
 }
 
+/* A display name of 200 two-byte characters is valid (limits count
+ * characters) and comes back whole in the login answer. */
+static void test_unicode_display_name(const struct it_server *srv)
+{
+    char name[512] = "";
+    for (int i = 0; i < 200; i++)
+        strcat(name, "\xc3\xa9"); /* é */
+    struct ctl_client *admin = it_login_admin(srv);
+    json_t *r = it_call(admin, "users.create",
+                        json_pack("{s:s,s:s,s:s,s:s}", "username", "eee", "password",
+                                  "eee-pass-0123", "role", "viewer", "display_name", name),
+                        NULL);
+    CHECK(r);
+    json_decref(r);
+    ctl_client_close(admin);
+    struct ctl_client *c = it_connect(srv);
+    r = it_call(c, "auth.login",
+                json_pack("{s:s,s:s}", "username", "eee", "password", "eee-pass-0123"), NULL);
+    CHECK(r && strcmp(it_str(json_object_get(r, "user"), "display_name"), name) == 0);
+    json_decref(r);
+    ctl_client_close(c);
+}
+
 /* One connection may have one login in flight; a second gets rate_limited. */
 static void test_one_login_at_a_time(const struct it_server *srv)
 {
@@ -348,6 +371,7 @@ int main(void)
     test_roles(srv);
     test_resume_and_logout(srv);
     test_relogin(srv);
+    test_unicode_display_name(srv);
     test_one_login_at_a_time(srv);
     test_login_storm(srv);
     test_auth_timeout(srv);
