@@ -35,7 +35,7 @@ int ctl_ws_send_frame(struct ctl_ws *ws, int opcode, int fin, const void *buf, s
  * the peer closed (see ctl_ws_close_code); -2 on a transport error.
  */
 int ctl_ws_recv(struct ctl_ws *ws, int timeout_ms, char **msg, size_t *len);
-int ctl_ws_close_code(const struct ctl_ws *ws);          /* 0 until closed; 1006 if no close frame */
+int ctl_ws_close_code(const struct ctl_ws *ws); /* 0 until closed; 1006 if no close frame */
 const char *ctl_ws_close_reason(const struct ctl_ws *ws); /* "" if none */
 /* Sends a close frame with code (if still open) and frees everything. */
 void ctl_ws_close(struct ctl_ws *ws, int code);
@@ -61,8 +61,7 @@ int ctl_client_call(struct ctl_client *c, const char *op, json_t *args_steal, in
 int ctl_client_request(struct ctl_client *c, const char *op, json_t *args_steal, int timeout_ms,
                        json_t **result);
 /* auth.login; 0 on ok, 1 on an error response (error in *error if non-NULL), < 0 transport. */
-int ctl_client_login(struct ctl_client *c, const char *user, const char *password,
-                     json_t **error);
+int ctl_client_login(struct ctl_client *c, const char *user, const char *password, json_t **error);
 /* Next event frame: 1 with *event (new ref), 0 on timeout, < 0 closed. */
 int ctl_client_next_event(struct ctl_client *c, int timeout_ms, json_t **event);
 void ctl_client_close(struct ctl_client *c);

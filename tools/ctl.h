@@ -58,6 +58,9 @@ void ctl__print_json(const json_t *j, int pretty);
 json_t *ctl__load_json_arg(const char *text);
 /* Describes a lost connection on stderr. */
 void ctl__report_lost(struct ctl_client *c);
+/* Ends what ctl__session_open began: logs the token out (so one-shot
+ * commands leave no live token behind) and closes the connection. */
+void ctl__session_close(struct ctl_client *c);
 
 /* ---- ctl_format.c: amounts, text widths ---- */
 /* Minor-unit digits of an ISO 4217 currency (2 unless known otherwise). */

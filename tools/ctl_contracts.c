@@ -296,7 +296,7 @@ static int contracts_list(const struct ctl_global *g, int argc, char **argv)
 out:
     json_decref(filter);
     json_decref(all);
-    ctl_client_close(c);
+    ctl__session_close(c);
     return rc;
 }
 
@@ -321,7 +321,7 @@ static int contracts_get(const struct ctl_global *g, int argc, char **argv)
         ctl__print_json(k ? k : res, 1);
         json_decref(res);
     }
-    ctl_client_close(c);
+    ctl__session_close(c);
     return rc;
 }
 
@@ -372,7 +372,7 @@ static int write_request(const struct ctl_global *g, const char *op, json_t *arg
         rc = CTL_EXIT_OK;
     }
     json_decref(res);
-    ctl_client_close(c);
+    ctl__session_close(c);
     return rc;
 }
 
@@ -472,7 +472,7 @@ int ctl__cmd_supplements(const struct ctl_global *g, int argc, char **argv)
         fflush(stdout);
         json_decref(res);
     }
-    ctl_client_close(c);
+    ctl__session_close(c);
     return rc;
 }
 
@@ -592,7 +592,7 @@ static int contracts_update(const struct ctl_global *g, int argc, char **argv)
             if (rc)
                 goto out;
             rc = ctl__request(c, "contracts.get", json_pack("{ss}", "id", id), &res);
-            ctl_client_close(c);
+            ctl__session_close(c);
             if (rc)
                 goto out;
             cur = json_string_value(json_object_get(json_object_get(res, "contract"), "currency"));

@@ -151,6 +151,17 @@ void ctl__report_lost(struct ctl_client *c)
         ctl__errorf("no answer from the server within %d s", CTL_REQUEST_TIMEOUT_MS / 1000);
 }
 
+void ctl__session_close(struct ctl_client *c)
+{
+    json_t *r = NULL;
+    if (!c)
+        return;
+    if (ctl_ws_close_code(ctl_client_ws(c)) == 0 &&
+        ctl_client_request(c, "auth.logout", json_object(), 2000, &r) >= 0)
+        json_decref(r);
+    ctl_client_close(c);
+}
+
 int ctl__session_open(const struct ctl_global *g, struct ctl_client **out)
 {
     char err[512];
@@ -281,7 +292,7 @@ int ctl__cmd_call(const struct ctl_global *g, int argc, char **argv)
         json_decref(r);
         rc = rc == 1 ? CTL_EXIT_SERVER : CTL_EXIT_OK;
     }
-    ctl_client_close(c);
+    ctl__session_close(c);
     return rc;
 }
 

@@ -98,7 +98,7 @@ static int user_add(const struct ctl_global *g, int argc, char **argv)
         return rc;
     char *pw = new_password(name);
     if (!pw) {
-        ctl_client_close(c);
+        ctl__session_close(c);
         return CTL_EXIT_USAGE;
     }
     json_t *args = json_pack("{ssssss}", "username", name, "password", pw, "role", role);
@@ -114,7 +114,7 @@ static int user_add(const struct ctl_global *g, int argc, char **argv)
                json_string_value(json_object_get(u, "role")));
         json_decref(res);
     }
-    ctl_client_close(c);
+    ctl__session_close(c);
     return rc;
 }
 
@@ -158,7 +158,7 @@ static int user_list(const struct ctl_global *g, int argc, char **argv)
         }
         json_decref(res);
     }
-    ctl_client_close(c);
+    ctl__session_close(c);
     return rc;
 }
 

@@ -191,7 +191,11 @@ lost : {
     int code = ctl_ws_close_code(ws);
     const char *reason = ctl_ws_close_reason(ws);
     st->close_code = code;
-    if (code == 4000)
+    if (code == 4001) {
+        /* PROTOCOL §12: the token was logged out or revoked: do not come back */
+        ctl__errorf("session ended by the server (4001): log in again to watch");
+        end = END_FATAL;
+    } else if (code == 4000)
         fprintf(stderr, "%s: disconnected as a slow consumer (4000), resuming after seq %lld\n",
                 ctl__prog, (long long)st->last_seq);
     else if (code && code != 1006)
@@ -202,7 +206,10 @@ lost : {
 }
 out:
     json_decref(res);
-    ctl_client_close(c);
+    if (end == END_STOP)
+        ctl__session_close(c); /* leave no live token behind */
+    else
+        ctl_client_close(c);
     return end;
 }
 
@@ -236,7 +243,6 @@ int ctl__cmd_watch(const struct ctl_global *g, int argc, char **argv)
         ctl__errorf("no CA certificate: use --ca FILE or set PACTA_CA");
         return CTL_EXIT_USAGE;
     }
-    /* Read once: a prompt on every reconnect would stall an unattended watch. */
     struct watch_state st = {.have_seq = have_seq, .last_seq = last_seq};
     /* Read once: a prompt on every reconnect would stall an unattended watch. */
     st.password = ctl__login_password(g);

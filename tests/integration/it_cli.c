@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "harness.h"
 #include "test.h"
 
@@ -50,6 +52,25 @@ static json_t *wait_line(const char *path, const char *needle, int timeout_ms)
         usleep(20000);
     } while (it_now_ms() < deadline);
     return NULL;
+}
+
+/* Unrevoked, unexpired login tokens in the server's database right now. */
+static int live_sessions(const struct it_server *srv)
+{
+    char path[600];
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int n = -1;
+    it_server_db_path(srv, path, sizeof path);
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM sessions WHERE revoked_at IS NULL", -1, &st,
+                           NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return n;
 }
 
 int main(void)
@@ -139,8 +160,12 @@ int main(void)
     CHECK(now && it_int(now, "version") == 2 && strcmp(it_str(now, "title"), "Edited by CLI") == 0);
     json_decref(now);
 
-    /* call ping */
+    /* call ping; a one-shot command logs its token out: no live session is left */
+    int live_before = live_sessions(srv);
+    CHECK(live_before >= 1); /* this test's own admin connection */
     rc = ctl(&out, &err, "call", "ping", NULL, NULL, NULL, NULL, NULL, NULL);
+    CHECKF(live_sessions(srv) == live_before, "pactactl left a live token (%d -> %d)", live_before,
+           live_sessions(srv));
     CHECKF(rc == 0, "call ping exit %d: %s", rc, err);
     json_t *pong = json_loads(out ? out : "", 0, NULL);
     CHECK(pong && json_is_string(json_object_get(pong, "time")));
