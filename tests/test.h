@@ -48,7 +48,7 @@ static int test_checks_passed, test_checks_failed;
 #define CHECK_STR(a, b)                                                                            \
     do {                                                                                           \
         const char *a_ = (a), *b_ = (b);                                                           \
-        CHECKF(a_ && b_ && strcmp(a_, b_) == 0, "\"%s\" != \"%s\"", a_ ? a_ : "(null)",            \
+        CHECKF(a_ &&b_ &&strcmp(a_, b_) == 0, "\"%s\" != \"%s\"", a_ ? a_ : "(null)",              \
                b_ ? b_ : "(null)");                                                                \
     } while (0)
 

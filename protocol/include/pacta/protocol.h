@@ -83,20 +83,20 @@ enum pacta_role pacta_role_from_name(const char *name); /* NONE if unknown */
 /* ---- operations ------------------------------------------------------- */
 enum pacta_op {
     PACTA_OP_UNKNOWN = 0,
-    PACTA_OP_AUTH_LOGIN,        /* auth.login */
-    PACTA_OP_AUTH_RESUME,       /* auth.resume */
-    PACTA_OP_AUTH_LOGOUT,       /* auth.logout */
-    PACTA_OP_CONTRACTS_LIST,    /* contracts.list */
-    PACTA_OP_CONTRACTS_GET,     /* contracts.get */
-    PACTA_OP_CONTRACTS_CREATE,  /* contracts.create */
-    PACTA_OP_CONTRACTS_UPDATE,  /* contracts.update */
-    PACTA_OP_CONTRACTS_DELETE,  /* contracts.delete */
-    PACTA_OP_SUPPLEMENTS_LIST,  /* supplements.list */
-    PACTA_OP_SUBSCRIBE,         /* subscribe */
-    PACTA_OP_UNSUBSCRIBE,       /* unsubscribe */
-    PACTA_OP_USERS_CREATE,      /* users.create (admin) */
-    PACTA_OP_USERS_LIST,        /* users.list (admin) */
-    PACTA_OP_PING,              /* ping */
+    PACTA_OP_AUTH_LOGIN,       /* auth.login */
+    PACTA_OP_AUTH_RESUME,      /* auth.resume */
+    PACTA_OP_AUTH_LOGOUT,      /* auth.logout */
+    PACTA_OP_CONTRACTS_LIST,   /* contracts.list */
+    PACTA_OP_CONTRACTS_GET,    /* contracts.get */
+    PACTA_OP_CONTRACTS_CREATE, /* contracts.create */
+    PACTA_OP_CONTRACTS_UPDATE, /* contracts.update */
+    PACTA_OP_CONTRACTS_DELETE, /* contracts.delete */
+    PACTA_OP_SUPPLEMENTS_LIST, /* supplements.list */
+    PACTA_OP_SUBSCRIBE,        /* subscribe */
+    PACTA_OP_UNSUBSCRIBE,      /* unsubscribe */
+    PACTA_OP_USERS_CREATE,     /* users.create (admin) */
+    PACTA_OP_USERS_LIST,       /* users.list (admin) */
+    PACTA_OP_PING,             /* ping */
     PACTA_OP__COUNT
 };
 const char *pacta_op_name(enum pacta_op op);
@@ -106,11 +106,11 @@ enum pacta_role pacta_op_min_role(enum pacta_op op);
 
 /* ---- request frame ---------------------------------------------------- */
 struct pacta_request {
-    json_t *root;       /* the parsed frame (owned) */
-    json_t *id;         /* borrowed from root: integer or string; NULL if absent */
-    enum pacta_op op;   /* PACTA_OP_UNKNOWN never returned with 0 */
+    json_t *root;     /* the parsed frame (owned) */
+    json_t *id;       /* borrowed from root: integer or string; NULL if absent */
+    enum pacta_op op; /* PACTA_OP_UNKNOWN never returned with 0 */
     const char *op_name;
-    json_t *args;       /* borrowed from root; an empty object if "args" absent */
+    json_t *args; /* borrowed from root; an empty object if "args" absent */
 };
 /*
  * Parses and checks the envelope of one request frame: a JSON object with
@@ -173,8 +173,8 @@ enum pacta_field_type {
     PACTA_FT_CURRENCY,
     PACTA_FT_USERNAME,
 };
-#define PACTA_FF_REQUIRED 0x1 /* must be given on create */
-#define PACTA_FF_NULLABLE 0x2 /* null is a valid value */
+#define PACTA_FF_REQUIRED 0x1  /* must be given on create */
+#define PACTA_FF_NULLABLE 0x2  /* null is a valid value */
 #define PACTA_FF_MULTILINE 0x4 /* text: \n and \t allowed (other controls never) */
 struct pacta_field_def {
     const char *name;
@@ -206,8 +206,7 @@ int pacta_decode_login(const json_t *args, struct pacta_login_args *out, struct 
 struct pacta_resume_args {
     const char *token;
 };
-int pacta_decode_resume(const json_t *args, struct pacta_resume_args *out,
-                        struct pacta_error *err);
+int pacta_decode_resume(const json_t *args, struct pacta_resume_args *out, struct pacta_error *err);
 
 struct pacta_list_args {
     const char *status, *kind, *owner; /* NULL = any */
@@ -233,18 +232,16 @@ struct pacta_create_args {
      * server-managed fields are bad_request. */
     json_t *contract;
 };
-int pacta_decode_create(const json_t *args, struct pacta_create_args *out,
-                        struct pacta_error *err);
+int pacta_decode_create(const json_t *args, struct pacta_create_args *out, struct pacta_error *err);
 void pacta_create_args_clear(struct pacta_create_args *a);
 
 struct pacta_update_args {
     const char *id;
-    int64_t version; /* >= 1 */
-    json_t *changes; /* new reference: validated, non-empty, writable fields only */
+    int64_t version;    /* >= 1 */
+    json_t *changes;    /* new reference: validated, non-empty, writable fields only */
     const char *reason; /* NULL if absent; 1..500 chars when given */
 };
-int pacta_decode_update(const json_t *args, struct pacta_update_args *out,
-                        struct pacta_error *err);
+int pacta_decode_update(const json_t *args, struct pacta_update_args *out, struct pacta_error *err);
 void pacta_update_args_clear(struct pacta_update_args *a);
 
 struct pacta_delete_args {
@@ -252,8 +249,7 @@ struct pacta_delete_args {
     int64_t version;
     const char *reason; /* optional */
 };
-int pacta_decode_delete(const json_t *args, struct pacta_delete_args *out,
-                        struct pacta_error *err);
+int pacta_decode_delete(const json_t *args, struct pacta_delete_args *out, struct pacta_error *err);
 
 struct pacta_subscribe_args {
     int64_t since; /* 0 if absent: only live events after the current head */
