@@ -366,3 +366,47 @@ out:
         memset(out, 0, sizeof(*out));
     return rc;
 }
+
+int pacta_decode_presence_set(const json_t *args, struct pacta_presence_args *out,
+                              struct pacta_error *err)
+{
+    static const char *const allowed[] = {"contract_id", NULL};
+    int rc;
+    memset(out, 0, sizeof(*out));
+    if ((rc = check_members(args, allowed, err)))
+        return rc;
+    /* required, but null is a value here: "editing nothing" */
+    json_t *v = json_object_get(args, "contract_id");
+    if (!v)
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "contract_id", "required");
+    if (json_is_null(v))
+        return 0;
+    return get_uuid(args, "contract_id", &out->contract_id, err);
+}
+
+int pacta_decode_admin_watch(const json_t *args, int *on, struct pacta_error *err)
+{
+    static const char *const allowed[] = {"on", NULL};
+    int rc;
+    *on = 0;
+    if ((rc = check_members(args, allowed, err)))
+        return rc;
+    json_t *v = member(args, "on");
+    if (!v)
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "on", "required");
+    if (!json_is_boolean(v))
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "on", "must be a boolean");
+    *on = json_is_true(v);
+    return 0;
+}
+
+int pacta_decode_admin_kick(const json_t *args, int64_t *session, struct pacta_error *err)
+{
+    static const char *const allowed[] = {"session", NULL};
+    int rc;
+    *session = 0;
+    if ((rc = check_members(args, allowed, err)) ||
+        (rc = get_int(args, "session", 1, 1, INT64_MAX, session, NULL, err)))
+        *session = 0;
+    return rc;
+}

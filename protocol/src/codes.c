@@ -133,6 +133,11 @@ static const struct op_def ops[PACTA_OP__COUNT] = {
     [PACTA_OP_USERS_CREATE] = {"users.create", PACTA_ROLE_ADMIN},
     [PACTA_OP_USERS_LIST] = {"users.list", PACTA_ROLE_ADMIN},
     [PACTA_OP_PING] = {"ping", PACTA_ROLE_VIEWER},
+    [PACTA_OP_PRESENCE_SET] = {"presence.set", PACTA_ROLE_VIEWER},
+    [PACTA_OP_PRESENCE_LIST] = {"presence.list", PACTA_ROLE_VIEWER},
+    [PACTA_OP_ADMIN_CONNS_LIST] = {"admin.connections.list", PACTA_ROLE_ADMIN},
+    [PACTA_OP_ADMIN_CONNS_WATCH] = {"admin.connections.watch", PACTA_ROLE_ADMIN},
+    [PACTA_OP_ADMIN_KICK] = {"admin.kick", PACTA_ROLE_ADMIN},
 };
 
 /* PACTA_OP_UNKNOWN is named "" so it can never match a client's op. */

@@ -64,6 +64,18 @@ static int decode(enum pacta_op op, const json_t *args, struct pacta_error *err)
         struct pacta_user_create_args a;
         return pacta_decode_user_create(args, &a, err);
     }
+    case PACTA_OP_PRESENCE_SET: {
+        struct pacta_presence_args a;
+        return pacta_decode_presence_set(args, &a, err);
+    }
+    case PACTA_OP_ADMIN_CONNS_WATCH: {
+        int on;
+        return pacta_decode_admin_watch(args, &on, err);
+    }
+    case PACTA_OP_ADMIN_KICK: {
+        int64_t session;
+        return pacta_decode_admin_kick(args, &session, err);
+    }
     default:
         return pacta_decode_empty(args, err);
     }
@@ -83,6 +95,25 @@ static const struct args_case cases[] = {
     {PACTA_OP_AUTH_LOGOUT, "{\"token\":\"t\"}", "token", "unknown field"},
     {PACTA_OP_UNSUBSCRIBE, "{}", NULL, NULL},
     {PACTA_OP_USERS_LIST, "{\"all\":true}", "all", "unknown field"},
+
+    /* presence.set, admin ops */
+    {PACTA_OP_PRESENCE_SET, "{\"contract_id\":\"0193a5f2-7c1e-7b3a-9f00-1a2b3c4d5e6f\"}", NULL,
+     NULL},
+    {PACTA_OP_PRESENCE_SET, "{\"contract_id\":null}", NULL, NULL},
+    {PACTA_OP_PRESENCE_SET, "{}", "contract_id", "required"},
+    {PACTA_OP_PRESENCE_SET, "{\"contract_id\":\"C-1\"}", "contract_id", "UUID"},
+    {PACTA_OP_PRESENCE_SET, "{\"contract_id\":7}", "contract_id", "must be a string"},
+    {PACTA_OP_PRESENCE_SET, "{\"contract_id\":null,\"x\":1}", "x", "unknown field"},
+    {PACTA_OP_PRESENCE_LIST, "{\"x\":1}", "x", "unknown field"},
+    {PACTA_OP_ADMIN_CONNS_LIST, "{}", NULL, NULL},
+    {PACTA_OP_ADMIN_CONNS_WATCH, "{\"on\":true}", NULL, NULL},
+    {PACTA_OP_ADMIN_CONNS_WATCH, "{\"on\":false}", NULL, NULL},
+    {PACTA_OP_ADMIN_CONNS_WATCH, "{}", "on", "required"},
+    {PACTA_OP_ADMIN_CONNS_WATCH, "{\"on\":1}", "on", "must be a boolean"},
+    {PACTA_OP_ADMIN_KICK, "{\"session\":3}", NULL, NULL},
+    {PACTA_OP_ADMIN_KICK, "{}", "session", "required"},
+    {PACTA_OP_ADMIN_KICK, "{\"session\":0}", "session", "at least"},
+    {PACTA_OP_ADMIN_KICK, "{\"session\":\"3\"}", "session", "must be an integer"},
 
     /* auth.login */
     {PACTA_OP_AUTH_LOGIN, "{\"username\":\"ana\",\"password\":\"pw\"}", NULL, NULL},

@@ -51,6 +51,11 @@ static void test_ops(void)
         {"users.create", PACTA_OP_USERS_CREATE, PACTA_ROLE_ADMIN},
         {"users.list", PACTA_OP_USERS_LIST, PACTA_ROLE_ADMIN},
         {"ping", PACTA_OP_PING, PACTA_ROLE_VIEWER},
+        {"presence.set", PACTA_OP_PRESENCE_SET, PACTA_ROLE_VIEWER},
+        {"presence.list", PACTA_OP_PRESENCE_LIST, PACTA_ROLE_VIEWER},
+        {"admin.connections.list", PACTA_OP_ADMIN_CONNS_LIST, PACTA_ROLE_ADMIN},
+        {"admin.connections.watch", PACTA_OP_ADMIN_CONNS_WATCH, PACTA_ROLE_ADMIN},
+        {"admin.kick", PACTA_OP_ADMIN_KICK, PACTA_ROLE_ADMIN},
     };
     size_t n = sizeof(cases) / sizeof(cases[0]);
     CHECK(n == PACTA_OP__COUNT - 1);

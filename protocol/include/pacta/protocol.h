@@ -62,6 +62,7 @@ enum pacta_close {
     PACTA_CLOSE_INTERNAL = 1011,
     PACTA_CLOSE_SLOW_CONSUMER = 4000, /* outbound queue overflowed: resubscribe */
     PACTA_CLOSE_SESSION_ENDED = 4001, /* token logged out or revoked */
+    PACTA_CLOSE_KICKED = 4002,        /* disconnected by an administrator */
 };
 
 /* An error with the field it concerns ("" if none) and a human message. */
@@ -83,20 +84,25 @@ enum pacta_role pacta_role_from_name(const char *name); /* NONE if unknown */
 /* ---- operations ------------------------------------------------------- */
 enum pacta_op {
     PACTA_OP_UNKNOWN = 0,
-    PACTA_OP_AUTH_LOGIN,       /* auth.login */
-    PACTA_OP_AUTH_RESUME,      /* auth.resume */
-    PACTA_OP_AUTH_LOGOUT,      /* auth.logout */
-    PACTA_OP_CONTRACTS_LIST,   /* contracts.list */
-    PACTA_OP_CONTRACTS_GET,    /* contracts.get */
-    PACTA_OP_CONTRACTS_CREATE, /* contracts.create */
-    PACTA_OP_CONTRACTS_UPDATE, /* contracts.update */
-    PACTA_OP_CONTRACTS_DELETE, /* contracts.delete */
-    PACTA_OP_SUPPLEMENTS_LIST, /* supplements.list */
-    PACTA_OP_SUBSCRIBE,        /* subscribe */
-    PACTA_OP_UNSUBSCRIBE,      /* unsubscribe */
-    PACTA_OP_USERS_CREATE,     /* users.create (admin) */
-    PACTA_OP_USERS_LIST,       /* users.list (admin) */
-    PACTA_OP_PING,             /* ping */
+    PACTA_OP_AUTH_LOGIN,        /* auth.login */
+    PACTA_OP_AUTH_RESUME,       /* auth.resume */
+    PACTA_OP_AUTH_LOGOUT,       /* auth.logout */
+    PACTA_OP_CONTRACTS_LIST,    /* contracts.list */
+    PACTA_OP_CONTRACTS_GET,     /* contracts.get */
+    PACTA_OP_CONTRACTS_CREATE,  /* contracts.create */
+    PACTA_OP_CONTRACTS_UPDATE,  /* contracts.update */
+    PACTA_OP_CONTRACTS_DELETE,  /* contracts.delete */
+    PACTA_OP_SUPPLEMENTS_LIST,  /* supplements.list */
+    PACTA_OP_SUBSCRIBE,         /* subscribe */
+    PACTA_OP_UNSUBSCRIBE,       /* unsubscribe */
+    PACTA_OP_USERS_CREATE,      /* users.create (admin) */
+    PACTA_OP_USERS_LIST,        /* users.list (admin) */
+    PACTA_OP_PING,              /* ping */
+    PACTA_OP_PRESENCE_SET,      /* presence.set */
+    PACTA_OP_PRESENCE_LIST,     /* presence.list */
+    PACTA_OP_ADMIN_CONNS_LIST,  /* admin.connections.list (admin) */
+    PACTA_OP_ADMIN_CONNS_WATCH, /* admin.connections.watch (admin) */
+    PACTA_OP_ADMIN_KICK,        /* admin.kick (admin) */
     PACTA_OP__COUNT
 };
 const char *pacta_op_name(enum pacta_op op);
@@ -141,6 +147,11 @@ char *pacta_encode_event(const char *event, int64_t seq, json_t *data_steal, siz
 #define PACTA_EV_CONTRACT_CREATED "contract.created"
 #define PACTA_EV_CONTRACT_UPDATED "contract.updated"
 #define PACTA_EV_CONTRACT_DELETED "contract.deleted"
+/* Ephemeral (no seq, never replayed). */
+#define PACTA_EV_PRESENCE_UPDATED "presence.updated"
+#define PACTA_EV_ADMIN_CONN_OPENED "admin.connection.opened"
+#define PACTA_EV_ADMIN_CONN_UPDATED "admin.connection.updated"
+#define PACTA_EV_ADMIN_CONN_CLOSED "admin.connection.closed"
 
 /* ---- value validators (return 1 if valid) ------------------------------ */
 int pacta_valid_date(const char *s);     /* YYYY-MM-DD, a real calendar day, 1900..9999 */
@@ -261,6 +272,18 @@ int pacta_decode_subscribe(const json_t *args, struct pacta_subscribe_args *out,
 /* For ops without arguments (auth.logout, unsubscribe, users.list, ping):
  * any member of args is bad_request "unknown field". */
 int pacta_decode_empty(const json_t *args, struct pacta_error *err);
+
+/* presence.set {contract_id: uuid | null} */
+struct pacta_presence_args {
+    const char *contract_id; /* NULL: editing nothing */
+};
+int pacta_decode_presence_set(const json_t *args, struct pacta_presence_args *out,
+                              struct pacta_error *err);
+
+/* admin.connections.watch {on} */
+int pacta_decode_admin_watch(const json_t *args, int *on, struct pacta_error *err);
+/* admin.kick {session} */
+int pacta_decode_admin_kick(const json_t *args, int64_t *session, struct pacta_error *err);
 
 struct pacta_user_create_args {
     const char *username, *password; /* password 8..1024 bytes */
