@@ -86,7 +86,6 @@ int srv__sql_error(sqlite3 *db, int rc, const char *what, struct pacta_error *er
 void srv__log_error(const char *msg, const char *detail);
 
 /* clock.c: "YYYY-MM-DDTHH:MM:SS.mmmZ" (UTC) for any Unix time in ms. */
-void srv__iso_from_ms(int64_t unix_ms, char out[32]);
 
 /* auth.c */
 void srv__random_bytes(void *buf, size_t len); /* aborts if the CSPRNG fails */

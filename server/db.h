@@ -153,6 +153,8 @@ int64_t srv_clock_now_ms(void);
 void srv_clock_set_fake_ms(int64_t unix_ms);
 /* "2026-11-22T14:02:03.123Z" for srv_clock_now_ms() (UTC). */
 void srv_now_iso(char out[32]);
+/* The same format for any Unix time in ms. */
+void srv__iso_from_ms(int64_t unix_ms, char out[32]);
 /* "2026-11-22" for srv_clock_now_ms() (UTC). */
 void srv_today_iso(char out[11]);
 

@@ -58,6 +58,7 @@ static void on_housekeeping(uv_timer_t *t)
     uint64_t now = srv__now_ms();
 
     if (phase == RUNNING) {
+        srv__admin_tick(srv);
         for (struct srv_session *s = srv->sessions; s; s = s->next)
             if (!s->authenticated && !s->close_code && now >= s->auth_deadline_ms)
                 srv__session_close(s, PACTA_CLOSE_POLICY, "authentication timeout", 0);

@@ -80,6 +80,10 @@ static int on_receive(struct srv_session *s, struct lws *wsi, const void *in, si
     if (!lws_is_final_fragment(wsi))
         return 0;
     s->rx[s->rx_len] = '\0';
+    s->msgs_in++;
+    s->bytes_in += s->rx_len;
+    s->last_activity_ms = srv_clock_now_ms();
+    s->admin_dirty = 1;
     srv__ops_handle(s, s->rx, s->rx_len);
     s->rx_len = 0;
     /* give a large buffer back after a large message */

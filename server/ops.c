@@ -29,6 +29,8 @@ struct srv_job {
         struct pacta_id_args ids;
         struct pacta_user_create_args user_create;
     } a;
+    srv_read_fn read;     /* an extension's read (srv__ops_read), else NULL */
+    char actor[65];       /* the user the request runs as */
     int hashing;          /* holds one of the MAX_PASSWORD_CHECKS slots */
     unsigned revocations; /* srv->revocations when an auth.resume was read */
     struct srv_job *next_waiting;
@@ -93,6 +95,7 @@ static struct srv_job *job_new(struct srv_session *s, const struct pacta_request
     j->id = json_incref(req->id);
     j->root = json_incref(req->root);
     j->work.data = j;
+    snprintf(j->actor, sizeof j->actor, "%s", s->username);
     srv__session_ref(s);
     s->inflight++;
     s->srv->jobs_inflight++;
@@ -153,8 +156,11 @@ static void set_authenticated(struct srv_session *s, const struct srv_user *u,
     snprintf(s->username, sizeof s->username, "%s", u->username);
     s->role = u->role;
     snprintf(s->token_hash, sizeof s->token_hash, "%s", token_hash);
+    free(s->display_name);
+    s->display_name = strdup(u->display_name);
     srv_logf(SRV_LOG_INFO, "authenticated", "{s:I,s:s,s:s}", "session", (json_int_t)s->id, "user",
              u->username, "role", pacta_role_name(u->role));
+    srv__admin_changed(s);
 }
 
 /* ---- writes ------------------------------------------------------------ */
@@ -187,6 +193,10 @@ static void write_done(struct srv_write *w)
         char hash[65];
         const char *token = json_string_value(json_object_get(w->result, "token"));
         srv_auth_token_hash(token ? token : "", hash);
+        if (j->a.login.client) {
+            free(s->client);
+            s->client = strdup(j->a.login.client);
+        }
         if (srv__session_open(s))
             set_authenticated(s, &j->user, hash);
         json_object_set_new(w->result, "user", user_json(&j->user));
@@ -205,6 +215,8 @@ static void write_done(struct srv_write *w)
             s->authenticated = 0;
             s->role = PACTA_ROLE_NONE;
             s->token_hash[0] = '\0';
+            s->admin_watch = 0;
+            srv__admin_changed(s); /* also ends its presence */
             s->auth_deadline_ms = srv__now_ms() + (uint64_t)j->srv->cfg->auth_timeout_sec * 1000;
         }
         break;
@@ -248,7 +260,11 @@ static void job_work(uv_work_t *req)
 
     if (j->op != PACTA_OP_USERS_CREATE)
         r = srv_db_reader_acquire(db);
-    switch (j->op) {
+    switch (j->read ? PACTA_OP_UNKNOWN : j->op) {
+    case PACTA_OP_UNKNOWN:
+        rc = j->read(r, j->actor, j->root ? json_object_get(j->root, "args") : NULL, &j->result,
+                     &j->err);
+        break;
     case PACTA_OP_AUTH_LOGIN: {
         int found = srv_db_read_user(r, j->a.login.username, &j->user) == 0;
         srv_db_reader_release(db, r);
@@ -389,6 +405,19 @@ static void queue_job(struct srv_job *j)
     }
 }
 
+void srv__ops_read(struct srv_session *s, const struct pacta_request *req, srv_read_fn read)
+{
+    struct srv_job *j = job_new(s, req);
+    j->read = read;
+    queue_job(j);
+}
+
+void srv__ops_write(struct srv_session *s, const struct pacta_request *req,
+                    enum srv_write_kind kind, json_t *args_steal)
+{
+    submit_write(job_new(s, req), kind, args_steal);
+}
+
 int srv__ops_init(void)
 {
     /* hashed once at start-up, before the loop runs (argon2 is slow on purpose) */
@@ -417,7 +446,8 @@ static void dispatch(struct srv_session *s, const struct pacta_request *req)
 
     /* ops without arguments still refuse unknown members (typos) */
     if ((req->op == PACTA_OP_PING || req->op == PACTA_OP_UNSUBSCRIBE ||
-         req->op == PACTA_OP_AUTH_LOGOUT || req->op == PACTA_OP_USERS_LIST) &&
+         req->op == PACTA_OP_AUTH_LOGOUT || req->op == PACTA_OP_USERS_LIST ||
+         req->op == PACTA_OP_PRESENCE_LIST || req->op == PACTA_OP_ADMIN_CONNS_LIST) &&
         pacta_decode_empty(req->args, &err) != 0) {
         srv__respond_error(s, req->id, &err, NULL);
         return;
@@ -438,6 +468,9 @@ static void dispatch(struct srv_session *s, const struct pacta_request *req)
         srv__respond_ok(s, req->id, NULL);
         return;
     default:
+        /* op groups that live in their own files answer here */
+        if (srv__admin_handle(s, req))
+            return;
         break;
     }
 

@@ -49,6 +49,7 @@ struct srv_session *srv__session_new(struct srv *srv, struct lws *wsi)
         srv->sessions->prev = s;
     srv->sessions = s;
     srv->n_sessions++;
+    srv__admin_opened(s);
     return s;
 }
 
@@ -77,6 +78,8 @@ void srv__session_unref(struct srv_session *s)
         return;
     queue_drop(s);
     free(s->rx);
+    free(s->client);
+    free(s->display_name);
     free(s);
 }
 
@@ -97,6 +100,7 @@ void srv__session_closed(struct srv_session *s)
         s->next->prev = s->prev;
     s->prev = s->next = NULL;
     srv->n_sessions--;
+    srv__admin_closed(s);
     srv__session_unref(s);
 }
 
@@ -189,6 +193,9 @@ int srv__session_writeable(struct srv_session *s)
             s->ev_bytes -= n->msg->len;
         }
         int w = lws_write(s->wsi, n->msg->buf + LWS_PRE, n->msg->len, LWS_WRITE_TEXT);
+        s->msgs_out++;
+        s->bytes_out += n->msg->len;
+        s->admin_dirty = 1;
         srv__msg_unref(n->msg);
         free(n);
         if (w < 0)

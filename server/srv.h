@@ -75,6 +75,17 @@ struct srv_session {
     int close_code; /* != 0: close with it once the queue is flushed (or now) */
     char close_reason[64];
 
+    /* what admins see (admin.c) */
+    char *client;                              /* the "client" of auth.login, or NULL */
+    char *display_name;                        /* of the logged-in user, or NULL */
+    int64_t connected_at_ms, last_activity_ms; /* wall clock (srv_clock_now_ms) */
+    uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
+    int admin_watch;          /* receives admin.connection.* events */
+    int admin_dirty;          /* counters changed since the last update sent */
+    uint64_t admin_sent_ms;   /* monotonic time of that update */
+    char editing[37];         /* presence: the contract open in an editor, or "" */
+    int64_t editing_since_ms; /* wall clock */
+
     /* subscription (subscribe.c) */
     enum srv_sub_state sub;
     int64_t cursor;     /* highest seq queued to this session */
@@ -125,6 +136,30 @@ void srv__session_close(struct srv_session *s, int code, const char *reason, int
 /* WRITEABLE: writes one frame; returns -1 when the connection must close. */
 int srv__session_writeable(struct srv_session *s);
 int srv__session_open(const struct srv_session *s); /* connected and not closing */
+
+/*
+ * For op handlers outside ops.c.  A read runs in the thread pool with a
+ * read-only connection; `args` is the request's args object, `actor` the
+ * session's username; it returns 0 with *result (new ref) or < 0 with *err
+ * set.  The request is answered with the result or the error.
+ */
+typedef int (*srv_read_fn)(sqlite3 *r, const char *actor, const json_t *args, json_t **result,
+                           struct pacta_error *err);
+void srv__ops_read(struct srv_session *s, const struct pacta_request *req, srv_read_fn read);
+/* Queues a write for the writer; answered with its result once committed,
+ * after its events were broadcast. */
+void srv__ops_write(struct srv_session *s, const struct pacta_request *req,
+                    enum srv_write_kind kind, json_t *args_steal);
+
+/* admin.c: presence.* and admin.* ops; 1 if it answered the request. */
+int srv__admin_handle(struct srv_session *s, const struct pacta_request *req);
+/* Connection events for admins who watch, and presence clean-up. */
+void srv__admin_opened(struct srv_session *s);
+void srv__admin_closed(struct srv_session *s);
+/* Login, logout, (un)subscribe...: watching admins get an update now. */
+void srv__admin_changed(struct srv_session *s);
+/* Housekeeping: throttled updates of sessions whose counters moved. */
+void srv__admin_tick(struct srv *srv);
 
 /* ops.c: one complete text message from a session. */
 int srv__ops_init(void);

@@ -168,6 +168,7 @@ void srv__subscribe(struct srv_session *s, const json_t *id, const json_t *args)
     s->replay_running = 0;
     s->cursor = a.has_since ? a.since : head;
     srv__respond_ok(s, id, json_pack("{s:I}", "head", (json_int_t)head));
+    srv__admin_changed(s);
     if (s->cursor >= head) {
         s->sub = SRV_SUB_LIVE;
     } else {
@@ -178,9 +179,12 @@ void srv__subscribe(struct srv_session *s, const json_t *id, const json_t *args)
 
 void srv__unsubscribe(struct srv_session *s)
 {
+    int was = s->sub != SRV_SUB_NONE;
     s->sub = SRV_SUB_NONE;
     s->sub_gen++;
     s->replay_running = 0;
+    if (was)
+        srv__admin_changed(s);
 }
 
 /*
