@@ -9,6 +9,8 @@ PKGS=(
   libwebsockets-dev libwebsockets-evlib-uv libuv1-dev
   libsqlite3-dev sqlite3 libjansson-dev libssl-dev libargon2-dev
   clang-format
+  libwebsockets-evlib-glib libglib2.0-dev libglib2.0-dev-bin
+  libgtk-4-dev libadwaita-1-dev xvfb xauth
 )
 
 missing=()

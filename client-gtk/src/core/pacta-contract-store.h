@@ -1,0 +1,82 @@
+/*
+ * pacta-desk: PactaContractStore, the desk's live copy of all contracts
+ * (deleted ones excluded) as a GListModel of PactaContract, in the server's
+ * order (number, then id).  Put a GtkFilterListModel / GtkSortListModel on
+ * top for the view: the store itself never filters.
+ *
+ * It follows PROTOCOL.md §9's cold start: on every fresh "subscribed" of
+ * its connection it pages contracts.list in (500 a page, one request at a
+ * time, items-changed per page so the view fills progressively), while
+ * events apply by version: a row is replaced only by a higher version, and
+ * a deletion seen by event is remembered so a later page cannot bring the
+ * row back.  Live events update the PactaContract objects in place (so
+ * bound row widgets update), insert new ones at their sorted position and
+ * remove deleted ones.  A resumed subscription keeps the rows and applies
+ * the replay.
+ *
+ * Rows changed by a live event get "highlight" TRUE for a few seconds and
+ * "last-actor"/"changed-fields" set.  With a PactaPresence set, each row's
+ * "editing-text" follows who is editing it.
+ */
+#ifndef PACTA_DESK_CONTRACT_STORE_H
+#define PACTA_DESK_CONTRACT_STORE_H
+
+#include <gio/gio.h>
+
+#include "pacta-connection.h"
+#include "pacta-contract.h"
+#include "pacta-presence.h"
+
+G_BEGIN_DECLS
+
+#define PACTA_TYPE_CONTRACT_STORE (pacta_contract_store_get_type())
+G_DECLARE_FINAL_TYPE(PactaContractStore, pacta_contract_store, PACTA, CONTRACT_STORE, GObject)
+
+/*
+ * Properties:
+ *   "connection"  PactaConnection (construct-only; may be NULL for tests
+ *                 that feed records with pacta_contract_store_apply_*)
+ *   "loading"     gboolean, TRUE while pages are being fetched
+ *   "loaded"      gboolean, TRUE once a full load finished
+ *   "n-items"     guint (as GListModel)
+ *
+ * Signals (for toasts and the editor's "changed underneath" banner):
+ *   "contract-changed"  void (*)(PactaContractStore *, PactaContract *c,
+ *                       const char *actor, gboolean created, gpointer)
+ *       after a live/replayed contract.created or contract.updated was
+ *       applied to c (not for rows that arrive by loading).
+ *   "contract-removed"  void (*)(PactaContractStore *, PactaContract *c,
+ *                       const char *actor, gpointer)
+ *       after a deleted contract left the list (c holds the deleted record).
+ *   "load-failed"       void (*)(PactaContractStore *, const GError *, gpointer)
+ */
+PactaContractStore *pacta_contract_store_new(PactaConnection *connection);
+
+/* Drops everything and pages the list in again. */
+void pacta_contract_store_reload(PactaContractStore *self);
+/* The row with this id (borrowed), or NULL. */
+PactaContract *pacta_contract_store_lookup(PactaContractStore *self, const char *id);
+/* Position of the row with this id, or G_MAXUINT. */
+guint pacta_contract_store_find(PactaContractStore *self, const char *id);
+gboolean pacta_contract_store_get_loading(PactaContractStore *self);
+gboolean pacta_contract_store_get_loaded(PactaContractStore *self);
+
+/* Follow presence: rows' "editing-text" (NULL to stop). */
+void pacta_contract_store_set_presence(PactaContractStore *self, PactaPresence *presence);
+
+/*
+ * Applies a server record as if it came from an event (created/updated or,
+ * with deleted_at set, deleted), keeping the higher version; `actor` may be
+ * NULL.  `live` = TRUE highlights the row and emits the signals above.
+ * Used by the event handlers, and after our own writes so the row shows the
+ * response before its event arrives.  Returns TRUE if the store changed.
+ */
+gboolean pacta_contract_store_apply_record(PactaContractStore *self, const json_t *record,
+                                           const char *actor, const char *const *changed,
+                                           gboolean live);
+/* Applies one page of contracts.list items (loading path, no signals). */
+void pacta_contract_store_apply_page(PactaContractStore *self, const json_t *items);
+
+G_END_DECLS
+
+#endif
