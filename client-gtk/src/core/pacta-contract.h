@@ -53,6 +53,13 @@ gboolean pacta_contract_update_from_json(PactaContract *self, const json_t *reco
 /* The whole record as the server sends it (new reference, §5 member order). */
 json_t *pacta_contract_to_json(PactaContract *self);
 
+/*
+ * The arguments of a contracts.create for this draft (new reference): every
+ * writable field that is set (an empty "owner" is left out: the server
+ * makes the creator the owner), plus "id" if the draft has one.
+ */
+json_t *pacta_contract_to_create_args(PactaContract *self);
+
 /* One field by wire name, as a JSON value (new reference: string, integer or
  * null); NULL if `field` is not a contract field. */
 json_t *pacta_contract_get_field(PactaContract *self, const char *field);

@@ -1,0 +1,615 @@
+/*
+ * pacta-desk: PactaContract; see pacta-contract.h.
+ *
+ * The record is kept as the jansson object the server sent (members in §5
+ * order), so what goes back on the wire is exactly what came in; the
+ * GObject properties are views on it, described by one table.
+ */
+#define G_LOG_DOMAIN "pacta-contract"
+
+#include "pacta-contract.h"
+
+#include <string.h>
+
+#include <pacta/protocol.h>
+
+#include "pacta-error.h"
+
+typedef enum { FT_STRING, FT_NULLABLE, FT_INT64, FT_INT } FieldType;
+
+typedef struct {
+    const char *field; /* wire name */
+    const char *prop;  /* property name */
+    FieldType type;
+    const char *label;
+} FieldInfo;
+
+/* Record members in PROTOCOL.md §5 order; the index + 1 is the property id. */
+static const FieldInfo fields[] = {
+    {"id", "id", FT_STRING, "ID"},
+    {"number", "number", FT_STRING, "Number"},
+    {"title", "title", FT_STRING, "Title"},
+    {"counterparty", "counterparty", FT_STRING, "Counterparty"},
+    {"kind", "kind", FT_STRING, "Kind"},
+    {"status", "status", FT_STRING, "Status"},
+    {"sign_date", "sign-date", FT_NULLABLE, "Signed"},
+    {"start_date", "start-date", FT_NULLABLE, "Start date"},
+    {"end_date", "end-date", FT_NULLABLE, "End date"},
+    {"amount_cents", "amount-cents", FT_INT64, "Amount"},
+    {"currency", "currency", FT_STRING, "Currency"},
+    {"owner", "owner", FT_STRING, "Owner"},
+    {"description", "description", FT_STRING, "Description"},
+    {"notice_days", "notice-days", FT_INT, "Notice (days)"},
+    {"renewal", "renewal", FT_STRING, "Renewal"},
+    {"version", "version", FT_INT64, "Version"},
+    {"created_at", "created-at", FT_STRING, "Created"},
+    {"updated_at", "updated-at", FT_STRING, "Updated"},
+    {"updated_by", "updated-by", FT_STRING, "Updated by"},
+    {"deleted_at", "deleted-at", FT_NULLABLE, "Deleted"},
+};
+#define N_FIELDS G_N_ELEMENTS(fields)
+
+enum {
+    PROP_0,
+    /* 1..N_FIELDS: the record fields */
+    PROP_AMOUNT_TEXT = N_FIELDS + 1,
+    PROP_END_DATE_TEXT,
+    PROP_HIGHLIGHT,
+    PROP_LAST_ACTOR,
+    PROP_CHANGED_FIELDS,
+    PROP_EDITING_TEXT,
+    N_PROPS
+};
+static GParamSpec *props[N_PROPS];
+
+static const char *const writable[] = {
+    "number",    "title",       "counterparty", "kind",         "status",
+    "sign_date", "start_date",  "end_date",     "amount_cents", "currency",
+    "owner",     "description", "notice_days",  "renewal",      NULL};
+
+struct _PactaContract {
+    GObject parent_instance;
+    json_t *record; /* owned object, always holds every field of the table */
+    char *amount_text;
+    gboolean highlight;
+    char *last_actor;
+    GStrv changed_fields;
+    char *editing_text;
+};
+
+G_DEFINE_FINAL_TYPE(PactaContract, pacta_contract, G_TYPE_OBJECT)
+
+static int field_index(const char *field)
+{
+    for (guint i = 0; field && i < N_FIELDS; i++)
+        if (strcmp(fields[i].field, field) == 0)
+            return (int)i;
+    return -1;
+}
+
+static const char *str_at(PactaContract *self, guint i)
+{
+    const char *s = json_string_value(json_object_get(self->record, fields[i].field));
+    if (s)
+        return s;
+    return fields[i].type == FT_NULLABLE ? NULL : "";
+}
+
+static gint64 int_at(PactaContract *self, guint i)
+{
+    return json_integer_value(json_object_get(self->record, fields[i].field));
+}
+
+/* A value of the right JSON type for the field's slot, or the empty value. */
+static json_t *normalize(guint i, const json_t *v)
+{
+    switch (fields[i].type) {
+    case FT_STRING:
+        return json_is_string(v) ? json_deep_copy(v) : json_string("");
+    case FT_NULLABLE:
+        return json_is_string(v) ? json_deep_copy(v) : json_null();
+    case FT_INT64:
+    case FT_INT:
+        return json_is_integer(v) ? json_deep_copy(v) : json_integer(0);
+    }
+    return json_null();
+}
+
+static void refresh_amount_text(PactaContract *self)
+{
+    g_free(self->amount_text);
+    self->amount_text = pacta_format_amount(int_at(self, 9), str_at(self, 10));
+}
+
+static void pacta_contract_get_property(GObject *object, guint prop_id, GValue *value,
+                                        GParamSpec *pspec)
+{
+    PactaContract *self = PACTA_CONTRACT(object);
+    if (prop_id >= 1 && prop_id <= N_FIELDS) {
+        guint i = prop_id - 1;
+        switch (fields[i].type) {
+        case FT_STRING:
+        case FT_NULLABLE:
+            g_value_set_string(value, str_at(self, i));
+            break;
+        case FT_INT64:
+            g_value_set_int64(value, int_at(self, i));
+            break;
+        case FT_INT:
+            g_value_set_int(value, (gint)int_at(self, i));
+            break;
+        }
+        return;
+    }
+    switch (prop_id) {
+    case PROP_AMOUNT_TEXT:
+        g_value_set_string(value, self->amount_text);
+        break;
+    case PROP_END_DATE_TEXT: {
+        const char *d = pacta_contract_get_end_date(self);
+        g_value_set_string(value, d ? d : "");
+        break;
+    }
+    case PROP_HIGHLIGHT:
+        g_value_set_boolean(value, self->highlight);
+        break;
+    case PROP_LAST_ACTOR:
+        g_value_set_string(value, self->last_actor ? self->last_actor : "");
+        break;
+    case PROP_CHANGED_FIELDS:
+        g_value_set_boxed(value, self->changed_fields);
+        break;
+    case PROP_EDITING_TEXT:
+        g_value_set_string(value, self->editing_text);
+        break;
+    default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    }
+}
+
+static void pacta_contract_finalize(GObject *object)
+{
+    PactaContract *self = PACTA_CONTRACT(object);
+    json_decref(self->record);
+    g_free(self->amount_text);
+    g_free(self->last_actor);
+    g_strfreev(self->changed_fields);
+    g_free(self->editing_text);
+    G_OBJECT_CLASS(pacta_contract_parent_class)->finalize(object);
+}
+
+static void pacta_contract_class_init(PactaContractClass *klass)
+{
+    GObjectClass *object_class = G_OBJECT_CLASS(klass);
+    object_class->get_property = pacta_contract_get_property;
+    object_class->finalize = pacta_contract_finalize;
+    const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+    for (guint i = 0; i < N_FIELDS; i++) {
+        switch (fields[i].type) {
+        case FT_STRING:
+        case FT_NULLABLE:
+            props[i + 1] = g_param_spec_string(fields[i].prop, NULL, NULL, NULL, ro);
+            break;
+        case FT_INT64:
+            props[i + 1] =
+                g_param_spec_int64(fields[i].prop, NULL, NULL, G_MININT64, G_MAXINT64, 0, ro);
+            break;
+        case FT_INT:
+            props[i + 1] = g_param_spec_int(fields[i].prop, NULL, NULL, G_MININT, G_MAXINT, 0, ro);
+            break;
+        }
+    }
+    props[PROP_AMOUNT_TEXT] = g_param_spec_string("amount-text", NULL, NULL, NULL, ro);
+    props[PROP_END_DATE_TEXT] = g_param_spec_string("end-date-text", NULL, NULL, NULL, ro);
+    props[PROP_HIGHLIGHT] = g_param_spec_boolean("highlight", NULL, NULL, FALSE, ro);
+    props[PROP_LAST_ACTOR] = g_param_spec_string("last-actor", NULL, NULL, NULL, ro);
+    props[PROP_CHANGED_FIELDS] = g_param_spec_boxed("changed-fields", NULL, NULL, G_TYPE_STRV, ro);
+    props[PROP_EDITING_TEXT] = g_param_spec_string("editing-text", NULL, NULL, NULL, ro);
+    g_object_class_install_properties(object_class, N_PROPS, props);
+}
+
+static void pacta_contract_init(PactaContract *self)
+{
+    self->record = json_object();
+    for (guint i = 0; i < N_FIELDS; i++)
+        json_object_set_new(self->record, fields[i].field, normalize(i, NULL));
+    json_object_set_new(self->record, "status", json_string("draft"));
+    json_object_set_new(self->record, "renewal", json_string("none"));
+    json_object_set_new(self->record, "currency", json_string("EUR"));
+    refresh_amount_text(self);
+}
+
+PactaContract *pacta_contract_new(void)
+{
+    return g_object_new(PACTA_TYPE_CONTRACT, NULL);
+}
+
+PactaContract *pacta_contract_new_from_json(const json_t *record, GError **error)
+{
+    if (!json_is_object(record) || !json_is_string(json_object_get(record, "id"))) {
+        g_set_error(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_PROTOCOL,
+                    "The server sent a contract without an id");
+        return NULL;
+    }
+    PactaContract *self = pacta_contract_new();
+    for (guint i = 0; i < N_FIELDS; i++)
+        json_object_set_new(self->record, fields[i].field,
+                            normalize(i, json_object_get(record, fields[i].field)));
+    refresh_amount_text(self);
+    return self;
+}
+
+PactaContract *pacta_contract_copy(PactaContract *self)
+{
+    g_return_val_if_fail(PACTA_IS_CONTRACT(self), NULL);
+    PactaContract *copy = pacta_contract_new();
+    json_decref(copy->record);
+    copy->record = json_deep_copy(self->record);
+    refresh_amount_text(copy);
+    copy->highlight = self->highlight;
+    copy->last_actor = g_strdup(self->last_actor);
+    copy->changed_fields = g_strdupv(self->changed_fields);
+    copy->editing_text = g_strdup(self->editing_text);
+    return copy;
+}
+
+gboolean pacta_contract_update_from_json(PactaContract *self, const json_t *record)
+{
+    g_return_val_if_fail(PACTA_IS_CONTRACT(self), FALSE);
+    if (!json_is_object(record))
+        return FALSE;
+    gboolean changed[N_FIELDS] = {0};
+    gboolean any = FALSE;
+    for (guint i = 0; i < N_FIELDS; i++) {
+        json_t *v = normalize(i, json_object_get(record, fields[i].field));
+        if (!json_equal(v, json_object_get(self->record, fields[i].field))) {
+            json_object_set(self->record, fields[i].field, v);
+            changed[i] = any = TRUE;
+        }
+        json_decref(v);
+    }
+    if (!any)
+        return FALSE;
+    /* Notify after the whole record is consistent: handlers may read any field. */
+    g_object_freeze_notify(G_OBJECT(self));
+    for (guint i = 0; i < N_FIELDS; i++)
+        if (changed[i])
+            g_object_notify_by_pspec(G_OBJECT(self), props[i + 1]);
+    if (changed[9] || changed[10]) {
+        refresh_amount_text(self);
+        g_object_notify_by_pspec(G_OBJECT(self), props[PROP_AMOUNT_TEXT]);
+    }
+    if (changed[8])
+        g_object_notify_by_pspec(G_OBJECT(self), props[PROP_END_DATE_TEXT]);
+    g_object_thaw_notify(G_OBJECT(self));
+    return TRUE;
+}
+
+json_t *pacta_contract_to_json(PactaContract *self)
+{
+    g_return_val_if_fail(PACTA_IS_CONTRACT(self), NULL);
+    return json_deep_copy(self->record);
+}
+
+json_t *pacta_contract_to_create_args(PactaContract *self)
+{
+    g_return_val_if_fail(PACTA_IS_CONTRACT(self), NULL);
+    json_t *args = json_object();
+    const char *id = pacta_contract_get_id(self);
+    if (*id)
+        json_object_set_new(args, "id", json_string(id));
+    for (guint i = 0; writable[i]; i++) {
+        json_t *v = json_object_get(self->record, writable[i]);
+        if (json_is_null(v))
+            continue;
+        if (strcmp(writable[i], "owner") == 0 && !*json_string_value(v))
+            continue;
+        json_object_set(args, writable[i], v);
+    }
+    return args;
+}
+
+json_t *pacta_contract_get_field(PactaContract *self, const char *field)
+{
+    g_return_val_if_fail(PACTA_IS_CONTRACT(self), NULL);
+    int i = field_index(field);
+    return i < 0 ? NULL : json_deep_copy(json_object_get(self->record, field));
+}
+
+gboolean pacta_contract_set_field(PactaContract *self, const char *field, const json_t *value,
+                                  GError **error)
+{
+    g_return_val_if_fail(PACTA_IS_CONTRACT(self), FALSE);
+    int i = field_index(field);
+    if (i < 0) {
+        g_set_error(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_INVALID, "unknown field");
+        return FALSE;
+    }
+    if (strcmp(field, "id") == 0) {
+        if (!json_is_string(value) || !pacta_valid_uuid(json_string_value(value))) {
+            g_set_error(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_INVALID, "must be a UUID");
+            return FALSE;
+        }
+    } else if (strcmp(field, "version") == 0) {
+        if (!json_is_integer(value) || json_integer_value(value) < 0) {
+            g_set_error(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_INVALID,
+                        "must be a non-negative integer");
+            return FALSE;
+        }
+    } else if (!pacta_contract_validate_value(field, value, error)) {
+        return FALSE;
+    }
+    json_t *record = json_deep_copy(self->record);
+    json_object_set(record, field, value ? (json_t *)value : json_null());
+    pacta_contract_update_from_json(self, record);
+    json_decref(record);
+    return TRUE;
+}
+
+json_t *pacta_contract_diff(PactaContract *base, PactaContract *edited)
+{
+    g_return_val_if_fail(PACTA_IS_CONTRACT(base) && PACTA_IS_CONTRACT(edited), NULL);
+    json_t *changes = json_object();
+    for (guint i = 0; writable[i]; i++) {
+        json_t *a = json_object_get(base->record, writable[i]);
+        json_t *b = json_object_get(edited->record, writable[i]);
+        if (!json_equal(a, b))
+            json_object_set(changes, writable[i], b);
+    }
+    return changes;
+}
+
+/* ---- getters ------------------------------------------------------------- */
+
+#define STR_GETTER(name, idx)                                                                      \
+    const char *pacta_contract_get_##name(PactaContract *self)                                     \
+    {                                                                                              \
+        g_return_val_if_fail(PACTA_IS_CONTRACT(self), NULL);                                       \
+        return str_at(self, idx);                                                                  \
+    }
+STR_GETTER(id, 0)
+STR_GETTER(number, 1)
+STR_GETTER(title, 2)
+STR_GETTER(counterparty, 3)
+STR_GETTER(kind, 4)
+STR_GETTER(status, 5)
+STR_GETTER(sign_date, 6)
+STR_GETTER(start_date, 7)
+STR_GETTER(end_date, 8)
+STR_GETTER(currency, 10)
+STR_GETTER(owner, 11)
+STR_GETTER(description, 12)
+STR_GETTER(renewal, 14)
+STR_GETTER(created_at, 16)
+STR_GETTER(updated_at, 17)
+STR_GETTER(updated_by, 18)
+STR_GETTER(deleted_at, 19)
+
+gint64 pacta_contract_get_amount_cents(PactaContract *self)
+{
+    g_return_val_if_fail(PACTA_IS_CONTRACT(self), 0);
+    return int_at(self, 9);
+}
+
+gint pacta_contract_get_notice_days(PactaContract *self)
+{
+    g_return_val_if_fail(PACTA_IS_CONTRACT(self), 0);
+    return (gint)int_at(self, 13);
+}
+
+gint64 pacta_contract_get_version(PactaContract *self)
+{
+    g_return_val_if_fail(PACTA_IS_CONTRACT(self), 0);
+    return int_at(self, 15);
+}
+
+gboolean pacta_contract_get_highlight(PactaContract *self)
+{
+    g_return_val_if_fail(PACTA_IS_CONTRACT(self), FALSE);
+    return self->highlight;
+}
+
+const char *pacta_contract_get_last_actor(PactaContract *self)
+{
+    g_return_val_if_fail(PACTA_IS_CONTRACT(self), NULL);
+    return self->last_actor ? self->last_actor : "";
+}
+
+const char *const *pacta_contract_get_changed_fields(PactaContract *self)
+{
+    g_return_val_if_fail(PACTA_IS_CONTRACT(self), NULL);
+    return (const char *const *)self->changed_fields;
+}
+
+const char *pacta_contract_get_editing_text(PactaContract *self)
+{
+    g_return_val_if_fail(PACTA_IS_CONTRACT(self), NULL);
+    return self->editing_text;
+}
+
+void pacta_contract_set_highlight(PactaContract *self, gboolean highlight)
+{
+    g_return_if_fail(PACTA_IS_CONTRACT(self));
+    highlight = !!highlight;
+    if (self->highlight == highlight)
+        return;
+    self->highlight = highlight;
+    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_HIGHLIGHT]);
+}
+
+void pacta_contract_set_last_change(PactaContract *self, const char *actor,
+                                    const char *const *changed_fields)
+{
+    g_return_if_fail(PACTA_IS_CONTRACT(self));
+    g_object_freeze_notify(G_OBJECT(self));
+    if (g_strcmp0(self->last_actor, actor) != 0) {
+        g_free(self->last_actor);
+        self->last_actor = g_strdup(actor);
+        g_object_notify_by_pspec(G_OBJECT(self), props[PROP_LAST_ACTOR]);
+    }
+    g_strfreev(self->changed_fields);
+    self->changed_fields = g_strdupv((char **)changed_fields);
+    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_CHANGED_FIELDS]);
+    g_object_thaw_notify(G_OBJECT(self));
+}
+
+void pacta_contract_set_editing_text(PactaContract *self, const char *text)
+{
+    g_return_if_fail(PACTA_IS_CONTRACT(self));
+    if (g_strcmp0(self->editing_text, text) == 0)
+        return;
+    g_free(self->editing_text);
+    self->editing_text = g_strdup(text);
+    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_EDITING_TEXT]);
+}
+
+/* ---- field metadata and validation ----------------------------------------- */
+
+const char *const *pacta_contract_writable_fields(void)
+{
+    return writable;
+}
+
+const char *pacta_contract_field_label(const char *field)
+{
+    int i = field_index(field);
+    return i < 0 ? field : fields[i].label;
+}
+
+const char *const *pacta_contract_field_choices(const char *field)
+{
+    static const char *const kinds[] = {"client", "supplier", NULL};
+    static const char *const statuses[] = {"draft", "active", "expired", "terminated", NULL};
+    static const char *const renewals[] = {"none", "auto", "evergreen", NULL};
+    if (g_strcmp0(field, "kind") == 0)
+        return kinds;
+    if (g_strcmp0(field, "status") == 0)
+        return statuses;
+    if (g_strcmp0(field, "renewal") == 0)
+        return renewals;
+    return NULL;
+}
+
+gboolean pacta_contract_validate_value(const char *field, const json_t *value, GError **error)
+{
+    const struct pacta_field_def *def = field ? pacta_contract_field(field) : NULL;
+    if (!def) {
+        g_set_error(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_INVALID, "not a writable field");
+        return FALSE;
+    }
+    json_auto_t *null = json_null();
+    struct pacta_error err = {0};
+    if (pacta_field_validate(def, value ? value : null, &err) != 0) {
+        g_set_error(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_INVALID, "%s", err.message);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean pacta_contract_validate(PactaContract *self, const char **bad_field, GError **error)
+{
+    g_return_val_if_fail(PACTA_IS_CONTRACT(self), FALSE);
+    json_auto_t *args = pacta_contract_to_create_args(self);
+    for (guint i = 0; writable[i]; i++) {
+        json_t *v = json_object_get(args, writable[i]);
+        const struct pacta_field_def *def = pacta_contract_field(writable[i]);
+        if (!v && !(def && (def->flags & PACTA_FF_REQUIRED)))
+            continue; /* optional and unset: the server's default */
+        if (!pacta_contract_validate_value(writable[i], v, error)) {
+            if (bad_field)
+                *bad_field = writable[i];
+            return FALSE;
+        }
+    }
+    struct pacta_error err = {0};
+    if (pacta_contract_check(self->record, &err) != 0) {
+        g_set_error(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_INVALID, "%s", err.message);
+        if (bad_field) {
+            int i = field_index(err.field);
+            *bad_field = i >= 0 ? fields[i].field : "end_date";
+        }
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* ---- formatting ---------------------------------------------------------------- */
+
+char *pacta_format_amount(gint64 amount_cents, const char *currency)
+{
+    gboolean neg = amount_cents < 0;
+    guint64 v = neg ? (guint64)(-(amount_cents + 1)) + 1 : (guint64)amount_cents;
+    char digits[32];
+    g_snprintf(digits, sizeof digits, "%" G_GUINT64_FORMAT, v / 100);
+    GString *s = g_string_new(neg ? "-" : "");
+    size_t n = strlen(digits);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            g_string_append_c(s, ',');
+        g_string_append_c(s, digits[i]);
+    }
+    g_string_append_printf(s, ".%02u", (unsigned)(v % 100));
+    if (currency && *currency)
+        g_string_append_printf(s, " %s", currency);
+    return g_string_free(s, FALSE);
+}
+
+gboolean pacta_parse_amount(const char *text, gint64 *amount_cents)
+{
+    if (!text)
+        return FALSE;
+    g_autofree char *t = g_strstrip(g_strdup(text));
+    GString *clean = g_string_new(NULL);
+    const char *last_comma = strrchr(t, ',');
+    gboolean has_dot = strchr(t, '.') != NULL;
+    /* "12,5" / "12,50": a lone comma with one or two digits after it is a
+     * decimal comma; otherwise commas (and spaces) group thousands. */
+    gboolean decimal_comma = !has_dot && last_comma && strchr(t, ',') == last_comma &&
+                             strlen(last_comma + 1) >= 1 && strlen(last_comma + 1) <= 2;
+    for (const char *p = t; *p; p++) {
+        if (*p == ',' && decimal_comma)
+            g_string_append_c(clean, '.');
+        else if (*p != ',' && *p != ' ' && *p != '\'')
+            g_string_append_c(clean, *p);
+    }
+    g_autofree char *c = g_string_free(clean, FALSE);
+    const char *p = c;
+    guint64 whole = 0, frac = 0;
+    int nint = 0, nfrac = 0;
+    for (; g_ascii_isdigit(*p); p++, nint++) {
+        if (whole > 10000000000000ULL)
+            return FALSE;
+        whole = whole * 10 + (guint64)(*p - '0');
+    }
+    if (*p == '.') {
+        for (p++; g_ascii_isdigit(*p); p++, nfrac++) {
+            if (nfrac >= 2)
+                return FALSE;
+            frac = frac * 10 + (guint64)(*p - '0');
+        }
+    }
+    if (*p || nint + nfrac == 0)
+        return FALSE;
+    if (nfrac == 1)
+        frac *= 10;
+    guint64 cents = whole * 100 + frac;
+    if (cents > 1000000000000000ULL)
+        return FALSE;
+    *amount_cents = (gint64)cents;
+    return TRUE;
+}
+
+char *pacta_format_timestamp(const char *timestamp)
+{
+    if (!timestamp)
+        return g_strdup("");
+    g_autoptr(GDateTime) utc = g_date_time_new_from_iso8601(timestamp, NULL);
+    if (!utc)
+        return g_strdup(timestamp);
+    g_autoptr(GDateTime) local = g_date_time_to_local(utc);
+    g_autoptr(GDateTime) now = g_date_time_new_now_local();
+    if (g_date_time_get_year(local) == g_date_time_get_year(now) &&
+        g_date_time_get_day_of_year(local) == g_date_time_get_day_of_year(now))
+        return g_date_time_format(local, "%H:%M");
+    return g_date_time_format(local, "%Y-%m-%d %H:%M");
+}
