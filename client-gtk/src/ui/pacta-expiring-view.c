@@ -1,0 +1,135 @@
+/*
+ * pacta-desk: PactaExpiringView (see pacta-expiring-view.h).
+ */
+#define G_LOG_DOMAIN "pacta-expiring"
+
+#include "pacta-expiring-view.h"
+
+#include "pacta-contract.h"
+
+struct _PactaExpiringView {
+    GtkBox parent_instance;
+
+    GtkStack *stack;
+    GtkListBox *list_box;
+
+    PactaConnection *connection;
+    GHashTable *rows; /* contract id -> row (borrowed; the list box owns it) */
+};
+
+G_DEFINE_FINAL_TYPE(PactaExpiringView, pacta_expiring_view, GTK_TYPE_BOX)
+
+static const struct {
+    const char *event, *label, *css, *icon;
+} kinds[] = {
+    {"contract.expiring", "Expiring", "status-expired", "alarm-symbolic"},
+    {"contract.notice_due", "Notice due", "status-expired", "mail-send-symbolic"},
+    {"contract.expired", "Expired", "status-terminated", "dialog-warning-symbolic"},
+    {"contract.renewed", "Renewed", "status-active", "view-refresh-symbolic"},
+};
+
+gboolean pacta_expiring_view_add_alert(PactaExpiringView *self, const char *name,
+                                       const json_t *data)
+{
+    size_t k;
+    for (k = 0; k < G_N_ELEMENTS(kinds); k++)
+        if (g_str_equal(kinds[k].event, name))
+            break;
+    const json_t *c = json_object_get(data, "contract");
+    const char *id = json_string_value(json_object_get(c, "id"));
+    if (k == G_N_ELEMENTS(kinds) || !id)
+        return FALSE;
+
+    GtkWidget *old = g_hash_table_lookup(self->rows, id);
+    if (old) {
+        g_hash_table_remove(self->rows, id);
+        gtk_list_box_remove(self->list_box, old);
+    }
+
+    const char *number = json_string_value(json_object_get(c, "number"));
+    const char *title = json_string_value(json_object_get(c, "title"));
+    const char *party = json_string_value(json_object_get(c, "counterparty"));
+    const char *end = json_string_value(json_object_get(c, "end_date"));
+    json_int_t notice = json_integer_value(json_object_get(c, "notice_days"));
+
+    g_autofree char *row_title =
+        g_markup_printf_escaped("%s · %s", number ? number : "?", title ? title : "");
+    g_autoptr(GString) sub = g_string_new(NULL);
+    if (party)
+        g_string_append(sub, party);
+    if (end)
+        g_string_append_printf(sub, "%sends %s", sub->len ? " — " : "", end);
+    if (notice > 0)
+        g_string_append_printf(sub, ", %" JSON_INTEGER_FORMAT " days' notice", notice);
+    g_autofree char *row_sub = g_markup_escape_text(sub->str, -1);
+
+    GtkWidget *row = adw_action_row_new();
+    adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), row_title);
+    adw_action_row_set_subtitle(ADW_ACTION_ROW(row), row_sub);
+    adw_action_row_set_icon_name(ADW_ACTION_ROW(row), kinds[k].icon);
+    gtk_list_box_row_set_activatable(GTK_LIST_BOX_ROW(row), TRUE);
+    GtkWidget *pill = gtk_label_new(kinds[k].label);
+    gtk_widget_add_css_class(pill, "pacta-pill");
+    gtk_widget_add_css_class(pill, kinds[k].css);
+    gtk_widget_set_valign(pill, GTK_ALIGN_CENTER);
+    adw_action_row_add_suffix(ADW_ACTION_ROW(row), pill);
+    GtkWidget *arrow = gtk_image_new_from_icon_name("go-next-symbolic");
+    adw_action_row_add_suffix(ADW_ACTION_ROW(row), arrow);
+    gtk_actionable_set_action_name(GTK_ACTIONABLE(row), "app.open-contract");
+    gtk_actionable_set_action_target(GTK_ACTIONABLE(row), "s", id);
+
+    gtk_list_box_prepend(self->list_box, row);
+    g_hash_table_insert(self->rows, g_strdup(id), row);
+    gtk_stack_set_visible_child_name(self->stack, "list");
+    return TRUE;
+}
+
+guint pacta_expiring_view_get_count(PactaExpiringView *self)
+{
+    return g_hash_table_size(self->rows);
+}
+
+static void on_event(PactaConnection *connection, const char *name, gint64 seq, gpointer data,
+                     gpointer user_data)
+{
+    (void)connection;
+    (void)seq;
+    pacta_expiring_view_add_alert(PACTA_EXPIRING_VIEW(user_data), name, data);
+}
+
+void pacta_expiring_view_set_connection(PactaExpiringView *self, PactaConnection *connection)
+{
+    if (self->connection) {
+        g_signal_handlers_disconnect_by_data(self->connection, self);
+        g_clear_object(&self->connection);
+    }
+    if (connection) {
+        self->connection = g_object_ref(connection);
+        g_signal_connect(connection, "event", G_CALLBACK(on_event), self);
+    }
+}
+
+static void pacta_expiring_view_dispose(GObject *object)
+{
+    PactaExpiringView *self = PACTA_EXPIRING_VIEW(object);
+    pacta_expiring_view_set_connection(self, NULL);
+    g_clear_pointer(&self->rows, g_hash_table_unref);
+    gtk_widget_dispose_template(GTK_WIDGET(self), PACTA_TYPE_EXPIRING_VIEW);
+    G_OBJECT_CLASS(pacta_expiring_view_parent_class)->dispose(object);
+}
+
+static void pacta_expiring_view_class_init(PactaExpiringViewClass *klass)
+{
+    GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
+    G_OBJECT_CLASS(klass)->dispose = pacta_expiring_view_dispose;
+    gtk_widget_class_set_template_from_resource(wc, "/org/pacta/Desk/pacta-expiring-view.ui");
+    gtk_widget_class_bind_template_child(wc, PactaExpiringView, stack);
+    gtk_widget_class_bind_template_child(wc, PactaExpiringView, list_box);
+}
+
+static void pacta_expiring_view_init(PactaExpiringView *self)
+{
+    gtk_widget_init_template(GTK_WIDGET(self));
+    self->rows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    gtk_stack_set_visible_child_name(self->stack, "empty");
+}

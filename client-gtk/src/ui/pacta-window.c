@@ -1,0 +1,524 @@
+/*
+ * pacta-desk: PactaWindow (see pacta-window.h).
+ */
+#define G_LOG_DOMAIN "pacta-window"
+
+#include "pacta-window.h"
+
+#include <string.h>
+
+#include "pacta-contract-columns.h"
+
+#define TOAST_GATHER_MS 1200
+
+struct _PactaWindow {
+    AdwApplicationWindow parent_instance;
+
+    AdwToastOverlay *toast_overlay;
+    GtkLabel *user_label;
+    PactaConnectionBanner *banner;
+    GtkSearchBar *search_bar;
+    GtkSearchEntry *search_entry;
+    GtkDropDown *status_filter, *kind_filter;
+    GtkLabel *count_label;
+    AdwViewStack *view_stack;
+    AdwViewStackPage *expiring_page;
+    GtkStack *list_stack;
+    GtkColumnView *column_view;
+    GtkColumnViewColumn *col_number, *col_title, *col_counterparty, *col_kind, *col_status,
+        *col_end, *col_amount, *col_owner;
+    PactaEditor *editor;
+    PactaExpiringView *expiring_view;
+
+    PactaApplication *app; /* weak: the application outlives its windows */
+    PactaConnection *connection;
+    PactaContractStore *store;
+    GtkFilterListModel *filter_model;
+    GtkSortListModel *sort_model;
+    GtkSingleSelection *selection;
+    GtkCustomFilter *filter;
+
+    char *search_text;                     /* lower case, NULL when empty */
+    const char *status_value, *kind_value; /* static strings or NULL */
+
+    guint pending_changes; /* changes by others not yet toasted */
+    char *pending_text;    /* the toast if there is exactly one */
+    guint toast_id;
+    char *last_toast;
+};
+
+G_DEFINE_FINAL_TYPE(PactaWindow, pacta_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static const char *const status_values[] = {NULL, "draft", "active", "expired", "terminated"};
+static const char *const kind_values[] = {NULL, "client", "supplier"};
+
+/* ---- toasts ----------------------------------------------------------------- */
+
+void pacta_window_toast(PactaWindow *self, const char *text)
+{
+    g_free(self->last_toast);
+    self->last_toast = g_strdup(text);
+    AdwToast *t = adw_toast_new(text);
+    adw_toast_set_timeout(t, 3);
+    adw_toast_overlay_add_toast(self->toast_overlay, t);
+}
+
+static gboolean flush_changes_toast(gpointer user_data)
+{
+    PactaWindow *self = user_data;
+    self->toast_id = 0;
+    if (self->pending_changes == 1 && self->pending_text) {
+        pacta_window_toast(self, self->pending_text);
+    } else if (self->pending_changes > 1) {
+        g_autofree char *t = g_strdup_printf("%u changes arrived", self->pending_changes);
+        pacta_window_toast(self, t);
+    }
+    self->pending_changes = 0;
+    g_clear_pointer(&self->pending_text, g_free);
+    return G_SOURCE_REMOVE;
+}
+
+/* Changes by other people are gathered for a moment, so a burst (or the
+ * replay after a reconnect) is one toast, not a pile. */
+static void note_change(PactaWindow *self, const char *actor, const char *verb, PactaContract *c)
+{
+    const char *me = pacta_connection_get_username(self->connection);
+    if (actor && me && g_str_equal(actor, me))
+        return;
+    self->pending_changes++;
+    g_free(self->pending_text);
+    self->pending_text = g_strdup_printf("%s %s %s", actor && *actor ? actor : "Someone", verb,
+                                         pacta_contract_get_number(c));
+    if (!self->toast_id)
+        self->toast_id = g_timeout_add(TOAST_GATHER_MS, flush_changes_toast, self);
+}
+
+/* ---- filtering ----------------------------------------------------------------- */
+
+static gboolean contains_ci(const char *haystack, const char *needle_lower)
+{
+    return haystack && strcasestr(haystack, needle_lower) != NULL;
+}
+
+static gboolean filter_func(gpointer item, gpointer user_data)
+{
+    PactaWindow *self = user_data;
+    PactaContract *c = item;
+    if (self->status_value && !g_str_equal(pacta_contract_get_status(c), self->status_value))
+        return FALSE;
+    if (self->kind_value && !g_str_equal(pacta_contract_get_kind(c), self->kind_value))
+        return FALSE;
+    if (self->search_text && !contains_ci(pacta_contract_get_number(c), self->search_text) &&
+        !contains_ci(pacta_contract_get_title(c), self->search_text) &&
+        !contains_ci(pacta_contract_get_counterparty(c), self->search_text))
+        return FALSE;
+    return TRUE;
+}
+
+static gboolean filter_active(PactaWindow *self)
+{
+    return self->search_text || self->status_value || self->kind_value;
+}
+
+static void update_list_state(PactaWindow *self)
+{
+    guint shown = g_list_model_get_n_items(G_LIST_MODEL(self->filter_model));
+    guint total = g_list_model_get_n_items(G_LIST_MODEL(self->store));
+    gboolean loading = pacta_contract_store_get_loading(self->store);
+
+    g_autofree char *count = NULL;
+    if (filter_active(self))
+        count = g_strdup_printf("%u of %u contracts%s", shown, total, loading ? " (loading…)" : "");
+    else
+        count = g_strdup_printf(total == 1 ? "%u contract%s" : "%u contracts%s", total,
+                                loading ? " (loading…)" : "");
+    gtk_label_set_text(self->count_label, count);
+
+    if (shown > 0)
+        gtk_stack_set_visible_child_name(self->list_stack, "list");
+    else if (loading || !pacta_contract_store_get_loaded(self->store))
+        gtk_stack_set_visible_child_name(self->list_stack, "loading");
+    else
+        gtk_stack_set_visible_child_name(self->list_stack, "empty");
+}
+
+static void on_filters_changed(PactaWindow *self)
+{
+    const char *text = gtk_editable_get_text(GTK_EDITABLE(self->search_entry));
+    g_autofree char *stripped = g_strstrip(g_strdup(text));
+    g_clear_pointer(&self->search_text, g_free);
+    if (*stripped)
+        self->search_text = g_utf8_strdown(stripped, -1);
+    self->status_value = status_values[gtk_drop_down_get_selected(self->status_filter) %
+                                       G_N_ELEMENTS(status_values)];
+    self->kind_value =
+        kind_values[gtk_drop_down_get_selected(self->kind_filter) % G_N_ELEMENTS(kind_values)];
+    gtk_filter_changed(GTK_FILTER(self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+    update_list_state(self);
+}
+
+/* ---- store signals ------------------------------------------------------------- */
+
+static void on_contract_changed(PactaContractStore *store, PactaContract *c, const char *actor,
+                                gboolean created, gpointer user_data)
+{
+    PactaWindow *self = user_data;
+    (void)store;
+    /* Rows changed in place: filters may now say otherwise about them. */
+    if (filter_active(self))
+        gtk_filter_changed(GTK_FILTER(self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+    note_change(self, actor, created ? "created" : "updated", c);
+}
+
+static void on_contract_removed(PactaContractStore *store, PactaContract *c, const char *actor,
+                                gpointer user_data)
+{
+    PactaWindow *self = user_data;
+    (void)store;
+    note_change(self, actor, "deleted", c);
+    if (pacta_editor_is_open(self->editor) && !pacta_editor_is_dirty(self->editor) &&
+        g_strcmp0(pacta_editor_get_contract_id(self->editor), pacta_contract_get_id(c)) == 0)
+        pacta_editor_close(self->editor);
+}
+
+static void on_load_failed(PactaContractStore *store, const GError *error, gpointer user_data)
+{
+    (void)store;
+    g_autofree char *t = g_strdup_printf("Could not load the contracts: %s", error->message);
+    pacta_window_toast(PACTA_WINDOW(user_data), t);
+}
+
+/* ---- opening ------------------------------------------------------------------- */
+
+gboolean pacta_window_open_contract(PactaWindow *self, const char *id)
+{
+    PactaContract *c = pacta_contract_store_lookup(self->store, id);
+    if (!c)
+        return FALSE;
+    if (pacta_editor_is_open(self->editor) && pacta_editor_is_dirty(self->editor) &&
+        g_strcmp0(pacta_editor_get_contract_id(self->editor), id) != 0) {
+        pacta_window_toast(self, "Save or revert your changes first");
+        return FALSE;
+    }
+    if (g_strcmp0(pacta_editor_get_contract_id(self->editor), id) != 0)
+        pacta_editor_open(self->editor, c);
+    adw_view_stack_set_visible_child_name(self->view_stack, "contracts");
+    return TRUE;
+}
+
+static void on_activate(GtkColumnView *view, guint position, gpointer user_data)
+{
+    PactaWindow *self = user_data;
+    (void)view;
+    g_autoptr(PactaContract) c = g_list_model_get_item(G_LIST_MODEL(self->selection), position);
+    if (c)
+        pacta_window_open_contract(self, pacta_contract_get_id(c));
+}
+
+static void on_editor_toast(PactaEditor *editor, const char *text, gpointer user_data)
+{
+    (void)editor;
+    pacta_window_toast(PACTA_WINDOW(user_data), text);
+}
+
+static void on_editor_closed(PactaEditor *editor, gpointer user_data)
+{
+    PactaWindow *self = user_data;
+    (void)editor;
+    gtk_widget_grab_focus(GTK_WIDGET(self->column_view));
+}
+
+/* ---- actions ------------------------------------------------------------------- */
+
+static void action_search(GtkWidget *w, const char *name, GVariant *p)
+{
+    (void)name;
+    (void)p;
+    PactaWindow *self = PACTA_WINDOW(w);
+    adw_view_stack_set_visible_child_name(self->view_stack, "contracts");
+    gtk_search_bar_set_search_mode(self->search_bar, TRUE);
+    gtk_widget_grab_focus(GTK_WIDGET(self->search_entry));
+}
+
+static void action_new(GtkWidget *w, const char *name, GVariant *p)
+{
+    (void)name;
+    (void)p;
+    PactaWindow *self = PACTA_WINDOW(w);
+    if (!pacta_connection_can_edit(self->connection)) {
+        pacta_window_toast(self, "Your role can read contracts but not create them");
+        return;
+    }
+    if (pacta_editor_is_dirty(self->editor)) {
+        pacta_window_toast(self, "Save or revert your changes first");
+        return;
+    }
+    adw_view_stack_set_visible_child_name(self->view_stack, "contracts");
+    pacta_editor_open(self->editor, NULL);
+}
+
+static void action_save(GtkWidget *w, const char *name, GVariant *p)
+{
+    (void)name;
+    (void)p;
+    pacta_editor_save(PACTA_WINDOW(w)->editor);
+}
+
+static void action_delete(GtkWidget *w, const char *name, GVariant *p)
+{
+    (void)name;
+    (void)p;
+    pacta_editor_request_delete(PACTA_WINDOW(w)->editor);
+}
+
+static void action_close_editor(GtkWidget *w, const char *name, GVariant *p)
+{
+    (void)name;
+    (void)p;
+    PactaWindow *self = PACTA_WINDOW(w);
+    if (pacta_editor_is_open(self->editor))
+        pacta_editor_request_close(self->editor);
+    else
+        gtk_window_close(GTK_WINDOW(self));
+}
+
+static void action_reload(GtkWidget *w, const char *name, GVariant *p)
+{
+    (void)name;
+    (void)p;
+    PactaWindow *self = PACTA_WINDOW(w);
+    if (pacta_connection_get_state(self->connection) == PACTA_CONNECTION_CONNECTED)
+        pacta_contract_store_reload(self->store);
+    else
+        pacta_window_toast(self, "Not connected: the list refreshes itself once it is back");
+}
+
+static void action_show(GtkWidget *w, const char *name, GVariant *p)
+{
+    (void)p;
+    pacta_window_show_page(PACTA_WINDOW(w),
+                           g_str_equal(name, "win.show-expiring") ? "expiring" : "contracts");
+}
+
+void pacta_window_show_page(PactaWindow *self, const char *name)
+{
+    adw_view_stack_set_visible_child_name(self->view_stack, name);
+}
+
+/* ---- connection ------------------------------------------------------------------- */
+
+static void update_user(PactaWindow *self)
+{
+    const char *name = pacta_connection_get_display_name(self->connection);
+    const char *role = pacta_connection_get_role(self->connection);
+    g_autofree char *text = name && *name ? g_strdup_printf("%s · %s", name, role) : g_strdup("");
+    gtk_label_set_text(self->user_label, text);
+    gboolean can_edit = pacta_connection_can_edit(self->connection);
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "win.new-contract", can_edit);
+}
+
+static void update_expiring_badge(PactaWindow *self)
+{
+    guint n = pacta_expiring_view_get_count(self->expiring_view);
+    adw_view_stack_page_set_badge_number(self->expiring_page, n);
+    adw_view_stack_page_set_needs_attention(self->expiring_page, n > 0);
+}
+
+static void on_any_event(PactaConnection *connection, const char *name, gint64 seq, gpointer data,
+                         gpointer user_data)
+{
+    (void)connection;
+    (void)seq;
+    (void)data;
+    if (g_str_has_prefix(name, "contract.") && !g_str_equal(name, "contract.created") &&
+        !g_str_equal(name, "contract.updated") && !g_str_equal(name, "contract.deleted"))
+        update_expiring_badge(PACTA_WINDOW(user_data));
+}
+
+PactaWindow *pacta_window_new(PactaApplication *app)
+{
+    PactaWindow *self = g_object_new(PACTA_TYPE_WINDOW, "application", app, NULL);
+    self->app = app;
+    self->connection = g_object_ref(pacta_application_get_connection(app));
+    self->store = g_object_ref(pacta_application_get_store(app));
+
+    self->filter = gtk_custom_filter_new(filter_func, self, NULL);
+    self->filter_model = gtk_filter_list_model_new(g_object_ref(G_LIST_MODEL(self->store)),
+                                                   g_object_ref(GTK_FILTER(self->filter)));
+    gtk_filter_list_model_set_incremental(self->filter_model, TRUE);
+    GtkSorter *sorter = gtk_column_view_get_sorter(self->column_view);
+    self->sort_model = gtk_sort_list_model_new(g_object_ref(G_LIST_MODEL(self->filter_model)),
+                                               g_object_ref(sorter));
+    gtk_sort_list_model_set_incremental(self->sort_model, TRUE);
+    self->selection = gtk_single_selection_new(g_object_ref(G_LIST_MODEL(self->sort_model)));
+    gtk_single_selection_set_autoselect(self->selection, FALSE);
+    gtk_single_selection_set_can_unselect(self->selection, TRUE);
+    gtk_column_view_set_model(self->column_view, GTK_SELECTION_MODEL(self->selection));
+
+    g_signal_connect_swapped(self->filter_model, "items-changed", G_CALLBACK(update_list_state),
+                             self);
+    g_signal_connect_swapped(self->store, "notify::loading", G_CALLBACK(update_list_state), self);
+    g_signal_connect_swapped(self->store, "notify::loaded", G_CALLBACK(update_list_state), self);
+    g_signal_connect(self->store, "contract-changed", G_CALLBACK(on_contract_changed), self);
+    g_signal_connect(self->store, "contract-removed", G_CALLBACK(on_contract_removed), self);
+    g_signal_connect(self->store, "load-failed", G_CALLBACK(on_load_failed), self);
+    g_signal_connect_swapped(self->connection, "notify::role", G_CALLBACK(update_user), self);
+    g_signal_connect_swapped(self->connection, "notify::display-name", G_CALLBACK(update_user),
+                             self);
+    /* After the expiring view's own handler, so its count is current. */
+    g_signal_connect_after(self->connection, "event", G_CALLBACK(on_any_event), self);
+
+    pacta_connection_banner_set_connection(self->banner, self->connection);
+    pacta_editor_setup(self->editor, self->connection, self->store,
+                       pacta_application_get_presence(app));
+    pacta_expiring_view_set_connection(self->expiring_view, self->connection);
+    update_user(self);
+    update_list_state(self);
+    gtk_widget_grab_focus(GTK_WIDGET(self->column_view));
+    return self;
+}
+
+/* ---- accessors -------------------------------------------------------------------- */
+
+GtkColumnView *pacta_window_get_column_view(PactaWindow *self)
+{
+    return self->column_view;
+}
+
+GListModel *pacta_window_get_visible_model(PactaWindow *self)
+{
+    return G_LIST_MODEL(self->sort_model);
+}
+
+PactaEditor *pacta_window_get_editor(PactaWindow *self)
+{
+    return self->editor;
+}
+
+PactaConnectionBanner *pacta_window_get_banner(PactaWindow *self)
+{
+    return self->banner;
+}
+
+PactaExpiringView *pacta_window_get_expiring_view(PactaWindow *self)
+{
+    return self->expiring_view;
+}
+
+GtkEditable *pacta_window_get_search_entry(PactaWindow *self)
+{
+    return GTK_EDITABLE(self->search_entry);
+}
+
+const char *pacta_window_get_last_toast(PactaWindow *self)
+{
+    return self->last_toast;
+}
+
+/* ---- GObject ---------------------------------------------------------------------- */
+
+/* Closing the window with unsaved edits asks first (nothing typed is lost
+ * by accident). */
+static gboolean pacta_window_close_request(GtkWindow *window)
+{
+    PactaWindow *self = PACTA_WINDOW(window);
+    if (pacta_editor_is_dirty(self->editor)) {
+        pacta_editor_request_close(self->editor);
+        return TRUE;
+    }
+    return GTK_WINDOW_CLASS(pacta_window_parent_class)->close_request(window);
+}
+
+static void pacta_window_dispose(GObject *object)
+{
+    PactaWindow *self = PACTA_WINDOW(object);
+    g_clear_handle_id(&self->toast_id, g_source_remove);
+    if (self->store)
+        g_signal_handlers_disconnect_by_data(self->store, self);
+    if (self->connection)
+        g_signal_handlers_disconnect_by_data(self->connection, self);
+    if (self->column_view)
+        gtk_column_view_set_model(self->column_view, NULL);
+    g_clear_object(&self->selection);
+    g_clear_object(&self->sort_model);
+    g_clear_object(&self->filter_model);
+    g_clear_object(&self->filter);
+    g_clear_object(&self->store);
+    g_clear_object(&self->connection);
+    g_clear_pointer(&self->search_text, g_free);
+    g_clear_pointer(&self->pending_text, g_free);
+    g_clear_pointer(&self->last_toast, g_free);
+    gtk_widget_dispose_template(GTK_WIDGET(self), PACTA_TYPE_WINDOW);
+    G_OBJECT_CLASS(pacta_window_parent_class)->dispose(object);
+}
+
+static void pacta_window_class_init(PactaWindowClass *klass)
+{
+    GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
+    G_OBJECT_CLASS(klass)->dispose = pacta_window_dispose;
+    GTK_WINDOW_CLASS(klass)->close_request = pacta_window_close_request;
+
+    g_type_ensure(PACTA_TYPE_CONNECTION_BANNER);
+    g_type_ensure(PACTA_TYPE_EDITOR);
+    g_type_ensure(PACTA_TYPE_EXPIRING_VIEW);
+
+    gtk_widget_class_set_template_from_resource(wc, "/org/pacta/Desk/pacta-window.ui");
+#define BIND(name) gtk_widget_class_bind_template_child(wc, PactaWindow, name)
+    BIND(toast_overlay);
+    BIND(user_label);
+    BIND(banner);
+    BIND(search_bar);
+    BIND(search_entry);
+    BIND(status_filter);
+    BIND(kind_filter);
+    BIND(count_label);
+    BIND(view_stack);
+    BIND(expiring_page);
+    BIND(list_stack);
+    BIND(column_view);
+    BIND(col_number);
+    BIND(col_title);
+    BIND(col_counterparty);
+    BIND(col_kind);
+    BIND(col_status);
+    BIND(col_end);
+    BIND(col_amount);
+    BIND(col_owner);
+    BIND(editor);
+    BIND(expiring_view);
+#undef BIND
+
+    gtk_widget_class_install_action(wc, "win.search", NULL, action_search);
+    gtk_widget_class_install_action(wc, "win.new-contract", NULL, action_new);
+    gtk_widget_class_install_action(wc, "win.save", NULL, action_save);
+    gtk_widget_class_install_action(wc, "win.delete", NULL, action_delete);
+    gtk_widget_class_install_action(wc, "win.close-editor", NULL, action_close_editor);
+    gtk_widget_class_install_action(wc, "win.reload", NULL, action_reload);
+    gtk_widget_class_install_action(wc, "win.show-contracts", NULL, action_show);
+    gtk_widget_class_install_action(wc, "win.show-expiring", NULL, action_show);
+}
+
+static void pacta_window_init(PactaWindow *self)
+{
+    gtk_widget_init_template(GTK_WIDGET(self));
+
+    pacta_contract_column_setup(self->col_number, PACTA_COLUMN_NUMBER);
+    pacta_contract_column_setup(self->col_title, PACTA_COLUMN_TITLE);
+    pacta_contract_column_setup(self->col_counterparty, PACTA_COLUMN_COUNTERPARTY);
+    pacta_contract_column_setup(self->col_kind, PACTA_COLUMN_KIND);
+    pacta_contract_column_setup(self->col_status, PACTA_COLUMN_STATUS);
+    pacta_contract_column_setup(self->col_end, PACTA_COLUMN_END_DATE);
+    pacta_contract_column_setup(self->col_amount, PACTA_COLUMN_AMOUNT);
+    pacta_contract_column_setup(self->col_owner, PACTA_COLUMN_OWNER);
+
+    gtk_search_bar_connect_entry(self->search_bar, GTK_EDITABLE(self->search_entry));
+    g_signal_connect_swapped(self->search_entry, "search-changed", G_CALLBACK(on_filters_changed),
+                             self);
+    g_signal_connect_swapped(self->status_filter, "notify::selected",
+                             G_CALLBACK(on_filters_changed), self);
+    g_signal_connect_swapped(self->kind_filter, "notify::selected", G_CALLBACK(on_filters_changed),
+                             self);
+    g_signal_connect(self->column_view, "activate", G_CALLBACK(on_activate), self);
+    g_signal_connect(self->editor, "toast", G_CALLBACK(on_editor_toast), self);
+    g_signal_connect(self->editor, "closed", G_CALLBACK(on_editor_closed), self);
+}

@@ -1,0 +1,51 @@
+/*
+ * pacta-desk: PactaWindow, the main window.
+ *
+ * The contract list is the application's PactaContractStore seen through a
+ * GtkFilterListModel (search text, status, kind) and a GtkSortListModel
+ * (the column view's sorter), both incremental so 100,000 rows stay smooth;
+ * GtkColumnView recycles row widgets, so only the visible rows have any.
+ * Beside it the PactaEditor pane; above it the connection banner; a
+ * second page lists expiry alerts.  Live changes flash the cells they
+ * touched and name who made them; changes by others are summed up in a
+ * toast ("3 changes arrived").
+ *
+ * Window actions: search, new-contract, save, delete, close-editor, reload,
+ * show-contracts, show-expiring (see pacta-application.c for the accels).
+ */
+#ifndef PACTA_DESK_WINDOW_H
+#define PACTA_DESK_WINDOW_H
+
+#include <adwaita.h>
+
+#include "pacta-application.h"
+#include "pacta-connection-banner.h"
+#include "pacta-editor.h"
+#include "pacta-expiring-view.h"
+
+G_BEGIN_DECLS
+
+#define PACTA_TYPE_WINDOW (pacta_window_get_type())
+G_DECLARE_FINAL_TYPE(PactaWindow, pacta_window, PACTA, WINDOW, AdwApplicationWindow)
+
+PactaWindow *pacta_window_new(PactaApplication *app);
+
+/* Opens the contract with this id in the editor (if the store has it). */
+gboolean pacta_window_open_contract(PactaWindow *self, const char *id);
+/* Shows a toast (and remembers its text for tests). */
+void pacta_window_toast(PactaWindow *self, const char *text);
+
+/* For tests and screenshots. */
+GtkColumnView *pacta_window_get_column_view(PactaWindow *self);
+GListModel *pacta_window_get_visible_model(PactaWindow *self); /* filtered + sorted */
+PactaEditor *pacta_window_get_editor(PactaWindow *self);
+PactaConnectionBanner *pacta_window_get_banner(PactaWindow *self);
+PactaExpiringView *pacta_window_get_expiring_view(PactaWindow *self);
+GtkEditable *pacta_window_get_search_entry(PactaWindow *self);
+const char *pacta_window_get_last_toast(PactaWindow *self);
+/* Shows the "contracts" or "expiring" page. */
+void pacta_window_show_page(PactaWindow *self, const char *name);
+
+G_END_DECLS
+
+#endif

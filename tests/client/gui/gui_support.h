@@ -1,0 +1,48 @@
+/*
+ * GUI test support for pacta-desk: a real PactaApplication in this
+ * process (registered, not run: the test drives the GLib main loop itself),
+ * a real pactad from the integration harness, and helpers to wait for what
+ * a user would see.  Tests run under `xvfb-run -a` with GSK_RENDERER=cairo.
+ *
+ * Waiting never sleeps the loop: gui_wait() iterates the default main
+ * context until the condition holds or the timeout passes, so lws, GTK and
+ * the application keep running exactly as in the real program.
+ */
+#ifndef PACTA_GUI_SUPPORT_H
+#define PACTA_GUI_SUPPORT_H
+
+#include <adwaita.h>
+
+#include "harness.h"
+#include "pacta-admin-window.h"
+#include "pacta-application.h"
+#include "pacta-conflict-dialog.h"
+#include "pacta-editor.h"
+#include "pacta-login-dialog.h"
+#include "pacta-window.h"
+#include "test.h"
+
+#define GUI_TIMEOUT_MS 15000
+
+/* it_setup() + a private XDG config dir + the registered application. */
+PactaApplication *gui_setup(const char *test_name);
+/* Logs in through the login window as a user would; returns the main
+ * window once the contract list has loaded (REQUIREs it). */
+PactaWindow *gui_login(PactaApplication *app, const struct it_server *s, const char *user,
+                       const char *password);
+/* Iterates the main loop until cond(data) or timeout; returns cond's last value. */
+gboolean gui_wait(gboolean (*cond)(gpointer data), gpointer data, int timeout_ms);
+/* Iterates the main loop for ms milliseconds (lets animations finish). */
+void gui_pump(int ms);
+/* Waits until the visible (filtered) list has n rows. */
+gboolean gui_wait_rows(PactaWindow *win, guint n);
+/* Position of the row whose number is `number` in the visible list, or -1. */
+int gui_find_row(PactaWindow *win, const char *number);
+/* The contract shown in that row (borrowed from the store), or NULL. */
+PactaContract *gui_row_contract(PactaWindow *win, const char *number);
+/* Writes a PNG of the widget as drawn now (DESIGN §9). */
+gboolean gui_snapshot(GtkWidget *widget, const char *path);
+/* Closes every window and releases the application. */
+void gui_teardown(PactaApplication *app);
+
+#endif
