@@ -9,6 +9,7 @@
 
 #include "pacta-connection-private.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_MESSAGE (64u << 20) /* server messages may be large (§2: >= 32 MiB) */
@@ -170,7 +171,9 @@ static gboolean ensure_context(PactaConnection *self, GError **error)
 
     static gsize log_once = 0;
     if (g_once_init_enter(&log_once)) {
-        lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
+        /* PACTA_LWS_LOG=<lws level bits> shows lws's own log (with G_MESSAGES_DEBUG). */
+        const char *lvl = g_getenv("PACTA_LWS_LOG");
+        lws_set_log_level(lvl ? atoi(lvl) : LLL_ERR | LLL_WARN, lws_log);
         g_once_init_leave(&log_once, 1);
     }
     self->lws_loop = g_main_loop_new(self->main_context, FALSE);
@@ -230,7 +233,8 @@ void pacta__connection_connect(PactaConnection *self)
     ci.ssl_connection = LCCSCF_USE_SSL;
     ci.path = path && *path ? path : "/";
     ci.host = host;
-    ci.origin = host;
+    /* No Origin: pactad refuses handshakes with one it was not told to allow
+     * (that is how it tells browsers from desktop clients). */
     ci.protocol = "pacta.v1";
     ci.local_protocol_name = "pacta.v1";
     ci.retry_and_idle_policy = &keepalive;
