@@ -222,8 +222,7 @@ static void action_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointe
 {
     (void)f;
     GtkWidget *button = gtk_button_new_with_mnemonic("_Disconnect…");
-    gtk_widget_add_css_class(button, "destructive-action");
-    gtk_widget_add_css_class(button, "flat");
+    gtk_widget_add_css_class(button, "pacta-kick");
     gtk_widget_set_halign(button, GTK_ALIGN_END);
     g_object_set_data(G_OBJECT(button), "item", item);
     g_signal_connect(button, "clicked", G_CALLBACK(on_disconnect_clicked), data);

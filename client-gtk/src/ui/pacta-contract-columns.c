@@ -177,6 +177,8 @@ static void cell_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer 
     case PACTA_COLUMN_TITLE: {
         GtkWidget *box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
         gtk_widget_set_hexpand(label, TRUE);
+        /* The pills must not squeeze the title to "F…". */
+        gtk_label_set_width_chars(GTK_LABEL(label), 16);
         gtk_box_append(GTK_BOX(box), label);
         gtk_box_append(GTK_BOX(box), pill("pacta-presence"));
         gtk_box_append(GTK_BOX(box), pill("pacta-changed"));

@@ -215,6 +215,16 @@ static void on_activate(GtkColumnView *view, guint position, gpointer user_data)
         pacta_window_open_contract(self, pacta_contract_get_id(c));
 }
 
+/* With the editor beside it the list is narrow: the least needed columns
+ * step aside so the rest stay readable. */
+static void on_editor_visible(PactaWindow *self)
+{
+    gboolean wide = !gtk_widget_get_visible(GTK_WIDGET(self->editor));
+    gtk_column_view_column_set_visible(self->col_kind, wide);
+    gtk_column_view_column_set_visible(self->col_owner, wide);
+    gtk_column_view_column_set_visible(self->col_end, wide);
+}
+
 static void on_editor_toast(PactaEditor *editor, const char *text, gpointer user_data)
 {
     (void)editor;
@@ -521,4 +531,5 @@ static void pacta_window_init(PactaWindow *self)
     g_signal_connect(self->column_view, "activate", G_CALLBACK(on_activate), self);
     g_signal_connect(self->editor, "toast", G_CALLBACK(on_editor_toast), self);
     g_signal_connect(self->editor, "closed", G_CALLBACK(on_editor_closed), self);
+    g_signal_connect_swapped(self->editor, "notify::visible", G_CALLBACK(on_editor_visible), self);
 }
