@@ -29,6 +29,20 @@ static const lws_retry_bo_t keepalive = {
     .secs_since_valid_hangup = 50,
 };
 
+/*
+ * One lws context per CA file, shared by every PactaConnection of the
+ * process (refcounted): cheaper than one each, and lws 4.1.6 leaks a client
+ * SSL_CTX when several contexts with TLS clients live side by side.
+ * Sockets find their PactaConnection through their opaque user data.
+ */
+struct pacta_lws_shared {
+    struct lws_context *ctx;
+    GMainLoop *loop; /* never run: hands the main context to lws */
+    char *ca_file;
+    int refs;
+};
+static GHashTable *shared_contexts; /* ca_file -> struct pacta_lws_shared */
+
 static void lws_log(int level, const char *line)
 {
     (void)level;
@@ -120,10 +134,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
                     size_t len)
 {
     (void)user;
-    struct lws_context *ctx = wsi ? lws_get_context(wsi) : NULL;
-    PactaConnection *self = ctx ? lws_context_user(ctx) : NULL;
-    if (!self)
-        return 0;
+    PactaConnection *self = wsi ? lws_get_opaque_user_data(wsi) : NULL;
+    if (!self) {
+        /* A socket whose connection is gone: close it when lws lets us. */
+        return reason == LWS_CALLBACK_CLIENT_WRITEABLE ? -1 : 0;
+    }
     switch (reason) {
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
         if (is_current(self, wsi)) {
@@ -150,8 +165,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             self->peer_close_reason = g_strndup((const char *)p + 2, len - 2);
         }
         return 0;
-    case LWS_CALLBACK_CLIENT_CLOSED:
     case LWS_CALLBACK_WSI_DESTROY:
+        g_hash_table_remove(self->live_wsis, wsi);
+        /* fall through */
+    case LWS_CALLBACK_CLIENT_CLOSED:
         if (wsi == self->wsi) {
             push_close(self, self->peer_close_code ? self->peer_close_code : 1006,
                        self->peer_close_reason ? self->peer_close_reason : "connection dropped");
@@ -163,21 +180,40 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
 }
 
+static void shared_release(struct pacta_lws_shared *sh)
+{
+    if (--sh->refs > 0)
+        return;
+    g_hash_table_steal(shared_contexts, sh->ca_file);
+    lws_context_destroy(sh->ctx);
+    g_main_loop_unref(sh->loop);
+    g_free(sh->ca_file);
+    g_free(sh);
+}
+
 static gboolean ensure_context(PactaConnection *self, GError **error)
 {
-    if (self->lws_ctx && g_strcmp0(self->lws_ctx_ca, self->ca_file) == 0)
+    if (self->lws_shared && g_strcmp0(self->lws_shared->ca_file, self->ca_file) == 0)
         return TRUE;
     pacta__connection_destroy_context(self);
 
-    static gsize log_once = 0;
-    if (g_once_init_enter(&log_once)) {
+    static gsize init_once = 0;
+    if (g_once_init_enter(&init_once)) {
         /* PACTA_LWS_LOG=<lws level bits> shows lws's own log (with G_MESSAGES_DEBUG). */
         const char *lvl = g_getenv("PACTA_LWS_LOG");
         lws_set_log_level(lvl ? atoi(lvl) : LLL_ERR | LLL_WARN, lws_log);
-        g_once_init_leave(&log_once, 1);
+        shared_contexts = g_hash_table_new(g_str_hash, g_str_equal);
+        g_once_init_leave(&init_once, 1);
     }
-    self->lws_loop = g_main_loop_new(self->main_context, FALSE);
-    void *loops[1] = {self->lws_loop};
+    struct pacta_lws_shared *sh = g_hash_table_lookup(shared_contexts, self->ca_file);
+    if (sh) {
+        sh->refs++;
+        self->lws_shared = sh;
+        return TRUE;
+    }
+    sh = g_new0(struct pacta_lws_shared, 1);
+    sh->loop = g_main_loop_new(self->main_context, FALSE);
+    void *loops[1] = {sh->loop};
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     info.port = CONTEXT_PORT_NO_LISTEN;
@@ -189,19 +225,21 @@ static gboolean ensure_context(PactaConnection *self, GError **error)
         info.client_ssl_ca_filepath = self->ca_file;
     }
     info.foreign_loops = loops;
-    info.user = self;
     info.timeout_secs = 10;
     info.fd_limit_per_thread = 64;
-    self->lws_ctx = lws_create_context(&info);
-    if (!self->lws_ctx) {
-        g_clear_pointer(&self->lws_loop, g_main_loop_unref);
+    sh->ctx = lws_create_context(&info);
+    if (!sh->ctx) {
+        g_main_loop_unref(sh->loop);
+        g_free(sh);
         g_set_error(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_CONNECT,
                     "could not set up TLS (is %s a readable CA file?)",
                     self->ca_file[0] ? self->ca_file : "the system CA store");
         return FALSE;
     }
-    g_free(self->lws_ctx_ca);
-    self->lws_ctx_ca = g_strdup(self->ca_file);
+    sh->ca_file = g_strdup(self->ca_file);
+    sh->refs = 1;
+    g_hash_table_insert(shared_contexts, sh->ca_file, sh);
+    self->lws_shared = sh;
     return TRUE;
 }
 
@@ -227,7 +265,8 @@ void pacta__connection_connect(PactaConnection *self)
 
     struct lws_client_connect_info ci;
     memset(&ci, 0, sizeof ci);
-    ci.context = self->lws_ctx;
+    ci.context = self->lws_shared->ctx;
+    ci.opaque_user_data = self;
     ci.address = host;
     ci.port = port;
     ci.ssl_connection = LCCSCF_USE_SSL;
@@ -242,6 +281,8 @@ void pacta__connection_connect(PactaConnection *self)
     self->in_connect = TRUE;
     struct lws *wsi = lws_client_connect_via_info(&ci);
     self->in_connect = FALSE;
+    if (wsi)
+        g_hash_table_add(self->live_wsis, wsi);
     if (!wsi) {
         self->wsi = NULL;
         push_close(self, 1006, "could not start the connection");
@@ -298,11 +339,20 @@ void pacta__connection_destroy_context(PactaConnection *self)
 {
     self->wsi = NULL;
     self->gen++;
-    if (self->lws_ctx) {
-        lws_context_destroy(self->lws_ctx);
-        self->lws_ctx = NULL;
+    /*
+     * Our sockets (current and orphans saying goodbye) must not call back
+     * into us any more: detach and close them now, synchronously.
+     */
+    GList *left = g_hash_table_get_keys(self->live_wsis);
+    g_hash_table_remove_all(self->live_wsis);
+    for (GList *l = left; l; l = l->next) {
+        lws_set_opaque_user_data(l->data, NULL);
+        lws_set_timeout(l->data, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_SYNC);
     }
-    g_clear_pointer(&self->lws_loop, g_main_loop_unref);
-    g_clear_pointer(&self->lws_ctx_ca, g_free);
+    g_list_free(left);
+    if (self->lws_shared) {
+        shared_release(self->lws_shared);
+        self->lws_shared = NULL;
+    }
     pacta__connection_forget_socket(self);
 }

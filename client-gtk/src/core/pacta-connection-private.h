@@ -62,14 +62,13 @@ struct _PactaConnection {
     guint in_flight;     /* written and not answered */
 
     /* socket layer */
-    struct lws_context *lws_ctx;
-    char *lws_ctx_ca;    /* CA file the context was made with */
-    GMainLoop *lws_loop; /* never run: hands our context to lws */
-    struct lws *wsi;     /* current socket, NULL if none */
-    guint gen;           /* generation of the current socket */
-    gboolean opened;     /* current socket reached ESTABLISHED */
-    guint reported_gen;  /* generation whose end is already in the inbox */
-    gboolean in_connect; /* inside lws_client_connect_via_info() */
+    struct pacta_lws_shared *lws_shared; /* the lws context for our CA file */
+    struct lws *wsi;                     /* current socket, NULL if none */
+    GHashTable *live_wsis;               /* every socket lws still has (current + orphans) */
+    guint gen;                           /* generation of the current socket */
+    gboolean opened;                     /* current socket reached ESTABLISHED */
+    guint reported_gen;                  /* generation whose end is already in the inbox */
+    gboolean in_connect;                 /* inside lws_client_connect_via_info() */
     guint peer_close_code;
     char *peer_close_reason;
     GByteArray *rx; /* message being reassembled */

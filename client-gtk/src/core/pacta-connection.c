@@ -802,6 +802,7 @@ static void pacta_connection_finalize(GObject *object)
 {
     PactaConnection *self = PACTA_CONNECTION(object);
     g_clear_pointer(&self->pending, g_hash_table_unref);
+    g_clear_pointer(&self->live_wsis, g_hash_table_unref);
     g_free(self->url);
     g_free(self->ca_file);
     g_free(self->client_name);
@@ -869,6 +870,7 @@ static void pacta_connection_init(PactaConnection *self)
     self->backoff_max_ms = PACTA_BACKOFF_MAX_MS;
     self->pending = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, pending_free);
     g_queue_init(&self->inbox);
+    self->live_wsis = g_hash_table_new(g_direct_hash, g_direct_equal);
     g_queue_init(&self->outbox);
 }
 

@@ -115,16 +115,28 @@ static json_t *request(PactaConnection *c, const char *op, json_t *args_steal, j
 
 static void test_bad_login(void)
 {
-    g_autoptr(PactaConnection) c = connection_for(srv);
     Wait w = {0};
-    pacta_connection_login_async(c, "admin", "wrong-password", NULL, on_login, &w);
-    g_assert_true(spin_until(wait_done, &w, IT_TIMEOUT_MS));
-    g_assert_false(w.ok);
-    g_assert_error(w.error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_UNAUTHENTICATED);
-    g_assert_cmpint(pacta_connection_get_state(c), ==, PACTA_CONNECTION_STOPPED);
-    wait_clear(&w);
+    {
+        g_autoptr(PactaConnection) c = connection_for(srv);
+        pacta_connection_login_async(c, "admin", "wrong-password", NULL, on_login, &w);
+        g_assert_true(spin_until(wait_done, &w, IT_TIMEOUT_MS));
+        g_assert_false(w.ok);
+        g_assert_error(w.error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_UNAUTHENTICATED);
+        g_assert_cmpint(pacta_connection_get_state(c), ==, PACTA_CONNECTION_STOPPED);
+        wait_clear(&w);
 
-    /* A CA that did not sign the server's certificate: refused (pinning). */
+        /* Requests while not connected fail at once. */
+        GError *error = NULL;
+        g_assert_null(request(c, "ping", NULL, NULL, &error));
+        g_assert_error(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_DISCONNECTED);
+        g_clear_error(&error);
+    }
+
+    /*
+     * A CA that did not sign the server's certificate: refused (pinning).
+     * (After the first connection is gone: lws 4.1.6 leaks an SSL_CTX when
+     * contexts for two CA files live at once; the desk only ever has one.)
+     */
     g_autoptr(PactaConnection) c2 = connection_for(srv);
     g_autofree char *other = g_build_filename(it_tmp_dir(), "other-ca", NULL);
     char *argv[] = {"/bin/sh", PACTA_SOURCE_DIR "/certs/gen-dev-certs.sh", other, NULL};
@@ -136,12 +148,6 @@ static void test_bad_login(void)
     g_assert_false(w.ok);
     g_assert_error(w.error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_CONNECT);
     wait_clear(&w);
-
-    /* Requests while not connected fail at once. */
-    GError *error = NULL;
-    g_assert_null(request(c, "ping", NULL, NULL, &error));
-    g_assert_error(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_DISCONNECTED);
-    g_clear_error(&error);
 }
 
 typedef struct {
