@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-asan bench soak format clean
+.PHONY: all deps build run test test-asan bench soak format clean screenshots
 
 all: build
 
@@ -27,6 +27,11 @@ test: build
 # The same suite built with AddressSanitizer + UBSan, in its own build dir.
 test-asan: deps
 	@$(MAKE) --no-print-directory test BUILD=build-asan CMAKE_FLAGS="-DPACTA_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
+
+# PNGs of pacta-desk (login, main window, editor, conflict view, admin
+# monitor, ...) against a throwaway server, under Xvfb: $(BUILD)/screenshots/.
+screenshots: build
+	@cmake --build $(BUILD) --target screenshots
 
 bench: build
 	@bash bench/run.sh $(BUILD)

@@ -22,6 +22,7 @@ struct _PactaApplication {
     PactaAdminWindow *admin; /* weak */
     GCancellable *login_cancellable;
     char *pending_url, *pending_ca, *pending_user; /* saved on success */
+    gboolean from_env; /* values came from the environment: do not save them */
 };
 
 G_DEFINE_FINAL_TYPE(PactaApplication, pacta_application, ADW_TYPE_APPLICATION)
@@ -141,7 +142,9 @@ static void login_done(GObject *source, GAsyncResult *result, gpointer user_data
         pacta_application_show_login(self, msg);
         return;
     }
-    save_settings(self);
+    if (!self->from_env)
+        save_settings(self);
+    self->from_env = FALSE;
     update_role_actions(self);
     show_main_window(self);
     if (self->login)
@@ -151,6 +154,7 @@ static void login_done(GObject *source, GAsyncResult *result, gpointer user_data
 void pacta_application_login(PactaApplication *self, const char *url, const char *ca_file,
                              const char *username, const char *password)
 {
+    self->from_env = FALSE;
     g_free(self->pending_url);
     g_free(self->pending_ca);
     g_free(self->pending_user);
@@ -381,9 +385,11 @@ static void pacta_application_activate(GApplication *app)
     if (!settings)
         return;
     const char *password = pacta_settings_apply_env(settings);
-    if (password && *password && *settings->url && *settings->ca_file && *settings->username)
+    if (password && *password && *settings->url && *settings->ca_file && *settings->username) {
         pacta_application_login(self, settings->url, settings->ca_file, settings->username,
                                 password);
+        self->from_env = TRUE;
+    }
 }
 
 static void pacta_application_shutdown(GApplication *app)
