@@ -199,6 +199,7 @@ static int kick(struct srv_session *s, int64_t session, struct pacta_error *err)
                  (json_int_t)o->id, "user", o->username, "by_session", (json_int_t)s->id, "by",
                  s->username);
         srv__session_close(o, PACTA_CLOSE_KICKED, "disconnected by an administrator", 0);
+        s->srv->metrics.kicks++;
         return 0;
     }
     return pacta_error_set(err, PACTA_NOT_FOUND, "session", "no connection %lld",
@@ -224,6 +225,9 @@ int srv__admin_handle(struct srv_session *s, const struct pacta_request *req)
         break;
     case PACTA_OP_ADMIN_CONNS_LIST:
         srv__respond_ok(s, req->id, connections_list(s->srv));
+        break;
+    case PACTA_OP_ADMIN_STATS:
+        srv__respond_ok(s, req->id, srv__stats_json(s->srv));
         break;
     case PACTA_OP_ADMIN_CONNS_WATCH: {
         int on;

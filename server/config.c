@@ -24,6 +24,24 @@ static const char usage_text[] =
     "  --queue-max-bytes N     per-connection outbound queue, bytes (default 8388608)\n"
     "  --session-ttl SEC       lifetime of a login token (default 604800 = 7 days)\n"
     "  --readers N             read-only database connections (default 4)\n"
+    "  --min-free-mb N         /readyz fails with less free disk (default 64)\n"
+    "  --login-max-failures N  failed logins per account before a lockout (default 5;\n"
+    "                          20 per address); the lockout starts at\n"
+    "  --login-lockout SEC     (default 30) and doubles per further failure, up to 900\n"
+    "  --rate N                requests per second per connection, bursts of 2N\n"
+    "                          (default 1000; 0 = no limit)\n"
+    "  --max-conns-per-address N  (default 0 = no limit)\n"
+    "  --max-conns-per-user N     (default 256; 0 = no limit)\n"
+    "  --allow-origin ORIGIN   a websocket handshake that sends an Origin header\n"
+    "                          (browsers do) must match one of these; repeatable;\n"
+    "                          by default every Origin is refused\n"
+    "  --metrics-token-file F  /metrics requires 'Authorization: Bearer TOKEN', the\n"
+    "                          first line of F (or $PACTA_METRICS_TOKEN)\n"
+    "  --timezone TZ           zone of the calendar day for expiry (default UTC)\n"
+    "  --alert-time HH:MM      daily expiry scan and digests, local (default 08:00)\n"
+    "  --thresholds D,D,...    alert days before end/notice dates (default 90,60,30,7,1)\n"
+    "  --fake-now TIMESTAMP    TESTS ONLY: pin the clock (YYYY-MM-DDTHH:MM:SSZ) and\n"
+    "                          allow admins to move it with admin.clock.set\n"
     "  --help                  show this help\n"
     "  --version               show the version\n"
     "\n"
@@ -64,6 +82,26 @@ static int parse_listen(struct srv_config *cfg, const char *s)
     return 0;
 }
 
+/* The first line of a secret file, without its newline; NULL (said why) if unusable. */
+static char *read_secret(const char *path)
+{
+    char line[1024];
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "pactad: cannot read %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    char *got = fgets(line, sizeof line, f);
+    fclose(f);
+    if (got)
+        line[strcspn(line, "\r\n")] = '\0';
+    if (!got || !line[0]) {
+        fprintf(stderr, "pactad: %s: empty secret file\n", path);
+        return NULL;
+    }
+    return strdup(line);
+}
+
 static char *join_path(const char *dir, const char *name)
 {
     size_t n = strlen(dir) + strlen(name) + 2;
@@ -87,8 +125,17 @@ int srv_config_parse(struct srv_config *cfg, int argc, char **argv)
         O_QBY,
         O_TTL,
         O_READERS,
+        O_MINFREE,
+        O_MTOKEN,
+        O_LOGINFAIL,
+        O_LOCKOUT,
+        O_RATE,
+        O_MAXADDR,
+        O_MAXUSER,
+        O_ORIGIN,
         O_HELP,
-        O_VERSION
+        O_VERSION,
+        O_EXPIRY /* expiry options: parsed by srv__expiry_option */
     };
     static const struct option opts[] = {
         {"data-dir", required_argument, NULL, O_DATA},
@@ -101,12 +148,24 @@ int srv_config_parse(struct srv_config *cfg, int argc, char **argv)
         {"queue-max-bytes", required_argument, NULL, O_QBY},
         {"session-ttl", required_argument, NULL, O_TTL},
         {"readers", required_argument, NULL, O_READERS},
+        {"min-free-mb", required_argument, NULL, O_MINFREE},
+        {"metrics-token-file", required_argument, NULL, O_MTOKEN},
+        {"login-max-failures", required_argument, NULL, O_LOGINFAIL},
+        {"login-lockout", required_argument, NULL, O_LOCKOUT},
+        {"rate", required_argument, NULL, O_RATE},
+        {"max-conns-per-address", required_argument, NULL, O_MAXADDR},
+        {"max-conns-per-user", required_argument, NULL, O_MAXUSER},
+        {"allow-origin", required_argument, NULL, O_ORIGIN},
+        {"timezone", required_argument, NULL, O_EXPIRY},
+        {"alert-time", required_argument, NULL, O_EXPIRY},
+        {"thresholds", required_argument, NULL, O_EXPIRY},
+        {"fake-now", required_argument, NULL, O_EXPIRY},
         {"help", no_argument, NULL, O_HELP},
         {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0},
     };
     long v;
-    int c;
+    int c, idx = 0;
 
     memset(cfg, 0, sizeof *cfg);
     cfg->data_dir = strdup("pacta-data");
@@ -119,9 +178,21 @@ int srv_config_parse(struct srv_config *cfg, int argc, char **argv)
     cfg->session_ttl_sec = 7 * 24 * 3600;
     cfg->max_inflight = 64;
     cfg->readers = 4;
+    cfg->min_free_mb = 64;
+    cfg->login_max_failures = 5;
+    cfg->login_max_failures_per_address = 20;
+    cfg->login_lockout_sec = 30;
+    cfg->login_lockout_max_sec = 900;
+    cfg->rate_per_sec = 1000;
+    cfg->rate_burst = 2000;
+    cfg->max_conns_per_address = 0;
+    cfg->max_conns_per_user = 256;
+    if (getenv("PACTA_METRICS_TOKEN") && *getenv("PACTA_METRICS_TOKEN"))
+        cfg->metrics_token = strdup(getenv("PACTA_METRICS_TOKEN"));
+    srv__expiry_config_defaults(cfg);
 
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "", opts, &idx)) != -1) {
         switch (c) {
         case O_DATA:
             free(cfg->data_dir);
@@ -170,6 +241,61 @@ int srv_config_parse(struct srv_config *cfg, int argc, char **argv)
                 return -1;
             cfg->readers = (int)v;
             break;
+        case O_MINFREE:
+            if (parse_long("--min-free-mb", optarg, 0, 1L << 30, &v))
+                return -1;
+            cfg->min_free_mb = (int)v;
+            break;
+        case O_LOGINFAIL:
+            if (parse_long("--login-max-failures", optarg, 1, 1000000, &v))
+                return -1;
+            cfg->login_max_failures = (int)v;
+            cfg->login_max_failures_per_address = (int)v * 4;
+            break;
+        case O_LOCKOUT:
+            if (parse_long("--login-lockout", optarg, 1, 86400, &v))
+                return -1;
+            cfg->login_lockout_sec = (int)v;
+            if (cfg->login_lockout_max_sec < v)
+                cfg->login_lockout_max_sec = (int)v;
+            break;
+        case O_RATE:
+            if (parse_long("--rate", optarg, 0, 1000000, &v))
+                return -1;
+            cfg->rate_per_sec = (double)v;
+            cfg->rate_burst = 2.0 * (double)v;
+            break;
+        case O_MAXADDR:
+            if (parse_long("--max-conns-per-address", optarg, 0, 1000000, &v))
+                return -1;
+            cfg->max_conns_per_address = (int)v;
+            break;
+        case O_MAXUSER:
+            if (parse_long("--max-conns-per-user", optarg, 0, 1000000, &v))
+                return -1;
+            cfg->max_conns_per_user = (int)v;
+            break;
+        case O_ORIGIN: {
+            size_t n =
+                (cfg->allowed_origins ? strlen(cfg->allowed_origins) + 1 : 0) + strlen(optarg) + 1;
+            char *list = malloc(n);
+            if (!list)
+                abort();
+            snprintf(list, n, "%s%s%s", cfg->allowed_origins ? cfg->allowed_origins : "",
+                     cfg->allowed_origins ? "," : "", optarg);
+            free(cfg->allowed_origins);
+            cfg->allowed_origins = list;
+            break;
+        }
+        case O_MTOKEN:
+            free(cfg->metrics_token);
+            if (!(cfg->metrics_token = read_secret(optarg)))
+                return -1;
+            break;
+        case O_EXPIRY:
+            if (srv__expiry_option(cfg, opts[idx].name, optarg))
+                return -1;
+            break;
         case O_HELP:
             fputs(usage_text, stdout);
             return 1;
@@ -189,7 +315,7 @@ int srv_config_parse(struct srv_config *cfg, int argc, char **argv)
         cfg->cert_file = join_path(cfg->data_dir, "certs/server.pem");
     if (!cfg->key_file)
         cfg->key_file = join_path(cfg->data_dir, "certs/server.key");
-    return 0;
+    return srv__expiry_config_finish(cfg);
 }
 
 void srv_config_clear(struct srv_config *cfg)
@@ -198,5 +324,10 @@ void srv_config_clear(struct srv_config *cfg)
     free(cfg->listen_host);
     free(cfg->cert_file);
     free(cfg->key_file);
+    if (cfg->metrics_token)
+        explicit_bzero(cfg->metrics_token, strlen(cfg->metrics_token));
+    free(cfg->metrics_token);
+    free(cfg->allowed_origins);
+    free(cfg->timezone);
     memset(cfg, 0, sizeof *cfg);
 }

@@ -19,8 +19,26 @@ struct srv_config {
     int queue_max_events; /* per-session outbound queue bound, in frames */
     size_t queue_max_bytes;
     int64_t session_ttl_sec;
-    int max_inflight; /* requests being processed per connection */
-    int readers;      /* read-only SQLite connections */
+    int max_inflight;    /* requests being processed per connection */
+    int readers;         /* read-only SQLite connections */
+    int min_free_mb;     /* /readyz fails below this much free disk */
+    char *metrics_token; /* /metrics needs "Authorization: Bearer" it; NULL = open */
+    /* limits (limits.c) */
+    int login_max_failures;             /* per account, before a lockout */
+    int login_max_failures_per_address; /* per address, before a lockout */
+    int login_lockout_sec;              /* first lockout; doubles per further failure */
+    int login_lockout_max_sec;
+    double rate_per_sec; /* requests per connection per second (token bucket); 0 = off */
+    double rate_burst;
+    int max_conns_per_address; /* 0 = no limit */
+    int max_conns_per_user;
+    char *allowed_origins; /* comma-separated; a handshake with another Origin is refused */
+    /* expiry scheduler (expiry.h) */
+    int64_t fake_now_ms; /* --fake-now: clock pinned, admin.clock.set allowed; 0 = real */
+    char *timezone;      /* --timezone: the zone of "today"; NULL = UTC */
+    int alert_minute;    /* --alert-time HH:MM: daily scan and digests, local */
+    int thresholds[16];  /* --thresholds: days before a date, largest first */
+    int nthresholds;
 };
 
 /*
@@ -30,5 +48,12 @@ struct srv_config {
  */
 int srv_config_parse(struct srv_config *cfg, int argc, char **argv);
 void srv_config_clear(struct srv_config *cfg);
+
+/* expiry_config.c: the expiry options (--timezone, --alert-time,
+ * --thresholds, --fake-now).  _finish applies them (TZ, the fake clock)
+ * before any thread starts; 0 or -1 after printing why. */
+void srv__expiry_config_defaults(struct srv_config *cfg);
+int srv__expiry_option(struct srv_config *cfg, const char *name, const char *arg);
+int srv__expiry_config_finish(struct srv_config *cfg);
 
 #endif

@@ -66,8 +66,8 @@ struct srv_db {
  * them by name from a statement that selected exactly these. */
 #define SRV_CONTRACT_COLS                                                                          \
     "id, number, title, counterparty, kind, status, sign_date, start_date, end_date, "             \
-    "amount_cents, currency, owner, description, notice_days, renewal, version, created_at, "      \
-    "updated_at, updated_by, deleted_at"
+    "amount_cents, currency, owner, description, notice_days, renewal, renewal_months, version, "  \
+    "created_at, updated_at, updated_by, deleted_at"
 
 /* schema.c: brings the writer connection to the newest schema version. */
 int srv__schema_migrate(sqlite3 *w, char *errbuf, size_t errlen);
@@ -77,6 +77,13 @@ int srv__schema_latest(void);
  * with w->err set; on success w->result (and w->events) are filled. */
 int srv__write_apply(struct srv_db *db, struct srv_write *w);
 void srv__write_finalize(struct srv_db *db);
+
+/* db_expiry.c: the expiry and notification writes (SRV_W_EXPIRY_SCAN,
+ * SRV_W_NOTIFICATIONS_READ, SRV_W_USER_PREFERENCES), and the login hook that
+ * adds "unread_notifications" to a new session's result. */
+int srv__expiry_write_apply(struct srv_db *db, struct srv_write *w);
+int srv__expiry_login_result(struct srv_db *db, struct srv_write *w);
+void srv__expiry_finalize(struct srv_db *db);
 
 /* db_read.c */
 json_t *srv__contract_from_row(sqlite3_stmt *st);

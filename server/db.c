@@ -87,9 +87,9 @@ static void fail_batch(struct srv_write *batch)
 /*
  * One group commit: BEGIN IMMEDIATE, each write in its own SAVEPOINT (a
  * failing write is rolled back alone and reports its error), one COMMIT —
- * one fsync — for all of them.
+ * one fsync — for all of them.  0, or -1 when the batch as a whole failed.
  */
-static void run_batch(struct srv_db *db, struct srv_write *batch)
+static int run_batch(struct srv_db *db, struct srv_write *batch)
 {
     int broken = 0;
 
@@ -101,7 +101,7 @@ static void run_batch(struct srv_db *db, struct srv_write *batch)
     }
     if (exec_sql(db, "BEGIN IMMEDIATE") != SQLITE_OK) {
         fail_batch(batch);
-        return;
+        return -1;
     }
     for (struct srv_write *w = batch; w && !broken; w = w->next) {
         int rc;
@@ -129,7 +129,9 @@ static void run_batch(struct srv_db *db, struct srv_write *batch)
         if (!sqlite3_get_autocommit(db->w))
             exec_sql(db, "ROLLBACK");
         fail_batch(batch);
+        return -1;
     }
+    return 0;
 }
 
 static void writer_main(void *arg)
@@ -150,7 +152,9 @@ static void writer_main(void *arg)
         if (!batch)
             break; /* stopping, and nothing is left */
 
-        run_batch(db, batch);
+        uint64_t t0 = uv_hrtime();
+        int failed = run_batch(db, batch);
+        double secs = (double)(uv_hrtime() - t0) / 1e9;
         for (struct srv_write *w = batch; w; w = w->next)
             n++;
 
@@ -164,6 +168,13 @@ static void writer_main(void *arg)
         db->stats.writes += n;
         if (n > db->stats.max_batch)
             db->stats.max_batch = n;
+        srv_hist_observe(&db->stats.batch_size, &srv_hist_batch, (double)n);
+        if (failed) {
+            db->stats.failed_batches++;
+        } else {
+            srv_hist_observe(&db->stats.commit_secs, &srv_hist_seconds, secs);
+            db->stats.last_commit_ms = srv_clock_now_ms();
+        }
         uv_mutex_unlock(&db->mu);
         uv_async_send(db->async);
     }

@@ -26,6 +26,8 @@
 
 #include <pacta/protocol.h>
 
+#include "hist.h"
+
 struct srv_db;
 
 struct srv_db_options {
@@ -65,6 +67,12 @@ enum srv_write_kind {
                               (hashed by the caller, off the writer thread) */
     SRV_W_SESSION_CREATE,  /* args: {"username"}; result: {"token","expires_at"} */
     SRV_W_SESSION_REVOKE,  /* args: {"token_hash"} */
+    SRV_W_NOOP,            /* args: {}; commits nothing (readiness check) */
+    /* db_expiry.c (expiry.h / notify.c) */
+    SRV_W_EXPIRY_SCAN,        /* args: {"today","thresholds":[..],"ids"?:[..],"full","digest"};
+                                 result: {"fired","next_due"} */
+    SRV_W_NOTIFICATIONS_READ, /* args: {"username","ids":[..]}; result: {"marked","unread"} */
+    SRV_W_USER_PREFERENCES,   /* args: {"username","digest"?}; result: {"digest"} */
 };
 
 struct srv_write {
@@ -96,6 +104,10 @@ int srv_db_submit(struct srv_db *db, struct srv_write *w);
 /* Writer statistics (for logs and later metrics). */
 struct srv_db_stats {
     uint64_t batches, writes, max_batch;
+    uint64_t failed_batches;     /* COMMIT (or BEGIN) failed: every write got unavailable */
+    struct srv_hist batch_size;  /* writes per batch (srv_hist_batch) */
+    struct srv_hist commit_secs; /* BEGIN..COMMIT incl. fsync (srv_hist_seconds) */
+    int64_t last_commit_ms;      /* wall clock of the last successful commit, 0 if none */
 };
 void srv_db_get_stats(struct srv_db *db, struct srv_db_stats *out);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "db-private.h"
+#include "expiry.h"
 
 void srv__log_error(const char *msg, const char *detail)
 {
@@ -77,6 +78,9 @@ json_t *srv__contract_from_row(sqlite3_stmt *st)
         }
         json_object_set_new(rec, name, v);
     }
+    /* a whole contract row (not a projection): add the derived members */
+    if (json_object_get(rec, "renewal") && json_object_get(rec, "status"))
+        srv_contract_derive(rec, srv_today());
     return rec;
 }
 

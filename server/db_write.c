@@ -27,14 +27,14 @@ static const char *const wstmt_sql[SRV_WS__COUNT] = {
     [SRV_WS_CONTRACT_INSERT] =
         "INSERT INTO contracts (id, number, title, counterparty, kind, status, sign_date, "
         "start_date, end_date, amount_cents, currency, owner, description, notice_days, renewal, "
-        "version, created_at, updated_at, updated_by, deleted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-        "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 1, ?16, ?16, ?17, NULL)",
+        "renewal_months, version, created_at, updated_at, updated_by, deleted_at) VALUES (?1, ?2, "
+        "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 1, ?17, ?17, ?18, NULL)",
     [SRV_WS_CONTRACT_UPDATE] =
         "UPDATE contracts SET number = ?2, title = ?3, counterparty = ?4, kind = ?5, status = ?6, "
         "sign_date = ?7, start_date = ?8, end_date = ?9, amount_cents = ?10, currency = ?11, "
-        "owner = ?12, description = ?13, notice_days = ?14, renewal = ?15, "
-        "version = version + 1, updated_at = ?16, updated_by = ?17 "
-        "WHERE id = ?1 AND version = ?18 AND deleted_at IS NULL",
+        "owner = ?12, description = ?13, notice_days = ?14, renewal = ?15, renewal_months = ?16, "
+        "version = version + 1, updated_at = ?17, updated_by = ?18 "
+        "WHERE id = ?1 AND version = ?19 AND deleted_at IS NULL",
     [SRV_WS_CONTRACT_DELETE] =
         "UPDATE contracts SET deleted_at = ?2, version = version + 1, updated_at = ?2, "
         "updated_by = ?3 WHERE id = ?1 AND version = ?4 AND deleted_at IS NULL",
@@ -52,10 +52,11 @@ static const char *const wstmt_sql[SRV_WS__COUNT] = {
 };
 
 /* The client-writable fields in wire order, which is also the order of
- * parameters ?2..?15 above and of the "changed" list. */
+ * parameters ?2..?16 above and of the "changed" list. */
 static const char *const writable[] = {
-    "number",   "title",        "counterparty", "kind",  "status",      "sign_date",   "start_date",
-    "end_date", "amount_cents", "currency",     "owner", "description", "notice_days", "renewal",
+    "number",    "title",       "counterparty", "kind",         "status",
+    "sign_date", "start_date",  "end_date",     "amount_cents", "currency",
+    "owner",     "description", "notice_days",  "renewal",      "renewal_months",
 };
 #define WRITABLE_COUNT ((int)(sizeof(writable) / sizeof(writable[0])))
 
@@ -82,6 +83,7 @@ static sqlite3_stmt *wstmt(struct srv_db *db, enum srv_wstmt id, struct pacta_er
 
 void srv__write_finalize(struct srv_db *db)
 {
+    srv__expiry_finalize(db);
     for (int i = 0; i < SRV_WS__COUNT; i++) {
         sqlite3_finalize(db->wstmt[i]);
         db->wstmt[i] = NULL;
@@ -152,7 +154,7 @@ static int bind_json(sqlite3_stmt *st, int idx, const json_t *v)
     return sqlite3_bind_null(st, idx);
 }
 
-/* Binds ?1 (id) and ?2..?15 (the writable fields) from a whole record. */
+/* Binds ?1 (id) and ?2..?16 (the writable fields) from a whole record. */
 static void bind_record(sqlite3_stmt *st, const char *id, const json_t *rec)
 {
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
@@ -220,9 +222,10 @@ static int number_must_be_free(struct srv_db *db, const char *number, const char
  * callers normally pass pacta_decode_create's output, which has them all. */
 static json_t *create_record(const json_t *args, const char *actor, struct pacta_error *err)
 {
-    json_t *rec = json_pack("{s:s, s:n, s:n, s:n, s:I, s:s, s:i, s:s}", "status", "draft",
+    json_t *rec = json_pack("{s:s, s:n, s:n, s:n, s:I, s:s, s:i, s:s, s:i}", "status", "draft",
                             "sign_date", "start_date", "end_date", "amount_cents", (json_int_t)0,
-                            "description", "", "notice_days", 0, "renewal", "none");
+                            "description", "", "notice_days", 0, "renewal", "none",
+                            "renewal_months", PACTA_RENEWAL_MONTHS_DEFAULT);
     const char *key;
     json_t *v;
 
@@ -302,8 +305,8 @@ static int contract_create(struct srv_db *db, struct srv_write *w)
         goto out;
     }
     bind_record(st, id, rec);
-    sqlite3_bind_text(st, 16, now, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 17, w->actor, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 17, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 18, w->actor, -1, SQLITE_TRANSIENT);
     if ((rc = step_done(db, st, "insert contract", err)) != 0)
         goto out;
     if (!(stored = load_contract(db, id, &rc, err))) {
@@ -502,9 +505,9 @@ static int contract_update(struct srv_db *db, struct srv_write *w)
         goto out;
     }
     bind_record(st, id, merged);
-    sqlite3_bind_text(st, 16, now, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 17, w->actor, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 18, version);
+    sqlite3_bind_text(st, 17, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 18, w->actor, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 19, version);
     if ((rc = step_done(db, st, "update contract", err)) != 0)
         goto out;
     if (sqlite3_changes(db->w) != 1) {
@@ -680,10 +683,18 @@ int srv__write_apply(struct srv_db *db, struct srv_write *w)
         return contract_delete(db, w);
     case SRV_W_USER_CREATE:
         return user_create(db, w);
-    case SRV_W_SESSION_CREATE:
-        return session_create(db, w);
+    case SRV_W_SESSION_CREATE: {
+        int rc = session_create(db, w);
+        return rc == 0 ? srv__expiry_login_result(db, w) : rc;
+    }
     case SRV_W_SESSION_REVOKE:
         return session_revoke(db, w);
+    case SRV_W_NOOP:
+        return 0; /* an empty transaction: proves the write path (lock, fsync) works */
+    case SRV_W_EXPIRY_SCAN:
+    case SRV_W_NOTIFICATIONS_READ:
+    case SRV_W_USER_PREFERENCES:
+        return srv__expiry_write_apply(db, w);
     }
     return pacta_error_set(&w->err, PACTA_INTERNAL, "", "unknown write");
 }

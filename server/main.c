@@ -44,6 +44,7 @@ static void close_sessions(struct srv *srv)
 static void stop_everything(struct srv *srv)
 {
     phase = STOPPING;
+    srv__expiry_stop(srv);
     srv_db_shutdown(srv->db);
     uv_timer_stop(&srv->housekeeping);
     uv_close((uv_handle_t *)&srv->housekeeping, NULL);
@@ -59,6 +60,8 @@ static void on_housekeeping(uv_timer_t *t)
 
     if (phase == RUNNING) {
         srv__admin_tick(srv);
+        srv__metrics_tick(srv);
+        srv__limits_tick(srv);
         for (struct srv_session *s = srv->sessions; s; s = s->next)
             if (!s->authenticated && !s->close_code && now >= s->auth_deadline_ms)
                 srv__session_close(s, PACTA_CLOSE_POLICY, "authentication timeout", 0);
@@ -162,6 +165,7 @@ int main(int argc, char **argv)
         free(generated);
     }
     srv.head_seq = read_head_seq(srv.db);
+    srv__metrics_init(&srv);
     if (srv__ops_init() != 0) {
         srv_log(SRV_LOG_ERROR, "cannot initialise password hashing");
         goto out_db;
@@ -186,6 +190,7 @@ int main(int argc, char **argv)
              cfg.listen_host ? cfg.listen_host : "*", "port", lws_get_vhost_listen_port(srv.vhost),
              "data_dir", cfg.data_dir, "version", PACTA_VERSION, "head_seq",
              (json_int_t)srv.head_seq);
+    srv__expiry_start(&srv);
 
     uv_run(&loop, UV_RUN_DEFAULT);
     srv__net_finish(&srv);
@@ -194,6 +199,7 @@ int main(int argc, char **argv)
 out_db:
     srv_db_close(srv.db);
     srv__ops_cleanup();
+    srv__limits_cleanup();
     if (srv.exit_code == 0)
         srv_log(SRV_LOG_INFO, "stopped");
 out:

@@ -10,10 +10,6 @@
 #include "log.h"
 #include "srv.h"
 
-struct pss {
-    struct srv_session *s;
-};
-
 /* Mozilla "intermediate" TLS 1.2 suites; TLS 1.3 suites are OpenSSL's defaults. */
 static const char tls12_ciphers[] =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
@@ -39,6 +35,29 @@ static int offers_subprotocol(struct lws *wsi)
          tok = strtok_r(NULL, ", ", &save))
         if (strcmp(tok, PACTA_SUBPROTOCOL) == 0)
             return 1;
+    return 0;
+}
+
+/*
+ * Desktop clients send no Origin; a browser always does.  A handshake with
+ * an Origin must name one the operator allowed (--allow-origin), so a page
+ * on another site cannot ride a user's network position to the server.
+ */
+static int origin_allowed(struct srv *srv, struct lws *wsi)
+{
+    char origin[256];
+    int n = lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN);
+    if (n <= 0)
+        return 1;
+    const char *list = srv->cfg->allowed_origins;
+    size_t len = (size_t)n;
+    for (const char *p = list; p && *p;) {
+        size_t item = strcspn(p, ",");
+        if (item == len && strncmp(p, origin, len) == 0)
+            return 1;
+        p += item + (p[item] == ',');
+    }
+    srv_logf(SRV_LOG_WARN, "origin refused", "{s:s}", "origin", origin);
     return 0;
 }
 
@@ -82,6 +101,8 @@ static int on_receive(struct srv_session *s, struct lws *wsi, const void *in, si
     s->rx[s->rx_len] = '\0';
     s->msgs_in++;
     s->bytes_in += s->rx_len;
+    s->srv->metrics.messages_in++;
+    s->srv->metrics.bytes_in += s->rx_len;
     s->last_activity_ms = srv_clock_now_ms();
     s->admin_dirty = 1;
     srv__ops_handle(s, s->rx, s->rx_len);
@@ -98,37 +119,54 @@ static int on_receive(struct srv_session *s, struct lws *wsi, const void *in, si
 static int callback_pacta(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                           size_t len)
 {
-    struct pss *pss = user;
+    struct srv_pss *pss = user;
     struct srv *srv = lws_context_user(lws_get_context(wsi));
 
     switch (reason) {
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        /* refuse upgrades that do not speak pacta.v1, and any during shutdown */
-        if (!srv || srv->shutting_down || !offers_subprotocol(wsi))
+        /* refuse upgrades that do not speak pacta.v1, come from a page of
+         * another site (cross-site websocket hijacking), or arrive during shutdown */
+        if (!srv || srv->shutting_down || !offers_subprotocol(wsi) || !origin_allowed(srv, wsi))
             return 1;
         return 0;
 
     case LWS_CALLBACK_ESTABLISHED:
+        if (!pss)
+            return -1;
         pss->s = srv__session_new(srv, wsi);
         srv_logf(SRV_LOG_INFO, "connection opened", "{s:I,s:s}", "session", (json_int_t)pss->s->id,
                  "peer", pss->s->peer);
+        if (!srv__limits_address_ok(pss->s))
+            srv__session_close(pss->s, PACTA_CLOSE_POLICY, "too many connections from this address",
+                               0);
         return 0;
 
     case LWS_CALLBACK_RECEIVE:
-        if (!pss->s)
+        if (!pss || !pss->s)
             return -1;
         return on_receive(pss->s, wsi, in, len);
 
     case LWS_CALLBACK_SERVER_WRITEABLE:
-        if (!pss->s)
+        if (!pss || !pss->s)
             return -1;
         return srv__session_writeable(pss->s);
 
     case LWS_CALLBACK_CLOSED:
-        if (pss->s) {
+        if (pss && pss->s) {
             srv__session_closed(pss->s);
             pss->s = NULL;
         }
+        return 0;
+
+    /* lws has no per-session data for a connection that failed before HTTP
+     * (a refused TLS handshake still ends in CLOSED_HTTP, with user NULL) */
+    case LWS_CALLBACK_HTTP:
+        return pss ? srv__http_request(srv, wsi, pss, in ? (const char *)in : "/") : -1;
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        return pss ? srv__http_writeable(wsi, pss) : -1;
+    case LWS_CALLBACK_CLOSED_HTTP:
+        if (pss)
+            srv__http_closed(pss);
         return 0;
 
     default:
@@ -141,7 +179,7 @@ static const struct lws_protocols protocols[] = {
     {
         .name = PACTA_SUBPROTOCOL,
         .callback = callback_pacta,
-        .per_session_data_size = sizeof(struct pss),
+        .per_session_data_size = sizeof(struct srv_pss),
         .rx_buffer_size = 16384,
     },
     {0}, /* lws 4.1.6 has no LWS_PROTOCOL_LIST_TERM */

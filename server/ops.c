@@ -30,6 +30,7 @@ struct srv_job {
         struct pacta_user_create_args user_create;
     } a;
     srv_read_fn read;     /* an extension's read (srv__ops_read), else NULL */
+    uint64_t start_ns;    /* uv_hrtime() when the request arrived */
     char actor[65];       /* the user the request runs as */
     int hashing;          /* holds one of the MAX_PASSWORD_CHECKS slots */
     unsigned revocations; /* srv->revocations when an auth.resume was read */
@@ -63,6 +64,7 @@ static char *dummy_hash;
 
 void srv__respond_ok(struct srv_session *s, const json_t *id, json_t *result_steal)
 {
+    s->srv->metrics.responses[PACTA_OK]++;
     size_t len;
     char *text = pacta_encode_ok(id, result_steal, &len);
     srv__session_send_text(s, text, len);
@@ -71,6 +73,8 @@ void srv__respond_ok(struct srv_session *s, const json_t *id, json_t *result_ste
 void srv__respond_error(struct srv_session *s, const json_t *id, const struct pacta_error *err,
                         json_t *extra_steal)
 {
+    if (err->code > 0 && err->code < PACTA_CODE__COUNT)
+        s->srv->metrics.responses[err->code]++;
     size_t len;
     char *text = pacta_encode_error(id, err, extra_steal, &len);
     srv__session_send_text(s, text, len);
@@ -96,6 +100,7 @@ static struct srv_job *job_new(struct srv_session *s, const struct pacta_request
     j->root = json_incref(req->root);
     j->work.data = j;
     snprintf(j->actor, sizeof j->actor, "%s", s->username);
+    j->start_ns = uv_hrtime();
     srv__session_ref(s);
     s->inflight++;
     s->srv->jobs_inflight++;
@@ -131,6 +136,7 @@ static void job_free(struct srv_job *j)
         hashing_slot_freed(j->srv);
     if (j->op == PACTA_OP_AUTH_LOGIN || j->op == PACTA_OP_AUTH_RESUME)
         j->s->auth_inflight = 0;
+    srv__metrics_latency(j->srv, j->op, uv_hrtime() - j->start_ns);
     j->s->inflight--;
     j->srv->jobs_inflight--;
     srv__session_unref(j->s);
@@ -177,6 +183,10 @@ static void write_done(struct srv_write *w)
 
     if (w->events && json_array_size(w->events))
         srv__broadcast(j->srv, w->events);
+    if (w->code == PACTA_CONFLICT)
+        j->srv->metrics.conflicts++;
+    else if (w->code == PACTA_OK && w->events && json_array_size(w->events))
+        j->srv->metrics.edits++;
 
     if (w->code != PACTA_OK) {
         if (w->code == PACTA_CONFLICT || w->code == PACTA_INTERNAL || w->code == PACTA_UNAVAILABLE)
@@ -333,6 +343,10 @@ static void job_after(uv_work_t *req, int status)
     if (status == UV_ECANCELED)
         pacta_error_set(&j->err, PACTA_UNAVAILABLE, "", "server is shutting down");
     if (status || j->code != PACTA_OK) {
+        if (j->op == PACTA_OP_AUTH_LOGIN && j->code == PACTA_UNAUTHENTICATED) {
+            j->srv->metrics.login_failures++;
+            srv__limits_login_failed(j->srv, j->a.login.username, s->peer);
+        }
         if (j->op == PACTA_OP_AUTH_LOGIN)
             srv_logf(SRV_LOG_WARN, "login failed", "{s:I,s:s}", "session", (json_int_t)s->id,
                      "peer", s->peer);
@@ -340,8 +354,15 @@ static void job_after(uv_work_t *req, int status)
         job_free(j);
         return;
     }
+    if ((j->op == PACTA_OP_AUTH_LOGIN || j->op == PACTA_OP_AUTH_RESUME) &&
+        !srv__limits_user_ok(j->srv, s, j->user.username)) {
+        respond_code(s, j->id, PACTA_RATE_LIMITED, "", "too many connections for this user");
+        job_free(j);
+        return;
+    }
     switch (j->op) {
     case PACTA_OP_AUTH_LOGIN:
+        srv__limits_login_ok(j->srv, j->user.username);
         submit_write(j, SRV_W_SESSION_CREATE, json_pack("{s:s}", "username", j->user.username));
         return;
     case PACTA_OP_AUTH_RESUME: {
@@ -447,7 +468,8 @@ static void dispatch(struct srv_session *s, const struct pacta_request *req)
     /* ops without arguments still refuse unknown members (typos) */
     if ((req->op == PACTA_OP_PING || req->op == PACTA_OP_UNSUBSCRIBE ||
          req->op == PACTA_OP_AUTH_LOGOUT || req->op == PACTA_OP_USERS_LIST ||
-         req->op == PACTA_OP_PRESENCE_LIST || req->op == PACTA_OP_ADMIN_CONNS_LIST) &&
+         req->op == PACTA_OP_PRESENCE_LIST || req->op == PACTA_OP_ADMIN_CONNS_LIST ||
+         req->op == PACTA_OP_ADMIN_STATS) &&
         pacta_decode_empty(req->args, &err) != 0) {
         srv__respond_error(s, req->id, &err, NULL);
         return;
@@ -471,6 +493,8 @@ static void dispatch(struct srv_session *s, const struct pacta_request *req)
         /* op groups that live in their own files answer here */
         if (srv__admin_handle(s, req))
             return;
+        if (srv__notify_handle(s, req))
+            return;
         break;
     }
 
@@ -484,10 +508,22 @@ static void dispatch(struct srv_session *s, const struct pacta_request *req)
     }
     j = job_new(s, req);
     switch (req->op) {
-    case PACTA_OP_AUTH_LOGIN:
-        if ((rc = pacta_decode_login(req->args, &j->a.login, &err)) == 0)
-            queue_password_job(j);
+    case PACTA_OP_AUTH_LOGIN: {
+        int64_t wait;
+        if ((rc = pacta_decode_login(req->args, &j->a.login, &err)) != 0)
+            break;
+        if ((wait = srv__limits_login_locked(s->srv, j->a.login.username, s->peer)) > 0) {
+            /* no password check at all while locked: the answer is the same either way */
+            pacta_error_set(&err, PACTA_RATE_LIMITED, "",
+                            "too many failed logins: try again in %lld s", (long long)wait);
+            srv__respond_error(s, req->id, &err,
+                               json_pack("{s:I}", "retry_after", (json_int_t)wait));
+            job_free(j);
+            return;
+        }
+        queue_password_job(j);
         break;
+    }
     case PACTA_OP_AUTH_RESUME:
         if ((rc = pacta_decode_resume(req->args, &j->a.resume, &err)) == 0) {
             j->revocations = s->srv->revocations;
@@ -560,11 +596,19 @@ void srv__ops_handle(struct srv_session *s, const char *buf, size_t len)
 {
     struct pacta_request req = {0};
     struct pacta_error err = {0};
+    uint64_t t0 = uv_hrtime();
+    int jobs_before = s->inflight;
 
     if (pacta_request_parse(buf, len, &req, &err) != 0) {
+        s->srv->metrics.requests[0]++;
         srv_logf(SRV_LOG_DEBUG, "bad request", "{s:I,s:s,s:s}", "session", (json_int_t)s->id,
                  "field", err.field, "message", err.message);
         srv__respond_error(s, req.id, &err, NULL);
+        goto out;
+    }
+    s->srv->metrics.requests[req.op]++;
+    if (!srv__limits_take_request(s)) {
+        respond_code(s, req.id, PACTA_RATE_LIMITED, "", "too many requests: slow down");
         goto out;
     }
     if (s->srv->shutting_down) {
@@ -590,5 +634,8 @@ void srv__ops_handle(struct srv_session *s, const char *buf, size_t len)
     }
     dispatch(s, &req);
 out:
+    /* answered here and now (no job took it): its latency is known already */
+    if (req.op != PACTA_OP_UNKNOWN && s->inflight == jobs_before)
+        srv__metrics_latency(s->srv, req.op, uv_hrtime() - t0);
     pacta_request_clear(&req);
 }

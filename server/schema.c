@@ -97,6 +97,60 @@ static const char *const migrations[] = {
     "  BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;"
     "CREATE TRIGGER changes_no_delete BEFORE DELETE ON changes"
     "  BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;",
+
+    /* 2: renewal term; expiry schedule and alert state; notifications and
+     * user preferences (issue 4, server/db_expiry.c). */
+    "ALTER TABLE contracts ADD COLUMN renewal_months INTEGER NOT NULL DEFAULT 12"
+    "  CHECK (typeof(renewal_months) = 'integer' AND renewal_months BETWEEN 1 AND 120);"
+    /* One row per contract the scheduler watches (active, not deleted, with
+     * an end date): the terms it was armed with, the day it was armed (no
+     * threshold before that day fires), the last day fully processed, and
+     * the next day something falls due (indexed: a scan reads only those). */
+    "CREATE TABLE expiry_schedule ("
+    "  contract_id TEXT PRIMARY KEY NOT NULL REFERENCES contracts(id),"
+    "  end_date TEXT NOT NULL CHECK (date(end_date, '+0 days') IS end_date),"
+    "  notice_days INTEGER NOT NULL CHECK (notice_days BETWEEN 0 AND 3650),"
+    "  renewal TEXT NOT NULL CHECK (renewal IN ('none', 'auto', 'evergreen')),"
+    "  renewal_months INTEGER NOT NULL CHECK (renewal_months BETWEEN 1 AND 120),"
+    "  armed_day TEXT NOT NULL CHECK (date(armed_day, '+0 days') IS armed_day),"
+    "  checked_day TEXT NOT NULL CHECK (date(checked_day, '+0 days') IS checked_day),"
+    "  next_due TEXT CHECK (next_due IS NULL OR date(next_due, '+0 days') IS next_due)"
+    ");"
+    "CREATE INDEX expiry_schedule_due ON expiry_schedule(next_due) WHERE next_due IS NOT NULL;"
+    /* Exactly once: an alert is a (contract, kind, threshold, target date)
+     * that can be stored only once; its event is the changes row `seq`. */
+    "CREATE TABLE expiry_alerts ("
+    "  contract_id TEXT NOT NULL REFERENCES contracts(id),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('expiring', 'notice_due', 'expired', 'renewed')),"
+    "  threshold INTEGER NOT NULL CHECK (threshold BETWEEN 0 AND 3650),"
+    "  target_date TEXT NOT NULL CHECK (date(target_date, '+0 days') IS target_date),"
+    "  due_date TEXT NOT NULL CHECK (date(due_date, '+0 days') IS due_date),"
+    "  fired_at TEXT NOT NULL,"
+    "  late INTEGER NOT NULL CHECK (late IN (0, 1)),"
+    "  seq INTEGER NOT NULL UNIQUE REFERENCES changes(seq),"
+    "  PRIMARY KEY (contract_id, kind, threshold, target_date)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE user_preferences ("
+    "  username TEXT PRIMARY KEY NOT NULL REFERENCES users(username),"
+    "  digest INTEGER NOT NULL DEFAULT 0 CHECK (digest IN (0, 1)),"
+    "  last_digest_day TEXT"
+    "    CHECK (last_digest_day IS NULL OR date(last_digest_day, '+0 days') IS last_digest_day)"
+    ");"
+    "CREATE TABLE notifications ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  username TEXT NOT NULL REFERENCES users(username),"
+    "  seq INTEGER NOT NULL REFERENCES changes(seq),"
+    "  event TEXT NOT NULL CHECK (length(event) BETWEEN 1 AND 64),"
+    "  contract_id TEXT REFERENCES contracts(id),"
+    "  summary TEXT NOT NULL CHECK (json_valid(summary)),"
+    "  created_at TEXT NOT NULL,"
+    "  read_at TEXT,"
+    "  digest_seq INTEGER REFERENCES changes(seq),"
+    "  UNIQUE (username, seq)"
+    ");"
+    "CREATE INDEX notifications_unread ON notifications(username, id) WHERE read_at IS NULL;"
+    "CREATE INDEX notifications_undigested ON notifications(username, id)"
+    "  WHERE digest_seq IS NULL AND read_at IS NULL;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -49,6 +49,7 @@ struct srv_session *srv__session_new(struct srv *srv, struct lws *wsi)
         srv->sessions->prev = s;
     srv->sessions = s;
     srv->n_sessions++;
+    srv->metrics.connections_total++;
     srv__admin_opened(s);
     return s;
 }
@@ -161,8 +162,10 @@ void srv__session_queue_event(struct srv_session *s, struct srv_msg *m)
                  (json_int_t)s->id, "user", s->username, "queued", s->ev_count, "bytes",
                  (json_int_t)s->ev_bytes);
         srv__session_close(s, PACTA_CLOSE_SLOW_CONSUMER, "slow consumer", 0);
+        s->srv->metrics.slow_consumers++;
         return;
     }
+    s->srv->metrics.event_deliveries++;
     queue_push(s, m, 1);
 }
 
@@ -195,6 +198,8 @@ int srv__session_writeable(struct srv_session *s)
         int w = lws_write(s->wsi, n->msg->buf + LWS_PRE, n->msg->len, LWS_WRITE_TEXT);
         s->msgs_out++;
         s->bytes_out += n->msg->len;
+        s->srv->metrics.messages_out++;
+        s->srv->metrics.bytes_out += n->msg->len;
         s->admin_dirty = 1;
         srv__msg_unref(n->msg);
         free(n);

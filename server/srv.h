@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "metrics.h"
 
 /*
  * One frame to send, serialized once and shared by every session it is
@@ -67,6 +68,8 @@ struct srv_session {
     size_t rx_len, rx_cap;
     int inflight;
     int auth_inflight; /* an auth.login/auth.resume is being processed */
+    double bucket;     /* request tokens (limits.c) */
+    uint64_t bucket_ms;
 
     /* outbound queue; its events are bounded by count and bytes */
     struct srv_qnode *q_head, *q_tail;
@@ -105,16 +108,30 @@ struct srv {
     int n_sessions;
     uint64_t next_session_id;
     uint64_t next_request_id;
-    int64_t head_seq;     /* highest seq broadcast (or read at start) */
-    int jobs_inflight;    /* pool jobs + writer requests not yet completed */
-    int hashing;          /* password checks/hashes running (ops.c) */
-    unsigned revocations; /* tokens revoked so far: stale auth.resume reads retry */
+    int64_t head_seq; /* highest seq broadcast (or read at start) */
+    struct srv_metrics metrics;
+    int64_t last_expiry_scan_ms; /* wall clock of the scheduler's last scan, 0 if none */
+    int jobs_inflight;           /* pool jobs + writer requests not yet completed */
+    int hashing;                 /* password checks/hashes running (ops.c) */
+    unsigned revocations;        /* tokens revoked so far: stale auth.resume reads retry */
     int shutting_down;
     uv_timer_t housekeeping; /* auth timeouts, shutdown progress */
     uv_signal_t sigint, sigterm;
     uint64_t shutdown_started_ms;
     int exit_code;
 };
+
+/* lws per-connection data: a websocket session or an HTTP request. */
+struct srv_http;
+struct srv_pss {
+    struct srv_session *s;
+    struct srv_http *http;
+};
+
+/* http.c: /healthz, /readyz, /metrics on the same port. */
+int srv__http_request(struct srv *srv, struct lws *wsi, struct srv_pss *pss, const char *path);
+int srv__http_writeable(struct lws *wsi, struct srv_pss *pss);
+void srv__http_closed(struct srv_pss *pss);
 
 /* net.c: lws context on the server's uv loop. */
 int srv__net_start(struct srv *srv);
@@ -153,6 +170,12 @@ void srv__ops_write(struct srv_session *s, const struct pacta_request *req,
 
 /* admin.c: presence.* and admin.* ops; 1 if it answered the request. */
 int srv__admin_handle(struct srv_session *s, const struct pacta_request *req);
+/* notify.c: notifications.*, users.preferences, contracts.expiring,
+ * admin.clock.set; expiry.c: the expiry scheduler (see expiry.h). */
+int srv__notify_handle(struct srv_session *s, const struct pacta_request *req);
+void srv__expiry_start(struct srv *srv);
+void srv__expiry_stop(struct srv *srv);
+void srv__expiry_note_events(struct srv *srv, const json_t *events);
 /* Connection events for admins who watch, and presence clean-up. */
 void srv__admin_opened(struct srv_session *s);
 void srv__admin_closed(struct srv_session *s);
@@ -160,6 +183,20 @@ void srv__admin_closed(struct srv_session *s);
 void srv__admin_changed(struct srv_session *s);
 /* Housekeeping: throttled updates of sessions whose counters moved. */
 void srv__admin_tick(struct srv *srv);
+
+/* limits.c: failed-login lockouts, request rate, connection caps. */
+/* Seconds the account or the address is still locked out, 0 if neither. */
+int64_t srv__limits_login_locked(struct srv *srv, const char *username, const char *address);
+void srv__limits_login_failed(struct srv *srv, const char *username, const char *address);
+void srv__limits_login_ok(struct srv *srv, const char *username);
+/* 1 if the session may send one more request now (token bucket). */
+int srv__limits_take_request(struct srv_session *s);
+int srv__limits_address_ok(const struct srv_session *s);
+/* 1 if `username` may have one more connection besides s. */
+int srv__limits_user_ok(struct srv *srv, const struct srv_session *s, const char *username);
+void srv__limits_purge(int64_t max_age_ms);
+void srv__limits_tick(struct srv *srv);
+void srv__limits_cleanup(void);
 
 /* ops.c: one complete text message from a session. */
 int srv__ops_init(void);

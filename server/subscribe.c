@@ -196,12 +196,14 @@ void srv__broadcast(struct srv *srv, const json_t *events)
     size_t i;
     const json_t *ev;
 
+    srv__expiry_note_events(srv, events); /* edits of dates re-arm the scheduler */
     json_array_foreach(events, i, ev)
     {
         int64_t seq;
         struct srv_msg *m = event_msg(ev, &seq);
         if (seq > srv->head_seq)
             srv->head_seq = seq;
+        srv->metrics.events_broadcast++;
         if (!m)
             continue;
         for (struct srv_session *s = srv->sessions; s; s = s->next) {

@@ -21,6 +21,7 @@ struct ctl_ws_options {
     const char *ca_file;     /* PEM CA to pin; required */
     const char *subprotocol; /* NULL -> "pacta.v1"; "" -> none offered */
     int timeout_ms;          /* connect + TLS + handshake */
+    const char *origin;      /* an Origin header to send (browsers do), or NULL */
 };
 
 /* 0 on success; < 0 with a one-line reason in err. */
@@ -41,6 +42,15 @@ const char *ctl_ws_close_reason(const struct ctl_ws *ws); /* "" if none */
 void ctl_ws_close(struct ctl_ws *ws, int code);
 /* Drops the TCP connection without a close frame (simulates a crash). */
 void ctl_ws_abort(struct ctl_ws *ws);
+
+/* ---- plain HTTPS (the server's /healthz, /readyz, /metrics) ---------------- */
+/*
+ * GET o->url's host and port at `path` over TLS pinned to o->ca_file, with
+ * "Authorization: Bearer <bearer>" when bearer is not NULL.  Returns 0 with
+ * the HTTP *status and *body (malloc'd, NUL-terminated), or < 0 with err.
+ */
+int ctl_https_get(const struct ctl_ws_options *o, const char *path, const char *bearer, int *status,
+                  char **body, char *err, size_t errlen);
 
 /* ---- request/response on top --------------------------------------------- */
 struct ctl_client;

@@ -84,5 +84,11 @@ int ctl__cmd_supplements(const struct ctl_global *g, int argc, char **argv);
 int ctl__cmd_user(const struct ctl_global *g, int argc, char **argv);
 int ctl__cmd_watch(const struct ctl_global *g, int argc, char **argv);
 int ctl__cmd_call(const struct ctl_global *g, int argc, char **argv);
+/* ctl_admin.c */
+int ctl__cmd_connections(const struct ctl_global *g, int argc, char **argv);
+int ctl__cmd_kick(const struct ctl_global *g, int argc, char **argv);
+int ctl__cmd_stats(const struct ctl_global *g, int argc, char **argv);
+int ctl__cmd_metrics(const struct ctl_global *g, int argc, char **argv);
+int ctl__cmd_health(const struct ctl_global *g, int argc, char **argv);
 
 #endif

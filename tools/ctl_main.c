@@ -36,6 +36,11 @@ static void usage(FILE *f)
                "  supplements ID [--json]\n"
                "  watch [--since SEQ]\n"
                "  call OP [JSON-ARGS | -]\n"
+               "  connections [--json]          connected clients (admin)\n"
+               "  kick SESSION                  disconnect a client (admin)\n"
+               "  stats                         server figures (admin)\n"
+               "  metrics [--token-file FILE]   Prometheus metrics (GET /metrics)\n"
+               "  health                        readiness (GET /readyz)\n"
                "Run `pactactl COMMAND --help` for the options of a command.\n"
                "\n"
                "Options (and the environment they default to):\n"
@@ -371,6 +376,16 @@ int main(int argc, char **argv)
         return ctl__cmd_watch(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "call") == 0)
         return ctl__cmd_call(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "connections") == 0)
+        return ctl__cmd_connections(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "kick") == 0)
+        return ctl__cmd_kick(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "stats") == 0)
+        return ctl__cmd_stats(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "metrics") == 0)
+        return ctl__cmd_metrics(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "health") == 0)
+        return ctl__cmd_health(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "help") == 0) {
         usage(stdout);
         return CTL_EXIT_OK;

@@ -31,7 +31,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include "client.h"
+#include "ws-private.h"
 
 /* Largest message we accept from the server; a larger one fails the
  * connection with 1009 rather than growing without bound. */
@@ -45,343 +45,6 @@
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 enum { OP_CONT = 0, OP_TEXT = 1, OP_BINARY = 2, OP_CLOSE = 8, OP_PING = 9, OP_PONG = 10 };
-
-struct ctl_ws {
-    int fd;
-    SSL_CTX *ctx;
-    SSL *ssl;
-    /* Bytes read from TLS but not yet parsed into frames. */
-    unsigned char *in;
-    size_t in_len, in_cap;
-    /* The message being reassembled from fragments (opcode 0 = none). */
-    unsigned char *msg;
-    size_t msg_len, msg_cap;
-    int msg_opcode;
-    int close_code; /* 0 while open */
-    char close_reason[124];
-    int close_sent;
-    int broken; /* transport failed: no more I/O */
-};
-
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n ? n : 1);
-    if (!q) {
-        fputs("pacta-client: out of memory\n", stderr);
-        abort();
-    }
-    return q;
-}
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || !errlen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Deadline for a timeout in ms; < 0 means none (-1). */
-static int64_t deadline_of(int timeout_ms)
-{
-    return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
-}
-
-static int remaining(int64_t deadline)
-{
-    if (deadline < 0)
-        return -1;
-    int64_t left = deadline - now_ms();
-    return left < 0 ? 0 : (int)(left > 1000000000 ? 1000000000 : left);
-}
-
-/*
- * Waits for fd to become ready for `events` until the deadline.  EINTR is
- * retried with the time left, so a caller that wants to react to signals
- * must use short timeouts.  1 ready, 0 timeout, -1 error.
- */
-static int wait_fd(int fd, short events, int64_t deadline)
-{
-    for (;;) {
-        struct pollfd p = {.fd = fd, .events = events};
-        int r = poll(&p, 1, remaining(deadline));
-        if (r > 0)
-            return 1;
-        if (r == 0)
-            return 0;
-        if (errno != EINTR)
-            return -1;
-    }
-}
-
-/* ---- TCP + TLS setup ------------------------------------------------------ */
-
-struct url {
-    char host[256]; /* without brackets */
-    char port[8];
-    char path[512];
-    int is_ip;
-};
-
-static int parse_url(const char *s, struct url *u, char *err, size_t errlen)
-{
-    memset(u, 0, sizeof(*u));
-    if (!s || strncasecmp(s, "wss://", 6) != 0) {
-        seterr(err, errlen, "bad URL \"%s\": must start with wss://", s ? s : "");
-        return -1;
-    }
-    const char *p = s + 6, *host_end, *rest;
-    if (*p == '[') {
-        host_end = strchr(p, ']');
-        if (!host_end)
-            goto bad;
-        p++;
-        rest = host_end + 1;
-    } else {
-        host_end = p + strcspn(p, ":/?#");
-        rest = host_end;
-    }
-    size_t hl = (size_t)(host_end - p);
-    if (hl == 0 || hl >= sizeof(u->host))
-        goto bad;
-    memcpy(u->host, p, hl);
-    if (*rest == ':') {
-        rest++;
-        size_t pl = strspn(rest, "0123456789");
-        if (pl == 0 || pl >= sizeof(u->port) || atoi(rest) < 1 || atoi(rest) > 65535)
-            goto bad;
-        memcpy(u->port, rest, pl);
-        rest += pl;
-    } else {
-        strcpy(u->port, "443");
-    }
-    if (*rest == '\0')
-        strcpy(u->path, "/");
-    else if (*rest == '/' && strlen(rest) < sizeof(u->path) && !strpbrk(rest, " \r\n#"))
-        strcpy(u->path, rest);
-    else
-        goto bad;
-    unsigned char buf[16];
-    u->is_ip = inet_pton(AF_INET, u->host, buf) == 1 || inet_pton(AF_INET6, u->host, buf) == 1;
-    return 0;
-bad:
-    seterr(err, errlen, "bad URL \"%s\"", s);
-    return -1;
-}
-
-static int tcp_connect(const struct url *u, int64_t deadline, char *err, size_t errlen)
-{
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
-    int rc = getaddrinfo(u->host, u->port, &hints, &res);
-    if (rc != 0) {
-        seterr(err, errlen, "cannot resolve %s: %s", u->host, gai_strerror(rc));
-        return -1;
-    }
-    int fd = -1, last = 0;
-    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
-        if (fd < 0) {
-            last = errno;
-            continue;
-        }
-        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-            break;
-        if (errno == EINPROGRESS) {
-            int w = wait_fd(fd, POLLOUT, deadline);
-            int soerr = 0;
-            socklen_t sl = sizeof(soerr);
-            if (w == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0)
-                break;
-            last = w == 0 ? ETIMEDOUT : (w < 0 ? errno : soerr);
-        } else {
-            last = errno;
-        }
-        close(fd);
-        fd = -1;
-    }
-    freeaddrinfo(res);
-    if (fd < 0) {
-        const char *why = last == ECONNREFUSED ? "connection refused"
-                          : last == ETIMEDOUT  ? "connection timed out"
-                                               : strerror(last);
-        seterr(err, errlen, "cannot connect to %s:%s: %s", u->host, u->port, why);
-        return -1;
-    }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    return fd;
-}
-
-/* The first queued OpenSSL error as text, or a fallback. */
-static const char *ssl_reason(char *buf, size_t n, const char *fallback)
-{
-    unsigned long e = ERR_peek_last_error();
-    if (!e)
-        return fallback;
-    ERR_error_string_n(e, buf, n);
-    return buf;
-}
-
-static int tls_setup(struct ctl_ws *ws, const struct url *u, const char *ca_file, int64_t deadline,
-                     char *err, size_t errlen)
-{
-    char ebuf[256];
-    ERR_clear_error();
-    ws->ctx = SSL_CTX_new(TLS_client_method());
-    if (!ws->ctx) {
-        seterr(err, errlen, "TLS init failed");
-        return -1;
-    }
-    SSL_CTX_set_min_proto_version(ws->ctx, TLS1_2_VERSION);
-    /* Only the pinned CA: no SSL_CTX_set_default_verify_paths(). */
-    if (SSL_CTX_load_verify_locations(ws->ctx, ca_file, NULL) != 1) {
-        seterr(err, errlen, "cannot load CA file %s: %s", ca_file,
-               ssl_reason(ebuf, sizeof(ebuf), "unreadable or not PEM"));
-        return -1;
-    }
-    SSL_CTX_set_verify(ws->ctx, SSL_VERIFY_PEER, NULL);
-    SSL_CTX_set_mode(ws->ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-    ws->ssl = SSL_new(ws->ctx);
-    if (!ws->ssl) {
-        seterr(err, errlen, "TLS init failed");
-        return -1;
-    }
-    X509_VERIFY_PARAM *vp = SSL_get0_param(ws->ssl);
-    if (u->is_ip) {
-        if (X509_VERIFY_PARAM_set1_ip_asc(vp, u->host) != 1) {
-            seterr(err, errlen, "bad IP address %s", u->host);
-            return -1;
-        }
-    } else {
-        X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-        /* SNI carries host names only, never literal addresses (RFC 6066). */
-        if (X509_VERIFY_PARAM_set1_host(vp, u->host, 0) != 1 ||
-            SSL_set_tlsext_host_name(ws->ssl, u->host) != 1) {
-            seterr(err, errlen, "bad host name %s", u->host);
-            return -1;
-        }
-    }
-    SSL_set_fd(ws->ssl, ws->fd);
-    for (;;) {
-        ERR_clear_error();
-        int r = SSL_connect(ws->ssl);
-        if (r == 1)
-            break;
-        int e = SSL_get_error(ws->ssl, r);
-        int w;
-        if (e == SSL_ERROR_WANT_READ)
-            w = wait_fd(ws->fd, POLLIN, deadline);
-        else if (e == SSL_ERROR_WANT_WRITE)
-            w = wait_fd(ws->fd, POLLOUT, deadline);
-        else {
-            long v = SSL_get_verify_result(ws->ssl);
-            if (v != X509_V_OK)
-                seterr(err, errlen, "TLS verify failed: %s", X509_verify_cert_error_string(v));
-            else if (e == SSL_ERROR_SYSCALL || e == SSL_ERROR_ZERO_RETURN)
-                seterr(err, errlen, "TLS handshake failed: connection closed by %s:%s", u->host,
-                       u->port);
-            else
-                seterr(err, errlen, "TLS handshake failed: %s",
-                       ssl_reason(ebuf, sizeof(ebuf), "protocol error"));
-            return -1;
-        }
-        if (w <= 0) {
-            seterr(err, errlen, "TLS handshake with %s:%s timed out", u->host, u->port);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* ---- raw TLS I/O --------------------------------------------------------- */
-
-/* Writes all of buf.  0, or -1 (connection marked broken). */
-static int tls_write_all(struct ctl_ws *ws, const void *buf, size_t len, int64_t deadline)
-{
-    const unsigned char *p = buf;
-    while (len > 0 && !ws->broken) {
-        ERR_clear_error();
-        int chunk = len > (1u << 30) ? (1 << 30) : (int)len;
-        int r = SSL_write(ws->ssl, p, chunk);
-        if (r > 0) {
-            p += r;
-            len -= (size_t)r;
-            continue;
-        }
-        int e = SSL_get_error(ws->ssl, r), w;
-        if (e == SSL_ERROR_WANT_WRITE)
-            w = wait_fd(ws->fd, POLLOUT, deadline);
-        else if (e == SSL_ERROR_WANT_READ)
-            w = wait_fd(ws->fd, POLLIN, deadline);
-        else
-            w = -1;
-        if (w <= 0)
-            ws->broken = 1;
-    }
-    return ws->broken ? -1 : 0;
-}
-
-/*
- * Reads whatever TLS has into ws->in, waiting until the deadline.
- * 1 read something, 0 timeout, -1 EOF (peer closed TCP/TLS), -2 error.
- */
-static int tls_fill(struct ctl_ws *ws, int64_t deadline)
-{
-    if (ws->broken)
-        return -2;
-    for (;;) {
-        if (ws->in_cap - ws->in_len < 16384) {
-            ws->in_cap = ws->in_cap ? ws->in_cap * 2 : 32768;
-            ws->in = xrealloc(ws->in, ws->in_cap);
-        }
-        ERR_clear_error();
-        int r = SSL_read(ws->ssl, ws->in + ws->in_len, (int)(ws->in_cap - ws->in_len));
-        if (r > 0) {
-            ws->in_len += (size_t)r;
-            return 1;
-        }
-        int e = SSL_get_error(ws->ssl, r), w;
-        if (e == SSL_ERROR_ZERO_RETURN)
-            return -1;
-        if (e == SSL_ERROR_WANT_READ)
-            w = wait_fd(ws->fd, POLLIN, deadline);
-        else if (e == SSL_ERROR_WANT_WRITE)
-            w = wait_fd(ws->fd, POLLOUT, deadline);
-        else if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
-            return -1; /* TCP EOF or reset without close_notify */
-        else {
-            /* OpenSSL 3 reports EOF without close_notify as an SSL error. */
-            unsigned long le = ERR_peek_last_error();
-            if (ERR_GET_REASON(le) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
-                return -1;
-            ws->broken = 1;
-            return -2;
-        }
-        if (w == 0)
-            return 0;
-        if (w < 0) {
-            ws->broken = 1;
-            return -2;
-        }
-    }
-}
-
-static void in_consume(struct ctl_ws *ws, size_t n)
-{
-    memmove(ws->in, ws->in + n, ws->in_len - n);
-    ws->in_len -= n;
-}
 
 /* ---- handshake ----------------------------------------------------------- */
 
@@ -445,13 +108,13 @@ static int has_token(const char *value, const char *token)
     return 0;
 }
 
-static int ws_handshake(struct ctl_ws *ws, const struct url *u, const char *proto, int64_t deadline,
-                        char *err, size_t errlen)
+static int ws_handshake(struct ctl_ws *ws, const struct url *u, const char *proto,
+                        const char *origin, int64_t deadline, char *err, size_t errlen)
 {
     unsigned char nonce[16];
     char key[32], accept[64], req[2048], hosthdr[300];
     if (RAND_bytes(nonce, sizeof(nonce)) != 1) {
-        seterr(err, errlen, "no randomness for Sec-WebSocket-Key");
+        ctl__seterr(err, errlen, "no randomness for Sec-WebSocket-Key");
         return -1;
     }
     base64(nonce, sizeof(nonce), key);
@@ -462,12 +125,17 @@ static int ws_handshake(struct ctl_ws *ws, const struct url *u, const char *prot
     int n = snprintf(req, sizeof(req),
                      "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
                      "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-                     "Sec-WebSocket-Version: 13\r\n%s%s%s"
+                     "Sec-WebSocket-Version: 13\r\n%s%s%s%s%s%s"
                      "User-Agent: pactactl/" PACTA_VERSION "\r\n\r\n",
                      u->path, hosthdr, key, *proto ? "Sec-WebSocket-Protocol: " : "", proto,
-                     *proto ? "\r\n" : "");
-    if (tls_write_all(ws, req, (size_t)n, deadline) < 0) {
-        seterr(err, errlen, "handshake failed: connection lost while sending");
+                     *proto ? "\r\n" : "", origin ? "Origin: " : "", origin ? origin : "",
+                     origin ? "\r\n" : "");
+    if (n < 0 || (size_t)n >= sizeof(req)) {
+        ctl__seterr(err, errlen, "handshake request too long");
+        return -1;
+    }
+    if (ctl__tls_write_all(ws, req, (size_t)n, deadline) < 0) {
+        ctl__seterr(err, errlen, "handshake failed: connection lost while sending");
         return -1;
     }
     char *end;
@@ -476,52 +144,53 @@ static int ws_handshake(struct ctl_ws *ws, const struct url *u, const char *prot
         if (end)
             break;
         if (ws->in_len > WS_MAX_HANDSHAKE) {
-            seterr(err, errlen, "handshake failed: response header too large");
+            ctl__seterr(err, errlen, "handshake failed: response header too large");
             return -1;
         }
-        int r = tls_fill(ws, deadline);
+        int r = ctl__tls_fill(ws, deadline);
         if (r == 0) {
-            seterr(err, errlen, "handshake timed out");
+            ctl__seterr(err, errlen, "handshake timed out");
             return -1;
         }
         if (r < 0) {
-            seterr(err, errlen, "handshake failed: connection closed by server");
+            ctl__seterr(err, errlen, "handshake failed: connection closed by server");
             return -1;
         }
     }
     size_t head_len = (size_t)(end - (char *)ws->in) + 4;
-    char *head = xrealloc(NULL, head_len + 1);
+    char *head = ctl__xrealloc(NULL, head_len + 1);
     memcpy(head, ws->in, head_len - 2); /* keep the last header's CRLF */
     head[head_len - 2] = '\0';
-    in_consume(ws, head_len); /* anything after the head is frame data */
+    ctl__in_consume(ws, head_len); /* anything after the head is frame data */
 
     int rc = -1, status = 0;
     char val[256];
     if (sscanf(head, "HTTP/1.1 %d", &status) != 1) {
-        seterr(err, errlen, "handshake failed: not an HTTP/1.1 response");
+        ctl__seterr(err, errlen, "handshake failed: not an HTTP/1.1 response");
         goto out;
     }
     if (status != 101) {
-        seterr(err, errlen, "handshake status %d", status);
+        ctl__seterr(err, errlen, "handshake status %d", status);
         goto out;
     }
     if (!header_value(head, "Upgrade", val, sizeof(val)) || strcasecmp(val, "websocket") != 0 ||
         !header_value(head, "Connection", val, sizeof(val)) || !has_token(val, "upgrade")) {
-        seterr(err, errlen, "handshake failed: no websocket upgrade in the response");
+        ctl__seterr(err, errlen, "handshake failed: no websocket upgrade in the response");
         goto out;
     }
     expected_accept(key, accept);
     if (!header_value(head, "Sec-WebSocket-Accept", val, sizeof(val)) || strcmp(val, accept)) {
-        seterr(err, errlen, "handshake failed: wrong Sec-WebSocket-Accept");
+        ctl__seterr(err, errlen, "handshake failed: wrong Sec-WebSocket-Accept");
         goto out;
     }
     int got = header_value(head, "Sec-WebSocket-Protocol", val, sizeof(val));
     if (*proto && (!got || strcmp(val, proto) != 0)) {
-        seterr(err, errlen, "handshake failed: server did not accept subprotocol %s", proto);
+        ctl__seterr(err, errlen, "handshake failed: server did not accept subprotocol %s", proto);
         goto out;
     }
     if (!*proto && got) {
-        seterr(err, errlen, "handshake failed: server chose subprotocol %s we did not offer", val);
+        ctl__seterr(err, errlen, "handshake failed: server chose subprotocol %s we did not offer",
+                    val);
         goto out;
     }
     rc = 0;
@@ -535,10 +204,10 @@ int ctl_ws_connect(const struct ctl_ws_options *o, struct ctl_ws **out, char *er
     struct url u;
     *out = NULL;
     if (!o || !o->ca_file || !*o->ca_file) {
-        seterr(err, errlen, "no CA file given");
+        ctl__seterr(err, errlen, "no CA file given");
         return -1;
     }
-    if (parse_url(o->url, &u, err, errlen) < 0)
+    if (ctl__parse_url(o->url, &u, err, errlen) < 0)
         return -1;
     /* A write to a socket the server just closed must be an error return,
      * not a process kill; OpenSSL's socket BIO has no MSG_NOSIGNAL. */
@@ -546,16 +215,16 @@ int ctl_ws_connect(const struct ctl_ws_options *o, struct ctl_ws **out, char *er
     if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
         signal(SIGPIPE, SIG_IGN);
 
-    int64_t deadline = deadline_of(o->timeout_ms > 0 ? o->timeout_ms : WS_DEFAULT_TIMEOUT_MS);
-    struct ctl_ws *ws = xrealloc(NULL, sizeof(*ws));
+    int64_t deadline = ctl__deadline_of(o->timeout_ms > 0 ? o->timeout_ms : WS_DEFAULT_TIMEOUT_MS);
+    struct ctl_ws *ws = ctl__xrealloc(NULL, sizeof(*ws));
     memset(ws, 0, sizeof(*ws));
-    ws->fd = tcp_connect(&u, deadline, err, errlen);
+    ws->fd = ctl__tcp_connect(&u, deadline, err, errlen);
     if (ws->fd < 0)
         goto fail;
-    if (tls_setup(ws, &u, o->ca_file, deadline, err, errlen) < 0)
+    if (ctl__tls_setup(ws, &u, o->ca_file, deadline, err, errlen) < 0)
         goto fail;
-    if (ws_handshake(ws, &u, o->subprotocol ? o->subprotocol : "pacta.v1", deadline, err, errlen) <
-        0)
+    if (ws_handshake(ws, &u, o->subprotocol ? o->subprotocol : "pacta.v1", o->origin, deadline, err,
+                     errlen) < 0)
         goto fail;
     *out = ws;
     return 0;
@@ -571,7 +240,7 @@ static int send_frame(struct ctl_ws *ws, int opcode, int fin, const void *buf, s
 {
     if (!ws || ws->broken || ws->close_sent)
         return -1;
-    unsigned char *f = xrealloc(NULL, len + 14);
+    unsigned char *f = ctl__xrealloc(NULL, len + 14);
     size_t h = 0;
     f[h++] = (unsigned char)((fin ? 0x80 : 0) | (opcode & 0x0f));
     if (len < 126) {
@@ -594,7 +263,7 @@ static int send_frame(struct ctl_ws *ws, int opcode, int fin, const void *buf, s
     const unsigned char *src = buf;
     for (size_t i = 0; i < len; i++)
         f[h + i] = src[i] ^ mask[i & 3];
-    int rc = tls_write_all(ws, f, h + len, deadline_of(WS_WRITE_TIMEOUT_MS));
+    int rc = ctl__tls_write_all(ws, f, h + len, ctl__deadline_of(WS_WRITE_TIMEOUT_MS));
     free(f);
     if (rc == 0 && opcode == OP_CLOSE)
         ws->close_sent = 1;
@@ -701,7 +370,7 @@ static int parse_frame(struct ctl_ws *ws, int *done, char **msg, size_t *len)
         if (!ws->close_sent)
             send_close(ws, code == 1005 ? 1000 : code, NULL);
         ws->close_code = code;
-        in_consume(ws, h + (size_t)plen);
+        ctl__in_consume(ws, h + (size_t)plen);
         return -1;
     }
     default:
@@ -713,7 +382,7 @@ static int parse_frame(struct ctl_ws *ws, int *done, char **msg, size_t *len)
             ws->msg_opcode = opcode;
         if (ws->msg_cap < ws->msg_len + plen + 1) {
             ws->msg_cap = ws->msg_len + (size_t)plen + 1;
-            ws->msg = xrealloc(ws->msg, ws->msg_cap);
+            ws->msg = ctl__xrealloc(ws->msg, ws->msg_cap);
         }
         memcpy(ws->msg + ws->msg_len, p, (size_t)plen);
         ws->msg_len += (size_t)plen;
@@ -727,13 +396,13 @@ static int parse_frame(struct ctl_ws *ws, int *done, char **msg, size_t *len)
             ws->msg_opcode = 0;
         }
     }
-    in_consume(ws, h + (size_t)plen);
+    ctl__in_consume(ws, h + (size_t)plen);
     return 1;
 }
 
 int ctl_ws_recv(struct ctl_ws *ws, int timeout_ms, char **msg, size_t *len)
 {
-    int64_t deadline = deadline_of(timeout_ms);
+    int64_t deadline = ctl__deadline_of(timeout_ms);
     *msg = NULL;
     *len = 0;
     if (ws->close_code)
@@ -747,7 +416,7 @@ int ctl_ws_recv(struct ctl_ws *ws, int timeout_ms, char **msg, size_t *len)
             continue;
         if (r < 0)
             return r;
-        r = tls_fill(ws, deadline);
+        r = ctl__tls_fill(ws, deadline);
         if (r == 0)
             return 0;
         if (r < 0) {
@@ -775,11 +444,11 @@ void ctl_ws_close(struct ctl_ws *ws, int code)
     if (!ws->close_code && !ws->broken && send_close(ws, code, NULL) == 0) {
         /* Give the server a moment to answer our close, so it sees a clean
          * close rather than a dropped connection. */
-        int64_t deadline = deadline_of(WS_CLOSE_WAIT_MS);
+        int64_t deadline = ctl__deadline_of(WS_CLOSE_WAIT_MS);
         char *m;
         size_t l;
         int r;
-        while ((r = ctl_ws_recv(ws, remaining(deadline), &m, &l)) == 1)
+        while ((r = ctl_ws_recv(ws, ctl__remaining(deadline), &m, &l)) == 1)
             free(m);
     }
     if (ws->ssl && !ws->broken) {

@@ -410,3 +410,166 @@ int pacta_decode_admin_kick(const json_t *args, int64_t *session, struct pacta_e
         *session = 0;
     return rc;
 }
+
+/* ---- expiry and notifications ------------------------------------------- */
+
+static int get_bool(const json_t *args, const char *name, int *out, struct pacta_error *err)
+{
+    json_t *v = member(args, name);
+    if (v == NULL)
+        return 0;
+    if (!json_is_boolean(v))
+        return pacta_error_set(err, PACTA_BAD_REQUEST, name, "must be a boolean");
+    *out = json_is_true(v);
+    return 0;
+}
+
+/* The cursor is the decimal id of the last notification of a page: opaque
+ * to clients, but kept textual like contracts.list's. */
+int pacta_decode_notifications_list(const json_t *args, struct pacta_notifications_list_args *out,
+                                    struct pacta_error *err)
+{
+    static const char *const allowed[] = {"unread_only", "cursor", "limit", NULL};
+    const char *cursor = NULL;
+    int64_t limit = PACTA_LIST_DEFAULT_LIMIT;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if ((rc = check_members(args, allowed, err)) ||
+        (rc = get_bool(args, "unread_only", &out->unread_only, err)) ||
+        (rc = get_text(args, "cursor", 0, 1, 20, SINGLE, &cursor, err)) ||
+        (rc = get_int(args, "limit", 0, 1, PACTA_LIST_MAX_LIMIT, &limit, NULL, err)))
+        goto out;
+    if (cursor) {
+        int64_t v = 0;
+        for (const char *p = cursor; *p; p++) {
+            if (*p < '0' || *p > '9' || v > (INT64_MAX - 9) / 10) {
+                rc = pacta_error_set(err, PACTA_BAD_REQUEST, "cursor", "invalid cursor");
+                goto out;
+            }
+            v = v * 10 + (*p - '0');
+        }
+        if (v < 1) {
+            rc = pacta_error_set(err, PACTA_BAD_REQUEST, "cursor", "invalid cursor");
+            goto out;
+        }
+        out->cursor = v;
+    }
+    out->limit = (int)limit;
+out:
+    if (rc != 0)
+        memset(out, 0, sizeof(*out));
+    return rc;
+}
+
+int pacta_decode_notifications_mark_read(const json_t *args, json_t **ids_out,
+                                         struct pacta_error *err)
+{
+    static const char *const allowed[] = {"ids", NULL};
+    size_t i;
+    json_t *v, *ids;
+    int rc;
+
+    *ids_out = NULL;
+    if ((rc = check_members(args, allowed, err)))
+        return rc;
+    ids = member(args, "ids");
+    if (!ids)
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "ids", "required");
+    if (!json_is_array(ids))
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "ids", "must be an array");
+    if (json_array_size(ids) < 1 || json_array_size(ids) > PACTA_LIST_MAX_LIMIT)
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "ids", "must hold 1 to %d ids",
+                               PACTA_LIST_MAX_LIMIT);
+    json_array_foreach(ids, i, v)
+    {
+        if (!json_is_integer(v) || json_integer_value(v) < 1)
+            return pacta_error_set(err, PACTA_BAD_REQUEST, "ids",
+                                   "must be an array of integers >= 1");
+    }
+    *ids_out = json_incref(ids);
+    return 0;
+}
+
+int pacta_decode_user_preferences(const json_t *args, int *digest, struct pacta_error *err)
+{
+    static const char *const allowed[] = {"digest", NULL};
+    int rc;
+
+    *digest = -1;
+    if ((rc = check_members(args, allowed, err)) || (rc = get_bool(args, "digest", digest, err)))
+        *digest = -1;
+    return rc;
+}
+
+int pacta_decode_contracts_expiring(const json_t *args, int *days, struct pacta_error *err)
+{
+    static const char *const allowed[] = {"days", NULL};
+    int64_t v = 30;
+    int rc;
+
+    *days = 30;
+    if ((rc = check_members(args, allowed, err)) ||
+        (rc = get_int(args, "days", 0, 0, 3650, &v, NULL, err)))
+        return rc;
+    *days = (int)v;
+    return 0;
+}
+
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int pacta_parse_timestamp(const char *s, int64_t *unix_ms)
+{
+    char date[11];
+    int hh, mm, ss, ms = 0;
+    size_t n = s ? strlen(s) : 0;
+
+    if (n != 20 && n != 24)
+        return -1;
+    memcpy(date, s, 10);
+    date[10] = '\0';
+    if (!pacta_valid_date(date) || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[n - 1] != 'Z')
+        return -1;
+    for (size_t i = 11; i < n - 1; i++)
+        if (i != 13 && i != 16 && i != 19 && (s[i] < '0' || s[i] > '9'))
+            return -1;
+    hh = (s[11] - '0') * 10 + (s[12] - '0');
+    mm = (s[14] - '0') * 10 + (s[15] - '0');
+    ss = (s[17] - '0') * 10 + (s[18] - '0');
+    if (n == 24) {
+        if (s[19] != '.')
+            return -1;
+        ms = (s[20] - '0') * 100 + (s[21] - '0') * 10 + (s[22] - '0');
+    }
+    int y = (date[0] - '0') * 1000 + (date[1] - '0') * 100 + (date[2] - '0') * 10 + (date[3] - '0');
+    int mo = (date[5] - '0') * 10 + (date[6] - '0');
+    int d = (date[8] - '0') * 10 + (date[9] - '0');
+    if (y < 1970 || hh > 23 || mm > 59 || ss > 59)
+        return -1;
+    *unix_ms = ((days_from_civil(y, mo, d) * 24 + hh) * 60 + mm) * 60000 + (int64_t)ss * 1000 + ms;
+    return 0;
+}
+
+int pacta_decode_clock_set(const json_t *args, int64_t *unix_ms, struct pacta_error *err)
+{
+    static const char *const allowed[] = {"now", NULL};
+    const char *now = NULL;
+    int rc;
+
+    *unix_ms = 0;
+    if ((rc = check_members(args, allowed, err)) ||
+        (rc = get_text(args, "now", 1, 20, 24, SINGLE, &now, err)))
+        return rc;
+    if (pacta_parse_timestamp(now, unix_ms) != 0)
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "now",
+                               "must be a UTC timestamp YYYY-MM-DDTHH:MM:SS.mmmZ");
+    return 0;
+}

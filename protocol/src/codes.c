@@ -138,6 +138,12 @@ static const struct op_def ops[PACTA_OP__COUNT] = {
     [PACTA_OP_ADMIN_CONNS_LIST] = {"admin.connections.list", PACTA_ROLE_ADMIN},
     [PACTA_OP_ADMIN_CONNS_WATCH] = {"admin.connections.watch", PACTA_ROLE_ADMIN},
     [PACTA_OP_ADMIN_KICK] = {"admin.kick", PACTA_ROLE_ADMIN},
+    [PACTA_OP_ADMIN_STATS] = {"admin.stats", PACTA_ROLE_ADMIN},
+    [PACTA_OP_NOTIFICATIONS_LIST] = {"notifications.list", PACTA_ROLE_VIEWER},
+    [PACTA_OP_NOTIFICATIONS_MARK_READ] = {"notifications.mark_read", PACTA_ROLE_VIEWER},
+    [PACTA_OP_USERS_PREFERENCES] = {"users.preferences", PACTA_ROLE_VIEWER},
+    [PACTA_OP_CONTRACTS_EXPIRING] = {"contracts.expiring", PACTA_ROLE_VIEWER},
+    [PACTA_OP_ADMIN_CLOCK_SET] = {"admin.clock.set", PACTA_ROLE_ADMIN},
 };
 
 /* PACTA_OP_UNKNOWN is named "" so it can never match a client's op. */

@@ -33,11 +33,15 @@ const struct pacta_field_def pacta_contract_fields[] = {
     {"description", PACTA_FT_TEXT, ML, 0, 10000, NULL},
     {"notice_days", PACTA_FT_INT, 0, 0, 3650, NULL},
     {"renewal", PACTA_FT_ENUM, 0, 0, 0, renewal_values},
+    {"renewal_months", PACTA_FT_INT, 0, 1, 120, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
+/* The last three are computed by the server from the dates and its clock
+ * whenever it sends a record; a client can never set them. */
 static const char *const server_managed[] = {"version",    "created_at", "updated_at",
-                                             "updated_by", "deleted_at", NULL};
+                                             "updated_by", "deleted_at", "notice_deadline",
+                                             "days_left",  "lifecycle",  NULL};
 
 const struct pacta_field_def *pacta_contract_field(const char *name)
 {
@@ -65,7 +69,9 @@ json_t *pacta__field_default(const struct pacta_field_def *def)
         v = json_string("");
         break;
     case PACTA_FT_INT:
-        v = json_integer(def->min);
+        /* a renewal term of one month is a poor default; a year is usual */
+        v = json_integer(strcmp(def->name, "renewal_months") == 0 ? PACTA_RENEWAL_MONTHS_DEFAULT
+                                                                  : def->min);
         break;
     case PACTA_FT_ENUM:
         v = json_string(def->values[0]);

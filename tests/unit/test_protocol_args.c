@@ -483,7 +483,7 @@ static void test_create_defaults(void)
                  "\"kind\":\"client\",\"status\":\"draft\",\"sign_date\":null,"
                  "\"start_date\":null,\"end_date\":null,\"amount_cents\":0,"
                  "\"currency\":\"EUR\",\"owner\":null,\"description\":\"\","
-                 "\"notice_days\":0,\"renewal\":\"none\"}");
+                 "\"notice_days\":0,\"renewal\":\"none\",\"renewal_months\":12}");
     free(s);
     pacta_create_args_clear(&c);
     CHECK(c.contract == NULL);
@@ -503,7 +503,7 @@ static void test_create_defaults(void)
     CHECK(json_integer_value(json_object_get(c.contract, "amount_cents")) == 1250000);
     CHECK_STR(json_string_value(json_object_get(c.contract, "owner")), "ana");
     CHECK_STR(json_string_value(json_object_get(c.contract, "end_date")), "2026-12-31");
-    CHECK(json_object_size(c.contract) == 15);
+    CHECK(json_object_size(c.contract) == 16);
     pacta_create_args_clear(&c);
 }
 

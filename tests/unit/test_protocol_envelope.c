@@ -56,6 +56,12 @@ static void test_ops(void)
         {"admin.connections.list", PACTA_OP_ADMIN_CONNS_LIST, PACTA_ROLE_ADMIN},
         {"admin.connections.watch", PACTA_OP_ADMIN_CONNS_WATCH, PACTA_ROLE_ADMIN},
         {"admin.kick", PACTA_OP_ADMIN_KICK, PACTA_ROLE_ADMIN},
+        {"admin.stats", PACTA_OP_ADMIN_STATS, PACTA_ROLE_ADMIN},
+        {"notifications.list", PACTA_OP_NOTIFICATIONS_LIST, PACTA_ROLE_VIEWER},
+        {"notifications.mark_read", PACTA_OP_NOTIFICATIONS_MARK_READ, PACTA_ROLE_VIEWER},
+        {"users.preferences", PACTA_OP_USERS_PREFERENCES, PACTA_ROLE_VIEWER},
+        {"contracts.expiring", PACTA_OP_CONTRACTS_EXPIRING, PACTA_ROLE_VIEWER},
+        {"admin.clock.set", PACTA_OP_ADMIN_CLOCK_SET, PACTA_ROLE_ADMIN},
     };
     size_t n = sizeof(cases) / sizeof(cases[0]);
     CHECK(n == PACTA_OP__COUNT - 1);

@@ -117,7 +117,7 @@ static void test_field_table(void)
     static const char *const order[] = {
         "number",    "title",       "counterparty", "kind",         "status",
         "sign_date", "start_date",  "end_date",     "amount_cents", "currency",
-        "owner",     "description", "notice_days",  "renewal",
+        "owner",     "description", "notice_days",  "renewal",      "renewal_months",
     };
     size_t n = 0;
     for (const struct pacta_field_def *d = pacta_contract_fields; d->name; d++, n++) {

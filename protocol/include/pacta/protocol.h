@@ -84,25 +84,31 @@ enum pacta_role pacta_role_from_name(const char *name); /* NONE if unknown */
 /* ---- operations ------------------------------------------------------- */
 enum pacta_op {
     PACTA_OP_UNKNOWN = 0,
-    PACTA_OP_AUTH_LOGIN,        /* auth.login */
-    PACTA_OP_AUTH_RESUME,       /* auth.resume */
-    PACTA_OP_AUTH_LOGOUT,       /* auth.logout */
-    PACTA_OP_CONTRACTS_LIST,    /* contracts.list */
-    PACTA_OP_CONTRACTS_GET,     /* contracts.get */
-    PACTA_OP_CONTRACTS_CREATE,  /* contracts.create */
-    PACTA_OP_CONTRACTS_UPDATE,  /* contracts.update */
-    PACTA_OP_CONTRACTS_DELETE,  /* contracts.delete */
-    PACTA_OP_SUPPLEMENTS_LIST,  /* supplements.list */
-    PACTA_OP_SUBSCRIBE,         /* subscribe */
-    PACTA_OP_UNSUBSCRIBE,       /* unsubscribe */
-    PACTA_OP_USERS_CREATE,      /* users.create (admin) */
-    PACTA_OP_USERS_LIST,        /* users.list (admin) */
-    PACTA_OP_PING,              /* ping */
-    PACTA_OP_PRESENCE_SET,      /* presence.set */
-    PACTA_OP_PRESENCE_LIST,     /* presence.list */
-    PACTA_OP_ADMIN_CONNS_LIST,  /* admin.connections.list (admin) */
-    PACTA_OP_ADMIN_CONNS_WATCH, /* admin.connections.watch (admin) */
-    PACTA_OP_ADMIN_KICK,        /* admin.kick (admin) */
+    PACTA_OP_AUTH_LOGIN,              /* auth.login */
+    PACTA_OP_AUTH_RESUME,             /* auth.resume */
+    PACTA_OP_AUTH_LOGOUT,             /* auth.logout */
+    PACTA_OP_CONTRACTS_LIST,          /* contracts.list */
+    PACTA_OP_CONTRACTS_GET,           /* contracts.get */
+    PACTA_OP_CONTRACTS_CREATE,        /* contracts.create */
+    PACTA_OP_CONTRACTS_UPDATE,        /* contracts.update */
+    PACTA_OP_CONTRACTS_DELETE,        /* contracts.delete */
+    PACTA_OP_SUPPLEMENTS_LIST,        /* supplements.list */
+    PACTA_OP_SUBSCRIBE,               /* subscribe */
+    PACTA_OP_UNSUBSCRIBE,             /* unsubscribe */
+    PACTA_OP_USERS_CREATE,            /* users.create (admin) */
+    PACTA_OP_USERS_LIST,              /* users.list (admin) */
+    PACTA_OP_PING,                    /* ping */
+    PACTA_OP_PRESENCE_SET,            /* presence.set */
+    PACTA_OP_PRESENCE_LIST,           /* presence.list */
+    PACTA_OP_ADMIN_CONNS_LIST,        /* admin.connections.list (admin) */
+    PACTA_OP_ADMIN_CONNS_WATCH,       /* admin.connections.watch (admin) */
+    PACTA_OP_ADMIN_KICK,              /* admin.kick (admin) */
+    PACTA_OP_ADMIN_STATS,             /* admin.stats (admin) */
+    PACTA_OP_NOTIFICATIONS_LIST,      /* notifications.list */
+    PACTA_OP_NOTIFICATIONS_MARK_READ, /* notifications.mark_read */
+    PACTA_OP_USERS_PREFERENCES,       /* users.preferences (own preferences) */
+    PACTA_OP_CONTRACTS_EXPIRING,      /* contracts.expiring */
+    PACTA_OP_ADMIN_CLOCK_SET,         /* admin.clock.set (admin; test servers only) */
     PACTA_OP__COUNT
 };
 const char *pacta_op_name(enum pacta_op op);
@@ -147,6 +153,12 @@ char *pacta_encode_event(const char *event, int64_t seq, json_t *data_steal, siz
 #define PACTA_EV_CONTRACT_CREATED "contract.created"
 #define PACTA_EV_CONTRACT_UPDATED "contract.updated"
 #define PACTA_EV_CONTRACT_DELETED "contract.deleted"
+/* Raised by the server's expiry scheduler (actor "system"). */
+#define PACTA_EV_CONTRACT_EXPIRING "contract.expiring"
+#define PACTA_EV_CONTRACT_NOTICE_DUE "contract.notice_due"
+#define PACTA_EV_CONTRACT_EXPIRED "contract.expired"
+#define PACTA_EV_CONTRACT_RENEWED "contract.renewed"
+#define PACTA_EV_NOTIFICATION_DIGEST "notification.digest"
 /* Ephemeral (no seq, never replayed). */
 #define PACTA_EV_PRESENCE_UPDATED "presence.updated"
 #define PACTA_EV_ADMIN_CONN_OPENED "admin.connection.opened"
@@ -292,6 +304,39 @@ struct pacta_user_create_args {
 };
 int pacta_decode_user_create(const json_t *args, struct pacta_user_create_args *out,
                              struct pacta_error *err);
+
+/* ---- expiry and notifications ----------------------------------------- */
+/* Default renewal term of a contract, in months (field renewal_months). */
+#define PACTA_RENEWAL_MONTHS_DEFAULT 12
+/* Lifecycle values of the read-only, server-computed "lifecycle" field. */
+#define PACTA_LIFECYCLE_UPCOMING "upcoming"
+#define PACTA_LIFECYCLE_ACTIVE "active"
+#define PACTA_LIFECYCLE_EXPIRING "expiring"
+#define PACTA_LIFECYCLE_EXPIRED "expired"
+#define PACTA_LIFECYCLE_TERMINATED "terminated"
+#define PACTA_LIFECYCLE_UNKNOWN "unknown"
+
+/* notifications.list {unread_only?, cursor?, limit?} */
+struct pacta_notifications_list_args {
+    int unread_only;
+    int64_t cursor; /* 0: from the newest; else ids below it */
+    int limit;      /* 1..PACTA_LIST_MAX_LIMIT, default PACTA_LIST_DEFAULT_LIMIT */
+};
+int pacta_decode_notifications_list(const json_t *args, struct pacta_notifications_list_args *out,
+                                    struct pacta_error *err);
+/* notifications.mark_read {ids: [integer >= 1, ...] (1..500)}; *ids_out is
+ * a new reference to the validated array. */
+int pacta_decode_notifications_mark_read(const json_t *args, json_t **ids_out,
+                                         struct pacta_error *err);
+/* users.preferences {digest?: boolean}: *digest -1 when absent (read only). */
+int pacta_decode_user_preferences(const json_t *args, int *digest, struct pacta_error *err);
+/* contracts.expiring {days?: 0..3650, default 30} */
+int pacta_decode_contracts_expiring(const json_t *args, int *days, struct pacta_error *err);
+/* admin.clock.set {now: "YYYY-MM-DDTHH:MM:SS(.mmm)Z"} -> Unix ms. */
+int pacta_decode_clock_set(const json_t *args, int64_t *unix_ms, struct pacta_error *err);
+/* Parses a UTC timestamp "YYYY-MM-DDTHH:MM:SS[.mmm]Z" (years 1970..9999);
+ * 0 with *unix_ms, or -1. */
+int pacta_parse_timestamp(const char *s, int64_t *unix_ms);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,848 @@
+/*
+ * The expiry scheduler's writes, on the DB writer thread (db.c runs each in
+ * its own SAVEPOINT inside a group-commit transaction):
+ *
+ *  - SRV_W_EXPIRY_SCAN brings expiry_schedule in line with the contracts it
+ *    was asked about (or all), then handles every scheduled contract with
+ *    something due by `today`: contract.expiring / contract.notice_due per
+ *    threshold, contract.expired (status -> expired, version + 1) or, for
+ *    auto and evergreen contracts, contract.renewed (end date + term, one
+ *    supplement).  Each alert is a row of expiry_alerts and of the changes
+ *    log written in the same transaction, and a notification row per
+ *    recipient (the owner and every admin), so it exists exactly once,
+ *    whether the server was running when it fell due or not.  Then, at the
+ *    daily time, one notification.digest event per user who chose digests.
+ *  - SRV_W_NOTIFICATIONS_READ and SRV_W_USER_PREFERENCES.
+ *
+ * Arming: a contract is armed on the day the scheduler first sees its
+ * current terms (end date, notice days, renewal, term).  A threshold whose
+ * day is before that is not raised (it lay in the past when the terms were
+ * set: editing the end date re-arms only what is still ahead); one on or
+ * after it fires at the first scan on or after its day, marked "late" when
+ * that scan is after its day (the server was down).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db-private.h"
+#include "expiry.h"
+
+#define SYSTEM_ACTOR "system"
+#define MAX_THRESHOLDS 16
+
+enum xstmt {
+    X_DESYNC_ALL,
+    X_DESYNC_ONE,
+    X_DROP_ALL,
+    X_DROP_ONE,
+    X_ARM,
+    X_DUE,
+    X_SCHED_UPDATE,
+    X_SCHED_DELETE,
+    X_CONTRACT,
+    X_ALERT_EXISTS,
+    X_ALERT_INSERT,
+    X_RECIPIENTS,
+    X_CHANGE_INSERT,
+    X_NOTIFY_INSERT,
+    X_EXPIRE,
+    X_RENEW,
+    X_SUPPLEMENT,
+    X_NEXT_DUE,
+    X_DIGEST_USERS,
+    X_DIGEST_ITEMS,
+    X_DIGEST_MARK,
+    X_DIGEST_DONE,
+    X_MARK_READ,
+    X_UNREAD,
+    X_PREF_SET,
+    X_PREF_GET,
+    X__COUNT
+};
+
+#define DESYNC                                                                                     \
+    "SELECT c.id, c.end_date, c.notice_days, c.renewal, c.renewal_months FROM contracts c "        \
+    "LEFT JOIN expiry_schedule s ON s.contract_id = c.id WHERE c.deleted_at IS NULL AND "          \
+    "c.status = 'active' AND c.end_date IS NOT NULL AND (s.contract_id IS NULL OR "                \
+    "s.end_date IS NOT c.end_date OR s.notice_days IS NOT c.notice_days OR "                       \
+    "s.renewal IS NOT c.renewal OR s.renewal_months IS NOT c.renewal_months)"
+#define OUT_OF_SCOPE                                                                               \
+    "SELECT id FROM contracts WHERE deleted_at IS NOT NULL OR status <> 'active' OR "              \
+    "end_date IS NULL"
+
+static const char *const xsql[X__COUNT] = {
+    [X_DESYNC_ALL] = DESYNC,
+    [X_DESYNC_ONE] = DESYNC " AND c.id = ?1",
+    [X_DROP_ALL] = "DELETE FROM expiry_schedule WHERE contract_id IN (" OUT_OF_SCOPE ")",
+    [X_DROP_ONE] =
+        "DELETE FROM expiry_schedule WHERE contract_id = ?1 AND contract_id IN (" OUT_OF_SCOPE ")",
+    [X_ARM] =
+        "INSERT OR REPLACE INTO expiry_schedule (contract_id, end_date, notice_days, renewal, "
+        "renewal_months, armed_day, checked_day, next_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    [X_DUE] =
+        "SELECT contract_id, end_date, notice_days, renewal, renewal_months, armed_day, "
+        "checked_day FROM expiry_schedule WHERE next_due <= ?1 ORDER BY next_due, contract_id",
+    [X_SCHED_UPDATE] =
+        "UPDATE expiry_schedule SET end_date = ?2, armed_day = ?3, checked_day = ?4, "
+        "next_due = ?5 WHERE contract_id = ?1",
+    [X_SCHED_DELETE] = "DELETE FROM expiry_schedule WHERE contract_id = ?1",
+    [X_CONTRACT] = "SELECT " SRV_CONTRACT_COLS " FROM contracts WHERE id = ?1",
+    [X_ALERT_EXISTS] = "SELECT 1 FROM expiry_alerts WHERE contract_id = ?1 AND kind = ?2 AND "
+                       "threshold = ?3 AND target_date = ?4",
+    [X_ALERT_INSERT] = "INSERT INTO expiry_alerts (contract_id, kind, threshold, target_date, "
+                       "due_date, fired_at, late, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    [X_RECIPIENTS] = "SELECT u.username, COALESCE(p.digest, 0) FROM users u LEFT JOIN "
+                     "user_preferences p ON p.username = u.username WHERE u.disabled = 0 AND "
+                     "(u.username = ?1 OR u.role = 'admin') ORDER BY u.username",
+    [X_CHANGE_INSERT] = "INSERT INTO changes (event, entity_id, version, actor, created_at, "
+                        "payload) VALUES (?, ?, ?, ?, ?, ?)",
+    [X_NOTIFY_INSERT] = "INSERT INTO notifications (username, seq, event, contract_id, summary, "
+                        "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    [X_EXPIRE] = "UPDATE contracts SET status = 'expired', version = version + 1, updated_at = ?2, "
+                 "updated_by = '" SYSTEM_ACTOR "' WHERE id = ?1 AND version = ?3 AND "
+                 "status = 'active' AND deleted_at IS NULL",
+    [X_RENEW] = "UPDATE contracts SET end_date = ?4, version = version + 1, updated_at = ?2, "
+                "updated_by = '" SYSTEM_ACTOR "' WHERE id = ?1 AND version = ?3 AND "
+                "status = 'active' AND deleted_at IS NULL",
+    [X_SUPPLEMENT] =
+        "INSERT INTO supplements (contract_id, field, old_value, new_value, reason, "
+        "effective_date, author, created_at) VALUES (?, 'end_date', ?, ?, ?, ?, '" SYSTEM_ACTOR
+        "', ?)",
+    [X_NEXT_DUE] = "SELECT min(next_due) FROM expiry_schedule WHERE next_due IS NOT NULL",
+    [X_DIGEST_USERS] = "SELECT p.username FROM user_preferences p JOIN users u ON u.username = "
+                       "p.username WHERE p.digest = 1 AND u.disabled = 0 AND "
+                       "(p.last_digest_day IS NULL OR p.last_digest_day < ?1) ORDER BY p.username",
+    [X_DIGEST_ITEMS] = "SELECT id, seq, event, contract_id, summary FROM notifications WHERE "
+                       "username = ?1 AND digest_seq IS NULL AND read_at IS NULL ORDER BY id",
+    [X_DIGEST_MARK] = "UPDATE notifications SET digest_seq = ?2 WHERE username = ?1 AND "
+                      "digest_seq IS NULL AND read_at IS NULL",
+    [X_DIGEST_DONE] = "UPDATE user_preferences SET last_digest_day = ?2 WHERE username = ?1",
+    [X_MARK_READ] = "UPDATE notifications SET read_at = ?3 WHERE username = ?1 AND id = ?2 AND "
+                    "read_at IS NULL",
+    [X_UNREAD] = "SELECT count(*) FROM notifications WHERE username = ?1 AND read_at IS NULL",
+    [X_PREF_SET] = "INSERT INTO user_preferences (username, digest) VALUES (?1, ?2) "
+                   "ON CONFLICT(username) DO UPDATE SET digest = excluded.digest",
+    [X_PREF_GET] = "SELECT digest FROM user_preferences WHERE username = ?1",
+};
+
+/* Writer thread only: statements of the one writer connection. */
+static sqlite3_stmt *xstmts[X__COUNT];
+static sqlite3 *xstmts_owner;
+
+void srv__expiry_finalize(struct srv_db *db)
+{
+    if (xstmts_owner != db->w)
+        return;
+    for (int i = 0; i < X__COUNT; i++) {
+        sqlite3_finalize(xstmts[i]);
+        xstmts[i] = NULL;
+    }
+    xstmts_owner = NULL;
+}
+
+static sqlite3_stmt *xs(struct srv_db *db, enum xstmt id, struct pacta_error *err)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (xstmts_owner != db->w) {
+        for (int i = 0; i < X__COUNT; i++) {
+            sqlite3_finalize(xstmts[i]);
+            xstmts[i] = NULL;
+        }
+        xstmts_owner = db->w;
+    }
+    if ((st = xstmts[id])) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return st;
+    }
+    rc = sqlite3_prepare_v3(db->w, xsql[id], -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    if (rc != SQLITE_OK) {
+        srv__sql_error(db->w, rc, "prepare expiry", err);
+        return NULL;
+    }
+    xstmts[id] = st;
+    return st;
+}
+
+static int run(struct srv_db *db, sqlite3_stmt *st, const char *what, struct pacta_error *err)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+        return 0;
+    return srv__sql_error(db->w, rc, what, err);
+}
+
+static void bind_day(sqlite3_stmt *st, int idx, int64_t day)
+{
+    char buf[11];
+    srv_date_format(day, buf);
+    sqlite3_bind_text(st, idx, buf, -1, SQLITE_TRANSIENT);
+}
+
+/* ---- the schedule of one contract ------------------------------------------ */
+
+struct sched {
+    char id[37];
+    int64_t end;
+    int notice;
+    int renewal; /* 0 none, 1 auto, 2 evergreen */
+    int months;
+    int64_t armed, checked;
+};
+
+struct scan {
+    struct srv_db *db;
+    struct srv_write *w;
+    int64_t today;
+    int thr[MAX_THRESHOLDS];
+    int nthr;
+    int fired;
+    char now[32];
+};
+
+static int renewal_code(const char *s)
+{
+    return !s ? 0 : !strcmp(s, "auto") ? 1 : !strcmp(s, "evergreen") ? 2 : 0;
+}
+static const char *const renewal_names[] = {"none", "auto", "evergreen"};
+
+/* What can fall due for a schedule: expiring thresholds before the end
+ * (never for evergreen), notice thresholds before the notice deadline
+ * (when there is a notice period), and the day after the end. */
+enum item_kind { IK_NOTICE, IK_EXPIRING, IK_END };
+struct item {
+    int64_t due;
+    enum item_kind kind;
+    int threshold;
+};
+
+static int collect(const struct scan *sc, const struct sched *s, struct item *out)
+{
+    int n = 0;
+    for (int i = 0; i < sc->nthr; i++) {
+        if (s->notice > 0)
+            out[n++] = (struct item){s->end - s->notice - sc->thr[i], IK_NOTICE, sc->thr[i]};
+        if (s->renewal != 2)
+            out[n++] = (struct item){s->end - sc->thr[i], IK_EXPIRING, sc->thr[i]};
+    }
+    out[n++] = (struct item){s->end + 1, IK_END, 0};
+    return n;
+}
+
+static int item_cmp(const void *a, const void *b)
+{
+    const struct item *x = a, *y = b;
+    if (x->due != y->due)
+        return x->due < y->due ? -1 : 1;
+    if (x->kind != y->kind)
+        return (int)x->kind - (int)y->kind;
+    return y->threshold - x->threshold;
+}
+
+/* The next day after checked_day (and not before armed_day) with an item. */
+static int64_t next_due(const struct scan *sc, const struct sched *s)
+{
+    struct item it[2 * MAX_THRESHOLDS + 1];
+    int n = collect(sc, s, it);
+    int64_t best = INT64_MAX;
+    for (int i = 0; i < n; i++)
+        if (it[i].due > s->checked && it[i].due >= s->armed && it[i].due < best)
+            best = it[i].due;
+    return best;
+}
+
+static int arm(struct scan *sc, const char *id, const char *end, int notice, const char *renewal,
+               int months)
+{
+    struct sched s = {.notice = notice, .renewal = renewal_code(renewal), .months = months};
+    sqlite3_stmt *st = xs(sc->db, X_ARM, &sc->w->err);
+    if (!st || srv_date_parse(end, &s.end) != 0)
+        return st ? 0 : -PACTA_INTERNAL;
+    s.armed = sc->today;
+    s.checked = sc->today - 1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, end, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 3, notice);
+    sqlite3_bind_text(st, 4, renewal, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 5, months);
+    bind_day(st, 6, s.armed);
+    bind_day(st, 7, s.checked);
+    bind_day(st, 8, next_due(sc, &s));
+    return run(sc->db, st, "arm expiry", &sc->w->err);
+}
+
+/* Re-arms what changed since it was armed; drops what left the scope. */
+static int sync_schedule(struct scan *sc, const char *id)
+{
+    struct pacta_error *err = &sc->w->err;
+    sqlite3_stmt *st = xs(sc->db, id ? X_DROP_ONE : X_DROP_ALL, err);
+    json_t *rows = json_array();
+    size_t i;
+    json_t *r;
+    int rc;
+
+    if (!st)
+        goto fail;
+    if (id)
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    if ((rc = run(sc->db, st, "drop expiry", err)) != 0)
+        goto out;
+    if (!(st = xs(sc->db, id ? X_DESYNC_ONE : X_DESYNC_ALL, err)))
+        goto fail;
+    if (id)
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(rows,
+                              json_pack("[s,s,i,s,i]", sqlite3_column_text(st, 0),
+                                        sqlite3_column_text(st, 1), sqlite3_column_int(st, 2),
+                                        sqlite3_column_text(st, 3), sqlite3_column_int(st, 4)));
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        rc = srv__sql_error(sc->db->w, rc, "expiry sync", err);
+        goto out;
+    }
+    rc = 0;
+    json_array_foreach(rows, i, r)
+    {
+        if ((rc = arm(sc, json_string_value(json_array_get(r, 0)),
+                      json_string_value(json_array_get(r, 1)),
+                      (int)json_integer_value(json_array_get(r, 2)),
+                      json_string_value(json_array_get(r, 3)),
+                      (int)json_integer_value(json_array_get(r, 4)))) != 0)
+            break;
+    }
+out:
+    json_decref(rows);
+    return rc;
+fail:
+    json_decref(rows);
+    return -PACTA_INTERNAL;
+}
+
+/* ---- events ------------------------------------------------------------------ */
+
+static json_t *load(struct scan *sc, const char *id)
+{
+    sqlite3_stmt *st = xs(sc->db, X_CONTRACT, &sc->w->err);
+    json_t *rec = NULL;
+    if (!st)
+        return NULL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        rec = srv__contract_from_row(st);
+    sqlite3_reset(st);
+    return rec;
+}
+
+/* Appends to the changes log and to w->events (takes data_steal); *seq. */
+static int log_event(struct srv_db *db, struct srv_write *w, const char *event, const char *entity,
+                     json_int_t version, json_t *data_steal, int64_t *seq)
+{
+    sqlite3_stmt *st = xs(db, X_CHANGE_INSERT, &w->err);
+    char now[32], *payload;
+    int rc;
+
+    if (!st) {
+        json_decref(data_steal);
+        return -PACTA_INTERNAL;
+    }
+    srv_now_iso(now);
+    payload = json_dumps(data_steal, JSON_COMPACT);
+    sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, entity, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, version);
+    sqlite3_bind_text(st, 4, SYSTEM_ACTOR, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 6, payload, -1, SQLITE_TRANSIENT);
+    free(payload);
+    if ((rc = run(db, st, "append change", &w->err)) != 0) {
+        json_decref(data_steal);
+        return rc;
+    }
+    *seq = sqlite3_last_insert_rowid(db->w);
+    if (!w->events)
+        w->events = json_array();
+    json_array_append_new(w->events, json_pack("{s:I, s:s, s:o}", "seq", (json_int_t)*seq, "event",
+                                               event, "data", data_steal));
+    return 0;
+}
+
+/*
+ * Raises one alert: the event (with who is told: "notify" for single
+ * alerts, "digest" for digest readers), its expiry_alerts row and one
+ * notification per recipient.  An alert already stored is skipped.
+ */
+static int fire(struct scan *sc, const struct sched *s, json_t *rec, const char *event,
+                const char *kind, int threshold, int64_t target, int64_t due, json_t *extra_steal)
+{
+    struct pacta_error *err = &sc->w->err;
+    sqlite3_stmt *st = xs(sc->db, X_ALERT_EXISTS, err);
+    json_t *data = NULL, *notify = json_array(), *digest = json_array(), *users = json_array();
+    char target_s[11], due_s[11];
+    int64_t seq;
+    size_t i;
+    json_t *u;
+    int rc = -PACTA_INTERNAL, step;
+    int late = due < sc->today;
+
+    srv_date_format(target, target_s);
+    srv_date_format(due, due_s);
+    if (!st)
+        goto out;
+    sqlite3_bind_text(st, 1, s->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, threshold);
+    sqlite3_bind_text(st, 4, target_s, -1, SQLITE_TRANSIENT);
+    step = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (step == SQLITE_ROW) {
+        rc = 0; /* exactly once */
+        goto out;
+    }
+    if (!(st = xs(sc->db, X_RECIPIENTS, err)))
+        goto out;
+    sqlite3_bind_text(st, 1, json_string_value(json_object_get(rec, "owner")), -1,
+                      SQLITE_TRANSIENT);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *name = json_string((const char *)sqlite3_column_text(st, 0));
+        json_array_append(sqlite3_column_int(st, 1) ? digest : notify, name);
+        json_array_append_new(users, name);
+    }
+    sqlite3_reset(st);
+
+    data = json_pack("{s:O, s:s, s:i, s:s, s:I, s:b, s:O, s:O}", "contract", rec, "actor",
+                     SYSTEM_ACTOR, "threshold", threshold, "due_date", due_s, "days_left",
+                     (json_int_t)(target - sc->today), "late", late, "notify", notify, "digest",
+                     digest);
+    if (extra_steal)
+        json_object_update(data, extra_steal);
+    rc = log_event(sc->db, sc->w, event, s->id, json_integer_value(json_object_get(rec, "version")),
+                   data, &seq);
+    data = NULL;
+    if (rc != 0)
+        goto out;
+    if (!(st = xs(sc->db, X_ALERT_INSERT, err))) {
+        rc = -PACTA_INTERNAL;
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, s->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, threshold);
+    sqlite3_bind_text(st, 4, target_s, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 5, due_s, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 6, sc->now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 7, late);
+    sqlite3_bind_int64(st, 8, seq);
+    if ((rc = run(sc->db, st, "insert alert", err)) != 0)
+        goto out;
+
+    json_t *summary =
+        json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:b}", "number",
+                  json_string_value(json_object_get(rec, "number")), "title",
+                  json_string_value(json_object_get(rec, "title")), "kind", kind, "threshold",
+                  threshold, "target_date", target_s, "due_date", due_s, "late", late);
+    char *summary_s = json_dumps(summary, JSON_COMPACT);
+    json_decref(summary);
+    json_array_foreach(users, i, u)
+    {
+        if (!(st = xs(sc->db, X_NOTIFY_INSERT, err))) {
+            rc = -PACTA_INTERNAL;
+            break;
+        }
+        sqlite3_bind_text(st, 1, json_string_value(u), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, seq);
+        sqlite3_bind_text(st, 3, event, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, s->id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 5, summary_s, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 6, sc->now, -1, SQLITE_TRANSIENT);
+        if ((rc = run(sc->db, st, "insert notification", err)) != 0)
+            break;
+    }
+    free(summary_s);
+    if (rc == 0)
+        sc->fired++;
+out:
+    json_decref(extra_steal);
+    json_decref(data);
+    json_decref(notify);
+    json_decref(digest);
+    json_decref(users);
+    return rc;
+}
+
+/* Expires a contract without renewal: status, version and the event in
+ * this transaction; its schedule ends. */
+static int expire(struct scan *sc, struct sched *s, json_t **rec)
+{
+    sqlite3_stmt *st = xs(sc->db, X_EXPIRE, &sc->w->err);
+    char end_s[11];
+    int rc;
+
+    if (!st)
+        return -PACTA_INTERNAL;
+    sqlite3_bind_text(st, 1, s->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, sc->now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, json_integer_value(json_object_get(*rec, "version")));
+    if ((rc = run(sc->db, st, "expire contract", &sc->w->err)) != 0)
+        return rc;
+    json_decref(*rec);
+    if (!(*rec = load(sc, s->id)))
+        return -PACTA_INTERNAL;
+    srv_date_format(s->end, end_s);
+    return fire(sc, s, *rec, PACTA_EV_CONTRACT_EXPIRED, "expired", 0, s->end, s->end + 1,
+                json_pack("{s:s}", "end_date", end_s));
+}
+
+/* Moves the end date by whole terms until it is today or later, records
+ * the supplement, raises contract.renewed, and arms the new period from
+ * the day it began. */
+static int renew(struct scan *sc, struct sched *s, json_t **rec)
+{
+    struct pacta_error *err = &sc->w->err;
+    sqlite3_stmt *st = xs(sc->db, X_RENEW, err);
+    int64_t old_end = s->end, prev = s->end, end = s->end;
+    char old_s[11], new_s[11], eff_s[11], ov[16], nv[16];
+    const char *reason = s->renewal == 2 ? "evergreen contract: new period" : "automatic renewal";
+    int periods = 0, rc;
+
+    if (!st)
+        return -PACTA_INTERNAL;
+    do {
+        prev = end;
+        end = srv_date_add_months(end, s->months);
+        periods++;
+    } while (end < sc->today);
+    srv_date_format(old_end, old_s);
+    srv_date_format(end, new_s);
+    srv_date_format(old_end + 1, eff_s);
+    sqlite3_bind_text(st, 1, s->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, sc->now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, json_integer_value(json_object_get(*rec, "version")));
+    sqlite3_bind_text(st, 4, new_s, -1, SQLITE_TRANSIENT);
+    if ((rc = run(sc->db, st, "renew contract", err)) != 0)
+        return rc;
+    if (!(st = xs(sc->db, X_SUPPLEMENT, err)))
+        return -PACTA_INTERNAL;
+    snprintf(ov, sizeof ov, "\"%s\"", old_s);
+    snprintf(nv, sizeof nv, "\"%s\"", new_s);
+    sqlite3_bind_text(st, 1, s->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, ov, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, nv, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, eff_s, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 6, sc->now, -1, SQLITE_TRANSIENT);
+    if ((rc = run(sc->db, st, "renewal supplement", err)) != 0)
+        return rc;
+    json_decref(*rec);
+    if (!(*rec = load(sc, s->id)))
+        return -PACTA_INTERNAL;
+    rc = fire(sc, s, *rec, PACTA_EV_CONTRACT_RENEWED, "renewed", 0, old_end, old_end + 1,
+              json_pack("{s:s, s:s, s:i, s:i, s:s}", "previous_end_date", old_s, "end_date", new_s,
+                        "term_months", s->months, "periods", periods, "reason", reason));
+    s->end = end;
+    s->armed = prev + 1;
+    s->checked = s->armed - 1;
+    return rc;
+}
+
+/* Everything due for one scheduled contract, in day order. */
+static int process(struct scan *sc, struct sched *s)
+{
+    struct item it[2 * MAX_THRESHOLDS + 1];
+    json_t *rec = load(sc, s->id);
+    sqlite3_stmt *st;
+    int rc = 0, ended = 0;
+
+    if (!rec)
+        return 0; /* gone: sync drops it */
+    for (int round = 0; round < 10000 && !ended; round++) {
+        int n = collect(sc, s, it), renewed = 0;
+        qsort(it, (size_t)n, sizeof it[0], item_cmp);
+        for (int i = 0; i < n && rc == 0 && !renewed; i++) {
+            const struct item *x = &it[i];
+            if (x->due <= s->checked || x->due < s->armed || x->due > sc->today)
+                continue;
+            if (x->kind == IK_NOTICE) {
+                char dl[11];
+                srv_date_format(s->end - s->notice, dl);
+                rc = fire(sc, s, rec, PACTA_EV_CONTRACT_NOTICE_DUE, "notice_due", x->threshold,
+                          s->end - s->notice, x->due, json_pack("{s:s}", "notice_deadline", dl));
+            } else if (x->kind == IK_EXPIRING) {
+                char ed[11];
+                srv_date_format(s->end, ed);
+                rc = fire(sc, s, rec, PACTA_EV_CONTRACT_EXPIRING, "expiring", x->threshold, s->end,
+                          x->due, json_pack("{s:s}", "end_date", ed));
+            } else if (s->renewal == 0) {
+                rc = expire(sc, s, &rec);
+                ended = 1;
+            } else {
+                rc = renew(sc, s, &rec);
+                renewed = 1;
+            }
+        }
+        if (rc != 0 || !renewed)
+            break;
+    }
+    if (rc == 0 && ended) {
+        if ((st = xs(sc->db, X_SCHED_DELETE, &sc->w->err))) {
+            sqlite3_bind_text(st, 1, s->id, -1, SQLITE_TRANSIENT);
+            rc = run(sc->db, st, "end schedule", &sc->w->err);
+        } else
+            rc = -PACTA_INTERNAL;
+    } else if (rc == 0) {
+        s->checked = sc->today;
+        if ((st = xs(sc->db, X_SCHED_UPDATE, &sc->w->err))) {
+            sqlite3_bind_text(st, 1, s->id, -1, SQLITE_TRANSIENT);
+            bind_day(st, 2, s->end);
+            bind_day(st, 3, s->armed);
+            bind_day(st, 4, s->checked);
+            bind_day(st, 5, next_due(sc, s));
+            rc = run(sc->db, st, "update schedule", &sc->w->err);
+        } else
+            rc = -PACTA_INTERNAL;
+    }
+    json_decref(rec);
+    return rc;
+}
+
+/* One notification.digest per digest reader, once a day, listing what
+ * they were notified of since their last digest and have not read. */
+static int digests(struct scan *sc)
+{
+    struct pacta_error *err = &sc->w->err;
+    sqlite3_stmt *st = xs(sc->db, X_DIGEST_USERS, err);
+    json_t *users = json_array();
+    char today[11];
+    size_t i;
+    json_t *u;
+    int rc = 0;
+
+    if (!st) {
+        json_decref(users);
+        return -PACTA_INTERNAL;
+    }
+    srv_date_format(sc->today, today);
+    bind_day(st, 1, sc->today);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(users, json_string((const char *)sqlite3_column_text(st, 0)));
+    sqlite3_reset(st);
+    json_array_foreach(users, i, u)
+    {
+        const char *name = json_string_value(u);
+        json_t *items = json_array();
+        int64_t seq;
+
+        if (!(st = xs(sc->db, X_DIGEST_ITEMS, err))) {
+            json_decref(items);
+            rc = -PACTA_INTERNAL;
+            break;
+        }
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            json_t *summary = json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
+            json_array_append_new(items, json_pack("{s:I, s:I, s:s, s:s?, s:o*}", "id",
+                                                   (json_int_t)sqlite3_column_int64(st, 0), "seq",
+                                                   (json_int_t)sqlite3_column_int64(st, 1), "event",
+                                                   sqlite3_column_text(st, 2), "contract_id",
+                                                   sqlite3_column_text(st, 3), "summary", summary));
+        }
+        sqlite3_reset(st);
+        if (json_array_size(items) > 0) {
+            size_t n = json_array_size(items);
+            rc = log_event(sc->db, sc->w, PACTA_EV_NOTIFICATION_DIGEST, name, 1,
+                           json_pack("{s:s, s:s, s:I, s:o}", "user", name, "date", today, "count",
+                                     (json_int_t)n, "items", items),
+                           &seq);
+            if (rc == 0 && (st = xs(sc->db, X_DIGEST_MARK, err))) {
+                sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_int64(st, 2, seq);
+                rc = run(sc->db, st, "digest mark", err);
+            }
+        } else
+            json_decref(items);
+        if (rc == 0 && (st = xs(sc->db, X_DIGEST_DONE, err))) {
+            sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 2, today, -1, SQLITE_TRANSIENT);
+            rc = run(sc->db, st, "digest done", err);
+        }
+        if (rc != 0)
+            break;
+    }
+    json_decref(users);
+    return rc;
+}
+
+static int expiry_scan(struct srv_db *db, struct srv_write *w)
+{
+    struct scan sc = {.db = db, .w = w};
+    const json_t *ids = json_object_get(w->args, "ids"),
+                 *thr = json_object_get(w->args, "thresholds");
+    json_t *due = json_array(), *v;
+    sqlite3_stmt *st;
+    size_t i;
+    int rc = 0, step;
+
+    if (srv_date_parse(json_string_value(json_object_get(w->args, "today")), &sc.today) != 0) {
+        json_decref(due);
+        return pacta_error_set(&w->err, PACTA_BAD_REQUEST, "today", "required");
+    }
+    json_array_foreach(thr, i, v)
+    {
+        if (sc.nthr < MAX_THRESHOLDS)
+            sc.thr[sc.nthr++] = (int)json_integer_value(v);
+    }
+    srv_now_iso(sc.now);
+    if (json_is_true(json_object_get(w->args, "full")))
+        rc = sync_schedule(&sc, NULL);
+    json_array_foreach(ids, i, v)
+    {
+        if (rc == 0)
+            rc = sync_schedule(&sc, json_string_value(v));
+    }
+    if (rc != 0)
+        goto out;
+    if (!(st = xs(db, X_DUE, &w->err))) {
+        rc = -PACTA_INTERNAL;
+        goto out;
+    }
+    bind_day(st, 1, sc.today);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(due,
+                              json_pack("[s,s,i,s,i,s,s]", sqlite3_column_text(st, 0),
+                                        sqlite3_column_text(st, 1), sqlite3_column_int(st, 2),
+                                        sqlite3_column_text(st, 3), sqlite3_column_int(st, 4),
+                                        sqlite3_column_text(st, 5), sqlite3_column_text(st, 6)));
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE) {
+        rc = srv__sql_error(db->w, step, "expiry due", &w->err);
+        goto out;
+    }
+    json_array_foreach(due, i, v)
+    {
+        struct sched s = {0};
+        snprintf(s.id, sizeof s.id, "%s", json_string_value(json_array_get(v, 0)));
+        s.notice = (int)json_integer_value(json_array_get(v, 2));
+        s.renewal = renewal_code(json_string_value(json_array_get(v, 3)));
+        s.months = (int)json_integer_value(json_array_get(v, 4));
+        if (srv_date_parse(json_string_value(json_array_get(v, 1)), &s.end) ||
+            srv_date_parse(json_string_value(json_array_get(v, 5)), &s.armed) ||
+            srv_date_parse(json_string_value(json_array_get(v, 6)), &s.checked))
+            continue;
+        if ((rc = process(&sc, &s)) != 0)
+            goto out;
+    }
+    if (json_is_true(json_object_get(w->args, "digest")) && (rc = digests(&sc)) != 0)
+        goto out;
+    w->result = json_pack("{s:i, s:n}", "fired", sc.fired, "next_due");
+    if ((st = xs(db, X_NEXT_DUE, &w->err))) {
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+            json_object_set_new(w->result, "next_due",
+                                json_string((const char *)sqlite3_column_text(st, 0)));
+        sqlite3_reset(st);
+    }
+out:
+    (void)renewal_names;
+    json_decref(due);
+    return rc;
+}
+
+/* ---- notifications and preferences -------------------------------------------- */
+
+static int64_t unread_count(struct srv_db *db, const char *username, struct pacta_error *err)
+{
+    sqlite3_stmt *st = xs(db, X_UNREAD, err);
+    int64_t n = 0;
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, username, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return n;
+}
+
+static int mark_read(struct srv_db *db, struct srv_write *w)
+{
+    const char *user = json_string_value(json_object_get(w->args, "username"));
+    const json_t *ids = json_object_get(w->args, "ids");
+    char now[32];
+    int64_t marked = 0, unread;
+    size_t i;
+    json_t *v;
+    int rc;
+
+    if (!user || !json_is_array(ids))
+        return pacta_error_set(&w->err, PACTA_BAD_REQUEST, "ids", "required");
+    srv_now_iso(now);
+    json_array_foreach(ids, i, v)
+    {
+        sqlite3_stmt *st = xs(db, X_MARK_READ, &w->err);
+        if (!st)
+            return -PACTA_INTERNAL;
+        sqlite3_bind_text(st, 1, user, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, json_integer_value(v));
+        sqlite3_bind_text(st, 3, now, -1, SQLITE_TRANSIENT);
+        if ((rc = run(db, st, "mark read", &w->err)) != 0)
+            return rc;
+        marked += sqlite3_changes(db->w);
+    }
+    if ((unread = unread_count(db, user, &w->err)) < 0)
+        return -PACTA_INTERNAL;
+    w->result = json_pack("{s:I, s:I}", "marked", (json_int_t)marked, "unread", (json_int_t)unread);
+    return 0;
+}
+
+static int preferences(struct srv_db *db, struct srv_write *w)
+{
+    const char *user = json_string_value(json_object_get(w->args, "username"));
+    const json_t *digest = json_object_get(w->args, "digest");
+    sqlite3_stmt *st;
+    int rc, value = 0;
+
+    if (!user)
+        return pacta_error_set(&w->err, PACTA_BAD_REQUEST, "username", "required");
+    if (json_is_boolean(digest)) {
+        if (!(st = xs(db, X_PREF_SET, &w->err)))
+            return -PACTA_INTERNAL;
+        sqlite3_bind_text(st, 1, user, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(st, 2, json_is_true(digest));
+        if ((rc = run(db, st, "set preferences", &w->err)) != 0)
+            return rc;
+    }
+    if (!(st = xs(db, X_PREF_GET, &w->err)))
+        return -PACTA_INTERNAL;
+    sqlite3_bind_text(st, 1, user, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        value = sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    w->result = json_pack("{s:b}", "digest", value);
+    return 0;
+}
+
+int srv__expiry_login_result(struct srv_db *db, struct srv_write *w)
+{
+    const char *user = json_string_value(json_object_get(w->args, "username"));
+    int64_t n = user ? unread_count(db, user, &w->err) : 0;
+    if (n < 0)
+        return -PACTA_INTERNAL;
+    json_object_set_new(w->result, "unread_notifications", json_integer(n));
+    return 0;
+}
+
+int srv__expiry_write_apply(struct srv_db *db, struct srv_write *w)
+{
+    switch (w->kind) {
+    case SRV_W_EXPIRY_SCAN:
+        return expiry_scan(db, w);
+    case SRV_W_NOTIFICATIONS_READ:
+        return mark_read(db, w);
+    case SRV_W_USER_PREFERENCES:
+        return preferences(db, w);
+    default:
+        return pacta_error_set(&w->err, PACTA_INTERNAL, "", "unknown write");
+    }
+}

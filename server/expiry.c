@@ -1,0 +1,244 @@
+/*
+ * The expiry scheduler, on the loop thread.  It never touches the database
+ * itself: each scan is one SRV_W_EXPIRY_SCAN write (db_expiry.c) run by the
+ * writer inside a group-commit transaction; its events come back here and
+ * are broadcast like any other committed change.
+ *
+ * When it scans: at start-up (a full scan, which also fires what fell due
+ * while the server was down, marked late), after any committed change that
+ * can move a contract's schedule (only those contracts are re-armed), at
+ * the configured time each day (a full scan plus the digests), at 00:00 of
+ * the next day something falls due, and when a test moves the fake clock.
+ * One scan runs at a time; requests arriving meanwhile are merged into the
+ * next one.  Timers are one-shot and re-armed after every scan: no polling.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "expiry.h"
+#include "log.h"
+#include "srv.h"
+
+/* A timer wake-up re-checks at least this often, so a wall clock that
+ * jumped (suspend, NTP) is noticed within the hour. */
+#define MAX_SLEEP_MS (3600 * 1000)
+
+struct waiter {
+    struct srv_session *s;
+    json_t *id;
+    struct waiter *next;
+};
+
+static struct {
+    struct srv *srv;
+    uv_timer_t timer;
+    int started, stopping;
+    int running;             /* a scan is with the writer */
+    int want, want_full;     /* another scan is wanted after it */
+    json_t *want_ids;        /* contract ids it must re-arm */
+    struct waiter *waiting;  /* answered when the wanted scan completes */
+    struct waiter *inflight; /* answered when the running scan completes */
+    int64_t wake_ms;         /* what the timer is armed for (Unix ms) */
+} X;
+
+static void submit(void);
+
+static json_t *thresholds(void)
+{
+    json_t *a = json_array();
+    const struct srv_config *cfg = X.srv->cfg;
+    for (int i = 0; i < cfg->nthresholds; i++)
+        json_array_append_new(a, json_integer(cfg->thresholds[i]));
+    return a;
+}
+
+static void answer(struct waiter *list)
+{
+    char now[32];
+    srv_now_iso(now);
+    while (list) {
+        struct waiter *n = list->next;
+        srv__respond_ok(list->s, list->id, json_pack("{s:s}", "now", now));
+        json_decref(list->id);
+        srv__session_unref(list->s);
+        free(list);
+        list = n;
+    }
+}
+
+static void on_timer(uv_timer_t *t);
+
+/* The next moment something is due: 00:00 of next_due, or the daily time. */
+static void arm_timer(const char *next_due)
+{
+    int64_t now = srv_clock_now_ms(), day, due_day;
+    int minute;
+    int64_t wake;
+
+    day = srv_local_day(now, &minute);
+    wake =
+        srv_local_ms(minute < X.srv->cfg->alert_minute ? day : day + 1, X.srv->cfg->alert_minute);
+    if (next_due && srv_date_parse(next_due, &due_day) == 0) {
+        int64_t at = srv_local_ms(due_day, 0);
+        if (at > now && at < wake)
+            wake = at;
+    }
+    X.wake_ms = wake;
+    int64_t delay = wake - now;
+    if (delay > MAX_SLEEP_MS)
+        delay = MAX_SLEEP_MS;
+    if (delay < 1000)
+        delay = 1000;
+    uv_timer_start(&X.timer, on_timer, (uint64_t)delay, 0);
+}
+
+static void scan_done(struct srv_write *w)
+{
+    struct waiter *done = X.inflight;
+
+    X.inflight = NULL;
+    X.running = 0;
+    if (w->events && json_array_size(w->events))
+        srv__broadcast(X.srv, w->events);
+    if (w->code != PACTA_OK)
+        srv_logf(SRV_LOG_ERROR, "expiry scan failed", "{s:s}", "error", w->err.message);
+    else if (json_integer_value(json_object_get(w->result, "fired")) > 0)
+        srv_logf(SRV_LOG_INFO, "expiry scan", "{s:O}", "result", w->result);
+    answer(done);
+    if (!X.stopping && !X.srv->shutting_down) {
+        arm_timer(json_string_value(json_object_get(w->result, "next_due")));
+        if (X.want)
+            submit();
+    }
+    srv_write_free(w);
+}
+
+/* Starts the wanted scan now if none runs (else it starts after). */
+static void submit(void)
+{
+    struct srv_write *w;
+    char today_s[11];
+    int minute;
+    int64_t today;
+
+    if (X.running || X.stopping)
+        return;
+    today = srv_local_day(srv_clock_now_ms(), &minute);
+    srv_date_format(today, today_s);
+    json_t *args =
+        json_pack("{s:s, s:o, s:b, s:b, s:o}", "today", today_s, "thresholds", thresholds(), "full",
+                  X.want_full, "digest", minute >= X.srv->cfg->alert_minute, "ids",
+                  X.want_ids ? X.want_ids : json_array());
+    X.want_ids = NULL;
+    X.want = X.want_full = 0;
+    w = srv_write_new(SRV_W_EXPIRY_SCAN, "system", args);
+    w->done = scan_done;
+    if (srv_db_submit(X.srv->db, w) != 0) {
+        srv_write_free(w); /* shutting down: nothing more to scan */
+        answer(X.waiting);
+        X.waiting = NULL;
+        return;
+    }
+    X.running = 1;
+    X.inflight = X.waiting;
+    X.waiting = NULL;
+}
+
+static void want(int full, const char *id)
+{
+    X.want = 1;
+    X.want_full |= full;
+    if (id) {
+        if (!X.want_ids)
+            X.want_ids = json_array();
+        json_array_append_new(X.want_ids, json_string(id));
+    }
+    submit();
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    (void)t;
+    if (srv_clock_now_ms() + 500 < X.wake_ms) {
+        arm_timer(NULL); /* woke early (the hourly re-check): sleep on */
+        return;
+    }
+    want(1, NULL);
+}
+
+void srv__expiry_start(struct srv *srv)
+{
+    X.srv = srv;
+    srv_expiry_set_window(srv->cfg->nthresholds ? srv->cfg->thresholds[0] : 0);
+    uv_timer_init(srv->loop, &X.timer);
+    X.started = 1;
+    want(1, NULL);
+}
+
+void srv__expiry_stop(struct srv *srv)
+{
+    (void)srv;
+    if (!X.started || X.stopping)
+        return;
+    X.stopping = 1;
+    uv_timer_stop(&X.timer);
+    uv_close((uv_handle_t *)&X.timer, NULL);
+    json_decref(X.want_ids);
+    X.want_ids = NULL;
+    answer(X.waiting);
+    X.waiting = NULL;
+}
+
+/* Only edits that can move a schedule start a scan: a create, a delete,
+ * and an update of the dates, terms or status. */
+void srv__expiry_note_events(struct srv *srv, const json_t *events)
+{
+    static const char *const moving[] = {"status",  "end_date",       "notice_days",
+                                         "renewal", "renewal_months", NULL};
+    size_t i;
+    const json_t *ev;
+
+    if (!X.started || X.stopping || srv->shutting_down)
+        return;
+    json_array_foreach(events, i, ev)
+    {
+        const char *name = json_string_value(json_object_get(ev, "event"));
+        const json_t *data = json_object_get(ev, "data");
+        const char *id =
+            json_string_value(json_object_get(json_object_get(data, "contract"), "id"));
+        int moves = 0;
+
+        if (!name || !id)
+            continue;
+        if (!strcmp(name, PACTA_EV_CONTRACT_CREATED) || !strcmp(name, PACTA_EV_CONTRACT_DELETED))
+            moves = 1;
+        else if (!strcmp(name, PACTA_EV_CONTRACT_UPDATED)) {
+            size_t k;
+            const json_t *f;
+            json_array_foreach(json_object_get(data, "changed"), k, f)
+            {
+                for (int m = 0; moving[m] && !moves; m++)
+                    moves = json_is_string(f) && !strcmp(json_string_value(f), moving[m]);
+            }
+        }
+        if (moves)
+            want(0, id);
+    }
+}
+
+void srv__expiry_clock_set(struct srv_session *s, const json_t *id, int64_t unix_ms)
+{
+    struct waiter *wt = calloc(1, sizeof *wt);
+    if (!wt)
+        abort();
+    srv_clock_set_fake_ms(unix_ms);
+    srv_logf(SRV_LOG_INFO, "clock moved (test)", "{s:I}", "unix_ms", (json_int_t)unix_ms);
+    srv__session_ref(s);
+    wt->s = s;
+    wt->id = json_incref((json_t *)id);
+    /* answered after the scan that sees the new time, so its events go out
+     * before the answer */
+    wt->next = X.waiting;
+    X.waiting = wt;
+    want(1, NULL);
+}

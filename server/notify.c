@@ -1,0 +1,186 @@
+/*
+ * Ops of issue 4: notifications.list, notifications.mark_read,
+ * users.preferences, contracts.expiring and the test-only admin.clock.set.
+ * Arguments are checked here on the loop (cheap, answers a bad request at
+ * once); reads run in the thread pool with a read-only connection, writes
+ * on the DB writer (db_expiry.c), through the helpers of ops.c.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "db-private.h"
+#include "expiry.h"
+#include "srv.h"
+
+int srv__notify_handle(struct srv_session *s, const struct pacta_request *req);
+
+#define EXPIRING_MAX_ITEMS 2000
+
+static int sql_fail(sqlite3 *r, int rc, struct pacta_error *err)
+{
+    return srv__sql_error(r, rc, "notifications read", err);
+}
+
+static int64_t count_unread(sqlite3 *r, const char *user)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t n = 0;
+    if (sqlite3_prepare_v2(r,
+                           "SELECT count(*) FROM notifications WHERE username = ?1 AND "
+                           "read_at IS NULL",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* Newest first; the cursor is the id of the last item of a page. */
+static int read_notifications(sqlite3 *r, const char *actor, const json_t *args, json_t **result,
+                              struct pacta_error *err)
+{
+    struct pacta_notifications_list_args a;
+    sqlite3_stmt *st = NULL;
+    json_t *items;
+    int rc, n = 0;
+    int64_t last = 0;
+
+    if ((rc = pacta_decode_notifications_list(args, &a, err)) != 0)
+        return rc;
+    rc = sqlite3_prepare_v2(r,
+                            "SELECT id, seq, event, contract_id, summary, created_at, read_at FROM "
+                            "notifications WHERE username = ?1 AND (?2 = 0 OR read_at IS NULL) AND "
+                            "(?3 = 0 OR id < ?3) ORDER BY id DESC LIMIT ?4",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return sql_fail(r, rc, err);
+    sqlite3_bind_text(st, 1, actor, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, a.unread_only);
+    sqlite3_bind_int64(st, 3, a.cursor);
+    sqlite3_bind_int(st, 4, a.limit + 1);
+    items = json_array();
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == a.limit)
+            break;
+        json_t *summary = json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
+        last = sqlite3_column_int64(st, 0);
+        json_array_append_new(
+            items,
+            json_pack("{s:I, s:I, s:s, s:s?, s:o*, s:s, s:b, s:s?}", "id", (json_int_t)last, "seq",
+                      (json_int_t)sqlite3_column_int64(st, 1), "event", sqlite3_column_text(st, 2),
+                      "contract_id", sqlite3_column_text(st, 3), "summary", summary, "created_at",
+                      sqlite3_column_text(st, 5), "read", sqlite3_column_type(st, 6) != SQLITE_NULL,
+                      "read_at", sqlite3_column_text(st, 6)));
+        n++;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        json_decref(items);
+        rc = sql_fail(r, rc, err);
+        sqlite3_finalize(st);
+        return rc;
+    }
+    int more = rc == SQLITE_ROW;
+    sqlite3_finalize(st);
+    char cursor[24];
+    snprintf(cursor, sizeof cursor, "%lld", (long long)last);
+    *result = json_pack("{s:o, s:s?, s:I}", "items", items, "next_cursor", more ? cursor : NULL,
+                        "unread", (json_int_t)count_unread(r, actor));
+    return 0;
+}
+
+/* Active contracts whose end date is at most `days` away (or past and not
+ * yet processed by the scheduler), soonest first. */
+static int read_expiring(sqlite3 *r, const char *actor, const json_t *args, json_t **result,
+                         struct pacta_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    char today_s[11], until_s[11];
+    int64_t today = srv_today();
+    json_t *items;
+    int days, rc, n = 0;
+
+    (void)actor;
+    if ((rc = pacta_decode_contracts_expiring(args, &days, err)) != 0)
+        return rc;
+    srv_date_format(today, today_s);
+    srv_date_format(today + days, until_s);
+    rc = sqlite3_prepare_v2(r,
+                            "SELECT " SRV_CONTRACT_COLS " FROM contracts WHERE deleted_at IS NULL "
+                            "AND status = 'active' AND end_date IS NOT NULL AND end_date <= ?1 "
+                            "ORDER BY end_date, number, id LIMIT ?2",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return sql_fail(r, rc, err);
+    sqlite3_bind_text(st, 1, until_s, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, EXPIRING_MAX_ITEMS + 1);
+    items = json_array();
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < EXPIRING_MAX_ITEMS) {
+        json_array_append_new(items, srv__contract_from_row(st));
+        n++;
+    }
+    int truncated = rc == SQLITE_ROW;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        json_decref(items);
+        return sql_fail(r, rc, err);
+    }
+    *result = json_pack("{s:s, s:i, s:o, s:b}", "today", today_s, "days", days, "items", items,
+                        "truncated", truncated);
+    return 0;
+}
+
+int srv__notify_handle(struct srv_session *s, const struct pacta_request *req)
+{
+    struct pacta_error err = {0};
+    int rc = 0;
+
+    switch (req->op) {
+    case PACTA_OP_NOTIFICATIONS_LIST: {
+        struct pacta_notifications_list_args a;
+        if ((rc = pacta_decode_notifications_list(req->args, &a, &err)) == 0)
+            srv__ops_read(s, req, read_notifications);
+        break;
+    }
+    case PACTA_OP_CONTRACTS_EXPIRING: {
+        int days;
+        if ((rc = pacta_decode_contracts_expiring(req->args, &days, &err)) == 0)
+            srv__ops_read(s, req, read_expiring);
+        break;
+    }
+    case PACTA_OP_NOTIFICATIONS_MARK_READ: {
+        json_t *ids = NULL;
+        if ((rc = pacta_decode_notifications_mark_read(req->args, &ids, &err)) == 0)
+            srv__ops_write(s, req, SRV_W_NOTIFICATIONS_READ,
+                           json_pack("{s:s, s:o}", "username", s->username, "ids", ids));
+        break;
+    }
+    case PACTA_OP_USERS_PREFERENCES: {
+        int digest;
+        if ((rc = pacta_decode_user_preferences(req->args, &digest, &err)) == 0) {
+            json_t *args = json_pack("{s:s}", "username", s->username);
+            if (digest >= 0)
+                json_object_set_new(args, "digest", json_boolean(digest));
+            srv__ops_write(s, req, SRV_W_USER_PREFERENCES, args);
+        }
+        break;
+    }
+    case PACTA_OP_ADMIN_CLOCK_SET: {
+        int64_t ms;
+        if (!s->srv->cfg->fake_now_ms) {
+            rc = pacta_error_set(&err, PACTA_FORBIDDEN, "",
+                                 "the clock can only be moved on a test server (--fake-now)");
+            break;
+        }
+        if ((rc = pacta_decode_clock_set(req->args, &ms, &err)) == 0)
+            srv__expiry_clock_set(s, req->id, ms);
+        break;
+    }
+    default:
+        return 0;
+    }
+    if (rc)
+        srv__respond_error(s, req->id, &err, NULL);
+    return 1;
+}
