@@ -33,7 +33,8 @@ struct _PactaEditor {
     GtkTextView *description_view;
     GtkLabel *error_label, *meta_label;
     GtkListBox *history_list;
-    GtkButton *delete_button, *save_button, *revert_button;
+    GtkButton *delete_button, *save_button, *revert_button, *history_button;
+    GtkScrolledWindow *scroller;
 
     PactaConnection *connection;
     PactaContractStore *store;
@@ -291,6 +292,7 @@ static void update_header(PactaEditor *self)
     gtk_widget_set_visible(GTK_WIDGET(self->reason_group),
                            !is_new && g_str_equal(pacta_contract_get_status(self->base), "active"));
     gtk_widget_set_visible(GTK_WIDGET(self->history_group), !is_new);
+    gtk_widget_set_visible(GTK_WIDGET(self->history_button), !is_new);
 
     if (!is_new) {
         g_autofree char *created =
@@ -945,6 +947,19 @@ void pacta_editor_request_delete(PactaEditor *self)
     gtk_window_present(GTK_WINDOW(dialog));
 }
 
+/* ---- history button ---------------------------------------------------------------- */
+
+void pacta_editor_show_history(PactaEditor *self)
+{
+    graphene_point_t p;
+    GtkWidget *content = gtk_scrolled_window_get_child(self->scroller);
+    if (!gtk_widget_compute_point(GTK_WIDGET(self->history_group), content,
+                                  &GRAPHENE_POINT_INIT(0, 0), &p))
+        return;
+    GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(self->scroller);
+    gtk_adjustment_set_value(adj, p.y - 12);
+}
+
 /* ---- accessors -------------------------------------------------------------------- */
 
 gboolean pacta_editor_is_open(PactaEditor *self)
@@ -1066,6 +1081,8 @@ static void pacta_editor_class_init(PactaEditorClass *klass)
     BIND(delete_button);
     BIND(save_button);
     BIND(revert_button);
+    BIND(history_button);
+    BIND(scroller);
 #undef BIND
 }
 
@@ -1101,4 +1118,6 @@ static void pacta_editor_init(PactaEditor *self)
                              G_CALLBACK(on_form_changed), self);
     g_signal_connect_swapped(self->review_button, "clicked", G_CALLBACK(on_review), self);
     g_signal_connect_swapped(self->revert_button, "clicked", G_CALLBACK(on_revert), self);
+    g_signal_connect_swapped(self->history_button, "clicked", G_CALLBACK(pacta_editor_show_history),
+                             self);
 }

@@ -41,6 +41,9 @@ void pacta_editor_save(PactaEditor *self);
 /* Asks for confirmation (and an optional reason), then deletes. */
 void pacta_editor_request_delete(PactaEditor *self);
 
+/* Scrolls to the amendment history (the clock button in the header). */
+void pacta_editor_show_history(PactaEditor *self);
+
 gboolean pacta_editor_is_open(PactaEditor *self);
 gboolean pacta_editor_is_new(PactaEditor *self);
 gboolean pacta_editor_is_dirty(PactaEditor *self);

@@ -19,6 +19,9 @@ struct _PactaExpiringView {
 
 G_DEFINE_FINAL_TYPE(PactaExpiringView, pacta_expiring_view, GTK_TYPE_BOX)
 
+enum { SIGNAL_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
 static const struct {
     const char *event, *label, *css, *icon;
 } kinds[] = {
@@ -81,6 +84,7 @@ gboolean pacta_expiring_view_add_alert(PactaExpiringView *self, const char *name
     gtk_list_box_prepend(self->list_box, row);
     g_hash_table_insert(self->rows, g_strdup(id), row);
     gtk_stack_set_visible_child_name(self->stack, "list");
+    g_signal_emit(self, signals[SIGNAL_CHANGED], 0);
     return TRUE;
 }
 
@@ -122,6 +126,8 @@ static void pacta_expiring_view_class_init(PactaExpiringViewClass *klass)
 {
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
     G_OBJECT_CLASS(klass)->dispose = pacta_expiring_view_dispose;
+    signals[SIGNAL_CHANGED] = g_signal_new("changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST,
+                                           0, NULL, NULL, NULL, G_TYPE_NONE, 0);
     gtk_widget_class_set_template_from_resource(wc, "/org/pacta/Desk/pacta-expiring-view.ui");
     gtk_widget_class_bind_template_child(wc, PactaExpiringView, stack);
     gtk_widget_class_bind_template_child(wc, PactaExpiringView, list_box);

@@ -4,7 +4,8 @@
  * (contract.expiring, contract.notice_due, contract.expired,
  * contract.renewed; data carries "contract"), newest on top; activating a
  * row opens the contract (action app.open-contract).  An empty state until
- * alerts arrive.
+ * alerts arrive.  Signal "changed" (no arguments) after a row was added
+ * or replaced.
  */
 #ifndef PACTA_DESK_EXPIRING_VIEW_H
 #define PACTA_DESK_EXPIRING_VIEW_H

@@ -216,13 +216,28 @@ static void on_activate(GtkColumnView *view, guint position, gpointer user_data)
 }
 
 /* With the editor beside it the list is narrow: the least needed columns
- * step aside so the rest stay readable. */
+ * step aside so the rest stay readable.  They are removed rather than
+ * hidden: GTK 4.8 still counts hidden columns when it shares out the
+ * width of expanding ones, which leaves a gap. */
 static void on_editor_visible(PactaWindow *self)
 {
     gboolean wide = !gtk_widget_get_visible(GTK_WIDGET(self->editor));
-    gtk_column_view_column_set_visible(self->col_kind, wide);
-    gtk_column_view_column_set_visible(self->col_owner, wide);
-    gtk_column_view_column_set_visible(self->col_end, wide);
+    GtkColumnViewColumn *cols[] = {self->col_kind, self->col_end, self->col_owner};
+    guint positions[] = {3, 5, 7};
+    GListModel *current = gtk_column_view_get_columns(self->column_view);
+    gboolean present = FALSE;
+    for (guint i = 0; i < g_list_model_get_n_items(current); i++) {
+        g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item(current, i);
+        if (c == self->col_kind)
+            present = TRUE;
+    }
+    if (wide && !present) {
+        for (guint i = 0; i < G_N_ELEMENTS(cols); i++)
+            gtk_column_view_insert_column(self->column_view, positions[i], cols[i]);
+    } else if (!wide && present) {
+        for (guint i = 0; i < G_N_ELEMENTS(cols); i++)
+            gtk_column_view_remove_column(self->column_view, cols[i]);
+    }
 }
 
 static void on_editor_toast(PactaEditor *editor, const char *text, gpointer user_data)
@@ -334,15 +349,11 @@ static void update_expiring_badge(PactaWindow *self)
     adw_view_stack_page_set_needs_attention(self->expiring_page, n > 0);
 }
 
-static void on_any_event(PactaConnection *connection, const char *name, gint64 seq, gpointer data,
-                         gpointer user_data)
+/* The search bar filters the contract list only. */
+static void on_page_changed(PactaWindow *self)
 {
-    (void)connection;
-    (void)seq;
-    (void)data;
-    if (g_str_has_prefix(name, "contract.") && !g_str_equal(name, "contract.created") &&
-        !g_str_equal(name, "contract.updated") && !g_str_equal(name, "contract.deleted"))
-        update_expiring_badge(PACTA_WINDOW(user_data));
+    const char *page = adw_view_stack_get_visible_child_name(self->view_stack);
+    gtk_widget_set_visible(GTK_WIDGET(self->search_bar), g_strcmp0(page, "expiring") != 0);
 }
 
 PactaWindow *pacta_window_new(PactaApplication *app)
@@ -375,8 +386,6 @@ PactaWindow *pacta_window_new(PactaApplication *app)
     g_signal_connect_swapped(self->connection, "notify::role", G_CALLBACK(update_user), self);
     g_signal_connect_swapped(self->connection, "notify::display-name", G_CALLBACK(update_user),
                              self);
-    /* After the expiring view's own handler, so its count is current. */
-    g_signal_connect_after(self->connection, "event", G_CALLBACK(on_any_event), self);
 
     pacta_connection_banner_set_connection(self->banner, self->connection);
     pacta_editor_setup(self->editor, self->connection, self->store,
@@ -449,6 +458,9 @@ static void pacta_window_dispose(GObject *object)
         g_signal_handlers_disconnect_by_data(self->connection, self);
     if (self->column_view)
         gtk_column_view_set_model(self->column_view, NULL);
+    g_clear_object(&self->col_kind);
+    g_clear_object(&self->col_end);
+    g_clear_object(&self->col_owner);
     g_clear_object(&self->selection);
     g_clear_object(&self->sort_model);
     g_clear_object(&self->filter_model);
@@ -520,6 +532,11 @@ static void pacta_window_init(PactaWindow *self)
     pacta_contract_column_setup(self->col_end, PACTA_COLUMN_END_DATE);
     pacta_contract_column_setup(self->col_amount, PACTA_COLUMN_AMOUNT);
     pacta_contract_column_setup(self->col_owner, PACTA_COLUMN_OWNER);
+    /* Our own references: these columns leave the view while the editor
+     * is open (on_editor_visible). */
+    g_object_ref(self->col_kind);
+    g_object_ref(self->col_end);
+    g_object_ref(self->col_owner);
 
     gtk_search_bar_connect_entry(self->search_bar, GTK_EDITABLE(self->search_entry));
     g_signal_connect_swapped(self->search_entry, "search-changed", G_CALLBACK(on_filters_changed),
@@ -532,4 +549,8 @@ static void pacta_window_init(PactaWindow *self)
     g_signal_connect(self->editor, "toast", G_CALLBACK(on_editor_toast), self);
     g_signal_connect(self->editor, "closed", G_CALLBACK(on_editor_closed), self);
     g_signal_connect_swapped(self->editor, "notify::visible", G_CALLBACK(on_editor_visible), self);
+    g_signal_connect_swapped(self->expiring_view, "changed", G_CALLBACK(update_expiring_badge),
+                             self);
+    g_signal_connect_swapped(self->view_stack, "notify::visible-child-name",
+                             G_CALLBACK(on_page_changed), self);
 }

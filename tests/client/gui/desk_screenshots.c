@@ -140,15 +140,6 @@ static gboolean banner_revealed(gpointer data)
     return pacta_connection_banner_get_revealed(data);
 }
 
-static void dump(GtkWidget *w, int depth)
-{
-    fprintf(stderr, "%*s%s vis=%d mapped=%d w=%d h=%d\n", depth, "", G_OBJECT_TYPE_NAME(w),
-            gtk_widget_get_visible(w), gtk_widget_get_mapped(w), gtk_widget_get_width(w),
-            gtk_widget_get_height(w));
-    for (GtkWidget *c = gtk_widget_get_first_child(w); c; c = gtk_widget_get_next_sibling(c))
-        dump(c, depth + 1);
-}
-
 int main(int argc, char **argv)
 {
     out_dir = argc > 1 ? argv[1] : "screenshots";
@@ -195,6 +186,8 @@ int main(int argc, char **argv)
     pacta_window_open_contract(win, it_str(cleaning, "id"));
     gui_wait(history_loaded, editor, GUI_TIMEOUT_MS);
     shot(GTK_WIDGET(win), "editor");
+    pacta_editor_show_history(editor);
+    shot(GTK_WIDGET(win), "editor-history");
 
     /* A conflict: Maria edits title and amount, Ana saves another amount. */
     gtk_editable_set_text(pacta_editor_get_entry(editor, "title"),
@@ -220,8 +213,6 @@ int main(int argc, char **argv)
     g_action_group_activate_action(G_ACTION_GROUP(app), "admin-monitor", NULL);
     if (gui_wait(admin_ready, app, GUI_TIMEOUT_MS))
         shot(GTK_WIDGET(pacta_application_get_admin_window(app)), "admin-monitor");
-    if (getenv("DBG"))
-        dump(GTK_WIDGET(pacta_application_get_admin_window(app)), 0);
     GtkWindow *admin_window = pacta_application_get_admin_window(app);
     if (admin_window)
         gtk_window_destroy(admin_window);
@@ -240,8 +231,9 @@ int main(int argc, char **argv)
     shot(GTK_WIDGET(win), "expiring");
     pacta_window_show_page(win, "contracts");
 
-    /* The connection banner while the server is down. */
-    gtk_widget_activate_action(GTK_WIDGET(win), "win.close-editor", NULL);
+    /* The connection banner while the server is down (the edit reverted
+     * first, so closing the editor does not ask). */
+    pacta_editor_close(editor);
     gui_pump(300);
     ctl_client_close(ana);
     ctl_client_close(admin);
