@@ -90,5 +90,9 @@ int ctl__cmd_kick(const struct ctl_global *g, int argc, char **argv);
 int ctl__cmd_stats(const struct ctl_global *g, int argc, char **argv);
 int ctl__cmd_metrics(const struct ctl_global *g, int argc, char **argv);
 int ctl__cmd_health(const struct ctl_global *g, int argc, char **argv);
+/* ctl_notify.c: notifications list|read, and `contracts expiring` (argv[0]
+ * is "expiring") */
+int ctl__cmd_notifications(const struct ctl_global *g, int argc, char **argv);
+int ctl__contracts_expiring(const struct ctl_global *g, int argc, char **argv);
 
 #endif

@@ -36,6 +36,7 @@ static int contracts_usage(FILE *f, int rc)
                "       pactactl contracts update ID --version V [--reason R] [FIELD FLAGS]\n"
                "                 [--set FIELD=VALUE ...]\n"
                "       pactactl contracts delete ID --version V [--reason R]\n"
+               "       pactactl contracts expiring [--days N] [--json]\n"
                "Field flags: --number --title --counterparty --kind --status --sign-date\n"
                "  --start-date --end-date --amount DECIMAL | --amount-cents N --currency\n"
                "  --owner --description --notice-days --renewal.  \"null\" clears a date.\n"
@@ -636,6 +637,8 @@ int ctl__cmd_contracts(const struct ctl_global *g, int argc, char **argv)
         return contracts_update(g, argc, argv);
     if (strcmp(sub, "delete") == 0)
         return contracts_delete(g, argc, argv);
+    if (strcmp(sub, "expiring") == 0)
+        return ctl__contracts_expiring(g, argc, argv);
     ctl__errorf("unknown contracts command \"%s\"", sub);
     return contracts_usage(stderr, CTL_EXIT_USAGE);
 }

@@ -33,7 +33,10 @@ static void usage(FILE *f)
                "  contracts create --number N --title T ... | --json '{...}' | --json -\n"
                "  contracts update ID --version V [--reason R] [field flags] [--set F=V ...]\n"
                "  contracts delete ID --version V [--reason R]\n"
+               "  contracts expiring [--days N] [--json]   contracts ending soon\n"
                "  supplements ID [--json]\n"
+               "  notifications list [--unread] [--limit N] [--all] [--json]\n"
+               "  notifications read ID... | --all          mark expiry alerts read\n"
                "  watch [--since SEQ]\n"
                "  call OP [JSON-ARGS | -]\n"
                "  connections [--json]          connected clients (admin)\n"
@@ -372,6 +375,8 @@ int main(int argc, char **argv)
         return ctl__cmd_supplements(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "user") == 0 || strcmp(cmd, "users") == 0)
         return ctl__cmd_user(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "notifications") == 0 || strcmp(cmd, "notification") == 0)
+        return ctl__cmd_notifications(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "watch") == 0)
         return ctl__cmd_watch(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "call") == 0)
