@@ -42,9 +42,15 @@ static const char usage_text[] =
     "  --thresholds D,D,...    alert days before end/notice dates (default 90,60,30,7,1)\n"
     "  --fake-now TIMESTAMP    TESTS ONLY: pin the clock (YYYY-MM-DDTHH:MM:SSZ) and\n"
     "                          allow admins to move it with admin.clock.set\n"
+    "  --config FILE           read options from FILE first: one \"key = value\" per\n"
+    "                          line, keys as the long options above\n"
     "  --help                  show this help\n"
     "  --version               show the version\n"
     "\n"
+    "Every option can also come from the environment: PACTA_LOG_LEVEL=debug is\n"
+    "--log-level debug. Precedence: command line, then config file, then environment.\n"
+    "SIGHUP re-reads them and applies the log level, limits, queue bounds, auth\n"
+    "timeout, metrics token and allowed origins without dropping connections.\n"
     "Environment: PACTA_ADMIN_PASSWORD sets the password of the 'admin' user created\n"
     "on first start (otherwise one is generated and logged once).\n"
     "Logs go to stderr, one JSON object per line. SIGINT/SIGTERM stop it cleanly.\n";
@@ -112,58 +118,63 @@ static char *join_path(const char *dir, const char *name)
     return p;
 }
 
-int srv_config_parse(struct srv_config *cfg, int argc, char **argv)
+enum {
+    O_DATA = 1,
+    O_LISTEN,
+    O_CERT,
+    O_KEY,
+    O_LOG,
+    O_AUTH,
+    O_QEV,
+    O_QBY,
+    O_TTL,
+    O_READERS,
+    O_MINFREE,
+    O_MTOKEN,
+    O_LOGINFAIL,
+    O_LOCKOUT,
+    O_RATE,
+    O_MAXADDR,
+    O_MAXUSER,
+    O_ORIGIN,
+    O_CONFIG,
+    O_HELP,
+    O_VERSION,
+    O_EXPIRY /* expiry options: parsed by srv__expiry_option */
+};
+static const struct option opts[] = {
+    {"config", required_argument, NULL, O_CONFIG},
+    {"data-dir", required_argument, NULL, O_DATA},
+    {"listen", required_argument, NULL, O_LISTEN},
+    {"cert", required_argument, NULL, O_CERT},
+    {"key", required_argument, NULL, O_KEY},
+    {"log-level", required_argument, NULL, O_LOG},
+    {"auth-timeout", required_argument, NULL, O_AUTH},
+    {"queue-max-events", required_argument, NULL, O_QEV},
+    {"queue-max-bytes", required_argument, NULL, O_QBY},
+    {"session-ttl", required_argument, NULL, O_TTL},
+    {"readers", required_argument, NULL, O_READERS},
+    {"min-free-mb", required_argument, NULL, O_MINFREE},
+    {"metrics-token-file", required_argument, NULL, O_MTOKEN},
+    {"login-max-failures", required_argument, NULL, O_LOGINFAIL},
+    {"login-lockout", required_argument, NULL, O_LOCKOUT},
+    {"rate", required_argument, NULL, O_RATE},
+    {"max-conns-per-address", required_argument, NULL, O_MAXADDR},
+    {"max-conns-per-user", required_argument, NULL, O_MAXUSER},
+    {"allow-origin", required_argument, NULL, O_ORIGIN},
+    {"timezone", required_argument, NULL, O_EXPIRY},
+    {"alert-time", required_argument, NULL, O_EXPIRY},
+    {"thresholds", required_argument, NULL, O_EXPIRY},
+    {"fake-now", required_argument, NULL, O_EXPIRY},
+    {"help", no_argument, NULL, O_HELP},
+    {"version", no_argument, NULL, O_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+/* Parses one argv (already merged from the environment, the config file and
+ * the command line) over the defaults. */
+static int parse_argv(struct srv_config *cfg, int argc, char **argv)
 {
-    enum {
-        O_DATA = 1,
-        O_LISTEN,
-        O_CERT,
-        O_KEY,
-        O_LOG,
-        O_AUTH,
-        O_QEV,
-        O_QBY,
-        O_TTL,
-        O_READERS,
-        O_MINFREE,
-        O_MTOKEN,
-        O_LOGINFAIL,
-        O_LOCKOUT,
-        O_RATE,
-        O_MAXADDR,
-        O_MAXUSER,
-        O_ORIGIN,
-        O_HELP,
-        O_VERSION,
-        O_EXPIRY /* expiry options: parsed by srv__expiry_option */
-    };
-    static const struct option opts[] = {
-        {"data-dir", required_argument, NULL, O_DATA},
-        {"listen", required_argument, NULL, O_LISTEN},
-        {"cert", required_argument, NULL, O_CERT},
-        {"key", required_argument, NULL, O_KEY},
-        {"log-level", required_argument, NULL, O_LOG},
-        {"auth-timeout", required_argument, NULL, O_AUTH},
-        {"queue-max-events", required_argument, NULL, O_QEV},
-        {"queue-max-bytes", required_argument, NULL, O_QBY},
-        {"session-ttl", required_argument, NULL, O_TTL},
-        {"readers", required_argument, NULL, O_READERS},
-        {"min-free-mb", required_argument, NULL, O_MINFREE},
-        {"metrics-token-file", required_argument, NULL, O_MTOKEN},
-        {"login-max-failures", required_argument, NULL, O_LOGINFAIL},
-        {"login-lockout", required_argument, NULL, O_LOCKOUT},
-        {"rate", required_argument, NULL, O_RATE},
-        {"max-conns-per-address", required_argument, NULL, O_MAXADDR},
-        {"max-conns-per-user", required_argument, NULL, O_MAXUSER},
-        {"allow-origin", required_argument, NULL, O_ORIGIN},
-        {"timezone", required_argument, NULL, O_EXPIRY},
-        {"alert-time", required_argument, NULL, O_EXPIRY},
-        {"thresholds", required_argument, NULL, O_EXPIRY},
-        {"fake-now", required_argument, NULL, O_EXPIRY},
-        {"help", no_argument, NULL, O_HELP},
-        {"version", no_argument, NULL, O_VERSION},
-        {NULL, 0, NULL, 0},
-    };
     long v;
     int c, idx = 0;
 
@@ -191,9 +202,11 @@ int srv_config_parse(struct srv_config *cfg, int argc, char **argv)
         cfg->metrics_token = strdup(getenv("PACTA_METRICS_TOKEN"));
     srv__expiry_config_defaults(cfg);
 
-    optind = 1;
+    optind = 0; /* glibc: a full reset, so a reload can parse again */
     while ((c = getopt_long(argc, argv, "", opts, &idx)) != -1) {
         switch (c) {
+        case O_CONFIG:
+            break; /* read before parsing (merge_sources) */
         case O_DATA:
             free(cfg->data_dir);
             cfg->data_dir = strdup(optarg);
@@ -315,7 +328,193 @@ int srv_config_parse(struct srv_config *cfg, int argc, char **argv)
         cfg->cert_file = join_path(cfg->data_dir, "certs/server.pem");
     if (!cfg->key_file)
         cfg->key_file = join_path(cfg->data_dir, "certs/server.key");
-    return srv__expiry_config_finish(cfg);
+    return 0;
+}
+
+/* ---- sources: environment < config file < command line ------------------ */
+
+struct arglist {
+    char **v;
+    int n, cap;
+};
+
+static void arg_push(struct arglist *a, const char *s)
+{
+    if (a->n + 2 > a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 32;
+        a->v = realloc(a->v, sizeof *a->v * (size_t)a->cap);
+        if (!a->v)
+            abort();
+    }
+    a->v[a->n++] = strdup(s);
+    a->v[a->n] = NULL;
+}
+
+static void arg_free(struct arglist *a)
+{
+    for (int i = 0; i < a->n; i++)
+        free(a->v[i]);
+    free(a->v);
+}
+
+static const struct option *option_named(const char *name)
+{
+    for (const struct option *o = opts; o->name; o++)
+        if (strcmp(o->name, name) == 0)
+            return o;
+    return NULL;
+}
+
+/* PACTA_LOG_LEVEL=debug stands for --log-level debug (every option that takes a value). */
+static void push_env(struct arglist *a)
+{
+    for (const struct option *o = opts; o->name; o++) {
+        char var[64] = "PACTA_";
+        size_t n = strlen(var);
+        if (o->has_arg != required_argument || o->val == O_CONFIG)
+            continue;
+        for (const char *p = o->name; *p && n + 1 < sizeof var; p++)
+            var[n++] = *p == '-' ? '_' : (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+        var[n] = '\0';
+        const char *v = getenv(var);
+        if (v && *v) {
+            char opt[80];
+            snprintf(opt, sizeof opt, "--%s", o->name);
+            arg_push(a, opt);
+            arg_push(a, v);
+        }
+    }
+}
+
+/*
+ * A config file: one "key = value" per line (key: a long option without
+ * "--"), '#' starts a comment, blank lines are fine, a key may repeat where
+ * the option may (allow-origin).  Errors name the file and line.
+ */
+static int push_file(struct arglist *a, const char *path)
+{
+    char line[2048];
+    int lineno = 0, rc = 0;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "pactad: cannot read config %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        line[strcspn(line, "#\r\n")] = '\0';
+        char *key = line + strspn(line, " \t");
+        if (!*key)
+            continue;
+        char *eq = key + strcspn(key, " \t=");
+        char *val = eq + strspn(eq, " \t");
+        if (*val == '=')
+            val++;
+        val += strspn(val, " \t");
+        *eq = '\0';
+        for (char *e = val + strlen(val); e > val && (e[-1] == ' ' || e[-1] == '\t'); e--)
+            e[-1] = '\0';
+        const struct option *o = option_named(key);
+        if (!o || o->has_arg != required_argument || o->val == O_CONFIG || !*val) {
+            fprintf(stderr, "pactad: %s:%d: %s\n", path, lineno,
+                    !o || o->has_arg != required_argument || o->val == O_CONFIG ? "unknown key"
+                                                                                : "missing value");
+            rc = -1;
+            break;
+        }
+        char opt[80];
+        snprintf(opt, sizeof opt, "--%s", key);
+        arg_push(a, opt);
+        arg_push(a, val);
+    }
+    fclose(f);
+    return rc;
+}
+
+/* The config file named by --config (or $PACTA_CONFIG), or NULL. */
+static const char *config_path(int argc, char **argv)
+{
+    const char *path = getenv("PACTA_CONFIG");
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            path = argv[++i];
+        else if (strncmp(argv[i], "--config=", 9) == 0)
+            path = argv[i] + 9;
+    }
+    return path && *path ? path : NULL;
+}
+
+static int parse_all(struct srv_config *cfg, int argc, char **argv)
+{
+    struct arglist a = {0};
+    const char *file = config_path(argc, argv);
+    int rc = -1;
+    arg_push(&a, argc > 0 ? argv[0] : "pactad");
+    push_env(&a);
+    if (file && push_file(&a, file) != 0) {
+        memset(cfg, 0, sizeof *cfg);
+        goto out;
+    }
+    for (int i = 1; i < argc; i++)
+        arg_push(&a, argv[i]);
+    rc = parse_argv(cfg, a.n, a.v);
+out:
+    arg_free(&a);
+    return rc;
+}
+
+int srv_config_parse(struct srv_config *cfg, int argc, char **argv)
+{
+    int rc = parse_all(cfg, argc, argv);
+    return rc ? rc : srv__expiry_config_finish(cfg);
+}
+
+/* Swaps a string field when the new value differs. */
+static int take_str(char **live, char **fresh)
+{
+    if ((*live == NULL) == (*fresh == NULL) && (!*live || strcmp(*live, *fresh) == 0))
+        return 0;
+    char *old = *live;
+    *live = *fresh;
+    *fresh = old;
+    return 1;
+}
+
+int srv_config_reload(struct srv_config *live, int argc, char **argv, json_t **changed)
+{
+    struct srv_config fresh;
+    *changed = json_array();
+    if (parse_all(&fresh, argc, argv) != 0) {
+        srv_config_clear(&fresh);
+        return -1;
+    }
+#define TAKE(field)                                                                                \
+    do {                                                                                           \
+        if (live->field != fresh.field) {                                                          \
+            live->field = fresh.field;                                                             \
+            json_array_append_new(*changed, json_string(#field));                                  \
+        }                                                                                          \
+    } while (0)
+    TAKE(log_level);
+    TAKE(auth_timeout_sec);
+    TAKE(queue_max_events);
+    TAKE(queue_max_bytes);
+    TAKE(min_free_mb);
+    TAKE(login_max_failures);
+    TAKE(login_max_failures_per_address);
+    TAKE(login_lockout_sec);
+    TAKE(login_lockout_max_sec);
+    TAKE(rate_per_sec);
+    TAKE(rate_burst);
+    TAKE(max_conns_per_address);
+    TAKE(max_conns_per_user);
+#undef TAKE
+    if (take_str(&live->metrics_token, &fresh.metrics_token))
+        json_array_append_new(*changed, json_string("metrics_token"));
+    if (take_str(&live->allowed_origins, &fresh.allowed_origins))
+        json_array_append_new(*changed, json_string("allowed_origins"));
+    srv_config_clear(&fresh);
+    return 0;
 }
 
 void srv_config_clear(struct srv_config *cfg)

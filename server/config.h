@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 struct srv_config {
     char *data_dir;       /* holds pacta.db (+ -wal, -shm) */
     char *listen_host;    /* "127.0.0.1"; NULL = every interface */
@@ -48,6 +50,15 @@ struct srv_config {
  */
 int srv_config_parse(struct srv_config *cfg, int argc, char **argv);
 void srv_config_clear(struct srv_config *cfg);
+/*
+ * SIGHUP: parses the same sources again (environment, --config file, the
+ * original argv) and applies what can change while running: log level,
+ * limits, queue bounds, auth timeout, metrics token, allowed origins.  The
+ * listener, data dir, certificates and clock settings need a restart.
+ * 0 with *changed (the names of the fields that changed), or -1 (printed;
+ * nothing applied).
+ */
+int srv_config_reload(struct srv_config *live, int argc, char **argv, json_t **changed);
 
 /* expiry_config.c: the expiry options (--timezone, --alert-time,
  * --thresholds, --fake-now).  _finish applies them (TZ, the fake clock)

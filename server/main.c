@@ -50,6 +50,7 @@ static void stop_everything(struct srv *srv)
     uv_close((uv_handle_t *)&srv->housekeeping, NULL);
     uv_close((uv_handle_t *)&srv->sigint, NULL);
     uv_close((uv_handle_t *)&srv->sigterm, NULL);
+    uv_close((uv_handle_t *)&srv->sighup, NULL);
     srv__net_stop(srv);
 }
 
@@ -89,6 +90,21 @@ static void on_signal(uv_signal_t *h, int signum)
     srv->shutting_down = 1;
     srv->shutdown_started_ms = srv__now_ms();
     phase = DRAINING;
+}
+
+/* SIGHUP: re-read the configuration; connections stay as they are. */
+static void on_sighup(uv_signal_t *h, int signum)
+{
+    struct srv *srv = h->data;
+    json_t *changed = NULL;
+    (void)signum;
+    if (srv_config_reload(srv->cfg, srv->argc, srv->argv, &changed) != 0) {
+        srv_log(SRV_LOG_ERROR, "config reload failed; the running configuration is unchanged");
+        json_decref(changed);
+        return;
+    }
+    srv_log_set_level(srv->cfg->log_level);
+    srv_logj(SRV_LOG_INFO, "config reloaded", json_pack("{s:o}", "changed", changed));
 }
 
 static int make_dir(const char *path)
@@ -179,6 +195,11 @@ int main(int argc, char **argv)
     srv.sigint.data = srv.sigterm.data = &srv;
     uv_signal_start(&srv.sigint, on_signal, SIGINT);
     uv_signal_start(&srv.sigterm, on_signal, SIGTERM);
+    uv_signal_init(&loop, &srv.sighup);
+    srv.sighup.data = &srv;
+    srv.argc = argc;
+    srv.argv = argv;
+    uv_signal_start(&srv.sighup, on_sighup, SIGHUP);
 
     if (srv__net_start(&srv) != 0) {
         stop_everything(&srv);

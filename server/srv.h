@@ -117,6 +117,9 @@ struct srv {
     int shutting_down;
     uv_timer_t housekeeping; /* auth timeouts, shutdown progress */
     uv_signal_t sigint, sigterm;
+    uv_signal_t sighup; /* reload the configuration */
+    int argc;           /* the command line, for reloads */
+    char **argv;
     uint64_t shutdown_started_ms;
     int exit_code;
 };
