@@ -50,6 +50,14 @@ int main(void)
     gtk_editable_set_text(pacta_window_get_search_entry(win), "");
     CHECK(gui_wait_rows(win, 3));
 
+    /* Ctrl+? shows the keyboard shortcuts window from the resources. */
+    gtk_widget_activate_action(GTK_WIDGET(win), "win.show-help-overlay", NULL);
+    gui_pump(100);
+    GtkShortcutsWindow *help = gtk_application_window_get_help_overlay(GTK_APPLICATION_WINDOW(win));
+    CHECK(help != NULL && gtk_widget_get_visible(GTK_WIDGET(help)));
+    g_auto(GStrv) accels = gtk_application_get_accels_for_action(GTK_APPLICATION(app), "win.save");
+    CHECK(accels && accels[0] && g_str_equal(accels[0], "<Control>s"));
+
     json_decref(a);
     json_decref(b);
     json_decref(c);
