@@ -1,56 +1,17 @@
 /*
  * pacta-desk: PactaEditor (see pacta-editor.h).
  *
- * The form is the source of "mine": form_to_contract() rebuilds a
+ * The form is the source of "mine": pacta_editor__form_to_contract() rebuilds a
  * PactaContract from the widgets on top of a copy of the base, validating
  * every field as the server would.  Saving sends diff(base, mine) with the
  * base's version; everything that changes the base (a save, a merge, a
- * review) goes through set_base().
+ * review) goes through pacta_editor__set_base().
  */
 #define G_LOG_DOMAIN "pacta-editor"
 
-#include "pacta-editor.h"
+#include "pacta-editor-private.h"
 
-#include "pacta-conflict-dialog.h"
 #include "pacta-editor-history.h"
-
-#define MAX_AUTO_MERGES 3
-
-struct _PactaEditor {
-    GtkBox parent_instance;
-
-    AdwWindowTitle *window_title;
-    GtkLabel *presence_label;
-    GtkRevealer *changed_revealer;
-    GtkLabel *changed_label;
-    GtkButton *review_button;
-    AdwEntryRow *number_row, *title_row, *counterparty_row, *owner_row;
-    AdwComboRow *kind_row, *status_row, *renewal_row;
-    AdwEntryRow *sign_date_row, *start_date_row, *end_date_row;
-    GtkSpinButton *notice_spin;
-    AdwEntryRow *amount_row, *currency_row, *reason_row;
-    AdwPreferencesGroup *reason_group, *history_group;
-    GtkTextView *description_view;
-    GtkLabel *error_label, *meta_label;
-    GtkListBox *history_list;
-    GtkButton *delete_button, *save_button, *revert_button, *history_button;
-    GtkScrolledWindow *scroller;
-
-    PactaConnection *connection;
-    PactaContractStore *store;
-    PactaPresence *presence;
-
-    gboolean open;
-    PactaContract *base; /* the record the edit is based on (a copy) */
-    gboolean loading;    /* filling widgets: not a user edit */
-    gboolean busy;
-    gboolean deleted_underneath;
-    guint auto_merges;
-    guint history_count;
-    PactaConflictDialog *conflict; /* weak */
-    GCancellable *cancellable;     /* requests of the open contract */
-    guint hide_banner_id;
-};
 
 G_DEFINE_FINAL_TYPE(PactaEditor, pacta_editor, GTK_TYPE_BOX)
 
@@ -107,7 +68,7 @@ static const char *choice_label(const char *value)
     return value;
 }
 
-static void toast(PactaEditor *self, const char *text)
+void pacta_editor__toast(PactaEditor *self, const char *text)
 {
     g_signal_emit(self, signals[SIGNAL_TOAST], 0, text);
 }
@@ -127,7 +88,7 @@ static char *format_amount_plain(gint64 cents)
     return g_string_free(out, FALSE);
 }
 
-static void set_error(PactaEditor *self, const char *field, const char *message)
+void pacta_editor__set_error(PactaEditor *self, const char *field, const char *message)
 {
     AdwEntryRow *row = field ? entry_for(self, field) : NULL;
     if (row)
@@ -136,7 +97,7 @@ static void set_error(PactaEditor *self, const char *field, const char *message)
     gtk_widget_set_visible(GTK_WIDGET(self->error_label), message && *message);
 }
 
-static void clear_errors(PactaEditor *self)
+void pacta_editor__clear_errors(PactaEditor *self)
 {
     const char *const *fields = pacta_contract_writable_fields();
     for (guint i = 0; fields[i]; i++) {
@@ -145,12 +106,12 @@ static void clear_errors(PactaEditor *self)
             gtk_widget_remove_css_class(GTK_WIDGET(row), "error");
     }
     gtk_widget_remove_css_class(GTK_WIDGET(self->reason_row), "error");
-    set_error(self, NULL, NULL);
+    pacta_editor__set_error(self, NULL, NULL);
 }
 
 /* ---- form <-> record ----------------------------------------------------- */
 
-static void fill_form(PactaEditor *self, PactaContract *c)
+void pacta_editor__fill_form(PactaEditor *self, PactaContract *c)
 {
     self->loading = TRUE;
     const char *texts[] = {"number", "title", "counterparty", "owner", "currency", NULL};
@@ -186,7 +147,8 @@ static void fill_form(PactaEditor *self, PactaContract *c)
  * set through the core's validation.  NULL with *bad_field and *error set on the
  * first invalid field.
  */
-static PactaContract *form_to_contract(PactaEditor *self, const char **bad_field, GError **error)
+PactaContract *pacta_editor__form_to_contract(PactaEditor *self, const char **bad_field,
+                                              GError **error)
 {
     g_autoptr(PactaContract) mine = pacta_contract_copy(self->base);
     const char *const *fields = pacta_contract_writable_fields();
@@ -242,10 +204,10 @@ static PactaContract *form_to_contract(PactaEditor *self, const char **bad_field
 
 /* The changes the form holds against the base, or NULL if a field is
  * invalid (which counts as a change for the dirty check). */
-static json_t *form_changes(PactaEditor *self)
+json_t *pacta_editor__form_changes(PactaEditor *self)
 {
     const char *bad = NULL;
-    g_autoptr(PactaContract) mine = form_to_contract(self, &bad, NULL);
+    g_autoptr(PactaContract) mine = pacta_editor__form_to_contract(self, &bad, NULL);
     return mine ? pacta_contract_diff(self->base, mine) : NULL;
 }
 
@@ -253,13 +215,13 @@ gboolean pacta_editor_is_dirty(PactaEditor *self)
 {
     if (!self->open)
         return FALSE;
-    json_auto_t *changes = form_changes(self);
+    json_auto_t *changes = pacta_editor__form_changes(self);
     return !changes || json_object_size(changes) > 0;
 }
 
 /* ---- header, buttons, presence ---------------------------------------------- */
 
-static void update_header(PactaEditor *self)
+void pacta_editor__update_header(PactaEditor *self)
 {
     if (!self->open)
         return;
@@ -329,8 +291,8 @@ static void on_form_changed(PactaEditor *self)
 {
     if (self->loading)
         return;
-    clear_errors(self);
-    update_header(self);
+    pacta_editor__clear_errors(self);
+    pacta_editor__update_header(self);
 }
 
 static void set_editable(PactaEditor *self, gboolean editable)
@@ -367,19 +329,17 @@ static gboolean hide_banner_cb(gpointer user_data)
     return G_SOURCE_REMOVE;
 }
 
-static void hide_changed_banner(PactaEditor *self)
+void pacta_editor__hide_changed_banner(PactaEditor *self)
 {
     g_clear_handle_id(&self->hide_banner_id, g_source_remove);
     gtk_revealer_set_reveal_child(self->changed_revealer, FALSE);
 }
 
-static void set_base(PactaEditor *self, PactaContract *record)
+void pacta_editor__set_base(PactaEditor *self, PactaContract *record)
 {
     g_clear_object(&self->base);
     self->base = pacta_contract_copy(record);
 }
-
-static void load_history(PactaEditor *self);
 
 static void on_store_changed(PactaContractStore *store, PactaContract *c, const char *actor,
                              gboolean created, gpointer user_data)
@@ -396,18 +356,18 @@ static void on_store_changed(PactaContractStore *store, PactaContract *c, const 
     const char *who = actor && *actor ? actor : pacta_contract_get_updated_by(c);
     if (!pacta_editor_is_dirty(self)) {
         /* Nothing typed: follow the server, and say so. */
-        set_base(self, c);
-        fill_form(self, self->base);
+        pacta_editor__set_base(self, c);
+        pacta_editor__fill_form(self, self->base);
         g_autofree char *text = g_strdup_printf("Updated by %s at %s", who, when);
         show_changed_banner(self, text, FALSE);
         self->hide_banner_id = g_timeout_add_seconds(8, hide_banner_cb, self);
-        update_header(self);
+        pacta_editor__update_header(self);
     } else {
         g_autofree char *text =
             g_strdup_printf("Changed by %s at %s — your edits are kept", who, when);
         show_changed_banner(self, text, TRUE);
     }
-    load_history(self);
+    pacta_editor__load_history(self);
 }
 
 static void on_store_removed(PactaContractStore *store, PactaContract *c, const char *actor,
@@ -424,7 +384,7 @@ static void on_store_removed(PactaContractStore *store, PactaContract *c, const 
         g_strdup_printf("Deleted by %s at %s. Your input is still here to copy.",
                         actor && *actor ? actor : "someone", when);
     show_changed_banner(self, text, FALSE);
-    update_header(self);
+    pacta_editor__update_header(self);
 }
 
 /* ---- history ------------------------------------------------------------------- */
@@ -447,7 +407,7 @@ static void history_done(GObject *source, GAsyncResult *result, gpointer user_da
     g_object_unref(self);
 }
 
-static void load_history(PactaEditor *self)
+void pacta_editor__load_history(PactaEditor *self)
 {
     if (!self->open || pacta_editor_is_new(self) || !self->connection)
         return;
@@ -488,9 +448,9 @@ void pacta_editor_open(PactaEditor *self, PactaContract *contract)
     } else {
         self->base = pacta_contract_new();
     }
-    hide_changed_banner(self);
-    clear_errors(self);
-    fill_form(self, self->base);
+    pacta_editor__hide_changed_banner(self);
+    pacta_editor__clear_errors(self);
+    pacta_editor__fill_form(self, self->base);
     if (!contract && self->connection) {
         self->loading = TRUE;
         gtk_editable_set_text(GTK_EDITABLE(self->owner_row),
@@ -507,9 +467,9 @@ void pacta_editor_open(PactaEditor *self, PactaContract *contract)
     if (self->presence)
         pacta_presence_set_editing(self->presence,
                                    contract ? pacta_contract_get_id(contract) : NULL);
-    update_header(self);
+    pacta_editor__update_header(self);
     update_presence(self);
-    load_history(self);
+    pacta_editor__load_history(self);
     gtk_widget_set_visible(GTK_WIDGET(self), TRUE);
     gtk_widget_grab_focus(GTK_WIDGET(contract ? self->title_row : self->number_row));
 }
@@ -526,7 +486,7 @@ void pacta_editor_close(PactaEditor *self)
     self->busy = FALSE;
     if (self->presence)
         pacta_presence_set_editing(self->presence, NULL);
-    hide_changed_banner(self);
+    pacta_editor__hide_changed_banner(self);
     gtk_widget_set_visible(GTK_WIDGET(self), FALSE);
     g_signal_emit(self, signals[SIGNAL_CLOSED], 0);
 }
@@ -566,385 +526,10 @@ void pacta_editor_request_close(PactaEditor *self)
 
 static void on_revert(PactaEditor *self)
 {
-    fill_form(self, self->base);
-    clear_errors(self);
-    hide_changed_banner(self);
-    update_header(self);
-}
-
-/* ---- saving ----------------------------------------------------------------------- */
-
-static void open_conflict(PactaEditor *self, PactaMerge *merge, gboolean save_mode);
-
-static void set_busy(PactaEditor *self, gboolean busy)
-{
-    self->busy = busy;
-    update_header(self);
-}
-
-/* After a save or a merge: the new base, and the form follows it unless
- * the user typed something else meanwhile. */
-static void adopt_saved(PactaEditor *self, const json_t *record, const json_t *sent_changes)
-{
-    g_autoptr(PactaContract) saved = pacta_contract_new_from_json(record, NULL);
-    if (!saved)
-        return;
-    json_auto_t *pending = form_changes(self);
-    gboolean typed_more = FALSE;
-    if (pending) {
-        const char *k;
-        json_t *v;
-        json_object_foreach(pending, k, v)
-        {
-            if (!pacta_merge_values_equal(v, json_object_get(sent_changes, k)))
-                typed_more = TRUE;
-        }
-    }
-    set_base(self, saved);
-    if (!typed_more)
-        fill_form(self, self->base);
-}
-
-static void save_done(GObject *source, GAsyncResult *result, gpointer user_data);
-
-typedef struct {
-    PactaEditor *self;
-    json_t *changes; /* what was sent */
-    gboolean create;
-} SaveCtx;
-
-static void save_ctx_free(SaveCtx *ctx)
-{
-    g_object_unref(ctx->self);
-    json_decref(ctx->changes);
-    g_free(ctx);
-}
-
-static void send_update(PactaEditor *self, json_t *changes_steal)
-{
-    const char *reason = gtk_editable_get_text(GTK_EDITABLE(self->reason_row));
-    json_auto_t *args =
-        json_pack("{sssIsO}", "id", pacta_contract_get_id(self->base), "version",
-                  (json_int_t)pacta_contract_get_version(self->base), "changes", changes_steal);
-    if (*reason)
-        json_object_set_new(args, "reason", json_string(reason));
-    SaveCtx *ctx = g_new0(SaveCtx, 1);
-    ctx->self = g_object_ref(self);
-    ctx->changes = changes_steal;
-    set_busy(self, TRUE);
-    pacta_connection_request_async(self->connection, "contracts.update", args, self->cancellable,
-                                   save_done, ctx);
-}
-
-void pacta_editor_save(PactaEditor *self)
-{
-    if (!self->open || self->busy || !self->connection ||
-        !pacta_connection_can_edit(self->connection) || self->deleted_underneath)
-        return;
-    clear_errors(self);
-
-    const char *bad = NULL;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(PactaContract) mine = form_to_contract(self, &bad, &error);
-    if (!mine) {
-        set_error(self, bad, error->message);
-        return;
-    }
-
-    if (pacta_editor_is_new(self)) {
-        if (!pacta_contract_validate(mine, &bad, &error)) {
-            set_error(self, bad, error->message);
-            return;
-        }
-        json_auto_t *args = pacta_contract_to_create_args(mine);
-        SaveCtx *ctx = g_new0(SaveCtx, 1);
-        ctx->self = g_object_ref(self);
-        ctx->changes = json_incref(args);
-        ctx->create = TRUE;
-        set_busy(self, TRUE);
-        pacta_connection_request_async(self->connection, "contracts.create", args,
-                                       self->cancellable, save_done, ctx);
-        return;
-    }
-
-    json_t *changes = pacta_contract_diff(self->base, mine);
-    if (json_object_size(changes) == 0) {
-        json_decref(changes);
-        toast(self, "No changes to save");
-        return;
-    }
-    g_autofree char *reason =
-        g_strstrip(g_strdup(gtk_editable_get_text(GTK_EDITABLE(self->reason_row))));
-    if (g_str_equal(pacta_contract_get_status(self->base), "active") && !*reason) {
-        json_decref(changes);
-        gtk_widget_add_css_class(GTK_WIDGET(self->reason_row), "error");
-        set_error(self, NULL, "Reason: this contract is active, so say why it changes.");
-        gtk_widget_grab_focus(GTK_WIDGET(self->reason_row));
-        return;
-    }
-    send_update(self, changes);
-}
-
-/* A stale save: merge three-way.  Only-mine fields go straight back at the
- * new version; real conflicts go to the user. */
-static void handle_conflict(PactaEditor *self, const json_t *changes, const json_t *current)
-{
-    json_auto_t *base = pacta_contract_to_json(self->base);
-    g_autoptr(PactaMerge) merge = pacta_merge_new(base, changes, current);
-    if (pacta_merge_count(merge, PACTA_MERGE_CONFLICT) == 0 &&
-        self->auto_merges < MAX_AUTO_MERGES) {
-        self->auto_merges++;
-        json_auto_t *merged = pacta_merge_get_result(merge);
-        g_autoptr(PactaContract) theirs = pacta_contract_new_from_json(current, NULL);
-        set_base(self, theirs);
-        g_autoptr(PactaContract) m = pacta_contract_new_from_json(merged, NULL);
-        fill_form(self, m);
-        json_t *again = pacta_merge_get_changes(merge);
-        if (json_object_size(again) == 0) {
-            json_decref(again);
-            set_base(self, m);
-            update_header(self);
-            toast(self, "They already made the same changes");
-            return;
-        }
-        send_update(self, again);
-        return;
-    }
-    open_conflict(self, merge, TRUE);
-}
-
-static void save_done(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    SaveCtx *ctx = user_data;
-    PactaEditor *self = ctx->self;
-    g_autoptr(GError) error = NULL;
-    json_t *detail = NULL;
-    json_t *res =
-        pacta_connection_request_finish(PACTA_CONNECTION(source), result, &detail, &error);
-    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-        json_decref(detail);
-        save_ctx_free(ctx);
-        return;
-    }
-    set_busy(self, FALSE);
-
-    if (res) {
-        const json_t *record = json_object_get(res, "contract");
-        const char *changed_arr[32] = {NULL};
-        const json_t *changed = json_object_get(res, "changed");
-        for (size_t i = 0; i < json_array_size(changed) && i < 31; i++)
-            changed_arr[i] = json_string_value(json_array_get(changed, i));
-        if (self->store)
-            pacta_contract_store_apply_record(self->store, record, NULL, changed_arr, FALSE);
-        adopt_saved(self, record, ctx->changes);
-        gtk_editable_set_text(GTK_EDITABLE(self->reason_row), "");
-        hide_changed_banner(self);
-        self->auto_merges = 0;
-        if (self->presence && ctx->create)
-            pacta_presence_set_editing(self->presence, pacta_contract_get_id(self->base));
-        update_header(self);
-        load_history(self);
-        toast(self, ctx->create ? "Contract created" : "Saved");
-        json_decref(res);
-        save_ctx_free(ctx);
-        return;
-    }
-
-    const char *field = json_string_value(json_object_get(detail, "field"));
-    const json_t *current = json_object_get(detail, "current");
-    if (g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_CONFLICT) && current &&
-        !ctx->create) {
-        handle_conflict(self, ctx->changes, current);
-    } else if (g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_DISCONNECTED)) {
-        set_error(self, NULL,
-                  "Not saved: the connection dropped. Your input is kept; save again once "
-                  "the connection is back.");
-    } else if (g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_NOT_FOUND)) {
-        self->deleted_underneath = TRUE;
-        set_error(self, NULL, "Not saved: this contract was deleted. Your input is kept.");
-    } else {
-        g_autofree char *msg = g_strdup_printf(
-            "Not saved: %s%s%s", field && *field ? pacta_contract_field_label(field) : "",
-            field && *field ? ": " : "", error->message);
-        set_error(self, field, msg);
-    }
-    update_header(self);
-    json_decref(detail);
-    save_ctx_free(ctx);
-}
-
-/* ---- conflict view ------------------------------------------------------------------- */
-
-typedef struct {
-    PactaEditor *self;
-    PactaMerge *merge;
-    gboolean save_mode;
-} ConflictCtx;
-
-static void conflict_ctx_free(gpointer data, GClosure *closure)
-{
-    (void)closure;
-    ConflictCtx *ctx = data;
-    g_object_unref(ctx->merge);
-    g_free(ctx);
-}
-
-static void on_conflict_resolved(PactaConflictDialog *dialog, gpointer user_data)
-{
-    ConflictCtx *ctx = user_data;
-    PactaEditor *self = ctx->self;
-    json_auto_t *merged = pacta_merge_get_result(ctx->merge);
-    json_auto_t *theirs_json = pacta_merge_get_result(ctx->merge);
-    const char *const *fields = pacta_contract_writable_fields();
-    for (guint i = 0; fields[i]; i++)
-        json_object_set_new(theirs_json, fields[i],
-                            json_deep_copy(pacta_merge_get_theirs(ctx->merge, fields[i])));
-
-    g_autoptr(PactaContract) theirs = pacta_contract_new_from_json(theirs_json, NULL);
-    g_autoptr(PactaContract) m = pacta_contract_new_from_json(merged, NULL);
-    gboolean save = ctx->save_mode;
-    gtk_window_destroy(GTK_WINDOW(dialog));
-    if (!theirs || !m)
-        return;
-    set_base(self, theirs);
-    fill_form(self, m);
-    hide_changed_banner(self);
-    update_header(self);
-    if (save) {
-        json_auto_t *changes = pacta_contract_diff(self->base, m);
-        if (json_object_size(changes) == 0) {
-            toast(self, "Kept their version");
-            return;
-        }
-        pacta_editor_save(self);
-    }
-}
-
-static void on_conflict_cancelled(PactaConflictDialog *dialog, gpointer user_data)
-{
-    ConflictCtx *ctx = user_data;
-    gtk_window_destroy(GTK_WINDOW(dialog));
-    set_error(ctx->self, NULL,
-              "Not saved yet: someone else changed this contract. Your input is kept; "
-              "use Review or Save again to merge.");
-}
-
-static void open_conflict(PactaEditor *self, PactaMerge *merge, gboolean save_mode)
-{
-    if (self->conflict)
-        gtk_window_destroy(GTK_WINDOW(self->conflict));
-    GtkWindow *parent = GTK_WINDOW(gtk_widget_get_root(GTK_WIDGET(self)));
-    self->conflict = pacta_conflict_dialog_new(parent, merge, save_mode);
-    g_object_add_weak_pointer(G_OBJECT(self->conflict), (gpointer *)&self->conflict);
-    ConflictCtx *ctx = g_new0(ConflictCtx, 1);
-    ctx->self = self;
-    ctx->merge = g_object_ref(merge);
-    ctx->save_mode = save_mode;
-    g_signal_connect_data(self->conflict, "resolved", G_CALLBACK(on_conflict_resolved), ctx,
-                          conflict_ctx_free, 0);
-    g_signal_connect(self->conflict, "cancelled", G_CALLBACK(on_conflict_cancelled), ctx);
-    gtk_window_present(GTK_WINDOW(self->conflict));
-}
-
-/* "Review": merge what changed underneath into the form without saving. */
-static void on_review(PactaEditor *self)
-{
-    if (!self->open || !self->store)
-        return;
-    PactaContract *live =
-        pacta_contract_store_lookup(self->store, pacta_contract_get_id(self->base));
-    if (!live)
-        return;
-    json_auto_t *changes = form_changes(self);
-    if (!changes) {
-        const char *bad = NULL;
-        g_autoptr(GError) error = NULL;
-        g_autoptr(PactaContract) mine = form_to_contract(self, &bad, &error);
-        set_error(self, bad, error ? error->message : "Fix the highlighted field first.");
-        return;
-    }
-    json_auto_t *base = pacta_contract_to_json(self->base);
-    json_auto_t *theirs = pacta_contract_to_json(live);
-    g_autoptr(PactaMerge) merge = pacta_merge_new(base, changes, theirs);
-    if (pacta_merge_count(merge, PACTA_MERGE_CONFLICT) == 0) {
-        json_auto_t *merged = pacta_merge_get_result(merge);
-        g_autoptr(PactaContract) m = pacta_contract_new_from_json(merged, NULL);
-        set_base(self, live);
-        fill_form(self, m);
-        hide_changed_banner(self);
-        update_header(self);
-        toast(self, "Their changes are merged into your edit");
-        return;
-    }
-    open_conflict(self, merge, FALSE);
-}
-
-/* ---- delete ---------------------------------------------------------------------- */
-
-static void delete_done(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    g_autoptr(PactaEditor) self = user_data;
-    g_autoptr(GError) error = NULL;
-    json_t *res = pacta_connection_request_finish(PACTA_CONNECTION(source), result, NULL, &error);
-    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-    set_busy(self, FALSE);
-    if (!res) {
-        g_autofree char *msg =
-            g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_CONFLICT)
-                ? g_strdup("Not deleted: someone changed it meanwhile. Review their change "
-                           "first.")
-                : g_strdup_printf("Not deleted: %s", error->message);
-        set_error(self, NULL, msg);
-        return;
-    }
-    g_autofree char *text = g_strdup_printf("Deleted %s", pacta_contract_get_number(self->base));
-    if (self->store)
-        pacta_contract_store_apply_record(self->store, json_object_get(res, "contract"), NULL, NULL,
-                                          FALSE);
-    json_decref(res);
-    pacta_editor_close(self);
-    toast(self, text);
-}
-
-static void delete_response(AdwMessageDialog *dialog, const char *response, gpointer user_data)
-{
-    PactaEditor *self = user_data;
-    if (!g_str_equal(response, "delete") || !self->open)
-        return;
-    GtkEditable *entry = GTK_EDITABLE(adw_message_dialog_get_extra_child(dialog));
-    const char *reason = gtk_editable_get_text(entry);
-    json_auto_t *args = json_pack("{sssI}", "id", pacta_contract_get_id(self->base), "version",
-                                  (json_int_t)pacta_contract_get_version(self->base));
-    if (*reason)
-        json_object_set_new(args, "reason", json_string(reason));
-    set_busy(self, TRUE);
-    pacta_connection_request_async(self->connection, "contracts.delete", args, self->cancellable,
-                                   delete_done, g_object_ref(self));
-}
-
-void pacta_editor_request_delete(PactaEditor *self)
-{
-    if (!self->open || pacta_editor_is_new(self) || self->busy || !self->connection ||
-        !pacta_connection_can_edit(self->connection))
-        return;
-    GtkWindow *parent = GTK_WINDOW(gtk_widget_get_root(GTK_WIDGET(self)));
-    g_autofree char *heading = g_strdup_printf("Delete %s?", pacta_contract_get_number(self->base));
-    GtkWidget *dialog = adw_message_dialog_new(
-        parent, heading,
-        "It disappears from every desk. Its amendment history is kept for the audit trail.");
-    GtkWidget *entry = gtk_entry_new();
-    gtk_entry_set_placeholder_text(GTK_ENTRY(entry), "Reason (optional)");
-    gtk_entry_set_activates_default(GTK_ENTRY(entry), TRUE);
-    adw_message_dialog_set_extra_child(ADW_MESSAGE_DIALOG(dialog), entry);
-    adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "cancel", "_Cancel", "delete",
-                                     "_Delete", NULL);
-    adw_message_dialog_set_response_appearance(ADW_MESSAGE_DIALOG(dialog), "delete",
-                                               ADW_RESPONSE_DESTRUCTIVE);
-    adw_message_dialog_set_close_response(ADW_MESSAGE_DIALOG(dialog), "cancel");
-    adw_message_dialog_set_default_response(ADW_MESSAGE_DIALOG(dialog), "cancel");
-    g_signal_connect(dialog, "response", G_CALLBACK(delete_response), self);
-    gtk_window_present(GTK_WINDOW(dialog));
+    pacta_editor__fill_form(self, self->base);
+    pacta_editor__clear_errors(self);
+    pacta_editor__hide_changed_banner(self);
+    pacta_editor__update_header(self);
 }
 
 /* ---- history button ---------------------------------------------------------------- */
@@ -1116,7 +701,8 @@ static void pacta_editor_init(PactaEditor *self)
     g_signal_connect_swapped(self->notice_spin, "value-changed", G_CALLBACK(on_form_changed), self);
     g_signal_connect_swapped(gtk_text_view_get_buffer(self->description_view), "changed",
                              G_CALLBACK(on_form_changed), self);
-    g_signal_connect_swapped(self->review_button, "clicked", G_CALLBACK(on_review), self);
+    g_signal_connect_swapped(self->review_button, "clicked", G_CALLBACK(pacta_editor__on_review),
+                             self);
     g_signal_connect_swapped(self->revert_button, "clicked", G_CALLBACK(on_revert), self);
     g_signal_connect_swapped(self->history_button, "clicked", G_CALLBACK(pacta_editor_show_history),
                              self);

@@ -1,0 +1,76 @@
+/*
+ * pacta-desk: PactaEditor internals shared by pacta-editor.c (form,
+ * header, open/close, changes underneath) and pacta-editor-save.c (save,
+ * three-way merge, conflict view, review, delete).  Not for other files.
+ */
+#ifndef PACTA_DESK_EDITOR_PRIVATE_H
+#define PACTA_DESK_EDITOR_PRIVATE_H
+
+#include "pacta-editor.h"
+
+#include "pacta-conflict-dialog.h"
+#include "pacta-merge.h"
+
+G_BEGIN_DECLS
+
+struct _PactaEditor {
+    GtkBox parent_instance;
+
+    AdwWindowTitle *window_title;
+    GtkLabel *presence_label;
+    GtkRevealer *changed_revealer;
+    GtkLabel *changed_label;
+    GtkButton *review_button;
+    AdwEntryRow *number_row, *title_row, *counterparty_row, *owner_row;
+    AdwComboRow *kind_row, *status_row, *renewal_row;
+    AdwEntryRow *sign_date_row, *start_date_row, *end_date_row;
+    GtkSpinButton *notice_spin;
+    AdwEntryRow *amount_row, *currency_row, *reason_row;
+    AdwPreferencesGroup *reason_group, *history_group;
+    GtkTextView *description_view;
+    GtkLabel *error_label, *meta_label;
+    GtkListBox *history_list;
+    GtkButton *delete_button, *save_button, *revert_button, *history_button;
+    GtkScrolledWindow *scroller;
+
+    PactaConnection *connection;
+    PactaContractStore *store;
+    PactaPresence *presence;
+
+    gboolean open;
+    PactaContract *base; /* the record the edit is based on (a copy) */
+    gboolean loading;    /* filling widgets: not a user edit */
+    gboolean busy;
+    gboolean deleted_underneath;
+    guint auto_merges;
+    guint history_count;
+    PactaConflictDialog *conflict; /* weak */
+    GCancellable *cancellable;     /* requests of the open contract */
+    guint hide_banner_id;
+};
+
+/* pacta-editor.c */
+void pacta_editor__toast(PactaEditor *self, const char *text);
+/* Marks the row of `field` (may be NULL) and shows `message` (NULL hides). */
+void pacta_editor__set_error(PactaEditor *self, const char *field, const char *message);
+void pacta_editor__clear_errors(PactaEditor *self);
+/* Widgets <- record (not a user edit). */
+void pacta_editor__fill_form(PactaEditor *self, PactaContract *c);
+/* The form as a contract (new ref), validated; NULL + *bad_fieldand *error set. */
+PactaContract *pacta_editor__form_to_contract(PactaEditor *self, const char **bad_field,
+                                              GError **error);
+/* diff(base, form) (new ref), or NULL if a field is invalid. */
+json_t *pacta_editor__form_changes(PactaEditor *self);
+void pacta_editor__update_header(PactaEditor *self);
+/* A copy of `record` becomes the base of the edit. */
+void pacta_editor__set_base(PactaEditor *self, PactaContract *record);
+void pacta_editor__hide_changed_banner(PactaEditor *self);
+void pacta_editor__load_history(PactaEditor *self);
+
+/* pacta-editor-save.c */
+/* "Review": merges what changed underneath into the form, no save. */
+void pacta_editor__on_review(PactaEditor *self);
+
+G_END_DECLS
+
+#endif
