@@ -52,18 +52,33 @@ gboolean pacta_expiring_view_add_alert(PactaExpiringView *self, const char *name
     const char *number = json_string_value(json_object_get(c, "number"));
     const char *title = json_string_value(json_object_get(c, "title"));
     const char *party = json_string_value(json_object_get(c, "counterparty"));
-    const char *end = json_string_value(json_object_get(c, "end_date"));
-    json_int_t notice = json_integer_value(json_object_get(c, "notice_days"));
+    const char *end = json_string_value(json_object_get(data, "end_date"));
+    if (!end)
+        end = json_string_value(json_object_get(c, "end_date"));
+    const char *deadline = json_string_value(json_object_get(data, "notice_deadline"));
+    const char *previous = json_string_value(json_object_get(data, "previous_end_date"));
+    const json_t *days = json_object_get(data, "days_left");
 
     g_autofree char *row_title =
         g_markup_printf_escaped("%s · %s", number ? number : "?", title ? title : "");
+    /* What the alert is about, in words, then who the counterparty is. */
     g_autoptr(GString) sub = g_string_new(NULL);
+    if (g_str_equal(name, "contract.notice_due") && deadline)
+        g_string_append_printf(sub, "Notice deadline %s", deadline);
+    else if (g_str_equal(name, "contract.renewed") && end)
+        g_string_append_printf(sub, "Renewed%s%s to %s", previous ? " from " : "",
+                               previous ? previous : "", end);
+    else if (g_str_equal(name, "contract.expired") && end)
+        g_string_append_printf(sub, "Ended %s", end);
+    else if (end)
+        g_string_append_printf(sub, "Ends %s", end);
+    if (json_is_integer(days) && json_integer_value(days) > 0)
+        g_string_append_printf(
+            sub,
+            json_integer_value(days) == 1 ? " — tomorrow" : " — in %" JSON_INTEGER_FORMAT " days",
+            json_integer_value(days));
     if (party)
-        g_string_append(sub, party);
-    if (end)
-        g_string_append_printf(sub, "%sends %s", sub->len ? " — " : "", end);
-    if (notice > 0)
-        g_string_append_printf(sub, ", %" JSON_INTEGER_FORMAT " days' notice", notice);
+        g_string_append_printf(sub, "%s%s", sub->len ? " · " : "", party);
     g_autofree char *row_sub = g_markup_escape_text(sub->str, -1);
 
     GtkWidget *row = adw_action_row_new();

@@ -349,6 +349,21 @@ static void update_expiring_badge(PactaWindow *self)
     adw_view_stack_page_set_needs_attention(self->expiring_page, n > 0);
 }
 
+/* Expiry events carry the whole record; expired and renewed ones changed
+ * it (status, end date, version), so the row follows. */
+static void on_expiry_event(PactaConnection *connection, const char *name, gint64 seq,
+                            gpointer data, gpointer user_data)
+{
+    PactaWindow *self = user_data;
+    (void)connection;
+    (void)seq;
+    if (!g_str_equal(name, "contract.expired") && !g_str_equal(name, "contract.renewed"))
+        return;
+    const json_t *record = json_object_get(data, "contract");
+    if (json_is_object(record))
+        pacta_contract_store_apply_record(self->store, record, "system", NULL, TRUE);
+}
+
 /* The search bar filters the contract list only. */
 static void on_page_changed(PactaWindow *self)
 {
@@ -387,6 +402,7 @@ PactaWindow *pacta_window_new(PactaApplication *app)
     g_signal_connect_swapped(self->connection, "notify::display-name", G_CALLBACK(update_user),
                              self);
 
+    g_signal_connect(self->connection, "event", G_CALLBACK(on_expiry_event), self);
     pacta_connection_banner_set_connection(self->banner, self->connection);
     pacta_editor_setup(self->editor, self->connection, self->store,
                        pacta_application_get_presence(app));

@@ -219,12 +219,22 @@ int main(int argc, char **argv)
 
     /* Expiring view, fed the alerts the server's scheduler sends. */
     PactaExpiringView *expiring = pacta_window_get_expiring_view(win);
-    const char *alerts[][2] = {
-        {"contract.expiring", NULL}, {"contract.notice_due", NULL}, {"contract.expired", NULL}};
-    size_t picks[] = {7, 2, 8};
-    for (size_t i = 0; i < G_N_ELEMENTS(picks); i++) {
-        json_t *data = json_pack("{sO}", "contract", created[picks[i]]);
-        pacta_expiring_view_add_alert(expiring, alerts[i][0], data);
+    /* As the server's scheduler words them (PROTOCOL.md §7.1). */
+    struct {
+        const char *event;
+        size_t sample;
+        json_int_t days_left;
+        const char *key, *date;
+    } alerts[] = {
+        {"contract.expired", 8, -1, "end_date", "2024-12-31"},
+        {"contract.notice_due", 2, 7, "notice_deadline", "2025-11-01"},
+        {"contract.expiring", 7, 30, "end_date", "2025-12-31"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(alerts); i++) {
+        json_t *data =
+            json_pack("{sO ss sI ss}", "contract", created[alerts[i].sample], "actor", "system",
+                      "days_left", alerts[i].days_left, alerts[i].key, alerts[i].date);
+        pacta_expiring_view_add_alert(expiring, alerts[i].event, data);
         json_decref(data);
     }
     pacta_window_show_page(win, "expiring");
