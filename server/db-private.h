@@ -76,6 +76,7 @@ int srv__schema_latest(void);
 /* db_write.c: runs one write inside the caller's SAVEPOINT. 0 or -code
  * with w->err set; on success w->result (and w->events) are filled. */
 int srv__write_apply(struct srv_db *db, struct srv_write *w);
+int srv__user_update(struct srv_db *db, struct srv_write *w); /* db_users.c */
 void srv__write_finalize(struct srv_db *db);
 
 /* db_expiry.c: the expiry and notification writes (SRV_W_EXPIRY_SCAN,

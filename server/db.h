@@ -68,6 +68,8 @@ enum srv_write_kind {
     SRV_W_SESSION_CREATE,  /* args: {"username"}; result: {"token","expires_at"} */
     SRV_W_SESSION_REVOKE,  /* args: {"token_hash"} */
     SRV_W_NOOP,            /* args: {}; commits nothing (readiness check) */
+    SRV_W_USER_UPDATE,     /* args: {"username","role"?,"disabled"?,"display_name"?,
+                              "password_hash"?}; result {"user","sessions_revoked"} */
     /* db_expiry.c (expiry.h / notify.c) */
     SRV_W_EXPIRY_SCAN,        /* args: {"today","thresholds":[..],"ids"?:[..],"full","digest"};
                                  result: {"fired","next_due"} */

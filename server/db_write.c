@@ -691,6 +691,8 @@ int srv__write_apply(struct srv_db *db, struct srv_write *w)
         return session_revoke(db, w);
     case SRV_W_NOOP:
         return 0; /* an empty transaction: proves the write path (lock, fsync) works */
+    case SRV_W_USER_UPDATE:
+        return srv__user_update(db, w);
     case SRV_W_EXPIRY_SCAN:
     case SRV_W_NOTIFICATIONS_READ:
     case SRV_W_USER_PREFERENCES:

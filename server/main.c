@@ -63,9 +63,15 @@ static void on_housekeeping(uv_timer_t *t)
         srv__admin_tick(srv);
         srv__metrics_tick(srv);
         srv__limits_tick(srv);
-        for (struct srv_session *s = srv->sessions; s; s = s->next)
-            if (!s->authenticated && !s->close_code && now >= s->auth_deadline_ms)
+        int64_t wall = srv_clock_now_ms();
+        for (struct srv_session *s = srv->sessions; s; s = s->next) {
+            if (s->close_code)
+                continue;
+            if (!s->authenticated && now >= s->auth_deadline_ms)
                 srv__session_close(s, PACTA_CLOSE_POLICY, "authentication timeout", 0);
+            else if (s->authenticated && s->token_expires_ms && wall >= s->token_expires_ms)
+                srv__session_close(s, PACTA_CLOSE_SESSION_ENDED, "session expired", 1);
+        }
         return;
     }
     uint64_t waited = now - srv->shutdown_started_ms;

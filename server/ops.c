@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "srv.h"
@@ -28,6 +29,7 @@ struct srv_job {
         struct pacta_list_args list;
         struct pacta_id_args ids;
         struct pacta_user_create_args user_create;
+        struct pacta_user_update_args user_update;
     } a;
     srv_read_fn read;     /* an extension's read (srv__ops_read), else NULL */
     uint64_t start_ns;    /* uv_hrtime() when the request arrived */
@@ -171,6 +173,65 @@ static void set_authenticated(struct srv_session *s, const struct srv_user *u,
 
 /* ---- writes ------------------------------------------------------------ */
 
+/* "2026-11-22T14:02:03.123Z" -> Unix ms; 0 if it does not parse. */
+static int64_t ms_from_iso(const char *iso)
+{
+    struct tm tm = {0};
+    int ms = 0;
+    if (!iso || sscanf(iso, "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                       &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
+        return 0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (int64_t)timegm(&tm) * 1000 + ms;
+}
+
+static json_t *user_update_args(const struct srv_job *j)
+{
+    const struct pacta_user_update_args *u = &j->a.user_update;
+    json_t *a = json_pack("{s:s}", "username", u->username);
+    if (u->role != PACTA_ROLE_NONE)
+        json_object_set_new(a, "role", json_string(pacta_role_name(u->role)));
+    if (u->disabled >= 0)
+        json_object_set_new(a, "disabled", json_boolean(u->disabled));
+    if (u->display_name)
+        json_object_set_new(a, "display_name", json_string(u->display_name));
+    if (j->password_hash)
+        json_object_set_new(a, "password_hash", json_string(j->password_hash));
+    return a;
+}
+
+/*
+ * A committed users.update reaches the user's open connections at once: a
+ * disabled account or a changed password (its tokens were revoked in the
+ * same transaction) ends them with 4001; a new role or name applies to the
+ * next request on every one of them.
+ */
+static void apply_user_update(struct srv *srv, const json_t *result)
+{
+    const json_t *u = json_object_get(result, "user");
+    const char *name = json_string_value(json_object_get(u, "username"));
+    const char *display = json_string_value(json_object_get(u, "display_name"));
+    enum pacta_role role = pacta_role_from_name(json_string_value(json_object_get(u, "role")));
+    int disabled = json_is_true(json_object_get(u, "disabled"));
+    int revoked = json_integer_value(json_object_get(result, "sessions_revoked")) > 0;
+    for (struct srv_session *o = srv->sessions; o && name; o = o->next) {
+        if (!o->authenticated || strcmp(o->username, name) != 0)
+            continue;
+        if (disabled || revoked) {
+            srv__session_close(o, PACTA_CLOSE_SESSION_ENDED,
+                               disabled ? "account disabled" : "password changed", 1);
+            continue;
+        }
+        o->role = role;
+        if (role != PACTA_ROLE_ADMIN)
+            o->admin_watch = 0;
+        free(o->display_name);
+        o->display_name = display ? strdup(display) : NULL;
+        srv__admin_changed(o);
+    }
+}
+
 /*
  * Runs on the loop when the writer's transaction has committed (or failed).
  * Events go out to subscribers first, whether or not the author is still
@@ -207,11 +268,18 @@ static void write_done(struct srv_write *w)
             free(s->client);
             s->client = strdup(j->a.login.client);
         }
-        if (srv__session_open(s))
+        if (srv__session_open(s)) {
             set_authenticated(s, &j->user, hash);
+            s->token_expires_ms =
+                ms_from_iso(json_string_value(json_object_get(w->result, "expires_at")));
+        }
         json_object_set_new(w->result, "user", user_json(&j->user));
         break;
     }
+    case SRV_W_USER_UPDATE:
+        j->srv->revocations++; /* its tokens may have been revoked */
+        apply_user_update(j->srv, w->result);
+        break;
     case SRV_W_SESSION_REVOKE:
         j->srv->revocations++;
         json_decref(w->result); /* PROTOCOL.md: the result of auth.logout is {} */
@@ -268,7 +336,7 @@ static void job_work(uv_work_t *req)
     sqlite3 *r = NULL;
     int rc = 0;
 
-    if (j->op != PACTA_OP_USERS_CREATE)
+    if (j->op != PACTA_OP_USERS_CREATE && j->op != PACTA_OP_USERS_UPDATE)
         r = srv_db_reader_acquire(db);
     switch (j->read ? PACTA_OP_UNKNOWN : j->op) {
     case PACTA_OP_UNKNOWN:
@@ -311,7 +379,9 @@ static void job_work(uv_work_t *req)
             pacta_error_set(&j->err, PACTA_INTERNAL, "", "cannot read users");
         break;
     case PACTA_OP_USERS_CREATE:
-        j->password_hash = srv_auth_hash_password(j->a.user_create.password);
+    case PACTA_OP_USERS_UPDATE:
+        j->password_hash = srv_auth_hash_password(
+            j->op == PACTA_OP_USERS_CREATE ? j->a.user_create.password : j->a.user_update.password);
         if (!j->password_hash)
             rc = pacta_error_set(&j->err, PACTA_INTERNAL, "", "cannot hash password");
         break;
@@ -372,13 +442,18 @@ static void job_after(uv_work_t *req, int status)
             queue_job(j);
             return;
         }
-        if (srv__session_open(s))
+        if (srv__session_open(s)) {
             set_authenticated(s, &j->user, j->token_hash);
+            s->token_expires_ms = ms_from_iso(j->expires_at);
+        }
         json_t *res =
             json_pack("{s:s,s:o}", "expires_at", j->expires_at, "user", user_json(&j->user));
         srv__respond_ok(s, j->id, res);
         break;
     }
+    case PACTA_OP_USERS_UPDATE:
+        submit_write(j, SRV_W_USER_UPDATE, user_update_args(j));
+        return;
     case PACTA_OP_USERS_CREATE: {
         const struct pacta_user_create_args *u = &j->a.user_create;
         json_t *args = json_pack("{s:s,s:s,s:s,s:s}", "username", u->username, "password_hash",
@@ -552,6 +627,14 @@ static void dispatch(struct srv_session *s, const struct pacta_request *req)
     case PACTA_OP_USERS_CREATE:
         if ((rc = pacta_decode_user_create(req->args, &j->a.user_create, &err)) == 0)
             queue_password_job(j);
+        break;
+    case PACTA_OP_USERS_UPDATE:
+        if ((rc = pacta_decode_user_update(req->args, &j->a.user_update, &err)) != 0)
+            break;
+        if (j->a.user_update.password)
+            queue_password_job(j); /* hashed in the pool, then written */
+        else
+            submit_write(j, SRV_W_USER_UPDATE, user_update_args(j));
         break;
     case PACTA_OP_CONTRACTS_CREATE: {
         struct pacta_create_args a = {0};

@@ -60,6 +60,7 @@ struct srv_session {
     char username[65];
     enum pacta_role role;
     char token_hash[65];
+    int64_t token_expires_ms; /* wall clock; the socket ends (4001) when it passes */
     uint64_t connected_ms;
     uint64_t auth_deadline_ms; /* unauthenticated past this: closed with 1008 */
 

@@ -1,5 +1,5 @@
 /*
- * pactactl user add|list: account management (admin only on the server).
+ * pactactl user add|update|list: account management (admin only on the server).
  * The new user's password never appears on the command line: it is read
  * from stdin (first line) or asked twice on the terminal.
  */
@@ -14,9 +14,12 @@
 static int user_usage(FILE *f, int rc)
 {
     fprintf(f, "usage: pactactl user add NAME --role admin|editor|viewer [--display-name X]\n"
+               "       pactactl user update NAME [--role R] [--disable | --enable]\n"
+               "                                 [--display-name X] [--password]\n"
                "       pactactl user list [--json]\n"
-               "`user add` reads the new password from stdin (first line), or asks twice\n"
-               "on the terminal.\n");
+               "`user add` and `user update --password` read the new password from stdin\n"
+               "(first line), or ask twice on the terminal. Disabling a user or changing\n"
+               "their password ends all their sessions at once.\n");
     return rc;
 }
 
@@ -118,6 +121,88 @@ static int user_add(const struct ctl_global *g, int argc, char **argv)
     return rc;
 }
 
+static int user_update(const struct ctl_global *g, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"role", required_argument, NULL, 'r'},
+        {"display-name", required_argument, NULL, 'd'},
+        {"disable", no_argument, NULL, 'D'},
+        {"enable", no_argument, NULL, 'E'},
+        {"password", no_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    json_t *args = json_object();
+    int ch, want_password = 0, rc;
+    optind = 0;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'r':
+            json_object_set_new(args, "role", json_string(optarg));
+            break;
+        case 'd':
+            json_object_set_new(args, "display_name", json_string(optarg));
+            break;
+        case 'D':
+        case 'E':
+            if (json_object_get(args, "disabled")) {
+                ctl__errorf("user update: --disable and --enable exclude each other");
+                json_decref(args);
+                return CTL_EXIT_USAGE;
+            }
+            json_object_set_new(args, "disabled", json_boolean(ch == 'D'));
+            break;
+        case 'p':
+            want_password = 1;
+            break;
+        case 'h':
+            json_decref(args);
+            return user_usage(stdout, CTL_EXIT_OK);
+        default:
+            ctl__errorf("user update: bad option %s", argv[optind - 1]);
+            json_decref(args);
+            return user_usage(stderr, CTL_EXIT_USAGE);
+        }
+    }
+    if (optind != argc - 1 || (json_object_size(args) == 0 && !want_password)) {
+        ctl__errorf("user update needs NAME and something to change");
+        json_decref(args);
+        return user_usage(stderr, CTL_EXIT_USAGE);
+    }
+    const char *name = argv[optind];
+    json_object_set_new(args, "username", json_string(name));
+    struct ctl_client *c;
+    if ((rc = ctl__session_open(g, &c))) {
+        json_decref(args);
+        return rc;
+    }
+    if (want_password) {
+        char *pw = new_password(name);
+        if (!pw) {
+            json_decref(args);
+            ctl__session_close(c);
+            return CTL_EXIT_USAGE;
+        }
+        json_object_set_new(args, "password", json_string(pw));
+        explicit_bzero(pw, strlen(pw));
+        free(pw);
+    }
+    json_t *res;
+    rc = ctl__request(c, "users.update", args, &res);
+    if (rc == 0) {
+        json_t *u = json_object_get(res, "user");
+        printf("updated user %s (%s%s); %lld session(s) ended\n",
+               json_string_value(json_object_get(u, "username")),
+               json_string_value(json_object_get(u, "role")),
+               json_is_true(json_object_get(u, "disabled")) ? ", disabled" : "",
+               (long long)json_integer_value(json_object_get(res, "sessions_revoked")));
+        json_decref(res);
+    }
+    ctl__session_close(c); /* skips the logout if our own session just ended */
+    return rc;
+}
+
 static int user_list(const struct ctl_global *g, int argc, char **argv)
 {
     int as_json = 0;
@@ -170,6 +255,8 @@ int ctl__cmd_user(const struct ctl_global *g, int argc, char **argv)
         return user_usage(stdout, CTL_EXIT_OK);
     if (strcmp(argv[1], "add") == 0)
         return user_add(g, argc - 1, argv + 1);
+    if (strcmp(argv[1], "update") == 0)
+        return user_update(g, argc - 1, argv + 1);
     if (strcmp(argv[1], "list") == 0)
         return user_list(g, argc - 1, argv + 1);
     ctl__errorf("unknown user command \"%s\"", argv[1]);

@@ -573,3 +573,49 @@ int pacta_decode_clock_set(const json_t *args, int64_t *unix_ms, struct pacta_er
                                "must be a UTC timestamp YYYY-MM-DDTHH:MM:SS.mmmZ");
     return 0;
 }
+
+int pacta_decode_user_update(const json_t *args, struct pacta_user_update_args *out,
+                             struct pacta_error *err)
+{
+    static const char *const allowed[] = {"username",     "role",     "disabled",
+                                          "display_name", "password", NULL};
+    const char *role = NULL;
+    int rc;
+    memset(out, 0, sizeof(*out));
+    out->disabled = -1;
+    if ((rc = check_members(args, allowed, err)) ||
+        (rc = get_text(args, "username", 1, 1, 64, 0, &out->username, err)))
+        goto out;
+    if (!pacta_valid_username(out->username)) {
+        rc = pacta_error_set(err, PACTA_BAD_REQUEST, "username",
+                             "must be 1..64 of a-z 0-9 . _ -, starting with a letter or digit");
+        goto out;
+    }
+    if ((rc = get_text(args, "role", 0, 1, 16, 0, &role, err)))
+        goto out;
+    if (role && (out->role = pacta_role_from_name(role)) == PACTA_ROLE_NONE) {
+        rc = pacta_error_set(err, PACTA_BAD_REQUEST, "role",
+                             "must be one of: viewer, editor, admin");
+        goto out;
+    }
+    json_t *d = member(args, "disabled");
+    if (d && !json_is_boolean(d)) {
+        rc = pacta_error_set(err, PACTA_BAD_REQUEST, "disabled", "must be a boolean");
+        goto out;
+    }
+    if (d)
+        out->disabled = json_is_true(d);
+    if ((rc = get_text(args, "display_name", 0, 1, 200, SINGLE | NOT_BLANK, &out->display_name,
+                       err)) ||
+        (rc = get_text(args, "password", 0, 8, 1024, BYTES, &out->password, err)))
+        goto out;
+    if (!role && !d && !out->display_name && !out->password)
+        rc = pacta_error_set(err, PACTA_BAD_REQUEST, "",
+                             "nothing to change: give role, disabled, display_name or password");
+out:
+    if (rc) {
+        memset(out, 0, sizeof(*out));
+        out->disabled = -1;
+    }
+    return rc;
+}

@@ -286,7 +286,9 @@ static void bad_command_lines(void)
 
 int main(void)
 {
-    static const char *const args[] = {"--fake-now", "2026-01-01T09:00:00Z", NULL};
+    static const char *const args[] = {
+        /* tokens must outlive months of fake time */ "--session-ttl", "315360000", "--fake-now",
+        "2026-01-01T09:00:00Z", NULL};
 
     it_setup("it_cli_notify");
     struct it_server *srv = it_server_start(args);

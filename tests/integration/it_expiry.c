@@ -77,7 +77,9 @@ static void replace_fake_now(struct it_server *s, const char *now)
 
 int main(void)
 {
-    static const char *const args[] = {"--fake-now", "2026-01-01T09:00:00Z", NULL};
+    static const char *const args[] = {
+        /* tokens must outlive months of fake time */ "--session-ttl", "315360000", "--fake-now",
+        "2026-01-01T09:00:00Z", NULL};
     char log[4096] = "";
     json_int_t seq = 0;
 

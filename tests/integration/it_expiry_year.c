@@ -178,7 +178,9 @@ static void create_all(struct it_server *srv)
 
 int main(void)
 {
-    static const char *const args[] = {"--fake-now", "2026-01-01T09:00:00Z", NULL};
+    static const char *const args[] = {
+        /* tokens must outlive months of fake time */ "--session-ttl", "315360000", "--fake-now",
+        "2026-01-01T09:00:00Z", NULL};
     struct seen live = {0}, offline = {0};
     pthread_t th;
     int64_t t0 = it_now_ms();

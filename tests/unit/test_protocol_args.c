@@ -64,6 +64,10 @@ static int decode(enum pacta_op op, const json_t *args, struct pacta_error *err)
         struct pacta_user_create_args a;
         return pacta_decode_user_create(args, &a, err);
     }
+    case PACTA_OP_USERS_UPDATE: {
+        struct pacta_user_update_args a;
+        return pacta_decode_user_update(args, &a, err);
+    }
     case PACTA_OP_PRESENCE_SET: {
         struct pacta_presence_args a;
         return pacta_decode_presence_set(args, &a, err);
@@ -95,6 +99,19 @@ static const struct args_case cases[] = {
     {PACTA_OP_AUTH_LOGOUT, "{\"token\":\"t\"}", "token", "unknown field"},
     {PACTA_OP_UNSUBSCRIBE, "{}", NULL, NULL},
     {PACTA_OP_USERS_LIST, "{\"all\":true}", "all", "unknown field"},
+
+    /* users.update */
+    {PACTA_OP_USERS_UPDATE, "{\"username\":\"ana\",\"role\":\"viewer\"}", NULL, NULL},
+    {PACTA_OP_USERS_UPDATE, "{\"username\":\"ana\",\"disabled\":true}", NULL, NULL},
+    {PACTA_OP_USERS_UPDATE, "{\"username\":\"ana\",\"password\":\"12345678\"}", NULL, NULL},
+    {PACTA_OP_USERS_UPDATE, "{\"username\":\"ana\"}", "", "nothing to change"},
+    {PACTA_OP_USERS_UPDATE, "{\"role\":\"viewer\"}", "username", "required"},
+    {PACTA_OP_USERS_UPDATE, "{\"username\":\"Ana!\",\"role\":\"viewer\"}", "username", NULL},
+    {PACTA_OP_USERS_UPDATE, "{\"username\":\"ana\",\"role\":\"boss\"}", "role", "one of"},
+    {PACTA_OP_USERS_UPDATE, "{\"username\":\"ana\",\"disabled\":1}", "disabled", "boolean"},
+    {PACTA_OP_USERS_UPDATE, "{\"username\":\"ana\",\"password\":\"short\"}", "password", NULL},
+    {PACTA_OP_USERS_UPDATE, "{\"username\":\"ana\",\"display_name\":\" \"}", "display_name", NULL},
+    {PACTA_OP_USERS_UPDATE, "{\"username\":\"ana\",\"roles\":\"viewer\"}", "roles", "unknown"},
 
     /* presence.set, admin ops */
     {PACTA_OP_PRESENCE_SET, "{\"contract_id\":\"0193a5f2-7c1e-7b3a-9f00-1a2b3c4d5e6f\"}", NULL,

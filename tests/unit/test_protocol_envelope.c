@@ -62,6 +62,7 @@ static void test_ops(void)
         {"users.preferences", PACTA_OP_USERS_PREFERENCES, PACTA_ROLE_VIEWER},
         {"contracts.expiring", PACTA_OP_CONTRACTS_EXPIRING, PACTA_ROLE_VIEWER},
         {"admin.clock.set", PACTA_OP_ADMIN_CLOCK_SET, PACTA_ROLE_ADMIN},
+        {"users.update", PACTA_OP_USERS_UPDATE, PACTA_ROLE_ADMIN},
     };
     size_t n = sizeof(cases) / sizeof(cases[0]);
     CHECK(n == PACTA_OP__COUNT - 1);

@@ -109,6 +109,7 @@ enum pacta_op {
     PACTA_OP_USERS_PREFERENCES,       /* users.preferences (own preferences) */
     PACTA_OP_CONTRACTS_EXPIRING,      /* contracts.expiring */
     PACTA_OP_ADMIN_CLOCK_SET,         /* admin.clock.set (admin; test servers only) */
+    PACTA_OP_USERS_UPDATE,            /* users.update (admin) */
     PACTA_OP__COUNT
 };
 const char *pacta_op_name(enum pacta_op op);
@@ -303,6 +304,17 @@ struct pacta_user_create_args {
     enum pacta_role role;
 };
 int pacta_decode_user_create(const json_t *args, struct pacta_user_create_args *out,
+                             struct pacta_error *err);
+
+/* users.update {username, role?, disabled?, display_name?, password?}: at
+ * least one change. */
+struct pacta_user_update_args {
+    const char *username;
+    enum pacta_role role;                /* NONE: unchanged */
+    int disabled;                        /* -1: unchanged, else 0/1 */
+    const char *display_name, *password; /* NULL: unchanged */
+};
+int pacta_decode_user_update(const json_t *args, struct pacta_user_update_args *out,
                              struct pacta_error *err);
 
 /* ---- expiry and notifications ----------------------------------------- */

@@ -1,0 +1,108 @@
+/*
+ * Writer side of users.update: role, display name, password, disabled.
+ *
+ * Disabling a user or changing their password revokes every token they
+ * hold, in the same transaction, so no open socket or saved token outlives
+ * the change (the loop then closes their sockets, ops.c).  The last enabled
+ * admin can be neither demoted nor disabled: someone must be able to undo.
+ */
+#include <string.h>
+
+#include "db-private.h"
+
+/* Runs one statement with text binds (NULL binds NULL); SQLITE_DONE/ROW or an error. */
+static int run(struct srv_db *db, const char *sql, sqlite3_stmt **keep, struct pacta_error *err,
+               int nbind, const char *const *binds)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db->w, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return srv__sql_error(db->w, rc, "user update", err);
+    for (int i = 0; i < nbind; i++)
+        sqlite3_bind_text(st, i + 1, binds[i], -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        rc = srv__sql_error(db->w, rc, "user update", err);
+        sqlite3_finalize(st);
+        return rc;
+    }
+    if (keep)
+        *keep = st;
+    else
+        sqlite3_finalize(st);
+    return rc;
+}
+
+int srv__user_update(struct srv_db *db, struct srv_write *w)
+{
+    struct pacta_error *err = &w->err;
+    const json_t *a = w->args;
+    const char *username = json_string_value(json_object_get(a, "username"));
+    const char *role = json_string_value(json_object_get(a, "role"));
+    const char *display = json_string_value(json_object_get(a, "display_name"));
+    const char *hash = json_string_value(json_object_get(a, "password_hash"));
+    const json_t *jdisabled = json_object_get(a, "disabled");
+    sqlite3_stmt *st = NULL;
+    char now[32], cur_role[16], cur_display[801], created[32];
+    int cur_disabled, disabled, rc;
+
+    if (!username)
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "username", "required");
+    rc = run(db, "SELECT role, disabled, display_name, created_at FROM users WHERE username = ?",
+             &st, err, 1, &username);
+    if (rc < 0)
+        return rc;
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return pacta_error_set(err, PACTA_NOT_FOUND, "username", "no user %s", username);
+    }
+    snprintf(cur_role, sizeof cur_role, "%s", (const char *)sqlite3_column_text(st, 0));
+    cur_disabled = sqlite3_column_int(st, 1);
+    snprintf(cur_display, sizeof cur_display, "%s", (const char *)sqlite3_column_text(st, 2));
+    snprintf(created, sizeof created, "%s", (const char *)sqlite3_column_text(st, 3));
+    sqlite3_finalize(st);
+
+    if (!role)
+        role = cur_role;
+    if (!display)
+        display = cur_display;
+    disabled = jdisabled ? json_is_true(jdisabled) : cur_disabled;
+
+    if (strcmp(cur_role, "admin") == 0 && !cur_disabled &&
+        (strcmp(role, "admin") != 0 || disabled)) {
+        rc = run(db,
+                 "SELECT count(*) FROM users WHERE role = 'admin' AND disabled = 0 "
+                 "AND username != ?",
+                 &st, err, 1, &username);
+        if (rc < 0)
+            return rc;
+        int others = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        if (others == 0)
+            return pacta_error_set(err, PACTA_CONFLICT, disabled ? "disabled" : "role",
+                                   "%s is the last enabled admin", username);
+    }
+
+    const char *upd[] = {role, disabled ? "1" : "0", display, hash, username};
+    rc = run(db,
+             "UPDATE users SET role = ?, disabled = ?, display_name = ?, "
+             "password_hash = coalesce(?, password_hash) WHERE username = ?",
+             NULL, err, 5, upd);
+    if (rc < 0)
+        return rc;
+
+    int revoked = 0;
+    if (disabled || hash) {
+        srv_now_iso(now);
+        const char *rev[] = {now, username};
+        rc = run(db, "UPDATE sessions SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL",
+                 NULL, err, 2, rev);
+        if (rc < 0)
+            return rc;
+        revoked = sqlite3_changes(db->w);
+    }
+    w->result = json_pack("{s:{s:s,s:s,s:s,s:b,s:s},s:i}", "user", "username", username,
+                          "display_name", display, "role", role, "disabled", disabled, "created_at",
+                          created, "sessions_revoked", revoked);
+    return 0;
+}
