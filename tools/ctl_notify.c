@@ -96,6 +96,13 @@ static const char *str(const json_t *o, const char *key)
     return json_string_value(json_object_get(o, key));
 }
 
+/* A table cell: the string member, or null (shown as "-") when absent. */
+static json_t *cell(const json_t *o, const char *key)
+{
+    const char *s = str(o, key);
+    return s ? json_string(s) : json_null();
+}
+
 /* ---- notifications list ----------------------------------------------------- */
 
 /* "2027-01-01T00:00:00.120Z" -> "2027-01-01 00:00" (UTC, for a glance). */
@@ -133,7 +140,11 @@ static json_t *describe(const json_t *n)
     else if (kind && !strcmp(kind, "renewed"))
         snprintf(what, sizeof what, "renewed: term ended %s", target);
     else
-        snprintf(what, sizeof what, "%s %s", kind ? kind : str(n, "event"), target);
+        snprintf(what, sizeof what, "%s %s",
+                 kind              ? kind
+                 : str(n, "event") ? str(n, "event")
+                                   : "?",
+                 target);
     return jfmt("%s%s%s%s", title ? title : "", title ? ": " : "", what, late);
 }
 
@@ -149,7 +160,7 @@ static json_t *notification_row(const json_t *n)
                           jfmt("%lld", (long long)json_integer_value(json_object_get(n, "id"))));
     json_array_append_new(row, short_time(str(n, "created_at")));
     json_array_append_new(row, json_string(kind ? kind : "-"));
-    json_array_append_new(row, json_string(str(sm, "number") ? str(sm, "number") : "-"));
+    json_array_append_new(row, cell(sm, "number"));
     json_array_append_new(row,
                           json_string(json_is_true(json_object_get(n, "read")) ? "yes" : "no"));
     json_array_append_new(row, describe(n));
@@ -360,10 +371,10 @@ int ctl__cmd_notifications(const struct ctl_global *g, int argc, char **argv)
 static json_t *expiring_row(const json_t *k)
 {
     json_t *row = json_array(), *days = json_object_get(k, "days_left");
-    json_array_append_new(row, json_string(str(k, "number")));
-    json_array_append_new(row, json_string(str(k, "title")));
-    json_array_append_new(row, json_string(str(k, "counterparty")));
-    json_array_append_new(row, json_string(str(k, "end_date")));
+    json_array_append_new(row, cell(k, "number"));
+    json_array_append_new(row, cell(k, "title"));
+    json_array_append_new(row, cell(k, "counterparty"));
+    json_array_append_new(row, cell(k, "end_date"));
     /* null without a notice period worth showing: "-" */
     json_array_append_new(row, json_integer_value(json_object_get(k, "notice_days")) > 0 &&
                                        str(k, "notice_deadline")
@@ -372,7 +383,7 @@ static json_t *expiring_row(const json_t *k)
     json_array_append_new(row, json_is_integer(days)
                                    ? jfmt("%lld", (long long)json_integer_value(days))
                                    : json_null());
-    json_array_append_new(row, json_string(str(k, "lifecycle")));
+    json_array_append_new(row, cell(k, "lifecycle"));
     return row;
 }
 
