@@ -112,8 +112,14 @@ static void replace_fake_now(struct it_server *s, const char *now)
 
 int main(void)
 {
-    static const char *const args[] = {"--fake-now", "2026-01-01T07:00:00Z", "--alert-time",
-                                       "08:00", NULL};
+    static const char *const args[] = {
+        /* tokens must outlive months of fake time */ "--session-ttl",
+        "315360000",
+        "--fake-now",
+        "2026-01-01T07:00:00Z",
+        "--alert-time",
+        "08:00",
+        NULL};
     char log[2048] = "", edlog[2048] = "";
     json_int_t seq = 0;
 
