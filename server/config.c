@@ -32,6 +32,7 @@ static const char usage_text[] =
     "                          (default 1000; 0 = no limit)\n"
     "  --max-conns-per-address N  (default 0 = no limit)\n"
     "  --max-conns-per-user N     (default 256; 0 = no limit)\n"
+    "  --client-ca FILE        mTLS: require a client certificate issued by this CA\n"
     "  --allow-origin ORIGIN   a websocket handshake that sends an Origin header\n"
     "                          (browsers do) must match one of these; repeatable;\n"
     "                          by default every Origin is refused\n"
@@ -137,6 +138,7 @@ enum {
     O_MAXADDR,
     O_MAXUSER,
     O_ORIGIN,
+    O_CLIENTCA,
     O_CONFIG,
     O_HELP,
     O_VERSION,
@@ -162,6 +164,7 @@ static const struct option opts[] = {
     {"max-conns-per-address", required_argument, NULL, O_MAXADDR},
     {"max-conns-per-user", required_argument, NULL, O_MAXUSER},
     {"allow-origin", required_argument, NULL, O_ORIGIN},
+    {"client-ca", required_argument, NULL, O_CLIENTCA},
     {"timezone", required_argument, NULL, O_EXPIRY},
     {"alert-time", required_argument, NULL, O_EXPIRY},
     {"thresholds", required_argument, NULL, O_EXPIRY},
@@ -300,6 +303,10 @@ static int parse_argv(struct srv_config *cfg, int argc, char **argv)
             cfg->allowed_origins = list;
             break;
         }
+        case O_CLIENTCA:
+            free(cfg->client_ca);
+            cfg->client_ca = strdup(optarg);
+            break;
         case O_MTOKEN:
             free(cfg->metrics_token);
             if (!(cfg->metrics_token = read_secret(optarg)))
@@ -527,6 +534,7 @@ void srv_config_clear(struct srv_config *cfg)
         explicit_bzero(cfg->metrics_token, strlen(cfg->metrics_token));
     free(cfg->metrics_token);
     free(cfg->allowed_origins);
+    free(cfg->client_ca);
     free(cfg->timezone);
     memset(cfg, 0, sizeof *cfg);
 }

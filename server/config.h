@@ -35,6 +35,7 @@ struct srv_config {
     int max_conns_per_address; /* 0 = no limit */
     int max_conns_per_user;
     char *allowed_origins; /* comma-separated; a handshake with another Origin is refused */
+    char *client_ca;       /* mTLS: clients need a certificate from this CA; NULL = off */
     /* expiry scheduler (expiry.h) */
     int64_t fake_now_ms; /* --fake-now: clock pinned, admin.clock.set allowed; 0 = real */
     char *timezone;      /* --timezone: the zone of "today"; NULL = UTC */

@@ -158,6 +158,13 @@ static int callback_pacta(struct lws *wsi, enum lws_callback_reasons reason, voi
         }
         return 0;
 
+    case LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION:
+        /* mTLS: lws asks us, and whatever we return wins over OpenSSL's own
+         * verdict (len carries it: preverify_ok), so pass that on */
+        if (!len)
+            srv_log(SRV_LOG_WARN, "client certificate refused");
+        return len ? 0 : 1;
+
     /* lws has no per-session data for a connection that failed before HTTP
      * (a refused TLS handshake still ends in CLOSED_HTTP, with user NULL) */
     case LWS_CALLBACK_HTTP:
@@ -221,6 +228,13 @@ int srv__net_start(struct srv *srv)
     info.ssl_cipher_list = tls12_ciphers;
     info.tls1_3_plus_cipher_list = tls13_ciphers;
     info.ssl_options_set = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;
+    /* Mozilla intermediate: the client's suite order wins (lws sets the opposite) */
+    info.ssl_options_clear = SSL_OP_CIPHER_SERVER_PREFERENCE;
+    if (srv->cfg->client_ca) {
+        /* mTLS: only clients with a certificate from this CA get past TLS */
+        info.ssl_ca_filepath = srv->cfg->client_ca;
+        info.options |= LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT;
+    }
     info.retry_and_idle_policy = &idle_policy;
     info.timeout_secs = 10; /* TLS + HTTP upgrade must finish within this */
     info.server_string = "pactad";

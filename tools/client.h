@@ -22,6 +22,8 @@ struct ctl_ws_options {
     const char *subprotocol; /* NULL -> "pacta.v1"; "" -> none offered */
     int timeout_ms;          /* connect + TLS + handshake */
     const char *origin;      /* an Origin header to send (browsers do), or NULL */
+    const char *cert_file;   /* a client certificate (PEM chain) for mTLS, or NULL */
+    const char *key_file;    /* its key; NULL: in cert_file */
 };
 
 /* 0 on success; < 0 with a one-line reason in err. */

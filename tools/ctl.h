@@ -30,7 +30,10 @@ struct ctl_global {
     const char *ca_file;
     const char *user;
     const char *password_file;
+    const char *client_cert, *client_key; /* mTLS, when the server asks for it */
 };
+/* The connection options every command uses. */
+struct ctl_ws_options ctl__ws_options(const struct ctl_global *g);
 
 /* ---- ctl_main.c ---- */
 extern const char *ctl__prog;

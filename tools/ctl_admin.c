@@ -198,7 +198,7 @@ static int http_get_cmd(const struct ctl_global *g, int argc, char **argv, const
     } else if (getenv("PACTA_METRICS_TOKEN")) {
         snprintf(token, sizeof token, "%s", getenv("PACTA_METRICS_TOKEN"));
     }
-    struct ctl_ws_options o = {.url = g->url, .ca_file = g->ca_file, .timeout_ms = 10000};
+    struct ctl_ws_options o = ctl__ws_options(g);
     char err[512], *body = NULL;
     int status;
     if (ctl_https_get(&o, path, *token ? token : NULL, &status, &body, err, sizeof err) < 0) {

@@ -54,6 +54,9 @@ static void usage(FILE *f)
             "  --user NAME           login name (PACTA_USER, default admin)\n"
             "  --password-file FILE  password on its first line (else PACTA_PASSWORD,\n"
             "                        else asked on the terminal)\n"
+            "  --client-cert FILE    client certificate, for a server in mTLS mode\n"
+            "                        (PACTA_CLIENT_CERT); --client-key FILE its key\n"
+            "                        (PACTA_CLIENT_KEY, default: in the cert file)\n"
             "  --help, --version\n"
             "\n"
             "Exit status: 0 ok, 1 error answer from the server, 2 usage error,\n"
@@ -161,6 +164,16 @@ void ctl__report_lost(struct ctl_client *c)
         ctl__errorf("no answer from the server within %d s", CTL_REQUEST_TIMEOUT_MS / 1000);
 }
 
+struct ctl_ws_options ctl__ws_options(const struct ctl_global *g)
+{
+    struct ctl_ws_options o = {.url = g->url,
+                               .ca_file = g->ca_file,
+                               .timeout_ms = 10000,
+                               .cert_file = g->client_cert,
+                               .key_file = g->client_key};
+    return o;
+}
+
 void ctl__session_close(struct ctl_client *c)
 {
     json_t *r = NULL;
@@ -188,7 +201,7 @@ int ctl__session_open(const struct ctl_global *g, struct ctl_client **out)
     char *password = ctl__login_password(g);
     if (!password)
         return CTL_EXIT_USAGE;
-    struct ctl_ws_options o = {.url = g->url, .ca_file = g->ca_file, .timeout_ms = 10000};
+    struct ctl_ws_options o = ctl__ws_options(g);
     struct ctl_client *c;
     if (ctl_client_connect(&o, &c, err, sizeof(err)) < 0) {
         free(password);
@@ -333,6 +346,8 @@ int main(int argc, char **argv)
         .url = getenv("PACTA_URL"),
         .ca_file = getenv("PACTA_CA"),
         .user = getenv("PACTA_USER"),
+        .client_cert = getenv("PACTA_CLIENT_CERT"),
+        .client_key = getenv("PACTA_CLIENT_KEY"),
     };
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
@@ -352,7 +367,9 @@ int main(int argc, char **argv)
         if ((r = global_opt(argc, argv, &i, "--url", &g.url)) ||
             (r = global_opt(argc, argv, &i, "--ca", &g.ca_file)) ||
             (r = global_opt(argc, argv, &i, "--user", &g.user)) ||
-            (r = global_opt(argc, argv, &i, "--password-file", &g.password_file))) {
+            (r = global_opt(argc, argv, &i, "--password-file", &g.password_file)) ||
+            (r = global_opt(argc, argv, &i, "--client-cert", &g.client_cert)) ||
+            (r = global_opt(argc, argv, &i, "--client-key", &g.client_key))) {
             if (r < 0)
                 return CTL_EXIT_USAGE;
             continue;

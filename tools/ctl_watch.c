@@ -121,7 +121,7 @@ static int authenticate(struct ctl_client *c, const struct ctl_global *g, struct
 static enum session_end watch_once(const struct ctl_global *g, struct watch_state *st)
 {
     char err[512];
-    struct ctl_ws_options o = {.url = g->url, .ca_file = g->ca_file, .timeout_ms = 10000};
+    struct ctl_ws_options o = ctl__ws_options(g);
     struct ctl_client *c = NULL;
     json_t *res = NULL;
     enum session_end end = END_DISCONNECTED;

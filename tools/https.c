@@ -40,7 +40,7 @@ int ctl_https_get(const struct ctl_ws_options *o, const char *path, const char *
         return -1;
     if ((c.fd = ctl__tcp_connect(&u, deadline, err, errlen)) < 0)
         return -1;
-    if (ctl__tls_setup(&c, &u, o->ca_file, deadline, err, errlen) < 0)
+    if (ctl__tls_setup(&c, &u, o, deadline, err, errlen) < 0)
         goto out;
     int n = snprintf(req, sizeof req,
                      "GET %s HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\n%s%s%s\r\n", path,

@@ -189,9 +189,10 @@ static const char *ssl_reason(char *buf, size_t n, const char *fallback)
     return buf;
 }
 
-int ctl__tls_setup(struct ctl_ws *ws, const struct url *u, const char *ca_file, int64_t deadline,
-                   char *err, size_t errlen)
+int ctl__tls_setup(struct ctl_ws *ws, const struct url *u, const struct ctl_ws_options *o,
+                   int64_t deadline, char *err, size_t errlen)
 {
+    const char *ca_file = o->ca_file;
     char ebuf[256];
     ERR_clear_error();
     ws->ctx = SSL_CTX_new(TLS_client_method());
@@ -208,6 +209,16 @@ int ctl__tls_setup(struct ctl_ws *ws, const struct url *u, const char *ca_file, 
     }
     SSL_CTX_set_verify(ws->ctx, SSL_VERIFY_PEER, NULL);
     SSL_CTX_set_mode(ws->ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    /* a client certificate, for servers that require one (mTLS) */
+    if (o->cert_file &&
+        (SSL_CTX_use_certificate_chain_file(ws->ctx, o->cert_file) != 1 ||
+         SSL_CTX_use_PrivateKey_file(ws->ctx, o->key_file ? o->key_file : o->cert_file,
+                                     SSL_FILETYPE_PEM) != 1 ||
+         SSL_CTX_check_private_key(ws->ctx) != 1)) {
+        ctl__seterr(err, errlen, "cannot use client certificate %s: %s", o->cert_file,
+                    ssl_reason(ebuf, sizeof(ebuf), "unreadable, not PEM, or not its key"));
+        return -1;
+    }
     ws->ssl = SSL_new(ws->ctx);
     if (!ws->ssl) {
         ctl__seterr(err, errlen, "TLS init failed");

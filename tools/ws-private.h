@@ -51,8 +51,8 @@ int ctl__parse_url(const char *s, struct url *u, char *err, size_t errlen);
 /* A connected non-blocking TCP socket, or -1 with err set. */
 int ctl__tcp_connect(const struct url *u, int64_t deadline, char *err, size_t errlen);
 /* TLS on ws->fd, verified against ca_file only and the URL's host/IP. */
-int ctl__tls_setup(struct ctl_ws *ws, const struct url *u, const char *ca_file, int64_t deadline,
-                   char *err, size_t errlen);
+int ctl__tls_setup(struct ctl_ws *ws, const struct url *u, const struct ctl_ws_options *o,
+                   int64_t deadline, char *err, size_t errlen);
 /* Writes all of buf: 0, or -1 (connection marked broken). */
 int ctl__tls_write_all(struct ctl_ws *ws, const void *buf, size_t len, int64_t deadline);
 /* Reads into ws->in: 1 read something, 0 timeout, -1 EOF, -2 error. */

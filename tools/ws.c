@@ -221,7 +221,7 @@ int ctl_ws_connect(const struct ctl_ws_options *o, struct ctl_ws **out, char *er
     ws->fd = ctl__tcp_connect(&u, deadline, err, errlen);
     if (ws->fd < 0)
         goto fail;
-    if (ctl__tls_setup(ws, &u, o->ca_file, deadline, err, errlen) < 0)
+    if (ctl__tls_setup(ws, &u, o, deadline, err, errlen) < 0)
         goto fail;
     if (ws_handshake(ws, &u, o->subprotocol ? o->subprotocol : "pacta.v1", o->origin, deadline, err,
                      errlen) < 0)
