@@ -17,13 +17,14 @@
 struct ctl_ws;
 
 struct ctl_ws_options {
-    const char *url;         /* wss://HOST:PORT[/PATH] */
-    const char *ca_file;     /* PEM CA to pin; required */
-    const char *subprotocol; /* NULL -> "pacta.v1"; "" -> none offered */
-    int timeout_ms;          /* connect + TLS + handshake */
-    const char *origin;      /* an Origin header to send (browsers do), or NULL */
-    const char *cert_file;   /* a client certificate (PEM chain) for mTLS, or NULL */
-    const char *key_file;    /* its key; NULL: in cert_file */
+    const char *url;            /* wss://HOST:PORT[/PATH] */
+    const char *ca_file;        /* PEM CA to pin; required */
+    const char *subprotocol;    /* NULL -> "pacta.v1"; "" -> none offered */
+    int timeout_ms;             /* connect + TLS + handshake */
+    const char *origin;         /* an Origin header to send (browsers do), or NULL */
+    const char *cert_file;      /* a client certificate (PEM chain) for mTLS, or NULL */
+    const char *key_file;       /* its key; NULL: in cert_file */
+    const char *source_address; /* local IP to connect from (tests: 127.0.0.2), or NULL */
 };
 
 /* 0 on success; < 0 with a one-line reason in err. */

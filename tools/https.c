@@ -38,7 +38,7 @@ int ctl_https_get(const struct ctl_ws_options *o, const char *path, const char *
     *body = NULL;
     if (ctl__parse_url(o->url, &u, err, errlen) < 0)
         return -1;
-    if ((c.fd = ctl__tcp_connect(&u, deadline, err, errlen)) < 0)
+    if ((c.fd = ctl__tcp_connect(&u, o->source_address, deadline, err, errlen)) < 0)
         return -1;
     if (ctl__tls_setup(&c, &u, o, deadline, err, errlen) < 0)
         goto out;

@@ -136,7 +136,27 @@ bad:
     return -1;
 }
 
-int ctl__tcp_connect(const struct url *u, int64_t deadline, char *err, size_t errlen)
+/* Binds fd to the IP literal `source` (port chosen by the kernel): 0 or -1. */
+static int bind_source(int fd, int family, const char *source)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    if (family == AF_INET) {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        a->sin_family = AF_INET;
+        if (inet_pton(AF_INET, source, &a->sin_addr) != 1)
+            return errno = EINVAL, -1;
+        return bind(fd, (struct sockaddr *)a, sizeof *a);
+    }
+    struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+    a->sin6_family = AF_INET6;
+    if (inet_pton(AF_INET6, source, &a->sin6_addr) != 1)
+        return errno = EINVAL, -1;
+    return bind(fd, (struct sockaddr *)a, sizeof *a);
+}
+
+int ctl__tcp_connect(const struct url *u, const char *source, int64_t deadline, char *err,
+                     size_t errlen)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
     int rc = getaddrinfo(u->host, u->port, &hints, &res);
@@ -149,6 +169,12 @@ int ctl__tcp_connect(const struct url *u, int64_t deadline, char *err, size_t er
         fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
         if (fd < 0) {
             last = errno;
+            continue;
+        }
+        if (source && bind_source(fd, ai->ai_family, source) < 0) {
+            last = errno;
+            close(fd);
+            fd = -1;
             continue;
         }
         if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)

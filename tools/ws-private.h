@@ -48,8 +48,10 @@ int ctl__remaining(int64_t deadline);
 int ctl__wait_fd(int fd, short events, int64_t deadline);
 /* wss://HOST[:PORT][/PATH] (https:// too, for the HTTP endpoints). */
 int ctl__parse_url(const char *s, struct url *u, char *err, size_t errlen);
-/* A connected non-blocking TCP socket, or -1 with err set. */
-int ctl__tcp_connect(const struct url *u, int64_t deadline, char *err, size_t errlen);
+/* A connected non-blocking TCP socket, or -1 with err set; from source (an
+ * IP literal) when not NULL. */
+int ctl__tcp_connect(const struct url *u, const char *source, int64_t deadline, char *err,
+                     size_t errlen);
 /* TLS on ws->fd, verified against ca_file only and the URL's host/IP. */
 int ctl__tls_setup(struct ctl_ws *ws, const struct url *u, const struct ctl_ws_options *o,
                    int64_t deadline, char *err, size_t errlen);

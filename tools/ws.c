@@ -218,7 +218,7 @@ int ctl_ws_connect(const struct ctl_ws_options *o, struct ctl_ws **out, char *er
     int64_t deadline = ctl__deadline_of(o->timeout_ms > 0 ? o->timeout_ms : WS_DEFAULT_TIMEOUT_MS);
     struct ctl_ws *ws = ctl__xrealloc(NULL, sizeof(*ws));
     memset(ws, 0, sizeof(*ws));
-    ws->fd = ctl__tcp_connect(&u, deadline, err, errlen);
+    ws->fd = ctl__tcp_connect(&u, o->source_address, deadline, err, errlen);
     if (ws->fd < 0)
         goto fail;
     if (ctl__tls_setup(ws, &u, o, deadline, err, errlen) < 0)
