@@ -20,6 +20,8 @@ static const char usage_text[] =
     "  --key FILE              server private key, PEM (default DIR/certs/server.key)\n"
     "  --log-level LEVEL       debug, info, warn or error (default info)\n"
     "  --auth-timeout SEC      close connections not logged in by then (default 10)\n"
+    "  --handshake-timeout SEC drop connections whose TLS + websocket handshake\n"
+    "                          has not finished by then (default 10; restart to change)\n"
     "  --queue-max-events N    per-connection outbound queue, frames (default 4096)\n"
     "  --queue-max-bytes N     per-connection outbound queue, bytes (default 8388608)\n"
     "  --session-ttl SEC       lifetime of a login token (default 604800 = 7 days)\n"
@@ -126,6 +128,7 @@ enum {
     O_KEY,
     O_LOG,
     O_AUTH,
+    O_HANDSHAKE,
     O_QEV,
     O_QBY,
     O_TTL,
@@ -152,6 +155,7 @@ static const struct option opts[] = {
     {"key", required_argument, NULL, O_KEY},
     {"log-level", required_argument, NULL, O_LOG},
     {"auth-timeout", required_argument, NULL, O_AUTH},
+    {"handshake-timeout", required_argument, NULL, O_HANDSHAKE},
     {"queue-max-events", required_argument, NULL, O_QEV},
     {"queue-max-bytes", required_argument, NULL, O_QBY},
     {"session-ttl", required_argument, NULL, O_TTL},
@@ -187,6 +191,7 @@ static int parse_argv(struct srv_config *cfg, int argc, char **argv)
     cfg->listen_port = 7443;
     cfg->log_level = SRV_LOG_INFO;
     cfg->auth_timeout_sec = 10;
+    cfg->handshake_timeout_sec = 10;
     cfg->queue_max_events = 4096;
     cfg->queue_max_bytes = 8u << 20;
     cfg->session_ttl_sec = 7 * 24 * 3600;
@@ -236,6 +241,11 @@ static int parse_argv(struct srv_config *cfg, int argc, char **argv)
             if (parse_long("--auth-timeout", optarg, 1, 3600, &v))
                 return -1;
             cfg->auth_timeout_sec = (int)v;
+            break;
+        case O_HANDSHAKE:
+            if (parse_long("--handshake-timeout", optarg, 1, 3600, &v))
+                return -1;
+            cfg->handshake_timeout_sec = (int)v;
             break;
         case O_QEV:
             if (parse_long("--queue-max-events", optarg, 8, 1 << 24, &v))

@@ -11,14 +11,15 @@
 #include <jansson.h>
 
 struct srv_config {
-    char *data_dir;       /* holds pacta.db (+ -wal, -shm) */
-    char *listen_host;    /* "127.0.0.1"; NULL = every interface */
-    int listen_port;      /* 0 = ephemeral (logged once listening) */
-    char *cert_file;      /* PEM server certificate (chain) */
-    char *key_file;       /* PEM private key */
-    int log_level;        /* enum srv_log_level */
-    int auth_timeout_sec; /* close unauthenticated connections after this */
-    int queue_max_events; /* per-session outbound queue bound, in frames */
+    char *data_dir;            /* holds pacta.db (+ -wal, -shm) */
+    char *listen_host;         /* "127.0.0.1"; NULL = every interface */
+    int listen_port;           /* 0 = ephemeral (logged once listening) */
+    char *cert_file;           /* PEM server certificate (chain) */
+    char *key_file;            /* PEM private key */
+    int log_level;             /* enum srv_log_level */
+    int auth_timeout_sec;      /* close unauthenticated connections after this */
+    int handshake_timeout_sec; /* TCP accept to websocket upgrade (TLS included) */
+    int queue_max_events;      /* per-session outbound queue bound, in frames */
     size_t queue_max_bytes;
     int64_t session_ttl_sec;
     int max_inflight;    /* requests being processed per connection */

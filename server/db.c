@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "db-private.h"
+#include "log.h"
 
 #define BUSY_TIMEOUT_MS 5000
 #define GENERATED_PASSWORD_BYTES 18
@@ -176,6 +177,15 @@ static void writer_main(void *arg)
             db->stats.last_commit_ms = srv_clock_now_ms();
         }
         uv_mutex_unlock(&db->mu);
+        if (srv_log_enabled(SRV_LOG_DEBUG)) {
+            /* one line per batch: which requests shared this fsync */
+            json_t *ids = json_array();
+            for (struct srv_write *w = batch; w; w = w->next)
+                json_array_append_new(ids, json_integer((json_int_t)w->request_id));
+            srv_logj(SRV_LOG_DEBUG, "batch committed",
+                     json_pack("{s:I,s:o,s:I,s:b}", "writes", (json_int_t)n, "requests", ids,
+                               "microseconds", (json_int_t)(secs * 1e6), "ok", !failed));
+        }
         uv_async_send(db->async);
     }
 }

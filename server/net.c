@@ -236,7 +236,9 @@ int srv__net_start(struct srv *srv)
         info.options |= LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT;
     }
     info.retry_and_idle_policy = &idle_policy;
-    info.timeout_secs = 10; /* TLS + HTTP upgrade must finish within this */
+    /* TLS + HTTP upgrade must finish within this: half-open floods cost little */
+    info.timeout_secs = (unsigned int)srv->cfg->handshake_timeout_sec;
+    info.timeout_secs_ah_idle = (unsigned int)srv->cfg->handshake_timeout_sec;
     info.server_string = "pactad";
 
     srv->lws = lws_create_context(&info);

@@ -33,6 +33,7 @@ struct srv_job {
     } a;
     srv_read_fn read;     /* an extension's read (srv__ops_read), else NULL */
     uint64_t start_ns;    /* uv_hrtime() when the request arrived */
+    uint64_t request_id;  /* follows it into logs: writer batch, events, errors */
     char actor[65];       /* the user the request runs as */
     int hashing;          /* holds one of the MAX_PASSWORD_CHECKS slots */
     unsigned revocations; /* srv->revocations when an auth.resume was read */
@@ -103,6 +104,7 @@ static struct srv_job *job_new(struct srv_session *s, const struct pacta_request
     j->work.data = j;
     snprintf(j->actor, sizeof j->actor, "%s", s->username);
     j->start_ns = uv_hrtime();
+    j->request_id = s->srv->next_request_id; /* numbered by srv__ops_handle */
     srv__session_ref(s);
     s->inflight++;
     s->srv->jobs_inflight++;
@@ -243,7 +245,7 @@ static void write_done(struct srv_write *w)
     struct srv_session *s = j->s;
 
     if (w->events && json_array_size(w->events))
-        srv__broadcast(j->srv, w->events);
+        srv__broadcast(j->srv, w->events, w->request_id);
     if (w->code == PACTA_CONFLICT)
         j->srv->metrics.conflicts++;
     else if (w->code == PACTA_OK && w->events && json_array_size(w->events))
@@ -314,7 +316,7 @@ static void submit_write(struct srv_job *j, enum srv_write_kind kind, json_t *ar
     struct srv_write *w = srv_write_new(kind, j->s->username, args_steal);
     w->done = write_done;
     w->udata = j;
-    w->request_id = ++j->srv->next_request_id;
+    w->request_id = j->request_id;
     if (srv_db_submit(j->srv->db, w) != 0) {
         respond_code(j->s, j->id, PACTA_UNAVAILABLE, "", "server is shutting down");
         srv_write_free(w);
@@ -681,15 +683,19 @@ void srv__ops_handle(struct srv_session *s, const char *buf, size_t len)
     struct pacta_error err = {0};
     uint64_t t0 = uv_hrtime();
     int jobs_before = s->inflight;
+    uint64_t rid = ++s->srv->next_request_id;
 
     if (pacta_request_parse(buf, len, &req, &err) != 0) {
         s->srv->metrics.requests[0]++;
-        srv_logf(SRV_LOG_DEBUG, "bad request", "{s:I,s:s,s:s}", "session", (json_int_t)s->id,
-                 "field", err.field, "message", err.message);
+        srv_logf(SRV_LOG_DEBUG, "bad request", "{s:I,s:I,s:s,s:s}", "request", (json_int_t)rid,
+                 "session", (json_int_t)s->id, "field", err.field, "message", err.message);
         srv__respond_error(s, req.id, &err, NULL);
         goto out;
     }
     s->srv->metrics.requests[req.op]++;
+    if (srv_log_enabled(SRV_LOG_DEBUG))
+        srv_logf(SRV_LOG_DEBUG, "request", "{s:I,s:I,s:s,s:s}", "request", (json_int_t)rid,
+                 "session", (json_int_t)s->id, "user", s->username, "op", req.op_name);
     if (!srv__limits_take_request(s)) {
         respond_code(s, req.id, PACTA_RATE_LIMITED, "", "too many requests: slow down");
         goto out;

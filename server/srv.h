@@ -214,7 +214,8 @@ void srv__respond_error(struct srv_session *s, const json_t *id, const struct pa
 void srv__subscribe(struct srv_session *s, const json_t *id, const json_t *args);
 void srv__unsubscribe(struct srv_session *s);
 /* Queues committed events (array of {"seq","event","data"}) to live subscribers. */
-void srv__broadcast(struct srv *srv, const json_t *events);
+/* request_id: the request whose write produced them (0: the server's own, e.g. expiry). */
+void srv__broadcast(struct srv *srv, const json_t *events, uint64_t request_id);
 /* The session's queue drained below its low-water mark: continue a replay. */
 void srv__subscribe_queue_drained(struct srv_session *s);
 

@@ -191,7 +191,7 @@ void srv__unsubscribe(struct srv_session *s)
  * Serializes each committed event once and queues the same buffer to every
  * live subscriber (DESIGN §6).  Called in commit order, so seq only grows.
  */
-void srv__broadcast(struct srv *srv, const json_t *events)
+void srv__broadcast(struct srv *srv, const json_t *events, uint64_t request_id)
 {
     size_t i;
     const json_t *ev;
@@ -204,6 +204,10 @@ void srv__broadcast(struct srv *srv, const json_t *events)
         if (seq > srv->head_seq)
             srv->head_seq = seq;
         srv->metrics.events_broadcast++;
+        if (srv_log_enabled(SRV_LOG_DEBUG))
+            srv_logf(SRV_LOG_DEBUG, "event", "{s:I,s:s,s:I}", "seq", (json_int_t)seq, "event",
+                     json_string_value(json_object_get(ev, "event")), "request",
+                     (json_int_t)request_id);
         if (!m)
             continue;
         for (struct srv_session *s = srv->sessions; s; s = s->next) {

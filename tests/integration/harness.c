@@ -314,8 +314,12 @@ int it_done(int rc)
 {
     for (int i = 0; i < nservers; i++) {
         struct it_server *s = servers[i];
-        if (s->pid > 0)
-            it_server_stop(s);
+        /* a server that does not stop cleanly (a sanitizer report at exit, a
+         * hang) fails the test even when every check passed */
+        if (s->pid > 0 && it_server_stop(s) != 0) {
+            fprintf(stderr, "harness: pactad #%d did not exit cleanly\n", s->index);
+            rc = rc ? rc : 1;
+        }
     }
     if (rc == 0) {
         nftw(tmp_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);

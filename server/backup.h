@@ -1,0 +1,121 @@
+/*
+ * Backups (issue 6).
+ *
+ * The file format and the steps that need no server (backup_file.c) are
+ * shared with pactactl, which restores and verifies offline; they depend
+ * only on SQLite, zstd, OpenSSL and jansson.  The server module
+ * (backup.c: ops, schedule, retention, progress; db_backup.c: what the
+ * writer does for it) is declared at the end.
+ *
+ * A backup file:
+ *
+ *   "PACTABK1"                  8 bytes, magic and format version
+ *   manifest length             4 bytes, big-endian
+ *   manifest                    JSON object (see srv_backup_pack)
+ *   ciphertext                  AES-256-GCM of the zstd-compressed database
+ *   tag                         16 bytes
+ *
+ * The nonce is random per file and stored in the manifest; the magic, the
+ * length and the manifest are the GCM additional data, so the tag
+ * authenticates the whole file: any changed byte fails the check.
+ */
+#ifndef PACTA_SRV_BACKUP_H
+#define PACTA_SRV_BACKUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#define SRV_BACKUP_MAGIC "PACTABK1"
+#define SRV_BACKUP_KEY_BYTES 32
+#define SRV_BACKUP_SUFFIX ".pbk"
+
+/* Why a backup step failed; each has a fixed, client-safe message
+ * (srv_backup_strerror) and the detail goes to errbuf. */
+enum srv_backup_err {
+    SRV_BK_OK = 0,
+    SRV_BK_IO,           /* reading or writing failed */
+    SRV_BK_NOSPACE,      /* the disk is (or would be) full */
+    SRV_BK_FORMAT,       /* not a backup file, or a format we do not know */
+    SRV_BK_TRUNCATED,    /* shorter than its manifest says */
+    SRV_BK_WRONG_KEY,    /* made with another key */
+    SRV_BK_TAMPERED,     /* authentication failed: damaged or changed */
+    SRV_BK_NEWER_SCHEMA, /* made by a newer server */
+    SRV_BK_CORRUPT,      /* integrity_check, checksum or row counts differ */
+    SRV_BK_DB,           /* SQLite failed (snapshot, restore) */
+};
+const char *srv_backup_strerror(enum srv_backup_err e);
+
+struct srv_backup_key {
+    uint8_t k[SRV_BACKUP_KEY_BYTES];
+    char id[17]; /* hex of the first 8 bytes of SHA-256("pacta-backup-key" || k) */
+};
+/*
+ * The key from `file` (first line) or, when file is NULL, from
+ * $PACTA_BACKUP_KEY: 64 hex digits or base64 of 32 bytes.  0, 1 when
+ * neither is set (no key), -1 with a reason in err (never the key).
+ */
+int srv_backup_key_load(const char *file, struct srv_backup_key *key, char *err, size_t errlen);
+
+/* Progress of a long step: bytes done of total (total 0: unknown). */
+typedef void (*srv_backup_progress_fn)(void *ud, const char *stage, uint64_t done, uint64_t total);
+
+enum srv_backup_method { SRV_BACKUP_API = 0, SRV_BACKUP_VACUUM = 1 };
+
+/*
+ * Copies the database at db_path into a new file dest through its own
+ * read-only connection (checkpoint on close disabled: it never writes the
+ * source), as one read transaction, so the copy is the database as of one
+ * commit while writers go on.  dest is fsynced, in rollback-journal mode.
+ */
+int srv_backup_snapshot(const char *db_path, const char *dest, enum srv_backup_method method,
+                        srv_backup_progress_fn progress, void *ud, char *err, size_t errlen);
+/*
+ * PRAGMA integrity_check (must be "ok"), then the facts a manifest records:
+ * {"schema_version", "db_bytes", "sha256", "head_seq", "counts": {table: n}}.
+ */
+int srv_backup_inspect(const char *db_path, json_t **facts, srv_backup_progress_fn progress,
+                       void *ud, char *err, size_t errlen);
+/*
+ * Compresses (zstd) and encrypts db_path into dir/name: written under a
+ * temporary name, fsynced, renamed, the directory fsynced; on failure
+ * nothing is left behind.  `manifest` (the facts plus what the caller
+ * adds) gets "format", "compression", "cipher", "nonce", "key_id" and
+ * "payload_bytes"; *file_bytes is the size of the file written.
+ */
+int srv_backup_pack(const char *db_path, const char *dir, const char *name, json_t *manifest,
+                    const struct srv_backup_key *key, srv_backup_progress_fn progress, void *ud,
+                    uint64_t *file_bytes, char *err, size_t errlen);
+/* The manifest of a file, without the key and without reading the payload. */
+int srv_backup_read_manifest(const char *file, json_t **manifest, char *err, size_t errlen);
+/*
+ * Verifies `file` completely and leaves the database in out_db: the format,
+ * the key, the schema (at most max_schema), the length, the tag, then the
+ * database's SHA-256, integrity_check and row counts against the manifest.
+ * On failure out_db is removed.  *manifest (new ref, may be NULL).
+ */
+int srv_backup_unpack(const char *file, const struct srv_backup_key *key, int max_schema,
+                      const char *out_db, json_t **manifest, srv_backup_progress_fn progress,
+                      void *ud, char *err, size_t errlen);
+/* Bytes free for an unprivileged user on the file system of path, or -1. */
+int64_t srv_backup_disk_free(const char *path);
+/* fsync of a directory (after a rename into it); 0 or -1. */
+int srv_backup_fsync_dir(const char *dir);
+
+/* ---- the server module (backup.c; loop thread) ---------------------------- */
+struct srv;
+struct srv_session;
+struct pacta_request;
+/* Loads the key, reconciles the catalog with the files, arms the schedule. */
+void srv__backup_start(struct srv *srv);
+void srv__backup_stop(struct srv *srv);
+/* backups.* ops; 1 if it answered the request. */
+int srv__backup_handle(struct srv_session *s, const struct pacta_request *req);
+/* admin.stats / metrics: last successful backup (0 if none). */
+int64_t srv__backup_last_ok_ms(void);
+int64_t srv__backup_last_bytes(void);
+/* Any backup operation running (the server waits for it at shutdown). */
+int srv__backup_busy(void);
+
+#endif
