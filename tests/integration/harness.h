@@ -33,8 +33,19 @@
 #define IT_ADMIN2_USER "ad2"
 #define IT_ADMIN2_PASSWORD "admin2-pass-0123"
 
-/* Generous timeouts: a hang fails the test, nothing here measures speed. */
-#define IT_TIMEOUT_MS 10000
+/*
+ * Generous timeouts: a hang fails the test, nothing here measures speed.
+ * Multiplied by 10 when pactad runs under a wrapper (see it_wrapped()).
+ */
+#define IT_TIMEOUT_MS it_timeout_ms()
+int it_timeout_ms(void);
+/*
+ * 1 when PACTA_PACTAD_WRAPPER is set: every pactad the harness starts runs
+ * as `$PACTA_PACTAD_WRAPPER pactad ...` (words split on spaces), e.g.
+ * "valgrind --error-exitcode=99 ..." for `make memcheck`.  Start, stop and
+ * request timeouts are then ten times longer.
+ */
+int it_wrapped(void);
 
 struct it_server {
     char data_dir[512];

@@ -95,7 +95,7 @@ static struct ctl_ws_options options_for(const struct it_server *s)
     memset(&o, 0, sizeof o);
     o.url = s->url;
     o.ca_file = it_ca_file();
-    o.timeout_ms = IT_TIMEOUT_MS * scale;
+    o.timeout_ms = IT_TIMEOUT_MS;
     return o;
 }
 
@@ -121,8 +121,8 @@ static struct ctl_client *resume_client(const struct it_server *s, const char *t
     if (ctl_client_connect(&o, &c, err, sizeof err) < 0)
         return NULL;
     json_t *r = NULL;
-    if (ctl_client_request(c, "auth.resume", json_pack("{s:s}", "token", token),
-                           IT_TIMEOUT_MS * scale, &r) != 0) {
+    if (ctl_client_request(c, "auth.resume", json_pack("{s:s}", "token", token), IT_TIMEOUT_MS,
+                           &r) != 0) {
         json_decref(r);
         ctl_client_close(c);
         return NULL;
@@ -279,7 +279,7 @@ static void *pinger_main(void *arg)
     for (int i = 0; i < o->n; i++) {
         json_t *r = NULL;
         if (o->conns[i] &&
-            ctl_client_request(o->conns[i], "ping", json_object(), IT_TIMEOUT_MS * scale, &r) == 0)
+            ctl_client_request(o->conns[i], "ping", json_object(), IT_TIMEOUT_MS, &r) == 0)
             o->ok++;
         json_decref(r);
     }
@@ -452,7 +452,7 @@ static void *abuser_main(void *arg)
         for (int k = 0; cs[i] && k < BURST_REQ; k++) {
             char *msg = NULL;
             size_t len = 0;
-            if (ctl_ws_recv(ctl_client_ws(cs[i]), IT_TIMEOUT_MS * scale, &msg, &len) != 1) {
+            if (ctl_ws_recv(ctl_client_ws(cs[i]), IT_TIMEOUT_MS, &msg, &len) != 1) {
                 a->other++;
                 break;
             }
@@ -563,7 +563,7 @@ static void *slow_catch_up(void *arg)
             continue;
         json_t *r = NULL;
         if (ctl_client_request(s->c, "subscribe", json_pack("{s:I}", "since", s->last_seq),
-                               IT_TIMEOUT_MS * scale, &r) != 0) {
+                               IT_TIMEOUT_MS, &r) != 0) {
             json_decref(r);
             continue;
         }
@@ -571,7 +571,7 @@ static void *slow_catch_up(void *arg)
         json_int_t seq = s->last_seq;
         s->replay_ok = 1;
         for (json_int_t v = s->last_version + 1; v <= b->final_version; v++) {
-            ev = it_wait_event(s->c, NULL, IT_TIMEOUT_MS * scale, NULL);
+            ev = it_wait_event(s->c, NULL, IT_TIMEOUT_MS, NULL);
             json_t *ec = json_object_get(json_object_get(ev, "data"), "contract");
             if (!ev || it_int(ev, "seq") <= seq || strcmp(it_str(ec, "id"), b->id) != 0 ||
                 it_int(ec, "version") != v) {
@@ -736,8 +736,7 @@ static void flood_slow_readers(void)
 int main(void)
 {
     it_setup("it_flood");
-    const char *wrapper = getenv("PACTA_PACTAD_WRAPPER");
-    if (wrapper && *wrapper) {
+    if (it_wrapped()) {
         scale = 10;
         handshake_timeout = 10;
     }
