@@ -16,7 +16,7 @@ BUILD := build-asan
 CMAKE_FLAGS += -DPACTA_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 endif
 
-.PHONY: all deps build run test test-asan memcheck bench soak format clean screenshots
+.PHONY: all deps build run test test-asan memcheck bench soak format clean screenshots fuzz fuzz-soak fuzz-build
 
 all: build
 
@@ -49,6 +49,30 @@ memcheck: build
 # monitor, ...) against a throwaway server, under Xvfb: $(BUILD)/screenshots/.
 screenshots: build
 	@cmake --build $(BUILD) --target screenshots
+
+# libFuzzer targets (tests/fuzz/README.md), built with clang in their own
+# build dir: `make fuzz` runs each for FUZZ_SECONDS, `make fuzz-soak` each for
+# FUZZ_RUNS executions.  Not part of `make test` (that runs each target once
+# over its seed corpus).
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?= 10000000
+FUZZ_TARGETS ?= protocol dispatch
+
+$(FUZZ_BUILD)/CMakeCache.txt:
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DPACTA_FUZZ=ON \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+fuzz-build: deps $(FUZZ_BUILD)/CMakeCache.txt
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+		bash tests/fuzz/fuzz.sh $(FUZZ_BUILD) $$t -max_total_time=$(FUZZ_SECONDS) || exit 1; done
+
+fuzz-soak: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+		bash tests/fuzz/fuzz.sh $(FUZZ_BUILD) $$t -runs=$(FUZZ_RUNS) || exit 1; done
 
 bench: build
 	@bash bench/run.sh $(BUILD)
