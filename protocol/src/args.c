@@ -619,3 +619,28 @@ out:
     }
     return rc;
 }
+
+int pacta_decode_backup_create(const json_t *args, const char **description,
+                               struct pacta_error *err)
+{
+    static const char *const allowed[] = {"description", NULL};
+    int rc;
+    *description = "";
+    if ((rc = check_members(args, allowed, err)) ||
+        (rc = get_text(args, "description", 0, 0, 200, SINGLE, description, err)))
+        return rc;
+    if (!*description)
+        *description = "";
+    return 0;
+}
+
+int pacta_decode_backup_id(const json_t *args, int64_t *id, struct pacta_error *err)
+{
+    static const char *const allowed[] = {"id", NULL};
+    int rc;
+    *id = 0;
+    if ((rc = check_members(args, allowed, err)) ||
+        (rc = get_int(args, "id", 1, 1, INT64_MAX, id, NULL, err)))
+        return rc;
+    return 0;
+}

@@ -145,6 +145,10 @@ static const struct op_def ops[PACTA_OP__COUNT] = {
     [PACTA_OP_CONTRACTS_EXPIRING] = {"contracts.expiring", PACTA_ROLE_VIEWER},
     [PACTA_OP_ADMIN_CLOCK_SET] = {"admin.clock.set", PACTA_ROLE_ADMIN},
     [PACTA_OP_USERS_UPDATE] = {"users.update", PACTA_ROLE_ADMIN},
+    [PACTA_OP_BACKUPS_CREATE] = {"backups.create", PACTA_ROLE_ADMIN},
+    [PACTA_OP_BACKUPS_LIST] = {"backups.list", PACTA_ROLE_ADMIN},
+    [PACTA_OP_BACKUPS_VERIFY] = {"backups.verify", PACTA_ROLE_ADMIN},
+    [PACTA_OP_BACKUPS_RESTORE] = {"backups.restore", PACTA_ROLE_ADMIN},
 };
 
 /* PACTA_OP_UNKNOWN is named "" so it can never match a client's op. */

@@ -63,6 +63,10 @@ static void test_ops(void)
         {"contracts.expiring", PACTA_OP_CONTRACTS_EXPIRING, PACTA_ROLE_VIEWER},
         {"admin.clock.set", PACTA_OP_ADMIN_CLOCK_SET, PACTA_ROLE_ADMIN},
         {"users.update", PACTA_OP_USERS_UPDATE, PACTA_ROLE_ADMIN},
+        {"backups.create", PACTA_OP_BACKUPS_CREATE, PACTA_ROLE_ADMIN},
+        {"backups.list", PACTA_OP_BACKUPS_LIST, PACTA_ROLE_ADMIN},
+        {"backups.verify", PACTA_OP_BACKUPS_VERIFY, PACTA_ROLE_ADMIN},
+        {"backups.restore", PACTA_OP_BACKUPS_RESTORE, PACTA_ROLE_ADMIN},
     };
     size_t n = sizeof(cases) / sizeof(cases[0]);
     CHECK(n == PACTA_OP__COUNT - 1);

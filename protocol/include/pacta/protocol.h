@@ -110,6 +110,10 @@ enum pacta_op {
     PACTA_OP_CONTRACTS_EXPIRING,      /* contracts.expiring */
     PACTA_OP_ADMIN_CLOCK_SET,         /* admin.clock.set (admin; test servers only) */
     PACTA_OP_USERS_UPDATE,            /* users.update (admin) */
+    PACTA_OP_BACKUPS_CREATE,          /* backups.create (admin) */
+    PACTA_OP_BACKUPS_LIST,            /* backups.list (admin) */
+    PACTA_OP_BACKUPS_VERIFY,          /* backups.verify (admin) */
+    PACTA_OP_BACKUPS_RESTORE,         /* backups.restore (admin) */
     PACTA_OP__COUNT
 };
 const char *pacta_op_name(enum pacta_op op);
@@ -346,6 +350,12 @@ int pacta_decode_user_preferences(const json_t *args, int *digest, struct pacta_
 int pacta_decode_contracts_expiring(const json_t *args, int *days, struct pacta_error *err);
 /* admin.clock.set {now: "YYYY-MM-DDTHH:MM:SS(.mmm)Z"} -> Unix ms. */
 int pacta_decode_clock_set(const json_t *args, int64_t *unix_ms, struct pacta_error *err);
+/* backups.create {description?: single-line text 0..200}; *description
+ * borrowed from args, "" when absent. */
+int pacta_decode_backup_create(const json_t *args, const char **description,
+                               struct pacta_error *err);
+/* backups.verify / backups.restore {id: integer >= 1} */
+int pacta_decode_backup_id(const json_t *args, int64_t *id, struct pacta_error *err);
 /* Parses a UTC timestamp "YYYY-MM-DDTHH:MM:SS[.mmm]Z" (years 1970..9999);
  * 0 with *unix_ms, or -1. */
 int pacta_parse_timestamp(const char *s, int64_t *unix_ms);
