@@ -7,7 +7,7 @@ set -euo pipefail
 PKGS=(
   build-essential cmake pkg-config git ca-certificates openssl
   libwebsockets-dev libwebsockets-evlib-uv libuv1-dev
-  libsqlite3-dev sqlite3 libjansson-dev libssl-dev libargon2-dev
+  libsqlite3-dev sqlite3 libjansson-dev libssl-dev libargon2-dev libzstd-dev
   clang-format clang libfuzzer-14-dev
   libwebsockets-evlib-glib libglib2.0-dev libglib2.0-dev-bin
   libgtk-4-dev libadwaita-1-dev xvfb xauth

@@ -72,6 +72,14 @@ enum srv_backup_method { SRV_BACKUP_API = 0, SRV_BACKUP_VACUUM = 1 };
 int srv_backup_snapshot(const char *db_path, const char *dest, enum srv_backup_method method,
                         srv_backup_progress_fn progress, void *ud, char *err, size_t errlen);
 /*
+ * The same copy from an open connection (the writer's, for the safety copy
+ * a restore takes): the backup API into dest, rollback-journal mode, fsync.
+ * A connection without an open transaction is read as of one commit too.
+ */
+typedef struct sqlite3 sqlite3;
+int srv_backup_copy_from(sqlite3 *src, const char *dest, srv_backup_progress_fn progress, void *ud,
+                         char *err, size_t errlen);
+/*
  * PRAGMA integrity_check (must be "ok"), then the facts a manifest records:
  * {"schema_version", "db_bytes", "sha256", "head_seq", "counts": {table: n}}.
  */
@@ -81,8 +89,8 @@ int srv_backup_inspect(const char *db_path, json_t **facts, srv_backup_progress_
  * Compresses (zstd) and encrypts db_path into dir/name: written under a
  * temporary name, fsynced, renamed, the directory fsynced; on failure
  * nothing is left behind.  `manifest` (the facts plus what the caller
- * adds) gets "format", "compression", "cipher", "nonce", "key_id" and
- * "payload_bytes"; *file_bytes is the size of the file written.
+ * adds) gets "format", "compression", "cipher", "nonce" and "key_id";
+ * *file_bytes is the size of the file written.
  */
 int srv_backup_pack(const char *db_path, const char *dir, const char *name, json_t *manifest,
                     const struct srv_backup_key *key, srv_backup_progress_fn progress, void *ud,

@@ -45,6 +45,15 @@ static const char usage_text[] =
     "  --thresholds D,D,...    alert days before end/notice dates (default 90,60,30,7,1)\n"
     "  --fake-now TIMESTAMP    TESTS ONLY: pin the clock (YYYY-MM-DDTHH:MM:SSZ) and\n"
     "                          allow admins to move it with admin.clock.set\n"
+    "  --backup-dir DIR        encrypted backups (default DIR/backups)\n"
+    "  --backup-key-file F     backup key: 32 bytes as 64 hex digits or base64, first\n"
+    "                          line of F (or $PACTA_BACKUP_KEY); no key, no backups\n"
+    "  --backup-time HH:MM     daily backup, local time, or 'off' (default 02:00)\n"
+    "  --backup-every MIN      also a backup every MIN minutes (default 0 = off)\n"
+    "  --backup-keep-days N    keep backups this many days (default 7; the newest\n"
+    "                          good backup is always kept)\n"
+    "  --backup-method M       snapshot with 'api' (online backup API, default) or\n"
+    "                          'vacuum' (VACUUM INTO)\n"
     "  --config FILE           read options from FILE first: one \"key = value\" per\n"
     "                          line, keys as the long options above\n"
     "  --help                  show this help\n"
@@ -145,7 +154,8 @@ enum {
     O_CONFIG,
     O_HELP,
     O_VERSION,
-    O_EXPIRY /* expiry options: parsed by srv__expiry_option */
+    O_EXPIRY, /* expiry options: parsed by srv__expiry_option */
+    O_BACKUP  /* backup options: parsed by srv__backup_option */
 };
 static const struct option opts[] = {
     {"config", required_argument, NULL, O_CONFIG},
@@ -173,6 +183,12 @@ static const struct option opts[] = {
     {"alert-time", required_argument, NULL, O_EXPIRY},
     {"thresholds", required_argument, NULL, O_EXPIRY},
     {"fake-now", required_argument, NULL, O_EXPIRY},
+    {"backup-dir", required_argument, NULL, O_BACKUP},
+    {"backup-key-file", required_argument, NULL, O_BACKUP},
+    {"backup-time", required_argument, NULL, O_BACKUP},
+    {"backup-every", required_argument, NULL, O_BACKUP},
+    {"backup-keep-days", required_argument, NULL, O_BACKUP},
+    {"backup-method", required_argument, NULL, O_BACKUP},
     {"help", no_argument, NULL, O_HELP},
     {"version", no_argument, NULL, O_VERSION},
     {NULL, 0, NULL, 0},
@@ -209,6 +225,7 @@ static int parse_argv(struct srv_config *cfg, int argc, char **argv)
     if (getenv("PACTA_METRICS_TOKEN") && *getenv("PACTA_METRICS_TOKEN"))
         cfg->metrics_token = strdup(getenv("PACTA_METRICS_TOKEN"));
     srv__expiry_config_defaults(cfg);
+    srv__backup_config_defaults(cfg);
 
     optind = 0; /* glibc: a full reset, so a reload can parse again */
     while ((c = getopt_long(argc, argv, "", opts, &idx)) != -1) {
@@ -324,6 +341,10 @@ static int parse_argv(struct srv_config *cfg, int argc, char **argv)
             break;
         case O_EXPIRY:
             if (srv__expiry_option(cfg, opts[idx].name, optarg))
+                return -1;
+            break;
+        case O_BACKUP:
+            if (srv__backup_option(cfg, opts[idx].name, optarg))
                 return -1;
             break;
         case O_HELP:
@@ -546,5 +567,7 @@ void srv_config_clear(struct srv_config *cfg)
     free(cfg->allowed_origins);
     free(cfg->client_ca);
     free(cfg->timezone);
+    free(cfg->backup_dir);
+    free(cfg->backup_key_file);
     memset(cfg, 0, sizeof *cfg);
 }

@@ -43,6 +43,13 @@ struct srv_config {
     int alert_minute;    /* --alert-time HH:MM: daily scan and digests, local */
     int thresholds[16];  /* --thresholds: days before a date, largest first */
     int nthresholds;
+    /* backups (backup.h; parsed by backup_config.c) */
+    char *backup_dir;      /* --backup-dir; NULL = DATA_DIR/backups */
+    char *backup_key_file; /* --backup-key-file; NULL = $PACTA_BACKUP_KEY */
+    int backup_minute;     /* --backup-time HH:MM, daily, local; -1 = off */
+    int backup_every_min;  /* --backup-every N minutes; 0 = off */
+    int backup_keep_days;  /* --backup-keep-days (default 7) */
+    int backup_method;     /* --backup-method api|vacuum (enum srv_backup_method) */
 };
 
 /*
@@ -68,5 +75,8 @@ int srv_config_reload(struct srv_config *live, int argc, char **argv, json_t **c
 void srv__expiry_config_defaults(struct srv_config *cfg);
 int srv__expiry_option(struct srv_config *cfg, const char *name, const char *arg);
 int srv__expiry_config_finish(struct srv_config *cfg);
+/* backup_config.c: --backup-* options; 0 or -1 after printing why. */
+void srv__backup_config_defaults(struct srv_config *cfg);
+int srv__backup_option(struct srv_config *cfg, const char *name, const char *arg);
 
 #endif

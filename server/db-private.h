@@ -86,6 +86,16 @@ int srv__expiry_write_apply(struct srv_db *db, struct srv_write *w);
 int srv__expiry_login_result(struct srv_db *db, struct srv_write *w);
 void srv__expiry_finalize(struct srv_db *db);
 
+/* db_backup.c: the backup catalog writes (inside a batch), and the restore,
+ * which the writer runs alone outside any transaction (srv__backup_restore). */
+#define SRV_BACKUP_COLS                                                                            \
+    "id, file, kind, description, created_at, created_by, db_bytes, file_bytes, sha256, "          \
+    "schema_version, head_seq, counts, duration_ms, verified_at, verify_error"
+/* A catalog row (selected as SRV_BACKUP_COLS) as sent on the wire. */
+json_t *srv__backup_row(sqlite3_stmt *st);
+int srv__backup_write_apply(struct srv_db *db, struct srv_write *w);
+void srv__backup_restore(struct srv_db *db, struct srv_write *w);
+
 /* db_read.c */
 json_t *srv__contract_from_row(sqlite3_stmt *st);
 /* Maps a failed SQLite call to a client-safe error and logs the detail. */

@@ -135,6 +135,34 @@ static int run_batch(struct srv_db *db, struct srv_write *batch)
     return 0;
 }
 
+/*
+ * A restore replaces the whole database, so it cannot share a transaction:
+ * it runs alone, and writes queued after it wait and then run against the
+ * restored database (that is the "pause").  Called with mu held: keeps in
+ * *batch the writes before the first restore (or the restore alone) and
+ * puts the rest back at the head of the queue, in order.
+ */
+static void split_at_restore(struct srv_db *db, struct srv_write *batch, struct srv_write **last)
+{
+    struct srv_write *cut = NULL, *rest;
+
+    if (!batch)
+        return;
+    if (batch->kind == SRV_W_DB_RESTORE) {
+        cut = batch;
+    } else {
+        for (cut = batch; cut->next && cut->next->kind != SRV_W_DB_RESTORE; cut = cut->next)
+            ;
+    }
+    rest = cut->next;
+    if (!rest)
+        return;
+    cut->next = NULL;
+    db->pending_head = rest;
+    db->pending_tail = *last;
+    *last = cut;
+}
+
 static void writer_main(void *arg)
 {
     struct srv_db *db = arg;
@@ -149,12 +177,17 @@ static void writer_main(void *arg)
         batch = db->pending_head;
         last = db->pending_tail;
         db->pending_head = db->pending_tail = NULL;
+        split_at_restore(db, batch, &last);
         uv_mutex_unlock(&db->mu);
         if (!batch)
             break; /* stopping, and nothing is left */
 
         uint64_t t0 = uv_hrtime();
-        int failed = run_batch(db, batch);
+        int failed = 0;
+        if (batch->kind == SRV_W_DB_RESTORE)
+            srv__backup_restore(db, batch); /* alone: it replaces the database */
+        else
+            failed = run_batch(db, batch);
         double secs = (double)(uv_hrtime() - t0) / 1e9;
         for (struct srv_write *w = batch; w; w = w->next)
             n++;

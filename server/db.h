@@ -75,6 +75,15 @@ enum srv_write_kind {
                                  result: {"fired","next_due"} */
     SRV_W_NOTIFICATIONS_READ, /* args: {"username","ids":[..]}; result: {"marked","unread"} */
     SRV_W_USER_PREFERENCES,   /* args: {"username","digest"?}; result: {"digest"} */
+    /* db_backup.c (backup.c) */
+    SRV_W_BACKUP_RECORD,   /* args: a backups row without id; result: {"backup": row} */
+    SRV_W_BACKUP_FORGET,   /* args: {"ids":[..]}; result: {"deleted"} */
+    SRV_W_BACKUP_VERIFIED, /* args: {"id","at","error"?}; result: {} */
+    SRV_W_BACKUP_ADOPT,    /* args: {"rows":[..]}: files found without a row; result {"added"} */
+    SRV_W_DB_RESTORE,      /* args: {"source","safety","backup_id"}: runs alone, outside any
+                              batch: copies the database to `safety`, replaces it with
+                              `source`, migrates it, keeps the catalog and live sessions,
+                              and logs a server.reset event; result {"head","previous_head"} */
 };
 
 struct srv_write {

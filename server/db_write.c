@@ -697,6 +697,12 @@ int srv__write_apply(struct srv_db *db, struct srv_write *w)
     case SRV_W_NOTIFICATIONS_READ:
     case SRV_W_USER_PREFERENCES:
         return srv__expiry_write_apply(db, w);
+    case SRV_W_BACKUP_RECORD:
+    case SRV_W_BACKUP_FORGET:
+    case SRV_W_BACKUP_VERIFIED:
+    case SRV_W_BACKUP_ADOPT:
+    case SRV_W_DB_RESTORE:
+        return srv__backup_write_apply(db, w);
     }
     return pacta_error_set(&w->err, PACTA_INTERNAL, "", "unknown write");
 }

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "log.h"
 #include "srv.h"
 
@@ -45,6 +46,7 @@ static void stop_everything(struct srv *srv)
 {
     phase = STOPPING;
     srv__expiry_stop(srv);
+    srv__backup_stop(srv);
     srv_db_shutdown(srv->db);
     uv_timer_stop(&srv->housekeeping);
     uv_close((uv_handle_t *)&srv->housekeeping, NULL);
@@ -218,6 +220,7 @@ int main(int argc, char **argv)
              "data_dir", cfg.data_dir, "version", PACTA_VERSION, "head_seq",
              (json_int_t)srv.head_seq);
     srv__expiry_start(&srv);
+    srv__backup_start(&srv);
 
     uv_run(&loop, UV_RUN_DEFAULT);
     srv__net_finish(&srv);

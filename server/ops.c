@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "backup.h"
 #include "log.h"
 #include "srv.h"
 
@@ -571,6 +572,8 @@ static void dispatch(struct srv_session *s, const struct pacta_request *req)
         if (srv__admin_handle(s, req))
             return;
         if (srv__notify_handle(s, req))
+            return;
+        if (srv__backup_handle(s, req)) /* backups.* (backup.c) */
             return;
         break;
     }

@@ -151,6 +151,29 @@ static const char *const migrations[] = {
     "CREATE INDEX notifications_unread ON notifications(username, id) WHERE read_at IS NULL;"
     "CREATE INDEX notifications_undigested ON notifications(username, id)"
     "  WHERE digest_seq IS NULL AND read_at IS NULL;",
+
+    /* 3: the backup catalog (issue 6, server/backup.c).  One row per backup
+     * file in the backup directory; `file` is its name there.  A restore
+     * carries the rows of the database it replaces over (db_backup.c), so
+     * the catalog outlives restores. */
+    "CREATE TABLE backups ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  file TEXT NOT NULL UNIQUE CHECK (length(file) BETWEEN 1 AND 200),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('scheduled', 'manual', 'safety')),"
+    "  description TEXT NOT NULL DEFAULT '' CHECK (length(description) <= 200),"
+    "  created_at TEXT NOT NULL,"
+    "  created_by TEXT NOT NULL,"
+    "  db_bytes INTEGER NOT NULL CHECK (db_bytes >= 0),"
+    "  file_bytes INTEGER NOT NULL CHECK (file_bytes >= 0),"
+    "  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"
+    "  schema_version INTEGER NOT NULL,"
+    "  head_seq INTEGER NOT NULL,"
+    "  counts TEXT NOT NULL CHECK (json_valid(counts)),"
+    "  duration_ms INTEGER NOT NULL CHECK (duration_ms >= 0),"
+    "  verified_at TEXT,"
+    "  verify_error TEXT"
+    ");"
+    "CREATE INDEX backups_created ON backups(created_at);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -1,0 +1,344 @@
+/*
+ * What the DB writer does for backups: the catalog rows (inside a group
+ * commit like any write) and the restore, which the writer runs alone
+ * between batches (db.c, split_at_restore), because it replaces the whole
+ * database under the writer's own connection.
+ *
+ * Doing the swap through the writer keeps DESIGN §9: the only connection
+ * that ever writes the live database is the writer's; readers keep their
+ * read-only connections and simply see the restored pages at their next
+ * transaction.  Writes submitted meanwhile queue behind the restore — that
+ * is the pause — and then run against the restored database.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backup.h"
+#include "db-private.h"
+#include "log.h"
+
+#define ROW_SQL "SELECT " SRV_BACKUP_COLS " FROM backups WHERE id = ?"
+
+json_t *srv__backup_row(sqlite3_stmt *st)
+{
+    json_t *counts = json_loads((const char *)sqlite3_column_text(st, 11), 0, NULL);
+    int verified = sqlite3_column_type(st, 13) != SQLITE_NULL;
+    json_t *row = json_pack(
+        "{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:i, s:I, s:o, s:I, s:s?, s:o, s:s?}", "id",
+        (json_int_t)sqlite3_column_int64(st, 0), "file", sqlite3_column_text(st, 1), "kind",
+        sqlite3_column_text(st, 2), "description", sqlite3_column_text(st, 3), "created_at",
+        sqlite3_column_text(st, 4), "created_by", sqlite3_column_text(st, 5), "db_bytes",
+        (json_int_t)sqlite3_column_int64(st, 6), "file_bytes",
+        (json_int_t)sqlite3_column_int64(st, 7), "sha256", sqlite3_column_text(st, 8),
+        "schema_version", sqlite3_column_int(st, 9), "head_seq",
+        (json_int_t)sqlite3_column_int64(st, 10), "counts", counts ? counts : json_object(),
+        "duration_ms", (json_int_t)sqlite3_column_int64(st, 12), "verified_at",
+        sqlite3_column_text(st, 13), "verified_ok",
+        verified ? json_boolean(sqlite3_column_type(st, 14) == SQLITE_NULL) : json_null(),
+        "verify_error", sqlite3_column_text(st, 14));
+    return row;
+}
+
+static int sql_fail(struct srv_db *db, const char *what, struct srv_write *w)
+{
+    return srv__sql_error(db->w, sqlite3_errcode(db->w), what, &w->err);
+}
+
+static int record(struct srv_db *db, struct srv_write *w)
+{
+    sqlite3_stmt *st = NULL;
+    const json_t *a = w->args;
+    char *counts = json_dumps(json_object_get(a, "counts"), JSON_COMPACT);
+    int rc;
+
+    rc = sqlite3_prepare_v2(
+        db->w,
+        "INSERT INTO backups (file, kind, description, created_at, created_by, "
+        "db_bytes, file_bytes, sha256, schema_version, head_seq, counts, "
+        "duration_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        static const char *const text[] = {"file", "kind", "description", "created_at",
+                                           "created_by"};
+        for (int i = 0; i < 5; i++)
+            sqlite3_bind_text(st, i + 1, json_string_value(json_object_get(a, text[i])), -1,
+                              SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, json_integer_value(json_object_get(a, "db_bytes")));
+        sqlite3_bind_int64(st, 7, json_integer_value(json_object_get(a, "file_bytes")));
+        sqlite3_bind_text(st, 8, json_string_value(json_object_get(a, "sha256")), -1,
+                          SQLITE_STATIC);
+        sqlite3_bind_int64(st, 9, json_integer_value(json_object_get(a, "schema_version")));
+        sqlite3_bind_int64(st, 10, json_integer_value(json_object_get(a, "head_seq")));
+        sqlite3_bind_text(st, 11, counts ? counts : "{}", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 12, json_integer_value(json_object_get(a, "duration_ms")));
+        rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    }
+    sqlite3_finalize(st);
+    free(counts);
+    if (rc != SQLITE_OK)
+        return sql_fail(db, "record backup", w);
+    int64_t id = sqlite3_last_insert_rowid(db->w);
+    if (sqlite3_prepare_v2(db->w, ROW_SQL, -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(db, "read backup", w);
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        w->result = json_pack("{s:o}", "backup", srv__backup_row(st));
+    sqlite3_finalize(st);
+    return w->result ? 0 : sql_fail(db, "read backup", w);
+}
+
+/* One statement with one JSON text parameter; its change count into *n. */
+static int exec_json(struct srv_db *db, struct srv_write *w, const char *sql, const json_t *arg,
+                     const char *what, int *n)
+{
+    sqlite3_stmt *st = NULL;
+    char *text = json_dumps(arg, JSON_COMPACT | JSON_ENCODE_ANY);
+    int rc = sqlite3_prepare_v2(db->w, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, text ? text : "null", -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    }
+    sqlite3_finalize(st);
+    free(text);
+    if (rc != SQLITE_OK)
+        return sql_fail(db, what, w);
+    if (n)
+        *n = sqlite3_changes(db->w);
+    return 0;
+}
+
+/* Rows given as JSON objects with the catalog's column names. */
+#define INSERT_ROWS(verb)                                                                          \
+    verb " INTO backups (id, file, kind, description, created_at, created_by, db_bytes, "          \
+         "file_bytes, sha256, schema_version, head_seq, counts, duration_ms, verified_at, "        \
+         "verify_error) SELECT j.value->>'id', j.value->>'file', j.value->>'kind', "               \
+         "coalesce(j.value->>'description', ''), j.value->>'created_at', "                         \
+         "j.value->>'created_by', j.value->>'db_bytes', j.value->>'file_bytes', "                  \
+         "j.value->>'sha256', j.value->>'schema_version', j.value->>'head_seq', "                  \
+         "json(coalesce(j.value->'counts', '{}')), coalesce(j.value->>'duration_ms', 0), "         \
+         "j.value->>'verified_at', j.value->>'verify_error' FROM json_each(?1) AS j"
+
+int srv__backup_write_apply(struct srv_db *db, struct srv_write *w)
+{
+    int n = 0, rc;
+
+    switch (w->kind) {
+    case SRV_W_BACKUP_RECORD:
+        return record(db, w);
+    case SRV_W_BACKUP_FORGET:
+        rc = exec_json(db, w, "DELETE FROM backups WHERE id IN (SELECT value FROM json_each(?1))",
+                       json_object_get(w->args, "ids"), "forget backups", &n);
+        if (rc == 0)
+            w->result = json_pack("{s:i}", "deleted", n);
+        return rc;
+    case SRV_W_BACKUP_VERIFIED: {
+        json_t *one = json_pack("[O]", w->args);
+        rc = exec_json(db, w,
+                       "UPDATE backups SET verified_at = j.value->>'at', verify_error = "
+                       "j.value->>'error' FROM json_each(?1) AS j WHERE backups.id = "
+                       "j.value->>'id'",
+                       one, "backup verified", NULL);
+        json_decref(one);
+        if (rc == 0)
+            w->result = json_object();
+        return rc;
+    }
+    case SRV_W_BACKUP_ADOPT:
+        rc = exec_json(db, w, INSERT_ROWS("INSERT OR IGNORE"), json_object_get(w->args, "rows"),
+                       "adopt backups", &n);
+        if (rc == 0)
+            w->result = json_pack("{s:i}", "added", n);
+        return rc;
+    default:
+        return pacta_error_set(&w->err, PACTA_INTERNAL, "", "unknown write");
+    }
+}
+
+/* ---- restore ------------------------------------------------------------- */
+
+/* The first column of a one-row query as text (malloc'd) or NULL. */
+static char *query_text(sqlite3 *d, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    char *out = NULL;
+    if (sqlite3_prepare_v2(d, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+        sqlite3_column_text(st, 0))
+        out = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return out;
+}
+
+static int64_t query_int(sqlite3 *d, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t v = 0;
+    if (sqlite3_prepare_v2(d, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static int restore_fail(struct srv_write *w, enum pacta_code code, const char *msg,
+                        const char *detail)
+{
+    srv__log_error(msg, detail);
+    w->code = code;
+    pacta_error_set(&w->err, code, "", "%s", msg);
+    return -1;
+}
+
+/* Copies src over the writer's database, all pages in one step. */
+static int copy_into_writer(struct srv_db *db, const char *source, char *err, size_t errlen)
+{
+    sqlite3 *src = NULL;
+    sqlite3_backup *b;
+    int rc = sqlite3_open_v2(source, &src, SQLITE_OPEN_READONLY, NULL);
+
+    if (rc == SQLITE_OK && !(b = sqlite3_backup_init(db->w, "main", src, "main")))
+        rc = sqlite3_errcode(db->w);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_backup_step(b, -1);
+        sqlite3_backup_finish(b);
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    if (rc != SQLITE_OK)
+        snprintf(err, errlen, "%s", sqlite3_errstr(rc));
+    sqlite3_close(src);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+/*
+ * After the pages are in: the catalog and the live sessions of the database
+ * it replaced are kept (backups made since, and the people logged in now,
+ * are not part of what an admin restores), and the log gets a server.reset
+ * event numbered above both heads, so no seq a client has seen is reused:
+ * a client at any `since` either replays up to the reset or is told its
+ * since is ahead of the log, and reloads either way.
+ */
+static int after_copy(struct srv_db *db, struct srv_write *w, const char *catalog,
+                      const char *sessions, int64_t prev_head, json_t **event)
+{
+    int64_t restored_head = query_int(db->w, "SELECT coalesce(max(seq), 0) FROM changes");
+    int64_t seq = (prev_head > restored_head ? prev_head : restored_head) + 1;
+    char now[32];
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    srv_now_iso(now);
+    json_t *data = json_pack("{s:s, s:O, s:s, s:I, s:I, s:s}", "reason", "restore", "backup_id",
+                             json_object_get(w->args, "backup_id"), "backup_created_at",
+                             json_string_value(json_object_get(w->args, "backup_created_at")) ?: "",
+                             "restored_head", (json_int_t)restored_head, "previous_head",
+                             (json_int_t)prev_head, "actor", w->actor);
+    char *payload = json_dumps(data, JSON_COMPACT);
+    rc = sqlite3_exec(db->w, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc == SQLITE_OK && catalog) {
+        json_t *rows = json_loads(catalog, 0, NULL);
+        rc = exec_json(db, w, INSERT_ROWS("INSERT OR REPLACE"), rows, "keep catalog", NULL)
+                 ? SQLITE_ERROR
+                 : SQLITE_OK;
+        json_decref(rows);
+    }
+    if (rc == SQLITE_OK && sessions) {
+        json_t *rows = json_loads(sessions, 0, NULL);
+        rc = exec_json(db, w,
+                       "INSERT OR IGNORE INTO sessions (token_hash, username, created_at, "
+                       "expires_at, revoked_at) SELECT j.value->>'token_hash', "
+                       "j.value->>'username', j.value->>'created_at', j.value->>'expires_at', "
+                       "NULL FROM json_each(?1) AS j WHERE EXISTS (SELECT 1 FROM users u WHERE "
+                       "u.username = j.value->>'username' AND u.disabled = 0)",
+                       rows, "keep sessions", NULL)
+                 ? SQLITE_ERROR
+                 : SQLITE_OK;
+        json_decref(rows);
+    }
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db->w,
+                                "INSERT INTO changes (seq, event, entity_id, version, actor, "
+                                "created_at, payload) VALUES (?, 'server.reset', 'server', 1, ?, "
+                                "?, ?)",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, seq);
+        sqlite3_bind_text(st, 2, w->actor, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, payload, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db->w, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        srv__log_error("restore: finishing failed", sqlite3_errmsg(db->w));
+        if (!sqlite3_get_autocommit(db->w))
+            sqlite3_exec(db->w, "ROLLBACK", NULL, NULL, NULL);
+        json_decref(data);
+        free(payload);
+        return -1;
+    }
+    free(payload);
+    *event =
+        json_pack("{s:I, s:s, s:o}", "seq", (json_int_t)seq, "event", "server.reset", "data", data);
+    w->result = json_pack("{s:I, s:I, s:I}", "head", (json_int_t)seq, "previous_head",
+                          (json_int_t)prev_head, "restored_head", (json_int_t)restored_head);
+    return 0;
+}
+
+void srv__backup_restore(struct srv_db *db, struct srv_write *w)
+{
+    const char *source = json_string_value(json_object_get(w->args, "source"));
+    const char *safety = json_string_value(json_object_get(w->args, "safety"));
+    char err[256] = "", *catalog = NULL, *sessions = NULL, now[32];
+    json_t *event = NULL;
+
+    w->code = PACTA_OK;
+    memset(&w->err, 0, sizeof w->err);
+    w->events = json_array();
+    srv_now_iso(now);
+    int64_t prev_head = query_int(db->w, "SELECT coalesce(max(seq), 0) FROM changes");
+    catalog = query_text(db->w, "SELECT json_group_array(json_object('id', id, 'file', file, "
+                                "'kind', kind, 'description', description, 'created_at', "
+                                "created_at, 'created_by', created_by, 'db_bytes', db_bytes, "
+                                "'file_bytes', file_bytes, 'sha256', sha256, 'schema_version', "
+                                "schema_version, 'head_seq', head_seq, 'counts', json(counts), "
+                                "'duration_ms', duration_ms, 'verified_at', verified_at, "
+                                "'verify_error', verify_error)) FROM backups");
+    char *sql = sqlite3_mprintf("SELECT json_group_array(json_object('token_hash', token_hash, "
+                                "'username', username, 'created_at', created_at, 'expires_at', "
+                                "expires_at)) FROM sessions WHERE revoked_at IS NULL AND "
+                                "expires_at > %Q",
+                                now);
+    sessions = query_text(db->w, sql);
+    sqlite3_free(sql);
+
+    /* 1. the state being replaced, exactly as of now: the writer is the
+     * only writer and it is here, so nothing commits in between */
+    if (srv_backup_copy_from(db->w, safety, NULL, NULL, err, sizeof err) != SRV_BK_OK) {
+        restore_fail(w, PACTA_UNAVAILABLE, "restore: the safety copy failed; nothing changed", err);
+        goto out;
+    }
+    /* 2. the swap */
+    if (copy_into_writer(db, source, err, sizeof err) != 0) {
+        restore_fail(w, PACTA_UNAVAILABLE, "restore: copying the backup in failed; nothing changed",
+                     err);
+        goto out;
+    }
+    /* 3. an older backup gets today's schema */
+    if (srv__schema_migrate(db->w, err, sizeof err) != 0) {
+        restore_fail(w, PACTA_INTERNAL, "restore: migrating the restored database failed", err);
+        goto out;
+    }
+    if (after_copy(db, w, catalog, sessions, prev_head, &event) != 0) {
+        restore_fail(w, PACTA_INTERNAL, "restore: finishing the restored database failed", "");
+        goto out;
+    }
+    json_array_append_new(w->events, event);
+    /* the copy went through the WAL: fold it back so it does not linger */
+    if (sqlite3_wal_checkpoint_v2(db->w, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) != SQLITE_OK)
+        srv_logf(SRV_LOG_WARN, "restore: checkpoint failed", "{s:s}", "error",
+                 sqlite3_errmsg(db->w));
+out:
+    free(catalog);
+    free(sessions);
+}
