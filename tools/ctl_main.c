@@ -43,6 +43,8 @@ static void usage(FILE *f)
             "  call OP [JSON-ARGS | -]\n"
             "  connections [--json]          connected clients (admin)\n"
             "  kick SESSION                  disconnect a client (admin)\n"
+            "  backup list|create [--description D]|verify ID|restore ID  (admin)\n"
+            "  backup verify FILE | restore FILE --data-dir DIR   offline, server stopped\n"
             "  stats                         server figures (admin)\n"
             "  metrics [--token-file FILE]   Prometheus metrics (GET /metrics)\n"
             "  health                        readiness (GET /readyz)\n"
@@ -404,6 +406,8 @@ int main(int argc, char **argv)
         return ctl__cmd_connections(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "kick") == 0)
         return ctl__cmd_kick(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "backup") == 0 || strcmp(cmd, "backups") == 0)
+        return ctl__cmd_backup(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "stats") == 0)
         return ctl__cmd_stats(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "metrics") == 0)
