@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backup.h"
@@ -280,9 +281,12 @@ static int offline_restore(const char *file, const char *data_dir, const char *k
         if (rc == SRV_BK_OK)
             rc = srv_backup_inspect(snap, &facts, offline_progress, NULL, err, sizeof err);
         if (rc == SRV_BK_OK) {
-            char now[32];
-            time_t t = time(NULL);
-            strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%S.000Z", gmtime(&t));
+            char now[48];
+            struct timespec ts;
+            char sec[24];
+            clock_gettime(CLOCK_REALTIME, &ts);
+            strftime(sec, sizeof sec, "%Y-%m-%dT%H:%M:%S", gmtime(&ts.tv_sec));
+            snprintf(now, sizeof now, "%s.%03ldZ", sec, ts.tv_nsec / 1000000);
             json_object_set_new(facts, "created_at", json_string(now));
             json_object_set_new(facts, "created_by", json_string("pactactl"));
             json_object_set_new(facts, "kind", json_string("safety"));

@@ -1,0 +1,300 @@
+/*
+ * it_backup_tamper: a damaged backup is refused, never restored; retention.
+ *
+ *  1. a flipped byte, a truncated file, a wrong key and a backup from a
+ *     newer schema are each refused with their own clear error by
+ *     `pactactl backup verify FILE` and `backup restore FILE --data-dir`,
+ *     and the data dir is left byte for byte as it was; online,
+ *     backups.verify and backups.restore of a damaged file refuse it and
+ *     the data is unchanged;
+ *  2. the offline restore of a good file works, keeps a safety backup the
+ *     server adopts at its next start, and refuses while pactad runs;
+ *  3. retention over simulated days (--fake-now) keeps exactly the last N
+ *     days, never the newest good backup, and survives a file deleted by
+ *     hand.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "backup.h"
+#include "harness.h"
+#include "test.h"
+
+#define KEY "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define OTHER_KEY "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
+
+static char key_file[600], other_key_file[600];
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    REQUIRE(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void copy_file(const char *from, const char *to, long cut, long flip)
+{
+    size_t n;
+    char *buf;
+    FILE *f = fopen(from, "rb");
+    REQUIRE(f);
+    fseek(f, 0, SEEK_END);
+    n = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc(n);
+    REQUIRE(fread(buf, 1, n, f) == n);
+    fclose(f);
+    if (flip >= 0)
+        buf[flip] ^= 0x01;
+    if (cut > 0)
+        n = (size_t)cut;
+    f = fopen(to, "wb");
+    fwrite(buf, 1, n, f);
+    fclose(f);
+    free(buf);
+}
+
+static int ctl(const char *k, char **err, const char *a1, const char *a2, const char *a3,
+               const char *a4)
+{
+    char *argv[] = {PACTACTL_BIN, "backup",   (char *)a1, (char *)a2, "--key-file",
+                    (char *)k,    (char *)a3, (char *)a4, NULL};
+    int rc = it_run(argv, NULL, 30000, NULL, err);
+    return rc;
+}
+
+/* FNV-1a of a whole file, as text: equal digests, equal files. */
+static char *digest(const char *path)
+{
+    char *out = malloc(32);
+    unsigned long long h = 1469598103934665603ULL;
+    int ch;
+    FILE *f = fopen(path, "rb");
+    while (f && (ch = fgetc(f)) != EOF)
+        h = (h ^ (unsigned char)ch) * 1099511628211ULL;
+    if (f)
+        fclose(f);
+    snprintf(out, 32, "%llx", h);
+    return out;
+}
+
+/* A backup of a database that says it has schema 99, made with the
+ * server's own code and key: only the version is from the future. */
+static void make_newer(const char *db_src, const char *dir, const char *name)
+{
+    char db[700], err[256];
+    struct srv_backup_key k;
+    json_t *facts = NULL;
+    uint64_t bytes;
+    snprintf(db, sizeof db, "%s/newer.db", dir);
+    REQUIRE(srv_backup_snapshot(db_src, db, SRV_BACKUP_API, NULL, NULL, err, sizeof err) == 0);
+    sqlite3 *d;
+    REQUIRE(sqlite3_open(db, &d) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(d, "PRAGMA user_version = 99", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(d);
+    REQUIRE(srv_backup_key_load(key_file, &k, err, sizeof err) == 0);
+    REQUIRE(srv_backup_inspect(db, &facts, NULL, NULL, err, sizeof err) == 0);
+    json_object_set_new(facts, "created_at", json_string("2026-01-01T00:00:00.000Z"));
+    json_object_set_new(facts, "kind", json_string("manual"));
+    REQUIRE(srv_backup_pack(db, dir, name, facts, &k, NULL, NULL, &bytes, err, sizeof err) == 0);
+    json_decref(facts);
+    unlink(db);
+}
+
+static void test_tamper(void)
+{
+    const char *args[] = {"--backup-key-file", key_file, "--backup-time", "off", NULL};
+    struct it_server *s = it_server_start(args);
+    struct ctl_client *admin = it_login_admin(s);
+    char good[900], path[900], db[700], *err = NULL;
+    for (int i = 0; i < 40; i++)
+        json_decref(it_contract_create(admin, NULL));
+    json_t *r = it_call(admin, "backups.create", json_object(), NULL);
+    REQUIRE(r);
+    json_int_t bid = it_int(json_object_get(r, "backup"), "id");
+    snprintf(good, sizeof good, "%s/backups/%s", s->data_dir,
+             it_str(json_object_get(r, "backup"), "file"));
+    json_decref(r);
+    json_t *extra = it_contract_create(admin, NULL); /* after the backup */
+    REQUIRE(extra);
+
+    /* online: a flipped byte in the catalogued file */
+    char saved[900];
+    snprintf(saved, sizeof saved, "%s/good.pbk", it_tmp_dir());
+    copy_file(good, saved, 0, -1);
+    copy_file(saved, good, 0, 600);
+    json_t *e = it_call_err(admin, "backups.verify", json_pack("{s:I}", "id", bid));
+    CHECK_STR(it_err_code(e), "bad_request");
+    CHECK(strstr(it_str(e, "message"), "authentication") != NULL);
+    json_decref(e);
+    e = it_call_err(admin, "backups.restore", json_pack("{s:I}", "id", bid));
+    CHECK_STR(it_err_code(e), "bad_request");
+    json_decref(e);
+    json_t *still = it_contract_get(admin, it_str(extra, "id"));
+    CHECK(still != NULL); /* nothing was restored */
+    json_decref(still);
+    json_t *bl = it_call(admin, "backups.list", json_object(), NULL);
+    json_t *row = json_array_get(json_object_get(bl, "items"), 0);
+    CHECK_STR(it_str(row, "status"), "failed");
+    CHECK(json_array_size(json_object_get(bl, "items")) == 1); /* no safety backup either */
+    json_decref(bl);
+    copy_file(saved, good, 0, -1);
+    ctl_client_close(admin);
+    CHECK(it_server_stop(s) == 0);
+
+    /* offline: each damage refused with its own message; data dir unchanged */
+    it_server_db_path(s, db, sizeof db);
+    char *before = digest(db);
+    struct {
+        const char *name, *key, *want;
+        long cut, flip;
+    } cases[] = {
+        {"flipped.pbk", key_file, "failed authentication", 0, 2000},
+        {"flipped-header.pbk", key_file, "", 0, 30},
+        {"truncated.pbk", key_file, "truncated", 1500, -1},
+        {"wrongkey.pbk", other_key_file, "different key", 0, -1},
+        {"newer.pbk", key_file, "newer server", 0, -1},
+    };
+    make_newer(db, it_tmp_dir(), "newer.pbk");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", it_tmp_dir(), cases[i].name);
+        if (strcmp(cases[i].name, "newer.pbk") != 0)
+            copy_file(saved, path, cases[i].cut, cases[i].flip);
+        int rc = ctl(cases[i].key, &err, "verify", path, NULL, NULL);
+        CHECKF(rc != 0 && strstr(err ? err : "", cases[i].want), "verify %s: %d %s", cases[i].name,
+               rc, err);
+        free(err);
+        err = NULL;
+        rc = ctl(cases[i].key, &err, "restore", path, "--data-dir", s->data_dir);
+        CHECKF(rc != 0 && strstr(err ? err : "", "nothing was changed"), "restore %s: %d %s",
+               cases[i].name, rc, err);
+        free(err);
+        err = NULL;
+        char *after = digest(db);
+        CHECK_STR(after, before);
+        free(after);
+    }
+    free(before);
+
+    /* a good file restores offline, with a safety backup of what it replaced */
+    CHECK(ctl(key_file, &err, "verify", saved, NULL, NULL) == 0);
+    free(err);
+    err = NULL;
+    CHECKF(ctl(key_file, &err, "restore", saved, "--data-dir", s->data_dir) == 0, "%s", err);
+    free(err);
+    err = NULL;
+    it_server_restart(s);
+    /* ...and not while pactad runs */
+    CHECK(ctl(key_file, &err, "restore", saved, "--data-dir", s->data_dir) == 2);
+    CHECK(strstr(err ? err : "", "running") != NULL);
+    free(err);
+    admin = it_login_admin(s);
+    json_t *gone =
+        it_call_err(admin, "contracts.get", json_pack("{s:s}", "id", it_str(extra, "id")));
+    CHECK_STR(it_err_code(gone), "not_found");
+    json_decref(gone);
+    int64_t deadline = it_now_ms() + 5000;
+    size_t n = 0;
+    do {
+        bl = it_call(admin, "backups.list", json_object(), NULL);
+        n = json_array_size(json_object_get(bl, "items"));
+        if (n < 2) {
+            json_decref(bl);
+            usleep(100 * 1000);
+        }
+    } while (n < 2 && it_now_ms() < deadline);
+    CHECK(n == 2);
+    int safety = 0;
+    size_t i;
+    json_t *item;
+    json_array_foreach(json_object_get(bl, "items"), i, item) safety +=
+        strcmp(it_str(item, "kind"), "safety") == 0;
+    CHECK(safety == 1);
+    json_decref(bl);
+    json_decref(extra);
+    ctl_client_close(admin);
+    CHECK(it_server_stop(s) == 0);
+}
+
+static size_t wait_count(struct ctl_client *c, size_t want, json_t **list)
+{
+    int64_t deadline = it_now_ms() + 5000;
+    size_t n;
+    for (;;) {
+        *list = it_call(c, "backups.list", json_object(), NULL);
+        n = json_array_size(json_object_get(*list, "items"));
+        if (n == want || it_now_ms() > deadline)
+            return n;
+        json_decref(*list);
+        usleep(100 * 1000);
+    }
+}
+
+static void set_clock(struct ctl_client *c, const char *now)
+{
+    json_decref(it_call(c, "admin.clock.set", json_pack("{s:s}", "now", now), NULL));
+}
+
+static void test_retention(void)
+{
+    const char *args[] = {"--backup-key-file",
+                          key_file,
+                          "--backup-time",
+                          "off",
+                          "--backup-keep-days",
+                          "3",
+                          "--session-ttl",
+                          "31536000",
+                          "--fake-now",
+                          "2026-03-01T03:00:00Z",
+                          NULL};
+    struct it_server *s = it_server_start(args);
+    struct ctl_client *admin = it_login_admin(s);
+    json_t *list;
+    char now[32], newest[900];
+    for (int d = 1; d <= 6; d++) {
+        snprintf(now, sizeof now, "2026-03-%02dT03:00:00Z", d);
+        set_clock(admin, now);
+        json_t *r = it_call(admin, "backups.create", json_object(), NULL);
+        CHECK(r != NULL);
+        if (d == 6)
+            snprintf(newest, sizeof newest, "%s/backups/%s", s->data_dir,
+                     it_str(json_object_get(r, "backup"), "file"));
+        json_decref(r);
+    }
+    /* 6 days made, keep 3 days: 3rd (exactly 3 days old), 4th, 5th, 6th */
+    CHECK(wait_count(admin, 4, &list) == 4);
+    CHECK_STR(it_str(json_array_get(json_object_get(list, "items"), 3), "created_at"),
+              "2026-03-03T03:00:00.000Z");
+    json_decref(list);
+    /* the newest file deleted by hand: it shows, and the newest good one is kept */
+    CHECK(unlink(newest) == 0);
+    list = it_call(admin, "backups.list", json_object(), NULL);
+    CHECK_STR(it_str(json_array_get(json_object_get(list, "items"), 0), "status"), "missing");
+    json_decref(list);
+    set_clock(admin, "2026-03-20T03:00:00Z"); /* long past every backup */
+    CHECK(wait_count(admin, 1, &list) == 1);
+    CHECK_STR(it_str(json_array_get(json_object_get(list, "items"), 0), "created_at"),
+              "2026-03-05T03:00:00.000Z");
+    CHECK_STR(it_str(json_array_get(json_object_get(list, "items"), 0), "status"), "ok");
+    json_decref(list);
+    ctl_client_close(admin);
+    CHECK(it_server_stop(s) == 0);
+}
+
+int main(void)
+{
+    it_setup("it_backup_tamper");
+    snprintf(key_file, sizeof key_file, "%s/backup.key", it_tmp_dir());
+    snprintf(other_key_file, sizeof other_key_file, "%s/other.key", it_tmp_dir());
+    write_file(key_file, KEY "\n");
+    write_file(other_key_file, OTHER_KEY "\n");
+    test_tamper();
+    test_retention();
+    return it_done(test_summary());
+}
