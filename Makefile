@@ -16,7 +16,7 @@ BUILD := build-asan
 CMAKE_FLAGS += -DPACTA_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 endif
 
-.PHONY: all deps build run test test-asan memcheck bench soak format clean screenshots fuzz fuzz-soak fuzz-build
+.PHONY: all deps build run test test-asan memcheck bench bench-full soak format clean screenshots fuzz fuzz-soak fuzz-build
 
 all: build
 
@@ -74,8 +74,14 @@ fuzz-soak: fuzz-build
 	@for t in $(FUZZ_TARGETS); do \
 		bash tests/fuzz/fuzz.sh $(FUZZ_BUILD) $$t -runs=$(FUZZ_RUNS) || exit 1; done
 
+# Side-by-side with Socket.IO and NATS (bench/run.sh): `make bench` is the
+# short run (a few minutes), `make bench-full` the long steps; each adds a
+# section to bench/RESULTS.md.
 bench: build
-	@bash bench/run.sh $(BUILD)
+	@bash bench/run.sh $(BUILD) short
+
+bench-full: build
+	@bash bench/run.sh $(BUILD) full
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

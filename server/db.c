@@ -163,9 +163,38 @@ static void split_at_restore(struct srv_db *db, struct srv_write *batch, struct 
     *last = cut;
 }
 
+/*
+ * Benchmark knob: PACTA_WRITER_MAX_BATCH=N caps a batch at N writes, so N=1
+ * turns group commit off (one transaction and one fsync per write).  bench/
+ * run.sh uses it for the baseline of the edits scenario; unset or 0 (the
+ * default) lets a batch take the whole queue.  Called with mu held, after
+ * split_at_restore(); puts the rest back at the head of the queue, in order.
+ */
+static void split_at_max(struct srv_db *db, struct srv_write *batch, struct srv_write **last,
+                         long max)
+{
+    struct srv_write *cut = batch;
+
+    if (!batch || max <= 0)
+        return;
+    for (long n = 1; cut->next && n < max; n++)
+        cut = cut->next;
+    if (!cut->next)
+        return;
+    /* the queue may already hold what split_at_restore() put back */
+    (*last)->next = db->pending_head;
+    if (!db->pending_head)
+        db->pending_tail = *last;
+    db->pending_head = cut->next;
+    cut->next = NULL;
+    *last = cut;
+}
+
 static void writer_main(void *arg)
 {
     struct srv_db *db = arg;
+    const char *max_env = getenv("PACTA_WRITER_MAX_BATCH");
+    long max_batch = max_env ? strtol(max_env, NULL, 10) : 0;
 
     for (;;) {
         struct srv_write *batch, *last;
@@ -178,6 +207,7 @@ static void writer_main(void *arg)
         last = db->pending_tail;
         db->pending_head = db->pending_tail = NULL;
         split_at_restore(db, batch, &last);
+        split_at_max(db, batch, &last, max_batch);
         uv_mutex_unlock(&db->mu);
         if (!batch)
             break; /* stopping, and nothing is left */

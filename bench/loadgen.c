@@ -1,0 +1,485 @@
+/*
+ * loadgen: the benchmark client for pactad, Socket.IO and NATS (bench/run.sh).
+ *
+ * One process, one libwebsockets context (poll loop), up to tens of
+ * thousands of TLS websocket connections pinned to the bench CA.  The
+ * protocol code (lg_proto.c) only frames and parses; connecting, the open-loop
+ * publisher, counting and the histogram are here and shared by all three.
+ *
+ * Scenarios (each prints Markdown table rows on stdout and, with --summary,
+ * one machine-readable line per result to that file):
+ *   fanout   N subscribers + 1 publisher; for each target rate (deliveries/s)
+ *            the publisher sends at rate/N msg/s open-loop for --secs, each
+ *            message stamped with its *intended* send time (no coordinated
+ *            omission); latency is receive time - that stamp, same clock
+ *            (CLOCK_MONOTONIC, one machine).  Stops after the first step that
+ *            loses a message or has p99 over --p99-ms.
+ *   edits    (PACTA) M writers, version-checked contracts.update on random
+ *            contracts of K, one in flight each, as fast as acks come back.
+ *   catchup  (PACTA) E events written while a client is unsubscribed, then
+ *            subscribe {since}: time until the last missed event arrived.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "lg.h"
+
+struct lg_globals lg;
+
+static struct {
+    const char *scenario, *ca, *label, *summary, *path, *admin_pw;
+    int port, subs, secs, writers, ncontracts, events, server_pid, max_handshakes;
+    double p99_ms;
+    double targets[64];
+    int ntargets;
+} o = {.scenario = "fanout",
+       .label = "?",
+       .path = "/",
+       .subs = 100,
+       .secs = 3,
+       .writers = 32,
+       .ncontracts = 0,
+       .events = 100000,
+       .max_handshakes = 48,
+       .p99_ms = 50};
+
+static struct lws_context *ctx;
+static struct lg_conn *conns;
+static int nconns, launched, ready, dead, handshaking, conn_errors;
+static struct lg_hist hist;
+static lws_sorted_usec_list_t tick_sul;
+
+/* fan-out step state */
+static int step;
+static int64_t pub_t0;
+static double pub_rate;
+static uint64_t pub_sent, pub_acked, pub_errors, delivered, stale;
+static int64_t last_delivery_us;
+/* edits / catch-up */
+static int running;
+static uint64_t acked, conflicts, other_errors;
+static int64_t head0 = -1, catch_head = -1, catch_t0, catch_done_us;
+static uint64_t catch_events;
+
+int64_t lg_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void die(const char *msg)
+{
+    fprintf(stderr, "loadgen: %s\n", msg);
+    exit(1);
+}
+
+/* ---- server process figures ---------------------------------------------- */
+static double proc_cpu_secs(int pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')'); /* comm may hold spaces */
+    unsigned long ut = 0, st = 0;
+    if (p)
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st);
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static long proc_kb(int pid, const char *key)
+{
+    char path[64], line[256];
+    long kb = 0;
+    snprintf(path, sizeof path, "/proc/%d/status", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, key, strlen(key)) == 0)
+            kb = atol(line + strlen(key));
+    fclose(f);
+    return kb;
+}
+
+static double self_cpu_secs(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+           ru.ru_stime.tv_usec / 1e6;
+}
+
+static void summary(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void summary(const char *fmt, ...)
+{
+    if (!o.summary)
+        return;
+    FILE *f = fopen(o.summary, "a");
+    if (!f)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    fclose(f);
+}
+
+/* ---- connections -------------------------------------------------------- */
+void lg_send(struct lg_conn *c, const char *text, size_t len)
+{
+    if (c->state == LG_DEAD || !c->wsi)
+        return;
+    struct lg_out *b = malloc(sizeof *b + LWS_PRE + len);
+    if (!b)
+        abort();
+    b->next = NULL;
+    b->len = len;
+    memcpy(b->buf + LWS_PRE, text, len);
+    if (c->ot)
+        c->ot->next = b;
+    else
+        c->oh = b;
+    c->ot = b;
+    lws_callback_on_writable(c->wsi);
+}
+
+static void conn_dead(struct lg_conn *c)
+{
+    if (c->state == LG_DEAD)
+        return;
+    if (c->state != LG_READY)
+        handshaking--;
+    else
+        ready--;
+    c->state = LG_DEAD;
+    dead++;
+    c->wsi = NULL;
+    while (c->oh) {
+        struct lg_out *n = c->oh->next;
+        free(c->oh);
+        c->oh = n;
+    }
+    c->ot = NULL;
+}
+
+void lg_on_ready(struct lg_conn *c)
+{
+    if (c->state == LG_READY)
+        return;
+    c->state = LG_READY;
+    handshaking--;
+    ready++;
+}
+
+static int writeable(struct lg_conn *c)
+{
+    struct lg_out *b = c->oh;
+    if (!b)
+        return 0;
+    c->oh = b->next;
+    if (!c->oh)
+        c->ot = NULL;
+    int w = lws_write(c->wsi, b->buf + LWS_PRE, b->len,
+                      lg.proto == LG_NATS ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+    free(b);
+    if (w < 0)
+        return -1;
+    if (c->oh)
+        lws_callback_on_writable(c->wsi);
+    return 0;
+}
+
+static void on_receive(struct lg_conn *c, struct lws *wsi, const char *in, size_t len)
+{
+    if (lg.proto == LG_NATS) {
+        lg_proto_rx(c, in, len); /* a byte stream: frame boundaries mean nothing */
+        return;
+    }
+    if (lws_is_first_fragment(wsi))
+        c->rx_len = 0;
+    if (c->rx_len + len + 1 > c->rx_cap) {
+        size_t cap = c->rx_cap ? c->rx_cap : 4096;
+        while (cap < c->rx_len + len + 1)
+            cap *= 2;
+        c->rx = realloc(c->rx, cap);
+        if (!c->rx)
+            abort();
+        c->rx_cap = cap;
+    }
+    memcpy(c->rx + c->rx_len, in, len);
+    c->rx_len += len;
+    if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) {
+        c->rx[c->rx_len] = '\0';
+        lg_proto_rx(c, c->rx, c->rx_len);
+        c->rx_len = 0;
+    }
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len)
+{
+    struct lg_conn *c = lws_get_opaque_user_data(wsi);
+    (void)user;
+    switch (reason) {
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+        if (c) {
+            if (conn_errors++ < 5)
+                fprintf(stderr, "loadgen: connection %d failed: %s\n", c->idx,
+                        in ? (const char *)in : "?");
+            conn_dead(c);
+        }
+        return 0;
+    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+        if (c) {
+            c->wsi = wsi;
+            lg_proto_open(c);
+        }
+        return 0;
+    case LWS_CALLBACK_CLIENT_RECEIVE:
+        if (c && c->state != LG_DEAD)
+            on_receive(c, wsi, in, len);
+        return 0;
+    case LWS_CALLBACK_CLIENT_WRITEABLE:
+        return c && c->state != LG_DEAD ? writeable(c) : 0;
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        if (c && len >= 2)
+            c->close_code = ((const unsigned char *)in)[0] << 8 | ((const unsigned char *)in)[1];
+        return 0;
+    case LWS_CALLBACK_CLIENT_CLOSED:
+        if (c)
+            conn_dead(c);
+        return 0;
+    default:
+        break;
+    }
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+static const struct lws_protocols protocols[] = {
+    {.name = "bench", .callback = callback, .rx_buffer_size = 65536},
+    {0},
+};
+
+static void launch(struct lg_conn *c)
+{
+    struct lws_client_connect_info i;
+    memset(&i, 0, sizeof i);
+    i.context = ctx;
+    i.address = "127.0.0.1";
+    i.port = o.port;
+    i.path = o.path;
+    i.host = "localhost"; /* the dev certificate's name; the CA is pinned */
+    i.ssl_connection = LCCSCF_USE_SSL;
+    i.protocol = lg.proto == LG_PACTA ? "pacta.v1" : NULL;
+    i.local_protocol_name = "bench";
+    i.opaque_user_data = c;
+    c->state = LG_CONNECTING;
+    handshaking++;
+    launched++;
+    if (!lws_client_connect_via_info(&i))
+        conn_dead(c);
+}
+
+/* Keeps at most max_handshakes TLS handshakes in flight: a burst of
+ * thousands at once only makes every one of them time out. */
+static void launch_more(int upto)
+{
+    while (launched < upto && handshaking < o.max_handshakes)
+        launch(&conns[launched]);
+}
+
+static void tick(lws_sorted_usec_list_t *sul)
+{
+    (void)sul;
+    lws_sul_schedule(ctx, 0, &tick_sul, tick, 1000); /* wakes the poll loop every ms */
+}
+
+static volatile sig_atomic_t interrupted;
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+/* Runs the loop until cond() is true or timeout_ms passed; 0 when met. */
+static int run_until(int (*cond)(void), int timeout_ms, void (*each)(void))
+{
+    int64_t end = lg_now_us() + (int64_t)timeout_ms * 1000;
+    while (!cond()) {
+        if (interrupted || lg_now_us() > end)
+            return -1;
+        if (each)
+            each();
+        lws_service(ctx, 0);
+    }
+    return 0;
+}
+
+static int all_settled(void)
+{
+    return launched == nconns && handshaking == 0;
+}
+static void connect_step(void)
+{
+    launch_more(nconns);
+}
+
+/* Opens every connection; returns the seconds it took. */
+static double connect_all(void)
+{
+    int64_t t0 = lg_now_us();
+    if (run_until(all_settled, 300000, connect_step))
+        die("connections did not settle within 300 s");
+    if (ready != nconns) {
+        fprintf(stderr, "loadgen: %d of %d connections ready (%d failed)\n", ready, nconns, dead);
+        die("not every connection came up");
+    }
+    return (double)(lg_now_us() - t0) / 1e6;
+}
+
+#include "lg_scenarios.c"
+
+static void parse_targets(const char *s)
+{
+    o.ntargets = 0;
+    for (char *p = (char *)s; *p && o.ntargets < 64;) {
+        o.targets[o.ntargets++] = strtod(p, &p);
+        if (*p == ',')
+            p++;
+        else
+            break;
+    }
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {{"proto", 1, 0, 'P'},
+                                         {"port", 1, 0, 'p'},
+                                         {"ca", 1, 0, 'c'},
+                                         {"scenario", 1, 0, 's'},
+                                         {"subs", 1, 0, 'n'},
+                                         {"targets", 1, 0, 't'},
+                                         {"secs", 1, 0, 'd'},
+                                         {"label", 1, 0, 'l'},
+                                         {"summary", 1, 0, 'S'},
+                                         {"server-pid", 1, 0, 'i'},
+                                         {"writers", 1, 0, 'w'},
+                                         {"contracts", 1, 0, 'k'},
+                                         {"events", 1, 0, 'e'},
+                                         {"admin-password", 1, 0, 'a'},
+                                         {"p99-ms", 1, 0, 'q'},
+                                         {"path", 1, 0, 'x'},
+                                         {0, 0, 0, 0}};
+    int ch;
+    parse_targets("1000");
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'P':
+            lg.proto = strcmp(optarg, "pacta") == 0  ? LG_PACTA
+                       : strcmp(optarg, "sio") == 0  ? LG_SIO
+                       : strcmp(optarg, "nats") == 0 ? LG_NATS
+                                                     : (die("--proto pacta|sio|nats"), LG_PACTA);
+            break;
+        case 'p':
+            o.port = atoi(optarg);
+            break;
+        case 'c':
+            o.ca = optarg;
+            break;
+        case 's':
+            o.scenario = optarg;
+            break;
+        case 'n':
+            o.subs = atoi(optarg);
+            break;
+        case 't':
+            parse_targets(optarg);
+            break;
+        case 'd':
+            o.secs = atoi(optarg);
+            break;
+        case 'l':
+            o.label = optarg;
+            break;
+        case 'S':
+            o.summary = optarg;
+            break;
+        case 'i':
+            o.server_pid = atoi(optarg);
+            break;
+        case 'w':
+            o.writers = atoi(optarg);
+            break;
+        case 'k':
+            o.ncontracts = atoi(optarg);
+            break;
+        case 'e':
+            o.events = atoi(optarg);
+            break;
+        case 'a':
+            o.admin_pw = optarg;
+            break;
+        case 'q':
+            o.p99_ms = atof(optarg);
+            break;
+        case 'x':
+            o.path = optarg;
+            break;
+        default:
+            die("bad option (see the comment at the top of bench/loadgen.c)");
+        }
+    }
+    if (!o.port || !o.ca)
+        die("--port and --ca are required");
+    if (lg.proto == LG_SIO && strcmp(o.path, "/") == 0)
+        o.path = "/socket.io/?EIO=4&transport=websocket";
+    lg.pad = 200;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+
+    int maxconns = strcmp(o.scenario, "fanout") == 0 ? o.subs + 1 : o.writers + 1;
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.port = CONTEXT_PORT_NO_LISTEN;
+    info.protocols = protocols;
+    info.client_ssl_ca_filepath = o.ca;
+    info.fd_limit_per_thread = (unsigned)maxconns + 64;
+    info.timeout_secs = 60;
+    lws_set_log_level(LLL_ERR, NULL);
+
+    if (lg.proto == LG_PACTA)
+        pacta_setup();
+    ctx = lws_create_context(&info);
+    if (!ctx)
+        die("lws_create_context failed");
+    lws_sul_schedule(ctx, 0, &tick_sul, tick, 1000);
+
+    int rc;
+    if (strcmp(o.scenario, "fanout") == 0)
+        rc = scenario_fanout();
+    else if (strcmp(o.scenario, "edits") == 0)
+        rc = scenario_edits();
+    else if (strcmp(o.scenario, "catchup") == 0)
+        rc = scenario_catchup();
+    else
+        die("--scenario fanout|edits|catchup");
+    lws_context_destroy(ctx);
+    return rc;
+}
