@@ -26,7 +26,7 @@
 #define CONTRACTS 20
 
 static const struct it_server *srv;
-static atomic_int stop_editing;
+static atomic_int stop_editing, edits_done;
 static char ids[CONTRACTS][40];
 
 static void write_key(char *path, size_t n)
@@ -51,9 +51,10 @@ static void *editor(void *arg)
         json_t *err = NULL;
         json_t *r = it_contract_update(c, ids[2 * k + i], version[i],
                                        json_pack("{s:s}", "title", title), NULL, &err);
-        if (r)
+        if (r) {
             version[i] = it_int(json_object_get(r, "contract"), "version");
-        else
+            atomic_fetch_add(&edits_done, 1);
+        } else
             break;
         json_decref(r);
         json_decref(err);
@@ -96,10 +97,15 @@ static void test_backup_under_load_and_restore(const char *key)
     pthread_t th[EDITORS];
     for (int k = 0; k < EDITORS; k++)
         pthread_create(&th[k], NULL, editor, (void *)(intptr_t)k);
-    usleep(300 * 1000);
+    /* editing in full swing (logins take a while on a loaded machine) */
+    for (int64_t t = it_now_ms(); atomic_load(&edits_done) < 50 && it_now_ms() - t < 20000;)
+        usleep(10 * 1000);
     json_t *created =
         it_call(admin, "backups.create", json_pack("{s:s}", "description", "load"), NULL);
-    usleep(300 * 1000);
+    int at_backup = atomic_load(&edits_done);
+    for (int64_t t = it_now_ms();
+         atomic_load(&edits_done) < at_backup + 50 && it_now_ms() - t < 20000;)
+        usleep(10 * 1000);
     atomic_store(&stop_editing, 1);
     long edits = 0;
     for (int k = 0; k < EDITORS; k++) {
