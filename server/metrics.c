@@ -73,20 +73,21 @@ json_t *srv__stats_json(struct srv *srv)
     char started[32];
     srv_db_get_stats(srv->db, &db);
     srv__iso_from_ms(m->started_ms, started);
-    return json_pack(
-        "{s:s,s:s,s:I,s:i,s:I,s:f,s:f,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:I,s:o}", "version",
-        PACTA_VERSION, "started_at", started, "uptime_seconds",
-        (json_int_t)((srv__now_ms() - m->started_mono) / 1000), "connections", srv->n_sessions,
-        "connections_total", (json_int_t)m->connections_total, "events_per_second",
-        rate(m, m->ring_events, m->events_broadcast), "edits_per_second",
-        rate(m, m->ring_edits, m->edits), "edits_total", (json_int_t)m->edits, "conflicts_total",
-        (json_int_t)m->conflicts, "login_failures_total", (json_int_t)m->login_failures, "head_seq",
-        (json_int_t)srv->head_seq, "db_bytes",
-        (json_int_t)file_size(srv->cfg->data_dir, "pacta.db"), "wal_bytes",
-        (json_int_t)file_size(srv->cfg->data_dir, "pacta.db-wal"), "writer_batches",
-        (json_int_t)db.batches, "last_commit_at", iso_or_null(db.last_commit_ms), "last_backup_at",
-        iso_or_null(srv__backup_last_ok_ms()), "last_backup_bytes",
-        (json_int_t)srv__backup_last_bytes(), "last_expiry_scan_at", iso_or_null(srv->last_expiry_scan_ms));
+    return json_pack("{s:s,s:s,s:I,s:i,s:I,s:f,s:f,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:I,s:o}",
+                     "version", PACTA_VERSION, "started_at", started, "uptime_seconds",
+                     (json_int_t)((srv__now_ms() - m->started_mono) / 1000), "connections",
+                     srv->n_sessions, "connections_total", (json_int_t)m->connections_total,
+                     "events_per_second", rate(m, m->ring_events, m->events_broadcast),
+                     "edits_per_second", rate(m, m->ring_edits, m->edits), "edits_total",
+                     (json_int_t)m->edits, "conflicts_total", (json_int_t)m->conflicts,
+                     "login_failures_total", (json_int_t)m->login_failures, "head_seq",
+                     (json_int_t)srv->head_seq, "db_bytes",
+                     (json_int_t)file_size(srv->cfg->data_dir, "pacta.db"), "wal_bytes",
+                     (json_int_t)file_size(srv->cfg->data_dir, "pacta.db-wal"), "writer_batches",
+                     (json_int_t)db.batches, "last_commit_at", iso_or_null(db.last_commit_ms),
+                     "last_backup_at", iso_or_null(srv__backup_last_ok_ms()), "last_backup_bytes",
+                     (json_int_t)srv__backup_last_bytes(), "last_expiry_scan_at",
+                     iso_or_null(srv->last_expiry_scan_ms));
 }
 
 static void family(FILE *f, const char *name, const char *type, const char *help)
@@ -192,8 +193,7 @@ char *srv__metrics_render(struct srv *srv, size_t *len)
           (double)file_size(srv->cfg->data_dir, "pacta.db"));
     gauge(f, "pacta_wal_bytes", "size of the write-ahead log",
           (double)file_size(srv->cfg->data_dir, "pacta.db-wal"));
-    gauge(f, "pacta_last_backup_timestamp_seconds",
-          "Unix time of the newest good backup (0: none)",
+    gauge(f, "pacta_last_backup_timestamp_seconds", "Unix time of the newest good backup (0: none)",
           (double)srv__backup_last_ok_ms() / 1000.0);
     gauge(f, "pacta_last_backup_bytes", "size of the newest good backup file",
           (double)srv__backup_last_bytes());
