@@ -108,12 +108,29 @@ guint pacta_expiring_view_get_count(PactaExpiringView *self)
     return g_hash_table_size(self->rows);
 }
 
+/* After a restore (server.reset) the alerts shown may be about data that no
+ * longer exists: start over with what the server raises next. */
+static void clear_alerts(PactaExpiringView *self)
+{
+    GHashTableIter it;
+    gpointer row;
+    g_hash_table_iter_init(&it, self->rows);
+    while (g_hash_table_iter_next(&it, NULL, &row))
+        gtk_list_box_remove(self->list_box, GTK_WIDGET(row));
+    g_hash_table_remove_all(self->rows);
+    gtk_stack_set_visible_child_name(self->stack, "empty");
+    g_signal_emit(self, signals[SIGNAL_CHANGED], 0);
+}
+
 static void on_event(PactaConnection *connection, const char *name, gint64 seq, gpointer data,
                      gpointer user_data)
 {
     (void)connection;
     (void)seq;
-    pacta_expiring_view_add_alert(PACTA_EXPIRING_VIEW(user_data), name, data);
+    if (g_str_equal(name, "server.reset"))
+        clear_alerts(PACTA_EXPIRING_VIEW(user_data));
+    else
+        pacta_expiring_view_add_alert(PACTA_EXPIRING_VIEW(user_data), name, data);
 }
 
 void pacta_expiring_view_set_connection(PactaExpiringView *self, PactaConnection *connection)

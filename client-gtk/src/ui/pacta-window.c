@@ -100,10 +100,8 @@ static gboolean contains_ci(const char *haystack, const char *needle_lower)
     return haystack && strcasestr(haystack, needle_lower) != NULL;
 }
 
-static gboolean filter_func(gpointer item, gpointer user_data)
+static gboolean matches(PactaWindow *self, PactaContract *c)
 {
-    PactaWindow *self = user_data;
-    PactaContract *c = item;
     if (self->status_value && !g_str_equal(pacta_contract_get_status(c), self->status_value))
         return FALSE;
     if (self->kind_value && !g_str_equal(pacta_contract_get_kind(c), self->kind_value))
@@ -113,6 +111,24 @@ static gboolean filter_func(gpointer item, gpointer user_data)
         !contains_ci(pacta_contract_get_counterparty(c), self->search_text))
         return FALSE;
     return TRUE;
+}
+
+/* The filter model's verdict on each row is remembered on the row (1 + the
+ * verdict), so a live change can tell whether it moves the row in or out of
+ * the filtered list without refiltering every row (on_contract_changed). */
+static GQuark verdict_quark(void)
+{
+    static GQuark q;
+    if (!q)
+        q = g_quark_from_static_string("pacta-filter-verdict");
+    return q;
+}
+
+static gboolean filter_func(gpointer item, gpointer user_data)
+{
+    gboolean keep = matches(user_data, item);
+    g_object_set_qdata(item, verdict_quark(), GINT_TO_POINTER(keep + 1));
+    return keep;
 }
 
 static gboolean filter_active(PactaWindow *self)
@@ -142,18 +158,42 @@ static void update_list_state(PactaWindow *self)
         gtk_stack_set_visible_child_name(self->list_stack, "empty");
 }
 
+/* How the search text moved: typing on (the new text contains the old)
+ * can only drop rows, so GTK rechecks just the rows still shown; deleting
+ * can only add rows, so it rechecks just the hidden ones.  With 100,000
+ * rows that is the difference between a keystroke that goes over ten
+ * thousand rows and one that goes over all of them. */
+static GtkFilterChange search_change(const char *old_text, const char *new_text)
+{
+    if (g_strcmp0(old_text, new_text) == 0)
+        return GTK_FILTER_CHANGE_DIFFERENT; /* a status/kind change, or none */
+    if (!old_text || (new_text && strstr(new_text, old_text)))
+        return GTK_FILTER_CHANGE_MORE_STRICT;
+    if (!new_text || strstr(old_text, new_text))
+        return GTK_FILTER_CHANGE_LESS_STRICT;
+    return GTK_FILTER_CHANGE_DIFFERENT;
+}
+
 static void on_filters_changed(PactaWindow *self)
 {
     const char *text = gtk_editable_get_text(GTK_EDITABLE(self->search_entry));
     g_autofree char *stripped = g_strstrip(g_strdup(text));
-    g_clear_pointer(&self->search_text, g_free);
+    g_autofree char *old_text = g_steal_pointer(&self->search_text);
     if (*stripped)
         self->search_text = g_utf8_strdown(stripped, -1);
-    self->status_value = status_values[gtk_drop_down_get_selected(self->status_filter) %
+    const char *status = status_values[gtk_drop_down_get_selected(self->status_filter) %
                                        G_N_ELEMENTS(status_values)];
-    self->kind_value =
+    const char *kind =
         kind_values[gtk_drop_down_get_selected(self->kind_filter) % G_N_ELEMENTS(kind_values)];
-    gtk_filter_changed(GTK_FILTER(self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+    GtkFilterChange change = GTK_FILTER_CHANGE_DIFFERENT;
+    if (status == self->status_value && kind == self->kind_value) {
+        if (g_strcmp0(old_text, self->search_text) == 0)
+            return; /* nothing the filter looks at changed */
+        change = search_change(old_text, self->search_text);
+    }
+    self->status_value = status;
+    self->kind_value = kind;
+    gtk_filter_changed(GTK_FILTER(self->filter), change);
     update_list_state(self);
 }
 
@@ -164,9 +204,14 @@ static void on_contract_changed(PactaContractStore *store, PactaContract *c, con
 {
     PactaWindow *self = user_data;
     (void)store;
-    /* Rows changed in place: filters may now say otherwise about them. */
-    if (filter_active(self))
-        gtk_filter_changed(GTK_FILTER(self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+    /* A row changed in place: the filter may now say otherwise about it.
+     * Only then is the list refiltered, not on every event (with 100,000
+     * rows a refilter per event stalled the list for most of a second). */
+    if (filter_active(self)) {
+        int verdict = GPOINTER_TO_INT(g_object_get_qdata(G_OBJECT(c), verdict_quark()));
+        if (verdict == 0 || verdict - 1 != matches(self, c))
+            gtk_filter_changed(GTK_FILTER(self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+    }
     note_change(self, actor, created ? "created" : "updated", c);
 }
 
@@ -351,12 +396,33 @@ static void update_expiring_badge(PactaWindow *self)
 
 /* Expiry events carry the whole record; expired and renewed ones changed
  * it (status, end date, version), so the row follows. */
+/*
+ * server.reset: an administrator restored a backup, so every record held
+ * here may be wrong.  The list is reloaded from scratch (PROTOCOL.md §7.2)
+ * and the user is told why their screen changed.
+ */
+static void on_server_reset(PactaWindow *self, const json_t *data)
+{
+    const char *when = json_string_value(json_object_get(data, "backup_created_at"));
+    g_autofree char *day = when ? g_strndup(when, 10) : NULL;
+    g_autofree char *text =
+        day ? g_strdup_printf("The administrator restored the data of %s: the list was reloaded",
+                              day)
+            : g_strdup("The administrator restored the data: the list was reloaded");
+    pacta_contract_store_reload(self->store);
+    pacta_window_toast(self, text);
+}
+
 static void on_expiry_event(PactaConnection *connection, const char *name, gint64 seq,
                             gpointer data, gpointer user_data)
 {
     PactaWindow *self = user_data;
     (void)connection;
     (void)seq;
+    if (g_str_equal(name, "server.reset")) {
+        on_server_reset(self, data);
+        return;
+    }
     if (!g_str_equal(name, "contract.expired") && !g_str_equal(name, "contract.renewed"))
         return;
     const json_t *record = json_object_get(data, "contract");
