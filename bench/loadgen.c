@@ -39,6 +39,7 @@ static struct {
     const char *scenario, *ca, *label, *summary, *path, *admin_pw;
     int port, subs, secs, writers, ncontracts, events, server_pid, max_handshakes;
     double p99_ms;
+    long replay_from;
     double targets[64];
     int ntargets;
 } o = {.scenario = "fanout",
@@ -50,7 +51,8 @@ static struct {
        .ncontracts = 0,
        .events = 100000,
        .max_handshakes = 48,
-       .p99_ms = 50};
+       .p99_ms = 50,
+       .replay_from = -1};
 
 static struct lws_context *ctx;
 static struct lg_conn *conns;
@@ -368,23 +370,13 @@ static void parse_targets(const char *s)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"proto", 1, 0, 'P'},
-                                         {"port", 1, 0, 'p'},
-                                         {"ca", 1, 0, 'c'},
-                                         {"scenario", 1, 0, 's'},
-                                         {"subs", 1, 0, 'n'},
-                                         {"targets", 1, 0, 't'},
-                                         {"secs", 1, 0, 'd'},
-                                         {"label", 1, 0, 'l'},
-                                         {"summary", 1, 0, 'S'},
-                                         {"server-pid", 1, 0, 'i'},
-                                         {"writers", 1, 0, 'w'},
-                                         {"contracts", 1, 0, 'k'},
-                                         {"events", 1, 0, 'e'},
-                                         {"admin-password", 1, 0, 'a'},
-                                         {"p99-ms", 1, 0, 'q'},
-                                         {"path", 1, 0, 'x'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"proto", 1, 0, 'P'},      {"port", 1, 0, 'p'},           {"ca", 1, 0, 'c'},
+        {"scenario", 1, 0, 's'},   {"subs", 1, 0, 'n'},           {"targets", 1, 0, 't'},
+        {"secs", 1, 0, 'd'},       {"label", 1, 0, 'l'},          {"summary", 1, 0, 'S'},
+        {"server-pid", 1, 0, 'i'}, {"writers", 1, 0, 'w'},        {"contracts", 1, 0, 'k'},
+        {"events", 1, 0, 'e'},     {"admin-password", 1, 0, 'a'}, {"p99-ms", 1, 0, 'q'},
+        {"path", 1, 0, 'x'},       {"replay-from", 1, 0, 'r'},    {0, 0, 0, 0}};
     int ch;
     parse_targets("1000");
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -439,6 +431,9 @@ int main(int argc, char **argv)
             break;
         case 'x':
             o.path = optarg;
+            break;
+        case 'r':
+            o.replay_from = atol(optarg);
             break;
         default:
             die("bad option (see the comment at the top of bench/loadgen.c)");

@@ -149,6 +149,17 @@ int srv_db_read_supplements(sqlite3 *r, const char *contract_id, json_t **out,
  * {"seq","event","data"} (*out, new reference).  Returns 0 or < 0.
  */
 int srv_db_read_changes(sqlite3 *r, int64_t since, int limit, json_t **out);
+/*
+ * The same rows without JSON: fn(ctx, seq, event, payload, payload_len) for
+ * each, oldest first, where payload is the stored compact JSON of the
+ * event's data, exactly what the live broadcast serialized.  Replay builds
+ * its frames around it (parsing and re-dumping every event was ~90% of a
+ * replay's instructions, bench/RESULTS.md).  A non-zero fn return stops the
+ * scan.  Returns 0 or < 0.
+ */
+typedef int (*srv_change_fn)(void *ctx, int64_t seq, const char *event, const char *payload,
+                             size_t payload_len);
+int srv_db_scan_changes(sqlite3 *r, int64_t since, int limit, srv_change_fn fn, void *ctx);
 int64_t srv_db_read_head_seq(sqlite3 *r); /* 0 on an empty log */
 /* 0, or -PACTA_NOT_FOUND.  Fills *u (caller clears). */
 int srv_db_read_user(sqlite3 *r, const char *username, struct srv_user *u);

@@ -355,6 +355,36 @@ out:
     return rc;
 }
 
+int srv_db_scan_changes(sqlite3 *r, int64_t since, int limit, srv_change_fn fn, void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(
+        r, "SELECT seq, event, payload FROM changes WHERE seq > ? ORDER BY seq LIMIT ?", -1, &st,
+        NULL);
+
+    if (rc != SQLITE_OK) {
+        rc = srv__sql_error(r, rc, "read changes", NULL);
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, since);
+    sqlite3_bind_int(st, 2, limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (fn(ctx, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+               (const char *)sqlite3_column_text(st, 2), (size_t)sqlite3_column_bytes(st, 2))) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        rc = srv__sql_error(r, rc, "read changes", NULL);
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int64_t srv_db_read_head_seq(sqlite3 *r)
 {
     sqlite3_stmt *st = NULL;

@@ -12,7 +12,7 @@
 #include "log.h"
 #include "srv.h"
 
-struct srv_msg *srv__msg_new(const char *text, size_t len)
+struct srv_msg *srv__msg_alloc(size_t len)
 {
     struct srv_msg *m = malloc(sizeof *m + LWS_PRE + len + 1);
     if (!m) {
@@ -21,8 +21,14 @@ struct srv_msg *srv__msg_new(const char *text, size_t len)
     }
     m->refs = 1;
     m->len = len;
-    memcpy(m->buf + LWS_PRE, text, len);
     m->buf[LWS_PRE + len] = '\0';
+    return m;
+}
+
+struct srv_msg *srv__msg_new(const char *text, size_t len)
+{
+    struct srv_msg *m = srv__msg_alloc(len);
+    memcpy(m->buf + LWS_PRE, text, len);
     return m;
 }
 
@@ -181,30 +187,49 @@ void srv__session_send_text(struct srv_session *s, char *text_free, size_t len)
     free(text_free);
 }
 
-/* One frame per WRITEABLE callback (DESIGN §9: one lws_write per callback). */
-int srv__session_writeable(struct srv_session *s)
+/*
+ * Frames per WRITEABLE callback.  DESIGN §9 said one lws_write per callback;
+ * lws 4.1.6 (lws_issue_raw) appends a write that finds a partial one still
+ * buffered to its buflist_out, so more than one is safe, and each extra
+ * frame saves a trip through the event loop (epoll_ctl, epoll_wait, lws
+ * dispatch) — most of a replay's and a busy subscriber's loop cost
+ * (bench/RESULTS.md).  We stop at the first partial write so lws never
+ * copies much, and at WRITE_BURST so one session cannot starve the others.
+ */
+#define WRITE_BURST 16
+
+static int write_one(struct srv_session *s)
 {
     struct srv_qnode *n = s->q_head;
-    if (n) {
-        s->q_head = n->next;
-        if (!s->q_head)
-            s->q_tail = NULL;
-        s->q_count--;
-        s->q_bytes -= n->msg->len;
-        if (n->is_event) {
-            s->ev_count--;
-            s->ev_bytes -= n->msg->len;
-        }
-        int w = lws_write(s->wsi, n->msg->buf + LWS_PRE, n->msg->len, LWS_WRITE_TEXT);
-        s->msgs_out++;
-        s->bytes_out += n->msg->len;
-        s->srv->metrics.messages_out++;
-        s->srv->metrics.bytes_out += n->msg->len;
-        s->admin_dirty = 1;
-        srv__msg_unref(n->msg);
-        free(n);
-        if (w < 0)
+    s->q_head = n->next;
+    if (!s->q_head)
+        s->q_tail = NULL;
+    s->q_count--;
+    s->q_bytes -= n->msg->len;
+    if (n->is_event) {
+        s->ev_count--;
+        s->ev_bytes -= n->msg->len;
+    }
+    int w = lws_write(s->wsi, n->msg->buf + LWS_PRE, n->msg->len, LWS_WRITE_TEXT);
+    s->msgs_out++;
+    s->bytes_out += n->msg->len;
+    s->srv->metrics.messages_out++;
+    s->srv->metrics.bytes_out += n->msg->len;
+    s->admin_dirty = 1;
+    srv__msg_unref(n->msg);
+    free(n);
+    return w < 0 ? -1 : 0;
+}
+
+int srv__session_writeable(struct srv_session *s)
+{
+    int sent = 0;
+    while (s->q_head && sent < WRITE_BURST && !(sent && lws_partial_buffered(s->wsi))) {
+        if (write_one(s) < 0)
             return -1;
+        sent++;
+    }
+    if (sent) {
         if (s->sub == SRV_SUB_REPLAY && s->ev_count <= s->srv->cfg->queue_max_events / 4)
             srv__subscribe_queue_drained(s);
         /* the close frame, if any, goes in a callback of its own */

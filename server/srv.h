@@ -32,6 +32,8 @@ struct srv_msg {
 };
 /* Takes over `text` content by copying it behind the headroom. */
 struct srv_msg *srv__msg_new(const char *text, size_t len);
+/* The same with len bytes of text left for the caller to fill in. */
+struct srv_msg *srv__msg_alloc(size_t len);
 void srv__msg_unref(struct srv_msg *m);
 
 struct srv_qnode {

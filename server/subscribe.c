@@ -15,12 +15,26 @@
  * queue has room, so a client far behind costs a bounded amount of memory
  * and is never closed as a slow consumer for catching up.
  */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
 #include "srv.h"
 
-#define REPLAY_PAGE 64
+/*
+ * Events per pool job.  Frames are built in the pool thread straight from
+ * the stored payload text (srv_db_scan_changes), so a page costs the loop
+ * only the queueing; 256 keeps a page well under the queue's half that
+ * has_room() allows while cutting the pool round trips of a long replay.
+ */
+#define REPLAY_PAGE 256
+
+struct replay_item {
+    int64_t seq;
+    struct srv_msg *msg;
+};
 
 struct replay_job {
     uv_work_t work;
@@ -28,7 +42,8 @@ struct replay_job {
     struct srv_session *s;
     unsigned gen;
     int64_t since;
-    json_t *events;
+    int n;
+    struct replay_item items[REPLAY_PAGE];
     int rc;
 };
 
@@ -55,11 +70,53 @@ static int has_room(const struct srv_session *s, size_t len)
     return s->ev_count < cfg->queue_max_events / 2 && s->ev_bytes + len <= cfg->queue_max_bytes / 2;
 }
 
+/* 1 if an event name can go into a frame without JSON escaping. */
+static int plain_name(const char *name)
+{
+    size_t n = 0;
+    for (; name[n]; n++)
+        if (!((name[n] >= 'a' && name[n] <= 'z') || name[n] == '.' || name[n] == '_'))
+            return 0;
+    return n > 0 && n <= 64;
+}
+
+/*
+ * One replayed event as the frame the live broadcast sent: the stored
+ * payload is json_dumps(data, JSON_COMPACT) of the same object, and
+ * pacta_encode_event() writes {"event","seq","data"} compactly in that
+ * order, so the frame is the payload with its envelope around it.  A name
+ * that would need escaping takes the JSON path.
+ */
+static int add_frame(void *ctx, int64_t seq, const char *event, const char *payload, size_t plen)
+{
+    struct replay_job *j = ctx;
+    struct srv_msg *m;
+    if (plain_name(event)) {
+        char head[128];
+        int hn = snprintf(head, sizeof head,
+                          "{\"event\":\"%s\",\"seq\":%" PRId64 ",\"data\":", event, seq);
+        m = srv__msg_alloc((size_t)hn + plen + 1);
+        memcpy(m->buf + LWS_PRE, head, (size_t)hn);
+        memcpy(m->buf + LWS_PRE + hn, payload, plen);
+        m->buf[LWS_PRE + hn + plen] = '}';
+    } else {
+        size_t len;
+        json_t *data = json_loads(payload, 0, NULL);
+        char *text = pacta_encode_event(event, seq, data ? data : json_object(), &len);
+        m = srv__msg_new(text, len);
+        free(text);
+    }
+    j->items[j->n].seq = seq;
+    j->items[j->n].msg = m;
+    j->n++;
+    return j->n >= REPLAY_PAGE;
+}
+
 static void replay_work(uv_work_t *req)
 {
     struct replay_job *j = req->data;
     sqlite3 *r = srv_db_reader_acquire(j->srv->db);
-    j->rc = srv_db_read_changes(r, j->since, REPLAY_PAGE, &j->events);
+    j->rc = srv_db_scan_changes(r, j->since, REPLAY_PAGE, add_frame, j);
     srv_db_reader_release(j->srv->db, r);
 }
 
@@ -79,22 +136,18 @@ static void replay_after(uv_work_t *req, int status)
         srv__session_close(s, PACTA_CLOSE_INTERNAL, "replay failed", 1);
         goto out;
     }
-    n = json_array_size(j->events);
+    n = (size_t)j->n;
     for (i = 0; i < n; i++) {
-        int64_t seq;
-        struct srv_msg *m = event_msg(json_array_get(j->events, i), &seq);
-        if (!m)
-            continue;
+        int64_t seq = j->items[i].seq;
+        struct srv_msg *m = j->items[i].msg;
         if (seq > s->cursor) {
             if (!has_room(s, m->len)) {
-                srv__msg_unref(m);
                 stopped = 1; /* read again from the cursor once the queue drains */
                 break;
             }
             srv__session_queue_event(s, m);
             s->cursor = seq;
         }
-        srv__msg_unref(m);
     }
     if (s->cursor >= s->srv->head_seq) {
         s->sub = SRV_SUB_LIVE;
@@ -109,7 +162,8 @@ static void replay_after(uv_work_t *req, int status)
         srv__session_close(s, PACTA_CLOSE_INTERNAL, "replay failed", 1);
     }
 out:
-    json_decref(j->events);
+    for (int k = 0; k < j->n; k++)
+        srv__msg_unref(j->items[k].msg);
     srv__session_unref(s);
     free(j);
 }
