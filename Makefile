@@ -16,7 +16,7 @@ BUILD := build-asan
 CMAKE_FLAGS += -DPACTA_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 endif
 
-.PHONY: all deps build run test test-asan memcheck bench bench-full soak format clean screenshots fuzz fuzz-soak fuzz-build
+.PHONY: all deps build run test test-asan memcheck bench bench-full bench-desk soak format clean screenshots fuzz fuzz-soak fuzz-build
 
 all: build
 
@@ -82,6 +82,11 @@ bench: build
 
 bench-full: build
 	@bash bench/run.sh $(BUILD) full
+
+# pacta-desk with 100,000 contracts under Xvfb (bench/desk_100k.sh): several
+# minutes, so not part of `make bench`.
+bench-desk: build
+	@bash bench/desk_100k.sh $(BUILD)
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
