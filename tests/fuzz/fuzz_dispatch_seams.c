@@ -8,7 +8,9 @@
  *    a libwebsockets connection.  session.c's queue, WRITEABLE and close
  *    code runs unchanged; the frames it writes are checked and counted by
  *    fuzz__frame_out(), and a requested close becomes a CLOSED that the
- *    harness delivers (as net.c would on LWS_CALLBACK_CLOSED).
+ *    harness delivers (as net.c would on LWS_CALLBACK_CLOSED).  A new lws
+ *    call on a session's wsi must get a wrapper here too: the real one
+ *    would be handed the harness's struct (fake() aborts on the reverse).
  *  - srv_auth_hash_password / srv_auth_verify_password: argon2id takes
  *    tens of milliseconds on purpose, which would make every auth.login or
  *    users.create input ~1000 times slower than the rest.  Here a "hash" is
@@ -35,6 +37,7 @@ const char *__wrap_lws_get_peer_simple(struct lws *wsi, char *name, size_t namel
 void __wrap_lws_close_reason(struct lws *wsi, enum lws_close_status status, unsigned char *buf,
                              size_t len);
 void __wrap_lws_set_timeout(struct lws *wsi, enum pending_timeout reason, int secs);
+int __wrap_lws_partial_buffered(struct lws *wsi);
 char *__wrap_srv_auth_hash_password(const char *password);
 int __wrap_srv_auth_verify_password(const char *encoded, const char *password);
 void __wrap_srv_logj(enum srv_log_level level, const char *msg, json_t *fields_steal);
@@ -94,6 +97,13 @@ void __wrap_lws_set_timeout(struct lws *wsi, enum pending_timeout reason, int se
     (void)reason;
     if (secs == LWS_TO_KILL_SYNC || secs == LWS_TO_KILL_ASYNC)
         fake(wsi)->closed = 1;
+}
+
+/* Every lws_write() here takes the whole frame: nothing is ever left over. */
+int __wrap_lws_partial_buffered(struct lws *wsi)
+{
+    (void)fake(wsi);
+    return 0;
 }
 
 char *__wrap_srv_auth_hash_password(const char *password)
