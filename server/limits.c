@@ -109,6 +109,11 @@ void srv__limits_login_failed(struct srv *srv, const char *username, const char 
     count_failure(srv->cfg, 'a', address, srv->cfg->login_max_failures_per_address);
 }
 
+void srv__limits_login_refused(struct srv *srv, const char *address)
+{
+    count_failure(srv->cfg, 'a', address, srv->cfg->login_max_failures_per_address);
+}
+
 void srv__limits_login_ok(struct srv *srv, const char *username)
 {
     char k[80];

@@ -76,6 +76,22 @@ static int on_receive(struct srv_session *s, struct lws *wsi, const void *in, si
     }
     if (lws_is_first_fragment(wsi))
         s->rx_len = 0;
+    if (lws_is_first_fragment(wsi) && lws_is_final_fragment(wsi) &&
+        !lws_remaining_packet_payload(wsi) && len <= PACTA_MAX_MESSAGE_BYTES) {
+        /*
+         * The usual case, a whole message in one callback: handled in
+         * place (the parser takes a length), so an idle connection keeps
+         * no reassembly buffer (bench/RESULTS.md, memory per connection).
+         */
+        s->msgs_in++;
+        s->bytes_in += len;
+        s->srv->metrics.messages_in++;
+        s->srv->metrics.bytes_in += len;
+        s->last_activity_ms = srv_clock_now_ms();
+        s->admin_dirty = 1;
+        srv__ops_handle(s, in, len);
+        return 0;
+    }
     size_t total = s->rx_len + len + lws_remaining_packet_payload(wsi);
     if (total > PACTA_MAX_MESSAGE_BYTES) {
         static const char r[] = "message too big";
@@ -187,7 +203,15 @@ static const struct lws_protocols protocols[] = {
         .name = PACTA_SUBPROTOCOL,
         .callback = callback_pacta,
         .per_session_data_size = sizeof(struct srv_pss),
-        .rx_buffer_size = 16384,
+        /*
+         * lws mallocs rx_buffer_size + LWS_PRE for every websocket, for
+         * its whole life: 4 KiB holds a typical request in one callback
+         * (bigger ones are reassembled in on_receive) and saves 12 KiB per
+         * idle connection over 16 KiB.  lws also caps each send() at this
+         * size unless tx_packet_size is set: keep sends at 16 KiB.
+         */
+        .rx_buffer_size = 4096,
+        .tx_packet_size = 16384,
     },
     {0}, /* lws 4.1.6 has no LWS_PROTOCOL_LIST_TERM */
 };
@@ -227,7 +251,9 @@ int srv__net_start(struct srv *srv)
     info.ssl_private_key_filepath = srv->cfg->key_file;
     info.ssl_cipher_list = tls12_ciphers;
     info.tls1_3_plus_cipher_list = tls13_ciphers;
-    info.ssl_options_set = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;
+    /* no session tickets: OpenSSL's ticket key would live, unrotated, as long as the process */
+    info.ssl_options_set = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1 | SSL_OP_NO_TICKET;
+    info.alpn = "http/1.1"; /* no client speaks h2 to us: do not offer lws's h2 code */
     /* Mozilla intermediate: the client's suite order wins (lws sets the opposite) */
     info.ssl_options_clear = SSL_OP_CIPHER_SERVER_PREFERENCE;
     if (srv->cfg->client_ca) {

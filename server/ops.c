@@ -116,6 +116,29 @@ static void queue_job(struct srv_job *j);
 static void job_free(struct srv_job *j);
 
 /* A password slot freed: start the oldest waiting check whose client is still there. */
+/*
+ * A login for a locked username or from a locked address is refused before
+ * any password check: the answer is the same whether the password was right
+ * or not.  The refusal counts against the address, so an address that keeps
+ * hammering a locked account locks itself out for longer than the account
+ * (the owner, elsewhere, gets in when the account's lock ends).  Checked
+ * again when a queued login gets its slot: the lock may have begun meanwhile.
+ * 1 if the job was answered and freed.
+ */
+static int refuse_if_locked(struct srv_job *j)
+{
+    int64_t wait = srv__limits_login_locked(j->srv, j->a.login.username, j->s->peer);
+    if (wait <= 0)
+        return 0;
+    struct pacta_error err;
+    srv__limits_login_refused(j->srv, j->s->peer);
+    pacta_error_set(&err, PACTA_RATE_LIMITED, "", "too many failed logins: try again in %lld s",
+                    (long long)wait);
+    srv__respond_error(j->s, j->id, &err, json_pack("{s:I}", "retry_after", (json_int_t)wait));
+    job_free(j);
+    return 1;
+}
+
 static void hashing_slot_freed(struct srv *srv)
 {
     srv->hashing--;
@@ -129,6 +152,8 @@ static void hashing_slot_freed(struct srv *srv)
             job_free(j); /* its client left while it waited */
             continue;
         }
+        if (j->op == PACTA_OP_AUTH_LOGIN && refuse_if_locked(j))
+            continue;
         srv->hashing++;
         j->hashing = 1;
         queue_job(j);
@@ -589,18 +614,10 @@ static void dispatch(struct srv_session *s, const struct pacta_request *req)
     j = job_new(s, req);
     switch (req->op) {
     case PACTA_OP_AUTH_LOGIN: {
-        int64_t wait;
         if ((rc = pacta_decode_login(req->args, &j->a.login, &err)) != 0)
             break;
-        if ((wait = srv__limits_login_locked(s->srv, j->a.login.username, s->peer)) > 0) {
-            /* no password check at all while locked: the answer is the same either way */
-            pacta_error_set(&err, PACTA_RATE_LIMITED, "",
-                            "too many failed logins: try again in %lld s", (long long)wait);
-            srv__respond_error(s, req->id, &err,
-                               json_pack("{s:I}", "retry_after", (json_int_t)wait));
-            job_free(j);
+        if (refuse_if_locked(j))
             return;
-        }
         queue_password_job(j);
         break;
     }

@@ -195,6 +195,8 @@ void srv__admin_tick(struct srv *srv);
 int64_t srv__limits_login_locked(struct srv *srv, const char *username, const char *address);
 void srv__limits_login_failed(struct srv *srv, const char *username, const char *address);
 void srv__limits_login_ok(struct srv *srv, const char *username);
+/* A login refused while locked: counts against the address only. */
+void srv__limits_login_refused(struct srv *srv, const char *address);
 /* 1 if the session may send one more request now (token bucket). */
 int srv__limits_take_request(struct srv_session *s);
 int srv__limits_address_ok(const struct srv_session *s);
