@@ -25,6 +25,9 @@
  * shaped as PROTOCOL.md §2 says (a response or an event), and a connection
  * that was never closed got exactly one response per request.
  */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +298,40 @@ static void cleanup(void)
     rmdir(F.dir);
 }
 
+/*
+ * A fuzz process that crashed or was killed leaves its directory behind
+ * (on tmpfs, in RAM): remove those whose process is gone.  Names carry the
+ * pid: pacta-fuzz-PID-XXXXXX.
+ */
+static void remove_stale_dirs(const char *base)
+{
+    DIR *d = opendir(base);
+    struct dirent *e;
+    char path[512], file[800];
+
+    if (!d)
+        return;
+    while ((e = readdir(d))) {
+        long pid;
+        if (sscanf(e->d_name, "pacta-fuzz-%ld-", &pid) != 1 || pid <= 0 || pid == (long)getpid() ||
+            kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", base, e->d_name);
+        DIR *sub = opendir(path);
+        struct dirent *f;
+        while (sub && (f = readdir(sub))) {
+            if (strcmp(f->d_name, ".") && strcmp(f->d_name, "..")) {
+                snprintf(file, sizeof file, "%s/%s", path, f->d_name);
+                unlink(file);
+            }
+        }
+        if (sub)
+            closedir(sub);
+        rmdir(path);
+    }
+    closedir(d);
+}
+
 static void setup(void)
 {
     char *argv[] = {"pactad-fuzz", "--data-dir", F.dir,    "--log-level", "debug",
@@ -306,7 +343,8 @@ static void setup(void)
             : (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 
     F.trace = getenv("PACTA_FUZZ_TRACE") != NULL;
-    snprintf(F.dir, sizeof F.dir, "%s/pacta-fuzz-XXXXXX", base);
+    remove_stale_dirs(base);
+    snprintf(F.dir, sizeof F.dir, "%s/pacta-fuzz-%ld-XXXXXX", base, (long)getpid());
     if (!mkdtemp(F.dir))
         die("cannot create a temporary directory");
     snprintf(F.path, sizeof F.path, "%s/pacta.db", F.dir);
