@@ -52,6 +52,7 @@ struct lg_conn {
     int64_t sent_us;   /* when the request in flight was sent */
     int64_t caught_up; /* catch-up: events received */
     int close_code;
+    int retries; /* connection attempts that failed before it was ready */
 };
 
 /* Queues text (copied) on c and asks for a WRITEABLE callback. */

@@ -209,12 +209,12 @@ void lg_proto_publish(struct lg_conn *c, int64_t ts_us, int step, uint64_t n)
     switch (lg.proto) {
     case LG_PACTA: {
         /* pipelined: each update is based on the version the previous one makes */
-        int64_t v = lg.versions[0]++;
+        int64_t v = lg.versions[c->idx]++; /* publisher i updates contract i */
         len = snprintf(buf, sizeof buf,
                        "{\"id\":%" PRId64 ",\"op\":\"contracts.update\",\"args\":{\"id\":\"%s\","
                        "\"version\":%" PRId64 ",\"changes\":{\"description\":\"" MARK "%" PRId64
                        ":%d n=%" PRIu64 " %s\"}}}",
-                       ++c->next_id, lg.contracts[0], v, ts_us, step, n, pad());
+                       ++c->next_id, lg.contracts[c->idx], v, ts_us, step, n, pad());
         break;
     }
     case LG_SIO:

@@ -6,8 +6,10 @@
 function verdict(ok) { return ok ? "**met**" : "**not met**" }
 $1 == "fanout" {
     key = $2 SUBSEP $3
-    if ($7 == 1) {
-        if ($5 > best[key]) { best[key] = $5 }
+    # $7: nothing lost and p99 <= 50 ms; $8: nothing lost, p99 <= 1 s (kept up)
+    if ($7 == 1 && $5 > best[key]) best[key] = $5
+    if ($8 == 1) {
+        if ($5 > kept[key]) kept[key] = $5
         p99[$2, $3, $4] = $6
         rates[$3, $4] = 1
     }
@@ -21,9 +23,13 @@ END {
     n = split(sizes, ns, " ")
     for (i = 1; i <= n; i++) {
         s = ns[i]
-        pa = best["pactad", s] + 0; so = best["socket.io", s] + 0
-        printf "| fan-out, %d subscribers: ≥ 2× Socket.IO's highest sustained deliveries/s | pactad %.0f/s vs socket.io %.0f/s (%.1f×) | %s |\n", \
-            s, pa, so, so ? pa / so : 0, verdict(so > 0 && pa >= 2 * so)
+        pa = best["pactad", s] + 0; so = best["socket.io", s] + 0; how = "p99 ≤ 50 ms, nothing lost"
+        if (so == 0) {
+            # no step of Socket.IO's met 50 ms: compare what each kept up with
+            pa = kept["pactad", s] + 0; so = kept["socket.io", s] + 0; how = "nothing lost, p99 ≤ 1 s (no Socket.IO step met 50 ms)"
+        }
+        printf "| fan-out, %d subscribers: ≥ 2× Socket.IO's highest sustained deliveries/s | pactad %.0f/s vs socket.io %.0f/s (%.1f×; %s) | %s |\n", \
+            s, pa, so, so ? pa / so : 0, how, verdict(so > 0 && pa >= 2 * so)
         # p99 at the highest rate both pactad and nats-server sustained
         top = -1
         for (k in rates) {
