@@ -183,18 +183,33 @@ void srv__session_send_text(struct srv_session *s, char *text_free, size_t len)
         struct srv_msg *m = srv__msg_new(text_free, len);
         queue_push(s, m, 0);
         srv__msg_unref(m);
+        /*
+         * Responses are not bounded like events (a slow reader of events is
+         * closed; a client waiting for its answers is not), but a client
+         * that sends requests without reading the answers must not grow
+         * this queue without bound: past the byte bound we stop reading its
+         * socket until the answers drain (TCP pushes back on it).
+         */
+        if (!s->rx_paused && s->q_bytes > s->srv->cfg->queue_max_bytes) {
+            s->rx_paused = 1;
+            lws_rx_flow_control(s->wsi, 0);
+        }
     }
     free(text_free);
 }
 
 /*
- * Frames per WRITEABLE callback.  DESIGN §9 said one lws_write per callback;
- * lws 4.1.6 (lws_issue_raw) appends a write that finds a partial one still
- * buffered to its buflist_out, so more than one is safe, and each extra
- * frame saves a trip through the event loop (epoll_ctl, epoll_wait, lws
- * dispatch) — most of a replay's and a busy subscriber's loop cost
- * (bench/RESULTS.md).  We stop at the first partial write so lws never
- * copies much, and at WRITE_BURST so one session cannot starve the others.
+ * Frames per WRITEABLE callback.  DESIGN §9 says one lws_write per callback,
+ * and that is the rule whenever a write was partial: lws 4.1.6 then holds
+ * the rest in buflist_out, and an lws_write made meanwhile is appended but
+ * reports the bytes of the older segment, leaving the ws layer "inside a
+ * frame" — the next frame would go out without its header.  So a frame is
+ * written only while lws_partial_buffered() is false; when it is, the rest
+ * waits for the next callback (lws drains its buffer before calling us).
+ * Writing up to WRITE_BURST frames while every write completes saves a trip
+ * through the event loop per frame (bench/RESULTS.md); the cap keeps one
+ * session from starving the others.  No ws extension may be enabled with
+ * this (permessage-deflate would break the accounting).
  */
 #define WRITE_BURST 16
 
@@ -224,10 +239,19 @@ static int write_one(struct srv_session *s)
 int srv__session_writeable(struct srv_session *s)
 {
     int sent = 0;
-    while (s->q_head && sent < WRITE_BURST && !(sent && lws_partial_buffered(s->wsi))) {
+    while (s->q_head && sent < WRITE_BURST && !lws_partial_buffered(s->wsi)) {
         if (write_one(s) < 0)
             return -1;
         sent++;
+    }
+    if (s->rx_paused && s->q_bytes <= s->srv->cfg->queue_max_bytes / 2) {
+        /* its answers are going out again: read its requests again */
+        s->rx_paused = 0;
+        lws_rx_flow_control(s->wsi, 1);
+    }
+    if (!sent && s->q_head) {
+        lws_callback_on_writable(s->wsi); /* lws still holds part of a frame */
+        return 0;
     }
     if (sent) {
         if (s->sub == SRV_SUB_REPLAY && s->ev_count <= s->srv->cfg->queue_max_events / 4)

@@ -78,6 +78,7 @@ struct srv_session {
     struct srv_qnode *q_head, *q_tail;
     int q_count, ev_count;
     size_t q_bytes, ev_bytes;
+    int rx_paused;  /* its answers are piling up: not reading its requests */
     int close_code; /* != 0: close with it once the queue is flushed (or now) */
     char close_reason[64];
 
