@@ -89,12 +89,12 @@ static int record(struct srv_db *db, struct srv_write *w)
 }
 
 /* One statement with one JSON text parameter; its change count into *n. */
-static int exec_json(struct srv_db *db, struct srv_write *w, const char *sql, const json_t *arg,
+static int exec_json(sqlite3 *d, struct srv_write *w, const char *sql, const json_t *arg,
                      const char *what, int *n)
 {
     sqlite3_stmt *st = NULL;
     char *text = json_dumps(arg, JSON_COMPACT | JSON_ENCODE_ANY);
-    int rc = sqlite3_prepare_v2(db->w, sql, -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(d, sql, -1, &st, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(st, 1, text ? text : "null", -1, SQLITE_STATIC);
         rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
@@ -102,9 +102,9 @@ static int exec_json(struct srv_db *db, struct srv_write *w, const char *sql, co
     sqlite3_finalize(st);
     free(text);
     if (rc != SQLITE_OK)
-        return sql_fail(db, what, w);
+        return srv__sql_error(d, sqlite3_errcode(d), what, &w->err);
     if (n)
-        *n = sqlite3_changes(db->w);
+        *n = sqlite3_changes(d);
     return 0;
 }
 
@@ -127,14 +127,15 @@ int srv__backup_write_apply(struct srv_db *db, struct srv_write *w)
     case SRV_W_BACKUP_RECORD:
         return record(db, w);
     case SRV_W_BACKUP_FORGET:
-        rc = exec_json(db, w, "DELETE FROM backups WHERE id IN (SELECT value FROM json_each(?1))",
-                       json_object_get(w->args, "ids"), "forget backups", &n);
+        rc =
+            exec_json(db->w, w, "DELETE FROM backups WHERE id IN (SELECT value FROM json_each(?1))",
+                      json_object_get(w->args, "ids"), "forget backups", &n);
         if (rc == 0)
             w->result = json_pack("{s:i}", "deleted", n);
         return rc;
     case SRV_W_BACKUP_VERIFIED: {
         json_t *one = json_pack("[O]", w->args);
-        rc = exec_json(db, w,
+        rc = exec_json(db->w, w,
                        "UPDATE backups SET verified_at = j.value->>'at', verify_error = "
                        "j.value->>'error' FROM json_each(?1) AS j WHERE backups.id = "
                        "j.value->>'id'",
@@ -145,7 +146,7 @@ int srv__backup_write_apply(struct srv_db *db, struct srv_write *w)
         return rc;
     }
     case SRV_W_BACKUP_ADOPT:
-        rc = exec_json(db, w, INSERT_ROWS("INSERT OR IGNORE"), json_object_get(w->args, "rows"),
+        rc = exec_json(db->w, w, INSERT_ROWS("INSERT OR IGNORE"), json_object_get(w->args, "rows"),
                        "adopt backups", &n);
         if (rc == 0)
             w->result = json_pack("{s:i}", "added", n);
@@ -188,7 +189,9 @@ static int restore_fail(struct srv_write *w, enum pacta_code code, const char *m
     return -1;
 }
 
-/* Copies src over the writer's database, all pages in one step. */
+/* Copies src over the writer's database, all pages in one step: the
+ * backup API writes them in one transaction of the writer's connection,
+ * so it is the atomic swap (an error rolls it back). */
 static int copy_into_writer(struct srv_db *db, const char *source, char *err, size_t errlen)
 {
     sqlite3 *src = NULL;
@@ -209,52 +212,62 @@ static int copy_into_writer(struct srv_db *db, const char *source, char *err, si
 }
 
 /*
- * After the pages are in: the catalog and the live sessions of the database
- * it replaced are kept (backups made since, and the people logged in now,
- * are not part of what an admin restores), and the log gets a server.reset
- * event numbered above both heads, so no seq a client has seen is reused:
- * a client at any `since` either replays up to the reset or is told its
- * since is ahead of the log, and reloads either way.
+ * The scratch database (the verified backup: a file of its own that only
+ * this function opens, so DESIGN §9 is not concerned) gets everything the
+ * restored database needs before its pages replace the live ones:
+ * today's schema; the catalog and the live sessions of the database it
+ * replaces (backups made since, and the people logged in now, are not part
+ * of what an admin restores); and a
+ * server.reset event numbered above both heads, so no seq a client has
+ * seen is reused: a client at any `since` either replays up to the reset
+ * or is told its since is ahead of the log, and reloads either way.
+ * Anything failing here leaves the live database untouched.
  */
-static int after_copy(struct srv_db *db, struct srv_write *w, const char *catalog,
-                      const char *sessions, int64_t prev_head, json_t **event)
+static int prepare_scratch(sqlite3 *d, struct srv_write *w, const char *catalog,
+                           const char *sessions, int64_t prev_head, json_t **event, char *err,
+                           size_t errlen)
 {
-    int64_t restored_head = query_int(db->w, "SELECT coalesce(max(seq), 0) FROM changes");
-    int64_t seq = (prev_head > restored_head ? prev_head : restored_head) + 1;
     char now[32];
     sqlite3_stmt *st = NULL;
+    json_t *data = NULL;
+    char *payload = NULL;
     int rc;
 
+    if (srv__schema_migrate(d, err, errlen) != 0)
+        return -1;
+    int64_t restored_head = query_int(d, "SELECT coalesce(max(seq), 0) FROM changes");
+    int64_t seq = (prev_head > restored_head ? prev_head : restored_head) + 1;
     srv_now_iso(now);
-    json_t *data = json_pack("{s:s, s:O, s:s, s:I, s:I, s:s}", "reason", "restore", "backup_id",
-                             json_object_get(w->args, "backup_id"), "backup_created_at",
-                             json_string_value(json_object_get(w->args, "backup_created_at")) ?: "",
-                             "restored_head", (json_int_t)restored_head, "previous_head",
-                             (json_int_t)prev_head, "actor", w->actor);
-    char *payload = json_dumps(data, JSON_COMPACT);
-    rc = sqlite3_exec(db->w, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    data = json_pack("{s:s, s:O, s:s, s:I, s:I, s:s}", "reason", "restore", "backup_id",
+                     json_object_get(w->args, "backup_id"), "backup_created_at",
+                     json_string_value(json_object_get(w->args, "backup_created_at")) ?: "",
+                     "restored_head", (json_int_t)restored_head, "previous_head",
+                     (json_int_t)prev_head, "actor", w->actor);
+    payload = json_dumps(data, JSON_COMPACT);
+    rc = sqlite3_exec(d, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc == SQLITE_OK && catalog) {
         json_t *rows = json_loads(catalog, 0, NULL);
-        rc = exec_json(db, w, INSERT_ROWS("INSERT OR REPLACE"), rows, "keep catalog", NULL)
+        rc = exec_json(d, w, INSERT_ROWS("INSERT OR REPLACE"), rows, "keep catalog", NULL)
                  ? SQLITE_ERROR
                  : SQLITE_OK;
         json_decref(rows);
     }
-    if (rc == SQLITE_OK && sessions) {
-        json_t *rows = json_loads(sessions, 0, NULL);
-        rc = exec_json(db, w,
+    if (rc == SQLITE_OK) {
+        json_t *live = sessions ? json_loads(sessions, 0, NULL) : json_array();
+        rc = exec_json(d, w,
                        "INSERT OR IGNORE INTO sessions (token_hash, username, created_at, "
                        "expires_at, revoked_at) SELECT j.value->>'token_hash', "
-                       "j.value->>'username', j.value->>'created_at', j.value->>'expires_at', "
-                       "NULL FROM json_each(?1) AS j WHERE EXISTS (SELECT 1 FROM users u WHERE "
-                       "u.username = j.value->>'username' AND u.disabled = 0)",
-                       rows, "keep sessions", NULL)
+                       "j.value->>'username', j.value->>'created_at', "
+                       "j.value->>'expires_at', NULL FROM json_each(?1) AS j WHERE EXISTS "
+                       "(SELECT 1 FROM users u WHERE u.username = j.value->>'username' AND "
+                       "u.disabled = 0)",
+                       live, "keep sessions", NULL)
                  ? SQLITE_ERROR
                  : SQLITE_OK;
-        json_decref(rows);
+        json_decref(live);
     }
     if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(db->w,
+        rc = sqlite3_prepare_v2(d,
                                 "INSERT INTO changes (seq, event, entity_id, version, actor, "
                                 "created_at, payload) VALUES (?, 'server.reset', 'server', 1, ?, "
                                 "?, ?)",
@@ -267,12 +280,15 @@ static int after_copy(struct srv_db *db, struct srv_write *w, const char *catalo
         rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
     }
     sqlite3_finalize(st);
+    /* tests: a failure at the last step (disk full at COMMIT, say) */
+    if (rc == SQLITE_OK && getenv("PACTA_TEST_RESTORE_FAIL"))
+        rc = SQLITE_FULL;
     if (rc == SQLITE_OK)
-        rc = sqlite3_exec(db->w, "COMMIT", NULL, NULL, NULL);
+        rc = sqlite3_exec(d, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        srv__log_error("restore: finishing failed", sqlite3_errmsg(db->w));
-        if (!sqlite3_get_autocommit(db->w))
-            sqlite3_exec(db->w, "ROLLBACK", NULL, NULL, NULL);
+        snprintf(err, errlen, "%s", sqlite3_errmsg(d));
+        if (!sqlite3_get_autocommit(d))
+            sqlite3_exec(d, "ROLLBACK", NULL, NULL, NULL);
         json_decref(data);
         free(payload);
         return -1;
@@ -291,6 +307,7 @@ void srv__backup_restore(struct srv_db *db, struct srv_write *w)
     const char *safety = json_string_value(json_object_get(w->args, "safety"));
     char err[256] = "", *catalog = NULL, *sessions = NULL, now[32];
     json_t *event = NULL;
+    sqlite3 *scratch = NULL;
 
     w->code = PACTA_OK;
     memset(&w->err, 0, sizeof w->err);
@@ -318,19 +335,24 @@ void srv__backup_restore(struct srv_db *db, struct srv_write *w)
         restore_fail(w, PACTA_UNAVAILABLE, "restore: the safety copy failed; nothing changed", err);
         goto out;
     }
-    /* 2. the swap */
+    /* 2. the restored database made complete, in its own file */
+    if (sqlite3_open_v2(source, &scratch, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+        prepare_scratch(scratch, w, catalog, sessions, prev_head, &event, err, sizeof err) != 0) {
+        if (!err[0])
+            snprintf(err, sizeof err, "%s", scratch ? sqlite3_errmsg(scratch) : "out of memory");
+        restore_fail(w, PACTA_UNAVAILABLE,
+                     "restore: preparing the restored database failed; nothing changed", err);
+        goto out;
+    }
+    sqlite3_close(scratch);
+    scratch = NULL;
+    /* 3. the swap, the last step: all pages in one transaction */
     if (copy_into_writer(db, source, err, sizeof err) != 0) {
         restore_fail(w, PACTA_UNAVAILABLE, "restore: copying the backup in failed; nothing changed",
                      err);
-        goto out;
-    }
-    /* 3. an older backup gets today's schema */
-    if (srv__schema_migrate(db->w, err, sizeof err) != 0) {
-        restore_fail(w, PACTA_INTERNAL, "restore: migrating the restored database failed", err);
-        goto out;
-    }
-    if (after_copy(db, w, catalog, sessions, prev_head, &event) != 0) {
-        restore_fail(w, PACTA_INTERNAL, "restore: finishing the restored database failed", "");
+        json_decref(event);
+        json_decref(w->result);
+        w->result = NULL;
         goto out;
     }
     json_array_append_new(w->events, event);
@@ -339,6 +361,7 @@ void srv__backup_restore(struct srv_db *db, struct srv_write *w)
         srv_logf(SRV_LOG_WARN, "restore: checkpoint failed", "{s:s}", "error",
                  sqlite3_errmsg(db->w));
 out:
+    sqlite3_close(scratch);
     free(catalog);
     free(sessions);
 }
