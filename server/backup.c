@@ -529,6 +529,33 @@ static void safety_after(uv_work_t *req, int status)
         op_free(op);
 }
 
+/*
+ * The restored database decides who may be connected: an open connection
+ * whose user is missing or disabled there ends with 4001 (its token was
+ * revoked in the restored data too), the others take the restored role and
+ * name, as after a users.update.  Pending auth.resume reads retry.
+ */
+static void apply_restored_users(const json_t *users)
+{
+    B.srv->revocations++;
+    for (struct srv_session *o = B.srv->sessions; o; o = o->next) {
+        if (!o->authenticated || o->close_code)
+            continue;
+        const json_t *u = json_object_get(users, o->username);
+        if (!u) {
+            srv__session_close(o, PACTA_CLOSE_SESSION_ENDED, "session ended", 1);
+            continue;
+        }
+        const char *display = json_string_value(json_object_get(u, "display_name"));
+        o->role = pacta_role_from_name(json_string_value(json_object_get(u, "role")));
+        if (o->role != PACTA_ROLE_ADMIN)
+            o->admin_watch = 0;
+        free(o->display_name);
+        o->display_name = display ? strdup(display) : NULL;
+        srv__admin_changed(o);
+    }
+}
+
 static void swapped(struct srv_write *w)
 {
     struct bk_op *op = w->udata;
@@ -540,9 +567,13 @@ static void swapped(struct srv_write *w)
         op_free(op);
         return;
     }
+    json_t *users = json_incref(json_object_get(w->result, "users"));
+    json_object_del(w->result, "users");
     srv_logf(SRV_LOG_WARN, "database restored", "{s:I,s:s,s:O}", "backup",
              (json_int_t)op->backup_id, "actor", op->actor, "result", w->result);
     srv__broadcast(B.srv, w->events, 0);
+    apply_restored_users(users);
+    json_decref(users);
     op->list = json_incref(w->result);
     op->restored = op->row;
     op->row = NULL;

@@ -217,7 +217,8 @@ static int copy_into_writer(struct srv_db *db, const char *source, char *err, si
  * restored database needs before its pages replace the live ones:
  * today's schema; the catalog and the live sessions of the database it
  * replaces (backups made since, and the people logged in now, are not part
- * of what an admin restores); and a
+ * of what an admin restores); every restored session that is not live now
+ * revoked (a token revoked since the backup stays revoked); and a
  * server.reset event numbered above both heads, so no seq a client has
  * seen is reused: a client at any `since` either replays up to the reset
  * or is told its since is ahead of the log, and reloads either way.
@@ -254,16 +255,25 @@ static int prepare_scratch(sqlite3 *d, struct srv_write *w, const char *catalog,
     }
     if (rc == SQLITE_OK) {
         json_t *live = sessions ? json_loads(sessions, 0, NULL) : json_array();
-        rc = exec_json(d, w,
-                       "INSERT OR IGNORE INTO sessions (token_hash, username, created_at, "
-                       "expires_at, revoked_at) SELECT j.value->>'token_hash', "
-                       "j.value->>'username', j.value->>'created_at', "
-                       "j.value->>'expires_at', NULL FROM json_each(?1) AS j WHERE EXISTS "
-                       "(SELECT 1 FROM users u WHERE u.username = j.value->>'username' AND "
-                       "u.disabled = 0)",
-                       live, "keep sessions", NULL)
-                 ? SQLITE_ERROR
-                 : SQLITE_OK;
+        char *sql = sqlite3_mprintf(
+            "UPDATE sessions SET revoked_at = %Q WHERE revoked_at IS NULL AND (token_hash NOT "
+            "IN (SELECT j.value->>'token_hash' FROM json_each(?1) AS j) OR username NOT IN "
+            "(SELECT username FROM users WHERE disabled = 0))",
+            now);
+        rc =
+            exec_json(d, w, sql, live, "revoke restored sessions", NULL) ? SQLITE_ERROR : SQLITE_OK;
+        if (rc == SQLITE_OK)
+            rc = exec_json(d, w,
+                           "INSERT OR IGNORE INTO sessions (token_hash, username, created_at, "
+                           "expires_at, revoked_at) SELECT j.value->>'token_hash', "
+                           "j.value->>'username', j.value->>'created_at', "
+                           "j.value->>'expires_at', NULL FROM json_each(?1) AS j WHERE EXISTS "
+                           "(SELECT 1 FROM users u WHERE u.username = j.value->>'username' AND "
+                           "u.disabled = 0)",
+                           live, "keep sessions", NULL)
+                     ? SQLITE_ERROR
+                     : SQLITE_OK;
+        sqlite3_free(sql);
         json_decref(live);
     }
     if (rc == SQLITE_OK)
@@ -294,10 +304,16 @@ static int prepare_scratch(sqlite3 *d, struct srv_write *w, const char *catalog,
         return -1;
     }
     free(payload);
+    /* who may stay connected, and as what: the loop applies it after the swap */
+    char *users = query_text(d, "SELECT json_group_object(username, json_object('role', role, "
+                                "'display_name', display_name)) FROM users WHERE disabled = 0");
+    json_t *uj = users ? json_loads(users, 0, NULL) : NULL;
+    free(users);
     *event =
         json_pack("{s:I, s:s, s:o}", "seq", (json_int_t)seq, "event", "server.reset", "data", data);
-    w->result = json_pack("{s:I, s:I, s:I}", "head", (json_int_t)seq, "previous_head",
-                          (json_int_t)prev_head, "restored_head", (json_int_t)restored_head);
+    w->result = json_pack("{s:I, s:I, s:I, s:o}", "head", (json_int_t)seq, "previous_head",
+                          (json_int_t)prev_head, "restored_head", (json_int_t)restored_head,
+                          "users", uj ? uj : json_object());
     return 0;
 }
 

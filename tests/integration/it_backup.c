@@ -285,6 +285,54 @@ static void test_restore_failure(const char *key)
     CHECK(it_server_stop(s) == 0);
 }
 
+static json_t *login_as(const struct it_server *s, struct ctl_client **c, const char *user,
+                        const char *password)
+{
+    *c = it_connect(s);
+    return it_call(*c, "auth.login",
+                   json_pack("{s:s, s:s}", "username", user, "password", password), NULL);
+}
+
+/* A restore brings back no revoked token, and ends the connections of the
+ * users the restored data does not have. */
+static void test_restore_sessions(const char *key)
+{
+    const char *args[] = {"--backup-key-file", key, "--backup-time", "off", NULL};
+    struct it_server *s = it_server_start(args);
+    struct ctl_client *admin = it_login_admin(s), *early, *late, *again;
+    char token[512];
+    CHECK(it_user_create(admin, "early", "early-pass-123", "editor") == 0);
+    json_t *r = login_as(s, &early, "early", "early-pass-123");
+    REQUIRE(r);
+    snprintf(token, sizeof token, "%s", it_str(r, "token"));
+    json_decref(r);
+    json_t *created = it_call(admin, "backups.create", json_object(), NULL);
+    REQUIRE(created);
+    json_int_t bid = it_int(json_object_get(created, "backup"), "id");
+    json_decref(created);
+    json_decref(it_call(early, "auth.logout", json_object(), NULL));
+    CHECK(it_user_create(admin, "late", "late-pass-123", "editor") == 0);
+    json_decref(login_as(s, &late, "late", "late-pass-123"));
+
+    r = it_call(admin, "backups.restore", json_pack("{s:I}", "id", bid), NULL);
+    CHECK(r != NULL);
+    json_decref(r);
+    CHECK(it_wait_close(late, 5000) == 4001); /* "late" is not in the restored data */
+    again = it_connect(s);
+    json_t *err = it_call_err(again, "auth.resume", json_pack("{s:s}", "token", token));
+    CHECK(err != NULL); /* revoked before the restore, revoked after it */
+    json_decref(err);
+    /* the admin who restored is still logged in */
+    json_t *bl = it_call(admin, "backups.list", json_object(), NULL);
+    CHECK(bl != NULL);
+    json_decref(bl);
+    ctl_client_close(again);
+    ctl_client_close(late);
+    ctl_client_close(early);
+    ctl_client_close(admin);
+    CHECK(it_server_stop(s) == 0);
+}
+
 int main(void)
 {
     char key[600];
@@ -293,5 +341,6 @@ int main(void)
     test_backup_under_load_and_restore(key);
     test_disk_full(key);
     test_restore_failure(key);
+    test_restore_sessions(key);
     return it_done(test_summary());
 }
