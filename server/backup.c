@@ -687,6 +687,18 @@ static int read_list(sqlite3 *r, const char *actor, const json_t *args, json_t *
  * hand go the same way once they age out; a file whose row went is adopted
  * again at the next start and then aged out: the two always end up agreeing.
  */
+/* The file's manifest names our key (a file sealed with another key is
+ * useless to this server: it cannot be the backup retention keeps). */
+static int ours(const char *path)
+{
+    json_t *m = NULL;
+    char err[128];
+    int yes = srv_backup_read_manifest(path, &m, err, sizeof err) == SRV_BK_OK &&
+              strcmp(json_string_value(json_object_get(m, "key_id")) ?: "", B.key.id) == 0;
+    json_decref(m);
+    return yes;
+}
+
 static void retention_work(uv_work_t *req)
 {
     struct bk_op *op = req->data;
@@ -708,7 +720,7 @@ static void retention_work(uv_work_t *req)
             pacta_parse_timestamp((const char *)sqlite3_column_text(st, 2), &ms);
             snprintf(path, sizeof path, "%s/%s", B.dir, (const char *)sqlite3_column_text(st, 1));
             int good = sqlite3_column_int(st, 3) && file_size(path) >= 0;
-            if (good && !newest_good)
+            if (good && !newest_good && ours(path))
                 newest_good = sqlite3_column_int64(st, 0);
             json_array_append_new(rows, json_pack("{s:I, s:s, s:I}", "id",
                                                   (json_int_t)sqlite3_column_int64(st, 0), "path",
@@ -796,6 +808,15 @@ static void reconcile_work(uv_work_t *req)
             char err[128];
             if (srv_backup_read_manifest(path, &m, err, sizeof err) != SRV_BK_OK ||
                 !json_string_value(json_object_get(m, "created_at"))) {
+                json_decref(m);
+                continue;
+            }
+            /* sealed with another key (or a zeroed one): not ours to list,
+             * restore or count as the newest good backup */
+            if (strcmp(json_string_value(json_object_get(m, "key_id")) ?: "", B.key.id) != 0) {
+                srv_logf(SRV_LOG_WARN, "backup file made with another key: not adopted",
+                         "{s:s,s:s}", "file", e->d_name, "key_id",
+                         json_string_value(json_object_get(m, "key_id")) ?: "?");
                 json_decref(m);
                 continue;
             }
@@ -997,5 +1018,13 @@ void srv__backup_stop(struct srv *srv)
     if (B.lock_fd >= 0)
         close(B.lock_fd);
     B.lock_fd = -1;
+}
+
+/* Not in srv__backup_stop(): pool work may still be packing a backup with
+ * the key until the loop has ended (a file sealed with a zeroed key would
+ * be unreadable and still look like the newest backup). */
+void srv__backup_cleanup(void)
+{
     OPENSSL_cleanse(&B.key, sizeof B.key);
+    B.have_key = 0;
 }

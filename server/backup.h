@@ -118,6 +118,8 @@ struct pacta_request;
 /* Loads the key, reconciles the catalog with the files, arms the schedule. */
 void srv__backup_start(struct srv *srv);
 void srv__backup_stop(struct srv *srv);
+/* After the loop has ended (no pool work left): zeroes the key. */
+void srv__backup_cleanup(void);
 /* backups.* ops; 1 if it answered the request. */
 int srv__backup_handle(struct srv_session *s, const struct pacta_request *req);
 /* admin.stats / metrics: last successful backup (0 if none). */

@@ -77,7 +77,8 @@ static void on_housekeeping(uv_timer_t *t)
         return;
     }
     uint64_t waited = now - srv->shutdown_started_ms;
-    if (phase == DRAINING && (srv->jobs_inflight == 0 || waited > DRAIN_MAX_MS)) {
+    if (phase == DRAINING &&
+        ((srv->jobs_inflight == 0 && !srv__backup_busy()) || waited > DRAIN_MAX_MS)) {
         phase = CLOSING;
         srv->shutdown_started_ms = now;
         close_sessions(srv);
@@ -230,10 +231,12 @@ out_db:
     srv_db_close(srv.db);
     srv__ops_cleanup();
     srv__limits_cleanup();
+    srv__http_cleanup();
     if (srv.exit_code == 0)
         srv_log(SRV_LOG_INFO, "stopped");
 out:
     uv_run(&loop, UV_RUN_DEFAULT); /* run the close callbacks of what closed last */
+    srv__backup_cleanup();         /* no pool work is left to use the key */
     rc = uv_loop_close(&loop);
     if (rc)
         srv_logf(SRV_LOG_WARN, "loop closed with open handles", "{s:s}", "error", uv_strerror(rc));

@@ -106,6 +106,25 @@ static void make_newer(const char *db_src, const char *dir, const char *name)
     unlink(db);
 }
 
+/* A good backup of db_src in dir, sealed with the other key. */
+static void make_foreign(const char *db_src, const char *dir)
+{
+    char db[900], err[256];
+    struct srv_backup_key k;
+    json_t *facts = NULL;
+    uint64_t bytes;
+    snprintf(db, sizeof db, "%s/foreign.db", it_tmp_dir());
+    REQUIRE(srv_backup_snapshot(db_src, db, SRV_BACKUP_API, NULL, NULL, err, sizeof err) == 0);
+    REQUIRE(srv_backup_key_load(other_key_file, &k, err, sizeof err) == 0);
+    REQUIRE(srv_backup_inspect(db, &facts, NULL, NULL, err, sizeof err) == 0);
+    json_object_set_new(facts, "created_at", json_string("2026-01-01T00:00:00.000Z"));
+    json_object_set_new(facts, "kind", json_string("manual"));
+    REQUIRE(srv_backup_pack(db, dir, "pacta-20260101-000000-000-manual.pbk", facts, &k, NULL, NULL,
+                            &bytes, err, sizeof err) == 0);
+    json_decref(facts);
+    unlink(db);
+}
+
 static void test_tamper(void)
 {
     const char *args[] = {"--backup-key-file", key_file, "--backup-time", "off", NULL};
@@ -188,6 +207,9 @@ static void test_tamper(void)
     CHECKF(ctl(key_file, &err, "restore", saved, "--data-dir", s->data_dir) == 0, "%s", err);
     free(err);
     err = NULL;
+    /* a file sealed with another key (as a zeroed key would make) is not adopted */
+    snprintf(path, sizeof path, "%s/backups", s->data_dir);
+    make_foreign(db, path);
     it_server_restart(s);
     admin = it_login_admin(s);
     json_t *gone =
