@@ -298,9 +298,11 @@ static void pack_snapshot(struct bk_op *op)
     json_object_set_new(facts, "server_version", json_string(PACTA_VERSION));
     op->rc = srv_backup_pack(op->snap, B.dir, op->file, facts, &B.key, progress_cb, op,
                              &op->file_bytes, op->err, sizeof op->err);
-    unlink(op->snap);
-    op->snap[0] = '\0';
     if (op->rc == SRV_BK_OK) {
+        /* on failure it stays: a restore's safety copy is the only copy of
+         * the replaced data (safety_after keeps it; op_free drops others) */
+        unlink(op->snap);
+        op->snap[0] = '\0';
         json_object_set_new(facts, "file", json_string(op->file));
         json_object_set_new(facts, "file_bytes", json_integer((json_int_t)op->file_bytes));
         json_object_set_new(facts, "duration_ms",
@@ -516,12 +518,18 @@ static void safety_after(uv_work_t *req, int status)
     struct bk_op *op = req->data;
     (void)status;
     if (op->rc != SRV_BK_OK) {
-        /* the restore itself succeeded: say so, and that the safety copy did not */
-        srv_logf(SRV_LOG_ERROR, "restore: packing the safety backup failed", "{s:s,s:s}", "error",
-                 srv_backup_strerror((enum srv_backup_err)op->rc), "detail", op->err);
+        /* the restore itself succeeded: say so, and that the safety copy was
+         * not packed; the plain copy of the replaced database stays */
+        srv_logf(SRV_LOG_ERROR,
+                 "restore: packing the safety backup failed; the unpacked copy is kept",
+                 "{s:s,s:s,s:s}", "error", srv_backup_strerror((enum srv_backup_err)op->rc),
+                 "detail", op->err, "kept", op->snap);
+        op->snap[0] = '\0';
         answer_ok(op, json_pack("{s:O, s:n, s:O, s:s}", "restored", op->restored, "safety_backup",
                                 "head", json_object_get(op->list, "head"), "warning",
-                                "the safety backup could not be written"));
+                                "the safety backup could not be packed; an unpacked copy of the "
+                                "replaced database is kept in the backup directory (see the "
+                                "server log)"));
         op_free(op);
         return;
     }
@@ -596,8 +604,9 @@ static void restore_after(uv_work_t *req, int status)
         record_verification(op); /* refused: nothing changed */
         return;
     }
-    /* the safety copy of the live database and its packed file */
-    if (!space_ok(op, file_size(B.db_path) * 2)) {
+    /* the safety copy of the live database, its packed file, and the WAL
+     * the page copy goes through (about one database) */
+    if (!space_ok(op, file_size(B.db_path) * 3)) {
         op_free(op);
         return;
     }
