@@ -55,8 +55,9 @@ static void alloc_conns(int n)
 /* ---- fan-out ---------------------------------------------------------------- */
 void lg_on_delivery(struct lg_conn *c, const char *p, size_t len)
 {
-    (void)c;
     (void)len;
+    if (c->role != LG_SUB)
+        return; /* only subscribers count (Socket.IO publishers are not sent any) */
     char *end;
     int64_t ts = strtoll(p, &end, 10);
     int st = *end == ':' ? atoi(end + 1) : -1;

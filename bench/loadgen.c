@@ -317,7 +317,10 @@ static void launch(struct lg_conn *c)
     i.context = ctx;
     i.address = "127.0.0.1";
     i.port = o.port;
-    i.path = o.path;
+    char path[256];
+    snprintf(path, sizeof path, "%s%s", o.path,
+             lg.proto == LG_SIO && c->role == LG_PUB ? "&role=pub" : "");
+    i.path = path;
     i.host = "localhost"; /* the dev certificate's name; the CA is pinned */
     i.ssl_connection = LCCSCF_USE_SSL;
     i.protocol = lg.proto == LG_PACTA ? "pacta.v1" : NULL;

@@ -3,9 +3,9 @@
 // https on 127.0.0.1 with the bench's dev certificate, websocket transport
 // only (the load generator speaks Engine.IO v4 over a plain websocket, no
 // polling upgrade), no compression (none of the three servers compresses).
-// Every "pub" message is rebroadcast as "msg" to every other connected
-// client: the publisher is not a subscriber, so each server in the
-// comparison does exactly N deliveries per published message.
+// Every "pub" message is rebroadcast as "msg" to every connected client
+// except the publishers (they connect with ?role=pub), so each server in
+// the comparison does exactly N deliveries per published message.
 //
 // Usage: node server.js PORT CERT KEY   (prints "listening PORT" when ready)
 'use strict';
@@ -22,8 +22,10 @@ const io = new Server(httpsServer, {
 });
 
 io.on('connection', (socket) => {
+  // publishers connect with ?role=pub and are not subscribers
+  if (socket.handshake.query.role !== 'pub') socket.join('subs');
   socket.on('pub', (payload) => {
-    socket.broadcast.emit('msg', payload);
+    io.to('subs').emit('msg', payload);
   });
 });
 
