@@ -973,16 +973,15 @@ int srv__backup_handle(struct srv_session *s, const struct pacta_request *req)
 
 /* ---- start / stop ----------------------------------------------------------- */
 
+static void backup_dir_of(const struct srv_config *cfg, char *out, size_t n);
+
 void srv__backup_start(struct srv *srv)
 {
     const struct srv_config *cfg = srv->cfg;
     char err[256];
 
     B.srv = srv;
-    if (cfg->backup_dir)
-        snprintf(B.dir, sizeof B.dir, "%s", cfg->backup_dir);
-    else
-        snprintf(B.dir, sizeof B.dir, "%s/backups", cfg->data_dir);
+    backup_dir_of(cfg, B.dir, sizeof B.dir);
     snprintf(B.db_path, sizeof B.db_path, "%s/pacta.db", cfg->data_dir);
     int k = srv_backup_key_load(cfg->backup_key_file, &B.key, err, sizeof err);
     if (k < 0) {
@@ -993,12 +992,6 @@ void srv__backup_start(struct srv *srv)
         srv_logf(SRV_LOG_ERROR, "backups disabled: cannot create the backup directory", "{s:s,s:s}",
                  "dir", B.dir, "error", strerror(errno));
     } else {
-        /* pactactl's offline restore refuses to run while this lock is held */
-        char lock[4200];
-        snprintf(lock, sizeof lock, "%s/.lock", B.dir);
-        B.lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (B.lock_fd >= 0 && flock(B.lock_fd, LOCK_EX | LOCK_NB) != 0)
-            srv_log(SRV_LOG_WARN, "backup directory is locked by another process");
         B.have_key = 1;
         srv_logf(SRV_LOG_INFO, "backups enabled", "{s:s,s:s,s:i,s:i,s:s}", "dir", B.dir, "key_id",
                  B.key.id, "keep_days", cfg->backup_keep_days, "every_minutes",
@@ -1024,9 +1017,38 @@ void srv__backup_stop(struct srv *srv)
     B.started = 0;
     uv_timer_stop(&B.tick);
     uv_close((uv_handle_t *)&B.tick, NULL);
-    if (B.lock_fd >= 0)
+}
+
+static void backup_dir_of(const struct srv_config *cfg, char *out, size_t n)
+{
+    if (cfg->backup_dir)
+        snprintf(out, n, "%s", cfg->backup_dir);
+    else
+        snprintf(out, n, "%s/backups", cfg->data_dir);
+}
+
+int srv__backup_lock(const struct srv_config *cfg)
+{
+    char dir[4096], lock[4200];
+    backup_dir_of(cfg, dir, sizeof dir);
+    snprintf(lock, sizeof lock, "%s/.lock", dir);
+    if ((mkdir(dir, 0700) != 0 && errno != EEXIST) ||
+        (B.lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+        /* nobody else can hold a lock that cannot be created either */
+        srv_logf(SRV_LOG_WARN, "cannot create the backup directory's lock", "{s:s,s:s}", "file",
+                 lock, "error", strerror(errno));
+        return 0;
+    }
+    if (flock(B.lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        srv_logf(SRV_LOG_ERROR,
+                 "another process holds the backup directory's lock (another pactad, or an "
+                 "offline restore): not starting",
+                 "{s:s}", "file", lock);
         close(B.lock_fd);
-    B.lock_fd = -1;
+        B.lock_fd = -1;
+        return -1;
+    }
+    return 0;
 }
 
 /* Not in srv__backup_stop(): pool work may still be packing a backup with
@@ -1036,4 +1058,7 @@ void srv__backup_cleanup(void)
 {
     OPENSSL_cleanse(&B.key, sizeof B.key);
     B.have_key = 0;
+    if (B.lock_fd >= 0) /* held until the database is closed */
+        close(B.lock_fd);
+    B.lock_fd = -1;
 }

@@ -118,6 +118,13 @@ struct pacta_request;
 /* Loads the key, reconciles the catalog with the files, arms the schedule. */
 void srv__backup_start(struct srv *srv);
 void srv__backup_stop(struct srv *srv);
+/*
+ * Before the database is opened: takes the backup directory's .lock
+ * (flock), which pactactl's offline restore needs, whether or not backups
+ * are configured; -1 (logged) if another process holds it.
+ */
+struct srv_config;
+int srv__backup_lock(const struct srv_config *cfg);
 /* After the loop has ended (no pool work left): zeroes the key. */
 void srv__backup_cleanup(void);
 /* backups.* ops; 1 if it answered the request. */

@@ -168,7 +168,7 @@ int main(int argc, char **argv)
     srv.loop = &loop;
 
     if (make_dir(cfg.data_dir) || !readable("certificate", cfg.cert_file) ||
-        !readable("private key", cfg.key_file))
+        !readable("private key", cfg.key_file) || srv__backup_lock(&cfg) != 0)
         goto out;
 
     size_t n = strlen(cfg.data_dir) + sizeof "/pacta.db";

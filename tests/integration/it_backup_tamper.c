@@ -136,6 +136,7 @@ static void test_tamper(void)
     json_t *r = it_call(admin, "backups.create", json_object(), NULL);
     REQUIRE(r);
     json_int_t bid = it_int(json_object_get(r, "backup"), "id");
+    json_int_t head = it_int(json_object_get(r, "backup"), "head_seq");
     snprintf(good, sizeof good, "%s/backups/%s", s->data_dir,
              it_str(json_object_get(r, "backup"), "file"));
     json_decref(r);
@@ -216,6 +217,16 @@ static void test_tamper(void)
         it_call_err(admin, "contracts.get", json_pack("{s:s}", "id", it_str(extra, "id")));
     CHECK_STR(it_err_code(gone), "not_found");
     json_decref(gone);
+    /* the offline restore logged a server.reset above the replaced head
+     * (head + 1 was the contract made after the backup): no seq reused */
+    json_decref(it_call(admin, "subscribe", json_pack("{s:I}", "since", head), NULL));
+    json_t *reset = it_wait_event(admin, NULL, 5000, NULL);
+    CHECKF(reset && strcmp(it_str(reset, "event"), "server.reset") == 0 &&
+               it_int(reset, "seq") == head + 2,
+           "after an offline restore: %s seq %lld, want server.reset at %lld",
+           reset ? it_str(reset, "event") : "-", reset ? (long long)it_int(reset, "seq") : 0LL,
+           (long long)head + 2);
+    json_decref(reset);
     int64_t deadline = it_now_ms() + 5000;
     size_t n = 0;
     do {
