@@ -394,6 +394,8 @@ static void start_create(struct srv_session *s, const json_t *id, const char *ki
     snprintf(op->snap, sizeof op->snap, "%s/.snapshot-%lld.db", B.dir, (long long)op->t0_ms);
     /* the snapshot, then the packed file (zstd usually halves it or better) */
     if (!space_ok(op, file_size(B.db_path) + file_size(B.db_path) / 2)) {
+        if (!s) /* the schedule asks again after a while, not every tick */
+            B.retry_after_ms = srv_clock_now_ms() + RETRY_AFTER_FAILURE_MS;
         op->snap[0] = '\0';
         op_free(op);
         return;
