@@ -571,10 +571,17 @@ int srv_backup_pack(const char *db_path, const char *dir, const char *name, json
         FAIL(io_code(), "pack: close: %s", strerror(errno));
     }
     o.fd = -1;
-    if (rename(tmp, final) != 0)
-        FAIL(io_code(), "pack: rename: %s", strerror(errno));
-    if (srv_backup_fsync_dir(dir) != 0)
-        FAIL(SRV_BK_IO, "pack: fsync dir: %s", strerror(errno));
+    /* link, not rename: a file of the same name (same millisecond and
+     * kind) is never replaced; EEXIST fails this backup instead */
+    if (link(tmp, final) != 0)
+        FAIL(errno == EEXIST ? SRV_BK_IO : io_code(), "pack: link: %s", strerror(errno));
+    unlink(tmp);
+    if (srv_backup_fsync_dir(dir) != 0) {
+        /* not durable: reported as failed, so it must not stay either */
+        int e = errno;
+        unlink(final);
+        FAIL(SRV_BK_IO, "pack: fsync dir: %s", strerror(e));
+    }
     *file_bytes = o.written;
 out:
     if (o.fd >= 0)

@@ -181,6 +181,24 @@ static void test_tamper(void)
         {"newer.pbk", key_file, "newer server", 0, -1},
     };
     make_newer(db, it_tmp_dir(), "newer.pbk");
+    {
+        /* a second file of the same name fails; the first stays as it was */
+        char newer[900], *was;
+        snprintf(newer, sizeof newer, "%s/newer.pbk", it_tmp_dir());
+        was = digest(newer);
+        struct srv_backup_key k;
+        json_t *facts = json_pack("{s:s}", "created_at", "2026-01-01T00:00:00.000Z");
+        uint64_t bytes;
+        char e2[256];
+        REQUIRE(srv_backup_key_load(key_file, &k, e2, sizeof e2) == 0);
+        CHECK(srv_backup_pack(db, it_tmp_dir(), "newer.pbk", facts, &k, NULL, NULL, &bytes, e2,
+                              sizeof e2) != 0);
+        json_decref(facts);
+        char *now = digest(newer);
+        CHECK_STR(now, was);
+        free(now);
+        free(was);
+    }
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", it_tmp_dir(), cases[i].name);
         if (strcmp(cases[i].name, "newer.pbk") != 0)
