@@ -730,6 +730,12 @@ int srv_backup_unpack(const char *file, const struct srv_backup_key *key, int ma
                 zerr = 1;
                 break;
             }
+            /* never more than the manifest's size: a damaged or forged
+             * stream must not fill the disk before the tag is checked */
+            if (o.written + zo.pos > (uint64_t)m_int(m, "db_bytes")) {
+                zerr = 1;
+                break;
+            }
             EVP_DigestUpdate(h, dbuf, zo.pos);
             if (write_all(&o, dbuf, zo.pos) != 0)
                 FAIL(io_code(), "write: %s", strerror(errno));
