@@ -324,10 +324,19 @@ static void create_work(uv_work_t *req)
 
 static void start_retention(void);
 
+/* A created_at in the future (a clock that was ahead, a planted file)
+ * counts as now: it must not hold the schedule off until that date. */
+static int64_t clamp_now(int64_t ms)
+{
+    int64_t now = srv_clock_now_ms();
+    return ms > now ? now : ms;
+}
+
 static void note_ok(const json_t *row)
 {
     int64_t ms = 0;
     pacta_parse_timestamp(json_string_value(json_object_get(row, "created_at")), &ms);
+    ms = clamp_now(ms);
     B.last_ok_ms = ms;
     B.last_bytes = (int64_t)json_integer_value(json_object_get(row, "file_bytes"));
     if (strcmp(json_string_value(json_object_get(row, "kind")) ?: "", "safety") != 0)
@@ -716,7 +725,7 @@ static void retention_work(uv_work_t *req)
     sqlite3 *r = srv_db_reader_acquire(B.srv->db);
     sqlite3_stmt *st = NULL;
     int64_t cutoff = srv_clock_now_ms() - (int64_t)B.srv->cfg->backup_keep_days * 86400000;
-    int64_t newest_good = 0;
+    int64_t newest_good = 0, future_good = 0, now = srv_clock_now_ms();
     json_t *rows = json_array();
     char path[4400];
 
@@ -731,8 +740,11 @@ static void retention_work(uv_work_t *req)
             pacta_parse_timestamp((const char *)sqlite3_column_text(st, 2), &ms);
             snprintf(path, sizeof path, "%s/%s", B.dir, (const char *)sqlite3_column_text(st, 1));
             int good = sqlite3_column_int(st, 3) && file_size(path) >= 0;
-            if (good && !newest_good && ours(path))
-                newest_good = sqlite3_column_int64(st, 0);
+            /* a future created_at sorts first but is no proof of being the
+             * newest: it is kept only when no backup from the past is good */
+            int64_t *slot = ms > now ? &future_good : &newest_good;
+            if (good && !*slot && ours(path))
+                *slot = sqlite3_column_int64(st, 0);
             json_array_append_new(rows, json_pack("{s:I, s:s, s:I}", "id",
                                                   (json_int_t)sqlite3_column_int64(st, 0), "path",
                                                   path, "ms", (json_int_t)ms));
@@ -740,6 +752,8 @@ static void retention_work(uv_work_t *req)
     }
     sqlite3_finalize(st);
     srv_db_reader_release(B.srv->db, r);
+    if (!newest_good)
+        newest_good = future_good;
     size_t i;
     json_t *row;
     json_array_foreach(rows, i, row)
@@ -893,7 +907,7 @@ static void read_last(void)
             if (!safety && !B.last_ref_ms) {
                 int64_t ms = 0;
                 pacta_parse_timestamp(json_string_value(json_object_get(row, "created_at")), &ms);
-                B.last_ref_ms = ms;
+                B.last_ref_ms = clamp_now(ms);
             }
             json_decref(row);
         }
