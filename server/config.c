@@ -409,7 +409,9 @@ static void push_env(struct arglist *a)
     for (const struct option *o = opts; o->name; o++) {
         char var[64] = "PACTA_";
         size_t n = strlen(var);
-        if (o->has_arg != required_argument || o->val == O_CONFIG)
+        /* the test-only clock must be asked for on purpose, not inherited */
+        if (o->has_arg != required_argument || o->val == O_CONFIG ||
+            strcmp(o->name, "fake-now") == 0)
             continue;
         for (const char *p = o->name; *p && n + 1 < sizeof var; p++)
             var[n++] = *p == '-' ? '_' : (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
@@ -440,7 +442,19 @@ static int push_file(struct arglist *a, const char *path)
     }
     while (fgets(line, sizeof line, f)) {
         lineno++;
-        line[strcspn(line, "#\r\n")] = '\0';
+        if (!strchr(line, '\n') && !feof(f)) {
+            fprintf(stderr, "pactad: %s:%d: line too long\n", path, lineno);
+            rc = -1;
+            break;
+        }
+        line[strcspn(line, "\r\n")] = '\0';
+        /* a comment starts with '#' at the start of a line or after a blank,
+         * so values may contain '#' (paths, origins) */
+        for (char *h = strchr(line, '#'); h; h = strchr(h + 1, '#'))
+            if (h == line || h[-1] == ' ' || h[-1] == '\t') {
+                *h = '\0';
+                break;
+            }
         char *key = line + strspn(line, " \t");
         if (!*key)
             continue;

@@ -628,13 +628,36 @@ static int session_create(struct srv_db *db, struct srv_write *w)
     sqlite3_stmt *st;
     int rc;
 
+    const char *checked = json_string_value(json_object_get(w->args, "password_hash"));
+    char role[16] = "", display[801] = "";
+
     if (!username)
         return pacta_error_set(err, PACTA_BAD_REQUEST, "username", "required");
-    rc = exists(db, SRV_WS_USER_ACTIVE, username, NULL, err);
-    if (rc == 0)
+    /*
+     * The password was checked in the pool, against the hash read then.  If
+     * an admin changed the password, disabled the user or changed the role
+     * meanwhile, the token must not outlive that: the writer sees the
+     * latest row, so the hash must still be the one checked, and the role
+     * comes from here, not from the earlier read.
+     */
+    rc = sqlite3_prepare_v2(db->w,
+                            "SELECT role, display_name FROM users WHERE username = ? "
+                            "AND disabled = 0 AND (?2 IS NULL OR password_hash = ?2)",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return srv__sql_error(db->w, rc, "session user", err);
+    sqlite3_bind_text(st, 1, username, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, checked, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        snprintf(role, sizeof role, "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(display, sizeof display, "%s", (const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE)
         return pacta_error_set(err, PACTA_UNAUTHENTICATED, "", "invalid credentials");
-    if (rc < 0)
-        return rc;
+    if (rc != SQLITE_ROW)
+        return srv__sql_error(db->w, rc, "session user", err);
     srv_auth_new_token(token);
     srv_auth_token_hash(token, hash);
     srv__iso_from_ms(now_ms, now);
@@ -647,7 +670,8 @@ static int session_create(struct srv_db *db, struct srv_write *w)
     sqlite3_bind_text(st, 4, expires, -1, SQLITE_TRANSIENT);
     if ((rc = step_done(db, st, "insert session", err)) != 0)
         return rc;
-    w->result = json_pack("{s:s, s:s}", "token", token, "expires_at", expires);
+    w->result = json_pack("{s:s, s:s, s:s, s:s}", "token", token, "expires_at", expires, "role",
+                          role, "display_name", display);
     return 0;
 }
 

@@ -53,6 +53,24 @@ static void http_free(struct srv_http *h)
 
 /* ---- /readyz ------------------------------------------------------------- */
 
+/*
+ * The last answer is reused for a second: a probe every few seconds sees a
+ * fresh check, while a flood of unauthenticated /readyz requests cannot turn
+ * into a flood of pool jobs and writer transactions.
+ */
+#define READY_CACHE_MS 1000
+static struct {
+    uint64_t at_ms; /* monotonic; 0 = none */
+    int status;
+    char *body;
+} ready_cache;
+
+void srv__http_cleanup(void)
+{
+    free(ready_cache.body);
+    memset(&ready_cache, 0, sizeof ready_cache);
+}
+
 static void ready_answer(struct srv_http *h, int write_ok)
 {
     int64_t min_free = (int64_t)h->srv->cfg->min_free_mb << 20;
@@ -67,6 +85,10 @@ static void ready_answer(struct srv_http *h, int write_ok)
     if (!ok)
         srv_logf(SRV_LOG_WARN, "not ready", "{s:b,s:b,s:b}", "db_readable", h->read_ok,
                  "db_writable", write_ok, "disk_space_ok", disk_ok);
+    free(ready_cache.body);
+    ready_cache.body = strdup(text);
+    ready_cache.status = ok ? 200 : 503;
+    ready_cache.at_ms = srv__now_ms();
     respond(h, ok ? 200 : 503, "application/json", text);
     if (!h->wsi)
         http_free(h); /* the client left while we checked */
@@ -111,6 +133,10 @@ static void ready_after(uv_work_t *req, int status)
 
 static void start_ready_check(struct srv_http *h)
 {
+    if (ready_cache.at_ms && srv__now_ms() - ready_cache.at_ms < READY_CACHE_MS) {
+        respond(h, ready_cache.status, "application/json", strdup(ready_cache.body));
+        return;
+    }
     h->work.data = h;
     h->srv->jobs_inflight++; /* answered before shutdown stops the writer */
     if (uv_queue_work(h->srv->loop, &h->work, ready_work, ready_after)) {

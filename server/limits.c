@@ -97,9 +97,10 @@ static void count_failure(const struct srv_config *cfg, char kind, const char *n
         if (secs > cfg->login_lockout_max_sec)
             secs = cfg->login_lockout_max_sec;
         e->locked_until_ms = now + secs * 1000;
+        /* an attempted username may be a mistyped password: only addresses are named */
         srv_logf(SRV_LOG_WARN, "login locked", "{s:s,s:s,s:i,s:I}", "kind",
-                 kind == 'u' ? "account" : "address", "key", name, "failures", e->failures,
-                 "seconds", (json_int_t)secs);
+                 kind == 'u' ? "account" : "address", "address", kind == 'a' ? name : "",
+                 "failures", e->failures, "seconds", (json_int_t)secs);
     }
 }
 

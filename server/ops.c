@@ -292,6 +292,15 @@ static void write_done(struct srv_write *w)
         char hash[65];
         const char *token = json_string_value(json_object_get(w->result, "token"));
         srv_auth_token_hash(token ? token : "", hash);
+        /* the role and name as the writer saw them when it issued the token */
+        const char *role = json_string_value(json_object_get(w->result, "role"));
+        const char *display = json_string_value(json_object_get(w->result, "display_name"));
+        if (role)
+            j->user.role = pacta_role_from_name(role);
+        if (display)
+            snprintf(j->user.display_name, sizeof j->user.display_name, "%s", display);
+        json_object_del(w->result, "role");
+        json_object_del(w->result, "display_name");
         if (j->a.login.client) {
             free(s->client);
             s->client = strdup(j->a.login.client);
@@ -461,7 +470,9 @@ static void job_after(uv_work_t *req, int status)
     switch (j->op) {
     case PACTA_OP_AUTH_LOGIN:
         srv__limits_login_ok(j->srv, j->user.username);
-        submit_write(j, SRV_W_SESSION_CREATE, json_pack("{s:s}", "username", j->user.username));
+        submit_write(j, SRV_W_SESSION_CREATE,
+                     json_pack("{s:s,s:s}", "username", j->user.username, "password_hash",
+                               j->user.password_hash));
         return;
     case PACTA_OP_AUTH_RESUME: {
         if (j->revocations != j->srv->revocations) {

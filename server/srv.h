@@ -139,6 +139,7 @@ struct srv_pss {
 int srv__http_request(struct srv *srv, struct lws *wsi, struct srv_pss *pss, const char *path);
 int srv__http_writeable(struct lws *wsi, struct srv_pss *pss);
 void srv__http_closed(struct srv_pss *pss);
+void srv__http_cleanup(void); /* at exit */
 
 /* net.c: lws context on the server's uv loop. */
 int srv__net_start(struct srv *srv);

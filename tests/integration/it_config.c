@@ -75,6 +75,14 @@ static void test_bad_sources(void)
     free(out);
     free(err);
 
+    /* the test-only clock is never taken from the environment */
+    char *env2[] = {"PACTA_FAKE_NOW=not-a-time", NULL};
+    char *argv4[] = {PACTAD_BIN, "--version", NULL};
+    rc = it_run(argv4, env2, 10000, &out, &err);
+    CHECKF(rc == 0, "PACTA_FAKE_NOW was read from the environment: exit %d", rc);
+    free(out);
+    free(err);
+
     char *argv3[] = {PACTAD_BIN, "--config", "/nonexistent/pacta.conf", NULL};
     rc = it_run(argv3, NULL, 10000, &out, &err);
     CHECKF(rc == 2 && err && strstr(err, "cannot read config"), "exit %d", rc);
@@ -86,12 +94,26 @@ static void test_file_and_reload(void)
 {
     char path[600];
     snprintf(path, sizeof path, "%s/pacta.conf", it_tmp_dir());
-    write_file(path, "# limits\nrate = 1000\n\nallow-origin = https://one.example\n");
+    /* a '#' inside a value is part of it; after a blank it starts a comment */
+    char tok[600], text[1600];
+    snprintf(tok, sizeof tok, "%s/token#1", it_tmp_dir());
+    write_file(tok, "tok-123\n");
+    snprintf(text, sizeof text,
+             "# limits\nrate = 1000   # per second\n\nallow-origin = https://one.example\n"
+             "metrics-token-file = %s\n",
+             tok);
+    write_file(path, text);
     const char *args[] = {"--config", path, NULL};
     struct it_server *srv = it_server_start(args);
 
     struct ctl_client *c = it_login_admin(srv);
     CHECK(limited_of_30(c) == 0);
+    struct ctl_ws_options ho = {.url = srv->url, .ca_file = it_ca_file(), .timeout_ms = 10000};
+    int status = 0;
+    char *body = NULL, herr[256];
+    CHECK(ctl_https_get(&ho, "/metrics", "tok-123", &status, &body, herr, sizeof herr) == 0 &&
+          status == 200);
+    free(body);
     CHECK(origin_ok(srv, "https://one.example"));
     CHECK(!origin_ok(srv, "https://two.example"));
 

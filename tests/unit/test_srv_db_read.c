@@ -295,6 +295,23 @@ static void test_sessions(void)
     srv_user_clear(&u);
     srv_db_reader_release(t.db, r);
 
+    /* the token carries the role the writer sees; a login checked against a
+     * password hash that changed meanwhile gets no token */
+    w = t_write(&t, SRV_W_SESSION_CREATE, "ana", json_pack("{s:s}", "username", "ana"));
+    CHECK(w->code == PACTA_OK && strcmp(t_str(w->result, "role"), "editor") == 0);
+    srv_write_free(w);
+    r = srv_db_reader_acquire(t.db);
+    REQUIRE(srv_db_read_user(r, "ana", &u) == 0);
+    srv_db_reader_release(t.db, r);
+    CHECK(t_write_code(&t, SRV_W_SESSION_CREATE, "ana",
+                       json_pack("{s:s,s:s}", "username", "ana", "password_hash",
+                                 u.password_hash)) == PACTA_OK);
+    CHECK(t_write_code(&t, SRV_W_SESSION_CREATE, "ana",
+                       json_pack("{s:s,s:s}", "username", "ana", "password_hash",
+                                 "$argon2id$v=19$m=19456,t=2,p=1$c3RhbGU$c3RhbGU")) ==
+          PACTA_UNAUTHENTICATED);
+    srv_user_clear(&u);
+
     /* no such user; missing argument */
     CHECK(t_write_code(&t, SRV_W_SESSION_CREATE, "x", json_pack("{s:s}", "username", "nobody")) ==
           PACTA_UNAUTHENTICATED);
