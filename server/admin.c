@@ -34,14 +34,15 @@ static json_t *str_or_null(const char *s)
 static json_t *connection_json(const struct srv_session *s)
 {
     return json_pack(
-        "{s:I,s:o,s:o,s:s,s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:i,s:b,s:o}", "session", (json_int_t)s->id,
-        "user", s->authenticated ? json_string(s->username) : json_null(), "role",
-        s->authenticated ? json_string(pacta_role_name(s->role)) : json_null(), "address", s->peer,
-        "client", str_or_null(s->client), "connected_at", iso_or_null(s->connected_at_ms),
+        "{s:I,s:o,s:o,s:s,s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:i,s:b,s:o,s:o}", "session",
+        (json_int_t)s->id, "user", s->authenticated ? json_string(s->username) : json_null(),
+        "role", s->authenticated ? json_string(pacta_role_name(s->role)) : json_null(), "address",
+        s->peer, "client", str_or_null(s->client), "connected_at", iso_or_null(s->connected_at_ms),
         "last_activity_at", iso_or_null(s->last_activity_ms), "messages_in", (json_int_t)s->msgs_in,
         "messages_out", (json_int_t)s->msgs_out, "bytes_in", (json_int_t)s->bytes_in, "bytes_out",
         (json_int_t)s->bytes_out, "queue_depth", s->q_count, "subscribed", s->sub != SRV_SUB_NONE,
-        "editing", str_or_null(s->editing));
+        "editing", str_or_null(s->editing), "rtt_ms",
+        s->rtt_ms >= 0 ? json_integer(s->rtt_ms) : json_null());
 }
 
 /* Sends one ephemeral event to every session `want` selects. */

@@ -35,6 +35,8 @@ static const char usage_text[] =
     "  --max-conns-per-address N  (default 0 = no limit)\n"
     "  --max-conns-per-user N     (default 256; 0 = no limit)\n"
     "  --client-ca FILE        mTLS: require a client certificate issued by this CA\n"
+    "  --ping-interval SEC     ping each connection this often to measure its round\n"
+    "                          trip, shown to admins (default 20; 0 = off)\n"
     "  --allow-origin ORIGIN   a websocket handshake that sends an Origin header\n"
     "                          (browsers do) must match one of these; repeatable;\n"
     "                          by default every Origin is refused\n"
@@ -151,6 +153,7 @@ enum {
     O_MAXUSER,
     O_ORIGIN,
     O_CLIENTCA,
+    O_PING,
     O_CONFIG,
     O_HELP,
     O_VERSION,
@@ -179,6 +182,7 @@ static const struct option opts[] = {
     {"max-conns-per-user", required_argument, NULL, O_MAXUSER},
     {"allow-origin", required_argument, NULL, O_ORIGIN},
     {"client-ca", required_argument, NULL, O_CLIENTCA},
+    {"ping-interval", required_argument, NULL, O_PING},
     {"timezone", required_argument, NULL, O_EXPIRY},
     {"alert-time", required_argument, NULL, O_EXPIRY},
     {"thresholds", required_argument, NULL, O_EXPIRY},
@@ -214,6 +218,7 @@ static int parse_argv(struct srv_config *cfg, int argc, char **argv)
     cfg->max_inflight = 64;
     cfg->readers = 4;
     cfg->min_free_mb = 64;
+    cfg->ping_interval_sec = 20;
     cfg->login_max_failures = 5;
     cfg->login_max_failures_per_address = 20;
     cfg->login_lockout_sec = 30;
@@ -330,6 +335,11 @@ static int parse_argv(struct srv_config *cfg, int argc, char **argv)
             cfg->allowed_origins = list;
             break;
         }
+        case O_PING:
+            if (parse_long("--ping-interval", optarg, 0, 3600, &v))
+                return -1;
+            cfg->ping_interval_sec = (int)v;
+            break;
         case O_CLIENTCA:
             free(cfg->client_ca);
             cfg->client_ca = strdup(optarg);

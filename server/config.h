@@ -37,6 +37,7 @@ struct srv_config {
     int max_conns_per_user;
     char *allowed_origins; /* comma-separated; a handshake with another Origin is refused */
     char *client_ca;       /* mTLS: clients need a certificate from this CA; NULL = off */
+    int ping_interval_sec; /* websocket ping per connection, for its round-trip time; 0 = off */
     /* expiry scheduler (expiry.h) */
     int64_t fake_now_ms; /* --fake-now: clock pinned, admin.clock.set allowed; 0 = real */
     char *timezone;      /* --timezone: the zone of "today"; NULL = UTC */

@@ -100,6 +100,8 @@ static void scan_done(struct srv_write *w)
     X.running = 0;
     if (w->events && json_array_size(w->events))
         srv__broadcast(X.srv, w->events, w->request_id);
+    if (w->code == PACTA_OK)
+        X.srv->last_expiry_scan_ms = srv_clock_now_ms(); /* admin.stats */
     if (w->code != PACTA_OK)
         srv_logf(SRV_LOG_ERROR, "expiry scan failed", "{s:s}", "error", w->err.message);
     else if (json_integer_value(json_object_get(w->result, "fired")) > 0)

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/statvfs.h>
 
+#include "backup.h"
 #include "log.h"
 #include "srv.h"
 
@@ -71,15 +72,39 @@ void srv__http_cleanup(void)
     memset(&ready_cache, 0, sizeof ready_cache);
 }
 
+/*
+ * With scheduled backups on, the last good one must not be older than
+ * three intervals (every-N) or 26 hours (daily); counted from start-up
+ * while none has been made yet.  1 when fine or when backups are off.
+ */
+static int backup_fresh(const struct srv *srv)
+{
+    const struct srv_config *cfg = srv->cfg;
+    int64_t max_age_ms = 0;
+    if (!cfg->backup_key_file && !getenv("PACTA_BACKUP_KEY"))
+        return 1;
+    if (cfg->backup_every_min > 0)
+        max_age_ms = (int64_t)cfg->backup_every_min * 3 * 60000;
+    else if (cfg->backup_minute >= 0)
+        max_age_ms = 26LL * 3600 * 1000;
+    else
+        return 1;
+    int64_t last = srv__backup_last_ok_ms();
+    if (last < srv->metrics.started_ms)
+        last = srv->metrics.started_ms;
+    return srv_clock_now_ms() - last <= max_age_ms;
+}
+
 static void ready_answer(struct srv_http *h, int write_ok)
 {
     int64_t min_free = (int64_t)h->srv->cfg->min_free_mb << 20;
     int disk_ok = h->free_bytes >= min_free;
-    int ok = h->read_ok && write_ok && disk_ok;
+    int backup_ok = backup_fresh(h->srv);
+    int ok = h->read_ok && write_ok && disk_ok && backup_ok;
     json_t *body =
-        json_pack("{s:s,s:{s:b,s:b,s:b,s:I}}", "status", ok ? "ready" : "not ready", "checks",
+        json_pack("{s:s,s:{s:b,s:b,s:b,s:I,s:b}}", "status", ok ? "ready" : "not ready", "checks",
                   "db_readable", h->read_ok, "db_writable", write_ok, "disk_space_ok", disk_ok,
-                  "disk_free_bytes", (json_int_t)h->free_bytes);
+                  "disk_free_bytes", (json_int_t)h->free_bytes, "backup_recent", backup_ok);
     char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(body);
     if (!ok)

@@ -73,6 +73,14 @@ static void on_housekeeping(uv_timer_t *t)
                 srv__session_close(s, PACTA_CLOSE_POLICY, "authentication timeout", 0);
             else if (s->authenticated && s->token_expires_ms && wall >= s->token_expires_ms)
                 srv__session_close(s, PACTA_CLOSE_SESSION_ENDED, "session expired", 1);
+            /* only a connection with nothing queued: the round trip should be
+             * the network's, not our queue's */
+            else if (s->authenticated && srv->cfg->ping_interval_sec && !s->ping_sent_ms &&
+                     !s->ping_due && !s->q_head &&
+                     now - s->ping_last_ms >= (uint64_t)srv->cfg->ping_interval_sec * 1000) {
+                s->ping_due = 1;
+                lws_callback_on_writable(s->wsi);
+            }
         }
         return;
     }

@@ -162,6 +162,14 @@ static int callback_pacta(struct lws *wsi, enum lws_callback_reasons reason, voi
             return -1;
         return on_receive(pss->s, wsi, in, len);
 
+    case LWS_CALLBACK_RECEIVE_PONG:
+        if (pss && pss->s && pss->s->ping_sent_ms) {
+            pss->s->rtt_ms = (int64_t)(srv__now_ms() - pss->s->ping_sent_ms);
+            pss->s->ping_sent_ms = 0;
+            pss->s->admin_dirty = 1;
+        }
+        return 0;
+
     case LWS_CALLBACK_SERVER_WRITEABLE:
         if (!pss || !pss->s)
             return -1;

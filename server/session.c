@@ -49,6 +49,8 @@ struct srv_session *srv__session_new(struct srv *srv, struct lws *wsi)
     s->refs = 1;
     s->connected_ms = srv__now_ms();
     s->auth_deadline_ms = s->connected_ms + (uint64_t)srv->cfg->auth_timeout_sec * 1000;
+    s->rtt_ms = -1;
+    s->ping_last_ms = s->connected_ms; /* the first ping one interval after connecting */
     lws_get_peer_simple(wsi, s->peer, sizeof s->peer);
     s->next = srv->sessions;
     if (srv->sessions)
@@ -239,6 +241,16 @@ static int write_one(struct srv_session *s)
 int srv__session_writeable(struct srv_session *s)
 {
     int sent = 0;
+    if (s->ping_due && !lws_partial_buffered(s->wsi)) {
+        /* a ping of our own, timed, so admins see each connection's round trip */
+        unsigned char ping[LWS_PRE + 8];
+        memcpy(ping + LWS_PRE, "pactaRTT", 8);
+        s->ping_due = 0;
+        if (lws_write(s->wsi, ping + LWS_PRE, 8, LWS_WRITE_PING) < 0)
+            return -1;
+        s->ping_sent_ms = s->ping_last_ms = srv__now_ms();
+        sent++;
+    }
     while (s->q_head && sent < WRITE_BURST && !lws_partial_buffered(s->wsi)) {
         if (write_one(s) < 0)
             return -1;

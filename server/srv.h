@@ -78,8 +78,12 @@ struct srv_session {
     struct srv_qnode *q_head, *q_tail;
     int q_count, ev_count;
     size_t q_bytes, ev_bytes;
-    int rx_paused;  /* its answers are piling up: not reading its requests */
-    int close_code; /* != 0: close with it once the queue is flushed (or now) */
+    int rx_paused;         /* its answers are piling up: not reading its requests */
+    int ping_due;          /* housekeeping asked for a websocket ping */
+    uint64_t ping_sent_ms; /* monotonic, while a ping awaits its pong; 0 = none */
+    uint64_t ping_last_ms; /* when the last one went out */
+    int64_t rtt_ms;        /* last ping round trip, -1 = not measured yet */
+    int close_code;        /* != 0: close with it once the queue is flushed (or now) */
     char close_reason[64];
 
     /* what admins see (admin.c) */

@@ -10,6 +10,7 @@
  *   not_found.
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "test.h"
@@ -185,9 +186,36 @@ static void test_monitor(const struct it_server *srv)
     ctl_client_close(admin);
 }
 
+/* The server pings each connection and shows its round trip to admins. */
+static void test_rtt(void)
+{
+    static const char *const args[] = {"--ping-interval", "1", NULL};
+    struct it_server *srv = it_server_start(args);
+    struct ctl_client *admin = login_as(srv, "admin", IT_ADMIN_PASSWORD, "rtt-probe");
+    json_int_t rtt = -1;
+    for (int i = 0; i < 40 && rtt < 0; i++) {
+        /* reading answers also answers the server's pings (the client pongs) */
+        json_t *r = it_call(admin, "admin.connections.list", json_object(), NULL);
+        size_t k;
+        json_t *c;
+        json_array_foreach(json_object_get(r, "items"), k,
+                           c) if (strcmp(it_str(c, "client"), "rtt-probe") == 0 &&
+                                  json_is_integer(json_object_get(c, "rtt_ms"))) rtt =
+            it_int(c, "rtt_ms");
+        json_decref(r);
+        if (rtt < 0)
+            usleep(100 * 1000);
+    }
+    printf("round trip measured by the server's ping: %lld ms\n", (long long)rtt);
+    CHECKF(rtt >= 0 && rtt < 5000, "rtt_ms %lld", (long long)rtt);
+    ctl_client_close(admin);
+    CHECK(it_server_stop(srv) == 0);
+}
+
 int main(void)
 {
     it_setup("it_admin");
+    test_rtt();
     struct it_server *srv = it_server_start(NULL);
     it_create_role_users(srv);
     test_presence(srv);
