@@ -157,6 +157,8 @@ void srv__session_unref(struct srv_session *s);
 /* The connection closed: drop the queue, unlink, drop the connection's ref. */
 void srv__session_closed(struct srv_session *s);
 /* Queues one event frame (takes a new ref on m).  Overflow closes with 4000. */
+/* Broadcast fast path (session.c): 1 if m was written at once, 0 to queue it. */
+int srv__session_write_event_now(struct srv_session *s, struct srv_msg *m);
 void srv__session_queue_event(struct srv_session *s, struct srv_msg *m);
 /* Queues a response (text is copied, then freed); never counts as overflow. */
 void srv__session_send_text(struct srv_session *s, char *text_free, size_t len);

@@ -266,7 +266,8 @@ void srv__broadcast(struct srv *srv, const json_t *events, uint64_t request_id)
             continue;
         for (struct srv_session *s = srv->sessions; s; s = s->next) {
             if (s->sub == SRV_SUB_LIVE && seq > s->cursor) {
-                srv__session_queue_event(s, m);
+                if (!srv__session_write_event_now(s, m))
+                    srv__session_queue_event(s, m);
                 s->cursor = seq;
             }
         }
