@@ -148,7 +148,7 @@ cat "$out"
 emit() { echo "$@" | tee -a "$out"; }
 
 # ---- 1. fan-out --------------------------------------------------------------
-emit "#### Fan-out: one publisher, N subscribers, ~300-byte JSON, open-loop rate"
+emit "#### Fan-out: 4 publishers, N subscribers, ~300-byte JSON, open-loop rate"
 emit
 emit "Latency is from the publisher's intended send time to receipt at a subscriber (same clock)."
 emit "For pactad a publish is a \`contracts.update\` (durable commit, then broadcast of the"

@@ -8,6 +8,7 @@ $1 == "fanout" {
     key = $2 SUBSEP $3
     # $7: nothing lost and p99 <= 50 ms; $8: nothing lost, p99 <= 1 s (kept up)
     if ($7 == 1 && $5 > best[key]) best[key] = $5
+    if ($7 == 1) okrate[$2, $3, $4] = 1
     if ($8 == 1) {
         if ($5 > kept[key]) kept[key] = $5
         p99[$2, $3, $4] = $6
@@ -23,6 +24,7 @@ END {
     n = split(sizes, ns, " ")
     for (i = 1; i <= n; i++) {
         s = ns[i]
+        hb = (("pactad", s) in best) # before any best[] read creates the entry
         pa = best["pactad", s] + 0; so = best["socket.io", s] + 0; how = "p99 ≤ 50 ms, nothing lost"
         if (so == 0) {
             # no step of Socket.IO's met 50 ms: compare what each kept up with
@@ -30,11 +32,13 @@ END {
         }
         printf "| fan-out, %d subscribers: ≥ 2× Socket.IO's highest sustained deliveries/s | pactad %.0f/s vs socket.io %.0f/s (%.1f×; %s) | %s |\n", \
             s, pa, so, so ? pa / so : 0, how, verdict(so > 0 && pa >= 2 * so)
-        # p99 at the highest rate both pactad and nats-server sustained
+        # p99 at pactad's highest sustained rate (or, if none met 50 ms, the
+        # highest rate it kept up with) where nats-server kept up too
         top = -1
         for (k in rates) {
             split(k, parts, SUBSEP)
-            if (parts[1] == s && (("pactad", s, parts[2]) in p99) && (("nats-server", s, parts[2]) in p99) && parts[2] + 0 > top + 0)
+            if (parts[1] == s && (("pactad", s, parts[2]) in p99) && (("nats-server", s, parts[2]) in p99) && parts[2] + 0 > top + 0 && \
+                (!hb || (("pactad", s, parts[2]) in okrate)))
                 top = parts[2]
         }
         if (top < 0)
