@@ -13,11 +13,17 @@ bash "$top/certs/gen-dev-certs.sh" "$dev/certs"
 if [ ! -s "$dev/admin-password" ]; then
   (umask 077; openssl rand -base64 18 > "$dev/admin-password")
 fi
+# A dev backup key, so the daily backup works out of the box (backups in
+# .dev/data/backups; keep this key: without it they cannot be restored).
+if [ ! -s "$dev/backup.key" ]; then
+  (umask 077; openssl rand -hex 32 > "$dev/backup.key")
+fi
 port=${PACTA_PORT:-7443}
 url="wss://localhost:$port"
 cat <<TXT
 
-PACTA dev server: $url   (data in $dev/data, certificates in $dev/certs)
+PACTA dev server: $url   (data in $dev/data, certificates in $dev/certs,
+backup key in $dev/backup.key)
 Connect from another terminal:
 
   export PACTA_URL=$url PACTA_CA=$dev/certs/ca.pem PACTA_USER=admin
@@ -29,7 +35,8 @@ Stop the server with Ctrl-C.
 
 TXT
 server_args=(--data-dir "$dev/data" --listen "127.0.0.1:$port"
-  --cert "$dev/certs/server.pem" --key "$dev/certs/server.key")
+  --cert "$dev/certs/server.pem" --key "$dev/certs/server.key"
+  --backup-key-file "$dev/backup.key")
 desk="$top/$BUILD/bin/pacta-desk"
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] || [ ! -x "$desk" ] || [ -n "${PACTA_NO_DESK:-}" ]; then
   PACTA_ADMIN_PASSWORD=$(cat "$dev/admin-password") exec "$top/$BUILD/bin/pactad" "${server_args[@]}"
