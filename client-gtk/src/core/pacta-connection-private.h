@@ -1,6 +1,7 @@
 /*
  * pacta-desk: PactaConnection internals shared between the protocol layer
- * (pacta-connection.c) and the socket layer (pacta-connection-lws.c).
+ * (pacta-connection.c), the socket layer (pacta-connection-lws.c) and the
+ * properties (pacta-connection-props.c).
  */
 #ifndef PACTA_DESK_CONNECTION_PRIVATE_H
 #define PACTA_DESK_CONNECTION_PRIVATE_H
@@ -77,6 +78,29 @@ struct _PactaConnection {
     GQueue inbox;  /* PactaInboxItem */
     GSource *inbox_source;
 };
+
+/* GObject properties (pacta-connection-props.c) */
+enum {
+    PROP_0,
+    PROP_URL,
+    PROP_CA_FILE,
+    PROP_CLIENT_NAME,
+    PROP_STATE,
+    PROP_RETRY_AT,
+    PROP_ATTEMPT,
+    PROP_USERNAME,
+    PROP_DISPLAY_NAME,
+    PROP_ROLE,
+    PROP_LAST_SEQ,
+    PROP_STOP_REASON,
+    PROP_BACKOFF_BASE_MS,
+    PROP_BACKOFF_MAX_MS,
+    N_PROPS
+};
+void pacta__connection_notify(PactaConnection *self, guint prop);
+void pacta__connection_set_string(char **slot, const char *value);
+/* Installs the properties and their get/set handlers on the class. */
+void pacta__connection_install_properties(GObjectClass *object_class);
 
 void pacta__connection_set_state(PactaConnection *self, PactaConnectionState state);
 void pacta__connection_inbox_push(PactaConnection *self, PactaInboxItem *item);

@@ -25,60 +25,12 @@
 #define INBOX_BATCH 200          /* messages per idle dispatch: keep the UI responsive */
 #define CLIENT_MESSAGE_MAX 65536 /* PACTA_MAX_MESSAGE_BYTES */
 
-enum {
-    PROP_0,
-    PROP_URL,
-    PROP_CA_FILE,
-    PROP_CLIENT_NAME,
-    PROP_STATE,
-    PROP_RETRY_AT,
-    PROP_ATTEMPT,
-    PROP_USERNAME,
-    PROP_DISPLAY_NAME,
-    PROP_ROLE,
-    PROP_LAST_SEQ,
-    PROP_STOP_REASON,
-    PROP_BACKOFF_BASE_MS,
-    PROP_BACKOFF_MAX_MS,
-    N_PROPS
-};
-static GParamSpec *props[N_PROPS];
-
 enum { SIG_EVENT, SIG_SUBSCRIBED, SIG_CLOSED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE(PactaConnection, pacta_connection, G_TYPE_OBJECT)
 
-GType pacta_connection_state_get_type(void)
-{
-    static gsize type_id = 0;
-    if (g_once_init_enter(&type_id)) {
-        static const GEnumValue values[] = {
-            {PACTA_CONNECTION_STOPPED, "PACTA_CONNECTION_STOPPED", "stopped"},
-            {PACTA_CONNECTION_CONNECTING, "PACTA_CONNECTION_CONNECTING", "connecting"},
-            {PACTA_CONNECTION_AUTHENTICATING, "PACTA_CONNECTION_AUTHENTICATING", "authenticating"},
-            {PACTA_CONNECTION_CONNECTED, "PACTA_CONNECTION_CONNECTED", "connected"},
-            {PACTA_CONNECTION_WAITING, "PACTA_CONNECTION_WAITING", "waiting"},
-            {0, NULL, NULL},
-        };
-        GType t = g_enum_register_static(g_intern_static_string("PactaConnectionState"), values);
-        g_once_init_leave(&type_id, t);
-    }
-    return type_id;
-}
-
 /* ---- small helpers ---------------------------------------------------------- */
-
-static void set_string(char **slot, const char *value)
-{
-    g_free(*slot);
-    *slot = g_strdup(value);
-}
-
-static void notify(PactaConnection *self, guint prop)
-{
-    g_object_notify_by_pspec(G_OBJECT(self), props[prop]);
-}
 
 void pacta__connection_set_state(PactaConnection *self, PactaConnectionState state)
 {
@@ -86,15 +38,15 @@ void pacta__connection_set_state(PactaConnection *self, PactaConnectionState sta
         return;
     g_debug("state %d -> %d", self->state, state);
     self->state = state;
-    notify(self, PROP_STATE);
+    pacta__connection_notify(self, PROP_STATE);
 }
 
 static void set_stop_reason(PactaConnection *self, const char *reason)
 {
     if (g_strcmp0(self->stop_reason, reason) == 0)
         return;
-    set_string(&self->stop_reason, reason);
-    notify(self, PROP_STOP_REASON);
+    pacta__connection_set_string(&self->stop_reason, reason);
+    pacta__connection_notify(self, PROP_STOP_REASON);
 }
 
 static void set_user(PactaConnection *self, const json_t *user)
@@ -104,16 +56,16 @@ static void set_user(PactaConnection *self, const json_t *user)
     const char *r = json_string_value(json_object_get(user, "role"));
     g_object_freeze_notify(G_OBJECT(self));
     if (g_strcmp0(self->username, u ? u : "") != 0) {
-        set_string(&self->username, u ? u : "");
-        notify(self, PROP_USERNAME);
+        pacta__connection_set_string(&self->username, u ? u : "");
+        pacta__connection_notify(self, PROP_USERNAME);
     }
     if (g_strcmp0(self->display_name, d ? d : (u ? u : "")) != 0) {
-        set_string(&self->display_name, d ? d : (u ? u : ""));
-        notify(self, PROP_DISPLAY_NAME);
+        pacta__connection_set_string(&self->display_name, d ? d : (u ? u : ""));
+        pacta__connection_notify(self, PROP_DISPLAY_NAME);
     }
     if (g_strcmp0(self->role, r ? r : "") != 0) {
-        set_string(&self->role, r ? r : "");
-        notify(self, PROP_ROLE);
+        pacta__connection_set_string(&self->role, r ? r : "");
+        pacta__connection_notify(self, PROP_ROLE);
     }
     g_object_thaw_notify(G_OBJECT(self));
 }
@@ -122,11 +74,11 @@ static void set_retry(PactaConnection *self, gint64 at, guint attempt)
 {
     if (self->retry_at != at) {
         self->retry_at = at;
-        notify(self, PROP_RETRY_AT);
+        pacta__connection_notify(self, PROP_RETRY_AT);
     }
     if (self->attempt != attempt) {
         self->attempt = attempt;
-        notify(self, PROP_ATTEMPT);
+        pacta__connection_notify(self, PROP_ATTEMPT);
     }
 }
 
@@ -256,7 +208,7 @@ static void on_subscribe(PactaConnection *self, const json_t *result, const json
     if (!resumed) {
         self->last_seq = head;
         self->have_since = TRUE;
-        notify(self, PROP_LAST_SEQ);
+        pacta__connection_notify(self, PROP_LAST_SEQ);
     }
     set_retry(self, 0, 0);
     set_stop_reason(self, NULL);
@@ -298,7 +250,7 @@ static void on_auth(PactaConnection *self, const json_t *result, const json_t *e
     }
     const char *token = json_string_value(json_object_get(result, "token"));
     if (token)
-        set_string(&self->token, token);
+        pacta__connection_set_string(&self->token, token);
     set_user(self, json_object_get(result, "user"));
     send_subscribe(self);
 }
@@ -434,7 +386,7 @@ static void handle_event(PactaConnection *self, json_t *msg)
     /* Applied: from now on a resume asks only for what follows. */
     if (seq > self->last_seq) {
         self->last_seq = seq;
-        notify(self, PROP_LAST_SEQ);
+        pacta__connection_notify(self, PROP_LAST_SEQ);
     }
 }
 
@@ -514,9 +466,9 @@ void pacta_connection_login_async(PactaConnection *self, const char *username, c
     set_user(self, NULL);
     self->have_since = FALSE;
     self->last_seq = 0;
-    notify(self, PROP_LAST_SEQ);
-    set_string(&self->login_username, username);
-    set_string(&self->login_password, password);
+    pacta__connection_notify(self, PROP_LAST_SEQ);
+    pacta__connection_set_string(&self->login_username, username);
+    pacta__connection_set_string(&self->login_password, password);
     self->login_task = task;
     if (cancellable)
         g_cancellable_connect(cancellable, G_CALLBACK(pacta__connection_login_cancelled), self,
@@ -650,129 +602,6 @@ void pacta_connection_drop(PactaConnection *self)
     pacta__connection_inbox_push(self, item);
 }
 
-/* ---- properties ---------------------------------------------------------------------- */
-
-#define GETTER(type, name, expr)                                                                   \
-    type pacta_connection_get_##name(PactaConnection *self)                                        \
-    {                                                                                              \
-        g_return_val_if_fail(PACTA_IS_CONNECTION(self), 0);                                        \
-        return expr;                                                                               \
-    }
-GETTER(PactaConnectionState, state, self->state)
-GETTER(const char *, url, self->url)
-GETTER(const char *, ca_file, self->ca_file)
-GETTER(const char *, username, self->username)
-GETTER(const char *, display_name, self->display_name)
-GETTER(const char *, role, self->role)
-GETTER(gint64, retry_at, self->retry_at)
-GETTER(guint, attempt, self->attempt)
-GETTER(gint64, last_seq, self->last_seq)
-GETTER(const char *, stop_reason, self->stop_reason)
-
-gboolean pacta_connection_is_admin(PactaConnection *self)
-{
-    g_return_val_if_fail(PACTA_IS_CONNECTION(self), FALSE);
-    return g_strcmp0(self->role, "admin") == 0;
-}
-
-gboolean pacta_connection_can_edit(PactaConnection *self)
-{
-    g_return_val_if_fail(PACTA_IS_CONNECTION(self), FALSE);
-    return g_strcmp0(self->role, "admin") == 0 || g_strcmp0(self->role, "editor") == 0;
-}
-
-void pacta_connection_set_url(PactaConnection *self, const char *url)
-{
-    g_return_if_fail(PACTA_IS_CONNECTION(self));
-    if (g_strcmp0(self->url, url ? url : "") == 0)
-        return;
-    set_string(&self->url, url ? url : "");
-    notify(self, PROP_URL);
-}
-
-void pacta_connection_set_ca_file(PactaConnection *self, const char *ca_file)
-{
-    g_return_if_fail(PACTA_IS_CONNECTION(self));
-    if (g_strcmp0(self->ca_file, ca_file ? ca_file : "") == 0)
-        return;
-    set_string(&self->ca_file, ca_file ? ca_file : "");
-    notify(self, PROP_CA_FILE);
-}
-
-static void pacta_connection_get_property(GObject *object, guint prop_id, GValue *value,
-                                          GParamSpec *pspec)
-{
-    PactaConnection *self = PACTA_CONNECTION(object);
-    switch (prop_id) {
-    case PROP_URL:
-        g_value_set_string(value, self->url);
-        break;
-    case PROP_CA_FILE:
-        g_value_set_string(value, self->ca_file);
-        break;
-    case PROP_CLIENT_NAME:
-        g_value_set_string(value, self->client_name);
-        break;
-    case PROP_STATE:
-        g_value_set_enum(value, self->state);
-        break;
-    case PROP_RETRY_AT:
-        g_value_set_int64(value, self->retry_at);
-        break;
-    case PROP_ATTEMPT:
-        g_value_set_uint(value, self->attempt);
-        break;
-    case PROP_USERNAME:
-        g_value_set_string(value, self->username);
-        break;
-    case PROP_DISPLAY_NAME:
-        g_value_set_string(value, self->display_name);
-        break;
-    case PROP_ROLE:
-        g_value_set_string(value, self->role);
-        break;
-    case PROP_LAST_SEQ:
-        g_value_set_int64(value, self->last_seq);
-        break;
-    case PROP_STOP_REASON:
-        g_value_set_string(value, self->stop_reason);
-        break;
-    case PROP_BACKOFF_BASE_MS:
-        g_value_set_uint(value, self->backoff_base_ms);
-        break;
-    case PROP_BACKOFF_MAX_MS:
-        g_value_set_uint(value, self->backoff_max_ms);
-        break;
-    default:
-        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-    }
-}
-
-static void pacta_connection_set_property(GObject *object, guint prop_id, const GValue *value,
-                                          GParamSpec *pspec)
-{
-    PactaConnection *self = PACTA_CONNECTION(object);
-    switch (prop_id) {
-    case PROP_URL:
-        pacta_connection_set_url(self, g_value_get_string(value));
-        break;
-    case PROP_CA_FILE:
-        pacta_connection_set_ca_file(self, g_value_get_string(value));
-        break;
-    case PROP_CLIENT_NAME:
-        set_string(&self->client_name, g_value_get_string(value));
-        break;
-    case PROP_BACKOFF_BASE_MS:
-        self->backoff_base_ms = MAX(1u, g_value_get_uint(value));
-        break;
-    case PROP_BACKOFF_MAX_MS:
-        self->backoff_max_ms = MAX(1u, g_value_get_uint(value));
-        break;
-    default:
-        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-    }
-}
-
 static void pacta_connection_dispose(GObject *object)
 {
     PactaConnection *self = PACTA_CONNECTION(object);
@@ -820,31 +649,10 @@ static void pacta_connection_finalize(GObject *object)
 static void pacta_connection_class_init(PactaConnectionClass *klass)
 {
     GObjectClass *object_class = G_OBJECT_CLASS(klass);
-    object_class->get_property = pacta_connection_get_property;
-    object_class->set_property = pacta_connection_set_property;
     object_class->dispose = pacta_connection_dispose;
     object_class->finalize = pacta_connection_finalize;
 
-    const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
-    const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
-    props[PROP_URL] = g_param_spec_string("url", NULL, NULL, "", rw);
-    props[PROP_CA_FILE] = g_param_spec_string("ca-file", NULL, NULL, "", rw);
-    props[PROP_CLIENT_NAME] =
-        g_param_spec_string("client-name", NULL, NULL, "pacta-desk/" PACTA_VERSION, rw);
-    props[PROP_STATE] = g_param_spec_enum("state", NULL, NULL, PACTA_TYPE_CONNECTION_STATE,
-                                          PACTA_CONNECTION_STOPPED, ro);
-    props[PROP_RETRY_AT] = g_param_spec_int64("retry-at", NULL, NULL, 0, G_MAXINT64, 0, ro);
-    props[PROP_ATTEMPT] = g_param_spec_uint("attempt", NULL, NULL, 0, G_MAXUINT, 0, ro);
-    props[PROP_USERNAME] = g_param_spec_string("username", NULL, NULL, "", ro);
-    props[PROP_DISPLAY_NAME] = g_param_spec_string("display-name", NULL, NULL, "", ro);
-    props[PROP_ROLE] = g_param_spec_string("role", NULL, NULL, "", ro);
-    props[PROP_LAST_SEQ] = g_param_spec_int64("last-seq", NULL, NULL, 0, G_MAXINT64, 0, ro);
-    props[PROP_STOP_REASON] = g_param_spec_string("stop-reason", NULL, NULL, NULL, ro);
-    props[PROP_BACKOFF_BASE_MS] =
-        g_param_spec_uint("backoff-base-ms", NULL, NULL, 1, G_MAXUINT, PACTA_BACKOFF_BASE_MS, rw);
-    props[PROP_BACKOFF_MAX_MS] =
-        g_param_spec_uint("backoff-max-ms", NULL, NULL, 1, G_MAXUINT, PACTA_BACKOFF_MAX_MS, rw);
-    g_object_class_install_properties(object_class, N_PROPS, props);
+    pacta__connection_install_properties(object_class);
 
     signals[SIG_EVENT] =
         g_signal_new("event", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST | G_SIGNAL_DETAILED, 0,
