@@ -112,4 +112,43 @@ void srv__b64url_encode(const uint8_t *in, size_t len, char *out);
 /* 0 and *outlen, or -1 on a bad character or if it does not fit in cap. */
 int srv__b64url_decode(const char *in, uint8_t *out, size_t cap, size_t *outlen);
 
+/* db_expiry.c: the statements of the expiry and notification writes, prepared
+ * on first use on the writer connection and kept until srv__expiry_finalize. */
+enum srv_xstmt {
+    SRV_X_DESYNC_ALL,
+    SRV_X_DESYNC_ONE,
+    SRV_X_DROP_ALL,
+    SRV_X_DROP_ONE,
+    SRV_X_ARM,
+    SRV_X_DUE,
+    SRV_X_SCHED_UPDATE,
+    SRV_X_SCHED_DELETE,
+    SRV_X_CONTRACT,
+    SRV_X_ALERT_EXISTS,
+    SRV_X_ALERT_INSERT,
+    SRV_X_RECIPIENTS,
+    SRV_X_CHANGE_INSERT,
+    SRV_X_NOTIFY_INSERT,
+    SRV_X_EXPIRE,
+    SRV_X_RENEW,
+    SRV_X_SUPPLEMENT,
+    SRV_X_NEXT_DUE,
+    SRV_X_DIGEST_USERS,
+    SRV_X_DIGEST_ITEMS,
+    SRV_X_DIGEST_MARK,
+    SRV_X_DIGEST_DONE,
+    SRV_X_MARK_READ,
+    SRV_X_UNREAD,
+    SRV_X_PREF_SET,
+    SRV_X_PREF_GET,
+    SRV_X__COUNT
+};
+sqlite3_stmt *srv__expiry_stmt(struct srv_db *db, enum srv_xstmt id, struct pacta_error *err);
+/* Steps st once and resets it; 0, or -code with err set. */
+int srv__expiry_run(struct srv_db *db, sqlite3_stmt *st, const char *what, struct pacta_error *err);
+
+/* db_notify.c: SRV_W_NOTIFICATIONS_READ and SRV_W_USER_PREFERENCES. */
+int srv__notify_mark_read(struct srv_db *db, struct srv_write *w);
+int srv__notify_preferences(struct srv_db *db, struct srv_write *w);
+
 #endif

@@ -31,36 +31,6 @@
 #define SYSTEM_ACTOR "system"
 #define MAX_THRESHOLDS 16
 
-enum xstmt {
-    X_DESYNC_ALL,
-    X_DESYNC_ONE,
-    X_DROP_ALL,
-    X_DROP_ONE,
-    X_ARM,
-    X_DUE,
-    X_SCHED_UPDATE,
-    X_SCHED_DELETE,
-    X_CONTRACT,
-    X_ALERT_EXISTS,
-    X_ALERT_INSERT,
-    X_RECIPIENTS,
-    X_CHANGE_INSERT,
-    X_NOTIFY_INSERT,
-    X_EXPIRE,
-    X_RENEW,
-    X_SUPPLEMENT,
-    X_NEXT_DUE,
-    X_DIGEST_USERS,
-    X_DIGEST_ITEMS,
-    X_DIGEST_MARK,
-    X_DIGEST_DONE,
-    X_MARK_READ,
-    X_UNREAD,
-    X_PREF_SET,
-    X_PREF_GET,
-    X__COUNT
-};
-
 #define DESYNC                                                                                     \
     "SELECT c.id, c.end_date, c.notice_days, c.renewal, c.renewal_months FROM contracts c "        \
     "LEFT JOIN expiry_schedule s ON s.contract_id = c.id WHERE c.deleted_at IS NULL AND "          \
@@ -71,83 +41,86 @@ enum xstmt {
     "SELECT id FROM contracts WHERE deleted_at IS NOT NULL OR status <> 'active' OR "              \
     "end_date IS NULL"
 
-static const char *const xsql[X__COUNT] = {
-    [X_DESYNC_ALL] = DESYNC,
-    [X_DESYNC_ONE] = DESYNC " AND c.id = ?1",
-    [X_DROP_ALL] = "DELETE FROM expiry_schedule WHERE contract_id IN (" OUT_OF_SCOPE ")",
-    [X_DROP_ONE] =
+static const char *const xsql[SRV_X__COUNT] = {
+    [SRV_X_DESYNC_ALL] = DESYNC,
+    [SRV_X_DESYNC_ONE] = DESYNC " AND c.id = ?1",
+    [SRV_X_DROP_ALL] = "DELETE FROM expiry_schedule WHERE contract_id IN (" OUT_OF_SCOPE ")",
+    [SRV_X_DROP_ONE] =
         "DELETE FROM expiry_schedule WHERE contract_id = ?1 AND contract_id IN (" OUT_OF_SCOPE ")",
-    [X_ARM] =
+    [SRV_X_ARM] =
         "INSERT OR REPLACE INTO expiry_schedule (contract_id, end_date, notice_days, renewal, "
         "renewal_months, armed_day, checked_day, next_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    [X_DUE] =
+    [SRV_X_DUE] =
         "SELECT contract_id, end_date, notice_days, renewal, renewal_months, armed_day, "
         "checked_day FROM expiry_schedule WHERE next_due <= ?1 ORDER BY next_due, contract_id",
-    [X_SCHED_UPDATE] =
+    [SRV_X_SCHED_UPDATE] =
         "UPDATE expiry_schedule SET end_date = ?2, armed_day = ?3, checked_day = ?4, "
         "next_due = ?5 WHERE contract_id = ?1",
-    [X_SCHED_DELETE] = "DELETE FROM expiry_schedule WHERE contract_id = ?1",
-    [X_CONTRACT] = "SELECT " SRV_CONTRACT_COLS " FROM contracts WHERE id = ?1",
-    [X_ALERT_EXISTS] = "SELECT 1 FROM expiry_alerts WHERE contract_id = ?1 AND kind = ?2 AND "
-                       "threshold = ?3 AND target_date = ?4",
-    [X_ALERT_INSERT] = "INSERT INTO expiry_alerts (contract_id, kind, threshold, target_date, "
-                       "due_date, fired_at, late, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    [X_RECIPIENTS] = "SELECT u.username, COALESCE(p.digest, 0) FROM users u LEFT JOIN "
-                     "user_preferences p ON p.username = u.username WHERE u.disabled = 0 AND "
-                     "(u.username = ?1 OR u.role = 'admin') ORDER BY u.username",
-    [X_CHANGE_INSERT] = "INSERT INTO changes (event, entity_id, version, actor, created_at, "
-                        "payload) VALUES (?, ?, ?, ?, ?, ?)",
-    [X_NOTIFY_INSERT] = "INSERT INTO notifications (username, seq, event, contract_id, summary, "
-                        "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-    [X_EXPIRE] = "UPDATE contracts SET status = 'expired', version = version + 1, updated_at = ?2, "
-                 "updated_by = '" SYSTEM_ACTOR "' WHERE id = ?1 AND version = ?3 AND "
-                 "status = 'active' AND deleted_at IS NULL",
-    [X_RENEW] = "UPDATE contracts SET end_date = ?4, version = version + 1, updated_at = ?2, "
-                "updated_by = '" SYSTEM_ACTOR "' WHERE id = ?1 AND version = ?3 AND "
-                "status = 'active' AND deleted_at IS NULL",
-    [X_SUPPLEMENT] =
+    [SRV_X_SCHED_DELETE] = "DELETE FROM expiry_schedule WHERE contract_id = ?1",
+    [SRV_X_CONTRACT] = "SELECT " SRV_CONTRACT_COLS " FROM contracts WHERE id = ?1",
+    [SRV_X_ALERT_EXISTS] = "SELECT 1 FROM expiry_alerts WHERE contract_id = ?1 AND kind = ?2 AND "
+                           "threshold = ?3 AND target_date = ?4",
+    [SRV_X_ALERT_INSERT] = "INSERT INTO expiry_alerts (contract_id, kind, threshold, target_date, "
+                           "due_date, fired_at, late, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    [SRV_X_RECIPIENTS] = "SELECT u.username, COALESCE(p.digest, 0) FROM users u LEFT JOIN "
+                         "user_preferences p ON p.username = u.username WHERE u.disabled = 0 AND "
+                         "(u.username = ?1 OR u.role = 'admin') ORDER BY u.username",
+    [SRV_X_CHANGE_INSERT] = "INSERT INTO changes (event, entity_id, version, actor, created_at, "
+                            "payload) VALUES (?, ?, ?, ?, ?, ?)",
+    [SRV_X_NOTIFY_INSERT] =
+        "INSERT INTO notifications (username, seq, event, contract_id, summary, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    [SRV_X_EXPIRE] =
+        "UPDATE contracts SET status = 'expired', version = version + 1, updated_at = ?2, "
+        "updated_by = '" SYSTEM_ACTOR "' WHERE id = ?1 AND version = ?3 AND "
+        "status = 'active' AND deleted_at IS NULL",
+    [SRV_X_RENEW] = "UPDATE contracts SET end_date = ?4, version = version + 1, updated_at = ?2, "
+                    "updated_by = '" SYSTEM_ACTOR "' WHERE id = ?1 AND version = ?3 AND "
+                    "status = 'active' AND deleted_at IS NULL",
+    [SRV_X_SUPPLEMENT] =
         "INSERT INTO supplements (contract_id, field, old_value, new_value, reason, "
         "effective_date, author, created_at) VALUES (?, 'end_date', ?, ?, ?, ?, '" SYSTEM_ACTOR
         "', ?)",
-    [X_NEXT_DUE] = "SELECT min(next_due) FROM expiry_schedule WHERE next_due IS NOT NULL",
-    [X_DIGEST_USERS] = "SELECT p.username FROM user_preferences p JOIN users u ON u.username = "
-                       "p.username WHERE p.digest = 1 AND u.disabled = 0 AND "
-                       "(p.last_digest_day IS NULL OR p.last_digest_day < ?1) ORDER BY p.username",
-    [X_DIGEST_ITEMS] = "SELECT id, seq, event, contract_id, summary FROM notifications WHERE "
-                       "username = ?1 AND digest_seq IS NULL AND read_at IS NULL ORDER BY id",
-    [X_DIGEST_MARK] = "UPDATE notifications SET digest_seq = ?2 WHERE username = ?1 AND "
-                      "digest_seq IS NULL AND read_at IS NULL",
-    [X_DIGEST_DONE] = "UPDATE user_preferences SET last_digest_day = ?2 WHERE username = ?1",
-    [X_MARK_READ] = "UPDATE notifications SET read_at = ?3 WHERE username = ?1 AND id = ?2 AND "
-                    "read_at IS NULL",
-    [X_UNREAD] = "SELECT count(*) FROM notifications WHERE username = ?1 AND read_at IS NULL",
-    [X_PREF_SET] = "INSERT INTO user_preferences (username, digest) VALUES (?1, ?2) "
-                   "ON CONFLICT(username) DO UPDATE SET digest = excluded.digest",
-    [X_PREF_GET] = "SELECT digest FROM user_preferences WHERE username = ?1",
+    [SRV_X_NEXT_DUE] = "SELECT min(next_due) FROM expiry_schedule WHERE next_due IS NOT NULL",
+    [SRV_X_DIGEST_USERS] =
+        "SELECT p.username FROM user_preferences p JOIN users u ON u.username = "
+        "p.username WHERE p.digest = 1 AND u.disabled = 0 AND "
+        "(p.last_digest_day IS NULL OR p.last_digest_day < ?1) ORDER BY p.username",
+    [SRV_X_DIGEST_ITEMS] = "SELECT id, seq, event, contract_id, summary FROM notifications WHERE "
+                           "username = ?1 AND digest_seq IS NULL AND read_at IS NULL ORDER BY id",
+    [SRV_X_DIGEST_MARK] = "UPDATE notifications SET digest_seq = ?2 WHERE username = ?1 AND "
+                          "digest_seq IS NULL AND read_at IS NULL",
+    [SRV_X_DIGEST_DONE] = "UPDATE user_preferences SET last_digest_day = ?2 WHERE username = ?1",
+    [SRV_X_MARK_READ] = "UPDATE notifications SET read_at = ?3 WHERE username = ?1 AND id = ?2 AND "
+                        "read_at IS NULL",
+    [SRV_X_UNREAD] = "SELECT count(*) FROM notifications WHERE username = ?1 AND read_at IS NULL",
+    [SRV_X_PREF_SET] = "INSERT INTO user_preferences (username, digest) VALUES (?1, ?2) "
+                       "ON CONFLICT(username) DO UPDATE SET digest = excluded.digest",
+    [SRV_X_PREF_GET] = "SELECT digest FROM user_preferences WHERE username = ?1",
 };
 
 /* Writer thread only: statements of the one writer connection. */
-static sqlite3_stmt *xstmts[X__COUNT];
+static sqlite3_stmt *xstmts[SRV_X__COUNT];
 static sqlite3 *xstmts_owner;
 
 void srv__expiry_finalize(struct srv_db *db)
 {
     if (xstmts_owner != db->w)
         return;
-    for (int i = 0; i < X__COUNT; i++) {
+    for (int i = 0; i < SRV_X__COUNT; i++) {
         sqlite3_finalize(xstmts[i]);
         xstmts[i] = NULL;
     }
     xstmts_owner = NULL;
 }
 
-static sqlite3_stmt *xs(struct srv_db *db, enum xstmt id, struct pacta_error *err)
+sqlite3_stmt *srv__expiry_stmt(struct srv_db *db, enum srv_xstmt id, struct pacta_error *err)
 {
     sqlite3_stmt *st;
     int rc;
 
     if (xstmts_owner != db->w) {
-        for (int i = 0; i < X__COUNT; i++) {
+        for (int i = 0; i < SRV_X__COUNT; i++) {
             sqlite3_finalize(xstmts[i]);
             xstmts[i] = NULL;
         }
@@ -167,7 +140,7 @@ static sqlite3_stmt *xs(struct srv_db *db, enum xstmt id, struct pacta_error *er
     return st;
 }
 
-static int run(struct srv_db *db, sqlite3_stmt *st, const char *what, struct pacta_error *err)
+int srv__expiry_run(struct srv_db *db, sqlite3_stmt *st, const char *what, struct pacta_error *err)
 {
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
@@ -259,7 +232,7 @@ static int arm(struct scan *sc, const char *id, const char *end, int notice, con
                int months)
 {
     struct sched s = {.notice = notice, .renewal = renewal_code(renewal), .months = months};
-    sqlite3_stmt *st = xs(sc->db, X_ARM, &sc->w->err);
+    sqlite3_stmt *st = srv__expiry_stmt(sc->db, SRV_X_ARM, &sc->w->err);
     if (!st || srv_date_parse(end, &s.end) != 0)
         return st ? 0 : -PACTA_INTERNAL;
     s.armed = sc->today;
@@ -272,14 +245,14 @@ static int arm(struct scan *sc, const char *id, const char *end, int notice, con
     bind_day(st, 6, s.armed);
     bind_day(st, 7, s.checked);
     bind_day(st, 8, next_due(sc, &s));
-    return run(sc->db, st, "arm expiry", &sc->w->err);
+    return srv__expiry_run(sc->db, st, "arm expiry", &sc->w->err);
 }
 
 /* Re-arms what changed since it was armed; drops what left the scope. */
 static int sync_schedule(struct scan *sc, const char *id)
 {
     struct pacta_error *err = &sc->w->err;
-    sqlite3_stmt *st = xs(sc->db, id ? X_DROP_ONE : X_DROP_ALL, err);
+    sqlite3_stmt *st = srv__expiry_stmt(sc->db, id ? SRV_X_DROP_ONE : SRV_X_DROP_ALL, err);
     json_t *rows = json_array();
     size_t i;
     json_t *r;
@@ -289,9 +262,9 @@ static int sync_schedule(struct scan *sc, const char *id)
         goto fail;
     if (id)
         sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    if ((rc = run(sc->db, st, "drop expiry", err)) != 0)
+    if ((rc = srv__expiry_run(sc->db, st, "drop expiry", err)) != 0)
         goto out;
-    if (!(st = xs(sc->db, id ? X_DESYNC_ONE : X_DESYNC_ALL, err)))
+    if (!(st = srv__expiry_stmt(sc->db, id ? SRV_X_DESYNC_ONE : SRV_X_DESYNC_ALL, err)))
         goto fail;
     if (id)
         sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
@@ -327,7 +300,7 @@ fail:
 
 static json_t *load(struct scan *sc, const char *id)
 {
-    sqlite3_stmt *st = xs(sc->db, X_CONTRACT, &sc->w->err);
+    sqlite3_stmt *st = srv__expiry_stmt(sc->db, SRV_X_CONTRACT, &sc->w->err);
     json_t *rec = NULL;
     if (!st)
         return NULL;
@@ -342,7 +315,7 @@ static json_t *load(struct scan *sc, const char *id)
 static int log_event(struct srv_db *db, struct srv_write *w, const char *event, const char *entity,
                      json_int_t version, json_t *data_steal, int64_t *seq)
 {
-    sqlite3_stmt *st = xs(db, X_CHANGE_INSERT, &w->err);
+    sqlite3_stmt *st = srv__expiry_stmt(db, SRV_X_CHANGE_INSERT, &w->err);
     char now[32], *payload;
     int rc;
 
@@ -359,7 +332,7 @@ static int log_event(struct srv_db *db, struct srv_write *w, const char *event, 
     sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 6, payload, -1, SQLITE_TRANSIENT);
     free(payload);
-    if ((rc = run(db, st, "append change", &w->err)) != 0) {
+    if ((rc = srv__expiry_run(db, st, "append change", &w->err)) != 0) {
         json_decref(data_steal);
         return rc;
     }
@@ -380,7 +353,7 @@ static int fire(struct scan *sc, const struct sched *s, json_t *rec, const char 
                 const char *kind, int threshold, int64_t target, int64_t due, json_t *extra_steal)
 {
     struct pacta_error *err = &sc->w->err;
-    sqlite3_stmt *st = xs(sc->db, X_ALERT_EXISTS, err);
+    sqlite3_stmt *st = srv__expiry_stmt(sc->db, SRV_X_ALERT_EXISTS, err);
     json_t *data = NULL, *notify = json_array(), *digest = json_array(), *users = json_array();
     char target_s[11], due_s[11];
     int64_t seq;
@@ -403,7 +376,7 @@ static int fire(struct scan *sc, const struct sched *s, json_t *rec, const char 
         rc = 0; /* exactly once */
         goto out;
     }
-    if (!(st = xs(sc->db, X_RECIPIENTS, err)))
+    if (!(st = srv__expiry_stmt(sc->db, SRV_X_RECIPIENTS, err)))
         goto out;
     sqlite3_bind_text(st, 1, json_string_value(json_object_get(rec, "owner")), -1,
                       SQLITE_TRANSIENT);
@@ -425,7 +398,7 @@ static int fire(struct scan *sc, const struct sched *s, json_t *rec, const char 
     data = NULL;
     if (rc != 0)
         goto out;
-    if (!(st = xs(sc->db, X_ALERT_INSERT, err))) {
+    if (!(st = srv__expiry_stmt(sc->db, SRV_X_ALERT_INSERT, err))) {
         rc = -PACTA_INTERNAL;
         goto out;
     }
@@ -437,7 +410,7 @@ static int fire(struct scan *sc, const struct sched *s, json_t *rec, const char 
     sqlite3_bind_text(st, 6, sc->now, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 7, late);
     sqlite3_bind_int64(st, 8, seq);
-    if ((rc = run(sc->db, st, "insert alert", err)) != 0)
+    if ((rc = srv__expiry_run(sc->db, st, "insert alert", err)) != 0)
         goto out;
 
     json_t *summary =
@@ -449,7 +422,7 @@ static int fire(struct scan *sc, const struct sched *s, json_t *rec, const char 
     json_decref(summary);
     json_array_foreach(users, i, u)
     {
-        if (!(st = xs(sc->db, X_NOTIFY_INSERT, err))) {
+        if (!(st = srv__expiry_stmt(sc->db, SRV_X_NOTIFY_INSERT, err))) {
             rc = -PACTA_INTERNAL;
             break;
         }
@@ -459,7 +432,7 @@ static int fire(struct scan *sc, const struct sched *s, json_t *rec, const char 
         sqlite3_bind_text(st, 4, s->id, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 5, summary_s, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 6, sc->now, -1, SQLITE_TRANSIENT);
-        if ((rc = run(sc->db, st, "insert notification", err)) != 0)
+        if ((rc = srv__expiry_run(sc->db, st, "insert notification", err)) != 0)
             break;
     }
     free(summary_s);
@@ -478,7 +451,7 @@ out:
  * this transaction; its schedule ends. */
 static int expire(struct scan *sc, struct sched *s, json_t **rec)
 {
-    sqlite3_stmt *st = xs(sc->db, X_EXPIRE, &sc->w->err);
+    sqlite3_stmt *st = srv__expiry_stmt(sc->db, SRV_X_EXPIRE, &sc->w->err);
     char end_s[11];
     int rc;
 
@@ -487,7 +460,7 @@ static int expire(struct scan *sc, struct sched *s, json_t **rec)
     sqlite3_bind_text(st, 1, s->id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, sc->now, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 3, json_integer_value(json_object_get(*rec, "version")));
-    if ((rc = run(sc->db, st, "expire contract", &sc->w->err)) != 0)
+    if ((rc = srv__expiry_run(sc->db, st, "expire contract", &sc->w->err)) != 0)
         return rc;
     json_decref(*rec);
     if (!(*rec = load(sc, s->id)))
@@ -503,7 +476,7 @@ static int expire(struct scan *sc, struct sched *s, json_t **rec)
 static int renew(struct scan *sc, struct sched *s, json_t **rec)
 {
     struct pacta_error *err = &sc->w->err;
-    sqlite3_stmt *st = xs(sc->db, X_RENEW, err);
+    sqlite3_stmt *st = srv__expiry_stmt(sc->db, SRV_X_RENEW, err);
     int64_t old_end = s->end, prev = s->end, end = s->end;
     char old_s[11], new_s[11], eff_s[11], ov[16], nv[16];
     const char *reason = s->renewal == 2 ? "evergreen contract: new period" : "automatic renewal";
@@ -523,9 +496,9 @@ static int renew(struct scan *sc, struct sched *s, json_t **rec)
     sqlite3_bind_text(st, 2, sc->now, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 3, json_integer_value(json_object_get(*rec, "version")));
     sqlite3_bind_text(st, 4, new_s, -1, SQLITE_TRANSIENT);
-    if ((rc = run(sc->db, st, "renew contract", err)) != 0)
+    if ((rc = srv__expiry_run(sc->db, st, "renew contract", err)) != 0)
         return rc;
-    if (!(st = xs(sc->db, X_SUPPLEMENT, err)))
+    if (!(st = srv__expiry_stmt(sc->db, SRV_X_SUPPLEMENT, err)))
         return -PACTA_INTERNAL;
     snprintf(ov, sizeof ov, "\"%s\"", old_s);
     snprintf(nv, sizeof nv, "\"%s\"", new_s);
@@ -535,7 +508,7 @@ static int renew(struct scan *sc, struct sched *s, json_t **rec)
     sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, eff_s, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 6, sc->now, -1, SQLITE_TRANSIENT);
-    if ((rc = run(sc->db, st, "renewal supplement", err)) != 0)
+    if ((rc = srv__expiry_run(sc->db, st, "renewal supplement", err)) != 0)
         return rc;
     json_decref(*rec);
     if (!(*rec = load(sc, s->id)))
@@ -588,20 +561,20 @@ static int process(struct scan *sc, struct sched *s)
             break;
     }
     if (rc == 0 && ended) {
-        if ((st = xs(sc->db, X_SCHED_DELETE, &sc->w->err))) {
+        if ((st = srv__expiry_stmt(sc->db, SRV_X_SCHED_DELETE, &sc->w->err))) {
             sqlite3_bind_text(st, 1, s->id, -1, SQLITE_TRANSIENT);
-            rc = run(sc->db, st, "end schedule", &sc->w->err);
+            rc = srv__expiry_run(sc->db, st, "end schedule", &sc->w->err);
         } else
             rc = -PACTA_INTERNAL;
     } else if (rc == 0) {
         s->checked = sc->today;
-        if ((st = xs(sc->db, X_SCHED_UPDATE, &sc->w->err))) {
+        if ((st = srv__expiry_stmt(sc->db, SRV_X_SCHED_UPDATE, &sc->w->err))) {
             sqlite3_bind_text(st, 1, s->id, -1, SQLITE_TRANSIENT);
             bind_day(st, 2, s->end);
             bind_day(st, 3, s->armed);
             bind_day(st, 4, s->checked);
             bind_day(st, 5, next_due(sc, s));
-            rc = run(sc->db, st, "update schedule", &sc->w->err);
+            rc = srv__expiry_run(sc->db, st, "update schedule", &sc->w->err);
         } else
             rc = -PACTA_INTERNAL;
     }
@@ -614,7 +587,7 @@ static int process(struct scan *sc, struct sched *s)
 static int digests(struct scan *sc)
 {
     struct pacta_error *err = &sc->w->err;
-    sqlite3_stmt *st = xs(sc->db, X_DIGEST_USERS, err);
+    sqlite3_stmt *st = srv__expiry_stmt(sc->db, SRV_X_DIGEST_USERS, err);
     json_t *users = json_array();
     char today[11];
     size_t i;
@@ -636,7 +609,7 @@ static int digests(struct scan *sc)
         json_t *items = json_array();
         int64_t seq;
 
-        if (!(st = xs(sc->db, X_DIGEST_ITEMS, err))) {
+        if (!(st = srv__expiry_stmt(sc->db, SRV_X_DIGEST_ITEMS, err))) {
             json_decref(items);
             rc = -PACTA_INTERNAL;
             break;
@@ -657,17 +630,17 @@ static int digests(struct scan *sc)
                            json_pack("{s:s, s:s, s:I, s:o}", "user", name, "date", today, "count",
                                      (json_int_t)n, "items", items),
                            &seq);
-            if (rc == 0 && (st = xs(sc->db, X_DIGEST_MARK, err))) {
+            if (rc == 0 && (st = srv__expiry_stmt(sc->db, SRV_X_DIGEST_MARK, err))) {
                 sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
                 sqlite3_bind_int64(st, 2, seq);
-                rc = run(sc->db, st, "digest mark", err);
+                rc = srv__expiry_run(sc->db, st, "digest mark", err);
             }
         } else
             json_decref(items);
-        if (rc == 0 && (st = xs(sc->db, X_DIGEST_DONE, err))) {
+        if (rc == 0 && (st = srv__expiry_stmt(sc->db, SRV_X_DIGEST_DONE, err))) {
             sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
             sqlite3_bind_text(st, 2, today, -1, SQLITE_TRANSIENT);
-            rc = run(sc->db, st, "digest done", err);
+            rc = srv__expiry_run(sc->db, st, "digest done", err);
         }
         if (rc != 0)
             break;
@@ -705,7 +678,7 @@ static int expiry_scan(struct srv_db *db, struct srv_write *w)
     }
     if (rc != 0)
         goto out;
-    if (!(st = xs(db, X_DUE, &w->err))) {
+    if (!(st = srv__expiry_stmt(db, SRV_X_DUE, &w->err))) {
         rc = -PACTA_INTERNAL;
         goto out;
     }
@@ -738,7 +711,7 @@ static int expiry_scan(struct srv_db *db, struct srv_write *w)
     if (json_is_true(json_object_get(w->args, "digest")) && (rc = digests(&sc)) != 0)
         goto out;
     w->result = json_pack("{s:i, s:n}", "fired", sc.fired, "next_due");
-    if ((st = xs(db, X_NEXT_DUE, &w->err))) {
+    if ((st = srv__expiry_stmt(db, SRV_X_NEXT_DUE, &w->err))) {
         if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
             json_object_set_new(w->result, "next_due",
                                 json_string((const char *)sqlite3_column_text(st, 0)));
@@ -750,98 +723,15 @@ out:
     return rc;
 }
 
-/* ---- notifications and preferences -------------------------------------------- */
-
-static int64_t unread_count(struct srv_db *db, const char *username, struct pacta_error *err)
-{
-    sqlite3_stmt *st = xs(db, X_UNREAD, err);
-    int64_t n = 0;
-    if (!st)
-        return -1;
-    sqlite3_bind_text(st, 1, username, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return n;
-}
-
-static int mark_read(struct srv_db *db, struct srv_write *w)
-{
-    const char *user = json_string_value(json_object_get(w->args, "username"));
-    const json_t *ids = json_object_get(w->args, "ids");
-    char now[32];
-    int64_t marked = 0, unread;
-    size_t i;
-    json_t *v;
-    int rc;
-
-    if (!user || !json_is_array(ids))
-        return pacta_error_set(&w->err, PACTA_BAD_REQUEST, "ids", "required");
-    srv_now_iso(now);
-    json_array_foreach(ids, i, v)
-    {
-        sqlite3_stmt *st = xs(db, X_MARK_READ, &w->err);
-        if (!st)
-            return -PACTA_INTERNAL;
-        sqlite3_bind_text(st, 1, user, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, json_integer_value(v));
-        sqlite3_bind_text(st, 3, now, -1, SQLITE_TRANSIENT);
-        if ((rc = run(db, st, "mark read", &w->err)) != 0)
-            return rc;
-        marked += sqlite3_changes(db->w);
-    }
-    if ((unread = unread_count(db, user, &w->err)) < 0)
-        return -PACTA_INTERNAL;
-    w->result = json_pack("{s:I, s:I}", "marked", (json_int_t)marked, "unread", (json_int_t)unread);
-    return 0;
-}
-
-static int preferences(struct srv_db *db, struct srv_write *w)
-{
-    const char *user = json_string_value(json_object_get(w->args, "username"));
-    const json_t *digest = json_object_get(w->args, "digest");
-    sqlite3_stmt *st;
-    int rc, value = 0;
-
-    if (!user)
-        return pacta_error_set(&w->err, PACTA_BAD_REQUEST, "username", "required");
-    if (json_is_boolean(digest)) {
-        if (!(st = xs(db, X_PREF_SET, &w->err)))
-            return -PACTA_INTERNAL;
-        sqlite3_bind_text(st, 1, user, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int(st, 2, json_is_true(digest));
-        if ((rc = run(db, st, "set preferences", &w->err)) != 0)
-            return rc;
-    }
-    if (!(st = xs(db, X_PREF_GET, &w->err)))
-        return -PACTA_INTERNAL;
-    sqlite3_bind_text(st, 1, user, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        value = sqlite3_column_int(st, 0);
-    sqlite3_reset(st);
-    w->result = json_pack("{s:b}", "digest", value);
-    return 0;
-}
-
-int srv__expiry_login_result(struct srv_db *db, struct srv_write *w)
-{
-    const char *user = json_string_value(json_object_get(w->args, "username"));
-    int64_t n = user ? unread_count(db, user, &w->err) : 0;
-    if (n < 0)
-        return -PACTA_INTERNAL;
-    json_object_set_new(w->result, "unread_notifications", json_integer(n));
-    return 0;
-}
-
 int srv__expiry_write_apply(struct srv_db *db, struct srv_write *w)
 {
     switch (w->kind) {
     case SRV_W_EXPIRY_SCAN:
         return expiry_scan(db, w);
     case SRV_W_NOTIFICATIONS_READ:
-        return mark_read(db, w);
+        return srv__notify_mark_read(db, w);
     case SRV_W_USER_PREFERENCES:
-        return preferences(db, w);
+        return srv__notify_preferences(db, w);
     default:
         return pacta_error_set(&w->err, PACTA_INTERNAL, "", "unknown write");
     }
