@@ -1,7 +1,8 @@
 /*
- * Backups in pactad (issue 6): backups.create / list / verify / restore,
- * the schedule, retention, progress events and the catalog's start-up
- * reconciliation with the files on disk.
+ * Backups in pactad (issue 6): backups.create / list / verify / restore
+ * and their progress events.  The schedule, retention, the catalog's
+ * start-up reconciliation with the files on disk and the directory lock
+ * are in backup_schedule.c; what both share is in backup-private.h.
  *
  * Threads: everything here runs on the loop, except the *_work functions,
  * which run in the uv thread pool and touch only their struct bk_op (and
@@ -20,84 +21,37 @@
  *          event; loop: broadcast; pool: pack the safety copy; writer: its
  *          catalog row; then answer.
  */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
+#include "backup-private.h"
 #include "backup.h"
 #include "db-private.h"
 #include "expiry.h"
 #include "log.h"
 #include "srv.h"
 
-#define TICK_MS 500
 #define RETRY_AFTER_FAILURE_MS (5 * 60 * 1000)
 #define SPACE_MARGIN (16 << 20)
 
-enum bk_what { BK_CREATE, BK_VERIFY, BK_RESTORE, BK_RECONCILE, BK_RETENTION };
-
-struct bk_op {
-    uv_work_t work;
-    enum bk_what what;
-    struct srv_session *s; /* who asked (a ref), NULL for the schedule */
-    json_t *req_id;
-    char actor[65];
-    char kind[16]; /* scheduled | manual | safety */
-    char description[801];
-    int64_t backup_id;
-    int64_t t0_ms;
-    char snap[4200], file[256], restore_db[4200], safety[4200];
-
-    uv_mutex_t mu; /* progress, written in the pool */
-    char stage[32];
-    uint64_t done, total;
-    int dirty;
-
-    /* outcome of the pool step */
-    int rc; /* enum srv_backup_err, or -PACTA_NOT_FOUND */
-    char err[256];
-    json_t *row;      /* catalog row (verify/restore), or the row to record (create) */
-    json_t *restored; /* restore: the verified row being restored */
-    json_t *list;     /* reconcile: rows to adopt; retention: ids to forget */
-    uint64_t file_bytes;
-};
-
-static struct {
-    struct srv *srv;
-    int started;
-    int have_key;
-    struct srv_backup_key key;
-    char dir[4096], db_path[4096];
-    uv_timer_t tick;
-    struct bk_op *op; /* the running operation */
-    int lock_fd;
-    int64_t last_ok_ms, last_bytes, last_ref_ms; /* last_ref: newest non-safety backup */
-    int64_t retry_after_ms;
-    int64_t retention_ms; /* clock of the last retention pass */
-    int catalog_ready;
-} B = {.lock_fd = -1};
+struct srv__backup_state srv__bk = {.lock_fd = -1};
 
 int64_t srv__backup_last_ok_ms(void)
 {
-    return B.last_ok_ms;
+    return srv__bk.last_ok_ms;
 }
 
 int64_t srv__backup_last_bytes(void)
 {
-    return B.last_bytes;
+    return srv__bk.last_bytes;
 }
 
 int srv__backup_busy(void)
 {
-    return B.op != NULL;
+    return srv__bk.op != NULL;
 }
 
 /* ---- operations: lifetime, progress, answers ------------------------------ */
@@ -119,7 +73,7 @@ static const char *what_name(enum bk_what w)
 }
 
 /* An ephemeral backup.progress event to the admin who asked. */
-static void send_progress(struct bk_op *op, int final)
+void srv__bk_send_progress(struct bk_op *op, int final)
 {
     char stage[32];
     uint64_t done, total;
@@ -150,7 +104,7 @@ static void send_progress(struct bk_op *op, int final)
     srv__msg_unref(m);
 }
 
-static struct bk_op *op_new(enum bk_what what, struct srv_session *s, const json_t *req_id)
+struct bk_op *srv__bk_op_new(enum bk_what what, struct srv_session *s, const json_t *req_id)
 {
     struct bk_op *op = calloc(1, sizeof *op);
     if (!op)
@@ -165,17 +119,17 @@ static struct bk_op *op_new(enum bk_what what, struct srv_session *s, const json
         srv__session_ref(s);
         op->req_id = json_incref((json_t *)req_id);
     }
-    B.srv->jobs_inflight++;
+    srv__bk.srv->jobs_inflight++;
     if (what <= BK_RESTORE)
-        B.op = op;
+        srv__bk.op = op;
     return op;
 }
 
-static void op_free(struct bk_op *op)
+void srv__bk_op_free(struct bk_op *op)
 {
-    if (B.op == op)
-        B.op = NULL;
-    B.srv->jobs_inflight--;
+    if (srv__bk.op == op)
+        srv__bk.op = NULL;
+    srv__bk.srv->jobs_inflight--;
     if (op->snap[0])
         unlink(op->snap);
     if (op->restore_db[0])
@@ -194,7 +148,7 @@ static void op_free(struct bk_op *op)
 
 static void answer_ok(struct bk_op *op, json_t *result_steal)
 {
-    send_progress(op, 1);
+    srv__bk_send_progress(op, 1);
     if (op->s && srv__session_open(op->s))
         srv__respond_ok(op->s, op->req_id, result_steal);
     else
@@ -227,7 +181,7 @@ static void answer_failure(struct bk_op *op, const char *what)
                      srv_backup_strerror((enum srv_backup_err)op->rc));
 }
 
-static int64_t file_size(const char *path)
+int64_t srv__bk_file_size(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 ? (int64_t)st.st_size : -1;
@@ -236,7 +190,7 @@ static int64_t file_size(const char *path)
 /* Refuses clearly before starting when the disk would fill. */
 static int space_ok(struct bk_op *op, int64_t need)
 {
-    int64_t free_bytes = srv_backup_disk_free(B.dir);
+    int64_t free_bytes = srv_backup_disk_free(srv__bk.dir);
     if (free_bytes < 0 || free_bytes >= need + SPACE_MARGIN)
         return 1;
     char msg[160];
@@ -248,21 +202,21 @@ static int space_ok(struct bk_op *op, int64_t need)
     return 0;
 }
 
-static void queue(struct bk_op *op, uv_work_cb work, uv_after_work_cb after)
+void srv__bk_queue(struct bk_op *op, uv_work_cb work, uv_after_work_cb after)
 {
-    if (uv_queue_work(B.srv->loop, &op->work, work, after) != 0) {
+    if (uv_queue_work(srv__bk.srv->loop, &op->work, work, after) != 0) {
         answer_error(op, PACTA_INTERNAL, "", "%s", "internal error");
-        op_free(op);
+        srv__bk_op_free(op);
     }
 }
 
-static int submit(struct bk_op *op, enum srv_write_kind kind, json_t *args,
-                  void (*done)(struct srv_write *))
+int srv__bk_submit(struct bk_op *op, enum srv_write_kind kind, json_t *args,
+                   void (*done)(struct srv_write *))
 {
     struct srv_write *w = srv_write_new(kind, op->actor, args);
     w->done = done;
     w->udata = op;
-    if (srv_db_submit(B.srv->db, w) != 0) {
+    if (srv_db_submit(srv__bk.srv->db, w) != 0) {
         srv_write_free(w);
         answer_error(op, PACTA_UNAVAILABLE, "", "%s", "server is shutting down");
         return -1;
@@ -296,7 +250,7 @@ static void pack_snapshot(struct bk_op *op)
     json_object_set_new(facts, "kind", json_string(op->kind));
     json_object_set_new(facts, "description", json_string(op->description));
     json_object_set_new(facts, "server_version", json_string(PACTA_VERSION));
-    op->rc = srv_backup_pack(op->snap, B.dir, op->file, facts, &B.key, progress_cb, op,
+    op->rc = srv_backup_pack(op->snap, srv__bk.dir, op->file, facts, &srv__bk.key, progress_cb, op,
                              &op->file_bytes, op->err, sizeof op->err);
     if (op->rc == SRV_BK_OK) {
         /* on failure it stays: a restore's safety copy is the only copy of
@@ -315,32 +269,30 @@ static void pack_snapshot(struct bk_op *op)
 static void create_work(uv_work_t *req)
 {
     struct bk_op *op = req->data;
-    op->rc =
-        srv_backup_snapshot(B.db_path, op->snap, (enum srv_backup_method)B.srv->cfg->backup_method,
-                            progress_cb, op, op->err, sizeof op->err);
+    op->rc = srv_backup_snapshot(srv__bk.db_path, op->snap,
+                                 (enum srv_backup_method)srv__bk.srv->cfg->backup_method,
+                                 progress_cb, op, op->err, sizeof op->err);
     if (op->rc == SRV_BK_OK)
         pack_snapshot(op);
 }
 
-static void start_retention(void);
-
 /* A created_at in the future (a clock that was ahead, a planted file)
  * counts as now: it must not hold the schedule off until that date. */
-static int64_t clamp_now(int64_t ms)
+int64_t srv__bk_clamp_now(int64_t ms)
 {
     int64_t now = srv_clock_now_ms();
     return ms > now ? now : ms;
 }
 
-static void note_ok(const json_t *row)
+void srv__bk_note_ok(const json_t *row)
 {
     int64_t ms = 0;
     pacta_parse_timestamp(json_string_value(json_object_get(row, "created_at")), &ms);
-    ms = clamp_now(ms);
-    B.last_ok_ms = ms;
-    B.last_bytes = (int64_t)json_integer_value(json_object_get(row, "file_bytes"));
+    ms = srv__bk_clamp_now(ms);
+    srv__bk.last_ok_ms = ms;
+    srv__bk.last_bytes = (int64_t)json_integer_value(json_object_get(row, "file_bytes"));
     if (strcmp(json_string_value(json_object_get(row, "kind")) ?: "", "safety") != 0)
-        B.last_ref_ms = ms;
+        srv__bk.last_ref_ms = ms;
 }
 
 static void recorded(struct srv_write *w)
@@ -351,13 +303,13 @@ static void recorded(struct srv_write *w)
         answer_error(op, (enum pacta_code)w->code, "", "%s", "the backup could not be recorded");
     } else {
         json_t *row = json_object_get(w->result, "backup");
-        note_ok(row);
+        srv__bk_note_ok(row);
         srv_logf(SRV_LOG_INFO, "backup done", "{s:O}", "backup", row);
         answer_ok(op, json_incref(w->result));
     }
     srv_write_free(w);
-    op_free(op);
-    start_retention();
+    srv__bk_op_free(op);
+    srv__bk_start_retention();
 }
 
 static void create_after(uv_work_t *req, int status)
@@ -367,21 +319,21 @@ static void create_after(uv_work_t *req, int status)
     if (op->rc != SRV_BK_OK) {
         answer_failure(op, "create");
         if (!op->s)
-            B.retry_after_ms = srv_clock_now_ms() + RETRY_AFTER_FAILURE_MS;
-        op_free(op);
+            srv__bk.retry_after_ms = srv_clock_now_ms() + RETRY_AFTER_FAILURE_MS;
+        srv__bk_op_free(op);
         return;
     }
-    if (submit(op, SRV_W_BACKUP_RECORD, json_incref(op->row), recorded) != 0)
-        op_free(op);
+    if (srv__bk_submit(op, SRV_W_BACKUP_RECORD, json_incref(op->row), recorded) != 0)
+        srv__bk_op_free(op);
 }
 
 static int refuse_if_unready(struct srv_session *s, const json_t *id)
 {
     struct pacta_error e;
-    if (!B.have_key)
+    if (!srv__bk.have_key)
         pacta_error_set(&e, PACTA_UNAVAILABLE, "",
                         "backups are not configured on this server (no backup key)");
-    else if (B.op)
+    else if (srv__bk.op)
         pacta_error_set(&e, PACTA_UNAVAILABLE, "",
                         "another backup operation is running: retry when it ends");
     else
@@ -391,25 +343,26 @@ static int refuse_if_unready(struct srv_session *s, const json_t *id)
     return 1;
 }
 
-static void start_create(struct srv_session *s, const json_t *id, const char *kind,
-                         const char *description)
+void srv__bk_start_create(struct srv_session *s, const json_t *id, const char *kind,
+                          const char *description)
 {
     if (refuse_if_unready(s, id))
         return;
-    struct bk_op *op = op_new(BK_CREATE, s, id);
+    struct bk_op *op = srv__bk_op_new(BK_CREATE, s, id);
     snprintf(op->kind, sizeof op->kind, "%s", kind);
     snprintf(op->description, sizeof op->description, "%s", description ? description : "");
     file_name(op->file, sizeof op->file, kind, op->t0_ms);
-    snprintf(op->snap, sizeof op->snap, "%s/.snapshot-%lld.db", B.dir, (long long)op->t0_ms);
+    snprintf(op->snap, sizeof op->snap, "%s/.snapshot-%lld.db", srv__bk.dir, (long long)op->t0_ms);
     /* the snapshot, then the packed file (zstd usually halves it or better) */
-    if (!space_ok(op, file_size(B.db_path) + file_size(B.db_path) / 2)) {
+    if (!space_ok(op,
+                  srv__bk_file_size(srv__bk.db_path) + srv__bk_file_size(srv__bk.db_path) / 2)) {
         if (!s) /* the schedule asks again after a while, not every tick */
-            B.retry_after_ms = srv_clock_now_ms() + RETRY_AFTER_FAILURE_MS;
+            srv__bk.retry_after_ms = srv_clock_now_ms() + RETRY_AFTER_FAILURE_MS;
         op->snap[0] = '\0';
-        op_free(op);
+        srv__bk_op_free(op);
         return;
     }
-    queue(op, create_work, create_after);
+    srv__bk_queue(op, create_work, create_after);
 }
 
 /* ---- verify and restore -------------------------------------------------- */
@@ -419,7 +372,7 @@ static void start_create(struct srv_session *s, const json_t *id, const char *ki
 static void verify_work(uv_work_t *req)
 {
     struct bk_op *op = req->data;
-    sqlite3 *r = srv_db_reader_acquire(B.srv->db);
+    sqlite3 *r = srv_db_reader_acquire(srv__bk.srv->db);
     sqlite3_stmt *st = NULL;
     char path[4400];
 
@@ -430,14 +383,14 @@ static void verify_work(uv_work_t *req)
             op->row = srv__backup_row(st);
     }
     sqlite3_finalize(st);
-    srv_db_reader_release(B.srv->db, r);
+    srv_db_reader_release(srv__bk.srv->db, r);
     if (!op->row) {
         op->rc = -PACTA_NOT_FOUND;
         return;
     }
     snprintf(op->file, sizeof op->file, "%s", json_string_value(json_object_get(op->row, "file")));
-    snprintf(path, sizeof path, "%s/%s", B.dir, op->file);
-    int64_t size = file_size(path);
+    snprintf(path, sizeof path, "%s/%s", srv__bk.dir, op->file);
+    int64_t size = srv__bk_file_size(path);
     if (size < 0) {
         op->rc = SRV_BK_IO;
         snprintf(op->err, sizeof op->err, "the file is missing");
@@ -450,8 +403,8 @@ static void verify_work(uv_work_t *req)
         return;
     }
     json_t *m = NULL;
-    op->rc = srv_backup_unpack(path, &B.key, srv__schema_latest(), op->restore_db, &m, progress_cb,
-                               op, op->err, sizeof op->err);
+    op->rc = srv_backup_unpack(path, &srv__bk.key, srv__schema_latest(), op->restore_db, &m,
+                               progress_cb, op, op->err, sizeof op->err);
     if (op->rc == SRV_BK_OK &&
         strcmp(json_string_value(json_object_get(m, "sha256")) ?: "",
                json_string_value(json_object_get(op->row, "sha256")) ?: "-") != 0) {
@@ -479,7 +432,7 @@ static void verified_recorded(struct srv_write *w)
         answer_failure(op, "restore"); /* a restore that failed verification */
     }
     srv_write_free(w);
-    op_free(op);
+    srv__bk_op_free(op);
 }
 
 /* Stores the outcome of a verification on the row (not for "no such row"). */
@@ -488,7 +441,7 @@ static void record_verification(struct bk_op *op)
     char now[32];
     if (op->rc == -PACTA_NOT_FOUND) {
         answer_failure(op, what_name(op->what));
-        op_free(op);
+        srv__bk_op_free(op);
         return;
     }
     srv_now_iso(now);
@@ -496,8 +449,8 @@ static void record_verification(struct bk_op *op)
     if (op->rc != SRV_BK_OK)
         json_object_set_new(args, "error",
                             json_string(srv_backup_strerror((enum srv_backup_err)op->rc)));
-    if (submit(op, SRV_W_BACKUP_VERIFIED, args, verified_recorded) != 0)
-        op_free(op);
+    if (srv__bk_submit(op, SRV_W_BACKUP_VERIFIED, args, verified_recorded) != 0)
+        srv__bk_op_free(op);
 }
 
 static void verify_after(uv_work_t *req, int status)
@@ -513,10 +466,10 @@ static void safety_recorded(struct srv_write *w)
                                w->code == PACTA_OK ? json_object_get(w->result, "backup") : NULL,
                                "head", json_object_get(op->list, "head"));
     if (w->code == PACTA_OK)
-        note_ok(json_object_get(w->result, "backup"));
+        srv__bk_note_ok(json_object_get(w->result, "backup"));
     answer_ok(op, result);
     srv_write_free(w);
-    op_free(op);
+    srv__bk_op_free(op);
 }
 
 static void safety_work(uv_work_t *req)
@@ -541,11 +494,11 @@ static void safety_after(uv_work_t *req, int status)
                                 "the safety backup could not be packed; an unpacked copy of the "
                                 "replaced database is kept in the backup directory (see the "
                                 "server log)"));
-        op_free(op);
+        srv__bk_op_free(op);
         return;
     }
-    if (submit(op, SRV_W_BACKUP_RECORD, json_incref(op->row), safety_recorded) != 0)
-        op_free(op);
+    if (srv__bk_submit(op, SRV_W_BACKUP_RECORD, json_incref(op->row), safety_recorded) != 0)
+        srv__bk_op_free(op);
 }
 
 /*
@@ -556,8 +509,8 @@ static void safety_after(uv_work_t *req, int status)
  */
 static void apply_restored_users(const json_t *users)
 {
-    B.srv->revocations++;
-    for (struct srv_session *o = B.srv->sessions; o; o = o->next) {
+    srv__bk.srv->revocations++;
+    for (struct srv_session *o = srv__bk.srv->sessions; o; o = o->next) {
         if (!o->authenticated || o->close_code)
             continue;
         const json_t *u = json_object_get(users, o->username);
@@ -583,14 +536,14 @@ static void swapped(struct srv_write *w)
     if (w->code != PACTA_OK) {
         answer_error(op, (enum pacta_code)w->code, "", "%s", w->err.message);
         srv_write_free(w);
-        op_free(op);
+        srv__bk_op_free(op);
         return;
     }
     json_t *users = json_incref(json_object_get(w->result, "users"));
     json_object_del(w->result, "users");
     srv_logf(SRV_LOG_WARN, "database restored", "{s:I,s:s,s:O}", "backup",
              (json_int_t)op->backup_id, "actor", op->actor, "result", w->result);
-    srv__broadcast(B.srv, w->events, 0);
+    srv__broadcast(srv__bk.srv, w->events, 0);
     apply_restored_users(users);
     json_decref(users);
     op->list = json_incref(w->result);
@@ -604,7 +557,7 @@ static void swapped(struct srv_write *w)
     snprintf(op->description, sizeof op->description, "before restoring backup %lld",
              (long long)op->backup_id);
     file_name(op->file, sizeof op->file, "safety", op->t0_ms);
-    queue(op, safety_work, safety_after);
+    srv__bk_queue(op, safety_work, safety_after);
 }
 
 static void restore_after(uv_work_t *req, int status)
@@ -617,17 +570,18 @@ static void restore_after(uv_work_t *req, int status)
     }
     /* the safety copy of the live database, its packed file, and the WAL
      * the page copy goes through (about one database) */
-    if (!space_ok(op, file_size(B.db_path) * 3)) {
-        op_free(op);
+    if (!space_ok(op, srv__bk_file_size(srv__bk.db_path) * 3)) {
+        srv__bk_op_free(op);
         return;
     }
     progress_cb(op, "swap", 0, 0);
-    snprintf(op->safety, sizeof op->safety, "%s/.safety-%lld.db", B.dir, (long long)op->t0_ms);
+    snprintf(op->safety, sizeof op->safety, "%s/.safety-%lld.db", srv__bk.dir,
+             (long long)op->t0_ms);
     json_t *args = json_pack("{s:s, s:s, s:I, s:O}", "source", op->restore_db, "safety", op->safety,
                              "backup_id", (json_int_t)op->backup_id, "backup_created_at",
                              json_object_get(op->row, "created_at"));
-    if (submit(op, SRV_W_DB_RESTORE, args, swapped) != 0)
-        op_free(op);
+    if (srv__bk_submit(op, SRV_W_DB_RESTORE, args, swapped) != 0)
+        srv__bk_op_free(op);
 }
 
 static void start_check(struct srv_session *s, const json_t *id, enum bk_what what,
@@ -635,17 +589,17 @@ static void start_check(struct srv_session *s, const json_t *id, enum bk_what wh
 {
     if (refuse_if_unready(s, id))
         return;
-    struct bk_op *op = op_new(what, s, id);
+    struct bk_op *op = srv__bk_op_new(what, s, id);
     op->backup_id = backup_id;
-    snprintf(op->restore_db, sizeof op->restore_db, "%s/.restore-%lld.db", B.dir,
+    snprintf(op->restore_db, sizeof op->restore_db, "%s/.restore-%lld.db", srv__bk.dir,
              (long long)op->t0_ms);
     /* room for the decrypted database: at most ~the live one, usually */
-    if (!space_ok(op, file_size(B.db_path))) {
+    if (!space_ok(op, srv__bk_file_size(srv__bk.db_path))) {
         op->restore_db[0] = '\0';
-        op_free(op);
+        srv__bk_op_free(op);
         return;
     }
-    queue(op, verify_work, what == BK_VERIFY ? verify_after : restore_after);
+    srv__bk_queue(op, verify_work, what == BK_VERIFY ? verify_after : restore_after);
 }
 
 /* ---- list ------------------------------------------------------------------ */
@@ -670,288 +624,32 @@ static int read_list(sqlite3 *r, const char *actor, const json_t *args, json_t *
     }
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_t *row = srv__backup_row(st);
-        snprintf(path, sizeof path, "%s/%s", B.dir,
+        snprintf(path, sizeof path, "%s/%s", srv__bk.dir,
                  json_string_value(json_object_get(row, "file")));
-        const char *status = file_size(path) < 0                                  ? "missing"
+        const char *status = srv__bk_file_size(path) < 0                          ? "missing"
                              : json_is_false(json_object_get(row, "verified_ok")) ? "failed"
                                                                                   : "ok";
         json_object_set_new(row, "status", json_string(status));
         json_array_append_new(items, row);
     }
     sqlite3_finalize(st);
-    const struct srv_config *cfg = B.srv->cfg;
+    const struct srv_config *cfg = srv__bk.srv->cfg;
     char daily[16] = "";
     if (cfg->backup_minute >= 0)
         snprintf(daily, sizeof daily, "%02d:%02d", cfg->backup_minute / 60,
                  cfg->backup_minute % 60);
-    json_t *last = B.last_ok_ms ? json_string("") : json_null();
-    if (B.last_ok_ms) {
+    json_t *last = srv__bk.last_ok_ms ? json_string("") : json_null();
+    if (srv__bk.last_ok_ms) {
         char iso[32];
-        srv__iso_from_ms(B.last_ok_ms, iso);
+        srv__iso_from_ms(srv__bk.last_ok_ms, iso);
         json_string_set(last, iso);
     }
     *result =
         json_pack("{s:o, s:{s:b, s:s?, s:i, s:i, s:s}, s:o}", "items", items, "policy", "enabled",
-                  B.have_key, "daily_at", daily[0] ? daily : NULL, "every_minutes",
+                  srv__bk.have_key, "daily_at", daily[0] ? daily : NULL, "every_minutes",
                   cfg->backup_every_min, "keep_days", cfg->backup_keep_days, "method",
                   cfg->backup_method == SRV_BACKUP_VACUUM ? "vacuum" : "api", "last_ok_at", last);
     return 0;
-}
-
-/* ---- retention ------------------------------------------------------------- */
-
-/*
- * Pool: keeps every backup made in the last keep_days days and the newest
- * good one whatever its age (present and not failed); deletes the files of
- * the others, then (writer) their rows.  Rows whose file was deleted by
- * hand go the same way once they age out; a file whose row went is adopted
- * again at the next start and then aged out: the two always end up agreeing.
- */
-/* The file's manifest names our key (a file sealed with another key is
- * useless to this server: it cannot be the backup retention keeps). */
-static int ours(const char *path)
-{
-    json_t *m = NULL;
-    char err[128];
-    int yes = srv_backup_read_manifest(path, &m, err, sizeof err) == SRV_BK_OK &&
-              strcmp(json_string_value(json_object_get(m, "key_id")) ?: "", B.key.id) == 0;
-    json_decref(m);
-    return yes;
-}
-
-static void retention_work(uv_work_t *req)
-{
-    struct bk_op *op = req->data;
-    sqlite3 *r = srv_db_reader_acquire(B.srv->db);
-    sqlite3_stmt *st = NULL;
-    int64_t cutoff = srv_clock_now_ms() - (int64_t)B.srv->cfg->backup_keep_days * 86400000;
-    int64_t newest_good = 0, future_good = 0, now = srv_clock_now_ms();
-    json_t *rows = json_array();
-    char path[4400];
-
-    op->list = json_array();
-    if (sqlite3_prepare_v2(r,
-                           "SELECT id, file, created_at, verify_error IS NULL AND verified_at IS "
-                           "NOT NULL OR verified_at IS NULL FROM backups ORDER BY created_at DESC, "
-                           "id DESC",
-                           -1, &st, NULL) == SQLITE_OK) {
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            int64_t ms = 0;
-            pacta_parse_timestamp((const char *)sqlite3_column_text(st, 2), &ms);
-            snprintf(path, sizeof path, "%s/%s", B.dir, (const char *)sqlite3_column_text(st, 1));
-            int good = sqlite3_column_int(st, 3) && file_size(path) >= 0;
-            /* a future created_at sorts first but is no proof of being the
-             * newest: it is kept only when no backup from the past is good */
-            int64_t *slot = ms > now ? &future_good : &newest_good;
-            if (good && !*slot && ours(path))
-                *slot = sqlite3_column_int64(st, 0);
-            json_array_append_new(rows, json_pack("{s:I, s:s, s:I}", "id",
-                                                  (json_int_t)sqlite3_column_int64(st, 0), "path",
-                                                  path, "ms", (json_int_t)ms));
-        }
-    }
-    sqlite3_finalize(st);
-    srv_db_reader_release(B.srv->db, r);
-    if (!newest_good)
-        newest_good = future_good;
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row)
-    {
-        int64_t id = json_integer_value(json_object_get(row, "id"));
-        if (json_integer_value(json_object_get(row, "ms")) >= cutoff || id == newest_good)
-            continue;
-        unlink(json_string_value(json_object_get(row, "path")));
-        json_array_append_new(op->list, json_integer(id));
-    }
-    json_decref(rows);
-    if (json_array_size(op->list))
-        srv_backup_fsync_dir(B.dir);
-}
-
-static void forgotten(struct srv_write *w)
-{
-    struct bk_op *op = w->udata;
-    if (w->code == PACTA_OK)
-        srv_logf(SRV_LOG_INFO, "backups purged", "{s:O}", "ids", op->list);
-    srv_write_free(w);
-    op_free(op);
-}
-
-static void retention_after(uv_work_t *req, int status)
-{
-    struct bk_op *op = req->data;
-    (void)status;
-    if (!json_array_size(op->list) ||
-        submit(op, SRV_W_BACKUP_FORGET, json_pack("{s:O}", "ids", op->list), forgotten) != 0)
-        op_free(op);
-}
-
-static void start_retention(void)
-{
-    if (!B.catalog_ready || B.srv->shutting_down)
-        return;
-    B.retention_ms = srv_clock_now_ms();
-    struct bk_op *op = op_new(BK_RETENTION, NULL, NULL);
-    queue(op, retention_work, retention_after);
-}
-
-/* ---- start-up: the catalog and the files ---------------------------------- */
-
-/* Pool: files in the directory without a row become rows again (from their
- * manifest); the newest good backup's time feeds the schedule and stats. */
-static void reconcile_work(uv_work_t *req)
-{
-    struct bk_op *op = req->data;
-    sqlite3 *r = srv_db_reader_acquire(B.srv->db);
-    sqlite3_stmt *st = NULL;
-    json_t *known = json_object();
-    DIR *d;
-    struct dirent *e;
-    char path[4400];
-
-    op->list = json_array();
-    if (sqlite3_prepare_v2(r, "SELECT file FROM backups", -1, &st, NULL) == SQLITE_OK)
-        while (sqlite3_step(st) == SQLITE_ROW)
-            json_object_set_new(known, (const char *)sqlite3_column_text(st, 0), json_true());
-    sqlite3_finalize(st);
-    srv_db_reader_release(B.srv->db, r);
-    if ((d = opendir(B.dir))) {
-        while ((e = readdir(d))) {
-            size_t n = strlen(e->d_name), sl = strlen(SRV_BACKUP_SUFFIX);
-            snprintf(path, sizeof path, "%s/%s", B.dir, e->d_name);
-            if (e->d_name[0] == '.' &&
-                (strstr(e->d_name, ".tmp") || strncmp(e->d_name, ".snapshot-", 10) == 0 ||
-                 strncmp(e->d_name, ".restore-", 9) == 0)) {
-                unlink(path); /* left by a crash mid-operation */
-                continue;
-            }
-            if (n <= sl || strcmp(e->d_name + n - sl, SRV_BACKUP_SUFFIX) != 0 || n > 200 ||
-                json_object_get(known, e->d_name))
-                continue;
-            json_t *m = NULL;
-            char err[128];
-            if (srv_backup_read_manifest(path, &m, err, sizeof err) != SRV_BK_OK ||
-                !json_string_value(json_object_get(m, "created_at"))) {
-                json_decref(m);
-                continue;
-            }
-            /* sealed with another key (or a zeroed one): not ours to list,
-             * restore or count as the newest good backup */
-            if (strcmp(json_string_value(json_object_get(m, "key_id")) ?: "", B.key.id) != 0) {
-                srv_logf(SRV_LOG_WARN, "backup file made with another key: not adopted",
-                         "{s:s,s:s}", "file", e->d_name, "key_id",
-                         json_string_value(json_object_get(m, "key_id")) ?: "?");
-                json_decref(m);
-                continue;
-            }
-            const char *kind = json_string_value(json_object_get(m, "kind"));
-            if (!kind ||
-                (strcmp(kind, "scheduled") && strcmp(kind, "manual") && strcmp(kind, "safety")))
-                json_object_set_new(m, "kind", json_string("manual"));
-            if (!json_string_value(json_object_get(m, "created_by")))
-                json_object_set_new(m, "created_by", json_string("system"));
-            json_object_set_new(m, "file", json_string(e->d_name));
-            json_object_set_new(m, "file_bytes", json_integer((json_int_t)file_size(path)));
-            json_array_append_new(op->list, m);
-        }
-        closedir(d);
-    }
-    json_decref(known);
-}
-
-static void read_last(void);
-
-static void adopted(struct srv_write *w)
-{
-    struct bk_op *op = w->udata;
-    if (w->code == PACTA_OK)
-        srv_logf(SRV_LOG_INFO, "backups adopted from the directory", "{s:O}", "added",
-                 json_object_get(w->result, "added"));
-    srv_write_free(w);
-    op_free(op);
-    read_last();
-}
-
-static void reconcile_after(uv_work_t *req, int status)
-{
-    struct bk_op *op = req->data;
-    (void)status;
-    if (json_array_size(op->list)) {
-        if (submit(op, SRV_W_BACKUP_ADOPT, json_pack("{s:O}", "rows", op->list), adopted) != 0)
-            op_free(op);
-        return;
-    }
-    op_free(op);
-    read_last();
-}
-
-/* Loop, once at start (a small indexed read): the newest good backups. */
-static void read_last(void)
-{
-    sqlite3 *r = srv_db_reader_acquire(B.srv->db);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(r,
-                           "SELECT " SRV_BACKUP_COLS " FROM backups WHERE verify_error IS NULL "
-                           "ORDER BY created_at DESC, id DESC LIMIT 50",
-                           -1, &st, NULL) == SQLITE_OK) {
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            json_t *row = srv__backup_row(st);
-            char path[4400];
-            snprintf(path, sizeof path, "%s/%s", B.dir,
-                     json_string_value(json_object_get(row, "file")));
-            int present = file_size(path) >= 0;
-            int safety = strcmp(json_string_value(json_object_get(row, "kind")), "safety") == 0;
-            if (present && !B.last_ok_ms)
-                note_ok(row);
-            if (!safety && !B.last_ref_ms) {
-                int64_t ms = 0;
-                pacta_parse_timestamp(json_string_value(json_object_get(row, "created_at")), &ms);
-                B.last_ref_ms = clamp_now(ms);
-            }
-            json_decref(row);
-        }
-    }
-    sqlite3_finalize(st);
-    srv_db_reader_release(B.srv->db, r);
-    B.catalog_ready = 1;
-    start_retention();
-}
-
-/* ---- schedule ----------------------------------------------------------------- */
-
-/* Due when the last daily time has passed since the newest backup, or
- * every_min minutes went by; checked every tick against srv_clock_now_ms(),
- * so a clock moved by a test, or a server that was down at the daily time,
- * backs up at once. */
-static int schedule_due(int64_t now)
-{
-    const struct srv_config *cfg = B.srv->cfg;
-    if (cfg->backup_every_min > 0 && now - B.last_ref_ms >= (int64_t)cfg->backup_every_min * 60000)
-        return 1;
-    if (cfg->backup_minute >= 0) {
-        int minute = 0;
-        int64_t day = srv_local_day(now, &minute);
-        int64_t point =
-            srv_local_ms(minute >= cfg->backup_minute ? day : day - 1, cfg->backup_minute);
-        if (B.last_ref_ms < point)
-            return 1;
-    }
-    return 0;
-}
-
-static void on_tick(uv_timer_t *t)
-{
-    (void)t;
-    if (B.op)
-        send_progress(B.op, 0);
-    int64_t now = srv_clock_now_ms();
-    if (!B.have_key || !B.catalog_ready || B.op || B.srv->shutting_down || now < B.retry_after_ms)
-        return;
-    if (schedule_due(now))
-        start_create(NULL, NULL, "scheduled", "");
-    else if (now - B.retention_ms >= 3600000 || now < B.retention_ms)
-        start_retention(); /* hourly, so backups age out even when none are made */
 }
 
 /* ---- ops ------------------------------------------------------------------------ */
@@ -966,7 +664,7 @@ int srv__backup_handle(struct srv_session *s, const struct pacta_request *req)
     case PACTA_OP_BACKUPS_CREATE: {
         const char *description;
         if ((rc = pacta_decode_backup_create(req->args, &description, &err)) == 0)
-            start_create(s, req->id, "manual", description);
+            srv__bk_start_create(s, req->id, "manual", description);
         break;
     }
     case PACTA_OP_BACKUPS_LIST:
@@ -985,96 +683,4 @@ int srv__backup_handle(struct srv_session *s, const struct pacta_request *req)
     if (rc)
         srv__respond_error(s, req->id, &err, NULL);
     return 1;
-}
-
-/* ---- start / stop ----------------------------------------------------------- */
-
-static void backup_dir_of(const struct srv_config *cfg, char *out, size_t n);
-
-void srv__backup_start(struct srv *srv)
-{
-    const struct srv_config *cfg = srv->cfg;
-    char err[256];
-
-    B.srv = srv;
-    backup_dir_of(cfg, B.dir, sizeof B.dir);
-    snprintf(B.db_path, sizeof B.db_path, "%s/pacta.db", cfg->data_dir);
-    int k = srv_backup_key_load(cfg->backup_key_file, &B.key, err, sizeof err);
-    if (k < 0) {
-        srv_logf(SRV_LOG_ERROR, "backups disabled: bad key", "{s:s}", "error", err);
-    } else if (k > 0) {
-        srv_log(SRV_LOG_WARN, "backups disabled: no key (--backup-key-file or PACTA_BACKUP_KEY)");
-    } else if (mkdir(B.dir, 0700) != 0 && errno != EEXIST) {
-        srv_logf(SRV_LOG_ERROR, "backups disabled: cannot create the backup directory", "{s:s,s:s}",
-                 "dir", B.dir, "error", strerror(errno));
-    } else {
-        B.have_key = 1;
-        srv_logf(SRV_LOG_INFO, "backups enabled", "{s:s,s:s,s:i,s:i,s:s}", "dir", B.dir, "key_id",
-                 B.key.id, "keep_days", cfg->backup_keep_days, "every_minutes",
-                 cfg->backup_every_min, "method",
-                 cfg->backup_method == SRV_BACKUP_VACUUM ? "vacuum" : "api");
-    }
-    uv_timer_init(srv->loop, &B.tick);
-    uv_timer_start(&B.tick, on_tick, TICK_MS, TICK_MS);
-    B.started = 1;
-    if (B.have_key) {
-        struct bk_op *op = op_new(BK_RECONCILE, NULL, NULL);
-        queue(op, reconcile_work, reconcile_after);
-    } else {
-        read_last();
-    }
-}
-
-void srv__backup_stop(struct srv *srv)
-{
-    (void)srv;
-    if (!B.started)
-        return;
-    B.started = 0;
-    uv_timer_stop(&B.tick);
-    uv_close((uv_handle_t *)&B.tick, NULL);
-}
-
-static void backup_dir_of(const struct srv_config *cfg, char *out, size_t n)
-{
-    if (cfg->backup_dir)
-        snprintf(out, n, "%s", cfg->backup_dir);
-    else
-        snprintf(out, n, "%s/backups", cfg->data_dir);
-}
-
-int srv__backup_lock(const struct srv_config *cfg)
-{
-    char dir[4096], lock[4200];
-    backup_dir_of(cfg, dir, sizeof dir);
-    snprintf(lock, sizeof lock, "%s/.lock", dir);
-    if ((mkdir(dir, 0700) != 0 && errno != EEXIST) ||
-        (B.lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-        /* nobody else can hold a lock that cannot be created either */
-        srv_logf(SRV_LOG_WARN, "cannot create the backup directory's lock", "{s:s,s:s}", "file",
-                 lock, "error", strerror(errno));
-        return 0;
-    }
-    if (flock(B.lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        srv_logf(SRV_LOG_ERROR,
-                 "another process holds the backup directory's lock (another pactad, or an "
-                 "offline restore): not starting",
-                 "{s:s}", "file", lock);
-        close(B.lock_fd);
-        B.lock_fd = -1;
-        return -1;
-    }
-    return 0;
-}
-
-/* Not in srv__backup_stop(): pool work may still be packing a backup with
- * the key until the loop has ended (a file sealed with a zeroed key would
- * be unreadable and still look like the newest backup). */
-void srv__backup_cleanup(void)
-{
-    OPENSSL_cleanse(&B.key, sizeof B.key);
-    B.have_key = 0;
-    if (B.lock_fd >= 0) /* held until the database is closed */
-        close(B.lock_fd);
-    B.lock_fd = -1;
 }
