@@ -4,8 +4,9 @@
  * The file format and the steps that need no server (backup_file.c) are
  * shared with pactactl, which restores and verifies offline; they depend
  * only on SQLite, zstd, OpenSSL and jansson.  The server module
- * (backup.c: ops, schedule, retention, progress; db_backup.c: what the
- * writer does for it) is declared at the end.
+ * (backup.c: ops and progress; backup_schedule.c: schedule, retention,
+ * catalog reconcile, lock; db_backup.c: what the writer does for it) is
+ * declared at the end.
  *
  * A backup file:
  *
@@ -111,7 +112,7 @@ int64_t srv_backup_disk_free(const char *path);
 /* fsync of a directory (after a rename into it); 0 or -1. */
 int srv_backup_fsync_dir(const char *dir);
 
-/* ---- the server module (backup.c; loop thread) ---------------------------- */
+/* ---- the server module (backup.c, backup_schedule.c; loop thread) --------- */
 struct srv;
 struct srv_session;
 struct pacta_request;

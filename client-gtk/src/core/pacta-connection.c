@@ -1,7 +1,7 @@
 /*
  * pacta-desk: PactaConnection; see pacta-connection.h.
  *
- * Two layers.  The lws callback (bottom of the file) only does I/O: it
+ * Two layers.  The lws callback (pacta-connection-lws.c) only does I/O: it
  * reassembles messages and writes queued frames, and hands every complete
  * message and the end of a socket to an inbox.  An idle source on our main
  * context drains the inbox, so all protocol logic and every signal handler
