@@ -174,6 +174,86 @@ static char *like_pattern(const char *text)
 }
 
 /*
+ * The FTS5 query for `q`: every whitespace-separated word becomes a quoted
+ * prefix phrase ("word"*), and the phrases are AND-ed.  Quoting makes FTS5
+ * syntax (AND, NEAR, column filters, stray quotes) plain text, so no input
+ * is a query syntax error; punctuation inside a word is split by the
+ * tokenizer into a phrase ("C-2026"* finds "C-2026-001").
+ */
+static char *fts_query(const char *q)
+{
+    size_t len = strlen(q), o = 0;
+    char *p = malloc(4 * len + 4);
+    int in_word = 0;
+
+    if (!p) {
+        srv__log_error("fatal: out of memory", NULL);
+        abort();
+    }
+    for (size_t i = 0; i <= len; i++) {
+        int space = q[i] == '\0' || q[i] == ' ' || q[i] == '\t';
+
+        if (space && in_word) {
+            p[o++] = '"';
+            p[o++] = '*';
+            in_word = 0;
+        } else if (!space) {
+            if (!in_word) {
+                if (o > 0)
+                    p[o++] = ' ';
+                p[o++] = '"';
+                in_word = 1;
+            }
+            if (q[i] == '"')
+                p[o++] = '"';
+            p[o++] = q[i];
+        }
+    }
+    if (o == 0) { /* no word: match nothing, rather than a syntax error */
+        p[o++] = '"';
+        p[o++] = '"';
+    }
+    p[o] = '\0';
+    return p;
+}
+
+/* A `q` listing is ranked, so it has no (number, id) key to resume from:
+ * its cursor is base64url of [offset]. */
+static char *offset_cursor_encode(long offset)
+{
+    char text[32];
+    size_t len = (size_t)snprintf(text, sizeof(text), "[%ld]", offset);
+    char *out = malloc(4 * ((len + 2) / 3) + 1);
+
+    if (!out) {
+        srv__log_error("fatal: out of memory", NULL);
+        abort();
+    }
+    srv__b64url_encode((const uint8_t *)text, len, out);
+    return out;
+}
+
+static int offset_cursor_decode(const char *cursor, long *offset)
+{
+    uint8_t buf[64];
+    size_t len;
+    json_t *arr = NULL;
+    int rc = -1;
+
+    if (strlen(cursor) > 80 || srv__b64url_decode(cursor, buf, sizeof(buf), &len) != 0)
+        goto out;
+    arr = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, NULL);
+    if (!json_is_array(arr) || json_array_size(arr) != 1 ||
+        !json_is_integer(json_array_get(arr, 0)) || json_integer_value(json_array_get(arr, 0)) < 0)
+        goto out;
+    *offset = (long)json_integer_value(json_array_get(arr, 0));
+    rc = 0;
+out:
+    json_decref(arr);
+    return rc;
+}
+
+/*
  * One page of contracts in (number, id) order.  Fetches limit + 1 rows: the
  * extra one only says whether a next page exists, so next_cursor is null
  * exactly on the last page.
@@ -183,30 +263,41 @@ int srv_db_read_contracts(sqlite3 *r, const struct pacta_list_args *a, json_t **
 {
     char sql[1024];
     size_t n = 0;
-    char *after_number = NULL, *after_id = NULL, *pattern = NULL;
+    char *after_number = NULL, *after_id = NULL, *pattern = NULL, *match = NULL;
+    long offset = 0;
     sqlite3_stmt *st = NULL;
     json_t *items = json_array();
-    int limit = a->limit, rc, bind = 1, rows = 0;
+    int limit = a->limit, rc, rows = 0;
 
     *out = NULL;
     if (limit <= 0)
         limit = PACTA_LIST_DEFAULT_LIMIT;
     if (limit > PACTA_LIST_MAX_LIMIT)
         limit = PACTA_LIST_MAX_LIMIT;
-    if (a->cursor && cursor_decode(a->cursor, &after_number, &after_id) != 0) {
+    if (a->cursor && (a->q ? offset_cursor_decode(a->cursor, &offset)
+                           : cursor_decode(a->cursor, &after_number, &after_id)) != 0) {
         rc = pacta_error_set(err, PACTA_BAD_REQUEST, "cursor", "invalid cursor");
         goto out;
     }
-    n += (size_t)snprintf(sql + n, sizeof(sql) - n,
-                          "SELECT " SRV_CONTRACT_COLS " FROM contracts WHERE 1");
+    n += (size_t)snprintf(sql + n, sizeof(sql) - n, "SELECT " SRV_CONTRACT_COLS " FROM contracts");
+    /* bm25 weights, in column order: id (unindexed), number, title,
+     * counterparty, description; a hit in the number counts most. */
+    if (a->q) {
+        match = fts_query(a->q);
+        n += (size_t)snprintf(sql + n, sizeof(sql) - n,
+                              " JOIN (SELECT id AS fts_id, bm25(contracts_fts, 0, 10, 5, 3, 1)"
+                              " AS score FROM contracts_fts WHERE contracts_fts MATCH ?104)"
+                              " ON id = fts_id");
+    }
+    n += (size_t)snprintf(sql + n, sizeof(sql) - n, " WHERE 1");
     if (!a->include_deleted)
         n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND deleted_at IS NULL");
     if (a->status)
-        n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND status = ?");
+        n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND status = ?1");
     if (a->kind)
-        n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND kind = ?");
+        n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND kind = ?2");
     if (a->owner)
-        n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND owner = ?");
+        n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND owner = ?3");
     if (a->text && a->text[0]) {
         pattern = like_pattern(a->text);
         n += (size_t)snprintf(sql + n, sizeof(sql) - n,
@@ -216,7 +307,10 @@ int srv_db_read_contracts(sqlite3 *r, const struct pacta_list_args *a, json_t **
     }
     if (after_number)
         n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND (number, id) > (?101, ?102)");
-    snprintf(sql + n, sizeof(sql) - n, " ORDER BY number, id LIMIT ?103");
+    if (a->q)
+        snprintf(sql + n, sizeof(sql) - n, " ORDER BY score, number, id LIMIT ?103 OFFSET ?105");
+    else
+        snprintf(sql + n, sizeof(sql) - n, " ORDER BY number, id LIMIT ?103");
 
     rc = sqlite3_prepare_v2(r, sql, -1, &st, NULL);
     if (rc != SQLITE_OK) {
@@ -224,11 +318,15 @@ int srv_db_read_contracts(sqlite3 *r, const struct pacta_list_args *a, json_t **
         goto out;
     }
     if (a->status)
-        sqlite3_bind_text(st, bind++, a->status, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 1, a->status, -1, SQLITE_TRANSIENT);
     if (a->kind)
-        sqlite3_bind_text(st, bind++, a->kind, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, a->kind, -1, SQLITE_TRANSIENT);
     if (a->owner)
-        sqlite3_bind_text(st, bind++, a->owner, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, a->owner, -1, SQLITE_TRANSIENT);
+    if (match) {
+        sqlite3_bind_text(st, 104, match, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 105, offset);
+    }
     if (pattern)
         sqlite3_bind_text(st, 100, pattern, -1, SQLITE_TRANSIENT);
     if (after_number) {
@@ -247,7 +345,11 @@ int srv_db_read_contracts(sqlite3 *r, const struct pacta_list_args *a, json_t **
         goto out;
     }
     *out = json_object();
-    if (rows > limit) {
+    if (rows > limit && a->q) {
+        char *c = offset_cursor_encode(offset + limit);
+        json_object_set_new(*out, "next_cursor", json_string(c));
+        free(c);
+    } else if (rows > limit) {
         json_t *last = json_array_get(items, json_array_size(items) - 1);
         char *c = cursor_encode(json_string_value(json_object_get(last, "number")),
                                 json_string_value(json_object_get(last, "id")));
@@ -264,6 +366,7 @@ out:
     free(after_number);
     free(after_id);
     free(pattern);
+    free(match);
     return rc;
 }
 

@@ -174,6 +174,32 @@ static const char *const migrations[] = {
     "  verify_error TEXT"
     ");"
     "CREATE INDEX backups_created ON backups(created_at);",
+
+    /* 4: full-text search for contracts.list `q` (issue 7, db_read.c).  A
+     * table of its own (not external content) keyed by the contract's
+     * UNINDEXED id: contracts has no INTEGER PRIMARY KEY, so its rowids may
+     * change on VACUUM and cannot tie the two together.  Triggers keep it in
+     * the writer's transaction; soft deletes and restores leave it alone
+     * (the listing filters deleted_at on contracts).  remove_diacritics 2
+     * folds "ț" to "t", so "asociatii" finds "Asociații". */
+    "CREATE VIRTUAL TABLE contracts_fts USING fts5("
+    "  id UNINDEXED, number, title, counterparty, description,"
+    "  tokenize = 'unicode61 remove_diacritics 2');"
+    "INSERT INTO contracts_fts (id, number, title, counterparty, description)"
+    "  SELECT id, number, title, counterparty, description FROM contracts;"
+    "CREATE TRIGGER contracts_fts_insert AFTER INSERT ON contracts BEGIN"
+    "  INSERT INTO contracts_fts (id, number, title, counterparty, description)"
+    "    VALUES (new.id, new.number, new.title, new.counterparty, new.description);"
+    "END;"
+    "CREATE TRIGGER contracts_fts_update"
+    "  AFTER UPDATE OF id, number, title, counterparty, description ON contracts BEGIN"
+    "  DELETE FROM contracts_fts WHERE id = old.id;"
+    "  INSERT INTO contracts_fts (id, number, title, counterparty, description)"
+    "    VALUES (new.id, new.number, new.title, new.counterparty, new.description);"
+    "END;"
+    "CREATE TRIGGER contracts_fts_delete AFTER DELETE ON contracts BEGIN"
+    "  DELETE FROM contracts_fts WHERE id = old.id;"
+    "END;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -137,8 +137,8 @@ int pacta_decode_resume(const json_t *args, struct pacta_resume_args *out, struc
 
 int pacta_decode_list(const json_t *args, struct pacta_list_args *out, struct pacta_error *err)
 {
-    static const char *const allowed[] = {"status", "kind",   "owner",           "text",
-                                          "limit",  "cursor", "include_deleted", NULL};
+    static const char *const allowed[] = {
+        "status", "kind", "owner", "text", "limit", "cursor", "include_deleted", "q", NULL};
     int64_t limit = PACTA_LIST_DEFAULT_LIMIT;
     int rc;
     memset(out, 0, sizeof(*out));
@@ -148,7 +148,8 @@ int pacta_decode_list(const json_t *args, struct pacta_list_args *out, struct pa
         (rc = get_field_filter(args, "owner", &out->owner, err)) ||
         (rc = get_text(args, "text", 0, 1, 200, SINGLE, &out->text, err)) ||
         (rc = get_int(args, "limit", 0, 1, PACTA_LIST_MAX_LIMIT, &limit, NULL, err)) ||
-        (rc = get_text(args, "cursor", 0, 1, 512, SINGLE, &out->cursor, err)))
+        (rc = get_text(args, "cursor", 0, 1, 512, SINGLE, &out->cursor, err)) ||
+        (rc = get_text(args, "q", 0, 1, 200, SINGLE | PACTA__TEXT_NOT_BLANK, &out->q, err)))
         goto out;
 
     json_t *deleted = member(args, "include_deleted");

@@ -242,6 +242,7 @@ struct pacta_list_args {
     int limit;                         /* 1..PACTA_LIST_MAX_LIMIT */
     const char *cursor;                /* opaque, from a previous next_cursor */
     int include_deleted;
+    const char *q; /* full-text words, prefix-matched, ranked (§6.4) */
 };
 int pacta_decode_list(const json_t *args, struct pacta_list_args *out, struct pacta_error *err);
 

@@ -1,0 +1,343 @@
+/*
+ * Full-text search (schema migration 4, contracts.list `q`): word and
+ * prefix matching, accents folded, bm25 ranking, the index kept in step
+ * by the schema's triggers, offset cursors, migration of existing rows,
+ * and query plans that use indexes rather than full scans.
+ */
+#include "test_srv_db_util.h"
+
+static json_t *contract(const char *number, const char *title, const char *counterparty,
+                        const char *description)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "number", number, "title", title,
+                     "counterparty", counterparty, "kind", "client", "currency", "EUR",
+                     "description", description);
+}
+
+/* One page of a `q` listing; the numbers of its items, space-separated,
+ * in *numbers (caller frees the page). */
+static json_t *search(struct tdb *t, const char *q, const char *cursor, int limit, char *numbers,
+                      size_t len)
+{
+    struct pacta_list_args a = {.q = q, .cursor = cursor, .limit = limit};
+    struct pacta_error err;
+    sqlite3 *r = srv_db_reader_acquire(t->db);
+    json_t *page = NULL;
+    size_t i, o = 0;
+    json_t *it;
+
+    numbers[0] = '\0';
+    if (srv_db_read_contracts(r, &a, &page, &err) != 0)
+        CHECKF(0, "search %s: %s %s", q, err.field, err.message);
+    srv_db_reader_release(t->db, r);
+    if (!page)
+        return NULL;
+    json_array_foreach(json_object_get(page, "items"), i, it)
+    {
+        o += (size_t)snprintf(numbers + o, len - o, "%s%s", o ? " " : "", t_str(it, "number"));
+        if (o >= len)
+            break;
+    }
+    return page;
+}
+
+static void check_search(struct tdb *t, const char *q, const char *want)
+{
+    char got[512];
+    json_t *page = search(t, q, NULL, 0, got, sizeof(got));
+
+    CHECKF(strcmp(got, want) == 0, "q=\"%s\": got \"%s\", want \"%s\"", q, got, want);
+    json_decref(page);
+}
+
+static void test_matching(void)
+{
+    struct tdb t;
+    json_t *a, *b, *c;
+    struct srv_write *w;
+
+    t_open(&t);
+    a = t_create(&t, "admin", contract("C-2026-001", "Office cleaning", "Brite Services SRL", ""));
+    b = t_create(&t, "admin",
+                 contract("C-2026-002", "Maintenance", "Asociația de proprietari Nr. 5",
+                          "Cleaning of the stairs, weekly"));
+    c = t_create(&t, "admin",
+                 contract("X-77", "Cleaning supplies", "Cleanco", "cleaning cleaning"));
+    REQUIRE(a && b && c);
+
+    /* a word, case-insensitive */
+    check_search(&t, "maintenance", "C-2026-002");
+    /* prefix: every word is a prefix */
+    check_search(&t, "maint", "C-2026-002");
+    check_search(&t, "brit serv", "C-2026-001");
+    /* words AND-ed */
+    check_search(&t, "cleaning brite", "C-2026-001");
+    check_search(&t, "cleaning nosuchword", "");
+    /* the number, punctuation split by the tokenizer */
+    check_search(&t, "C-2026", "C-2026-001 C-2026-002");
+    check_search(&t, "2026-002", "C-2026-002");
+    /* accents folded both ways */
+    check_search(&t, "asociatia", "C-2026-002");
+    check_search(&t, "ASOCIAȚIA", "C-2026-002");
+    /* description is searched */
+    check_search(&t, "stairs", "C-2026-002");
+    /* FTS5 syntax is plain text, never an error */
+    check_search(&t, "\"", "");
+    check_search(&t, "clean AND OR NOT", "");
+    check_search(&t, "title:office", "");
+    check_search(&t, "-", "");
+    check_search(&t, "NEAR(a b)", "");
+    check_search(&t, "   ", "");
+
+    /* ranking: the number counts most, then title, counterparty,
+     * description; X-77 has "clean" in title, counterparty and description */
+    check_search(&t, "clean", "X-77 C-2026-001 C-2026-002");
+    check_search(&t, "x-77", "X-77");
+
+    /* q combines with the other filters and with `text` */
+    {
+        struct pacta_list_args la = {.q = "clean", .text = "C-2026"};
+        struct pacta_error err;
+        sqlite3 *r = srv_db_reader_acquire(t.db);
+        json_t *page = NULL;
+
+        CHECK(srv_db_read_contracts(r, &la, &page, &err) == 0);
+        CHECK(json_array_size(json_object_get(page, "items")) == 2);
+        json_decref(page);
+        la.text = NULL;
+        la.status = "active";
+        CHECK(srv_db_read_contracts(r, &la, &page, &err) == 0);
+        CHECK(json_array_size(json_object_get(page, "items")) == 0);
+        json_decref(page);
+        srv_db_reader_release(t.db, r);
+    }
+
+    /* kept in step: an update replaces the indexed words */
+    w = t_write(&t, SRV_W_CONTRACT_UPDATE, "admin",
+                json_pack("{s:s, s:I, s:{s:s}}", "id", t_str(a, "id"), "version",
+                          (json_int_t)t_int(a, "version"), "changes", "title", "Window washing"));
+    CHECKF(w->code == PACTA_OK, "%s", w->err.message);
+    srv_write_free(w);
+    check_search(&t, "window", "C-2026-001");
+    check_search(&t, "office", "");
+    check_search(&t, "clean", "X-77 C-2026-002");
+    /* a field outside the index leaves it alone */
+    w = t_write(&t, SRV_W_CONTRACT_UPDATE, "admin",
+                json_pack("{s:s, s:I, s:{s:s}}", "id", t_str(a, "id"), "version",
+                          (json_int_t)t_int(a, "version") + 1, "changes", "status", "active"));
+    CHECKF(w->code == PACTA_OK, "%s", w->err.message);
+    srv_write_free(w);
+    check_search(&t, "window", "C-2026-001");
+
+    /* deleted: gone from the listing, back with include_deleted */
+    w = t_write(
+        &t, SRV_W_CONTRACT_DELETE, "admin",
+        json_pack("{s:s, s:I}", "id", t_str(c, "id"), "version", (json_int_t)t_int(c, "version")));
+    CHECKF(w->code == PACTA_OK, "%s", w->err.message);
+    srv_write_free(w);
+    check_search(&t, "clean", "C-2026-002");
+    {
+        struct pacta_list_args la = {.q = "clean", .include_deleted = 1};
+        struct pacta_error err;
+        sqlite3 *r = srv_db_reader_acquire(t.db);
+        json_t *page = NULL;
+
+        CHECK(srv_db_read_contracts(r, &la, &page, &err) == 0);
+        CHECK(json_array_size(json_object_get(page, "items")) == 2);
+        json_decref(page);
+        srv_db_reader_release(t.db, r);
+    }
+    /* a new contract may take the deleted one's number; both stay indexed */
+    json_decref(t_create(&t, "admin", contract("X-77", "Gardening", "Green SRL", "")));
+    check_search(&t, "x-77", "X-77");
+    check_search(&t, "garden", "X-77");
+
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+    t_close(&t);
+}
+
+/* The index and the table agree row for row (what the triggers promise). */
+static void check_in_step(struct tdb *t)
+{
+    sqlite3 *r = srv_db_reader_acquire(t->db);
+    sqlite3_stmt *st = NULL;
+
+    REQUIRE(sqlite3_prepare_v2(r,
+                               "SELECT (SELECT count(*) FROM contracts),"
+                               " (SELECT count(*) FROM contracts_fts),"
+                               " (SELECT count(*) FROM contracts c JOIN contracts_fts f"
+                               "  ON f.id = c.id AND f.number = c.number AND f.title = c.title"
+                               "  AND f.counterparty = c.counterparty"
+                               "  AND f.description = c.description)",
+                               -1, &st, NULL) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    CHECKF(sqlite3_column_int(st, 0) == sqlite3_column_int(st, 1) &&
+               sqlite3_column_int(st, 0) == sqlite3_column_int(st, 2),
+           "contracts %d, index %d, agreeing %d", sqlite3_column_int(st, 0),
+           sqlite3_column_int(st, 1), sqlite3_column_int(st, 2));
+    sqlite3_finalize(st);
+    srv_db_reader_release(t->db, r);
+}
+
+/* Ranked pages: offset cursors walk every hit once, in rank order. */
+static void test_pages(void)
+{
+    struct tdb t;
+    char number[32], got[512], all[4096] = "";
+    char *cursor = NULL;
+    int pages = 0;
+
+    t_open(&t);
+    for (int i = 0; i < 23; i++) {
+        snprintf(number, sizeof(number), "P-%02d", i);
+        /* more "alpha" words in the description rank higher */
+        json_decref(
+            t_create(&t, "admin",
+                     contract(number, "Paged", "Alpha Co", i % 2 ? "alpha alpha alpha" : "beta")));
+    }
+    check_in_step(&t);
+    for (;;) {
+        json_t *page = search(&t, "alph", cursor, 5, got, sizeof(got));
+
+        REQUIRE(page != NULL);
+        pages++;
+        if (all[0] && got[0])
+            strcat(all, " ");
+        strcat(all, got);
+        free(cursor);
+        cursor = NULL;
+        if (json_is_null(json_object_get(page, "next_cursor"))) {
+            json_decref(page);
+            break;
+        }
+        cursor = strdup(t_str(page, "next_cursor"));
+        json_decref(page);
+        if (pages > 20)
+            break;
+    }
+    free(cursor);
+    CHECKF(pages == 5, "pages %d", pages);
+    /* the 11 odd ones (alpha in the description too) first, each group by number */
+    CHECKF(strncmp(all, "P-01 P-03 P-05 P-07 P-09 P-11 P-13 P-15 P-17 P-19 P-21 P-00 P-02", 64) ==
+               0,
+           "order: %s", all);
+    CHECK(strlen(all) == 23 * 5 - 1);
+
+    /* a keyset cursor is not a q cursor, and the reverse */
+    {
+        struct pacta_list_args la = {.limit = 2};
+        struct pacta_error err;
+        sqlite3 *r = srv_db_reader_acquire(t.db);
+        json_t *page = NULL, *qpage = NULL;
+
+        CHECK(srv_db_read_contracts(r, &la, &page, &err) == 0);
+        la.q = "alpha";
+        la.cursor = t_str(page, "next_cursor");
+        CHECK(srv_db_read_contracts(r, &la, &qpage, &err) != 0);
+        CHECK(strcmp(err.field, "cursor") == 0);
+        CHECK(srv_db_read_contracts(r, &(struct pacta_list_args){.q = "alpha", .limit = 2}, &qpage,
+                                    &err) == 0);
+        la = (struct pacta_list_args){.cursor = t_str(qpage, "next_cursor")};
+        page = NULL;
+        CHECK(srv_db_read_contracts(r, &la, &page, &err) != 0);
+        CHECK(strcmp(err.field, "cursor") == 0);
+        json_decref(qpage);
+        json_decref(page);
+        srv_db_reader_release(t.db, r);
+    }
+    t_close(&t);
+}
+
+/* Migration 4 indexes the rows a version-3 file already has. */
+static void test_migration(void)
+{
+    struct tdb t;
+    char err[256] = "";
+    sqlite3 *c;
+    char got[512];
+    json_t *page;
+
+    t_open(&t);
+    json_decref(t_create(&t, "admin", contract("M-1", "Pre-existing", "Vechi SRL", "")));
+    t_close_db(&t);
+    /* back to version 3: drop what migration 4 made */
+    c = t_raw(&t);
+    CHECK(sqlite3_exec(c,
+                       "DROP TRIGGER contracts_fts_insert; DROP TRIGGER contracts_fts_update;"
+                       "DROP TRIGGER contracts_fts_delete; DROP TABLE contracts_fts;"
+                       "PRAGMA user_version = 3;",
+                       NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(c);
+    CHECKF(t_open_at(&t, err, sizeof(err)) == 0, "%s", err);
+    REQUIRE(t.db != NULL);
+    page = search(&t, "vechi", NULL, 0, got, sizeof(got));
+    CHECKF(strcmp(got, "M-1") == 0, "got %s", got);
+    json_decref(page);
+    check_in_step(&t);
+    t_close(&t);
+}
+
+/* The plan of a listing's SQL must name an index for each filter. */
+static void check_plan(sqlite3 *r, const char *where, const char *want)
+{
+    char sql[512], plan[1024] = "";
+    sqlite3_stmt *st = NULL;
+    size_t o = 0;
+
+    snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN SELECT id FROM contracts %s", where);
+    REQUIRE(sqlite3_prepare_v2(r, sql, -1, &st, NULL) == SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW && o < sizeof(plan))
+        o += (size_t)snprintf(plan + o, sizeof(plan) - o, "%s; ", sqlite3_column_text(st, 3));
+    sqlite3_finalize(st);
+    CHECKF(strstr(plan, want) != NULL, "%s: plan \"%s\" lacks \"%s\"", where, plan, want);
+    /* "SCAN contracts" without an index reads every row */
+    for (const char *p = strstr(plan, "SCAN contracts"); p; p = strstr(p + 1, "SCAN contracts"))
+        CHECKF(p[14] == '_' || strncmp(p, "SCAN contracts USING ", 21) == 0,
+               "%s: full scan in \"%s\"", where, plan);
+}
+
+static void test_plans(void)
+{
+    struct tdb t;
+    sqlite3 *r;
+
+    t_open(&t);
+    r = srv_db_reader_acquire(t.db);
+    /* the WHERE and ORDER BY srv_db_read_contracts builds */
+    check_plan(r, "WHERE deleted_at IS NULL AND status = 'active' ORDER BY number, id",
+               "SEARCH contracts USING INDEX contracts_status");
+    check_plan(r, "WHERE deleted_at IS NULL AND kind = 'client' ORDER BY number, id",
+               "SEARCH contracts USING INDEX contracts_kind");
+    check_plan(r, "WHERE deleted_at IS NULL AND owner = 'ana' ORDER BY number, id",
+               "SEARCH contracts USING INDEX contracts_owner");
+    /* text (LIKE '%x%') cannot seek: it walks the live rows in number order
+     * (the partial unique index), never sorts */
+    check_plan(r,
+               "WHERE deleted_at IS NULL AND (number LIKE '%a%' OR title LIKE '%a%') "
+               "ORDER BY number, id",
+               "SCAN contracts USING INDEX contracts_number_live");
+    /* q reads the FTS index, then each hit by primary key */
+    check_plan(r,
+               "JOIN (SELECT id AS fts_id, bm25(contracts_fts) AS score FROM contracts_fts "
+               "WHERE contracts_fts MATCH 'x*') ON id = fts_id WHERE deleted_at IS NULL "
+               "ORDER BY score, number, id",
+               "VIRTUAL TABLE INDEX");
+    check_plan(r,
+               "JOIN (SELECT id AS fts_id, bm25(contracts_fts) AS score FROM contracts_fts "
+               "WHERE contracts_fts MATCH 'x*') ON id = fts_id WHERE deleted_at IS NULL "
+               "ORDER BY score, number, id",
+               "SEARCH contracts USING INDEX sqlite_autoindex_contracts_1");
+    srv_db_reader_release(t.db, r);
+    t_close(&t);
+}
+
+int main(void)
+{
+    test_matching();
+    test_pages();
+    test_migration();
+    test_plans();
+    return t_finish();
+}
