@@ -230,18 +230,17 @@ static void test_pages(void)
         struct pacta_list_args la = {.limit = 2};
         struct pacta_error err;
         sqlite3 *r = srv_db_reader_acquire(t.db);
-        json_t *page = NULL, *qpage = NULL;
+        json_t *page = NULL, *qpage = NULL, *none = NULL;
 
         CHECK(srv_db_read_contracts(r, &la, &page, &err) == 0);
         la.q = "alpha";
         la.cursor = t_str(page, "next_cursor");
-        CHECK(srv_db_read_contracts(r, &la, &qpage, &err) != 0);
+        CHECK(srv_db_read_contracts(r, &la, &none, &err) != 0 && none == NULL);
         CHECK(strcmp(err.field, "cursor") == 0);
         CHECK(srv_db_read_contracts(r, &(struct pacta_list_args){.q = "alpha", .limit = 2}, &qpage,
                                     &err) == 0);
         la = (struct pacta_list_args){.cursor = t_str(qpage, "next_cursor")};
-        page = NULL;
-        CHECK(srv_db_read_contracts(r, &la, &page, &err) != 0);
+        CHECK(srv_db_read_contracts(r, &la, &none, &err) != 0 && none == NULL);
         CHECK(strcmp(err.field, "cursor") == 0);
         json_decref(qpage);
         json_decref(page);
