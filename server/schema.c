@@ -176,29 +176,44 @@ static const char *const migrations[] = {
     "CREATE INDEX backups_created ON backups(created_at);",
 
     /* 4: full-text search for contracts.list `q` (issue 7, db_read.c).  A
-     * table of its own (not external content) keyed by the contract's
-     * UNINDEXED id: contracts has no INTEGER PRIMARY KEY, so its rowids may
-     * change on VACUUM and cannot tie the two together.  Triggers keep it in
-     * the writer's transaction; soft deletes and restores leave it alone
-     * (the listing filters deleted_at on contracts).  remove_diacritics 2
-     * folds "ț" to "t", so "asociatii" finds "Asociații". */
+     * table of its own (not external content): contracts has no INTEGER
+     * PRIMARY KEY, so its rowids may change on VACUUM and cannot tie the two
+     * together.  contracts_fts_map ties each contract id to its FTS rowid,
+     * so an edit finds its index row by key instead of scanning the index.
+     * Triggers keep both in the writer's transaction; soft deletes and
+     * restores leave them alone (the listing filters deleted_at on
+     * contracts).  remove_diacritics 2 folds "ț" to "t", so "asociatii"
+     * finds "Asociații". */
     "CREATE VIRTUAL TABLE contracts_fts USING fts5("
     "  id UNINDEXED, number, title, counterparty, description,"
     "  tokenize = 'unicode61 remove_diacritics 2');"
-    "INSERT INTO contracts_fts (id, number, title, counterparty, description)"
-    "  SELECT id, number, title, counterparty, description FROM contracts;"
+    "CREATE TABLE contracts_fts_map ("
+    "  id TEXT PRIMARY KEY NOT NULL,"
+    "  rid INTEGER NOT NULL UNIQUE"
+    ") WITHOUT ROWID;"
+    "INSERT INTO contracts_fts_map (id, rid)"
+    "  SELECT id, row_number() OVER (ORDER BY id) FROM contracts;"
+    "INSERT INTO contracts_fts (rowid, id, number, title, counterparty, description)"
+    "  SELECT m.rid, c.id, c.number, c.title, c.counterparty, c.description"
+    "  FROM contracts c JOIN contracts_fts_map m ON m.id = c.id;"
     "CREATE TRIGGER contracts_fts_insert AFTER INSERT ON contracts BEGIN"
-    "  INSERT INTO contracts_fts (id, number, title, counterparty, description)"
-    "    VALUES (new.id, new.number, new.title, new.counterparty, new.description);"
+    "  INSERT INTO contracts_fts_map (id, rid)"
+    "    VALUES (new.id, (SELECT coalesce(max(rid), 0) + 1 FROM contracts_fts_map));"
+    "  INSERT INTO contracts_fts (rowid, id, number, title, counterparty, description)"
+    "    VALUES ((SELECT rid FROM contracts_fts_map WHERE id = new.id), new.id, new.number,"
+    "            new.title, new.counterparty, new.description);"
     "END;"
     "CREATE TRIGGER contracts_fts_update"
     "  AFTER UPDATE OF id, number, title, counterparty, description ON contracts BEGIN"
-    "  DELETE FROM contracts_fts WHERE id = old.id;"
-    "  INSERT INTO contracts_fts (id, number, title, counterparty, description)"
-    "    VALUES (new.id, new.number, new.title, new.counterparty, new.description);"
+    "  UPDATE contracts_fts_map SET id = new.id WHERE id = old.id;"
+    "  UPDATE contracts_fts SET id = new.id, number = new.number, title = new.title,"
+    "    counterparty = new.counterparty, description = new.description"
+    "    WHERE rowid = (SELECT rid FROM contracts_fts_map WHERE id = new.id);"
     "END;"
     "CREATE TRIGGER contracts_fts_delete AFTER DELETE ON contracts BEGIN"
-    "  DELETE FROM contracts_fts WHERE id = old.id;"
+    "  DELETE FROM contracts_fts"
+    "    WHERE rowid = (SELECT rid FROM contracts_fts_map WHERE id = old.id);"
+    "  DELETE FROM contracts_fts_map WHERE id = old.id;"
     "END;",
 };
 

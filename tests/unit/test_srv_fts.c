@@ -170,13 +170,17 @@ static void check_in_step(struct tdb *t)
                                " (SELECT count(*) FROM contracts c JOIN contracts_fts f"
                                "  ON f.id = c.id AND f.number = c.number AND f.title = c.title"
                                "  AND f.counterparty = c.counterparty"
-                               "  AND f.description = c.description)",
+                               "  AND f.description = c.description),"
+                               /* the id -> index row map points at the right rows */
+                               " (SELECT count(*) FROM contracts_fts_map m JOIN contracts_fts f"
+                               "  ON f.rowid = m.rid AND f.id = m.id)",
                                -1, &st, NULL) == SQLITE_OK);
     REQUIRE(sqlite3_step(st) == SQLITE_ROW);
     CHECKF(sqlite3_column_int(st, 0) == sqlite3_column_int(st, 1) &&
-               sqlite3_column_int(st, 0) == sqlite3_column_int(st, 2),
-           "contracts %d, index %d, agreeing %d", sqlite3_column_int(st, 0),
-           sqlite3_column_int(st, 1), sqlite3_column_int(st, 2));
+               sqlite3_column_int(st, 0) == sqlite3_column_int(st, 2) &&
+               sqlite3_column_int(st, 0) == sqlite3_column_int(st, 3),
+           "contracts %d, index %d, agreeing %d, mapped %d", sqlite3_column_int(st, 0),
+           sqlite3_column_int(st, 1), sqlite3_column_int(st, 2), sqlite3_column_int(st, 3));
     sqlite3_finalize(st);
     srv_db_reader_release(t->db, r);
 }
@@ -266,7 +270,7 @@ static void test_migration(void)
     CHECK(sqlite3_exec(c,
                        "DROP TRIGGER contracts_fts_insert; DROP TRIGGER contracts_fts_update;"
                        "DROP TRIGGER contracts_fts_delete; DROP TABLE contracts_fts;"
-                       "PRAGMA user_version = 3;",
+                       "DROP TABLE contracts_fts_map; PRAGMA user_version = 3;",
                        NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(c);
     CHECKF(t_open_at(&t, err, sizeof(err)) == 0, "%s", err);
