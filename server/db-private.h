@@ -76,6 +76,9 @@ int srv__schema_latest(void);
 /* db_write.c: runs one write inside the caller's SAVEPOINT. 0 or -code
  * with w->err set; on success w->result (and w->events) are filled. */
 int srv__write_apply(struct srv_db *db, struct srv_write *w);
+int srv__append_change(struct srv_db *db, struct srv_write *w, const char *event,
+                       const char *entity, json_int_t version, const char *actor,
+                       json_t *data_steal, int64_t *seq);     /* db_write.c */
 int srv__user_update(struct srv_db *db, struct srv_write *w); /* db_users.c */
 void srv__write_finalize(struct srv_db *db);
 
@@ -127,7 +130,6 @@ enum srv_xstmt {
     SRV_X_ALERT_EXISTS,
     SRV_X_ALERT_INSERT,
     SRV_X_RECIPIENTS,
-    SRV_X_CHANGE_INSERT,
     SRV_X_NOTIFY_INSERT,
     SRV_X_EXPIRE,
     SRV_X_RENEW,

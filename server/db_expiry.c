@@ -65,8 +65,6 @@ static const char *const xsql[SRV_X__COUNT] = {
     [SRV_X_RECIPIENTS] = "SELECT u.username, COALESCE(p.digest, 0) FROM users u LEFT JOIN "
                          "user_preferences p ON p.username = u.username WHERE u.disabled = 0 AND "
                          "(u.username = ?1 OR u.role = 'admin') ORDER BY u.username",
-    [SRV_X_CHANGE_INSERT] = "INSERT INTO changes (event, entity_id, version, actor, created_at, "
-                            "payload) VALUES (?, ?, ?, ?, ?, ?)",
     [SRV_X_NOTIFY_INSERT] =
         "INSERT INTO notifications (username, seq, event, contract_id, summary, "
         "created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -311,37 +309,11 @@ static json_t *load(struct scan *sc, const char *id)
     return rec;
 }
 
-/* Appends to the changes log and to w->events (takes data_steal); *seq. */
+/* Appends to the changes log and to w->events as the system (takes data_steal); *seq. */
 static int log_event(struct srv_db *db, struct srv_write *w, const char *event, const char *entity,
                      json_int_t version, json_t *data_steal, int64_t *seq)
 {
-    sqlite3_stmt *st = srv__expiry_stmt(db, SRV_X_CHANGE_INSERT, &w->err);
-    char now[32], *payload;
-    int rc;
-
-    if (!st) {
-        json_decref(data_steal);
-        return -PACTA_INTERNAL;
-    }
-    srv_now_iso(now);
-    payload = json_dumps(data_steal, JSON_COMPACT);
-    sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, entity, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 3, version);
-    sqlite3_bind_text(st, 4, SYSTEM_ACTOR, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 6, payload, -1, SQLITE_TRANSIENT);
-    free(payload);
-    if ((rc = srv__expiry_run(db, st, "append change", &w->err)) != 0) {
-        json_decref(data_steal);
-        return rc;
-    }
-    *seq = sqlite3_last_insert_rowid(db->w);
-    if (!w->events)
-        w->events = json_array();
-    json_array_append_new(w->events, json_pack("{s:I, s:s, s:o}", "seq", (json_int_t)*seq, "event",
-                                               event, "data", data_steal));
-    return 0;
+    return srv__append_change(db, w, event, entity, version, SYSTEM_ACTOR, data_steal, seq);
 }
 
 /*

@@ -163,14 +163,18 @@ static void bind_record(sqlite3_stmt *st, const char *id, const json_t *rec)
 }
 
 /*
- * Appends the event to the durable log and to w->events.  The payload in
- * the log and the data handed to the loop are the same JSON, so a replayed
- * event is byte-for-byte what live subscribers got.  Takes data_steal.
+ * Appends one event to the changes log, in the writer's open transaction,
+ * and to w->events for the broadcast after commit (takes data_steal).  The
+ * payload in the log and the data handed to the loop are the same JSON, so
+ * a replayed event is byte-for-byte what live subscribers got.  The one
+ * place that writes the log: contract writes, the expiry scheduler and its
+ * digests all come here.  *seq (may be NULL) gets the event's seq.
  */
-static int emit_event(struct srv_db *db, struct srv_write *w, const char *event, const json_t *rec,
-                      json_t *data_steal, struct pacta_error *err)
+int srv__append_change(struct srv_db *db, struct srv_write *w, const char *event,
+                       const char *entity, json_int_t version, const char *actor,
+                       json_t *data_steal, int64_t *seq)
 {
-    sqlite3_stmt *st = wstmt(db, SRV_WS_CHANGE_INSERT, err);
+    sqlite3_stmt *st = wstmt(db, SRV_WS_CHANGE_INSERT, &w->err);
     char now[32];
     char *payload;
     int rc;
@@ -182,21 +186,34 @@ static int emit_event(struct srv_db *db, struct srv_write *w, const char *event,
     srv_now_iso(now);
     payload = json_dumps(data_steal, JSON_COMPACT);
     sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, json_string_value(json_object_get(rec, "id")), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 3, json_integer_value(json_object_get(rec, "version")));
-    sqlite3_bind_text(st, 4, w->actor, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, entity, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, version);
+    sqlite3_bind_text(st, 4, actor, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 6, payload, -1, SQLITE_TRANSIENT);
     free(payload);
-    rc = step_done(db, st, "append change", err);
+    rc = step_done(db, st, "append change", &w->err);
     if (rc != 0) {
         json_decref(data_steal);
         return rc;
     }
-    json_array_append_new(w->events, json_pack("{s:I, s:s, s:o}", "seq",
-                                               (json_int_t)sqlite3_last_insert_rowid(db->w),
-                                               "event", event, "data", data_steal));
+    int64_t n = sqlite3_last_insert_rowid(db->w);
+    if (seq)
+        *seq = n;
+    if (!w->events)
+        w->events = json_array();
+    json_array_append_new(w->events, json_pack("{s:I, s:s, s:o}", "seq", (json_int_t)n, "event",
+                                               event, "data", data_steal));
     return 0;
+}
+
+/* A contract write's event: the record's id and version, the writer's actor. */
+static int emit_event(struct srv_db *db, struct srv_write *w, const char *event, const json_t *rec,
+                      json_t *data_steal)
+{
+    return srv__append_change(db, w, event, json_string_value(json_object_get(rec, "id")),
+                              json_integer_value(json_object_get(rec, "version")), w->actor,
+                              data_steal, NULL);
 }
 
 static int owner_must_exist(struct srv_db *db, const char *owner, struct pacta_error *err)
@@ -315,7 +332,7 @@ static int contract_create(struct srv_db *db, struct srv_write *w)
         goto out;
     }
     rc = emit_event(db, w, PACTA_EV_CONTRACT_CREATED, stored,
-                    json_pack("{s:O, s:s}", "contract", stored, "actor", w->actor), err);
+                    json_pack("{s:O, s:s}", "contract", stored, "actor", w->actor));
     if (rc == 0)
         w->result = json_pack("{s:o}", "contract", json_deep_copy(stored));
 out:
@@ -524,7 +541,7 @@ static int contract_update(struct srv_db *db, struct srv_write *w)
     data = json_pack("{s:O, s:O, s:s}", "contract", stored, "changed", changed, "actor", w->actor);
     if (reason)
         json_object_set_new(data, "reason", json_string(reason));
-    if ((rc = emit_event(db, w, PACTA_EV_CONTRACT_UPDATED, stored, data, err)) == 0)
+    if ((rc = emit_event(db, w, PACTA_EV_CONTRACT_UPDATED, stored, data)) == 0)
         w->result = json_pack("{s:o, s:o}", "contract", json_deep_copy(stored), "changed",
                               json_deep_copy(changed));
 out:
@@ -570,7 +587,7 @@ static int contract_delete(struct srv_db *db, struct srv_write *w)
     data = json_pack("{s:O, s:s}", "contract", stored, "actor", w->actor);
     if (reason)
         json_object_set_new(data, "reason", json_string(reason));
-    if ((rc = emit_event(db, w, PACTA_EV_CONTRACT_DELETED, stored, data, err)) == 0)
+    if ((rc = emit_event(db, w, PACTA_EV_CONTRACT_DELETED, stored, data)) == 0)
         w->result = json_pack("{s:o}", "contract", json_deep_copy(stored));
 out:
     json_decref(cur);
