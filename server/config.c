@@ -30,6 +30,8 @@ static const char usage_text[] =
     "  --login-max-failures N  failed logins per account before a lockout (default 5;\n"
     "                          20 per address); the lockout starts at\n"
     "  --login-lockout SEC     (default 30) and doubles per further failure, up to 900\n"
+    "  --login-delay MS        a failed login is answered after MS (default 100),\n"
+    "                          doubling per failure of the account, up to 16x; 0 = off\n"
     "  --rate N                requests per second per connection, bursts of 2N\n"
     "                          (default 1000; 0 = no limit)\n"
     "  --max-conns-per-address N  (default 0 = no limit)\n"
@@ -148,6 +150,7 @@ enum {
     O_MTOKEN,
     O_LOGINFAIL,
     O_LOCKOUT,
+    O_LOGINDELAY,
     O_RATE,
     O_MAXADDR,
     O_MAXUSER,
@@ -177,6 +180,7 @@ static const struct option opts[] = {
     {"metrics-token-file", required_argument, NULL, O_MTOKEN},
     {"login-max-failures", required_argument, NULL, O_LOGINFAIL},
     {"login-lockout", required_argument, NULL, O_LOCKOUT},
+    {"login-delay", required_argument, NULL, O_LOGINDELAY},
     {"rate", required_argument, NULL, O_RATE},
     {"max-conns-per-address", required_argument, NULL, O_MAXADDR},
     {"max-conns-per-user", required_argument, NULL, O_MAXUSER},
@@ -223,6 +227,7 @@ static int parse_argv(struct srv_config *cfg, int argc, char **argv)
     cfg->login_max_failures_per_address = 20;
     cfg->login_lockout_sec = 30;
     cfg->login_lockout_max_sec = 900;
+    cfg->login_delay_ms = 100;
     cfg->rate_per_sec = 1000;
     cfg->rate_burst = 2000;
     cfg->max_conns_per_address = 0;
@@ -306,6 +311,11 @@ static int parse_argv(struct srv_config *cfg, int argc, char **argv)
             cfg->login_lockout_sec = (int)v;
             if (cfg->login_lockout_max_sec < v)
                 cfg->login_lockout_max_sec = (int)v;
+            break;
+        case O_LOGINDELAY:
+            if (parse_long("--login-delay", optarg, 0, 60000, &v))
+                return -1;
+            cfg->login_delay_ms = (int)v;
             break;
         case O_RATE:
             if (parse_long("--rate", optarg, 0, 1000000, &v))
@@ -566,6 +576,7 @@ int srv_config_reload(struct srv_config *live, int argc, char **argv, json_t **c
     TAKE(login_max_failures_per_address);
     TAKE(login_lockout_sec);
     TAKE(login_lockout_max_sec);
+    TAKE(login_delay_ms);
     TAKE(rate_per_sec);
     TAKE(rate_burst);
     TAKE(max_conns_per_address);

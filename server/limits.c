@@ -4,6 +4,8 @@
  *    is locked out for a time that doubles with every further failure
  *    (capped); a success clears the account's count.  Unknown usernames are
  *    counted like real ones, so a lockout says nothing about existence;
+ *    below the threshold, each failed login's answer is held for a delay
+ *    that doubles with the account's failures (ops.c holds it);
  *  - a token bucket of requests per connection;
  *  - concurrent connections per address and per user.
  * The failure table is bounded: entries idle for an hour are dropped by
@@ -82,8 +84,9 @@ int64_t srv__limits_login_locked(struct srv *srv, const char *username, const ch
     return u > a ? u : a;
 }
 
-/* One failure for key: lock it once past `threshold`, doubling each time. */
-static void count_failure(const struct srv_config *cfg, char kind, const char *name, int threshold)
+/* One failure for key: lock it once past `threshold`, doubling each time.
+ * Returns the key's failure count. */
+static int count_failure(const struct srv_config *cfg, char kind, const char *name, int threshold)
 {
     char k[80];
     int64_t now = (int64_t)srv__now_ms();
@@ -102,17 +105,26 @@ static void count_failure(const struct srv_config *cfg, char kind, const char *n
                  kind == 'u' ? "account" : "address", "address", kind == 'a' ? name : "",
                  "failures", e->failures, "seconds", (json_int_t)secs);
     }
+    return e->failures;
 }
 
-void srv__limits_login_failed(struct srv *srv, const char *username, const char *address)
+/*
+ * The delay grows with the account's failures, not the address's: it is
+ * what slows one guesser working through passwords of one account on one
+ * connection (one login in flight per connection), while the lockouts stop
+ * guessers that spread over connections and addresses.  Capped at 16x so a
+ * user who mistyped a few times waits seconds, not minutes.
+ */
+int64_t srv__limits_login_failed(struct srv *srv, const char *username, const char *address)
 {
-    count_failure(srv->cfg, 'u', username, srv->cfg->login_max_failures);
+    int n = count_failure(srv->cfg, 'u', username, srv->cfg->login_max_failures);
     count_failure(srv->cfg, 'a', address, srv->cfg->login_max_failures_per_address);
+    return (int64_t)srv->cfg->login_delay_ms << (n > 5 ? 4 : n - 1);
 }
 
 void srv__limits_login_refused(struct srv *srv, const char *address)
 {
-    count_failure(srv->cfg, 'a', address, srv->cfg->login_max_failures_per_address);
+    (void)count_failure(srv->cfg, 'a', address, srv->cfg->login_max_failures_per_address);
 }
 
 void srv__limits_login_ok(struct srv *srv, const char *username)

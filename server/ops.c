@@ -437,6 +437,46 @@ static void job_work(uv_work_t *req)
     }
 }
 
+/*
+ * A failed login's answer waits on a timer: the connection cannot start
+ * another login meanwhile (one in flight), so a guesser on one connection
+ * slows down exponentially.  The job keeps its session reference and its
+ * in-flight count until the answer leaves, so shutdown waits for it (at
+ * most 16 x --login-delay).
+ */
+struct held_answer {
+    uv_timer_t timer;
+    struct srv_job *job;
+};
+
+static void held_answer_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void held_answer_due(uv_timer_t *t)
+{
+    struct held_answer *h = t->data;
+    srv__respond_error(h->job->s, h->job->id, &h->job->err, NULL);
+    job_free(h->job);
+    uv_close((uv_handle_t *)&h->timer, held_answer_closed);
+}
+
+static int hold_failed_login(struct srv_job *j, uint64_t delay_ms)
+{
+    struct held_answer *h = calloc(1, sizeof *h);
+    if (!h)
+        abort();
+    h->job = j;
+    h->timer.data = h;
+    if (uv_timer_init(j->srv->loop, &h->timer) != 0) {
+        free(h);
+        return -1;
+    }
+    uv_timer_start(&h->timer, held_answer_due, delay_ms, 0);
+    return 0;
+}
+
 static void job_after(uv_work_t *req, int status)
 {
     struct srv_job *j = req->data;
@@ -450,13 +490,16 @@ static void job_after(uv_work_t *req, int status)
     if (status == UV_ECANCELED)
         pacta_error_set(&j->err, PACTA_UNAVAILABLE, "", "server is shutting down");
     if (status || j->code != PACTA_OK) {
+        int64_t delay = 0;
         if (j->op == PACTA_OP_AUTH_LOGIN && j->code == PACTA_UNAUTHENTICATED) {
             j->srv->metrics.login_failures++;
-            srv__limits_login_failed(j->srv, j->a.login.username, s->peer);
+            delay = srv__limits_login_failed(j->srv, j->a.login.username, s->peer);
         }
         if (j->op == PACTA_OP_AUTH_LOGIN)
-            srv_logf(SRV_LOG_WARN, "login failed", "{s:I,s:s}", "session", (json_int_t)s->id,
-                     "peer", s->peer);
+            srv_logf(SRV_LOG_WARN, "login failed", "{s:I,s:s,s:I}", "session", (json_int_t)s->id,
+                     "peer", s->peer, "delay_ms", (json_int_t)delay);
+        if (delay > 0 && !j->srv->shutting_down && hold_failed_login(j, (uint64_t)delay) == 0)
+            return;
         srv__respond_error(s, j->id, &j->err, NULL);
         job_free(j);
         return;

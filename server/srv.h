@@ -201,7 +201,8 @@ void srv__admin_tick(struct srv *srv);
 /* limits.c: failed-login lockouts, request rate, connection caps. */
 /* Seconds the account or the address is still locked out, 0 if neither. */
 int64_t srv__limits_login_locked(struct srv *srv, const char *username, const char *address);
-void srv__limits_login_failed(struct srv *srv, const char *username, const char *address);
+/* Counts a failed login; returns how long (ms) to hold its answer. */
+int64_t srv__limits_login_failed(struct srv *srv, const char *username, const char *address);
 void srv__limits_login_ok(struct srv *srv, const char *username);
 /* A login refused while locked: counts against the address only. */
 void srv__limits_login_refused(struct srv *srv, const char *address);

@@ -2,6 +2,8 @@
  * it_bruteforce: 1,000 wrong passwords against one account, sent as fast
  * as the server answers them (issue 5, "Attack it").
  *
+ * - Each checked wrong password is answered later than the one before: the
+ *   answer is held for --login-delay, doubling per failure of the account.
  * - Only the first few are checked (argon2): then the account is locked and
  *   every further attempt is refused at once with the generic rate_limited
  *   and a retry_after, without a password check.  The checks are counted
@@ -28,6 +30,7 @@
 #define MAX_FAILURES 3 /* per account; pactad locks an address at 4 x this */
 /* the first lockout: long enough for a few logins, longer under valgrind */
 #define LOCKOUT_SEC (it_wrapped() ? 10 : 2)
+#define DELAY_MS 150 /* --login-delay: held answers of checked failures 150, 300, 600 ms */
 
 static const char *attacker = "127.0.0.1", *owner = "127.0.0.2";
 
@@ -103,7 +106,8 @@ int main(void)
     char fails[8], lockout[8];
     snprintf(fails, sizeof fails, "%d", MAX_FAILURES);
     snprintf(lockout, sizeof lockout, "%d", (int)LOCKOUT_SEC);
-    const char *const args[] = {"--login-max-failures", fails, "--login-lockout", lockout, NULL};
+    const char *const args[] = {
+        "--login-max-failures", fails, "--login-lockout", lockout, "--login-delay", "150", NULL};
     struct it_server *srv = it_server_start(args);
     it_create_role_users(srv);
 
@@ -136,8 +140,14 @@ int main(void)
     for (int k = 0; k < ATTEMPTS; k++) {
         char pw[32];
         snprintf(pw, sizeof pw, "guess-%04d", k);
+        int64_t sent = it_now_ms();
         const char *code = login_on(c, IT_EDITOR_USER, pw, &retry);
+        int64_t took = it_now_ms() - sent;
         if (strcmp(code, "unauthenticated") == 0) {
+            /* a lower bound only: the held answer, never a speed */
+            int64_t held = (int64_t)DELAY_MS << checked;
+            CHECKF(took >= held, "wrong password %d answered after %lld ms, held for %lld", checked,
+                   (long long)took, (long long)held);
             checked++;
         } else if (strcmp(code, "rate_limited") == 0) {
             if (first_lock_ms < 0) {
