@@ -361,6 +361,19 @@ int pacta_decode_backup_id(const json_t *args, int64_t *id, struct pacta_error *
  * 0 with *unix_ms, or -1. */
 int pacta_parse_timestamp(const char *s, int64_t *unix_ms);
 
+/* ---- base64 (binary chunks in JSON: export.read, documents) --------------- */
+/* Characters pacta_base64_encode writes for len bytes (without the NUL). */
+#define PACTA_BASE64_ENCODED_LEN(len) (4 * (((size_t)(len) + 2) / 3))
+/* Bytes at most that a text of len characters decodes to. */
+#define PACTA_BASE64_DECODED_MAX(len) (3 * ((size_t)(len) / 4))
+/* RFC 4648 base64 with padding into out (PACTA_BASE64_ENCODED_LEN(len) + 1
+ * bytes, NUL-terminated); returns the characters written. */
+size_t pacta_base64_encode(const uint8_t *in, size_t len, char *out);
+/* Strict decode of len characters (padding required, no white space, zero
+ * unused bits): 0 with *out_len, or -1 if the text is not canonical base64
+ * or does not fit in cap bytes. */
+int pacta_base64_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_t *out_len);
+
 #ifdef __cplusplus
 }
 #endif
