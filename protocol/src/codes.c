@@ -149,6 +149,9 @@ static const struct op_def ops[PACTA_OP__COUNT] = {
     [PACTA_OP_BACKUPS_LIST] = {"backups.list", PACTA_ROLE_ADMIN},
     [PACTA_OP_BACKUPS_VERIFY] = {"backups.verify", PACTA_ROLE_ADMIN},
     [PACTA_OP_BACKUPS_RESTORE] = {"backups.restore", PACTA_ROLE_ADMIN},
+    [PACTA_OP_EXPORT_CONTRACTS] = {"export.contracts", PACTA_ROLE_VIEWER},
+    [PACTA_OP_EXPORT_READ] = {"export.read", PACTA_ROLE_VIEWER},
+    [PACTA_OP_EXPORT_CANCEL] = {"export.cancel", PACTA_ROLE_VIEWER},
 };
 
 /* PACTA_OP_UNKNOWN is named "" so it can never match a client's op. */

@@ -67,6 +67,9 @@ static void test_ops(void)
         {"backups.list", PACTA_OP_BACKUPS_LIST, PACTA_ROLE_ADMIN},
         {"backups.verify", PACTA_OP_BACKUPS_VERIFY, PACTA_ROLE_ADMIN},
         {"backups.restore", PACTA_OP_BACKUPS_RESTORE, PACTA_ROLE_ADMIN},
+        {"export.contracts", PACTA_OP_EXPORT_CONTRACTS, PACTA_ROLE_VIEWER},
+        {"export.read", PACTA_OP_EXPORT_READ, PACTA_ROLE_VIEWER},
+        {"export.cancel", PACTA_OP_EXPORT_CANCEL, PACTA_ROLE_VIEWER},
     };
     size_t n = sizeof(cases) / sizeof(cases[0]);
     CHECK(n == PACTA_OP__COUNT - 1);

@@ -114,6 +114,9 @@ enum pacta_op {
     PACTA_OP_BACKUPS_LIST,            /* backups.list (admin) */
     PACTA_OP_BACKUPS_VERIFY,          /* backups.verify (admin) */
     PACTA_OP_BACKUPS_RESTORE,         /* backups.restore (admin) */
+    PACTA_OP_EXPORT_CONTRACTS,        /* export.contracts */
+    PACTA_OP_EXPORT_READ,             /* export.read */
+    PACTA_OP_EXPORT_CANCEL,           /* export.cancel */
     PACTA_OP__COUNT
 };
 const char *pacta_op_name(enum pacta_op op);
@@ -169,6 +172,7 @@ char *pacta_encode_event(const char *event, int64_t seq, json_t *data_steal, siz
 #define PACTA_EV_ADMIN_CONN_OPENED "admin.connection.opened"
 #define PACTA_EV_ADMIN_CONN_UPDATED "admin.connection.updated"
 #define PACTA_EV_ADMIN_CONN_CLOSED "admin.connection.closed"
+#define PACTA_EV_EXPORT_PROGRESS "export.progress"
 
 /* ---- value validators (return 1 if valid) ------------------------------ */
 int pacta_valid_date(const char *s);     /* YYYY-MM-DD, a real calendar day, 1900..9999 */
@@ -373,6 +377,35 @@ size_t pacta_base64_encode(const uint8_t *in, size_t len, char *out);
  * unused bits): 0 with *out_len, or -1 if the text is not canonical base64
  * or does not fit in cap bytes. */
 int pacta_base64_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_t *out_len);
+
+/* ---- exports (export.contracts, export.read, export.cancel) --------------- */
+enum pacta_export_format { PACTA_EXPORT_CSV = 1, PACTA_EXPORT_XLSX, PACTA_EXPORT_PDF };
+const char *pacta_export_format_name(enum pacta_export_format f); /* "csv", "xlsx", "pdf" */
+/* Largest chunk export.read returns (decoded bytes), and its default. */
+#define PACTA_EXPORT_CHUNK_MAX (256 * 1024)
+/*
+ * export.contracts {format, filters?, bom?, contract_id?}: filters are
+ * contracts.list's (decoded by pacta_decode_list, so its errors name the
+ * filter member) without `cursor` and `limit`; bom only with csv;
+ * contract_id (the single-contract report) only with pdf and no filters.
+ */
+struct pacta_export_args {
+    enum pacta_export_format format;
+    struct pacta_list_args filters; /* cursor and limit always NULL / 0 */
+    int bom;                        /* csv: start with a UTF-8 byte order mark */
+    const char *contract_id;        /* pdf: one contract's report; NULL: the list */
+};
+int pacta_decode_export(const json_t *args, struct pacta_export_args *out, struct pacta_error *err);
+/* export.read {export_id, offset, length?}: length 1..PACTA_EXPORT_CHUNK_MAX,
+ * default PACTA_EXPORT_CHUNK_MAX. */
+struct pacta_export_read_args {
+    const char *export_id;
+    int64_t offset, length;
+};
+int pacta_decode_export_read(const json_t *args, struct pacta_export_read_args *out,
+                             struct pacta_error *err);
+/* export.cancel {export_id} */
+int pacta_decode_export_cancel(const json_t *args, const char **export_id, struct pacta_error *err);
 
 #ifdef __cplusplus
 }
