@@ -154,6 +154,17 @@ static void bind_day(sqlite3_stmt *st, int idx, int64_t day)
     sqlite3_bind_text(st, idx, buf, -1, SQLITE_TRANSIENT);
 }
 
+/* next_due() of a schedule with nothing ahead (every item passed before it
+ * was armed) is NO_DAY: stored as NULL, which the due scan never picks. */
+#define NO_DAY INT64_MAX
+static void bind_due(sqlite3_stmt *st, int idx, int64_t day)
+{
+    if (day == NO_DAY)
+        sqlite3_bind_null(st, idx);
+    else
+        bind_day(st, idx, day);
+}
+
 /* ---- the schedule of one contract ------------------------------------------ */
 
 struct sched {
@@ -219,7 +230,7 @@ static int64_t next_due(const struct scan *sc, const struct sched *s)
 {
     struct item it[2 * MAX_THRESHOLDS + 1];
     int n = collect(sc, s, it);
-    int64_t best = INT64_MAX;
+    int64_t best = NO_DAY;
     for (int i = 0; i < n; i++)
         if (it[i].due > s->checked && it[i].due >= s->armed && it[i].due < best)
             best = it[i].due;
@@ -242,7 +253,7 @@ static int arm(struct scan *sc, const char *id, const char *end, int notice, con
     sqlite3_bind_int(st, 5, months);
     bind_day(st, 6, s.armed);
     bind_day(st, 7, s.checked);
-    bind_day(st, 8, next_due(sc, &s));
+    bind_due(st, 8, next_due(sc, &s));
     return srv__expiry_run(sc->db, st, "arm expiry", &sc->w->err);
 }
 
@@ -545,7 +556,7 @@ static int process(struct scan *sc, struct sched *s)
             bind_day(st, 2, s->end);
             bind_day(st, 3, s->armed);
             bind_day(st, 4, s->checked);
-            bind_day(st, 5, next_due(sc, s));
+            bind_due(st, 5, next_due(sc, s));
             rc = srv__expiry_run(sc->db, st, "update schedule", &sc->w->err);
         } else
             rc = -PACTA_INTERNAL;

@@ -89,6 +89,16 @@ int main(void)
     json_t *r = it_call(ad, "subscribe", json_pack("{}"), NULL);
     json_decref(r);
 
+    /* 0. an active contract that ended before it was armed: nothing of it is
+     * due, ever (its schedule has no next day), and the scheduler carries on
+     * with the others (the day after "never" once overflowed into a date
+     * the schema refused, and every scan failed: found by fuzz_dispatch) */
+    json_t *past = it_contract_create(ad, json_pack("{s:s, s:s, s:s}", "status", "active", "number",
+                                                    "C-PAST", "end_date", "2025-06-30"));
+    REQUIRE(past != NULL);
+    CHECK_STR(it_str(past, "status"), "active");
+    json_decref(past);
+
     /* 1. end 2026-03-01, notice 10 days: deadline 02-19 */
     json_t *a = it_contract_create(ad, json_pack("{s:s, s:s, s:i}", "status", "active", "end_date",
                                                  "2026-03-01", "notice_days", 10));
