@@ -8,26 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pacta/protocol.h>
+
 #include "ctl.h"
 
-/* ISO 4217 currencies whose minor unit is not 1/100. */
-static const struct {
-    const char code[4];
-    int digits;
-} minor_units[] = {
-    {"BIF", 0}, {"CLP", 0}, {"DJF", 0}, {"GNF", 0}, {"ISK", 0}, {"JPY", 0}, {"KMF", 0},
-    {"KRW", 0}, {"PYG", 0}, {"RWF", 0}, {"UGX", 0}, {"UYI", 0}, {"VND", 0}, {"VUV", 0},
-    {"XAF", 0}, {"XOF", 0}, {"XPF", 0}, {"BHD", 3}, {"IQD", 3}, {"JOD", 3}, {"KWD", 3},
-    {"LYD", 3}, {"OMR", 3}, {"TND", 3}, {"CLF", 4}, {"UYW", 4},
-};
-
+/* The minor unit's digits come from libpacta-protocol (one table for all). */
 int ctl__currency_digits(const char *currency)
 {
-    if (currency)
-        for (size_t i = 0; i < sizeof(minor_units) / sizeof(minor_units[0]); i++)
-            if (strcmp(minor_units[i].code, currency) == 0)
-                return minor_units[i].digits;
-    return 2;
+    return pacta_currency_digits(currency);
 }
 
 int ctl__parse_int64(const char *s, int64_t *out)

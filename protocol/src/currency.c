@@ -40,3 +40,24 @@ int pacta_valid_currency(const char *s)
     return bsearch(s, codes, sizeof(codes) / sizeof(codes[0]), sizeof(codes[0]), compare_code) !=
            NULL;
 }
+
+/* ISO 4217 currencies whose minor unit is not 1/100 (amount_cents counts
+ * that unit: 1 JPY, 1/1000 BHD, 1/10000 CLF). */
+static const struct {
+    const char code[4];
+    int digits;
+} minor_units[] = {
+    {"BHD", 3}, {"BIF", 0}, {"CLF", 4}, {"CLP", 0}, {"DJF", 0}, {"GNF", 0}, {"IQD", 3},
+    {"ISK", 0}, {"JOD", 3}, {"JPY", 0}, {"KMF", 0}, {"KRW", 0}, {"KWD", 3}, {"LYD", 3},
+    {"OMR", 3}, {"PYG", 0}, {"RWF", 0}, {"TND", 3}, {"UGX", 0}, {"UYI", 0}, {"UYW", 4},
+    {"VND", 0}, {"VUV", 0}, {"XAF", 0}, {"XOF", 0}, {"XPF", 0},
+};
+
+int pacta_currency_digits(const char *currency)
+{
+    if (currency)
+        for (size_t i = 0; i < sizeof(minor_units) / sizeof(minor_units[0]); i++)
+            if (strcmp(minor_units[i].code, currency) == 0)
+                return minor_units[i].digits;
+    return 2;
+}

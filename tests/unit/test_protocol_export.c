@@ -146,8 +146,21 @@ static void test_cancel(void)
     check_bad(decode_cancel, cases, N(cases));
 }
 
+/* Amounts are exported in the currency's unit: the digits must be right. */
+static void test_currency_digits(void)
+{
+    CHECK(pacta_currency_digits("EUR") == 2);
+    CHECK(pacta_currency_digits("RON") == 2);
+    CHECK(pacta_currency_digits("JPY") == 0);
+    CHECK(pacta_currency_digits("BHD") == 3);
+    CHECK(pacta_currency_digits("CLF") == 4);
+    CHECK(pacta_currency_digits("XOF") == 0);
+    CHECK(pacta_currency_digits(NULL) == 2);
+}
+
 int main(void)
 {
+    test_currency_digits();
     test_export_ok();
     test_export_bad();
     test_read();

@@ -117,6 +117,15 @@ enum pacta_op {
     PACTA_OP_EXPORT_CONTRACTS,        /* export.contracts */
     PACTA_OP_EXPORT_READ,             /* export.read */
     PACTA_OP_EXPORT_CANCEL,           /* export.cancel */
+    PACTA_OP_STATS_DASHBOARD,         /* stats.dashboard (pacta/dashboard.h) */
+    PACTA_OP_DASHBOARD_WATCH,         /* dashboard.watch */
+    PACTA_OP_DOCUMENTS_UPLOAD_BEGIN,  /* documents.upload.begin (editor; pacta/documents.h) */
+    PACTA_OP_DOCUMENTS_UPLOAD_CHUNK,  /* documents.upload.chunk (editor) */
+    PACTA_OP_DOCUMENTS_UPLOAD_FINISH, /* documents.upload.finish (editor) */
+    PACTA_OP_DOCUMENTS_LIST,          /* documents.list */
+    PACTA_OP_DOCUMENTS_GET,           /* documents.get */
+    PACTA_OP_DOCUMENTS_DOWNLOAD,      /* documents.download */
+    PACTA_OP_DOCUMENTS_DELETE,        /* documents.delete (editor) */
     PACTA_OP__COUNT
 };
 const char *pacta_op_name(enum pacta_op op);
@@ -173,11 +182,15 @@ char *pacta_encode_event(const char *event, int64_t seq, json_t *data_steal, siz
 #define PACTA_EV_ADMIN_CONN_UPDATED "admin.connection.updated"
 #define PACTA_EV_ADMIN_CONN_CLOSED "admin.connection.closed"
 #define PACTA_EV_EXPORT_PROGRESS "export.progress"
+#define PACTA_EV_DASHBOARD_UPDATED "dashboard.updated" /* ephemeral, dashboard.watch */
 
 /* ---- value validators (return 1 if valid) ------------------------------ */
 int pacta_valid_date(const char *s);     /* YYYY-MM-DD, a real calendar day, 1900..9999 */
 int pacta_valid_uuid(const char *s);     /* canonical lowercase 8-4-4-4-12 hex */
 int pacta_valid_currency(const char *s); /* an active ISO 4217 alphabetic code, e.g. "EUR" */
+/* Decimal digits of the currency's minor unit, the unit of amount_cents: 2
+ * for most, 0 for JPY, 3 for BHD, 4 for CLF; 2 for an unknown code. */
+int pacta_currency_digits(const char *currency);
 int pacta_valid_username(const char *s); /* 1..64 of [a-z0-9._-], starting alphanumeric */
 /* Writes a UUIDv7 (canonical lowercase) from a Unix time in ms and 10
  * caller-supplied random bytes (the library does no I/O). */
@@ -240,6 +253,20 @@ struct pacta_resume_args {
 };
 int pacta_decode_resume(const json_t *args, struct pacta_resume_args *out, struct pacta_error *err);
 
+/* contracts.list sort keys (list_args.c; wire names in pacta_list_sort_name). */
+enum pacta_list_sort {
+    PACTA_SORT_DEFAULT = 0, /* not given: number, or relevance with q */
+    PACTA_SORT_NUMBER,
+    PACTA_SORT_TITLE,
+    PACTA_SORT_COUNTERPARTY,
+    PACTA_SORT_END_DATE,
+    PACTA_SORT_START_DATE,
+    PACTA_SORT_SIGN_DATE,
+    PACTA_SORT_AMOUNT,
+    PACTA_SORT_UPDATED_AT,
+    PACTA_SORT_RELEVANCE, /* only with q */
+    PACTA_SORT__COUNT
+};
 struct pacta_list_args {
     const char *status, *kind, *owner; /* NULL = any */
     const char *text;                  /* substring of number/title/counterparty */
@@ -247,7 +274,16 @@ struct pacta_list_args {
     const char *cursor;                /* opaque, from a previous next_cursor */
     int include_deleted;
     const char *q; /* full-text words, prefix-matched, ranked (§6.4) */
+    /* filters and sort of issue 7 (list_args.c); NULL / 0 = not given */
+    const char *lifecycle; /* a PACTA_LIFECYCLE_* value */
+    const char *currency;
+    const char *sign_from, *sign_to, *start_from, *start_to, *end_from, *end_to; /* inclusive */
+    int has_amount_min, has_amount_max; /* amounts need currency */
+    int64_t amount_min, amount_max;     /* cents, inclusive */
+    enum pacta_list_sort sort;
+    int desc; /* "order": "desc" */
 };
+/* contracts.list {filters..., sort?, order?, limit?, cursor?} (PROTOCOL.md §6.4). */
 int pacta_decode_list(const json_t *args, struct pacta_list_args *out, struct pacta_error *err);
 
 /* contracts.get {id}, supplements.list {contract_id} */
@@ -406,6 +442,43 @@ int pacta_decode_export_read(const json_t *args, struct pacta_export_read_args *
                              struct pacta_error *err);
 /* export.cancel {export_id} */
 int pacta_decode_export_cancel(const json_t *args, const char **export_id, struct pacta_error *err);
+
+/* ---- lists and saved views (list_args.c, issue 7) ------------------------- */
+/* "number", "title", ..., "relevance"; "" for PACTA_SORT_DEFAULT. */
+const char *pacta_list_sort_name(enum pacta_list_sort sort);
+/* PACTA_SORT__COUNT for an unknown name. */
+enum pacta_list_sort pacta_list_sort_from_name(const char *name);
+/*
+ * Only the filter members of contracts.list (no sort, order, limit or
+ * cursor): what a saved view stores.  Same rules and errors as
+ * pacta_decode_list.
+ */
+int pacta_decode_list_filter(const json_t *filter, struct pacta_list_args *out,
+                             struct pacta_error *err);
+/*
+ * The filters of *a as a canonical object (new reference): only the members
+ * given, in a fixed order, each as the wire has it.  Two argument sets that
+ * select the same rows in the same way give equal objects.
+ */
+json_t *pacta_list_filter_json(const struct pacta_list_args *a);
+/* A view's sort: {"key": sort name, "order": "asc"|"desc"} (new reference). */
+json_t *pacta_list_sort_json(const struct pacta_list_args *a);
+
+#define PACTA_VIEW_NAME_MAX 100 /* characters */
+#define PACTA_VIEWS_MAX 100     /* saved views per user */
+/* views.save {name, filter, sort?}: filter as pacta_decode_list_filter,
+ * sort {key, order?}; both are decoded into `list`. */
+struct pacta_view_save_args {
+    const char *name;
+    struct pacta_list_args list; /* filters + sort, no limit or cursor */
+};
+int pacta_decode_view_save(const json_t *args, struct pacta_view_save_args *out,
+                           struct pacta_error *err);
+/* views.delete {name} */
+int pacta_decode_view_delete(const json_t *args, const char **name, struct pacta_error *err);
+/* Ephemeral, to the user's other subscribed connections. */
+#define PACTA_EV_VIEW_SAVED "view.saved"
+#define PACTA_EV_VIEW_DELETED "view.deleted"
 
 #ifdef __cplusplus
 }
