@@ -69,7 +69,10 @@ static void on_housekeeping(uv_timer_t *t)
         for (struct srv_session *s = srv->sessions; s; s = s->next) {
             if (s->close_code)
                 continue;
-            if (!s->authenticated && now >= s->auth_deadline_ms)
+            /* a login still being checked (queued behind others' argon2
+             * after a restart, say) is answered first; a failed one closes
+             * at the next tick, as its deadline has passed */
+            if (!s->authenticated && !s->auth_inflight && now >= s->auth_deadline_ms)
                 srv__session_close(s, PACTA_CLOSE_POLICY, "authentication timeout", 0);
             else if (s->authenticated && s->token_expires_ms && wall >= s->token_expires_ms)
                 srv__session_close(s, PACTA_CLOSE_SESSION_ENDED, "session expired", 1);
