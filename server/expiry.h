@@ -51,6 +51,8 @@ int64_t srv_today(void);
 void srv_contract_derive(json_t *rec, int64_t today);
 /* Largest threshold: the "expiring" window of lifecycle (default 90). */
 void srv_expiry_set_window(int days);
+/* The window in days (contracts.list's lifecycle filter uses the same). */
+int srv_expiry_window(void);
 
 /* ---- the scheduler (expiry.c; loop thread) ------------------------------- */
 struct srv;

@@ -19,6 +19,11 @@ void srv_expiry_set_window(int days)
     atomic_store(&window_days, days);
 }
 
+int srv_expiry_window(void)
+{
+    return atomic_load(&window_days);
+}
+
 int64_t srv_days_from_civil(int y, int m, int d)
 {
     int64_t yy = (int64_t)y - (m <= 2);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dashboard.h"
 #include "db-private.h"
 #include "expiry.h"
 #include "srv.h"
@@ -173,8 +174,10 @@ int srv__notify_handle(struct srv_session *s, const struct pacta_request *req)
                                  "the clock can only be moved on a test server (--fake-now)");
             break;
         }
-        if ((rc = pacta_decode_clock_set(req->args, &ms, &err)) == 0)
+        if ((rc = pacta_decode_clock_set(req->args, &ms, &err)) == 0) {
             srv__expiry_clock_set(s, req->id, ms);
+            srv__dashboard_clock_moved(s->srv); /* the date windows moved */
+        }
         break;
     }
     default:

@@ -96,6 +96,7 @@ struct srv_session {
     uint64_t admin_sent_ms;   /* monotonic time of that update */
     char editing[37];         /* presence: the contract open in an editor, or "" */
     int64_t editing_since_ms; /* wall clock */
+    int dashboard_watch;      /* receives dashboard.updated (dashboard.c) */
 
     /* subscription (subscribe.c) */
     enum srv_sub_state sub;

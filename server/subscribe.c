@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dashboard.h"
 #include "log.h"
 #include "srv.h"
 
@@ -251,6 +252,7 @@ void srv__broadcast(struct srv *srv, const json_t *events, uint64_t request_id)
     const json_t *ev;
 
     srv__expiry_note_events(srv, events); /* edits of dates re-arm the scheduler */
+    srv__dashboard_changed(srv);          /* watchers get fresh figures (coalesced) */
     json_array_foreach(events, i, ev)
     {
         int64_t seq;
