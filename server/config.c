@@ -58,6 +58,11 @@ static const char usage_text[] =
     "                          good backup is always kept)\n"
     "  --backup-method M       snapshot with 'api' (online backup API, default) or\n"
     "                          'vacuum' (VACUUM INTO)\n"
+    "  --export-max-rows N     most contracts in one export (default 1000000)\n"
+    "  --export-max-running N  exports made at once (default 2; more: rate_limited)\n"
+    "  --export-max-per-session N  open exports per connection (default 2)\n"
+    "  --export-ttl SEC        a made export not read for this long is dropped\n"
+    "                          (default 600)\n"
     "  --config FILE           read options from FILE first: one \"key = value\" per\n"
     "                          line, keys as the long options above\n"
     "  --help                  show this help\n"
@@ -161,7 +166,8 @@ enum {
     O_HELP,
     O_VERSION,
     O_EXPIRY, /* expiry options: parsed by srv__expiry_option */
-    O_BACKUP  /* backup options: parsed by srv__backup_option */
+    O_BACKUP, /* backup options: parsed by srv__backup_option */
+    O_EXPORT  /* export options: parsed by srv__export_option */
 };
 static const struct option opts[] = {
     {"config", required_argument, NULL, O_CONFIG},
@@ -197,6 +203,10 @@ static const struct option opts[] = {
     {"backup-every", required_argument, NULL, O_BACKUP},
     {"backup-keep-days", required_argument, NULL, O_BACKUP},
     {"backup-method", required_argument, NULL, O_BACKUP},
+    {"export-max-rows", required_argument, NULL, O_EXPORT},
+    {"export-max-running", required_argument, NULL, O_EXPORT},
+    {"export-max-per-session", required_argument, NULL, O_EXPORT},
+    {"export-ttl", required_argument, NULL, O_EXPORT},
     {"help", no_argument, NULL, O_HELP},
     {"version", no_argument, NULL, O_VERSION},
     {NULL, 0, NULL, 0},
@@ -236,6 +246,8 @@ static int parse_argv(struct srv_config *cfg, int argc, char **argv)
         cfg->metrics_token = strdup(getenv("PACTA_METRICS_TOKEN"));
     srv__expiry_config_defaults(cfg);
     srv__backup_config_defaults(cfg);
+
+    srv__export_config_defaults(cfg);
 
     optind = 0; /* glibc: a full reset, so a reload can parse again */
     while ((c = getopt_long(argc, argv, "", opts, &idx)) != -1) {
@@ -365,6 +377,10 @@ static int parse_argv(struct srv_config *cfg, int argc, char **argv)
             break;
         case O_BACKUP:
             if (srv__backup_option(cfg, opts[idx].name, optarg))
+                return -1;
+            break;
+        case O_EXPORT:
+            if (srv__export_option(cfg, opts[idx].name, optarg))
                 return -1;
             break;
         case O_HELP:
@@ -581,6 +597,10 @@ int srv_config_reload(struct srv_config *live, int argc, char **argv, json_t **c
     TAKE(rate_burst);
     TAKE(max_conns_per_address);
     TAKE(max_conns_per_user);
+    TAKE(export_max_rows);
+    TAKE(export_max_running);
+    TAKE(export_max_per_session);
+    TAKE(export_ttl_sec);
 #undef TAKE
     if (take_str(&live->metrics_token, &fresh.metrics_token))
         json_array_append_new(*changed, json_string("metrics_token"));

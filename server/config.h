@@ -52,6 +52,11 @@ struct srv_config {
     int backup_every_min;  /* --backup-every N minutes; 0 = off */
     int backup_keep_days;  /* --backup-keep-days (default 7) */
     int backup_method;     /* --backup-method api|vacuum (enum srv_backup_method) */
+    /* exports (export.h; parsed by export_config.c) */
+    int export_max_rows;        /* --export-max-rows: contracts in one export */
+    int export_max_running;     /* --export-max-running: exports made at once by the server */
+    int export_max_per_session; /* --export-max-per-session: open exports per connection */
+    int export_ttl_sec;         /* --export-ttl: a made export not read for this long is dropped */
 };
 
 /*
@@ -80,5 +85,8 @@ int srv__expiry_config_finish(struct srv_config *cfg);
 /* backup_config.c: --backup-* options; 0 or -1 after printing why. */
 void srv__backup_config_defaults(struct srv_config *cfg);
 int srv__backup_option(struct srv_config *cfg, const char *name, const char *arg);
+/* export_config.c: --export-* options; 0 or -1 after printing why. */
+void srv__export_config_defaults(struct srv_config *cfg);
+int srv__export_option(struct srv_config *cfg, const char *name, const char *arg);
 
 #endif

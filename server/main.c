@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "backup.h"
+#include "export.h"
 #include "log.h"
 #include "srv.h"
 
@@ -61,6 +62,7 @@ static void on_housekeeping(uv_timer_t *t)
     struct srv *srv = t->data;
     uint64_t now = srv__now_ms();
 
+    srv__export_tick(srv); /* also while shutting down: ends every export */
     if (phase == RUNNING) {
         srv__admin_tick(srv);
         srv__metrics_tick(srv);
@@ -233,6 +235,7 @@ int main(int argc, char **argv)
              (json_int_t)srv.head_seq);
     srv__expiry_start(&srv);
     srv__backup_start(&srv);
+    srv__export_start(&srv);
 
     uv_run(&loop, UV_RUN_DEFAULT);
     srv__net_finish(&srv);

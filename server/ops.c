@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "backup.h"
+#include "export.h"
 #include "log.h"
 #include "srv.h"
 
@@ -653,6 +654,8 @@ static void dispatch(struct srv_session *s, const struct pacta_request *req)
         if (srv__notify_handle(s, req))
             return;
         if (srv__backup_handle(s, req)) /* backups.* (backup.c) */
+            return;
+        if (srv__export_handle(s, req)) /* export.* (export.c) */
             return;
         break;
     }

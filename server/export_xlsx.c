@@ -1,0 +1,202 @@
+/*
+ * XLSX through libxlsxwriter in constant-memory mode: each row goes to a
+ * temporary file under the export directory as it is written, so a large
+ * sheet costs disk, not memory.  Typed cells: dates are real date cells
+ * (serial numbers with a yyyy-mm-dd style), timestamps date-time cells,
+ * integers numbers, amounts numbers in the currency's unit with a number
+ * format naming the currency (#,##0.00 "EUR"); strings are strings, never
+ * formulas.  The header row is frozen and the autofilter covers the data.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xlsxwriter.h>
+
+#include "export-private.h"
+
+#define MAX_CURRENCIES 200
+
+struct xlsx {
+    lxw_workbook *wb;
+    lxw_worksheet *ws;
+    lxw_format *header, *date, *datetime, *wrap;
+    struct {
+        char code[4];
+        lxw_format *fmt;
+    } money[MAX_CURRENCIES];
+    int nmoney;
+    lxw_row_t row; /* next row to write */
+};
+
+static int lxw_fail(struct ex_job *j, const char *what, lxw_error e)
+{
+    return srv__ex_fail(j, what, lxw_strerror(e));
+}
+
+/* The amount format of a currency, made on first use. */
+static lxw_format *money_format(struct xlsx *x, const char *currency)
+{
+    const char *code = currency && strlen(currency) == 3 ? currency : "";
+    for (int i = 0; i < x->nmoney; i++)
+        if (strcmp(x->money[i].code, code) == 0)
+            return x->money[i].fmt;
+    if (x->nmoney == MAX_CURRENCIES)
+        return NULL;
+    int digits = pacta_currency_digits(code);
+    char num[64];
+    snprintf(num, sizeof num, "#,##0%s%.*s%s%s%s", digits ? "." : "", digits, "0000",
+             *code ? " \"" : "", code, *code ? "\"" : "");
+    lxw_format *f = workbook_add_format(x->wb);
+    format_set_num_format(f, num);
+    snprintf(x->money[x->nmoney].code, 4, "%s", code);
+    x->money[x->nmoney].fmt = f;
+    x->nmoney++;
+    return f;
+}
+
+static int parse_datetime(const char *s, enum ex_type type, lxw_datetime *dt)
+{
+    int ms = 0;
+    memset(dt, 0, sizeof *dt);
+    if (type == EX_DATE)
+        return sscanf(s, "%4d-%2d-%2d", &dt->year, &dt->month, &dt->day) == 3 ? 0 : -1;
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:", &dt->year, &dt->month, &dt->day, &dt->hour, &dt->min) !=
+        5)
+        return -1;
+    double sec = 0;
+    if (sscanf(s + 17, "%2lf", &sec) != 1)
+        return -1;
+    if (s[19] == '.')
+        ms = atoi(s + 20);
+    dt->sec = sec + ms / 1000.0;
+    return 0;
+}
+
+static int xlsx_begin(struct ex_job *j)
+{
+    struct xlsx *x = calloc(1, sizeof *x);
+    if (!x)
+        abort();
+    j->w = x;
+    lxw_workbook_options o = {
+        .constant_memory = LXW_TRUE, .tmpdir = j->tmp_dir, .use_zip64 = LXW_TRUE};
+    if (!(x->wb = workbook_new_opt(j->out_path, &o)))
+        return srv__ex_fail(j, "xlsx open", "workbook_new_opt");
+    if (!(x->ws = workbook_add_worksheet(x->wb, "Contracts")))
+        return srv__ex_fail(j, "xlsx open", "workbook_add_worksheet");
+    workbook_set_properties(x->wb, &(lxw_doc_properties){.title = "Contracts",
+                                                         .author = j->actor,
+                                                         .comments = "PACTA export"});
+    x->header = workbook_add_format(x->wb);
+    format_set_bold(x->header);
+    format_set_bottom(x->header, LXW_BORDER_THIN);
+    x->date = workbook_add_format(x->wb);
+    format_set_num_format(x->date, "yyyy-mm-dd");
+    x->datetime = workbook_add_format(x->wb);
+    format_set_num_format(x->datetime, "yyyy-mm-dd hh:mm:ss");
+    x->wrap = workbook_add_format(x->wb);
+    format_set_text_wrap(x->wrap);
+
+    for (lxw_col_t c = 0; c < EX_NCOLS; c++) {
+        double width = 12;
+        switch (srv__ex_columns[c].type) {
+        case EX_TIMESTAMP:
+            width = 20;
+            break;
+        case EX_AMOUNT:
+            width = 18;
+            break;
+        case EX_MULTILINE:
+            width = 48;
+            break;
+        case EX_TEXT:
+            width = c == EX_COL_TITLE || c == EX_COL_COUNTERPARTY ? 32 : c == EX_COL_ID ? 38 : 14;
+            break;
+        default:
+            break;
+        }
+        worksheet_set_column(x->ws, c, c, width, NULL);
+        lxw_error e = worksheet_write_string(x->ws, 0, c, srv__ex_columns[c].header, x->header);
+        if (e)
+            return lxw_fail(j, "xlsx header", e);
+    }
+    worksheet_freeze_panes(x->ws, 1, 0);
+    x->row = 1;
+    return 0;
+}
+
+static int xlsx_row(struct ex_job *j, const struct ex_row *r)
+{
+    struct xlsx *x = j->w;
+    if (x->row >= LXW_ROW_MAX) {
+        j->failed = 1;
+        pacta_error_set(&j->err, PACTA_TOO_LARGE, "filters",
+                        "a sheet holds at most %u rows: narrow the filters", LXW_ROW_MAX - 1);
+        return -1;
+    }
+    for (lxw_col_t c = 0; c < EX_NCOLS; c++) {
+        const char *v = r->v[c];
+        lxw_error e = LXW_NO_ERROR;
+        lxw_datetime dt;
+        if (!v)
+            continue; /* null: an empty cell */
+        switch (srv__ex_columns[c].type) {
+        case EX_DATE:
+        case EX_TIMESTAMP:
+            if (parse_datetime(v, srv__ex_columns[c].type, &dt) == 0)
+                e = worksheet_write_datetime(x->ws, x->row, c, &dt,
+                                             srv__ex_columns[c].type == EX_DATE ? x->date
+                                                                                : x->datetime);
+            else
+                e = worksheet_write_string(x->ws, x->row, c, v, NULL);
+            break;
+        case EX_INT:
+            e = worksheet_write_number(x->ws, x->row, c, (double)strtoll(v, NULL, 10), NULL);
+            break;
+        case EX_AMOUNT: {
+            const char *cur = r->v[EX_COL_CURRENCY];
+            double scale = 1;
+            for (int d = pacta_currency_digits(cur); d > 0; d--)
+                scale *= 10;
+            e = worksheet_write_number(x->ws, x->row, c, (double)strtoll(v, NULL, 10) / scale,
+                                       money_format(x, cur));
+            break;
+        }
+        case EX_MULTILINE:
+            e = worksheet_write_string(x->ws, x->row, c, v, strchr(v, '\n') ? x->wrap : NULL);
+            break;
+        case EX_TEXT:
+            e = worksheet_write_string(x->ws, x->row, c, v, NULL);
+            break;
+        }
+        if (e)
+            return lxw_fail(j, "xlsx row", e);
+    }
+    x->row++;
+    return 0;
+}
+
+static int xlsx_end(struct ex_job *j)
+{
+    struct xlsx *x = j->w;
+    /* the filter buttons over the header and every data row */
+    worksheet_autofilter(x->ws, 0, 0, x->row > 1 ? x->row - 1 : 1, EX_NCOLS - 1);
+    lxw_error e = workbook_close(x->wb); /* writes the zip: the sheet, styles, ... */
+    free(x);
+    j->w = NULL;
+    return e ? lxw_fail(j, "xlsx close", e) : 0;
+}
+
+/* libxlsxwriter has no way to drop a workbook without writing it: close
+ * it (the caller unlinks the file). */
+static void xlsx_abort(struct ex_job *j)
+{
+    struct xlsx *x = j->w;
+    if (x && x->wb)
+        workbook_close(x->wb);
+    free(x);
+    j->w = NULL;
+}
+
+const struct ex_writer srv__ex_xlsx = {xlsx_begin, xlsx_row, xlsx_end, xlsx_abort};
