@@ -43,6 +43,7 @@ struct srv_export {
     struct srv_session *s;
     char id[37];
     char user[65];
+    char token_hash[65];   /* of the login that asked: a logout (or another login) ends it */
     json_t *req_id, *root; /* root keeps the decoded args' strings alive */
     uint64_t start_ns;
     struct ex_job job;
@@ -102,8 +103,8 @@ void srv__export_start(struct srv *srv)
 static struct srv_export *find(struct srv_session *s, const char *id)
 {
     for (struct srv_export *e = exports; e; e = e->next)
-        if (e->s == s && strcmp(e->id, id) == 0 && strcmp(e->user, s->username) == 0 &&
-            !e->finished && !e->cancel)
+        if (e->s == s && strcmp(e->id, id) == 0 && s->authenticated &&
+            strcmp(e->token_hash, s->token_hash) == 0 && !e->finished && !e->cancel)
             return e;
     return NULL;
 }
@@ -309,6 +310,7 @@ static int start_export(struct srv_session *s, const struct pacta_request *req,
     e->start_ns = uv_hrtime();
     e->work.data = e;
     snprintf(e->user, sizeof e->user, "%s", s->username);
+    snprintf(e->token_hash, sizeof e->token_hash, "%s", s->token_hash);
     uint8_t rnd[10];
     srv__random_bytes(rnd, sizeof rnd);
     pacta_uuid_v7(e->id, (uint64_t)srv_clock_now_ms(), rnd);
@@ -508,7 +510,8 @@ void srv__export_tick(struct srv *srv)
         enum ex_cancel why = EXC_NONE;
         if (srv->shutting_down)
             why = EXC_SHUTDOWN;
-        else if (!srv__session_open(s) || !s->authenticated || strcmp(s->username, e->user) != 0)
+        else if (!srv__session_open(s) || !s->authenticated ||
+                 strcmp(s->token_hash, e->token_hash) != 0)
             why = EXC_CLOSED;
         if (e->running) {
             if (why && !e->cancel)

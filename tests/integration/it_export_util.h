@@ -24,7 +24,7 @@ struct blob {
     size_t len;
 };
 
-static void sha256_hex(const void *data, size_t len, char out[65])
+static inline void sha256_hex(const void *data, size_t len, char out[65])
 {
     unsigned char md[32];
     unsigned n = 0;
@@ -38,7 +38,8 @@ static void sha256_hex(const void *data, size_t len, char out[65])
  * checks offsets, eof, size and SHA-256 against `made` (the
  * export.contracts result).  Returns 0 with *out filled.
  */
-static int it_export_download(struct ctl_client *c, const json_t *made, int chunk, struct blob *out)
+static inline int it_export_download(struct ctl_client *c, const json_t *made, int chunk,
+                                     struct blob *out)
 {
     const char *id = it_str(made, "export_id");
     json_int_t size = it_int(made, "size");
@@ -80,7 +81,7 @@ static int it_export_download(struct ctl_client *c, const json_t *made, int chun
 }
 
 /* export.contracts then the whole download; NULL (printed) on failure. */
-static json_t *it_export(struct ctl_client *c, json_t *args_steal, struct blob *out)
+static inline json_t *it_export(struct ctl_client *c, json_t *args_steal, struct blob *out)
 {
     json_t *made = it_call(c, "export.contracts", args_steal, NULL);
     if (!made)
@@ -92,7 +93,7 @@ static json_t *it_export(struct ctl_client *c, json_t *args_steal, struct blob *
     return made;
 }
 
-static void it_write_file(const char *path, const struct blob *b)
+static inline void it_write_file(const char *path, const struct blob *b)
 {
     FILE *f = fopen(path, "wb");
     REQUIRE(f);
@@ -107,7 +108,7 @@ static void it_write_file(const char *path, const struct blob *b)
  * (a bare LF or CR outside quotes, a quote inside an unquoted field,
  * text after a closing quote, a missing final CRLF).
  */
-static json_t *csv_parse(const char *s, size_t len)
+static inline json_t *csv_parse(const char *s, size_t len)
 {
     json_t *rows = json_array(), *row = json_array();
     char *field = malloc(len + 1);
@@ -174,7 +175,7 @@ static const char *const csv_header[] = {
 #define CSV_NCOLS ((int)(sizeof csv_header / sizeof *csv_header))
 
 /* What a CSV field must hold for a contract's member. */
-static void csv_expected(const json_t *contract, const char *column, char *out, size_t n)
+static inline void csv_expected(const json_t *contract, const char *column, char *out, size_t n)
 {
     if (strcmp(column, "amount") == 0) {
         long long cents = (long long)it_int(contract, "amount_cents");
