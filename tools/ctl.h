@@ -99,5 +99,7 @@ int ctl__cmd_notifications(const struct ctl_global *g, int argc, char **argv);
 int ctl__contracts_expiring(const struct ctl_global *g, int argc, char **argv);
 /* ctl_backup.c: backup list|create|verify|restore, online (ID) or offline (FILE) */
 int ctl__cmd_backup(const struct ctl_global *g, int argc, char **argv);
+/* ctl_export.c: export --format csv|xlsx|pdf -o FILE [filters] */
+int ctl__cmd_export(const struct ctl_global *g, int argc, char **argv);
 
 #endif

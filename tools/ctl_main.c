@@ -48,6 +48,7 @@ static void usage(FILE *f)
             "  stats                         server figures (admin)\n"
             "  metrics [--token-file FILE]   Prometheus metrics (GET /metrics)\n"
             "  health                        readiness (GET /readyz)\n"
+            "  export --format csv|xlsx|pdf -o FILE [filters] [--contract ID] [--bom]\n"
             "Run `pactactl COMMAND --help` for the options of a command.\n"
             "\n"
             "Options (and the environment they default to):\n"
@@ -412,6 +413,8 @@ int main(int argc, char **argv)
         return ctl__cmd_stats(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "metrics") == 0)
         return ctl__cmd_metrics(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "export") == 0)
+        return ctl__cmd_export(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "health") == 0)
         return ctl__cmd_health(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "help") == 0) {

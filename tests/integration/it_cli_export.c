@@ -1,0 +1,144 @@
+/*
+ * it_cli_export: `pactactl export` end to end against a real pactad.
+ *
+ * A viewer exports CSV with filters (and --bom) and the file is exactly
+ * what export.contracts makes (same bytes as a download by hand); XLSX and
+ * the contract report PDF land under the name asked for; an existing file
+ * is replaced only by a complete one; bad flags exit 2 and leave nothing;
+ * a server error (bad filter, unknown contract) exits 1 with the field
+ * named and leaves the old file as it was; no temporary file stays behind.
+ */
+#include <dirent.h>
+#include <sys/stat.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "it_export_util.h"
+
+static char env_url[128], env_ca[600];
+static char *ctl_env[] = {env_url, env_ca, "PACTA_PASSWORD=" IT_VIEWER_PASSWORD,
+                          "PACTA_USER=" IT_VIEWER_USER, NULL};
+
+static int ctl(char **out, char **err, char *const *args)
+{
+    char *argv[16] = {PACTACTL_BIN};
+    int n = 1;
+    for (; args[n - 1] && n < 15; n++)
+        argv[n] = args[n - 1];
+    argv[n] = NULL;
+    int rc = it_run(argv, ctl_env, 60000, out, err);
+    fprintf(stderr, "pactactl %s %s %s -> %d\n", args[0], args[1] ? args[1] : "",
+            args[1] && args[2] ? args[2] : "", rc);
+    return rc;
+}
+
+/* Files in dir whose name starts with a dot (temporary files). */
+static int dot_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    while (d && (e = readdir(d)))
+        n += e->d_name[0] == '.' && strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    if (d)
+        closedir(d);
+    return n;
+}
+
+int main(void)
+{
+    it_setup("it_cli_export");
+    struct it_server *srv = it_server_start(NULL);
+    it_create_role_users(srv);
+    snprintf(env_url, sizeof env_url, "PACTA_URL=%s", srv->url);
+    snprintf(env_ca, sizeof env_ca, "PACTA_CA=%s", it_ca_file());
+    struct ctl_client *ed = it_login(srv, IT_EDITOR_USER, IT_EDITOR_PASSWORD);
+    json_t *a = it_contract_create(ed, json_pack("{s:s, s:s, s:s}", "number", "X-1", "title",
+                                                 "Curățenie, \"scara B\"", "status", "active"));
+    json_t *b = it_contract_create(ed, json_pack("{s:s, s:s}", "number", "X-2", "title", "Otro"));
+    REQUIRE(a && b);
+
+    char dir[600], csv[700], xlsx[700], pdf[700];
+    snprintf(dir, sizeof dir, "%s/out", it_tmp_dir());
+    REQUIRE(mkdir(dir, 0700) == 0);
+    snprintf(csv, sizeof csv, "%s/active.csv", dir);
+    snprintf(xlsx, sizeof xlsx, "%s/all.xlsx", dir);
+    snprintf(pdf, sizeof pdf, "%s/x1.pdf", dir);
+
+    /* CSV with a filter and a BOM: the same bytes a manual download gets */
+    char *out = NULL, *err = NULL;
+    char *csv_args[] = {"export", "--format", "csv", "--status", "active",
+                        "--bom",  "-o",       csv,   NULL};
+    CHECK(ctl(&out, &err, csv_args) == 0);
+    CHECKF(out && strstr(out, "1 contracts"), "stdout: %s", out ? out : "");
+    CHECKF(err && !strstr(err, "\r"), "no progress line when stderr is not a terminal: %s",
+           err ? err : "");
+    free(out);
+    free(err);
+    char *file = it_read_file(csv);
+    REQUIRE(file);
+    CHECK(memcmp(file, "\xEF\xBB\xBF", 3) == 0);
+    CHECK(strstr(file, "\"Curățenie, \"\"scara B\"\"\"") != NULL);
+    CHECK(!strstr(file, "X-2"));
+    struct blob manual;
+    json_t *made = it_export(
+        ed,
+        json_pack("{s:s, s:{s:s}, s:b}", "format", "csv", "filters", "status", "active", "bom", 1),
+        &manual);
+    REQUIRE(made);
+    /* the lifecycle and timestamps are the same within one test: identical files */
+    CHECK(manual.len == strlen(file) && memcmp(manual.data, file, manual.len) == 0);
+    json_decref(made);
+    free(manual.data);
+
+    /* a server error: exit 1, the field named, the old file untouched */
+    char *bad_args[] = {"export", "--format", "csv", "--status", "open", "-o", csv, NULL};
+    CHECK(ctl(&out, &err, bad_args) == 1);
+    CHECKF(err && strstr(err, "bad_request") && strstr(err, "field status"), "stderr: %s",
+           err ? err : "");
+    free(out);
+    free(err);
+    char *again = it_read_file(csv);
+    CHECK(again && strcmp(again, file) == 0);
+    free(again);
+    free(file);
+
+    char *xlsx_args[] = {"export", "--format", "xlsx", "-o", xlsx, NULL};
+    CHECK(ctl(NULL, NULL, xlsx_args) == 0);
+    file = it_read_file(xlsx);
+    CHECK(file && memcmp(file, "PK", 2) == 0);
+    free(file);
+
+    char *pdf_args[] = {"export", "--format", "pdf", "--contract", (char *)it_str(a, "id"),
+                        "-o",     pdf,        NULL};
+    CHECK(ctl(NULL, NULL, pdf_args) == 0);
+    file = it_read_file(pdf);
+    CHECK(file && memcmp(file, "%PDF", 4) == 0);
+    free(file);
+
+    char *unknown[] = {
+        "export", "--format", "pdf", "--contract", "0193a5f2-7c1e-7b3a-9f00-1a2b3c4d5e6f",
+        "-o",     pdf,        NULL};
+    CHECK(ctl(NULL, &err, unknown) == 1);
+    CHECKF(err && strstr(err, "not_found") && strstr(err, "contract_id"), "stderr: %s",
+           err ? err : "");
+    free(err);
+
+    /* usage errors: exit 2 */
+    char *no_out[] = {"export", "--format", "csv", NULL};
+    CHECK(ctl(NULL, NULL, no_out) == 2);
+    char *bad_json[] = {"export", "--format", "csv", "--filters", "[1]", "-o", csv, NULL};
+    CHECK(ctl(NULL, NULL, bad_json) == 2);
+    char nodir[700];
+    snprintf(nodir, sizeof nodir, "%s/missing/x.csv", dir);
+    char *no_dir[] = {"export", "--format", "csv", "-o", nodir, NULL};
+    CHECK(ctl(NULL, &err, no_dir) == 2);
+    CHECKF(err && strstr(err, "cannot create"), "stderr: %s", err ? err : "");
+    free(err);
+
+    CHECKF(dot_files(dir) == 0, "%d temporary files left", dot_files(dir));
+    json_decref(a);
+    json_decref(b);
+    ctl_client_close(ed);
+    return it_done(test_summary());
+}
