@@ -85,20 +85,6 @@ static int get_uuid(const json_t *args, const char *name, const char **out, stru
     return 0;
 }
 
-/* An optional member validated by a contract field's rules (list filters). */
-static int get_field_filter(const json_t *args, const char *name, const char **out,
-                            struct pacta_error *err)
-{
-    json_t *v = member(args, name);
-    *out = NULL;
-    if (v == NULL)
-        return 0;
-    int rc = pacta_field_validate(pacta_contract_field(name), v, err);
-    if (rc == 0)
-        *out = json_string_value(v);
-    return rc;
-}
-
 #define SINGLE PACTA__TEXT_SINGLE_LINE
 #define NOT_BLANK PACTA__TEXT_NOT_BLANK
 #define BYTES PACTA__TEXT_BYTES
@@ -135,35 +121,7 @@ int pacta_decode_resume(const json_t *args, struct pacta_resume_args *out, struc
     return rc;
 }
 
-int pacta_decode_list(const json_t *args, struct pacta_list_args *out, struct pacta_error *err)
-{
-    static const char *const allowed[] = {
-        "status", "kind", "owner", "text", "limit", "cursor", "include_deleted", "q", NULL};
-    int64_t limit = PACTA_LIST_DEFAULT_LIMIT;
-    int rc;
-    memset(out, 0, sizeof(*out));
-    if ((rc = check_members(args, allowed, err)) ||
-        (rc = get_field_filter(args, "status", &out->status, err)) ||
-        (rc = get_field_filter(args, "kind", &out->kind, err)) ||
-        (rc = get_field_filter(args, "owner", &out->owner, err)) ||
-        (rc = get_text(args, "text", 0, 1, 200, SINGLE, &out->text, err)) ||
-        (rc = get_int(args, "limit", 0, 1, PACTA_LIST_MAX_LIMIT, &limit, NULL, err)) ||
-        (rc = get_text(args, "cursor", 0, 1, 512, SINGLE, &out->cursor, err)) ||
-        (rc = get_text(args, "q", 0, 1, 200, SINGLE | PACTA__TEXT_NOT_BLANK, &out->q, err)))
-        goto out;
-
-    json_t *deleted = member(args, "include_deleted");
-    if (deleted != NULL && !json_is_boolean(deleted)) {
-        rc = pacta_error_set(err, PACTA_BAD_REQUEST, "include_deleted", "must be a boolean");
-        goto out;
-    }
-    out->include_deleted = json_is_true(deleted);
-    out->limit = (int)limit;
-out:
-    if (rc != 0)
-        memset(out, 0, sizeof(*out));
-    return rc;
-}
+/* pacta_decode_list and the other list and view decoders: list_args.c. */
 
 static int decode_one_uuid(const json_t *args, const char *name, struct pacta_id_args *out,
                            struct pacta_error *err)

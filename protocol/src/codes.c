@@ -152,6 +152,18 @@ static const struct op_def ops[PACTA_OP__COUNT] = {
     [PACTA_OP_EXPORT_CONTRACTS] = {"export.contracts", PACTA_ROLE_VIEWER},
     [PACTA_OP_EXPORT_READ] = {"export.read", PACTA_ROLE_VIEWER},
     [PACTA_OP_EXPORT_CANCEL] = {"export.cancel", PACTA_ROLE_VIEWER},
+    [PACTA_OP_STATS_DASHBOARD] = {"stats.dashboard", PACTA_ROLE_VIEWER},
+    [PACTA_OP_DASHBOARD_WATCH] = {"dashboard.watch", PACTA_ROLE_VIEWER},
+    [PACTA_OP_DOCUMENTS_UPLOAD_BEGIN] = {"documents.upload.begin", PACTA_ROLE_EDITOR},
+    [PACTA_OP_DOCUMENTS_UPLOAD_CHUNK] = {"documents.upload.chunk", PACTA_ROLE_EDITOR},
+    [PACTA_OP_DOCUMENTS_UPLOAD_FINISH] = {"documents.upload.finish", PACTA_ROLE_EDITOR},
+    [PACTA_OP_DOCUMENTS_LIST] = {"documents.list", PACTA_ROLE_VIEWER},
+    [PACTA_OP_DOCUMENTS_GET] = {"documents.get", PACTA_ROLE_VIEWER},
+    [PACTA_OP_DOCUMENTS_DOWNLOAD] = {"documents.download", PACTA_ROLE_VIEWER},
+    [PACTA_OP_DOCUMENTS_DELETE] = {"documents.delete", PACTA_ROLE_EDITOR},
+    [PACTA_OP_VIEWS_SAVE] = {"views.save", PACTA_ROLE_VIEWER},
+    [PACTA_OP_VIEWS_LIST] = {"views.list", PACTA_ROLE_VIEWER},
+    [PACTA_OP_VIEWS_DELETE] = {"views.delete", PACTA_ROLE_VIEWER},
 };
 
 /* PACTA_OP_UNKNOWN is named "" so it can never match a client's op. */

@@ -187,7 +187,7 @@ static const struct args_case cases[] = {
     {PACTA_OP_CONTRACTS_LIST, "{\"cursor\":7}", "cursor", "must be a string"},
     {PACTA_OP_CONTRACTS_LIST, "{\"include_deleted\":1}", "include_deleted", "boolean"},
     {PACTA_OP_CONTRACTS_LIST, "{\"include_deleted\":\"true\"}", "include_deleted", "boolean"},
-    {PACTA_OP_CONTRACTS_LIST, "{\"sort\":\"title\"}", "sort", "unknown field"},
+    {PACTA_OP_CONTRACTS_LIST, "{\"sort_by\":\"title\"}", "sort_by", "unknown field"},
 
     /* contracts.get, supplements.list */
     {PACTA_OP_CONTRACTS_GET, "{\"id\":" UUID "}", NULL, NULL},

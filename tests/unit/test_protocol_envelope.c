@@ -70,6 +70,18 @@ static void test_ops(void)
         {"export.contracts", PACTA_OP_EXPORT_CONTRACTS, PACTA_ROLE_VIEWER},
         {"export.read", PACTA_OP_EXPORT_READ, PACTA_ROLE_VIEWER},
         {"export.cancel", PACTA_OP_EXPORT_CANCEL, PACTA_ROLE_VIEWER},
+        {"stats.dashboard", PACTA_OP_STATS_DASHBOARD, PACTA_ROLE_VIEWER},
+        {"dashboard.watch", PACTA_OP_DASHBOARD_WATCH, PACTA_ROLE_VIEWER},
+        {"documents.upload.begin", PACTA_OP_DOCUMENTS_UPLOAD_BEGIN, PACTA_ROLE_EDITOR},
+        {"documents.upload.chunk", PACTA_OP_DOCUMENTS_UPLOAD_CHUNK, PACTA_ROLE_EDITOR},
+        {"documents.upload.finish", PACTA_OP_DOCUMENTS_UPLOAD_FINISH, PACTA_ROLE_EDITOR},
+        {"documents.list", PACTA_OP_DOCUMENTS_LIST, PACTA_ROLE_VIEWER},
+        {"documents.get", PACTA_OP_DOCUMENTS_GET, PACTA_ROLE_VIEWER},
+        {"documents.download", PACTA_OP_DOCUMENTS_DOWNLOAD, PACTA_ROLE_VIEWER},
+        {"documents.delete", PACTA_OP_DOCUMENTS_DELETE, PACTA_ROLE_EDITOR},
+        {"views.save", PACTA_OP_VIEWS_SAVE, PACTA_ROLE_VIEWER},
+        {"views.list", PACTA_OP_VIEWS_LIST, PACTA_ROLE_VIEWER},
+        {"views.delete", PACTA_OP_VIEWS_DELETE, PACTA_ROLE_VIEWER},
     };
     size_t n = sizeof(cases) / sizeof(cases[0]);
     CHECK(n == PACTA_OP__COUNT - 1);

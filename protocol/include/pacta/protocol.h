@@ -126,6 +126,9 @@ enum pacta_op {
     PACTA_OP_DOCUMENTS_GET,           /* documents.get */
     PACTA_OP_DOCUMENTS_DOWNLOAD,      /* documents.download */
     PACTA_OP_DOCUMENTS_DELETE,        /* documents.delete (editor) */
+    PACTA_OP_VIEWS_SAVE,              /* views.save (own saved views) */
+    PACTA_OP_VIEWS_LIST,              /* views.list */
+    PACTA_OP_VIEWS_DELETE,            /* views.delete */
     PACTA_OP__COUNT
 };
 const char *pacta_op_name(enum pacta_op op);
