@@ -100,13 +100,25 @@ void srv__export_start(struct srv *srv)
 
 /* ---- lifetime ------------------------------------------------------------------- */
 
+/* An export the session may still use: its own, of its current login, not ended. */
+static int usable_by(const struct srv_export *e, const struct srv_session *s)
+{
+    return e->s == s && s->authenticated && strcmp(e->token_hash, s->token_hash) == 0 &&
+           !e->finished && !e->cancel;
+}
+
 static struct srv_export *find(struct srv_session *s, const char *id)
 {
     for (struct srv_export *e = exports; e; e = e->next)
-        if (e->s == s && strcmp(e->id, id) == 0 && s->authenticated &&
-            strcmp(e->token_hash, s->token_hash) == 0 && !e->finished && !e->cancel)
+        if (usable_by(e, s) && strcmp(e->id, id) == 0)
             return e;
     return NULL;
+}
+
+static void fs_closed(uv_fs_t *req)
+{
+    uv_fs_req_cleanup(req);
+    free(req);
 }
 
 static void export_free(struct srv_export *e)
@@ -122,8 +134,15 @@ static void export_free(struct srv_export *e)
         srv__metrics_latency(e->srv, PACTA_OP_EXPORT_CONTRACTS, uv_hrtime() - e->start_ns);
     }
     srv__ex_job_cleanup(&e->job);
-    if (e->fd >= 0)
-        close(e->fd);
+    if (e->fd >= 0) { /* the last reference to an unlinked file: freeing it is disk work */
+        uv_fs_t *req = malloc(sizeof *req);
+        if (!req)
+            abort();
+        if (uv_fs_close(e->srv->loop, req, e->fd, fs_closed) != 0) {
+            close(e->fd);
+            free(req);
+        }
+    }
     srv__session_unref(e->s);
     json_decref(e->req_id);
     json_decref(e->root);
@@ -288,7 +307,7 @@ static int start_export(struct srv_session *s, const struct pacta_request *req,
     if (!export_dir[0])
         return pacta_error_set(err, PACTA_UNAVAILABLE, "", "exports are not available");
     for (e = exports; e; e = e->next)
-        mine += e->s == s && !e->finished;
+        mine += usable_by(e, s);
     if (mine >= srv->cfg->export_max_per_session)
         return pacta_error_set(err, PACTA_RATE_LIMITED, "",
                                "at most %d exports per connection: read or cancel one first",

@@ -244,6 +244,10 @@ static int start_write(struct ex_job *j)
 static int start_hash(struct ex_job *j)
 {
     j->stage = EX_HASH;
+    /* the spool's blocks are freed here, in the pool, not when the export ends on the loop */
+    if (j->spool)
+        fclose(j->spool);
+    j->spool = NULL;
     if (!(j->hash_in = fopen(j->out_path, "rb")))
         return srv__ex_fail(j, "hash", strerror(errno));
     if (!(j->md = EVP_MD_CTX_new()) || EVP_DigestInit_ex(j->md, EVP_sha256(), NULL) != 1)
