@@ -8,9 +8,8 @@
  * commits rather than one fsync per contract.  The server must run with
  * `--rate 0` or the per-connection token bucket (1000/s) paces us.
  *
- * Rows look like real ones: numbers D-000001.., a few dozen counterparties,
- * both kinds, three statuses, end dates years ahead (so the expiry
- * scheduler has nothing to say about them during the bench).
+ * Rows look like real ones (desk_records.h), with end dates years ahead so
+ * the expiry scheduler has nothing to say about them during the bench.
  *
  * Usage: desk_load URL CA USER PASSWORD N [CONNECTIONS]
  * Prints "loaded N contracts in S s (R/s)" on success; exits 1 on any
@@ -25,26 +24,10 @@
 #include <jansson.h>
 
 #include "client.h"
+#include "desk_records.h"
 
 #define IN_FLIGHT 60
-#define LEN(a) (int)(sizeof(a) / sizeof *(a))
 #define TIMEOUT_MS 30000
-
-static const char *const counterparties[] = {
-    "ACME Logistics SRL", "Brite Services SRL", "Carpathia Foods SA",   "Delta Print GmbH",
-    "Eastwind Energy",    "Fjord Analytics AS", "Granit Construct",     "Helios Solar BV",
-    "Iris Consulting",    "Jupiter Telecom",    "Kestrel Security",     "Lumen Lighting Ltd",
-    "Meridian Travel",    "Nordic Paper AB",    "Orion Software",       "Pioneer Cleaning",
-    "Quarry & Stone",     "Riverbank Catering", "Summit Legal LLP",     "Tundra Freight",
-    "Umbra Design",       "Vega Medical",       "Willow Office Supply", "Xenon Labs",
-    "Yarrow Insurance",   "Zenith Facilities",
-};
-static const char *const subjects[] = {
-    "Office cleaning", "Software licence", "Freight forwarding", "Catering",    "Security",
-    "Printing",        "Legal retainer",   "Electricity supply", "Maintenance", "Consulting",
-    "Travel booking",  "Paper supply",     "Cloud hosting",      "Insurance",   "Facility rent",
-};
-static const char *const statuses[] = {"draft", "active", "active", "terminated"};
 
 struct loader {
     struct ctl_ws_options opts;
@@ -62,16 +45,8 @@ static double now_s(void)
 
 static char *create_frame(int n)
 {
-    char number[32], title[128], end[16];
-    snprintf(number, sizeof number, "D-%06d", n);
-    snprintf(title, sizeof title, "%s %d", subjects[n % LEN(subjects)], n);
-    snprintf(end, sizeof end, "%04d-%02d-%02d", 2028 + n % 8, 1 + n % 12, 1 + n % 28);
-    json_t *frame = json_pack("{s:i, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}}", "id", n,
-                              "op", "contracts.create", "args", "number", number, "title", title,
-                              "counterparty", counterparties[(n * 7) % LEN(counterparties)], "kind",
-                              n % 3 ? "client" : "supplier", "status", statuses[n % 4], "currency",
-                              n % 5 ? "EUR" : "USD", "end_date", end, "amount_cents",
-                              (json_int_t)(n % 997) * 12345);
+    json_t *frame = json_pack("{s:i, s:s, s:o}", "id", n, "op", "contracts.create", "args",
+                              desk_record_fields(n));
     char *s = json_dumps(frame, JSON_COMPACT);
     json_decref(frame);
     return s;

@@ -224,6 +224,14 @@ gboolean pacta_contract_store_apply_record(PactaContractStore *self, const json_
     return TRUE;
 }
 
+void pacta_contract_store_reannounce(PactaContractStore *self, PactaContract *c)
+{
+    g_return_if_fail(PACTA_IS_CONTRACT_STORE(self));
+    guint pos = pacta_contract_store_find(self, pacta_contract_get_id(c));
+    if (pos != G_MAXUINT)
+        items_changed(self, pos, 1, 1);
+}
+
 void pacta_contract_store_apply_page(PactaContractStore *self, const json_t *items)
 {
     g_return_if_fail(PACTA_IS_CONTRACT_STORE(self));

@@ -10,9 +10,10 @@
  * events apply by version: a row is replaced only by a higher version, and
  * a deletion seen by event is remembered so a later page cannot bring the
  * row back.  Live events update the PactaContract objects in place (so
- * bound row widgets update), insert new ones at their sorted position and
- * remove deleted ones.  A resumed subscription keeps the rows and applies
- * the replay.
+ * bound row widgets update; a view that sorts or filters on top calls
+ * pacta_contract_store_reannounce() when the change may move the row),
+ * insert new ones at their sorted position and remove deleted ones.  A resumed subscription keeps
+ * the rows and applies the replay.
  *
  * Rows changed by a live event get "highlight" TRUE for a few seconds and
  * "last-actor"/"changed-fields" set.  With a PactaPresence set, each row's
@@ -74,6 +75,13 @@ void pacta_contract_store_set_presence(PactaContractStore *self, PactaPresence *
 gboolean pacta_contract_store_apply_record(PactaContractStore *self, const json_t *record,
                                            const char *actor, const char *const *changed,
                                            gboolean live);
+/*
+ * Emits items-changed(pos, 1, 1) for c's row (same object): a sort or filter
+ * model on top re-checks that one item.  For a row changed in place whose
+ * sort position or filter verdict may have changed; the row's widgets are
+ * rebound, so views call it only then.
+ */
+void pacta_contract_store_reannounce(PactaContractStore *self, PactaContract *c);
 /* Applies one page of contracts.list items (loading path, no signals). */
 void pacta_contract_store_apply_page(PactaContractStore *self, const json_t *items);
 

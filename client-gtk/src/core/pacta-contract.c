@@ -75,7 +75,20 @@ struct _PactaContract {
     char *last_actor;
     GStrv changed_fields;
     char *editing_text;
+    gint64 amount_cents; /* the record's, kept beside it for sorting (refresh_amount_text) */
+    char *sort_keys[5];  /* keys of sort_key_fields, made when first sorted by */
 };
+
+/* The columns a list sorts by text (pacta_contract_get_sort_key); all but
+ * the end date by collation. */
+static const char *const sort_key_fields[] = {"number", "title", "counterparty", "owner",
+                                              "end_date"};
+
+static void clear_sort_keys(PactaContract *self)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(self->sort_keys); i++)
+        g_clear_pointer(&self->sort_keys[i], g_free);
+}
 
 G_DEFINE_FINAL_TYPE(PactaContract, pacta_contract, G_TYPE_OBJECT)
 
@@ -118,7 +131,8 @@ static json_t *normalize(guint i, const json_t *v)
 static void refresh_amount_text(PactaContract *self)
 {
     g_free(self->amount_text);
-    self->amount_text = pacta_format_amount(int_at(self, 9), str_at(self, 10));
+    self->amount_cents = int_at(self, 9);
+    self->amount_text = pacta_format_amount(self->amount_cents, str_at(self, 10));
 }
 
 static void pacta_contract_get_property(GObject *object, guint prop_id, GValue *value,
@@ -171,6 +185,7 @@ static void pacta_contract_finalize(GObject *object)
 {
     PactaContract *self = PACTA_CONTRACT(object);
     json_decref(self->record);
+    clear_sort_keys(self);
     g_free(self->amount_text);
     g_free(self->last_actor);
     g_strfreev(self->changed_fields);
@@ -270,6 +285,7 @@ gboolean pacta_contract_update_from_json(PactaContract *self, const json_t *reco
     }
     if (!any)
         return FALSE;
+    clear_sort_keys(self);
     /* Notify after the whole record is consistent: handlers may read any field. */
     g_object_freeze_notify(G_OBJECT(self));
     for (guint i = 0; i < N_FIELDS; i++)
@@ -388,7 +404,7 @@ STR_GETTER(deleted_at, 19)
 gint64 pacta_contract_get_amount_cents(PactaContract *self)
 {
     g_return_val_if_fail(PACTA_IS_CONTRACT(self), 0);
-    return int_at(self, 9);
+    return self->amount_cents;
 }
 
 gint pacta_contract_get_notice_days(PactaContract *self)
@@ -612,4 +628,42 @@ char *pacta_format_timestamp(const char *timestamp)
         g_date_time_get_day_of_year(local) == g_date_time_get_day_of_year(now))
         return g_date_time_format(local, "%H:%M");
     return g_date_time_format(local, "%Y-%m-%d %H:%M");
+}
+
+static gboolean contains_ci(const char *haystack, const char *needle_lower)
+{
+    return haystack && strcasestr(haystack, needle_lower) != NULL;
+}
+
+gboolean pacta_contract_matches_search(PactaContract *self, const char *needle_lower)
+{
+    return contains_ci(pacta_contract_get_number(self), needle_lower) ||
+           contains_ci(pacta_contract_get_title(self), needle_lower) ||
+           contains_ci(pacta_contract_get_counterparty(self), needle_lower);
+}
+
+/*
+ * A sorter compares two rows about 17 times per row for 100,000 rows; a
+ * collation key made once per row and compared with strcmp() keeps that to
+ * a pointer chase, where collating the texts (or evaluating a property
+ * expression) on every comparison made a sort take seconds.
+ */
+const char *pacta_contract_get_sort_key(PactaContract *self, const char *field)
+{
+    g_return_val_if_fail(PACTA_IS_CONTRACT(self), "");
+    for (guint i = 0; i < G_N_ELEMENTS(sort_key_fields); i++) {
+        if (strcmp(field, sort_key_fields[i]) != 0)
+            continue;
+        if (!self->sort_keys[i]) {
+            const char *text = json_string_value(json_object_get(self->record, field));
+            if (strcmp(field, "end_date") == 0) {
+                self->sort_keys[i] = g_strdup(text ? text : ""); /* ISO dates sort as text */
+            } else {
+                g_autofree char *folded = g_utf8_casefold(text ? text : "", -1);
+                self->sort_keys[i] = g_utf8_collate_key(folded, -1);
+            }
+        }
+        return self->sort_keys[i];
+    }
+    g_return_val_if_reached("");
 }

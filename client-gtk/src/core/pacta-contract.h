@@ -80,6 +80,15 @@ gboolean pacta_contract_set_field(PactaContract *self, const char *field, const 
  */
 json_t *pacta_contract_diff(PactaContract *base, PactaContract *edited);
 
+/* The list's search: TRUE if `needle_lower` (lowercase, non-empty) occurs
+ * in the number, title or counterparty, ignoring case. */
+gboolean pacta_contract_matches_search(PactaContract *self, const char *needle_lower);
+
+/* A key of "number", "title", "counterparty" or "owner" (a case-folded
+ * collation key) or "end_date" (the date, "" if none), for sorting with
+ * strcmp(); kept until the record changes. */
+const char *pacta_contract_get_sort_key(PactaContract *self, const char *field);
+
 const char *pacta_contract_get_id(PactaContract *self);
 const char *pacta_contract_get_number(PactaContract *self);
 const char *pacta_contract_get_title(PactaContract *self);

@@ -220,7 +220,16 @@ static gboolean search_step(Bench *b, const char *text)
         b->waiting = TRUE;
         b->t_changed = 0;
         b->t_sent = g_get_monotonic_time();
-        gtk_editable_set_text(entry, text);
+        /* A keystroke adds to the text; set_text() would empty the entry
+         * first, and GtkSearchEntry announces an empty text at once */
+        const char *old = gtk_editable_get_text(entry);
+        size_t n = strlen(old);
+        if (*text && strncmp(text, old, n) == 0) {
+            int pos = (int)g_utf8_strlen(old, -1);
+            gtk_editable_insert_text(entry, text + n, -1, &pos);
+        } else {
+            gtk_editable_set_text(entry, text);
+        }
         return FALSE;
     }
     if (!b->t_changed || gtk_filter_list_model_get_pending(b->filter_model) > 0 ||

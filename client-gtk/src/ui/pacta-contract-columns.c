@@ -9,6 +9,8 @@
 
 #include "pacta-contract-columns.h"
 
+#include <string.h>
+
 #include "pacta-contract.h"
 
 typedef struct {
@@ -226,37 +228,67 @@ static void cell_unbind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer
     g_object_set_data(G_OBJECT(item), "notify-id", NULL);
 }
 
-static GtkSorter *sorter_for(PactaColumn which)
+/* ---- sorters ------------------------------------------------------------------ */
+
+static int by_key(gconstpointer a, gconstpointer b, gpointer field)
 {
-    const char *prop = NULL;
+    int c = strcmp(pacta_contract_get_sort_key(PACTA_CONTRACT((gpointer)a), field),
+                   pacta_contract_get_sort_key(PACTA_CONTRACT((gpointer)b), field));
+    return c < 0 ? GTK_ORDERING_SMALLER : c > 0 ? GTK_ORDERING_LARGER : GTK_ORDERING_EQUAL;
+}
+
+static int by_kind(gconstpointer a, gconstpointer b, gpointer unused)
+{
+    (void)unused;
+    return gtk_ordering_from_cmpfunc(strcmp(pacta_contract_get_kind(PACTA_CONTRACT((gpointer)a)),
+                                            pacta_contract_get_kind(PACTA_CONTRACT((gpointer)b))));
+}
+
+static int by_status(gconstpointer a, gconstpointer b, gpointer unused)
+{
+    (void)unused;
+    return gtk_ordering_from_cmpfunc(
+        strcmp(pacta_contract_get_status(PACTA_CONTRACT((gpointer)a)),
+               pacta_contract_get_status(PACTA_CONTRACT((gpointer)b))));
+}
+
+static int by_amount(gconstpointer a, gconstpointer b, gpointer unused)
+{
+    (void)unused;
+    gint64 x = pacta_contract_get_amount_cents(PACTA_CONTRACT((gpointer)a));
+    gint64 y = pacta_contract_get_amount_cents(PACTA_CONTRACT((gpointer)b));
+    return x < y ? GTK_ORDERING_SMALLER : x > y ? GTK_ORDERING_LARGER : GTK_ORDERING_EQUAL;
+}
+
+/*
+ * Custom sorters over the C getters: a sort of 100,000 rows compares ~1.7
+ * million pairs, and GtkColumnView's sorter asks its column's sorter for
+ * each pair; a property expression there meant GValues, string copies and
+ * collation per comparison (seconds per click).  Texts compare by cached
+ * collation keys (pacta_contract_get_sort_key).
+ */
+GtkSorter *pacta_contract_column_sorter(PactaColumn which)
+{
     switch (which) {
     case PACTA_COLUMN_NUMBER:
-        prop = "number";
-        break;
+        return GTK_SORTER(gtk_custom_sorter_new(by_key, (gpointer) "number", NULL));
     case PACTA_COLUMN_TITLE:
-        prop = "title";
-        break;
+        return GTK_SORTER(gtk_custom_sorter_new(by_key, (gpointer) "title", NULL));
     case PACTA_COLUMN_COUNTERPARTY:
-        prop = "counterparty";
-        break;
-    case PACTA_COLUMN_KIND:
-        prop = "kind";
-        break;
-    case PACTA_COLUMN_STATUS:
-        prop = "status";
-        break;
-    case PACTA_COLUMN_END_DATE:
-        prop = "end-date-text";
-        break;
+        return GTK_SORTER(gtk_custom_sorter_new(by_key, (gpointer) "counterparty", NULL));
     case PACTA_COLUMN_OWNER:
-        prop = "owner";
-        break;
+        return GTK_SORTER(gtk_custom_sorter_new(by_key, (gpointer) "owner", NULL));
+    case PACTA_COLUMN_KIND:
+        return GTK_SORTER(gtk_custom_sorter_new(by_kind, NULL, NULL));
+    case PACTA_COLUMN_STATUS:
+        return GTK_SORTER(gtk_custom_sorter_new(by_status, NULL, NULL));
+    case PACTA_COLUMN_END_DATE:
+        /* contracts without an end date first, as the empty text */
+        return GTK_SORTER(gtk_custom_sorter_new(by_key, (gpointer) "end_date", NULL));
     case PACTA_COLUMN_AMOUNT:
-        return GTK_SORTER(gtk_numeric_sorter_new(
-            gtk_property_expression_new(PACTA_TYPE_CONTRACT, NULL, "amount-cents")));
+        return GTK_SORTER(gtk_custom_sorter_new(by_amount, NULL, NULL));
     }
-    return GTK_SORTER(
-        gtk_string_sorter_new(gtk_property_expression_new(PACTA_TYPE_CONTRACT, NULL, prop)));
+    g_return_val_if_reached(NULL);
 }
 
 void pacta_contract_column_setup(GtkColumnViewColumn *column, PactaColumn which)
@@ -268,7 +300,7 @@ void pacta_contract_column_setup(GtkColumnViewColumn *column, PactaColumn which)
     g_signal_connect(f, "unbind", G_CALLBACK(cell_unbind), (gpointer)spec);
     gtk_column_view_column_set_factory(column, f);
     g_object_unref(f);
-    GtkSorter *sorter = sorter_for(which);
+    GtkSorter *sorter = pacta_contract_column_sorter(which);
     gtk_column_view_column_set_sorter(column, sorter);
     g_object_unref(sorter);
 }

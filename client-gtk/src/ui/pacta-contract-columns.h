@@ -3,8 +3,9 @@
  * gets a GtkSignalListItemFactory whose cells follow their PactaContract's
  * notify signals (rows update in place when an event arrives), flash while
  * the contract's "highlight" is on and say who changed it; the Title cell
- * also shows "ana is editing" and "changed by bob" pills.  Sorters use
- * property expressions, so GtkSortListModel sorts without widgets.
+ * also shows "ana is editing" and "changed by bob" pills.  Sorters are
+ * custom ones over the C getters (cached collation keys for texts), so
+ * GtkSortListModel sorts without widgets and without GValues.
  */
 #ifndef PACTA_DESK_CONTRACT_COLUMNS_H
 #define PACTA_DESK_CONTRACT_COLUMNS_H
@@ -26,6 +27,8 @@ typedef enum {
 
 /* Sets the factory and the sorter of `column` for contracts. */
 void pacta_contract_column_setup(GtkColumnViewColumn *column, PactaColumn which);
+/* The sorter of a column (new reference), e.g. for bench/desk_models.c. */
+GtkSorter *pacta_contract_column_sorter(PactaColumn which);
 
 G_END_DECLS
 

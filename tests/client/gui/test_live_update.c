@@ -1,7 +1,9 @@
 /*
  * GUI: an update made with pactactl appears in the matching row, in place,
  * highlighted with who made it; a contract created elsewhere appears and
- * one deleted elsewhere disappears.
+ * one deleted elsewhere disappears.  With the list sorted by title, a
+ * title changed elsewhere moves its row to its new place; with a search
+ * on, a change that makes a row match brings it in.
  */
 #include "gui_support.h"
 
@@ -81,6 +83,36 @@ int main(void)
     struct title_wait wb = {win, it_str(b, "number"), NULL};
     CHECK(gui_wait(row_gone, &wb, GUI_TIMEOUT_MS));
     CHECK(gui_wait_rows(win, 2));
+
+    /* Sorted by title ("Brand new", "New title from pactactl"): a title
+     * changed elsewhere moves its row. */
+    GtkColumnView *view = pacta_window_get_column_view(win);
+    g_autoptr(GtkColumnViewColumn) title_col =
+        g_list_model_get_item(gtk_column_view_get_columns(view), 1);
+    gtk_column_view_sort_by_column(view, title_col, GTK_SORT_ASCENDING);
+    CHECK(gui_wait_rows(win, 2));
+    CHECK(gui_find_row(win, it_str(a, "number")) == 1);
+    json_t *moved = it_contract_update(admin, it_str(a, "id"), it_int(a, "version") + 1,
+                                       json_pack("{ss}", "title", "Aardvark supplies"), NULL, NULL);
+    REQUIRE(moved != NULL);
+    struct title_wait wm = {win, it_str(a, "number"), "Aardvark supplies"};
+    CHECK(gui_wait(row_has_title, &wm, GUI_TIMEOUT_MS));
+    CHECKF(gui_find_row(win, it_str(a, "number")) == 0, "renamed row at %d, want 0",
+           gui_find_row(win, it_str(a, "number")));
+
+    /* A search on: a change elsewhere that makes a row match shows it. */
+    gtk_editable_set_text(pacta_window_get_search_entry(win), "zebra");
+    CHECK(gui_wait_rows(win, 0));
+    json_t *zebra =
+        it_contract_update(admin, it_str(c, "id"), it_int(c, "version"),
+                           json_pack("{ss}", "title", "Zebra crossing paint"), NULL, NULL);
+    REQUIRE(zebra != NULL);
+    CHECK(gui_wait_rows(win, 1));
+    CHECK(gui_find_row(win, it_str(c, "number")) == 0);
+    gtk_editable_set_text(pacta_window_get_search_entry(win), "");
+    CHECK(gui_wait_rows(win, 2));
+    json_decref(moved);
+    json_decref(zebra);
 
     json_decref(a);
     json_decref(b);

@@ -50,6 +50,22 @@ int main(void)
     gtk_editable_set_text(pacta_window_get_search_entry(win), "");
     CHECK(gui_wait_rows(win, 3));
 
+    /* Typing on and deleting, one keystroke at a time: the filter re-checks
+     * only the shown rows (or only the hidden ones), and must end where a
+     * fresh search would. */
+    static const char *const typed[] = {"c", "ca", "can", "ca", "c", "cl", "c", "o", ""};
+    GListModel *all = G_LIST_MODEL(pacta_application_get_store(app));
+    for (size_t k = 0; k < G_N_ELEMENTS(typed); k++) {
+        guint want = 0;
+        for (guint i = 0; i < g_list_model_get_n_items(all); i++) {
+            g_autoptr(PactaContract) r = g_list_model_get_item(all, i);
+            want += !*typed[k] || pacta_contract_matches_search(r, typed[k]);
+        }
+        gtk_editable_set_text(pacta_window_get_search_entry(win), typed[k]);
+        CHECKF(gui_wait_rows(win, want), "\"%s\": %u rows shown, %u match", typed[k],
+               g_list_model_get_n_items(rows), want);
+    }
+
     /* Ctrl+? shows the keyboard shortcuts window from the resources. */
     gtk_widget_activate_action(GTK_WIDGET(win), "win.show-help-overlay", NULL);
     gui_pump(100);

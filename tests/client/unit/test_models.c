@@ -192,6 +192,12 @@ static void test_store(void)
     g_assert_true(pacta_contract_get_highlight(row));
     g_assert_cmpstr(pacta_contract_get_last_actor(row), ==, "bob");
     g_assert_cmpstr(pacta_contract_get_changed_fields(row)[0], ==, "title");
+    /* A sorted or filtered view asks for the row again: one item, in place. */
+    pacta_contract_store_reannounce(s, row);
+    g_assert_cmpuint(ch.calls, ==, calls + 1);
+    g_assert_cmpuint(ch.pos, ==, 1);
+    g_assert_cmpuint(ch.removed, ==, 1);
+    g_assert_cmpuint(ch.added, ==, 1);
 
     /* An older version never wins (a page loaded after the event). */
     json_auto_t *c2old = rec("4", "C-2", 1, FALSE);
