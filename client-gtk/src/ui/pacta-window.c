@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pacta-contract-columns.h"
+#include "pacta-export-dialog.h"
 
 #define TOAST_GATHER_MS 1200
 
@@ -339,6 +340,42 @@ static void action_delete(GtkWidget *w, const char *name, GVariant *p)
     pacta_editor_request_delete(PACTA_WINDOW(w)->editor);
 }
 
+/* Export… of the list as it is filtered now (PactaExportDialog). */
+static void action_export(GtkWidget *w, const char *name, GVariant *p)
+{
+    (void)name;
+    (void)p;
+    PactaWindow *self = PACTA_WINDOW(w);
+    json_t *filters = json_object();
+    g_autofree char *text =
+        g_strstrip(g_strdup(gtk_editable_get_text(GTK_EDITABLE(self->search_entry))));
+    if (self->status_value)
+        json_object_set_new(filters, "status", json_string(self->status_value));
+    if (self->kind_value)
+        json_object_set_new(filters, "kind", json_string(self->kind_value));
+    if (*text)
+        json_object_set_new(filters, "text", json_string(text));
+    pacta_export_dialog_start(GTK_WINDOW(self), self->connection, filters, NULL, NULL);
+    json_decref(filters);
+}
+
+/* Export… of the contract open in the editor: its PDF report. */
+static void action_export_contract(GtkWidget *w, const char *name, GVariant *p)
+{
+    (void)name;
+    (void)p;
+    PactaWindow *self = PACTA_WINDOW(w);
+    const char *id =
+        pacta_editor_is_open(self->editor) ? pacta_editor_get_contract_id(self->editor) : NULL;
+    PactaContract *c = id ? pacta_contract_store_lookup(self->store, id) : NULL;
+    if (!c) {
+        pacta_window_toast(self, "Open a saved contract to export its report");
+        return;
+    }
+    pacta_export_dialog_start(GTK_WINDOW(self), self->connection, NULL, id,
+                              pacta_contract_get_number(c));
+}
+
 static void action_close_editor(GtkWidget *w, const char *name, GVariant *p)
 {
     (void)name;
@@ -599,6 +636,8 @@ static void pacta_window_class_init(PactaWindowClass *klass)
     gtk_widget_class_install_action(wc, "win.save", NULL, action_save);
     gtk_widget_class_install_action(wc, "win.delete", NULL, action_delete);
     gtk_widget_class_install_action(wc, "win.close-editor", NULL, action_close_editor);
+    gtk_widget_class_install_action(wc, "win.export", NULL, action_export);
+    gtk_widget_class_install_action(wc, "win.export-contract", NULL, action_export_contract);
     gtk_widget_class_install_action(wc, "win.reload", NULL, action_reload);
     gtk_widget_class_install_action(wc, "win.show-contracts", NULL, action_show);
     gtk_widget_class_install_action(wc, "win.show-expiring", NULL, action_show);

@@ -11,7 +11,9 @@
  * toast ("3 changes arrived").
  *
  * Window actions: search, new-contract, save, delete, close-editor, reload,
- * show-contracts, show-expiring (see pacta-application.c for the accels).
+ * show-contracts, show-expiring (see pacta-application.c for the accels),
+ * export (the list as filtered now) and export-contract (the open
+ * contract's PDF report): PactaExportDialog.
  */
 #ifndef PACTA_DESK_WINDOW_H
 #define PACTA_DESK_WINDOW_H

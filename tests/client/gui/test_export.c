@@ -1,0 +1,162 @@
+/*
+ * GUI: Export… from the list exports what the list shows (its search is
+ * the export's filter) and Export Contract Report… the open contract's
+ * PDF, through the real dialog and a real pactad; the dialog runs without
+ * blocking (it is still running when the call returns) and says what it
+ * saved; Cancel leaves no file, not even a temporary one.
+ *
+ * The file chooser is skipped with the test hook PACTA_DESK_EXPORT_FILE
+ * (pacta-export-dialog.h); everything after the choice is what a user gets.
+ */
+#include <dirent.h>
+#include <glib/gstdio.h>
+
+#include "gui_support.h"
+#include "pacta-export-dialog.h"
+
+struct done_wait {
+    gboolean done, ok;
+    char *message;
+};
+
+static void on_done(PactaExportDialog *d, gboolean ok, const char *message, gpointer data)
+{
+    struct done_wait *w = data;
+    (void)d;
+    w->done = TRUE;
+    w->ok = ok;
+    g_free(w->message);
+    w->message = g_strdup(message);
+}
+
+static gboolean is_done(gpointer data)
+{
+    return ((struct done_wait *)data)->done;
+}
+
+static PactaExportDialog *find_dialog(void)
+{
+    GListModel *tops = gtk_window_get_toplevels();
+    for (guint i = 0; i < g_list_model_get_n_items(tops); i++) {
+        g_autoptr(GObject) w = g_list_model_get_item(tops, i);
+        if (PACTA_IS_EXPORT_DIALOG(w))
+            return PACTA_EXPORT_DIALOG(w);
+    }
+    return NULL;
+}
+
+/* Runs an action that opens the export dialog, waits for it to finish. */
+static gboolean run_action(PactaWindow *win, const char *action, const char *path,
+                           struct done_wait *w)
+{
+    g_setenv("PACTA_DESK_EXPORT_FILE", path, TRUE);
+    gtk_widget_activate_action(GTK_WIDGET(win), action, NULL);
+    PactaExportDialog *d = find_dialog();
+    if (!d)
+        return FALSE;
+    CHECK(pacta_export_dialog_is_running(d)); /* asynchronous: the call returned at once */
+    g_signal_connect(d, "done", G_CALLBACK(on_done), w);
+    gboolean ok = gui_wait(is_done, w, GUI_TIMEOUT_MS);
+    gtk_window_destroy(GTK_WINDOW(d));
+    gui_pump(50);
+    return ok;
+}
+
+static int lines_of(const char *text)
+{
+    int n = 0;
+    for (const char *p = text; p && (p = strstr(p, "\r\n")); p += 2)
+        n++;
+    return n;
+}
+
+static int part_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    while (d && (e = readdir(d)))
+        n += strstr(e->d_name, ".part") != NULL;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+int main(void)
+{
+    PactaApplication *app = gui_setup("gui_export");
+    struct it_server *s = it_server_start(NULL);
+    it_create_role_users(s);
+    struct ctl_client *admin = it_login_admin(s);
+    json_t *a = it_contract_create(admin, json_pack("{ss ss ss}", "number", "G-001", "title",
+                                                    "Întreținere lift, bloc \"A\"", "description",
+                                                    "Două rânduri,\ncu diacritice."));
+    json_t *b = it_contract_create(
+        admin, json_pack("{ss ss}", "number", "G-002", "title", "Limpieza, año 2026"));
+    json_t *c =
+        it_contract_create(admin, json_pack("{ss ss}", "number", "H-001", "title", "Other"));
+    REQUIRE(a && b && c);
+
+    /* a viewer may export */
+    PactaWindow *win = gui_login(app, s, IT_VIEWER_USER, IT_VIEWER_PASSWORD);
+    gtk_editable_set_text(pacta_window_get_search_entry(win), "G-00");
+    CHECK(gui_wait_rows(win, 2));
+
+    g_autofree char *dir = g_build_filename(it_tmp_dir(), "exports", NULL);
+    g_mkdir(dir, 0700);
+    g_autofree char *csv = g_build_filename(dir, "list.csv", NULL);
+    struct done_wait w = {0};
+    REQUIRE(run_action(win, "win.export", csv, &w));
+    CHECKF(w.ok && strstr(w.message, "list.csv") && strstr(w.message, "2 contracts"), "message: %s",
+           w.message);
+    g_autofree char *text = it_read_file(csv);
+    REQUIRE(text);
+    CHECK(lines_of(text) == 3); /* the header and the two rows the list shows */
+    CHECK(strstr(text, "\"Întreținere lift, bloc \"\"A\"\"\""));
+    CHECK(strstr(text, "\"Limpieza, año 2026\""));
+    CHECK(!strstr(text, "H-001"));
+
+    g_autofree char *xlsx = g_build_filename(dir, "list.xlsx", NULL);
+    memset(&w, 0, sizeof w);
+    REQUIRE(run_action(win, "win.export", xlsx, &w));
+    g_autofree char *zip = it_read_file(xlsx);
+    CHECK(w.ok && zip && memcmp(zip, "PK", 2) == 0);
+
+    /* the contract report of the open contract */
+    CHECK(pacta_window_open_contract(win, it_str(a, "id")));
+    gui_pump(100);
+    g_autofree char *pdf = g_build_filename(dir, "report.pdf", NULL);
+    memset(&w, 0, sizeof w);
+    REQUIRE(run_action(win, "win.export-contract", pdf, &w));
+    CHECK(w.ok);
+    char *argv[] = {"/usr/bin/pdftotext", "-enc", "UTF-8", pdf, "-", NULL};
+    char *out = NULL;
+    CHECK(it_run(argv, NULL, 20000, &out, NULL) == 0);
+    CHECK(out && strstr(out, "Contract G-001") && strstr(out, "Două rânduri"));
+    free(out);
+
+    /* Cancel right away: no file, no temporary file, the dialog says so */
+    g_autofree char *cancelled = g_build_filename(dir, "cancelled.pdf", NULL);
+    g_setenv("PACTA_DESK_EXPORT_FILE", cancelled, TRUE);
+    PactaExportDialog *d = pacta_export_dialog_start(
+        GTK_WINDOW(win), pacta_application_get_connection(app), NULL, NULL, NULL);
+    REQUIRE(d && pacta_export_dialog_is_running(d));
+    memset(&w, 0, sizeof w);
+    g_signal_connect(d, "done", G_CALLBACK(on_done), &w);
+    pacta_export_dialog_cancel(d); /* the Cancel button */
+    CHECK(gui_wait(is_done, &w, GUI_TIMEOUT_MS));
+    CHECK(!w.ok);
+    CHECK_STR(pacta_export_dialog_get_status(d), "Cancelled");
+    gtk_window_destroy(GTK_WINDOW(d));
+    gui_pump(200);
+    CHECK(!g_file_test(cancelled, G_FILE_TEST_EXISTS));
+    CHECKF(part_files(dir) == 0, "%d temporary files left", part_files(dir));
+
+    g_free(w.message);
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+    ctl_client_close(admin);
+    gui_teardown(app);
+    return it_done(test_summary());
+}
