@@ -1,9 +1,14 @@
 /*
  * pacta-desk: PactaContract; see pacta-contract.h.
  *
- * The record is kept as the jansson object the server sent (members in §5
- * order), so what goes back on the wire is exactly what came in; the
- * GObject properties are views on it, described by one table.
+ * The record's fields are typed slots described by one table (members in
+ * §5 order); the GObject properties and the JSON going back to the server
+ * are made from them.  A desk holds every contract (100,000 and more), so
+ * a row is kept small: texts with few distinct values (kind, status, dates,
+ * currency, owner, ...) are interned and shared by all rows, the rest are
+ * one allocation each, and the amount's display text and sort keys are made
+ * only for rows that need them.  (Each row was a jansson object before:
+ * ~3.9 KB a contract, bench/desk_models.)
  */
 #define G_LOG_DOMAIN "pacta-contract"
 
@@ -22,30 +27,31 @@ typedef struct {
     const char *prop;  /* property name */
     FieldType type;
     const char *label;
+    gboolean shared; /* few distinct values: interned (g_intern_string), never freed */
 } FieldInfo;
 
 /* Record members in PROTOCOL.md §5 order; the index + 1 is the property id. */
 static const FieldInfo fields[] = {
-    {"id", "id", FT_STRING, "ID"},
-    {"number", "number", FT_STRING, "Number"},
-    {"title", "title", FT_STRING, "Title"},
-    {"counterparty", "counterparty", FT_STRING, "Counterparty"},
-    {"kind", "kind", FT_STRING, "Kind"},
-    {"status", "status", FT_STRING, "Status"},
-    {"sign_date", "sign-date", FT_NULLABLE, "Signed"},
-    {"start_date", "start-date", FT_NULLABLE, "Start date"},
-    {"end_date", "end-date", FT_NULLABLE, "End date"},
-    {"amount_cents", "amount-cents", FT_INT64, "Amount"},
-    {"currency", "currency", FT_STRING, "Currency"},
-    {"owner", "owner", FT_STRING, "Owner"},
-    {"description", "description", FT_STRING, "Description"},
-    {"notice_days", "notice-days", FT_INT, "Notice (days)"},
-    {"renewal", "renewal", FT_STRING, "Renewal"},
-    {"version", "version", FT_INT64, "Version"},
-    {"created_at", "created-at", FT_STRING, "Created"},
-    {"updated_at", "updated-at", FT_STRING, "Updated"},
-    {"updated_by", "updated-by", FT_STRING, "Updated by"},
-    {"deleted_at", "deleted-at", FT_NULLABLE, "Deleted"},
+    {"id", "id", FT_STRING, "ID", FALSE},
+    {"number", "number", FT_STRING, "Number", FALSE},
+    {"title", "title", FT_STRING, "Title", FALSE},
+    {"counterparty", "counterparty", FT_STRING, "Counterparty", TRUE},
+    {"kind", "kind", FT_STRING, "Kind", TRUE},
+    {"status", "status", FT_STRING, "Status", TRUE},
+    {"sign_date", "sign-date", FT_NULLABLE, "Signed", TRUE},
+    {"start_date", "start-date", FT_NULLABLE, "Start date", TRUE},
+    {"end_date", "end-date", FT_NULLABLE, "End date", TRUE},
+    {"amount_cents", "amount-cents", FT_INT64, "Amount", FALSE},
+    {"currency", "currency", FT_STRING, "Currency", TRUE},
+    {"owner", "owner", FT_STRING, "Owner", TRUE},
+    {"description", "description", FT_STRING, "Description", FALSE},
+    {"notice_days", "notice-days", FT_INT, "Notice (days)", FALSE},
+    {"renewal", "renewal", FT_STRING, "Renewal", TRUE},
+    {"version", "version", FT_INT64, "Version", FALSE},
+    {"created_at", "created-at", FT_STRING, "Created", FALSE},
+    {"updated_at", "updated-at", FT_STRING, "Updated", FALSE},
+    {"updated_by", "updated-by", FT_STRING, "Updated by", TRUE},
+    {"deleted_at", "deleted-at", FT_NULLABLE, "Deleted", FALSE},
 };
 #define N_FIELDS G_N_ELEMENTS(fields)
 
@@ -67,16 +73,22 @@ static const char *const writable[] = {
     "sign_date", "start_date",  "end_date",     "amount_cents", "currency",
     "owner",     "description", "notice_days",  "renewal",      NULL};
 
+/* One field's value: s for FT_STRING/FT_NULLABLE (NULL only when nullable
+ * and unset; owned unless the field is shared), i for the integers. */
+typedef union {
+    char *s;
+    gint64 i;
+} Slot;
+
 struct _PactaContract {
     GObject parent_instance;
-    json_t *record; /* owned object, always holds every field of the table */
-    char *amount_text;
+    Slot v[N_FIELDS];
+    char *amount_text; /* made when first asked for; NULL again when the amount changes */
     gboolean highlight;
     char *last_actor;
     GStrv changed_fields;
     char *editing_text;
-    gint64 amount_cents; /* the record's, kept beside it for sorting (refresh_amount_text) */
-    char *sort_keys[5];  /* keys of sort_key_fields, made when first sorted by */
+    char *sort_keys[5]; /* keys of sort_key_fields, made when first sorted by */
 };
 
 /* The columns a list sorts by text (pacta_contract_get_sort_key); all but
@@ -102,7 +114,7 @@ static int field_index(const char *field)
 
 static const char *str_at(PactaContract *self, guint i)
 {
-    const char *s = json_string_value(json_object_get(self->record, fields[i].field));
+    const char *s = self->v[i].s;
     if (s)
         return s;
     return fields[i].type == FT_NULLABLE ? NULL : "";
@@ -110,29 +122,69 @@ static const char *str_at(PactaContract *self, guint i)
 
 static gint64 int_at(PactaContract *self, guint i)
 {
-    return json_integer_value(json_object_get(self->record, fields[i].field));
+    return self->v[i].i;
 }
 
-/* A value of the right JSON type for the field's slot, or the empty value. */
-static json_t *normalize(guint i, const json_t *v)
+static gboolean is_text(guint i)
 {
-    switch (fields[i].type) {
-    case FT_STRING:
-        return json_is_string(v) ? json_deep_copy(v) : json_string("");
-    case FT_NULLABLE:
-        return json_is_string(v) ? json_deep_copy(v) : json_null();
-    case FT_INT64:
-    case FT_INT:
-        return json_is_integer(v) ? json_deep_copy(v) : json_integer(0);
+    return fields[i].type == FT_STRING || fields[i].type == FT_NULLABLE;
+}
+
+static void slot_clear(PactaContract *self, guint i)
+{
+    if (is_text(i) && !fields[i].shared)
+        g_free(self->v[i].s);
+    self->v[i].s = NULL;
+}
+
+static void slot_set_text(PactaContract *self, guint i, const char *text)
+{
+    slot_clear(self, i);
+    if (text)
+        self->v[i].s = fields[i].shared ? (char *)g_intern_string(text) : g_strdup(text);
+}
+
+/*
+ * Sets slot i from a wire value (anything of the wrong type is the field's
+ * empty value: "" or null or 0).  Returns TRUE if the slot changed.
+ */
+static gboolean slot_set(PactaContract *self, guint i, const json_t *v)
+{
+    if (is_text(i)) {
+        const char *text = json_string_value(v);
+        if (!text && fields[i].type == FT_STRING)
+            text = "";
+        if (g_strcmp0(text, self->v[i].s) == 0)
+            return FALSE;
+        slot_set_text(self, i, text);
+        return TRUE;
     }
-    return json_null();
+    gint64 n = json_is_integer(v) ? json_integer_value(v) : 0;
+    if (n == self->v[i].i)
+        return FALSE;
+    self->v[i].i = n;
+    return TRUE;
 }
 
-static void refresh_amount_text(PactaContract *self)
+/* Slot i as a wire value (new reference). */
+static json_t *slot_json(PactaContract *self, guint i)
 {
-    g_free(self->amount_text);
-    self->amount_cents = int_at(self, 9);
-    self->amount_text = pacta_format_amount(self->amount_cents, str_at(self, 10));
+    if (!is_text(i))
+        return json_integer(self->v[i].i);
+    const char *text = str_at(self, i);
+    return text ? json_string(text) : json_null();
+}
+
+static gboolean slot_equal(PactaContract *a, PactaContract *b, guint i)
+{
+    return is_text(i) ? g_strcmp0(str_at(a, i), str_at(b, i)) == 0 : a->v[i].i == b->v[i].i;
+}
+
+static const char *amount_text(PactaContract *self)
+{
+    if (!self->amount_text)
+        self->amount_text = pacta_format_amount(int_at(self, 9), str_at(self, 10));
+    return self->amount_text;
 }
 
 static void pacta_contract_get_property(GObject *object, guint prop_id, GValue *value,
@@ -157,7 +209,7 @@ static void pacta_contract_get_property(GObject *object, guint prop_id, GValue *
     }
     switch (prop_id) {
     case PROP_AMOUNT_TEXT:
-        g_value_set_string(value, self->amount_text);
+        g_value_set_string(value, amount_text(self));
         break;
     case PROP_END_DATE_TEXT: {
         const char *d = pacta_contract_get_end_date(self);
@@ -184,7 +236,8 @@ static void pacta_contract_get_property(GObject *object, guint prop_id, GValue *
 static void pacta_contract_finalize(GObject *object)
 {
     PactaContract *self = PACTA_CONTRACT(object);
-    json_decref(self->record);
+    for (guint i = 0; i < N_FIELDS; i++)
+        slot_clear(self, i);
     clear_sort_keys(self);
     g_free(self->amount_text);
     g_free(self->last_actor);
@@ -225,13 +278,12 @@ static void pacta_contract_class_init(PactaContractClass *klass)
 
 static void pacta_contract_init(PactaContract *self)
 {
-    self->record = json_object();
     for (guint i = 0; i < N_FIELDS; i++)
-        json_object_set_new(self->record, fields[i].field, normalize(i, NULL));
-    json_object_set_new(self->record, "status", json_string("draft"));
-    json_object_set_new(self->record, "renewal", json_string("none"));
-    json_object_set_new(self->record, "currency", json_string("EUR"));
-    refresh_amount_text(self);
+        if (fields[i].type == FT_STRING)
+            slot_set_text(self, i, "");
+    slot_set_text(self, 5, "draft");
+    slot_set_text(self, 10, "EUR");
+    slot_set_text(self, 14, "none");
 }
 
 PactaContract *pacta_contract_new(void)
@@ -248,9 +300,7 @@ PactaContract *pacta_contract_new_from_json(const json_t *record, GError **error
     }
     PactaContract *self = pacta_contract_new();
     for (guint i = 0; i < N_FIELDS; i++)
-        json_object_set_new(self->record, fields[i].field,
-                            normalize(i, json_object_get(record, fields[i].field)));
-    refresh_amount_text(self);
+        slot_set(self, i, json_object_get(record, fields[i].field));
     return self;
 }
 
@@ -258,9 +308,12 @@ PactaContract *pacta_contract_copy(PactaContract *self)
 {
     g_return_val_if_fail(PACTA_IS_CONTRACT(self), NULL);
     PactaContract *copy = pacta_contract_new();
-    json_decref(copy->record);
-    copy->record = json_deep_copy(self->record);
-    refresh_amount_text(copy);
+    for (guint i = 0; i < N_FIELDS; i++) {
+        if (is_text(i))
+            slot_set_text(copy, i, self->v[i].s);
+        else
+            copy->v[i].i = self->v[i].i;
+    }
     copy->highlight = self->highlight;
     copy->last_actor = g_strdup(self->last_actor);
     copy->changed_fields = g_strdupv(self->changed_fields);
@@ -275,14 +328,9 @@ gboolean pacta_contract_update_from_json(PactaContract *self, const json_t *reco
         return FALSE;
     gboolean changed[N_FIELDS] = {0};
     gboolean any = FALSE;
-    for (guint i = 0; i < N_FIELDS; i++) {
-        json_t *v = normalize(i, json_object_get(record, fields[i].field));
-        if (!json_equal(v, json_object_get(self->record, fields[i].field))) {
-            json_object_set(self->record, fields[i].field, v);
+    for (guint i = 0; i < N_FIELDS; i++)
+        if (slot_set(self, i, json_object_get(record, fields[i].field)))
             changed[i] = any = TRUE;
-        }
-        json_decref(v);
-    }
     if (!any)
         return FALSE;
     clear_sort_keys(self);
@@ -292,7 +340,7 @@ gboolean pacta_contract_update_from_json(PactaContract *self, const json_t *reco
         if (changed[i])
             g_object_notify_by_pspec(G_OBJECT(self), props[i + 1]);
     if (changed[9] || changed[10]) {
-        refresh_amount_text(self);
+        g_clear_pointer(&self->amount_text, g_free);
         g_object_notify_by_pspec(G_OBJECT(self), props[PROP_AMOUNT_TEXT]);
     }
     if (changed[8])
@@ -304,7 +352,10 @@ gboolean pacta_contract_update_from_json(PactaContract *self, const json_t *reco
 json_t *pacta_contract_to_json(PactaContract *self)
 {
     g_return_val_if_fail(PACTA_IS_CONTRACT(self), NULL);
-    return json_deep_copy(self->record);
+    json_t *record = json_object();
+    for (guint i = 0; i < N_FIELDS; i++)
+        json_object_set_new(record, fields[i].field, slot_json(self, i));
+    return record;
 }
 
 json_t *pacta_contract_to_create_args(PactaContract *self)
@@ -314,13 +365,11 @@ json_t *pacta_contract_to_create_args(PactaContract *self)
     const char *id = pacta_contract_get_id(self);
     if (*id)
         json_object_set_new(args, "id", json_string(id));
-    for (guint i = 0; writable[i]; i++) {
-        json_t *v = json_object_get(self->record, writable[i]);
-        if (json_is_null(v))
-            continue;
-        if (strcmp(writable[i], "owner") == 0 && !*json_string_value(v))
-            continue;
-        json_object_set(args, writable[i], v);
+    for (guint w = 0; writable[w]; w++) {
+        guint i = (guint)field_index(writable[w]);
+        if (is_text(i) && (!self->v[i].s || (i == 11 && !*self->v[i].s)))
+            continue; /* unset, or no owner: the server's default */
+        json_object_set_new(args, writable[w], slot_json(self, i));
     }
     return args;
 }
@@ -329,7 +378,7 @@ json_t *pacta_contract_get_field(PactaContract *self, const char *field)
 {
     g_return_val_if_fail(PACTA_IS_CONTRACT(self), NULL);
     int i = field_index(field);
-    return i < 0 ? NULL : json_deep_copy(json_object_get(self->record, field));
+    return i < 0 ? NULL : slot_json(self, (guint)i);
 }
 
 gboolean pacta_contract_set_field(PactaContract *self, const char *field, const json_t *value,
@@ -355,7 +404,7 @@ gboolean pacta_contract_set_field(PactaContract *self, const char *field, const 
     } else if (!pacta_contract_validate_value(field, value, error)) {
         return FALSE;
     }
-    json_t *record = json_deep_copy(self->record);
+    json_t *record = pacta_contract_to_json(self);
     json_object_set(record, field, value ? (json_t *)value : json_null());
     pacta_contract_update_from_json(self, record);
     json_decref(record);
@@ -366,11 +415,10 @@ json_t *pacta_contract_diff(PactaContract *base, PactaContract *edited)
 {
     g_return_val_if_fail(PACTA_IS_CONTRACT(base) && PACTA_IS_CONTRACT(edited), NULL);
     json_t *changes = json_object();
-    for (guint i = 0; writable[i]; i++) {
-        json_t *a = json_object_get(base->record, writable[i]);
-        json_t *b = json_object_get(edited->record, writable[i]);
-        if (!json_equal(a, b))
-            json_object_set(changes, writable[i], b);
+    for (guint w = 0; writable[w]; w++) {
+        guint i = (guint)field_index(writable[w]);
+        if (!slot_equal(base, edited, i))
+            json_object_set_new(changes, writable[w], slot_json(edited, i));
     }
     return changes;
 }
@@ -404,7 +452,7 @@ STR_GETTER(deleted_at, 19)
 gint64 pacta_contract_get_amount_cents(PactaContract *self)
 {
     g_return_val_if_fail(PACTA_IS_CONTRACT(self), 0);
-    return self->amount_cents;
+    return int_at(self, 9);
 }
 
 gint pacta_contract_get_notice_days(PactaContract *self)
@@ -538,7 +586,8 @@ gboolean pacta_contract_validate(PactaContract *self, const char **bad_field, GE
         }
     }
     struct pacta_error err = {0};
-    if (pacta_contract_check(self->record, &err) != 0) {
+    json_auto_t *record = pacta_contract_to_json(self);
+    if (pacta_contract_check(record, &err) != 0) {
         g_set_error(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_INVALID, "%s", err.message);
         if (bad_field) {
             int i = field_index(err.field);
@@ -655,7 +704,7 @@ const char *pacta_contract_get_sort_key(PactaContract *self, const char *field)
         if (strcmp(field, sort_key_fields[i]) != 0)
             continue;
         if (!self->sort_keys[i]) {
-            const char *text = json_string_value(json_object_get(self->record, field));
+            const char *text = str_at(self, (guint)field_index(field));
             if (strcmp(field, "end_date") == 0) {
                 self->sort_keys[i] = g_strdup(text ? text : ""); /* ISO dates sort as text */
             } else {
