@@ -232,35 +232,37 @@ static void cell_unbind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer
 
 static int by_key(gconstpointer a, gconstpointer b, gpointer field)
 {
-    int c = strcmp(pacta_contract_get_sort_key(PACTA_CONTRACT((gpointer)a), field),
-                   pacta_contract_get_sort_key(PACTA_CONTRACT((gpointer)b), field));
+    int c = strcmp(pacta_contract_get_sort_key((PactaContract *)a, field),
+                   pacta_contract_get_sort_key((PactaContract *)b, field));
     return c < 0 ? GTK_ORDERING_SMALLER : c > 0 ? GTK_ORDERING_LARGER : GTK_ORDERING_EQUAL;
 }
 
 static int by_kind(gconstpointer a, gconstpointer b, gpointer unused)
 {
     (void)unused;
-    return gtk_ordering_from_cmpfunc(strcmp(pacta_contract_get_kind(PACTA_CONTRACT((gpointer)a)),
-                                            pacta_contract_get_kind(PACTA_CONTRACT((gpointer)b))));
+    return gtk_ordering_from_cmpfunc(strcmp(pacta_contract_get_kind((PactaContract *)a),
+                                            pacta_contract_get_kind((PactaContract *)b)));
 }
 
 static int by_status(gconstpointer a, gconstpointer b, gpointer unused)
 {
     (void)unused;
-    return gtk_ordering_from_cmpfunc(
-        strcmp(pacta_contract_get_status(PACTA_CONTRACT((gpointer)a)),
-               pacta_contract_get_status(PACTA_CONTRACT((gpointer)b))));
+    return gtk_ordering_from_cmpfunc(strcmp(pacta_contract_get_status((PactaContract *)a),
+                                            pacta_contract_get_status((PactaContract *)b)));
 }
 
 static int by_amount(gconstpointer a, gconstpointer b, gpointer unused)
 {
     (void)unused;
-    gint64 x = pacta_contract_get_amount_cents(PACTA_CONTRACT((gpointer)a));
-    gint64 y = pacta_contract_get_amount_cents(PACTA_CONTRACT((gpointer)b));
+    gint64 x = pacta_contract_get_amount_cents((PactaContract *)a);
+    gint64 y = pacta_contract_get_amount_cents((PactaContract *)b);
     return x < y ? GTK_ORDERING_SMALLER : x > y ? GTK_ORDERING_LARGER : GTK_ORDERING_EQUAL;
 }
 
 /*
+ * (The items are the store's PactaContracts: plain casts, as a type-checked
+ * cast per comparison was a seventh of a sort's time.)
+ *
  * Custom sorters over the C getters: a sort of 100,000 rows compares ~1.7
  * million pairs, and GtkColumnView's sorter asks its column's sorter for
  * each pair; a property expression there meant GValues, string copies and
