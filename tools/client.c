@@ -216,3 +216,12 @@ void ctl_client_close(struct ctl_client *c)
     ctl_ws_close(c->ws, 1000);
     free(c);
 }
+
+void ctl_client_abort(struct ctl_client *c)
+{
+    if (!c)
+        return;
+    ctl_ws_abort(c->ws);
+    c->ws = NULL;
+    ctl_client_close(c);
+}

@@ -78,5 +78,8 @@ int ctl_client_login(struct ctl_client *c, const char *user, const char *passwor
 /* Next event frame: 1 with *event (new ref), 0 on timeout, < 0 closed. */
 int ctl_client_next_event(struct ctl_client *c, int timeout_ms, json_t **event);
 void ctl_client_close(struct ctl_client *c);
+/* Drops the connection without a close frame (a lost network, for tests)
+ * and frees the client. */
+void ctl_client_abort(struct ctl_client *c);
 
 #endif
