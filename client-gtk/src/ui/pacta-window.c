@@ -30,6 +30,7 @@ struct _PactaWindow {
         *col_end, *col_amount, *col_owner;
     PactaEditor *editor;
     PactaExpiringView *expiring_view;
+    PactaDashboardPage *dashboard_page;
 
     PactaApplication *app; /* weak: the application outlives its windows */
     PactaConnection *connection;
@@ -469,7 +470,7 @@ static void on_expiry_event(PactaConnection *connection, const char *name, gint6
 static void on_page_changed(PactaWindow *self)
 {
     const char *page = adw_view_stack_get_visible_child_name(self->view_stack);
-    gtk_widget_set_visible(GTK_WIDGET(self->search_bar), g_strcmp0(page, "expiring") != 0);
+    gtk_widget_set_visible(GTK_WIDGET(self->search_bar), g_strcmp0(page, "contracts") == 0);
 }
 
 PactaWindow *pacta_window_new(PactaApplication *app)
@@ -512,6 +513,7 @@ PactaWindow *pacta_window_new(PactaApplication *app)
     pacta_editor_setup(self->editor, self->connection, self->store,
                        pacta_application_get_presence(app));
     pacta_expiring_view_set_connection(self->expiring_view, self->connection);
+    pacta_dashboard_page_set_connection(self->dashboard_page, self->connection);
     update_user(self);
     update_list_state(self);
     gtk_widget_grab_focus(GTK_WIDGET(self->column_view));
@@ -543,6 +545,11 @@ PactaConnectionBanner *pacta_window_get_banner(PactaWindow *self)
 PactaExpiringView *pacta_window_get_expiring_view(PactaWindow *self)
 {
     return self->expiring_view;
+}
+
+PactaDashboardPage *pacta_window_get_dashboard_page(PactaWindow *self)
+{
+    return self->dashboard_page;
 }
 
 GtkEditable *pacta_window_get_search_entry(PactaWindow *self)
@@ -604,6 +611,7 @@ static void pacta_window_class_init(PactaWindowClass *klass)
     g_type_ensure(PACTA_TYPE_CONNECTION_BANNER);
     g_type_ensure(PACTA_TYPE_EDITOR);
     g_type_ensure(PACTA_TYPE_EXPIRING_VIEW);
+    g_type_ensure(PACTA_TYPE_DASHBOARD_PAGE);
 
     gtk_widget_class_set_template_from_resource(wc, "/org/pacta/Desk/pacta-window.ui");
 #define BIND(name) gtk_widget_class_bind_template_child(wc, PactaWindow, name)
@@ -629,6 +637,7 @@ static void pacta_window_class_init(PactaWindowClass *klass)
     BIND(col_owner);
     BIND(editor);
     BIND(expiring_view);
+    BIND(dashboard_page);
 #undef BIND
 
     gtk_widget_class_install_action(wc, "win.search", NULL, action_search);

@@ -6,7 +6,7 @@
  * (the column view's sorter), both incremental so 100,000 rows stay smooth;
  * GtkColumnView recycles row widgets, so only the visible rows have any.
  * Beside it the PactaEditor pane; above it the connection banner; a
- * second page lists expiry alerts.  Live changes flash the cells they
+ * second page lists expiry alerts, a third is the dashboard.  Live changes flash the cells they
  * touched and name who made them; changes by others are summed up in a
  * toast ("3 changes arrived").
  *
@@ -22,6 +22,7 @@
 
 #include "pacta-application.h"
 #include "pacta-connection-banner.h"
+#include "pacta-dashboard-page.h"
 #include "pacta-editor.h"
 #include "pacta-expiring-view.h"
 
@@ -43,9 +44,10 @@ GListModel *pacta_window_get_visible_model(PactaWindow *self); /* filtered + sor
 PactaEditor *pacta_window_get_editor(PactaWindow *self);
 PactaConnectionBanner *pacta_window_get_banner(PactaWindow *self);
 PactaExpiringView *pacta_window_get_expiring_view(PactaWindow *self);
+PactaDashboardPage *pacta_window_get_dashboard_page(PactaWindow *self);
 GtkEditable *pacta_window_get_search_entry(PactaWindow *self);
 const char *pacta_window_get_last_toast(PactaWindow *self);
-/* Shows the "contracts" or "expiring" page. */
+/* Shows the "contracts", "expiring" or "dashboard" page. */
 void pacta_window_show_page(PactaWindow *self, const char *name);
 
 G_END_DECLS
