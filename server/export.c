@@ -115,12 +115,30 @@ static struct srv_export *find(struct srv_session *s, const char *id)
     return NULL;
 }
 
-static void fs_closed(uv_fs_t *req)
+/* Pool: what the job still holds (a writer closing a partial XLSX or PDF
+ * writes it out; spool and file blocks are freed on close) is disk work. */
+static void cleanup_work(uv_work_t *w)
 {
-    uv_fs_req_cleanup(req);
-    free(req);
+    struct srv_export *e = w->data;
+    srv__ex_job_cleanup(&e->job);
+    if (e->fd >= 0)
+        close(e->fd);
+    e->fd = -1;
 }
 
+static void cleanup_after(uv_work_t *w, int status)
+{
+    struct srv_export *e = w->data;
+    (void)status;
+    e->srv->jobs_inflight--;
+    srv__session_unref(e->s);
+    json_decref(e->req_id);
+    json_decref(e->root);
+    free(e);
+}
+
+/* Unlinks the export and frees it through the pool.  No step or read of it
+ * may be in flight. */
 static void export_free(struct srv_export *e)
 {
     struct srv_export **pp = &exports;
@@ -133,20 +151,12 @@ static void export_free(struct srv_export *e)
         e->s->inflight--;
         srv__metrics_latency(e->srv, PACTA_OP_EXPORT_CONTRACTS, uv_hrtime() - e->start_ns);
     }
-    srv__ex_job_cleanup(&e->job);
-    if (e->fd >= 0) { /* the last reference to an unlinked file: freeing it is disk work */
-        uv_fs_t *req = malloc(sizeof *req);
-        if (!req)
-            abort();
-        if (uv_fs_close(e->srv->loop, req, e->fd, fs_closed) != 0) {
-            close(e->fd);
-            free(req);
-        }
+    e->srv->jobs_inflight++; /* shutdown waits for it */
+    e->work.data = e;
+    if (uv_queue_work(e->srv->loop, &e->work, cleanup_work, cleanup_after) != 0) {
+        cleanup_work(&e->work);
+        cleanup_after(&e->work, 0);
     }
-    srv__session_unref(e->s);
-    json_decref(e->req_id);
-    json_decref(e->root);
-    free(e);
 }
 
 /* Ends a made export now, or once its reads in flight are answered. */

@@ -28,6 +28,11 @@ int srv__export_handle(struct srv_session *s, const struct pacta_request *req);
  * connection closed or logged out, that expired, or all at shutdown. */
 void srv__export_tick(struct srv *srv);
 
+/* After the loop has ended (no export step can run): frees the font
+ * caches that drawing PDFs filled (fontconfig, cairo), which otherwise
+ * live until exit. */
+void srv__export_cleanup(void);
+
 /* export_config.c: --export-* options; 0 or -1 after printing why. */
 void srv__export_config_defaults(struct srv_config *cfg);
 int srv__export_option(struct srv_config *cfg, const char *name, const char *arg);

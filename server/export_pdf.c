@@ -11,7 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fontconfig/fontconfig.h>
+
 #include "export-pdf.h"
+#include "export.h"
+
+/* Set once a PDF was drawn: fontconfig then holds caches until srv__export_cleanup. */
+static _Atomic int pdf_drawn;
 
 /* ---- page helpers ------------------------------------------------------------ */
 
@@ -19,6 +25,7 @@ int srv__ex_pdf_open(struct ex_job *j, struct ex_pdf *p, double width, double he
                      const char *title)
 {
     memset(p, 0, sizeof *p);
+    pdf_drawn = 1;
     p->width = width;
     p->height = height;
     p->surface = cairo_pdf_surface_create(j->out_path, width, height);
@@ -323,3 +330,11 @@ static void pdf_list_abort(struct ex_job *j)
 
 const struct ex_writer srv__ex_pdf_list = {pdf_list_begin, pdf_list_row, pdf_list_end,
                                            pdf_list_abort};
+
+void srv__export_cleanup(void)
+{
+    if (!pdf_drawn)
+        return;
+    cairo_debug_reset_static_data();
+    FcFini();
+}

@@ -209,6 +209,8 @@ int main(int argc, char **argv)
         goto out_db;
     }
 
+    srv__export_start(&srv); /* before listening: what a crash left is gone first */
+
     uv_timer_init(&loop, &srv.housekeeping);
     srv.housekeeping.data = &srv;
     uv_timer_start(&srv.housekeeping, on_housekeeping, HOUSEKEEPING_MS, HOUSEKEEPING_MS);
@@ -235,7 +237,6 @@ int main(int argc, char **argv)
              (json_int_t)srv.head_seq);
     srv__expiry_start(&srv);
     srv__backup_start(&srv);
-    srv__export_start(&srv);
 
     uv_run(&loop, UV_RUN_DEFAULT);
     srv__net_finish(&srv);
@@ -251,6 +252,7 @@ out_db:
 out:
     uv_run(&loop, UV_RUN_DEFAULT); /* run the close callbacks of what closed last */
     srv__backup_cleanup();         /* no pool work is left to use the key */
+    srv__export_cleanup();         /* fontconfig's caches, once no PDF is drawn */
     rc = uv_loop_close(&loop);
     if (rc)
         srv_logf(SRV_LOG_WARN, "loop closed with open handles", "{s:s}", "error", uv_strerror(rc));
