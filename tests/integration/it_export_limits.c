@@ -274,7 +274,57 @@ static void test_big(struct it_server *srv)
     json_decref(rows);
     free(blob.data);
     json_decref(made);
+
+    /* export.cancel while it is being made: cancelled answered {}, the export not_found */
+    req = "{\"id\":\"big2\",\"op\":\"export.contracts\",\"args\":{\"format\":\"xlsx\"}}";
+    REQUIRE(ctl_ws_send_text(ws, req, strlen(req)) == 0);
+    ev = next_frame(ws);
+    REQUIRE(ev);
+    char cancel[160];
+    snprintf(cancel, sizeof cancel,
+             "{\"id\":\"c\",\"op\":\"export.cancel\",\"args\":{\"export_id\":\"%s\"}}",
+             it_str(json_object_get(ev, "data"), "export_id"));
+    json_decref(ev);
+    REQUIRE(ctl_ws_send_text(ws, cancel, strlen(cancel)) == 0);
+    int cancel_ok = 0, export_refused = 0;
+    for (int i = 0; i < 100 && !export_refused; i++) {
+        json_t *m = next_frame(ws);
+        REQUIRE(m);
+        const char *mid = json_string_value(json_object_get(m, "id"));
+        if (mid && strcmp(mid, "c") == 0)
+            cancel_ok = json_is_true(json_object_get(m, "ok"));
+        if (mid && strcmp(mid, "big2") == 0) {
+            json_t *e = json_object_get(m, "error");
+            export_refused = e && strcmp(it_err_code(e), "not_found") == 0 &&
+                             strcmp(it_err_field(e), "export_id") == 0;
+            CHECKF(export_refused, "the cancelled export was answered otherwise");
+            break;
+        }
+        json_decref(m);
+    }
+    CHECK(cancel_ok && export_refused);
+
+    /* the connection goes away while its export is made: the server stays up
+     * and the next export (another connection) has the running slot again */
+    REQUIRE(ctl_ws_send_text(ws, req, strlen(req)) == 0);
+    ev = next_frame(ws);
+    json_decref(ev);
     ctl_client_close(a);
+    int64_t until = it_now_ms() + IT_TIMEOUT_MS;
+    json_t *again = NULL;
+    while (!again && it_now_ms() < until) {
+        json_t *err = NULL;
+        again = it_call(b, "export.contracts",
+                        json_pack("{s:s, s:{s:s}}", "format", "csv", "filters", "text", "B-00001"),
+                        &err);
+        if (!again && strcmp(it_err_code(err), "rate_limited") != 0)
+            break;
+        json_decref(err);
+        if (!again)
+            usleep(50000);
+    }
+    CHECK(again && it_int(again, "rows") == 10);
+    json_decref(again);
     ctl_client_close(b);
 }
 
