@@ -9,6 +9,7 @@
 #include "pacta-editor.h"
 
 #include "pacta-conflict-dialog.h"
+#include "pacta-documents-pane.h"
 #include "pacta-merge.h"
 
 G_BEGIN_DECLS
@@ -32,6 +33,7 @@ struct _PactaEditor {
     GtkListBox *history_list;
     GtkButton *delete_button, *save_button, *revert_button, *history_button;
     GtkScrolledWindow *scroller;
+    PactaDocumentsPane *documents; /* after the history; its own file */
 
     PactaConnection *connection;
     PactaContractStore *store;

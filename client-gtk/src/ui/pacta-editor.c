@@ -254,6 +254,9 @@ void pacta_editor__update_header(PactaEditor *self)
     gtk_widget_set_visible(GTK_WIDGET(self->reason_group),
                            !is_new && g_str_equal(pacta_contract_get_status(self->base), "active"));
     gtk_widget_set_visible(GTK_WIDGET(self->history_group), !is_new);
+    if (self->documents)
+        pacta_documents_pane_set_contract(self->documents,
+                                          is_new ? NULL : pacta_contract_get_id(self->base));
     gtk_widget_set_visible(GTK_WIDGET(self->history_button), !is_new);
 
     if (!is_new) {
@@ -427,6 +430,17 @@ void pacta_editor_setup(PactaEditor *self, PactaConnection *connection, PactaCon
     g_signal_connect(store, "contract-changed", G_CALLBACK(on_store_changed), self);
     g_signal_connect(store, "contract-removed", G_CALLBACK(on_store_removed), self);
     g_signal_connect(presence, "changed", G_CALLBACK(on_presence_changed), self);
+    /* the attached documents, below the history */
+    self->documents = g_object_new(PACTA_TYPE_DOCUMENTS_PANE, NULL);
+    gtk_box_insert_child_after(GTK_BOX(gtk_widget_get_parent(GTK_WIDGET(self->history_group))),
+                               GTK_WIDGET(self->documents), GTK_WIDGET(self->history_group));
+    pacta_documents_pane_setup(self->documents, connection);
+    g_signal_connect_swapped(self->documents, "toast", G_CALLBACK(pacta_editor__toast), self);
+}
+
+struct _PactaDocumentsPane *pacta_editor_get_documents(PactaEditor *self)
+{
+    return self->documents;
 }
 
 void pacta_editor_open(PactaEditor *self, PactaContract *contract)
@@ -484,6 +498,8 @@ void pacta_editor_close(PactaEditor *self)
         gtk_window_destroy(GTK_WINDOW(self->conflict));
     self->open = FALSE;
     self->busy = FALSE;
+    if (self->documents)
+        pacta_documents_pane_set_contract(self->documents, NULL);
     if (self->presence)
         pacta_presence_set_editing(self->presence, NULL);
     pacta_editor__hide_changed_banner(self);

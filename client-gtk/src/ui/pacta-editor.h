@@ -65,6 +65,8 @@ GtkWindow *pacta_editor_get_conflict_dialog(PactaEditor *self);
 const char *pacta_editor_get_error(PactaEditor *self);
 /* Rows of the amendment history shown. */
 guint pacta_editor_get_history_count(PactaEditor *self);
+/* The attached documents of the contract open (pacta-documents-pane.h). */
+struct _PactaDocumentsPane *pacta_editor_get_documents(PactaEditor *self);
 
 G_END_DECLS
 
