@@ -1,6 +1,6 @@
 /*
- * libpacta-protocol: documents attached to a contract (PROTOCOL.md §6.33-
- * 6.39): the limits of a transfer, the event names and the decoders of the
+ * libpacta-protocol: documents attached to a contract (PROTOCOL.md §6.34-
+ * 6.41): the limits of a transfer, the event names and the decoders of the
  * documents.* ops.  File bytes travel as standard base64 in JSON
  * (pacta_base64_encode / pacta_base64_decode, protocol.h).
  *
