@@ -331,10 +331,48 @@ static void test_pdf_list(struct ctl_client *ed, struct ctl_client *vi)
     free(b.data);
 }
 
+/*
+ * Attaches a small text document to the contract when the server has
+ * documents (issue 7's attached documents; PROTOCOL.md "documents.*");
+ * 0 if it does not know the op (then the report says it keeps none).
+ */
+static int attach(struct ctl_client *ed, const char *contract_id, const char *name)
+{
+    static const char body[] = "Semnat de ambele părți.\n";
+    char sum[65], data[64];
+    sha256_hex(body, sizeof body - 1, sum);
+    pacta_base64_encode((const uint8_t *)body, sizeof body - 1, data);
+    json_t *err = NULL;
+    json_t *up =
+        it_call(ed, "documents.upload.begin",
+                json_pack("{s:s, s:s, s:i, s:s, s:s}", "contract_id", contract_id, "name", name,
+                          "size", (int)sizeof body - 1, "sha256", sum, "mime", "text/plain"),
+                &err);
+    if (!up) {
+        int unknown = strcmp(it_err_field(err), "op") == 0;
+        json_decref(err);
+        REQUIRE(unknown);
+        return 0;
+    }
+    json_t *r = it_call(ed, "documents.upload.chunk",
+                        json_pack("{s:s, s:i, s:s}", "upload_id", it_str(up, "upload_id"), "offset",
+                                  0, "data", data),
+                        NULL);
+    REQUIRE(r);
+    json_decref(r);
+    r = it_call(ed, "documents.upload.finish",
+                json_pack("{s:s}", "upload_id", it_str(up, "upload_id")), NULL);
+    REQUIRE(r);
+    json_decref(r);
+    json_decref(up);
+    return 1;
+}
+
 static void test_pdf_report(struct ctl_client *ed, struct ctl_client *vi)
 {
     struct blob b;
     int pages;
+    int documents = attach(ed, it_str(fixture[0], "id"), "contract semnat — ștampilă.txt");
     json_t *made = it_export(
         vi, json_pack("{s:s, s:s}", "format", "pdf", "contract_id", it_str(fixture[0], "id")), &b);
     REQUIRE(made);
@@ -349,7 +387,13 @@ static void test_pdf_report(struct ctl_client *ed, struct ctl_client *vi)
     CHECK(strstr(text, "Amendment history (2)")); /* end_date, amount_cents */
     CHECK(strstr(text, "indexare preț"));
     CHECK(strstr(text, "12,345.67 RON")); /* the amount before */
-    CHECK(strstr(text, "Documents"));
+    if (documents) {
+        CHECK(strstr(text, "Documents (1)"));
+        CHECK(strstr(text, "contract semnat — ștampilă.txt"));
+        CHECK(strstr(text, "text/plain"));
+    } else {
+        CHECK(strstr(text, "No document list"));
+    }
     CHECK(strstr(text, "Page 1 of 1"));
     free(text);
     json_decref(made);
