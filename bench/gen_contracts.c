@@ -20,17 +20,17 @@
 #define GEN_VERSION 1
 
 static const char *const services[] = {
-    "Întreținere lift",     "Curățenie birouri",    "Servicii de pază",     "Mentenanță IT",
-    "Licențe software",     "Închiriere spațiu",    "Transport marfă",      "Consultanță fiscală",
-    "Audit financiar",      "Furnizare energie",    "Catering cantină",     "Reparații clădire",
-    "Office cleaning",      "Laptop leasing",       "Cloud hosting",        "Legal counsel",
-    "Marketing services",   "Security monitoring",  "Printer maintenance",  "Fleet insurance",
-    "Asistență tehnică",    "Gestionare deșeuri",   "Telefonie mobilă",     "Servicii poștale",
+    "Întreținere lift",   "Curățenie birouri",   "Servicii de pază",    "Mentenanță IT",
+    "Licențe software",   "Închiriere spațiu",   "Transport marfă",     "Consultanță fiscală",
+    "Audit financiar",    "Furnizare energie",   "Catering cantină",    "Reparații clădire",
+    "Office cleaning",    "Laptop leasing",      "Cloud hosting",       "Legal counsel",
+    "Marketing services", "Security monitoring", "Printer maintenance", "Fleet insurance",
+    "Asistență tehnică",  "Gestionare deșeuri",  "Telefonie mobilă",    "Servicii poștale",
 };
 static const char *const names[] = {
-    "Brite",   "Carpați", "Dunărea", "Vest",    "Nord",    "Meridian", "Orizont", "Alpin",
-    "Delta",   "Solaris", "Transilvania", "Argeș", "Moldova", "Banat", "Crișana", "Olt",
-    "Acme",    "Globex",  "Initech", "Umbrella", "Stark",  "Wayne",   "Hooli",   "Vandelay",
+    "Brite", "Carpați", "Dunărea",      "Vest",     "Nord",    "Meridian", "Orizont", "Alpin",
+    "Delta", "Solaris", "Transilvania", "Argeș",    "Moldova", "Banat",    "Crișana", "Olt",
+    "Acme",  "Globex",  "Initech",      "Umbrella", "Stark",   "Wayne",    "Hooli",   "Vandelay",
 };
 static const char *const forms[] = {"SRL", "SA", "GmbH", "Ltd", "SRL-D", "Asociația"};
 static const char *const places[] = {"București", "Cluj-Napoca", "Iași",  "Timișoara",
@@ -111,8 +111,7 @@ void gen_contract_row(const struct gen_options *o, long i, struct gen_contract *
     }
 
     int year = atoi(c->start_date[0] ? c->start_date : today_of(o));
-    snprintf(c->number, sizeof c->number, "C-%04d-%07d", year % 10000,
-             (int)((i + 1) % 10000000));
+    snprintf(c->number, sizeof c->number, "C-%04d-%07d", year % 10000, (int)((i + 1) % 10000000));
     const char *service = services[pick(o, i, 11, (int)(sizeof services / sizeof *services))];
     const char *name = names[pick(o, i, 12, (int)(sizeof names / sizeof *names))];
     const char *form = forms[pick(o, i, 13, (int)(sizeof forms / sizeof *forms))];
@@ -159,8 +158,8 @@ static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
 static int add_users(sqlite3 *db, const struct gen_options *o, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
-    char *hash = srv_auth_hash_password(o->admin_password ? o->admin_password
-                                                          : GEN_DEFAULT_PASSWORD);
+    char *hash =
+        srv_auth_hash_password(o->admin_password ? o->admin_password : GEN_DEFAULT_PASSWORD);
     int rc = -1;
     if (!hash) {
         set_err(err, errlen, "cannot hash the password");
@@ -201,8 +200,7 @@ static void bind_date(sqlite3_stmt *st, int i, const char *d)
         sqlite3_bind_null(st, i);
 }
 
-static int add_contracts(sqlite3 *db, const struct gen_options *o, long n, char *err,
-                         size_t errlen)
+static int add_contracts(sqlite3 *db, const struct gen_options *o, long n, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
     struct gen_contract c;
@@ -264,14 +262,14 @@ int gen_contracts_build(const char *path, const struct gen_options *o, char *err
     long n = o->contracts > 0 ? o->contracts : GEN_DEFAULT_CONTRACTS;
     int rc = -1;
 
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-        SQLITE_OK) {
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
         set_err(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
         goto out;
     }
     /* the server's settings, except durability: a crash just means rebuild */
-    if (exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON;"
-                 "PRAGMA cache_size = -262144",
+    if (exec(db,
+             "PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON;"
+             "PRAGMA cache_size = -262144",
              err, errlen))
         goto out;
     if (srv__schema_migrate(db, err, errlen) != 0)

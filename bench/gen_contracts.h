@@ -48,16 +48,16 @@ struct gen_contract {
     char title[120];
     char counterparty[120];
     char description[400];
-    const char *kind;     /* "client" | "supplier" */
-    const char *status;   /* "draft" | "active" | "expired" | "terminated" */
+    const char *kind;   /* "client" | "supplier" */
+    const char *status; /* "draft" | "active" | "expired" | "terminated" */
     char sign_date[11], start_date[11], end_date[11];
     int64_t amount_cents;
     const char *currency; /* EUR, RON, USD, GBP */
     char owner[16];
-    int notice_days;      /* 0, 30, 60 or 90 */
-    const char *renewal;  /* "none" | "auto" | "evergreen" */
+    int notice_days;     /* 0, 30, 60 or 90 */
+    const char *renewal; /* "none" | "auto" | "evergreen" */
     int renewal_months;
-    int deleted;          /* soft-deleted (deleted_at set) */
+    int deleted; /* soft-deleted (deleted_at set) */
 };
 void gen_contract_row(const struct gen_options *o, long i, struct gen_contract *out);
 
