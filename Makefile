@@ -16,7 +16,7 @@ BUILD := build-asan
 CMAKE_FLAGS += -DPACTA_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 endif
 
-.PHONY: all deps build run test test-asan memcheck bench bench-full bench-desk soak format clean screenshots fuzz fuzz-soak fuzz-build
+.PHONY: all deps build run test test-asan memcheck bench bench-full bench-desk soak format clean screenshots fuzz fuzz-soak fuzz-build bench-dashboard
 
 all: build
 
@@ -87,6 +87,12 @@ bench-full: build
 # minutes, so not part of `make bench`.
 bench-desk: build
 	@bash bench/desk_100k.sh $(BUILD)
+
+# stats.dashboard with 1,000,000 contracts (bench/bench_dashboard.c): builds the
+# database once (a few minutes, cached in $(BUILD)/bench-data), then times the
+# figures and what the counters add to each write; bench/RESULTS.md "Dashboard".
+bench-dashboard: build
+	@$(BUILD)/bin/bench_dashboard --cache $(BUILD)/bench-data
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

@@ -140,6 +140,11 @@ static gboolean banner_revealed(gpointer data)
     return pacta_connection_banner_get_revealed(data);
 }
 
+static gboolean dashboard_ready(gpointer data)
+{
+    return pacta_dashboard_page_get_figures(data) != NULL;
+}
+
 int main(int argc, char **argv)
 {
     out_dir = argc > 1 ? argv[1] : "screenshots";
@@ -239,6 +244,13 @@ int main(int argc, char **argv)
     }
     pacta_window_show_page(win, "expiring");
     shot(GTK_WIDGET(win), "expiring");
+
+    /* The dashboard, once its figures arrived. */
+    pacta_window_show_page(win, "dashboard");
+    if (gui_wait(dashboard_ready, pacta_window_get_dashboard_page(win), GUI_TIMEOUT_MS)) {
+        gui_pump(300);
+        shot(GTK_WIDGET(win), "dashboard");
+    }
     pacta_window_show_page(win, "contracts");
 
     /* The connection banner while the server is down (the edit reverted
