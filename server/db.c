@@ -219,8 +219,15 @@ static void writer_main(void *arg)
         else
             failed = run_batch(db, batch);
         double secs = (double)(uv_hrtime() - t0) / 1e9;
-        for (struct srv_write *w = batch; w; w = w->next)
+        /* Everything read from the batch is read now: once it is on the done
+         * list, the loop may run and free it at any moment (an earlier
+         * batch's uv_async_send can wake it). */
+        json_t *ids = srv_log_enabled(SRV_LOG_DEBUG) ? json_array() : NULL;
+        for (struct srv_write *w = batch; w; w = w->next) {
             n++;
+            if (ids)
+                json_array_append_new(ids, json_integer((json_int_t)w->request_id));
+        }
 
         uv_mutex_lock(&db->mu);
         if (db->done_tail)
@@ -240,11 +247,8 @@ static void writer_main(void *arg)
             db->stats.last_commit_ms = srv_clock_now_ms();
         }
         uv_mutex_unlock(&db->mu);
-        if (srv_log_enabled(SRV_LOG_DEBUG)) {
+        if (ids) {
             /* one line per batch: which requests shared this fsync */
-            json_t *ids = json_array();
-            for (struct srv_write *w = batch; w; w = w->next)
-                json_array_append_new(ids, json_integer((json_int_t)w->request_id));
             srv_logj(SRV_LOG_DEBUG, "batch committed",
                      json_pack("{s:I,s:o,s:I,s:b}", "writes", (json_int_t)n, "requests", ids,
                                "microseconds", (json_int_t)(secs * 1e6), "ok", !failed));
