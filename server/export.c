@@ -35,7 +35,10 @@
 #define STEP_BUDGET_MS 20
 #define PROGRESS_MS 250
 
-enum ex_cancel { EXC_NONE, EXC_CANCELLED, EXC_CLOSED, EXC_SHUTDOWN };
+/* Why an export ends early: export.cancel, its connection closed (nobody to
+ * answer), its login ended on a connection that stays open (answered), or
+ * the server stops (answered). */
+enum ex_cancel { EXC_NONE, EXC_CANCELLED, EXC_CLOSED, EXC_LOGGED_OUT, EXC_SHUTDOWN };
 
 struct srv_export {
     struct srv_export *next;
@@ -283,10 +286,13 @@ static void step_after(uv_work_t *w, int status)
         struct pacta_error err;
         if (e->cancel == EXC_CANCELLED)
             pacta_error_set(&err, PACTA_NOT_FOUND, "export_id", "the export was cancelled");
+        else if (e->cancel == EXC_LOGGED_OUT)
+            pacta_error_set(&err, PACTA_NOT_FOUND, "export_id",
+                            "the export ended with the login that asked for it");
         else
             pacta_error_set(&err, PACTA_UNAVAILABLE, "", "server is shutting down");
         if (e->cancel != EXC_CLOSED)
-            answer_error(e, &err);
+            answer_error(e, &err); /* a connection that stays open gets its answer */
         export_free(e);
         return;
     }
@@ -539,9 +545,10 @@ void srv__export_tick(struct srv *srv)
         enum ex_cancel why = EXC_NONE;
         if (srv->shutting_down)
             why = EXC_SHUTDOWN;
-        else if (!srv__session_open(s) || !s->authenticated ||
-                 strcmp(s->token_hash, e->token_hash) != 0)
+        else if (!srv__session_open(s))
             why = EXC_CLOSED;
+        else if (!s->authenticated || strcmp(s->token_hash, e->token_hash) != 0)
+            why = EXC_LOGGED_OUT;
         if (e->running) {
             if (why && !e->cancel)
                 e->cancel = why; /* ends when its step in flight comes back */
@@ -550,7 +557,9 @@ void srv__export_tick(struct srv *srv)
         if (e->finished)
             continue;
         if (why)
-            export_end(e, why == EXC_SHUTDOWN ? "shutdown" : "connection closed or logged out");
+            export_end(e, why == EXC_SHUTDOWN ? "shutdown"
+                          : why == EXC_CLOSED ? "connection closed"
+                                              : "logged out");
         else if (now >= e->expires_ms && !e->reads_inflight)
             export_end(e, "not read in time");
     }

@@ -188,6 +188,46 @@ static json_t *next_frame(struct ctl_ws *ws)
     return j;
 }
 
+/*
+ * auth.logout while an export of this connection is made: the export ends
+ * (its login did) and its export.contracts is still answered — not_found,
+ * field export_id — instead of being left without an answer while the
+ * connection stays open.  Logs in again afterwards.
+ */
+static void test_logout_while_made(struct ctl_client *c, struct ctl_ws *ws)
+{
+    /* a PDF of 30,000 rows takes seconds: the logout comes first */
+    const char *req = "{\"id\":\"big3\",\"op\":\"export.contracts\",\"args\":{\"format\":\"pdf\"}}";
+    const char *logout = "{\"id\":\"lo\",\"op\":\"auth.logout\"}";
+    REQUIRE(ctl_ws_send_text(ws, req, strlen(req)) == 0);
+    json_t *ev = next_frame(ws); /* the export has started */
+    REQUIRE(ev);
+    CHECK_STR(it_str(ev, "event"), "export.progress");
+    json_decref(ev);
+    REQUIRE(ctl_ws_send_text(ws, logout, strlen(logout)) == 0);
+    int logged_out = 0, answered = 0;
+    while (!answered) {
+        json_t *m = next_frame(ws);
+        CHECKF(m, "export.contracts was not answered after auth.logout");
+        if (!m)
+            break;
+        const char *mid = json_string_value(json_object_get(m, "id"));
+        if (mid && strcmp(mid, "lo") == 0)
+            logged_out = json_is_true(json_object_get(m, "ok"));
+        if (mid && strcmp(mid, "big3") == 0) {
+            json_t *e = json_object_get(m, "error");
+            answered = 1;
+            CHECKF(e && strcmp(it_err_code(e), "not_found") == 0 &&
+                       strcmp(it_err_field(e), "export_id") == 0,
+                   "the export of a logged-out connection was answered otherwise");
+        }
+        json_decref(m);
+    }
+    CHECK(logged_out);
+    json_t *error = NULL;
+    REQUIRE(ctl_client_login(c, IT_VIEWER_USER, IT_VIEWER_PASSWORD, &error) == 0);
+}
+
 static void test_big(struct it_server *srv)
 {
     char db[600], junk[700];
@@ -304,6 +344,8 @@ static void test_big(struct it_server *srv)
         json_decref(m);
     }
     CHECK(cancel_ok && export_refused);
+
+    test_logout_while_made(a, ws);
 
     /* the connection goes away while its export is made: the server stays up
      * and the next export (another connection) has the running slot again */
