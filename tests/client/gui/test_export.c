@@ -34,6 +34,11 @@ static gboolean is_done(gpointer data)
     return ((struct done_wait *)data)->done;
 }
 
+static gboolean is_gone(gpointer data)
+{
+    return *(gpointer *)data == NULL;
+}
+
 static PactaExportDialog *find_dialog(void)
 {
     GListModel *tops = gtk_window_get_toplevels();
@@ -150,6 +155,21 @@ int main(void)
     gtk_window_destroy(GTK_WINDOW(d));
     gui_pump(200);
     CHECK(!g_file_test(cancelled, G_FILE_TEST_EXISTS));
+    CHECKF(part_files(dir) == 0, "%d temporary files left", part_files(dir));
+
+    /* The window closed while its export runs: the export is cancelled and
+     * ends later, after the window's widgets are gone; the run's end must
+     * not touch them (it did: a use after free) and must leave no file. */
+    g_autofree char *closed = g_build_filename(dir, "closed.xlsx", NULL);
+    g_setenv("PACTA_DESK_EXPORT_FILE", closed, TRUE);
+    d = pacta_export_dialog_start(GTK_WINDOW(win), pacta_application_get_connection(app), NULL,
+                                  NULL, NULL);
+    REQUIRE(d && pacta_export_dialog_is_running(d));
+    g_object_weak_ref(G_OBJECT(d), (GWeakNotify)g_nullify_pointer, &d);
+    gtk_window_close(GTK_WINDOW(d));              /* the title bar's close button */
+    CHECK(gui_wait(is_gone, &d, GUI_TIMEOUT_MS)); /* the run let it go */
+    gui_pump(200);
+    CHECK(!g_file_test(closed, G_FILE_TEST_EXISTS));
     CHECKF(part_files(dir) == 0, "%d temporary files left", part_files(dir));
 
     g_free(w.message);
