@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <xlsxwriter.h>
 
@@ -188,11 +189,22 @@ static int xlsx_end(struct ex_job *j)
     return e ? lxw_fail(j, "xlsx close", e) : 0;
 }
 
-/* libxlsxwriter has no way to drop a workbook without writing it: close
- * it (the caller unlinks the file). */
+/*
+ * libxlsxwriter has no way to drop a workbook without writing it, and
+ * closing one zips every row written so far: seconds of a pool thread for
+ * a large export that was cancelled, cut by a shutdown or by its closed
+ * connection — a file deleted at once.  So the sheet's row file (constant
+ * memory mode: the rows wait in the worksheet's optimize_tmpfile, which
+ * the close copies into the zip; a public member in libxlsxwriter 1.1) is
+ * emptied first, and the close writes a small, empty workbook.  The caller
+ * unlinks it.
+ */
 static void xlsx_abort(struct ex_job *j)
 {
     struct xlsx *x = j->w;
+    FILE *rows = x && x->ws ? x->ws->optimize_tmpfile : NULL;
+    if (rows && fflush(rows) == 0 && ftruncate(fileno(rows), 0) == 0)
+        rewind(rows);
     if (x && x->wb)
         workbook_close(x->wb);
     free(x);
