@@ -63,6 +63,11 @@ static const char usage_text[] =
     "  --export-max-per-session N  open exports per connection (default 2)\n"
     "  --export-ttl SEC        a made export not read for this long is dropped\n"
     "                          (default 600)\n"
+    "  --export-max-bytes N    made exports waiting to be read hold at most N bytes\n"
+    "                          of disk together; more: rate_limited (default 2 GiB)\n"
+    "  --export-min-free N     exports stop (unavailable) while the export\n"
+    "                          directory's disk has less than N bytes free\n"
+    "                          (default 1 GiB; 0: no floor)\n"
     "  --config FILE           read options from FILE first: one \"key = value\" per\n"
     "                          line, keys as the long options above\n"
     "  --help                  show this help\n"
@@ -83,6 +88,20 @@ static int parse_long(const char *opt, const char *s, long min, long max, long *
     long v = strtol(s, &end, 10);
     if (errno || end == s || *end || v < min || v > max) {
         fprintf(stderr, "pactad: %s: '%s' is not a number in %ld..%ld\n", opt, s, min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int srv__config_number(const char *opt, const char *arg, long long min, long long max,
+                       long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(arg, &end, 10);
+    if (errno || end == arg || *end || v < min || v > max) {
+        fprintf(stderr, "pactad: --%s: '%s' is not a number in %lld..%lld\n", opt, arg, min, max);
         return -1;
     }
     *out = v;
@@ -207,6 +226,8 @@ static const struct option opts[] = {
     {"export-max-running", required_argument, NULL, O_EXPORT},
     {"export-max-per-session", required_argument, NULL, O_EXPORT},
     {"export-ttl", required_argument, NULL, O_EXPORT},
+    {"export-max-bytes", required_argument, NULL, O_EXPORT},
+    {"export-min-free", required_argument, NULL, O_EXPORT},
     {"help", no_argument, NULL, O_HELP},
     {"version", no_argument, NULL, O_VERSION},
     {NULL, 0, NULL, 0},
@@ -601,6 +622,8 @@ int srv_config_reload(struct srv_config *live, int argc, char **argv, json_t **c
     TAKE(export_max_running);
     TAKE(export_max_per_session);
     TAKE(export_ttl_sec);
+    TAKE(export_max_bytes);
+    TAKE(export_min_free);
 #undef TAKE
     if (take_str(&live->metrics_token, &fresh.metrics_token))
         json_array_append_new(*changed, json_string("metrics_token"));

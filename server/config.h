@@ -57,6 +57,8 @@ struct srv_config {
     int export_max_running;     /* --export-max-running: exports made at once by the server */
     int export_max_per_session; /* --export-max-per-session: open exports per connection */
     int export_ttl_sec;         /* --export-ttl: a made export not read for this long is dropped */
+    int64_t export_max_bytes;   /* --export-max-bytes: made exports waiting to be read, together */
+    int64_t export_min_free;    /* --export-min-free: free disk below which exports stop */
 };
 
 /*
@@ -85,6 +87,10 @@ int srv__expiry_config_finish(struct srv_config *cfg);
 /* backup_config.c: --backup-* options; 0 or -1 after printing why. */
 void srv__backup_config_defaults(struct srv_config *cfg);
 int srv__backup_option(struct srv_config *cfg, const char *name, const char *arg);
+/* A number option of a module's own parser (export_config.c, ...): 0, or -1
+ * after printing "pactad: --OPT: 'ARG' is not a number in MIN..MAX". */
+int srv__config_number(const char *opt, const char *arg, long long min, long long max,
+                       long long *out);
 /* export_config.c: --export-* options; 0 or -1 after printing why. */
 void srv__export_config_defaults(struct srv_config *cfg);
 int srv__export_option(struct srv_config *cfg, const char *name, const char *arg);

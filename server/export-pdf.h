@@ -24,6 +24,8 @@
 #define EX_MARGIN 36.0      /* half an inch */
 
 struct ex_pdf {
+    FILE *file;      /* the PDF, written by cairo through our write function */
+    int write_errno; /* why the first failed write failed */
     cairo_surface_t *surface;
     cairo_t *cr;
     PangoFontMap *fm;

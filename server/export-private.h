@@ -18,8 +18,10 @@
  *   WRITE  the spool, row by row, into the format's writer (export_csv.c,
  *          export_xlsx.c, export_pdf.c); the total is known here, so the
  *          PDF can print "Page n of N" and progress has a total;
- *   HASH   SHA-256 of the file, read back in pieces;
- * then the loop opens the file for reading and unlinks it (export.c).  The
+ *   HASH   SHA-256 of the file, read back in pieces; then the file is
+ *          opened for reading and unlinked (j->fd), still in the pool;
+ * then the loop answers (export.c).  Every step first checks the disk's
+ * free space (--export-min-free).  The
  * contract report (export_report.c) reads its one contract, supplements
  * and documents in the first step and lays them out in the next.
  */
@@ -115,6 +117,7 @@ struct ex_job {
     char out_path[1100]; /* the file made (under DATA_DIR/exports) */
     char tmp_dir[1024];  /* spool and libxlsxwriter temp files */
     int64_t max_rows;
+    int64_t min_free;      /* bytes: below this free on the disk, the export stops */
     int64_t today;         /* the server's day, for the derived members */
     char generated_at[32]; /* UTC timestamp printed in reports */
     char actor[65];
@@ -128,6 +131,7 @@ struct ex_job {
     struct pacta_error err;
     uint64_t size;
     char sha256[65];
+    int fd;          /* the made file, open for reading and unlinked (-1: none; set by export.c) */
     char number[65]; /* the contract report: its number, for the file name */
 
     /* pipeline state */
@@ -156,6 +160,9 @@ int srv__ex_step(struct ex_job *j, int budget_ms);
 void srv__ex_job_cleanup(struct ex_job *j);
 /* A failed step: internal error for the client, the detail in the log. */
 int srv__ex_fail(struct ex_job *j, const char *what, const char *detail);
+/* The same for a failed system call: a full disk (ENOSPC, EDQUOT) is
+ * unavailable for the client, anything else internal. */
+int srv__ex_fail_errno(struct ex_job *j, const char *what, int errnum);
 
 /* The job's own read-only connection, inside one read transaction. */
 int srv__ex_open_db(struct ex_job *j);

@@ -17,7 +17,6 @@
  * the server never pushes more than the client asked for.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,8 +55,8 @@ struct srv_export {
     int step_done;   /* the last step finished the job */
     enum ex_cancel cancel;
     uint64_t progress_ms;
-    /* made */
-    int fd;
+    /* made (the file's descriptor is job.fd) */
+    uint64_t held; /* its bytes in held_bytes */
     char filename[128];
     const char *content_type;
     uint64_t expires_ms; /* monotonic: ended if not read again by then */
@@ -67,6 +66,9 @@ struct srv_export {
 
 static struct srv_export *exports;
 static int n_running;
+/* Bytes of the made exports not yet ended: their files hold the disk
+ * until then (--export-max-bytes). */
+static uint64_t held_bytes;
 static char export_dir[1024];
 
 static const char *const content_types[] = {
@@ -123,10 +125,7 @@ static struct srv_export *find(struct srv_session *s, const char *id)
 static void cleanup_work(uv_work_t *w)
 {
     struct srv_export *e = w->data;
-    srv__ex_job_cleanup(&e->job);
-    if (e->fd >= 0)
-        close(e->fd);
-    e->fd = -1;
+    srv__ex_job_cleanup(&e->job); /* closes the made file: its space is freed */
 }
 
 static void cleanup_after(uv_work_t *w, int status)
@@ -154,6 +153,8 @@ static void export_free(struct srv_export *e)
         e->s->inflight--;
         srv__metrics_latency(e->srv, PACTA_OP_EXPORT_CONTRACTS, uv_hrtime() - e->start_ns);
     }
+    held_bytes -= e->held;
+    e->held = 0;
     e->srv->jobs_inflight++; /* shutdown waits for it */
     e->work.data = e;
     if (uv_queue_work(e->srv->loop, &e->work, cleanup_work, cleanup_after) != 0) {
@@ -240,19 +241,13 @@ static void file_name(struct srv_export *e)
     }
 }
 
-/* The file is made: keep it open, unlink it, answer. */
+/* The file is made (open for reading and unlinked in the pool, job.fd):
+ * answer. */
 static void made(struct srv_export *e)
 {
     struct ex_job *j = &e->job;
-    e->fd = open(j->out_path, O_RDONLY | O_CLOEXEC);
-    if (e->fd < 0) {
-        srv__ex_fail(j, "open", strerror(errno));
-        answer_error(e, &j->err);
-        export_free(e);
-        return;
-    }
-    unlink(j->out_path);
-    j->out_path[0] = '\0';
+    e->held = j->size;
+    held_bytes += e->held;
     file_name(e);
     e->content_type = content_types[j->format];
     e->running = 0;
@@ -331,6 +326,10 @@ static int start_export(struct srv_session *s, const struct pacta_request *req,
     if (n_running >= srv->cfg->export_max_running)
         return pacta_error_set(err, PACTA_RATE_LIMITED, "",
                                "the server is making other exports: retry shortly");
+    if (held_bytes >= (uint64_t)srv->cfg->export_max_bytes)
+        return pacta_error_set(err, PACTA_RATE_LIMITED, "",
+                               "exports waiting to be read fill the server's room for "
+                               "exports: retry when they are read");
 
     e = calloc(1, sizeof *e);
     if (!e)
@@ -338,7 +337,7 @@ static int start_export(struct srv_session *s, const struct pacta_request *req,
     struct ex_job *j = &e->job;
     e->srv = srv;
     e->s = s;
-    e->fd = -1;
+    j->fd = -1;
     srv__session_ref(s);
     e->req_id = json_incref(req->id);
     e->root = json_incref(req->root);
@@ -365,6 +364,7 @@ static int start_export(struct srv_session *s, const struct pacta_request *req,
     snprintf(j->out_path, sizeof j->out_path, "%s/%s.%s", export_dir, e->id,
              pacta_export_format_name(a.format));
     j->max_rows = srv->cfg->export_max_rows;
+    j->min_free = srv->cfg->export_min_free;
     j->today = srv_today();
     srv_now_iso(j->generated_at);
     snprintf(j->actor, sizeof j->actor, "%s", s->username);
@@ -407,7 +407,7 @@ static void read_work(uv_work_t *w)
     if (!buf || !b64)
         abort();
     while (got < want) {
-        ssize_t n = pread(r->e->fd, buf + got, want - got, r->offset + (off_t)got);
+        ssize_t n = pread(r->e->job.fd, buf + got, want - got, r->offset + (off_t)got);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)

@@ -1,8 +1,6 @@
 /*
  * The --export-* options of pactad (export.h): limits of the export ops.
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -14,30 +12,41 @@ void srv__export_config_defaults(struct srv_config *cfg)
     cfg->export_max_running = 2;
     cfg->export_max_per_session = 2;
     cfg->export_ttl_sec = 600;
+    cfg->export_max_bytes = 2LL << 30;
+    cfg->export_min_free = 1LL << 30;
 }
 
-static int parse_int(const char *opt, const char *arg, long min, long max, int *out)
+static int take_int(const char *opt, const char *arg, long long min, long long max, int *out)
 {
-    char *end;
-    long v = strtol(arg, &end, 10);
-    if (end == arg || *end || v < min || v > max) {
-        fprintf(stderr, "pactad: --%s: expected a number in %ld..%ld, got '%s'\n", opt, min, max,
-                arg);
+    long long v;
+    if (srv__config_number(opt, arg, min, max, &v))
         return -1;
-    }
     *out = (int)v;
     return 0;
 }
 
 int srv__export_option(struct srv_config *cfg, const char *name, const char *arg)
 {
+    long long v;
     if (strcmp(name, "export-max-rows") == 0)
-        return parse_int(name, arg, 1, 100000000, &cfg->export_max_rows);
+        return take_int(name, arg, 1, 100000000, &cfg->export_max_rows);
     if (strcmp(name, "export-max-running") == 0)
-        return parse_int(name, arg, 1, 64, &cfg->export_max_running);
+        return take_int(name, arg, 1, 64, &cfg->export_max_running);
     if (strcmp(name, "export-max-per-session") == 0)
-        return parse_int(name, arg, 1, 64, &cfg->export_max_per_session);
+        return take_int(name, arg, 1, 64, &cfg->export_max_per_session);
     if (strcmp(name, "export-ttl") == 0)
-        return parse_int(name, arg, 5, 7 * 24 * 3600, &cfg->export_ttl_sec);
+        return take_int(name, arg, 5, 7 * 24 * 3600, &cfg->export_ttl_sec);
+    if (strcmp(name, "export-max-bytes") == 0) {
+        if (srv__config_number(name, arg, 1, 1LL << 50, &v))
+            return -1;
+        cfg->export_max_bytes = v;
+        return 0;
+    }
+    if (strcmp(name, "export-min-free") == 0) {
+        if (srv__config_number(name, arg, 0, 1LL << 50, &v))
+            return -1;
+        cfg->export_min_free = v;
+        return 0;
+    }
     return -1;
 }

@@ -35,15 +35,15 @@ static int csv_begin(struct ex_job *j)
 {
     FILE *f = fopen(j->out_path, "wb");
     if (!f)
-        return srv__ex_fail(j, "csv open", strerror(errno));
+        return srv__ex_fail_errno(j, "csv open", errno);
     j->w = f;
     if (j->bom && fputs("\xEF\xBB\xBF", f) < 0)
-        return srv__ex_fail(j, "csv write", strerror(errno));
+        return srv__ex_fail_errno(j, "csv write", errno);
     for (int i = 0; i < EX_NCOLS; i++)
         if ((i && fputc(',', f) == EOF) || put_field(f, srv__ex_columns[i].header))
-            return srv__ex_fail(j, "csv write", strerror(errno));
+            return srv__ex_fail_errno(j, "csv write", errno);
     if (fputs("\r\n", f) < 0)
-        return srv__ex_fail(j, "csv write", strerror(errno));
+        return srv__ex_fail_errno(j, "csv write", errno);
     return 0;
 }
 
@@ -58,10 +58,10 @@ static int csv_row(struct ex_job *j, const struct ex_row *r)
             v = amount;
         }
         if ((i && fputc(',', f) == EOF) || put_field(f, v))
-            return srv__ex_fail(j, "csv write", strerror(errno));
+            return srv__ex_fail_errno(j, "csv write", errno);
     }
     if (fputs("\r\n", f) < 0)
-        return srv__ex_fail(j, "csv write", strerror(errno));
+        return srv__ex_fail_errno(j, "csv write", errno);
     return 0;
 }
 
@@ -70,7 +70,7 @@ static int csv_end(struct ex_job *j)
     FILE *f = j->w;
     j->w = NULL;
     if (fclose(f) != 0)
-        return srv__ex_fail(j, "csv close", strerror(errno));
+        return srv__ex_fail_errno(j, "csv close", errno);
     return 0;
 }
 

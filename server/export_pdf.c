@@ -21,6 +21,18 @@ static _Atomic int pdf_drawn;
 
 /* ---- page helpers ------------------------------------------------------------ */
 
+/* cairo's own file output forgets why a write failed; ours keeps errno, so
+ * a full disk can be told from a bug (srv__ex_fail_errno). */
+static cairo_status_t write_file(void *closure, const unsigned char *data, unsigned int length)
+{
+    struct ex_pdf *p = closure;
+    if (fwrite(data, 1, length, p->file) == length)
+        return CAIRO_STATUS_SUCCESS;
+    if (!p->write_errno)
+        p->write_errno = errno ? errno : EIO;
+    return CAIRO_STATUS_WRITE_ERROR;
+}
+
 int srv__ex_pdf_open(struct ex_job *j, struct ex_pdf *p, double width, double height,
                      const char *title)
 {
@@ -28,7 +40,9 @@ int srv__ex_pdf_open(struct ex_job *j, struct ex_pdf *p, double width, double he
     pdf_drawn = 1;
     p->width = width;
     p->height = height;
-    p->surface = cairo_pdf_surface_create(j->out_path, width, height);
+    if (!(p->file = fopen(j->out_path, "wb")))
+        return srv__ex_fail_errno(j, "pdf open", errno);
+    p->surface = cairo_pdf_surface_create_for_stream(write_file, p, width, height);
     if (cairo_surface_status(p->surface) != CAIRO_STATUS_SUCCESS)
         return srv__ex_fail(j, "pdf open",
                             cairo_status_to_string(cairo_surface_status(p->surface)));
@@ -112,13 +126,18 @@ int srv__ex_pdf_close(struct ex_job *j, struct ex_pdf *p)
     p->cr = NULL;
     cairo_surface_finish(p->surface);
     st = cairo_surface_status(p->surface);
-    int saved = errno;
+    if (st == CAIRO_STATUS_SUCCESS && fclose(p->file) != 0 && !p->write_errno)
+        p->write_errno = errno;
+    else if (st != CAIRO_STATUS_SUCCESS)
+        fclose(p->file);
+    p->file = NULL;
+    int errnum = p->write_errno;
     srv__ex_pdf_free(p);
-    if (st == CAIRO_STATUS_SUCCESS)
-        return 0;
-    if (st == CAIRO_STATUS_WRITE_ERROR)
-        errno = saved;
-    return srv__ex_fail(j, "pdf close", cairo_status_to_string(st));
+    if (errnum)
+        return srv__ex_fail_errno(j, "pdf write", errnum);
+    if (st != CAIRO_STATUS_SUCCESS)
+        return srv__ex_fail(j, "pdf close", cairo_status_to_string(st));
+    return 0;
 }
 
 void srv__ex_pdf_free(struct ex_pdf *p)
@@ -127,6 +146,8 @@ void srv__ex_pdf_free(struct ex_pdf *p)
         cairo_destroy(p->cr);
     if (p->surface)
         cairo_surface_destroy(p->surface);
+    if (p->file)
+        fclose(p->file);
     if (p->ctx)
         g_object_unref(p->ctx);
     if (p->fm)

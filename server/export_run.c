@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <uv.h>
@@ -69,6 +70,29 @@ int srv__ex_fail(struct ex_job *j, const char *what, const char *detail)
     if (j->err.code == PACTA_OK)
         pacta_error_set(&j->err, PACTA_INTERNAL, "", "the export failed");
     return -1;
+}
+
+int srv__ex_fail_errno(struct ex_job *j, const char *what, int errnum)
+{
+    if ((errnum == ENOSPC || errnum == EDQUOT) && j->err.code == PACTA_OK)
+        pacta_error_set(&j->err, PACTA_UNAVAILABLE, "",
+                        "the server is short of disk space for exports: retry later");
+    return srv__ex_fail(j, what, strerror(errnum));
+}
+
+/* Below --export-min-free, an export stops before it fills the disk that
+ * the database and documents live on (exports share it). */
+static int disk_short(struct ex_job *j)
+{
+    struct statvfs st;
+    if (j->min_free <= 0 || statvfs(j->tmp_dir, &st) != 0)
+        return 0;
+    if ((uint64_t)st.f_bavail * st.f_frsize >= (uint64_t)j->min_free)
+        return 0;
+    pacta_error_set(&j->err, PACTA_UNAVAILABLE, "",
+                    "the server is short of disk space for exports: retry later");
+    srv__ex_fail(j, "disk", "free space under --export-min-free");
+    return 1;
 }
 
 static int sql_fail(struct ex_job *j, const char *what)
@@ -190,7 +214,7 @@ static int start_list(struct ex_job *j)
     if (srv__ex_open_db(j))
         return -1;
     if (!(j->spool = anonymous_file(j)))
-        return srv__ex_fail(j, "spool", strerror(errno));
+        return srv__ex_fail_errno(j, "spool", errno);
     j->stage = EX_READ;
     return 0;
 }
@@ -220,7 +244,7 @@ static int read_page(struct ex_job *j)
         }
         if (spool_contract(j->spool, json_array_get(items, i))) {
             json_decref(page);
-            return srv__ex_fail(j, "spool", strerror(errno));
+            return srv__ex_fail_errno(j, "spool", errno);
         }
     }
     const char *next = json_string_value(json_object_get(page, "next_cursor"));
@@ -236,7 +260,7 @@ static int start_write(struct ex_job *j)
     srv__ex_close_db(j);
     j->rows_total = j->rows_read;
     if (fflush(j->spool) != 0 || fseek(j->spool, 0, SEEK_SET) != 0)
-        return srv__ex_fail(j, "spool", strerror(errno));
+        return srv__ex_fail_errno(j, "spool", errno);
     j->stage = EX_WRITE;
     return j->writer->begin(j);
 }
@@ -249,7 +273,7 @@ static int start_hash(struct ex_job *j)
         fclose(j->spool);
     j->spool = NULL;
     if (!(j->hash_in = fopen(j->out_path, "rb")))
-        return srv__ex_fail(j, "hash", strerror(errno));
+        return srv__ex_fail_errno(j, "hash", errno);
     if (!(j->md = EVP_MD_CTX_new()) || EVP_DigestInit_ex(j->md, EVP_sha256(), NULL) != 1)
         return srv__ex_fail(j, "hash", "EVP_DigestInit");
     return 0;
@@ -266,7 +290,7 @@ static int hash_piece(struct ex_job *j)
         j->size += n;
     }
     if (ferror(j->hash_in))
-        return srv__ex_fail(j, "hash", strerror(errno));
+        return srv__ex_fail_errno(j, "hash", errno);
     if (total == HASH_PIECE)
         return 0;
     unsigned char md[32];
@@ -276,6 +300,12 @@ static int hash_piece(struct ex_job *j)
         snprintf(j->sha256 + 2 * i, 3, "%02x", md[i]);
     fclose(j->hash_in);
     j->hash_in = NULL;
+    /* from now on only this descriptor holds the file: however the export
+     * ends, closing it frees the space (and a crash leaves nothing) */
+    if ((j->fd = open(j->out_path, O_RDONLY | O_CLOEXEC)) < 0)
+        return srv__ex_fail_errno(j, "open", errno);
+    unlink(j->out_path);
+    j->out_path[0] = '\0';
     j->stage = EX_DONE;
     return 1;
 }
@@ -289,7 +319,7 @@ int srv__ex_step(struct ex_job *j, int budget_ms)
 {
     uint64_t until = now_ms() + (uint64_t)budget_ms;
 
-    if (j->failed)
+    if (j->failed || disk_short(j))
         return 1;
     switch (j->stage) {
     case EX_OPEN:
@@ -362,4 +392,7 @@ void srv__ex_job_cleanup(struct ex_job *j)
     srv__ex_report_free(j);
     if (j->out_path[0])
         unlink(j->out_path);
+    if (j->fd >= 0)
+        close(j->fd);
+    j->fd = -1;
 }

@@ -7,6 +7,7 @@
  * format naming the currency (#,##0.00 "EUR"); strings are strings, never
  * formulas.  The header row is frozen and the autofilter covers the data.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,13 @@ struct xlsx {
     lxw_row_t row; /* next row to write */
 };
 
+/* libxlsxwriter's file and zip errors leave errno set: a full disk is
+ * unavailable for the client, like the other formats'. */
 static int lxw_fail(struct ex_job *j, const char *what, lxw_error e)
 {
+    int errnum = errno;
+    if (errnum == ENOSPC || errnum == EDQUOT)
+        return srv__ex_fail_errno(j, what, errnum);
     return srv__ex_fail(j, what, lxw_strerror(e));
 }
 
@@ -85,7 +91,7 @@ static int xlsx_begin(struct ex_job *j)
     if (!(x->wb = workbook_new_opt(j->out_path, &o)))
         return srv__ex_fail(j, "xlsx open", "workbook_new_opt");
     if (!(x->ws = workbook_add_worksheet(x->wb, "Contracts")))
-        return srv__ex_fail(j, "xlsx open", "workbook_add_worksheet");
+        return lxw_fail(j, "xlsx open", LXW_ERROR_CREATING_TMPFILE); /* its row file */
     workbook_set_properties(x->wb, &(lxw_doc_properties){.title = "Contracts",
                                                          .author = j->actor,
                                                          .comments = "PACTA export"});

@@ -16,7 +16,9 @@
  *    come at most a few per second with a total, a second export is
  *    rate_limited (--export-max-running 1), and the file parses back to
  *    every row;
- *  - --export-max-rows: too_large, field filters.
+ *  - --export-max-rows: too_large, field filters;
+ *  - --export-max-bytes: rate_limited while made exports hold that much;
+ *    --export-min-free: unavailable while the disk has less free.
  */
 #include <dirent.h>
 #include <sqlite3.h>
@@ -394,6 +396,50 @@ static void test_max_rows(void)
     it_server_stop(srv);
 }
 
+/*
+ * The disk exports may take is bounded.  --export-max-bytes: made exports
+ * waiting to be read hold at most that much together, whoever made them
+ * (the per-connection limit alone let one user hold many connections'
+ * worth); a new export is rate_limited until one is read or cancelled.
+ * --export-min-free: an export stops, unavailable, while the disk has
+ * less free than that (here more than any disk has).
+ */
+static void test_disk_limits(void)
+{
+    const char *args[] = {"--export-max-bytes", "1", NULL};
+    struct it_server *srv = it_server_start(args);
+    struct ctl_client *admin = it_login_admin(srv);
+    struct ctl_client *other = it_login_admin(srv);
+    json_t *c = it_contract_create(admin, NULL);
+    REQUIRE(c);
+    json_decref(c);
+    json_t *held = make(admin);
+    expect_error(other, "export.contracts", json_pack("{s:s}", "format", "csv"), "rate_limited",
+                 "");
+    struct blob b;
+    CHECK(it_export_download(admin, held, PACTA_EXPORT_CHUNK_MAX, &b) == 0); /* read: freed */
+    free(b.data);
+    json_t *again = it_call(other, "export.contracts", json_pack("{s:s}", "format", "csv"), NULL);
+    CHECK(again != NULL);
+    json_t *r =
+        it_call(other, "export.cancel",
+                json_pack("{s:s}", "export_id", again ? it_str(again, "export_id") : ""), NULL);
+    json_decref(r);
+    json_decref(again);
+    json_decref(held);
+    ctl_client_close(other);
+    ctl_client_close(admin);
+    it_server_stop(srv);
+
+    const char *floor[] = {"--export-min-free", "1125899906842624", NULL}; /* 1 PiB */
+    srv = it_server_start(floor);
+    admin = it_login_admin(srv);
+    expect_error(admin, "export.contracts", json_pack("{s:s}", "format", "xlsx"), "unavailable",
+                 "");
+    ctl_client_close(admin);
+    it_server_stop(srv);
+}
+
 int main(void)
 {
     it_setup("it_export_limits");
@@ -408,5 +454,6 @@ int main(void)
     ctl_client_close(vi);
     test_big(srv);
     test_max_rows();
+    test_disk_limits();
     return it_done(test_summary());
 }

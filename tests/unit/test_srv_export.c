@@ -21,6 +21,7 @@ static void job_init(struct ex_job *j, enum pacta_export_format format, const ch
 {
     memset(j, 0, sizeof *j);
     j->format = format;
+    j->fd = -1;
     snprintf(j->tmp_dir, sizeof j->tmp_dir, "%s", dir);
     snprintf(j->out_path, sizeof j->out_path, "%s/%s", dir, name);
     snprintf(j->generated_at, sizeof j->generated_at, "2026-11-22T14:02:03.123Z");
@@ -113,10 +114,36 @@ static void test_xlsx_abort_is_cheap(void)
     unlink(cut.out_path);
 }
 
+/*
+ * A full disk (the file is /dev/full: every write fails with ENOSPC) is
+ * `unavailable` for the client, as PROTOCOL.md §6.31 says — retry later —
+ * not `internal` (a bug); whichever format meets it.
+ */
+static void test_disk_full(const struct ex_writer *writer, enum pacta_export_format format,
+                           const char *name)
+{
+    struct ex_job j;
+    job_init(&j, format, name);
+    snprintf(j.out_path, sizeof j.out_path, "/dev/full");
+    j.writer = writer;
+    int rc = write_rows(&j, 2000);
+    if (rc == 0)
+        rc = j.writer->end(&j);
+    else
+        j.writer->abort(&j);
+    CHECKF(rc != 0 && j.failed, "%s: writing to a full disk succeeded", name);
+    CHECKF(j.err.code == PACTA_UNAVAILABLE, "%s: a full disk is %s, want unavailable", name,
+           pacta_code_name(j.err.code));
+    CHECK(j.w == NULL);
+}
+
 int main(void)
 {
     REQUIRE(mkdtemp(dir) != NULL);
     test_xlsx_abort_is_cheap();
+    test_disk_full(&srv__ex_csv, PACTA_EXPORT_CSV, "csv");
+    test_disk_full(&srv__ex_xlsx, PACTA_EXPORT_XLSX, "xlsx");
+    test_disk_full(&srv__ex_pdf_list, PACTA_EXPORT_PDF, "pdf");
     rmdir(dir);
     return test_summary();
 }
