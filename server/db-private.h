@@ -71,6 +71,8 @@ struct srv_db {
 
 /* schema.c: brings the writer connection to the newest schema version. */
 int srv__schema_migrate(sqlite3 *w, char *errbuf, size_t errlen);
+/* Only up to user_version `target` (tests: files of an older version). */
+int srv__schema_migrate_to(sqlite3 *w, int target, char *errbuf, size_t errlen);
 int srv__schema_latest(void);
 
 /* db_write.c: runs one write inside the caller's SAVEPOINT. 0 or -code
@@ -98,6 +100,8 @@ void srv__expiry_finalize(struct srv_db *db);
 json_t *srv__backup_row(sqlite3_stmt *st);
 int srv__backup_write_apply(struct srv_db *db, struct srv_write *w);
 void srv__backup_restore(struct srv_db *db, struct srv_write *w);
+/* db_views.c: SRV_W_VIEW_SAVE and SRV_W_VIEW_DELETE. */
+int srv__views_write_apply(struct srv_db *db, struct srv_write *w);
 
 /* db_read.c */
 json_t *srv__contract_from_row(sqlite3_stmt *st);

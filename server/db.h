@@ -84,6 +84,9 @@ enum srv_write_kind {
                               batch: copies the database to `safety`, replaces it with
                               `source`, migrates it, keeps the catalog and live sessions,
                               and logs a server.reset event; result {"head","previous_head"} */
+    /* db_views.c (views.c) */
+    SRV_W_VIEW_SAVE,   /* args: {"username","name","filter","sort"}; result {"view","replaced"} */
+    SRV_W_VIEW_DELETE, /* args: {"username","name"}; result {"name"} */
 };
 
 struct srv_write {
@@ -138,7 +141,8 @@ void srv_user_clear(struct srv_user *u);
 
 /* The record as sent on the wire (PROTOCOL.md "Contract"), deleted ones too. */
 int srv_db_read_contract(sqlite3 *r, const char *id, json_t **out, struct pacta_error *err);
-/* {"items":[...], "next_cursor": "..."|null}, stable order (number, id). */
+/* {"items":[...], "next_cursor": "..."|null}: one page of contracts.list
+ * with its filters and sort (db_list.c; PROTOCOL.md §6.4). */
 int srv_db_read_contracts(sqlite3 *r, const struct pacta_list_args *a, json_t **out,
                           struct pacta_error *err);
 /* {"items":[...]} oldest first; not_found if no such contract. */

@@ -17,6 +17,7 @@
 #include "export.h"
 #include "log.h"
 #include "srv.h"
+#include "views.h"
 
 struct srv_job {
     uv_work_t work;
@@ -317,6 +318,10 @@ static void write_done(struct srv_write *w)
     case SRV_W_USER_UPDATE:
         j->srv->revocations++; /* its tokens may have been revoked */
         apply_user_update(j->srv, w->result);
+        break;
+    case SRV_W_VIEW_SAVE:
+    case SRV_W_VIEW_DELETE:
+        srv__views_committed(s, w); /* the user's other desks */
         break;
     case SRV_W_SESSION_REVOKE:
         j->srv->revocations++;
@@ -656,6 +661,8 @@ static void dispatch(struct srv_session *s, const struct pacta_request *req)
         if (srv__backup_handle(s, req)) /* backups.* (backup.c) */
             return;
         if (srv__export_handle(s, req)) /* export.* (export.c) */
+            return;
+        if (srv__views_handle(s, req)) /* views.* (views.c) */
             return;
         break;
     }

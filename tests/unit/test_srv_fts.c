@@ -1,9 +1,11 @@
 /*
  * Full-text search (schema migration 4, contracts.list `q`): word and
  * prefix matching, accents folded, bm25 ranking, the index kept in step
- * by the schema's triggers, offset cursors, migration of existing rows,
- * and query plans that use indexes rather than full scans.
+ * by the schema's triggers, supplement reasons (the lists migration),
+ * offset cursors, migration of existing rows, and query plans that use
+ * indexes rather than full scans.
  */
+#include "db_list.h"
 #include "test_srv_db_util.h"
 
 static json_t *contract(const char *number, const char *title, const char *counterparty,
@@ -164,17 +166,22 @@ static void check_in_step(struct tdb *t)
     sqlite3 *r = srv_db_reader_acquire(t->db);
     sqlite3_stmt *st = NULL;
 
-    REQUIRE(sqlite3_prepare_v2(r,
-                               "SELECT (SELECT count(*) FROM contracts),"
-                               " (SELECT count(*) FROM contracts_fts),"
-                               " (SELECT count(*) FROM contracts c JOIN contracts_fts f"
-                               "  ON f.id = c.id AND f.number = c.number AND f.title = c.title"
-                               "  AND f.counterparty = c.counterparty"
-                               "  AND f.description = c.description),"
-                               /* the id -> index row map points at the right rows */
-                               " (SELECT count(*) FROM contracts_fts_map m JOIN contracts_fts f"
-                               "  ON f.rowid = m.rid AND f.id = m.id)",
-                               -1, &st, NULL) == SQLITE_OK);
+    REQUIRE(
+        sqlite3_prepare_v2(r,
+                           "SELECT (SELECT count(*) FROM contracts),"
+                           " (SELECT count(*) FROM contracts_fts),"
+                           " (SELECT count(*) FROM contracts c JOIN contracts_fts f"
+                           "  ON f.id = c.id AND f.number = c.number AND f.title = c.title"
+                           "  AND f.counterparty = c.counterparty"
+                           "  AND f.description = c.description"
+                           /* each distinct reason once, oldest first */
+                           "  AND f.reasons = coalesce((SELECT group_concat(reason, char(10))"
+                           "   FROM (SELECT reason FROM supplements s WHERE s.contract_id = c.id"
+                           "   GROUP BY reason ORDER BY min(s.id))), '')),"
+                           /* the id -> index row map points at the right rows */
+                           " (SELECT count(*) FROM contracts_fts_map m JOIN contracts_fts f"
+                           "  ON f.rowid = m.rid AND f.id = m.id)",
+                           -1, &st, NULL) == SQLITE_OK);
     REQUIRE(sqlite3_step(st) == SQLITE_ROW);
     CHECKF(sqlite3_column_int(st, 0) == sqlite3_column_int(st, 1) &&
                sqlite3_column_int(st, 0) == sqlite3_column_int(st, 2) &&
@@ -253,85 +260,153 @@ static void test_pages(void)
     t_close(&t);
 }
 
-/* Migration 4 indexes the rows a version-3 file already has. */
-static void test_migration(void)
+/* A file of an older version, made by the real migrations up to `version`,
+ * with one user and one contract (and, when `reason` is given, two
+ * supplements with that reason) inserted by hand. */
+static void old_file(struct tdb *t, int version, const char *reason)
 {
-    struct tdb t;
     char err[256] = "";
     sqlite3 *c;
-    char got[512];
-    json_t *page;
+
+    t_mkdir(t);
+    REQUIRE(sqlite3_open(t->path, &c) == SQLITE_OK);
+    REQUIRE(srv__schema_migrate_to(c, version, err, sizeof(err)) == 0);
+    CHECK(sqlite3_exec(c,
+                       "INSERT INTO users (username, display_name, password_hash, role, created_at)"
+                       " VALUES ('admin', 'admin', '$argon2id$x', 'admin', '2026-01-01');"
+                       "INSERT INTO contracts (id, number, title, counterparty, kind, currency,"
+                       " owner, created_at, updated_at, updated_by) VALUES"
+                       " ('0193a5f2-7c1e-7b3a-9f00-1a2b3c4d5e6f', 'M-1', 'Pre-existing',"
+                       " 'Vechi SRL', 'client', 'EUR', 'admin', '2026-01-01', '2026-01-01',"
+                       " 'admin');",
+                       NULL, NULL, NULL) == SQLITE_OK);
+    if (reason) {
+        char sql[512];
+        for (int i = 0; i < 2; i++) {
+            snprintf(sql, sizeof(sql),
+                     "INSERT INTO supplements (contract_id, field, old_value, new_value, reason,"
+                     " effective_date, author, created_at) VALUES"
+                     " ('0193a5f2-7c1e-7b3a-9f00-1a2b3c4d5e6f', 'title', '\"a\"', '\"b\"', '%s',"
+                     " '2026-01-01', 'admin', '2026-01-01')",
+                     reason);
+            CHECK(sqlite3_exec(c, sql, NULL, NULL, NULL) == SQLITE_OK);
+        }
+    }
+    sqlite3_close(c);
+    CHECKF(t_open_at(t, err, sizeof(err)) == 0, "%s", err);
+    REQUIRE(t->db != NULL);
+}
+
+/* Migration 4 indexes the rows a version-3 file already has, and the
+ * lists migration those of the versions before it, supplement reasons
+ * included (each once): a file of any older version ends up searchable. */
+static void test_migration(void)
+{
+    for (int version = 3; version < srv__schema_latest(); version++) {
+        struct tdb t;
+        char got[512];
+        json_t *page;
+
+        old_file(&t, version, "scope widened");
+        page = search(&t, "vechi", NULL, 0, got, sizeof(got));
+        CHECKF(strcmp(got, "M-1") == 0, "from version %d: got %s", version, got);
+        json_decref(page);
+        page = search(&t, "widen", NULL, 0, got, sizeof(got));
+        CHECKF(strcmp(got, "M-1") == 0, "from version %d: reason: got %s", version, got);
+        json_decref(page);
+        check_in_step(&t);
+        t_close(&t);
+    }
+}
+
+/* A supplement's reason finds its contract; each distinct reason is
+ * indexed once, whatever wrote it (an edit of an active contract, an
+ * automatic renewal). */
+static void test_reasons(void)
+{
+    struct tdb t;
+    struct srv_write *w;
+    json_t *a, *b;
 
     t_open(&t);
-    json_decref(t_create(&t, "admin", contract("M-1", "Pre-existing", "Vechi SRL", "")));
-    t_close_db(&t);
-    /* back to version 3: drop what migration 4 made */
-    c = t_raw(&t);
-    CHECK(sqlite3_exec(c,
-                       "DROP TRIGGER contracts_fts_insert; DROP TRIGGER contracts_fts_update;"
-                       "DROP TRIGGER contracts_fts_delete; DROP TABLE contracts_fts;"
-                       "DROP TABLE contracts_fts_map; PRAGMA user_version = 3;",
-                       NULL, NULL, NULL) == SQLITE_OK);
-    sqlite3_close(c);
-    CHECKF(t_open_at(&t, err, sizeof(err)) == 0, "%s", err);
-    REQUIRE(t.db != NULL);
-    page = search(&t, "vechi", NULL, 0, got, sizeof(got));
-    CHECKF(strcmp(got, "M-1") == 0, "got %s", got);
-    json_decref(page);
+    a = t_create(&t, "admin", contract("S-1", "Lift", "Otis", ""));
+    b = t_create(&t, "admin", contract("S-2", "Stairs", "Brite", ""));
+    REQUIRE(a && b);
+    /* a draft's edits write no supplement: nothing to find */
+    w = t_write(&t, SRV_W_CONTRACT_UPDATE, "admin",
+                json_pack("{s:s, s:I, s:{s:s}, s:s}", "id", t_str(a, "id"), "version",
+                          (json_int_t)1, "changes", "status", "active", "reason", "signed"));
+    CHECKF(w->code == PACTA_OK, "%s", w->err.message);
+    srv_write_free(w);
+    check_search(&t, "signed", "");
+    /* active: three fields, one reason -> three supplements, one line */
+    w = t_write(&t, SRV_W_CONTRACT_UPDATE, "admin",
+                json_pack("{s:s, s:I, s:{s:s, s:I, s:I}, s:s}", "id", t_str(a, "id"), "version",
+                          (json_int_t)2, "changes", "title", "Lift and escalator", "amount_cents",
+                          (json_int_t)500, "notice_days", (json_int_t)30, "reason",
+                          "price indexation Ianuarie"));
+    CHECKF(w->code == PACTA_OK, "%s", w->err.message);
+    srv_write_free(w);
+    check_search(&t, "indexation", "S-1");
+    check_search(&t, "ianuarie", "S-1");
+    check_search(&t, "indexation lift", "S-1");
+    check_search(&t, "indexation stairs", "");
+    w = t_write(&t, SRV_W_CONTRACT_UPDATE, "admin",
+                json_pack("{s:s, s:I, s:{s:s}, s:s}", "id", t_str(a, "id"), "version",
+                          (json_int_t)3, "changes", "counterparty", "Schindler", "reason",
+                          "supplier changed"));
+    CHECKF(w->code == PACTA_OK, "%s", w->err.message);
+    srv_write_free(w);
+    check_search(&t, "indexation", "S-1");
+    check_search(&t, "schindler supplier", "S-1");
     check_in_step(&t);
+    {
+        sqlite3 *r = srv_db_reader_acquire(t.db);
+        sqlite3_stmt *st = NULL;
+        REQUIRE(sqlite3_prepare_v2(r,
+                                   "SELECT f.reasons FROM contracts_fts f JOIN contracts_fts_map m"
+                                   " ON f.rowid = m.rid WHERE m.id = ?",
+                                   -1, &st, NULL) == SQLITE_OK);
+        sqlite3_bind_text(st, 1, t_str(a, "id"), -1, SQLITE_STATIC);
+        REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+        CHECK_STR((const char *)sqlite3_column_text(st, 0),
+                  "price indexation Ianuarie\nsupplier changed");
+        sqlite3_finalize(st);
+        srv_db_reader_release(t.db, r);
+    }
+    json_decref(a);
+    json_decref(b);
     t_close(&t);
 }
 
-/* The plan of a listing's SQL must name an index for each filter. */
-static void check_plan(sqlite3 *r, const char *where, const char *want)
-{
-    char sql[512], plan[1024] = "";
-    sqlite3_stmt *st = NULL;
-    size_t o = 0;
-
-    snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN SELECT id FROM contracts %s", where);
-    REQUIRE(sqlite3_prepare_v2(r, sql, -1, &st, NULL) == SQLITE_OK);
-    while (sqlite3_step(st) == SQLITE_ROW && o < sizeof(plan))
-        o += (size_t)snprintf(plan + o, sizeof(plan) - o, "%s; ", sqlite3_column_text(st, 3));
-    sqlite3_finalize(st);
-    CHECKF(strstr(plan, want) != NULL, "%s: plan \"%s\" lacks \"%s\"", where, plan, want);
-    /* "SCAN contracts" without an index reads every row */
-    for (const char *p = strstr(plan, "SCAN contracts"); p; p = strstr(p + 1, "SCAN contracts"))
-        CHECKF(p[14] == '_' || strncmp(p, "SCAN contracts USING ", 21) == 0,
-               "%s: full scan in \"%s\"", where, plan);
-}
-
+/* The statements contracts.list builds for q read the search index, then
+ * each hit by primary key: no full scan of contracts. */
 static void test_plans(void)
 {
     struct tdb t;
     sqlite3 *r;
+    static const struct pacta_list_args cases[] = {
+        {.q = "x"},
+        {.q = "x", .status = "active"},
+        {.q = "x", .sort = PACTA_SORT_END_DATE},
+        {.q = "x", .text = "a", .sort = PACTA_SORT_TITLE, .desc = 1},
+    };
 
     t_open(&t);
     r = srv_db_reader_acquire(t.db);
-    /* the WHERE and ORDER BY srv_db_read_contracts builds */
-    check_plan(r, "WHERE deleted_at IS NULL AND status = 'active' ORDER BY number, id",
-               "SEARCH contracts USING INDEX contracts_status");
-    check_plan(r, "WHERE deleted_at IS NULL AND kind = 'client' ORDER BY number, id",
-               "SEARCH contracts USING INDEX contracts_kind");
-    check_plan(r, "WHERE deleted_at IS NULL AND owner = 'ana' ORDER BY number, id",
-               "SEARCH contracts USING INDEX contracts_owner");
-    /* text (LIKE '%x%') cannot seek: it walks the live rows in number order
-     * (the partial unique index), never sorts */
-    check_plan(r,
-               "WHERE deleted_at IS NULL AND (number LIKE '%a%' OR title LIKE '%a%') "
-               "ORDER BY number, id",
-               "SCAN contracts USING INDEX contracts_number_live");
-    /* q reads the FTS index, then each hit by primary key */
-    check_plan(r,
-               "JOIN (SELECT id AS fts_id, bm25(contracts_fts) AS score FROM contracts_fts "
-               "WHERE contracts_fts MATCH 'x*') ON id = fts_id WHERE deleted_at IS NULL "
-               "ORDER BY score, number, id",
-               "VIRTUAL TABLE INDEX");
-    check_plan(r,
-               "JOIN (SELECT id AS fts_id, bm25(contracts_fts) AS score FROM contracts_fts "
-               "WHERE contracts_fts MATCH 'x*') ON id = fts_id WHERE deleted_at IS NULL "
-               "ORDER BY score, number, id",
-               "SEARCH contracts USING INDEX sqlite_autoindex_contracts_1");
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct srv_list_explain e;
+        struct pacta_error err;
+
+        REQUIRE(srv__list_explain(r, &cases[i], &e, &err) == 0);
+        CHECKF(strstr(e.detail, "VIRTUAL TABLE INDEX") != NULL, "case %zu: %s", i, e.detail);
+        CHECKF(strstr(e.detail, "SEARCH contracts USING INDEX sqlite_autoindex_contracts_1"),
+               "case %zu: %s", i, e.detail);
+        for (const char *p = strstr(e.detail, "SCAN contracts"); p;
+             p = strstr(p + 1, "SCAN contracts"))
+            CHECKF(p[14] == '_', "case %zu: full scan in %s", i, e.detail);
+        srv__list_explain_clear(&e);
+    }
     srv_db_reader_release(t.db, r);
     t_close(&t);
 }
@@ -341,6 +416,7 @@ int main(void)
     test_matching();
     test_pages();
     test_migration();
+    test_reasons();
     test_plans();
     return t_finish();
 }

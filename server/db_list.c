@@ -1,0 +1,784 @@
+/*
+ * contracts.list (PROTOCOL.md §6.4): any combination of filters, a sort key
+ * in either direction, keyset pages — fast with a million contracts.
+ *
+ * Every sort key has an index on (key, id) (schema_lists.h), so a page can
+ * be read in two ways, and which one is cheaper depends on how many rows
+ * the filters leave:
+ *
+ *  - WALK: the sort index in order from the cursor, each row checked
+ *    against the filters, until the page is full.  It reads about
+ *    page / density rows: perfect when most rows match, slow when few do.
+ *    A filter whose index yields the sort order too is walked instead of
+ *    the plain sort index, restricted to its range (an end date range when
+ *    sorting by end date, status = ? when sorting by number: contracts_status
+ *    is (status, number, id)).
+ *  - SEEK (or FTS for q): the index of the narrowest filter (or the search
+ *    index), every match, then sorted.  It reads as many rows as that filter
+ *    matches, whatever the page: perfect when few rows match.
+ *
+ * Before each page the planner counts, in each usable filter index, the
+ * entries of that filter alone, stopping at a bound K (index only, no row
+ * read): K = sqrt(page × rows), where both ways cost the same for a single
+ * filter (page × rows / K = K); 7,000 for a page of 50 of a million.  A
+ * filter under K makes SEEK cost its count; the WALK of an index costs
+ * about page × (its range) / (the smallest count).  The cheaper wins, so a
+ * page never reads much more than K rows when one filter alone is narrow or
+ * all are broad.  What this cannot make fast: several broad filters whose
+ * combination is narrow (each matches 10 %, together 0.01 %), and `text`,
+ * which no index serves; bench/RESULTS.md has the figures.
+ *
+ * Each plan names its index (INDEXED BY), so SQLite cannot pick another one
+ * or a full table scan; tests/unit/test_srv_list.c explains the statements
+ * built here for the common combinations and fails on a table scan.
+ *
+ * Pages: the cursor is the sort key and id of a page's last row and a
+ * fingerprint of the filters and sort, so a cursor used with other filters
+ * is refused.  The next page is the rows after (key, id) in the sort order:
+ * a contract that matches the filters for the whole walk and whose sort key
+ * does not change is returned exactly once, whatever else changes between
+ * pages.  Ranked pages (q by relevance) have no such key and go by offset.
+ */
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db-private.h"
+#include "db_list.h"
+#include "expiry.h"
+#include "schema_lists.h"
+
+#define MAX_DATE "9999-12-31"
+#define MAX_DRIVERS 16
+#define MIN_BOUND 64
+#define MAX_BOUND 50000
+
+static enum srv_list_force forced = SRV_LIST_AUTO;
+static atomic_long fallbacks;
+
+long srv__list_fallbacks(void)
+{
+    return atomic_load(&fallbacks);
+}
+
+void srv__list_force(enum srv_list_force force)
+{
+    forced = force;
+}
+
+const char *srv__list_plan_name(enum srv_list_plan plan)
+{
+    static const char *const names[] = {"walk", "seek", "fts", "ranked"};
+    return (unsigned)plan < 4 ? names[plan] : "?";
+}
+
+/* ---- a growing SQL text ------------------------------------------------- */
+
+struct sbuf {
+    char *s;
+    size_t len, cap;
+};
+
+static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (b->len + (size_t)n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 1024;
+        while (cap < b->len + (size_t)n + 1)
+            cap *= 2;
+        char *s = realloc(b->s, cap);
+        if (!s) {
+            srv__log_error("fatal: out of memory", NULL);
+            abort();
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+/* ---- sort keys ------------------------------------------------------------ */
+
+struct sort_def {
+    const char *col;   /* the key column (generated for titles and dates) */
+    const char *index; /* on (col, id) */
+    const char *field; /* the record member the key comes from */
+    int is_date;       /* a null date is SRV_NO_DATE_KEY */
+    int is_int;
+};
+
+static const struct sort_def sorts[PACTA_SORT__COUNT] = {
+    [PACTA_SORT_NUMBER] = {"number", "contracts_order", "number", 0, 0},
+    [PACTA_SORT_TITLE] = {"title_key", "contracts_title", "title", 0, 0},
+    [PACTA_SORT_COUNTERPARTY] = {"counterparty_key", "contracts_counterparty", "counterparty", 0,
+                                 0},
+    [PACTA_SORT_END_DATE] = {"end_key", "contracts_end", "end_date", 1, 0},
+    [PACTA_SORT_START_DATE] = {"start_key", "contracts_start", "start_date", 1, 0},
+    [PACTA_SORT_SIGN_DATE] = {"sign_key", "contracts_sign", "sign_date", 1, 0},
+    [PACTA_SORT_AMOUNT] = {"amount_cents", "contracts_amount", "amount_cents", 0, 1},
+    [PACTA_SORT_UPDATED_AT] = {"updated_at", "contracts_updated", "updated_at", 0, 0},
+};
+
+/* ---- lifecycle (srv_contract_derive, as SQL) ------------------------------ */
+
+/* Draft and active contracts follow their dates; expired and terminated
+ * ones are what their status says.  :today and :until (today + the
+ * expiring window) are the server zone's days. */
+static const char *lifecycle_sql(const char *lifecycle)
+{
+    static const struct {
+        const char *name, *sql;
+    } defs[] = {
+        {PACTA_LIFECYCLE_TERMINATED, "status = 'terminated'"},
+        {PACTA_LIFECYCLE_EXPIRED,
+         "(status = 'expired' OR (status IN ('draft', 'active') AND end_date < :today))"},
+        {PACTA_LIFECYCLE_UNKNOWN, "(status IN ('draft', 'active') AND end_date IS NULL)"},
+        {PACTA_LIFECYCLE_UPCOMING,
+         "(status IN ('draft', 'active') AND end_date IS NOT NULL AND start_date > :today)"},
+        {PACTA_LIFECYCLE_EXPIRING,
+         "(status IN ('draft', 'active') AND end_date >= :today AND end_date <= :until"
+         " AND renewal <> 'evergreen' AND (start_date IS NULL OR start_date <= :today))"},
+        {PACTA_LIFECYCLE_ACTIVE, "(status IN ('draft', 'active') AND end_date >= :today"
+                                 " AND (start_date IS NULL OR start_date <= :today)"
+                                 " AND (end_date > :until OR renewal = 'evergreen'))"},
+    };
+    for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]); i++)
+        if (strcmp(defs[i].name, lifecycle) == 0)
+            return defs[i].sql;
+    return "0";
+}
+
+/* ---- the planner ---------------------------------------------------------- */
+
+/* An index that can deliver the rows of one filter: `eq` an equality
+ * prefix, `lo`/`hi` a range of the column after it. */
+struct driver {
+    const char *index;
+    char eq[48], lo[64], hi[64];
+    int ordered; /* its order (after eq) is the sort's */
+    int fts;     /* the search index, for q */
+    long count;  /* entries, counted up to the bound */
+};
+
+struct page {
+    const struct pacta_list_args *a;
+    enum pacta_list_sort sort;
+    const struct sort_def *sd;
+    char today[11], until[11];
+    char *pattern, *match;
+    char fp[17];
+    /* the cursor */
+    int has_cursor;
+    json_t *ckey;
+    char *cid;
+    long offset;
+    /* the plan */
+    struct driver drivers[MAX_DRIVERS];
+    int ndrivers;
+    enum srv_list_plan plan;
+    const struct driver *drv;      /* NULL: the sort index itself */
+    const struct driver *fallback; /* a walk that reads too long seeks with it */
+    long bound;
+    struct sbuf sql;
+};
+
+static struct driver *add_driver(struct page *p, const char *index, int ordered)
+{
+    struct driver *d = &p->drivers[p->ndrivers++];
+
+    memset(d, 0, sizeof(*d));
+    d->index = index;
+    d->ordered = ordered;
+    return d;
+}
+
+static void range_driver(struct page *p, const char *index, const char *col, const char *from,
+                         const char *to, enum pacta_list_sort sort)
+{
+    struct driver *d = add_driver(p, index, p->sort == sort);
+
+    if (from)
+        snprintf(d->lo, sizeof(d->lo), "%s >= :%s", col, from);
+    /* a missing date's key is above every date: a range never takes it in */
+    snprintf(d->hi, sizeof(d->hi), "%s <= %s%s%s", col, to ? ":" : "'", to ? to : MAX_DATE,
+             to ? "" : "'");
+}
+
+/* The index of an equality on status that yields the sort order if any
+ * does: (status, number, id), (status, end_key, id), (status, start_key, id). */
+static const char *status_index(const struct page *p)
+{
+    return p->sort == PACTA_SORT_END_DATE     ? "contracts_status_end"
+           : p->sort == PACTA_SORT_START_DATE ? "contracts_status_start"
+                                              : "contracts_status";
+}
+
+/* Every index that can deliver one of the filters on its own. */
+static void find_drivers(struct page *p)
+{
+    const struct pacta_list_args *a = p->a;
+    int by_number = p->sort == PACTA_SORT_NUMBER;
+    int by_status = by_number || p->sort == PACTA_SORT_END_DATE || p->sort == PACTA_SORT_START_DATE;
+    struct driver *d;
+    const size_t eq_size = sizeof(p->drivers[0].eq);
+
+    if (a->status)
+        snprintf(add_driver(p, status_index(p), by_status)->eq, eq_size, "status = :status");
+    if (a->kind)
+        snprintf(add_driver(p, "contracts_kind", by_number)->eq, eq_size, "kind = :kind");
+    if (a->owner)
+        snprintf(add_driver(p, "contracts_owner", by_number)->eq, eq_size, "owner = :owner");
+    if (a->currency) {
+        d = add_driver(p, "contracts_currency", p->sort == PACTA_SORT_AMOUNT);
+        snprintf(d->eq, eq_size, "currency = :currency");
+        if (a->has_amount_min)
+            snprintf(d->lo, sizeof(d->lo), "amount_cents >= :amount_min");
+        if (a->has_amount_max)
+            snprintf(d->hi, sizeof(d->hi), "amount_cents <= :amount_max");
+    }
+    if (a->end_from || a->end_to)
+        range_driver(p, "contracts_end", "end_key", a->end_from ? "end_from" : NULL,
+                     a->end_to ? "end_to" : NULL, PACTA_SORT_END_DATE);
+    if (a->start_from || a->start_to)
+        range_driver(p, "contracts_start", "start_key", a->start_from ? "start_from" : NULL,
+                     a->start_to ? "start_to" : NULL, PACTA_SORT_START_DATE);
+    if (a->sign_from || a->sign_to)
+        range_driver(p, "contracts_sign", "sign_key", a->sign_from ? "sign_from" : NULL,
+                     a->sign_to ? "sign_to" : NULL, PACTA_SORT_SIGN_DATE);
+    if (a->lifecycle && strcmp(a->lifecycle, PACTA_LIFECYCLE_EXPIRING) == 0)
+        range_driver(p, "contracts_end", "end_key", "today", "until", PACTA_SORT_END_DATE);
+    if (a->lifecycle && strcmp(a->lifecycle, PACTA_LIFECYCLE_UPCOMING) == 0) {
+        d = add_driver(p, "contracts_start", p->sort == PACTA_SORT_START_DATE);
+        snprintf(d->lo, sizeof(d->lo), "start_key > :today");
+        snprintf(d->hi, sizeof(d->hi), "start_key <= '" MAX_DATE "'");
+    }
+    if (a->lifecycle && strcmp(a->lifecycle, PACTA_LIFECYCLE_UNKNOWN) == 0) {
+        d = add_driver(p, "contracts_end", p->sort == PACTA_SORT_END_DATE);
+        snprintf(d->lo, sizeof(d->lo), "end_key >= '" SRV_NO_DATE_KEY "'");
+        snprintf(d->hi, sizeof(d->hi), "end_key <= '" SRV_NO_DATE_KEY "'");
+    }
+    if (a->lifecycle && strcmp(a->lifecycle, PACTA_LIFECYCLE_TERMINATED) == 0)
+        snprintf(add_driver(p, status_index(p), by_status)->eq, eq_size, "status = 'terminated'");
+    /* every active one ends today or later (the rest is checked per row) */
+    if (a->lifecycle && strcmp(a->lifecycle, PACTA_LIFECYCLE_ACTIVE) == 0)
+        range_driver(p, "contracts_end", "end_key", "today", NULL, PACTA_SORT_END_DATE);
+    if (a->q)
+        add_driver(p, "contracts_fts", 0)->fts = 1;
+}
+
+static void bind_text(sqlite3_stmt *st, const char *name, const char *value)
+{
+    int i = sqlite3_bind_parameter_index(st, name);
+    if (i > 0 && value)
+        sqlite3_bind_text(st, i, value, -1, SQLITE_TRANSIENT);
+}
+
+static void bind_int(sqlite3_stmt *st, const char *name, int64_t value)
+{
+    int i = sqlite3_bind_parameter_index(st, name);
+    if (i > 0)
+        sqlite3_bind_int64(st, i, value);
+}
+
+/* Every named parameter the statements of a page may use. */
+static void bind_all(sqlite3_stmt *st, const struct page *p, int64_t limit)
+{
+    const struct pacta_list_args *a = p->a;
+
+    bind_text(st, ":status", a->status);
+    bind_text(st, ":kind", a->kind);
+    bind_text(st, ":owner", a->owner);
+    bind_text(st, ":currency", a->currency);
+    bind_text(st, ":sign_from", a->sign_from);
+    bind_text(st, ":sign_to", a->sign_to);
+    bind_text(st, ":start_from", a->start_from);
+    bind_text(st, ":start_to", a->start_to);
+    bind_text(st, ":end_from", a->end_from);
+    bind_text(st, ":end_to", a->end_to);
+    if (a->has_amount_min)
+        bind_int(st, ":amount_min", a->amount_min);
+    if (a->has_amount_max)
+        bind_int(st, ":amount_max", a->amount_max);
+    bind_text(st, ":pattern", p->pattern);
+    bind_text(st, ":today", p->today);
+    bind_text(st, ":until", p->until);
+    bind_text(st, ":match", p->match);
+    if (p->ckey && json_is_integer(p->ckey))
+        bind_int(st, ":ck", json_integer_value(p->ckey));
+    else if (p->ckey)
+        bind_text(st, ":ck", json_string_value(p->ckey));
+    bind_text(st, ":cid", p->cid);
+    bind_int(st, ":off", p->offset);
+    bind_int(st, ":lim", limit);
+}
+
+/* One integer from a statement over the page's parameters; -1 on error. */
+static long query_long(sqlite3 *r, const struct page *p, const char *sql, int64_t bound)
+{
+    sqlite3_stmt *st = NULL;
+    long n = -1;
+
+    if (sqlite3_prepare_v2(r, sql, -1, &st, NULL) == SQLITE_OK) {
+        bind_all(st, p, bound);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = (long)sqlite3_column_int64(st, 0);
+    }
+    if (n < 0)
+        srv__log_error("db: list planning failed", sqlite3_errmsg(r));
+    sqlite3_finalize(st);
+    return n;
+}
+
+static void where_terms(struct sbuf *b, const struct driver *d, int with_lo, int with_hi)
+{
+    if (d->eq[0])
+        sb_add(b, " AND %s", d->eq);
+    if (with_lo && d->lo[0])
+        sb_add(b, " AND %s", d->lo);
+    if (with_hi && d->hi[0])
+        sb_add(b, " AND %s", d->hi);
+}
+
+/* Entries of one driver's index in its range, stopping at `bound`. */
+static long count_driver(sqlite3 *r, const struct page *p, const struct driver *d, long bound)
+{
+    struct sbuf b = {0};
+    long n;
+
+    if (d->fts)
+        sb_add(&b, "SELECT count(*) FROM (SELECT 1 FROM contracts_fts WHERE contracts_fts MATCH "
+                   ":match LIMIT :lim)");
+    else {
+        sb_add(&b, "SELECT count(*) FROM (SELECT 1 FROM contracts INDEXED BY %s WHERE 1", d->index);
+        where_terms(&b, d, 1, 1);
+        sb_add(&b, " LIMIT :lim)");
+    }
+    n = query_long(r, p, b.s, bound);
+    free(b.s);
+    return n;
+}
+
+static long isqrt(long v)
+{
+    long x = 0;
+    while ((x + 1) * (x + 1) <= v)
+        x++;
+    return x;
+}
+
+/*
+ * Chooses the plan of a page (see the top of this file).  Costs are rows
+ * read.  A count that reached the bound stands for "at least the bound":
+ * walked, such a filter is taken to match every row.
+ */
+static int choose_plan(sqlite3 *r, struct page *p)
+{
+    long rows, bound, m, best_cost, need = p->a->limit + 1;
+    const struct driver *narrowest = NULL;
+
+    p->plan = SRV_LIST_WALK;
+    p->drv = NULL;
+    if (p->sort == PACTA_SORT_RELEVANCE) {
+        p->plan = SRV_LIST_RANKED;
+        return 0;
+    }
+    find_drivers(p);
+    if (p->ndrivers == 0)
+        return 0;
+    rows = query_long(r, p, "SELECT coalesce(max(rowid), 0) FROM contracts", 0);
+    if (rows < 0)
+        return -1;
+    rows = rows < 1 ? 1 : rows;
+    bound = isqrt(need * rows);
+    bound = bound < MIN_BOUND ? MIN_BOUND : bound > MAX_BOUND ? MAX_BOUND : bound;
+    m = bound;
+    for (int i = 0; i < p->ndrivers; i++) {
+        struct driver *d = &p->drivers[i];
+        if ((d->count = count_driver(r, p, d, bound)) < 0)
+            return -1;
+        m = d->count < m ? d->count : m;
+        if (!d->ordered && (!narrowest || d->count < narrowest->count))
+            narrowest = d;
+    }
+    if (forced == SRV_LIST_FORCE_SEEK && narrowest) {
+        p->drv = narrowest;
+        p->plan = narrowest->fts ? SRV_LIST_FTS : SRV_LIST_SEEK;
+        return 0;
+    }
+    /* the plain sort index: about page / density rows; a filter index in
+     * the same order reads a part of it, so it wins a tie */
+    best_cost = need * (rows / (m > 0 ? m : 1)) + 1;
+    for (int i = 0; i < p->ndrivers; i++) {
+        const struct driver *d = &p->drivers[i];
+        long c = d->count >= bound ? rows : d->count, cost;
+
+        if (d->ordered) {
+            cost = m > 0 ? need * c / m : 0;
+            cost = cost < c ? cost : c;
+        } else if (d->count < bound && forced != SRV_LIST_FORCE_WALK &&
+                   forced != SRV_LIST_FORCE_FALLBACK) {
+            cost = c + c / 2; /* and the sort */
+        } else {
+            continue;
+        }
+        if (cost < best_cost ||
+            (cost == best_cost && d->ordered && (!p->drv || !p->drv->ordered))) {
+            best_cost = cost;
+            p->drv = d;
+        }
+    }
+    if (p->drv)
+        p->plan = p->drv->fts ? SRV_LIST_FTS : p->drv->ordered ? SRV_LIST_WALK : SRV_LIST_SEEK;
+    /* the estimate takes the filters as independent of the sort order; when
+     * they are not (contract numbers by year, a date range), a walk can
+     * read far more than it expected: it then gets a budget */
+    if (p->plan == SRV_LIST_WALK && narrowest && !narrowest->fts &&
+        (forced == SRV_LIST_AUTO || forced == SRV_LIST_FORCE_FALLBACK)) {
+        p->fallback = narrowest;
+        p->bound = bound;
+    }
+    return 0;
+}
+
+/* ---- the statement of a page --------------------------------------------- */
+
+/* The filters themselves, on the table's own columns (any plan). */
+static void add_filters(struct page *p, int fts_joined)
+{
+    const struct pacta_list_args *a = p->a;
+    struct sbuf *b = &p->sql;
+
+    /* unary + keeps a filter out of the index choice: the plan's own
+     * terms (driver, cursor) are the ones SQLite seeks with */
+    sb_add(b, " WHERE 1");
+    if (!a->include_deleted)
+        sb_add(b, " AND deleted_at IS NULL");
+    if (a->status)
+        sb_add(b, " AND +status = :status");
+    if (a->kind)
+        sb_add(b, " AND +kind = :kind");
+    if (a->owner)
+        sb_add(b, " AND +owner = :owner");
+    if (a->currency)
+        sb_add(b, " AND +currency = :currency");
+    if (a->sign_from)
+        sb_add(b, " AND +sign_date >= :sign_from");
+    if (a->sign_to)
+        sb_add(b, " AND +sign_date <= :sign_to");
+    if (a->start_from)
+        sb_add(b, " AND +start_date >= :start_from");
+    if (a->start_to)
+        sb_add(b, " AND +start_date <= :start_to");
+    if (a->end_from)
+        sb_add(b, " AND +end_date >= :end_from");
+    if (a->end_to)
+        sb_add(b, " AND +end_date <= :end_to");
+    if (a->has_amount_min)
+        sb_add(b, " AND +amount_cents >= :amount_min");
+    if (a->has_amount_max)
+        sb_add(b, " AND +amount_cents <= :amount_max");
+    if (p->pattern)
+        sb_add(b, " AND (number LIKE :pattern ESCAPE '\\' OR title LIKE :pattern ESCAPE '\\'"
+                  " OR counterparty LIKE :pattern ESCAPE '\\')");
+    if (a->lifecycle)
+        sb_add(b, " AND %s", lifecycle_sql(a->lifecycle));
+    /* q when the search index does not drive: a test per row, against the
+     * hits' ids collected once per statement */
+    if (p->match && !fts_joined)
+        sb_add(b, " AND id IN (SELECT id FROM contracts_fts WHERE contracts_fts MATCH :match)");
+}
+
+static void build_sql(struct page *p)
+{
+    struct sbuf *b = &p->sql;
+    const char *dir = p->a->desc ? "DESC" : "ASC";
+    const char *index = p->drv ? p->drv->index : p->sd ? p->sd->index : "";
+
+    if (p->plan == SRV_LIST_RANKED) {
+        /* bm25 weights, in column order: id (unindexed), number, title,
+         * counterparty, description, reasons: a hit in the number counts
+         * most */
+        sb_add(b, "SELECT " SRV_CONTRACT_COLS " FROM contracts JOIN (SELECT id AS fts_id,"
+                  " bm25(contracts_fts, 0, 10, 5, 3, 1, 1) AS score FROM contracts_fts"
+                  " WHERE contracts_fts MATCH :match) ON id = fts_id");
+        add_filters(p, 1);
+        sb_add(b, " ORDER BY score, number, id LIMIT :lim OFFSET :off");
+        return;
+    }
+    if (p->plan == SRV_LIST_FTS) {
+        sb_add(b, "SELECT " SRV_CONTRACT_COLS " FROM (SELECT id AS fts_id FROM contracts_fts"
+                  " WHERE contracts_fts MATCH :match) CROSS JOIN contracts"
+                  " INDEXED BY sqlite_autoindex_contracts_1 ON id = fts_id");
+        add_filters(p, 1);
+    } else {
+        sb_add(b, "SELECT " SRV_CONTRACT_COLS " FROM contracts INDEXED BY %s", index);
+        add_filters(p, 0);
+        /* the driver's own terms: in a walk the cursor's row value takes
+         * the place of the bound it passed, so SQLite seeks with it */
+        if (p->drv)
+            where_terms(b, p->drv, !(p->plan == SRV_LIST_WALK && p->has_cursor && !p->a->desc),
+                        !(p->plan == SRV_LIST_WALK && p->has_cursor && p->a->desc));
+    }
+    if (p->has_cursor)
+        sb_add(b, " AND (%s, id) %s (:ck, :cid)", p->sd->col, p->a->desc ? "<" : ">");
+    sb_add(b, " ORDER BY %s %s, id %s LIMIT :lim", p->sd->col, dir, dir);
+}
+
+/* ---- cursors -------------------------------------------------------------- */
+
+/* ["k", fingerprint, key, id] after a row, ["o", fingerprint, offset] for
+ * ranked pages; base64url, opaque to clients. */
+static int cursor_decode(struct page *p, const char *cursor)
+{
+    uint8_t buf[2048];
+    size_t len;
+    json_t *arr = NULL, *v;
+    int rc = -1;
+
+    if (strlen(cursor) > 2100 || srv__b64url_decode(cursor, buf, sizeof(buf), &len) != 0)
+        goto out;
+    arr = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, NULL);
+    if (!json_is_array(arr) || json_array_size(arr) < 3 ||
+        !json_is_string(json_array_get(arr, 0)) || !json_is_string(json_array_get(arr, 1)) ||
+        strcmp(json_string_value(json_array_get(arr, 1)), p->fp) != 0)
+        goto out;
+    if (p->sort == PACTA_SORT_RELEVANCE) {
+        v = json_array_get(arr, 2);
+        if (strcmp(json_string_value(json_array_get(arr, 0)), "o") != 0 ||
+            json_array_size(arr) != 3 || !json_is_integer(v) || json_integer_value(v) < 0 ||
+            json_integer_value(v) > 1000000000)
+            goto out;
+        p->offset = (long)json_integer_value(v);
+    } else {
+        v = json_array_get(arr, 2);
+        if (strcmp(json_string_value(json_array_get(arr, 0)), "k") != 0 ||
+            json_array_size(arr) != 4 || !json_is_string(json_array_get(arr, 3)) ||
+            !(p->sd->is_int ? json_is_integer(v) : json_is_string(v)))
+            goto out;
+        p->ckey = json_incref(v);
+        p->cid = strdup(json_string_value(json_array_get(arr, 3)));
+    }
+    p->has_cursor = 1;
+    rc = 0;
+out:
+    json_decref(arr);
+    return rc;
+}
+
+static char *cursor_after(const struct page *p, const json_t *rec)
+{
+    const json_t *v = json_object_get(rec, p->sd->field);
+    json_t *key;
+
+    if (p->sd->is_int)
+        key = json_integer(json_integer_value(v));
+    else if (p->sd->is_date && !json_is_string(v))
+        key = json_string(SRV_NO_DATE_KEY);
+    else
+        key = json_string(json_string_value(v));
+    return srv__list_b64_json(
+        json_pack("[s, s, o, s]", "k", p->fp, key, json_string_value(json_object_get(rec, "id"))));
+}
+
+/* ---- a page --------------------------------------------------------------- */
+
+static void page_clear(struct page *p)
+{
+    free(p->pattern);
+    free(p->match);
+    json_decref(p->ckey);
+    free(p->cid);
+    free(p->sql.s);
+}
+
+/* Decodes the cursor, plans and builds the statement. */
+static int page_prepare(sqlite3 *r, const struct pacta_list_args *a, struct page *p,
+                        struct pacta_error *err)
+{
+    int64_t today = srv_today();
+
+    memset(p, 0, sizeof(*p));
+    p->a = a;
+    p->sort = a->sort != PACTA_SORT_DEFAULT ? a->sort
+              : a->q                        ? PACTA_SORT_RELEVANCE
+                                            : PACTA_SORT_NUMBER;
+    if (p->sort == PACTA_SORT_RELEVANCE && !a->q)
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "sort", "relevance needs q");
+    p->sd = p->sort == PACTA_SORT_RELEVANCE ? NULL : &sorts[p->sort];
+    srv_date_format(today, p->today);
+    srv_date_format(today + srv_expiry_window(), p->until);
+    if (a->text && a->text[0])
+        p->pattern = srv__list_like_pattern(a->text);
+    if (a->q)
+        p->match = srv__list_fts_query(a->q);
+    srv__list_fingerprint(a, p->sort, p->fp);
+    if (a->cursor && cursor_decode(p, a->cursor) != 0)
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "cursor", "invalid cursor");
+    if (choose_plan(r, p) != 0)
+        return srv__sql_error(r, SQLITE_ERROR, "plan contracts list", err);
+    build_sql(p);
+    return 0;
+}
+
+static int page_limit(const struct pacta_list_args *a)
+{
+    if (a->limit <= 0)
+        return PACTA_LIST_DEFAULT_LIMIT;
+    return a->limit > PACTA_LIST_MAX_LIMIT ? PACTA_LIST_MAX_LIMIT : a->limit;
+}
+
+/* A walk's budget, in rows it may read before the fallback is considered
+ * (a multiple of the bound), and SQLite VM steps per row read (measured:
+ * 6 to 10 for a row a filter refuses). */
+#define BUDGET_BOUNDS 2
+#define STEPS_PER_ROW 10
+#define PROGRESS_STEPS 1000
+/* The fallback is taken if its filter has fewer matches than this many
+ * bounds; else the walk runs to its end anyway. */
+#define FALLBACK_BOUNDS 8
+
+static int over_budget(void *ctx)
+{
+    long *left = ctx;
+    return --*left < 0;
+}
+
+/* Runs the page's statement into `items`; SQLITE_DONE, or SQLITE_INTERRUPT
+ * when `budget` (progress calls, 0: none) ran out, or an error. */
+static int run_page(sqlite3 *r, const struct page *p, json_t *items, int limit, int *rows,
+                    long budget)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(r, p->sql.s, -1, &st, NULL), budgeted = budget > 0;
+
+    *rows = 0;
+    json_array_clear(items);
+    if (rc != SQLITE_OK)
+        return rc;
+    bind_all(st, p, limit + 1);
+    if (budgeted)
+        sqlite3_progress_handler(r, PROGRESS_STEPS, over_budget, &budget);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((*rows)++ == limit)
+            break;
+        json_array_append_new(items, srv__contract_from_row(st));
+    }
+    if (budgeted)
+        sqlite3_progress_handler(r, 0, NULL, NULL);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? SQLITE_DONE : rc;
+}
+
+/*
+ * One page: {"items": [...], "next_cursor": "..." | null}.  Reads limit + 1
+ * rows: the extra one only says whether a next page exists, so next_cursor
+ * is null exactly on the last page.
+ */
+int srv_db_read_contracts(sqlite3 *r, const struct pacta_list_args *args, json_t **out,
+                          struct pacta_error *err)
+{
+    struct pacta_list_args a = *args;
+    struct page p;
+    json_t *items = json_array();
+    int rc, rows = 0;
+
+    *out = NULL;
+    a.limit = page_limit(args);
+    if ((rc = page_prepare(r, &a, &p, err)) != 0)
+        goto out;
+    rc = run_page(r, &p, items, a.limit, &rows,
+                  !p.fallback ? 0
+                  : forced == SRV_LIST_FORCE_FALLBACK
+                      ? 1
+                      : BUDGET_BOUNDS * p.bound * STEPS_PER_ROW / PROGRESS_STEPS);
+    if (rc == SQLITE_INTERRUPT && p.fallback) {
+        atomic_fetch_add(&fallbacks, 1);
+        /* the walk read its budget without filling the page: seek with the
+         * narrowest filter if it is narrow enough, else walk on */
+        long n = count_driver(r, &p, p.fallback, FALLBACK_BOUNDS * p.bound);
+        if (n >= 0 && n < FALLBACK_BOUNDS * p.bound) {
+            p.drv = p.fallback;
+            p.plan = SRV_LIST_SEEK;
+            p.sql.len = 0;
+            build_sql(&p);
+        }
+        rc = run_page(r, &p, items, a.limit, &rows, 0);
+    }
+    if (rc != SQLITE_DONE) {
+        rc = srv__sql_error(r, rc, "list contracts", err);
+        goto out;
+    }
+    *out = json_object();
+    if (rows > a.limit) {
+        char *c = p.plan == SRV_LIST_RANKED
+                      ? srv__list_b64_json(
+                            json_pack("[s, s, I]", "o", p.fp, (json_int_t)(p.offset + a.limit)))
+                      : cursor_after(&p, json_array_get(items, json_array_size(items) - 1));
+        json_object_set_new(*out, "next_cursor", json_string(c));
+        free(c);
+    } else {
+        json_object_set_new(*out, "next_cursor", json_null());
+    }
+    json_object_set(*out, "items", items);
+    rc = 0;
+out:
+    json_decref(items);
+    page_clear(&p);
+    return rc;
+}
+
+int srv__list_explain(sqlite3 *r, const struct pacta_list_args *args, struct srv_list_explain *out,
+                      struct pacta_error *err)
+{
+    struct pacta_list_args a = *args;
+    struct page p;
+    struct sbuf sql = {0}, detail = {0};
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    a.limit = page_limit(args);
+    if ((rc = page_prepare(r, &a, &p, err)) != 0)
+        goto out;
+    sb_add(&sql, "EXPLAIN QUERY PLAN %s", p.sql.s);
+    rc = sqlite3_prepare_v2(r, sql.s, -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        rc = srv__sql_error(r, rc, "explain contracts list", err);
+        goto out;
+    }
+    bind_all(st, &p, a.limit + 1);
+    sb_add(&detail, "%s", "");
+    while (sqlite3_step(st) == SQLITE_ROW)
+        sb_add(&detail, "%s%s", detail.len ? "; " : "", (const char *)sqlite3_column_text(st, 3));
+    out->plan = p.plan;
+    snprintf(out->index, sizeof(out->index), "%s", p.drv ? p.drv->index : p.sd ? p.sd->index : "");
+    out->sql = p.sql.s;
+    p.sql.s = NULL;
+    out->detail = detail.s;
+    detail.s = NULL;
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    free(sql.s);
+    free(detail.s);
+    page_clear(&p);
+    return rc;
+}
+
+void srv__list_explain_clear(struct srv_list_explain *e)
+{
+    free(e->sql);
+    free(e->detail);
+    memset(e, 0, sizeof(*e));
+}

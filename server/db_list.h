@@ -1,0 +1,62 @@
+/*
+ * contracts.list's query planner (db_list.c), for the tests and bench/ that
+ * look inside it.  The server itself only calls srv_db_read_contracts (db.h).
+ */
+#ifndef PACTA_SRV_DB_LIST_H
+#define PACTA_SRV_DB_LIST_H
+
+#include "db.h"
+
+/*
+ * How a page is read (see the comment at the top of db_list.c):
+ *  WALK     the sort key's index (or a filter index that yields the same
+ *           order) in order, each row checked against the filters, until
+ *           the page is full;
+ *  SEEK     the narrowest filter's index: every match, then sorted;
+ *  FTS      the full-text hits of q, then sorted;
+ *  RANKED   q by relevance (bm25), pages by position.
+ */
+enum srv_list_plan { SRV_LIST_WALK, SRV_LIST_SEEK, SRV_LIST_FTS, SRV_LIST_RANKED };
+
+/* Tests: make every page take one kind of plan where it can (AUTO: the
+ * cost estimate decides; FALLBACK: walks where it can, and a walk that has
+ * a fallback runs out of budget at once).  Results must not depend on it. */
+enum srv_list_force {
+    SRV_LIST_AUTO,
+    SRV_LIST_FORCE_WALK,
+    SRV_LIST_FORCE_SEEK,
+    SRV_LIST_FORCE_FALLBACK
+};
+void srv__list_force(enum srv_list_force force);
+/* Walks that ran out of budget so far (each then seeks or walks on). */
+long srv__list_fallbacks(void);
+
+struct srv_list_explain {
+    enum srv_list_plan plan;
+    char index[64]; /* the index the plan walks or seeks ("" for RANKED) */
+    char *sql;      /* the page's statement (malloc'd) */
+    char *detail;   /* its EXPLAIN QUERY PLAN lines, "; "-separated (malloc'd) */
+};
+/*
+ * Plans the first page of `a` (its cursor, if any, too) exactly as
+ * srv_db_read_contracts would, and explains it instead of running it.
+ * 0, or < 0 with *err set (a bad cursor).  Free with srv__list_explain_clear.
+ */
+int srv__list_explain(sqlite3 *r, const struct pacta_list_args *a, struct srv_list_explain *out,
+                      struct pacta_error *err);
+void srv__list_explain_clear(struct srv_list_explain *e);
+const char *srv__list_plan_name(enum srv_list_plan plan);
+
+/* ---- db_list_text.c: internals of db_list.c ---------------------------- */
+/* 16 hex digits of FNV-1a over the canonical filters, the sort and the
+ * order: a cursor is valid only for the listing it came from. */
+void srv__list_fingerprint(const struct pacta_list_args *a, enum pacta_list_sort sort,
+                           char out[17]);
+/* base64url of the compact JSON of arr_steal (malloc'd). */
+char *srv__list_b64_json(json_t *arr_steal);
+/* "%text%" with %, _ and \ escaped by \ (malloc'd). */
+char *srv__list_like_pattern(const char *text);
+/* q as an FTS5 query of quoted prefix phrases (malloc'd). */
+char *srv__list_fts_query(const char *q);
+
+#endif

@@ -1,0 +1,118 @@
+/*
+ * Text helpers of contracts.list (db_list.c): the cursor's fingerprint and
+ * encoding, the LIKE pattern of `text` and the FTS5 query of `q`.  Pure
+ * functions, any thread.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db-private.h"
+#include "db_list.h"
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n);
+    if (!p) {
+        srv__log_error("fatal: out of memory", NULL);
+        abort();
+    }
+    return p;
+}
+
+/* FNV-1a over the canonical filters and the sort: a cursor is valid only
+ * for the listing it came from. */
+void srv__list_fingerprint(const struct pacta_list_args *a, enum pacta_list_sort sort, char out[17])
+{
+    json_t *f = pacta_list_filter_json(a);
+    char *text = json_dumps(f, JSON_COMPACT);
+    uint64_t h = 0xcbf29ce484222325ULL;
+    char tail[32];
+
+    if (!text) {
+        srv__log_error("fatal: out of memory", NULL);
+        abort();
+    }
+    snprintf(tail, sizeof(tail), "|%s|%s", pacta_list_sort_name(sort), a->desc ? "desc" : "asc");
+    for (const char *parts[2] = {text, tail}, **s = parts; s < parts + 2; s++)
+        for (const unsigned char *c = (const unsigned char *)*s; *c; c++)
+            h = (h ^ *c) * 0x100000001b3ULL;
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+    free(text);
+    json_decref(f);
+}
+
+char *srv__list_b64_json(json_t *arr_steal)
+{
+    char *text = json_dumps(arr_steal, JSON_COMPACT);
+    size_t len;
+    char *out;
+
+    if (!text) {
+        srv__log_error("fatal: out of memory", NULL);
+        abort();
+    }
+    len = strlen(text);
+    out = xmalloc(4 * ((len + 2) / 3) + 1);
+    srv__b64url_encode((const uint8_t *)text, len, out);
+    free(text);
+    json_decref(arr_steal);
+    return out;
+}
+
+/* LIKE pattern "%text%" with %, _ and the escape itself taken literally. */
+char *srv__list_like_pattern(const char *text)
+{
+    size_t len = strlen(text), o = 0;
+    char *p = xmalloc(2 * len + 3);
+
+    p[o++] = '%';
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '%' || text[i] == '_' || text[i] == '\\')
+            p[o++] = '\\';
+        p[o++] = text[i];
+    }
+    p[o++] = '%';
+    p[o] = '\0';
+    return p;
+}
+
+/*
+ * The FTS5 query for `q`: every whitespace-separated word becomes a quoted
+ * prefix phrase ("word"*), and the phrases are AND-ed.  Quoting makes FTS5
+ * syntax (AND, NEAR, column filters, stray quotes) plain text, so no input
+ * is a query syntax error; punctuation inside a word is split by the
+ * tokenizer into a phrase ("C-2026"* finds "C-2026-001").
+ */
+char *srv__list_fts_query(const char *q)
+{
+    size_t len = strlen(q), o = 0;
+    char *p = xmalloc(4 * len + 4);
+    int in_word = 0;
+
+    for (size_t i = 0; i <= len; i++) {
+        int space = q[i] == '\0' || q[i] == ' ' || q[i] == '\t';
+
+        if (space && in_word) {
+            p[o++] = '"';
+            p[o++] = '*';
+            in_word = 0;
+        } else if (!space) {
+            if (!in_word) {
+                if (o > 0)
+                    p[o++] = ' ';
+                p[o++] = '"';
+                in_word = 1;
+            }
+            if (q[i] == '"')
+                p[o++] = '"';
+            p[o++] = q[i];
+        }
+    }
+    if (o == 0) { /* no word: match nothing, rather than a syntax error */
+        p[o++] = '"';
+        p[o++] = '"';
+    }
+    p[o] = '\0';
+    return p;
+}
