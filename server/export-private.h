@@ -110,6 +110,7 @@ struct ex_job {
     /* set by export.c before the first step */
     enum pacta_export_format format;
     int bom;
+    int escape_formulas;            /* CSV: formula-like texts get a leading apostrophe */
     struct pacta_list_args filters; /* borrows from the request's JSON */
     const json_t *filters_json;     /* the request's "filters" (NULL: none), for the PDF header */
     const char *contract_id;        /* the contract report; NULL for a list */

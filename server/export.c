@@ -351,6 +351,7 @@ static int start_export(struct srv_session *s, const struct pacta_request *req,
 
     j->format = a.format;
     j->bom = a.bom;
+    j->escape_formulas = a.escape_formulas;
     j->filters = a.filters;
     j->filters_json = json_object_get(req->args, "filters");
     if (json_is_null(j->filters_json))

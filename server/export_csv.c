@@ -5,8 +5,12 @@
  * spreadsheet programs need to read UTF-8.  Amounts are plain decimals in
  * the currency's unit ("1234.56", no grouping) next to a currency column;
  * dates are ISO 8601, timestamps as the protocol sends them; null is an
- * empty field.  Values are written as they are stored: no formula escaping,
- * the file is data (PROTOCOL.md §6.31).
+ * empty field.  Values are written as they are stored by default: the file
+ * is data, and parses back to the same rows (PROTOCOL.md §6.31).  With
+ * escape_formulas, a text that a spreadsheet program would take for a
+ * formula (it starts with = + - @, a tab or CR: OWASP's list) gets a
+ * leading apostrophe, so it is shown as text instead of evaluated — at
+ * the price of that character in the data.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,14 +18,25 @@
 
 #include "export-private.h"
 
-static int put_field(FILE *f, const char *s)
+/* A text a spreadsheet program would evaluate. */
+static int formula_like(const char *s)
+{
+    return s && *s && strchr("=+-@\t\r", *s) != NULL;
+}
+
+/* One field, quoted when it must be; with `escape`, a formula-like text
+ * gets its apostrophe first (inside the quotes). */
+static int put_field(FILE *f, const char *s, int escape)
 {
     if (!s)
         return 0;
-    if (!strpbrk(s, ",\"\r\n"))
-        return fputs(s, f) < 0 ? -1 : 0;
-    if (fputc('"', f) == EOF)
+    int quote = strpbrk(s, ",\"\r\n") != NULL;
+    if (quote && fputc('"', f) == EOF)
         return -1;
+    if (escape && formula_like(s) && fputc('\'', f) == EOF)
+        return -1;
+    if (!quote)
+        return fputs(s, f) < 0 ? -1 : 0;
     for (const char *p = s; *p; p++) {
         if (*p == '"' && fputc('"', f) == EOF)
             return -1;
@@ -40,7 +55,7 @@ static int csv_begin(struct ex_job *j)
     if (j->bom && fputs("\xEF\xBB\xBF", f) < 0)
         return srv__ex_fail_errno(j, "csv write", errno);
     for (int i = 0; i < EX_NCOLS; i++)
-        if ((i && fputc(',', f) == EOF) || put_field(f, srv__ex_columns[i].header))
+        if ((i && fputc(',', f) == EOF) || put_field(f, srv__ex_columns[i].header, 0))
             return srv__ex_fail_errno(j, "csv write", errno);
     if (fputs("\r\n", f) < 0)
         return srv__ex_fail_errno(j, "csv write", errno);
@@ -57,7 +72,8 @@ static int csv_row(struct ex_job *j, const struct ex_row *r)
             srv__ex_amount_text(v, r->v[EX_COL_CURRENCY], amount);
             v = amount;
         }
-        if ((i && fputc(',', f) == EOF) || put_field(f, v))
+        int text = srv__ex_columns[i].type == EX_TEXT || srv__ex_columns[i].type == EX_MULTILINE;
+        if ((i && fputc(',', f) == EOF) || put_field(f, v, j->escape_formulas && text))
             return srv__ex_fail_errno(j, "csv write", errno);
     }
     if (fputs("\r\n", f) < 0)

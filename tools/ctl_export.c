@@ -32,6 +32,7 @@
 static int export_usage(FILE *f, int rc)
 {
     fprintf(f, "usage: pactactl export --format csv|xlsx|pdf -o FILE [filters] [--bom]\n"
+               "                      [--escape-formulas]\n"
                "       pactactl export --format pdf --contract ID -o FILE\n"
                "\n"
                "Exports the contracts that the filters select (as `contracts list`), or\n"
@@ -47,6 +48,9 @@ static int export_usage(FILE *f, int rc)
                "  --contract ID         the contract report (PDF) of one contract\n"
                "  --bom                 CSV: start with a UTF-8 byte order mark (for\n"
                "                        spreadsheet programs)\n"
+               "  --escape-formulas     CSV: put ' before a text that starts with = + - @,\n"
+               "                        so a spreadsheet program shows it instead of\n"
+               "                        running it as a formula (the text then differs)\n"
                "  --quiet               no progress line\n");
     return rc;
 }
@@ -241,6 +245,7 @@ int ctl__cmd_export(const struct ctl_global *g, int argc, char **argv)
         O_FILTERS,
         O_CONTRACT,
         O_BOM,
+        O_ESCAPE,
         O_QUIET
     };
     static const struct option opts[] = {
@@ -255,6 +260,7 @@ int ctl__cmd_export(const struct ctl_global *g, int argc, char **argv)
         {"filters", required_argument, NULL, O_FILTERS},
         {"contract", required_argument, NULL, O_CONTRACT},
         {"bom", no_argument, NULL, O_BOM},
+        {"escape-formulas", no_argument, NULL, O_ESCAPE},
         {"quiet", no_argument, NULL, O_QUIET},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -310,6 +316,9 @@ int ctl__cmd_export(const struct ctl_global *g, int argc, char **argv)
             break;
         case O_BOM:
             json_object_set_new(args, "bom", json_true());
+            break;
+        case O_ESCAPE:
+            json_object_set_new(args, "escape_formulas", json_true());
             break;
         case O_QUIET:
             p.quiet = 1;

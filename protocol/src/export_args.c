@@ -42,7 +42,8 @@ static int decode_filters(const json_t *filters, struct pacta_list_args *out,
 
 int pacta_decode_export(const json_t *args, struct pacta_export_args *out, struct pacta_error *err)
 {
-    static const char *const allowed[] = {"format", "filters", "bom", "contract_id", NULL};
+    static const char *const allowed[] = {"format",      "filters",         "bom",
+                                          "contract_id", "escape_formulas", NULL};
     int rc;
     json_t *v;
 
@@ -75,6 +76,13 @@ int pacta_decode_export(const json_t *args, struct pacta_export_args *out, struc
         goto out;
     if (out->bom && out->format != PACTA_EXPORT_CSV) {
         rc = pacta_error_set(err, PACTA_BAD_REQUEST, "bom", "only with format csv");
+        goto out;
+    }
+    if ((rc = pacta__get_bool(args, "escape_formulas", &out->escape_formulas, err)))
+        goto out;
+    if (out->escape_formulas && out->format != PACTA_EXPORT_CSV) {
+        rc = pacta_error_set(err, PACTA_BAD_REQUEST, "escape_formulas",
+                             "only with format csv (XLSX cells are never formulas)");
         goto out;
     }
 

@@ -5,6 +5,7 @@
  * what export.contracts makes (same bytes as a download by hand); XLSX and
  * the contract report PDF land under the name asked for; an existing file
  * is replaced only by a complete one; bad flags exit 2 and leave nothing;
+ * --escape-formulas marks a formula-like title in the CSV;
  * a server error (bad filter, unknown contract) exits 1 with the field
  * named and leaves the old file as it was; no temporary file stays behind.
  */
@@ -102,6 +103,21 @@ int main(void)
     CHECK(again && strcmp(again, file) == 0);
     free(again);
     free(file);
+
+    /* --escape-formulas: a formula-like title is written with a leading ' */
+    json_t *f = it_contract_create(ed, json_pack("{s:s, s:s}", "number", "X-3", "title", "=1+2"));
+    REQUIRE(f);
+    json_decref(f);
+    char *esc_args[] = {"export", "--format", "csv", "--text", "X-3", "--escape-formulas",
+                        "-o",     csv,        NULL};
+    CHECK(ctl(NULL, NULL, esc_args) == 0);
+    file = it_read_file(csv);
+    CHECKF(file && strstr(file, ",'=1+2,"), "file: %s", file ? file : "");
+    free(file);
+    char *esc_xlsx[] = {"export", "--format", "xlsx", "--escape-formulas", "-o", xlsx, NULL};
+    CHECK(ctl(NULL, &err, esc_xlsx) == 1); /* csv only: the server says which field */
+    CHECKF(err && strstr(err, "escape_formulas"), "stderr: %s", err ? err : "");
+    free(err);
 
     char *xlsx_args[] = {"export", "--format", "xlsx", "-o", xlsx, NULL};
     CHECK(ctl(NULL, NULL, xlsx_args) == 0);

@@ -6,7 +6,8 @@
  * newlines in its fields, exported by a viewer:
  *  - CSV: parsed back with an RFC 4180 parser of the test's own, every
  *    field equals the contract as contracts.get has it (amounts as decimals
- *    in the currency's unit), CRLF records, with and without BOM;
+ *    in the currency's unit), CRLF records, with and without BOM; texts
+ *    that look like formulas kept, or escaped with escape_formulas;
  *  - XLSX: unzipped (unzip -p), the sheet XML has numbers as numbers, dates
  *    as date serials whose style is a date format, the amount's format
  *    names its currency, the header pane frozen, the autofilter over the
@@ -124,6 +125,51 @@ static void test_csv(struct ctl_client *vi, int bom)
     json_decref(err);
     json_decref(made);
     free(b.data);
+}
+
+/*
+ * Texts a spreadsheet program would run as formulas: kept as they are by
+ * default (the CSV is data), and with escape_formulas a leading apostrophe
+ * in front of every text column that starts with = + - @ (only text
+ * columns: amounts, dates and counts are left alone).
+ */
+static void test_csv_formulas(struct ctl_client *ed, struct ctl_client *vi)
+{
+    json_t *c = it_contract_create(
+        ed, json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "number", "F-001", "title",
+                      "=HYPERLINK(\"http://example.com\",\"click\")", "counterparty",
+                      "+40 21 555 0100", "description", "@SUM(1,2)\nsecond line", "amount_cents",
+                      (json_int_t)12345, "currency", "EUR"));
+    REQUIRE(c);
+    for (int escape = 0; escape <= 1; escape++) {
+        struct blob b;
+        json_t *made = it_export(vi,
+                                 json_pack("{s:s, s:{s:s}, s:b}", "format", "csv", "filters",
+                                           "text", "F-001", "escape_formulas", escape),
+                                 &b);
+        REQUIRE(made);
+        json_t *rows = csv_parse((const char *)b.data, b.len);
+        REQUIRE(rows && json_array_size(rows) == 2);
+        json_t *row = json_array_get(rows, 1);
+        const char *p = escape ? "'" : "";
+        char want[200];
+        snprintf(want, sizeof want, "%s=HYPERLINK(\"http://example.com\",\"click\")", p);
+        CHECK_STR(json_string_value(json_array_get(row, 2)), want);
+        snprintf(want, sizeof want, "%s+40 21 555 0100", p);
+        CHECK_STR(json_string_value(json_array_get(row, 3)), want);
+        snprintf(want, sizeof want, "%s@SUM(1,2)\nsecond line", p);
+        CHECK_STR(json_string_value(json_array_get(row, 17)), want);
+        CHECK_STR(json_string_value(json_array_get(row, 1)), "F-001"); /* not formula-like */
+        json_t *want_row = it_contract_get(vi, it_str(c, "id"));
+        char amount[64];
+        csv_expected(want_row, "amount", amount, sizeof amount);
+        CHECK_STR(json_string_value(json_array_get(row, 14)), amount); /* numbers untouched */
+        json_decref(want_row);
+        json_decref(rows);
+        json_decref(made);
+        free(b.data);
+    }
+    json_decref(c);
 }
 
 /* Pieces of 1000 bytes: offsets follow, eof only on the last, same bytes. */
@@ -437,6 +483,7 @@ int main(void)
     make_fixture(ed);
     test_csv(vi, 0);
     test_csv(vi, 1);
+    test_csv_formulas(ed, vi);
     test_small_chunks(vi);
     test_xlsx(vi);
     test_pdf_list(ed, vi);

@@ -72,6 +72,14 @@ static void test_export_ok(void)
     CHECK(pacta_decode_export(args, &a, &err) == 0 && a.format == PACTA_EXPORT_PDF);
     json_decref(args);
 
+    /* escape_formulas: csv only, off unless asked */
+    args = json_pack("{s:s, s:b}", "format", "csv", "escape_formulas", 1);
+    CHECK(pacta_decode_export(args, &a, &err) == 0 && a.escape_formulas == 1 && a.bom == 0);
+    json_decref(args);
+    args = json_pack("{s:s}", "format", "csv");
+    CHECK(pacta_decode_export(args, &a, &err) == 0 && a.escape_formulas == 0);
+    json_decref(args);
+
     CHECK_STR(pacta_export_format_name(PACTA_EXPORT_XLSX), "xlsx");
     CHECK_STR(pacta_export_format_name((enum pacta_export_format)9), "");
 }
@@ -95,6 +103,9 @@ static void test_export_bad(void)
         {"{\"format\":\"csv\",\"filters\":{\"limit\":10}}", "bad_request", "limit"},
         {"{\"format\":\"csv\",\"bom\":\"yes\"}", "bad_request", "bom"},
         {"{\"format\":\"xlsx\",\"bom\":true}", "bad_request", "bom"},
+        {"{\"format\":\"csv\",\"escape_formulas\":1}", "bad_request", "escape_formulas"},
+        {"{\"format\":\"xlsx\",\"escape_formulas\":true}", "bad_request", "escape_formulas"},
+        {"{\"format\":\"pdf\",\"escape_formulas\":true}", "bad_request", "escape_formulas"},
         {"{\"format\":\"pdf\",\"contract_id\":\"x\"}", "bad_request", "contract_id"},
         {"{\"format\":\"pdf\",\"contract_id\":7}", "bad_request", "contract_id"},
         {"{\"format\":\"csv\",\"contract_id\":\"" UUID "\"}", "bad_request", "contract_id"},

@@ -423,16 +423,18 @@ const char *pacta_export_format_name(enum pacta_export_format f); /* "csv", "xls
 /* Largest chunk export.read returns (decoded bytes), and its default. */
 #define PACTA_EXPORT_CHUNK_MAX (256 * 1024)
 /*
- * export.contracts {format, filters?, bom?, contract_id?}: filters are
- * contracts.list's (decoded by pacta_decode_list, so its errors name the
- * filter member) without `cursor` and `limit`; bom only with csv;
- * contract_id (the single-contract report) only with pdf and no filters.
+ * export.contracts {format, filters?, bom?, escape_formulas?, contract_id?}:
+ * filters are contracts.list's (decoded by pacta_decode_list, so its errors
+ * name the filter member) without `cursor` and `limit`; bom and
+ * escape_formulas only with csv; contract_id (the single-contract report)
+ * only with pdf and no filters.
  */
 struct pacta_export_args {
     enum pacta_export_format format;
     struct pacta_list_args filters; /* cursor and limit always NULL / 0 */
     int bom;                        /* csv: start with a UTF-8 byte order mark */
     const char *contract_id;        /* pdf: one contract's report; NULL: the list */
+    int escape_formulas;            /* csv: a text starting with = + - @ TAB CR gets a leading ' */
 };
 int pacta_decode_export(const json_t *args, struct pacta_export_args *out, struct pacta_error *err);
 /* export.read {export_id, offset, length?}: length 1..PACTA_EXPORT_CHUNK_MAX,
