@@ -83,6 +83,9 @@ int ctl__parse_int64(const char *s, int64_t *out);
 
 /* ---- commands ---- */
 int ctl__cmd_contracts(const struct ctl_global *g, int argc, char **argv);
+/* ctl_list.c: contracts list (every filter and sort) and views save|list|delete. */
+int ctl__contracts_list(const struct ctl_global *g, int argc, char **argv);
+int ctl__cmd_views(const struct ctl_global *g, int argc, char **argv);
 int ctl__cmd_supplements(const struct ctl_global *g, int argc, char **argv);
 int ctl__cmd_user(const struct ctl_global *g, int argc, char **argv);
 int ctl__cmd_watch(const struct ctl_global *g, int argc, char **argv);

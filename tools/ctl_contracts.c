@@ -27,8 +27,8 @@ enum {
 
 static int contracts_usage(FILE *f, int rc)
 {
-    fprintf(f, "usage: pactactl contracts list [--status S] [--kind K] [--owner U] [--text T]\n"
-               "                               [--limit N] [--all] [--json]\n"
+    fprintf(f, "usage: pactactl contracts list [FILTERS] [--sort KEY [--desc]] [--view NAME]\n"
+               "                               [--limit N] [--all] [--json]   (list --help)\n"
                "       pactactl contracts get ID\n"
                "       pactactl contracts create --number N --title T --counterparty C\n"
                "                 --kind client|supplier --currency CUR [FIELD FLAGS] [--id UUID]\n"
@@ -154,152 +154,7 @@ static int apply_amount(struct field_flags *ff, const char *currency)
     return 0;
 }
 
-/* ---- list --------------------------------------------------------------- */
-
-static void print_table(json_t *items)
-{
-    enum { NCOL = 8 };
-    static const char *head[NCOL] = {"NUMBER", "TITLE",  "COUNTERPARTY", "STATUS",
-                                     "END",    "AMOUNT", "VER",          "ID"};
-    static const size_t maxw[NCOL] = {20, 32, 24, 10, 10, 24, 5, 36};
-    size_t w[NCOL];
-    size_t n = json_array_size(items);
-    char(*cells)[NCOL][64] = calloc(n ? n : 1, sizeof(*cells));
-    if (!cells)
-        abort();
-    for (int k = 0; k < NCOL; k++)
-        w[k] = strlen(head[k]);
-    for (size_t i = 0; i < n; i++) {
-        json_t *c = json_array_get(items, i);
-        const char *cur = json_string_value(json_object_get(c, "currency"));
-        const char *end = json_string_value(json_object_get(c, "end_date"));
-        snprintf(cells[i][0], 64, "%s", json_string_value(json_object_get(c, "number")));
-        snprintf(cells[i][3], 64, "%s", json_string_value(json_object_get(c, "status")));
-        snprintf(cells[i][4], 64, "%s", end ? end : "-");
-        ctl__format_amount(json_integer_value(json_object_get(c, "amount_cents")), cur, cells[i][5],
-                           64);
-        snprintf(cells[i][6], 64, "%lld",
-                 (long long)json_integer_value(json_object_get(c, "version")));
-        snprintf(cells[i][7], 64, "%s", json_string_value(json_object_get(c, "id")));
-        for (int k = 0; k < NCOL; k++) {
-            const char *s = k == 1   ? json_string_value(json_object_get(c, "title"))
-                            : k == 2 ? json_string_value(json_object_get(c, "counterparty"))
-                                     : cells[i][k];
-            size_t tw = ctl__text_width(s);
-            if (tw > w[k])
-                w[k] = tw > maxw[k] ? maxw[k] : tw;
-        }
-    }
-    for (int k = 0; k < NCOL; k++) {
-        /* The last column is not padded: no trailing blanks. */
-        ctl__print_cell(head[k], k == NCOL - 1 ? strlen(head[k]) : w[k], k == 5 || k == 6);
-        fputs(k == NCOL - 1 ? "\n" : "  ", stdout);
-    }
-    for (size_t i = 0; i < n; i++) {
-        json_t *c = json_array_get(items, i);
-        for (int k = 0; k < NCOL; k++) {
-            const char *s = k == 1   ? json_string_value(json_object_get(c, "title"))
-                            : k == 2 ? json_string_value(json_object_get(c, "counterparty"))
-                                     : cells[i][k];
-            ctl__print_cell(s, k == NCOL - 1 ? ctl__text_width(s) : w[k], k == 5 || k == 6);
-            fputs(k == NCOL - 1 ? "\n" : "  ", stdout);
-        }
-    }
-    fflush(stdout);
-    free(cells);
-}
-
-static int contracts_list(const struct ctl_global *g, int argc, char **argv)
-{
-    static const struct option opts[] = {
-        {"status", required_argument, NULL, 's'}, {"kind", required_argument, NULL, 'k'},
-        {"owner", required_argument, NULL, 'o'},  {"text", required_argument, NULL, 't'},
-        {"limit", required_argument, NULL, 'l'},  {"all", no_argument, NULL, 'a'},
-        {"json", no_argument, NULL, 'j'},         {"include-deleted", no_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
-    };
-    json_t *filter = json_object(), *all = json_array();
-    int follow = 0, as_json = 0, ch, rc = CTL_EXIT_USAGE;
-    int64_t limit;
-    struct ctl_client *c = NULL;
-    optind = 0;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 's':
-            json_object_set_new(filter, "status", json_string(optarg));
-            break;
-        case 'k':
-            json_object_set_new(filter, "kind", json_string(optarg));
-            break;
-        case 'o':
-            json_object_set_new(filter, "owner", json_string(optarg));
-            break;
-        case 't':
-            json_object_set_new(filter, "text", json_string(optarg));
-            break;
-        case 'l':
-            if (ctl__parse_int64(optarg, &limit) < 0 || limit < 1) {
-                ctl__errorf("--limit must be a positive integer");
-                goto out;
-            }
-            json_object_set_new(filter, "limit", json_integer(limit));
-            break;
-        case 'a':
-            follow = 1;
-            break;
-        case 'j':
-            as_json = 1;
-            break;
-        case 'd':
-            json_object_set_new(filter, "include_deleted", json_true());
-            break;
-        case 'h':
-            rc = contracts_usage(stdout, CTL_EXIT_OK);
-            goto out;
-        default:
-            ctl__errorf("contracts list: bad option %s", argv[optind - 1]);
-            goto out;
-        }
-    }
-    if (optind != argc) {
-        ctl__errorf("contracts list: unexpected argument \"%s\"", argv[optind]);
-        goto out;
-    }
-    rc = ctl__session_open(g, &c);
-    if (rc)
-        goto out;
-    for (;;) {
-        json_t *res;
-        rc = ctl__request(c, "contracts.list", json_deep_copy(filter), &res);
-        if (rc)
-            goto out;
-        json_t *items = json_object_get(res, "items"), *it;
-        size_t i;
-        json_array_foreach(items, i, it)
-        {
-            if (as_json)
-                ctl__print_json(it, 0);
-            else
-                json_array_append(all, it);
-        }
-        const char *next = json_string_value(json_object_get(res, "next_cursor"));
-        if (next && follow)
-            json_object_set_new(filter, "cursor", json_string(next));
-        else if (next)
-            fprintf(stderr, "(more contracts: use --all, or a larger --limit)\n");
-        json_decref(res);
-        if (!next || !follow)
-            break;
-    }
-    if (!as_json)
-        print_table(all);
-out:
-    json_decref(filter);
-    json_decref(all);
-    ctl__session_close(c);
-    return rc;
-}
+/* contracts list: ctl_list.c. */
 
 /* ---- get / delete / supplements ------------------------------------------ */
 
@@ -628,7 +483,7 @@ int ctl__cmd_contracts(const struct ctl_global *g, int argc, char **argv)
     if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0)
         return contracts_usage(stdout, CTL_EXIT_OK);
     if (strcmp(sub, "list") == 0)
-        return contracts_list(g, argc, argv);
+        return ctl__contracts_list(g, argc, argv);
     if (strcmp(sub, "get") == 0)
         return contracts_get(g, argc, argv);
     if (strcmp(sub, "create") == 0)

@@ -29,8 +29,10 @@ static void usage(FILE *f)
             "  user add NAME --role admin|editor|viewer [--display-name X]\n"
             "  user update NAME [--role R] [--disable|--enable] [--display-name X] [--password]\n"
             "  user list\n"
-            "  contracts list [--status S] [--kind K] [--owner U] [--text T] [--limit N]\n"
-            "                 [--all] [--json]\n"
+            "  contracts list [--status S] [--kind K] [--owner U] [--lifecycle L] [--q WORDS]\n"
+            "                 [--text T] [--currency C --amount-min A --amount-max A]\n"
+            "                 [--end-from D --end-to D ...] [--sort KEY [--desc]]\n"
+            "                 [--view NAME] [--limit N] [--all] [--json]\n"
             "  contracts get ID\n"
             "  contracts create --number N --title T ... | --json '{...}' | --json -\n"
             "  contracts update ID --version V [--reason R] [field flags] [--set F=V ...]\n"
@@ -49,6 +51,8 @@ static void usage(FILE *f)
             "  metrics [--token-file FILE]   Prometheus metrics (GET /metrics)\n"
             "  health                        readiness (GET /readyz)\n"
             "  export --format csv|xlsx|pdf -o FILE [filters] [--contract ID] [--bom]\n"
+            "  views save NAME [filters] [--sort KEY [--desc]] | list [--json] | delete NAME\n"
+            "                                your saved contract views\n"
             "Run `pactactl COMMAND --help` for the options of a command.\n"
             "\n"
             "Options (and the environment they default to):\n"
@@ -417,6 +421,8 @@ int main(int argc, char **argv)
         return ctl__cmd_export(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "health") == 0)
         return ctl__cmd_health(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "views") == 0 || strcmp(cmd, "view") == 0)
+        return ctl__cmd_views(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "help") == 0) {
         usage(stdout);
         return CTL_EXIT_OK;
