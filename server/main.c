@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "backup.h"
+#include "dashboard.h"
 #include "export.h"
 #include "log.h"
 #include "srv.h"
@@ -48,6 +49,7 @@ static void stop_everything(struct srv *srv)
     phase = STOPPING;
     srv__expiry_stop(srv);
     srv__backup_stop(srv);
+    srv__dashboard_stop(srv);
     srv_db_shutdown(srv->db);
     uv_timer_stop(&srv->housekeeping);
     uv_close((uv_handle_t *)&srv->housekeeping, NULL);
@@ -237,6 +239,7 @@ int main(int argc, char **argv)
              (json_int_t)srv.head_seq);
     srv__expiry_start(&srv);
     srv__backup_start(&srv);
+    srv__dashboard_start(&srv);
 
     uv_run(&loop, UV_RUN_DEFAULT);
     srv__net_finish(&srv);

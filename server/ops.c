@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "backup.h"
+#include "dashboard.h"
 #include "export.h"
 #include "log.h"
 #include "srv.h"
@@ -337,6 +338,7 @@ static void write_done(struct srv_write *w)
             s->role = PACTA_ROLE_NONE;
             s->token_hash[0] = '\0';
             s->admin_watch = 0;
+            s->dashboard_watch = 0;
             srv__admin_changed(s); /* also ends its presence */
             s->auth_deadline_ms = srv__now_ms() + (uint64_t)j->srv->cfg->auth_timeout_sec * 1000;
         }
@@ -659,6 +661,8 @@ static void dispatch(struct srv_session *s, const struct pacta_request *req)
         if (srv__notify_handle(s, req))
             return;
         if (srv__backup_handle(s, req)) /* backups.* (backup.c) */
+            return;
+        if (srv__dashboard_handle(s, req)) /* stats.dashboard, dashboard.watch */
             return;
         if (srv__export_handle(s, req)) /* export.* (export.c) */
             return;

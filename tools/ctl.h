@@ -104,5 +104,7 @@ int ctl__contracts_expiring(const struct ctl_global *g, int argc, char **argv);
 int ctl__cmd_backup(const struct ctl_global *g, int argc, char **argv);
 /* ctl_export.c: export --format csv|xlsx|pdf -o FILE [filters] */
 int ctl__cmd_export(const struct ctl_global *g, int argc, char **argv);
+/* ctl_dashboard.c: dashboard [--json] [--watch] */
+int ctl__cmd_dashboard(const struct ctl_global *g, int argc, char **argv);
 
 #endif

@@ -48,6 +48,7 @@ static void usage(FILE *f)
             "  backup list|create [--description D]|verify ID|restore ID  (admin)\n"
             "  backup verify FILE | restore FILE --data-dir DIR   offline, server stopped\n"
             "  stats                         server figures (admin)\n"
+            "  dashboard [--json] [--watch]  contract figures: totals, expiring, value\n"
             "  metrics [--token-file FILE]   Prometheus metrics (GET /metrics)\n"
             "  health                        readiness (GET /readyz)\n"
             "  export --format csv|xlsx|pdf -o FILE [filters] [--contract ID] [--bom]\n"
@@ -415,6 +416,8 @@ int main(int argc, char **argv)
         return ctl__cmd_backup(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "stats") == 0)
         return ctl__cmd_stats(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "dashboard") == 0)
+        return ctl__cmd_dashboard(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "metrics") == 0)
         return ctl__cmd_metrics(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "export") == 0)
