@@ -39,6 +39,9 @@ struct ctl_ws_options ctl__ws_options(const struct ctl_global *g);
 extern const char *ctl__prog;
 /* Prints "pactactl: ..." on stderr. */
 void ctl__errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints a server's error object: "pactactl: [WHAT: ]CODE: MESSAGE[ (field F)]";
+ * what may be NULL. */
+void ctl__print_error(const char *what, const json_t *error);
 /* Checks the CA, reads the password, connects and logs in.  On success 0
  * and *out; otherwise prints why and returns the exit code to use. */
 int ctl__session_open(const struct ctl_global *g, struct ctl_client **out);

@@ -83,17 +83,6 @@ static void progress_clear(struct progress *p)
     p->shown = 0;
 }
 
-static void print_error(const json_t *error)
-{
-    const char *code = json_string_value(json_object_get(error, "code"));
-    const char *msg = json_string_value(json_object_get(error, "message"));
-    const char *field = json_string_value(json_object_get(error, "field"));
-    if (field && *field)
-        ctl__errorf("export: %s: %s (field %s)", code ? code : "error", msg ? msg : "", field);
-    else
-        ctl__errorf("export: %s: %s", code ? code : "error", msg ? msg : "");
-}
-
 /*
  * Sends export.contracts and waits for its answer, showing its progress
  * events.  0 with *made (the result), or an exit code after printing why.
@@ -145,7 +134,7 @@ static int run_export(struct ctl_client *c, json_t *args_steal, struct progress 
                 json_decref(m);
                 return 0;
             }
-            print_error(json_object_get(m, "error"));
+            ctl__print_error("export", json_object_get(m, "error"));
             json_decref(m);
             return CTL_EXIT_SERVER;
         }

@@ -81,6 +81,16 @@ void ctl__errorf(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+void ctl__print_error(const char *what, const json_t *error)
+{
+    const char *code = json_string_value(json_object_get(error, "code"));
+    const char *msg = json_string_value(json_object_get(error, "message"));
+    const char *field = json_string_value(json_object_get(error, "field"));
+    int named = field && *field;
+    ctl__errorf("%s%s%s: %s%s%s%s", what ? what : "", what ? ": " : "", code ? code : "error",
+                msg ? msg : "", named ? " (field " : "", named ? field : "", named ? ")" : "");
+}
+
 /* Strips a trailing "\n" or "\r\n". */
 static void chomp(char *s)
 {
@@ -258,13 +268,7 @@ int ctl__request(struct ctl_client *c, const char *op, json_t *args_steal, json_
         return CTL_EXIT_CONNECT;
     }
     if (rc == 1) {
-        const char *code = json_string_value(json_object_get(r, "code"));
-        const char *msg = json_string_value(json_object_get(r, "message"));
-        const char *field = json_string_value(json_object_get(r, "field"));
-        if (field && *field)
-            ctl__errorf("%s: %s (field %s)", code ? code : "error", msg ? msg : "", field);
-        else
-            ctl__errorf("%s: %s", code ? code : "error", msg ? msg : "");
+        ctl__print_error(NULL, r);
         json_decref(r);
         return CTL_EXIT_SERVER;
     }
