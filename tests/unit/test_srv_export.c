@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "export-private.h"
+#include "export.h"
 #include "test.h"
 
 static char dir[] = "/tmp/pacta-test-srv-export-XXXXXX";
@@ -145,5 +146,6 @@ int main(void)
     test_disk_full(&srv__ex_xlsx, PACTA_EXPORT_XLSX, "xlsx");
     test_disk_full(&srv__ex_pdf_list, PACTA_EXPORT_PDF, "pdf");
     rmdir(dir);
+    srv__export_cleanup(); /* fontconfig's and cairo's caches, as pactad does at exit */
     return test_summary();
 }
