@@ -172,6 +172,46 @@ static void test_csv_formulas(struct ctl_client *ed, struct ctl_client *vi)
     json_decref(c);
 }
 
+/* The other filters go through the export's own read connection too:
+ * full-text search (FTS5) and the lifecycle computed for today. */
+static void test_filters(struct ctl_client *vi)
+{
+    struct blob b;
+    json_t *made = it_export(
+        vi, json_pack("{s:s, s:{s:s}}", "format", "csv", "filters", "q", "ascensor lift"), &b);
+    CHECK(made && it_int(made, "rows") == 0); /* every word must match */
+    json_decref(made);
+    free(b.data);
+    made = it_export(vi, json_pack("{s:s, s:{s:s}}", "format", "csv", "filters", "q", "întreține"),
+                     &b);
+    REQUIRE(made);
+    CHECK(it_int(made, "rows") == 1 && strstr((const char *)b.data, "E-001"));
+    json_decref(made);
+    free(b.data);
+    /* the lifecycle filter selects what contracts.list selects, in its order */
+    json_t *list = it_call(vi, "contracts.list",
+                           json_pack("{s:s, s:s}", "lifecycle", "active", "text", "E-00"), NULL);
+    REQUIRE(list);
+    made = it_export(vi,
+                     json_pack("{s:s, s:{s:s, s:s}}", "format", "csv", "filters", "lifecycle",
+                               "active", "text", "E-00"),
+                     &b);
+    REQUIRE(made);
+    json_t *items = json_object_get(list, "items"), *rows = csv_parse((const char *)b.data, b.len);
+    REQUIRE(rows);
+    CHECKF(json_array_size(items) >= 1 &&
+               it_int(made, "rows") == (json_int_t)json_array_size(items),
+           "lifecycle active: %lld rows, contracts.list has %zu", (long long)it_int(made, "rows"),
+           json_array_size(items));
+    for (size_t i = 0; i < json_array_size(items) && i + 1 < json_array_size(rows); i++)
+        CHECK_STR(json_string_value(json_array_get(json_array_get(rows, i + 1), 1)),
+                  it_str(json_array_get(items, i), "number"));
+    json_decref(rows);
+    json_decref(list);
+    json_decref(made);
+    free(b.data);
+}
+
 /* Pieces of 1000 bytes: offsets follow, eof only on the last, same bytes. */
 static void test_small_chunks(struct ctl_client *vi)
 {
@@ -484,6 +524,7 @@ int main(void)
     test_csv(vi, 0);
     test_csv(vi, 1);
     test_csv_formulas(ed, vi);
+    test_filters(vi);
     test_small_chunks(vi);
     test_xlsx(vi);
     test_pdf_list(ed, vi);
