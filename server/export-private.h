@@ -91,6 +91,9 @@ struct ex_row {
  * that unit ("1234.56", "1234" for JPY); out needs 32 bytes. */
 void srv__ex_amount_text(const char *cents, const char *currency, char out[32]);
 
+/* Contracts an XLSX export holds: a sheet's rows, less the header. */
+#define EX_XLSX_MAX_ROWS 1048575
+
 /* ---- a job ---------------------------------------------------------------- */
 enum ex_stage { EX_OPEN, EX_READ, EX_WRITE, EX_HASH, EX_DONE };
 

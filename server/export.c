@@ -365,6 +365,8 @@ static int start_export(struct srv_session *s, const struct pacta_request *req,
     snprintf(j->out_path, sizeof j->out_path, "%s/%s.%s", export_dir, e->id,
              pacta_export_format_name(a.format));
     j->max_rows = srv->cfg->export_max_rows;
+    if (a.format == PACTA_EXPORT_XLSX && j->max_rows > EX_XLSX_MAX_ROWS)
+        j->max_rows = EX_XLSX_MAX_ROWS; /* refused while reading, not after writing a full sheet */
     j->min_free = srv->cfg->export_min_free;
     j->today = srv_today();
     srv_now_iso(j->generated_at);

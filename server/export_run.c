@@ -238,8 +238,11 @@ static int read_page(struct ex_job *j)
             j->failed = 1;
             pacta_error_set(&j->err, PACTA_TOO_LARGE, "filters",
                             "the export has more than %" PRId64
-                            " contracts, the server's limit: narrow the filters",
-                            j->max_rows);
+                            " contracts, %s: narrow the filters",
+                            j->max_rows,
+                            j->format == PACTA_EXPORT_XLSX && j->max_rows == EX_XLSX_MAX_ROWS
+                                ? "what a sheet holds"
+                                : "the server's limit");
             return -1;
         }
         if (spool_contract(j->spool, json_array_get(items, i))) {
