@@ -58,6 +58,13 @@ static const char usage_text[] =
     "                          good backup is always kept)\n"
     "  --backup-method M       snapshot with 'api' (online backup API, default) or\n"
     "                          'vacuum' (VACUUM INTO)\n"
+    "  --documents-max-bytes N largest attached document (default 104857600 = 100 MiB)\n"
+    "  --documents-types LIST  accepted document types, by content: MIME types,\n"
+    "                          comma-separated, 'type/*' or '*' allowed (default: PDF,\n"
+    "                          PNG, JPEG, TIFF, plain text, OOXML and ODF documents)\n"
+    "  --documents-upload-ttl SEC  unfinished uploads are removed after this long\n"
+    "                          without a chunk (default 86400)\n"
+    "  --documents-max-uploads N   unfinished uploads per user (default 16)\n"
     "  --export-max-rows N     most contracts in one export (default 1000000)\n"
     "  --export-max-running N  exports made at once (default 2; more: rate_limited)\n"
     "  --export-max-per-session N  open exports per connection (default 2)\n"
@@ -186,7 +193,8 @@ enum {
     O_VERSION,
     O_EXPIRY, /* expiry options: parsed by srv__expiry_option */
     O_BACKUP, /* backup options: parsed by srv__backup_option */
-    O_EXPORT  /* export options: parsed by srv__export_option */
+    O_EXPORT, /* export options: parsed by srv__export_option */
+    O_DOCUMENTS /* documents options: parsed by srv__documents_option */
 };
 static const struct option opts[] = {
     {"config", required_argument, NULL, O_CONFIG},
@@ -228,6 +236,10 @@ static const struct option opts[] = {
     {"export-ttl", required_argument, NULL, O_EXPORT},
     {"export-max-bytes", required_argument, NULL, O_EXPORT},
     {"export-min-free", required_argument, NULL, O_EXPORT},
+    {"documents-max-bytes", required_argument, NULL, O_DOCUMENTS},
+    {"documents-types", required_argument, NULL, O_DOCUMENTS},
+    {"documents-upload-ttl", required_argument, NULL, O_DOCUMENTS},
+    {"documents-max-uploads", required_argument, NULL, O_DOCUMENTS},
     {"help", no_argument, NULL, O_HELP},
     {"version", no_argument, NULL, O_VERSION},
     {NULL, 0, NULL, 0},
@@ -269,6 +281,7 @@ static int parse_argv(struct srv_config *cfg, int argc, char **argv)
     srv__backup_config_defaults(cfg);
 
     srv__export_config_defaults(cfg);
+    srv__documents_config_defaults(cfg);
 
     optind = 0; /* glibc: a full reset, so a reload can parse again */
     while ((c = getopt_long(argc, argv, "", opts, &idx)) != -1) {
@@ -398,6 +411,10 @@ static int parse_argv(struct srv_config *cfg, int argc, char **argv)
             break;
         case O_BACKUP:
             if (srv__backup_option(cfg, opts[idx].name, optarg))
+                return -1;
+            break;
+        case O_DOCUMENTS:
+            if (srv__documents_option(cfg, opts[idx].name, optarg))
                 return -1;
             break;
         case O_EXPORT:
@@ -618,6 +635,9 @@ int srv_config_reload(struct srv_config *live, int argc, char **argv, json_t **c
     TAKE(rate_burst);
     TAKE(max_conns_per_address);
     TAKE(max_conns_per_user);
+    TAKE(documents_max_bytes);
+    TAKE(documents_upload_ttl_sec);
+    TAKE(documents_max_uploads);
     TAKE(export_max_rows);
     TAKE(export_max_running);
     TAKE(export_max_per_session);
@@ -629,6 +649,8 @@ int srv_config_reload(struct srv_config *live, int argc, char **argv, json_t **c
         json_array_append_new(*changed, json_string("metrics_token"));
     if (take_str(&live->allowed_origins, &fresh.allowed_origins))
         json_array_append_new(*changed, json_string("allowed_origins"));
+    if (take_str(&live->documents_types, &fresh.documents_types))
+        json_array_append_new(*changed, json_string("documents_types"));
     srv_config_clear(&fresh);
     return 0;
 }
@@ -647,5 +669,6 @@ void srv_config_clear(struct srv_config *cfg)
     free(cfg->timezone);
     free(cfg->backup_dir);
     free(cfg->backup_key_file);
+    free(cfg->documents_types);
     memset(cfg, 0, sizeof *cfg);
 }

@@ -59,6 +59,11 @@ struct srv_config {
     int export_ttl_sec;         /* --export-ttl: a made export not read for this long is dropped */
     int64_t export_max_bytes;   /* --export-max-bytes: made exports waiting to be read, together */
     int64_t export_min_free;    /* --export-min-free: free disk below which exports stop */
+    /* attached documents (documents.h; parsed by documents_config.c) */
+    int64_t documents_max_bytes;  /* --documents-max-bytes: largest document */
+    char *documents_types;        /* --documents-types: accepted MIME types, comma-separated */
+    int documents_upload_ttl_sec; /* --documents-upload-ttl: unfinished uploads kept this long */
+    int documents_max_uploads;    /* --documents-max-uploads: open uploads per user */
 };
 
 /*
@@ -94,5 +99,8 @@ int srv__config_number(const char *opt, const char *arg, long long min, long lon
 /* export_config.c: --export-* options; 0 or -1 after printing why. */
 void srv__export_config_defaults(struct srv_config *cfg);
 int srv__export_option(struct srv_config *cfg, const char *name, const char *arg);
+/* documents_config.c: --documents-* options; 0 or -1 after printing why. */
+void srv__documents_config_defaults(struct srv_config *cfg);
+int srv__documents_option(struct srv_config *cfg, const char *name, const char *arg);
 
 #endif

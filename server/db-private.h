@@ -100,6 +100,8 @@ void srv__expiry_finalize(struct srv_db *db);
 json_t *srv__backup_row(sqlite3_stmt *st);
 int srv__backup_write_apply(struct srv_db *db, struct srv_write *w);
 void srv__backup_restore(struct srv_db *db, struct srv_write *w);
+/* db_documents.c: SRV_W_DOCUMENT_ADD and SRV_W_DOCUMENT_DELETE. */
+int srv__documents_write_apply(struct srv_db *db, struct srv_write *w);
 /* db_views.c: SRV_W_VIEW_SAVE and SRV_W_VIEW_DELETE. */
 int srv__views_write_apply(struct srv_db *db, struct srv_write *w);
 

@@ -84,6 +84,10 @@ enum srv_write_kind {
                               batch: copies the database to `safety`, replaces it with
                               `source`, migrates it, keeps the catalog and live sessions,
                               and logs a server.reset event; result {"head","previous_head"} */
+    /* db_documents.c (documents.c, documents_upload.c) */
+    SRV_W_DOCUMENT_ADD,    /* args: {"id","contract_id","name","size","sha256","mime"}: the row
+                              of a finished upload; result {"document"}; event document.added */
+    SRV_W_DOCUMENT_DELETE, /* args: {"id"}; result {"document"}; event document.removed */
     /* db_views.c (views.c) */
     SRV_W_VIEW_SAVE,   /* args: {"username","name","filter","sort"}; result {"view","replaced"} */
     SRV_W_VIEW_DELETE, /* args: {"username","name"}; result {"name"} */

@@ -744,6 +744,9 @@ int srv__write_apply(struct srv_db *db, struct srv_write *w)
     case SRV_W_BACKUP_ADOPT:
     case SRV_W_DB_RESTORE:
         return srv__backup_write_apply(db, w);
+    case SRV_W_DOCUMENT_ADD:
+    case SRV_W_DOCUMENT_DELETE:
+        return srv__documents_write_apply(db, w);
     case SRV_W_VIEW_SAVE:
     case SRV_W_VIEW_DELETE:
         return srv__views_write_apply(db, w);

@@ -22,6 +22,7 @@
 
 #include "backup.h"
 #include "dashboard.h"
+#include "documents.h"
 #include "export.h"
 #include "log.h"
 #include "srv.h"
@@ -50,6 +51,7 @@ static void stop_everything(struct srv *srv)
     srv__expiry_stop(srv);
     srv__backup_stop(srv);
     srv__dashboard_stop(srv);
+    srv__documents_stop(srv);
     srv_db_shutdown(srv->db);
     uv_timer_stop(&srv->housekeeping);
     uv_close((uv_handle_t *)&srv->housekeeping, NULL);
@@ -240,6 +242,7 @@ int main(int argc, char **argv)
     srv__expiry_start(&srv);
     srv__backup_start(&srv);
     srv__dashboard_start(&srv);
+    srv__documents_start(&srv);
 
     uv_run(&loop, UV_RUN_DEFAULT);
     srv__net_finish(&srv);
@@ -256,6 +259,7 @@ out:
     uv_run(&loop, UV_RUN_DEFAULT); /* run the close callbacks of what closed last */
     srv__backup_cleanup();         /* no pool work is left to use the key */
     srv__export_cleanup();         /* fontconfig's caches, once no PDF is drawn */
+    srv__documents_cleanup();
     rc = uv_loop_close(&loop);
     if (rc)
         srv_logf(SRV_LOG_WARN, "loop closed with open handles", "{s:s}", "error", uv_strerror(rc));

@@ -15,6 +15,7 @@
 
 #include "backup.h"
 #include "dashboard.h"
+#include "documents.h"
 #include "export.h"
 #include "log.h"
 #include "srv.h"
@@ -663,6 +664,8 @@ static void dispatch(struct srv_session *s, const struct pacta_request *req)
         if (srv__backup_handle(s, req)) /* backups.* (backup.c) */
             return;
         if (srv__dashboard_handle(s, req)) /* stats.dashboard, dashboard.watch */
+            return;
+        if (srv__documents_handle(s, req)) /* documents.* (documents.c) */
             return;
         if (srv__export_handle(s, req)) /* export.* (export.c) */
             return;

@@ -15,6 +15,7 @@
 
 #include "db-private.h"
 #include "schema_dashboard.h"
+#include "schema_documents.h"
 #include "schema_lists.h"
 
 static const char *const migrations[] = {
@@ -228,6 +229,11 @@ static const char *const migrations[] = {
      * keys of contracts.list and their indexes, saved views; the SQL and
      * its design are in schema_lists.h. */
     SRV_SCHEMA_LISTS,
+
+    /* 7: documents attached to contracts (issue 7, documents.c): rows that
+     * name their content by SHA-256; the bytes live in DATA_DIR/documents.
+     * The SQL and its design are in schema_documents.h. */
+    SRV_SCHEMA_DOCUMENTS,
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
