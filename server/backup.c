@@ -30,6 +30,8 @@
 #include "backup-private.h"
 #include "backup.h"
 #include "db-private.h"
+#include "docstore.h"
+#include "documents.h"
 #include "expiry.h"
 #include "log.h"
 #include "srv.h"
@@ -122,6 +124,8 @@ struct bk_op *srv__bk_op_new(enum bk_what what, struct srv_session *s, const jso
     srv__bk.srv->jobs_inflight++;
     if (what <= BK_RESTORE)
         srv__bk.op = op;
+    if (what == BK_CREATE || what == BK_RESTORE)
+        srv__documents_backup_begin(); /* no content leaves the store meanwhile */
     return op;
 }
 
@@ -130,6 +134,8 @@ void srv__bk_op_free(struct bk_op *op)
     if (srv__bk.op == op)
         srv__bk.op = NULL;
     srv__bk.srv->jobs_inflight--;
+    if (op->what == BK_CREATE || op->what == BK_RESTORE)
+        srv__documents_backup_end(op->what == BK_RESTORE);
     if (op->snap[0])
         unlink(op->snap);
     if (op->restore_db[0])
@@ -173,7 +179,8 @@ static void answer_failure(struct bk_op *op, const char *what)
              (json_int_t)op->backup_id);
     if (op->rc == -PACTA_NOT_FOUND)
         answer_error(op, PACTA_NOT_FOUND, "id", "%s", "no such backup");
-    else if (op->rc == SRV_BK_NOSPACE || op->rc == SRV_BK_IO || op->rc == SRV_BK_DB)
+    else if (op->rc == SRV_BK_NOSPACE || op->rc == SRV_BK_IO || op->rc == SRV_BK_DB ||
+             (op->rc == SRV_BK_DOCUMENTS && op->what == BK_CREATE))
         answer_error(op, PACTA_UNAVAILABLE, "", "backup failed: %s, nothing was changed",
                      srv_backup_strerror((enum srv_backup_err)op->rc));
     else
@@ -250,8 +257,21 @@ static void pack_snapshot(struct bk_op *op)
     json_object_set_new(facts, "kind", json_string(op->kind));
     json_object_set_new(facts, "description", json_string(op->description));
     json_object_set_new(facts, "server_version", json_string(PACTA_VERSION));
-    op->rc = srv_backup_pack(op->snap, srv__bk.dir, op->file, facts, &srv__bk.key, progress_cb, op,
-                             &op->file_bytes, op->err, sizeof op->err);
+    /* the documents' contents first (backup_docs.c), into the backup
+     * directory's own store; the lock keeps retention's sweep away until
+     * the backup file that lists them exists */
+    char docs[4200], index[4400];
+    srv_docs_dir(srv__bk.srv->cfg->data_dir, docs, sizeof docs);
+    snprintf(index, sizeof index, "%s/%s.docs", srv__bk.dir, op->file);
+    srv_backup_docs_lock();
+    op->rc = srv_backup_docs_store(op->snap, docs, srv__bk.dir, &srv__bk.key, index, facts,
+                                   progress_cb, op, op->err, sizeof op->err);
+    if (op->rc == SRV_BK_OK)
+        op->rc = srv_backup_pack(op->snap, srv__bk.dir, op->file, facts, &srv__bk.key, progress_cb,
+                                 op, &op->file_bytes, op->err, sizeof op->err);
+    if (op->rc != SRV_BK_OK)
+        unlink(index);
+    srv_backup_docs_unlock();
     if (op->rc == SRV_BK_OK) {
         /* on failure it stays: a restore's safety copy is the only copy of
          * the replaced data (safety_after keeps it; op_free drops others) */
@@ -410,6 +430,15 @@ static void verify_work(uv_work_t *req)
                json_string_value(json_object_get(op->row, "sha256")) ?: "-") != 0) {
         op->rc = SRV_BK_CORRUPT;
         snprintf(op->err, sizeof op->err, "checksum differs from the catalog");
+    }
+    if (op->rc == SRV_BK_OK) {
+        /* the documents: every content there and authentic; a restore also
+         * brings back what the live store lacks (held: see op_new) */
+        char docs[4200];
+        srv_docs_dir(srv__bk.srv->cfg->data_dir, docs, sizeof docs);
+        op->rc = srv_backup_docs_check(op->restore_db, m, srv__bk.dir, &srv__bk.key,
+                                       op->what == BK_RESTORE ? docs : NULL, progress_cb, op,
+                                       op->err, sizeof op->err);
     }
     json_decref(m);
     if (op->rc != SRV_BK_OK || op->what == BK_VERIFY) {

@@ -45,6 +45,7 @@ enum srv_backup_err {
     SRV_BK_NEWER_SCHEMA, /* made by a newer server */
     SRV_BK_CORRUPT,      /* integrity_check, checksum or row counts differ */
     SRV_BK_DB,           /* SQLite failed (snapshot, restore) */
+    SRV_BK_DOCUMENTS,    /* a document's content is missing or damaged (backup_docs.c) */
 };
 const char *srv_backup_strerror(enum srv_backup_err e);
 
@@ -111,6 +112,40 @@ int srv_backup_unpack(const char *file, const struct srv_backup_key *key, int ma
 int64_t srv_backup_disk_free(const char *path);
 /* fsync of a directory (after a rename into it); 0 or -1. */
 int srv_backup_fsync_dir(const char *dir);
+
+/* ---- documents (backup_docs.c) --------------------------------------------- */
+/*
+ * Before packing a snapshot: every content its live documents refer to is
+ * copied, encrypted, from the live store docs_dir into backup_dir's own
+ * store (once: a content stored by an earlier backup is not copied again),
+ * the backup's index is written to index_path (NAME.pbk.docs), and facts
+ * gets "documents": {"count", "bytes", "index_sha256"}.  Call it and the
+ * packing under srv_backup_docs_lock(), so retention's sweep never sees
+ * contents whose backup is not there yet.
+ */
+int srv_backup_docs_store(const char *snapshot_db, const char *docs_dir, const char *backup_dir,
+                          const struct srv_backup_key *key, const char *index_path, json_t *facts,
+                          srv_backup_progress_fn progress, void *ud, char *err, size_t errlen);
+/*
+ * After unpacking: the unpacked database's documents match the manifest,
+ * and every content they refer to is in backup_dir's store, authentic and
+ * of the right SHA-256.  With restore_docs_dir, contents that store lacks
+ * are written there (a restore).  SRV_BK_OK, SRV_BK_CORRUPT or
+ * SRV_BK_DOCUMENTS.
+ */
+int srv_backup_docs_check(const char *db, const json_t *manifest, const char *backup_dir,
+                          const struct srv_backup_key *key, const char *restore_docs_dir,
+                          srv_backup_progress_fn progress, void *ud, char *err, size_t errlen);
+/*
+ * Retention: removes the contents of backup_dir's store that no backup's
+ * index lists, the indexes of deleted backups and leftover temporary files.
+ * Returns how many contents went, or -1 (with err) when it did nothing: a
+ * backup is storing contents, or a backup with documents has no readable
+ * index (then everything is kept).
+ */
+int srv_backup_docs_sweep(const char *backup_dir, char *err, size_t errlen);
+void srv_backup_docs_lock(void);
+void srv_backup_docs_unlock(void);
 
 /* ---- the server module (backup.c, backup_schedule.c; loop thread) --------- */
 struct srv;

@@ -58,6 +58,8 @@ const char *srv_backup_strerror(enum srv_backup_err e)
         return "the backed-up database does not match its manifest or fails its integrity check";
     case SRV_BK_DB:
         return "the database could not be copied";
+    case SRV_BK_DOCUMENTS:
+        return "a document's content is missing or damaged";
     }
     return "backup error";
 }

@@ -90,11 +90,21 @@ static void retention_work(uv_work_t *req)
         if (json_integer_value(json_object_get(row, "ms")) >= cutoff || id == newest_good)
             continue;
         unlink(json_string_value(json_object_get(row, "path")));
+        snprintf(path, sizeof path, "%s.docs", json_string_value(json_object_get(row, "path")));
+        unlink(path); /* its index of documents */
         json_array_append_new(op->list, json_integer(id));
     }
     json_decref(rows);
     if (json_array_size(op->list))
         srv_backup_fsync_dir(srv__bk.dir);
+    /* contents no remaining backup lists (backup_docs.c) */
+    char err[256];
+    int gone = srv_backup_docs_sweep(srv__bk.dir, err, sizeof err);
+    if (gone > 0)
+        srv_logf(SRV_LOG_INFO, "backups: document contents no backup needs removed", "{s:i}",
+                 "count", gone);
+    else if (gone < 0)
+        srv_logf(SRV_LOG_INFO, "backups: document contents kept", "{s:s}", "reason", err);
 }
 
 static void forgotten(struct srv_write *w)

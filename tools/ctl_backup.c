@@ -23,6 +23,7 @@
 #include "backup.h"
 #include "ctl.h"
 #include "db-private.h"
+#include "docstore.h"
 
 static const char usage_text[] =
     "Usage: pactactl backup list [--json]\n"
@@ -179,6 +180,17 @@ static int online(const struct ctl_global *g, const char *sub, const char *arg,
 
 /* ---- offline -------------------------------------------------------------------- */
 
+/* The directory of a backup file: its documents' contents are in its
+ * blobs/ (server/backup_docs.c). */
+static void dir_of(const char *file, char *out, size_t n)
+{
+    const char *slash = strrchr(file, '/');
+    if (!slash)
+        snprintf(out, n, ".");
+    else
+        snprintf(out, n, "%.*s", (int)(slash - file), file);
+}
+
 static int load_key(const char *key_file, struct srv_backup_key *key)
 {
     char err[256];
@@ -206,6 +218,12 @@ static int offline_verify(const char *file, const char *key_file)
     close(fd);
     rc = srv_backup_unpack(file, &key, srv__schema_latest(), tmp, &m, offline_progress, NULL, err,
                            sizeof err);
+    if (rc == SRV_BK_OK) {
+        char dir[4096];
+        dir_of(file, dir, sizeof dir);
+        rc =
+            srv_backup_docs_check(tmp, m, dir, &key, NULL, offline_progress, NULL, err, sizeof err);
+    }
     bar_end();
     unlink(tmp);
     if (rc != SRV_BK_OK) {
@@ -333,6 +351,12 @@ static int offline_restore(const char *file, const char *data_dir, const char *k
     }
     rc = srv_backup_unpack(file, &key, srv__schema_latest(), tmp, &m, offline_progress, NULL, err,
                            sizeof err);
+    if (rc == SRV_BK_OK) { /* documents: checked first, restored once the rest is in place */
+        char bdir[4096];
+        dir_of(file, bdir, sizeof bdir);
+        rc = srv_backup_docs_check(tmp, m, bdir, &key, NULL, offline_progress, NULL, err,
+                                   sizeof err);
+    }
     bar_end();
     if (rc != SRV_BK_OK) {
         ctl__errorf("%s: %s (%s); nothing was changed", file,
@@ -359,8 +383,16 @@ static int offline_restore(const char *file, const char *data_dir, const char *k
             json_object_set_new(facts, "created_by", json_string("pactactl"));
             json_object_set_new(facts, "kind", json_string("safety"));
             json_object_set_new(facts, "description", json_string("before an offline restore"));
-            rc = srv_backup_pack(snap, dir, name, facts, &key, offline_progress, NULL, &bytes, err,
-                                 sizeof err);
+            char docs[4200], index[4400];
+            srv_docs_dir(data_dir, docs, sizeof docs);
+            snprintf(index, sizeof index, "%s/%s.docs", dir, name);
+            rc = srv_backup_docs_store(snap, docs, dir, &key, index, facts, offline_progress, NULL,
+                                       err, sizeof err);
+            if (rc == SRV_BK_OK)
+                rc = srv_backup_pack(snap, dir, name, facts, &key, offline_progress, NULL, &bytes,
+                                     err, sizeof err);
+            if (rc != SRV_BK_OK)
+                unlink(index);
         }
         unlink(snap);
         bar_end();
@@ -377,6 +409,19 @@ static int offline_restore(const char *file, const char *data_dir, const char *k
         fprintf(stderr, "pactactl: safety backup of the current database: %s\n", name);
     }
     if (add_reset(tmp, stat(db, &st) == 0 ? head_of(db) : 0, m) != 0) {
+        rc = CTL_EXIT_SERVER;
+        goto out;
+    }
+    /* the contents the restored rows refer to and the store lacks (a content
+     * the restored data does not need is removed by pactad at its start) */
+    char docs[4200], bdir[4096];
+    srv_docs_dir(data_dir, docs, sizeof docs);
+    dir_of(file, bdir, sizeof bdir);
+    rc = srv_backup_docs_check(tmp, m, bdir, &key, docs, offline_progress, NULL, err, sizeof err);
+    bar_end();
+    if (rc != SRV_BK_OK) {
+        ctl__errorf("cannot bring the documents back: %s (%s); nothing was changed",
+                    srv_backup_strerror((enum srv_backup_err)rc), err);
         rc = CTL_EXIT_SERVER;
         goto out;
     }
