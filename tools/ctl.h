@@ -105,6 +105,8 @@ int ctl__cmd_notifications(const struct ctl_global *g, int argc, char **argv);
 int ctl__contracts_expiring(const struct ctl_global *g, int argc, char **argv);
 /* ctl_backup.c: backup list|create|verify|restore, online (ID) or offline (FILE) */
 int ctl__cmd_backup(const struct ctl_global *g, int argc, char **argv);
+/* ctl_documents.c: documents list|upload|download|delete */
+int ctl__cmd_documents(const struct ctl_global *g, int argc, char **argv);
 /* ctl_export.c: export --format csv|xlsx|pdf -o FILE [filters] */
 int ctl__cmd_export(const struct ctl_global *g, int argc, char **argv);
 /* ctl_dashboard.c: dashboard [--json] [--watch] */

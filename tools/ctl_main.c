@@ -39,6 +39,8 @@ static void usage(FILE *f)
             "  contracts delete ID --version V [--reason R]\n"
             "  contracts expiring [--days N] [--json]   contracts ending soon\n"
             "  supplements ID [--json]\n"
+            "  documents list CONTRACT [--all] [--json] | upload CONTRACT FILE [--name N]\n"
+            "            | download ID [-o FILE] | delete ID     files attached to a contract\n"
             "  notifications list [--unread] [--limit N] [--all] [--json]\n"
             "  notifications read ID... | --all          mark expiry alerts read\n"
             "  watch [--since SEQ]\n"
@@ -418,6 +420,8 @@ int main(int argc, char **argv)
         return ctl__cmd_kick(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "backup") == 0 || strcmp(cmd, "backups") == 0)
         return ctl__cmd_backup(&g, sub_argc, sub_argv);
+    if (strcmp(cmd, "documents") == 0 || strcmp(cmd, "document") == 0)
+        return ctl__cmd_documents(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "stats") == 0)
         return ctl__cmd_stats(&g, sub_argc, sub_argv);
     if (strcmp(cmd, "dashboard") == 0)
