@@ -27,6 +27,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "documents.h"
 #include "fuzz_dispatch.h"
 
 #define FAKE_NOW "2026-03-01T09:00:00Z"
@@ -281,18 +283,33 @@ static void db_close(void)
     uv_run(&F.loop, UV_RUN_NOWAIT);
 }
 
+/* The documents store and uploads under the data dir (nested directories). */
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
 static void cleanup(void)
 {
     if (!F.ready)
         return;
     F.ready = 0;
     srv__expiry_stop(&F.srv);
+    srv__documents_stop(&F.srv);
     db_close();
     uv_close((uv_handle_t *)&F.keepalive, NULL);
     uv_run(&F.loop, UV_RUN_DEFAULT);
     uv_loop_close(&F.loop);
     srv__ops_cleanup();
     srv__limits_cleanup();
+    srv__documents_cleanup();
+    char docs[320];
+    snprintf(docs, sizeof docs, "%s/documents", F.dir);
+    nftw(docs, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     srv_config_clear(&F.cfg);
     remove_db_files();
     rmdir(F.dir);
@@ -366,6 +383,7 @@ static void setup(void)
         die("srv__ops_init failed");
     db_open_fresh();
     srv__expiry_start(&F.srv);
+    srv__documents_start(&F.srv); /* documents.* with a real store under F.dir */
     settle();
     F.ready = 1;
     atexit(cleanup);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pacta/documents.h>
 #include <pacta/protocol.h>
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
@@ -227,6 +228,47 @@ static int decode_op(const struct pacta_request *req, struct pacta_error *err)
         if ((rc = pacta_decode_clock_set(a, &n, err)) == 0)
             CHECK(n >= 0);
         break;
+    case PACTA_OP_DOCUMENTS_UPLOAD_BEGIN: {
+        struct pacta_doc_begin_args x;
+        if ((rc = pacta_decode_doc_upload_begin(a, &x, err)) == 0)
+            CHECK(pacta_valid_uuid(x.contract_id) && x.size >= 1 && pacta_valid_sha256(x.sha256) &&
+                  !strchr(x.name, '/') && (!x.mime || pacta_valid_mime(x.mime)));
+        break;
+    }
+    case PACTA_OP_DOCUMENTS_UPLOAD_CHUNK: {
+        static uint8_t buf[PACTA_DOC_CHUNK_MAX];
+        struct pacta_doc_chunk_args x;
+        if ((rc = pacta_decode_doc_upload_chunk(a, &x, buf, err)) == 0)
+            CHECK(pacta_valid_upload_id(x.upload_id) && x.offset >= 0 && x.len >= 1 &&
+                  x.len <= PACTA_DOC_CHUNK_MAX && (!x.sha256 || pacta_valid_sha256(x.sha256)));
+        break;
+    }
+    case PACTA_OP_DOCUMENTS_UPLOAD_FINISH: {
+        const char *id;
+        if ((rc = pacta_decode_doc_upload_finish(a, &id, err)) == 0)
+            CHECK(pacta_valid_upload_id(id));
+        break;
+    }
+    case PACTA_OP_DOCUMENTS_LIST: {
+        struct pacta_doc_list_args x;
+        if ((rc = pacta_decode_doc_list(a, &x, err)) == 0)
+            CHECK(pacta_valid_uuid(x.contract_id));
+        break;
+    }
+    case PACTA_OP_DOCUMENTS_GET:
+    case PACTA_OP_DOCUMENTS_DELETE: {
+        const char *id;
+        if ((rc = pacta_decode_doc_id(a, &id, err)) == 0)
+            CHECK(pacta_valid_uuid(id));
+        break;
+    }
+    case PACTA_OP_DOCUMENTS_DOWNLOAD: {
+        struct pacta_doc_download_args x;
+        if ((rc = pacta_decode_doc_download(a, &x, err)) == 0)
+            CHECK(pacta_valid_uuid(x.id) && x.offset >= 0 && x.length >= 1 &&
+                  x.length <= PACTA_DOC_DOWNLOAD_MAX);
+        break;
+    }
     default: /* the ops without arguments */
         rc = pacta_decode_empty(a, err);
         if (rc == 0)
