@@ -52,8 +52,12 @@ static const FieldInfo fields[] = {
     {"updated_at", "updated-at", FT_STRING, "Updated", FALSE},
     {"updated_by", "updated-by", FT_STRING, "Updated by", TRUE},
     {"deleted_at", "deleted-at", FT_NULLABLE, "Deleted", FALSE},
+    /* derived by the server, read-only: what contracts.list's lifecycle
+     * filter selects (the desk filters its list by it) */
+    {"lifecycle", "lifecycle", FT_STRING, "Lifecycle", TRUE},
 };
 #define N_FIELDS G_N_ELEMENTS(fields)
+#define LIFECYCLE 20 /* its slot */
 
 enum {
     PROP_0,
@@ -353,8 +357,12 @@ json_t *pacta_contract_to_json(PactaContract *self)
 {
     g_return_val_if_fail(PACTA_IS_CONTRACT(self), NULL);
     json_t *record = json_object();
-    for (guint i = 0; i < N_FIELDS; i++)
+    for (guint i = 0; i < N_FIELDS; i++) {
+        /* a derived member the server did not send stays out */
+        if (i == LIFECYCLE && !*str_at(self, i))
+            continue;
         json_object_set_new(record, fields[i].field, slot_json(self, i));
+    }
     return record;
 }
 
@@ -448,6 +456,7 @@ STR_GETTER(created_at, 16)
 STR_GETTER(updated_at, 17)
 STR_GETTER(updated_by, 18)
 STR_GETTER(deleted_at, 19)
+STR_GETTER(lifecycle, LIFECYCLE)
 
 gint64 pacta_contract_get_amount_cents(PactaContract *self)
 {

@@ -8,7 +8,8 @@
  *   "sign-date", "start-date", "end-date" (NULL when unset),
  *   "amount-cents" (gint64), "currency", "owner", "description",
  *   "notice-days" (gint), "renewal", "version" (gint64), "created-at",
- *   "updated-at", "updated-by", "deleted-at" (NULL unless deleted)
+ *   "updated-at", "updated-by", "deleted-at" (NULL unless deleted),
+ *   "lifecycle" (the server's derived member, "" for a new draft)
  * Derived, for display:
  *   "amount-text"   "12,500.00 EUR"
  *   "end-date-text" "2027-01-31" or "" (sortable as a string)
@@ -108,6 +109,7 @@ gint64 pacta_contract_get_version(PactaContract *self);
 const char *pacta_contract_get_created_at(PactaContract *self);
 const char *pacta_contract_get_updated_at(PactaContract *self);
 const char *pacta_contract_get_updated_by(PactaContract *self);
+const char *pacta_contract_get_lifecycle(PactaContract *self);  /* "" until the server sent one */
 const char *pacta_contract_get_deleted_at(PactaContract *self); /* NULL unless deleted */
 gboolean pacta_contract_get_highlight(PactaContract *self);
 const char *pacta_contract_get_last_actor(PactaContract *self);

@@ -9,6 +9,8 @@
 
 #include "pacta-contract-columns.h"
 #include "pacta-export-dialog.h"
+#include "pacta-views-button.h"
+#include "pacta-list-state.h"
 
 #define TOAST_GATHER_MS 1200
 
@@ -20,7 +22,8 @@ struct _PactaWindow {
     PactaConnectionBanner *banner;
     GtkSearchBar *search_bar;
     GtkSearchEntry *search_entry;
-    GtkDropDown *status_filter, *kind_filter;
+    GtkDropDown *status_filter, *kind_filter, *lifecycle_filter;
+    PactaViewsButton *views_button;
     GtkLabel *count_label;
     AdwViewStack *view_stack;
     AdwViewStackPage *expiring_page;
@@ -42,6 +45,7 @@ struct _PactaWindow {
 
     char *search_text;                     /* lower case, NULL when empty */
     const char *status_value, *kind_value; /* static strings or NULL */
+    const char *lifecycle_value;           /* likewise */
 
     guint pending_changes; /* changes by others not yet toasted */
     char *pending_text;    /* the toast if there is exactly one */
@@ -53,6 +57,8 @@ G_DEFINE_FINAL_TYPE(PactaWindow, pacta_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static const char *const status_values[] = {NULL, "draft", "active", "expired", "terminated"};
 static const char *const kind_values[] = {NULL, "client", "supplier"};
+static const char *const lifecycle_values[] = {NULL,      "upcoming",   "active", "expiring",
+                                               "expired", "terminated", "unknown"};
 
 /* ---- toasts ----------------------------------------------------------------- */
 
@@ -103,6 +109,9 @@ static gboolean matches(PactaWindow *self, PactaContract *c)
         return FALSE;
     if (self->kind_value && !g_str_equal(pacta_contract_get_kind(c), self->kind_value))
         return FALSE;
+    if (self->lifecycle_value &&
+        !g_str_equal(pacta_contract_get_lifecycle(c), self->lifecycle_value))
+        return FALSE;
     if (self->search_text && !pacta_contract_matches_search(c, self->search_text))
         return FALSE;
     return TRUE;
@@ -128,7 +137,7 @@ static gboolean filter_func(gpointer item, gpointer user_data)
 
 static gboolean filter_active(PactaWindow *self)
 {
-    return self->search_text || self->status_value || self->kind_value;
+    return self->search_text || self->status_value || self->kind_value || self->lifecycle_value;
 }
 
 static void update_list_state(PactaWindow *self)
@@ -180,16 +189,63 @@ static void on_filters_changed(PactaWindow *self)
                                        G_N_ELEMENTS(status_values)];
     const char *kind =
         kind_values[gtk_drop_down_get_selected(self->kind_filter) % G_N_ELEMENTS(kind_values)];
+    const char *lifecycle = lifecycle_values[gtk_drop_down_get_selected(self->lifecycle_filter) %
+                                             G_N_ELEMENTS(lifecycle_values)];
     GtkFilterChange change = GTK_FILTER_CHANGE_DIFFERENT;
-    if (status == self->status_value && kind == self->kind_value) {
+    if (status == self->status_value && kind == self->kind_value &&
+        lifecycle == self->lifecycle_value) {
         if (g_strcmp0(old_text, self->search_text) == 0)
             return; /* nothing the filter looks at changed */
         change = search_change(old_text, self->search_text);
     }
     self->status_value = status;
     self->kind_value = kind;
+    self->lifecycle_value = lifecycle;
     gtk_filter_changed(GTK_FILTER(self->filter), change);
     update_list_state(self);
+}
+
+/* ---- saved views (PactaViewsButton, pacta-list-state.c) ------------------------- */
+
+static void list_widgets(PactaWindow *self, struct pacta_list_widgets *w)
+{
+    *w = (struct pacta_list_widgets){
+        .search = GTK_EDITABLE(self->search_entry),
+        .status = self->status_filter,
+        .kind = self->kind_filter,
+        .lifecycle = self->lifecycle_filter,
+        .status_values = status_values,
+        .kind_values = kind_values,
+        .lifecycle_values = lifecycle_values,
+        .n_status = G_N_ELEMENTS(status_values),
+        .n_kind = G_N_ELEMENTS(kind_values),
+        .n_lifecycle = G_N_ELEMENTS(lifecycle_values),
+        .view = self->column_view,
+        .columns = {self->col_number, self->col_title, self->col_counterparty, self->col_end,
+                    self->col_amount, self->col_kind, self->col_status, self->col_owner},
+    };
+}
+
+static json_t *view_state(gpointer user_data)
+{
+    struct pacta_list_widgets w;
+    list_widgets(user_data, &w);
+    return pacta_list_state_get(&w);
+}
+
+static void apply_view(const json_t *view, gpointer user_data)
+{
+    PactaWindow *self = user_data;
+    struct pacta_list_widgets w;
+    g_autofree char *skipped = NULL;
+    list_widgets(self, &w);
+    adw_view_stack_set_visible_child_name(self->view_stack, "contracts");
+    skipped = pacta_list_state_apply(&w, view);
+    g_autofree char *text =
+        skipped ? g_strdup_printf("View “%s” (not shown in the desk: %s)",
+                                  json_string_value(json_object_get(view, "name")), skipped)
+                : g_strdup_printf("View “%s”", json_string_value(json_object_get(view, "name")));
+    pacta_window_toast(self, text);
 }
 
 /* ---- store signals ------------------------------------------------------------- */
@@ -354,6 +410,8 @@ static void action_export(GtkWidget *w, const char *name, GVariant *p)
         json_object_set_new(filters, "status", json_string(self->status_value));
     if (self->kind_value)
         json_object_set_new(filters, "kind", json_string(self->kind_value));
+    if (self->lifecycle_value)
+        json_object_set_new(filters, "lifecycle", json_string(self->lifecycle_value));
     if (*text)
         json_object_set_new(filters, "text", json_string(text));
     pacta_export_dialog_start(GTK_WINDOW(self), self->connection, filters, NULL, NULL);
@@ -514,6 +572,8 @@ PactaWindow *pacta_window_new(PactaApplication *app)
                        pacta_application_get_presence(app));
     pacta_expiring_view_set_connection(self->expiring_view, self->connection);
     pacta_dashboard_page_set_connection(self->dashboard_page, self->connection);
+    pacta_views_button_setup(self->views_button, self->connection, view_state, apply_view, self);
+    g_signal_connect_swapped(self->views_button, "message", G_CALLBACK(pacta_window_toast), self);
     update_user(self);
     update_list_state(self);
     gtk_widget_grab_focus(GTK_WIDGET(self->column_view));
@@ -555,6 +615,16 @@ PactaDashboardPage *pacta_window_get_dashboard_page(PactaWindow *self)
 GtkEditable *pacta_window_get_search_entry(PactaWindow *self)
 {
     return GTK_EDITABLE(self->search_entry);
+}
+
+GtkDropDown *pacta_window_get_lifecycle_filter(PactaWindow *self)
+{
+    return self->lifecycle_filter;
+}
+
+PactaViewsButton *pacta_window_get_views_button(PactaWindow *self)
+{
+    return self->views_button;
 }
 
 const char *pacta_window_get_last_toast(PactaWindow *self)
@@ -612,6 +682,7 @@ static void pacta_window_class_init(PactaWindowClass *klass)
     g_type_ensure(PACTA_TYPE_EDITOR);
     g_type_ensure(PACTA_TYPE_EXPIRING_VIEW);
     g_type_ensure(PACTA_TYPE_DASHBOARD_PAGE);
+    g_type_ensure(PACTA_TYPE_VIEWS_BUTTON);
 
     gtk_widget_class_set_template_from_resource(wc, "/org/pacta/Desk/pacta-window.ui");
 #define BIND(name) gtk_widget_class_bind_template_child(wc, PactaWindow, name)
@@ -622,6 +693,8 @@ static void pacta_window_class_init(PactaWindowClass *klass)
     BIND(search_entry);
     BIND(status_filter);
     BIND(kind_filter);
+    BIND(lifecycle_filter);
+    BIND(views_button);
     BIND(count_label);
     BIND(view_stack);
     BIND(expiring_page);
@@ -677,6 +750,8 @@ static void pacta_window_init(PactaWindow *self)
                              G_CALLBACK(on_filters_changed), self);
     g_signal_connect_swapped(self->kind_filter, "notify::selected", G_CALLBACK(on_filters_changed),
                              self);
+    g_signal_connect_swapped(self->lifecycle_filter, "notify::selected",
+                             G_CALLBACK(on_filters_changed), self);
     g_signal_connect(self->column_view, "activate", G_CALLBACK(on_activate), self);
     g_signal_connect(self->editor, "toast", G_CALLBACK(on_editor_toast), self);
     g_signal_connect(self->editor, "closed", G_CALLBACK(on_editor_closed), self);

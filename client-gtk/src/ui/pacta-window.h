@@ -2,7 +2,7 @@
  * pacta-desk: PactaWindow, the main window.
  *
  * The contract list is the application's PactaContractStore seen through a
- * GtkFilterListModel (search text, status, kind) and a GtkSortListModel
+ * GtkFilterListModel (search text, status, kind, lifecycle) and a GtkSortListModel
  * (the column view's sorter), both incremental so 100,000 rows stay smooth;
  * GtkColumnView recycles row widgets, so only the visible rows have any.
  * Beside it the PactaEditor pane; above it the connection banner; a
@@ -25,6 +25,7 @@
 #include "pacta-dashboard-page.h"
 #include "pacta-editor.h"
 #include "pacta-expiring-view.h"
+#include "pacta-views-button.h"
 
 G_BEGIN_DECLS
 
@@ -46,6 +47,9 @@ PactaConnectionBanner *pacta_window_get_banner(PactaWindow *self);
 PactaExpiringView *pacta_window_get_expiring_view(PactaWindow *self);
 PactaDashboardPage *pacta_window_get_dashboard_page(PactaWindow *self);
 GtkEditable *pacta_window_get_search_entry(PactaWindow *self);
+/* The filter bar's Lifecycle drop-down and Views menu (issue 7). */
+GtkDropDown *pacta_window_get_lifecycle_filter(PactaWindow *self);
+PactaViewsButton *pacta_window_get_views_button(PactaWindow *self);
 const char *pacta_window_get_last_toast(PactaWindow *self);
 /* Shows the "contracts", "expiring" or "dashboard" page. */
 void pacta_window_show_page(PactaWindow *self, const char *name);
