@@ -19,7 +19,10 @@
  * day is before that is not raised (it lay in the past when the terms were
  * set: editing the end date re-arms only what is still ahead); one on or
  * after it fires at the first scan on or after its day, marked "late" when
- * that scan is after its day (the server was down).
+ * that scan is after its day (the server was down).  The end of the term is
+ * not a warning but a change of state: an active contract armed after its
+ * end date expires (or renews) on the arming day, late, rather than staying
+ * active for good.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,7 +214,8 @@ static int collect(const struct scan *sc, const struct sched *s, struct item *ou
         if (s->renewal != 2)
             out[n++] = (struct item){s->end - sc->thr[i], IK_EXPIRING, sc->thr[i]};
     }
-    out[n++] = (struct item){s->end + 1, IK_END, 0};
+    /* an end that passed before arming falls due on the arming day */
+    out[n++] = (struct item){s->end + 1 < s->armed ? s->armed : s->end + 1, IK_END, 0};
     return n;
 }
 

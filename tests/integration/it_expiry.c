@@ -5,7 +5,7 @@
  *  1. thresholds fire once each, in day order, for the end date and the
  *     notice deadline; the day after the end the contract expires (status,
  *     version + 1); thresholds already past when the contract was armed
- *     are not raised;
+ *     are not raised, but an end already past expires it, late;
  *  2. nothing fires twice across a restart;
  *  3. a server down over three thresholds fires them late on start, and a
  *     desk that subscribes with the `since` it had before the downtime
@@ -89,15 +89,23 @@ int main(void)
     json_t *r = it_call(ad, "subscribe", json_pack("{}"), NULL);
     json_decref(r);
 
-    /* 0. an active contract that ended before it was armed: nothing of it is
-     * due, ever (its schedule has no next day), and the scheduler carries on
-     * with the others (the day after "never" once overflowed into a date
-     * the schema refused, and every scan failed: found by fuzz_dispatch) */
+    /* 0. an active contract that ended before it was armed: none of its
+     * alerts is raised, but it expires at the next scan, late; then its
+     * schedule is gone and the scheduler carries on with the others (a
+     * schedule with nothing ahead once overflowed into a date the schema
+     * refused, and every later scan failed: found by fuzz_dispatch) */
     json_t *past = it_contract_create(ad, json_pack("{s:s, s:s, s:s}", "status", "active", "number",
                                                     "C-PAST", "end_date", "2025-06-30"));
     REQUIRE(past != NULL);
-    CHECK_STR(it_str(past, "status"), "active");
+    set_clock(ad, "2026-01-01T09:00:01.000Z");
+    drain(ad, log, sizeof log, &seq, 1);
+    CHECK_STR(log, "expired:0L ");
+    json_t *ended = it_contract_get(ad, it_str(past, "id"));
+    CHECK_STR(it_str(ended, "status"), "expired");
+    CHECK_STR(it_str(ended, "updated_by"), "system");
+    json_decref(ended);
     json_decref(past);
+    log[0] = '\0';
 
     /* 1. end 2026-03-01, notice 10 days: deadline 02-19 */
     json_t *a = it_contract_create(ad, json_pack("{s:s, s:s, s:i}", "status", "active", "end_date",
