@@ -151,7 +151,6 @@ struct ex_job {
     EVP_MD_CTX *md;
     /* the contract report's data (export_report.c) */
     json_t *contract, *supplements, *documents;
-    int documents_table; /* 0: no documents table in this database yet */
 };
 
 /*

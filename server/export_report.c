@@ -23,47 +23,28 @@
 
 /* ---- reading --------------------------------------------------------------- */
 
-/*
- * Documents are another module's table (issue 7, attached documents).
- * HOOK: they are listed when the database has a `documents` table, by the
- * columns it has (name/filename, mime, size/bytes, created_at, created_by
- * or uploaded_by; rows with deleted_at set are left out); without that
- * table the report says that no document list is available.
- */
+/* The contract's live documents, in documents.list's order (documents.c):
+ * what the report lists, read in the report's one transaction. */
 static int read_documents(struct ex_job *j)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(
-        j->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'documents'", -1, &st,
-        NULL);
-    if (rc != SQLITE_OK)
-        return srv__sql_error(j->db, rc, "export documents", &j->err);
-    j->documents_table = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
-    j->documents = json_array();
-    if (!j->documents_table)
-        return 0;
-    rc = sqlite3_prepare_v2(j->db, "SELECT * FROM documents WHERE contract_id = ?1 ORDER BY rowid",
-                            -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(j->db,
+                                "SELECT name, mime, size, uploaded_at, uploaded_by FROM documents "
+                                "WHERE contract_id = ?1 AND deleted_at IS NULL "
+                                "ORDER BY uploaded_at, id",
+                                -1, &st, NULL);
     if (rc != SQLITE_OK)
         return srv__sql_error(j->db, rc, "export documents", &j->err);
     sqlite3_bind_text(st, 1, j->contract_id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *d = json_object();
-        for (int i = 0; i < sqlite3_column_count(st); i++) {
-            int t = sqlite3_column_type(st, i);
-            if (t == SQLITE_INTEGER)
-                json_object_set_new(d, sqlite3_column_name(st, i),
-                                    json_integer(sqlite3_column_int64(st, i)));
-            else if (t == SQLITE_TEXT)
-                json_object_set_new(d, sqlite3_column_name(st, i),
-                                    json_string((const char *)sqlite3_column_text(st, i)));
-        }
-        if (json_object_get(d, "deleted_at"))
-            json_decref(d);
-        else
-            json_array_append_new(j->documents, d);
-    }
+    j->documents = json_array();
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(j->documents,
+                              json_pack("{s:s, s:s, s:I, s:s, s:s}", "name",
+                                        (const char *)sqlite3_column_text(st, 0), "mime",
+                                        (const char *)sqlite3_column_text(st, 1), "size",
+                                        (json_int_t)sqlite3_column_int64(st, 2), "uploaded_at",
+                                        (const char *)sqlite3_column_text(st, 3), "uploaded_by",
+                                        (const char *)sqlite3_column_text(st, 4)));
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : srv__sql_error(j->db, rc, "export documents", &j->err);
 }
@@ -308,31 +289,22 @@ static void supplement_cells(const json_t *s, const json_t *c, char **out)
     out[5] = strdup(str(s, "author"));
 }
 
-static const json_t *first_of(const json_t *o, const char *a, const char *b)
-{
-    const json_t *v = json_object_get(o, a);
-    return v ? v : json_object_get(o, b);
-}
-
 static void document_cells(const json_t *d, const json_t *c, char **out)
 {
-    char size[32] = "—";
-    const json_t *bytes = first_of(d, "size", "bytes");
+    char size[32];
+    double b = (double)json_integer_value(json_object_get(d, "size"));
     (void)c;
-    if (json_is_integer(bytes)) {
-        double b = (double)json_integer_value(bytes);
-        if (b < 1024)
-            snprintf(size, sizeof size, "%.0f B", b);
-        else if (b < 1024 * 1024)
-            snprintf(size, sizeof size, "%.1f KiB", b / 1024);
-        else
-            snprintf(size, sizeof size, "%.1f MiB", b / (1024 * 1024));
-    }
-    out[0] = value_text(first_of(d, "name", "filename"), NULL, NULL);
-    out[1] = value_text(first_of(d, "mime", "content_type"), NULL, NULL);
+    if (b < 1024)
+        snprintf(size, sizeof size, "%.0f B", b);
+    else if (b < 1024 * 1024)
+        snprintf(size, sizeof size, "%.1f KiB", b / 1024);
+    else
+        snprintf(size, sizeof size, "%.1f MiB", b / (1024 * 1024));
+    out[0] = value_text(json_object_get(d, "name"), NULL, NULL);
+    out[1] = value_text(json_object_get(d, "mime"), NULL, NULL);
     out[2] = strdup(size);
-    out[3] = value_text(first_of(d, "created_at", "uploaded_at"), NULL, NULL);
-    out[4] = value_text(first_of(d, "created_by", "uploaded_by"), NULL, NULL);
+    out[3] = value_text(json_object_get(d, "uploaded_at"), NULL, NULL);
+    out[4] = value_text(json_object_get(d, "uploaded_by"), NULL, NULL);
 }
 
 /* The whole report; returns the number of pages it takes. */
@@ -390,10 +362,8 @@ static int layout(struct flow *f)
 
     size_t nd = json_array_size(f->j->documents);
     snprintf(text, sizeof text, "Documents (%zu)", nd);
-    heading(f, f->j->documents_table ? text : "Documents");
-    if (!f->j->documents_table)
-        field(f, "", "No document list: this server keeps no attached documents.");
-    else if (nd == 0)
+    heading(f, text);
+    if (nd == 0)
         field(f, "", "No documents attached.");
     else {
         static const double w[] = {200, 110, 60, 83, 70};

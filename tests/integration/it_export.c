@@ -417,29 +417,19 @@ static void test_pdf_list(struct ctl_client *ed, struct ctl_client *vi)
     free(b.data);
 }
 
-/*
- * Attaches a small text document to the contract when the server has
- * documents (issue 7's attached documents; PROTOCOL.md "documents.*");
- * 0 if it does not know the op (then the report says it keeps none).
- */
-static int attach(struct ctl_client *ed, const char *contract_id, const char *name)
+/* Attaches a small text document to the contract; returns the document. */
+static json_t *attach(struct ctl_client *ed, const char *contract_id, const char *name,
+                      const char *body)
 {
-    static const char body[] = "Semnat de ambele părți.\n";
-    char sum[65], data[64];
-    sha256_hex(body, sizeof body - 1, sum);
-    pacta_base64_encode((const uint8_t *)body, sizeof body - 1, data);
-    json_t *err = NULL;
-    json_t *up =
-        it_call(ed, "documents.upload.begin",
-                json_pack("{s:s, s:s, s:i, s:s, s:s}", "contract_id", contract_id, "name", name,
-                          "size", (int)sizeof body - 1, "sha256", sum, "mime", "text/plain"),
-                &err);
-    if (!up) {
-        int unknown = strcmp(it_err_field(err), "op") == 0;
-        json_decref(err);
-        REQUIRE(unknown);
-        return 0;
-    }
+    char sum[65], data[256];
+    size_t len = strlen(body);
+    sha256_hex(body, len, sum);
+    pacta_base64_encode((const uint8_t *)body, len, data);
+    json_t *up = it_call(ed, "documents.upload.begin",
+                         json_pack("{s:s, s:s, s:i, s:s, s:s}", "contract_id", contract_id, "name",
+                                   name, "size", (int)len, "sha256", sum, "mime", "text/plain"),
+                         NULL);
+    REQUIRE(up);
     json_t *r = it_call(ed, "documents.upload.chunk",
                         json_pack("{s:s, s:i, s:s}", "upload_id", it_str(up, "upload_id"), "offset",
                                   0, "data", data),
@@ -449,16 +439,24 @@ static int attach(struct ctl_client *ed, const char *contract_id, const char *na
     r = it_call(ed, "documents.upload.finish",
                 json_pack("{s:s}", "upload_id", it_str(up, "upload_id")), NULL);
     REQUIRE(r);
-    json_decref(r);
     json_decref(up);
-    return 1;
+    json_t *doc = json_incref(json_object_get(r, "document"));
+    json_decref(r);
+    REQUIRE(doc);
+    return doc;
 }
 
 static void test_pdf_report(struct ctl_client *ed, struct ctl_client *vi)
 {
     struct blob b;
     int pages;
-    int documents = attach(ed, it_str(fixture[0], "id"), "contract semnat — ștampilă.txt");
+    /* two documents attached, the second deleted: only the first is listed */
+    json_t *kept = attach(ed, it_str(fixture[0], "id"), "contract semnat — ștampilă.txt",
+                          "Semnat de ambele părți.\n");
+    json_t *gone = attach(ed, it_str(fixture[0], "id"), "ciornă.txt", "Ciornă veche.\n");
+    json_t *r = it_call(ed, "documents.delete", json_pack("{s:s}", "id", it_str(gone, "id")), NULL);
+    REQUIRE(r);
+    json_decref(r);
     json_t *made = it_export(
         vi, json_pack("{s:s, s:s}", "format", "pdf", "contract_id", it_str(fixture[0], "id")), &b);
     REQUIRE(made);
@@ -473,13 +471,13 @@ static void test_pdf_report(struct ctl_client *ed, struct ctl_client *vi)
     CHECK(strstr(text, "Amendment history (2)")); /* end_date, amount_cents */
     CHECK(strstr(text, "indexare preț"));
     CHECK(strstr(text, "12,345.67 RON")); /* the amount before */
-    if (documents) {
-        CHECK(strstr(text, "Documents (1)"));
-        CHECK(strstr(text, "contract semnat — ștampilă.txt"));
-        CHECK(strstr(text, "text/plain"));
-    } else {
-        CHECK(strstr(text, "No document list"));
-    }
+    CHECK(strstr(text, "Documents (1)"));
+    CHECK(strstr(text, "contract semnat — ștampilă.txt"));
+    CHECK(strstr(text, "text/plain"));
+    CHECK(strstr(text, IT_EDITOR_USER)); /* who attached it */
+    CHECK(!strstr(text, "ciornă.txt"));  /* deleted: not listed */
+    json_decref(kept);
+    json_decref(gone);
     CHECK(strstr(text, "Page 1 of 1"));
     free(text);
     json_decref(made);
