@@ -303,7 +303,10 @@ static void document_cells(const json_t *d, const json_t *c, char **out)
     out[0] = value_text(json_object_get(d, "name"), NULL, NULL);
     out[1] = value_text(json_object_get(d, "mime"), NULL, NULL);
     out[2] = strdup(size);
-    out[3] = value_text(json_object_get(d, "uploaded_at"), NULL, NULL);
+    const char *at = json_string_value(json_object_get(d, "uploaded_at")); /* ...T14:02:03.123Z */
+    char when[32];
+    snprintf(when, sizeof when, "%.10s %.5s", at ? at : "", at && strlen(at) > 16 ? at + 11 : "");
+    out[3] = strdup(when);
     out[4] = value_text(json_object_get(d, "uploaded_by"), NULL, NULL);
 }
 
@@ -366,8 +369,8 @@ static int layout(struct flow *f)
     if (nd == 0)
         field(f, "", "No documents attached.");
     else {
-        static const double w[] = {200, 110, 60, 83, 70};
-        static char *h[] = {"Name", "Type", "Size", "Added", "By"};
+        static const double w[] = {190, 100, 50, 110, 73};
+        static char *h[] = {"Name", "Type", "Size", "Added (UTC)", "By"};
         table(f, w, 5, h, f->j->documents, document_cells);
     }
     return f->p->page;

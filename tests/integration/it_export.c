@@ -473,9 +473,16 @@ static void test_pdf_report(struct ctl_client *ed, struct ctl_client *vi)
     CHECK(strstr(text, "12,345.67 RON")); /* the amount before */
     CHECK(strstr(text, "Documents (1)"));
     CHECK(strstr(text, "contract semnat — ștampilă.txt"));
-    CHECK(strstr(text, "text/plain"));
-    CHECK(strstr(text, IT_EDITOR_USER)); /* who attached it */
-    CHECK(!strstr(text, "ciornă.txt"));  /* deleted: not listed */
+    /* its row: name, type, size, when, and who attached it, last */
+    static const char by[] = " " IT_EDITOR_USER;
+    const char *row = strstr(text, "ștampilă.txt");
+    const char *eol = row ? strchr(row, '\n') : NULL;
+    const char *type = row ? strstr(row, "text/plain") : NULL;
+    CHECKF(eol && type && type < eol && eol - row > (ptrdiff_t)sizeof by &&
+               memcmp(eol - (sizeof by - 1), by, sizeof by - 1) == 0,
+           "document row: %.*s", eol ? (int)(eol - row) : 0, row ? row : "");
+    CHECKF(eol && memchr(row, ':', (size_t)(eol - row)), "the time it was added is cut");
+    CHECK(!strstr(text, "ciornă.txt")); /* deleted: not listed */
     json_decref(kept);
     json_decref(gone);
     CHECK(strstr(text, "Page 1 of 1"));
