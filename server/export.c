@@ -79,26 +79,29 @@ static const char *const content_types[] = {
 
 /* ---- start-up ------------------------------------------------------------------ */
 
+/* Without a usable directory, export_dir stays empty and export.contracts
+ * is answered unavailable (rather than failing later as an internal error). */
 void srv__export_start(struct srv *srv)
 {
-    snprintf(export_dir, sizeof export_dir, "%s/exports", srv->cfg->data_dir);
-    if (mkdir(export_dir, 0700) != 0 && errno != EEXIST) {
-        srv_logf(SRV_LOG_ERROR, "cannot create the export directory", "{s:s,s:s}", "dir",
-                 export_dir, "error", strerror(errno));
+    char dir[sizeof export_dir];
+    snprintf(dir, sizeof dir, "%s/exports", srv->cfg->data_dir);
+    DIR *d = NULL;
+    if ((mkdir(dir, 0700) != 0 && errno != EEXIST) || !(d = opendir(dir))) {
+        srv_logf(SRV_LOG_ERROR, "cannot use the export directory: exports are off", "{s:s,s:s}",
+                 "dir", dir, "error", strerror(errno));
         return;
     }
+    snprintf(export_dir, sizeof export_dir, "%s", dir);
     /* whatever is here was being made when the server stopped */
-    DIR *d = opendir(export_dir);
     struct dirent *e;
     int removed = 0;
-    while (d && (e = readdir(d))) {
+    while ((e = readdir(d))) {
         if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
             continue;
         if (unlinkat(dirfd(d), e->d_name, 0) == 0)
             removed++;
     }
-    if (d)
-        closedir(d);
+    closedir(d);
     if (removed)
         srv_logf(SRV_LOG_INFO, "removed unfinished exports", "{s:i}", "files", removed);
 }

@@ -21,7 +21,8 @@
  *    while one is made and one waits: unavailable, exit 0, nothing left;
  *  - --export-max-rows: too_large, field filters;
  *  - --export-max-bytes: rate_limited while made exports hold that much;
- *    --export-min-free: unavailable while the disk has less free.
+ *    --export-min-free: unavailable while the disk has less free; no
+ *    usable export directory: unavailable.
  */
 #include <dirent.h>
 #include <sqlite3.h>
@@ -489,6 +490,22 @@ static void test_disk_limits(void)
     admin = it_login_admin(srv);
     expect_error(admin, "export.contracts", json_pack("{s:s}", "format", "xlsx"), "unavailable",
                  "");
+    ctl_client_close(admin);
+    it_server_stop(srv);
+
+    /* DATA_DIR/exports is not a directory: exports are off, unavailable
+     * (not an internal error when the spool cannot be made) */
+    srv = it_server_start(NULL);
+    it_server_stop(srv);
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/exports", srv->data_dir);
+    REQUIRE(rmdir(dir) == 0);
+    FILE *f = fopen(dir, "w");
+    REQUIRE(f);
+    fclose(f);
+    it_server_restart(srv);
+    admin = it_login_admin(srv);
+    expect_error(admin, "export.contracts", json_pack("{s:s}", "format", "csv"), "unavailable", "");
     ctl_client_close(admin);
     it_server_stop(srv);
 }
