@@ -41,6 +41,7 @@ struct _PactaDocumentTransfer {
     gint64 acked, next, resumed_from, restart_at;
     int inflight;
     gboolean reading, restart, rebegin, began_once;
+    gboolean beginning; /* a begin is in flight: nothing is sent meanwhile */
     guint restarts;
 
     /* download: into `temp` beside the destination, moved over it at the end */
@@ -213,11 +214,10 @@ static gboolean on_wait_timeout(gpointer data)
 static void on_state(GObject *object, GParamSpec *pspec, gpointer data)
 {
     PactaDocumentTransfer *self = data;
-    (void)object;
     (void)pspec;
-    PactaConnectionState state = pacta_connection_get_state(self->connection);
-    if (gone(self))
+    if (!self->state_handler || gone(self))
         return;
+    PactaConnectionState state = pacta_connection_get_state(PACTA_CONNECTION(object));
     if (state == PACTA_CONNECTION_STOPPED) {
         complete(self, g_error_new_literal(PACTA_DESK_ERROR, PACTA_DESK_ERROR_DISCONNECTED,
                                            "Disconnected from the server"));
@@ -231,6 +231,8 @@ static void on_state(GObject *object, GParamSpec *pspec, gpointer data)
 static void when_connected(PactaDocumentTransfer *self, void (*step)(PactaDocumentTransfer *))
 {
     self->after_reconnect = step;
+    if (self->state_handler)
+        return; /* waiting already: the newest step runs when it is back */
     if (pacta_connection_get_state(self->connection) == PACTA_CONNECTION_CONNECTED) {
         step(self);
         return;
@@ -242,7 +244,7 @@ static void when_connected(PactaDocumentTransfer *self, void (*step)(PactaDocume
     }
     g_debug("%s: waiting for the connection", self->name);
     self->state_handler =
-        g_signal_connect(self->connection, "notify::state", G_CALLBACK(on_state), self);
+        g_signal_connect_object(self->connection, "notify::state", G_CALLBACK(on_state), self, 0);
     self->wait_timeout = g_timeout_add_seconds(RECONNECT_WAIT_S, on_wait_timeout, self);
 }
 
@@ -394,7 +396,9 @@ static void on_chunk_read(GObject *source, GAsyncResult *res, gpointer data)
 /* Keeps WINDOW chunks in flight; finishes when the server has everything. */
 static void pump(PactaDocumentTransfer *self)
 {
-    if (self->done || self->restart || self->reading)
+    /* nothing new while a begin is asked or the connection is awaited: the
+     * begin's answer says where to go on from */
+    if (self->done || self->restart || self->reading || self->beginning || self->state_handler)
         return;
     if (self->inflight < WINDOW && self->next < self->size) {
         self->reading = TRUE;
@@ -412,6 +416,7 @@ static void on_begun(GObject *source, GAsyncResult *res, gpointer data)
     PactaDocumentTransfer *self = data;
     GError *error = NULL;
     json_t *r = pacta_connection_request_finish(PACTA_CONNECTION(source), res, NULL, &error);
+    self->beginning = FALSE;
     if (gone(self))
         goto out;
     if (!r) {
@@ -439,6 +444,7 @@ out:
 
 static void begin(PactaDocumentTransfer *self)
 {
+    self->beginning = TRUE;
     json_auto_t *args = json_pack("{s:s, s:s, s:I, s:s}", "contract_id", self->contract_id, "name",
                                   self->name, "size", (json_int_t)self->size, "sha256", self->sha);
     pacta_connection_request_async(self->connection, "documents.upload.begin", args, NULL, on_begun,
