@@ -71,6 +71,7 @@ static const char *search_text;
 static gboolean search_filter(gpointer item, gpointer data)
 {
     (void)data;
+    /* the words are lowercase ASCII: already as pacta_search_fold gives them */
     return !search_text || pacta_contract_matches_search(item, search_text);
 }
 

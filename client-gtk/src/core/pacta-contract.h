@@ -81,9 +81,12 @@ gboolean pacta_contract_set_field(PactaContract *self, const char *field, const 
  */
 json_t *pacta_contract_diff(PactaContract *base, PactaContract *edited);
 
-/* The list's search: TRUE if `needle_lower` (lowercase, non-empty) occurs
- * in the number, title or counterparty, ignoring case. */
-gboolean pacta_contract_matches_search(PactaContract *self, const char *needle_lower);
+/* Text as the list's search compares it: accents dropped, case folded
+ * ("Asociații" and "ASOCIATII" both give "asociatii").  Free with g_free. */
+char *pacta_search_fold(const char *text);
+/* The list's search: TRUE if `needle_folded` (from pacta_search_fold, one
+ * line) occurs in the number, title or counterparty, folded the same way. */
+gboolean pacta_contract_matches_search(PactaContract *self, const char *needle_folded);
 
 /* A key of "number", "title", "counterparty" or "owner" (a case-folded
  * collation key) or "end_date" (the date, "" if none), for sorting with

@@ -43,7 +43,7 @@ struct _PactaWindow {
     GtkSingleSelection *selection;
     GtkCustomFilter *filter;
 
-    char *search_text;                     /* lower case, NULL when empty */
+    char *search_text;                     /* pacta_search_fold()ed, NULL when empty */
     const char *status_value, *kind_value; /* static strings or NULL */
     const char *lifecycle_value;           /* likewise */
 
@@ -184,7 +184,7 @@ static void on_filters_changed(PactaWindow *self)
     g_autofree char *stripped = g_strstrip(g_strdup(text));
     g_autofree char *old_text = g_steal_pointer(&self->search_text);
     if (*stripped)
-        self->search_text = g_utf8_strdown(stripped, -1);
+        self->search_text = pacta_search_fold(stripped);
     const char *status = status_values[gtk_drop_down_get_selected(self->status_filter) %
                                        G_N_ELEMENTS(status_values)];
     const char *kind =

@@ -59,7 +59,8 @@ int main(void)
         guint want = 0;
         for (guint i = 0; i < g_list_model_get_n_items(all); i++) {
             g_autoptr(PactaContract) r = g_list_model_get_item(all, i);
-            want += !*typed[k] || pacta_contract_matches_search(r, typed[k]);
+            g_autofree char *needle = pacta_search_fold(typed[k]);
+            want += !*typed[k] || pacta_contract_matches_search(r, needle);
         }
         gtk_editable_set_text(pacta_window_get_search_entry(win), typed[k]);
         CHECKF(gui_wait_rows(win, want), "\"%s\": %u rows shown, %u match", typed[k],

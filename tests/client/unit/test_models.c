@@ -155,6 +155,43 @@ static const char *number_at(PactaContractStore *s, guint i)
     return c ? pacta_contract_get_number(c) : NULL; /* the store holds a ref */
 }
 
+/* The list's search ignores case and accents, only within a field. */
+static void test_search(void)
+{
+    static const struct {
+        const char *text, *folded;
+    } folds[] = {{"Asociații ȘTIINȚĂ", "asociatii stiinta"},
+                 {"Ñandú São Paulo", "nandu sao paulo"},
+                 {"ABC-123", "abc-123"},
+                 {"", ""}};
+    for (size_t i = 0; i < G_N_ELEMENTS(folds); i++) {
+        g_autofree char *f = pacta_search_fold(folds[i].text);
+        g_assert_cmpstr(f, ==, folds[i].folded);
+    }
+    json_auto_t *r = rec("1", "C-77", 1, FALSE);
+    json_object_set_new(r, "title", json_string("Asociația Română"));
+    json_object_set_new(r, "counterparty", json_string("Școala Nr. 5"));
+    g_autoptr(PactaContract) c = pacta_contract_new_from_json(r, NULL);
+    static const struct {
+        const char *typed;
+        gboolean found;
+    } searches[] = {{"asociatia", TRUE}, {"ROMÂNĂ", TRUE}, {"romana", TRUE},
+                    {"scoala nr", TRUE}, {"c-77", TRUE},   {"romana\nscoala", FALSE},
+                    {"ionescu", FALSE}};
+    for (size_t i = 0; i < G_N_ELEMENTS(searches); i++) {
+        g_autofree char *needle = pacta_search_fold(searches[i].typed);
+        g_assert_true(pacta_contract_matches_search(c, needle) == searches[i].found);
+    }
+    /* a change to the record is searched at once (the folded copy is remade) */
+    json_object_set_new(r, "version", json_integer(2));
+    json_object_set_new(r, "title", json_string("Ionescu și fiii"));
+    g_assert_true(pacta_contract_update_from_json(c, r));
+    g_autofree char *ion = pacta_search_fold("IONESCU SI");
+    g_assert_true(pacta_contract_matches_search(c, ion));
+    g_autofree char *old = pacta_search_fold("asociatia");
+    g_assert_false(pacta_contract_matches_search(c, old));
+}
+
 static void test_store(void)
 {
     g_autoptr(PactaContractStore) s = pacta_contract_store_new(NULL);
@@ -363,6 +400,7 @@ int main(int argc, char **argv)
     g_test_add_func("/contract/roundtrip", test_contract_roundtrip);
     g_test_add_func("/contract/edit", test_contract_edit);
     g_test_add_func("/contract/format", test_format);
+    g_test_add_func("/contract/search", test_search);
     g_test_add_func("/store/events", test_store);
     g_test_add_func("/store/large", test_store_large);
     g_test_add_func("/presence/describe", test_presence);
