@@ -43,7 +43,7 @@ enum pacta_code pacta_code_from_name(const char *name)
 }
 
 /* snprintf may cut a client-supplied name inside a UTF-8 sequence; drop the
- * partial sequence so the text stays valid for json_string(). */
+ * partial sequence at the end (scrub_utf8 then handles any other). */
 static void trim_partial_utf8(char *s)
 {
     size_t n = strlen(s), i = n;
@@ -55,6 +55,44 @@ static void trim_partial_utf8(char *s)
     size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
     if (n - (i - 1) < need)
         s[i - 1] = '\0';
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is not one:
+ * a stray byte, a cut-off sequence, an overlong form, a surrogate or a
+ * code point past U+10FFFF (what jansson's json_string() refuses). */
+static size_t utf8_seq(const unsigned char *s)
+{
+    unsigned c = s[0];
+    size_t n = c < 0x80                 ? 1
+               : c >= 0xC2 && c <= 0xDF ? 2
+               : c >= 0xE0 && c <= 0xEF ? 3
+               : c >= 0xF0 && c <= 0xF4 ? 4
+                                        : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0) || (c == 0xF0 && s[1] < 0x90) ||
+        (c == 0xF4 && s[1] >= 0x90))
+        return 0;
+    return n;
+}
+
+/*
+ * Makes an error's text valid UTF-8 in place: a JSON parser's message
+ * quotes the bytes near the error, which may be half a character (found by
+ * fuzz_dispatch: the log line and the answer lost their text).  Such bytes
+ * become '?', so the error can always be sent as JSON and logged.
+ */
+static void scrub_utf8(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        size_t n = utf8_seq(p);
+        if (n == 0)
+            *p++ = '?';
+        else
+            p += n;
+    }
 }
 
 int pacta_error_set(struct pacta_error *err, enum pacta_code code, const char *field,
@@ -72,6 +110,8 @@ int pacta_error_set(struct pacta_error *err, enum pacta_code code, const char *f
         }
         trim_partial_utf8(err->field);
         trim_partial_utf8(err->message);
+        scrub_utf8(err->field);
+        scrub_utf8(err->message);
     }
     return -(int)code;
 }

@@ -117,6 +117,23 @@ static void test_error_set(void)
     json_t *s = json_string(err.field);
     CHECK(s != NULL);
     json_decref(s);
+
+    /* Bytes that are not UTF-8 inside a message (a parser quoting half a
+     * character near an error) become '?': the error stays sendable. */
+    pacta_error_set(&err, PACTA_BAD_REQUEST, "", "near '%s' and '%s'", "a\xc3", "\xed\xa0\x80");
+    CHECK_STR(err.message, "near 'a?' and '\?\?\?'");
+    s = json_string(err.message);
+    CHECK(s != NULL);
+    json_decref(s);
+    /* a bad escape followed by a two-byte character: the parser's message
+     * quotes the escape and the first byte of the character */
+    struct pacta_request req = {0};
+    static const char frame[] = "{\"id\":1,\"args\":{\"kind\\u0\xd0\x9a\":1}}";
+    CHECK(pacta_request_parse(frame, sizeof frame - 1, &req, &err) != 0);
+    s = json_string(err.message);
+    CHECKF(s != NULL, "message not UTF-8: %s", err.message);
+    json_decref(s);
+    pacta_request_clear(&req);
 }
 
 /* ---- request parsing ----------------------------------------------------- */
