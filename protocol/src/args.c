@@ -8,82 +8,7 @@
 
 #include "internal.h"
 
-/* Rejects any member of args not in `allowed` (NULL-terminated). */
-static int check_members(const json_t *args, const char *const *allowed, struct pacta_error *err)
-{
-    const char *key;
-    json_t *value;
-    if (!json_is_object(args))
-        return pacta_error_set(err, PACTA_BAD_REQUEST, "args", "must be an object");
-    json_object_foreach((json_t *)args, key, value)
-    {
-        int known = 0;
-        for (int i = 0; allowed[i] && !known; i++)
-            known = strcmp(allowed[i], key) == 0;
-        if (!known)
-            return pacta_error_set(err, PACTA_BAD_REQUEST, key, "unknown field");
-    }
-    return 0;
-}
-
-/* The member, or NULL when it is absent or null. */
-static json_t *member(const json_t *args, const char *name)
-{
-    json_t *v = json_object_get(args, name);
-    return json_is_null(v) ? NULL : v;
-}
-
-static int get_text(const json_t *args, const char *name, int required, size_t min, size_t max,
-                    unsigned rules, const char **out, struct pacta_error *err)
-{
-    json_t *v = member(args, name);
-    *out = NULL;
-    if (v == NULL)
-        return required ? pacta_error_set(err, PACTA_BAD_REQUEST, name, "required") : 0;
-    if (!json_is_string(v))
-        return pacta_error_set(err, PACTA_BAD_REQUEST, name, "must be a string");
-    int rc = pacta__check_text(json_string_value(v), min, max, rules, name, err);
-    if (rc == 0)
-        *out = json_string_value(v);
-    return rc;
-}
-
-/* *present (may be NULL) tells whether the member was given. */
-static int get_int(const json_t *args, const char *name, int required, int64_t min, int64_t max,
-                   int64_t *out, int *present, struct pacta_error *err)
-{
-    json_t *v = member(args, name);
-    if (present)
-        *present = v != NULL;
-    if (v == NULL)
-        return required ? pacta_error_set(err, PACTA_BAD_REQUEST, name, "required") : 0;
-    if (!json_is_integer(v))
-        return pacta_error_set(err, PACTA_BAD_REQUEST, name, "must be an integer");
-    json_int_t n = json_integer_value(v);
-    if (n < min || n > max) {
-        if (max == INT64_MAX)
-            return pacta_error_set(err, PACTA_BAD_REQUEST, name, "must be at least %lld",
-                                   (long long)min);
-        return pacta_error_set(err, PACTA_BAD_REQUEST, name, "must be between %lld and %lld",
-                               (long long)min, (long long)max);
-    }
-    *out = n;
-    return 0;
-}
-
-static int get_uuid(const json_t *args, const char *name, const char **out, struct pacta_error *err)
-{
-    json_t *v = member(args, name);
-    *out = NULL;
-    if (v == NULL)
-        return pacta_error_set(err, PACTA_BAD_REQUEST, name, "required");
-    if (!json_is_string(v))
-        return pacta_error_set(err, PACTA_BAD_REQUEST, name, "must be a string");
-    if (!pacta_valid_uuid(json_string_value(v)))
-        return pacta_error_set(err, PACTA_BAD_REQUEST, name, "must be a canonical lowercase UUID");
-    *out = json_string_value(v);
-    return 0;
-}
+/* The member checks and getters are arg_members.c's (internal.h). */
 
 #define SINGLE PACTA__TEXT_SINGLE_LINE
 #define NOT_BLANK PACTA__TEXT_NOT_BLANK
@@ -92,7 +17,7 @@ static int get_uuid(const json_t *args, const char *name, const char **out, stru
 int pacta_decode_empty(const json_t *args, struct pacta_error *err)
 {
     static const char *const allowed[] = {NULL};
-    return check_members(args, allowed, err);
+    return pacta__check_members(args, allowed, err);
 }
 
 /* The username is not checked against the username rules: a malformed one
@@ -102,10 +27,10 @@ int pacta_decode_login(const json_t *args, struct pacta_login_args *out, struct 
     static const char *const allowed[] = {"username", "password", "client", NULL};
     int rc;
     memset(out, 0, sizeof(*out));
-    if ((rc = check_members(args, allowed, err)) ||
-        (rc = get_text(args, "username", 1, 1, 64, 0, &out->username, err)) ||
-        (rc = get_text(args, "password", 1, 1, 1024, BYTES, &out->password, err)) ||
-        (rc = get_text(args, "client", 0, 1, 100, SINGLE, &out->client, err)))
+    if ((rc = pacta__check_members(args, allowed, err)) ||
+        (rc = pacta__get_text(args, "username", 1, 1, 64, 0, &out->username, err)) ||
+        (rc = pacta__get_text(args, "password", 1, 1, 1024, BYTES, &out->password, err)) ||
+        (rc = pacta__get_text(args, "client", 0, 1, 100, SINGLE, &out->client, err)))
         memset(out, 0, sizeof(*out));
     return rc;
 }
@@ -115,8 +40,8 @@ int pacta_decode_resume(const json_t *args, struct pacta_resume_args *out, struc
     static const char *const allowed[] = {"token", NULL};
     int rc;
     memset(out, 0, sizeof(*out));
-    if ((rc = check_members(args, allowed, err)) ||
-        (rc = get_text(args, "token", 1, 1, 128, SINGLE, &out->token, err)))
+    if ((rc = pacta__check_members(args, allowed, err)) ||
+        (rc = pacta__get_text(args, "token", 1, 1, 128, SINGLE, &out->token, err)))
         memset(out, 0, sizeof(*out));
     return rc;
 }
@@ -129,7 +54,8 @@ static int decode_one_uuid(const json_t *args, const char *name, struct pacta_id
     const char *const allowed[] = {name, NULL};
     int rc;
     memset(out, 0, sizeof(*out));
-    if ((rc = check_members(args, allowed, err)) || (rc = get_uuid(args, name, &out->id, err)))
+    if ((rc = pacta__check_members(args, allowed, err)) ||
+        (rc = pacta__get_uuid(args, name, 1, &out->id, err)))
         memset(out, 0, sizeof(*out));
     return rc;
 }
@@ -179,13 +105,13 @@ int pacta_decode_create(const json_t *args, struct pacta_create_args *out, struc
     if (contract == NULL)
         pacta__fatal_oom();
     const char *id = NULL;
-    if (member(args, "id") != NULL && (rc = get_uuid(args, "id", &id, err)) != 0)
+    if (pacta__member(args, "id") != NULL && (rc = pacta__get_uuid(args, "id", 1, &id, err)) != 0)
         goto out;
     if (id != NULL && json_object_set_new(contract, "id", json_string(id)) != 0)
         pacta__fatal_oom();
 
     for (const struct pacta_field_def *def = pacta_contract_fields; def->name; def++) {
-        json_t *v = member(args, def->name);
+        json_t *v = pacta__member(args, def->name);
         if (v == NULL) {
             if (def->flags & PACTA_FF_REQUIRED) {
                 rc = pacta_error_set(err, PACTA_BAD_REQUEST, def->name, "required");
@@ -257,10 +183,11 @@ int pacta_decode_update(const json_t *args, struct pacta_update_args *out, struc
     static const char *const allowed[] = {"id", "version", "changes", "reason", NULL};
     int rc;
     memset(out, 0, sizeof(*out));
-    if ((rc = check_members(args, allowed, err)) || (rc = get_uuid(args, "id", &out->id, err)) ||
-        (rc = get_int(args, "version", 1, 1, INT64_MAX, &out->version, NULL, err)) ||
+    if ((rc = pacta__check_members(args, allowed, err)) ||
+        (rc = pacta__get_uuid(args, "id", 1, &out->id, err)) ||
+        (rc = pacta__get_int(args, "version", 1, 1, INT64_MAX, &out->version, NULL, err)) ||
         (rc = decode_changes(args, &out->changes, err)) ||
-        (rc = get_text(args, "reason", 0, 1, 500, SINGLE | NOT_BLANK, &out->reason, err)))
+        (rc = pacta__get_text(args, "reason", 0, 1, 500, SINGLE | NOT_BLANK, &out->reason, err)))
         pacta_update_args_clear(out);
     return rc;
 }
@@ -276,9 +203,10 @@ int pacta_decode_delete(const json_t *args, struct pacta_delete_args *out, struc
     static const char *const allowed[] = {"id", "version", "reason", NULL};
     int rc;
     memset(out, 0, sizeof(*out));
-    if ((rc = check_members(args, allowed, err)) || (rc = get_uuid(args, "id", &out->id, err)) ||
-        (rc = get_int(args, "version", 1, 1, INT64_MAX, &out->version, NULL, err)) ||
-        (rc = get_text(args, "reason", 0, 1, 500, SINGLE | NOT_BLANK, &out->reason, err)))
+    if ((rc = pacta__check_members(args, allowed, err)) ||
+        (rc = pacta__get_uuid(args, "id", 1, &out->id, err)) ||
+        (rc = pacta__get_int(args, "version", 1, 1, INT64_MAX, &out->version, NULL, err)) ||
+        (rc = pacta__get_text(args, "reason", 0, 1, 500, SINGLE | NOT_BLANK, &out->reason, err)))
         memset(out, 0, sizeof(*out));
     return rc;
 }
@@ -289,8 +217,8 @@ int pacta_decode_subscribe(const json_t *args, struct pacta_subscribe_args *out,
     static const char *const allowed[] = {"since", NULL};
     int rc;
     memset(out, 0, sizeof(*out));
-    if ((rc = check_members(args, allowed, err)) ||
-        (rc = get_int(args, "since", 0, 0, INT64_MAX, &out->since, &out->has_since, err)))
+    if ((rc = pacta__check_members(args, allowed, err)) ||
+        (rc = pacta__get_int(args, "since", 0, 0, INT64_MAX, &out->since, &out->has_since, err)))
         memset(out, 0, sizeof(*out));
     return rc;
 }
@@ -302,16 +230,16 @@ int pacta_decode_user_create(const json_t *args, struct pacta_user_create_args *
     const char *role = NULL;
     int rc;
     memset(out, 0, sizeof(*out));
-    if ((rc = check_members(args, allowed, err)) ||
-        (rc = get_text(args, "username", 1, 1, 64, 0, &out->username, err)))
+    if ((rc = pacta__check_members(args, allowed, err)) ||
+        (rc = pacta__get_text(args, "username", 1, 1, 64, 0, &out->username, err)))
         goto out;
     if (!pacta_valid_username(out->username)) {
         rc = pacta_error_set(err, PACTA_BAD_REQUEST, "username",
                              "must be 1..64 of a-z 0-9 . _ -, starting with a letter or digit");
         goto out;
     }
-    if ((rc = get_text(args, "password", 1, 8, 1024, BYTES, &out->password, err)) ||
-        (rc = get_text(args, "role", 1, 1, 16, 0, &role, err)))
+    if ((rc = pacta__get_text(args, "password", 1, 8, 1024, BYTES, &out->password, err)) ||
+        (rc = pacta__get_text(args, "role", 1, 1, 16, 0, &role, err)))
         goto out;
     out->role = pacta_role_from_name(role);
     if (out->role == PACTA_ROLE_NONE) {
@@ -319,7 +247,8 @@ int pacta_decode_user_create(const json_t *args, struct pacta_user_create_args *
                              "must be one of: viewer, editor, admin");
         goto out;
     }
-    rc = get_text(args, "display_name", 0, 1, 200, SINGLE | NOT_BLANK, &out->display_name, err);
+    rc = pacta__get_text(args, "display_name", 0, 1, 200, SINGLE | NOT_BLANK, &out->display_name,
+                         err);
 out:
     if (rc != 0)
         memset(out, 0, sizeof(*out));
@@ -332,7 +261,7 @@ int pacta_decode_presence_set(const json_t *args, struct pacta_presence_args *ou
     static const char *const allowed[] = {"contract_id", NULL};
     int rc;
     memset(out, 0, sizeof(*out));
-    if ((rc = check_members(args, allowed, err)))
+    if ((rc = pacta__check_members(args, allowed, err)))
         return rc;
     /* required, but null is a value here: "editing nothing" */
     json_t *v = json_object_get(args, "contract_id");
@@ -340,7 +269,7 @@ int pacta_decode_presence_set(const json_t *args, struct pacta_presence_args *ou
         return pacta_error_set(err, PACTA_BAD_REQUEST, "contract_id", "required");
     if (json_is_null(v))
         return 0;
-    return get_uuid(args, "contract_id", &out->contract_id, err);
+    return pacta__get_uuid(args, "contract_id", 1, &out->contract_id, err);
 }
 
 int pacta_decode_admin_watch(const json_t *args, int *on, struct pacta_error *err)
@@ -348,9 +277,9 @@ int pacta_decode_admin_watch(const json_t *args, int *on, struct pacta_error *er
     static const char *const allowed[] = {"on", NULL};
     int rc;
     *on = 0;
-    if ((rc = check_members(args, allowed, err)))
+    if ((rc = pacta__check_members(args, allowed, err)))
         return rc;
-    json_t *v = member(args, "on");
+    json_t *v = pacta__member(args, "on");
     if (!v)
         return pacta_error_set(err, PACTA_BAD_REQUEST, "on", "required");
     if (!json_is_boolean(v))
@@ -364,24 +293,13 @@ int pacta_decode_admin_kick(const json_t *args, int64_t *session, struct pacta_e
     static const char *const allowed[] = {"session", NULL};
     int rc;
     *session = 0;
-    if ((rc = check_members(args, allowed, err)) ||
-        (rc = get_int(args, "session", 1, 1, INT64_MAX, session, NULL, err)))
+    if ((rc = pacta__check_members(args, allowed, err)) ||
+        (rc = pacta__get_int(args, "session", 1, 1, INT64_MAX, session, NULL, err)))
         *session = 0;
     return rc;
 }
 
 /* ---- expiry and notifications ------------------------------------------- */
-
-static int get_bool(const json_t *args, const char *name, int *out, struct pacta_error *err)
-{
-    json_t *v = member(args, name);
-    if (v == NULL)
-        return 0;
-    if (!json_is_boolean(v))
-        return pacta_error_set(err, PACTA_BAD_REQUEST, name, "must be a boolean");
-    *out = json_is_true(v);
-    return 0;
-}
 
 /* The cursor is the decimal id of the last notification of a page: opaque
  * to clients, but kept textual like contracts.list's. */
@@ -394,10 +312,10 @@ int pacta_decode_notifications_list(const json_t *args, struct pacta_notificatio
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = check_members(args, allowed, err)) ||
-        (rc = get_bool(args, "unread_only", &out->unread_only, err)) ||
-        (rc = get_text(args, "cursor", 0, 1, 20, SINGLE, &cursor, err)) ||
-        (rc = get_int(args, "limit", 0, 1, PACTA_LIST_MAX_LIMIT, &limit, NULL, err)))
+    if ((rc = pacta__check_members(args, allowed, err)) ||
+        (rc = pacta__get_bool(args, "unread_only", &out->unread_only, err)) ||
+        (rc = pacta__get_text(args, "cursor", 0, 1, 20, SINGLE, &cursor, err)) ||
+        (rc = pacta__get_int(args, "limit", 0, 1, PACTA_LIST_MAX_LIMIT, &limit, NULL, err)))
         goto out;
     if (cursor) {
         int64_t v = 0;
@@ -430,9 +348,9 @@ int pacta_decode_notifications_mark_read(const json_t *args, json_t **ids_out,
     int rc;
 
     *ids_out = NULL;
-    if ((rc = check_members(args, allowed, err)))
+    if ((rc = pacta__check_members(args, allowed, err)))
         return rc;
-    ids = member(args, "ids");
+    ids = pacta__member(args, "ids");
     if (!ids)
         return pacta_error_set(err, PACTA_BAD_REQUEST, "ids", "required");
     if (!json_is_array(ids))
@@ -456,7 +374,8 @@ int pacta_decode_user_preferences(const json_t *args, int *digest, struct pacta_
     int rc;
 
     *digest = -1;
-    if ((rc = check_members(args, allowed, err)) || (rc = get_bool(args, "digest", digest, err)))
+    if ((rc = pacta__check_members(args, allowed, err)) ||
+        (rc = pacta__get_bool(args, "digest", digest, err)))
         *digest = -1;
     return rc;
 }
@@ -468,8 +387,8 @@ int pacta_decode_contracts_expiring(const json_t *args, int *days, struct pacta_
     int rc;
 
     *days = 30;
-    if ((rc = check_members(args, allowed, err)) ||
-        (rc = get_int(args, "days", 0, 0, 3650, &v, NULL, err)))
+    if ((rc = pacta__check_members(args, allowed, err)) ||
+        (rc = pacta__get_int(args, "days", 0, 0, 3650, &v, NULL, err)))
         return rc;
     *days = (int)v;
     return 0;
@@ -524,8 +443,8 @@ int pacta_decode_clock_set(const json_t *args, int64_t *unix_ms, struct pacta_er
     int rc;
 
     *unix_ms = 0;
-    if ((rc = check_members(args, allowed, err)) ||
-        (rc = get_text(args, "now", 1, 20, 24, SINGLE, &now, err)))
+    if ((rc = pacta__check_members(args, allowed, err)) ||
+        (rc = pacta__get_text(args, "now", 1, 20, 24, SINGLE, &now, err)))
         return rc;
     if (pacta_parse_timestamp(now, unix_ms) != 0)
         return pacta_error_set(err, PACTA_BAD_REQUEST, "now",
@@ -542,31 +461,31 @@ int pacta_decode_user_update(const json_t *args, struct pacta_user_update_args *
     int rc;
     memset(out, 0, sizeof(*out));
     out->disabled = -1;
-    if ((rc = check_members(args, allowed, err)) ||
-        (rc = get_text(args, "username", 1, 1, 64, 0, &out->username, err)))
+    if ((rc = pacta__check_members(args, allowed, err)) ||
+        (rc = pacta__get_text(args, "username", 1, 1, 64, 0, &out->username, err)))
         goto out;
     if (!pacta_valid_username(out->username)) {
         rc = pacta_error_set(err, PACTA_BAD_REQUEST, "username",
                              "must be 1..64 of a-z 0-9 . _ -, starting with a letter or digit");
         goto out;
     }
-    if ((rc = get_text(args, "role", 0, 1, 16, 0, &role, err)))
+    if ((rc = pacta__get_text(args, "role", 0, 1, 16, 0, &role, err)))
         goto out;
     if (role && (out->role = pacta_role_from_name(role)) == PACTA_ROLE_NONE) {
         rc = pacta_error_set(err, PACTA_BAD_REQUEST, "role",
                              "must be one of: viewer, editor, admin");
         goto out;
     }
-    json_t *d = member(args, "disabled");
+    json_t *d = pacta__member(args, "disabled");
     if (d && !json_is_boolean(d)) {
         rc = pacta_error_set(err, PACTA_BAD_REQUEST, "disabled", "must be a boolean");
         goto out;
     }
     if (d)
         out->disabled = json_is_true(d);
-    if ((rc = get_text(args, "display_name", 0, 1, 200, SINGLE | NOT_BLANK, &out->display_name,
-                       err)) ||
-        (rc = get_text(args, "password", 0, 8, 1024, BYTES, &out->password, err)))
+    if ((rc = pacta__get_text(args, "display_name", 0, 1, 200, SINGLE | NOT_BLANK,
+                              &out->display_name, err)) ||
+        (rc = pacta__get_text(args, "password", 0, 8, 1024, BYTES, &out->password, err)))
         goto out;
     if (!role && !d && !out->display_name && !out->password)
         rc = pacta_error_set(err, PACTA_BAD_REQUEST, "",
@@ -585,8 +504,8 @@ int pacta_decode_backup_create(const json_t *args, const char **description,
     static const char *const allowed[] = {"description", NULL};
     int rc;
     *description = "";
-    if ((rc = check_members(args, allowed, err)) ||
-        (rc = get_text(args, "description", 0, 0, 200, SINGLE, description, err)))
+    if ((rc = pacta__check_members(args, allowed, err)) ||
+        (rc = pacta__get_text(args, "description", 0, 0, 200, SINGLE, description, err)))
         return rc;
     if (!*description)
         *description = "";
@@ -598,8 +517,8 @@ int pacta_decode_backup_id(const json_t *args, int64_t *id, struct pacta_error *
     static const char *const allowed[] = {"id", NULL};
     int rc;
     *id = 0;
-    if ((rc = check_members(args, allowed, err)) ||
-        (rc = get_int(args, "id", 1, 1, INT64_MAX, id, NULL, err)))
+    if ((rc = pacta__check_members(args, allowed, err)) ||
+        (rc = pacta__get_int(args, "id", 1, 1, INT64_MAX, id, NULL, err)))
         return rc;
     return 0;
 }
