@@ -28,8 +28,9 @@ enum srv_list_force {
     SRV_LIST_FORCE_FALLBACK
 };
 void srv__list_force(enum srv_list_force force);
-/* Walks that ran out of budget so far (each then seeks or walks on). */
-long srv__list_fallbacks(void);
+/* Walks that ran out of budget so far; *seeks (may be NULL): how many of
+ * them then sought with their fallback (the others walked on). */
+long srv__list_fallbacks(long *seeks);
 
 struct srv_list_explain {
     enum srv_list_plan plan;
