@@ -11,35 +11,11 @@
 
 #include "internal.h"
 
-static int only_members(const json_t *args, const char *const *allowed, struct pacta_error *err)
-{
-    const char *key;
-    json_t *value;
-    if (!json_is_object(args))
-        return pacta_error_set(err, PACTA_BAD_REQUEST, "args", "must be an object");
-    json_object_foreach((json_t *)args, key, value)
-    {
-        int known = 0;
-        for (int i = 0; allowed[i] && !known; i++)
-            known = strcmp(allowed[i], key) == 0;
-        if (!known)
-            return pacta_error_set(err, PACTA_BAD_REQUEST, key, "unknown field");
-    }
-    return 0;
-}
-
-/* The member, or NULL when absent or null. */
-static json_t *member(const json_t *args, const char *name)
-{
-    json_t *v = json_object_get(args, name);
-    return json_is_null(v) ? NULL : v;
-}
-
 /* A string member checked by valid(); `what` completes "must be ...". */
 static int get_token(const json_t *args, const char *name, int required, int (*valid)(const char *),
                      const char *what, const char **out, struct pacta_error *err)
 {
-    json_t *v = member(args, name);
+    json_t *v = pacta__member(args, name);
     *out = NULL;
     if (!v)
         return required ? pacta_error_set(err, PACTA_BAD_REQUEST, name, "required") : 0;
@@ -48,26 +24,6 @@ static int get_token(const json_t *args, const char *name, int required, int (*v
     if (!valid(json_string_value(v)))
         return pacta_error_set(err, PACTA_BAD_REQUEST, name, "must be %s", what);
     *out = json_string_value(v);
-    return 0;
-}
-
-static int get_int(const json_t *args, const char *name, int required, int64_t min, int64_t max,
-                   int64_t *out, struct pacta_error *err)
-{
-    json_t *v = member(args, name);
-    if (!v)
-        return required ? pacta_error_set(err, PACTA_BAD_REQUEST, name, "required") : 0;
-    if (!json_is_integer(v))
-        return pacta_error_set(err, PACTA_BAD_REQUEST, name, "must be an integer");
-    json_int_t n = json_integer_value(v);
-    if (n < min || n > max) {
-        if (max == INT64_MAX)
-            return pacta_error_set(err, PACTA_BAD_REQUEST, name, "must be at least %lld",
-                                   (long long)min);
-        return pacta_error_set(err, PACTA_BAD_REQUEST, name, "must be between %lld and %lld",
-                               (long long)min, (long long)max);
-    }
-    *out = n;
     return 0;
 }
 
@@ -115,18 +71,11 @@ int pacta_valid_mime(const char *s)
     return mime_name(s, (size_t)(slash - s)) && mime_name(slash + 1, n - (size_t)(slash - s) - 1);
 }
 
-static int valid_uuid(const char *s)
-{
-    return pacta_valid_uuid(s);
-}
-
-#define UUID_TEXT "a canonical lowercase UUID"
-
 /* A file name as shown to people and offered when saving: one line, no
  * directory separators, not a path of its own. */
 static int get_name(const json_t *args, const char **out, struct pacta_error *err)
 {
-    json_t *v = member(args, "name");
+    json_t *v = pacta__member(args, "name");
     *out = NULL;
     if (!v)
         return pacta_error_set(err, PACTA_BAD_REQUEST, "name", "required");
@@ -150,10 +99,10 @@ int pacta_decode_doc_upload_begin(const json_t *args, struct pacta_doc_begin_arg
     static const char *const allowed[] = {"contract_id", "name", "size", "sha256", "mime", NULL};
     int rc;
     memset(out, 0, sizeof *out);
-    if ((rc = only_members(args, allowed, err)) ||
-        (rc = get_token(args, "contract_id", 1, valid_uuid, UUID_TEXT, &out->contract_id, err)) ||
+    if ((rc = pacta__check_members(args, allowed, err)) ||
+        (rc = pacta__get_uuid(args, "contract_id", 1, &out->contract_id, err)) ||
         (rc = get_name(args, &out->name, err)) ||
-        (rc = get_int(args, "size", 1, 1, INT64_MAX, &out->size, err)) ||
+        (rc = pacta__get_int(args, "size", 1, 1, INT64_MAX, &out->size, NULL, err)) ||
         (rc = get_token(args, "sha256", 1, pacta_valid_sha256, "64 lowercase hex digits",
                         &out->sha256, err)) ||
         (rc = get_token(args, "mime", 0, pacta_valid_mime, "a MIME type such as application/pdf",
@@ -168,12 +117,12 @@ int pacta_decode_doc_upload_chunk(const json_t *args, struct pacta_doc_chunk_arg
     static const char *const allowed[] = {"upload_id", "offset", "data", "sha256", NULL};
     int rc;
     memset(out, 0, sizeof *out);
-    if ((rc = only_members(args, allowed, err)) ||
+    if ((rc = pacta__check_members(args, allowed, err)) ||
         (rc = get_token(args, "upload_id", 1, pacta_valid_upload_id, "32 lowercase hex digits",
                         &out->upload_id, err)) ||
-        (rc = get_int(args, "offset", 1, 0, INT64_MAX, &out->offset, err)))
+        (rc = pacta__get_int(args, "offset", 1, 0, INT64_MAX, &out->offset, NULL, err)))
         goto out;
-    json_t *d = member(args, "data");
+    json_t *d = pacta__member(args, "data");
     if (!d) {
         rc = pacta_error_set(err, PACTA_BAD_REQUEST, "data", "required");
         goto out;
@@ -204,7 +153,7 @@ int pacta_decode_doc_upload_finish(const json_t *args, const char **upload_id,
                                    struct pacta_error *err)
 {
     static const char *const allowed[] = {"upload_id", NULL};
-    int rc = only_members(args, allowed, err);
+    int rc = pacta__check_members(args, allowed, err);
     *upload_id = NULL;
     if (rc)
         return rc;
@@ -218,10 +167,10 @@ int pacta_decode_doc_list(const json_t *args, struct pacta_doc_list_args *out,
     static const char *const allowed[] = {"contract_id", "include_deleted", NULL};
     int rc;
     memset(out, 0, sizeof *out);
-    if ((rc = only_members(args, allowed, err)) ||
-        (rc = get_token(args, "contract_id", 1, valid_uuid, UUID_TEXT, &out->contract_id, err)))
+    if ((rc = pacta__check_members(args, allowed, err)) ||
+        (rc = pacta__get_uuid(args, "contract_id", 1, &out->contract_id, err)))
         goto out;
-    json_t *v = member(args, "include_deleted");
+    json_t *v = pacta__member(args, "include_deleted");
     if (v && !json_is_boolean(v))
         rc = pacta_error_set(err, PACTA_BAD_REQUEST, "include_deleted", "must be a boolean");
     out->include_deleted = json_is_true(v);
@@ -234,11 +183,11 @@ out:
 int pacta_decode_doc_id(const json_t *args, const char **id, struct pacta_error *err)
 {
     static const char *const allowed[] = {"id", NULL};
-    int rc = only_members(args, allowed, err);
+    int rc = pacta__check_members(args, allowed, err);
     *id = NULL;
     if (rc)
         return rc;
-    return get_token(args, "id", 1, valid_uuid, UUID_TEXT, id, err);
+    return pacta__get_uuid(args, "id", 1, id, err);
 }
 
 int pacta_decode_doc_download(const json_t *args, struct pacta_doc_download_args *out,
@@ -248,10 +197,11 @@ int pacta_decode_doc_download(const json_t *args, struct pacta_doc_download_args
     int rc;
     memset(out, 0, sizeof *out);
     out->length = PACTA_DOC_DOWNLOAD_DEFAULT;
-    if ((rc = only_members(args, allowed, err)) ||
-        (rc = get_token(args, "id", 1, valid_uuid, UUID_TEXT, &out->id, err)) ||
-        (rc = get_int(args, "offset", 0, 0, INT64_MAX, &out->offset, err)) ||
-        (rc = get_int(args, "length", 0, 1, PACTA_DOC_DOWNLOAD_MAX, &out->length, err))) {
+    if ((rc = pacta__check_members(args, allowed, err)) ||
+        (rc = pacta__get_uuid(args, "id", 1, &out->id, err)) ||
+        (rc = pacta__get_int(args, "offset", 0, 0, INT64_MAX, &out->offset, NULL, err)) ||
+        (rc = pacta__get_int(args, "length", 0, 1, PACTA_DOC_DOWNLOAD_MAX, &out->length, NULL,
+                             err))) {
         memset(out, 0, sizeof *out);
         out->length = PACTA_DOC_DOWNLOAD_DEFAULT;
     }
