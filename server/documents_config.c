@@ -31,36 +31,23 @@ void srv__documents_config_defaults(struct srv_config *cfg)
         abort();
 }
 
-static int parse_num(const char *opt, const char *arg, long long min, long long max, long long *out)
-{
-    char *end;
-    long long v = strtoll(arg, &end, 10);
-    if (end == arg || *end || v < min || v > max) {
-        fprintf(stderr, "pactad: --%s: expected a number in %lld..%lld, got '%s'\n", opt, min, max,
-                arg);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 int srv__documents_option(struct srv_config *cfg, const char *name, const char *arg)
 {
     long long v;
     if (strcmp(name, "documents-max-bytes") == 0) {
-        if (parse_num(name, arg, 1, 1LL << 40, &v))
+        if (srv__config_number(name, arg, 1, 1LL << 40, &v))
             return -1;
         cfg->documents_max_bytes = v;
         return 0;
     }
     if (strcmp(name, "documents-upload-ttl") == 0) {
-        if (parse_num(name, arg, 1, 30LL * 24 * 3600, &v))
+        if (srv__config_number(name, arg, 1, 30LL * 24 * 3600, &v))
             return -1;
         cfg->documents_upload_ttl_sec = (int)v;
         return 0;
     }
     if (strcmp(name, "documents-max-uploads") == 0) {
-        if (parse_num(name, arg, 1, 100000, &v))
+        if (srv__config_number(name, arg, 1, 100000, &v))
             return -1;
         cfg->documents_max_uploads = (int)v;
         return 0;
