@@ -54,6 +54,7 @@ void srv__docs_request_end(struct srv_session *s, enum pacta_op op, uint64_t sta
 /* documents_upload.c (loop): the table, the queues, the answers */
 int srv__docs_upload_handle(struct srv_session *s, const struct pacta_request *req);
 void srv__docs_uploads_tick(void); /* stale uploads: from the module's timer */
+void srv__docs_uploads_load(void); /* start: the uploads on disk, by owner */
 void srv__docs_uploads_free(void);
 
 /* One request on an upload, queued on it (documents_upload.c) and worked

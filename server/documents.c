@@ -382,6 +382,7 @@ void srv__documents_start(struct srv *srv)
     uv_timer_init(srv->loop, &d->tick);
     uv_timer_start(&d->tick, on_tick, TICK_MS, TICK_MS);
     d->started = 1;
+    srv__docs_uploads_load(); /* before any request: counted against the cap */
     srv__docs_uploads_tick(); /* the first scan of stale uploads, now */
     srv__docs_gc_request_full();
 }

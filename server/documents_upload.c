@@ -27,10 +27,13 @@
  * fields are written by the one pool job running for it (busy), and read
  * by the loop only when it is not busy.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -363,6 +366,47 @@ int srv__docs_upload_handle(struct srv_session *s, const struct pacta_request *r
     if (rc)
         srv__respond_error(s, req->id, &err, NULL);
     return 1;
+}
+
+/*
+ * At start-up, before any request: the uploads left on disk count towards
+ * their users' --documents-max-uploads at once (else each restart would
+ * let every user begin that many more).  Only the owner is read; the rest
+ * is loaded by the upload's next request, and the timer expires them.
+ */
+void srv__docs_uploads_load(void)
+{
+    DIR *d = opendir(srv__docs.uploads);
+    struct dirent *e;
+    char path[4500], id[33];
+
+    while (d && (e = readdir(d))) {
+        if (strlen(e->d_name) != 37 || strcmp(e->d_name + 32, ".json") != 0)
+            continue;
+        snprintf(id, sizeof id, "%.32s", e->d_name);
+        if (!pacta_valid_upload_id(id))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", srv__docs.uploads, e->d_name);
+        json_t *m = json_load_file(path, 0, NULL);
+        const char *user = json_string_value(json_object_get(m, "user"));
+        struct stat st;
+        time_t newest = stat(path, &st) == 0 ? st.st_mtime : 0;
+        snprintf(path, sizeof path, "%s/%s.part", srv__docs.uploads, id);
+        if (stat(path, &st) == 0 && st.st_mtime > newest)
+            newest = st.st_mtime;
+        /* a stale one is left to the first scan, which removes it */
+        int stale = time(NULL) - newest >= srv__docs.srv->cfg->documents_upload_ttl_sec;
+        if (user && !stale && strlen(user) < sizeof((struct doc_upload *)0)->owner) {
+            struct doc_upload *u = find_or_add(id);
+            snprintf(u->owner, sizeof u->owner, "%s", user);
+            /* its clock goes on from its files' last change */
+            uint64_t idle_ms = newest < time(NULL) ? (uint64_t)(time(NULL) - newest) * 1000 : 0;
+            u->last_ms = u->last_ms > idle_ms ? u->last_ms - idle_ms : 0;
+        }
+        json_decref(m);
+    }
+    if (d)
+        closedir(d);
 }
 
 /* ---- stale uploads ---------------------------------------------------------------- */

@@ -179,6 +179,55 @@ static void test_stale_and_cap(void)
     free(contract);
 }
 
+/* The cap counts the uploads a restart left on disk at once: before, the
+ * table started empty and each restart let a user begin as many again. */
+static void test_cap_after_restart(void)
+{
+    const char *args[] = {"--documents-max-uploads", "2", NULL};
+    struct it_server *s = it_server_start(args);
+    it_create_role_users(s);
+    struct ctl_client *ed = it_login(s, IT_EDITOR_USER, IT_EDITOR_PASSWORD);
+    char *contract = new_contract(ed);
+    uint8_t *a = doc_png_bytes(5000, 4), *b = doc_png_bytes(5000, 5), *c = doc_png_bytes(5000, 6);
+    json_t *ba = doc_begin(ed, contract, "a.png", a, 5000, NULL, NULL);
+    json_t *bb = doc_begin(ed, contract, "b.png", b, 5000, NULL, NULL);
+    REQUIRE(ba && bb);
+    REQUIRE(doc_send(ed, it_str(ba, "upload_id"), a, 0, 1000, 1000) == 0);
+    ctl_client_close(ed);
+    CHECK(it_server_stop(s) == 0);
+    it_server_restart(s);
+
+    ed = it_login(s, IT_EDITOR_USER, IT_EDITOR_PASSWORD);
+    json_t *err = NULL, *bc = doc_begin(ed, contract, "c.png", c, 5000, NULL, &err);
+    CHECKF(!bc && err && strcmp(it_err_code(err), "rate_limited") == 0,
+           "a third upload after a restart: %s", bc ? "accepted" : it_err_code(err));
+    json_decref(bc);
+    json_decref(err);
+    /* its own uploads go on, and finishing one frees its place */
+    json_t *again = doc_begin(ed, contract, "a.png", a, 5000, NULL, NULL);
+    CHECK(again && it_int(again, "received") == 1000);
+    json_decref(again);
+    REQUIRE(doc_send(ed, it_str(ba, "upload_id"), a, 1000, 5000, 4000) == 0);
+    finish_and_check(ed, it_str(ba, "upload_id"), a, 5000);
+    bc = doc_begin(ed, contract, "c.png", c, 5000, NULL, NULL);
+    CHECK(bc != NULL);
+    /* the cap is the user's: another editor is not held by it */
+    struct ctl_client *ad = it_login(s, IT_ADMIN2_USER, IT_ADMIN2_PASSWORD);
+    json_t *bo = doc_begin(ad, contract, "a.png", a, 5000, NULL, NULL);
+    CHECK(bo != NULL);
+    json_decref(bo);
+    ctl_client_close(ad);
+    ctl_client_close(ed);
+    CHECK(it_server_stop(s) == 0);
+    json_decref(ba);
+    json_decref(bb);
+    json_decref(bc);
+    free(a);
+    free(b);
+    free(c);
+    free(contract);
+}
+
 int main(void)
 {
     it_setup("it_documents_resume");
@@ -188,5 +237,6 @@ int main(void)
     test_server_restart(s);
     CHECK(it_server_stop(s) == 0);
     test_stale_and_cap();
+    test_cap_after_restart();
     return it_done(test_summary());
 }
