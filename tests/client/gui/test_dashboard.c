@@ -33,6 +33,19 @@ static gboolean not_watching(gpointer data)
     return !pacta_dashboard_page_is_watching(data);
 }
 
+/* dashboard.updated events that reached the connection, whatever the page
+ * does with them: the page drops events while hidden, so its own count
+ * cannot tell whether the server stopped sending. */
+static guint connection_updates;
+
+static void count_update(PactaConnection *connection, const char *name, gint64 seq, gpointer data,
+                         gpointer user_data)
+{
+    (void)connection, (void)seq, (void)data, (void)user_data;
+    if (g_str_equal(name, PACTA_EV_DASHBOARD_UPDATED))
+        connection_updates++;
+}
+
 static json_t *contract(struct ctl_client *c, const char *number, const char *status,
                         const char *end, json_int_t amount)
 {
@@ -57,6 +70,8 @@ int main(void)
     PactaWindow *win = gui_login(app, s, IT_VIEWER_USER, IT_VIEWER_PASSWORD);
     PactaDashboardPage *page = pacta_window_get_dashboard_page(win);
     REQUIRE(page != NULL);
+    g_signal_connect(pacta_application_get_connection(app), "event", G_CALLBACK(count_update),
+                     NULL);
     CHECK(!pacta_dashboard_page_is_watching(page)); /* not on screen yet */
 
     pacta_window_show_page(win, "dashboard");
@@ -95,6 +110,7 @@ int main(void)
     CHECK(gui_wait(card_is, &w, GUI_TIMEOUT_MS));
     d = pacta_dashboard_page_get_figures(page);
     CHECK(d && strcmp(d->recent[0].number, "G-4") == 0 && d->by_status[PACTA_DASH_ACTIVE] == 3);
+    CHECK(connection_updates > 0); /* the count below sees the server's events */
 
     /* the chart is drawn (a PNG of it), once laid out */
     gui_pump(300);
@@ -106,13 +122,16 @@ int main(void)
     /* hidden: it stops watching, and a change sends it nothing */
     pacta_window_show_page(win, "contracts");
     CHECK(gui_wait(not_watching, page, GUI_TIMEOUT_MS));
-    guint updates = pacta_dashboard_page_get_updates(page);
+    gui_pump(700); /* the watch's end reaches the server; an event already on its way lands */
+    guint updates = pacta_dashboard_page_get_updates(page), sent = connection_updates;
     json_t *r = it_contract_update(ed, it_str(b, "id"), it_int(b, "version"),
                                    json_pack("{s:s}", "status", "terminated"), "ended", NULL);
     REQUIRE(r != NULL);
     json_decref(r);
     gui_pump(1500);
     CHECK(pacta_dashboard_page_get_updates(page) == updates);
+    CHECKF(connection_updates == sent, "hidden: the server sent %u dashboard.updated",
+           connection_updates - sent);
     CHECK_STR(pacta_dashboard_page_get_card_text(page, PACTA_DASHBOARD_CARD_ACTIVE), "3");
 
     /* shown again: the answer to its watch brings it up to date */
