@@ -458,7 +458,7 @@ int ctl__cmd_documents(const struct ctl_global *g, int argc, char **argv)
                 ctl__errorf("%s needs a value", a);
                 return CTL_EXIT_USAGE;
             }
-            *(a[1] == 'n' && a[2] == 'a' ? &name : &out) = argv[++i];
+            *(strcmp(a, "--name") == 0 ? &name : &out) = argv[++i];
         } else if (a[0] != '-' && nargs < 2) {
             args[nargs++] = a;
         } else {

@@ -159,6 +159,15 @@ int main(void)
     CHECK(ctl(&out, NULL, "list", contract, NULL, NULL, NULL, NULL) == 0);
     CHECK(out && strstr(out, "plan de obra.png") && strstr(out, it_str(doc, "id")));
     free(out);
+    /* --name: the same file attached again under another name */
+    CHECK(ctl(&out, NULL, "upload", contract, path, "--name", "Plano firmado.png", NULL) == 0);
+    json_t *renamed = out ? json_loads(out, 0, NULL) : NULL;
+    CHECKF(renamed && strcmp(it_str(renamed, "name"), "Plano firmado.png") == 0, "uploaded as %s",
+           renamed ? it_str(renamed, "name") : "?");
+    CHECK(ctl(NULL, NULL, "delete", renamed ? it_str(renamed, "id") : "-", NULL, NULL, NULL,
+              NULL) == 0);
+    json_decref(renamed);
+    free(out);
     snprintf(back, sizeof back, "%s/back.png", it_tmp_dir());
     as_user(s, NULL, IT_VIEWER_USER, IT_VIEWER_PASSWORD);
     CHECK(ctl(NULL, &err, "download", it_str(doc, "id"), "-o", back, NULL, NULL) == 0);
