@@ -407,6 +407,69 @@ static void test_pipelined(void)
     free(bin);
 }
 
+/*
+ * The contract deleted under an upload: the finish is refused (not_found
+ * contract_id), the content it had moved into the store is removed again
+ * (no row refers to it), and the upload is gone; a begin on the deleted
+ * contract is refused.  A document attached before the delete stays listed
+ * and downloadable (PROTOCOL.md 6.38).
+ */
+static void test_contract_deleted(void)
+{
+    size_t n = 3000, got = 0;
+    uint8_t *bin = doc_png_bytes(n, 91), *kept = doc_png_bytes(2000, 92);
+    char sha[65], path[800];
+    json_t *k = it_contract_create(ed, NULL);
+    REQUIRE(k);
+    json_t *before = doc_upload(ed, it_str(k, "id"), "before.png", kept, 2000);
+    REQUIRE(before);
+    json_t *b = doc_begin(ed, it_str(k, "id"), "late.png", bin, n, NULL, NULL);
+    REQUIRE(b);
+    REQUIRE(doc_send(ed, it_str(b, "upload_id"), bin, 0, n, PACTA_DOC_CHUNK_MAX) == 0);
+    json_t *d = it_call(
+        ed, "contracts.delete",
+        json_pack("{s:s, s:I}", "id", it_str(k, "id"), "version", it_int(k, "version")), NULL);
+    REQUIRE(d);
+    json_decref(d);
+
+    json_t *err = it_call_err(ed, "documents.upload.finish",
+                              json_pack("{s:s}", "upload_id", it_str(b, "upload_id")));
+    CHECK_STR(it_err_code(err), "not_found");
+    CHECK_STR(it_err_field(err), "contract_id");
+    json_decref(err);
+    doc_sha256(bin, n, sha);
+    snprintf(path, sizeof path, "%s/documents/%.2s/%s", srv->data_dir, sha, sha + 2);
+    int64_t t0 = it_now_ms();
+    while (access(path, F_OK) == 0 && it_now_ms() - t0 < 5000)
+        usleep(20 * 1000);
+    CHECKF(access(path, F_OK) != 0, "%s is still in the store", path);
+    err = it_call_err(ed, "documents.upload.finish",
+                      json_pack("{s:s}", "upload_id", it_str(b, "upload_id")));
+    CHECK_STR(it_err_code(err), "not_found");
+    CHECK_STR(it_err_field(err), "upload_id");
+    json_decref(err);
+    err = it_call_err(ed, "documents.upload.begin",
+                      json_pack("{s:s, s:s, s:I, s:s}", "contract_id", it_str(k, "id"), "name",
+                                "late.png", "size", (json_int_t)n, "sha256", sha));
+    CHECK_STR(it_err_code(err), "not_found");
+    CHECK_STR(it_err_field(err), "contract_id");
+    CHECK(err && strstr(it_str(err, "message"), "deleted") != NULL);
+    json_decref(err);
+
+    json_t *l =
+        it_call(vi, "documents.list", json_pack("{s:s}", "contract_id", it_str(k, "id")), NULL);
+    CHECK(l && json_array_size(json_object_get(l, "items")) == 1);
+    json_decref(l);
+    uint8_t *back = doc_download(vi, it_str(before, "id"), 1 << 20, &got, NULL);
+    CHECK(back && got == 2000 && memcmp(back, kept, 2000) == 0);
+    free(back);
+    json_decref(before);
+    json_decref(b);
+    json_decref(k);
+    free(bin);
+    free(kept);
+}
+
 int main(void)
 {
     char max[32];
@@ -428,6 +491,7 @@ int main(void)
     test_bad_chunks();
     test_refusals();
     test_pipelined();
+    test_contract_deleted();
 
     ctl_client_close(ed);
     ctl_client_close(vi);
