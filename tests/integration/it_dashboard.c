@@ -13,7 +13,10 @@
  *  4. coalescing: 40 edits sent at once give a few events, and the last
  *     one equals a fresh stats.dashboard;
  *  5. watch off, and a logout, stop the events;
- *  6. unauthenticated, bad arguments.
+ *  6. unauthenticated, bad arguments;
+ *  7. the server's zone (--timezone Pacific/Auckland, UTC+13 in January):
+ *     "today" and every date window follow the local day, not UTC's, and
+ *     local midnight moves them.
  */
 #include <string.h>
 
@@ -129,6 +132,64 @@ static void check_error(struct ctl_client *c, const char *op, json_t *args, cons
            "%s: %s/%s, want %s/%s", op, e ? it_err_code(e) : "-", e ? it_err_field(e) : "-", code,
            field);
     json_decref(e);
+}
+
+/* 7: a server in Pacific/Auckland; 10:59:59Z is 23:59:59 local on 01-10,
+ * 11:00:00Z is local midnight of 01-11 (UTC is still on 01-10 all along). */
+static void test_zone(void)
+{
+    static const char *const args[] = {"--fake-now", "2026-01-10T10:59:59Z", "--timezone",
+                                       "Pacific/Auckland", NULL};
+    struct it_server *srv = it_server_start(args);
+    it_create_role_users(srv);
+    struct ctl_client *ed = it_login(srv, IT_EDITOR_USER, IT_EDITOR_PASSWORD);
+    struct ctl_client *ad = it_login_admin(srv);
+    json_t *k[] = {
+        create(ed, "Z-A",
+               json_pack("{s:s,s:s,s:s,s:I,s:s}", "status", "active", "kind", "client", "end_date",
+                         "2026-01-10", "amount_cents", (json_int_t)100, "currency", "EUR")),
+        create(ed, "Z-B",
+               json_pack("{s:s,s:s,s:s,s:I,s:s}", "status", "active", "kind", "client", "end_date",
+                         "2026-02-10", "amount_cents", (json_int_t)100, "currency", "EUR")),
+    };
+    /* local 01-10: A ends today (expiring), B ends in 31 days */
+    struct want w = {.today = "2026-01-10",
+                     .total = 2,
+                     .status = {0, 2, 0, 0},
+                     .kind = {2, 0},
+                     .lifecycle = {0, 0, 2, 0, 0, 0},
+                     .expiring = {1, 2, 2},
+                     .values = {{"EUR", 2, "200"}}};
+    json_t *r = stats(ed);
+    check_figures(r, &w, "zone, 23:59:59 local");
+    json_decref(r);
+    r = it_call(ed, "dashboard.watch", json_pack("{s:b}", "on", 1), NULL);
+    json_decref(r);
+    r = it_call(ad, "admin.clock.set", json_pack("{s:s}", "now", "2026-01-10T11:00:00.000Z"), NULL);
+    REQUIRE(r != NULL);
+    json_decref(r);
+    /* local 01-11: A is past its end, and the scheduler, on the same local
+     * day, expires it (the counters follow its UPDATE); B ends in 30 days */
+    w.today = "2026-01-11", w.status[1] = 1, w.status[2] = 1;
+    w.lifecycle[2] = 1, w.lifecycle[3] = 1;
+    w.expiring[0] = w.expiring[1] = w.expiring[2] = 1;
+    w.values[0].contracts = 1, w.values[0].amount = "100";
+    int n = 0;
+    json_t *up = drain_updates(ed, 1500, &n);
+    CHECKF(n >= 1 && up, "zone: local midnight pushed %d events", n);
+    if (up)
+        check_figures(up, &w, "zone, local midnight (event)");
+    json_decref(up);
+    r = stats(ed);
+    check_figures(r, &w, "zone, local midnight");
+    json_t *top = json_array_get(json_object_get(r, "recent_changes"), 0);
+    CHECK_STR(it_str(top, "event"), "contract.expired");
+    CHECK_STR(it_str(top, "number"), "Z-A");
+    json_decref(r);
+    json_decref(k[0]);
+    json_decref(k[1]);
+    ctl_client_close(ad);
+    ctl_client_close(ed);
 }
 
 int main(void)
@@ -340,6 +401,8 @@ int main(void)
     check_error(vi, "dashboard.watch", json_pack("{s:b,s:i}", "on", 1, "every", 2), "bad_request",
                 "every");
     ctl_client_close(anon);
+
+    test_zone();
 
     json_t *all[] = {a, b, c, dd, e, f, g, h, i, j};
     for (size_t k = 0; k < sizeof all / sizeof *all; k++)
