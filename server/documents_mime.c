@@ -11,7 +11,8 @@
  *                                     [Content_Types].xml), ODF (a stored
  *                                     "mimetype" entry), else application/zip
  *   UTF-8 without NUL or controls     text/plain (tab, line feed, carriage
- *   other than \t \n \r \f            return and form feed allowed; a BOM too)
+ *   other than \t \n \r \f            return and form feed allowed; a BOM too),
+ *   in the whole file                 checked to the last byte
  *   anything else                     application/octet-stream
  */
 #include <stdlib.h>
@@ -138,39 +139,82 @@ out:
     return type;
 }
 
-/* Valid UTF-8 with no control characters but \t \n \r \f.  `complete`:
- * the buffer is the whole file (else a sequence cut at its end is fine). */
-static int looks_like_text(const uint8_t *s, size_t n, int complete)
+/* Valid UTF-8 with no control characters but \t \n \r \f, from s[i]:
+ * the number of bytes checked (n, or less by a sequence cut at the end,
+ * which the next piece completes), or -1 if it is not text. */
+static ssize_t text_run(const uint8_t *s, size_t n, size_t i)
 {
-    size_t i = 0;
-    if (n >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF)
-        i = 3;
     while (i < n) {
         uint8_t c = s[i];
         if (c < 0x80) {
             if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f') || c == 0x7F)
-                return 0;
+                return -1;
             i++;
             continue;
         }
         size_t len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
         if (!len || c > 0xF4)
-            return 0;
+            return -1;
         if (i + len > n)
-            return !complete;
+            return (ssize_t)i;
         uint32_t cp = c & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
         for (size_t k = 1; k < len; k++) {
             if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
+                return -1;
             cp = cp << 6 | (s[i + k] & 0x3F);
         }
         /* overlong forms, surrogates, beyond U+10FFFF; C1 controls */
         if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
             (cp >= 0xD800 && cp <= 0xDFFF) || (cp >= 0x80 && cp <= 0x9F))
-            return 0;
+            return -1;
         i += len;
     }
-    return 1;
+    return (ssize_t)n;
+}
+
+/*
+ * The whole file is text (its head `h` of n bytes read already): every
+ * byte is checked, not just the head, or 64 KiB of text would carry an
+ * executable or an archive (a ZIP is read from its end) past the allowlist
+ * as text/plain.  Pool thread: it reads the file once more, like the hash.
+ */
+static int is_text(int fd, int64_t size, const uint8_t *h, size_t n)
+{
+    size_t start = n >= 3 && h[0] == 0xEF && h[1] == 0xBB && h[2] == 0xBF ? 3 : 0;
+    ssize_t ok = text_run(h, n, start);
+    if (ok < 0)
+        return 0;
+    if ((int64_t)n == size)
+        return (size_t)ok == n;
+    uint8_t *buf = malloc(HEAD_BYTES + 4);
+    size_t carry = n - (size_t)ok; /* a sequence cut by the head: at most 3 bytes */
+    int64_t off = (int64_t)n;
+    int text = 1;
+    if (!buf)
+        abort();
+    memcpy(buf, h + ok, carry);
+    while (text && off < size) {
+        size_t want = size - off < HEAD_BYTES ? (size_t)(size - off) : HEAD_BYTES;
+        if (read_at(fd, buf + carry, want, off) != (ssize_t)want) {
+            text = 0;
+            break;
+        }
+        off += (int64_t)want;
+        ok = text_run(buf, carry + want, 0);
+        if (ok < 0) {
+            text = 0;
+            break;
+        }
+        size_t left = carry + want - (size_t)ok;
+        if (left > 3) { /* never: a cut sequence is at most 3 bytes */
+            text = 0;
+            break;
+        }
+        memmove(buf, buf + ok, left);
+        carry = left;
+    }
+    free(buf);
+    return text && carry == 0;
 }
 
 const char *srv__docs_sniff(int fd, int64_t size)
@@ -195,7 +239,7 @@ const char *srv__docs_sniff(int fd, int64_t size)
         type = "application/pdf";
     else if (n >= 4 && memcmp(h, "PK\3\4", 4) == 0)
         type = zip_type(fd, size);
-    else if (looks_like_text(h, n, (int64_t)n == size))
+    else if (is_text(fd, size, h, n))
         type = "text/plain";
 out:
     if (n)

@@ -131,12 +131,28 @@ int main(void)
         CHECKF(strcmp(got, cases[i].want) == 0, "%s: %s, want %s", cases[i].what, got,
                cases[i].want);
     }
-    /* a long text whose 64 KiB head ends inside a character is still text */
-    char *big = malloc(70000);
-    for (int i = 0; i < 70000; i += 2)
-        memcpy(big + i, "\xc3\xa9", 2);                               /* é é é ... */
-    CHECK_STR(sniff(big + 1, 69999 - 1), "application/octet-stream"); /* starts mid-character */
-    CHECK_STR(sniff(big, 65537), "text/plain");                       /* cut by the head */
+    /* a long text is checked to its end, piece by piece, with characters
+     * cut between pieces (the head is 64 KiB) */
+    size_t bn = 200001;
+    char *big = malloc(bn + 1);
+    big[0] = 'a';
+    for (size_t i = 1; i + 1 < bn; i += 2)
+        memcpy(big + i, "\xc3\xa9", 2); /* a é é é ...: 64 KiB ends inside one */
+    CHECK_STR(sniff(big, bn), "text/plain");
+    CHECK_STR(sniff(big + 2, bn - 2), "application/octet-stream"); /* starts mid-character */
+    CHECK_STR(sniff(big, 65537), "text/plain");
+    CHECK_STR(sniff(big, 65538), "application/octet-stream"); /* ends mid-character */
+    /* text for 64 KiB, then something else: not text (before, the head
+     * decided, so an executable or a ZIP behind 64 KiB of text passed as
+     * text/plain) */
+    memcpy(big + 70001,
+           "\x7f"
+           "ELF\x02\x01\x01",
+           7);
+    CHECK_STR(sniff(big, bn), "application/octet-stream");
+    memcpy(big + 70001, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3", 7);
+    big[bn - 3] = '\0'; /* a NUL near the end */
+    CHECK_STR(sniff(big, bn), "application/octet-stream");
     free(big);
 
     static const char *const docx[] = {"[Content_Types].xml", "_rels/.rels", "word/document.xml",
