@@ -1,6 +1,6 @@
 /*
  * stats.dashboard, dashboard.watch and the live dashboard.updated event
- * (PROTOCOL.md §6.31-6.32), on the loop thread.
+ * (PROTOCOL.md §6.42-6.43), on the loop thread.
  *
  * A watching session gets fresh figures after committed changes and when
  * the day changes (the date windows move at midnight in the server's

@@ -28,47 +28,18 @@ static const char *const sql_keyed =
     "WHERE series IN ('status', 'kind', 'value', 'noend') ORDER BY series, k1";
 
 /* ?1 today, ?2 today + window, ?3..?5 today + 30/60/90, ?6 today + 30. */
-#define SUM(where) "(SELECT coalesce(sum(n), 0) FROM dashboard_counts WHERE " where ")"
+#define SUM(where) "(SELECT coalesce(sum(n), 0) FROM dashboard_counts WHERE " where "), "
+#define UPCOMING SUM("series = 'start' AND k1 > ?1")
+#define PAST_END SUM("series = 'end' AND k1 < ?1")
+#define IN_WINDOW SUM("series = 'end' AND k1 BETWEEN ?1 AND ?2 AND k2 = ''")
+#define UPCOMING_IN_WINDOW SUM("series = 'span' AND k1 > ?1 AND k1 <= ?2 AND k2 <= ?2")
+#define ENDING_BY(day) SUM("series = 'active_end' AND k1 <= " day)
+#define NOTICE_DUE SUM("series = 'notice' AND k1 <= ?6")
+#define NOTICE_PASSED SUM("series = 'notice' AND k1 < ?1")
+/* One row; read_dates reads its columns in this order (as_of_seq last). */
 static const char *const sql_dates =
-    "SELECT " SUM("series = 'start' AND k1 > ?1") ", "                /* upcoming */
-    SUM("series = 'end' AND k1 < ?1") ", "                            /* past their end date */
-    SUM("series = 'end' AND k1 BETWEEN ?1 AND ?2 AND k2 = ''") ", "   /* in the window */
-    SUM("series = 'span' AND k1 > ?1 AND k1 <= ?2 AND k2 <= ?2") ", " /* ... but upcoming */
-    SUM("series = 'active_end' AND k1 <= ?3") ", " SUM(
-        "series = 'active_end' AND k1 <= ?4") ","
-                                              " " SUM("series = 'active_end' AND k1 <= ?5") ","
-                                                                                            " " SUM(
-                                                                                                "s"
-                                                                                                "e"
-                                                                                                "r"
-                                                                                                "i"
-                                                                                                "e"
-                                                                                                "s"
-                                                                                                " "
-                                                                                                "="
-                                                                                                " "
-                                                                                                "'"
-                                                                                                "n"
-                                                                                                "o"
-                                                                                                "t"
-                                                                                                "i"
-                                                                                                "c"
-                                                                                                "e"
-                                                                                                "'"
-                                                                                                " "
-                                                                                                "A"
-                                                                                                "N"
-                                                                                                "D"
-                                                                                                " "
-                                                                                                "k"
-                                                                                                "1"
-                                                                                                " "
-                                                                                                "<"
-                                                                                                "="
-                                                                                                " "
-                                                                                                "?"
-                                                                                                "6") ", " SUM("series = 'notice' AND k1 < ?1") ", "
-                                                                                                                                               "(SELECT coalesce(max(seq), 0) FROM changes)";
+    "SELECT " UPCOMING PAST_END IN_WINDOW UPCOMING_IN_WINDOW ENDING_BY("?3") ENDING_BY("?4")
+        ENDING_BY("?5") NOTICE_DUE NOTICE_PASSED "(SELECT coalesce(max(seq), 0) FROM changes)";
 
 /* The newest changes that altered a contract (alerts are left out: they
  * have their own page), and restores. */

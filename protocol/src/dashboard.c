@@ -1,5 +1,5 @@
 /*
- * The dashboard figures on the wire (PROTOCOL.md §6.31): one encoder for
+ * The dashboard figures on the wire (PROTOCOL.md §6.42): one encoder for
  * the server (stats.dashboard's result and dashboard.updated's data are the
  * same object) and one decoder for clients, so pactactl and pacta-desk read
  * exactly what pactad writes.

@@ -1,5 +1,5 @@
 /*
- * it_dashboard: stats.dashboard and dashboard.watch (PROTOCOL.md §6.31-6.32)
+ * it_dashboard: stats.dashboard and dashboard.watch (PROTOCOL.md §6.42-6.43)
  * through a real pactad with a pinned clock (--fake-now 2026-01-10).
  *
  *  1. a fixture of ten contracts: every figure equals what the fixture

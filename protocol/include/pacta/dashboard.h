@@ -1,6 +1,6 @@
 /*
  * libpacta-protocol: the dashboard figures (stats.dashboard, the
- * dashboard.updated event, PROTOCOL.md §6.31-6.32) as a C struct, with the
+ * dashboard.updated event, PROTOCOL.md §6.42-6.43) as a C struct, with the
  * encoder the server uses and the decoder clients use.
  *
  * Ownership: pacta_dashboard_to_json returns a new reference;
