@@ -151,16 +151,6 @@ static int read_full(int fd, void *buf, size_t len)
     return 0;
 }
 
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 static void dir_of(const char *path, char *out, size_t n)
 {
     snprintf(out, n, "%s", path);
@@ -303,7 +293,7 @@ static int seal_one(const char *src, const char *sha, int64_t size, const char *
     if (rename(tmp, final) != 0)
         FAIL(io_code(), "documents: rename: %s", strerror(errno));
     dir_of(final, tmp, sizeof tmp);
-    if (fsync_dir(tmp) != 0)
+    if (srv_backup_fsync_dir(tmp) != 0)
         FAIL(SRV_BK_IO, "documents: fsync dir: %s", strerror(errno));
     tmp[0] = '\0';
 out:
@@ -391,7 +381,7 @@ static int open_one(const char *backup_dir, const char *name, const char *sha, i
             FAIL(io_code(), "documents: rename: %s", strerror(errno));
         tmp[0] = '\0';
         dir_of(dest, path, sizeof path);
-        fsync_dir(path);
+        srv_backup_fsync_dir(path);
     }
 out:
     if (fd >= 0)

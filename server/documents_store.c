@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "docstore.h"
 #include "documents-private.h"
 #include "log.h"
@@ -31,16 +32,6 @@ static pthread_mutex_t store_mu = PTHREAD_MUTEX_INITIALIZER;
 static json_t *pins;   /* sha256 -> count, under store_mu */
 static int holds;      /* under store_mu */
 static int gc_skipped; /* a collection found the store held, under store_mu */
-
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
 
 static void pin_locked(const char *sha)
 {
@@ -76,7 +67,7 @@ int srv__docstore_place(const char *docs_dir, const char *part, const char *sha2
         return -1;
     }
     /* durable before its row can commit: the rename, and a new directory */
-    if (fsync_dir(sub) != 0 || (created && fsync_dir(docs_dir) != 0)) {
+    if (srv_backup_fsync_dir(sub) != 0 || (created && srv_backup_fsync_dir(docs_dir) != 0)) {
         saved = errno;
         srv__docstore_unpin(sha256);
         errno = saved;
