@@ -16,7 +16,9 @@
  *  6. unauthenticated, bad arguments;
  *  7. the server's zone (--timezone Pacific/Auckland, UTC+13 in January):
  *     "today" and every date window follow the local day, not UTC's, and
- *     local midnight moves them.
+ *     local midnight moves them;
+ *  8. watchers that close or log out while the figures are computed, and a
+ *     shutdown with a computation due.
  */
 #include <string.h>
 
@@ -134,6 +136,14 @@ static void check_error(struct ctl_client *c, const char *op, json_t *args, cons
     json_decref(e);
 }
 
+static void set_amount(struct ctl_client *c, const json_t *k, json_int_t version, json_int_t amount)
+{
+    json_t *r = it_contract_update(c, it_str(k, "id"), version,
+                                   json_pack("{s:I}", "amount_cents", amount), "repriced", NULL);
+    CHECKF(r != NULL, "amount %lld", (long long)amount);
+    json_decref(r);
+}
+
 /* 7: a server in Pacific/Auckland; 10:59:59Z is 23:59:59 local on 01-10,
  * 11:00:00Z is local midnight of 01-11 (UTC is still on 01-10 all along). */
 static void test_zone(void)
@@ -186,8 +196,34 @@ static void test_zone(void)
     CHECK_STR(it_str(top, "event"), "contract.expired");
     CHECK_STR(it_str(top, "number"), "Z-A");
     json_decref(r);
+
+    /* 8. watchers that go away while the figures are computed (run under
+     * ASan by make test-asan): one closes right after a change, one logs
+     * out; the others still get the figures, then the server stops with
+     * a computation due and exits cleanly */
+    struct ctl_client *gone = it_login(srv, IT_VIEWER_USER, IT_VIEWER_PASSWORD);
+    struct ctl_client *out = it_login(srv, IT_VIEWER_USER, IT_VIEWER_PASSWORD);
+    json_decref(it_call(gone, "dashboard.watch", json_pack("{s:b}", "on", 1), NULL));
+    json_decref(it_call(out, "dashboard.watch", json_pack("{s:b}", "on", 1), NULL));
+    json_t *b = it_contract_get(ed, it_str(k[1], "id"));
+    json_int_t bv = it_int(b, "version");
+    json_decref(b);
+    set_amount(ed, k[1], bv++, 300);
+    ctl_client_close(gone);
+    json_decref(it_call(out, "auth.logout", json_object(), NULL));
+    w.values[0].amount = "300";
+    up = drain_updates(ed, 1500, &n);
+    CHECKF(n >= 1 && up, "after a watcher left: %d events", n);
+    if (up)
+        check_figures(up, &w, "after a watcher left");
+    json_decref(up);
+    set_amount(ed, k[1], bv++, 400);
+    set_amount(ed, k[1], bv++, 500);
+    CHECK(it_server_stop(srv) == 0);
+
     json_decref(k[0]);
     json_decref(k[1]);
+    ctl_client_close(out);
     ctl_client_close(ad);
     ctl_client_close(ed);
 }
