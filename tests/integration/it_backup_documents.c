@@ -140,9 +140,10 @@ static void test_backup_restore(void)
     snprintf(contract, sizeof contract, "%s", it_str(k, "id"));
     json_decref(k);
 
-    size_t na = 3 * PACTA_DOC_CHUNK_MAX + 17, nb, nc = 4000;
-    uint8_t *a = doc_png_bytes(na, 21), *c = doc_png_bytes(nc, 22);
+    size_t na = 3 * PACTA_DOC_CHUNK_MAX + 17, nb, nc;
     char *b = doc_pdf_bytes(&nb, "Acta de entrega");
+    nc = nb; /* C as big as B: their sealed files differ only by what GCM authenticates */
+    uint8_t *a = doc_png_bytes(na, 21), *c = doc_png_bytes(nc, 22);
     json_t *da = doc_upload(admin, contract, "a.png", a, na);
     json_t *db = doc_upload(admin, contract, "b.pdf", b, nb);
     REQUIRE(da && db);
@@ -219,6 +220,32 @@ static void test_backup_restore(void)
     CHECK(json_array_size(items) == 2); /* B and C, as before */
     json_decref(items);
     CHECK(rename(saved, c_blob) == 0); /* repaired */
+    /* B's file (the same size) put under C's name: each is sealed with its
+     * own name as additional data, so it is refused, by verify and offline */
+    {
+        char other[1500] = "", cmd[6400];
+        struct stat sc, so;
+        json_t *all = blob_set(blobs);
+        REQUIRE(stat(c_blob, &sc) == 0);
+        json_object_foreach(all, path, yes) if (strcmp(path, c_blob) != 0 && stat(path, &so) == 0 &&
+                                                so.st_size == sc.st_size)
+            snprintf(other, sizeof other, "%s", path);
+        json_decref(all);
+        REQUIRE(other[0]);
+        snprintf(cmd, sizeof cmd, "cp '%s' '%s' && cp '%s' '%s'", c_blob, saved, other, c_blob);
+        REQUIRE(system(cmd) == 0);
+        e = it_call_err(admin, "backups.verify", json_pack("{s:I}", "id", id2));
+        CHECK_STR(it_err_code(e), "bad_request");
+        CHECK(strstr(it_str(e, "message"), "document") != NULL);
+        json_decref(e);
+        CHECK(ctl_backup("verify", file2, NULL, &err) == 1);
+        free(err);
+        err = NULL;
+        CHECK(rename(saved, c_blob) == 0);
+    }
+    json_t *ok2 = it_call(admin, "backups.verify", json_pack("{s:I}", "id", id2), NULL);
+    CHECK(ok2 && json_is_true(json_object_get(ok2, "ok")));
+    json_decref(ok2);
 
     /* restore the first: A is back, byte for byte, C is not */
     json_t *res = it_call(admin, "backups.restore", json_pack("{s:I}", "id", id1), NULL);
