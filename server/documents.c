@@ -186,16 +186,23 @@ static int read_download(sqlite3 *r, const char *actor, const json_t *args, json
             got += (size_t)n;
         }
     }
-    if (got != len) {
+    int open_errno = fd < 0 ? errno : 0;
+    json_t *now = NULL;
+    if (got != len && open_errno == ENOENT && (now = read_row(r, a.id, err)) &&
+        !json_is_null(json_object_get(now, "deleted_at"))) {
+        /* deleted, and its content collected, since the row was read */
+        rc = pacta_error_set(err, PACTA_NOT_FOUND, "id", "the document was deleted");
+    } else if (got != len) {
         srv_logf(SRV_LOG_ERROR, "documents: content missing or short", "{s:s,s:s,s:s}", "document",
                  a.id, "sha256", json_string_value(json_object_get(doc, "sha256")), "error",
-                 fd < 0 ? strerror(errno) : "short read");
+                 fd < 0 ? strerror(open_errno) : "short read");
         rc = pacta_error_set(err, PACTA_INTERNAL, "", "the document's content cannot be read");
     } else {
         size_t n = pacta_base64_encode(buf, len, text);
         *result = json_pack("{s:I, s:o, s:b}", "offset", (json_int_t)a.offset, "data",
                             json_stringn_nocheck(text, n), "eof", a.offset + (int64_t)len == size);
     }
+    json_decref(now);
     free(buf);
     free(text);
 out:

@@ -470,6 +470,29 @@ static void test_contract_deleted(void)
     free(kept);
 }
 
+/* A live document whose content is gone from the store (removed by hand,
+ * a damaged disk): its download is an internal error, not a short file. */
+static void test_content_missing(void)
+{
+    uint8_t *bin = doc_png_bytes(1500, 93);
+    char sha[65], path[800];
+    json_t *doc = doc_upload(ed, contract, "lost.png", bin, 1500);
+    REQUIRE(doc);
+    doc_sha256(bin, 1500, sha);
+    snprintf(path, sizeof path, "%s/documents/%.2s/%s", srv->data_dir, sha, sha + 2);
+    REQUIRE(unlink(path) == 0);
+    json_t *err =
+        it_call_err(vi, "documents.download", json_pack("{s:s}", "id", it_str(doc, "id")));
+    CHECK_STR(it_err_code(err), "internal");
+    CHECK(err && strstr(it_str(err, "message"), "cannot be read") != NULL);
+    json_decref(err);
+    json_t *d = it_call(ed, "documents.delete", json_pack("{s:s}", "id", it_str(doc, "id")), NULL);
+    CHECK(d != NULL);
+    json_decref(d);
+    json_decref(doc);
+    free(bin);
+}
+
 int main(void)
 {
     char max[32];
@@ -492,6 +515,7 @@ int main(void)
     test_refusals();
     test_pipelined();
     test_contract_deleted();
+    test_content_missing();
 
     ctl_client_close(ed);
     ctl_client_close(vi);
