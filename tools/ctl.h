@@ -111,5 +111,13 @@ int ctl__cmd_documents(const struct ctl_global *g, int argc, char **argv);
 int ctl__cmd_export(const struct ctl_global *g, int argc, char **argv);
 /* ctl_dashboard.c: dashboard [--json] [--watch] */
 int ctl__cmd_dashboard(const struct ctl_global *g, int argc, char **argv);
+/* ctl_follow.c: for the commands that run until stopped (watch, dashboard
+ * --watch): SIGINT/SIGTERM only set a flag (ctl__follow_stopped); a nap
+ * that such a signal ends early; a reconnect delay jittered over its upper
+ * half. */
+void ctl__follow_trap_signals(void);
+int ctl__follow_stopped(void);
+void ctl__follow_nap(int ms);
+int ctl__follow_jitter(int ms);
 
 #endif

@@ -4,11 +4,9 @@
  * the server pushes; it reconnects by itself, like `watch`).
  */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <pacta/dashboard.h>
 
@@ -17,14 +15,6 @@
 #define BACKOFF_FIRST_MS 500
 #define BACKOFF_MAX_MS 10000
 #define TICK_MS 250
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
 
 static int dashboard_usage(FILE *f, int rc)
 {
@@ -159,16 +149,6 @@ static int show(const json_t *j, int as_json, struct pacta_dashboard *shown, int
     return 0;
 }
 
-static void nap(int ms)
-{
-    while (ms > 0 && !stop_requested) {
-        int step = ms > 50 ? 50 : ms;
-        struct timespec ts = {0, step * 1000000L};
-        nanosleep(&ts, NULL);
-        ms -= step;
-    }
-}
-
 /* One connection: login, dashboard.watch, events until it drops.
  * Returns 0 (dropped: reconnect), or an exit code to end with. */
 static int watch_once(const struct ctl_global *g, const char *password, int as_json,
@@ -208,7 +188,7 @@ static int watch_once(const struct ctl_global *g, const char *password, int as_j
     *connected = 1;
     if ((rc = show(res, as_json, shown, have)) != 0)
         goto out;
-    while (!stop_requested) {
+    while (!ctl__follow_stopped()) {
         json_t *ev = NULL;
         int n = ctl_client_next_event(c, TICK_MS, &ev);
         if (n < 0) {
@@ -222,7 +202,7 @@ static int watch_once(const struct ctl_global *g, const char *password, int as_j
         if (rc)
             break;
     }
-    if (stop_requested) {
+    if (ctl__follow_stopped()) {
         ctl__session_close(c);
         c = NULL;
     }
@@ -241,17 +221,16 @@ static int dashboard_watch(const struct ctl_global *g, int as_json)
     char *password = ctl__login_password(g);
     if (!password)
         return CTL_EXIT_USAGE;
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    while (!stop_requested) {
+    ctl__follow_trap_signals();
+    while (!ctl__follow_stopped()) {
         rc = watch_once(g, password, as_json, &shown, &have, &connected);
-        if (rc || stop_requested)
+        if (rc || ctl__follow_stopped())
             break;
         if (connected)
             backoff = BACKOFF_FIRST_MS;
-        fprintf(stderr, "%s: reconnecting in %.1f s\n", ctl__prog, backoff / 1000.0);
-        nap(backoff);
+        int delay = ctl__follow_jitter(backoff);
+        fprintf(stderr, "%s: reconnecting in %.1f s\n", ctl__prog, delay / 1000.0);
+        ctl__follow_nap(delay);
         backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
     }
     explicit_bzero(password, strlen(password));

@@ -8,14 +8,10 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-
-#include <openssl/rand.h>
 
 #include "ctl.h"
 
@@ -24,41 +20,12 @@
 /* How often the event wait wakes up to check for a signal. */
 #define WATCH_TICK_MS 250
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
-
 static int watch_usage(FILE *f, int rc)
 {
     fprintf(f, "usage: pactactl watch [--since SEQ]\n"
                "Prints every event as one JSON line.  With --since, replays the events\n"
                "after SEQ first.  Reconnects by itself; stop with Ctrl-C.\n");
     return rc;
-}
-
-/* Sleeps ms in small steps so a signal ends it early. */
-static void nap(int ms)
-{
-    while (ms > 0 && !stop_requested) {
-        int step = ms > 50 ? 50 : ms;
-        struct timespec ts = {0, step * 1000000L};
-        nanosleep(&ts, NULL);
-        ms -= step;
-    }
-}
-
-/* Full jitter over the upper half: spreads reconnecting clients apart while
- * keeping the delay growing. */
-static int jittered(int ms)
-{
-    unsigned r = 0;
-    if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
-        r = (unsigned)rand();
-    return ms / 2 + (int)(r % (unsigned)(ms / 2 + 1));
 }
 
 enum session_end { END_DISCONNECTED, END_STOP, END_FATAL };
@@ -164,7 +131,7 @@ static enum session_end watch_once(const struct ctl_global *g, struct watch_stat
     st->connected = 1;
     for (;;) {
         json_t *ev;
-        if (stop_requested) {
+        if (ctl__follow_stopped()) {
             end = END_STOP;
             goto out;
         }
@@ -249,19 +216,16 @@ int ctl__cmd_watch(const struct ctl_global *g, int argc, char **argv)
     if (!st.password)
         return CTL_EXIT_USAGE;
 
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    ctl__follow_trap_signals();
 
     int backoff = BACKOFF_FIRST_MS, rc = CTL_EXIT_OK, slow_in_a_row = 0;
-    while (!stop_requested) {
+    while (!ctl__follow_stopped()) {
         enum session_end end = watch_once(g, &st);
         if (end == END_FATAL) {
             rc = CTL_EXIT_SERVER;
             break;
         }
-        if (end == END_STOP || stop_requested)
+        if (end == END_STOP || ctl__follow_stopped())
             break;
         slow_in_a_row = st.close_code == 4000 ? slow_in_a_row + 1 : 0;
         if (st.connected) {
@@ -272,9 +236,9 @@ int ctl__cmd_watch(const struct ctl_global *g, int argc, char **argv)
             if (slow_in_a_row == 0)
                 backoff = BACKOFF_FIRST_MS;
         }
-        int delay = jittered(backoff);
+        int delay = ctl__follow_jitter(backoff);
         fprintf(stderr, "%s: reconnecting in %.1f s\n", ctl__prog, delay / 1000.0);
-        nap(delay);
+        ctl__follow_nap(delay);
         backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
     }
     explicit_bzero(st.password, strlen(st.password));
