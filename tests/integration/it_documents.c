@@ -304,7 +304,16 @@ static void test_refusals(void)
                                 "data", "AAAA"));
     CHECK_STR(it_err_code(err), "not_found");
     json_decref(err);
+    REQUIRE(doc_send(ed, it_str(b, "upload_id"), bin, 0, 1000, 1000) == 0);
+    err = it_call_err(admin, "documents.upload.finish",
+                      json_pack("{s:s}", "upload_id", it_str(b, "upload_id")));
+    CHECK_STR(it_err_code(err), "not_found");
+    CHECK_STR(it_err_field(err), "upload_id");
+    json_decref(err);
     ctl_client_close(admin);
+    json_t *mine = doc_begin(ed, contract, "mine.png", bin, 1000, NULL, NULL);
+    CHECK(mine && it_int(mine, "received") == 1000); /* untouched by the other user */
+    json_decref(mine);
     json_decref(b);
     json_t *l = it_call(vi, "documents.list", json_pack("{s:s}", "contract_id", contract), NULL);
     json_t *first = l ? json_array_get(json_object_get(l, "items"), 0) : NULL;
