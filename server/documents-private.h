@@ -83,6 +83,7 @@ struct doc_req {
     json_t *result;
     int64_t received; /* -1: unknown (not in the error) */
     int placed;       /* finish: the content is in the store, pinned; expire: -1 removed */
+    int collect;      /* finish: placing failed, maybe after the rename: collect the content */
     char mime[128];
     struct doc_req *next;
 };

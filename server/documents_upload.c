@@ -212,6 +212,8 @@ static void job_after(uv_work_t *w, int status)
         }
         req_done(q);
     } else {
+        if (q->collect)
+            srv__docs_gc_request(u->sha256);
         if (q->err.code == PACTA_OK)
             pacta_error_set(&q->err, PACTA_INTERNAL, "", "internal error");
         answer_error(q);

@@ -318,7 +318,15 @@ static void do_finish(struct doc_req *q)
         q->received = -1;
         goto out;
     }
-    if (fsync(fd) != 0 || srv__docstore_place(srv__docs.dir, part, u->sha256) != 0) {
+    if (fsync(fd) != 0) {
+        io_fail(q, "store");
+        goto out;
+    }
+    if (srv__docstore_place(srv__docs.dir, part, u->sha256) != 0) {
+        /* the rename may have happened (a directory fsync failed after it):
+         * no row will refer to that content, so the loop asks for its
+         * collection instead of leaving it until the next start-up */
+        q->collect = 1;
         io_fail(q, "store");
         goto out;
     }
