@@ -20,7 +20,6 @@ enum srv_wstmt {
     SRV_WS_USER_EXISTS,
     SRV_WS_USER_ACTIVE,
     SRV_WS_CONTRACT_INSERT,
-    SRV_WS_CONTRACT_UPDATE,
     SRV_WS_CONTRACT_DELETE,
     SRV_WS_SUPPLEMENT_INSERT,
     SRV_WS_CHANGE_INSERT,
@@ -53,6 +52,12 @@ struct srv_db {
     /* Writer thread only (and open/close before/after it runs). */
     sqlite3 *w;
     sqlite3_stmt *wstmt[SRV_WS__COUNT];
+    /* contracts.update's statements, one per set of changed columns (db_write.c) */
+    struct {
+        uint32_t mask;
+        sqlite3_stmt *st;
+    } upd[16];
+    unsigned upd_next;
 
     /* Reader pool. */
     uv_mutex_t pool_mu;
