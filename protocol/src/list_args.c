@@ -51,35 +51,12 @@ enum pacta_list_sort pacta_list_sort_from_name(const char *name)
     return PACTA_SORT__COUNT;
 }
 
-/* The member, or NULL when it is absent or null. */
-static json_t *member(const json_t *args, const char *name)
-{
-    json_t *v = json_object_get(args, name);
-    return json_is_null(v) ? NULL : v;
-}
-
-static int only_members(const json_t *args, const char *const *allowed, struct pacta_error *err)
-{
-    const char *key;
-    json_t *value;
-
-    if (!json_is_object(args))
-        return pacta_error_set(err, PACTA_BAD_REQUEST, "args", "must be an object");
-    json_object_foreach((json_t *)args, key, value)
-    {
-        int known = 0;
-        for (int i = 0; allowed[i] && !known; i++)
-            known = strcmp(allowed[i], key) == 0;
-        if (!known)
-            return pacta_error_set(err, PACTA_BAD_REQUEST, key, "unknown field");
-    }
-    return 0;
-}
+/* pacta__member and pacta__check_members: arg_members.c (internal.h). */
 
 static int get_string(const json_t *args, const char *name, const char **out,
                       struct pacta_error *err)
 {
-    json_t *v = member(args, name);
+    json_t *v = pacta__member(args, name);
 
     *out = NULL;
     if (!v)
@@ -114,7 +91,7 @@ static int get_date(const json_t *args, const char *name, const char **out, stru
 static int get_amount(const json_t *args, const char *name, int64_t *out, int *present,
                       struct pacta_error *err)
 {
-    json_t *v = member(args, name);
+    json_t *v = pacta__member(args, name);
 
     *present = 0;
     if (!v)
@@ -133,7 +110,7 @@ static int get_amount(const json_t *args, const char *name, int64_t *out, int *p
 static int get_field(const json_t *args, const char *name, const char **out,
                      struct pacta_error *err)
 {
-    json_t *v = member(args, name);
+    json_t *v = pacta__member(args, name);
     int rc;
 
     *out = NULL;
@@ -196,7 +173,7 @@ static int decode_filter(const json_t *args, struct pacta_list_args *out, struct
         (rc = get_amount(args, "amount_min", &out->amount_min, &out->has_amount_min, err)) ||
         (rc = get_amount(args, "amount_max", &out->amount_max, &out->has_amount_max, err)))
         return rc;
-    deleted = member(args, "include_deleted");
+    deleted = pacta__member(args, "include_deleted");
     if (deleted && !json_is_boolean(deleted))
         return pacta_error_set(err, PACTA_BAD_REQUEST, "include_deleted", "must be a boolean");
     out->include_deleted = json_is_true(deleted);
@@ -252,11 +229,11 @@ int pacta_decode_list(const json_t *args, struct pacta_list_args *out, struct pa
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = only_members(args, allowed, err)) || (rc = decode_filter(args, out, err)) ||
+    if ((rc = pacta__check_members(args, allowed, err)) || (rc = decode_filter(args, out, err)) ||
         (rc = decode_sort(args, "sort", out, err)))
         goto out;
     out->limit = PACTA_LIST_DEFAULT_LIMIT;
-    limit = member(args, "limit");
+    limit = pacta__member(args, "limit");
     if (limit && !json_is_integer(limit)) {
         rc = pacta_error_set(err, PACTA_BAD_REQUEST, "limit", "must be an integer");
         goto out;
@@ -285,7 +262,7 @@ int pacta_decode_list_filter(const json_t *filter, struct pacta_list_args *out,
     memset(out, 0, sizeof(*out));
     if (!json_is_object(filter))
         return pacta_error_set(err, PACTA_BAD_REQUEST, "filter", "must be an object");
-    if ((rc = only_members(filter, allowed, err)) || (rc = decode_filter(filter, out, err)))
+    if ((rc = pacta__check_members(filter, allowed, err)) || (rc = decode_filter(filter, out, err)))
         memset(out, 0, sizeof(*out));
     return rc;
 }
@@ -355,21 +332,22 @@ int pacta_decode_view_save(const json_t *args, struct pacta_view_save_args *out,
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = only_members(args, allowed, err)) || (rc = get_view_name(args, &out->name, err)))
+    if ((rc = pacta__check_members(args, allowed, err)) ||
+        (rc = get_view_name(args, &out->name, err)))
         goto out;
-    filter = member(args, "filter");
+    filter = pacta__member(args, "filter");
     if (!filter) {
         rc = pacta_error_set(err, PACTA_BAD_REQUEST, "filter", "required");
         goto out;
     }
     if ((rc = pacta_decode_list_filter(filter, &out->list, err)))
         goto out;
-    sort = member(args, "sort");
+    sort = pacta__member(args, "sort");
     if (sort && !json_is_object(sort)) {
         rc = pacta_error_set(err, PACTA_BAD_REQUEST, "sort", "must be an object");
         goto out;
     }
-    if (sort && ((rc = only_members(sort, sort_allowed, err)) ||
+    if (sort && ((rc = pacta__check_members(sort, sort_allowed, err)) ||
                  (rc = decode_sort(sort, "key", &out->list, err))))
         goto out;
 out:
@@ -384,7 +362,7 @@ int pacta_decode_view_delete(const json_t *args, const char **name, struct pacta
     int rc;
 
     *name = NULL;
-    if ((rc = only_members(args, allowed, err)) || (rc = get_view_name(args, name, err)))
+    if ((rc = pacta__check_members(args, allowed, err)) || (rc = get_view_name(args, name, err)))
         *name = NULL;
     return rc;
 }
