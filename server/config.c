@@ -191,9 +191,9 @@ enum {
     O_CONFIG,
     O_HELP,
     O_VERSION,
-    O_EXPIRY, /* expiry options: parsed by srv__expiry_option */
-    O_BACKUP, /* backup options: parsed by srv__backup_option */
-    O_EXPORT, /* export options: parsed by srv__export_option */
+    O_EXPIRY,   /* expiry options: parsed by srv__expiry_option */
+    O_BACKUP,   /* backup options: parsed by srv__backup_option */
+    O_EXPORT,   /* export options: parsed by srv__export_option */
     O_DOCUMENTS /* documents options: parsed by srv__documents_option */
 };
 static const struct option opts[] = {

@@ -109,9 +109,9 @@
 #define SRV_DASH_WHEN                                                                              \
     SRV_DASH_MOVED("deleted_at")                                                                   \
     SRV_DASH_MOVED("status")                                                                       \
-    SRV_DASH_MOVED("kind") SRV_DASH_MOVED("currency") SRV_DASH_MOVED("amount_cents")               \
-        SRV_DASH_MOVED("start_date") SRV_DASH_MOVED("end_date") SRV_DASH_MOVED("notice_days")      \
-            SRV_DASH_MOVED("renewal") " 0"
+    SRV_DASH_MOVED("kind")                                                                         \
+    SRV_DASH_MOVED("currency") SRV_DASH_MOVED("amount_cents") SRV_DASH_MOVED("start_date")         \
+        SRV_DASH_MOVED("end_date") SRV_DASH_MOVED("notice_days") SRV_DASH_MOVED("renewal") " 0"
 
 #define SRV_DASH_TABLE                                                                             \
     "CREATE TABLE dashboard_counts ("                                                              \
