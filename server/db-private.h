@@ -85,8 +85,18 @@ int srv__schema_latest(void);
 int srv__write_apply(struct srv_db *db, struct srv_write *w);
 int srv__append_change(struct srv_db *db, struct srv_write *w, const char *event,
                        const char *entity, json_int_t version, const char *actor,
-                       json_t *data_steal, int64_t *seq);     /* db_write.c */
-int srv__user_update(struct srv_db *db, struct srv_write *w); /* db_users.c */
+                       json_t *data_steal, int64_t *seq); /* db_write.c */
+/* db_write.c: the writer's kept statements (reset and unbound), a step of
+ * one whose row is ignored, and whether one has a row (1, 0, or < 0). */
+sqlite3_stmt *srv__wstmt(struct srv_db *db, enum srv_wstmt id, struct pacta_error *err);
+int srv__step_done(struct srv_db *db, sqlite3_stmt *st, const char *what, struct pacta_error *err);
+int srv__wexists(struct srv_db *db, enum srv_wstmt id, const char *a, const char *b,
+                 struct pacta_error *err);
+/* db_users.c */
+int srv__user_update(struct srv_db *db, struct srv_write *w);
+int srv__user_create(struct srv_db *db, struct srv_write *w);
+int srv__session_create(struct srv_db *db, struct srv_write *w); /* token only in its result */
+int srv__session_revoke(struct srv_db *db, struct srv_write *w);
 void srv__write_finalize(struct srv_db *db);
 
 /* db_expiry.c: the expiry and notification writes (SRV_W_EXPIRY_SCAN,

@@ -3,6 +3,8 @@
  * db.c opened for it.  A function here returns 0 with w->result (and, for
  * contract changes, w->events) filled, or -code with w->err set; db.c then
  * rolls the savepoint back, so an error never leaves half a write behind.
+ * srv__write_apply hands each kind to its module: contracts are here,
+ * users and sessions in db_users.c, the others in their own files.
  *
  * Contract changes follow PROTOCOL.md: versions are checked in the UPDATE
  * itself (DESIGN §5), every committed change appends its event to the
@@ -56,7 +58,7 @@ static const char *const writable[] = {
 
 /* Prepared once per writer connection, kept until srv__write_finalize;
  * returned reset and unbound. */
-static sqlite3_stmt *wstmt(struct srv_db *db, enum srv_wstmt id, struct pacta_error *err)
+sqlite3_stmt *srv__wstmt(struct srv_db *db, enum srv_wstmt id, struct pacta_error *err)
 {
     sqlite3_stmt *st = db->wstmt[id];
     int rc;
@@ -89,7 +91,7 @@ void srv__write_finalize(struct srv_db *db)
 }
 
 /* Steps a statement that returns no row (or whose row we ignore). */
-static int step_done(struct srv_db *db, sqlite3_stmt *st, const char *what, struct pacta_error *err)
+int srv__step_done(struct srv_db *db, sqlite3_stmt *st, const char *what, struct pacta_error *err)
 {
     int rc = sqlite3_step(st);
 
@@ -100,10 +102,10 @@ static int step_done(struct srv_db *db, sqlite3_stmt *st, const char *what, stru
 }
 
 /* 1 if the query has a row, 0 if not, < 0 on error. */
-static int exists(struct srv_db *db, enum srv_wstmt id, const char *a, const char *b,
-                  struct pacta_error *err)
+int srv__wexists(struct srv_db *db, enum srv_wstmt id, const char *a, const char *b,
+                 struct pacta_error *err)
 {
-    sqlite3_stmt *st = wstmt(db, id, err);
+    sqlite3_stmt *st = srv__wstmt(db, id, err);
     int rc;
 
     if (!st)
@@ -123,7 +125,7 @@ static int exists(struct srv_db *db, enum srv_wstmt id, const char *a, const cha
 /* The stored record, NULL with *rc = 0 if there is none. */
 static json_t *load_contract(struct srv_db *db, const char *id, int *rc, struct pacta_error *err)
 {
-    sqlite3_stmt *st = wstmt(db, SRV_WS_CONTRACT_GET, err);
+    sqlite3_stmt *st = srv__wstmt(db, SRV_WS_CONTRACT_GET, err);
     json_t *rec = NULL;
     int step;
 
@@ -172,7 +174,7 @@ int srv__append_change(struct srv_db *db, struct srv_write *w, const char *event
                        const char *entity, json_int_t version, const char *actor,
                        json_t *data_steal, int64_t *seq)
 {
-    sqlite3_stmt *st = wstmt(db, SRV_WS_CHANGE_INSERT, &w->err);
+    sqlite3_stmt *st = srv__wstmt(db, SRV_WS_CHANGE_INSERT, &w->err);
     char now[32];
     char *payload;
     int rc;
@@ -190,7 +192,7 @@ int srv__append_change(struct srv_db *db, struct srv_write *w, const char *event
     sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 6, payload, -1, SQLITE_TRANSIENT);
     free(payload);
-    rc = step_done(db, st, "append change", &w->err);
+    rc = srv__step_done(db, st, "append change", &w->err);
     if (rc != 0) {
         json_decref(data_steal);
         return rc;
@@ -216,7 +218,7 @@ static int emit_event(struct srv_db *db, struct srv_write *w, const char *event,
 
 static int owner_must_exist(struct srv_db *db, const char *owner, struct pacta_error *err)
 {
-    int rc = exists(db, SRV_WS_USER_EXISTS, owner, NULL, err);
+    int rc = srv__wexists(db, SRV_WS_USER_EXISTS, owner, NULL, err);
 
     if (rc == 0)
         return pacta_error_set(err, PACTA_BAD_REQUEST, "owner", "no such user");
@@ -226,7 +228,7 @@ static int owner_must_exist(struct srv_db *db, const char *owner, struct pacta_e
 static int number_must_be_free(struct srv_db *db, const char *number, const char *self_id,
                                struct pacta_error *err)
 {
-    int rc = exists(db, SRV_WS_NUMBER_TAKEN, number, self_id, err);
+    int rc = srv__wexists(db, SRV_WS_NUMBER_TAKEN, number, self_id, err);
 
     if (rc == 1)
         return pacta_error_set(err, PACTA_CONFLICT, "number", "contract number already in use");
@@ -298,7 +300,7 @@ static int contract_create(struct srv_db *db, struct srv_write *w)
             goto out;
         }
         snprintf(id, sizeof(id), "%s", json_string_value(given_id));
-        rc = exists(db, SRV_WS_CONTRACT_ID_TAKEN, id, NULL, err);
+        rc = srv__wexists(db, SRV_WS_CONTRACT_ID_TAKEN, id, NULL, err);
         if (rc == 1)
             rc = pacta_error_set(err, PACTA_CONFLICT, "id", "contract id already in use");
         if (rc != 0)
@@ -315,14 +317,14 @@ static int contract_create(struct srv_db *db, struct srv_write *w)
         goto out;
 
     srv_now_iso(now);
-    if (!(st = wstmt(db, SRV_WS_CONTRACT_INSERT, err))) {
+    if (!(st = srv__wstmt(db, SRV_WS_CONTRACT_INSERT, err))) {
         rc = -PACTA_INTERNAL;
         goto out;
     }
     bind_record(st, id, rec);
     sqlite3_bind_text(st, 17, now, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 18, w->actor, -1, SQLITE_TRANSIENT);
-    if ((rc = step_done(db, st, "insert contract", err)) != 0)
+    if ((rc = srv__step_done(db, st, "insert contract", err)) != 0)
         goto out;
     if (!(stored = load_contract(db, id, &rc, err))) {
         if (rc == 0)
@@ -412,7 +414,7 @@ static int add_supplements(struct srv_db *db, struct srv_write *w, const char *i
     json_array_foreach(changed, i, f)
     {
         const char *name = json_string_value(f);
-        sqlite3_stmt *st = wstmt(db, SRV_WS_SUPPLEMENT_INSERT, &w->err);
+        sqlite3_stmt *st = srv__wstmt(db, SRV_WS_SUPPLEMENT_INSERT, &w->err);
         char *old_v = json_dumps(json_object_get(before, name), JSON_ENCODE_ANY | JSON_COMPACT);
         char *new_v = json_dumps(json_object_get(after, name), JSON_ENCODE_ANY | JSON_COMPACT);
         int rc = -PACTA_INTERNAL;
@@ -426,7 +428,7 @@ static int add_supplements(struct srv_db *db, struct srv_write *w, const char *i
             sqlite3_bind_text(st, 6, today, -1, SQLITE_TRANSIENT);
             sqlite3_bind_text(st, 7, w->actor, -1, SQLITE_TRANSIENT);
             sqlite3_bind_text(st, 8, now, -1, SQLITE_TRANSIENT);
-            rc = step_done(db, st, "insert supplement", &w->err);
+            rc = srv__step_done(db, st, "insert supplement", &w->err);
         }
         free(old_v);
         free(new_v);
@@ -585,7 +587,7 @@ static int contract_update(struct srv_db *db, struct srv_write *w)
     sqlite3_bind_text(st, 17, now, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 18, w->actor, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 19, version);
-    if ((rc = step_done(db, st, "update contract", err)) != 0)
+    if ((rc = srv__step_done(db, st, "update contract", err)) != 0)
         goto out;
     if (sqlite3_changes(db->w) != 1) {
         rc = lost_race(db, w, id);
@@ -625,7 +627,7 @@ static int contract_delete(struct srv_db *db, struct srv_write *w)
     if (!(cur = load_for_change(db, w, &id, &version, &rc)))
         return rc;
     srv_now_iso(now);
-    if (!(st = wstmt(db, SRV_WS_CONTRACT_DELETE, err))) {
+    if (!(st = srv__wstmt(db, SRV_WS_CONTRACT_DELETE, err))) {
         rc = -PACTA_INTERNAL;
         goto out;
     }
@@ -633,7 +635,7 @@ static int contract_delete(struct srv_db *db, struct srv_write *w)
     sqlite3_bind_text(st, 2, now, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 3, w->actor, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 4, version);
-    if ((rc = step_done(db, st, "delete contract", err)) != 0)
+    if ((rc = srv__step_done(db, st, "delete contract", err)) != 0)
         goto out;
     if (sqlite3_changes(db->w) != 1) {
         rc = lost_race(db, w, id);
@@ -655,124 +657,6 @@ out:
     return rc;
 }
 
-static int user_create(struct srv_db *db, struct srv_write *w)
-{
-    struct pacta_error *err = &w->err;
-    const char *username = json_string_value(json_object_get(w->args, "username"));
-    const char *hash = json_string_value(json_object_get(w->args, "password_hash"));
-    const char *display = json_string_value(json_object_get(w->args, "display_name"));
-    const char *role = json_string_value(json_object_get(w->args, "role"));
-    sqlite3_stmt *st;
-    char now[32];
-    int rc;
-
-    if (!username || !pacta_valid_username(username))
-        return pacta_error_set(err, PACTA_BAD_REQUEST, "username", "invalid username");
-    if (!hash || strncmp(hash, "$argon2id$", 10) != 0)
-        return pacta_error_set(err, PACTA_BAD_REQUEST, "password", "missing password hash");
-    if (!role || pacta_role_from_name(role) == PACTA_ROLE_NONE)
-        return pacta_error_set(err, PACTA_BAD_REQUEST, "role", "unknown role");
-    if (!display || !display[0])
-        display = username;
-    rc = exists(db, SRV_WS_USER_EXISTS, username, NULL, err);
-    if (rc == 1)
-        return pacta_error_set(err, PACTA_CONFLICT, "username", "username already taken");
-    if (rc != 0)
-        return rc;
-    if (!(st = wstmt(db, SRV_WS_USER_INSERT, err)))
-        return -PACTA_INTERNAL;
-    srv_now_iso(now);
-    sqlite3_bind_text(st, 1, username, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, display, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, hash, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, role, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
-    if ((rc = step_done(db, st, "insert user", err)) != 0)
-        return rc;
-    w->result = json_pack("{s:{s:s, s:s, s:s, s:b, s:s}}", "user", "username", username,
-                          "display_name", display, "role", role, "disabled", 0, "created_at", now);
-    return 0;
-}
-
-/* Only the token's hash is stored; the token itself exists in the result
- * and on the client, nowhere else. */
-static int session_create(struct srv_db *db, struct srv_write *w)
-{
-    struct pacta_error *err = &w->err;
-    const char *username = json_string_value(json_object_get(w->args, "username"));
-    char token[44], hash[65], now[32], expires[32];
-    int64_t now_ms = srv_clock_now_ms();
-    sqlite3_stmt *st;
-    int rc;
-
-    const char *checked = json_string_value(json_object_get(w->args, "password_hash"));
-    char role[16] = "", display[801] = "";
-
-    if (!username)
-        return pacta_error_set(err, PACTA_BAD_REQUEST, "username", "required");
-    /*
-     * The password was checked in the pool, against the hash read then.  If
-     * an admin changed the password, disabled the user or changed the role
-     * meanwhile, the token must not outlive that: the writer sees the
-     * latest row, so the hash must still be the one checked, and the role
-     * comes from here, not from the earlier read.
-     */
-    rc = sqlite3_prepare_v2(db->w,
-                            "SELECT role, display_name FROM users WHERE username = ? "
-                            "AND disabled = 0 AND (?2 IS NULL OR password_hash = ?2)",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return srv__sql_error(db->w, rc, "session user", err);
-    sqlite3_bind_text(st, 1, username, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, checked, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        snprintf(role, sizeof role, "%s", (const char *)sqlite3_column_text(st, 0));
-        snprintf(display, sizeof display, "%s", (const char *)sqlite3_column_text(st, 1));
-    }
-    sqlite3_finalize(st);
-    if (rc == SQLITE_DONE)
-        return pacta_error_set(err, PACTA_UNAUTHENTICATED, "", "invalid credentials");
-    if (rc != SQLITE_ROW)
-        return srv__sql_error(db->w, rc, "session user", err);
-    srv_auth_new_token(token);
-    srv_auth_token_hash(token, hash);
-    srv__iso_from_ms(now_ms, now);
-    srv__iso_from_ms(now_ms + db->session_ttl_sec * 1000, expires);
-    if (!(st = wstmt(db, SRV_WS_SESSION_INSERT, err)))
-        return -PACTA_INTERNAL;
-    sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, username, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, now, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, expires, -1, SQLITE_TRANSIENT);
-    if ((rc = step_done(db, st, "insert session", err)) != 0)
-        return rc;
-    w->result = json_pack("{s:s, s:s, s:s, s:s}", "token", token, "expires_at", expires, "role",
-                          role, "display_name", display);
-    return 0;
-}
-
-static int session_revoke(struct srv_db *db, struct srv_write *w)
-{
-    struct pacta_error *err = &w->err;
-    const char *hash = json_string_value(json_object_get(w->args, "token_hash"));
-    sqlite3_stmt *st;
-    char now[32];
-    int rc;
-
-    if (!hash)
-        return pacta_error_set(err, PACTA_BAD_REQUEST, "token_hash", "required");
-    if (!(st = wstmt(db, SRV_WS_SESSION_REVOKE, err)))
-        return -PACTA_INTERNAL;
-    srv_now_iso(now);
-    sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, hash, -1, SQLITE_TRANSIENT);
-    if ((rc = step_done(db, st, "revoke session", err)) != 0)
-        return rc;
-    w->result = json_pack("{s:b}", "revoked", sqlite3_changes(db->w) == 1);
-    return 0;
-}
-
 int srv__write_apply(struct srv_db *db, struct srv_write *w)
 {
     switch (w->kind) {
@@ -783,13 +667,13 @@ int srv__write_apply(struct srv_db *db, struct srv_write *w)
     case SRV_W_CONTRACT_DELETE:
         return contract_delete(db, w);
     case SRV_W_USER_CREATE:
-        return user_create(db, w);
+        return srv__user_create(db, w);
     case SRV_W_SESSION_CREATE: {
-        int rc = session_create(db, w);
+        int rc = srv__session_create(db, w);
         return rc == 0 ? srv__expiry_login_result(db, w) : rc;
     }
     case SRV_W_SESSION_REVOKE:
-        return session_revoke(db, w);
+        return srv__session_revoke(db, w);
     case SRV_W_NOOP:
         return 0; /* an empty transaction: proves the write path (lock, fsync) works */
     case SRV_W_USER_UPDATE:
