@@ -1,6 +1,6 @@
 /*
- * Request dispatch: one whole text message from a session becomes a parsed,
- * authorized request, handed to the place that may block for it:
+ * Request dispatch: a parsed, authorized request (request.c) is handed to
+ * the place that may block for it:
  *  - reads and password checks run in the uv thread pool with a read-only
  *    connection (struct srv_job, "pool jobs");
  *  - writes go to the DB writer thread and are answered only after their
@@ -69,32 +69,6 @@ static int n_waiting;
 /* A well-formed argon2id hash of a random password: checking a login for an
  * unknown user against it costs the same time as for a known one. */
 static char *dummy_hash;
-
-void srv__respond_ok(struct srv_session *s, const json_t *id, json_t *result_steal)
-{
-    s->srv->metrics.responses[PACTA_OK]++;
-    size_t len;
-    char *text = pacta_encode_ok(id, result_steal, &len);
-    srv__session_send_text(s, text, len);
-}
-
-void srv__respond_error(struct srv_session *s, const json_t *id, const struct pacta_error *err,
-                        json_t *extra_steal)
-{
-    if (err->code > 0 && err->code < PACTA_CODE__COUNT)
-        s->srv->metrics.responses[err->code]++;
-    size_t len;
-    char *text = pacta_encode_error(id, err, extra_steal, &len);
-    srv__session_send_text(s, text, len);
-}
-
-static void respond_code(struct srv_session *s, const json_t *id, enum pacta_code code,
-                         const char *field, const char *message)
-{
-    struct pacta_error err;
-    pacta_error_set(&err, code, field, "%s", message);
-    srv__respond_error(s, id, &err, NULL);
-}
 
 static struct srv_job *job_new(struct srv_session *s, const struct pacta_request *req)
 {
@@ -362,7 +336,7 @@ static void submit_write(struct srv_job *j, enum srv_write_kind kind, json_t *ar
     w->udata = j;
     w->request_id = j->request_id;
     if (srv_db_submit(j->srv->db, w) != 0) {
-        respond_code(j->s, j->id, PACTA_UNAVAILABLE, "", "server is shutting down");
+        srv__respond_code(j->s, j->id, PACTA_UNAVAILABLE, "", "server is shutting down");
         srv_write_free(w);
         job_free(j);
     }
@@ -515,7 +489,7 @@ static void job_after(uv_work_t *req, int status)
     }
     if ((j->op == PACTA_OP_AUTH_LOGIN || j->op == PACTA_OP_AUTH_RESUME) &&
         !srv__limits_user_ok(j->srv, s, j->user.username)) {
-        respond_code(s, j->id, PACTA_RATE_LIMITED, "", "too many connections for this user");
+        srv__respond_code(s, j->id, PACTA_RATE_LIMITED, "", "too many connections for this user");
         job_free(j);
         return;
     }
@@ -578,7 +552,8 @@ static void queue_password_job(struct srv_job *j)
         waiting_tail = j;
         n_waiting++;
     } else {
-        respond_code(j->s, j->id, PACTA_RATE_LIMITED, "", "too many logins at once: retry shortly");
+        srv__respond_code(j->s, j->id, PACTA_RATE_LIMITED, "",
+                          "too many logins at once: retry shortly");
         job_free(j);
     }
 }
@@ -587,7 +562,7 @@ static void queue_job(struct srv_job *j)
 {
     int rc = uv_queue_work(j->srv->loop, &j->work, job_work, job_after);
     if (rc) {
-        respond_code(j->s, j->id, PACTA_INTERNAL, "", "internal error");
+        srv__respond_code(j->s, j->id, PACTA_INTERNAL, "", "internal error");
         job_free(j);
     }
 }
@@ -623,9 +598,11 @@ void srv__ops_cleanup(void)
 
 /*
  * Decodes the op's arguments and starts its job.  Decoding happens here, on
- * the loop: it is cheap and lets a bad request be answered at once.
+ * the loop: it is cheap and lets a bad request be answered at once.  Called
+ * by srv__ops_handle (request.c) once the request is parsed, allowed and
+ * within its limits.
  */
-static void dispatch(struct srv_session *s, const struct pacta_request *req)
+void srv__ops_dispatch(struct srv_session *s, const struct pacta_request *req)
 {
     struct pacta_error err = {0};
     struct srv_job *j = NULL;
@@ -676,8 +653,8 @@ static void dispatch(struct srv_session *s, const struct pacta_request *req)
 
     if (req->op == PACTA_OP_AUTH_LOGIN || req->op == PACTA_OP_AUTH_RESUME) {
         if (s->auth_inflight) {
-            respond_code(s, req->id, PACTA_RATE_LIMITED, "",
-                         "a login is already in progress on this connection");
+            srv__respond_code(s, req->id, PACTA_RATE_LIMITED, "",
+                              "a login is already in progress on this connection");
             return;
         }
         s->auth_inflight = 1;
@@ -766,56 +743,4 @@ static void dispatch(struct srv_session *s, const struct pacta_request *req)
         srv__respond_error(s, req->id, &err, NULL);
         job_free(j);
     }
-}
-
-void srv__ops_handle(struct srv_session *s, const char *buf, size_t len)
-{
-    struct pacta_request req = {0};
-    struct pacta_error err = {0};
-    uint64_t t0 = uv_hrtime();
-    int jobs_before = s->inflight;
-    uint64_t rid = ++s->srv->next_request_id;
-
-    if (pacta_request_parse(buf, len, &req, &err) != 0) {
-        s->srv->metrics.requests[0]++;
-        srv_logf(SRV_LOG_DEBUG, "bad request", "{s:I,s:I,s:s,s:s}", "request", (json_int_t)rid,
-                 "session", (json_int_t)s->id, "field", err.field, "message", err.message);
-        srv__respond_error(s, req.id, &err, NULL);
-        goto out;
-    }
-    s->srv->metrics.requests[req.op]++;
-    if (srv_log_enabled(SRV_LOG_DEBUG))
-        srv_logf(SRV_LOG_DEBUG, "request", "{s:I,s:I,s:s,s:s}", "request", (json_int_t)rid,
-                 "session", (json_int_t)s->id, "user", s->username, "op", req.op_name);
-    if (!srv__limits_take_request(s)) {
-        respond_code(s, req.id, PACTA_RATE_LIMITED, "", "too many requests: slow down");
-        goto out;
-    }
-    if (s->srv->shutting_down) {
-        respond_code(s, req.id, PACTA_UNAVAILABLE, "", "server is shutting down");
-        goto out;
-    }
-    enum pacta_role need = pacta_op_min_role(req.op);
-    if (need != PACTA_ROLE_NONE && !s->authenticated) {
-        respond_code(s, req.id, PACTA_UNAUTHENTICATED, "",
-                     "log in first (auth.login or auth.resume)");
-        goto out;
-    }
-    if (need > s->role && need != PACTA_ROLE_NONE) {
-        struct pacta_error e;
-        pacta_error_set(&e, PACTA_FORBIDDEN, "", "%s needs the %s role", req.op_name,
-                        pacta_role_name(need));
-        srv__respond_error(s, req.id, &e, NULL);
-        goto out;
-    }
-    if (s->inflight >= s->srv->cfg->max_inflight) {
-        respond_code(s, req.id, PACTA_RATE_LIMITED, "", "too many requests in flight");
-        goto out;
-    }
-    dispatch(s, &req);
-out:
-    /* answered here and now (no job took it): its latency is known already */
-    if (req.op != PACTA_OP_UNKNOWN && s->inflight == jobs_before)
-        srv__metrics_latency(s->srv, req.op, uv_hrtime() - t0);
-    pacta_request_clear(&req);
 }

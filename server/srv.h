@@ -216,13 +216,17 @@ void srv__limits_purge(int64_t max_age_ms);
 void srv__limits_tick(struct srv *srv);
 void srv__limits_cleanup(void);
 
-/* ops.c: one complete text message from a session. */
-int srv__ops_init(void);
-void srv__ops_cleanup(void);
+/* request.c: one complete text message from a session; answers. */
 void srv__ops_handle(struct srv_session *s, const char *buf, size_t len);
 void srv__respond_ok(struct srv_session *s, const json_t *id, json_t *result_steal);
 void srv__respond_error(struct srv_session *s, const json_t *id, const struct pacta_error *err,
                         json_t *extra_steal);
+void srv__respond_code(struct srv_session *s, const json_t *id, enum pacta_code code,
+                       const char *field, const char *message);
+/* ops.c: starts a parsed, allowed request's work (pool job, writer or at once). */
+int srv__ops_init(void);
+void srv__ops_cleanup(void);
+void srv__ops_dispatch(struct srv_session *s, const struct pacta_request *req);
 
 /* subscribe.c */
 void srv__subscribe(struct srv_session *s, const json_t *id, const json_t *args);
