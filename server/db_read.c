@@ -166,41 +166,6 @@ out:
     return rc;
 }
 
-int srv_db_read_changes(sqlite3 *r, int64_t since, int limit, json_t **out)
-{
-    sqlite3_stmt *st = NULL;
-    json_t *arr = json_array();
-    int rc;
-
-    *out = NULL;
-    rc = sqlite3_prepare_v2(
-        r, "SELECT seq, event, payload FROM changes WHERE seq > ? ORDER BY seq LIMIT ?", -1, &st,
-        NULL);
-    if (rc != SQLITE_OK) {
-        rc = srv__sql_error(r, rc, "read changes", NULL);
-        goto out;
-    }
-    sqlite3_bind_int64(st, 1, since);
-    sqlite3_bind_int(st, 2, limit);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *data = json_loads((const char *)sqlite3_column_text(st, 2), 0, NULL);
-        json_array_append_new(arr, json_pack("{s:I, s:s, s:o}", "seq",
-                                             (json_int_t)sqlite3_column_int64(st, 0), "event",
-                                             (const char *)sqlite3_column_text(st, 1), "data",
-                                             data ? data : json_object()));
-    }
-    if (rc != SQLITE_DONE) {
-        rc = srv__sql_error(r, rc, "read changes", NULL);
-        goto out;
-    }
-    *out = json_incref(arr);
-    rc = 0;
-out:
-    sqlite3_finalize(st);
-    json_decref(arr);
-    return rc;
-}
-
 int srv_db_scan_changes(sqlite3 *r, int64_t since, int limit, srv_change_fn fn, void *ctx)
 {
     sqlite3_stmt *st = NULL;
@@ -228,6 +193,26 @@ int srv_db_scan_changes(sqlite3 *r, int64_t since, int limit, srv_change_fn fn, 
     rc = 0;
 out:
     sqlite3_finalize(st);
+    return rc;
+}
+
+/* srv_db_read_changes on top of the scan: each row as parsed JSON. */
+static int append_change(void *ctx, int64_t seq, const char *event, const char *payload,
+                         size_t payload_len)
+{
+    json_t *data = json_loadb(payload, payload_len, 0, NULL);
+    json_array_append_new(ctx, json_pack("{s:I, s:s, s:o}", "seq", (json_int_t)seq, "event", event,
+                                         "data", data ? data : json_object()));
+    return 0;
+}
+
+int srv_db_read_changes(sqlite3 *r, int64_t since, int limit, json_t **out)
+{
+    json_t *arr = json_array();
+    int rc = srv_db_scan_changes(r, since, limit, append_change, arr);
+    *out = rc == 0 ? arr : NULL;
+    if (rc != 0)
+        json_decref(arr);
     return rc;
 }
 
