@@ -128,10 +128,6 @@ static void refresh(GtkListItem *item, PactaColumn which)
     const char *actor = pacta_contract_get_last_actor(c);
     gboolean flash = highlight && column_changed(which, pacta_contract_get_changed_fields(c));
     set_flash(GTK_WIDGET(label), flash);
-    g_autofree char *tip = highlight && actor && *actor
-                               ? g_strdup_printf("%s — just changed by %s", text, actor)
-                               : g_strdup(text);
-    gtk_widget_set_tooltip_text(cell, tip);
 
     if (which == PACTA_COLUMN_TITLE) {
         GtkWidget *editing = gtk_widget_get_next_sibling(GTK_WIDGET(label));
@@ -144,6 +140,32 @@ static void refresh(GtkListItem *item, PactaColumn which)
         gtk_label_set_text(GTK_LABEL(changed), ctext ? ctext : "");
         gtk_widget_set_visible(changed, show_actor);
     }
+}
+
+/*
+ * A cell's tooltip is made when GTK asks for it: gtk_widget_set_tooltip_text()
+ * on every bind made GTK 4.8 query the pointer position from the X server
+ * (a round trip per cell), and a sort or a search that rebinds ~200 rows did
+ * it ~1,600 times (bench/RESULTS.md, "off the main thread").
+ */
+static gboolean on_query_tooltip(GtkWidget *cell, int x, int y, gboolean keyboard,
+                                 GtkTooltip *tooltip, gpointer user_data)
+{
+    (void)x;
+    (void)y;
+    (void)keyboard;
+    PactaContract *c = gtk_list_item_get_item(GTK_LIST_ITEM(user_data));
+    if (!c)
+        return FALSE;
+    const char *text = gtk_label_get_text(main_label(cell));
+    const char *actor = pacta_contract_get_last_actor(c);
+    if (pacta_contract_get_highlight(c) && actor && *actor) {
+        g_autofree char *tip = g_strdup_printf("%s — just changed by %s", text, actor);
+        gtk_tooltip_set_text(tooltip, tip);
+    } else {
+        gtk_tooltip_set_text(tooltip, text);
+    }
+    return TRUE;
 }
 
 static void on_notify(GObject *obj, GParamSpec *pspec, gpointer user_data)
@@ -178,6 +200,8 @@ static void cell_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer 
     switch (spec->which) {
     case PACTA_COLUMN_TITLE: {
         GtkWidget *box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
+        gtk_widget_set_has_tooltip(box, TRUE);
+        g_signal_connect(box, "query-tooltip", G_CALLBACK(on_query_tooltip), item);
         gtk_widget_set_hexpand(label, TRUE);
         /* The pills must not squeeze the title to "F…". */
         gtk_label_set_width_chars(GTK_LABEL(label), 16);
@@ -204,6 +228,8 @@ static void cell_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer 
     default:
         break;
     }
+    gtk_widget_set_has_tooltip(label, TRUE);
+    g_signal_connect(label, "query-tooltip", G_CALLBACK(on_query_tooltip), item);
     gtk_list_item_set_child(item, label);
 }
 
