@@ -25,8 +25,14 @@
  * about page × (its range) / (the smallest count).  The cheaper wins, so a
  * page never reads much more than K rows when one filter alone is narrow or
  * all are broad.  What this cannot make fast: several broad filters whose
- * combination is narrow (each matches 10 %, together 0.01 %), and `text`,
- * which no index serves; bench/RESULTS.md has the figures.
+ * combination is narrow (each matches 10 %, together 0.01 %), and a `text`
+ * of one or two characters that few rows contain; bench/RESULTS.md has the
+ * figures.
+ *
+ * `text` of three characters or more is also a driver: the trigram index
+ * (schema_text.h) yields the rows that contain it, counted like the others;
+ * when it is the narrow one the page is those candidates (TEXT), each still
+ * checked with the LIKE, which alone decides what `text` matches.
  *
  * Each plan names its index (INDEXED BY), so SQLite cannot pick another one
  * or a full table scan; tests/unit/test_srv_list.c explains the statements
@@ -72,8 +78,8 @@ void srv__list_force(enum srv_list_force force)
 
 const char *srv__list_plan_name(enum srv_list_plan plan)
 {
-    static const char *const names[] = {"walk", "seek", "fts", "ranked"};
-    return (unsigned)plan < 4 ? names[plan] : "?";
+    static const char *const names[] = {"walk", "seek", "fts", "ranked", "text"};
+    return (unsigned)plan < sizeof(names) / sizeof(names[0]) ? names[plan] : "?";
 }
 
 /* ---- a growing SQL text ------------------------------------------------- */
@@ -170,6 +176,7 @@ struct driver {
     char eq[48], lo[64], hi[64];
     int ordered; /* its order (after eq) is the sort's */
     int fts;     /* the search index, for q */
+    int text;    /* the trigram index, for text (also fts: not a b-tree) */
     long count;  /* entries, counted up to the bound */
 };
 
@@ -178,7 +185,7 @@ struct page {
     enum pacta_list_sort sort;
     const struct sort_def *sd;
     char today[11], until[11];
-    char *pattern, *match;
+    char *pattern, *match, *tmatch;
     char fp[17];
     /* the cursor */
     int has_cursor;
@@ -277,6 +284,10 @@ static void find_drivers(struct page *p)
         range_driver(p, "contracts_end", "end_key", "today", NULL, PACTA_SORT_END_DATE);
     if (a->q)
         add_driver(p, "contracts_fts", 0)->fts = 1;
+    if (p->tmatch) {
+        d = add_driver(p, "contracts_text", 0);
+        d->fts = d->text = 1;
+    }
 }
 
 static void bind_text(sqlite3_stmt *st, const char *name, const char *value)
@@ -316,6 +327,7 @@ static void bind_all(sqlite3_stmt *st, const struct page *p, int64_t limit)
     bind_text(st, ":today", p->today);
     bind_text(st, ":until", p->until);
     bind_text(st, ":match", p->match);
+    bind_text(st, ":tmatch", p->tmatch);
     if (p->ckey && json_is_integer(p->ckey))
         bind_int(st, ":ck", json_integer_value(p->ckey));
     else if (p->ckey)
@@ -358,7 +370,10 @@ static long count_driver(sqlite3 *r, const struct page *p, const struct driver *
     struct sbuf b = {0};
     long n;
 
-    if (d->fts)
+    if (d->text)
+        sb_add(&b, "SELECT count(*) FROM (SELECT 1 FROM contracts_text WHERE contracts_text MATCH "
+                   ":tmatch LIMIT :lim)");
+    else if (d->fts)
         sb_add(&b, "SELECT count(*) FROM (SELECT 1 FROM contracts_fts WHERE contracts_fts MATCH "
                    ":match LIMIT :lim)");
     else {
@@ -369,6 +384,12 @@ static long count_driver(sqlite3 *r, const struct page *p, const struct driver *
     n = query_long(r, p, b.s, bound);
     free(b.s);
     return n;
+}
+
+/* How a driver that does not yield the sort order is read. */
+static enum srv_list_plan seek_plan(const struct driver *d)
+{
+    return d->text ? SRV_LIST_TEXT : d->fts ? SRV_LIST_FTS : SRV_LIST_SEEK;
 }
 
 static long isqrt(long v)
@@ -415,7 +436,7 @@ static int choose_plan(sqlite3 *r, struct page *p)
     }
     if (forced == SRV_LIST_FORCE_SEEK && narrowest) {
         p->drv = narrowest;
-        p->plan = narrowest->fts ? SRV_LIST_FTS : SRV_LIST_SEEK;
+        p->plan = seek_plan(narrowest);
         return 0;
     }
     /* the plain sort index: about page / density rows; a filter index in
@@ -441,11 +462,11 @@ static int choose_plan(sqlite3 *r, struct page *p)
         }
     }
     if (p->drv)
-        p->plan = p->drv->fts ? SRV_LIST_FTS : p->drv->ordered ? SRV_LIST_WALK : SRV_LIST_SEEK;
+        p->plan = p->drv->ordered ? SRV_LIST_WALK : seek_plan(p->drv);
     /* the estimate takes the filters as independent of the sort order; when
      * they are not (contract numbers by year, a date range), a walk can
      * read far more than it expected: it then gets a budget */
-    if (p->plan == SRV_LIST_WALK && narrowest && !narrowest->fts &&
+    if (p->plan == SRV_LIST_WALK && narrowest && (!narrowest->fts || narrowest->text) &&
         (forced == SRV_LIST_AUTO || forced == SRV_LIST_FORCE_FALLBACK)) {
         p->fallback = narrowest;
         p->bound = bound;
@@ -527,6 +548,14 @@ static void build_sql(struct page *p)
                   " WHERE contracts_fts MATCH :match) CROSS JOIN contracts"
                   " INDEXED BY sqlite_autoindex_contracts_1 ON id = fts_id");
         add_filters(p, 1);
+    } else if (p->plan == SRV_LIST_TEXT) {
+        /* the trigram hits are candidates: add_filters keeps the LIKE */
+        sb_add(b, "SELECT " SRV_CONTRACT_COLS " FROM (SELECT contracts_fts_map.id AS text_id"
+                  " FROM contracts_text CROSS JOIN contracts_fts_map"
+                  " ON contracts_fts_map.rid = contracts_text.rowid"
+                  " WHERE contracts_text MATCH :tmatch) CROSS JOIN contracts"
+                  " INDEXED BY sqlite_autoindex_contracts_1 ON id = text_id");
+        add_filters(p, 0);
     } else {
         sb_add(b, "SELECT " SRV_CONTRACT_COLS " FROM contracts INDEXED BY %s", index);
         add_filters(p, 0);
@@ -603,6 +632,7 @@ static void page_clear(struct page *p)
 {
     free(p->pattern);
     free(p->match);
+    free(p->tmatch);
     json_decref(p->ckey);
     free(p->cid);
     free(p->sql.s);
@@ -624,8 +654,10 @@ static int page_prepare(sqlite3 *r, const struct pacta_list_args *a, struct page
     p->sd = p->sort == PACTA_SORT_RELEVANCE ? NULL : &sorts[p->sort];
     srv_date_format(today, p->today);
     srv_date_format(today + srv_expiry_window(), p->until);
-    if (a->text && a->text[0])
+    if (a->text && a->text[0]) {
         p->pattern = srv__list_like_pattern(a->text);
+        p->tmatch = srv__list_trigram_query(a->text); /* NULL under 3 characters */
+    }
     if (a->q)
         p->match = srv__list_fts_query(a->q);
     srv__list_fingerprint(a, p->sort, p->fp);
@@ -721,7 +753,7 @@ int srv_db_read_contracts(sqlite3 *r, const struct pacta_list_args *args, json_t
         if (n >= 0 && n <= rest / SEEK_ROW_COST) {
             atomic_fetch_add(&fallback_seeks, 1);
             p.drv = p.fallback;
-            p.plan = SRV_LIST_SEEK;
+            p.plan = seek_plan(p.fallback);
             p.sql.len = 0;
             build_sql(&p);
         }

@@ -14,9 +14,11 @@
  *           the page is full;
  *  SEEK     the narrowest filter's index: every match, then sorted;
  *  FTS      the full-text hits of q, then sorted;
- *  RANKED   q by relevance (bm25), pages by position.
+ *  RANKED   q by relevance (bm25), pages by position;
+ *  TEXT     the trigram index's candidates for text (3 characters or
+ *           more), each checked with LIKE, then sorted.
  */
-enum srv_list_plan { SRV_LIST_WALK, SRV_LIST_SEEK, SRV_LIST_FTS, SRV_LIST_RANKED };
+enum srv_list_plan { SRV_LIST_WALK, SRV_LIST_SEEK, SRV_LIST_FTS, SRV_LIST_RANKED, SRV_LIST_TEXT };
 
 /* Tests: make every page take one kind of plan where it can (AUTO: the
  * cost estimate decides; FALLBACK: walks where it can, and a walk that has
@@ -59,5 +61,8 @@ char *srv__list_b64_json(json_t *arr_steal);
 char *srv__list_like_pattern(const char *text);
 /* q as an FTS5 query of quoted prefix phrases (malloc'd). */
 char *srv__list_fts_query(const char *q);
+/* text as one quoted phrase for the trigram index (malloc'd), or NULL when
+ * it has fewer than 3 characters (code points): no trigram to look up. */
+char *srv__list_trigram_query(const char *text);
 
 #endif

@@ -17,6 +17,7 @@
 #include "schema_dashboard.h"
 #include "schema_documents.h"
 #include "schema_lists.h"
+#include "schema_text.h"
 
 static const char *const migrations[] = {
     /* 1: users, sessions, contracts, supplements, changes. */
@@ -234,6 +235,11 @@ static const char *const migrations[] = {
      * name their content by SHA-256; the bytes live in DATA_DIR/documents.
      * The SQL and its design are in schema_documents.h. */
     SRV_SCHEMA_DOCUMENTS,
+
+    /* 8: a trigram index for contracts.list `text` (issue 7, db_list.c):
+     * substrings found through an index instead of a LIKE over every row.
+     * The SQL and its design are in schema_text.h. */
+    SRV_SCHEMA_TEXT,
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -306,6 +306,17 @@ static const struct filter_case filter_cases[] = {
     {"lifecycle terminated", {.lifecycle = "terminated"}},
     {"lifecycle unknown", {.lifecycle = "unknown"}},
     {"text", {.text = "ALPHA"}},
+    /* text: under 3 characters no trigram (walk only); the trigram index
+     * folds É to é, LIKE only ASCII letters: its candidates are checked */
+    {"text short", {.text = "zu"}},
+    {"text one letter", {.text = "E"}},
+    {"text accent, other case", {.text = "échaf"}},
+    {"text accent, ASCII case", {.text = "ÉCHAF"}},
+    {"text with space", {.text = "a s"}},
+    {"text in numbers", {.text = "-01"}},
+    {"text % literal", {.text = "ha%"}},
+    {"text quote", {.text = "a\"b"}},
+    {"text + sign range", {.text = "lease", .sign_to = "2026-06-01"}},
     {"status + owner", {.status = "active", .owner = "ana"}},
     {"expiring + kind", {.lifecycle = "expiring", .kind = "client"}},
     {"owner + end + currency", {.owner = "admin", .end_from = "2026-01-01", .currency = "EUR"}},
@@ -613,6 +624,10 @@ static void test_plan_choice(struct tdb *t)
         {{.q = "nosuchword", .sort = PACTA_SORT_END_DATE}, SRV_LIST_FTS, "contracts_fts"},
         {{.q = "alpha"}, SRV_LIST_RANKED, ""},
         {{.sort = PACTA_SORT_UPDATED_AT, .desc = 1}, SRV_LIST_WALK, "contracts_updated"},
+        /* a rare substring: its trigrams; under 3 characters: no index */
+        {{.text = "R-1", .sort = PACTA_SORT_TITLE}, SRV_LIST_TEXT, "contracts_text"},
+        {{.text = "zu"}, SRV_LIST_WALK, "contracts_order"},
+        {{.text = "R-1", .q = "nosuchword"}, SRV_LIST_RANKED, ""},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct pacta_list_args a = cases[i].a;
@@ -643,6 +658,8 @@ static void test_no_table_scan(struct tdb *t)
         {.end_from = "2026-01-01", .end_to = "2026-12-31"},
         {.currency = "EUR", .has_amount_min = 1, .amount_min = 1000},
         {.text = "alpha"},
+        {.text = "R-1"},
+        {.text = "R-1", .owner = "ana", .q = "alpha"},
         {.q = "alpha"},
         {.owner = "bob", .status = "active", .lifecycle = "active"},
     };
@@ -679,6 +696,13 @@ static void test_no_table_scan(struct tdb *t)
                         if (e.plan == SRV_LIST_WALK || e.plan == SRV_LIST_SEEK)
                             CHECKF(strstr(e.detail, e.index) != NULL, "%s lacks %s", e.detail,
                                    e.index);
+                        /* the trigram hits, each contract by its key */
+                        if (e.plan == SRV_LIST_TEXT)
+                            CHECKF(strstr(e.detail, "SCAN contracts_text VIRTUAL TABLE INDEX") &&
+                                       strstr(e.detail, "SEARCH contracts_fts_map USING") &&
+                                       strstr(e.detail, "SEARCH contracts USING INDEX "
+                                                        "sqlite_autoindex_contracts_1"),
+                                   "text plan: %s", e.detail);
                         if (e.plan == SRV_LIST_WALK && later)
                             CHECKF(strstr(e.detail, "id)>(?,?)") || strstr(e.detail, "id)<(?,?)"),
                                    "walk without a keyset seek: %s", e.detail);

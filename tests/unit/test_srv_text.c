@@ -1,0 +1,268 @@
+/*
+ * contracts.list `text` through the trigram index (schema migration 8,
+ * schema_text.h; db_list.c's TEXT plan): the index yields exactly the rows
+ * whose number, title or counterparty contain a substring (for ASCII text)
+ * after creates, edits, soft and hard deletes and a migration of existing
+ * rows; `text` keeps its meaning (case folded for ASCII letters only, %
+ * and _ literal, any length) whichever plan reads it.
+ */
+#include "db_list.h"
+#include "test_srv_db_util.h"
+
+static json_t *contract(const char *number, const char *title, const char *counterparty)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "number", number, "title", title, "counterparty",
+                     counterparty, "kind", "client", "currency", "EUR");
+}
+
+/* The contracts_fts_map rids of a statement's rows, ascending, as text. */
+static void rids(sqlite3 *r, const char *sql, const char *bind1, char *out, size_t len)
+{
+    sqlite3_stmt *st = NULL;
+    size_t o = 0;
+
+    out[0] = '\0';
+    REQUIRE(sqlite3_prepare_v2(r, sql, -1, &st, NULL) == SQLITE_OK);
+    sqlite3_bind_text(st, 1, bind1, -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(st) == SQLITE_ROW && o < len)
+        o += (size_t)snprintf(out + o, len - o, "%s%lld", o ? " " : "",
+                              (long long)sqlite3_column_int64(st, 0));
+    sqlite3_finalize(st);
+}
+
+/*
+ * The index and the table agree: for each ASCII substring, the trigram
+ * index's rows are exactly those whose columns contain it (LIKE, which for
+ * ASCII text folds the same letters as the tokenizer).  Deleted contracts
+ * stay indexed (the listing filters them), so every row counts.
+ */
+static void check_in_step(struct tdb *t, const char *const *subs)
+{
+    sqlite3 *r = srv_db_reader_acquire(t->db);
+
+    for (; *subs; subs++) {
+        char *m = srv__list_trigram_query(*subs), *pat = srv__list_like_pattern(*subs);
+        char got[2048], want[2048];
+
+        REQUIRE(m != NULL);
+        rids(r, "SELECT rowid FROM contracts_text WHERE contracts_text MATCH ? ORDER BY rowid", m,
+             got, sizeof(got));
+        rids(r,
+             "SELECT m.rid FROM contracts c JOIN contracts_fts_map m ON m.id = c.id"
+             " WHERE c.number LIKE ?1 ESCAPE '\\' OR c.title LIKE ?1 ESCAPE '\\'"
+             " OR c.counterparty LIKE ?1 ESCAPE '\\' ORDER BY m.rid",
+             pat, want, sizeof(want));
+        CHECKF(strcmp(got, want) == 0, "\"%s\": index %s, table %s", *subs, got, want);
+        free(m);
+        free(pat);
+    }
+    srv_db_reader_release(t->db, r);
+}
+
+/* The index's own integrity-check, on a connection of the test's own. */
+static void check_integrity(struct tdb *t)
+{
+    sqlite3 *c;
+    REQUIRE(sqlite3_open(t->path, &c) == SQLITE_OK);
+    sqlite3_busy_timeout(c, 5000);
+    CHECKF(sqlite3_exec(c,
+                        "INSERT INTO contracts_text (contracts_text, rank)"
+                        " VALUES ('integrity-check', 0)",
+                        NULL, NULL, NULL) == SQLITE_OK,
+           "integrity-check: %s", sqlite3_errmsg(c));
+    sqlite3_close(c);
+}
+
+/* One listing's numbers, space-separated, in *out; its plan in *plan. */
+static void list(struct tdb *t, struct pacta_list_args a, enum srv_list_plan *plan, char *out,
+                 size_t len)
+{
+    sqlite3 *r = srv_db_reader_acquire(t->db);
+    struct pacta_error err;
+    struct srv_list_explain e;
+    json_t *page = NULL, *it;
+    size_t i, o = 0;
+
+    out[0] = '\0';
+    a.limit = 100;
+    REQUIRE(srv__list_explain(r, &a, &e, &err) == 0);
+    *plan = e.plan;
+    srv__list_explain_clear(&e);
+    REQUIRE(srv_db_read_contracts(r, &a, &page, &err) == 0);
+    json_array_foreach(json_object_get(page, "items"), i, it) o +=
+        (size_t)snprintf(out + o, len - o, "%s%s", o ? " " : "", t_str(it, "number"));
+    json_decref(page);
+    srv_db_reader_release(t->db, r);
+}
+
+static void check_text(struct tdb *t, const char *text, enum srv_list_plan want_plan,
+                       const char *want)
+{
+    enum srv_list_plan plan;
+    char got[1024];
+
+    list(t, (struct pacta_list_args){.text = text}, &plan, got, sizeof(got));
+    CHECKF(strcmp(got, want) == 0, "text \"%s\": got \"%s\", want \"%s\"", text, got, want);
+    CHECKF(plan == want_plan, "text \"%s\": plan %s, want %s", text, srv__list_plan_name(plan),
+           srv__list_plan_name(want_plan));
+}
+
+static void update(struct tdb *t, json_t *rec, json_t *changes)
+{
+    struct srv_write *w = t_write(t, SRV_W_CONTRACT_UPDATE, "admin",
+                                  json_pack("{s:s, s:I, s:o}", "id", t_str(rec, "id"), "version",
+                                            t_int(rec, "version"), "changes", changes));
+    REQUIRE(w->code == PACTA_OK);
+    json_object_update(rec, json_object_get(w->result, "contract"));
+    srv_write_free(w);
+}
+
+/* What `text` matches, through the index, as PROTOCOL.md §6.4 says. */
+static void test_meaning(void)
+{
+    struct tdb t;
+    json_t *a, *b, *c;
+
+    t_open(&t);
+    a = t_create(&t, "admin", contract("C-2026-001", "Office cleaning", "Brite Services SRL"));
+    b = t_create(&t, "admin", contract("C-2026-002", "Échafaudage", "Asociația \"Nord\" 50%"));
+    c = t_create(&t, "admin", contract("X-77", "Lift_repair", "Ølstad AS"));
+    REQUIRE(a && b && c);
+
+    /* a substring anywhere, ASCII letters in any case */
+    check_text(&t, "CLEAN", SRV_LIST_TEXT, "C-2026-001");
+    check_text(&t, "vices s", SRV_LIST_TEXT, "C-2026-001");
+    check_text(&t, "2026-00", SRV_LIST_TEXT, "C-2026-001 C-2026-002");
+    check_text(&t, "c-2026-002", SRV_LIST_TEXT, "C-2026-002");
+    /* other letters exactly as written: the index folds É/é, LIKE does not */
+    check_text(&t, "Échaf", SRV_LIST_TEXT, "C-2026-002");
+    check_text(&t, "ÉCHAF", SRV_LIST_TEXT, "C-2026-002");
+    check_text(&t, "échaf", SRV_LIST_TEXT, "");
+    check_text(&t, "ølstad", SRV_LIST_TEXT, "");
+    check_text(&t, "Ølstad", SRV_LIST_TEXT, "X-77");
+    check_text(&t, "asociatia", SRV_LIST_TEXT, ""); /* no diacritics folding */
+    check_text(&t, "ația", SRV_LIST_TEXT, "C-2026-002");
+    /* %, _ and quotes are literal */
+    check_text(&t, "50%", SRV_LIST_TEXT, "C-2026-002");
+    check_text(&t, "t_r", SRV_LIST_TEXT, "X-77");
+    check_text(&t, "t%r", SRV_LIST_TEXT, "");
+    check_text(&t, "\"Nord\"", SRV_LIST_TEXT, "C-2026-002");
+    check_text(&t, "AND OR", SRV_LIST_TEXT, "");
+    /* under three characters: no trigram, the walk reads it */
+    check_text(&t, "Ø", SRV_LIST_WALK, "X-77");
+    check_text(&t, "_r", SRV_LIST_WALK, "X-77");
+    check_text(&t, "77", SRV_LIST_WALK, "X-77");
+    check_text(&t, "e", SRV_LIST_WALK, "C-2026-001 C-2026-002 X-77");
+    check_text(&t, "nosuch", SRV_LIST_TEXT, "");
+
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+    t_close(&t);
+}
+
+/* The triggers keep the index in step with every write. */
+static void test_in_step(void)
+{
+    static const char *const subs[] = {
+        "lean",  "Office", "window", "C-2026", "X-77", "Y-88", "Brite", "Green", "SRL",
+        "Lift_", "wash",   "Otis",   "GmbH",   "888",  "ice",  "-00",   NULL,
+    };
+    struct tdb t;
+    json_t *a, *b, *c;
+    struct srv_write *w;
+    sqlite3 *h;
+    char err[256];
+
+    t_open(&t);
+    a = t_create(&t, "admin", contract("C-2026-001", "Office cleaning", "Brite Services SRL"));
+    b = t_create(&t, "admin", contract("C-2026-002", "Lift_repair", "Otis SRL"));
+    c = t_create(&t, "admin", contract("X-77", "Gardening", "Green SRL"));
+    REQUIRE(a && b && c);
+    check_in_step(&t, subs);
+
+    /* each column, alone and together; a field outside the index */
+    update(&t, a, json_pack("{s:s}", "title", "Window washing"));
+    check_in_step(&t, subs);
+    update(&t, b, json_pack("{s:s, s:s}", "number", "Y-88", "counterparty", "Otis GmbH"));
+    check_in_step(&t, subs);
+    update(&t, c, json_pack("{s:I, s:s}", "amount_cents", (json_int_t)888, "description", "ice"));
+    check_in_step(&t, subs);
+    update(&t, a,
+           json_pack("{s:s, s:s, s:s}", "number", "C-2026-888", "title", "Office", "counterparty",
+                     "Brite"));
+    check_in_step(&t, subs);
+    check_text(&t, "wash", SRV_LIST_TEXT, "");
+    check_text(&t, "c-2026-88", SRV_LIST_TEXT, "C-2026-888");
+
+    /* soft delete: still indexed, not listed; its number can be taken */
+    w = t_write(&t, SRV_W_CONTRACT_DELETE, "admin",
+                json_pack("{s:s, s:I}", "id", t_str(c, "id"), "version", t_int(c, "version")));
+    REQUIRE(w->code == PACTA_OK);
+    srv_write_free(w);
+    json_decref(t_create(&t, "admin", contract("X-77", "Lift_ice", "Green SRL")));
+    check_in_step(&t, subs);
+    check_text(&t, "X-77", SRV_LIST_TEXT, "X-77");
+    {
+        enum srv_list_plan plan;
+        char got[256];
+        list(&t, (struct pacta_list_args){.text = "x-77", .include_deleted = 1}, &plan, got,
+             sizeof(got));
+        CHECK_STR(got, "X-77 X-77");
+    }
+
+    /* a hard delete (no op does one; a hand-typed session may) */
+    REQUIRE(sqlite3_open(t.path, &h) == SQLITE_OK);
+    sqlite3_busy_timeout(h, 5000);
+    snprintf(err, sizeof(err), "DELETE FROM contracts WHERE id = '%s'", t_str(c, "id"));
+    CHECKF(sqlite3_exec(h, err, NULL, NULL, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(h));
+    sqlite3_close(h);
+    check_in_step(&t, subs);
+    check_integrity(&t);
+
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+    t_close(&t);
+}
+
+/* A file of every older version gets its existing rows indexed. */
+static void test_migration(void)
+{
+    static const char *const subs[] = {"Pre-ex", "vechi", "M-1", "xist", NULL};
+
+    for (int version = 4; version < srv__schema_latest(); version++) {
+        struct tdb t;
+        char err[256] = "";
+        sqlite3 *c;
+
+        t_mkdir(&t);
+        REQUIRE(sqlite3_open(t.path, &c) == SQLITE_OK);
+        REQUIRE(srv__schema_migrate_to(c, version, err, sizeof(err)) == 0);
+        CHECK(sqlite3_exec(c,
+                           "INSERT INTO users (username, display_name, password_hash, role,"
+                           " created_at) VALUES ('admin', 'admin', '$argon2id$x', 'admin',"
+                           " '2026-01-01');"
+                           "INSERT INTO contracts (id, number, title, counterparty, kind, currency,"
+                           " owner, created_at, updated_at, updated_by) VALUES"
+                           " ('0193a5f2-7c1e-7b3a-9f00-1a2b3c4d5e6f', 'M-1', 'Pre-existing',"
+                           " 'Vechi SRL', 'client', 'EUR', 'admin', '2026-01-01', '2026-01-01',"
+                           " 'admin');",
+                           NULL, NULL, NULL) == SQLITE_OK);
+        sqlite3_close(c);
+        CHECKF(t_open_at(&t, err, sizeof(err)) == 0, "%s", err);
+        REQUIRE(t.db != NULL);
+        check_text(&t, "VECHI", SRV_LIST_TEXT, "M-1");
+        check_text(&t, "pre-ex", SRV_LIST_TEXT, "M-1");
+        check_in_step(&t, subs);
+        t_close(&t);
+    }
+}
+
+int main(void)
+{
+    test_meaning();
+    test_in_step();
+    test_migration();
+    return t_finish();
+}
