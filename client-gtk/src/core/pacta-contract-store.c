@@ -202,8 +202,10 @@ gboolean pacta_contract_store_apply_record(PactaContractStore *self, const json_
             PactaContract *c = remove_row(self, existing);
             pacta_contract_update_from_json(c, record);
             insert_row(self, c);
-        } else {
-            pacta_contract_update_from_json(existing, record);
+        } else if (pacta_contract_update_from_json(existing, record)) {
+            /* Changed in place: a list on top re-checks its filter and
+             * place (PactaListModel: no change if neither moves). */
+            pacta_contract_store_reannounce(self, existing);
         }
         if (live) {
             pacta_contract_set_last_change(existing, actor, changed);

@@ -10,8 +10,8 @@
  * events apply by version: a row is replaced only by a higher version, and
  * a deletion seen by event is remembered so a later page cannot bring the
  * row back.  Live events update the PactaContract objects in place (so
- * bound row widgets update; a view that sorts or filters on top calls
- * pacta_contract_store_reannounce() when the change may move the row),
+ * bound row widgets update; the row is re-announced as a one-row
+ * items-changed so a list that sorts or filters on top re-checks it),
  * insert new ones at their sorted position and remove deleted ones.  A resumed subscription keeps
  * the rows and applies the replay.
  *

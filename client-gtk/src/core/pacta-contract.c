@@ -92,8 +92,11 @@ struct _PactaContract {
     char *last_actor;
     GStrv changed_fields;
     char *editing_text;
+    /* Made on demand and dropped when the record changes; GRefStrings, so a
+     * list model's worker can hold them while the row changes. */
     char *sort_keys[5]; /* keys of sort_key_fields, made when first sorted by */
     char *haystack;     /* number, title, counterparty folded for search, made when searched */
+    guint revision;     /* +1 whenever they are dropped (pacta_contract_get_revision) */
 };
 
 /* The columns a list sorts by text (pacta_contract_get_sort_key); all but
@@ -105,8 +108,9 @@ static const char *const sort_key_fields[] = {"number", "title", "counterparty",
 static void clear_sort_keys(PactaContract *self)
 {
     for (guint i = 0; i < G_N_ELEMENTS(self->sort_keys); i++)
-        g_clear_pointer(&self->sort_keys[i], g_free);
-    g_clear_pointer(&self->haystack, g_free);
+        g_clear_pointer(&self->sort_keys[i], g_ref_string_release);
+    g_clear_pointer(&self->haystack, g_ref_string_release);
+    self->revision++;
 }
 
 G_DEFINE_FINAL_TYPE(PactaContract, pacta_contract, G_TYPE_OBJECT)
@@ -716,15 +720,21 @@ char *pacta_search_fold(const char *text)
  * with a control character, which folding removes from every search, so no
  * match spans two fields.
  */
+char *pacta_search_haystack_make(const char *number, const char *title, const char *counterparty)
+{
+    g_autofree char *n = pacta_search_fold(number);
+    g_autofree char *t = pacta_search_fold(title);
+    g_autofree char *p = pacta_search_fold(counterparty);
+    g_autofree char *joined = g_strjoin("\x1f", n, t, p, NULL);
+    return g_ref_string_new(joined);
+}
+
 gboolean pacta_contract_matches_search(PactaContract *self, const char *needle_folded)
 {
     g_return_val_if_fail(PACTA_IS_CONTRACT(self), FALSE);
-    if (!self->haystack) {
-        g_autofree char *number = pacta_search_fold(str_at(self, 1));
-        g_autofree char *title = pacta_search_fold(str_at(self, 2));
-        g_autofree char *party = pacta_search_fold(str_at(self, 3));
-        self->haystack = g_strjoin("\x1f", number, title, party, NULL);
-    }
+    if (!self->haystack)
+        self->haystack =
+            pacta_search_haystack_make(str_at(self, 1), str_at(self, 2), str_at(self, 3));
     return strstr(self->haystack, needle_folded) != NULL;
 }
 
@@ -734,22 +744,64 @@ gboolean pacta_contract_matches_search(PactaContract *self, const char *needle_f
  * a pointer chase, where collating the texts (or evaluating a property
  * expression) on every comparison made a sort take seconds.
  */
+static int sort_key_index(const char *field)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(sort_key_fields); i++)
+        if (strcmp(field, sort_key_fields[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+char *pacta_sort_key_make(const char *field, const char *text)
+{
+    if (strcmp(field, "end_date") == 0)
+        return g_ref_string_new(text ? text : ""); /* ISO dates sort as text */
+    g_autofree char *folded = g_utf8_casefold(text ? text : "", -1);
+    g_autofree char *key = g_utf8_collate_key(folded, -1);
+    return g_ref_string_new(key);
+}
+
 const char *pacta_contract_get_sort_key(PactaContract *self, const char *field)
 {
     g_return_val_if_fail(PACTA_IS_CONTRACT(self), "");
-    for (guint i = 0; i < G_N_ELEMENTS(sort_key_fields); i++) {
-        if (strcmp(field, sort_key_fields[i]) != 0)
-            continue;
-        if (!self->sort_keys[i]) {
-            const char *text = str_at(self, (guint)field_index(field));
-            if (strcmp(field, "end_date") == 0) {
-                self->sort_keys[i] = g_strdup(text ? text : ""); /* ISO dates sort as text */
-            } else {
-                g_autofree char *folded = g_utf8_casefold(text ? text : "", -1);
-                self->sort_keys[i] = g_utf8_collate_key(folded, -1);
-            }
-        }
-        return self->sort_keys[i];
-    }
-    g_return_val_if_reached("");
+    int i = sort_key_index(field);
+    g_return_val_if_fail(i >= 0, "");
+    if (!self->sort_keys[i])
+        self->sort_keys[i] = pacta_sort_key_make(field, str_at(self, (guint)field_index(field)));
+    return self->sort_keys[i];
+}
+
+char *pacta_contract_ref_sort_key(PactaContract *self, const char *field)
+{
+    int i = sort_key_index(field);
+    g_return_val_if_fail(i >= 0, NULL);
+    return self->sort_keys[i] ? g_ref_string_acquire(self->sort_keys[i]) : NULL;
+}
+
+char *pacta_contract_ref_haystack(PactaContract *self)
+{
+    return self->haystack ? g_ref_string_acquire(self->haystack) : NULL;
+}
+
+guint pacta_contract_get_revision(PactaContract *self)
+{
+    return self->revision;
+}
+
+void pacta_contract_offer_sort_key(PactaContract *self, const char *field, guint revision,
+                                   char *key)
+{
+    int i = sort_key_index(field);
+    if (i >= 0 && revision == self->revision && !self->sort_keys[i])
+        self->sort_keys[i] = key;
+    else
+        g_ref_string_release(key);
+}
+
+void pacta_contract_offer_haystack(PactaContract *self, guint revision, char *haystack)
+{
+    if (revision == self->revision && !self->haystack)
+        self->haystack = haystack;
+    else
+        g_ref_string_release(haystack);
 }

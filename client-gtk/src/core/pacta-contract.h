@@ -93,6 +93,24 @@ gboolean pacta_contract_matches_search(PactaContract *self, const char *needle_f
  * strcmp(); kept until the record changes. */
 const char *pacta_contract_get_sort_key(PactaContract *self, const char *field);
 
+/*
+ * For a list model that sorts and filters in a worker thread, which must
+ * not call into a PactaContract: the row's cached sort key / search
+ * haystack as a new GRefString reference (g_ref_string_release), or NULL if
+ * not made yet; the same made from texts (any thread); and handing a key
+ * made there back to the row, kept only if the row is still at `revision`
+ * (a counter that moves whenever the record changes) and has none (takes
+ * the reference either way).
+ */
+char *pacta_contract_ref_sort_key(PactaContract *self, const char *field);
+char *pacta_contract_ref_haystack(PactaContract *self);
+char *pacta_sort_key_make(const char *field, const char *text);
+char *pacta_search_haystack_make(const char *number, const char *title, const char *counterparty);
+guint pacta_contract_get_revision(PactaContract *self);
+void pacta_contract_offer_sort_key(PactaContract *self, const char *field, guint revision,
+                                   char *key);
+void pacta_contract_offer_haystack(PactaContract *self, guint revision, char *haystack);
+
 const char *pacta_contract_get_id(PactaContract *self);
 const char *pacta_contract_get_number(PactaContract *self);
 const char *pacta_contract_get_title(PactaContract *self);

@@ -7,6 +7,7 @@
 #include "pacta-contract-store.h"
 #include "pacta-contract.h"
 #include "pacta-error.h"
+#include "pacta-list-model.h"
 #include "pacta-merge.h"
 #include "pacta-peer-list.h"
 #include "pacta-presence.h"

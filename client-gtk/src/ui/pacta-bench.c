@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pacta-list-model.h"
 #include "pacta-window.h"
 
 #define LIVE_ROUNDS 20
@@ -53,8 +54,7 @@ typedef struct {
     GtkColumnView *view;
     GtkAdjustment *vadj;
     PactaContractStore *store;
-    GtkSortListModel *sort_model;
-    GtkFilterListModel *filter_model;
+    PactaListModel *list; /* the window's filtered + sorted rows */
 
     Phase phase;
     GArray *frames[N_PHASES]; /* double ms */
@@ -157,7 +157,7 @@ static void on_update_done(GObject *source, GAsyncResult *res, gpointer data)
 
 static void live_send(Bench *b, gboolean filtered)
 {
-    GListModel *m = G_LIST_MODEL(b->sort_model);
+    GListModel *m = G_LIST_MODEL(b->list);
     g_autoptr(PactaContract) c = g_list_model_get_item(m, 0);
     if (!c) {
         b->failed = TRUE;
@@ -232,8 +232,7 @@ static gboolean search_step(Bench *b, const char *text)
         }
         return FALSE;
     }
-    if (!b->t_changed || gtk_filter_list_model_get_pending(b->filter_model) > 0 ||
-        gtk_sort_list_model_get_pending(b->sort_model) > 0)
+    if (!b->t_changed || pacta_list_model_get_pending(b->list))
         return FALSE;
     gint64 now = g_get_monotonic_time();
     g_string_append_printf(b->search_json,
@@ -241,7 +240,7 @@ static gboolean search_step(Bench *b, const char *text)
                            "\"keystroke_to_list_ms\":%.1f,\"shown\":%u}",
                            b->search_json->len > 1 ? "," : "", text, ms(b->t_changed - b->t_sent),
                            ms(now - b->t_changed), ms(now - b->t_sent),
-                           g_list_model_get_n_items(G_LIST_MODEL(b->sort_model)));
+                           g_list_model_get_n_items(G_LIST_MODEL(b->list)));
     b->waiting = FALSE;
     return TRUE;
 }
@@ -329,9 +328,9 @@ static void step(Bench *b)
         return;
     case PH_LOAD:
         if (pacta_contract_store_get_loaded(b->store) &&
-            g_list_model_get_n_items(G_LIST_MODEL(b->sort_model)) ==
+            g_list_model_get_n_items(G_LIST_MODEL(b->list)) ==
                 g_list_model_get_n_items(G_LIST_MODEL(b->store)) &&
-            gtk_sort_list_model_get_pending(b->sort_model) == 0) {
+            !pacta_list_model_get_pending(b->list)) {
             loaded(b);
             set_phase(b, PH_SCROLL_PAGE);
         }
@@ -381,7 +380,7 @@ static void step(Bench *b)
             gtk_column_view_sort_by_column(b->view, title, GTK_SORT_DESCENDING);
             return;
         }
-        if (gtk_sort_list_model_get_pending(b->sort_model) > 0)
+        if (pacta_list_model_get_pending(b->list))
             return;
         b->sort_us = g_get_monotonic_time() - b->t_sent;
         set_phase(b, PH_DONE);
@@ -432,8 +431,7 @@ static gboolean setup_window(gpointer data)
     b->view = pacta_window_get_column_view(b->win);
     b->vadj = gtk_scrollable_get_vadjustment(GTK_SCROLLABLE(b->view));
     b->store = pacta_application_get_store(b->app);
-    b->sort_model = GTK_SORT_LIST_MODEL(pacta_window_get_visible_model(b->win));
-    b->filter_model = GTK_FILTER_LIST_MODEL(gtk_sort_list_model_get_model(b->sort_model));
+    b->list = PACTA_LIST_MODEL(pacta_window_get_visible_model(b->win));
     g_signal_connect_swapped(pacta_window_get_search_entry(b->win), "search-changed",
                              G_CALLBACK(on_search_changed), b);
     set_phase(b, PH_LOAD);

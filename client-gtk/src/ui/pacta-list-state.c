@@ -77,33 +77,70 @@ static GtkOrdering view_order(const struct pacta_list_widgets *w, int i, int j)
     return o;
 }
 
+/* Whether the view's sorter looks at column i before column j (both in
+ * its chain): a pair that differs in both is ordered the same whichever
+ * way column j pulls only if column i decides. */
+static gboolean looks_before(const struct pacta_list_widgets *w, int i, int j)
+{
+    PactaContract *a, *b;
+    GtkSorter *view = gtk_column_view_get_sorter(w->view);
+    synthetic_pair(w, i, j, &a, &b);
+    GtkOrdering one = gtk_sorter_compare(view, a, b);
+    json_t *ja = pacta_contract_get_field(a, column_defs[j].field);
+    json_t *jb = pacta_contract_get_field(b, column_defs[j].field);
+    pacta_contract_set_field(a, column_defs[j].field, jb, NULL);
+    pacta_contract_set_field(b, column_defs[j].field, ja, NULL);
+    GtkOrdering other = gtk_sorter_compare(view, a, b);
+    json_decref(ja);
+    json_decref(jb);
+    g_object_unref(a);
+    g_object_unref(b);
+    return one == other;
+}
+
 /*
- * The view's first sort column and its direction (-1 if it sorts by none).
- * GTK 4.8 keeps the clicked columns in a private chain; the view's sorter
- * is asked about rows that differ in one column (is it in the chain, which
- * way) and then in two columns pulling opposite ways (which one comes
+ * GTK 4.8 keeps the clicked columns in a private chain (the last clicked
+ * first): the view's sorter is asked about rows that differ in one column
+ * (is it in the chain, which way) and then in two (which one it looks at
  * first).
  */
-static int primary_column(const struct pacta_list_widgets *w, gboolean *desc)
+guint pacta_list_state_sort_chain(const struct pacta_list_widgets *w, PactaSortKey *keys)
 {
     GtkOrdering dir[PACTA_LIST_COLUMNS];
-    int primary = -1;
+    int member[PACTA_LIST_COLUMNS];
+    guint rank[PACTA_LIST_COLUMNS] = {0}, n = 0;
 
-    for (int i = 0; i < PACTA_LIST_COLUMNS; i++)
+    for (int i = 0; i < PACTA_LIST_COLUMNS; i++) {
         dir[i] = w->columns[i] && gtk_column_view_column_get_sorter(w->columns[i])
                      ? view_order(w, i, -1)
                      : GTK_ORDERING_EQUAL;
-    for (int i = 0; i < PACTA_LIST_COLUMNS && primary < 0; i++) {
-        gboolean first = dir[i] != GTK_ORDERING_EQUAL;
-        for (int j = 0; j < PACTA_LIST_COLUMNS && first; j++)
-            if (j != i && dir[j] != GTK_ORDERING_EQUAL)
-                first = view_order(w, i, j) == dir[i];
-        if (first) {
-            primary = i;
-            *desc = dir[i] == GTK_ORDERING_LARGER;
-        }
+        if (dir[i] != GTK_ORDERING_EQUAL)
+            member[n++] = i;
     }
-    return primary;
+    /* rank: how many members a member comes before; the first has n - 1 */
+    for (guint x = 0; x < n; x++)
+        for (guint y = 0; y < n; y++)
+            if (x != y && looks_before(w, member[x], member[y]))
+                rank[x]++;
+    for (guint x = 0; x < n; x++) {
+        guint k = n - 1 - MIN(rank[x], n - 1);
+        keys[k].field = column_defs[member[x]].field;
+        keys[k].descending = dir[member[x]] == GTK_ORDERING_LARGER;
+    }
+    return n;
+}
+
+/* The view's first sort column and its direction (-1 if it sorts by none). */
+static int primary_column(const struct pacta_list_widgets *w, gboolean *desc)
+{
+    PactaSortKey keys[PACTA_LIST_COLUMNS];
+    if (pacta_list_state_sort_chain(w, keys) == 0)
+        return -1;
+    *desc = keys[0].descending;
+    for (int i = 0; i < PACTA_LIST_COLUMNS; i++)
+        if (column_defs[i].field == keys[0].field)
+            return i;
+    return -1;
 }
 
 json_t *pacta_list_state_get(const struct pacta_list_widgets *w)

@@ -18,6 +18,8 @@
 #include <gtk/gtk.h>
 #include <jansson.h>
 
+#include "pacta-list-model.h"
+
 G_BEGIN_DECLS
 
 #define PACTA_LIST_COLUMNS 8
@@ -40,6 +42,9 @@ json_t *pacta_list_state_get(const struct pacta_list_widgets *w);
  * comma-separated (g_free), so the caller can say the list shows more.
  */
 char *pacta_list_state_apply(const struct pacta_list_widgets *w, const json_t *view);
+/* The column view's chain of sort columns as the list model's keys (their
+ * fields are static strings), first first; returns how many (0: none). */
+guint pacta_list_state_sort_chain(const struct pacta_list_widgets *w, PactaSortKey *keys);
 
 G_END_DECLS
 

@@ -9,6 +9,7 @@
 
 #include "pacta-contract-columns.h"
 #include "pacta-export-dialog.h"
+#include "pacta-list-model.h"
 #include "pacta-views-button.h"
 #include "pacta-list-state.h"
 
@@ -38,10 +39,8 @@ struct _PactaWindow {
     PactaApplication *app; /* weak: the application outlives its windows */
     PactaConnection *connection;
     PactaContractStore *store;
-    GtkFilterListModel *filter_model;
-    GtkSortListModel *sort_model;
+    PactaListModel *list; /* filtered and sorted off the main thread */
     GtkSingleSelection *selection;
-    GtkCustomFilter *filter;
 
     char *search_text;                     /* pacta_search_fold()ed, NULL when empty */
     const char *status_value, *kind_value; /* static strings or NULL */
@@ -103,38 +102,6 @@ static void note_change(PactaWindow *self, const char *actor, const char *verb, 
 
 /* ---- filtering ----------------------------------------------------------------- */
 
-static gboolean matches(PactaWindow *self, PactaContract *c)
-{
-    if (self->status_value && !g_str_equal(pacta_contract_get_status(c), self->status_value))
-        return FALSE;
-    if (self->kind_value && !g_str_equal(pacta_contract_get_kind(c), self->kind_value))
-        return FALSE;
-    if (self->lifecycle_value &&
-        !g_str_equal(pacta_contract_get_lifecycle(c), self->lifecycle_value))
-        return FALSE;
-    if (self->search_text && !pacta_contract_matches_search(c, self->search_text))
-        return FALSE;
-    return TRUE;
-}
-
-/* The filter model's verdict on each row is remembered on the row (1 + the
- * verdict), so a live change can tell whether it moves the row in or out of
- * the filtered list (on_contract_changed). */
-static GQuark verdict_quark(void)
-{
-    static GQuark q;
-    if (!q)
-        q = g_quark_from_static_string("pacta-filter-verdict");
-    return q;
-}
-
-static gboolean filter_func(gpointer item, gpointer user_data)
-{
-    gboolean keep = matches(user_data, item);
-    g_object_set_qdata(item, verdict_quark(), GINT_TO_POINTER(keep + 1));
-    return keep;
-}
-
 static gboolean filter_active(PactaWindow *self)
 {
     return self->search_text || self->status_value || self->kind_value || self->lifecycle_value;
@@ -142,7 +109,7 @@ static gboolean filter_active(PactaWindow *self)
 
 static void update_list_state(PactaWindow *self)
 {
-    guint shown = g_list_model_get_n_items(G_LIST_MODEL(self->filter_model));
+    guint shown = g_list_model_get_n_items(G_LIST_MODEL(self->list));
     guint total = g_list_model_get_n_items(G_LIST_MODEL(self->store));
     gboolean loading = pacta_contract_store_get_loading(self->store);
 
@@ -162,22 +129,6 @@ static void update_list_state(PactaWindow *self)
         gtk_stack_set_visible_child_name(self->list_stack, "empty");
 }
 
-/* How the search text moved: typing on (the new text contains the old)
- * can only drop rows, so GTK rechecks just the rows still shown; deleting
- * can only add rows, so it rechecks just the hidden ones.  With 100,000
- * rows that is the difference between a keystroke that goes over ten
- * thousand rows and one that goes over all of them. */
-static GtkFilterChange search_change(const char *old_text, const char *new_text)
-{
-    if (g_strcmp0(old_text, new_text) == 0)
-        return GTK_FILTER_CHANGE_DIFFERENT; /* a status/kind change, or none */
-    if (!old_text || (new_text && strstr(new_text, old_text)))
-        return GTK_FILTER_CHANGE_MORE_STRICT;
-    if (!new_text || strstr(old_text, new_text))
-        return GTK_FILTER_CHANGE_LESS_STRICT;
-    return GTK_FILTER_CHANGE_DIFFERENT;
-}
-
 static void on_filters_changed(PactaWindow *self)
 {
     const char *text = gtk_editable_get_text(GTK_EDITABLE(self->search_entry));
@@ -191,17 +142,14 @@ static void on_filters_changed(PactaWindow *self)
         kind_values[gtk_drop_down_get_selected(self->kind_filter) % G_N_ELEMENTS(kind_values)];
     const char *lifecycle = lifecycle_values[gtk_drop_down_get_selected(self->lifecycle_filter) %
                                              G_N_ELEMENTS(lifecycle_values)];
-    GtkFilterChange change = GTK_FILTER_CHANGE_DIFFERENT;
     if (status == self->status_value && kind == self->kind_value &&
-        lifecycle == self->lifecycle_value) {
-        if (g_strcmp0(old_text, self->search_text) == 0)
-            return; /* nothing the filter looks at changed */
-        change = search_change(old_text, self->search_text);
-    }
+        lifecycle == self->lifecycle_value && g_strcmp0(old_text, self->search_text) == 0)
+        return; /* nothing the filter looks at changed */
     self->status_value = status;
     self->kind_value = kind;
     self->lifecycle_value = lifecycle;
-    gtk_filter_changed(GTK_FILTER(self->filter), change);
+    /* Filtered (and sorted) in a worker thread; the list follows when done. */
+    pacta_list_model_set_filter(self->list, self->search_text, status, kind, lifecycle);
     update_list_state(self);
 }
 
@@ -248,26 +196,26 @@ static void apply_view(const json_t *view, gpointer user_data)
     pacta_window_toast(self, text);
 }
 
+/* A header was clicked: the list is sorted by the column view's chain of
+ * sort columns, off the main thread. */
+static void on_sort_changed(PactaWindow *self)
+{
+    struct pacta_list_widgets w;
+    PactaSortKey keys[PACTA_LIST_MODEL_MAX_KEYS];
+    list_widgets(self, &w);
+    guint n = pacta_list_state_sort_chain(&w, keys);
+    pacta_list_model_set_sort(self->list, keys, n);
+}
+
 /* ---- store signals ------------------------------------------------------------- */
 
 static void on_contract_changed(PactaContractStore *store, PactaContract *c, const char *actor,
                                 gboolean created, gpointer user_data)
 {
     PactaWindow *self = user_data;
-    /* A row changed in place.  If the list is sorted, or the change moves the
-     * row in or out of the filter, the store re-announces that one row and
-     * the models re-check it alone (a refilter or resort of 100,000 rows per
-     * event would stall the list); otherwise nothing moves and only its
-     * cells update. */
-    gboolean sorted = gtk_sorter_get_order(gtk_sort_list_model_get_sorter(self->sort_model)) !=
-                      GTK_SORTER_ORDER_NONE;
-    gboolean moves = FALSE;
-    if (!created && filter_active(self)) {
-        int verdict = GPOINTER_TO_INT(g_object_get_qdata(G_OBJECT(c), verdict_quark()));
-        moves = verdict == 0 || verdict - 1 != matches(self, c);
-    }
-    if (!created && (sorted || moves))
-        pacta_contract_store_reannounce(store, c);
+    (void)store;
+    /* The list model re-checks the row's filter and place itself (the
+     * store re-announces a row changed in place). */
     note_change(self, actor, created ? "created" : "updated", c);
 }
 
@@ -538,25 +486,19 @@ PactaWindow *pacta_window_new(PactaApplication *app)
     self->connection = g_object_ref(pacta_application_get_connection(app));
     self->store = g_object_ref(pacta_application_get_store(app));
 
-    /* Not incremental: a whole refilter of 100,000 rows takes ~0.1 s and a
-     * whole sort 0.2-0.7 s (bench/desk_models), while GTK 4.8's incremental
-     * models re-laid out the list after every slice of a few hundred rows
-     * and turned a sort into 20 s of slow frames (bench/RESULTS.md). */
-    self->filter = gtk_custom_filter_new(filter_func, self, NULL);
-    self->filter_model = gtk_filter_list_model_new(g_object_ref(G_LIST_MODEL(self->store)),
-                                                   g_object_ref(GTK_FILTER(self->filter)));
-    gtk_filter_list_model_set_incremental(self->filter_model, FALSE);
-    GtkSorter *sorter = gtk_column_view_get_sorter(self->column_view);
-    self->sort_model = gtk_sort_list_model_new(g_object_ref(G_LIST_MODEL(self->filter_model)),
-                                               g_object_ref(sorter));
-    gtk_sort_list_model_set_incremental(self->sort_model, FALSE);
-    self->selection = gtk_single_selection_new(g_object_ref(G_LIST_MODEL(self->sort_model)));
+    /* Filtered and sorted in a worker thread and put in as one change
+     * (PactaListModel): a sort of 100,000 rows took ~1.5 s of the main
+     * thread through GtkSortListModel (bench/RESULTS.md).  The column view's
+     * sorter only says which columns the user clicked. */
+    self->list = pacta_list_model_new(self->store);
+    g_signal_connect_swapped(gtk_column_view_get_sorter(self->column_view), "changed",
+                             G_CALLBACK(on_sort_changed), self);
+    self->selection = gtk_single_selection_new(g_object_ref(G_LIST_MODEL(self->list)));
     gtk_single_selection_set_autoselect(self->selection, FALSE);
     gtk_single_selection_set_can_unselect(self->selection, TRUE);
     gtk_column_view_set_model(self->column_view, GTK_SELECTION_MODEL(self->selection));
 
-    g_signal_connect_swapped(self->filter_model, "items-changed", G_CALLBACK(update_list_state),
-                             self);
+    g_signal_connect_swapped(self->list, "items-changed", G_CALLBACK(update_list_state), self);
     g_signal_connect_swapped(self->store, "notify::loading", G_CALLBACK(update_list_state), self);
     g_signal_connect_swapped(self->store, "notify::loaded", G_CALLBACK(update_list_state), self);
     g_signal_connect(self->store, "contract-changed", G_CALLBACK(on_contract_changed), self);
@@ -589,7 +531,7 @@ GtkColumnView *pacta_window_get_column_view(PactaWindow *self)
 
 GListModel *pacta_window_get_visible_model(PactaWindow *self)
 {
-    return G_LIST_MODEL(self->sort_model);
+    return G_LIST_MODEL(self->list);
 }
 
 PactaEditor *pacta_window_get_editor(PactaWindow *self)
@@ -654,15 +596,15 @@ static void pacta_window_dispose(GObject *object)
         g_signal_handlers_disconnect_by_data(self->store, self);
     if (self->connection)
         g_signal_handlers_disconnect_by_data(self->connection, self);
-    if (self->column_view)
+    if (self->column_view) {
+        g_signal_handlers_disconnect_by_data(gtk_column_view_get_sorter(self->column_view), self);
         gtk_column_view_set_model(self->column_view, NULL);
+    }
     g_clear_object(&self->col_kind);
     g_clear_object(&self->col_end);
     g_clear_object(&self->col_owner);
     g_clear_object(&self->selection);
-    g_clear_object(&self->sort_model);
-    g_clear_object(&self->filter_model);
-    g_clear_object(&self->filter);
+    g_clear_object(&self->list);
     g_clear_object(&self->store);
     g_clear_object(&self->connection);
     g_clear_pointer(&self->search_text, g_free);

@@ -2,9 +2,10 @@
  * pacta-desk: PactaWindow, the main window.
  *
  * The contract list is the application's PactaContractStore seen through a
- * GtkFilterListModel (search text, status, kind, lifecycle) and a GtkSortListModel
- * (the column view's sorter), both incremental so 100,000 rows stay smooth;
- * GtkColumnView recycles row widgets, so only the visible rows have any.
+ * PactaListModel (search text, status, kind, lifecycle, and the column
+ * view's sort columns), which filters and sorts in a worker thread so
+ * 100,000 rows never stall the window; GtkColumnView recycles row widgets,
+ * so only the visible rows have any.
  * Beside it the PactaEditor pane; above it the connection banner; a
  * second page lists expiry alerts, a third is the dashboard.  Live changes flash the cells they
  * touched and name who made them; changes by others are summed up in a
@@ -41,7 +42,7 @@ void pacta_window_toast(PactaWindow *self, const char *text);
 
 /* For tests and screenshots. */
 GtkColumnView *pacta_window_get_column_view(PactaWindow *self);
-GListModel *pacta_window_get_visible_model(PactaWindow *self); /* filtered + sorted */
+GListModel *pacta_window_get_visible_model(PactaWindow *self); /* a PactaListModel */
 PactaEditor *pacta_window_get_editor(PactaWindow *self);
 PactaConnectionBanner *pacta_window_get_banner(PactaWindow *self);
 PactaExpiringView *pacta_window_get_expiring_view(PactaWindow *self);

@@ -5,6 +5,13 @@
 
 #include <string.h>
 
+#include "pacta-list-model.h"
+
+gboolean gui_list_pending(PactaWindow *win)
+{
+    return pacta_list_model_get_pending(PACTA_LIST_MODEL(pacta_window_get_visible_model(win)));
+}
+
 static gboolean timed_out(gpointer data)
 {
     *(gboolean *)data = TRUE;
@@ -58,8 +65,9 @@ static gboolean logged_in(gpointer data)
     PactaApplication *app = data;
     GtkWindow *w = pacta_application_get_main_window(app);
     PactaContractStore *store = pacta_application_get_store(app);
-    /* Loaded, and the incremental filter/sort models have caught up. */
-    return w && pacta_contract_store_get_loaded(store) &&
+    /* Loaded, and the list (filtered and sorted off the main thread) has
+     * caught up. */
+    return w && pacta_contract_store_get_loaded(store) && !gui_list_pending(PACTA_WINDOW(w)) &&
            g_list_model_get_n_items(pacta_window_get_visible_model(PACTA_WINDOW(w))) ==
                g_list_model_get_n_items(G_LIST_MODEL(store));
 }
@@ -92,7 +100,8 @@ struct rows_wait {
 static gboolean rows_are(gpointer data)
 {
     struct rows_wait *w = data;
-    return g_list_model_get_n_items(pacta_window_get_visible_model(w->win)) == w->n;
+    return !gui_list_pending(w->win) &&
+           g_list_model_get_n_items(pacta_window_get_visible_model(w->win)) == w->n;
 }
 
 gboolean gui_wait_rows(PactaWindow *win, guint n)

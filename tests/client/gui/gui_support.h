@@ -34,7 +34,9 @@ PactaWindow *gui_login(PactaApplication *app, const struct it_server *s, const c
 gboolean gui_wait(gboolean (*cond)(gpointer data), gpointer data, int timeout_ms);
 /* Iterates the main loop for ms milliseconds (lets animations finish). */
 void gui_pump(int ms);
-/* Waits until the visible (filtered) list has n rows. */
+/* TRUE while the list's filter or sort is being computed. */
+gboolean gui_list_pending(PactaWindow *win);
+/* Waits until the visible (filtered) list has n rows and is not pending. */
 gboolean gui_wait_rows(PactaWindow *win, guint n);
 /* Position of the row whose number is `number` in the visible list, or -1. */
 int gui_find_row(PactaWindow *win, const char *number);

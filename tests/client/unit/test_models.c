@@ -216,7 +216,8 @@ static void test_store(void)
     g_assert_cmpuint(ch.pos, ==, 1);
     g_assert_cmpint(n_changed, ==, 1);
 
-    /* An update replaces the row in place: same object, no items-changed. */
+    /* An update replaces the row in place: same object, re-announced as
+     * one item (a list on top re-checks its filter and place). */
     PactaContract *row =
         pacta_contract_store_lookup(s, json_string_value(json_object_get(c2, "id")));
     guint calls = ch.calls;
@@ -224,7 +225,13 @@ static void test_store(void)
     json_object_set_new(c2v2, "title", json_string("Updated"));
     const char *changed[] = {"title", NULL};
     g_assert_true(pacta_contract_store_apply_record(s, c2v2, "bob", changed, TRUE));
-    g_assert_cmpuint(ch.calls, ==, calls);
+    g_assert_cmpuint(ch.calls, ==, calls + 1);
+    g_assert_cmpuint(ch.pos, ==, 1);
+    g_assert_cmpuint(ch.removed, ==, 1);
+    g_assert_cmpuint(ch.added, ==, 1);
+    g_assert_true(g_list_model_get_item(G_LIST_MODEL(s), 1) == (gpointer)row);
+    g_object_unref(row);
+    calls = ch.calls;
     g_assert_cmpstr(pacta_contract_get_title(row), ==, "Updated");
     g_assert_true(pacta_contract_get_highlight(row));
     g_assert_cmpstr(pacta_contract_get_last_actor(row), ==, "bob");
