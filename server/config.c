@@ -47,6 +47,8 @@ static const char usage_text[] =
     "  --timezone TZ           zone of the calendar day for expiry (default UTC)\n"
     "  --alert-time HH:MM      daily expiry scan and digests, local (default 08:00)\n"
     "  --thresholds D,D,...    alert days before end/notice dates (default 90,60,30,7,1)\n"
+    "  --expiry-step N         contracts one step of an expiry scan looks at (default\n"
+    "                          10000; N/20 due ones): each step is one short write\n"
     "  --fake-now TIMESTAMP    TESTS ONLY: pin the clock (YYYY-MM-DDTHH:MM:SSZ) and\n"
     "                          allow admins to move it with admin.clock.set\n"
     "  --backup-dir DIR        encrypted backups (default DIR/backups)\n"
@@ -224,6 +226,7 @@ static const struct option opts[] = {
     {"alert-time", required_argument, NULL, O_EXPIRY},
     {"thresholds", required_argument, NULL, O_EXPIRY},
     {"fake-now", required_argument, NULL, O_EXPIRY},
+    {"expiry-step", required_argument, NULL, O_EXPIRY},
     {"backup-dir", required_argument, NULL, O_BACKUP},
     {"backup-key-file", required_argument, NULL, O_BACKUP},
     {"backup-time", required_argument, NULL, O_BACKUP},

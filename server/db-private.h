@@ -139,9 +139,8 @@ int srv__b64url_decode(const char *in, uint8_t *out, size_t cap, size_t *outlen)
 /* db_expiry.c: the statements of the expiry and notification writes, prepared
  * on first use on the writer connection and kept until srv__expiry_finalize. */
 enum srv_xstmt {
-    SRV_X_DESYNC_ALL,
+    SRV_X_SYNC_WALK,
     SRV_X_DESYNC_ONE,
-    SRV_X_DROP_ALL,
     SRV_X_DROP_ONE,
     SRV_X_ARM,
     SRV_X_DUE,

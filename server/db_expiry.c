@@ -33,6 +33,14 @@
 
 #define SYSTEM_ACTOR "system"
 #define MAX_THRESHOLDS 16
+/* One scan is one write, and every other write waits while it runs: a step
+ * of a full scan looks at args.step contracts (--expiry-step, in rowid
+ * order, after args.after) and handles at most step / 20 due schedules,
+ * then says where to go on (result.sync_after, result.more_due) and
+ * expiry.c submits the next step, so a million contracts are armed in
+ * steps of tens of milliseconds with other writes between them instead of
+ * one write of a minute. */
+#define DEFAULT_STEP 10000
 
 #define DESYNC                                                                                     \
     "SELECT c.id, c.end_date, c.notice_days, c.renewal, c.renewal_months FROM contracts c "        \
@@ -40,22 +48,26 @@
     "c.status = 'active' AND c.end_date IS NOT NULL AND (s.contract_id IS NULL OR "                \
     "s.end_date IS NOT c.end_date OR s.notice_days IS NOT c.notice_days OR "                       \
     "s.renewal IS NOT c.renewal OR s.renewal_months IS NOT c.renewal_months)"
-#define OUT_OF_SCOPE                                                                               \
-    "SELECT id FROM contracts WHERE deleted_at IS NOT NULL OR status <> 'active' OR "              \
-    "end_date IS NULL"
-
 static const char *const xsql[SRV_X__COUNT] = {
-    [SRV_X_DESYNC_ALL] = DESYNC,
+    [SRV_X_SYNC_WALK] =
+        "SELECT c.rowid, c.id, c.end_date, c.notice_days, c.renewal, c.renewal_months, "
+        "c.deleted_at IS NULL AND c.status = 'active' AND c.end_date IS NOT NULL, "
+        "s.contract_id IS NOT NULL, s.end_date IS NOT c.end_date OR "
+        "s.notice_days IS NOT c.notice_days OR s.renewal IS NOT c.renewal OR "
+        "s.renewal_months IS NOT c.renewal_months FROM contracts c LEFT JOIN expiry_schedule s "
+        "ON s.contract_id = c.id WHERE c.rowid > ?1 ORDER BY c.rowid LIMIT ?2",
     [SRV_X_DESYNC_ONE] = DESYNC " AND c.id = ?1",
-    [SRV_X_DROP_ALL] = "DELETE FROM expiry_schedule WHERE contract_id IN (" OUT_OF_SCOPE ")",
     [SRV_X_DROP_ONE] =
-        "DELETE FROM expiry_schedule WHERE contract_id = ?1 AND contract_id IN (" OUT_OF_SCOPE ")",
+        "DELETE FROM expiry_schedule WHERE contract_id = ?1 AND NOT EXISTS (SELECT 1 FROM "
+        "contracts WHERE id = ?1 AND deleted_at IS NULL AND status = 'active' AND "
+        "end_date IS NOT NULL)",
     [SRV_X_ARM] =
         "INSERT OR REPLACE INTO expiry_schedule (contract_id, end_date, notice_days, renewal, "
         "renewal_months, armed_day, checked_day, next_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     [SRV_X_DUE] =
         "SELECT contract_id, end_date, notice_days, renewal, renewal_months, armed_day, "
-        "checked_day FROM expiry_schedule WHERE next_due <= ?1 ORDER BY next_due, contract_id",
+        "checked_day FROM expiry_schedule WHERE next_due <= ?1 ORDER BY next_due, contract_id "
+        "LIMIT ?2",
     [SRV_X_SCHED_UPDATE] =
         "UPDATE expiry_schedule SET end_date = ?2, armed_day = ?3, checked_day = ?4, "
         "next_due = ?5 WHERE contract_id = ?1",
@@ -186,6 +198,7 @@ struct scan {
     int thr[MAX_THRESHOLDS];
     int nthr;
     int fired;
+    int step; /* contracts a full-sync step looks at */
     char now[32];
 };
 
@@ -261,52 +274,100 @@ static int arm(struct scan *sc, const char *id, const char *end, int notice, con
     return srv__expiry_run(sc->db, st, "arm expiry", &sc->w->err);
 }
 
-/* Re-arms what changed since it was armed; drops what left the scope. */
-static int sync_schedule(struct scan *sc, const char *id)
+/* Re-arms one contract if its terms changed since it was armed; drops its
+ * schedule if it left the scope (deleted, no longer active, no end date). */
+static int sync_one(struct scan *sc, const char *id)
 {
     struct pacta_error *err = &sc->w->err;
-    sqlite3_stmt *st = srv__expiry_stmt(sc->db, id ? SRV_X_DROP_ONE : SRV_X_DROP_ALL, err);
-    json_t *rows = json_array();
-    size_t i;
-    json_t *r;
+    sqlite3_stmt *st = srv__expiry_stmt(sc->db, SRV_X_DROP_ONE, err);
     int rc;
 
     if (!st)
-        goto fail;
-    if (id)
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+        return -PACTA_INTERNAL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
     if ((rc = srv__expiry_run(sc->db, st, "drop expiry", err)) != 0)
+        return rc;
+    if (!(st = srv__expiry_stmt(sc->db, SRV_X_DESYNC_ONE, err)))
+        return -PACTA_INTERNAL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char end[11];
+        char renewal[16];
+        int notice = sqlite3_column_int(st, 2), months = sqlite3_column_int(st, 4);
+        snprintf(end, sizeof end, "%s", (const char *)sqlite3_column_text(st, 1));
+        snprintf(renewal, sizeof renewal, "%s", (const char *)sqlite3_column_text(st, 3));
+        sqlite3_reset(st);
+        return arm(sc, id, end, notice, renewal, months);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : srv__sql_error(sc->db->w, rc, "expiry sync", err);
+}
+
+/*
+ * One step of a full sync: the next sc->step contracts after rowid
+ * `after`, each re-armed or dropped as sync_one would.  *next is the last
+ * rowid looked at when there may be more, else 0.  The rows are read
+ * first and written after, so the walk never reads what it wrote.
+ */
+static int sync_step(struct scan *sc, int64_t after, int64_t *next)
+{
+    struct pacta_error *err = &sc->w->err;
+    sqlite3_stmt *st = srv__expiry_stmt(sc->db, SRV_X_SYNC_WALK, err);
+    json_t *arm_rows = json_array(), *drop_ids = json_array(), *r;
+    int rc, n = 0;
+    int64_t last = after;
+    size_t i;
+
+    *next = 0;
+    if (!st) {
+        rc = -PACTA_INTERNAL;
         goto out;
-    if (!(st = srv__expiry_stmt(sc->db, id ? SRV_X_DESYNC_ONE : SRV_X_DESYNC_ALL, err)))
-        goto fail;
-    if (id)
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(rows,
-                              json_pack("[s,s,i,s,i]", sqlite3_column_text(st, 0),
-                                        sqlite3_column_text(st, 1), sqlite3_column_int(st, 2),
-                                        sqlite3_column_text(st, 3), sqlite3_column_int(st, 4)));
+    }
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int(st, 2, sc->step);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int in_scope = sqlite3_column_int(st, 6), scheduled = sqlite3_column_int(st, 7);
+        last = sqlite3_column_int64(st, 0);
+        n++;
+        if (in_scope && (!scheduled || sqlite3_column_int(st, 8)))
+            json_array_append_new(arm_rows,
+                                  json_pack("[s,s,i,s,i]", sqlite3_column_text(st, 1),
+                                            sqlite3_column_text(st, 2), sqlite3_column_int(st, 3),
+                                            sqlite3_column_text(st, 4), sqlite3_column_int(st, 5)));
+        else if (!in_scope && scheduled)
+            json_array_append_new(drop_ids, json_string((const char *)sqlite3_column_text(st, 1)));
+    }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
         rc = srv__sql_error(sc->db->w, rc, "expiry sync", err);
         goto out;
     }
     rc = 0;
-    json_array_foreach(rows, i, r)
+    json_array_foreach(drop_ids, i, r)
+    {
+        if (!(st = srv__expiry_stmt(sc->db, SRV_X_SCHED_DELETE, err))) {
+            rc = -PACTA_INTERNAL;
+            goto out;
+        }
+        sqlite3_bind_text(st, 1, json_string_value(r), -1, SQLITE_TRANSIENT);
+        if ((rc = srv__expiry_run(sc->db, st, "drop expiry", err)) != 0)
+            goto out;
+    }
+    json_array_foreach(arm_rows, i, r)
     {
         if ((rc = arm(sc, json_string_value(json_array_get(r, 0)),
                       json_string_value(json_array_get(r, 1)),
                       (int)json_integer_value(json_array_get(r, 2)),
                       json_string_value(json_array_get(r, 3)),
                       (int)json_integer_value(json_array_get(r, 4)))) != 0)
-            break;
+            goto out;
     }
+    if (n == sc->step)
+        *next = last;
 out:
-    json_decref(rows);
+    json_decref(arm_rows);
+    json_decref(drop_ids);
     return rc;
-fail:
-    json_decref(rows);
-    return -PACTA_INTERNAL;
 }
 
 /* ---- events ------------------------------------------------------------------ */
@@ -519,6 +580,16 @@ static int process(struct scan *sc, struct sched *s)
 
     if (!rec)
         return 0; /* gone: sync drops it */
+    if (!json_is_string(json_object_get(rec, "status")) ||
+        strcmp(json_string_value(json_object_get(rec, "status")), "active") ||
+        json_is_string(json_object_get(rec, "deleted_at"))) {
+        /* out of the scope the sync has not dropped yet: nothing to raise */
+        json_decref(rec);
+        if (!(st = srv__expiry_stmt(sc->db, SRV_X_SCHED_DELETE, &sc->w->err)))
+            return -PACTA_INTERNAL;
+        sqlite3_bind_text(st, 1, s->id, -1, SQLITE_TRANSIENT);
+        return srv__expiry_run(sc->db, st, "end schedule", &sc->w->err);
+    }
     for (int round = 0; round < 10000 && !ended; round++) {
         int n = collect(sc, s, it), renewed = 0;
         qsort(it, (size_t)n, sizeof it[0], item_cmp);
@@ -645,6 +716,9 @@ static int expiry_scan(struct srv_db *db, struct srv_write *w)
     sqlite3_stmt *st;
     size_t i;
     int rc = 0, step;
+    int64_t sync_next = 0;
+    size_t processed = 0;
+    int more_due = 0;
 
     if (srv_date_parse(json_string_value(json_object_get(w->args, "today")), &sc.today) != 0) {
         json_decref(due);
@@ -656,20 +730,29 @@ static int expiry_scan(struct srv_db *db, struct srv_write *w)
             sc.thr[sc.nthr++] = (int)json_integer_value(v);
     }
     srv_now_iso(sc.now);
+    json_int_t want_step = json_integer_value(json_object_get(w->args, "step"));
+    sc.step = want_step > 0 && want_step <= 1000000 ? (int)want_step : DEFAULT_STEP;
+    int due_step = sc.step / 20 > 0 ? sc.step / 20 : 1;
     if (json_is_true(json_object_get(w->args, "full")))
-        rc = sync_schedule(&sc, NULL);
+        rc = sync_step(&sc, json_integer_value(json_object_get(w->args, "after")), &sync_next);
     json_array_foreach(ids, i, v)
     {
         if (rc == 0)
-            rc = sync_schedule(&sc, json_string_value(v));
+            rc = sync_one(&sc, json_string_value(v));
     }
     if (rc != 0)
         goto out;
+    /* what is due is handled once the sync is through every contract, so
+     * a schedule the sync has yet to drop (its contract left the scope
+     * while the server was down) never fires */
+    if (sync_next)
+        goto result;
     if (!(st = srv__expiry_stmt(db, SRV_X_DUE, &w->err))) {
         rc = -PACTA_INTERNAL;
         goto out;
     }
     bind_day(st, 1, sc.today);
+    sqlite3_bind_int(st, 2, due_step);
     while ((step = sqlite3_step(st)) == SQLITE_ROW)
         json_array_append_new(due,
                               json_pack("[s,s,i,s,i,s,s]", sqlite3_column_text(st, 0),
@@ -694,10 +777,19 @@ static int expiry_scan(struct srv_db *db, struct srv_write *w)
             continue;
         if ((rc = process(&sc, &s)) != 0)
             goto out;
+        processed++;
     }
-    if (json_is_true(json_object_get(w->args, "digest")) && (rc = digests(&sc)) != 0)
+    /* the digests go out with the last step, after everything due fired */
+    more_due = json_array_size(due) == (size_t)due_step && processed > 0; /* never loops */
+    if (!sync_next && !more_due && json_is_true(json_object_get(w->args, "digest")) &&
+        (rc = digests(&sc)) != 0)
         goto out;
+result:
     w->result = json_pack("{s:i, s:n}", "fired", sc.fired, "next_due");
+    if (sync_next)
+        json_object_set_new(w->result, "sync_after", json_integer(sync_next));
+    if (more_due)
+        json_object_set_new(w->result, "more_due", json_true());
     if ((st = srv__expiry_stmt(db, SRV_X_NEXT_DUE, &w->err))) {
         if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
             json_object_set_new(w->result, "next_due",

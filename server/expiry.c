@@ -11,6 +11,13 @@
  * the next day something falls due, and when a test moves the fake clock.
  * One scan runs at a time; requests arriving meanwhile are merged into the
  * next one.  Timers are one-shot and re-armed after every scan: no polling.
+ *
+ * A scan is done in steps (db_expiry.c: a full sync walks the contracts in
+ * slices, the due ones are handled a few hundred at a time, and at most
+ * --expiry-step / 5 contracts re-armed by id): each step is one short write and
+ * the next is submitted when it comes back, so the writes of users go
+ * between steps.  Waiters are answered, and last_expiry_scan set, when the
+ * last step is over.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +43,8 @@ static struct {
     int running;             /* a scan is with the writer */
     int want, want_full;     /* another scan is wanted after it */
     json_t *want_ids;        /* contract ids it must re-arm */
+    int syncing;             /* a full sync is under way, */
+    json_int_t sync_after;   /* ... and goes on after this contract rowid */
     struct waiter *waiting;  /* answered when the wanted scan completes */
     struct waiter *inflight; /* answered when the running scan completes */
     int64_t wake_ms;         /* what the timer is armed for (Unix ms) */
@@ -95,17 +104,35 @@ static void arm_timer(const char *next_due)
 static void scan_done(struct srv_write *w)
 {
     struct waiter *done = X.inflight;
+    const json_t *after = json_object_get(w->result, "sync_after");
+    int more = 0;
 
     X.inflight = NULL;
     X.running = 0;
     if (w->events && json_array_size(w->events))
         srv__broadcast(X.srv, w->events, w->request_id);
-    if (w->code == PACTA_OK)
-        X.srv->last_expiry_scan_ms = srv_clock_now_ms(); /* admin.stats */
-    if (w->code != PACTA_OK)
+    if (w->code != PACTA_OK) {
         srv_logf(SRV_LOG_ERROR, "expiry scan failed", "{s:s}", "error", w->err.message);
-    else if (json_integer_value(json_object_get(w->result, "fired")) > 0)
-        srv_logf(SRV_LOG_INFO, "expiry scan", "{s:O}", "result", w->result);
+        X.syncing = 0; /* the next timer starts over */
+    } else {
+        if (json_integer_value(json_object_get(w->result, "fired")) > 0)
+            srv_logf(SRV_LOG_INFO, "expiry scan", "{s:O}", "result", w->result);
+        if (json_is_true(json_object_get(w->args, "full"))) {
+            X.syncing = json_is_integer(after);
+            X.sync_after = json_integer_value(after);
+        }
+        more = X.syncing || json_is_true(json_object_get(w->result, "more_due"));
+    }
+    if (more) { /* its waiters wait for the last step */
+        struct waiter **tail = &done;
+        while (*tail)
+            tail = &(*tail)->next;
+        *tail = X.waiting;
+        X.waiting = done;
+        X.want = 1;
+        done = NULL;
+    } else if (w->code == PACTA_OK)
+        X.srv->last_expiry_scan_ms = srv_clock_now_ms(); /* admin.stats */
     answer(done);
     if (!X.stopping && !X.srv->shutting_down) {
         arm_timer(json_string_value(json_object_get(w->result, "next_due")));
@@ -127,12 +154,31 @@ static void submit(void)
         return;
     today = srv_local_day(srv_clock_now_ms(), &minute);
     srv_date_format(today, today_s);
-    json_t *args =
-        json_pack("{s:s, s:o, s:b, s:b, s:o}", "today", today_s, "thresholds", thresholds(), "full",
-                  X.want_full, "digest", minute >= X.srv->cfg->alert_minute, "ids",
-                  X.want_ids ? X.want_ids : json_array());
-    X.want_ids = NULL;
-    X.want = X.want_full = 0;
+    if (X.want_full && !X.syncing) {
+        X.syncing = 1;
+        X.sync_after = 0;
+    }
+    json_t *ids = json_array();
+    size_t nids = X.want_ids ? json_array_size(X.want_ids) : 0;
+    size_t ids_step = (size_t)X.srv->cfg->expiry_step / 5 + 1;
+    for (size_t i = 0; i < nids && i < ids_step; i++)
+        json_array_append(ids, json_array_get(X.want_ids, i));
+    if (nids > ids_step) { /* the rest in the next step */
+        json_t *rest = json_array();
+        for (size_t i = ids_step; i < nids; i++)
+            json_array_append(rest, json_array_get(X.want_ids, i));
+        json_decref(X.want_ids);
+        X.want_ids = rest;
+    } else {
+        json_decref(X.want_ids);
+        X.want_ids = NULL;
+    }
+    json_t *args = json_pack("{s:s, s:o, s:b, s:I, s:i, s:b, s:o}", "today", today_s, "thresholds",
+                             thresholds(), "full", X.syncing, "after", X.sync_after, "step",
+                             X.srv->cfg->expiry_step, "digest", minute >= X.srv->cfg->alert_minute,
+                             "ids", ids);
+    X.want = X.want_ids != NULL; /* ids left for the next step */
+    X.want_full = 0;
     w = srv_write_new(SRV_W_EXPIRY_SCAN, "system", args);
     w->done = scan_done;
     if (srv_db_submit(X.srv->db, w) != 0) {

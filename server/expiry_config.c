@@ -18,6 +18,7 @@ void srv__expiry_config_defaults(struct srv_config *cfg)
     static const int defaults[] = {90, 60, 30, 7, 1};
     cfg->alert_minute = 8 * 60;
     cfg->nthresholds = 5;
+    cfg->expiry_step = 10000;
     memcpy(cfg->thresholds, defaults, sizeof defaults);
 }
 
@@ -78,6 +79,13 @@ int srv__expiry_option(struct srv_config *cfg, const char *name, const char *arg
                     arg);
             return -1;
         }
+        return 0;
+    }
+    if (strcmp(name, "expiry-step") == 0) {
+        long long v;
+        if (srv__config_number(name, arg, 1, 1000000, &v) != 0)
+            return -1;
+        cfg->expiry_step = (int)v;
         return 0;
     }
     if (strcmp(name, "fake-now") == 0) {
