@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pacta/json_text.h>
+
 #include "internal.h"
 
 #define MAX_SAFE_INTEGER 9007199254740991LL /* 2^53-1: exact in every JSON reader */
@@ -150,16 +152,15 @@ static json_t *new_object(void)
     return o;
 }
 
-/* Serializes and frees `frame`.  jansson only fails here on OOM: every
- * string it holds was checked as UTF-8 when it was made. */
+/* Serializes and frees `frame`: json_dumps(JSON_COMPACT)'s bytes, written
+ * by pacta_json_compact (json_text.c).  That only fails on a string that is
+ * not UTF-8, and every string here was checked as UTF-8 when it was made. */
 static char *dump(json_t *frame, size_t *len)
 {
-    char *s = json_dumps(frame, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *s = pacta_json_compact(frame, len);
     json_decref(frame);
     if (s == NULL)
         pacta__fatal_oom();
-    if (len)
-        *len = strlen(s);
     return s;
 }
 
