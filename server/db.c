@@ -65,6 +65,55 @@ static int exec_sql(struct srv_db *db, const char *sql)
     return rc;
 }
 
+/*
+ * The statements that frame each batch and each write in it, prepared once
+ * on the writer's connection and kept by writer_main (writer thread only):
+ * sqlite3_exec parsed "SAVEPOINT w" and "RELEASE w" again for every write,
+ * ~19,000 instructions an edit (bench/RESULTS.md "Edits").  A restore
+ * copies into the same connection, and SQLite re-prepares them if the
+ * schema changed.
+ */
+enum { TX_BEGIN, TX_SAVEPOINT, TX_RELEASE, TX_ROLLBACK_TO, TX_COMMIT, TX__COUNT };
+static const char *const tx_sql[TX__COUNT] = {[TX_BEGIN] = "BEGIN IMMEDIATE",
+                                              [TX_SAVEPOINT] = "SAVEPOINT w",
+                                              [TX_RELEASE] = "RELEASE w",
+                                              [TX_ROLLBACK_TO] = "ROLLBACK TO w",
+                                              [TX_COMMIT] = "COMMIT"};
+struct tx_stmts {
+    sqlite3_stmt *st[TX__COUNT];
+};
+
+/* Runs one of them: SQLITE_OK, or the error, logged as exec_sql logs it. */
+static int tx_run(struct srv_db *db, struct tx_stmts *tx, int which)
+{
+    sqlite3_stmt *st = tx->st[which];
+    int rc = SQLITE_OK;
+
+    if (!st) {
+        rc = sqlite3_prepare_v3(db->w, tx_sql[which], -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+        if (rc == SQLITE_OK)
+            tx->st[which] = st;
+    }
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+            return SQLITE_OK;
+    }
+    char msg[96];
+    snprintf(msg, sizeof(msg), "db: %s failed", tx_sql[which]);
+    srv__log_error(msg, sqlite3_errmsg(db->w));
+    return rc;
+}
+
+static void tx_finalize(struct tx_stmts *tx)
+{
+    for (int i = 0; i < TX__COUNT; i++) {
+        sqlite3_finalize(tx->st[i]);
+        tx->st[i] = NULL;
+    }
+}
+
 static void clear_outcome(struct srv_write *w)
 {
     json_decref(w->result);
@@ -90,7 +139,7 @@ static void fail_batch(struct srv_write *batch)
  * failing write is rolled back alone and reports its error), one COMMIT —
  * one fsync — for all of them.  0, or -1 when the batch as a whole failed.
  */
-static int run_batch(struct srv_db *db, struct srv_write *batch)
+static int run_batch(struct srv_db *db, struct tx_stmts *tx, struct srv_write *batch)
 {
     int broken = 0;
 
@@ -100,20 +149,20 @@ static int run_batch(struct srv_db *db, struct srv_write *batch)
         if (!w->events)
             w->events = json_array();
     }
-    if (exec_sql(db, "BEGIN IMMEDIATE") != SQLITE_OK) {
+    if (tx_run(db, tx, TX_BEGIN) != SQLITE_OK) {
         fail_batch(batch);
         return -1;
     }
     for (struct srv_write *w = batch; w && !broken; w = w->next) {
         int rc;
 
-        if (exec_sql(db, "SAVEPOINT w") != SQLITE_OK) {
+        if (tx_run(db, tx, TX_SAVEPOINT) != SQLITE_OK) {
             broken = 1;
             break;
         }
         rc = srv__write_apply(db, w);
         if (rc == 0) {
-            if (exec_sql(db, "RELEASE w") != SQLITE_OK)
+            if (tx_run(db, tx, TX_RELEASE) != SQLITE_OK)
                 broken = 1;
             continue;
         }
@@ -122,11 +171,11 @@ static int run_batch(struct srv_db *db, struct srv_write *batch)
             pacta_error_set(&w->err, (enum pacta_code)w->code, "", "write failed");
         clear_outcome(w);
         /* Some errors (disk full, I/O) end the whole transaction. */
-        if (sqlite3_get_autocommit(db->w) || exec_sql(db, "ROLLBACK TO w") != SQLITE_OK ||
-            exec_sql(db, "RELEASE w") != SQLITE_OK)
+        if (sqlite3_get_autocommit(db->w) || tx_run(db, tx, TX_ROLLBACK_TO) != SQLITE_OK ||
+            tx_run(db, tx, TX_RELEASE) != SQLITE_OK)
             broken = 1;
     }
-    if (broken || exec_sql(db, "COMMIT") != SQLITE_OK) {
+    if (broken || tx_run(db, tx, TX_COMMIT) != SQLITE_OK) {
         if (!sqlite3_get_autocommit(db->w))
             exec_sql(db, "ROLLBACK");
         fail_batch(batch);
@@ -195,6 +244,7 @@ static void writer_main(void *arg)
     struct srv_db *db = arg;
     const char *max_env = getenv("PACTA_WRITER_MAX_BATCH");
     long max_batch = max_env ? strtol(max_env, NULL, 10) : 0;
+    struct tx_stmts tx = {{0}};
 
     for (;;) {
         struct srv_write *batch, *last;
@@ -217,7 +267,7 @@ static void writer_main(void *arg)
         if (batch->kind == SRV_W_DB_RESTORE)
             srv__backup_restore(db, batch); /* alone: it replaces the database */
         else
-            failed = run_batch(db, batch);
+            failed = run_batch(db, &tx, batch);
         double secs = (double)(uv_hrtime() - t0) / 1e9;
         /* Everything read from the batch is read now: once it is on the done
          * list, the loop may run and free it at any moment (an earlier
@@ -255,6 +305,7 @@ static void writer_main(void *arg)
         }
         uv_async_send(db->async);
     }
+    tx_finalize(&tx);
 }
 
 /* ---- the loop side ---------------------------------------------------- */
@@ -507,6 +558,12 @@ int srv_db_open(const struct srv_db_options *opts, uv_loop_t *loop, struct srv_d
         snprintf(errbuf, errlen, "srv_db_open: a path and at least one reader are required");
         return -1;
     }
+    /* SQLite's allocation statistics (sqlite3_memory_used, nothing here
+     * reads them) take a global mutex around every malloc and free: ~5% of
+     * the writer's instructions on an edit.  Only possible before SQLite
+     * initializes, so the first srv_db_open of a process decides (later
+     * calls get SQLITE_MISUSE, harmlessly). */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     db = xcalloc(1, sizeof(*db));
     db->loop = loop;
     db->session_ttl_sec = opts->session_ttl_sec > 0 ? opts->session_ttl_sec : 86400;
