@@ -78,7 +78,7 @@ void srv__list_force(enum srv_list_force force)
 
 const char *srv__list_plan_name(enum srv_list_plan plan)
 {
-    static const char *const names[] = {"walk", "seek", "fts", "ranked", "text"};
+    static const char *const names[] = {"walk", "seek", "fts", "ranked", "text", "range"};
     return (unsigned)plan < sizeof(names) / sizeof(names[0]) ? names[plan] : "?";
 }
 
@@ -177,6 +177,7 @@ struct driver {
     int ordered; /* its order (after eq) is the sort's */
     int fts;     /* the search index, for q */
     int text;    /* the trigram index, for text (also fts: not a b-tree) */
+    int covers;  /* a date index, which also holds number and deleted_at */
     long count;  /* entries, counted up to the bound */
 };
 
@@ -199,6 +200,8 @@ struct page {
     const struct driver *drv;      /* NULL: the sort index itself */
     const struct driver *fallback; /* a walk that reads too long seeks with it */
     long bound;
+    long range_k; /* RANGE: index entries put in order (:rk) */
+    long range_n; /* RANGE: entries in the range, or more */
     struct sbuf sql;
 };
 
@@ -209,6 +212,8 @@ static struct driver *add_driver(struct page *p, const char *index, int ordered)
     memset(d, 0, sizeof(*d));
     d->index = index;
     d->ordered = ordered;
+    d->covers = strcmp(index, "contracts_end") == 0 || strcmp(index, "contracts_start") == 0 ||
+                strcmp(index, "contracts_sign") == 0;
     return d;
 }
 
@@ -334,6 +339,7 @@ static void bind_all(sqlite3_stmt *st, const struct page *p, int64_t limit)
         bind_text(st, ":ck", json_string_value(p->ckey));
     bind_text(st, ":cid", p->cid);
     bind_int(st, ":off", p->offset);
+    bind_int(st, ":rk", p->range_k);
     bind_int(st, ":lim", limit);
 }
 
@@ -400,6 +406,64 @@ static long isqrt(long v)
     return x;
 }
 
+/* RANGE reads a date index's range without the rows (index only): this
+ * many of its entries cost about one row read (measured: 44,500 entries
+ * put in number order in 6-9 ms, a row read 2-3 us).  It is tried on
+ * ranges of up to RANGE_BOUNDS bounds: counting further costs more than
+ * the walk's budget it would save. */
+#define INDEX_ENTRIES_PER_ROW 16
+#define RANGE_BOUNDS 8
+/* A walk's budget, in rows it may read before the fallback is considered
+ * (a multiple of the bound). */
+#define BUDGET_BOUNDS 2
+
+/*
+ * Sorted by number, a date range can be put in order from its index alone
+ * (schema_ranges.h): RANGE costs count / INDEX_ENTRIES_PER_ROW + the page's
+ * rows, a cost that is known, where a walk's estimate takes the range as
+ * independent of the number order — and numbers begin with the start year,
+ * so a walk in number order can read hundreds of thousands of rows before
+ * the range's first.  RANGE is taken when it costs less than the plan
+ * chosen so far, or when that is a walk that may run for its whole budget
+ * (BUDGET_BOUNDS bounds) before it knows.  The range is counted on to
+ * RANGE_BOUNDS bounds (index only) when the first count stopped at the
+ * bound.
+ */
+static int choose_range(sqlite3 *r, struct page *p, long bound, long best_cost)
+{
+    long need = p->a->limit + 1, cost, worst;
+    struct driver *cov = NULL;
+
+    for (int i = 0; i < p->ndrivers; i++)
+        if (p->drivers[i].covers && (!cov || p->drivers[i].count < cov->count))
+            cov = &p->drivers[i];
+    if (!cov)
+        return 0;
+    /* a walk reads at most its budget, or its index's range if it is one
+     * that holds fewer entries than the bound */
+    worst = BUDGET_BOUNDS * bound;
+    if (p->plan == SRV_LIST_WALK && p->drv && p->drv->count < bound)
+        worst = p->drv->count;
+    if (p->plan != SRV_LIST_WALK)
+        worst = best_cost;
+    if (cov->count >= bound) {
+        if (worst <= bound / INDEX_ENTRIES_PER_ROW + need)
+            return 0;
+        if ((cov->count = count_driver(r, p, cov, RANGE_BOUNDS * bound)) < 0)
+            return -1;
+        if (cov->count >= RANGE_BOUNDS * bound)
+            return 0;
+    }
+    cost = cov->count / INDEX_ENTRIES_PER_ROW + need;
+    if (cost < worst) {
+        p->drv = cov;
+        p->plan = SRV_LIST_RANGE;
+        p->range_k = need;
+        p->range_n = cov->count;
+    }
+    return 0;
+}
+
 /*
  * Chooses the plan of a page (see the top of this file).  Costs are rows
  * read.  A count that reached the bound stands for "at least the bound":
@@ -437,6 +501,11 @@ static int choose_plan(sqlite3 *r, struct page *p)
     if (forced == SRV_LIST_FORCE_SEEK && narrowest) {
         p->drv = narrowest;
         p->plan = seek_plan(narrowest);
+        if (p->sort == PACTA_SORT_NUMBER && narrowest->covers) {
+            p->plan = SRV_LIST_RANGE;
+            p->range_k = need;
+            p->range_n = narrowest->count < bound ? narrowest->count : rows;
+        }
         return 0;
     }
     /* the plain sort index: about page / density rows; a filter index in
@@ -463,6 +532,9 @@ static int choose_plan(sqlite3 *r, struct page *p)
     }
     if (p->drv)
         p->plan = p->drv->ordered ? SRV_LIST_WALK : seek_plan(p->drv);
+    if (p->sort == PACTA_SORT_NUMBER && forced == SRV_LIST_AUTO &&
+        choose_range(r, p, bound, best_cost) != 0)
+        return -1;
     /* the estimate takes the filters as independent of the sort order; when
      * they are not (contract numbers by year, a date range), a walk can
      * read far more than it expected: it then gets a budget */
@@ -556,6 +628,19 @@ static void build_sql(struct page *p)
                   " WHERE contracts_text MATCH :tmatch) CROSS JOIN contracts"
                   " INDEXED BY sqlite_autoindex_contracts_1 ON id = text_id");
         add_filters(p, 0);
+    } else if (p->plan == SRV_LIST_RANGE) {
+        /* the range's first :rk entries in number order, from the index
+         * alone, then their rows by rowid (NOT INDEXED: no other index
+         * may drive), then the filters */
+        sb_add(b, "SELECT " SRV_CONTRACT_COLS " FROM contracts NOT INDEXED");
+        add_filters(p, 0);
+        sb_add(b, " AND rowid IN (SELECT rowid FROM contracts INDEXED BY %s WHERE 1", index);
+        where_terms(b, p->drv, 1, 1);
+        if (!p->a->include_deleted)
+            sb_add(b, " AND deleted_at IS NULL");
+        if (p->has_cursor)
+            sb_add(b, " AND (number, id) %s (:ck, :cid)", p->a->desc ? "<" : ">");
+        sb_add(b, " ORDER BY number %s, id %s LIMIT :rk)", dir, dir);
     } else {
         sb_add(b, "SELECT " SRV_CONTRACT_COLS " FROM contracts INDEXED BY %s", index);
         add_filters(p, 0);
@@ -676,10 +761,8 @@ static int page_limit(const struct pacta_list_args *a)
     return a->limit > PACTA_LIST_MAX_LIMIT ? PACTA_LIST_MAX_LIMIT : a->limit;
 }
 
-/* A walk's budget, in rows it may read before the fallback is considered
- * (a multiple of the bound), and SQLite VM steps per row read (measured:
- * 6 to 10 for a row a filter refuses). */
-#define BUDGET_BOUNDS 2
+/* SQLite VM steps per row read in a walk (measured: 6 to 10 for a row a
+ * filter refuses). */
 #define STEPS_PER_ROW 10
 #define PROGRESS_STEPS 1000
 /* A row a seek reads costs about this many rows of a walk (each one is a
@@ -757,6 +840,14 @@ int srv_db_read_contracts(sqlite3 *r, const struct pacta_list_args *args, json_t
             p.sql.len = 0;
             build_sql(&p);
         }
+        rc = run_page(r, &p, items, a.limit, &rows, 0);
+    }
+    /* RANGE: the filters refused some of the first entries; take more
+     * (each time the range is read again, index only) until the page is
+     * full or the range is used up */
+    while (rc == SQLITE_DONE && p.plan == SRV_LIST_RANGE && rows <= a.limit &&
+           p.range_k < p.range_n) {
+        p.range_k *= 8;
         rc = run_page(r, &p, items, a.limit, &rows, 0);
     }
     if (rc != SQLITE_DONE) {

@@ -16,9 +16,18 @@
  *  FTS      the full-text hits of q, then sorted;
  *  RANKED   q by relevance (bm25), pages by position;
  *  TEXT     the trigram index's candidates for text (3 characters or
- *           more), each checked with LIKE, then sorted.
+ *           more), each checked with LIKE, then sorted;
+ *  RANGE    sorted by number: a date range's index entries put in number
+ *           order without reading rows, then the rows of the first ones.
  */
-enum srv_list_plan { SRV_LIST_WALK, SRV_LIST_SEEK, SRV_LIST_FTS, SRV_LIST_RANKED, SRV_LIST_TEXT };
+enum srv_list_plan {
+    SRV_LIST_WALK,
+    SRV_LIST_SEEK,
+    SRV_LIST_FTS,
+    SRV_LIST_RANKED,
+    SRV_LIST_TEXT,
+    SRV_LIST_RANGE
+};
 
 /* Tests: make every page take one kind of plan where it can (AUTO: the
  * cost estimate decides; FALLBACK: walks where it can, and a walk that has

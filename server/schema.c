@@ -17,6 +17,7 @@
 #include "schema_dashboard.h"
 #include "schema_documents.h"
 #include "schema_lists.h"
+#include "schema_ranges.h"
 #include "schema_text.h"
 
 static const char *const migrations[] = {
@@ -240,6 +241,17 @@ static const char *const migrations[] = {
      * substrings found through an index instead of a LIKE over every row.
      * The SQL and its design are in schema_text.h. */
     SRV_SCHEMA_TEXT,
+
+    /* 9: number and deleted_at in the date indexes, so contracts.list puts
+     * a date range in number order from the index alone (issue 7,
+     * db_list.c's RANGE plan).  The SQL and its design are in
+     * schema_ranges.h. */
+    SRV_SCHEMA_RANGES,
+
+    /* 10: a backup made without documents whose content was lost from the
+     * live store before it (backup_docs.c) records how many (issue 7). */
+    "ALTER TABLE backups ADD COLUMN documents_unavailable INTEGER NOT NULL DEFAULT 0 "
+    "CHECK (documents_unavailable >= 0);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))

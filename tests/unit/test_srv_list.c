@@ -295,6 +295,10 @@ static const struct filter_case filter_cases[] = {
     {"amount min", {.currency = "RON", .has_amount_min = 1, .amount_min = 15000}},
     {"amount max", {.currency = "RON", .has_amount_max = 1, .amount_max = 3000}},
     {"end range", {.end_from = "2026-05-01", .end_to = "2026-12-31"}},
+    /* by number, RANGE; the kind refuses some of its first entries */
+    {"end range + kind", {.end_from = "2026-05-01", .end_to = "2026-12-31", .kind = "client"}},
+    {"sign range + status",
+     {.sign_from = "2025-06-01", .sign_to = "2026-12-31", .status = "active"}},
     {"end from", {.end_from = "2027-01-01"}},
     {"end to", {.end_to = "2026-01-01"}},
     {"start range", {.start_from = "2025-06-01", .start_to = "2026-06-15"}},
@@ -521,6 +525,9 @@ static void test_edits_between_pages(struct tdb *t, json_t *all)
         {.limit = 4, .sort = PACTA_SORT_START_DATE, .status = "active"},
         {.limit = 2, .sort = PACTA_SORT_COUNTERPARTY, .owner = "ana", .desc = 1},
         {.limit = 3, .lifecycle = "expired", .sort = PACTA_SORT_END_DATE},
+        /* by number with a date range: RANGE under AUTO and SEEK */
+        {.limit = 3, .end_from = "2026-01-01"},
+        {.limit = 4, .sign_to = "2026-03-01", .kind = "client", .desc = 1},
     };
     int step = 0;
 
@@ -628,6 +635,11 @@ static void test_plan_choice(struct tdb *t)
         {{.text = "R-1", .sort = PACTA_SORT_TITLE}, SRV_LIST_TEXT, "contracts_text"},
         {{.text = "zu"}, SRV_LIST_WALK, "contracts_order"},
         {{.text = "R-1", .q = "nosuchword"}, SRV_LIST_RANKED, ""},
+        /* a date range by number: put in order from its index alone */
+        {{.end_from = "2026-05-01", .end_to = "2026-12-31"}, SRV_LIST_RANGE, "contracts_end"},
+        {{.start_to = "2026-01-01", .kind = "client"}, SRV_LIST_RANGE, "contracts_start"},
+        {{.lifecycle = "upcoming"}, SRV_LIST_RANGE, "contracts_start"},
+        {{.end_from = "2026-05-01", .sort = PACTA_SORT_TITLE}, SRV_LIST_WALK, "contracts_title"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct pacta_list_args a = cases[i].a;
@@ -656,6 +668,8 @@ static void test_no_table_scan(struct tdb *t)
         {.lifecycle = "upcoming"},
         {.lifecycle = "expired"},
         {.end_from = "2026-01-01", .end_to = "2026-12-31"},
+        {.sign_from = "2025-01-01", .kind = "client"},
+        {.lifecycle = "unknown", .include_deleted = 1},
         {.currency = "EUR", .has_amount_min = 1, .amount_min = 1000},
         {.text = "alpha"},
         {.text = "R-1"},
@@ -696,6 +710,13 @@ static void test_no_table_scan(struct tdb *t)
                         if (e.plan == SRV_LIST_WALK || e.plan == SRV_LIST_SEEK)
                             CHECKF(strstr(e.detail, e.index) != NULL, "%s lacks %s", e.detail,
                                    e.index);
+                        /* the date index alone in number order, then rows
+                         * by rowid */
+                        if (e.plan == SRV_LIST_RANGE)
+                            CHECKF(strstr(e.detail, "SEARCH contracts USING INTEGER PRIMARY KEY "
+                                                    "(rowid=?)") &&
+                                       strstr(e.detail, e.index) && strstr(e.detail, "key>?"),
+                                   "range plan: %s", e.detail);
                         /* the trigram hits, each contract by its key */
                         if (e.plan == SRV_LIST_TEXT)
                             CHECKF(strstr(e.detail, "SCAN contracts_text VIRTUAL TABLE INDEX") &&
