@@ -325,6 +325,10 @@ static void recorded(struct srv_write *w)
         json_t *row = json_object_get(w->result, "backup");
         srv__bk_note_ok(row);
         srv_logf(SRV_LOG_INFO, "backup done", "{s:O}", "backup", row);
+        if (json_integer_value(json_object_get(row, "documents_unavailable")) > 0)
+            srv_logf(SRV_LOG_ERROR, "backup made without documents lost from the store",
+                     "{s:s, s:O}", "file", op->file, "sha256",
+                     json_object_get(json_object_get(op->row, "documents"), "unavailable"));
         answer_ok(op, json_incref(w->result));
     }
     srv_write_free(w);

@@ -32,6 +32,15 @@
  * SHA-256; restore does the same and writes the contents the live store
  * lacks.
  *
+ * A content missing from the live store or damaged there (its bytes no
+ * longer hash to its name) cannot be backed up, and no earlier backup
+ * holds it: the backup is made without it rather than not at all (the
+ * database and every other document are what it protects), and says so:
+ * "documents" gets "unavailable": [sha256, ...] (sorted), the facts
+ * "documents_unavailable": N, and verify and restore skip exactly those.
+ * The content was lost before the backup; the backup cannot bring it
+ * back, and must not hide that it does not.
+ *
  * A content file:  "PACTADC1" | nonce (12) | size (8, big-endian) |
  *                  AES-256-GCM ciphertext (size bytes) | tag (16);
  *                  additional data: the 28 header bytes and the name.
@@ -244,8 +253,8 @@ static int seal_one(const char *src, const char *sha, int64_t size, const char *
     if (make_dirs(backup_dir, name) != 0)
         FAIL(io_code(), "documents: mkdir: %s", strerror(errno));
     if ((fd = open(src, O_RDONLY | O_CLOEXEC)) < 0)
-        FAIL(SRV_BK_DOCUMENTS, "documents: content %s is missing from the store: %s", sha,
-             strerror(errno));
+        FAIL(errno == ENOENT ? SRV_BK_DOCUMENTS : SRV_BK_IO,
+             "documents: content %s is missing from the store: %s", sha, strerror(errno));
     memcpy(header, MAGIC, 8);
     if (RAND_bytes(header + 8, NONCE_BYTES) != 1)
         FAIL(SRV_BK_IO, "documents: no random nonce");
@@ -397,11 +406,24 @@ out:
 
 /* ---- a backup's documents ------------------------------------------------------ */
 
+/* sha is one of the strings of the array a (NULL: none). */
+static int listed(const json_t *a, const char *sha)
+{
+    size_t i;
+    const json_t *v;
+    json_array_foreach(a, i, v)
+    {
+        if (json_is_string(v) && strcmp(json_string_value(v), sha) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 int srv_backup_docs_store(const char *snapshot_db, const char *docs_dir, const char *backup_dir,
                           const struct srv_backup_key *key, const char *index_path, json_t *facts,
                           srv_backup_progress_fn progress, void *ud, char *err, size_t errlen)
 {
-    json_t *list = NULL, *summary = NULL, *v;
+    json_t *list = NULL, *summary = NULL, *v, *unavailable = json_array();
     uint8_t *in = malloc(CHUNK), *out = malloc(CHUNK + 32);
     char name[65], src[4400], final[4400], tmp[4500] = "";
     uint64_t total = 0, done = 0;
@@ -421,18 +443,25 @@ int srv_backup_docs_store(const char *snapshot_db, const char *docs_dir, const c
         blob_path(backup_dir, name, final, sizeof final);
         if (access(final, F_OK) != 0) { /* stored by an earlier backup: immutable */
             srv_docs_blob_path(docs_dir, sha, src, sizeof src);
-            if ((rc = seal_one(src, sha, size, backup_dir, name, key, in, out, err, errlen)) !=
-                SRV_BK_OK)
+            rc = seal_one(src, sha, size, backup_dir, name, key, in, out, err, errlen);
+            if (rc == SRV_BK_DOCUMENTS) /* lost before this backup: made without it */
+                json_array_append_new(unavailable, json_string(sha));
+            else if (rc != SRV_BK_OK)
                 goto out;
         }
         done += (uint64_t)size;
         if (progress)
             progress(ud, "documents", done, total);
     }
-    /* the index: names only, sorted by content (as the list is); none for a
-     * backup without documents (its manifest says so) */
+    /* the index: names only, sorted by content (as the list is), without the
+     * unavailable ones; none for a backup without documents (its manifest
+     * says so) */
+    if (json_array_size(unavailable))
+        json_object_set(summary, "unavailable", unavailable);
     json_object_set(facts, "documents", summary);
-    if (json_array_size(list) == 0) {
+    json_object_set_new(facts, "documents_unavailable",
+                        json_integer((json_int_t)json_array_size(unavailable)));
+    if (json_array_size(list) == json_array_size(unavailable)) {
         unlink(index_path);
         rc = SRV_BK_OK;
         goto out;
@@ -442,6 +471,8 @@ int srv_backup_docs_store(const char *snapshot_db, const char *docs_dir, const c
         FAIL(io_code(), "documents: index: %s", strerror(errno));
     json_array_foreach(list, i, v)
     {
+        if (listed(unavailable, json_string_value(json_array_get(v, 0))))
+            continue;
         blob_name(key, json_string_value(json_array_get(v, 0)), name);
         name[64] = '\n';
         if (write_all(fd, name, 65) != 0)
@@ -463,6 +494,7 @@ out:
         unlink(tmp);
     json_decref(list);
     json_decref(summary);
+    json_decref(unavailable);
     free(in);
     free(out);
     return rc;
@@ -472,8 +504,9 @@ int srv_backup_docs_check(const char *db, const json_t *manifest, const char *ba
                           const struct srv_backup_key *key, const char *restore_docs_dir,
                           srv_backup_progress_fn progress, void *ud, char *err, size_t errlen)
 {
-    json_t *list = NULL, *summary = NULL, *v;
-    const json_t *want = json_object_get(manifest, "documents");
+    json_t *list = NULL, *summary = NULL, *v, *want = NULL;
+    const json_t *unavailable =
+        json_object_get(json_object_get(manifest, "documents"), "unavailable");
     uint8_t *in = malloc(CHUNK), *out = malloc(CHUNK + 32);
     char name[65], dest[4400];
     uint64_t total, done = 0;
@@ -486,6 +519,8 @@ int srv_backup_docs_check(const char *db, const json_t *manifest, const char *ba
     if ((rc = referenced(db, &list, &summary, err, errlen)) != SRV_BK_OK)
         goto out;
     /* a backup from before documents existed refers to none */
+    if ((want = json_deep_copy(json_object_get(manifest, "documents"))))
+        json_object_del(want, "unavailable");
     if (want ? !json_equal(want, summary) : json_array_size(list) > 0)
         FAIL(SRV_BK_CORRUPT, "documents: the database's documents differ from the manifest");
     total = (uint64_t)json_integer_value(json_object_get(summary, "bytes"));
@@ -496,6 +531,8 @@ int srv_backup_docs_check(const char *db, const json_t *manifest, const char *ba
         const char *sha = json_string_value(json_array_get(v, 0));
         int64_t size = json_integer_value(json_array_get(v, 1));
         const char *to = NULL;
+        if (listed(unavailable, sha)) /* lost before the backup (see above) */
+            continue;
         blob_name(key, sha, name);
         if (restore_docs_dir) {
             srv_docs_blob_path(restore_docs_dir, sha, dest, sizeof dest);
@@ -513,6 +550,7 @@ int srv_backup_docs_check(const char *db, const json_t *manifest, const char *ba
 out:
     json_decref(list);
     json_decref(summary);
+    json_decref(want);
     free(in);
     free(out);
     return rc;

@@ -110,7 +110,8 @@ void srv__expiry_finalize(struct srv_db *db);
  * which the writer runs alone outside any transaction (srv__backup_restore). */
 #define SRV_BACKUP_COLS                                                                            \
     "id, file, kind, description, created_at, created_by, db_bytes, file_bytes, sha256, "          \
-    "schema_version, head_seq, counts, duration_ms, verified_at, verify_error"
+    "schema_version, head_seq, counts, duration_ms, verified_at, verify_error, "                   \
+    "documents_unavailable"
 /* A catalog row (selected as SRV_BACKUP_COLS) as sent on the wire. */
 json_t *srv__backup_row(sqlite3_stmt *st);
 int srv__backup_write_apply(struct srv_db *db, struct srv_write *w);

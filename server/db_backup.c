@@ -37,6 +37,8 @@ json_t *srv__backup_row(sqlite3_stmt *st)
         sqlite3_column_text(st, 13), "verified_ok",
         verified ? json_boolean(sqlite3_column_type(st, 14) == SQLITE_NULL) : json_null(),
         "verify_error", sqlite3_column_text(st, 14));
+    json_object_set_new(row, "documents_unavailable",
+                        json_integer((json_int_t)sqlite3_column_int64(st, 15)));
     return row;
 }
 
@@ -56,7 +58,8 @@ static int record(struct srv_db *db, struct srv_write *w)
         db->w,
         "INSERT INTO backups (file, kind, description, created_at, created_by, "
         "db_bytes, file_bytes, sha256, schema_version, head_seq, counts, "
-        "duration_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        "duration_ms, documents_unavailable) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+        "?11, ?12, ?13)",
         -1, &st, NULL);
     if (rc == SQLITE_OK) {
         static const char *const text[] = {"file", "kind", "description", "created_at",
@@ -72,6 +75,7 @@ static int record(struct srv_db *db, struct srv_write *w)
         sqlite3_bind_int64(st, 10, json_integer_value(json_object_get(a, "head_seq")));
         sqlite3_bind_text(st, 11, counts ? counts : "{}", -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 12, json_integer_value(json_object_get(a, "duration_ms")));
+        sqlite3_bind_int64(st, 13, json_integer_value(json_object_get(a, "documents_unavailable")));
         rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
     }
     sqlite3_finalize(st);
@@ -112,12 +116,14 @@ static int exec_json(sqlite3 *d, struct srv_write *w, const char *sql, const jso
 #define INSERT_ROWS(verb)                                                                          \
     verb " INTO backups (id, file, kind, description, created_at, created_by, db_bytes, "          \
          "file_bytes, sha256, schema_version, head_seq, counts, duration_ms, verified_at, "        \
-         "verify_error) SELECT j.value->>'id', j.value->>'file', j.value->>'kind', "               \
+         "verify_error, documents_unavailable) SELECT j.value->>'id', j.value->>'file', "          \
+         "j.value->>'kind', "                                                                      \
          "coalesce(j.value->>'description', ''), j.value->>'created_at', "                         \
          "j.value->>'created_by', j.value->>'db_bytes', j.value->>'file_bytes', "                  \
          "j.value->>'sha256', j.value->>'schema_version', j.value->>'head_seq', "                  \
          "json(coalesce(j.value->'counts', '{}')), coalesce(j.value->>'duration_ms', 0), "         \
-         "j.value->>'verified_at', j.value->>'verify_error' FROM json_each(?1) AS j"
+         "j.value->>'verified_at', j.value->>'verify_error', "                                     \
+         "coalesce(j.value->>'documents_unavailable', 0) FROM json_each(?1) AS j"
 
 int srv__backup_write_apply(struct srv_db *db, struct srv_write *w)
 {
@@ -336,7 +342,8 @@ void srv__backup_restore(struct srv_db *db, struct srv_write *w)
                                 "'file_bytes', file_bytes, 'sha256', sha256, 'schema_version', "
                                 "schema_version, 'head_seq', head_seq, 'counts', json(counts), "
                                 "'duration_ms', duration_ms, 'verified_at', verified_at, "
-                                "'verify_error', verify_error)) FROM backups");
+                                "'verify_error', verify_error, 'documents_unavailable', "
+                                "documents_unavailable)) FROM backups");
     char *sql = sqlite3_mprintf("SELECT json_group_array(json_object('token_hash', token_hash, "
                                 "'username', username, 'created_at', created_at, 'expires_at', "
                                 "expires_at)) FROM sessions WHERE revoked_at IS NULL AND "

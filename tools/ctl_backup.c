@@ -133,7 +133,8 @@ static void print_list(const json_t *res)
            "DESCRIPTION");
     json_array_foreach(json_object_get(res, "items"), i, b)
     {
-        printf("%-4lld %-24s %-9s %-7s %10lld %10lld  %s\n",
+        json_int_t lost = json_integer_value(json_object_get(b, "documents_unavailable"));
+        printf("%-4lld %-24s %-9s %-7s %10lld %10lld  %s",
                (long long)json_integer_value(json_object_get(b, "id")),
                json_string_value(json_object_get(b, "created_at")),
                json_string_value(json_object_get(b, "kind")),
@@ -141,6 +142,9 @@ static void print_list(const json_t *res)
                (long long)json_integer_value(json_object_get(b, "db_bytes")),
                (long long)json_integer_value(json_object_get(b, "file_bytes")),
                json_string_value(json_object_get(b, "description")));
+        if (lost > 0)
+            printf(" [without %lld lost documents]", (long long)lost);
+        printf("\n");
     }
 }
 
@@ -168,10 +172,18 @@ static int online(const struct ctl_global *g, const char *sub, const char *arg,
     }
     rc = call_with_progress(c, op, args, &res);
     if (rc == 0) {
+        json_int_t lost = json_integer_value(
+            json_object_get(json_object_get(res, "backup"), "documents_unavailable"));
         if (strcmp(sub, "list") == 0 && !as_json)
             print_list(res);
         else
             ctl__print_json(res, 1);
+        if (strcmp(sub, "create") == 0 && lost > 0)
+            fprintf(stderr,
+                    "pactactl: warning: the backup is without %lld documents whose content was "
+                    "already missing or damaged in the server's store (the server log names "
+                    "them)\n",
+                    (long long)lost);
     }
     json_decref(res);
     ctl__session_close(c);
@@ -407,6 +419,11 @@ static int offline_restore(const char *file, const char *data_dir, const char *k
             goto out;
         }
         fprintf(stderr, "pactactl: safety backup of the current database: %s\n", name);
+        if (json_integer_value(json_object_get(facts, "documents_unavailable")) > 0)
+            fprintf(stderr,
+                    "pactactl: warning: %lld documents' contents were already missing or damaged "
+                    "in the data directory; the safety backup is without them\n",
+                    (long long)json_integer_value(json_object_get(facts, "documents_unavailable")));
     }
     if (add_reset(tmp, stat(db, &st) == 0 ? head_of(db) : 0, m) != 0) {
         rc = CTL_EXIT_SERVER;

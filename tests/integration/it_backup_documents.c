@@ -10,7 +10,10 @@
  *  2. `pactactl backup restore FILE --data-dir` with the server stopped
  *     brings the contents back into a data directory that lost them;
  *  3. retention removes the contents no remaining backup refers to, and
- *     keeps those a kept backup lists.
+ *     keeps those a kept backup lists;
+ *  4. a content lost from the live store (damaged or gone) before any
+ *     backup held it does not stop backups: they are made without it and
+ *     say so, verify, and restore the rest.
  */
 #include <dirent.h>
 #include <sys/stat.h>
@@ -367,6 +370,82 @@ static void test_retention(void)
     CHECK(it_server_stop(s) == 0);
 }
 
+/* 4. contents lost from the live store before any backup held them (one
+ * damaged, one gone): a backup is still made, of the database and every
+ * other content, says how many it lacks (create, list, the manifest),
+ * verifies, and restores the rest byte for byte. */
+static void test_lost_content(void)
+{
+    const char *args[] = {"--backup-key-file", key_file, "--backup-time", "off", NULL};
+    struct it_server *s = it_server_start(args);
+    struct ctl_client *admin = it_login_admin(s);
+    char path[1024], *err = NULL;
+    json_t *k = it_contract_create(admin, NULL);
+    REQUIRE(k);
+    uint8_t *g = doc_png_bytes(5000, 41), *d = doc_png_bytes(5000, 42), *m = doc_png_bytes(700, 43);
+    json_t *dg = doc_upload(admin, it_str(k, "id"), "good.png", g, 5000);
+    json_t *dd = doc_upload(admin, it_str(k, "id"), "damaged.png", d, 5000);
+    json_t *dm = doc_upload(admin, it_str(k, "id"), "gone.png", m, 700);
+    REQUIRE(dg && dd && dm);
+    snprintf(path, sizeof path, "%s/documents/%.2s/%s", s->data_dir, it_str(dd, "sha256"),
+             it_str(dd, "sha256") + 2);
+    flip_byte(path, 1000);
+    snprintf(path, sizeof path, "%s/documents/%.2s/%s", s->data_dir, it_str(dm, "sha256"),
+             it_str(dm, "sha256") + 2);
+    CHECK(unlink(path) == 0);
+
+    json_t *r = it_call(admin, "backups.create", json_object(), NULL);
+    REQUIRE(r);
+    json_t *b = json_object_get(r, "backup");
+    CHECK(it_int(b, "documents_unavailable") == 2);
+    CHECK(it_int(json_object_get(b, "counts"), "documents") == 3);
+    char file[900], index[1000];
+    snprintf(file, sizeof file, "%s/backups/%s", s->data_dir, it_str(b, "file"));
+    snprintf(index, sizeof index, "%s.docs", file);
+    char *idx = it_read_file(index);
+    CHECK(idx && strlen(idx) == 65); /* only the good one's content */
+    free(idx);
+    json_t *bl = it_call(admin, "backups.list", NULL, NULL);
+    CHECK(bl &&
+          it_int(json_array_get(json_object_get(bl, "items"), 0), "documents_unavailable") == 2);
+    json_decref(bl);
+    json_t *v = it_call(admin, "backups.verify", json_pack("{s:I}", "id", it_int(b, "id")), NULL);
+    CHECK(v && json_is_true(json_object_get(v, "ok")));
+    json_decref(v);
+    CHECK(ctl_backup("verify", file, NULL, &err) == 0);
+    free(err);
+    err = NULL;
+    /* the server log names what is lost */
+    char *log = it_read_file(s->log_path);
+    CHECK(log && strstr(log, "backup made without documents lost from the store") &&
+          strstr(log, it_str(dd, "sha256")) && strstr(log, it_str(dm, "sha256")));
+    free(log);
+
+    /* the good one deleted, then the backup restored: it is back */
+    json_decref(
+        it_call(admin, "documents.delete", json_pack("{s:s}", "id", it_str(dg, "id")), NULL));
+    CHECK(wait_live_blob(s, it_str(dg, "sha256"), 0));
+    json_t *res =
+        it_call(admin, "backups.restore", json_pack("{s:I}", "id", it_int(b, "id")), NULL);
+    CHECK(res != NULL);
+    json_decref(res);
+    check_download(admin, it_str(dg, "id"), g, 5000);
+    json_t *items = list_docs(admin, it_str(k, "id"));
+    CHECK(json_array_size(items) == 3); /* the rows are all there */
+    json_decref(items);
+
+    ctl_client_close(admin);
+    CHECK(it_server_stop(s) == 0);
+    json_decref(r);
+    json_decref(dg);
+    json_decref(dd);
+    json_decref(dm);
+    json_decref(k);
+    free(g);
+    free(d);
+    free(m);
+}
+
 int main(void)
 {
     it_setup("it_backup_documents");
@@ -377,5 +456,6 @@ int main(void)
     fclose(f);
     test_backup_restore();
     test_retention();
+    test_lost_content();
     return it_done(test_summary());
 }
