@@ -29,6 +29,11 @@
  * of one or two characters that few rows contain; bench/RESULTS.md has the
  * figures.
  *
+ * Sorted by number, a date range has a third way (RANGE, choose_range):
+ * the date indexes also hold number (schema_ranges.h), so the range's
+ * entries are put in number order without reading a row, and only the
+ * page's rows are read.
+ *
  * `text` of three characters or more is also a driver: the trigram index
  * (schema_text.h) yields the rows that contain it, counted like the others;
  * when it is the narrow one the page is those candidates (TEXT), each still
