@@ -107,7 +107,8 @@ struct srv_write {
     struct pacta_error err; /* when code != PACTA_OK */
     json_t *result;         /* owned; the op's result on success */
     json_t *error_extra;    /* owned; e.g. {"current": record} on conflict */
-    json_t *events;         /* owned array of {"seq","event","data"} committed */
+    json_t *events;         /* owned array of {"seq","event","data","payload"?} committed;
+                               payload: data's compact text as stored in the log */
 
     struct srv_write *next; /* queue link, private to db.c */
 };

@@ -171,8 +171,9 @@ static void bind_record(sqlite3_stmt *st, const char *id, const json_t *rec, uin
 /*
  * Appends one event to the changes log, in the writer's open transaction,
  * and to w->events for the broadcast after commit (takes data_steal).  The
- * payload in the log and the data handed to the loop are the same JSON, so
- * a replayed event is byte-for-byte what live subscribers got.  The one
+ * payload in the log is the text the broadcast sends (the event's
+ * "payload"), so a replayed event is byte-for-byte what live subscribers
+ * got.  The one
  * place that writes the log: contract writes, the expiry scheduler and its
  * digests all come here.  *seq (may be NULL) gets the event's seq.
  */
@@ -201,8 +202,8 @@ int srv__append_change(struct srv_db *db, struct srv_write *w, const char *event
     if (payload)
         sqlite3_bind_text(st, 6, payload, (int)plen, SQLITE_STATIC);
     rc = srv__step_done(db, st, "append change", &w->err); /* resets: the binds may go */
-    free(payload);
     if (rc != 0) {
+        free(payload);
         json_decref(data_steal);
         return rc;
     }
@@ -211,8 +212,15 @@ int srv__append_change(struct srv_db *db, struct srv_write *w, const char *event
         *seq = n;
     if (!w->events)
         w->events = json_array();
-    json_array_append_new(w->events, json_pack("{s:I, s:s, s:o}", "seq", (json_int_t)n, "event",
-                                               event, "data", data_steal));
+    json_t *ev =
+        json_pack("{s:I, s:s, s:o}", "seq", (json_int_t)n, "event", event, "data", data_steal);
+    /* The stored text, which the broadcast sends as is (subscribe.c
+     * event_msg): the event is serialized once, here.  Checked as UTF-8
+     * by pacta_json_compact already. */
+    if (payload)
+        json_object_set_new(ev, "payload", json_stringn_nocheck(payload, plen));
+    free(payload);
+    json_array_append_new(w->events, ev);
     return 0;
 }
 

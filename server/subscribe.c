@@ -50,19 +50,6 @@ struct replay_job {
 
 static void start_replay(struct srv_session *s);
 
-static struct srv_msg *event_msg(const json_t *ev, int64_t *seq)
-{
-    size_t len;
-    *seq = json_integer_value(json_object_get(ev, "seq"));
-    char *text = pacta_encode_event(json_string_value(json_object_get(ev, "event")), *seq,
-                                    json_incref(json_object_get(ev, "data")), &len);
-    if (!text)
-        return NULL;
-    struct srv_msg *m = srv__msg_new(text, len);
-    free(text);
-    return m;
-}
-
 static int has_room(const struct srv_session *s, size_t len)
 {
     const struct srv_config *cfg = s->srv->cfg;
@@ -82,25 +69,56 @@ static int plain_name(const char *name)
 }
 
 /*
- * One replayed event as the frame the live broadcast sent: the stored
- * payload is json_dumps(data, JSON_COMPACT) of the same object, and
- * pacta_encode_event() writes {"event","seq","data"} compactly in that
- * order, so the frame is the payload with its envelope around it.  A name
- * that would need escaping takes the JSON path.
+ * An event's frame around its stored payload, NULL for a name that would
+ * need escaping: the payload is json_dumps(data, JSON_COMPACT)'s text
+ * (pacta_json_compact), and pacta_encode_event() writes {"event","seq",
+ * "data"} compactly in that order, so the frame is the payload with its
+ * envelope around it.  seq > 0 (pacta_encode_event leaves out a seq of 0).
  */
+static struct srv_msg *frame_around(const char *event, int64_t seq, const char *payload,
+                                    size_t plen)
+{
+    if (!plain_name(event))
+        return NULL;
+    char head[128];
+    int hn =
+        snprintf(head, sizeof head, "{\"event\":\"%s\",\"seq\":%" PRId64 ",\"data\":", event, seq);
+    struct srv_msg *m = srv__msg_alloc((size_t)hn + plen + 1);
+    memcpy(m->buf + LWS_PRE, head, (size_t)hn);
+    memcpy(m->buf + LWS_PRE + hn, payload, plen);
+    m->buf[LWS_PRE + hn + plen] = '}';
+    return m;
+}
+
+/* A committed event's frame: around the stored payload text the writer
+ * made (db_write.c srv__append_change), else encoded from its data. */
+static struct srv_msg *event_msg(const json_t *ev, int64_t *seq)
+{
+    size_t len;
+    const char *name = json_string_value(json_object_get(ev, "event"));
+    const json_t *payload = json_object_get(ev, "payload");
+    *seq = json_integer_value(json_object_get(ev, "seq"));
+    if (name && json_is_string(payload) && *seq > 0) {
+        struct srv_msg *m =
+            frame_around(name, *seq, json_string_value(payload), json_string_length(payload));
+        if (m)
+            return m;
+    }
+    char *text = pacta_encode_event(name, *seq, json_incref(json_object_get(ev, "data")), &len);
+    if (!text)
+        return NULL;
+    struct srv_msg *m = srv__msg_new(text, len);
+    free(text);
+    return m;
+}
+
+/* One replayed event as the frame the live broadcast sent (frame_around;
+ * a name that would need escaping takes the JSON path). */
 static int add_frame(void *ctx, int64_t seq, const char *event, const char *payload, size_t plen)
 {
     struct replay_job *j = ctx;
-    struct srv_msg *m;
-    if (plain_name(event)) {
-        char head[128];
-        int hn = snprintf(head, sizeof head,
-                          "{\"event\":\"%s\",\"seq\":%" PRId64 ",\"data\":", event, seq);
-        m = srv__msg_alloc((size_t)hn + plen + 1);
-        memcpy(m->buf + LWS_PRE, head, (size_t)hn);
-        memcpy(m->buf + LWS_PRE + hn, payload, plen);
-        m->buf[LWS_PRE + hn + plen] = '}';
-    } else {
+    struct srv_msg *m = frame_around(event, seq, payload, plen);
+    if (!m) {
         size_t len;
         json_t *data = json_loads(payload, 0, NULL);
         char *text = pacta_encode_event(event, seq, data ? data : json_object(), &len);
@@ -244,7 +262,9 @@ void srv__unsubscribe(struct srv_session *s)
 
 /*
  * Serializes each committed event once and queues the same buffer to every
- * live subscriber (DESIGN §6).  Called in commit order, so seq only grows.
+ * live subscriber (DESIGN §6); with none (the writers of bench/loadgen's
+ * edits scenario) it is not serialized at all.  Called in commit order, so
+ * seq only grows.
  */
 void srv__broadcast(struct srv *srv, const json_t *events, uint64_t request_id)
 {
@@ -255,8 +275,8 @@ void srv__broadcast(struct srv *srv, const json_t *events, uint64_t request_id)
     srv__dashboard_changed(srv);          /* watchers get fresh figures (coalesced) */
     json_array_foreach(events, i, ev)
     {
-        int64_t seq;
-        struct srv_msg *m = event_msg(ev, &seq);
+        int64_t seq = json_integer_value(json_object_get(ev, "seq"));
+        struct srv_msg *m = NULL; /* encoded for the first live subscriber, if any */
         if (seq > srv->head_seq)
             srv->head_seq = seq;
         srv->metrics.events_broadcast++;
@@ -264,15 +284,16 @@ void srv__broadcast(struct srv *srv, const json_t *events, uint64_t request_id)
             srv_logf(SRV_LOG_DEBUG, "event", "{s:I,s:s,s:I}", "seq", (json_int_t)seq, "event",
                      json_string_value(json_object_get(ev, "event")), "request",
                      (json_int_t)request_id);
-        if (!m)
-            continue;
         for (struct srv_session *s = srv->sessions; s; s = s->next) {
             if (s->sub == SRV_SUB_LIVE && seq > s->cursor) {
+                if (!m && !(m = event_msg(ev, &seq)))
+                    break;
                 if (!srv__session_write_event_now(s, m))
                     srv__session_queue_event(s, m);
                 s->cursor = seq;
             }
         }
-        srv__msg_unref(m);
+        if (m)
+            srv__msg_unref(m);
     }
 }

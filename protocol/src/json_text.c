@@ -24,20 +24,55 @@
 
 #define MAX_DEPTH 2048
 
+#if JANSSON_VERSION_HEX >= 0x020e00 /* 2.14: keys may hold NULs, and know their length */
+#define KEY_LEN(it) json_object_iter_key_len(it)
+#else
+#define KEY_LEN(it) strlen(json_object_iter_key(it))
+#endif
+
+/* Makes room for n more bytes and the NUL that pacta_json_compact adds. */
+static void reserve(struct pacta_buf *b, size_t n)
+{
+    if (b->len + n + 1 <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 1024;
+    while (cap < b->len + n + 1)
+        cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p)
+        pacta__fatal_oom();
+    b->p = p;
+    b->cap = cap;
+}
+
 void pacta_buf_add(struct pacta_buf *b, const char *s, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p)
-            pacta__fatal_oom();
-        b->p = p;
-        b->cap = cap;
-    }
+    reserve(b, n);
     memcpy(b->p + b->len, s, n);
     b->len += n;
+}
+
+/* One byte, without a call per punctuation mark. */
+static inline void add_char(struct pacta_buf *b, char c)
+{
+    if (b->len + 2 > b->cap)
+        reserve(b, 1);
+    b->p[b->len++] = c;
+}
+
+/* %lld without printf's format parsing. */
+static void add_int(struct pacta_buf *b, json_int_t v)
+{
+    char tmp[24];
+    char *end = tmp + sizeof tmp, *p = end;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    pacta_buf_add(b, p, (size_t)(end - p));
 }
 
 /* Length of the valid UTF-8 sequence at s (lead byte >= 0x80), or 0:
@@ -76,7 +111,7 @@ static size_t utf8_seq(const unsigned char *s, const unsigned char *end)
 static int add_string(struct pacta_buf *b, const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str, *end = s + len, *run = s;
-    pacta_buf_add(b, "\"", 1);
+    add_char(b, '"');
     while (s < end) {
         unsigned c = *s;
         if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
@@ -124,55 +159,49 @@ static int add_string(struct pacta_buf *b, const char *str, size_t len)
         run = ++s;
     }
     pacta_buf_add(b, (const char *)run, (size_t)(s - run));
-    pacta_buf_add(b, "\"", 1);
+    add_char(b, '"');
     return 0;
 }
 
 static int add_value(struct pacta_buf *b, const json_t *v, int depth)
 {
-    char num[32];
-    int n;
     if (depth > MAX_DEPTH)
         return -1;
     switch (json_typeof(v)) {
     case JSON_OBJECT: {
-        const char *key;
-        json_t *m;
+        /* the iterator walk json_object_foreach does, one call per step */
         int first = 1;
-        pacta_buf_add(b, "{", 1);
-        json_object_foreach((json_t *)v, key, m)
-        {
+        add_char(b, '{');
+        for (void *it = json_object_iter((json_t *)v); it;
+             it = json_object_iter_next((json_t *)v, it)) {
             if (!first)
-                pacta_buf_add(b, ",", 1);
+                add_char(b, ',');
             first = 0;
-            if (add_string(b, key, strlen(key)) != 0)
+            if (add_string(b, json_object_iter_key(it), KEY_LEN(it)) != 0)
                 return -1;
-            pacta_buf_add(b, ":", 1);
-            if (add_value(b, m, depth + 1) != 0)
+            add_char(b, ':');
+            if (add_value(b, json_object_iter_value(it), depth + 1) != 0)
                 return -1;
         }
-        pacta_buf_add(b, "}", 1);
+        add_char(b, '}');
         return 0;
     }
     case JSON_ARRAY: {
-        size_t i;
-        json_t *m;
-        pacta_buf_add(b, "[", 1);
-        json_array_foreach(v, i, m)
-        {
+        size_t n = json_array_size(v);
+        add_char(b, '[');
+        for (size_t i = 0; i < n; i++) {
             if (i)
-                pacta_buf_add(b, ",", 1);
-            if (add_value(b, m, depth + 1) != 0)
+                add_char(b, ',');
+            if (add_value(b, json_array_get(v, i), depth + 1) != 0)
                 return -1;
         }
-        pacta_buf_add(b, "]", 1);
+        add_char(b, ']');
         return 0;
     }
     case JSON_STRING:
         return add_string(b, json_string_value(v), json_string_length(v));
     case JSON_INTEGER:
-        n = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        pacta_buf_add(b, num, (size_t)n);
+        add_int(b, json_integer_value(v));
         return 0;
     case JSON_REAL: {
         char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);

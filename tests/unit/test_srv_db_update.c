@@ -3,8 +3,9 @@
  * merged record instead of reading the row back (db_write.c
  * stored_record).  These tests hold it to what re-reading gave: for an
  * update of every writable field (and of several at once, and back to null),
- * the result's record, the event's record and the stored change-log payload
- * are byte-for-byte the re-read row and json_dumps of the event data.
+ * the result's record, the event's record, the event's payload text (what
+ * the broadcast sends) and the stored change-log payload are byte-for-byte
+ * the re-read row and json_dumps of the event data.
  */
 #include <pacta/json_text.h>
 
@@ -69,6 +70,8 @@ static void check_update(struct tdb *t, const char *id, json_int_t *version, jso
     CHECKF(p.text && data_text && strcmp(p.text, data_text) == 0,
            "%s: stored payload != json_dumps(data)\n  stored: %s\n  dumps:  %s", what, p.text,
            data_text);
+    CHECKF(data_text && strcmp(t_str(ev, "payload"), data_text) == 0,
+           "%s: the event's payload (what the broadcast sends) != json_dumps(data)", what);
     free(p.text);
     free(data_text);
     free(event_text);
