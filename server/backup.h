@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 
 #define SRV_BACKUP_MAGIC "PACTABK1"
 #define SRV_BACKUP_KEY_BYTES 32
@@ -146,6 +147,39 @@ int srv_backup_docs_check(const char *db, const json_t *manifest, const char *ba
 int srv_backup_docs_sweep(const char *backup_dir, char *err, size_t errlen);
 void srv_backup_docs_lock(void);
 void srv_backup_docs_unlock(void);
+
+/* ---- restore: the same online and offline (backup_restore.c) -------------- */
+/* What a restore keeps of the database it replaces (JSON texts, malloc'd). */
+struct srv_backup_live {
+    int64_t head;   /* its last change seq */
+    char *catalog;  /* the backups rows, as a JSON array of objects */
+    char *sessions; /* the sessions not revoked nor expired at `now` */
+};
+void srv_backup_live_state(sqlite3 *live, const char *now, struct srv_backup_live *out);
+void srv_backup_live_clear(struct srv_backup_live *l);
+/*
+ * Makes the restored database d complete, in one transaction: today's
+ * schema, live's catalog and sessions (restored sessions not live are
+ * revoked), and a durable server.reset event above both heads.  *reset is
+ * that event ({seq, event, data}, new ref).  backup_id is stolen (NULL:
+ * null).  0, or -1 with err (nothing written).
+ */
+int srv_backup_prepare_restored(sqlite3 *d, const struct srv_backup_live *live, const char *now,
+                                const char *actor, json_t *backup_id, const char *backup_created_at,
+                                json_t **reset, char *err, size_t errlen);
+/* The first column of a one-row query, as malloc'd text / an integer (0). */
+char *srv_backup_query_text(sqlite3 *d, const char *sql);
+int64_t srv_backup_query_int(sqlite3 *d, const char *sql);
+/* SELECT of catalog rows from a JSON array ?1 of objects with its column
+ * names, for INSERT INTO backups (id, file, ..., documents_unavailable). */
+#define SRV_BACKUP_CATALOG_SELECT                                                                  \
+    "SELECT j.value->>'id', j.value->>'file', j.value->>'kind', "                                  \
+    "coalesce(j.value->>'description', ''), j.value->>'created_at', j.value->>'created_by', "      \
+    "j.value->>'db_bytes', j.value->>'file_bytes', j.value->>'sha256', "                           \
+    "j.value->>'schema_version', j.value->>'head_seq', "                                           \
+    "json(coalesce(j.value->'counts', '{}')), coalesce(j.value->>'duration_ms', 0), "              \
+    "j.value->>'verified_at', j.value->>'verify_error', "                                          \
+    "coalesce(j.value->>'documents_unavailable', 0) FROM json_each(?1) AS j"
 
 /* ---- the server module (backup.c, backup_schedule.c; loop thread) --------- */
 struct srv;

@@ -116,14 +116,7 @@ static int exec_json(sqlite3 *d, struct srv_write *w, const char *sql, const jso
 #define INSERT_ROWS(verb)                                                                          \
     verb " INTO backups (id, file, kind, description, created_at, created_by, db_bytes, "          \
          "file_bytes, sha256, schema_version, head_seq, counts, duration_ms, verified_at, "        \
-         "verify_error, documents_unavailable) SELECT j.value->>'id', j.value->>'file', "          \
-         "j.value->>'kind', "                                                                      \
-         "coalesce(j.value->>'description', ''), j.value->>'created_at', "                         \
-         "j.value->>'created_by', j.value->>'db_bytes', j.value->>'file_bytes', "                  \
-         "j.value->>'sha256', j.value->>'schema_version', j.value->>'head_seq', "                  \
-         "json(coalesce(j.value->'counts', '{}')), coalesce(j.value->>'duration_ms', 0), "         \
-         "j.value->>'verified_at', j.value->>'verify_error', "                                     \
-         "coalesce(j.value->>'documents_unavailable', 0) FROM json_each(?1) AS j"
+         "verify_error, documents_unavailable) " SRV_BACKUP_CATALOG_SELECT
 
 int srv__backup_write_apply(struct srv_db *db, struct srv_write *w)
 {
@@ -164,28 +157,6 @@ int srv__backup_write_apply(struct srv_db *db, struct srv_write *w)
 
 /* ---- restore ------------------------------------------------------------- */
 
-/* The first column of a one-row query as text (malloc'd) or NULL. */
-static char *query_text(sqlite3 *d, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    char *out = NULL;
-    if (sqlite3_prepare_v2(d, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
-        sqlite3_column_text(st, 0))
-        out = strdup((const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    return out;
-}
-
-static int64_t query_int(sqlite3 *d, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    int64_t v = 0;
-    if (sqlite3_prepare_v2(d, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
 static int restore_fail(struct srv_write *w, enum pacta_code code, const char *msg,
                         const char *detail)
 {
@@ -220,106 +191,28 @@ static int copy_into_writer(struct srv_db *db, const char *source, char *err, si
 /*
  * The scratch database (the verified backup: a file of its own that only
  * this function opens, so DESIGN §9 is not concerned) gets everything the
- * restored database needs before its pages replace the live ones:
- * today's schema; the catalog and the live sessions of the database it
- * replaces (backups made since, and the people logged in now, are not part
- * of what an admin restores); every restored session that is not live now
- * revoked (a token revoked since the backup stays revoked); and a
- * server.reset event numbered above both heads, so no seq a client has
- * seen is reused: a client at any `since` either replays up to the reset
- * or is told its since is ahead of the log, and reloads either way.
- * Anything failing here leaves the live database untouched.
+ * restored database needs before its pages replace the live ones
+ * (backup_restore.c, shared with pactactl's offline restore).  Anything
+ * failing here leaves the live database untouched.
  */
-static int prepare_scratch(sqlite3 *d, struct srv_write *w, const char *catalog,
-                           const char *sessions, int64_t prev_head, json_t **event, char *err,
-                           size_t errlen)
+static int prepare_scratch(sqlite3 *d, struct srv_write *w, const struct srv_backup_live *live,
+                           const char *now, json_t **event, char *err, size_t errlen)
 {
-    char now[32];
-    sqlite3_stmt *st = NULL;
-    json_t *data = NULL;
-    char *payload = NULL;
-    int rc;
-
-    if (srv__schema_migrate(d, err, errlen) != 0)
+    if (srv_backup_prepare_restored(
+            d, live, now, w->actor, json_incref(json_object_get(w->args, "backup_id")),
+            json_string_value(json_object_get(w->args, "backup_created_at")), event, err,
+            errlen) != 0)
         return -1;
-    int64_t restored_head = query_int(d, "SELECT coalesce(max(seq), 0) FROM changes");
-    int64_t seq = (prev_head > restored_head ? prev_head : restored_head) + 1;
-    srv_now_iso(now);
-    data = json_pack("{s:s, s:O, s:s, s:I, s:I, s:s}", "reason", "restore", "backup_id",
-                     json_object_get(w->args, "backup_id"), "backup_created_at",
-                     json_string_value(json_object_get(w->args, "backup_created_at")) ?: "",
-                     "restored_head", (json_int_t)restored_head, "previous_head",
-                     (json_int_t)prev_head, "actor", w->actor);
-    payload = json_dumps(data, JSON_COMPACT);
-    rc = sqlite3_exec(d, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (rc == SQLITE_OK && catalog) {
-        json_t *rows = json_loads(catalog, 0, NULL);
-        rc = exec_json(d, w, INSERT_ROWS("INSERT OR REPLACE"), rows, "keep catalog", NULL)
-                 ? SQLITE_ERROR
-                 : SQLITE_OK;
-        json_decref(rows);
-    }
-    if (rc == SQLITE_OK) {
-        json_t *live = sessions ? json_loads(sessions, 0, NULL) : json_array();
-        char *sql = sqlite3_mprintf(
-            "UPDATE sessions SET revoked_at = %Q WHERE revoked_at IS NULL AND (token_hash NOT "
-            "IN (SELECT j.value->>'token_hash' FROM json_each(?1) AS j) OR username NOT IN "
-            "(SELECT username FROM users WHERE disabled = 0))",
-            now);
-        rc =
-            exec_json(d, w, sql, live, "revoke restored sessions", NULL) ? SQLITE_ERROR : SQLITE_OK;
-        if (rc == SQLITE_OK)
-            rc = exec_json(d, w,
-                           "INSERT OR IGNORE INTO sessions (token_hash, username, created_at, "
-                           "expires_at, revoked_at) SELECT j.value->>'token_hash', "
-                           "j.value->>'username', j.value->>'created_at', "
-                           "j.value->>'expires_at', NULL FROM json_each(?1) AS j WHERE EXISTS "
-                           "(SELECT 1 FROM users u WHERE u.username = j.value->>'username' AND "
-                           "u.disabled = 0)",
-                           live, "keep sessions", NULL)
-                     ? SQLITE_ERROR
-                     : SQLITE_OK;
-        sqlite3_free(sql);
-        json_decref(live);
-    }
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(d,
-                                "INSERT INTO changes (seq, event, entity_id, version, actor, "
-                                "created_at, payload) VALUES (?, 'server.reset', 'server', 1, ?, "
-                                "?, ?)",
-                                -1, &st, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, seq);
-        sqlite3_bind_text(st, 2, w->actor, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, payload, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
-    }
-    sqlite3_finalize(st);
-    /* tests: a failure at the last step (disk full at COMMIT, say) */
-    if (rc == SQLITE_OK && getenv("PACTA_TEST_RESTORE_FAIL"))
-        rc = SQLITE_FULL;
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec(d, "COMMIT", NULL, NULL, NULL);
-    if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "%s", sqlite3_errmsg(d));
-        if (!sqlite3_get_autocommit(d))
-            sqlite3_exec(d, "ROLLBACK", NULL, NULL, NULL);
-        json_decref(data);
-        free(payload);
-        return -1;
-    }
-    free(payload);
+    const json_t *data = json_object_get(*event, "data");
     /* who may stay connected, and as what: the loop applies it after the swap */
-    char *users = query_text(d, "SELECT json_group_object(username, json_object('role', role, "
-                                "'display_name', display_name)) FROM users WHERE disabled = 0");
+    char *users =
+        srv_backup_query_text(d, "SELECT json_group_object(username, json_object('role', role, "
+                                 "'display_name', display_name)) FROM users WHERE disabled = 0");
     json_t *uj = users ? json_loads(users, 0, NULL) : NULL;
     free(users);
-    *event =
-        json_pack("{s:I, s:s, s:o}", "seq", (json_int_t)seq, "event", "server.reset", "data", data);
-    w->result = json_pack("{s:I, s:I, s:I, s:o}", "head", (json_int_t)seq, "previous_head",
-                          (json_int_t)prev_head, "restored_head", (json_int_t)restored_head,
-                          "users", uj ? uj : json_object());
+    w->result = json_pack("{s:O, s:O, s:O, s:o}", "head", json_object_get(*event, "seq"),
+                          "previous_head", json_object_get(data, "previous_head"), "restored_head",
+                          json_object_get(data, "restored_head"), "users", uj ? uj : json_object());
     return 0;
 }
 
@@ -327,7 +220,8 @@ void srv__backup_restore(struct srv_db *db, struct srv_write *w)
 {
     const char *source = json_string_value(json_object_get(w->args, "source"));
     const char *safety = json_string_value(json_object_get(w->args, "safety"));
-    char err[256] = "", *catalog = NULL, *sessions = NULL, now[32];
+    char err[256] = "", now[32];
+    struct srv_backup_live live = {0};
     json_t *event = NULL;
     sqlite3 *scratch = NULL;
 
@@ -335,22 +229,7 @@ void srv__backup_restore(struct srv_db *db, struct srv_write *w)
     memset(&w->err, 0, sizeof w->err);
     w->events = json_array();
     srv_now_iso(now);
-    int64_t prev_head = query_int(db->w, "SELECT coalesce(max(seq), 0) FROM changes");
-    catalog = query_text(db->w, "SELECT json_group_array(json_object('id', id, 'file', file, "
-                                "'kind', kind, 'description', description, 'created_at', "
-                                "created_at, 'created_by', created_by, 'db_bytes', db_bytes, "
-                                "'file_bytes', file_bytes, 'sha256', sha256, 'schema_version', "
-                                "schema_version, 'head_seq', head_seq, 'counts', json(counts), "
-                                "'duration_ms', duration_ms, 'verified_at', verified_at, "
-                                "'verify_error', verify_error, 'documents_unavailable', "
-                                "documents_unavailable)) FROM backups");
-    char *sql = sqlite3_mprintf("SELECT json_group_array(json_object('token_hash', token_hash, "
-                                "'username', username, 'created_at', created_at, 'expires_at', "
-                                "expires_at)) FROM sessions WHERE revoked_at IS NULL AND "
-                                "expires_at > %Q",
-                                now);
-    sessions = query_text(db->w, sql);
-    sqlite3_free(sql);
+    srv_backup_live_state(db->w, now, &live);
 
     /* 1. the state being replaced, exactly as of now: the writer is the
      * only writer and it is here, so nothing commits in between */
@@ -360,7 +239,7 @@ void srv__backup_restore(struct srv_db *db, struct srv_write *w)
     }
     /* 2. the restored database made complete, in its own file */
     if (sqlite3_open_v2(source, &scratch, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-        prepare_scratch(scratch, w, catalog, sessions, prev_head, &event, err, sizeof err) != 0) {
+        prepare_scratch(scratch, w, &live, now, &event, err, sizeof err) != 0) {
         if (!err[0])
             snprintf(err, sizeof err, "%s", scratch ? sqlite3_errmsg(scratch) : "out of memory");
         restore_fail(w, PACTA_UNAVAILABLE,
@@ -385,6 +264,5 @@ void srv__backup_restore(struct srv_db *db, struct srv_write *w)
                  sqlite3_errmsg(db->w));
 out:
     sqlite3_close(scratch);
-    free(catalog);
-    free(sessions);
+    srv_backup_live_clear(&live);
 }

@@ -263,72 +263,49 @@ static int fold_wal(const char *db)
     return rc == SQLITE_OK ? 0 : -1;
 }
 
-static int64_t head_of(const char *db)
-{
-    sqlite3 *d = NULL;
-    sqlite3_stmt *st = NULL;
-    int64_t head = 0;
-    if (sqlite3_open_v2(db, &d, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(d, "SELECT coalesce(max(seq), 0) FROM changes", -1, &st, NULL) ==
-            SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        head = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(d);
-    return head;
-}
-
 /*
- * The restored database gets today's schema and a durable server.reset
- * event numbered above both heads, as an online restore does, so no seq a
- * client saw before is reused (PROTOCOL.md §7.2).
+ * The restored database made complete as an online restore makes it
+ * (backup_restore.c): today's schema, the catalog and the live sessions of
+ * the database it replaces (db, if there is one: a token revoked since the
+ * backup stays revoked), and a durable server.reset event numbered above
+ * both heads, so no seq a client saw before is reused (PROTOCOL.md §7.2).
  */
-static int add_reset(const char *db, int64_t old_head, const json_t *manifest)
+static int prepare_restored(const char *tmp, const char *db, const json_t *manifest)
 {
     sqlite3 *d = NULL;
-    sqlite3_stmt *st = NULL;
+    struct srv_backup_live live = {0};
     char err[256] = "", now[48], sec[24];
     struct timespec ts;
-    int rc = sqlite3_open_v2(db, &d, SQLITE_OPEN_READWRITE, NULL);
+    json_t *reset = NULL;
+    struct stat st;
+    int rc;
 
-    if (rc != SQLITE_OK || srv__schema_migrate(d, err, sizeof err) != 0) {
-        ctl__errorf("cannot prepare the restored database: %s; nothing was changed",
-                    err[0] ? err : sqlite3_errmsg(d));
-        sqlite3_close(d);
-        return -1;
-    }
-    sqlite3_close(d);
-    d = NULL;
-    int64_t restored = head_of(db), seq = (old_head > restored ? old_head : restored) + 1;
     clock_gettime(CLOCK_REALTIME, &ts);
     strftime(sec, sizeof sec, "%Y-%m-%dT%H:%M:%S", gmtime(&ts.tv_sec));
     snprintf(now, sizeof now, "%s.%03ldZ", sec, ts.tv_nsec / 1000000);
-    json_t *data = json_pack(
-        "{s:s, s:n, s:s, s:I, s:I, s:s}", "reason", "restore", "backup_id", "backup_created_at",
-        json_string_value(json_object_get(manifest, "created_at")) ?: "", "restored_head",
-        (json_int_t)restored, "previous_head", (json_int_t)old_head, "actor", "pactactl");
-    char *payload = json_dumps(data, JSON_COMPACT);
-    json_decref(data);
-    rc = sqlite3_open_v2(db, &d, SQLITE_OPEN_READWRITE, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(d,
-                                "INSERT INTO changes (seq, event, entity_id, version, actor, "
-                                "created_at, payload) VALUES (?, 'server.reset', 'server', 1, "
-                                "'pactactl', ?, ?)",
-                                -1, &st, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, seq);
-        sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, payload, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    if (stat(db, &st) == 0) {
+        if (sqlite3_open_v2(db, &d, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+            ctl__errorf("cannot read the current database: %s; nothing was changed",
+                        d ? sqlite3_errmsg(d) : "out of memory");
+            sqlite3_close(d);
+            return -1;
+        }
+        srv_backup_live_state(d, now, &live);
+        sqlite3_close(d);
+        d = NULL;
     }
-    if (rc != SQLITE_OK)
-        ctl__errorf("cannot record the restore in the log: %s; nothing was changed",
-                    d ? sqlite3_errmsg(d) : sqlite3_errstr(rc));
-    sqlite3_finalize(st);
+    rc = sqlite3_open_v2(tmp, &d, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK ? 0 : -1;
+    if (rc == 0)
+        rc = srv_backup_prepare_restored(d, &live, now, "pactactl", NULL,
+                                         json_string_value(json_object_get(manifest, "created_at")),
+                                         &reset, err, sizeof err);
+    if (rc != 0)
+        ctl__errorf("cannot prepare the restored database: %s; nothing was changed",
+                    err[0] ? err : sqlite3_errmsg(d));
     sqlite3_close(d);
-    free(payload);
-    return rc == SQLITE_OK ? 0 : -1;
+    json_decref(reset);
+    srv_backup_live_clear(&live);
+    return rc;
 }
 
 static int offline_restore(const char *file, const char *data_dir, const char *key_file,
@@ -425,7 +402,7 @@ static int offline_restore(const char *file, const char *data_dir, const char *k
                     "in the data directory; the safety backup is without them\n",
                     (long long)json_integer_value(json_object_get(facts, "documents_unavailable")));
     }
-    if (add_reset(tmp, stat(db, &st) == 0 ? head_of(db) : 0, m) != 0) {
+    if (prepare_restored(tmp, db, m) != 0) {
         rc = CTL_EXIT_SERVER;
         goto out;
     }

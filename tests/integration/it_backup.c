@@ -352,6 +352,63 @@ static void test_restore_sessions(const char *key)
     CHECK(it_server_stop(s) == 0);
 }
 
+/* The same with the server stopped (pactactl backup restore FILE
+ * --data-dir): a token revoked since the backup stays revoked, one live at
+ * the restore still works, and the catalog keeps the backups made since. */
+static void test_offline_restore_sessions(const char *key)
+{
+    const char *args[] = {"--backup-key-file", key, "--backup-time", "off", NULL};
+    struct it_server *s = it_server_start(args);
+    struct ctl_client *admin = it_login_admin(s), *early, *kept, *again;
+    char revoked[512], live[512], file[1200];
+    CHECK(it_user_create(admin, "early", "early-pass-123", "editor") == 0);
+    CHECK(it_user_create(admin, "kept", "kept-pass-1234", "editor") == 0);
+    json_t *r = login_as(s, &early, "early", "early-pass-123");
+    REQUIRE(r);
+    snprintf(revoked, sizeof revoked, "%s", it_str(r, "token"));
+    json_decref(r);
+    r = login_as(s, &kept, "kept", "kept-pass-1234");
+    REQUIRE(r);
+    snprintf(live, sizeof live, "%s", it_str(r, "token"));
+    json_decref(r);
+    json_t *created = it_call(admin, "backups.create", json_object(), NULL);
+    REQUIRE(created);
+    snprintf(file, sizeof file, "%s/backups/%s", s->data_dir,
+             it_str(json_object_get(created, "backup"), "file"));
+    json_decref(created);
+    json_decref(it_call(early, "auth.logout", json_object(), NULL));
+    json_decref(it_call(admin, "backups.create", json_object(), NULL)); /* made since */
+    ctl_client_close(early);
+    ctl_client_close(kept);
+    ctl_client_close(admin);
+    CHECK(it_server_stop(s) == 0);
+
+    char *argv[] = {PACTACTL_BIN, "backup",     "restore",   file, "--key-file",
+                    (char *)key,  "--data-dir", s->data_dir, NULL};
+    char *err = NULL;
+    CHECKF(it_run(argv, NULL, 60000, NULL, &err) == 0, "%s", err ? err : "");
+    free(err);
+    it_server_restart(s);
+    again = it_connect(s);
+    json_t *e = it_call_err(again, "auth.resume", json_pack("{s:s}", "token", revoked));
+    CHECK(e != NULL); /* revoked before the restore, revoked after it */
+    json_decref(e);
+    ctl_client_close(again);
+    again = it_connect(s);
+    r = it_call(again, "auth.resume", json_pack("{s:s}", "token", live), NULL);
+    CHECK(r != NULL); /* logged in at the restore: still logged in */
+    json_decref(r);
+    ctl_client_close(again);
+    admin = it_login_admin(s);
+    json_t *bl = it_call(admin, "backups.list", json_object(), NULL);
+    /* both backups (the second was made after the restored one) and the
+     * offline restore's safety backup */
+    CHECK(bl && json_array_size(json_object_get(bl, "items")) == 3);
+    json_decref(bl);
+    ctl_client_close(admin);
+    CHECK(it_server_stop(s) == 0);
+}
+
 int main(void)
 {
     char key[600];
@@ -361,5 +418,6 @@ int main(void)
     test_disk_full(key);
     test_restore_failure(key);
     test_restore_sessions(key);
+    test_offline_restore_sessions(key);
     return it_done(test_summary());
 }
