@@ -1,14 +1,18 @@
 /*
- * desk_models: the desk's list models with N contracts and no server, no
- * window: how long sorting by a column and filtering by a search take, and
- * what each contract costs in memory.  The cost of GTK's models and the
- * desk's own code, without Xvfb's drawing (bench/desk_100k.sh measures the
- * whole application).
+ * desk_models: the desk's list model with N contracts and no server: how
+ * long a sort by a column and a search take from the request to the list,
+ * how long the main thread is held meanwhile (the longest single stretch,
+ * which is what a user feels as a frozen window), and what each contract
+ * costs in memory.  The cost of the desk's own code and GTK's list widget,
+ * without Xvfb's drawing (bench/desk_100k.sh measures the whole application).
  *
  * Usage: xvfb-run bench/desk_models [N]   (default 100000)
- * The same PactaContractStore, column sorters and search filter as
- * pacta-desk; the models are not incremental here, so each figure is one
- * whole sort or refilter.
+ *        DESK_MODELS_WINDOW=1 also puts the list on screen in a column view
+ *        with a selection (the time then includes GTK taking in the change
+ *        and drawing it).
+ * The same PactaContractStore, PactaListModel and column sorters as
+ * pacta-desk: the list is filtered and sorted in a worker thread and put
+ * in as one change (client-gtk/src/core/pacta-list-model.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +25,7 @@
 #include "desk_records.h"
 #include "pacta-contract-columns.h"
 #include "pacta-contract-store.h"
+#include "pacta-list-model.h"
 
 static double now_ms(void)
 {
@@ -66,13 +71,49 @@ static json_t *record(int n)
     return r;
 }
 
-static const char *search_text;
+/*
+ * Runs the main loop until the list has taken in the request, then (on
+ * screen) until the loop is idle (drawn).  Every dispatch is timed: the
+ * longest one is the longest the main thread was held.
+ */
+typedef struct {
+    double list_ms, drawn_ms, held_ms;
+} Timing;
 
-static gboolean search_filter(gpointer item, gpointer data)
+static Timing wait_list(PactaListModel *m, double t0, double call_ms, gboolean drawn)
 {
-    (void)data;
-    /* the words are lowercase ASCII: already as pacta_search_fold gives them */
-    return !search_text || pacta_contract_matches_search(item, search_text);
+    Timing t = {0, 0, call_ms};
+    for (;;) {
+        gboolean pending = pacta_list_model_get_pending(m);
+        if (!pending && t.list_ms == 0)
+            t.list_ms = now_ms() - t0;
+        double a = now_ms();
+        gboolean did = g_main_context_iteration(NULL, FALSE);
+        double d = now_ms() - a;
+        if (did && d > t.held_ms)
+            t.held_ms = d;
+        if (!pending && (!drawn || !did))
+            break;
+        if (!did)
+            g_usleep(200);
+    }
+    t.drawn_ms = now_ms() - t0;
+    return t;
+}
+
+static Timing sort_by(PactaListModel *m, const char *field, gboolean desc, gboolean drawn)
+{
+    PactaSortKey key = {field, desc};
+    double t0 = now_ms();
+    pacta_list_model_set_sort(m, &key, 1);
+    return wait_list(m, t0, now_ms() - t0, drawn);
+}
+
+static Timing search(PactaListModel *m, const char *text, gboolean drawn)
+{
+    double t0 = now_ms();
+    pacta_list_model_set_filter(m, text, NULL, NULL, NULL);
+    return wait_list(m, t0, now_ms() - t0, drawn);
 }
 
 int main(int argc, char **argv)
@@ -101,117 +142,75 @@ int main(int argc, char **argv)
            rss0 / 1024, rss1 / 1024);
 
     static const struct {
-        PactaColumn col;
-        const char *name;
-    } cols[] = {{PACTA_COLUMN_TITLE, "title"},
-                {PACTA_COLUMN_COUNTERPARTY, "counterparty"},
-                {PACTA_COLUMN_END_DATE, "end date"},
-                {PACTA_COLUMN_AMOUNT, "amount"},
-                {PACTA_COLUMN_NUMBER, "number"}};
-    /* As the window sorts: a click on a column header sets the column
-     * view's sorter, which asks the column's sorter about each pair. */
-    GtkColumnView *view = GTK_COLUMN_VIEW(g_object_ref_sink(gtk_column_view_new(NULL)));
-    GtkColumnViewColumn *column_of[PACTA_COLUMN_OWNER + 1];
-    for (int c = 0; c <= PACTA_COLUMN_OWNER; c++) {
-        column_of[c] = gtk_column_view_column_new("", NULL);
-        pacta_contract_column_setup(column_of[c], (PactaColumn)c);
-        gtk_column_view_append_column(view, column_of[c]);
-    }
-    GtkSortListModel *sorted = gtk_sort_list_model_new(
-        g_object_ref(G_LIST_MODEL(store)), g_object_ref(gtk_column_view_get_sorter(view)));
-    for (size_t i = 0; i < G_N_ELEMENTS(cols); i++) {
-        t0 = now_ms();
-        gtk_column_view_sort_by_column(view, column_of[cols[i].col], GTK_SORT_ASCENDING);
-        (void)g_list_model_get_n_items(G_LIST_MODEL(sorted));
-        double first_ms = now_ms() - t0;
-        t0 = now_ms();
-        gtk_column_view_sort_by_column(view, column_of[cols[i].col], GTK_SORT_DESCENDING);
-        double again_ms = now_ms() - t0;
-        printf("| sort by %s: ascending / descending | %.0f / %.0f ms |\n", cols[i].name, first_ms,
-               again_ms);
-    }
-    gtk_column_view_sort_by_column(view, NULL, GTK_SORT_ASCENDING);
-    for (int c = 0; c <= PACTA_COLUMN_OWNER; c++)
-        g_object_unref(column_of[c]);
+        const char *field, *name;
+    } cols[] = {{"title", "title"},
+                {"counterparty", "counterparty"},
+                {"end_date", "end date"},
+                {"amount_cents", "amount"},
+                {"number", "number"}};
+    gboolean window = getenv("DESK_MODELS_WINDOW") != NULL;
 
-    /* The same sorts with the list on screen: a column view in a window,
-     * drawn after each sort (the time includes GTK's list widget reacting
-     * to a change of all rows, and one frame). */
-    if (getenv("DESK_MODELS_WINDOW")) {
-        GtkWidget *win = gtk_window_new();
-        gtk_window_set_default_size(GTK_WINDOW(win), 1400, 900);
-        GtkColumnView *shown = GTK_COLUMN_VIEW(gtk_column_view_new(NULL));
-        GtkColumnViewColumn *col_of[PACTA_COLUMN_OWNER + 1];
-        for (int c = 0; c <= PACTA_COLUMN_OWNER; c++) {
-            col_of[c] = gtk_column_view_column_new("col", NULL);
-            pacta_contract_column_setup(col_of[c], (PactaColumn)c);
-            gtk_column_view_append_column(shown, col_of[c]);
-        }
-        GtkSortListModel *model = gtk_sort_list_model_new(
-            g_object_ref(G_LIST_MODEL(store)), g_object_ref(gtk_column_view_get_sorter(shown)));
-        gtk_column_view_set_model(shown,
-                                  GTK_SELECTION_MODEL(gtk_no_selection_new(G_LIST_MODEL(model))));
-        GtkWidget *scroller = gtk_scrolled_window_new();
-        gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroller), GTK_WIDGET(shown));
-        gtk_window_set_child(GTK_WINDOW(win), scroller);
-        gtk_window_present(GTK_WINDOW(win));
-        for (int k = 0; k < 200; k++)
-            g_main_context_iteration(NULL, FALSE);
-        g_usleep(500000);
-        while (g_main_context_iteration(NULL, FALSE))
-            ;
-        for (size_t i = 0; i < G_N_ELEMENTS(cols); i++) {
-            t0 = now_ms();
-            gtk_column_view_sort_by_column(shown, col_of[cols[i].col], GTK_SORT_ASCENDING);
-            double sort_ms = now_ms() - t0;
+    for (int pass = 0; pass < (window ? 2 : 1); pass++) {
+        gboolean shown = pass == 1;
+        PactaListModel *list = pacta_list_model_new(store);
+        GtkWidget *win = NULL;
+        if (shown) {
+            /* as the window shows it: a column view with the desk's cells,
+             * a single selection on row 10 */
+            win = gtk_window_new();
+            gtk_window_set_default_size(GTK_WINDOW(win), 1400, 900);
+            GtkColumnView *view = GTK_COLUMN_VIEW(gtk_column_view_new(NULL));
+            for (int c = 0; c <= PACTA_COLUMN_OWNER; c++) {
+                GtkColumnViewColumn *col = gtk_column_view_column_new("col", NULL);
+                pacta_contract_column_setup(col, (PactaColumn)c);
+                gtk_column_view_append_column(view, col);
+                g_object_unref(col);
+            }
+            GtkSingleSelection *sel = gtk_single_selection_new(g_object_ref(G_LIST_MODEL(list)));
+            gtk_single_selection_set_autoselect(sel, FALSE);
+            gtk_single_selection_set_selected(sel, 10);
+            gtk_column_view_set_model(view, GTK_SELECTION_MODEL(sel));
+            g_object_unref(sel);
+            GtkWidget *scroller = gtk_scrolled_window_new();
+            gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroller), GTK_WIDGET(view));
+            gtk_window_set_child(GTK_WINDOW(win), scroller);
+            gtk_window_present(GTK_WINDOW(win));
+            for (int k = 0; k < 200; k++)
+                g_main_context_iteration(NULL, FALSE);
+            g_usleep(500000);
             while (g_main_context_iteration(NULL, FALSE))
                 ;
-            printf("| on screen: sort by %s, sorted / drawn | %.0f / %.0f ms |\n", cols[i].name,
-                   sort_ms, now_ms() - t0);
         }
-        gtk_window_destroy(GTK_WINDOW(win));
+        const char *where = shown ? "on screen: " : "";
+        for (size_t i = 0; i < G_N_ELEMENTS(cols); i++) {
+            Timing a = sort_by(list, cols[i].field, FALSE, shown);
+            Timing d = sort_by(list, cols[i].field, TRUE, shown);
+            char drawn[64] = "";
+            if (shown)
+                snprintf(drawn, sizeof drawn, " (drawn %.0f / %.0f)", a.drawn_ms, d.drawn_ms);
+            printf("| %ssort by %s asc / desc: request -> list, main thread held at most "
+                   "| %.0f / %.0f ms%s, %.1f / %.1f ms |\n",
+                   where, cols[i].name, a.list_ms, d.list_ms, drawn, a.held_ms, d.held_ms);
+        }
+        /* searches over the list sorted by title, as typed one after another */
+        PactaSortKey by_title = {"title", FALSE};
+        pacta_list_model_set_sort(list, &by_title, 1);
+        wait_list(list, now_ms(), 0, shown);
+        static const char *const typing[] = {"c",   "ca", "cat", "cate", "catering",
+                                             "cat", "c",  "",    "zzz"};
+        for (size_t i = 0; i < G_N_ELEMENTS(typing); i++) {
+            Timing t = search(list, typing[i], shown);
+            printf("| %ssearch \"%s\" (sorted by title): request -> list, main thread held at "
+                   "most | %.0f ms, %.1f ms (%u rows) |\n",
+                   where, typing[i], t.list_ms, t.held_ms,
+                   g_list_model_get_n_items(G_LIST_MODEL(list)));
+        }
+        if (win)
+            gtk_window_destroy(GTK_WINDOW(win));
+        while (g_main_context_iteration(NULL, FALSE))
+            ;
+        g_object_unref(list);
     }
-
-    GtkCustomFilter *filter = gtk_custom_filter_new(search_filter, NULL, NULL);
-    GtkFilterListModel *filtered =
-        gtk_filter_list_model_new(g_object_ref(G_LIST_MODEL(store)), GTK_FILTER(filter));
-    static const char *const words[] = {"c", "ca", "cat", "cate", "catering", "zzz", NULL};
-    for (int i = 0; words[i]; i++) {
-        search_text = words[i];
-        t0 = now_ms();
-        gtk_filter_changed(GTK_FILTER(filter), GTK_FILTER_CHANGE_DIFFERENT);
-        guint shown = g_list_model_get_n_items(G_LIST_MODEL(filtered));
-        printf("| search \"%s\": refilter all rows | %.0f ms (%u rows) |\n", words[i],
-               now_ms() - t0, shown);
-    }
-    /* typing on / deleting, as the window tells the filter; a sort model
-     * on top, as in the window */
-    GtkSortListModel *on_top = gtk_sort_list_model_new(
-        g_object_ref(G_LIST_MODEL(filtered)), pacta_contract_column_sorter(PACTA_COLUMN_TITLE));
-    static const struct {
-        const char *text;
-        GtkFilterChange change;
-    } typing[] = {{"c", GTK_FILTER_CHANGE_DIFFERENT},     {"ca", GTK_FILTER_CHANGE_MORE_STRICT},
-                  {"cat", GTK_FILTER_CHANGE_MORE_STRICT}, {"ca", GTK_FILTER_CHANGE_LESS_STRICT},
-                  {"c", GTK_FILTER_CHANGE_LESS_STRICT},   {NULL, GTK_FILTER_CHANGE_LESS_STRICT}};
-    for (size_t i = 0; i < G_N_ELEMENTS(typing); i++) {
-        search_text = typing[i].text;
-        t0 = now_ms();
-        gtk_filter_changed(GTK_FILTER(filter), typing[i].change);
-        guint shown = g_list_model_get_n_items(G_LIST_MODEL(filtered));
-        guint sorted_rows = g_list_model_get_n_items(G_LIST_MODEL(on_top));
-        if (sorted_rows != shown)
-            printf("sort model on top has %u rows, the filter model %u\n", sorted_rows, shown);
-        printf("| search \"%s\" (%s) | %.0f ms (%u rows) |\n", typing[i].text ? typing[i].text : "",
-               typing[i].change == GTK_FILTER_CHANGE_MORE_STRICT   ? "typed on"
-               : typing[i].change == GTK_FILTER_CHANGE_LESS_STRICT ? "deleted"
-                                                                   : "new",
-               now_ms() - t0, shown);
-    }
-    g_object_unref(on_top);
-    g_object_unref(filtered);
-    g_object_unref(sorted);
-    g_object_unref(view);
     g_object_unref(store);
     return 0;
 }

@@ -11,6 +11,7 @@ PKGS=(
   clang-format clang libfuzzer-14-dev
   libwebsockets-evlib-glib libglib2.0-dev libglib2.0-dev-bin
   libgtk-4-dev libadwaita-1-dev xvfb xauth desktop-file-utils
+  libxtst6
   libxlsxwriter-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils unzip
 )
 
