@@ -17,9 +17,9 @@
  *    index), every match, then sorted.  It reads as many rows as that filter
  *    matches, whatever the page: perfect when few rows match.
  *
- * Before each page the planner counts, in each usable filter index, the
- * entries of that filter alone, stopping at a bound K (index only, no row
- * read): K = sqrt(page × rows), where both ways cost the same for a single
+ * Before each page the planner (db_list_plan.c) counts, in each usable
+ * filter index, the entries of that filter alone, stopping at a bound K
+ * (index only, no row read): K = sqrt(page × rows), where both ways cost the same for a single
  * filter (page × rows / K = K); 7,000 for a page of 50 of a million.  A
  * filter under K makes SEEK cost its count; the WALK of an index costs
  * about page × (its range) / (the smallest count).  The cheaper wins, so a
@@ -29,7 +29,7 @@
  * of one or two characters that few rows contain; bench/RESULTS.md has the
  * figures.
  *
- * Sorted by number, a date range has a third way (RANGE, choose_range):
+ * Sorted by number, a date range has a third way (RANGE, db_list_plan.c):
  * the date indexes also hold number (schema_ranges.h), so the range's
  * entries are put in number order without reading a row, and only the
  * page's rows are read.
@@ -56,17 +56,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db-private.h"
-#include "db_list.h"
+#include "db_list-private.h"
 #include "expiry.h"
 #include "schema_lists.h"
 
-#define MAX_DATE "9999-12-31"
-#define MAX_DRIVERS 16
-#define MIN_BOUND 64
-#define MAX_BOUND 50000
-
-static enum srv_list_force forced = SRV_LIST_AUTO;
 static atomic_long fallbacks, fallback_seeks;
 
 long srv__list_fallbacks(long *seeks)
@@ -74,11 +67,6 @@ long srv__list_fallbacks(long *seeks)
     if (seeks)
         *seeks = atomic_load(&fallback_seeks);
     return atomic_load(&fallbacks);
-}
-
-void srv__list_force(enum srv_list_force force)
-{
-    forced = force;
 }
 
 const char *srv__list_plan_name(enum srv_list_plan plan)
@@ -89,13 +77,7 @@ const char *srv__list_plan_name(enum srv_list_plan plan)
 
 /* ---- a growing SQL text ------------------------------------------------- */
 
-struct sbuf {
-    char *s;
-    size_t len, cap;
-};
-
-static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(struct sbuf *b, const char *fmt, ...)
+void srv__list_sb_add(struct sbuf *b, const char *fmt, ...)
 {
     va_list ap;
     int n;
@@ -172,385 +154,6 @@ static const char *lifecycle_sql(const char *lifecycle)
     return "0";
 }
 
-/* ---- the planner ---------------------------------------------------------- */
-
-/* An index that can deliver the rows of one filter: `eq` an equality
- * prefix, `lo`/`hi` a range of the column after it. */
-struct driver {
-    const char *index;
-    char eq[48], lo[64], hi[64];
-    int ordered; /* its order (after eq) is the sort's */
-    int fts;     /* the search index, for q */
-    int text;    /* the trigram index, for text (also fts: not a b-tree) */
-    int covers;  /* a date index, which also holds number and deleted_at */
-    long count;  /* entries, counted up to the bound */
-};
-
-struct page {
-    const struct pacta_list_args *a;
-    enum pacta_list_sort sort;
-    const struct sort_def *sd;
-    char today[11], until[11];
-    char *pattern, *match, *tmatch;
-    char fp[17];
-    /* the cursor */
-    int has_cursor;
-    json_t *ckey;
-    char *cid;
-    long offset;
-    /* the plan */
-    struct driver drivers[MAX_DRIVERS];
-    int ndrivers;
-    enum srv_list_plan plan;
-    const struct driver *drv;      /* NULL: the sort index itself */
-    const struct driver *fallback; /* a walk that reads too long seeks with it */
-    long bound;
-    long range_k; /* RANGE: index entries put in order (:rk) */
-    long range_n; /* RANGE: entries in the range, or more */
-    struct sbuf sql;
-};
-
-static struct driver *add_driver(struct page *p, const char *index, int ordered)
-{
-    struct driver *d = &p->drivers[p->ndrivers++];
-
-    memset(d, 0, sizeof(*d));
-    d->index = index;
-    d->ordered = ordered;
-    d->covers = strcmp(index, "contracts_end") == 0 || strcmp(index, "contracts_start") == 0 ||
-                strcmp(index, "contracts_sign") == 0;
-    return d;
-}
-
-static void range_driver(struct page *p, const char *index, const char *col, const char *from,
-                         const char *to, enum pacta_list_sort sort)
-{
-    struct driver *d = add_driver(p, index, p->sort == sort);
-
-    if (from)
-        snprintf(d->lo, sizeof(d->lo), "%s >= :%s", col, from);
-    /* a missing date's key is above every date: a range never takes it in */
-    snprintf(d->hi, sizeof(d->hi), "%s <= %s%s%s", col, to ? ":" : "'", to ? to : MAX_DATE,
-             to ? "" : "'");
-}
-
-/* The index of an equality on status that yields the sort order if any
- * does: (status, number, id), (status, end_key, id), (status, start_key, id). */
-static const char *status_index(const struct page *p)
-{
-    return p->sort == PACTA_SORT_END_DATE     ? "contracts_status_end"
-           : p->sort == PACTA_SORT_START_DATE ? "contracts_status_start"
-                                              : "contracts_status";
-}
-
-/* Every index that can deliver one of the filters on its own. */
-static void find_drivers(struct page *p)
-{
-    const struct pacta_list_args *a = p->a;
-    int by_number = p->sort == PACTA_SORT_NUMBER;
-    int by_status = by_number || p->sort == PACTA_SORT_END_DATE || p->sort == PACTA_SORT_START_DATE;
-    struct driver *d;
-    const size_t eq_size = sizeof(p->drivers[0].eq);
-
-    if (a->status)
-        snprintf(add_driver(p, status_index(p), by_status)->eq, eq_size, "status = :status");
-    if (a->kind)
-        snprintf(add_driver(p, "contracts_kind", by_number)->eq, eq_size, "kind = :kind");
-    if (a->owner)
-        snprintf(add_driver(p, "contracts_owner", by_number)->eq, eq_size, "owner = :owner");
-    if (a->currency) {
-        d = add_driver(p, "contracts_currency", p->sort == PACTA_SORT_AMOUNT);
-        snprintf(d->eq, eq_size, "currency = :currency");
-        if (a->has_amount_min)
-            snprintf(d->lo, sizeof(d->lo), "amount_cents >= :amount_min");
-        if (a->has_amount_max)
-            snprintf(d->hi, sizeof(d->hi), "amount_cents <= :amount_max");
-    }
-    if (a->end_from || a->end_to)
-        range_driver(p, "contracts_end", "end_key", a->end_from ? "end_from" : NULL,
-                     a->end_to ? "end_to" : NULL, PACTA_SORT_END_DATE);
-    if (a->start_from || a->start_to)
-        range_driver(p, "contracts_start", "start_key", a->start_from ? "start_from" : NULL,
-                     a->start_to ? "start_to" : NULL, PACTA_SORT_START_DATE);
-    if (a->sign_from || a->sign_to)
-        range_driver(p, "contracts_sign", "sign_key", a->sign_from ? "sign_from" : NULL,
-                     a->sign_to ? "sign_to" : NULL, PACTA_SORT_SIGN_DATE);
-    if (a->lifecycle && strcmp(a->lifecycle, PACTA_LIFECYCLE_EXPIRING) == 0)
-        range_driver(p, "contracts_end", "end_key", "today", "until", PACTA_SORT_END_DATE);
-    if (a->lifecycle && strcmp(a->lifecycle, PACTA_LIFECYCLE_UPCOMING) == 0) {
-        d = add_driver(p, "contracts_start", p->sort == PACTA_SORT_START_DATE);
-        snprintf(d->lo, sizeof(d->lo), "start_key > :today");
-        snprintf(d->hi, sizeof(d->hi), "start_key <= '" MAX_DATE "'");
-    }
-    if (a->lifecycle && strcmp(a->lifecycle, PACTA_LIFECYCLE_UNKNOWN) == 0) {
-        d = add_driver(p, "contracts_end", p->sort == PACTA_SORT_END_DATE);
-        snprintf(d->lo, sizeof(d->lo), "end_key >= '" SRV_NO_DATE_KEY "'");
-        snprintf(d->hi, sizeof(d->hi), "end_key <= '" SRV_NO_DATE_KEY "'");
-    }
-    if (a->lifecycle && strcmp(a->lifecycle, PACTA_LIFECYCLE_TERMINATED) == 0)
-        snprintf(add_driver(p, status_index(p), by_status)->eq, eq_size, "status = 'terminated'");
-    /* every active one ends today or later (the rest is checked per row) */
-    if (a->lifecycle && strcmp(a->lifecycle, PACTA_LIFECYCLE_ACTIVE) == 0)
-        range_driver(p, "contracts_end", "end_key", "today", NULL, PACTA_SORT_END_DATE);
-    if (a->q)
-        add_driver(p, "contracts_fts", 0)->fts = 1;
-    if (p->tmatch) {
-        d = add_driver(p, "contracts_text", 0);
-        d->fts = d->text = 1;
-    }
-}
-
-static void bind_text(sqlite3_stmt *st, const char *name, const char *value)
-{
-    int i = sqlite3_bind_parameter_index(st, name);
-    if (i > 0 && value)
-        sqlite3_bind_text(st, i, value, -1, SQLITE_TRANSIENT);
-}
-
-static void bind_int(sqlite3_stmt *st, const char *name, int64_t value)
-{
-    int i = sqlite3_bind_parameter_index(st, name);
-    if (i > 0)
-        sqlite3_bind_int64(st, i, value);
-}
-
-/* Every named parameter the statements of a page may use. */
-static void bind_all(sqlite3_stmt *st, const struct page *p, int64_t limit)
-{
-    const struct pacta_list_args *a = p->a;
-
-    bind_text(st, ":status", a->status);
-    bind_text(st, ":kind", a->kind);
-    bind_text(st, ":owner", a->owner);
-    bind_text(st, ":currency", a->currency);
-    bind_text(st, ":sign_from", a->sign_from);
-    bind_text(st, ":sign_to", a->sign_to);
-    bind_text(st, ":start_from", a->start_from);
-    bind_text(st, ":start_to", a->start_to);
-    bind_text(st, ":end_from", a->end_from);
-    bind_text(st, ":end_to", a->end_to);
-    if (a->has_amount_min)
-        bind_int(st, ":amount_min", a->amount_min);
-    if (a->has_amount_max)
-        bind_int(st, ":amount_max", a->amount_max);
-    bind_text(st, ":pattern", p->pattern);
-    bind_text(st, ":today", p->today);
-    bind_text(st, ":until", p->until);
-    bind_text(st, ":match", p->match);
-    bind_text(st, ":tmatch", p->tmatch);
-    if (p->ckey && json_is_integer(p->ckey))
-        bind_int(st, ":ck", json_integer_value(p->ckey));
-    else if (p->ckey)
-        bind_text(st, ":ck", json_string_value(p->ckey));
-    bind_text(st, ":cid", p->cid);
-    bind_int(st, ":off", p->offset);
-    bind_int(st, ":rk", p->range_k);
-    bind_int(st, ":lim", limit);
-}
-
-/* One integer from a statement over the page's parameters; -1 on error. */
-static long query_long(sqlite3 *r, const struct page *p, const char *sql, int64_t bound)
-{
-    sqlite3_stmt *st = NULL;
-    long n = -1;
-
-    if (sqlite3_prepare_v2(r, sql, -1, &st, NULL) == SQLITE_OK) {
-        bind_all(st, p, bound);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            n = (long)sqlite3_column_int64(st, 0);
-    }
-    if (n < 0)
-        srv__log_error("db: list planning failed", sqlite3_errmsg(r));
-    sqlite3_finalize(st);
-    return n;
-}
-
-static void where_terms(struct sbuf *b, const struct driver *d, int with_lo, int with_hi)
-{
-    if (d->eq[0])
-        sb_add(b, " AND %s", d->eq);
-    if (with_lo && d->lo[0])
-        sb_add(b, " AND %s", d->lo);
-    if (with_hi && d->hi[0])
-        sb_add(b, " AND %s", d->hi);
-}
-
-/* Entries of one driver's index in its range, stopping at `bound`. */
-static long count_driver(sqlite3 *r, const struct page *p, const struct driver *d, long bound)
-{
-    struct sbuf b = {0};
-    long n;
-
-    if (d->text)
-        sb_add(&b, "SELECT count(*) FROM (SELECT 1 FROM contracts_text WHERE contracts_text MATCH "
-                   ":tmatch LIMIT :lim)");
-    else if (d->fts)
-        sb_add(&b, "SELECT count(*) FROM (SELECT 1 FROM contracts_fts WHERE contracts_fts MATCH "
-                   ":match LIMIT :lim)");
-    else {
-        sb_add(&b, "SELECT count(*) FROM (SELECT 1 FROM contracts INDEXED BY %s WHERE 1", d->index);
-        where_terms(&b, d, 1, 1);
-        sb_add(&b, " LIMIT :lim)");
-    }
-    n = query_long(r, p, b.s, bound);
-    free(b.s);
-    return n;
-}
-
-/* How a driver that does not yield the sort order is read. */
-static enum srv_list_plan seek_plan(const struct driver *d)
-{
-    return d->text ? SRV_LIST_TEXT : d->fts ? SRV_LIST_FTS : SRV_LIST_SEEK;
-}
-
-static long isqrt(long v)
-{
-    long x = 0;
-    while ((x + 1) * (x + 1) <= v)
-        x++;
-    return x;
-}
-
-/* RANGE reads a date index's range without the rows (index only): this
- * many of its entries cost about one row read (measured: 44,500 entries
- * put in number order in 6-9 ms, a row read 2-3 us).  It is tried on
- * ranges of up to RANGE_BOUNDS bounds: counting further costs more than
- * the walk's budget it would save. */
-#define INDEX_ENTRIES_PER_ROW 16
-#define RANGE_BOUNDS 8
-/* A walk's budget, in rows it may read before the fallback is considered
- * (a multiple of the bound). */
-#define BUDGET_BOUNDS 2
-
-/*
- * Sorted by number, a date range can be put in order from its index alone
- * (schema_ranges.h): RANGE costs count / INDEX_ENTRIES_PER_ROW + the page's
- * rows, a cost that is known, where a walk's estimate takes the range as
- * independent of the number order — and numbers begin with the start year,
- * so a walk in number order can read hundreds of thousands of rows before
- * the range's first.  RANGE is taken when it costs less than the plan
- * chosen so far, or when that is a walk that may run for its whole budget
- * (BUDGET_BOUNDS bounds) before it knows.  The range is counted on to
- * RANGE_BOUNDS bounds (index only) when the first count stopped at the
- * bound.
- */
-static int choose_range(sqlite3 *r, struct page *p, long bound, long best_cost)
-{
-    long need = p->a->limit + 1, cost, worst;
-    struct driver *cov = NULL;
-
-    for (int i = 0; i < p->ndrivers; i++)
-        if (p->drivers[i].covers && (!cov || p->drivers[i].count < cov->count))
-            cov = &p->drivers[i];
-    if (!cov)
-        return 0;
-    /* a walk reads at most its budget, or its index's range if it is one
-     * that holds fewer entries than the bound */
-    worst = BUDGET_BOUNDS * bound;
-    if (p->plan == SRV_LIST_WALK && p->drv && p->drv->count < bound)
-        worst = p->drv->count;
-    if (p->plan != SRV_LIST_WALK)
-        worst = best_cost;
-    if (cov->count >= bound) {
-        if (worst <= bound / INDEX_ENTRIES_PER_ROW + need)
-            return 0;
-        if ((cov->count = count_driver(r, p, cov, RANGE_BOUNDS * bound)) < 0)
-            return -1;
-        if (cov->count >= RANGE_BOUNDS * bound)
-            return 0;
-    }
-    cost = cov->count / INDEX_ENTRIES_PER_ROW + need;
-    if (cost < worst) {
-        p->drv = cov;
-        p->plan = SRV_LIST_RANGE;
-        p->range_k = need;
-        p->range_n = cov->count;
-    }
-    return 0;
-}
-
-/*
- * Chooses the plan of a page (see the top of this file).  Costs are rows
- * read.  A count that reached the bound stands for "at least the bound":
- * walked, such a filter is taken to match every row.
- */
-static int choose_plan(sqlite3 *r, struct page *p)
-{
-    long rows, bound, m, best_cost, need = p->a->limit + 1;
-    const struct driver *narrowest = NULL;
-
-    p->plan = SRV_LIST_WALK;
-    p->drv = NULL;
-    if (p->sort == PACTA_SORT_RELEVANCE) {
-        p->plan = SRV_LIST_RANKED;
-        return 0;
-    }
-    find_drivers(p);
-    if (p->ndrivers == 0)
-        return 0;
-    rows = query_long(r, p, "SELECT coalesce(max(rowid), 0) FROM contracts", 0);
-    if (rows < 0)
-        return -1;
-    rows = rows < 1 ? 1 : rows;
-    bound = isqrt(need * rows);
-    bound = bound < MIN_BOUND ? MIN_BOUND : bound > MAX_BOUND ? MAX_BOUND : bound;
-    m = bound;
-    for (int i = 0; i < p->ndrivers; i++) {
-        struct driver *d = &p->drivers[i];
-        if ((d->count = count_driver(r, p, d, bound)) < 0)
-            return -1;
-        m = d->count < m ? d->count : m;
-        if (!d->ordered && (!narrowest || d->count < narrowest->count))
-            narrowest = d;
-    }
-    if (forced == SRV_LIST_FORCE_SEEK && narrowest) {
-        p->drv = narrowest;
-        p->plan = seek_plan(narrowest);
-        if (p->sort == PACTA_SORT_NUMBER && narrowest->covers) {
-            p->plan = SRV_LIST_RANGE;
-            p->range_k = need;
-            p->range_n = narrowest->count < bound ? narrowest->count : rows;
-        }
-        return 0;
-    }
-    /* the plain sort index: about page / density rows; a filter index in
-     * the same order reads a part of it, so it wins a tie */
-    best_cost = need * (rows / (m > 0 ? m : 1)) + 1;
-    for (int i = 0; i < p->ndrivers; i++) {
-        const struct driver *d = &p->drivers[i];
-        long c = d->count >= bound ? rows : d->count, cost;
-
-        if (d->ordered) {
-            cost = m > 0 ? need * c / m : 0;
-            cost = cost < c ? cost : c;
-        } else if (d->count < bound && forced != SRV_LIST_FORCE_WALK &&
-                   forced != SRV_LIST_FORCE_FALLBACK) {
-            cost = c + c / 2; /* and the sort */
-        } else {
-            continue;
-        }
-        if (cost < best_cost ||
-            (cost == best_cost && d->ordered && (!p->drv || !p->drv->ordered))) {
-            best_cost = cost;
-            p->drv = d;
-        }
-    }
-    if (p->drv)
-        p->plan = p->drv->ordered ? SRV_LIST_WALK : seek_plan(p->drv);
-    if (p->sort == PACTA_SORT_NUMBER && forced == SRV_LIST_AUTO &&
-        choose_range(r, p, bound, best_cost) != 0)
-        return -1;
-    /* the estimate takes the filters as independent of the sort order; when
-     * they are not (contract numbers by year, a date range), a walk can
-     * read far more than it expected: it then gets a budget */
-    if (p->plan == SRV_LIST_WALK && narrowest && (!narrowest->fts || narrowest->text) &&
-        (forced == SRV_LIST_AUTO || forced == SRV_LIST_FORCE_FALLBACK)) {
-        p->fallback = narrowest;
-        p->bound = bound;
-    }
-    return 0;
-}
-
 /* ---- the statement of a page --------------------------------------------- */
 
 /* The filters themselves, on the table's own columns (any plan). */
@@ -561,46 +164,47 @@ static void add_filters(struct page *p, int fts_joined)
 
     /* unary + keeps a filter out of the index choice: the plan's own
      * terms (driver, cursor) are the ones SQLite seeks with */
-    sb_add(b, " WHERE 1");
+    srv__list_sb_add(b, " WHERE 1");
     if (!a->include_deleted)
-        sb_add(b, " AND deleted_at IS NULL");
+        srv__list_sb_add(b, " AND deleted_at IS NULL");
     if (a->status)
-        sb_add(b, " AND +status = :status");
+        srv__list_sb_add(b, " AND +status = :status");
     if (a->kind)
-        sb_add(b, " AND +kind = :kind");
+        srv__list_sb_add(b, " AND +kind = :kind");
     if (a->owner)
-        sb_add(b, " AND +owner = :owner");
+        srv__list_sb_add(b, " AND +owner = :owner");
     if (a->currency)
-        sb_add(b, " AND +currency = :currency");
+        srv__list_sb_add(b, " AND +currency = :currency");
     if (a->sign_from)
-        sb_add(b, " AND +sign_date >= :sign_from");
+        srv__list_sb_add(b, " AND +sign_date >= :sign_from");
     if (a->sign_to)
-        sb_add(b, " AND +sign_date <= :sign_to");
+        srv__list_sb_add(b, " AND +sign_date <= :sign_to");
     if (a->start_from)
-        sb_add(b, " AND +start_date >= :start_from");
+        srv__list_sb_add(b, " AND +start_date >= :start_from");
     if (a->start_to)
-        sb_add(b, " AND +start_date <= :start_to");
+        srv__list_sb_add(b, " AND +start_date <= :start_to");
     if (a->end_from)
-        sb_add(b, " AND +end_date >= :end_from");
+        srv__list_sb_add(b, " AND +end_date >= :end_from");
     if (a->end_to)
-        sb_add(b, " AND +end_date <= :end_to");
+        srv__list_sb_add(b, " AND +end_date <= :end_to");
     if (a->has_amount_min)
-        sb_add(b, " AND +amount_cents >= :amount_min");
+        srv__list_sb_add(b, " AND +amount_cents >= :amount_min");
     if (a->has_amount_max)
-        sb_add(b, " AND +amount_cents <= :amount_max");
+        srv__list_sb_add(b, " AND +amount_cents <= :amount_max");
     if (p->pattern)
-        sb_add(b, " AND (number LIKE :pattern ESCAPE '\\' OR title LIKE :pattern ESCAPE '\\'"
-                  " OR counterparty LIKE :pattern ESCAPE '\\')");
+        srv__list_sb_add(b,
+                         " AND (number LIKE :pattern ESCAPE '\\' OR title LIKE :pattern ESCAPE '\\'"
+                         " OR counterparty LIKE :pattern ESCAPE '\\')");
     if (a->lifecycle)
-        sb_add(b, " AND %s", lifecycle_sql(a->lifecycle));
+        srv__list_sb_add(b, " AND %s", lifecycle_sql(a->lifecycle));
     /* q when the search index does not drive: a test per row, against the
      * hits collected once per statement — their rowids, which the index
      * yields without reading its stored columns (the ids would cost a read
      * per hit: 4.7 s instead of 0.25 s for a million hits) */
     if (p->match && !fts_joined)
-        sb_add(b, " AND (SELECT rid FROM contracts_fts_map WHERE contracts_fts_map.id ="
-                  " contracts.id) IN (SELECT rowid FROM contracts_fts WHERE contracts_fts"
-                  " MATCH :match)");
+        srv__list_sb_add(b, " AND (SELECT rid FROM contracts_fts_map WHERE contracts_fts_map.id ="
+                            " contracts.id) IN (SELECT rowid FROM contracts_fts WHERE contracts_fts"
+                            " MATCH :match)");
 }
 
 static void build_sql(struct page *p)
@@ -613,51 +217,55 @@ static void build_sql(struct page *p)
         /* bm25 weights, in column order: id (unindexed), number, title,
          * counterparty, description, reasons: a hit in the number counts
          * most */
-        sb_add(b, "SELECT " SRV_CONTRACT_COLS " FROM contracts JOIN (SELECT id AS fts_id,"
-                  " bm25(contracts_fts, 0, 10, 5, 3, 1, 1) AS score FROM contracts_fts"
-                  " WHERE contracts_fts MATCH :match) ON id = fts_id");
+        srv__list_sb_add(b, "SELECT " SRV_CONTRACT_COLS " FROM contracts JOIN (SELECT id AS fts_id,"
+                            " bm25(contracts_fts, 0, 10, 5, 3, 1, 1) AS score FROM contracts_fts"
+                            " WHERE contracts_fts MATCH :match) ON id = fts_id");
         add_filters(p, 1);
-        sb_add(b, " ORDER BY score, number, id LIMIT :lim OFFSET :off");
+        srv__list_sb_add(b, " ORDER BY score, number, id LIMIT :lim OFFSET :off");
         return;
     }
     if (p->plan == SRV_LIST_FTS) {
-        sb_add(b, "SELECT " SRV_CONTRACT_COLS " FROM (SELECT id AS fts_id FROM contracts_fts"
-                  " WHERE contracts_fts MATCH :match) CROSS JOIN contracts"
-                  " INDEXED BY sqlite_autoindex_contracts_1 ON id = fts_id");
+        srv__list_sb_add(b,
+                         "SELECT " SRV_CONTRACT_COLS " FROM (SELECT id AS fts_id FROM contracts_fts"
+                         " WHERE contracts_fts MATCH :match) CROSS JOIN contracts"
+                         " INDEXED BY sqlite_autoindex_contracts_1 ON id = fts_id");
         add_filters(p, 1);
     } else if (p->plan == SRV_LIST_TEXT) {
         /* the trigram hits are candidates: add_filters keeps the LIKE */
-        sb_add(b, "SELECT " SRV_CONTRACT_COLS " FROM (SELECT contracts_fts_map.id AS text_id"
-                  " FROM contracts_text CROSS JOIN contracts_fts_map"
-                  " ON contracts_fts_map.rid = contracts_text.rowid"
-                  " WHERE contracts_text MATCH :tmatch) CROSS JOIN contracts"
-                  " INDEXED BY sqlite_autoindex_contracts_1 ON id = text_id");
+        srv__list_sb_add(b,
+                         "SELECT " SRV_CONTRACT_COLS " FROM (SELECT contracts_fts_map.id AS text_id"
+                         " FROM contracts_text CROSS JOIN contracts_fts_map"
+                         " ON contracts_fts_map.rid = contracts_text.rowid"
+                         " WHERE contracts_text MATCH :tmatch) CROSS JOIN contracts"
+                         " INDEXED BY sqlite_autoindex_contracts_1 ON id = text_id");
         add_filters(p, 0);
     } else if (p->plan == SRV_LIST_RANGE) {
         /* the range's first :rk entries in number order, from the index
          * alone, then their rows by rowid (NOT INDEXED: no other index
          * may drive), then the filters */
-        sb_add(b, "SELECT " SRV_CONTRACT_COLS " FROM contracts NOT INDEXED");
+        srv__list_sb_add(b, "SELECT " SRV_CONTRACT_COLS " FROM contracts NOT INDEXED");
         add_filters(p, 0);
-        sb_add(b, " AND rowid IN (SELECT rowid FROM contracts INDEXED BY %s WHERE 1", index);
-        where_terms(b, p->drv, 1, 1);
+        srv__list_sb_add(b, " AND rowid IN (SELECT rowid FROM contracts INDEXED BY %s WHERE 1",
+                         index);
+        srv__list_where_terms(b, p->drv, 1, 1);
         if (!p->a->include_deleted)
-            sb_add(b, " AND deleted_at IS NULL");
+            srv__list_sb_add(b, " AND deleted_at IS NULL");
         if (p->has_cursor)
-            sb_add(b, " AND (number, id) %s (:ck, :cid)", p->a->desc ? "<" : ">");
-        sb_add(b, " ORDER BY number %s, id %s LIMIT :rk)", dir, dir);
+            srv__list_sb_add(b, " AND (number, id) %s (:ck, :cid)", p->a->desc ? "<" : ">");
+        srv__list_sb_add(b, " ORDER BY number %s, id %s LIMIT :rk)", dir, dir);
     } else {
-        sb_add(b, "SELECT " SRV_CONTRACT_COLS " FROM contracts INDEXED BY %s", index);
+        srv__list_sb_add(b, "SELECT " SRV_CONTRACT_COLS " FROM contracts INDEXED BY %s", index);
         add_filters(p, 0);
         /* the driver's own terms: in a walk the cursor's row value takes
          * the place of the bound it passed, so SQLite seeks with it */
         if (p->drv)
-            where_terms(b, p->drv, !(p->plan == SRV_LIST_WALK && p->has_cursor && !p->a->desc),
-                        !(p->plan == SRV_LIST_WALK && p->has_cursor && p->a->desc));
+            srv__list_where_terms(b, p->drv,
+                                  !(p->plan == SRV_LIST_WALK && p->has_cursor && !p->a->desc),
+                                  !(p->plan == SRV_LIST_WALK && p->has_cursor && p->a->desc));
     }
     if (p->has_cursor)
-        sb_add(b, " AND (%s, id) %s (:ck, :cid)", p->sd->col, p->a->desc ? "<" : ">");
-    sb_add(b, " ORDER BY %s %s, id %s LIMIT :lim", p->sd->col, dir, dir);
+        srv__list_sb_add(b, " AND (%s, id) %s (:ck, :cid)", p->sd->col, p->a->desc ? "<" : ">");
+    srv__list_sb_add(b, " ORDER BY %s %s, id %s LIMIT :lim", p->sd->col, dir, dir);
 }
 
 /* ---- cursors -------------------------------------------------------------- */
@@ -753,7 +361,7 @@ static int page_prepare(sqlite3 *r, const struct pacta_list_args *a, struct page
     srv__list_fingerprint(a, p->sort, p->fp);
     if (a->cursor && cursor_decode(p, a->cursor) != 0)
         return pacta_error_set(err, PACTA_BAD_REQUEST, "cursor", "invalid cursor");
-    if (choose_plan(r, p) != 0)
+    if (srv__list_choose_plan(r, p) != 0)
         return srv__sql_error(r, SQLITE_ERROR, "plan contracts list", err);
     build_sql(p);
     return 0;
@@ -792,7 +400,7 @@ static int run_page(sqlite3 *r, const struct page *p, json_t *items, int limit, 
     json_array_clear(items);
     if (rc != SQLITE_OK)
         return rc;
-    bind_all(st, p, limit + 1);
+    srv__list_bind_all(st, p, limit + 1);
     if (budgeted)
         sqlite3_progress_handler(r, PROGRESS_STEPS, over_budget, &budget);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -825,7 +433,7 @@ int srv_db_read_contracts(sqlite3 *r, const struct pacta_list_args *args, json_t
         goto out;
     /* progress calls; the test mode runs out at the first */
     long budget = !p.fallback ? 0
-                  : forced == SRV_LIST_FORCE_FALLBACK
+                  : srv__list_forced() == SRV_LIST_FORCE_FALLBACK
                       ? 1
                       : BUDGET_BOUNDS * p.bound * STEPS_PER_ROW / PROGRESS_STEPS;
     rc = run_page(r, &p, items, a.limit, &rows, budget);
@@ -837,11 +445,11 @@ int srv_db_read_contracts(sqlite3 *r, const struct pacta_list_args *args, json_t
          * narrowest filter if that costs less, else walk on. */
         long read = budget * PROGRESS_STEPS / STEPS_PER_ROW, need = a.limit + 1;
         long rest = (need - rows) * (read / (rows + 1));
-        long n = count_driver(r, &p, p.fallback, rest / SEEK_ROW_COST + 1);
+        long n = srv__list_count_driver(r, &p, p.fallback, rest / SEEK_ROW_COST + 1);
         if (n >= 0 && n <= rest / SEEK_ROW_COST) {
             atomic_fetch_add(&fallback_seeks, 1);
             p.drv = p.fallback;
-            p.plan = seek_plan(p.fallback);
+            p.plan = srv__list_seek_plan(p.fallback);
             p.sql.len = 0;
             build_sql(&p);
         }
@@ -891,16 +499,17 @@ int srv__list_explain(sqlite3 *r, const struct pacta_list_args *args, struct srv
     a.limit = page_limit(args);
     if ((rc = page_prepare(r, &a, &p, err)) != 0)
         goto out;
-    sb_add(&sql, "EXPLAIN QUERY PLAN %s", p.sql.s);
+    srv__list_sb_add(&sql, "EXPLAIN QUERY PLAN %s", p.sql.s);
     rc = sqlite3_prepare_v2(r, sql.s, -1, &st, NULL);
     if (rc != SQLITE_OK) {
         rc = srv__sql_error(r, rc, "explain contracts list", err);
         goto out;
     }
-    bind_all(st, &p, a.limit + 1);
-    sb_add(&detail, "%s", "");
+    srv__list_bind_all(st, &p, a.limit + 1);
+    srv__list_sb_add(&detail, "%s", "");
     while (sqlite3_step(st) == SQLITE_ROW)
-        sb_add(&detail, "%s%s", detail.len ? "; " : "", (const char *)sqlite3_column_text(st, 3));
+        srv__list_sb_add(&detail, "%s%s", detail.len ? "; " : "",
+                         (const char *)sqlite3_column_text(st, 3));
     out->plan = p.plan;
     snprintf(out->index, sizeof(out->index), "%s", p.drv ? p.drv->index : p.sd ? p.sd->index : "");
     out->sql = p.sql.s;

@@ -1,6 +1,7 @@
 /*
- * contracts.list's query planner (db_list.c), for the tests and bench/ that
- * look inside it.  The server itself only calls srv_db_read_contracts (db.h).
+ * contracts.list's query planner (db_list.c, db_list_plan.c), for the tests
+ * and bench/ that look inside it.  The server itself only calls
+ * srv_db_read_contracts (db.h).
  */
 #ifndef PACTA_SRV_DB_LIST_H
 #define PACTA_SRV_DB_LIST_H

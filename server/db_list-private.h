@@ -1,0 +1,79 @@
+/*
+ * Internals of contracts.list shared by its files: db_list.c (statements,
+ * cursors, running a page) and db_list_plan.c (the planner).  See the
+ * comment at the top of db_list.c.
+ */
+#ifndef PACTA_SRV_DB_LIST_PRIVATE_H
+#define PACTA_SRV_DB_LIST_PRIVATE_H
+
+#include "db-private.h"
+#include "db_list.h"
+
+#define MAX_DATE "9999-12-31"
+#define MAX_DRIVERS 16
+#define MIN_BOUND 64
+#define MAX_BOUND 50000
+/* A walk's budget, in rows it may read before the fallback is considered
+ * (a multiple of the bound). */
+#define BUDGET_BOUNDS 2
+
+/* A growing SQL text (db_list.c); out of memory aborts. */
+struct sbuf {
+    char *s;
+    size_t len, cap;
+};
+void srv__list_sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* An index that can deliver the rows of one filter: `eq` an equality
+ * prefix, `lo`/`hi` a range of the column after it. */
+struct driver {
+    const char *index;
+    char eq[48], lo[64], hi[64];
+    int ordered; /* its order (after eq) is the sort's */
+    int fts;     /* the search index, for q */
+    int text;    /* the trigram index, for text (also fts: not a b-tree) */
+    int covers;  /* a date index, which also holds number and deleted_at */
+    long count;  /* entries, counted up to the bound */
+};
+
+struct page {
+    const struct pacta_list_args *a;
+    enum pacta_list_sort sort;
+    const struct sort_def *sd;
+    char today[11], until[11];
+    char *pattern, *match, *tmatch;
+    char fp[17];
+    /* the cursor */
+    int has_cursor;
+    json_t *ckey;
+    char *cid;
+    long offset;
+    /* the plan */
+    struct driver drivers[MAX_DRIVERS];
+    int ndrivers;
+    enum srv_list_plan plan;
+    const struct driver *drv;      /* NULL: the sort index itself */
+    const struct driver *fallback; /* a walk that reads too long seeks with it */
+    long bound;
+    long range_k; /* RANGE: index entries put in order (:rk) */
+    long range_n; /* RANGE: entries in the range, or more */
+    struct sbuf sql;
+};
+
+/* ---- db_list_plan.c ------------------------------------------------------ */
+/* The test mode of srv__list_force. */
+enum srv_list_force srv__list_forced(void);
+/* Binds every named parameter the statements of a page may use. */
+void srv__list_bind_all(sqlite3_stmt *st, const struct page *p, int64_t limit);
+/* A driver's own terms, " AND ..." (its range's bounds when asked). */
+void srv__list_where_terms(struct sbuf *b, const struct driver *d, int with_lo, int with_hi);
+/* Entries of a driver's index in its range, stopping at `bound`; -1 on
+ * error. */
+long srv__list_count_driver(sqlite3 *r, const struct page *p, const struct driver *d, long bound);
+/* How a driver that does not yield the sort order is read. */
+enum srv_list_plan srv__list_seek_plan(const struct driver *d);
+/* Finds the filters' indexes, counts them and sets p->plan, p->drv,
+ * p->fallback and the RANGE fields; 0, or -1 when a count failed. */
+int srv__list_choose_plan(sqlite3 *r, struct page *p);
+
+#endif

@@ -1,0 +1,364 @@
+/*
+ * contracts.list's planner (see the top of db_list.c): the indexes that
+ * can deliver each filter (drivers), their bounded counts, and the choice
+ * between a walk, a seek, the search indexes and RANGE.  Any thread: state
+ * is per page, except the test mode.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_list-private.h"
+#include "schema_lists.h"
+
+static enum srv_list_force forced_plan = SRV_LIST_AUTO;
+
+void srv__list_force(enum srv_list_force force)
+{
+    forced_plan = force;
+}
+
+enum srv_list_force srv__list_forced(void)
+{
+    return forced_plan;
+}
+
+static struct driver *add_driver(struct page *p, const char *index, int ordered)
+{
+    struct driver *d = &p->drivers[p->ndrivers++];
+
+    memset(d, 0, sizeof(*d));
+    d->index = index;
+    d->ordered = ordered;
+    d->covers = strcmp(index, "contracts_end") == 0 || strcmp(index, "contracts_start") == 0 ||
+                strcmp(index, "contracts_sign") == 0;
+    return d;
+}
+
+static void range_driver(struct page *p, const char *index, const char *col, const char *from,
+                         const char *to, enum pacta_list_sort sort)
+{
+    struct driver *d = add_driver(p, index, p->sort == sort);
+
+    if (from)
+        snprintf(d->lo, sizeof(d->lo), "%s >= :%s", col, from);
+    /* a missing date's key is above every date: a range never takes it in */
+    snprintf(d->hi, sizeof(d->hi), "%s <= %s%s%s", col, to ? ":" : "'", to ? to : MAX_DATE,
+             to ? "" : "'");
+}
+
+/* The index of an equality on status that yields the sort order if any
+ * does: (status, number, id), (status, end_key, id), (status, start_key, id). */
+static const char *status_index(const struct page *p)
+{
+    return p->sort == PACTA_SORT_END_DATE     ? "contracts_status_end"
+           : p->sort == PACTA_SORT_START_DATE ? "contracts_status_start"
+                                              : "contracts_status";
+}
+
+/* Every index that can deliver one of the filters on its own. */
+static void find_drivers(struct page *p)
+{
+    const struct pacta_list_args *a = p->a;
+    int by_number = p->sort == PACTA_SORT_NUMBER;
+    int by_status = by_number || p->sort == PACTA_SORT_END_DATE || p->sort == PACTA_SORT_START_DATE;
+    struct driver *d;
+    const size_t eq_size = sizeof(p->drivers[0].eq);
+
+    if (a->status)
+        snprintf(add_driver(p, status_index(p), by_status)->eq, eq_size, "status = :status");
+    if (a->kind)
+        snprintf(add_driver(p, "contracts_kind", by_number)->eq, eq_size, "kind = :kind");
+    if (a->owner)
+        snprintf(add_driver(p, "contracts_owner", by_number)->eq, eq_size, "owner = :owner");
+    if (a->currency) {
+        d = add_driver(p, "contracts_currency", p->sort == PACTA_SORT_AMOUNT);
+        snprintf(d->eq, eq_size, "currency = :currency");
+        if (a->has_amount_min)
+            snprintf(d->lo, sizeof(d->lo), "amount_cents >= :amount_min");
+        if (a->has_amount_max)
+            snprintf(d->hi, sizeof(d->hi), "amount_cents <= :amount_max");
+    }
+    if (a->end_from || a->end_to)
+        range_driver(p, "contracts_end", "end_key", a->end_from ? "end_from" : NULL,
+                     a->end_to ? "end_to" : NULL, PACTA_SORT_END_DATE);
+    if (a->start_from || a->start_to)
+        range_driver(p, "contracts_start", "start_key", a->start_from ? "start_from" : NULL,
+                     a->start_to ? "start_to" : NULL, PACTA_SORT_START_DATE);
+    if (a->sign_from || a->sign_to)
+        range_driver(p, "contracts_sign", "sign_key", a->sign_from ? "sign_from" : NULL,
+                     a->sign_to ? "sign_to" : NULL, PACTA_SORT_SIGN_DATE);
+    if (a->lifecycle && strcmp(a->lifecycle, PACTA_LIFECYCLE_EXPIRING) == 0)
+        range_driver(p, "contracts_end", "end_key", "today", "until", PACTA_SORT_END_DATE);
+    if (a->lifecycle && strcmp(a->lifecycle, PACTA_LIFECYCLE_UPCOMING) == 0) {
+        d = add_driver(p, "contracts_start", p->sort == PACTA_SORT_START_DATE);
+        snprintf(d->lo, sizeof(d->lo), "start_key > :today");
+        snprintf(d->hi, sizeof(d->hi), "start_key <= '" MAX_DATE "'");
+    }
+    if (a->lifecycle && strcmp(a->lifecycle, PACTA_LIFECYCLE_UNKNOWN) == 0) {
+        d = add_driver(p, "contracts_end", p->sort == PACTA_SORT_END_DATE);
+        snprintf(d->lo, sizeof(d->lo), "end_key >= '" SRV_NO_DATE_KEY "'");
+        snprintf(d->hi, sizeof(d->hi), "end_key <= '" SRV_NO_DATE_KEY "'");
+    }
+    if (a->lifecycle && strcmp(a->lifecycle, PACTA_LIFECYCLE_TERMINATED) == 0)
+        snprintf(add_driver(p, status_index(p), by_status)->eq, eq_size, "status = 'terminated'");
+    /* every active one ends today or later (the rest is checked per row) */
+    if (a->lifecycle && strcmp(a->lifecycle, PACTA_LIFECYCLE_ACTIVE) == 0)
+        range_driver(p, "contracts_end", "end_key", "today", NULL, PACTA_SORT_END_DATE);
+    if (a->q)
+        add_driver(p, "contracts_fts", 0)->fts = 1;
+    if (p->tmatch) {
+        d = add_driver(p, "contracts_text", 0);
+        d->fts = d->text = 1;
+    }
+}
+
+static void bind_text(sqlite3_stmt *st, const char *name, const char *value)
+{
+    int i = sqlite3_bind_parameter_index(st, name);
+    if (i > 0 && value)
+        sqlite3_bind_text(st, i, value, -1, SQLITE_TRANSIENT);
+}
+
+static void bind_int(sqlite3_stmt *st, const char *name, int64_t value)
+{
+    int i = sqlite3_bind_parameter_index(st, name);
+    if (i > 0)
+        sqlite3_bind_int64(st, i, value);
+}
+
+/* Every named parameter the statements of a page may use. */
+void srv__list_bind_all(sqlite3_stmt *st, const struct page *p, int64_t limit)
+{
+    const struct pacta_list_args *a = p->a;
+
+    bind_text(st, ":status", a->status);
+    bind_text(st, ":kind", a->kind);
+    bind_text(st, ":owner", a->owner);
+    bind_text(st, ":currency", a->currency);
+    bind_text(st, ":sign_from", a->sign_from);
+    bind_text(st, ":sign_to", a->sign_to);
+    bind_text(st, ":start_from", a->start_from);
+    bind_text(st, ":start_to", a->start_to);
+    bind_text(st, ":end_from", a->end_from);
+    bind_text(st, ":end_to", a->end_to);
+    if (a->has_amount_min)
+        bind_int(st, ":amount_min", a->amount_min);
+    if (a->has_amount_max)
+        bind_int(st, ":amount_max", a->amount_max);
+    bind_text(st, ":pattern", p->pattern);
+    bind_text(st, ":today", p->today);
+    bind_text(st, ":until", p->until);
+    bind_text(st, ":match", p->match);
+    bind_text(st, ":tmatch", p->tmatch);
+    if (p->ckey && json_is_integer(p->ckey))
+        bind_int(st, ":ck", json_integer_value(p->ckey));
+    else if (p->ckey)
+        bind_text(st, ":ck", json_string_value(p->ckey));
+    bind_text(st, ":cid", p->cid);
+    bind_int(st, ":off", p->offset);
+    bind_int(st, ":rk", p->range_k);
+    bind_int(st, ":lim", limit);
+}
+
+/* One integer from a statement over the page's parameters; -1 on error. */
+static long query_long(sqlite3 *r, const struct page *p, const char *sql, int64_t bound)
+{
+    sqlite3_stmt *st = NULL;
+    long n = -1;
+
+    if (sqlite3_prepare_v2(r, sql, -1, &st, NULL) == SQLITE_OK) {
+        srv__list_bind_all(st, p, bound);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = (long)sqlite3_column_int64(st, 0);
+    }
+    if (n < 0)
+        srv__log_error("db: list planning failed", sqlite3_errmsg(r));
+    sqlite3_finalize(st);
+    return n;
+}
+
+void srv__list_where_terms(struct sbuf *b, const struct driver *d, int with_lo, int with_hi)
+{
+    if (d->eq[0])
+        srv__list_sb_add(b, " AND %s", d->eq);
+    if (with_lo && d->lo[0])
+        srv__list_sb_add(b, " AND %s", d->lo);
+    if (with_hi && d->hi[0])
+        srv__list_sb_add(b, " AND %s", d->hi);
+}
+
+/* Entries of one driver's index in its range, stopping at `bound`. */
+long srv__list_count_driver(sqlite3 *r, const struct page *p, const struct driver *d, long bound)
+{
+    struct sbuf b = {0};
+    long n;
+
+    if (d->text)
+        srv__list_sb_add(
+            &b, "SELECT count(*) FROM (SELECT 1 FROM contracts_text WHERE contracts_text MATCH "
+                ":tmatch LIMIT :lim)");
+    else if (d->fts)
+        srv__list_sb_add(
+            &b, "SELECT count(*) FROM (SELECT 1 FROM contracts_fts WHERE contracts_fts MATCH "
+                ":match LIMIT :lim)");
+    else {
+        srv__list_sb_add(&b, "SELECT count(*) FROM (SELECT 1 FROM contracts INDEXED BY %s WHERE 1",
+                         d->index);
+        srv__list_where_terms(&b, d, 1, 1);
+        srv__list_sb_add(&b, " LIMIT :lim)");
+    }
+    n = query_long(r, p, b.s, bound);
+    free(b.s);
+    return n;
+}
+
+/* How a driver that does not yield the sort order is read. */
+enum srv_list_plan srv__list_seek_plan(const struct driver *d)
+{
+    return d->text ? SRV_LIST_TEXT : d->fts ? SRV_LIST_FTS : SRV_LIST_SEEK;
+}
+
+static long isqrt(long v)
+{
+    long x = 0;
+    while ((x + 1) * (x + 1) <= v)
+        x++;
+    return x;
+}
+
+/* RANGE reads a date index's range without the rows (index only): this
+ * many of its entries cost about one row read (measured: 44,500 entries
+ * put in number order in 6-9 ms, a row read 2-3 us).  It is tried on
+ * ranges of up to RANGE_BOUNDS bounds: counting further costs more than
+ * the walk's budget it would save. */
+#define INDEX_ENTRIES_PER_ROW 16
+#define RANGE_BOUNDS 8
+
+/*
+ * Sorted by number, a date range can be put in order from its index alone
+ * (schema_ranges.h): RANGE costs count / INDEX_ENTRIES_PER_ROW + the page's
+ * rows, a cost that is known, where a walk's estimate takes the range as
+ * independent of the number order — and numbers begin with the start year,
+ * so a walk in number order can read hundreds of thousands of rows before
+ * the range's first.  RANGE is taken when it costs less than the plan
+ * chosen so far, or when that is a walk that may run for its whole budget
+ * (BUDGET_BOUNDS bounds) before it knows.  The range is counted on to
+ * RANGE_BOUNDS bounds (index only) when the first count stopped at the
+ * bound.
+ */
+static int choose_range(sqlite3 *r, struct page *p, long bound, long best_cost)
+{
+    long need = p->a->limit + 1, cost, worst;
+    struct driver *cov = NULL;
+
+    for (int i = 0; i < p->ndrivers; i++)
+        if (p->drivers[i].covers && (!cov || p->drivers[i].count < cov->count))
+            cov = &p->drivers[i];
+    if (!cov)
+        return 0;
+    /* a walk reads at most its budget, or its index's range if it is one
+     * that holds fewer entries than the bound */
+    worst = BUDGET_BOUNDS * bound;
+    if (p->plan == SRV_LIST_WALK && p->drv && p->drv->count < bound)
+        worst = p->drv->count;
+    if (p->plan != SRV_LIST_WALK)
+        worst = best_cost;
+    if (cov->count >= bound) {
+        if (worst <= bound / INDEX_ENTRIES_PER_ROW + need)
+            return 0;
+        if ((cov->count = srv__list_count_driver(r, p, cov, RANGE_BOUNDS * bound)) < 0)
+            return -1;
+        if (cov->count >= RANGE_BOUNDS * bound)
+            return 0;
+    }
+    cost = cov->count / INDEX_ENTRIES_PER_ROW + need;
+    if (cost < worst) {
+        p->drv = cov;
+        p->plan = SRV_LIST_RANGE;
+        p->range_k = need;
+        p->range_n = cov->count;
+    }
+    return 0;
+}
+
+/*
+ * Chooses the plan of a page (see the top of this file).  Costs are rows
+ * read.  A count that reached the bound stands for "at least the bound":
+ * walked, such a filter is taken to match every row.
+ */
+int srv__list_choose_plan(sqlite3 *r, struct page *p)
+{
+    long rows, bound, m, best_cost, need = p->a->limit + 1;
+    const struct driver *narrowest = NULL;
+
+    p->plan = SRV_LIST_WALK;
+    p->drv = NULL;
+    if (p->sort == PACTA_SORT_RELEVANCE) {
+        p->plan = SRV_LIST_RANKED;
+        return 0;
+    }
+    find_drivers(p);
+    if (p->ndrivers == 0)
+        return 0;
+    rows = query_long(r, p, "SELECT coalesce(max(rowid), 0) FROM contracts", 0);
+    if (rows < 0)
+        return -1;
+    rows = rows < 1 ? 1 : rows;
+    bound = isqrt(need * rows);
+    bound = bound < MIN_BOUND ? MIN_BOUND : bound > MAX_BOUND ? MAX_BOUND : bound;
+    m = bound;
+    for (int i = 0; i < p->ndrivers; i++) {
+        struct driver *d = &p->drivers[i];
+        if ((d->count = srv__list_count_driver(r, p, d, bound)) < 0)
+            return -1;
+        m = d->count < m ? d->count : m;
+        if (!d->ordered && (!narrowest || d->count < narrowest->count))
+            narrowest = d;
+    }
+    if (forced_plan == SRV_LIST_FORCE_SEEK && narrowest) {
+        p->drv = narrowest;
+        p->plan = srv__list_seek_plan(narrowest);
+        if (p->sort == PACTA_SORT_NUMBER && narrowest->covers) {
+            p->plan = SRV_LIST_RANGE;
+            p->range_k = need;
+            p->range_n = narrowest->count < bound ? narrowest->count : rows;
+        }
+        return 0;
+    }
+    /* the plain sort index: about page / density rows; a filter index in
+     * the same order reads a part of it, so it wins a tie */
+    best_cost = need * (rows / (m > 0 ? m : 1)) + 1;
+    for (int i = 0; i < p->ndrivers; i++) {
+        const struct driver *d = &p->drivers[i];
+        long c = d->count >= bound ? rows : d->count, cost;
+
+        if (d->ordered) {
+            cost = m > 0 ? need * c / m : 0;
+            cost = cost < c ? cost : c;
+        } else if (d->count < bound && forced_plan != SRV_LIST_FORCE_WALK &&
+                   forced_plan != SRV_LIST_FORCE_FALLBACK) {
+            cost = c + c / 2; /* and the sort */
+        } else {
+            continue;
+        }
+        if (cost < best_cost ||
+            (cost == best_cost && d->ordered && (!p->drv || !p->drv->ordered))) {
+            best_cost = cost;
+            p->drv = d;
+        }
+    }
+    if (p->drv)
+        p->plan = p->drv->ordered ? SRV_LIST_WALK : srv__list_seek_plan(p->drv);
+    if (p->sort == PACTA_SORT_NUMBER && forced_plan == SRV_LIST_AUTO &&
+        choose_range(r, p, bound, best_cost) != 0)
+        return -1;
+    /* the estimate takes the filters as independent of the sort order; when
+     * they are not (contract numbers by year, a date range), a walk can
+     * read far more than it expected: it then gets a budget */
+    if (p->plan == SRV_LIST_WALK && narrowest && (!narrowest->fts || narrowest->text) &&
+        (forced_plan == SRV_LIST_AUTO || forced_plan == SRV_LIST_FORCE_FALLBACK)) {
+        p->fallback = narrowest;
+        p->bound = bound;
+    }
+    return 0;
+}
