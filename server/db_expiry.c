@@ -305,7 +305,9 @@ static int sync_one(struct scan *sc, const char *id)
 
 /*
  * One step of a full sync: the next sc->step contracts after rowid
- * `after`, each re-armed or dropped as sync_one would.  *next is the last
+ * `after`, each re-armed or dropped as sync_one would, stopping early at
+ * step / 10 to arm (arming is what costs: a first start on a database
+ * built elsewhere arms nearly every active contract).  *next is the last
  * rowid looked at when there may be more, else 0.  The rows are read
  * first and written after, so the walk never reads what it wrote.
  */
@@ -314,7 +316,7 @@ static int sync_step(struct scan *sc, int64_t after, int64_t *next)
     struct pacta_error *err = &sc->w->err;
     sqlite3_stmt *st = srv__expiry_stmt(sc->db, SRV_X_SYNC_WALK, err);
     json_t *arm_rows = json_array(), *drop_ids = json_array(), *r;
-    int rc, n = 0;
+    int rc, n = 0, arm_cap = sc->step / 10 > 0 ? sc->step / 10 : 1;
     int64_t last = after;
     size_t i;
 
@@ -327,6 +329,10 @@ static int sync_step(struct scan *sc, int64_t after, int64_t *next)
     sqlite3_bind_int(st, 2, sc->step);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int in_scope = sqlite3_column_int(st, 6), scheduled = sqlite3_column_int(st, 7);
+        if (json_array_size(arm_rows) >= (size_t)arm_cap) {
+            n = sc->step; /* the rest in the next step, from this row on */
+            break;
+        }
         last = sqlite3_column_int64(st, 0);
         n++;
         if (in_scope && (!scheduled || sqlite3_column_int(st, 8)))
@@ -338,7 +344,7 @@ static int sync_step(struct scan *sc, int64_t after, int64_t *next)
             json_array_append_new(drop_ids, json_string((const char *)sqlite3_column_text(st, 1)));
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
         rc = srv__sql_error(sc->db->w, rc, "expiry sync", err);
         goto out;
     }
