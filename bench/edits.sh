@@ -9,9 +9,10 @@
 # WRITERS=64 one version-checked update in flight each on 1,024 contracts,
 # EDIT_SECS=4 (6 here by default: a longer window, less noise).  Prints one
 # table row per run, then the median of edits/s, and the load average.
-#   PACTA_WRITER_MAX_BATCH=1 bench/edits.sh   one fsync per edit
+#   BASELINE=1 bench/edits.sh     also one fsync per edit (PACTA_WRITER_MAX_BATCH=1,
+#                                 RUNS times) and the in-process ceiling, as make bench
 #   WRAP="valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.%p" \
-#     bench/edits.sh build 1                  pactad under a profiler
+#     bench/edits.sh build 1      pactad under a profiler
 set -euo pipefail
 BUILD=${1:-build}
 RUNS=${2:-3}
@@ -53,25 +54,41 @@ wait_port() {
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 echo "| server | writers | contracts | acknowledged | edits/s | conflicts | p50 ms | p99 ms | max ms | server CPU % |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
-rates=()
-for r in $(seq "$RUNS"); do
-  rm -rf "$tmp/data"
-  env PACTA_ADMIN_PASSWORD="$ADMIN_PW" "${SRV[@]}" "${WRAP_CMD[@]}" "$bin/pactad" \
-    --data-dir "$tmp/data" --listen "127.0.0.1:$PORT" --cert "$tmp/certs/server.pem" \
-    --key "$tmp/certs/server.key" --rate 0 --max-conns-per-user 0 --log-level warn \
-    >>"$tmp/pactad.log" 2>&1 &
-  server_pid=$!
-  wait_port "$PORT"
-  row=$("${LG[@]}" "$bin/loadgen" --port "$PORT" --ca "$tmp/certs/ca.pem" \
-    --server-pid "$server_pid" --summary "$tmp/summary.tsv" --admin-password "$ADMIN_PW" \
-    --proto pacta --scenario edits --label "pactad run $r" --writers "$WRITERS" \
-    --secs "$EDIT_SECS") || true
-  echo "$row"
-  rates+=("$(echo "$row" | awk -F'|' '{gsub(/ /,"",$6); print $6}')")
-  kill -INT "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=0
-  sleep 0.3
-done
-printf '%s\n' "${rates[@]}" | sort -n | awk '{a[NR]=$1} END {print "median edits/s: " a[int((NR+1)/2)]}'
+# run LABEL [ENV=VALUE...]: RUNS fresh servers, one table row each, then the median
+run() {
+  local label=$1
+  shift
+  local rates=()
+  for r in $(seq "$RUNS"); do
+    rm -rf "$tmp/data"
+    env PACTA_ADMIN_PASSWORD="$ADMIN_PW" "$@" "${SRV[@]}" "${WRAP_CMD[@]}" "$bin/pactad" \
+      --data-dir "$tmp/data" --listen "127.0.0.1:$PORT" --cert "$tmp/certs/server.pem" \
+      --key "$tmp/certs/server.key" --rate 0 --max-conns-per-user 0 --log-level warn \
+      >>"$tmp/pactad.log" 2>&1 &
+    server_pid=$!
+    wait_port "$PORT"
+    row=$("${LG[@]}" "$bin/loadgen" --port "$PORT" --ca "$tmp/certs/ca.pem" \
+      --server-pid "$server_pid" --summary "$tmp/summary.tsv" --admin-password "$ADMIN_PW" \
+      --proto pacta --scenario edits --label "$label, run $r" --writers "$WRITERS" \
+      --secs "$EDIT_SECS") || true
+    echo "$row"
+    rates+=("$(echo "$row" | awk -F'|' '{gsub(/ /,"",$6); print $6}')")
+    kill -INT "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=0
+    sleep 0.3
+  done
+  printf '%s\n' "${rates[@]}" | sort -n |
+    awk -v l="$label" '{a[NR]=$1} END {print "median edits/s, " l ": " a[int((NR+1)/2)]}' >>"$tmp/medians"
+}
+: >"$tmp/medians"
+run "pactad (group commit)"
+if [ "${BASELINE:-0}" = 1 ]; then
+  run "pactad, one fsync per edit" PACTA_WRITER_MAX_BATCH=1
+  [ -x "$bin/sqlite_ceiling" ] || cmake --build "$top/$BUILD" -j2 --target sqlite_ceiling >/dev/null
+  echo
+  "${SRV[@]}" "$bin/sqlite_ceiling" "$tmp" "$EDIT_SECS" 256
+fi
+echo
+cat "$tmp/medians"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

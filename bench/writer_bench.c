@@ -8,7 +8,9 @@
  * wall time per edit, so the writer's share of `make bench`'s edits figure
  * can be told apart from the loop thread's.
  *
- *   writer_bench DIR [EDITS [INFLIGHT [CONTRACTS]]]   (defaults 20000 64 1024)
+ *   writer_bench DIR [EDITS [INFLIGHT [CONTRACTS [keep]]]]   (defaults 20000 64 1024)
+ *
+ * "keep" leaves DIR/writer_bench.db behind (for measuring statements on it).
  *
  * Under `valgrind --tool=callgrind --separate-threads=yes`, the writer
  * thread's instructions per edit are the difference between two runs, one
@@ -156,6 +158,7 @@ int main(int argc, char **argv)
         free(ids[i]);
     free(ids);
     free(versions);
-    remove(path);
+    if (!(argc > 5 && strcmp(argv[5], "keep") == 0))
+        remove(path);
     return failed ? 1 : 0;
 }

@@ -91,7 +91,7 @@ int main(void)
     REQUIRE(head);
     json_int_t since = it_int(head, "head");
     json_decref(head);
-    it_call(admin, "unsubscribe", json_object(), NULL);
+    json_decref(it_call(admin, "unsubscribe", json_object(), NULL));
 
     struct ctl_ws *live = raw_login(srv, token);
     const char *sub = "{\"id\":2,\"op\":\"subscribe\",\"args\":{}}";
