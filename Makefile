@@ -16,7 +16,7 @@ BUILD := build-asan
 CMAKE_FLAGS += -DPACTA_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 endif
 
-.PHONY: all deps build run test test-asan memcheck bench bench-full bench-desk soak format clean screenshots fuzz fuzz-soak fuzz-build bench-dashboard bench-list
+.PHONY: all deps build run test test-asan memcheck bench bench-full bench-desk soak format clean screenshots fuzz fuzz-soak fuzz-build bench-dashboard bench-list bench-expiry
 
 all: build
 
@@ -101,6 +101,9 @@ bench-dashboard: build
 # the database.
 bench-list: build
 	@$(BUILD)/bin/list_1m $(BUILD)/bench-data
+
+bench-expiry: build
+	@$(BUILD)/bin/expiry_1m $(BUILD)/bench-data
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

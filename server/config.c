@@ -48,7 +48,7 @@ static const char usage_text[] =
     "  --alert-time HH:MM      daily expiry scan and digests, local (default 08:00)\n"
     "  --thresholds D,D,...    alert days before end/notice dates (default 90,60,30,7,1)\n"
     "  --expiry-step N         contracts one step of an expiry scan looks at (default\n"
-    "                          10000; N/10 armed, N/20 due): each step is one short write\n"
+    "                          10000; N/50 armed, N/20 due): each step is one short write\n"
     "  --fake-now TIMESTAMP    TESTS ONLY: pin the clock (YYYY-MM-DDTHH:MM:SSZ) and\n"
     "                          allow admins to move it with admin.clock.set\n"
     "  --backup-dir DIR        encrypted backups (default DIR/backups)\n"

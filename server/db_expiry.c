@@ -306,7 +306,7 @@ static int sync_one(struct scan *sc, const char *id)
 /*
  * One step of a full sync: the next sc->step contracts after rowid
  * `after`, each re-armed or dropped as sync_one would, stopping early at
- * step / 10 to arm (arming is what costs: a first start on a database
+ * step / 50 to arm (arming is what costs: a first start on a database
  * built elsewhere arms nearly every active contract).  *next is the last
  * rowid looked at when there may be more, else 0.  The rows are read
  * first and written after, so the walk never reads what it wrote.
@@ -316,7 +316,7 @@ static int sync_step(struct scan *sc, int64_t after, int64_t *next)
     struct pacta_error *err = &sc->w->err;
     sqlite3_stmt *st = srv__expiry_stmt(sc->db, SRV_X_SYNC_WALK, err);
     json_t *arm_rows = json_array(), *drop_ids = json_array(), *r;
-    int rc, n = 0, arm_cap = sc->step / 10 > 0 ? sc->step / 10 : 1;
+    int rc, n = 0, arm_cap = sc->step / 50 > 0 ? sc->step / 50 : 1;
     int64_t last = after;
     size_t i;
 
