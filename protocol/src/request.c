@@ -48,7 +48,9 @@ int pacta_request_parse(const char *buf, size_t len, struct pacta_request *req,
     }
     /* JSON_DECODE_ANY so that `5` or `"x"` is "not an object" rather than a
      * parse error; duplicate keys are ambiguous, so they are rejected. */
-    root = json_loadb(buf, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+    root = pacta_json_parse_plain(buf, len); /* the same value, or NULL: then jansson */
+    if (root == NULL)
+        root = json_loadb(buf, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
         rc = pacta_error_set(err, PACTA_BAD_REQUEST, "", "invalid JSON at byte %d: %s",
                              jerr.position, jerr.text);

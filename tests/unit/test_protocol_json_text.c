@@ -6,6 +6,13 @@
  * and thousands of random documents.  Every response, event and change-log
  * payload of pactad is written by it, so "the same bytes" is the contract
  * (PROTOCOL.md: a replayed event is byte-for-byte what live subscribers got).
+ *
+ * pacta_json_parse_plain against json_loadb(JSON_DECODE_ANY |
+ * JSON_REJECT_DUPLICATES), as pacta_request_parse calls it: wherever the
+ * plain parser answers, jansson answers the same value with its members in
+ * the same order; requests as clients send them are plain; and random
+ * documents, with and without random whitespace, and single-byte mutations
+ * of them never make the two disagree.
  */
 #include <stdint.h>
 
@@ -220,6 +227,117 @@ static void test_random(void)
     CHECKF(bad == 0, "%d random documents differ", bad);
 }
 
+/* 1 if the plain parser accepted buf; fails the test where it disagrees. */
+static int plain_agrees(const char *buf, size_t len)
+{
+    json_t *plain = pacta_json_parse_plain(buf, len);
+    json_error_t jerr;
+    json_t *ref = json_loadb(buf, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+    int ok = 1;
+    if (plain) {
+        char *a = json_dumps(plain, JSON_COMPACT | JSON_ENCODE_ANY);
+        char *b = ref ? json_dumps(ref, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+        ok = ref && json_equal(plain, ref) && a && b && strcmp(a, b) == 0;
+        if (!ok)
+            fprintf(stderr, "  input %.*s\n  plain:   %s\n  jansson: %s\n", (int)len, buf, a,
+                    b ? b : jerr.text);
+        free(a);
+        free(b);
+    }
+    CHECK(ok);
+    json_decref(ref);
+    int accepted = plain != NULL;
+    json_decref(plain);
+    return accepted;
+}
+
+static void test_plain_cases(void)
+{
+    const char *plain[] = {
+        "{\"id\":7,\"op\":\"contracts.update\",\"args\":{\"id\":\"0192e1a4-7c1e-7a3b-9f00-"
+        "1234567890ab\",\"version\":3,\"changes\":{\"amount_cents\":12345}}}",
+        " { \"a\" : [ 1 , -2 , 0 , -0 , 123456789012345678 , true , false , null ] "
+        ",\n\t\"b\":{}\r} ",
+        "{\"\":\"\",\"x\":[[],[{}]],\"s\":\"printable ~!@#$%^&*()_+{}[]:;'<>,./? all\"}",
+        "[]",
+        "{}",
+        "5",
+        "\"x\"",
+        "null",
+        "-12"};
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+        CHECKF(plain_agrees(plain[i], strlen(plain[i])), "plain case %zu not accepted", i);
+    /* outside the subset: the plain parser steps aside for jansson */
+    const char *other[] = {
+        "{\"a\":\"esc\\\"aped\"}",
+        "{\"a\":\"caf\xc3\xa9\"}",
+        "{\"a\":1.5}",
+        "{\"a\":1e3}",
+        "{\"a\":1234567890123456789}",
+        "{\"a\":01}",
+        "{\"a\":1,\"a\":2}",
+        "{\"a\":tru}",
+        "{\"a\":truex}",
+        "{\"a\":1}x",
+        "{\"a\":1,}",
+        "[1,]",
+        "{\"a\" 1}",
+        "",
+        "   ",
+        "{\"a\":\"tab\there\"}",
+        "\xef\xbb\xbf{}",
+        "{\"a\":-}",
+        "{\"a\":12a}",
+        "{\"a\":\"\x7f\"}",
+        "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"};
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+        CHECKF(!plain_agrees(other[i], strlen(other[i])), "case %zu should be left to jansson", i);
+    CHECK(!plain_agrees("{\"a\":1}\0", 8)); /* a NUL after the value */
+}
+
+/* Random documents (the random_value generator above, whose strings are
+ * often outside the plain subset) as compact text, indented text, and with
+ * one byte changed, dropped or added. */
+static void test_plain_random(void)
+{
+    int accepted = 0;
+    static const char junk[] = "{}[]:,\" \\-0129aeflnrstu.\t\n\x01\x80\xc3";
+    for (int i = 0; i < 4000; i++) {
+        json_t *v = random_value(0);
+        char *text =
+            json_dumps(v, JSON_ENCODE_ANY | (i % 3 == 0 ? JSON_INDENT(i % 5) : JSON_COMPACT));
+        json_decref(v);
+        if (!text)
+            continue;
+        size_t len = strlen(text);
+        accepted += plain_agrees(text, len);
+        char *m = malloc(len + 2);
+        for (int k = 0; k < 4 && len > 0; k++) {
+            size_t at = rnd((unsigned)len);
+            memcpy(m, text, len + 1);
+            size_t mlen = len;
+            switch (rnd(3)) {
+            case 0:
+                m[at] = junk[rnd(sizeof junk - 1)];
+                break;
+            case 1:
+                memmove(m + at, m + at + 1, len - at);
+                mlen--;
+                break;
+            default:
+                memmove(m + at + 1, m + at, len - at + 1);
+                m[at] = junk[rnd(sizeof junk - 1)];
+                mlen++;
+                break;
+            }
+            plain_agrees(m, mlen);
+        }
+        free(m);
+        free(text);
+    }
+    CHECKF(accepted > 400, "only %d random documents were plain", accepted);
+}
+
 int main(void)
 {
     test_scalars();
@@ -228,5 +346,7 @@ int main(void)
     test_order();
     test_event();
     test_random();
+    test_plain_cases();
+    test_plain_random();
     return test_summary();
 }

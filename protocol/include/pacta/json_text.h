@@ -1,4 +1,6 @@
 /*
+ * Fast paths around jansson for pactad's hot JSON.
+ *
  * Compact JSON text of a jansson value, byte for byte what
  * json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) writes (members in insertion
  * order, "\\uXXXX" escapes in upper case, non-ASCII UTF-8 as is, reals
@@ -31,5 +33,15 @@ int pacta_json_append(struct pacta_buf *b, const json_t *v);
 /* v's compact text, NUL-terminated, malloc'd (*len, if not NULL, gets its
  * length); NULL where json_dumps would return NULL. */
 char *pacta_json_compact(const json_t *v, size_t *len);
+
+/*
+ * The value of buf[0..len) when it is plain JSON: objects and arrays up to
+ * 32 deep, keys and strings of printable ASCII without escapes, integers
+ * of up to 18 digits, true, false, null, no duplicate key, nothing after
+ * the value.  There jansson's json_loadb(JSON_DECODE_ANY |
+ * JSON_REJECT_DUPLICATES) gives the same value, several times slower;
+ * anything else is NULL, and the caller asks json_loadb (json_plain.c).
+ */
+json_t *pacta_json_parse_plain(const char *buf, size_t len);
 
 #endif
