@@ -57,6 +57,10 @@ struct page {
     long bound;
     long range_k; /* RANGE: index entries put in order (:rk) */
     long range_n; /* RANGE: entries in the range, or more */
+    /* q probe: a walk that tests q on each row in C (no search index),
+     * tried first when q has a sort key (db_list.c read_page) */
+    int qprobe;
+    struct srv_list_qmatch *qm;
     struct sbuf sql;
 };
 
@@ -75,5 +79,17 @@ enum srv_list_plan srv__list_seek_plan(const struct driver *d);
 /* Finds the filters' indexes, counts them and sets p->plan, p->drv,
  * p->fallback and the RANGE fields; 0, or -1 when a count failed. */
 int srv__list_choose_plan(sqlite3 *r, struct page *p);
+
+/* ---- db_list_match.c ----------------------------------------------------- */
+/* q tested on one row, with the search index's own tokenizer and FTS5's
+ * rules for srv__list_fts_query(q); see the top of that file. */
+struct srv_list_qmatch;
+/* 0 and *out, or -1 (no FTS5 tokenizer, or more than 64 words). */
+int srv__list_qmatch_new(sqlite3 *db, const char *q, struct srv_list_qmatch **out);
+/* 1 when the row's indexed columns (number, title, counterparty,
+ * description, reasons; NULL for none) match, 0 when not, -1 on error. */
+int srv__list_qmatch_row(struct srv_list_qmatch *m, const char *const *cols, const int *lens,
+                         int ncols);
+void srv__list_qmatch_free(struct srv_list_qmatch *m);
 
 #endif

@@ -34,6 +34,12 @@
  * entries are put in number order without reading a row, and only the
  * page's rows are read.
  *
+ * `q` with a sort key is tried first as a walk that tests q on each row in
+ * C (a q probe, db_list_match.c): a common word fills the page in its first
+ * rows without asking FTS5, which costs tens of milliseconds for it.  A
+ * probe reads a few pages' worth of rows at most; then the page is planned
+ * again with the search index as a driver.
+ *
  * `text` of three characters or more is also a driver: the trigram index
  * (schema_text.h) yields the rows that contain it, counted like the others;
  * when it is the narrow one the page is those candidates (TEXT), each still
@@ -60,7 +66,14 @@
 #include "expiry.h"
 #include "schema_lists.h"
 
-static atomic_long fallbacks, fallback_seeks;
+static atomic_long fallbacks, fallback_seeks, probes, probes_out;
+
+long srv__list_probes(long *ran_out)
+{
+    if (ran_out)
+        *ran_out = atomic_load(&probes_out);
+    return atomic_load(&probes);
+}
 
 long srv__list_fallbacks(long *seeks)
 {
@@ -200,8 +213,9 @@ static void add_filters(struct page *p, int fts_joined)
     /* q when the search index does not drive: a test per row, against the
      * hits collected once per statement — their rowids, which the index
      * yields without reading its stored columns (the ids would cost a read
-     * per hit: 4.7 s instead of 0.25 s for a million hits) */
-    if (p->match && !fts_joined)
+     * per hit: 4.7 s instead of 0.25 s for a million hits).  A q probe
+     * tests it in C instead (run_page). */
+    if (p->match && !fts_joined && !p->qprobe)
         srv__list_sb_add(b, " AND (SELECT rid FROM contracts_fts_map WHERE contracts_fts_map.id ="
                             " contracts.id) IN (SELECT rowid FROM contracts_fts WHERE contracts_fts"
                             " MATCH :match)");
@@ -254,7 +268,14 @@ static void build_sql(struct page *p)
             srv__list_sb_add(b, " AND (number, id) %s (:ck, :cid)", p->a->desc ? "<" : ">");
         srv__list_sb_add(b, " ORDER BY number %s, id %s LIMIT :rk)", dir, dir);
     } else {
-        srv__list_sb_add(b, "SELECT " SRV_CONTRACT_COLS " FROM contracts INDEXED BY %s", index);
+        /* a q probe also reads the row's supplement reasons, from the
+         * search index's own copy (by its rowid: no search) */
+        srv__list_sb_add(b, "SELECT " SRV_CONTRACT_COLS "%s FROM contracts INDEXED BY %s",
+                         p->qprobe ? ", (SELECT reasons FROM contracts_fts WHERE rowid ="
+                                     " (SELECT rid FROM contracts_fts_map WHERE"
+                                     " contracts_fts_map.id = contracts.id)) AS q_reasons"
+                                   : "",
+                         index);
         add_filters(p, 0);
         /* the driver's own terms: in a walk the cursor's row value takes
          * the place of the bound it passed, so SQLite seeks with it */
@@ -331,6 +352,7 @@ static void page_clear(struct page *p)
     free(p->pattern);
     free(p->match);
     free(p->tmatch);
+    srv__list_qmatch_free(p->qm);
     json_decref(p->ckey);
     free(p->cid);
     free(p->sql.s);
@@ -361,8 +383,19 @@ static int page_prepare(sqlite3 *r, const struct pacta_list_args *a, struct page
     srv__list_fingerprint(a, p->sort, p->fp);
     if (a->cursor && cursor_decode(p, a->cursor) != 0)
         return pacta_error_set(err, PACTA_BAD_REQUEST, "cursor", "invalid cursor");
+    /* q with a sort key: first a walk that tests q on its rows (planned
+     * without the search index, so FTS5 is not asked at all), when the
+     * other filters make it a walk (read_page) */
+    if (p->match && p->sort != PACTA_SORT_RELEVANCE && srv__list_forced() == SRV_LIST_AUTO &&
+        srv__list_qmatch_new(r, a->q, &p->qm) == 0)
+        p->qprobe = 1;
     if (srv__list_choose_plan(r, p) != 0)
         return srv__sql_error(r, SQLITE_ERROR, "plan contracts list", err);
+    if (p->qprobe && p->plan != SRV_LIST_WALK) {
+        p->qprobe = 0;
+        if (srv__list_choose_plan(r, p) != 0)
+            return srv__sql_error(r, SQLITE_ERROR, "plan contracts list", err);
+    }
     build_sql(p);
     return 0;
 }
@@ -388,25 +421,64 @@ static int over_budget(void *ctx)
     return --*left < 0;
 }
 
+/* A q probe reads at most this many rows (pages of PROBE_PAGES times the
+ * page: it fills a page when at least 1 row in PROBE_PAGES has q), and
+ * this many VM steps per row (its reasons read included). */
+#define PROBE_PAGES 8
+#define PROBE_MAX_ROWS 4000
+#define PROBE_STEPS_PER_ROW 40
+
+/* Is the row q's (a q probe)?  1, 0, or -1 on error. */
+static int probe_row(const struct page *p, sqlite3_stmt *st)
+{
+    static const int cols[] = {1, 2, 3, 12, 21}; /* number ... description, q_reasons */
+    const char *text[5];
+    int len[5];
+
+    for (int i = 0; i < 5; i++) {
+        text[i] = (const char *)sqlite3_column_text(st, cols[i]);
+        len[i] = sqlite3_column_bytes(st, cols[i]);
+    }
+    return srv__list_qmatch_row(p->qm, text, len, 5);
+}
+
 /* Runs the page's statement into `items`; SQLITE_DONE, or SQLITE_INTERRUPT
- * when `budget` (progress calls, 0: none) ran out, or an error. */
+ * when `budget` (progress calls, 0: none) ran out or a q probe read its
+ * rows, or an error. */
 static int run_page(sqlite3 *r, const struct page *p, json_t *items, int limit, int *rows,
                     long budget)
 {
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(r, p->sql.s, -1, &st, NULL), budgeted = budget > 0;
+    long read = 0, max_read = (long)(limit + 1) * PROBE_PAGES;
+
+    if (max_read > PROBE_MAX_ROWS)
+        max_read = PROBE_MAX_ROWS;
 
     *rows = 0;
     json_array_clear(items);
     if (rc != SQLITE_OK)
         return rc;
-    srv__list_bind_all(st, p, limit + 1);
+    /* a probe's LIMIT is on rows read, before q is tested: one more than
+     * it may read, so that reading them all is told from running out */
+    srv__list_bind_all(st, p, p->qprobe ? max_read + 1 : limit + 1);
     if (budgeted)
         sqlite3_progress_handler(r, PROGRESS_STEPS, over_budget, &budget);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (p->qprobe) {
+            int m = probe_row(p, st);
+            if (m < 0 || ++read > max_read) {
+                rc = m < 0 ? SQLITE_ERROR : SQLITE_INTERRUPT;
+                break;
+            }
+            if (m == 0)
+                continue;
+        }
         if ((*rows)++ == limit)
             break;
-        json_array_append_new(items, srv__contract_from_row(st));
+        json_t *rec = srv__contract_from_row(st);
+        json_object_del(rec, "q_reasons");
+        json_array_append_new(items, rec);
     }
     if (budgeted)
         sqlite3_progress_handler(r, 0, NULL, NULL);
@@ -431,12 +503,30 @@ int srv_db_read_contracts(sqlite3 *r, const struct pacta_list_args *args, json_t
     a.limit = page_limit(args);
     if ((rc = page_prepare(r, &a, &p, err)) != 0)
         goto out;
+    /* a q probe: a page, or it ran out and the page is planned again
+     * without it (the search index then counts and may drive) */
+    if (p.qprobe) {
+        long steps = (long)(a.limit + 1) * PROBE_PAGES * PROBE_STEPS_PER_ROW / PROGRESS_STEPS;
+        atomic_fetch_add(&probes, 1);
+        rc = run_page(r, &p, items, a.limit, &rows, steps);
+        if (rc == SQLITE_INTERRUPT) {
+            atomic_fetch_add(&probes_out, 1);
+            p.qprobe = 0;
+            if (srv__list_choose_plan(r, &p) != 0) {
+                rc = srv__sql_error(r, SQLITE_ERROR, "plan contracts list", err);
+                goto out;
+            }
+            p.sql.len = 0;
+            build_sql(&p);
+        }
+    }
     /* progress calls; the test mode runs out at the first */
     long budget = !p.fallback ? 0
                   : srv__list_forced() == SRV_LIST_FORCE_FALLBACK
                       ? 1
                       : BUDGET_BOUNDS * p.bound * STEPS_PER_ROW / PROGRESS_STEPS;
-    rc = run_page(r, &p, items, a.limit, &rows, budget);
+    if (!p.qprobe)
+        rc = run_page(r, &p, items, a.limit, &rows, budget);
     if (rc == SQLITE_INTERRUPT && p.fallback) {
         atomic_fetch_add(&fallbacks, 1);
         /* The walk read its budget (about `read` rows) and found `rows` of
@@ -511,6 +601,7 @@ int srv__list_explain(sqlite3 *r, const struct pacta_list_args *args, struct srv
         srv__list_sb_add(&detail, "%s%s", detail.len ? "; " : "",
                          (const char *)sqlite3_column_text(st, 3));
     out->plan = p.plan;
+    out->probe = p.qprobe;
     snprintf(out->index, sizeof(out->index), "%s", p.drv ? p.drv->index : p.sd ? p.sd->index : "");
     out->sql = p.sql.s;
     p.sql.s = NULL;

@@ -43,12 +43,18 @@ void srv__list_force(enum srv_list_force force);
 /* Walks that ran out of budget so far; *seeks (may be NULL): how many of
  * them then sought with their fallback (the others walked on). */
 long srv__list_fallbacks(long *seeks);
+/* q probes (a walk testing q on its rows, tried first for q with a sort
+ * key) so far; *ran_out (may be NULL): how many read their rows without
+ * filling the page and were planned again. */
+long srv__list_probes(long *ran_out);
 
 struct srv_list_explain {
     enum srv_list_plan plan;
     char index[64]; /* the index the plan walks or seeks ("" for RANKED) */
     char *sql;      /* the page's statement (malloc'd) */
     char *detail;   /* its EXPLAIN QUERY PLAN lines, "; "-separated (malloc'd) */
+    int probe;      /* a q probe: a walk that tests q in C, planned again
+                     * if it reads its rows without filling the page */
 };
 /*
  * Plans the first page of `a` (its cursor, if any, too) exactly as

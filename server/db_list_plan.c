@@ -104,7 +104,7 @@ static void find_drivers(struct page *p)
     /* every active one ends today or later (the rest is checked per row) */
     if (a->lifecycle && strcmp(a->lifecycle, PACTA_LIFECYCLE_ACTIVE) == 0)
         range_driver(p, "contracts_end", "end_key", "today", NULL, PACTA_SORT_END_DATE);
-    if (a->q)
+    if (a->q && !p->qprobe) /* the probe tests q on the rows instead */
         add_driver(p, "contracts_fts", 0)->fts = 1;
     if (p->tmatch) {
         d = add_driver(p, "contracts_text", 0);
@@ -291,8 +291,11 @@ int srv__list_choose_plan(sqlite3 *r, struct page *p)
     long rows, bound, m, best_cost, need = p->a->limit + 1;
     const struct driver *narrowest = NULL;
 
+    /* planned afresh (again after a q probe that ran out) */
     p->plan = SRV_LIST_WALK;
-    p->drv = NULL;
+    p->drv = p->fallback = NULL;
+    p->ndrivers = 0;
+    p->bound = p->range_k = p->range_n = 0;
     if (p->sort == PACTA_SORT_RELEVANCE) {
         p->plan = SRV_LIST_RANKED;
         return 0;
