@@ -6,7 +6,10 @@
  * title before one only in the description), pages walk every hit once,
  * an edit is searchable in the next request (the index is updated in the
  * edit's own transaction), `q` combines with the other filters, and a
- * blank `q` is bad_request.
+ * blank `q` is bad_request.  With a sort key a page is first read by a q
+ * probe (a walk testing q on its rows): same hits, in the key's order.
+ * `text` substrings (the trigram index, schema_text.h): found in the next
+ * request after an edit, ASCII letters in any case, other letters exactly.
  */
 #include <string.h>
 
@@ -70,6 +73,20 @@ int main(void)
     CHECKF(strcmp(got, "Curățenie scări") == 0, "q+status: %s", got);
     json_decref(page);
 
+    /* with a sort key (a q probe), descending titles */
+    page = search(vi, json_pack("{s:s, s:s, s:s}", "q", "asocia", "sort", "title", "order", "desc"),
+                  got, sizeof got);
+    CHECKF(strcmp(got, "Întreținere lift|Curățenie scări") == 0, "q+sort: %s", got);
+    json_decref(page);
+
+    /* text: a substring, through the trigram index from 3 characters */
+    page = search(vi, json_pack("{s:s}", "text", "ȚINERE"), got, sizeof got);
+    CHECKF(strcmp(got, "") == 0, "text other case: %s", got); /* Ț is not ț */
+    json_decref(page);
+    page = search(vi, json_pack("{s:s}", "text", "ținere L"), got, sizeof got);
+    CHECKF(strcmp(got, "Întreținere lift") == 0, "text: %s", got);
+    json_decref(page);
+
     /* an edit is found by the very next request */
     json_t *r = it_contract_update(ed, it_str(c, "id"), it_int(c, "version"),
                                    json_pack("{s:s}", "title", "Asociații laptops"), NULL, NULL);
@@ -77,6 +94,12 @@ int main(void)
     json_decref(r);
     check_q(vi, "asociatii", "Asociații laptops");
     check_q(vi, "lap", "Asociații laptops");
+    page = search(vi, json_pack("{s:s}", "text", "ații LAP"), got, sizeof got);
+    CHECKF(strcmp(got, "Asociații laptops") == 0, "text after the edit: %s", got);
+    json_decref(page);
+    page = search(vi, json_pack("{s:s}", "text", "Laptops"), got, sizeof got);
+    CHECKF(strcmp(got, "Asociații laptops") == 0, "text, ASCII case: %s", got);
+    json_decref(page);
 
     /* deleted: gone unless include_deleted */
     r = it_call(ed, "contracts.delete",
