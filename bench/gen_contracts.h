@@ -69,7 +69,9 @@ int gen_contracts_build(const char *path, const struct gen_options *o, char *err
 
 /*
  * The path (in out) of a database built with o under cache_dir (created if
- * missing), building it first when it is not there.  0 or -1 with err.
+ * missing), building it first when it is not there — or, when the cache
+ * has one of an older schema version, migrating that one in place.  0 or
+ * -1 with err.
  */
 int gen_contracts_cached(const char *cache_dir, const struct gen_options *o, char *out,
                          size_t outlen, char *err, size_t errlen);

@@ -213,9 +213,9 @@ static void direct(const char *path)
             snprintf(p20s, sizeof p20s, "%.2f", p20);
         int miss = t[RUNS / 2] > TARGET_MS;
         misses += miss;
-        printf("| %s%s | %s (%s) | %d | %.2f | %.2f | %.2f | %s | %ld of %d |\n", combos[i].name,
-               miss ? " **(miss)**" : "", srv__list_plan_name(e.plan), e.index[0] ? e.index : "-",
-               n, cold, t[RUNS / 2], t[RUNS - 1], p20s, fb, RUNS + 1);
+        printf("| %s%s | %s%s (%s) | %d | %.2f | %.2f | %.2f | %s | %ld of %d |\n", combos[i].name,
+               miss ? " **(miss)**" : "", e.probe ? "q probe: " : "", srv__list_plan_name(e.plan),
+               e.index[0] ? e.index : "-", n, cold, t[RUNS / 2], t[RUNS - 1], p20s, fb, RUNS + 1);
         fflush(stdout);
         fprintf(stderr, "list_1m: %s: %.2f ms\n", combos[i].name, t[RUNS / 2]);
         srv__list_explain_clear(&e);
