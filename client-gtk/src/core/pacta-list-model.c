@@ -352,9 +352,12 @@ static void on_store_items_changed(GListModel *store, guint pos, guint removed, 
     for (guint i = 0; i < came->len; i++)
         note_dirty(self, came->pdata[i]);
 
-    /* The same row taken out and put back: it changed in place. */
+    /* The same row taken out and put back: it changed in place.  In the
+     * store's order with no filter it stays where it is (its cells follow
+     * it); else it is re-checked and re-placed. */
     if (removed == 1 && added == 1 && gone->pdata[0] == came->pdata[0]) {
-        place_row(self, came->pdata[0]);
+        if (spec_filters(&self->shown) || self->shown.n_keys > 0)
+            place_row(self, came->pdata[0]);
         return;
     }
     if (self->mirror->len == 0) {
@@ -507,8 +510,8 @@ static Job *job_new(PactaListModel *self, GPtrArray *rows, gboolean presorted)
     }
     j->number = g_new0(char *, j->n ? j->n : 1);
     j->title = g_new0(char *, j->n ? j->n : 1);
-    j->party = g_new(const char *, j->n ? j->n : 1);
-    j->owner = g_new(const char *, j->n ? j->n : 1);
+    j->party = g_new0(const char *, j->n ? j->n : 1);
+    j->owner = g_new0(const char *, j->n ? j->n : 1);
     for (guint i = 0; i < j->n; i++) {
         PactaContract *c = j->rows[i];
         gboolean need = FALSE;
@@ -529,10 +532,11 @@ static Job *job_new(PactaListModel *self, GPtrArray *rows, gboolean presorted)
             else if (j->num[k])
                 j->num[k][i] = pacta_contract_get_amount_cents(c);
         }
-        /* counterparty and owner are interned: never freed */
-        j->party[i] = pacta_contract_get_counterparty(c);
-        j->owner[i] = pacta_contract_get_owner(c);
+        /* The texts a missing key is made from: counterparty and owner
+         * are interned (never freed), number and title are copied. */
         if (need) {
+            j->party[i] = pacta_contract_get_counterparty(c);
+            j->owner[i] = pacta_contract_get_owner(c);
             j->number[i] = g_strdup(pacta_contract_get_number(c));
             j->title[i] = g_strdup(pacta_contract_get_title(c));
         }
@@ -569,9 +573,29 @@ static void job_free(Job *j)
     g_free(j->rows);
     g_free(j->revision);
     g_free(j->order);
-    g_hash_table_unref(j->dirty);
+    if (j->dirty)
+        g_hash_table_unref(j->dirty);
     spec_clear(&j->spec);
     g_free(j);
+}
+
+static void job_free_run(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+{
+    (void)source;
+    (void)cancel;
+    job_free(data);
+    g_task_return_boolean(task, TRUE);
+}
+
+/* A job's ~100,000 string references and copies are let go in a worker
+ * thread (GRefString counts are atomic); its rows' references (dirty) here. */
+static void job_dispose(Job *j)
+{
+    g_clear_pointer(&j->dirty, g_hash_table_unref);
+    GTask *task = g_task_new(NULL, NULL, NULL, NULL);
+    g_task_set_task_data(task, j, NULL);
+    g_task_run_in_thread(task, job_free_run);
+    g_object_unref(task);
 }
 
 /* Keys the worker made go back to their rows (if unchanged), so the next
@@ -638,6 +662,7 @@ static void job_done(GObject *source, GAsyncResult *res, gpointer data)
     if (ok && j->gen == self->gen &&
         !g_cancellable_is_cancelled(g_task_get_cancellable(G_TASK(res))))
         again = job_apply(self, j);
+    job_dispose(j);
     if (again)
         start_job(self, FALSE);
     else if (self->jobs->len == 0)
@@ -649,7 +674,7 @@ static void start_job(PactaListModel *self, gboolean presorted)
     Job *j = job_new(self, presorted ? self->view : self->mirror, presorted);
     GTask *task = g_task_new(self, self->cancel, job_done, NULL);
     g_task_set_source_tag(task, start_job);
-    g_task_set_task_data(task, j, (GDestroyNotify)job_free);
+    g_task_set_task_data(task, j, NULL); /* job_done disposes of it */
     g_ptr_array_add(self->jobs, j);
     set_pending(self, TRUE);
     g_task_run_in_thread(task, job_run);
