@@ -250,8 +250,8 @@ static const char *const migrations[] = {
 
     /* 10: a backup made without documents whose content was lost from the
      * live store before it (backup_docs.c) records how many (issue 7). */
-    "ALTER TABLE backups ADD COLUMN documents_unavailable INTEGER NOT NULL DEFAULT 0 "
-    "CHECK (documents_unavailable >= 0);",
+    ("ALTER TABLE backups ADD COLUMN documents_unavailable INTEGER NOT NULL DEFAULT 0 "
+     "CHECK (documents_unavailable >= 0);"),
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
