@@ -71,8 +71,11 @@ static json_t *plain_integer(struct plain *p)
     }
     const unsigned char *b = p->s;
     int64_t v = 0;
-    while (p->s < p->end && *p->s >= '0' && *p->s <= '9')
-        v = v * 10 + (*p->s++ - '0');
+    while (p->s < p->end && *p->s >= '0' && *p->s <= '9') {
+        if (p->s - b < 18) /* more is refused below: never overflow on the way */
+            v = v * 10 + (*p->s - '0');
+        p->s++;
+    }
     size_t digits = (size_t)(p->s - b);
     if (digits == 0 || digits > 18 || (digits > 1 && *b == '0'))
         return NULL;
