@@ -131,6 +131,7 @@ struct srv {
     char **argv;
     uint64_t shutdown_started_ms;
     int exit_code;
+    int answer_now; /* set by ops.c write_done: answers are written at once (session.c) */
 };
 
 /* lws per-connection data: a websocket session or an HTTP request. */
@@ -161,7 +162,8 @@ void srv__session_closed(struct srv_session *s);
 /* Broadcast fast path (session.c): 1 if m was written at once, 0 to queue it. */
 int srv__session_write_event_now(struct srv_session *s, struct srv_msg *m);
 void srv__session_queue_event(struct srv_session *s, struct srv_msg *m);
-/* Queues a response (text is copied, then freed); never counts as overflow. */
+/* Queues a response (text is copied, then freed); never counts as overflow.
+ * With srv->answer_now and nothing queued it is written at once instead. */
 void srv__session_send_text(struct srv_session *s, char *text_free, size_t len);
 /* Asks for a close with code once pending frames are written (or at once). */
 void srv__session_close(struct srv_session *s, int code, const char *reason, int flush_first);
