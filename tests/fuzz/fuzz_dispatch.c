@@ -35,6 +35,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "documents.h"
 #include "fuzz_dispatch.h"
 
@@ -300,6 +301,7 @@ static void cleanup(void)
     F.ready = 0;
     srv__expiry_stop(&F.srv);
     srv__documents_stop(&F.srv);
+    srv__backup_stop(&F.srv);
     db_close();
     uv_close((uv_handle_t *)&F.keepalive, NULL);
     uv_run(&F.loop, UV_RUN_DEFAULT);
@@ -307,6 +309,7 @@ static void cleanup(void)
     srv__ops_cleanup();
     srv__limits_cleanup();
     srv__documents_cleanup();
+    srv__backup_cleanup();
     char docs[320];
     snprintf(docs, sizeof docs, "%s/documents", F.dir);
     nftw(docs, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -383,6 +386,10 @@ static void setup(void)
         die("srv__ops_init failed");
     db_open_fresh();
     srv__expiry_start(&F.srv);
+    /* as pactad starts it, without a key: backups.* answer (list, or
+     * unavailable) instead of reaching a module that was never started */
+    unsetenv("PACTA_BACKUP_KEY");
+    srv__backup_start(&F.srv);
     srv__documents_start(&F.srv); /* documents.* with a real store under F.dir */
     settle();
     F.ready = 1;
