@@ -112,13 +112,16 @@ static void update_list_state(PactaWindow *self)
     guint shown = g_list_model_get_n_items(G_LIST_MODEL(self->list));
     guint total = g_list_model_get_n_items(G_LIST_MODEL(self->store));
     gboolean loading = pacta_contract_store_get_loading(self->store);
+    /* a search or sort being computed: the rows shown are still the last ones */
+    const char *note = loading                                    ? " (loading…)"
+                       : pacta_list_model_get_pending(self->list) ? " (updating…)"
+                                                                  : "";
 
     g_autofree char *count = NULL;
     if (filter_active(self))
-        count = g_strdup_printf("%u of %u contracts%s", shown, total, loading ? " (loading…)" : "");
+        count = g_strdup_printf("%u of %u contracts%s", shown, total, note);
     else
-        count = g_strdup_printf(total == 1 ? "%u contract%s" : "%u contracts%s", total,
-                                loading ? " (loading…)" : "");
+        count = g_strdup_printf(total == 1 ? "%u contract%s" : "%u contracts%s", total, note);
     gtk_label_set_text(self->count_label, count);
 
     if (shown > 0)
@@ -499,6 +502,7 @@ PactaWindow *pacta_window_new(PactaApplication *app)
     gtk_column_view_set_model(self->column_view, GTK_SELECTION_MODEL(self->selection));
 
     g_signal_connect_swapped(self->list, "items-changed", G_CALLBACK(update_list_state), self);
+    g_signal_connect_swapped(self->list, "notify::pending", G_CALLBACK(update_list_state), self);
     g_signal_connect_swapped(self->store, "notify::loading", G_CALLBACK(update_list_state), self);
     g_signal_connect_swapped(self->store, "notify::loaded", G_CALLBACK(update_list_state), self);
     g_signal_connect(self->store, "contract-changed", G_CALLBACK(on_contract_changed), self);
@@ -604,6 +608,8 @@ static void pacta_window_dispose(GObject *object)
     g_clear_object(&self->col_end);
     g_clear_object(&self->col_owner);
     g_clear_object(&self->selection);
+    if (self->list) /* a computation still running keeps it alive */
+        g_signal_handlers_disconnect_by_data(self->list, self);
     g_clear_object(&self->list);
     g_clear_object(&self->store);
     g_clear_object(&self->connection);
