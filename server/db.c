@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "db-private.h"
+#include "db_walbuf.h"
 #include "log.h"
 
 #define BUSY_TIMEOUT_MS 5000
@@ -407,8 +408,10 @@ static int open_writer(struct srv_db *db, const char *path, char *errbuf, size_t
         "PRAGMA foreign_keys = ON",
     };
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_open_v2(
-        path, &db->w, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    /* the default VFS with its WAL writes gathered until each sync (db_walbuf.c) */
+    int rc = sqlite3_open_v2(path, &db->w,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             srv__walbuf_vfs());
 
     if (rc != SQLITE_OK) {
         snprintf(errbuf, errlen, "cannot open %s: %s", path,
@@ -564,6 +567,12 @@ int srv_db_open(const struct srv_db_options *opts, uv_loop_t *loop, struct srv_d
      * initializes, so the first srv_db_open of a process decides (later
      * calls get SQLITE_MISUSE, harmlessly). */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    /* Each write's SAVEPOINT keeps the pages it changes in a statement
+     * journal, which SQLite moves to a temp file past 64 KiB (a batch's
+     * first bigger write) and then writes page by page: ~16 pwrite calls
+     * an edit (strace, bench/RESULTS.md "Edits").  Kept in memory up to
+     * 16 MiB; a migration's huge statement still spills. */
+    sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 16 * 1024 * 1024);
     db = xcalloc(1, sizeof(*db));
     db->loop = loop;
     db->session_ttl_sec = opts->session_ttl_sec > 0 ? opts->session_ttl_sec : 86400;
