@@ -217,6 +217,18 @@ static void note_dirty(PactaListModel *self, PactaContract *c)
     }
 }
 
+static void start_job(PactaListModel *self, gboolean presorted);
+
+/* Whether a job for the newest request is running (an older one's result
+ * is never put in, so rows noted only there would be lost). */
+static gboolean current_job(PactaListModel *self)
+{
+    for (guint i = 0; i < self->jobs->len; i++)
+        if (((Job *)g_ptr_array_index(self->jobs, i))->gen == self->gen)
+            return TRUE;
+    return FALSE;
+}
+
 static void on_store_items_changed(GListModel *store, guint pos, guint removed, guint added,
                                    gpointer data)
 {
@@ -252,8 +264,15 @@ static void on_store_items_changed(GListModel *store, guint pos, guint removed, 
     if (came->len < BATCH_MIN) {
         for (guint i = 0; i < came->len; i++)
             place_row(self, came->pdata[i]);
-    } else {
+    } else if (self->shown.n_keys == 0) {
+        /* in the store's order a page lands at the end: a cheap change */
         insert_rows(self, (PactaContract **)came->pdata, came->len);
+    } else if (!current_job(self)) {
+        /* Sorted: a page's rows land all over the list, and GTK takes a
+         * change that spans it in tens of ms — per page, while loading.  A
+         * computation brings them instead (a running one has them as dirty
+         * rows: set right when it is applied, or by a follow-up). */
+        start_job(self, FALSE);
     }
 }
 
@@ -280,8 +299,6 @@ static const char *interned(const char *s)
 {
     return s ? g_intern_string(s) : NULL;
 }
-
-static void start_job(PactaListModel *self, gboolean presorted);
 
 static gboolean in_store(PactaListModel *self, PactaContract *c)
 {

@@ -330,6 +330,59 @@ static void test_stale_result(void)
     assert_rows(m, s, &want);
 }
 
+static gboolean rows_are(PactaListModel *m, guint n)
+{
+    gboolean expired = FALSE;
+    guint id = g_timeout_add(20000, timed_out, &expired);
+    while (g_list_model_get_n_items(G_LIST_MODEL(m)) != n && !expired)
+        g_main_context_iteration(NULL, TRUE);
+    if (!expired)
+        g_source_remove(id);
+    return !expired;
+}
+
+/* Pages arriving in a sorted list (a reload with a sort on) come in by a
+ * computation, also when only an older request's computation is running
+ * (its result is never put in). */
+static void test_pages_while_sorted(void)
+{
+    g_autoptr(PactaContractStore) s = pacta_contract_store_new(NULL);
+    load(s, 1, 1000);
+    g_autoptr(PactaListModel) m = pacta_list_model_new(s);
+    const PactaSortKey by_title[] = {{"title", FALSE}};
+    const PactaSortKey by_party[] = {{"counterparty", TRUE}};
+    pacta_list_model_set_sort(m, by_title, 1);
+    wait_done(m);
+    for (int first = 1001; first <= 3000; first += 500)
+        load(s, first, first + 499);
+    wait_done(m);
+    assert_rows(m, s, &(Ref){NULL, NULL, {{"title", FALSE}}, 1});
+
+    pacta_list_model_test_gate(m, TRUE, 0);
+    const PactaSortKey by_title_desc[] = {{"title", TRUE}};
+    pacta_list_model_set_sort(m, by_title_desc, 1);
+    pacta_list_model_set_sort(m, by_party, 1); /* the older one is held */
+    pacta_list_model_test_gate(m, TRUE, pacta_list_model_get_generation(m));
+    g_assert_true(rows_are(m, 3000));
+    Ref r = {NULL, NULL, {{"counterparty", TRUE}}, 1};
+    gboolean expired = FALSE;
+    guint id = g_timeout_add(20000, timed_out, &expired);
+    while (!expired) { /* the newer result applied (the older is still held) */
+        g_autoptr(PactaContract) c0 = g_list_model_get_item(G_LIST_MODEL(m), 0);
+        if (g_str_equal(pacta_contract_get_counterparty(c0), "Omega"))
+            break;
+        g_main_context_iteration(NULL, TRUE);
+    }
+    g_assert_false(expired);
+    g_source_remove(id);
+    load(s, 3001, 3100);
+    g_assert_true(rows_are(m, 3100));
+    assert_rows(m, s, &r);
+    pacta_list_model_test_gate(m, FALSE, 0);
+    wait_done(m);
+    assert_rows(m, s, &r);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -337,5 +390,6 @@ int main(int argc, char **argv)
     g_test_add_func("/list/live-changes", test_live_changes);
     g_test_add_func("/list/search-while-rows-arrive", test_search_while_rows_arrive);
     g_test_add_func("/list/stale-result", test_stale_result);
+    g_test_add_func("/list/pages-while-sorted", test_pages_while_sorted);
     return g_test_run();
 }
