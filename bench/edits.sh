@@ -52,6 +52,13 @@ wait_port() {
 }
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+# how fast fsync is right now (other work on a shared VM changes it 10x): with
+# slow fsyncs every build waits on the disk and edits/s compares nothing
+if [ -x "$bin/sqlite_ceiling" ]; then
+  mkdir -p "$tmp/fsync"
+  echo "disk now: $("${SRV[@]}" "$bin/sqlite_ceiling" "$tmp/fsync" 1 256 | head -1 |
+    awk -F'|' '{gsub(/ /,"",$3); print $3}') in-process edits/s with one fsync each" >&2
+fi
 echo "| server | writers | contracts | acknowledged | edits/s | conflicts | p50 ms | p99 ms | max ms | server CPU % |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 # run LABEL [ENV=VALUE...]: RUNS fresh servers, one table row each, then the median
