@@ -498,6 +498,11 @@ int srv_db_read_contracts(sqlite3 *r, const struct pacta_list_args *args, json_t
     struct page p;
     json_t *items = json_array();
     int rc, rows = 0;
+    /* One snapshot for the page's statements (counts, the page, RANGE's
+     * re-reads, a probe's re-plan): RANGE stops at the range's count, so a
+     * write landing between the two would end the listing early.  A caller
+     * already in a transaction (an export) has one. */
+    int own_tx = sqlite3_get_autocommit(r) && sqlite3_exec(r, "BEGIN", NULL, NULL, NULL) == 0;
 
     *out = NULL;
     a.limit = page_limit(args);
@@ -571,6 +576,8 @@ int srv_db_read_contracts(sqlite3 *r, const struct pacta_list_args *args, json_t
     json_object_set(*out, "items", items);
     rc = 0;
 out:
+    if (own_tx && !sqlite3_get_autocommit(r))
+        sqlite3_exec(r, "COMMIT", NULL, NULL, NULL);
     json_decref(items);
     page_clear(&p);
     return rc;
