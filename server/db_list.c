@@ -512,6 +512,8 @@ int srv_db_read_contracts(sqlite3 *r, const struct pacta_list_args *args, json_t
      * without it (the search index then counts and may drive) */
     if (p.qprobe) {
         long steps = (long)(a.limit + 1) * PROBE_PAGES * PROBE_STEPS_PER_ROW / PROGRESS_STEPS;
+        if (steps < 1) /* a page of 1 or 2: 0 would be no budget at all */
+            steps = 1;
         atomic_fetch_add(&probes, 1);
         rc = run_page(r, &p, items, a.limit, &rows, steps);
         if (rc == SQLITE_INTERRUPT) {
