@@ -150,7 +150,11 @@ int main(int argc, char **argv)
     out_dir = argc > 1 ? argv[1] : "screenshots";
     g_mkdir_with_parents(out_dir, 0755);
     PactaApplication *app = gui_setup("desk_screenshots");
-    struct it_server *s = it_server_start(NULL);
+    /* the samples' dates are of late 2025: a server on today's clock
+     * renewed and expired them as it started, and the scripted edits
+     * below met a newer version (make screenshots failed) */
+    static const char *const args[] = {"--fake-now", "2025-11-20T09:00:00Z", NULL};
+    struct it_server *s = it_server_start(args);
     struct ctl_client *admin = it_login_admin(s);
     make_user(admin, "maria", "Maria Ionescu", "admin");
     make_user(admin, "ana", "Ana Pop", "editor");
