@@ -87,9 +87,8 @@ static void phase(struct it_server *s, const char *label, const char *contract_i
         snprintf(title, sizeof title, "expiry bench write %d", k++);
         double t = now_ms();
         if (ctl_client_request(c, "contracts.update",
-                               json_pack("{s:s, s:I, s:{s:s}, s:s}", "id", contract_id,
-                                         "version", version, "changes", "title", title, "reason",
-                                         "bench"),
+                               json_pack("{s:s, s:I, s:{s:s}, s:s}", "id", contract_id, "version",
+                                         version, "changes", "title", title, "reason", "bench"),
                                600000, &res) != 0) {
             fprintf(stderr, "expiry_1m: contracts.update failed\n");
             exit(1);
@@ -111,20 +110,13 @@ static void phase(struct it_server *s, const char *label, const char *contract_i
     fflush(stdout);
 }
 
-static int copy_file(const char *from, const char *to)
-{
-    char cmd[2200];
-    snprintf(cmd, sizeof cmd, "cp -- '%s' '%s'", from, to);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(int argc, char **argv)
 {
     const char *cache = argc > 1 ? argv[1] : "build/bench-data";
     struct gen_options o = {.contracts = argc > 2 ? atol(argv[2]) : GEN_DEFAULT_CONTRACTS};
     static const char *const extra[] = {"--rate", "0", "--fake-now", GEN_DEFAULT_TODAY "T12:00:00Z",
                                         NULL};
-    char path[1024], err[512], db[700], side[720];
+    char path[1024], err[512];
     struct gen_contract row;
 
     if (gen_contracts_cached(cache, &o, path, sizeof path, err, sizeof err) != 0) {
@@ -139,15 +131,8 @@ int main(int argc, char **argv)
     it_setup("expiry_1m");
     struct it_server *s = it_server_start(extra);
     it_server_stop(s);
-    it_server_db_path(s, db, sizeof db);
-    snprintf(side, sizeof side, "%s-wal", db);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", db);
-    unlink(side);
-    if (copy_file(path, db) != 0) {
-        fprintf(stderr, "expiry_1m: cannot copy the database\n");
+    if (it_server_use_copy(s, path) != 0)
         return 1;
-    }
     printf("`%s` on a copy of %s (%ld contracts)%s\n\n", argv[0], path, o.contracts,
            getenv("PACTA_PACTAD_WRAPPER") ? ", pactad run by $PACTA_PACTAD_WRAPPER" : "");
     printf("| start | login s | scan over s | writes during the scan | p50 ms | p99 ms | max "

@@ -226,40 +226,15 @@ static void direct(const char *path)
     sqlite3_close(r);
 }
 
-static int copy_file(const char *from, const char *to)
-{
-    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-    char buf[1 << 16];
-    size_t n;
-    int rc = in && out ? 0 : -1;
-
-    while (rc == 0 && (n = fread(buf, 1, sizeof buf, in)) > 0)
-        if (fwrite(buf, 1, n, out) != n)
-            rc = -1;
-    if (in)
-        fclose(in);
-    if (out && fclose(out) != 0)
-        rc = -1;
-    return rc;
-}
-
 static void over_wss(const char *path)
 {
     static const char *const extra[] = {"--rate", "0", "--fake-now", GEN_DEFAULT_TODAY "T12:00:00Z",
                                         NULL};
-    char db[700], wal[720];
     struct it_server *s = it_server_start(extra);
 
     it_server_stop(s);
-    it_server_db_path(s, db, sizeof db);
-    snprintf(wal, sizeof wal, "%s-wal", db);
-    unlink(wal);
-    snprintf(wal, sizeof wal, "%s-shm", db);
-    unlink(wal);
-    if (copy_file(path, db) != 0) {
-        fprintf(stderr, "list_1m: cannot copy the database\n");
+    if (it_server_use_copy(s, path) != 0)
         exit(1);
-    }
     it_server_restart(s);
     /* The scheduler's first scan arms every active contract's schedule in
      * one write; a login's session write waits behind it.  So: patience,

@@ -86,6 +86,10 @@ void it_server_kill(struct it_server *s);
 void it_server_dump_log(const struct it_server *s);
 /* Path of the SQLite file in the data dir. */
 void it_server_db_path(const struct it_server *s, char *out, size_t outlen);
+/* A stopped server's database replaced by a copy of the file `path` (its
+ * -wal and -shm removed): it_server_restart starts it on the copy (the
+ * benches' million-contract files).  0, or -1 (printed). */
+int it_server_use_copy(const struct it_server *s, const char *path);
 
 /* ---- clients ------------------------------------------------------------- */
 /* Connects (no login) with the pinned CA; NULL + message on failure. */
