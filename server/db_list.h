@@ -75,6 +75,11 @@ void srv__list_fingerprint(const struct pacta_list_args *a, enum pacta_list_sort
 char *srv__list_b64_json(json_t *arr_steal);
 /* "%text%" with %, _ and \ escaped by \ (malloc'd). */
 char *srv__list_like_pattern(const char *text);
+/* Bytes of the space that separates q's words at s, 0 when none: U+0020,
+ * tab and the other spaces the protocol calls blank (protocol/src/text.c:
+ * U+00A0, U+2000..U+200B, U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF).
+ * s is valid UTF-8, NUL-terminated. */
+size_t srv__list_q_space(const char *s);
 /* q as an FTS5 query of quoted prefix phrases (malloc'd). */
 char *srv__list_fts_query(const char *q);
 /* text as one quoted phrase for the trigram index (malloc'd), or NULL when

@@ -15,7 +15,7 @@
  * triggers keep equal to these).  It takes the tokenizer FTS5 itself uses
  * for contracts_fts (unicode61 with remove_diacritics 2, through the
  * fts5_api of the connection), and follows FTS5's rules for that query:
- * each space- or tab-separated word is a phrase of its tokens, the last
+ * each word (split by srv__list_q_space) is a phrase of its tokens, the last
  * one a prefix; a phrase matches a column with those tokens at consecutive
  * positions; phrases are AND-ed; a word without tokens ("-") is left out of
  * the AND, and a query with no token left matches nothing.
@@ -140,7 +140,7 @@ int srv__list_qmatch_new(sqlite3 *db, const char *q, struct srv_list_qmatch **ou
     /* the words of srv__list_fts_query, each a phrase of its tokens */
     for (size_t i = 0; i < len;) {
         size_t w = i;
-        while (w < len && q[w] != ' ' && q[w] != '\t')
+        while (w < len && !srv__list_q_space(q + w))
             w++;
         if (w > i) {
             struct phrase *p;
@@ -158,7 +158,7 @@ int srv__list_qmatch_new(sqlite3 *db, const char *q, struct srv_list_qmatch **ou
             else
                 tokens_free(&p->t);
         }
-        i = w + 1;
+        i = w < len ? w + srv__list_q_space(q + w) : len;
     }
     if (m->nphrases > 64) { /* srv__list_qmatch_row's bitmap */
         srv__list_qmatch_free(m);

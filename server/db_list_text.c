@@ -77,11 +77,32 @@ char *srv__list_like_pattern(const char *text)
     return p;
 }
 
+/* The spaces between q's words (db_list.h): U+00A0 is C2 A0; U+2000..200B,
+ * 2028, 2029 and 202F are E2 80 xx; U+205F E2 81 9F, U+3000 E3 80 80 and
+ * U+FEFF EF BB BF. */
+size_t srv__list_q_space(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+
+    if (u[0] == ' ' || u[0] == '\t')
+        return 1;
+    if (u[0] == 0xC2 && u[1] == 0xA0)
+        return 2;
+    if (u[0] == 0xE2 && u[1] == 0x80 &&
+        ((u[2] >= 0x80 && u[2] <= 0x8B) || u[2] == 0xA8 || u[2] == 0xA9 || u[2] == 0xAF))
+        return 3;
+    if ((u[0] == 0xE2 && u[1] == 0x81 && u[2] == 0x9F) ||
+        (u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80) ||
+        (u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF))
+        return 3;
+    return 0;
+}
+
 /*
- * The FTS5 query for `q`: every whitespace-separated word becomes a quoted
- * prefix phrase ("word"*), and the phrases are AND-ed.  Quoting makes FTS5
- * syntax (AND, NEAR, column filters, stray quotes) plain text, so no input
- * is a query syntax error; punctuation inside a word is split by the
+ * The FTS5 query for `q`: every word (split by srv__list_q_space) becomes a
+ * quoted prefix phrase ("word"*), and the phrases are AND-ed.  Quoting makes
+ * FTS5 syntax (AND, NEAR, column filters, stray quotes) plain text, so no
+ * input is a query syntax error; punctuation inside a word is split by the
  * tokenizer into a phrase ("C-2026"* finds "C-2026-001").
  */
 char *srv__list_fts_query(const char *q)
@@ -90,8 +111,8 @@ char *srv__list_fts_query(const char *q)
     char *p = xmalloc(4 * len + 4);
     int in_word = 0;
 
-    for (size_t i = 0; i <= len; i++) {
-        int space = q[i] == '\0' || q[i] == ' ' || q[i] == '\t';
+    for (size_t i = 0; i <= len;) {
+        size_t space = q[i] == '\0' ? 1 : srv__list_q_space(q + i);
 
         if (space && in_word) {
             p[o++] = '"';
@@ -108,6 +129,7 @@ char *srv__list_fts_query(const char *q)
                 p[o++] = '"';
             p[o++] = q[i];
         }
+        i += space ? space : 1;
     }
     if (o == 0) { /* no word: match nothing, rather than a syntax error */
         p[o++] = '"';
