@@ -90,6 +90,7 @@ static void test_range_count_then_writes(struct tdb *t)
 
         a.cursor = cursor;
         REQUIRE(srv_db_read_contracts(r, &a, &page, &err) == 0);
+        CHECK(sqlite3_get_autocommit(r)); /* its read transaction ended */
         json_array_foreach(json_object_get(page, "items"), i, it)
         {
             json_int_t n = json_integer_value(json_object_get(seen, t_str(it, "number")));
@@ -117,12 +118,31 @@ static void test_range_count_then_writes(struct tdb *t)
     json_decref(seen);
 }
 
+/* A caller in a transaction of its own (an export's snapshot) keeps it:
+ * the page neither commits nor nests one. */
+static void test_caller_transaction(struct tdb *t)
+{
+    sqlite3 *r = srv_db_reader_acquire(t->db);
+    struct pacta_list_args a = {.limit = 5, .end_from = "2030-01-01", .text = "q"};
+    struct pacta_error err;
+    json_t *page = NULL;
+
+    REQUIRE(sqlite3_exec(r, "BEGIN", NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(srv_db_read_contracts(r, &a, &page, &err) == 0);
+    CHECK(json_array_size(json_object_get(page, "items")) == 5);
+    CHECK(!sqlite3_get_autocommit(r));
+    CHECK(sqlite3_exec(r, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
+    json_decref(page);
+    srv_db_reader_release(t->db, r);
+}
+
 int main(void)
 {
     struct tdb t;
 
     t_open(&t);
     test_range_count_then_writes(&t);
+    test_caller_transaction(&t);
     t_close(&t);
     return t_finish();
 }
