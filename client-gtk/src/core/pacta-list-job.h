@@ -27,6 +27,7 @@ typedef struct {
 
 typedef struct {
     PactaListSpec spec;
+    gpointer model; /* the PactaListModel (job_done holds a reference for it) */
     guint gen;
     gboolean presorted; /* rows are the view in spec's order: filter only */
     guint n;

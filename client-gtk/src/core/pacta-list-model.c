@@ -288,8 +288,9 @@ static void gate_wait(PactaListModel *self, guint gen)
 
 static void job_run(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 {
+    (void)source;
     Job *j = data;
-    gate_wait(source, j->gen);
+    gate_wait(j->model, j->gen);
     g_task_return_boolean(task, pacta_list_job_run(j, cancel));
 }
 
@@ -333,8 +334,8 @@ static gboolean job_apply(PactaListModel *self, Job *j)
 
 static void job_done(GObject *source, GAsyncResult *res, gpointer data)
 {
-    (void)data;
-    PactaListModel *self = PACTA_LIST_MODEL(source);
+    (void)source;
+    PactaListModel *self = data; /* start_job's reference, let go here */
     Job *j = g_task_get_task_data(G_TASK(res));
     gboolean ok = g_task_propagate_boolean(G_TASK(res), NULL);
     g_ptr_array_remove(self->jobs, j);
@@ -350,13 +351,19 @@ static void job_done(GObject *source, GAsyncResult *res, gpointer data)
         start_job(self, FALSE);
     else if (self->jobs->len == 0)
         set_pending(self, FALSE);
+    g_object_unref(self);
 }
 
 static void start_job(PactaListModel *self, gboolean presorted)
 {
     Job *j = pacta_list_job_new(&self->want, self->gen, presorted ? self->view : self->mirror,
                                 presorted);
-    GTask *task = g_task_new(self, self->cancel, job_done, NULL);
+    /* Not the task's source object: the worker thread sometimes lets go of
+     * its task after job_done has run, and a model whose last reference that
+     * was (its window closed) was disposed there, beside the main thread's use
+     * of the store.  The reference is job_done's, on the main thread. */
+    j->model = self;
+    GTask *task = g_task_new(NULL, self->cancel, job_done, g_object_ref(self));
     g_task_set_source_tag(task, start_job);
     g_task_set_task_data(task, j, NULL); /* job_done disposes of it */
     g_ptr_array_add(self->jobs, j);

@@ -383,6 +383,54 @@ static void test_pages_while_sorted(void)
     assert_rows(m, s, &r);
 }
 
+/* ---- the last reference, let go by a computation --------------------------------------- */
+
+static GThread *finalized_in;
+
+static void on_finalized(gpointer data, GObject *gone)
+{
+    (void)data;
+    (void)gone;
+    g_atomic_pointer_set(&finalized_in, g_thread_self());
+}
+
+static gboolean tick(gpointer data)
+{
+    (void)data;
+    return G_SOURCE_CONTINUE; /* wakes the main loop, whoever let the model go */
+}
+
+/*
+ * The window closed (its reference let go) while a sort is computed: the
+ * computation's is the last reference, and the model (its store's signal
+ * handlers, the rows it holds) must be let go on the main thread, where the
+ * store's signals come from, never in the worker thread that ran it.  A race
+ * (the worker's last hold on its GTask against job_done on the main thread),
+ * so it is tried many times (it went wrong once in 10 to 200 tries).
+ */
+static void test_last_unref_on_main_thread(void)
+{
+    g_autoptr(PactaContractStore) s = pacta_contract_store_new(NULL);
+    load(s, 1, 3);
+    const PactaSortKey keys[] = {{"title", FALSE}};
+    guint ticker = g_timeout_add(1, tick, NULL);
+    for (int round = 0; round < 1500; round++) {
+        PactaListModel *m = pacta_list_model_new(s);
+        g_atomic_pointer_set(&finalized_in, NULL);
+        g_object_weak_ref(G_OBJECT(m), on_finalized, NULL);
+        pacta_list_model_set_sort(m, keys, 1);
+        g_assert_true(pacta_list_model_get_pending(m));
+        g_object_unref(m);
+        gint64 end = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+        while (!g_atomic_pointer_get(&finalized_in) && g_get_monotonic_time() < end)
+            g_main_context_iteration(NULL, TRUE);
+        g_assert_nonnull(g_atomic_pointer_get(&finalized_in));
+        if (g_atomic_pointer_get(&finalized_in) != g_thread_self())
+            g_error("round %d: the model was finalized in a worker thread", round);
+    }
+    g_source_remove(ticker);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -391,5 +439,6 @@ int main(int argc, char **argv)
     g_test_add_func("/list/search-while-rows-arrive", test_search_while_rows_arrive);
     g_test_add_func("/list/stale-result", test_stale_result);
     g_test_add_func("/list/pages-while-sorted", test_pages_while_sorted);
+    g_test_add_func("/list/last-unref-on-main-thread", test_last_unref_on_main_thread);
     return g_test_run();
 }
