@@ -62,6 +62,20 @@ static int is_alnum_or_dot(unsigned c)
 
 static json_t *plain_value(struct plain *p, int depth);
 
+/* After a member or an element: 1 past a ',' (another follows), 0 past the
+ * closing character, -1 for anything else. */
+static int after_item(struct plain *p, char close)
+{
+    skip_ws(p);
+    if (p->s < p->end && (*p->s == ',' || *p->s == (unsigned char)close)) {
+        int more = *p->s++ == ',';
+        if (more)
+            skip_ws(p);
+        return more;
+    }
+    return -1;
+}
+
 static json_t *plain_integer(struct plain *p)
 {
     int neg = 0;
@@ -122,16 +136,11 @@ static json_t *plain_object(struct plain *p, int depth)
             goto fail;
         if (json_object_setn_new_nocheck(o, key, n, v) != 0)
             pacta__fatal_oom();
-        skip_ws(p);
-        if (p->s < p->end && *p->s == ',') {
-            p->s++;
-            skip_ws(p);
+        int more = after_item(p, '}');
+        if (more > 0)
             continue;
-        }
-        if (p->s < p->end && *p->s == '}') {
-            p->s++;
+        if (more == 0)
             return o;
-        }
         goto fail;
     }
 fail:
@@ -156,16 +165,11 @@ static json_t *plain_array(struct plain *p, int depth)
             goto fail;
         if (json_array_append_new(a, v) != 0)
             pacta__fatal_oom();
-        skip_ws(p);
-        if (p->s < p->end && *p->s == ',') {
-            p->s++;
-            skip_ws(p);
+        int more = after_item(p, ']');
+        if (more > 0)
             continue;
-        }
-        if (p->s < p->end && *p->s == ']') {
-            p->s++;
+        if (more == 0)
             return a;
-        }
         goto fail;
     }
 fail:
