@@ -122,32 +122,9 @@ static void test_row_test(struct tdb *t)
 /* Every page of a listing; the ids in order, space-separated. */
 static char *walk(struct tdb *t, struct pacta_list_args a)
 {
-    size_t cap = 64 * 1024, o = 0;
-    char *ids = calloc(1, cap), *cursor = NULL;
-    sqlite3 *r = srv_db_reader_acquire(t->db);
-
-    for (int pages = 0; pages < 200; pages++) {
-        struct pacta_error err;
-        json_t *page = NULL, *it;
-        size_t i;
-
-        a.cursor = cursor;
-        if (srv_db_read_contracts(r, &a, &page, &err) != 0) {
-            CHECKF(0, "list: %s %s", err.field, err.message);
-            break;
-        }
-        json_array_foreach(json_object_get(page, "items"), i, it) o +=
-            (size_t)snprintf(ids + o, cap - o, "%s%s", o ? " " : "", t_str(it, "number"));
-        free(cursor);
-        cursor = json_is_string(json_object_get(page, "next_cursor"))
-                     ? strdup(t_str(page, "next_cursor"))
-                     : NULL;
-        json_decref(page);
-        if (!cursor)
-            break;
-    }
-    free(cursor);
-    srv_db_reader_release(t->db, r);
+    size_t cap = 64 * 1024;
+    char *ids = malloc(cap);
+    t_list_numbers(t, a, ids, cap, 200);
     return ids;
 }
 

@@ -24,33 +24,7 @@ static const char *const spaces[] = {
 /* The numbers of every page of a listing, space-separated. */
 static void list(struct tdb *t, struct pacta_list_args a, char *out, size_t len)
 {
-    sqlite3 *r = srv_db_reader_acquire(t->db);
-    char *cursor = NULL;
-    size_t o = 0;
-
-    out[0] = '\0';
-    for (int pages = 0; pages < 20; pages++) {
-        struct pacta_error err;
-        json_t *page = NULL, *it;
-        size_t i;
-
-        a.cursor = cursor;
-        if (srv_db_read_contracts(r, &a, &page, &err) != 0) {
-            CHECKF(0, "list: %s %s", err.field, err.message);
-            break;
-        }
-        json_array_foreach(json_object_get(page, "items"), i, it) o +=
-            (size_t)snprintf(out + o, len - o, "%s%s", o ? " " : "", t_str(it, "number"));
-        free(cursor);
-        cursor = json_is_string(json_object_get(page, "next_cursor"))
-                     ? strdup(t_str(page, "next_cursor"))
-                     : NULL;
-        json_decref(page);
-        if (!cursor)
-            break;
-    }
-    free(cursor);
-    srv_db_reader_release(t->db, r);
+    t_list_numbers(t, a, out, len, 20);
 }
 
 static json_t *contract(const char *number, const char *title, const char *counterparty)
