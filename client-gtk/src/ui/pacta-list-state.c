@@ -104,6 +104,9 @@ static gboolean looks_before(const struct pacta_list_widgets *w, int i, int j)
  * (is it in the chain, which way) and then in two (which one it looks at
  * first).
  */
+/* keys has room for one per column (the window passes the model's limit) */
+G_STATIC_ASSERT(PACTA_LIST_COLUMNS <= PACTA_LIST_MODEL_MAX_KEYS);
+
 guint pacta_list_state_sort_chain(const struct pacta_list_widgets *w, PactaSortKey *keys)
 {
     GtkOrdering dir[PACTA_LIST_COLUMNS];
