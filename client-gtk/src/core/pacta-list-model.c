@@ -349,7 +349,7 @@ static void job_done(GObject *source, GAsyncResult *res, gpointer data)
     pacta_list_job_dispose(j);
     if (again)
         start_job(self, FALSE);
-    else if (self->jobs->len == 0)
+    else if (!current_job(self)) /* older, cancelled ones may still run */
         set_pending(self, FALSE);
     g_object_unref(self);
 }
@@ -449,6 +449,11 @@ gboolean pacta_list_model_matches(PactaListModel *self, PactaContract *c)
 guint pacta_list_model_get_generation(PactaListModel *self)
 {
     return self->gen;
+}
+
+guint pacta_list_model_test_running(PactaListModel *self)
+{
+    return self->jobs->len;
 }
 
 void pacta_list_model_test_gate(PactaListModel *self, gboolean closed, guint open_generation)

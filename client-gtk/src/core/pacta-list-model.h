@@ -45,8 +45,10 @@ typedef struct {
 
 /*
  * Properties:
- *   "pending"  gboolean, TRUE while a computation asked for has not been
- *              put in yet (tests and the bench wait for FALSE)
+ *   "pending"  gboolean, TRUE while the computation of the newest request
+ *              has not been put in yet (older, cancelled ones that still
+ *              run do not count: the window's "(updating…)" follows it;
+ *              tests and the bench wait for FALSE)
  */
 PactaListModel *pacta_list_model_new(PactaContractStore *store);
 
@@ -66,6 +68,8 @@ gboolean pacta_list_model_matches(PactaListModel *self, PactaContract *c);
  * `open_generation`. */
 guint pacta_list_model_get_generation(PactaListModel *self);
 void pacta_list_model_test_gate(PactaListModel *self, gboolean closed, guint open_generation);
+/* Tests: computations still running, cancelled ones included. */
+guint pacta_list_model_test_running(PactaListModel *self);
 
 G_END_DECLS
 

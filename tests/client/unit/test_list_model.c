@@ -322,10 +322,18 @@ static void test_stale_result(void)
     g_source_remove(id);
     Ref want = {newer, NULL, {{"amount_cents", TRUE}}, 1};
     assert_rows(m, s, &want);
+    /* the newest is in: no longer "updating", though the older one runs */
+    g_assert_false(pacta_list_model_get_pending(m));
+    g_assert_cmpuint(pacta_list_model_test_running(m), ==, 1);
     /* then the older one is let go: nothing changes */
     guint calls = ch.calls;
     pacta_list_model_test_gate(m, FALSE, 0);
-    wait_done(m);
+    id = g_timeout_add(20000, timed_out, &expired);
+    while (pacta_list_model_test_running(m) > 0 && !expired)
+        g_main_context_iteration(NULL, TRUE);
+    g_assert_false(expired);
+    g_source_remove(id);
+    g_assert_false(pacta_list_model_get_pending(m));
     g_assert_cmpuint(ch.calls, ==, calls);
     assert_rows(m, s, &want);
 }
