@@ -45,7 +45,7 @@ struct srv_config {
     int alert_minute;    /* --alert-time HH:MM: daily scan and digests, local */
     int thresholds[16];  /* --thresholds: days before a date, largest first */
     int nthresholds;
-    int expiry_step;     /* --expiry-step: contracts per scan step (db_expiry.c) */
+    int expiry_step; /* --expiry-step: contracts per scan step (db_expiry.c) */
     /* backups (backup.h; parsed by backup_config.c) */
     char *backup_dir;      /* --backup-dir; NULL = DATA_DIR/backups */
     char *backup_key_file; /* --backup-key-file; NULL = $PACTA_BACKUP_KEY */
