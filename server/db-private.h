@@ -137,8 +137,10 @@ void srv__b64url_encode(const uint8_t *in, size_t len, char *out);
 /* 0 and *outlen, or -1 on a bad character or if it does not fit in cap. */
 int srv__b64url_decode(const char *in, uint8_t *out, size_t cap, size_t *outlen);
 
-/* db_expiry.c: the statements of the expiry and notification writes, prepared
- * on first use on the writer connection and kept until srv__expiry_finalize. */
+/* db_expiry_sql.c: the statements of the expiry and notification writes,
+ * prepared on first use on the writer connection and kept until
+ * srv__expiry_finalize.  The scheduler's changes are made as this actor. */
+#define SRV_EXPIRY_ACTOR "system"
 enum srv_xstmt {
     SRV_X_SYNC_WALK,
     SRV_X_DESYNC_ONE,
