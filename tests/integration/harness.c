@@ -14,7 +14,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,11 +36,8 @@ static char name_of_test[64];
 static struct it_server *servers[MAX_SERVERS];
 static int nservers;
 static int done_called;
-static atomic_int contract_counter;
 
-static void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void fatal(const char *fmt, ...)
+void it_fatal(const char *fmt, ...)
 {
     va_list ap;
     fprintf(stderr, "harness: ");
@@ -95,7 +91,7 @@ char *it_read_file(const char *path)
             cap = cap ? cap * 2 : 8192;
             buf = realloc(buf, cap);
             if (!buf)
-                fatal("out of memory");
+                it_fatal("out of memory");
         }
         size_t n = fread(buf + len, 1, cap - len - 1, f);
         if (n == 0)
@@ -147,7 +143,7 @@ static void append(char **buf, size_t *len, const char *data, size_t n)
 {
     *buf = realloc(*buf, *len + n + 1);
     if (!*buf)
-        fatal("out of memory");
+        it_fatal("out of memory");
     memcpy(*buf + *len, data, n);
     *len += n;
     (*buf)[*len] = '\0';
@@ -161,10 +157,10 @@ int it_run(char *const argv[], char *const env[], int timeout_ms, char **out, ch
     append(&obuf, &olen, "", 0);
     append(&ebuf, &elen, "", 0);
     if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0)
-        fatal("pipe: %s", strerror(errno));
+        it_fatal("pipe: %s", strerror(errno));
     pid_t pid = fork();
     if (pid < 0)
-        fatal("fork: %s", strerror(errno));
+        it_fatal("fork: %s", strerror(errno));
     if (pid == 0) {
         dup2(po[1], 1);
         dup2(pe[1], 2);
@@ -233,7 +229,7 @@ pid_t it_spawn(char *const argv[], char *const env[], const char *out_path)
 {
     pid_t pid = fork();
     if (pid < 0)
-        fatal("fork: %s", strerror(errno));
+        it_fatal("fork: %s", strerror(errno));
     if (pid == 0) {
         int fd = open(out_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd < 0)
@@ -293,9 +289,9 @@ void it_setup(const char *test_name)
     snprintf(name_of_test, sizeof name_of_test, "%s", test_name);
     if ((size_t)snprintf(tmp_dir, sizeof tmp_dir, "%s/pacta-%s-XXXXXX", base, test_name) >=
         sizeof tmp_dir)
-        fatal("TMPDIR is too long: %s", base);
+        it_fatal("TMPDIR is too long: %s", base);
     if (!mkdtemp(tmp_dir))
-        fatal("mkdtemp %s: %s", tmp_dir, strerror(errno));
+        it_fatal("mkdtemp %s: %s", tmp_dir, strerror(errno));
     atexit(at_exit_cleanup);
     /* A test never dies of a write to a socket the server closed. */
     signal(SIGPIPE, SIG_IGN);
@@ -308,14 +304,14 @@ void it_setup(const char *test_name)
     char *out = NULL, *err = NULL;
     int rc = it_run(argv, NULL, 60000, &out, &err);
     if (rc != 0)
-        fatal("%s %s failed (%d): %s%s", script, certs, rc, out ? out : "", err ? err : "");
+        it_fatal("%s %s failed (%d): %s%s", script, certs, rc, out ? out : "", err ? err : "");
     free(out);
     free(err);
     snprintf(ca_file, sizeof ca_file, "%s/ca.pem", certs);
     snprintf(cert_file, sizeof cert_file, "%s/server.pem", certs);
     snprintf(key_file, sizeof key_file, "%s/server.key", certs);
     if (access(ca_file, R_OK) || access(cert_file, R_OK) || access(key_file, R_OK))
-        fatal("gen-dev-certs.sh did not write ca.pem/server.pem/server.key in %s", certs);
+        it_fatal("gen-dev-certs.sh did not write ca.pem/server.pem/server.key in %s", certs);
 }
 
 const char *it_tmp_dir(void)
@@ -452,7 +448,7 @@ static void server_spawn(struct it_server *s)
     s->log_start = stat(s->log_path, &st) == 0 ? (long)st.st_size : 0;
     pid_t pid = fork();
     if (pid < 0)
-        fatal("fork: %s", strerror(errno));
+        it_fatal("fork: %s", strerror(errno));
     if (pid == 0) {
         int fd = open(s->log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd < 0)
@@ -477,7 +473,7 @@ static void server_spawn(struct it_server *s)
         if (r == pid) {
             s->pid = 0;
             it_server_dump_log(s);
-            fatal("pactad exited (status %d) before listening", decode_status(status));
+            it_fatal("pactad exited (status %d) before listening", decode_status(status));
         }
         s->port = find_listening_port(s);
         if (s->port > 0)
@@ -487,7 +483,7 @@ static void server_spawn(struct it_server *s)
             waitpid(pid, NULL, 0);
             s->pid = 0;
             it_server_dump_log(s);
-            fatal("pactad did not log {\"msg\":\"listening\"} within %d ms", START_TIMEOUT_MS);
+            it_fatal("pactad did not log {\"msg\":\"listening\"} within %d ms", START_TIMEOUT_MS);
         }
         sleep_ms(10);
     }
@@ -499,17 +495,17 @@ static void server_spawn(struct it_server *s)
 struct it_server *it_server_start(const char *const *extra)
 {
     if (!tmp_dir[0])
-        fatal("it_setup() must be called first");
+        it_fatal("it_setup() must be called first");
     if (nservers == MAX_SERVERS)
-        fatal("too many servers");
+        it_fatal("too many servers");
     struct it_server *s = calloc(1, sizeof *s);
     if (!s)
-        fatal("out of memory");
+        it_fatal("out of memory");
     s->index = nservers;
     snprintf(s->data_dir, sizeof s->data_dir, "%s/srv%d", tmp_dir, s->index);
     snprintf(s->log_path, sizeof s->log_path, "%s/srv%d.log", tmp_dir, s->index);
     if (mkdir(s->data_dir, 0700) < 0)
-        fatal("mkdir %s: %s", s->data_dir, strerror(errno));
+        it_fatal("mkdir %s: %s", s->data_dir, strerror(errno));
     for (int i = 0; extra && extra[i] && s->nargs < 31; i++)
         s->args[s->nargs++] = strdup(extra[i]);
     servers[nservers++] = s;
@@ -520,7 +516,7 @@ struct it_server *it_server_start(const char *const *extra)
 void it_server_restart(struct it_server *s)
 {
     if (s->pid > 0)
-        fatal("restart of a running server");
+        it_fatal("restart of a running server");
     server_spawn(s);
 }
 
@@ -556,259 +552,4 @@ void it_server_kill(struct it_server *s)
     waitpid(s->pid, NULL, 0);
     fprintf(stderr, "harness: pactad #%d killed with SIGKILL\n", s->index);
     s->pid = 0;
-}
-
-/* ---- clients -------------------------------------------------------------- */
-
-static void client_options(const struct it_server *s, struct ctl_ws_options *o)
-{
-    memset(o, 0, sizeof *o);
-    o->url = s->url;
-    o->ca_file = ca_file;
-    o->subprotocol = NULL;
-    o->timeout_ms = IT_TIMEOUT_MS;
-}
-
-struct ctl_client *it_try_connect(const struct it_server *s)
-{
-    struct ctl_ws_options o;
-    struct ctl_client *c = NULL;
-    char err[256] = "";
-    client_options(s, &o);
-    if (ctl_client_connect(&o, &c, err, sizeof err) < 0) {
-        fprintf(stderr, "harness: connect to %s failed: %s\n", s->url, err);
-        return NULL;
-    }
-    return c;
-}
-
-struct ctl_client *it_connect(const struct it_server *s)
-{
-    struct ctl_client *c = it_try_connect(s);
-    if (!c) {
-        it_server_dump_log(s);
-        fatal("cannot connect to pactad at %s", s->url);
-    }
-    return c;
-}
-
-struct ctl_ws *it_ws_connect(const struct it_server *s)
-{
-    struct ctl_ws_options o;
-    struct ctl_ws *ws = NULL;
-    char err[256] = "";
-    client_options(s, &o);
-    if (ctl_ws_connect(&o, &ws, err, sizeof err) < 0) {
-        it_server_dump_log(s);
-        fatal("ws connect to %s failed: %s", s->url, err);
-    }
-    return ws;
-}
-
-struct ctl_client *it_login(const struct it_server *s, const char *user, const char *password)
-{
-    struct ctl_client *c = it_connect(s);
-    json_t *error = NULL;
-    int rc = ctl_client_login(c, user, password, &error);
-    if (rc != 0) {
-        char *e = error ? json_dumps(error, JSON_COMPACT) : NULL;
-        it_server_dump_log(s);
-        fatal("auth.login as %s failed (%d): %s", user, rc, e ? e : "transport error");
-    }
-    json_decref(error);
-    return c;
-}
-
-struct ctl_client *it_login_admin(const struct it_server *s)
-{
-    return it_login(s, "admin", IT_ADMIN_PASSWORD);
-}
-
-const char *it_str(const json_t *obj, const char *key)
-{
-    const char *v = json_string_value(json_object_get(obj, key));
-    return v ? v : "";
-}
-
-json_int_t it_int(const json_t *obj, const char *key)
-{
-    json_t *v = json_object_get(obj, key);
-    return json_is_integer(v) ? json_integer_value(v) : -1;
-}
-
-const char *it_err_code(const json_t *error)
-{
-    return it_str(error, "code");
-}
-
-const char *it_err_field(const json_t *error)
-{
-    return it_str(error, "field");
-}
-
-static void print_json(const char *what, const char *op, const json_t *j)
-{
-    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    fprintf(stderr, "harness: %s %s: %.600s\n", op, what, s ? s : "(none)");
-    free(s);
-}
-
-json_t *it_call(struct ctl_client *c, const char *op, json_t *args_steal, json_t **error)
-{
-    json_t *result = NULL;
-    if (error)
-        *error = NULL;
-    int rc = ctl_client_request(c, op, args_steal, IT_TIMEOUT_MS, &result);
-    if (rc == 0)
-        return result;
-    if (rc == 1) {
-        if (error)
-            *error = result;
-        else {
-            print_json("failed", op, result);
-            json_decref(result);
-        }
-        return NULL;
-    }
-    fprintf(stderr, "harness: %s: %s\n", op, rc == -1 ? "timed out" : "connection closed");
-    return NULL;
-}
-
-json_t *it_call_err(struct ctl_client *c, const char *op, json_t *args_steal)
-{
-    json_t *result = NULL;
-    int rc = ctl_client_request(c, op, args_steal, IT_TIMEOUT_MS, &result);
-    if (rc == 1)
-        return result;
-    if (rc == 0) {
-        print_json("unexpectedly succeeded", op, result);
-        json_decref(result);
-    } else {
-        fprintf(stderr, "harness: %s: %s\n", op, rc == -1 ? "timed out" : "connection closed");
-    }
-    return NULL;
-}
-
-int it_user_create(struct ctl_client *admin, const char *username, const char *password,
-                   const char *role)
-{
-    json_t *r = it_call(
-        admin, "users.create",
-        json_pack("{s:s, s:s, s:s}", "username", username, "password", password, "role", role),
-        NULL);
-    if (!r)
-        return -1;
-    json_decref(r);
-    return 0;
-}
-
-void it_create_role_users(const struct it_server *s)
-{
-    struct ctl_client *admin = it_login_admin(s);
-    if (it_user_create(admin, IT_EDITOR_USER, IT_EDITOR_PASSWORD, "editor") ||
-        it_user_create(admin, IT_VIEWER_USER, IT_VIEWER_PASSWORD, "viewer") ||
-        it_user_create(admin, IT_ADMIN2_USER, IT_ADMIN2_PASSWORD, "admin"))
-        fatal("users.create failed");
-    ctl_client_close(admin);
-}
-
-/* ---- contracts ------------------------------------------------------------ */
-
-json_t *it_contract_args(void)
-{
-    int n = atomic_fetch_add(&contract_counter, 1) + 1;
-    char number[64], title[64];
-    snprintf(number, sizeof number, "IT-%06d", n);
-    snprintf(title, sizeof title, "Integration contract %d", n);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "number", number, "title", title,
-                     "counterparty", "ACME Testing Ltd", "kind", "client", "currency", "EUR",
-                     "amount_cents", (json_int_t)100000);
-}
-
-json_t *it_contract_create(struct ctl_client *c, json_t *fields_steal)
-{
-    json_t *args = it_contract_args();
-    if (fields_steal) {
-        json_object_update(args, fields_steal);
-        json_decref(fields_steal);
-    }
-    json_t *r = it_call(c, "contracts.create", args, NULL);
-    if (!r)
-        return NULL;
-    json_t *contract = json_incref(json_object_get(r, "contract"));
-    json_decref(r);
-    if (!contract)
-        fprintf(stderr, "harness: contracts.create result has no contract\n");
-    return contract;
-}
-
-json_t *it_contract_get(struct ctl_client *c, const char *id)
-{
-    json_t *r = it_call(c, "contracts.get", json_pack("{s:s}", "id", id), NULL);
-    if (!r)
-        return NULL;
-    json_t *contract = json_incref(json_object_get(r, "contract"));
-    json_decref(r);
-    return contract;
-}
-
-json_t *it_contract_update(struct ctl_client *c, const char *id, json_int_t version,
-                           json_t *changes_steal, const char *reason, json_t **error)
-{
-    json_t *args =
-        json_pack("{s:s, s:I, s:o}", "id", id, "version", version, "changes", changes_steal);
-    if (reason)
-        json_object_set_new(args, "reason", json_string(reason));
-    return it_call(c, "contracts.update", args, error);
-}
-
-/* ---- events and closes ---------------------------------------------------- */
-
-json_t *it_wait_event(struct ctl_client *c, const char *name, int timeout_ms, int *skipped)
-{
-    int64_t deadline = it_now_ms() + timeout_ms;
-    for (;;) {
-        int64_t left = deadline - it_now_ms();
-        json_t *ev = NULL;
-        if (left <= 0)
-            return NULL;
-        int rc = ctl_client_next_event(c, (int)left, &ev);
-        if (rc <= 0)
-            return NULL;
-        if (!name || strcmp(it_str(ev, "event"), name) == 0)
-            return ev;
-        if (skipped)
-            (*skipped)++;
-        json_decref(ev);
-    }
-}
-
-int it_ws_wait_close(struct ctl_ws *ws, int timeout_ms)
-{
-    int64_t deadline = it_now_ms() + timeout_ms;
-    for (;;) {
-        int64_t left = deadline - it_now_ms();
-        char *msg = NULL;
-        size_t len = 0;
-        if (left <= 0)
-            return 0;
-        int rc = ctl_ws_recv(ws, (int)left, &msg, &len);
-        free(msg);
-        if (rc == -1)
-            return ctl_ws_close_code(ws);
-        if (rc == -2)
-            return ctl_ws_close_code(ws) ? ctl_ws_close_code(ws) : -2;
-        if (rc == 0)
-            return 0;
-    }
-}
-
-int it_wait_close(struct ctl_client *c, int timeout_ms)
-{
-    struct ctl_ws *ws = ctl_client_ws(c);
-    /* The client may already have seen the close while waiting for a
-     * response; the code is then known without reading. */
-    if (ctl_ws_close_code(ws))
-        return ctl_ws_close_code(ws);
-    return it_ws_wait_close(ws, timeout_ms);
 }

@@ -59,6 +59,9 @@ struct it_server {
     int index;
 };
 
+/* Prints "harness: " and the message to stderr and exits with 1. */
+void it_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
 /* Creates the temp dir and the certs; exits on failure.  Call first. */
 void it_setup(const char *test_name);
 /* Path of the temp dir and of the pinned CA. */
