@@ -27,27 +27,6 @@
 
 static char key_file[600];
 
-static int count_blobs(const char *dir)
-{
-    char path[1200];
-    int n = 0;
-    DIR *d = opendir(dir), *sub;
-    struct dirent *e, *f;
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (!(sub = opendir(path)))
-            continue;
-        while ((f = readdir(sub)))
-            n += f->d_name[0] != '.';
-        closedir(sub);
-    }
-    if (d)
-        closedir(d);
-    return n;
-}
-
 static int live_blob(const struct it_server *s, const char *sha)
 {
     char path[1024];
@@ -86,6 +65,14 @@ static json_t *blob_set(const char *dir)
     if (d)
         closedir(d);
     return set;
+}
+
+static int count_blobs(const char *dir)
+{
+    json_t *set = blob_set(dir);
+    int n = (int)json_object_size(set);
+    json_decref(set);
+    return n;
 }
 
 static void flip_byte(const char *path, long at)
