@@ -13,6 +13,9 @@
 #define MAX_DRIVERS 16
 #define MIN_BOUND 64
 #define MAX_BOUND 50000
+/* The planner's bound for a page of `need` rows over a table whose largest
+ * rowid is `rows`: isqrt(need * rows) clamped to [MIN_BOUND, MAX_BOUND]. */
+long srv__list_bound(long need, long rows);
 /* A walk's budget, in rows it may read before the fallback is considered
  * (a multiple of the bound). */
 #define BUDGET_BOUNDS 2

@@ -218,12 +218,28 @@ enum srv_list_plan srv__list_seek_plan(const struct driver *d)
     return d->text ? SRV_LIST_TEXT : d->fts ? SRV_LIST_FTS : SRV_LIST_SEEK;
 }
 
-static long isqrt(long v)
+/* isqrt(need * rows) within [MIN_BOUND, MAX_BOUND], for any rowid: the
+ * product is never formed when it could pass MAX_BOUND^2 (a contract
+ * with a hand-made rowid near 2^63 in a restored file overflowed it), and
+ * the root is found by halving, not by counting up to it. */
+long srv__list_bound(long need, long rows)
 {
-    long x = 0;
-    while ((x + 1) * (x + 1) <= v)
-        x++;
-    return x;
+    long lo = MIN_BOUND, hi = MAX_BOUND;
+
+    if (need < 1 || rows < 1)
+        return MIN_BOUND;
+    if (rows > (long)MAX_BOUND * MAX_BOUND / need) /* then need * rows > MAX_BOUND^2 */
+        return MAX_BOUND;
+    if (need * rows < lo * lo)
+        return MIN_BOUND;
+    while (lo < hi) { /* the largest x in [lo, hi] with x * x <= need * rows */
+        long mid = lo + (hi - lo + 1) / 2;
+        if (mid * mid <= need * rows)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
 }
 
 /* RANGE reads a date index's range without the rows (index only): this
@@ -307,8 +323,7 @@ int srv__list_choose_plan(sqlite3 *r, struct page *p)
     if (rows < 0)
         return -1;
     rows = rows < 1 ? 1 : rows;
-    bound = isqrt(need * rows);
-    bound = bound < MIN_BOUND ? MIN_BOUND : bound > MAX_BOUND ? MAX_BOUND : bound;
+    bound = srv__list_bound(need, rows);
     m = bound;
     for (int i = 0; i < p->ndrivers; i++) {
         struct driver *d = &p->drivers[i];
