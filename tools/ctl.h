@@ -84,6 +84,84 @@ void ctl__print_cell(const char *s, size_t width, int right);
 /* Strict integer parse; 0 or -1. */
 int ctl__parse_int64(const char *s, int64_t *out);
 
+/* ---- ctl_filters.c: the filter and sort flags of contracts.list, shared
+ * by `contracts list`, `views save` and `export` ---- */
+enum {
+    CTL_O_STATUS = 0x100,
+    CTL_O_KIND,
+    CTL_O_OWNER,
+    CTL_O_TEXT,
+    CTL_O_Q,
+    CTL_O_LIFECYCLE,
+    CTL_O_CURRENCY,
+    CTL_O_SIGN_FROM,
+    CTL_O_SIGN_TO,
+    CTL_O_START_FROM,
+    CTL_O_START_TO,
+    CTL_O_END_FROM,
+    CTL_O_END_TO,
+    CTL_O_AMOUNT_MIN,
+    CTL_O_AMOUNT_MAX,
+    CTL_O_DELETED,
+    CTL_O_SORT,
+    CTL_O_DESC,
+    CTL_O_ASC,
+    CTL_O__NEXT, /* a command's own options start here */
+};
+/* Their getopt_long entries (a command's array goes on after them). */
+#define CTL_FILTER_OPTIONS                                                                         \
+    {"status", required_argument, NULL, CTL_O_STATUS},                                             \
+        {"kind", required_argument, NULL, CTL_O_KIND},                                             \
+        {"owner", required_argument, NULL, CTL_O_OWNER},                                           \
+        {"text", required_argument, NULL, CTL_O_TEXT}, {"q", required_argument, NULL, CTL_O_Q},    \
+        {"lifecycle", required_argument, NULL, CTL_O_LIFECYCLE},                                   \
+        {"currency", required_argument, NULL, CTL_O_CURRENCY},                                     \
+        {"sign-from", required_argument, NULL, CTL_O_SIGN_FROM},                                   \
+        {"sign-to", required_argument, NULL, CTL_O_SIGN_TO},                                       \
+        {"start-from", required_argument, NULL, CTL_O_START_FROM},                                 \
+        {"start-to", required_argument, NULL, CTL_O_START_TO},                                     \
+        {"end-from", required_argument, NULL, CTL_O_END_FROM},                                     \
+        {"end-to", required_argument, NULL, CTL_O_END_TO},                                         \
+        {"amount-min", required_argument, NULL, CTL_O_AMOUNT_MIN},                                 \
+        {"amount-max", required_argument, NULL, CTL_O_AMOUNT_MAX},                                 \
+        {"include-deleted", no_argument, NULL, CTL_O_DELETED},                                     \
+        {"sort", required_argument, NULL, CTL_O_SORT}, {"desc", no_argument, NULL, CTL_O_DESC},    \
+        {"asc", no_argument, NULL, CTL_O_ASC},                                                     \
+    {                                                                                              \
+        "help", no_argument, NULL, 'h'                                                             \
+    }
+#define CTL_FILTER_HELP                                                                            \
+    "Filters (all combine with AND):\n"                                                            \
+    "  --status draft|active|expired|terminated   --kind client|supplier   --owner USER\n"         \
+    "  --lifecycle upcoming|active|expiring|expired|terminated|unknown\n"                          \
+    "  --text T        substring of number, title or counterparty\n"                               \
+    "  --q WORDS       full-text search (prefixes, accents ignored; also supplement reasons)\n"    \
+    "  --sign-from D --sign-to D --start-from D --start-to D --end-from D --end-to D\n"            \
+    "                  dates YYYY-MM-DD, inclusive\n"                                              \
+    "  --currency CUR [--amount-min AMOUNT] [--amount-max AMOUNT]   e.g. 1234.56\n"                \
+    "  --include-deleted\n"                                                                        \
+    "Sort: --sort number|title|counterparty|end_date|start_date|sign_date|amount|\n"               \
+    "      updated_at|relevance (with --q), and --desc or --asc.\n"
+
+/* The filter and sort flags seen so far; amounts wait for the currency. */
+struct ctl_list_flags {
+    json_t *filter; /* contracts.list filter members */
+    const char *sort;
+    int order; /* 0 not given, 1 asc, -1 desc */
+    const char *amount_min, *amount_max;
+};
+/* 1 if ch was a filter or sort flag (taken into f), 0 if not. */
+int ctl__filter_flag(struct ctl_list_flags *f, int ch, const char *arg);
+/* --amount-min/--amount-max into f->filter in the currency's minor unit;
+ * -1 on a usage error (reported). */
+int ctl__filter_amounts(struct ctl_list_flags *f);
+/* contracts.list's args (filters, sort, order; new ref): from the saved
+ * view view_name of the logged-in user if not NULL, the flags over it (the
+ * view's currency counts for the amounts).  NULL on an error (reported;
+ * *rc the exit code). */
+json_t *ctl__filter_args(struct ctl_client *c, const char *view_name, struct ctl_list_flags *f,
+                         int *rc);
+
 /* ---- commands ---- */
 int ctl__cmd_contracts(const struct ctl_global *g, int argc, char **argv);
 /* ctl_list.c: contracts list (every filter and sort) and views save|list|delete. */

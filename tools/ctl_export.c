@@ -31,27 +31,28 @@
 
 static int export_usage(FILE *f, int rc)
 {
-    fprintf(f, "usage: pactactl export --format csv|xlsx|pdf -o FILE [filters] [--bom]\n"
-               "                      [--escape-formulas]\n"
-               "       pactactl export --format pdf --contract ID -o FILE\n"
-               "\n"
-               "Exports the contracts that the filters select (as `contracts list`), or\n"
-               "with --contract the report of one contract (PDF), into FILE.\n"
-               "\n"
-               "  --format F            csv, xlsx or pdf\n"
-               "  -o, --output FILE     where to write; replaced only when the whole\n"
-               "                        file arrived and matched its SHA-256\n"
-               "  --status S  --kind K  --owner U  --text T  --q WORDS  --include-deleted\n"
-               "                        filters, as in `contracts list` (--q: full-text)\n"
-               "  --filters JSON        any contracts.list filters as a JSON object,\n"
-               "                        e.g. '{\"status\":\"active\"}' (merged with the flags)\n"
-               "  --contract ID         the contract report (PDF) of one contract\n"
-               "  --bom                 CSV: start with a UTF-8 byte order mark (for\n"
-               "                        spreadsheet programs)\n"
-               "  --escape-formulas     CSV: put ' before a text that starts with = + - @,\n"
-               "                        so a spreadsheet program shows it instead of\n"
-               "                        running it as a formula (the text then differs)\n"
-               "  --quiet               no progress line\n");
+    fprintf(f,
+            "usage: pactactl export --format csv|xlsx|pdf -o FILE [FILTERS] [--sort KEY [--desc]]\n"
+            "                      [--view NAME] [--filters JSON] [--bom] [--escape-formulas]\n"
+            "       pactactl export --format pdf --contract ID -o FILE\n"
+            "\n"
+            "Exports the contracts that the filters select, in their order (as\n"
+            "`contracts list` with the same flags shows them), or with --contract the\n"
+            "report of one contract (PDF), into FILE.\n"
+            "\n"
+            "  --format F            csv, xlsx or pdf\n"
+            "  -o, --output FILE     where to write; replaced only when the whole\n"
+            "                        file arrived and matched its SHA-256\n"
+            "  --view NAME           start from your saved view NAME; flags override it\n"
+            "  --filters JSON        any contracts.list filters as a JSON object,\n"
+            "                        e.g. '{\"status\":\"active\"}' (over the flags)\n"
+            "  --contract ID         the contract report (PDF) of one contract\n"
+            "  --bom                 CSV: start with a UTF-8 byte order mark (for\n"
+            "                        spreadsheet programs)\n"
+            "  --escape-formulas     CSV: put ' before a text that starts with = + - @,\n"
+            "                        so a spreadsheet program shows it instead of\n"
+            "                        running it as a formula (the text then differs)\n"
+            "  --quiet               no progress line\n" CTL_FILTER_HELP);
     return rc;
 }
 
@@ -223,38 +224,22 @@ static void dir_of(const char *path, char *out, size_t n)
 
 int ctl__cmd_export(const struct ctl_global *g, int argc, char **argv)
 {
-    enum {
-        O_FORMAT = 1,
-        O_STATUS,
-        O_KIND,
-        O_OWNER,
-        O_TEXT,
-        O_Q,
-        O_DELETED,
-        O_FILTERS,
-        O_CONTRACT,
-        O_BOM,
-        O_ESCAPE,
-        O_QUIET
-    };
+    enum { O_FORMAT = CTL_O__NEXT, O_FILTERS, O_VIEW, O_CONTRACT, O_BOM, O_ESCAPE, O_QUIET };
     static const struct option opts[] = {
+        CTL_FILTER_OPTIONS,
         {"format", required_argument, NULL, O_FORMAT},
         {"output", required_argument, NULL, 'o'},
-        {"status", required_argument, NULL, O_STATUS},
-        {"kind", required_argument, NULL, O_KIND},
-        {"owner", required_argument, NULL, O_OWNER},
-        {"text", required_argument, NULL, O_TEXT},
-        {"q", required_argument, NULL, O_Q},
-        {"include-deleted", no_argument, NULL, O_DELETED},
         {"filters", required_argument, NULL, O_FILTERS},
+        {"view", required_argument, NULL, O_VIEW},
         {"contract", required_argument, NULL, O_CONTRACT},
         {"bom", no_argument, NULL, O_BOM},
         {"escape-formulas", no_argument, NULL, O_ESCAPE},
         {"quiet", no_argument, NULL, O_QUIET},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    json_t *filters = json_object(), *args = json_object(), *made = NULL;
+    struct ctl_list_flags f = {.filter = json_object()};
+    const char *view_name = NULL;
+    json_t *filters = json_object(), *args = json_object(), *made = NULL, *selected = NULL;
     const char *out = NULL;
     struct progress p = {.tty = isatty(STDERR_FILENO)};
     struct ctl_client *c = NULL;
@@ -264,6 +249,8 @@ int ctl__cmd_export(const struct ctl_global *g, int argc, char **argv)
     optind = 0;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+        if (ctl__filter_flag(&f, ch, optarg))
+            continue;
         switch (ch) {
         case O_FORMAT:
             json_object_set_new(args, "format", json_string(optarg));
@@ -271,23 +258,8 @@ int ctl__cmd_export(const struct ctl_global *g, int argc, char **argv)
         case 'o':
             out = optarg;
             break;
-        case O_STATUS:
-            json_object_set_new(filters, "status", json_string(optarg));
-            break;
-        case O_KIND:
-            json_object_set_new(filters, "kind", json_string(optarg));
-            break;
-        case O_OWNER:
-            json_object_set_new(filters, "owner", json_string(optarg));
-            break;
-        case O_TEXT:
-            json_object_set_new(filters, "text", json_string(optarg));
-            break;
-        case O_Q:
-            json_object_set_new(filters, "q", json_string(optarg));
-            break;
-        case O_DELETED:
-            json_object_set_new(filters, "include_deleted", json_true());
+        case O_VIEW:
+            view_name = optarg;
             break;
         case O_FILTERS: {
             json_t *more = ctl__load_json_arg(optarg);
@@ -330,8 +302,9 @@ int ctl__cmd_export(const struct ctl_global *g, int argc, char **argv)
         export_usage(stderr, 0);
         goto out;
     }
-    if (json_object_size(filters))
-        json_object_set(args, "filters", filters);
+    /* without a view, a bad amount is a usage error before connecting */
+    if (!view_name && ctl__filter_amounts(&f) < 0)
+        goto out;
 
     /* the temporary file first: a target we cannot write fails before the server works */
     dir_of(out, dir, sizeof dir);
@@ -344,6 +317,11 @@ int ctl__cmd_export(const struct ctl_global *g, int argc, char **argv)
     rc = ctl__session_open(g, &c);
     if (rc)
         goto out;
+    if (!(selected = ctl__filter_args(c, view_name, &f, &rc)))
+        goto out;
+    json_object_update(selected, filters);
+    if (json_object_size(selected))
+        json_object_set(args, "filters", selected);
     rc = run_export(c, json_incref(args), &p, &made);
     if (rc)
         goto out;
@@ -381,6 +359,8 @@ out:
         unlink(tmp);
     json_decref(made);
     json_decref(filters);
+    json_decref(selected);
+    json_decref(f.filter);
     json_decref(args);
     ctl__session_close(c);
     return rc;

@@ -17,71 +17,12 @@
 
 #include "ctl.h"
 
-enum {
-    O_STATUS = 0x100,
-    O_KIND,
-    O_OWNER,
-    O_TEXT,
-    O_Q,
-    O_LIFECYCLE,
-    O_CURRENCY,
-    O_SIGN_FROM,
-    O_SIGN_TO,
-    O_START_FROM,
-    O_START_TO,
-    O_END_FROM,
-    O_END_TO,
-    O_AMOUNT_MIN,
-    O_AMOUNT_MAX,
-    O_DELETED,
-    O_SORT,
-    O_DESC,
-    O_ASC,
-    /* contracts list only */
-    O_VIEW,
-    O_LIMIT,
-    O_ALL,
-    O_JSON,
-    O_HELP,
-};
-
-#define FILTER_OPTIONS                                                                             \
-    {"status", required_argument, NULL, O_STATUS}, {"kind", required_argument, NULL, O_KIND},      \
-        {"owner", required_argument, NULL, O_OWNER}, {"text", required_argument, NULL, O_TEXT},    \
-        {"q", required_argument, NULL, O_Q}, {"lifecycle", required_argument, NULL, O_LIFECYCLE},  \
-        {"currency", required_argument, NULL, O_CURRENCY},                                         \
-        {"sign-from", required_argument, NULL, O_SIGN_FROM},                                       \
-        {"sign-to", required_argument, NULL, O_SIGN_TO},                                           \
-        {"start-from", required_argument, NULL, O_START_FROM},                                     \
-        {"start-to", required_argument, NULL, O_START_TO},                                         \
-        {"end-from", required_argument, NULL, O_END_FROM},                                         \
-        {"end-to", required_argument, NULL, O_END_TO},                                             \
-        {"amount-min", required_argument, NULL, O_AMOUNT_MIN},                                     \
-        {"amount-max", required_argument, NULL, O_AMOUNT_MAX},                                     \
-        {"include-deleted", no_argument, NULL, O_DELETED},                                         \
-        {"sort", required_argument, NULL, O_SORT}, {"desc", no_argument, NULL, O_DESC},            \
-        {"asc", no_argument, NULL, O_ASC},                                                         \
-    {                                                                                              \
-        "help", no_argument, NULL, O_HELP                                                          \
-    }
-
-#define FILTER_HELP                                                                                \
-    "Filters (all combine with AND):\n"                                                            \
-    "  --status draft|active|expired|terminated   --kind client|supplier   --owner USER\n"         \
-    "  --lifecycle upcoming|active|expiring|expired|terminated|unknown\n"                          \
-    "  --text T        substring of number, title or counterparty\n"                               \
-    "  --q WORDS       full-text search (prefixes, accents ignored; also supplement reasons)\n"    \
-    "  --sign-from D --sign-to D --start-from D --start-to D --end-from D --end-to D\n"            \
-    "                  dates YYYY-MM-DD, inclusive\n"                                              \
-    "  --currency CUR [--amount-min AMOUNT] [--amount-max AMOUNT]   e.g. 1234.56\n"                \
-    "  --include-deleted\n"                                                                        \
-    "Sort: --sort number|title|counterparty|end_date|start_date|sign_date|amount|\n"               \
-    "      updated_at|relevance (with --q), and --desc or --asc.\n"
+enum { O_VIEW = CTL_O__NEXT, O_LIMIT, O_ALL, O_JSON };
 
 static int list_usage(FILE *f, int rc)
 {
     fprintf(f, "usage: pactactl contracts list [FILTERS] [--sort KEY [--desc]] [--view NAME]\n"
-               "                               [--limit N] [--all] [--json]\n" FILTER_HELP
+               "                               [--limit N] [--all] [--json]\n" CTL_FILTER_HELP
                "--view NAME starts from your saved view NAME; other flags override it.\n"
                "--all follows every page; --json prints one record per line.\n");
     return rc;
@@ -93,142 +34,8 @@ static int views_usage(FILE *f, int rc)
                "       pactactl views list [--json]\n"
                "       pactactl views delete NAME\n"
                "A saved view is a named filter and sort of yours; `contracts list --view NAME`\n"
-               "lists with it, and pacta-desk shows it in its Views menu.\n" FILTER_HELP);
+               "lists with it, and pacta-desk shows it in its Views menu.\n" CTL_FILTER_HELP);
     return rc;
-}
-
-/* The filter and sort flags seen so far; amounts wait for the currency. */
-struct list_flags {
-    json_t *filter; /* contracts.list filter members */
-    const char *sort;
-    int order; /* 0 not given, 1 asc, -1 desc */
-    const char *amount_min, *amount_max;
-};
-
-/* 1 if ch was a filter or sort flag (taken into f), 0 if not. */
-static int take_flag(struct list_flags *f, int ch, const char *arg)
-{
-    static const struct {
-        int ch;
-        const char *member;
-    } strings[] = {
-        {O_STATUS, "status"},
-        {O_KIND, "kind"},
-        {O_OWNER, "owner"},
-        {O_TEXT, "text"},
-        {O_Q, "q"},
-        {O_LIFECYCLE, "lifecycle"},
-        {O_CURRENCY, "currency"},
-        {O_SIGN_FROM, "sign_from"},
-        {O_SIGN_TO, "sign_to"},
-        {O_START_FROM, "start_from"},
-        {O_START_TO, "start_to"},
-        {O_END_FROM, "end_from"},
-        {O_END_TO, "end_to"},
-    };
-    for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
-        if (strings[i].ch == ch) {
-            json_object_set_new(f->filter, strings[i].member, json_string(arg));
-            return 1;
-        }
-    switch (ch) {
-    case O_AMOUNT_MIN:
-        f->amount_min = arg;
-        return 1;
-    case O_AMOUNT_MAX:
-        f->amount_max = arg;
-        return 1;
-    case O_DELETED:
-        json_object_set_new(f->filter, "include_deleted", json_true());
-        return 1;
-    case O_SORT:
-        f->sort = arg;
-        return 1;
-    case O_DESC:
-        f->order = -1;
-        return 1;
-    case O_ASC:
-        f->order = 1;
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-/* Amounts in the currency's minor unit, once the currency is known (from a
- * flag or the view).  -1 on a usage error (reported). */
-static int apply_amounts(struct list_flags *f)
-{
-    const char *bounds[2] = {f->amount_min, f->amount_max};
-    const char *names[2] = {"amount_min", "amount_max"};
-    const char *cur = json_string_value(json_object_get(f->filter, "currency"));
-
-    for (int i = 0; i < 2; i++) {
-        int64_t cents;
-        int digits;
-
-        if (!bounds[i])
-            continue;
-        if (!cur) {
-            ctl__errorf("--amount-%s needs --currency (amounts of different currencies do "
-                        "not compare)",
-                        i ? "max" : "min");
-            return -1;
-        }
-        digits = ctl__currency_digits(cur);
-        if (digits < 0 || ctl__parse_amount(bounds[i], digits, &cents) < 0) {
-            ctl__errorf("--amount-%s: \"%s\" is not an amount in %s", i ? "max" : "min", bounds[i],
-                        cur);
-            return -1;
-        }
-        json_object_set_new(f->filter, names[i], json_integer(cents));
-    }
-    return 0;
-}
-
-/* The view named `name` of the logged-in user (new ref), or NULL (reported). */
-static json_t *find_view(struct ctl_client *c, const char *name, int *rc)
-{
-    json_t *res = NULL, *found = NULL, *v;
-    size_t i;
-
-    if ((*rc = ctl__request(c, "views.list", json_object(), &res)) != 0)
-        return NULL;
-    json_array_foreach(json_object_get(res, "items"), i, v)
-    {
-        if (strcmp(json_string_value(json_object_get(v, "name")), name) == 0)
-            found = json_incref(v);
-    }
-    json_decref(res);
-    if (!found) {
-        ctl__errorf("no saved view named \"%s\" (see `pactactl views list`)", name);
-        *rc = CTL_EXIT_USAGE;
-    }
-    return found;
-}
-
-/* contracts.list's args: the view's, then the flags over them. */
-static json_t *list_args(const struct list_flags *f, const json_t *view)
-{
-    json_t *args = json_object();
-    const char *sort = f->sort, *order = NULL;
-
-    /* a --sort of its own starts from ascending, not from the view's order */
-    if (view) {
-        json_object_update(args, json_object_get(view, "filter"));
-        if (!sort) {
-            sort = json_string_value(json_object_get(json_object_get(view, "sort"), "key"));
-            order = json_string_value(json_object_get(json_object_get(view, "sort"), "order"));
-        }
-    }
-    json_object_update(args, f->filter);
-    if (f->order)
-        order = f->order < 0 ? "desc" : "asc";
-    if (sort)
-        json_object_set_new(args, "sort", json_string(sort));
-    if (order)
-        json_object_set_new(args, "order", json_string(order));
-    return args;
 }
 
 static void print_table(json_t *items)
@@ -287,15 +94,15 @@ static void print_table(json_t *items)
 int ctl__contracts_list(const struct ctl_global *g, int argc, char **argv)
 {
     static const struct option opts[] = {
-        FILTER_OPTIONS,
+        CTL_FILTER_OPTIONS,
         {"view", required_argument, NULL, O_VIEW},
         {"limit", required_argument, NULL, O_LIMIT},
         {"all", no_argument, NULL, O_ALL},
         {"json", no_argument, NULL, O_JSON},
         {NULL, 0, NULL, 0},
     };
-    struct list_flags f = {.filter = json_object()};
-    json_t *all = json_array(), *view = NULL, *args = NULL;
+    struct ctl_list_flags f = {.filter = json_object()};
+    json_t *all = json_array(), *args = NULL;
     const char *view_name = NULL;
     int follow = 0, as_json = 0, ch, rc = CTL_EXIT_USAGE;
     int64_t limit = 0;
@@ -304,7 +111,7 @@ int ctl__contracts_list(const struct ctl_global *g, int argc, char **argv)
     optind = 0;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (take_flag(&f, ch, optarg))
+        if (ctl__filter_flag(&f, ch, optarg))
             continue;
         switch (ch) {
         case O_VIEW:
@@ -322,7 +129,6 @@ int ctl__contracts_list(const struct ctl_global *g, int argc, char **argv)
         case O_JSON:
             as_json = 1;
             break;
-        case O_HELP:
         case 'h':
             rc = list_usage(stdout, CTL_EXIT_OK);
             goto out;
@@ -335,24 +141,13 @@ int ctl__contracts_list(const struct ctl_global *g, int argc, char **argv)
         ctl__errorf("contracts list: unexpected argument \"%s\"", argv[optind]);
         goto out;
     }
-    if (!view_name && apply_amounts(&f) < 0)
+    /* without a view, a bad amount is a usage error before connecting */
+    if (!view_name && ctl__filter_amounts(&f) < 0)
         goto out;
     if ((rc = ctl__session_open(g, &c)) != 0)
         goto out;
-    if (view_name) {
-        if (!(view = find_view(c, view_name, &rc)))
-            goto out;
-        /* the view's currency counts for --amount-* */
-        if (!json_object_get(f.filter, "currency") &&
-            json_object_get(json_object_get(view, "filter"), "currency"))
-            json_object_set(f.filter, "currency",
-                            json_object_get(json_object_get(view, "filter"), "currency"));
-        if (apply_amounts(&f) < 0) {
-            rc = CTL_EXIT_USAGE;
-            goto out;
-        }
-    }
-    args = list_args(&f, view);
+    if (!(args = ctl__filter_args(c, view_name, &f, &rc)))
+        goto out;
     if (limit)
         json_object_set_new(args, "limit", json_integer(limit));
     for (;;) {
@@ -382,7 +177,6 @@ int ctl__contracts_list(const struct ctl_global *g, int argc, char **argv)
 out:
     json_decref(f.filter);
     json_decref(all);
-    json_decref(view);
     json_decref(args);
     ctl__session_close(c);
     return rc;
@@ -392,8 +186,8 @@ out:
 
 static int views_save(const struct ctl_global *g, int argc, char **argv)
 {
-    static const struct option opts[] = {FILTER_OPTIONS, {NULL, 0, NULL, 0}};
-    struct list_flags f = {.filter = json_object()};
+    static const struct option opts[] = {CTL_FILTER_OPTIONS, {NULL, 0, NULL, 0}};
+    struct ctl_list_flags f = {.filter = json_object()};
     struct ctl_client *c = NULL;
     json_t *res = NULL;
     int ch, rc = CTL_EXIT_USAGE;
@@ -401,9 +195,9 @@ static int views_save(const struct ctl_global *g, int argc, char **argv)
     optind = 0;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (take_flag(&f, ch, optarg))
+        if (ctl__filter_flag(&f, ch, optarg))
             continue;
-        if (ch == O_HELP || ch == 'h') {
+        if (ch == 'h') {
             rc = views_usage(stdout, CTL_EXIT_OK);
             goto out;
         }
@@ -414,7 +208,7 @@ static int views_save(const struct ctl_global *g, int argc, char **argv)
         ctl__errorf("views save: give exactly one NAME");
         goto out;
     }
-    if (apply_amounts(&f) < 0)
+    if (ctl__filter_amounts(&f) < 0)
         goto out;
     json_t *sort = json_object();
     if (f.sort)

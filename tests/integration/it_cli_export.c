@@ -7,7 +7,9 @@
  * is replaced only by a complete one; bad flags exit 2 and leave nothing;
  * --escape-formulas marks a formula-like title in the CSV;
  * a server error (bad filter, unknown contract) exits 1 with the field
- * named and leaves the old file as it was; no temporary file stays behind.
+ * named and leaves the old file as it was; no temporary file stays behind;
+ * every filter and sort flag of `contracts list` and a saved --view select
+ * and order the rows as they do for the list.
  */
 #include <dirent.h>
 #include <sys/stat.h>
@@ -22,9 +24,9 @@ static char *ctl_env[] = {env_url, env_ca, "PACTA_PASSWORD=" IT_VIEWER_PASSWORD,
 
 static int ctl(char **out, char **err, char *const *args)
 {
-    char *argv[16] = {PACTACTL_BIN};
+    char *argv[24] = {PACTACTL_BIN};
     int n = 1;
-    for (; args[n - 1] && n < 15; n++)
+    for (; args[n - 1] && n < 23; n++)
         argv[n] = args[n - 1];
     argv[n] = NULL;
     int rc = it_run(argv, ctl_env, 60000, out, err);
@@ -138,6 +140,61 @@ int main(void)
     CHECK(ctl(NULL, &err, unknown) == 1);
     CHECKF(err && strstr(err, "not_found") && strstr(err, "contract_id"), "stderr: %s",
            err ? err : "");
+    free(err);
+
+    /* every filter and sort flag of `contracts list`, and --view: the file
+     * holds what the list shows, in its order */
+    static const char *const cur[] = {"EUR", "USD", "EUR", "EUR", "EUR"};
+    static const json_int_t cents[] = {500, 2500, 1500, 999, 4000};
+    for (int i = 0; i < 5; i++) {
+        char number[16];
+        snprintf(number, sizeof number, "M-%d", i);
+        json_t *m =
+            it_contract_create(ed, json_pack("{s:s, s:s, s:s, s:I}", "number", number, "title",
+                                             "Mix", "currency", cur[i], "amount_cents", cents[i]));
+        REQUIRE(m);
+        json_decref(m);
+    }
+    char *eur[] = {"export",  "--format", "csv", "--currency", "EUR",    "--amount-min",
+                   "10.00",   "--text",   "M-",  "--sort",     "amount", "--desc",
+                   "--quiet", "-o",       csv,   NULL};
+    CHECK(ctl(NULL, NULL, eur) == 0);
+    file = it_read_file(csv);
+    const char *m4 = file ? strstr(file, "M-4") : NULL, *m2 = file ? strstr(file, "M-2") : NULL;
+    /* EUR of at least 10.00: M-4 (40.00) then M-2 (15.00); not M-0, M-3 (under), M-1 (USD) */
+    CHECKF(m4 && m2 && m4 < m2 && !strstr(file, "M-0") && !strstr(file, "M-3") &&
+               !strstr(file, "M-1"),
+           "file: %s", file ? file : "");
+    free(file);
+    char *save[] = {"views", "save",   "eur-big", "--currency", "EUR",    "--amount-min",
+                    "10.00", "--text", "M-",      "--sort",     "amount", NULL};
+    CHECK(ctl(NULL, NULL, save) == 0);
+    char *by_view[] = {"export", "--format", "csv", "--view", "eur-big", "-o", csv, NULL};
+    CHECK(ctl(NULL, NULL, by_view) == 0);
+    file = it_read_file(csv);
+    m4 = file ? strstr(file, "M-4") : NULL;
+    m2 = file ? strstr(file, "M-2") : NULL;
+    CHECKF(m4 && m2 && m2 < m4 && !strstr(file, "M-3"), "the view's sort, ascending: %s",
+           file ? file : "");
+    free(file);
+    /* a flag over the view: the view's currency reads the amount */
+    char *over[] = {"export",       "--format", "csv", "--view", "eur-big",
+                    "--amount-min", "30",       "-o",  csv,      NULL};
+    CHECK(ctl(NULL, NULL, over) == 0);
+    file = it_read_file(csv);
+    CHECKF(file && strstr(file, "M-4") && !strstr(file, "M-2"), "file: %s", file ? file : "");
+    free(file);
+    char *no_view[] = {"export", "--format", "csv", "--view", "nope", "-o", csv, NULL};
+    CHECK(ctl(NULL, &err, no_view) == 2);
+    CHECKF(err && strstr(err, "no saved view named \"nope\""), "stderr: %s", err ? err : "");
+    free(err);
+    char *no_cur[] = {"export", "--format", "csv", "--amount-max", "5", "-o", csv, NULL};
+    CHECK(ctl(NULL, &err, no_cur) == 2);
+    CHECKF(err && strstr(err, "needs --currency"), "stderr: %s", err ? err : "");
+    free(err);
+    char *bad_life[] = {"export", "--format", "csv", "--lifecycle", "soon", "-o", csv, NULL};
+    CHECK(ctl(NULL, &err, bad_life) == 1);
+    CHECKF(err && strstr(err, "field lifecycle"), "stderr: %s", err ? err : "");
     free(err);
 
     /* usage errors: exit 2 */
