@@ -12,15 +12,22 @@
  * So writes to a file opened as SQLITE_OPEN_WAL are appended to a buffer
  * while they continue it, and the buffer goes to the real file, in the
  * order SQLite wrote it, before anything that could look at the file:
- * xSync (so a commit is on disk exactly as before when SQLite's
- * synchronous=FULL sync returns), xRead (the checkpoint and a spilled page
- * read back), xFileSize, xTruncate, xFileControl, xFetch, xClose, and any
- * write that does not continue it.  Other connections read only frames
- * that a commit made visible in the wal-index, which SQLite updates after
- * that sync.  Nothing about what is durable, or when, changes: only frames
- * of a commit that has not been synced yet stay in memory, and those are
- * not durable without the buffer either.  A failed delayed write is
- * reported by the call that flushes (a sync: the commit fails).
+ * xSync, xRead (the checkpoint and a spilled page read back), xFileSize,
+ * xTruncate, xFileControl, xFetch, xClose, and any write that does not
+ * continue it; and at the end of every commit frame (its 24-byte header,
+ * whose bytes 4-7 are non-zero only in a commit frame, and the page
+ * written right after it), so the write of a commit's frames is over, and
+ * its error is the commit's, before SQLite goes on to publish the commit
+ * in the wal-index (sqlite3WalFrames: the frames, walRewriteChecksums,
+ * the sync only with synchronous=FULL, then walIndexAppend and
+ * walIndexWriteHdr).  With synchronous=NORMAL there is no sync at commit:
+ * without the flush at the commit frame, a failed write (a full disk) was
+ * met only at the wal-index barrier, which cannot fail, and the commit
+ * answered SQLITE_OK with frames that were never written (readers read
+ * what the file held there).  Other connections read only frames that a
+ * commit made visible in the wal-index.  Nothing about what is durable,
+ * or when, changes: only frames of a commit not yet written stay in
+ * memory.  A failed delayed write is reported by the call that flushes.
  *
  * Every other file and every other method is passed through to the
  * default VFS ("unix"), which also keeps sharing its locks and wal-index
@@ -36,6 +43,7 @@
 
 #define WALBUF_CAP (4 * 1024 * 1024) /* a batch of ~100 edits of ~9 frames */
 #define WALBUF_WRITE 65536           /* bytes per write to the real file */
+#define WAL_FRAME_HDR 24             /* a WAL frame's header (SQLite's WAL_FRAME_HDRSIZE) */
 
 struct wb_file {
     sqlite3_file base;
@@ -44,6 +52,9 @@ struct wb_file {
     char *buf;
     size_t len;
     sqlite3_int64 off; /* file offset of buf[0] */
+    /* where the page of the commit frame whose header was written last
+     * goes (written next), else -1 */
+    sqlite3_int64 commit_page;
     /* A main database and its -wal, linked while both are open (under
      * peers_mu): the database's xShmBarrier flushes the WAL's buffer. */
     char *db_name; /* main database files: the name SQLite opened */
@@ -110,11 +121,27 @@ static int wb_read(sqlite3_file *f, void *out, int amt, sqlite3_int64 off)
     return rc != SQLITE_OK ? rc : REAL(f)->pMethods->xRead(REAL(f), out, amt, off);
 }
 
+/* SQLite writes each frame header in one call of 24 bytes (walWriteOneFrame,
+ * walRewriteChecksums); bytes 4-7 are the database size after the commit
+ * in a commit frame and 0 in any other.  (A 24-byte piece of a write split
+ * at a sync point, FULL without POWERSAFE_OVERWRITE, taken for one only
+ * costs an early flush.) */
+static int commit_header(const void *data, int amt)
+{
+    const unsigned char *h = data;
+    return amt == WAL_FRAME_HDR && (h[4] | h[5] | h[6] | h[7]) != 0;
+}
+
 static int wb_write(sqlite3_file *f, const void *data, int amt, sqlite3_int64 off)
 {
     struct wb_file *p = (struct wb_file *)f;
     if (!p->wal || amt <= 0 || (size_t)amt > WALBUF_WRITE)
         goto direct;
+    /* A commit frame's header (a new one, or one rewritten by
+     * walRewriteChecksums, after which no page follows) and the page
+     * after it each end with a flush whose error is the commit's. */
+    int ends_commit = commit_header(data, amt) || off == p->commit_page;
+    p->commit_page = commit_header(data, amt) ? off + amt : -1;
     if (p->len && (off != p->off + (sqlite3_int64)p->len || p->len + (size_t)amt > WALBUF_CAP)) {
         int rc = flush(p);
         if (rc != SQLITE_OK)
@@ -126,7 +153,7 @@ static int wb_write(sqlite3_file *f, const void *data, int amt, sqlite3_int64 of
         p->off = off;
     memcpy(p->buf + p->len, data, (size_t)amt);
     p->len += (size_t)amt;
-    return SQLITE_OK;
+    return ends_commit ? flush(p) : SQLITE_OK;
 direct:;
     int rc = flush(p);
     return rc != SQLITE_OK ? rc : p->real->pMethods->xWrite(p->real, data, amt, off);
@@ -198,16 +225,22 @@ static int wb_shm_lock(sqlite3_file *f, int offset, int n, int flags)
 /*
  * SQLite publishes a commit's frames to other connections by writing the
  * wal-index header twice with a barrier in between (walIndexWriteHdr); a
- * reader takes a header only when both copies agree.  Flushing the WAL here
- * means no reader can be pointed at a frame still in the buffer, whatever
- * the synchronous setting (with FULL the commit's sync flushed it already).
- * Only this connection's thread touches its WAL file.
+ * reader takes a header only when both copies agree.  A commit's frames
+ * left the buffer at its commit frame already (wb_write), so what can be
+ * here is only frames of no commit: pages spilled by a transaction that
+ * was then rolled back (barriers come when a read transaction starts, when
+ * a write restarts the WAL before its first frame, at a checkpoint's
+ * restart and at a commit's publication: never between a transaction's
+ * first frame and its commit frame).  Flushing them anyway keeps the file
+ * in the order SQLite wrote it; the barrier cannot report an error, and
+ * losing such frames loses nothing.  Only this connection's thread touches
+ * its WAL.
  */
 static void wb_shm_barrier(sqlite3_file *f)
 {
     struct wb_file *p = (struct wb_file *)f;
     if (p->peer && p->peer->len)
-        flush(p->peer); /* an error shows again at the WAL's next sync */
+        flush(p->peer);
     REAL(f)->pMethods->xShmBarrier(REAL(f));
 }
 
@@ -258,6 +291,7 @@ static int wb_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flag
     struct wb_file *p = (struct wb_file *)f;
     (void)vfs;
     memset(p, 0, sizeof *p);
+    p->commit_page = -1;
     p->real = (sqlite3_file *)((char *)p + WB_HEAD);
     int rc = real_vfs->xOpen(real_vfs, name, p->real, flags, out_flags);
     if (rc != SQLITE_OK || !p->real->pMethods) {

@@ -11,11 +11,20 @@
  *  - a transaction far larger than the buffer (4 MiB) and one whose pages
  *    spill from a 5-page cache (read back from the WAL before its commit)
  *    come out whole;
- *  - a TRUNCATE checkpoint empties the WAL with the data kept.
+ *  - a TRUNCATE checkpoint empties the WAL with the data kept;
+ *  - a commit whose frames cannot be written (the file size limit, EFBIG,
+ *    as a full disk would) fails, with synchronous=NORMAL as with FULL,
+ *    and the reader, the writer's next commits and a crash copy then see
+ *    only what committed (with NORMAL there is no sync at commit: the
+ *    failed write was only met at the wal-index barrier, whose error
+ *    nobody sees, and the commit answered SQLITE_OK).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -92,6 +101,72 @@ static long long rows_in_crash_copy(void)
     }
     sqlite3_close(c);
     return n;
+}
+
+static long long file_size(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+static void limit_file_size(rlim_t n)
+{
+    struct rlimit rl;
+    REQUIRE(getrlimit(RLIMIT_FSIZE, &rl) == 0);
+    rl.rlim_cur = n;
+    REQUIRE(setrlimit(RLIMIT_FSIZE, &rl) == 0);
+}
+
+/*
+ * A commit of ~40 KiB of frames while the process may not write past the
+ * WAL's current end + 1 KiB: it must fail, whatever the synchronous
+ * setting, and leave nothing of itself visible or in a crash copy.  A
+ * database of its own, so that no write but the WAL's meets the limit.
+ */
+static void failed_write(const char *sync)
+{
+    char fpath[160], fwal[170], sql[128];
+    snprintf(fpath, sizeof fpath, "%s/f-%s.db", dir, sync);
+    snprintf(fwal, sizeof fwal, "%s-wal", fpath);
+    sqlite3 *w = NULL, *r = NULL;
+    REQUIRE(sqlite3_open_v2(fpath, &w, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                            srv__walbuf_vfs()) == SQLITE_OK);
+    exec(w, "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0");
+    snprintf(sql, sizeof sql, "PRAGMA synchronous = %s", sync);
+    exec(w, sql);
+    exec(w, "CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB);"
+            "INSERT INTO t (v) VALUES (randomblob(100))");
+    REQUIRE(sqlite3_open_v2(fpath, &r, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+    CHECK(one(r, "SELECT count(*) FROM t") == 1);
+
+    long long wal_size = file_size(fwal);
+    REQUIRE(wal_size > 0);
+    limit_file_size((rlim_t)wal_size + 1024);
+    int rc = sqlite3_exec(w, "INSERT INTO t (v) VALUES (randomblob(40000))", NULL, NULL, NULL);
+    limit_file_size(RLIM_INFINITY);
+    CHECKF(rc != SQLITE_OK,
+           "synchronous=%s: a commit whose frames could not be written "
+           "answered SQLITE_OK",
+           sync);
+    CHECKF(one(r, "SELECT count(*) FROM t") == 1,
+           "synchronous=%s: the reader does not see exactly the first row", sync);
+
+    /* the writer goes on; the next commits are whole, in the files too */
+    exec(w, "INSERT INTO t (v) VALUES (randomblob(40000))");
+    exec(w, "INSERT INTO t (v) VALUES (randomblob(300))");
+    CHECK(one(r, "SELECT count(*) FROM t") == 3);
+    CHECK(ok_integrity(r));
+    char cdb[180], cwal[190];
+    snprintf(cdb, sizeof cdb, "%s/fcopy-%s.db", dir, sync);
+    snprintf(cwal, sizeof cwal, "%s-wal", cdb);
+    REQUIRE(copy_file(fpath, cdb) && copy_file(fwal, cwal));
+    sqlite3 *c = NULL;
+    REQUIRE(sqlite3_open(cdb, &c) == SQLITE_OK);
+    CHECKF(one(c, "SELECT count(*) FROM t") == 3 && ok_integrity(c),
+           "synchronous=%s: the crash copy lacks a commit", sync);
+    sqlite3_close(c);
+    sqlite3_close(r);
+    CHECK(sqlite3_close(w) == SQLITE_OK);
 }
 
 int main(void)
@@ -189,6 +264,11 @@ int main(void)
     REQUIRE(sqlite3_open(path, &again) == SQLITE_OK);
     CHECK(one(again, "SELECT count(*) FROM t") == rows && ok_integrity(again));
     sqlite3_close(again);
+
+    /* the file size limit answers EFBIG (and SIGXFSZ, ignored here) */
+    signal(SIGXFSZ, SIG_IGN);
+    failed_write("NORMAL");
+    failed_write("FULL");
 
     char cmd[200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
