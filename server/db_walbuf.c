@@ -14,13 +14,13 @@
  * order SQLite wrote it, before anything that could look at the file:
  * xSync, xRead (the checkpoint and a spilled page read back), xFileSize,
  * xTruncate, xFileControl, xFetch, xClose, and any write that does not
- * continue it; and at the end of every commit frame (its 24-byte header,
- * whose bytes 4-7 are non-zero only in a commit frame, and the page
- * written right after it), so the write of a commit's frames is over, and
- * its error is the commit's, before SQLite goes on to publish the commit
- * in the wal-index (sqlite3WalFrames: the frames, walRewriteChecksums,
- * the sync only with synchronous=FULL, then walIndexAppend and
- * walIndexWriteHdr).  With synchronous=NORMAL there is no sync at commit:
+ * continue it; and after each write of a commit frame (its 24-byte
+ * header, whose bytes 4-7 are non-zero only in a commit frame, and the
+ * page written right after it), so the write of a commit's frames is
+ * over, and its error is the commit's, before SQLite goes on to publish
+ * the commit in the wal-index (sqlite3WalFrames: the frames,
+ * walRewriteChecksums, the sync only with synchronous=FULL, then
+ * walIndexAppend and walIndexWriteHdr).  With synchronous=NORMAL there is no sync at commit:
  * without the flush at the commit frame, a failed write (a full disk) was
  * met only at the wal-index barrier, which cannot fail, and the commit
  * answered SQLITE_OK with frames that were never written (readers read
@@ -52,9 +52,7 @@ struct wb_file {
     char *buf;
     size_t len;
     sqlite3_int64 off; /* file offset of buf[0] */
-    /* where the page of the commit frame whose header was written last
-     * goes (written next), else -1 */
-    sqlite3_int64 commit_page;
+    int in_commit;     /* the last frame header written was a commit frame's */
     /* A main database and its -wal, linked while both are open (under
      * peers_mu): the database's xShmBarrier flushes the WAL's buffer. */
     char *db_name; /* main database files: the name SQLite opened */
@@ -124,12 +122,12 @@ static int wb_read(sqlite3_file *f, void *out, int amt, sqlite3_int64 off)
 /* SQLite writes each frame header in one call of 24 bytes (walWriteOneFrame,
  * walRewriteChecksums); bytes 4-7 are the database size after the commit
  * in a commit frame and 0 in any other.  (A 24-byte piece of a write split
- * at a sync point, FULL without POWERSAFE_OVERWRITE, taken for one only
- * costs an early flush.) */
-static int commit_header(const void *data, int amt)
+ * at a sync point, FULL without POWERSAFE_OVERWRITE, taken for a header
+ * only moves a flush: that sync flushed everything before it.) */
+static int commit_header(const void *data)
 {
     const unsigned char *h = data;
-    return amt == WAL_FRAME_HDR && (h[4] | h[5] | h[6] | h[7]) != 0;
+    return (h[4] | h[5] | h[6] | h[7]) != 0;
 }
 
 static int wb_write(sqlite3_file *f, const void *data, int amt, sqlite3_int64 off)
@@ -137,11 +135,12 @@ static int wb_write(sqlite3_file *f, const void *data, int amt, sqlite3_int64 of
     struct wb_file *p = (struct wb_file *)f;
     if (!p->wal || amt <= 0 || (size_t)amt > WALBUF_WRITE)
         goto direct;
-    /* A commit frame's header (a new one, or one rewritten by
-     * walRewriteChecksums, after which no page follows) and the page
-     * after it each end with a flush whose error is the commit's. */
-    int ends_commit = commit_header(data, amt) || off == p->commit_page;
-    p->commit_page = commit_header(data, amt) ? off + amt : -1;
+    /* From a commit frame's header (a new one, a padding copy, or one
+     * rewritten by walRewriteChecksums, after which no page follows) to
+     * the next header of a frame that commits nothing, each write ends
+     * with a flush whose error is the commit's. */
+    if (amt == WAL_FRAME_HDR)
+        p->in_commit = commit_header(data);
     if (p->len && (off != p->off + (sqlite3_int64)p->len || p->len + (size_t)amt > WALBUF_CAP)) {
         int rc = flush(p);
         if (rc != SQLITE_OK)
@@ -153,7 +152,7 @@ static int wb_write(sqlite3_file *f, const void *data, int amt, sqlite3_int64 of
         p->off = off;
     memcpy(p->buf + p->len, data, (size_t)amt);
     p->len += (size_t)amt;
-    return ends_commit ? flush(p) : SQLITE_OK;
+    return p->in_commit ? flush(p) : SQLITE_OK;
 direct:;
     int rc = flush(p);
     return rc != SQLITE_OK ? rc : p->real->pMethods->xWrite(p->real, data, amt, off);
@@ -291,7 +290,6 @@ static int wb_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flag
     struct wb_file *p = (struct wb_file *)f;
     (void)vfs;
     memset(p, 0, sizeof *p);
-    p->commit_page = -1;
     p->real = (sqlite3_file *)((char *)p + WB_HEAD);
     int rc = real_vfs->xOpen(real_vfs, name, p->real, flags, out_flags);
     if (rc != SQLITE_OK || !p->real->pMethods) {
