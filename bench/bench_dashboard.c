@@ -258,7 +258,7 @@ static void drop_counter_triggers(sqlite3 *db)
         snprintf(names[n++], sizeof names[0], "%s", (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     for (int i = 0; i < n; i++) {
-        snprintf(sql, sizeof sql, "DROP TRIGGER \"%s\"", names[i]);
+        snprintf(sql, sizeof sql, "DROP TRIGGER \"%.63s\"", names[i]);
         must(db, sql);
     }
     if (n < 3) {
