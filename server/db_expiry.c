@@ -455,6 +455,22 @@ static int renew(struct scan *sc, struct sched *s, json_t **rec)
     return rc;
 }
 
+/* Whether a schedule still holds its contract's current terms: active,
+ * not deleted, and the end date, notice days, renewal and term it was
+ * armed with. */
+static int sched_current(const struct sched *s, const json_t *rec)
+{
+    const char *status = json_string_value(json_object_get(rec, "status"));
+    int64_t end;
+
+    return status && !strcmp(status, "active") &&
+           !json_is_string(json_object_get(rec, "deleted_at")) &&
+           srv_date_parse(json_string_value(json_object_get(rec, "end_date")), &end) == 0 &&
+           end == s->end && json_integer_value(json_object_get(rec, "notice_days")) == s->notice &&
+           renewal_code(json_string_value(json_object_get(rec, "renewal"))) == s->renewal &&
+           json_integer_value(json_object_get(rec, "renewal_months")) == s->months;
+}
+
 /* Everything due for one scheduled contract, in day order. */
 static int process(struct scan *sc, struct sched *s)
 {
@@ -463,17 +479,15 @@ static int process(struct scan *sc, struct sched *s)
     sqlite3_stmt *st;
     int rc = 0, ended = 0;
 
-    if (!rec)
-        return 0; /* gone: sync drops it */
-    if (!json_is_string(json_object_get(rec, "status")) ||
-        strcmp(json_string_value(json_object_get(rec, "status")), "active") ||
-        json_is_string(json_object_get(rec, "deleted_at"))) {
-        /* out of the scope the sync has not dropped yet: nothing to raise */
+    if (!rec || !sched_current(s, rec)) {
+        /* Its contract is gone (a row deleted outside pactad), left the
+         * scope, or has other terms than it was armed with: an edit
+         * committed after this step was submitted, whose re-arm by id is
+         * still queued.  Nothing is raised on the old terms; the schedule
+         * is dropped or re-armed as the re-arm would (a gone contract's
+         * schedule, kept, was handed out by every due step again). */
         json_decref(rec);
-        if (!(st = srv__expiry_stmt(sc->db, SRV_X_SCHED_DELETE, &sc->w->err)))
-            return -PACTA_INTERNAL;
-        sqlite3_bind_text(st, 1, s->id, -1, SQLITE_TRANSIENT);
-        return srv__expiry_run(sc->db, st, "end schedule", &sc->w->err);
+        return sync_one(sc, s->id);
     }
     for (int round = 0; round < 10000 && !ended; round++) {
         int n = collect(sc, s, it), renewed = 0;
