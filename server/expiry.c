@@ -17,7 +17,10 @@
  * --expiry-step / 5 contracts re-armed by id): each step is one short write and
  * the next is submitted when it comes back, so the writes of users go
  * between steps.  Waiters are answered, and last_expiry_scan set, when the
- * last step is over.
+ * last step is over.  A step that fails (the database busy, full, or
+ * failing) did nothing: it is logged and submitted again after 1 s, 2 s,
+ * 4 s ... (at most MAX_RETRY_MS), the walk from where it was and with the
+ * same ids, its waiters still waiting.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +32,9 @@
 /* A timer wake-up re-checks at least this often, so a wall clock that
  * jumped (suspend, NTP) is noticed within the hour. */
 #define MAX_SLEEP_MS (3600 * 1000)
+/* A failed step (the database busy or full) is tried again after 1 s,
+ * doubled after each failure in a row up to this. */
+#define MAX_RETRY_MS (300 * 1000)
 
 struct waiter {
     struct srv_session *s;
@@ -48,6 +54,8 @@ static struct {
     struct waiter *waiting;  /* answered when the wanted scan completes */
     struct waiter *inflight; /* answered when the running scan completes */
     int64_t wake_ms;         /* what the timer is armed for (Unix ms) */
+    int retrying;            /* the timer is for trying a failed step again */
+    int failures;            /* steps failed in a row */
 } X;
 
 static void submit(void);
@@ -112,9 +120,33 @@ static void scan_done(struct srv_write *w)
     if (w->events && json_array_size(w->events))
         srv__broadcast(X.srv, w->events, w->request_id);
     if (w->code != PACTA_OK) {
-        srv_logf(SRV_LOG_ERROR, "expiry scan failed", "{s:s}", "error", w->err.message);
-        X.syncing = 0; /* the next timer starts over */
+        /* The step did nothing: it is tried again (the walk from the same
+         * contract, its ids re-armed) after a pause, and its waiters wait
+         * for it.  The walk is not given up, so no later step handles due
+         * schedules before the walk is through. */
+        size_t i;
+        json_t *id;
+        json_t *ids = json_deep_copy(json_object_get(w->args, "ids"));
+        if (!ids)
+            ids = json_array();
+        int64_t retry_ms = X.failures < 20 ? (int64_t)1000 << X.failures : MAX_RETRY_MS;
+
+        if (retry_ms > MAX_RETRY_MS)
+            retry_ms = MAX_RETRY_MS;
+        X.failures++;
+        srv_logf(SRV_LOG_ERROR, "expiry scan failed", "{s:s, s:I, s:i}", "error", w->err.message,
+                 "retry_in_ms", (json_int_t)retry_ms, "failures", X.failures);
+        json_array_foreach(X.want_ids, i, id)
+        {
+            json_array_append(ids, id);
+        }
+        json_decref(X.want_ids);
+        X.want_ids = json_array_size(ids) ? ids : (json_decref(ids), NULL);
+        X.retrying = (int)retry_ms;
+        more = 1;
     } else {
+        X.failures = 0;
+        X.retrying = 0;
         if (json_integer_value(json_object_get(w->result, "fired")) > 0)
             srv_logf(SRV_LOG_INFO, "expiry scan", "{s:O}", "result", w->result);
         if (json_is_true(json_object_get(w->args, "full"))) {
@@ -135,9 +167,13 @@ static void scan_done(struct srv_write *w)
         X.srv->last_expiry_scan_ms = srv_clock_now_ms(); /* admin.stats */
     answer(done);
     if (!X.stopping && !X.srv->shutting_down) {
-        arm_timer(json_string_value(json_object_get(w->result, "next_due")));
-        if (X.want)
-            submit();
+        if (X.retrying)
+            uv_timer_start(&X.timer, on_timer, (uint64_t)X.retrying, 0);
+        else {
+            arm_timer(json_string_value(json_object_get(w->result, "next_due")));
+            if (X.want)
+                submit();
+        }
     }
     srv_write_free(w);
 }
@@ -207,6 +243,11 @@ static void want(int full, const char *id)
 static void on_timer(uv_timer_t *t)
 {
     (void)t;
+    if (X.retrying) { /* after a failed step: the same scan again */
+        X.want = 1;
+        submit();
+        return;
+    }
     if (srv_clock_now_ms() + 500 < X.wake_ms) {
         arm_timer(NULL); /* woke early (the hourly re-check): sleep on */
         return;

@@ -12,6 +12,9 @@
  *    phase runs (their re-arms by id are queued behind the due steps) are
  *    not expired on the old dates: a due step re-arms a schedule whose terms
  *    no longer match its contract instead of firing it.
+ *  - retry: a step that fails (the database locked by another process
+ *    for longer than the writer's busy timeout) is logged and tried again
+ *    a moment later: what is due fires without waiting for the next day.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -270,6 +273,60 @@ static void part_stale(void)
     json_decref(ids);
 }
 
+/* ---- retry ------------------------------------------------------------------- */
+
+static void part_retry(void)
+{
+    char path[600];
+    struct it_server *srv = it_server_start(step2_args);
+    struct ctl_client *ad = it_login_admin(srv);
+    json_t *ids = create_n(ad, 3, "C-RETRY", "2026-02-10");
+    json_decref(it_call(ad, "subscribe", json_pack("{}"), NULL));
+
+    /* another process holds the write lock past the writer's 5 s */
+    it_server_db_path(srv, path, sizeof path);
+    struct ctl_ws *clock_ws = raw_admin(srv);
+    sqlite3 *db = NULL;
+    REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+    sql(db, "BEGIN IMMEDIATE");
+    raw_send(clock_ws, 1, "admin.clock.set", json_pack("{s:s}", "now", "2026-02-11T09:00:00.000Z"));
+    /* the scan's first step waits for the lock, then fails */
+    int64_t until = it_now_ms() + 3 * IT_TIMEOUT_MS;
+    char *log = NULL;
+    while (it_now_ms() < until) {
+        free(log);
+        log = it_read_file(srv->log_path);
+        if (log && strstr(log + srv->log_start, "expiry scan failed"))
+            break;
+        usleep(100000);
+    }
+    CHECK(log && strstr(log + srv->log_start, "expiry scan failed"));
+    free(log);
+    sql(db, "ROLLBACK");
+    sqlite3_close(db);
+
+    /* tried again soon: the three expire (not at the next daily time) */
+    json_t *got = json_object(), *ev;
+    until = it_now_ms() + 2 * IT_TIMEOUT_MS;
+    while (json_object_size(got) < 3 && it_now_ms() < until) {
+        ev = it_wait_event(ad, "contract.expired", (int)(until - it_now_ms()), NULL);
+        if (!ev)
+            break;
+        json_object_set_new(got, event_contract(ev), json_true());
+        json_decref(ev);
+    }
+    CHECKF(json_object_size(got) == 3, "expired after the failed step: %d of 3",
+           (int)json_object_size(got));
+    json_t *r = raw_response(clock_ws, IT_TIMEOUT_MS);
+    CHECK(r != NULL);
+    json_decref(r);
+    ctl_ws_close(clock_ws, 1000);
+    ctl_client_close(ad);
+    CHECK(it_server_stop(srv) == 0);
+    json_decref(got);
+    json_decref(ids);
+}
+
 int main(int argc, char **argv)
 {
     it_setup("it_expiry_races");
@@ -278,5 +335,7 @@ int main(int argc, char **argv)
         part_orphan();
     if (!only || !strcmp(only, "stale"))
         part_stale();
+    if (!only || !strcmp(only, "retry"))
+        part_retry();
     return it_done(test_summary());
 }
