@@ -15,6 +15,9 @@
  *  - retry: a step that fails (the database locked by another process
  *    for longer than the writer's busy timeout) is logged and tried again
  *    a moment later: what is due fires without waiting for the next day.
+ *  - crash: killed again and again during the start-up scan's steps, the
+ *    server walks from the start next time and every contract still
+ *    expires or renews exactly once.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -327,6 +330,79 @@ static void part_retry(void)
     json_decref(ids);
 }
 
+/* ---- crash ------------------------------------------------------------------- */
+
+#define CRASH_N 30
+
+static void replace_fake_now(struct it_server *s, const char *now)
+{
+    for (int i = 0; i + 1 < s->nargs; i++)
+        if (strcmp(s->args[i], "--fake-now") == 0) {
+            free(s->args[i + 1]);
+            s->args[i + 1] = strdup(now);
+        }
+}
+
+/* Killed in the middle of the start-up scan (its walk or its due steps),
+ * again and again: nothing is persisted about the walk, the next start
+ * walks from the first contract, and each contract still expires or renews
+ * exactly once. */
+static void part_crash(void)
+{
+    char path[600];
+    struct it_server *srv = it_server_start(step2_args);
+    struct ctl_client *ad = it_login_admin(srv);
+    json_t *ended = create_n(ad, CRASH_N, "C-CRASH", "2026-02-10");
+    for (int i = 0; i < CRASH_N; i += 2) { /* every other one renews */
+        json_t *r = it_contract_update(ad, json_string_value(json_array_get(ended, (size_t)i)), 1,
+                                       json_pack("{s:s}", "renewal", "auto"), "renews", NULL);
+        CHECK(r != NULL);
+        json_decref(r);
+    }
+    ctl_client_close(ad);
+    CHECK(it_server_stop(srv) == 0);
+    it_server_db_path(srv, path, sizeof path);
+    sqlite3 *db = NULL;
+    REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+    sql(db, "DELETE FROM expiry_schedule"); /* nothing armed: a long walk */
+    sqlite3_close(db);
+
+    replace_fake_now(srv, "2026-03-01T09:00:00Z");
+    static const int kill_after_ms[] = {0, 5, 15, 40, 80, 150};
+    for (size_t k = 0; k < sizeof kill_after_ms / sizeof kill_after_ms[0]; k++) {
+        it_server_restart(srv);
+        usleep((useconds_t)kill_after_ms[k] * 1000);
+        it_server_kill(srv);
+        REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+        fprintf(stderr, "crash: killed after %d ms: %d armed, %d ended\n", kill_after_ms[k],
+                count(db, "SELECT count(*) FROM expiry_schedule"),
+                count(db, "SELECT count(*) FROM changes WHERE event IN ('contract.expired', "
+                          "'contract.renewed')"));
+        sqlite3_close(db);
+    }
+    it_server_restart(srv);
+    ad = it_login_admin(srv);
+    set_clock(ad, "2026-03-01T10:00:00.000Z"); /* after the whole scan */
+    ctl_client_close(ad);
+    CHECK(it_server_stop(srv) == 0);
+
+    REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+    CHECK(count(db, "SELECT count(*) FROM changes WHERE event = 'contract.expired'") ==
+          CRASH_N / 2);
+    CHECK(count(db, "SELECT count(*) FROM changes WHERE event = 'contract.renewed'") ==
+          CRASH_N / 2);
+    CHECK(count(db, "SELECT count(DISTINCT entity_id) FROM changes WHERE event IN "
+                    "('contract.expired', 'contract.renewed')") == CRASH_N);
+    CHECK(count(db, "SELECT count(*) FROM changes WHERE event LIKE 'contract.%' AND event NOT "
+                    "IN ('contract.created', 'contract.updated', 'contract.expired', "
+                    "'contract.renewed')") == 0);
+    CHECK(count(db, "SELECT count(*) FROM supplements WHERE author = 'system'") == CRASH_N / 2);
+    CHECK(count(db, "SELECT count(*) FROM contracts WHERE status = 'expired'") == CRASH_N / 2);
+    CHECK(count(db, "SELECT count(*) FROM expiry_schedule") == CRASH_N / 2);
+    sqlite3_close(db);
+    json_decref(ended);
+}
+
 int main(int argc, char **argv)
 {
     it_setup("it_expiry_races");
@@ -337,5 +413,7 @@ int main(int argc, char **argv)
         part_stale();
     if (!only || !strcmp(only, "retry"))
         part_retry();
+    if (!only || !strcmp(only, "crash"))
+        part_crash();
     return it_done(test_summary());
 }
