@@ -46,9 +46,15 @@ static int offers_subprotocol(struct lws *wsi)
 static int origin_allowed(struct srv *srv, struct lws *wsi)
 {
     char origin[256];
-    int n = lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN);
-    if (n <= 0)
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0)
         return 1;
+    /* lws_hdr_copy gives -1 for one longer than the buffer: a site with a
+     * long name is still a foreign site (no allowed origin is that long) */
+    int n = lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN);
+    if (n <= 0) {
+        srv_log(SRV_LOG_WARN, "origin refused: too long");
+        return 0;
+    }
     const char *list = srv->cfg->allowed_origins;
     size_t len = (size_t)n;
     for (const char *p = list; p && *p;) {

@@ -125,6 +125,15 @@ int main(void)
     CHECK(ws_with_origin(srv, "https://desk.example"));
     CHECKF(!ws_with_origin(srv, "https://evil.example"), "a foreign Origin was accepted");
     CHECKF(!ws_with_origin(srv, "https://desk.example.evil"), "a prefix match was accepted");
+    {
+        /* a page on a site whose name is long (subdomains cost nothing): an
+         * Origin past the server's 256-byte buffer is still a foreign one */
+        char longo[300] = "https://";
+        memset(longo + 8, 'a', 260);
+        snprintf(longo + 268, sizeof longo - 268, ".evil.example");
+        CHECKF(!ws_with_origin(srv, longo), "a foreign Origin of %zu bytes was accepted",
+               strlen(longo));
+    }
     CHECK(it_server_stop(srv) == 0);
     test_mtls();
     return it_done(test_summary());
