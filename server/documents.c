@@ -436,8 +436,10 @@ int srv__documents_handle(struct srv_session *s, const struct pacta_request *req
         break;
     case PACTA_OP_DOCUMENTS_DOWNLOAD: {
         struct pacta_doc_download_args a;
+        /* its answer: the base64 of up to `length` bytes, and the envelope */
         if ((rc = pacta_decode_doc_download(req->args, &a, &err)) == 0)
-            srv__ops_read(s, req, read_download);
+            srv__ops_read_large(s, req, read_download,
+                                PACTA_BASE64_ENCODED_LEN((size_t)a.length) + 256);
         break;
     }
     case PACTA_OP_DOCUMENTS_DELETE:

@@ -215,6 +215,29 @@ int srv__limits_take_request(struct srv_session *s)
     return 1;
 }
 
+/*
+ * Answers of many bytes (documents.download, up to 1 MiB as ~1.4 MB of
+ * base64) are made in the pool and then queued whether or not the client
+ * reads them: 64 in flight per connection were ~90 MB held for one
+ * connection that does not read.  So such a request starts only while the
+ * connection's queued answers plus those being made stay within the queue
+ * bound; a client that reads its answers (one chunk after the other, as
+ * pacta-desk and pactactl do) never meets it.
+ */
+int srv__limits_reserve_answer(struct srv_session *s, size_t bytes)
+{
+    size_t held = s->q_bytes + s->resp_reserved;
+    if (held > 0 && held + bytes > s->srv->cfg->queue_max_bytes)
+        return 0;
+    s->resp_reserved += bytes;
+    return 1;
+}
+
+void srv__limits_release_answer(struct srv_session *s, size_t bytes)
+{
+    s->resp_reserved -= bytes < s->resp_reserved ? bytes : s->resp_reserved;
+}
+
 int srv__limits_address_ok(const struct srv_session *s)
 {
     int max = s->srv->cfg->max_conns_per_address, n = 0;

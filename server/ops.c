@@ -41,6 +41,7 @@ struct srv_job {
     uint64_t request_id;  /* follows it into logs: writer batch, events, errors */
     char actor[65];       /* the user the request runs as */
     int hashing;          /* holds one of the MAX_PASSWORD_CHECKS slots */
+    size_t reserved;      /* answer bytes reserved (srv__ops_read_large) */
     unsigned revocations; /* srv->revocations when an auth.resume was read */
     struct srv_job *next_waiting;
     /* filled in the pool */
@@ -144,6 +145,7 @@ static void job_free(struct srv_job *j)
         hashing_slot_freed(j->srv);
     if (j->op == PACTA_OP_AUTH_LOGIN || j->op == PACTA_OP_AUTH_RESUME)
         j->s->auth_inflight = 0;
+    srv__limits_release_answer(j->s, j->reserved);
     srv__metrics_latency(j->srv, j->op, uv_hrtime() - j->start_ns);
     j->s->inflight--;
     j->srv->jobs_inflight--;
@@ -573,6 +575,20 @@ void srv__ops_read(struct srv_session *s, const struct pacta_request *req, srv_r
 {
     struct srv_job *j = job_new(s, req);
     j->read = read;
+    queue_job(j);
+}
+
+void srv__ops_read_large(struct srv_session *s, const struct pacta_request *req, srv_read_fn read,
+                         size_t bytes)
+{
+    if (!srv__limits_reserve_answer(s, bytes)) {
+        srv__respond_code(s, req->id, PACTA_RATE_LIMITED, "",
+                          "too much data asked for at once: read the answers first");
+        return;
+    }
+    struct srv_job *j = job_new(s, req);
+    j->read = read;
+    j->reserved = bytes;
     queue_job(j);
 }
 

@@ -104,6 +104,8 @@ struct srv_session {
     unsigned sub_gen;   /* bumped by every (un)subscribe: stale replays drop */
     int replay_running; /* a replay page is being read in the pool */
 
+    size_t resp_reserved; /* bytes of large answers being made (limits.c) */
+
     struct srv_session *prev, *next; /* srv->sessions */
 };
 
@@ -180,6 +182,11 @@ int srv__session_open(const struct srv_session *s); /* connected and not closing
 typedef int (*srv_read_fn)(sqlite3 *r, const char *actor, const json_t *args, json_t **result,
                            struct pacta_error *err);
 void srv__ops_read(struct srv_session *s, const struct pacta_request *req, srv_read_fn read);
+/* The same for a read whose answer may be large (up to `bytes`): refused
+ * with rate_limited when the connection's answers would pass
+ * --queue-max-bytes (srv__limits_reserve_answer). */
+void srv__ops_read_large(struct srv_session *s, const struct pacta_request *req, srv_read_fn read,
+                         size_t bytes);
 /* Queues a write for the writer; answered with its result once committed,
  * after its events were broadcast. */
 void srv__ops_write(struct srv_session *s, const struct pacta_request *req,
@@ -217,6 +224,12 @@ int srv__limits_user_ok(struct srv *srv, const struct srv_session *s, const char
 void srv__limits_purge(int64_t max_age_ms);
 void srv__limits_tick(struct srv *srv);
 void srv__limits_cleanup(void);
+/* Reserves `bytes` of answer for s: 1 if its queued answers, those being
+ * made and this one stay within --queue-max-bytes (or nothing is queued or
+ * being made: one is always allowed), else 0.  Released when the answer is
+ * queued. */
+int srv__limits_reserve_answer(struct srv_session *s, size_t bytes);
+void srv__limits_release_answer(struct srv_session *s, size_t bytes);
 
 /* request.c: one complete text message from a session; answers. */
 void srv__ops_handle(struct srv_session *s, const char *buf, size_t len);
