@@ -393,6 +393,7 @@ struct ex_read {
     json_t *req_id;
     int64_t offset, length;
     uint64_t start_ns;
+    size_t reserved; /* answer bytes held against --queue-max-bytes (limits.c) */
     /* filled in the pool */
     int eof, failed;
     char *response;
@@ -442,6 +443,7 @@ static void read_after(uv_work_t *w, int status)
     e->srv->jobs_inflight--;
     e->reads_inflight--;
     s->inflight--;
+    srv__limits_release_answer(s, r->reserved);
     srv__metrics_latency(e->srv, PACTA_OP_EXPORT_READ, uv_hrtime() - r->start_ns);
     if (status == 0 && !r->failed && srv__session_open(s)) {
         e->srv->metrics.responses[PACTA_OK]++;
@@ -480,9 +482,18 @@ static int read_chunk(struct srv_session *s, const struct pacta_request *req,
         return pacta_error_set(err, PACTA_BAD_REQUEST, "offset",
                                "beyond the end of the export (%llu bytes)",
                                (unsigned long long)e->job.size);
+    /* its answer: the base64 of what is left up to `length`, and the
+     * envelope; not made while the connection's unread answers would pass
+     * --queue-max-bytes (a client reading chunk after chunk never meets it) */
+    uint64_t left = e->job.size - (uint64_t)a.offset;
+    size_t bytes = PACTA_BASE64_ENCODED_LEN(left < (uint64_t)a.length ? left : (uint64_t)a.length);
+    if (!srv__limits_reserve_answer(s, bytes + 256))
+        return pacta_error_set(err, PACTA_RATE_LIMITED, "",
+                               "too much data asked for at once: read the answers first");
     struct ex_read *r = calloc(1, sizeof *r);
     if (!r)
         abort();
+    r->reserved = bytes + 256;
     r->work.data = r;
     r->e = e;
     r->req_id = json_incref(req->id);
@@ -490,6 +501,7 @@ static int read_chunk(struct srv_session *s, const struct pacta_request *req,
     r->length = a.length;
     r->start_ns = uv_hrtime();
     if (uv_queue_work(s->srv->loop, &r->work, read_work, read_after) != 0) {
+        srv__limits_release_answer(s, r->reserved);
         json_decref(r->req_id);
         free(r);
         return pacta_error_set(err, PACTA_INTERNAL, "", "internal error");
