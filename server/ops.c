@@ -670,6 +670,13 @@ void srv__ops_dispatch(struct srv_session *s, const struct pacta_request *req)
     }
 
     if (req->op == PACTA_OP_AUTH_LOGIN || req->op == PACTA_OP_AUTH_RESUME) {
+        /* past the authentication deadline (a login answered late, after
+         * --login-delay or argon2's queue): no new attempt, or a client
+         * that always has the next one in flight would stay connected */
+        if (!s->authenticated && srv__now_ms() >= s->auth_deadline_ms) {
+            srv__session_close(s, PACTA_CLOSE_POLICY, "authentication timeout", 0);
+            return;
+        }
         if (s->auth_inflight) {
             srv__respond_code(s, req->id, PACTA_RATE_LIMITED, "",
                               "a login is already in progress on this connection");

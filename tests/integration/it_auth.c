@@ -5,7 +5,8 @@
  * connection until logout, which closes the token's other sockets with
  * 4001 (and the logged-out one is unsubscribed and on the authentication
  * clock again); a connection that never authenticates is closed with 1008
- * after --auth-timeout (1 s here, so the test stays fast).
+ * after --auth-timeout (1 s here, so the test stays fast), also when it
+ * chains failed logins back to back.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -275,6 +276,32 @@ static void test_auth_timeout(const struct it_server *srv)
     ctl_client_close(c);
 }
 
+/* A failed login answered after the authentication deadline (each is
+ * answered after --login-delay, 1.5 s here, past the 1 s deadline) is not
+ * a way to stay connected: the next login, asked for at once, closes the
+ * connection instead of starting.  (A login in flight defers the close to
+ * the next tick, so a client that always had the next one in flight stayed
+ * connected for as long as it liked, unauthenticated.) */
+static void test_login_chain(void)
+{
+    static const char *const args[] = {
+        "--auth-timeout", "1", "--login-max-failures", "100000", "--login-delay", "1500", NULL};
+    struct it_server *srv = it_server_start(args);
+    struct ctl_client *c = it_connect(srv);
+    json_t *e = NULL;
+    /* asked for in time, answered after the deadline: that one is answered */
+    CHECK(ctl_client_login(c, "nobody-1", "wrong-password-123", &e) == 1);
+    json_decref(e);
+    e = NULL;
+    int rc = ctl_client_login(c, "nobody-2", "wrong-password-123", &e);
+    json_decref(e);
+    CHECKF(rc < 0, "a login asked for after the deadline was answered (%d)", rc);
+    int code = rc < 0 ? it_wait_close(c, IT_TIMEOUT_MS) : 0;
+    CHECKF(code == 1008, "closed with %d", code);
+    ctl_client_close(c);
+    CHECK(it_server_stop(srv) == 0);
+}
+
 /* A display name of 200 two-byte characters is valid (limits count
  * characters) and comes back whole in the login answer. */
 static void test_unicode_display_name(const struct it_server *srv)
@@ -377,5 +404,6 @@ int main(void)
     test_one_login_at_a_time(srv);
     test_login_storm(srv);
     test_auth_timeout(srv);
+    test_login_chain();
     return it_done(test_summary());
 }
