@@ -360,8 +360,17 @@ static int cmd_download(const struct ctl_global *g, const char *id, const char *
         goto out;
     json_t *doc = json_object_get(r, "document");
     size = json_integer_value(json_object_get(doc, "size"));
-    snprintf(dest, sizeof dest, "%s",
-             out_path ? out_path : json_string_value(json_object_get(doc, "name")));
+    const char *name = json_string_value(json_object_get(doc, "name"));
+    /* without -o, the server's name is used only if it is a plain file name
+     * as the protocol allows one (no directory of its own, no "..") */
+    if (!out_path && !pacta_valid_doc_name(name)) {
+        ctl__errorf("the server named the document \"%.100s\", not a plain file name: choose "
+                    "one with -o FILE",
+                    name ? name : "");
+        rc = CTL_EXIT_SERVER;
+        goto out;
+    }
+    snprintf(dest, sizeof dest, "%s", out_path ? out_path : name);
     if (!out_path && access(dest, F_OK) == 0) {
         ctl__errorf("%s exists: choose another name with -o FILE", dest);
         rc = CTL_EXIT_USAGE;

@@ -73,6 +73,18 @@ int pacta_valid_mime(const char *s)
 
 /* A file name as shown to people and offered when saving: one line, no
  * directory separators, not a path of its own. */
+static int check_name(const char *s, struct pacta_error *err)
+{
+    int rc = pacta__check_text(s, 1, PACTA_DOC_NAME_MAX,
+                               PACTA__TEXT_SINGLE_LINE | PACTA__TEXT_NOT_BLANK, "name", err);
+    if (rc)
+        return rc;
+    if (strchr(s, '/') || strchr(s, '\\') || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "name",
+                               "must be a file name without '/' or '\\'");
+    return 0;
+}
+
 static int get_name(const json_t *args, const char **out, struct pacta_error *err)
 {
     json_t *v = pacta__member(args, "name");
@@ -82,15 +94,17 @@ static int get_name(const json_t *args, const char **out, struct pacta_error *er
     if (!json_is_string(v))
         return pacta_error_set(err, PACTA_BAD_REQUEST, "name", "must be a string");
     const char *s = json_string_value(v);
-    int rc = pacta__check_text(s, 1, PACTA_DOC_NAME_MAX,
-                               PACTA__TEXT_SINGLE_LINE | PACTA__TEXT_NOT_BLANK, "name", err);
+    int rc = check_name(s, err);
     if (rc)
         return rc;
-    if (strchr(s, '/') || strchr(s, '\\') || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-        return pacta_error_set(err, PACTA_BAD_REQUEST, "name",
-                               "must be a file name without '/' or '\\'");
     *out = s;
     return 0;
+}
+
+int pacta_valid_doc_name(const char *s)
+{
+    struct pacta_error err;
+    return s && check_name(s, &err) == 0;
 }
 
 int pacta_decode_doc_upload_begin(const json_t *args, struct pacta_doc_begin_args *out,

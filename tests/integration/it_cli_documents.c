@@ -9,12 +9,15 @@
  *  3. an upload begun elsewhere and left unfinished is completed by
  *     running the command: it resumes from what the server has;
  *  4. refusals: a viewer cannot upload (exit 1); a bad command line exits
- *     2; download -o replaces the file it names, atomically.
+ *     2; download -o replaces the file it names, atomically;
+ *  5. without -o, a name the protocol does not allow (a database edited by
+ *     hand, or a server that lies) is not used to save the file.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -239,9 +242,40 @@ int main(void)
 
     free(half);
     free(bigdata);
+    ctl_client_close(ed);
+
+    /* 5. a stored name the protocol does not allow (the file edited by
+     * hand): download without -o does not save under it */
+    snprintf(path, sizeof path, "%s/odd.png", it_tmp_dir());
+    write_bytes(path, data, 1000);
+    as_user(s, NULL, IT_EDITOR_USER, IT_EDITOR_PASSWORD);
+    CHECK(ctl(&out, NULL, "upload", contract, path, NULL, NULL, NULL) == 0);
+    json_t *odd = out ? json_loads(out, 0, NULL) : NULL;
+    free(out);
+    REQUIRE(odd);
+    char db_path[600], sql[300];
+    REQUIRE(it_server_stop(s) == 0);
+    it_server_db_path(s, db_path, sizeof db_path);
+    sqlite3 *db = NULL;
+    REQUIRE(sqlite3_open(db_path, &db) == SQLITE_OK);
+    snprintf(sql, sizeof sql,
+             "UPDATE documents SET name = 'two' || char(10) || 'lines.png' WHERE id = '%s'",
+             it_str(odd, "id"));
+    CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK && sqlite3_changes(db) == 1);
+    sqlite3_close(db);
+    it_server_restart(s);
+    as_user(s, NULL, IT_EDITOR_USER, IT_EDITOR_PASSWORD);
+    char cwd[600];
+    REQUIRE(getcwd(cwd, sizeof cwd) && chdir(it_tmp_dir()) == 0);
+    CHECK(ctl(NULL, &err, "download", it_str(odd, "id"), NULL, NULL, NULL, NULL) == 1);
+    CHECKF(err && strstr(err, "not a plain file name"), "stderr: %s", err ? err : "");
+    free(err);
+    CHECK(access("two\nlines.png", F_OK) != 0);
+    REQUIRE(chdir(cwd) == 0);
+    json_decref(odd);
+
     free(data);
     json_decref(k);
-    ctl_client_close(ed);
     CHECK(it_server_stop(s) == 0);
     return it_done(test_summary());
 }

@@ -212,6 +212,22 @@ static void test_values(void)
     CHECK(pacta_valid_upload_id("0123456789abcdef0123456789abcdef"));
     CHECK(!pacta_valid_upload_id("0123456789abcdef0123456789abcde"));
     CHECK(!pacta_valid_sha256(""));
+
+    /* names: what upload.begin takes, and what pactactl saves under */
+    CHECK(pacta_valid_doc_name("contract signed.pdf"));
+    CHECK(pacta_valid_doc_name("Contrato firmado – versión 2.pdf"));
+    CHECK(pacta_valid_doc_name(".hidden"));
+    static const char *const bad[] = {"",    ".",    "..",          "../x.pdf", "/etc/passwd",
+                                      "a/b", "a\\b", "line\nbreak", " ",        NULL};
+    for (int i = 0; bad[i]; i++)
+        CHECKF(!pacta_valid_doc_name(bad[i]), "\"%s\" taken for a file name", bad[i]);
+    CHECK(!pacta_valid_doc_name(NULL));
+    char long_name[PACTA_DOC_NAME_MAX + 2];
+    memset(long_name, 'a', sizeof long_name - 1);
+    long_name[sizeof long_name - 1] = '\0';
+    CHECK(!pacta_valid_doc_name(long_name));
+    long_name[PACTA_DOC_NAME_MAX] = '\0';
+    CHECK(pacta_valid_doc_name(long_name));
 }
 
 int main(void)

@@ -47,6 +47,10 @@ int pacta_valid_upload_id(const char *s);
 /* 1 if s is a MIME type "type/subtype" of RFC 6838 characters, 3..255
  * long, without parameters. */
 int pacta_valid_mime(const char *s);
+/* 1 if s is a document name as above (what documents.upload.begin
+ * accepts): also what a client may save a download under without asking,
+ * since it cannot name another directory or a path of its own. */
+int pacta_valid_doc_name(const char *s);
 
 /* documents.upload.begin {contract_id, name, size, sha256, mime?} */
 struct pacta_doc_begin_args {
