@@ -232,7 +232,7 @@ static int decode_op(const struct pacta_request *req, struct pacta_error *err)
         struct pacta_doc_begin_args x;
         if ((rc = pacta_decode_doc_upload_begin(a, &x, err)) == 0)
             CHECK(pacta_valid_uuid(x.contract_id) && x.size >= 1 && pacta_valid_sha256(x.sha256) &&
-                  !strchr(x.name, '/') && (!x.mime || pacta_valid_mime(x.mime)));
+                  pacta_valid_doc_name(x.name) && (!x.mime || pacta_valid_mime(x.mime)));
         break;
     }
     case PACTA_OP_DOCUMENTS_UPLOAD_CHUNK: {
