@@ -73,8 +73,8 @@ static void test_export_reads(struct it_server *srv, struct ctl_client *ed)
     struct ctl_client *vi = it_login(srv, IT_VIEWER_USER, IT_VIEWER_PASSWORD);
     json_t *made = it_call(vi, "export.contracts", json_pack("{s:s}", "format", "csv"), NULL);
     REQUIRE(made);
-    CHECKF(it_int(made, "size") > 2 * 262144 / 2 + 100000, "export of %lld bytes",
-           (long long)it_int(made, "size"));
+    /* more than one chunk: no read from the start reaches the end (which ends the export) */
+    REQUIRE(it_int(made, "size") > 262144);
     char id[64];
     snprintf(id, sizeof id, "%s", it_str(made, "export_id"));
     json_decref(made);
