@@ -370,6 +370,23 @@ void it_server_db_path(const struct it_server *s, char *out, size_t outlen)
     snprintf(out, outlen, "%s/pacta.db", s->data_dir);
 }
 
+void it_sql(sqlite3 *db, const char *q)
+{
+    char *err = NULL;
+    if (sqlite3_exec(db, q, NULL, NULL, &err) != SQLITE_OK)
+        it_fatal("%s: %s", q, err ? err : sqlite3_errmsg(db));
+}
+
+int it_sql_int(sqlite3 *db, const char *q)
+{
+    sqlite3_stmt *st = NULL;
+    int n = -1;
+    if (sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
 int it_server_use_copy(const struct it_server *s, const char *path)
 {
     char db[600], side[620], buf[1 << 16];

@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "client.h"
 
@@ -89,6 +90,11 @@ void it_server_kill(struct it_server *s);
 void it_server_dump_log(const struct it_server *s);
 /* Path of the SQLite file in the data dir. */
 void it_server_db_path(const struct it_server *s, char *out, size_t outlen);
+/* For tests that poke or read the file directly: runs q (the test exits
+ * with SQLite's message if it fails), and the first column of q's first
+ * row as an int (-1 if there is none). */
+void it_sql(sqlite3 *db, const char *q);
+int it_sql_int(sqlite3 *db, const char *q);
 /* A stopped server's database replaced by a copy of the file `path` (its
  * -wal and -shm removed): it_server_restart starts it on the copy (the
  * benches' million-contract files).  0, or -1 (printed). */
@@ -99,6 +105,9 @@ int it_server_use_copy(const struct it_server *s, const char *path);
 struct ctl_client *it_try_connect(const struct it_server *s);
 struct ctl_client *it_connect(const struct it_server *s); /* exits on failure */
 struct ctl_ws *it_ws_connect(const struct it_server *s);  /* raw ws; exits on failure */
+/* A raw ws logged in as user (requests then go out without waiting for
+ * answers); exits on failure. */
+struct ctl_ws *it_ws_login(const struct it_server *s, const char *user, const char *password);
 /* Connect + auth.login; exits on failure. */
 struct ctl_client *it_login(const struct it_server *s, const char *user, const char *password);
 struct ctl_client *it_login_admin(const struct it_server *s);

@@ -58,6 +58,22 @@ struct ctl_ws *it_ws_connect(const struct it_server *s)
     return ws;
 }
 
+struct ctl_ws *it_ws_login(const struct it_server *s, const char *user, const char *password)
+{
+    struct ctl_ws *ws = it_ws_connect(s);
+    json_t *req = json_pack("{s:i, s:s, s:{s:s, s:s}}", "id", 0, "op", "auth.login", "args",
+                            "username", user, "password", password);
+    char *text = json_dumps(req, JSON_COMPACT), *msg = NULL;
+    size_t len = 0;
+    json_decref(req);
+    if (!text || ctl_ws_send_text(ws, text, strlen(text)) != 0 ||
+        ctl_ws_recv(ws, IT_TIMEOUT_MS, &msg, &len) != 1 || !strstr(msg, "\"ok\":true"))
+        it_fatal("raw login as %s failed: %s", user, msg ? msg : "(no answer)");
+    free(text);
+    free(msg);
+    return ws;
+}
+
 struct ctl_client *it_login(const struct it_server *s, const char *user, const char *password)
 {
     struct ctl_client *c = it_connect(s);

@@ -31,24 +31,6 @@
 static const char *const step2_args[] = {
     "--session-ttl", "315360000", "--expiry-step", "2", "--fake-now", "2026-01-01T09:00:00Z", NULL};
 
-static void sql(sqlite3 *db, const char *q)
-{
-    char *err = NULL;
-    int rc = sqlite3_exec(db, q, NULL, NULL, &err);
-    CHECKF(rc == SQLITE_OK, "%s: %s", q, err ? err : "?");
-    sqlite3_free(err);
-}
-
-static int count(sqlite3 *db, const char *q)
-{
-    sqlite3_stmt *st = NULL;
-    int n = -1;
-    if (sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return n;
-}
-
 static void set_clock(struct ctl_client *c, const char *now)
 {
     json_t *r = it_call(c, "admin.clock.set", json_pack("{s:s}", "now", now), NULL);
@@ -70,22 +52,6 @@ static json_t *create_n(struct ctl_client *ad, int n, const char *prefix, const 
         json_decref(c);
     }
     return ids;
-}
-
-/* A raw connection logged in as admin: requests go out without waiting. */
-static struct ctl_ws *raw_admin(struct it_server *srv)
-{
-    struct ctl_ws *ws = it_ws_connect(srv);
-    char buf[256], *msg = NULL;
-    size_t len;
-    snprintf(
-        buf, sizeof buf,
-        "{\"id\":0,\"op\":\"auth.login\",\"args\":{\"username\":\"admin\",\"password\":\"%s\"}}",
-        IT_ADMIN_PASSWORD);
-    REQUIRE(ctl_ws_send_text(ws, buf, strlen(buf)) == 0);
-    REQUIRE(ctl_ws_recv(ws, IT_TIMEOUT_MS, &msg, &len) == 1 && strstr(msg, "\"ok\":true"));
-    free(msg);
-    return ws;
 }
 
 static void raw_send(struct ctl_ws *ws, json_int_t id, const char *op, json_t *args_steal)
@@ -138,9 +104,9 @@ static void part_orphan(void)
     REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
     char *q = sqlite3_mprintf("DELETE FROM contracts WHERE id = '%q'",
                               json_string_value(json_array_get(ids, 1)));
-    sql(db, q);
+    it_sql(db, q);
     sqlite3_free(q);
-    CHECK(count(db, "SELECT count(*) FROM expiry_schedule") == 3);
+    CHECK(it_sql_int(db, "SELECT count(*) FROM expiry_schedule") == 3);
     sqlite3_close(db);
 
     it_server_restart(srv);
@@ -166,8 +132,8 @@ static void part_orphan(void)
     CHECK(it_server_stop(srv) == 0);
 
     REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
-    CHECK(count(db, "SELECT count(*) FROM expiry_schedule") == 0);
-    CHECK(count(db, "SELECT count(*) FROM contracts WHERE status = 'expired'") == 2);
+    CHECK(it_sql_int(db, "SELECT count(*) FROM expiry_schedule") == 0);
+    CHECK(it_sql_int(db, "SELECT count(*) FROM contracts WHERE status = 'expired'") == 2);
     sqlite3_close(db);
     json_decref(ids);
 }
@@ -185,7 +151,8 @@ static void part_stale(void)
     set_clock(ad, "2026-02-10T09:00:00.000Z");
     struct ctl_client *ev_c = it_login_admin(srv);
     json_decref(it_call(ev_c, "subscribe", json_pack("{}"), NULL));
-    struct ctl_ws *clock_ws = raw_admin(srv), *edit_ws = raw_admin(srv);
+    struct ctl_ws *clock_ws = it_ws_login(srv, "admin", IT_ADMIN_PASSWORD),
+                  *edit_ws = it_ws_login(srv, "admin", IT_ADMIN_PASSWORD);
 
     /* the walk (12 steps) then one due contract per step */
     raw_send(clock_ws, 1, "admin.clock.set", json_pack("{s:s}", "now", "2026-02-11T09:00:00.000Z"));
@@ -288,10 +255,10 @@ static void part_retry(void)
 
     /* another process holds the write lock past the writer's 5 s */
     it_server_db_path(srv, path, sizeof path);
-    struct ctl_ws *clock_ws = raw_admin(srv);
+    struct ctl_ws *clock_ws = it_ws_login(srv, "admin", IT_ADMIN_PASSWORD);
     sqlite3 *db = NULL;
     REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
-    sql(db, "BEGIN IMMEDIATE");
+    it_sql(db, "BEGIN IMMEDIATE");
     raw_send(clock_ws, 1, "admin.clock.set", json_pack("{s:s}", "now", "2026-02-11T09:00:00.000Z"));
     /* the scan's first step waits for the lock, then fails */
     int64_t until = it_now_ms() + 3 * IT_TIMEOUT_MS;
@@ -305,7 +272,7 @@ static void part_retry(void)
     }
     CHECK(log && strstr(log + srv->log_start, "expiry scan failed"));
     free(log);
-    sql(db, "ROLLBACK");
+    it_sql(db, "ROLLBACK");
     sqlite3_close(db);
 
     /* tried again soon: the three expire (not at the next daily time) */
@@ -364,7 +331,7 @@ static void part_crash(void)
     it_server_db_path(srv, path, sizeof path);
     sqlite3 *db = NULL;
     REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
-    sql(db, "DELETE FROM expiry_schedule"); /* nothing armed: a long walk */
+    it_sql(db, "DELETE FROM expiry_schedule"); /* nothing armed: a long walk */
     sqlite3_close(db);
 
     replace_fake_now(srv, "2026-03-01T09:00:00Z");
@@ -375,9 +342,9 @@ static void part_crash(void)
         it_server_kill(srv);
         REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
         fprintf(stderr, "crash: killed after %d ms: %d armed, %d ended\n", kill_after_ms[k],
-                count(db, "SELECT count(*) FROM expiry_schedule"),
-                count(db, "SELECT count(*) FROM changes WHERE event IN ('contract.expired', "
-                          "'contract.renewed')"));
+                it_sql_int(db, "SELECT count(*) FROM expiry_schedule"),
+                it_sql_int(db, "SELECT count(*) FROM changes WHERE event IN ('contract.expired', "
+                               "'contract.renewed')"));
         sqlite3_close(db);
     }
     it_server_restart(srv);
@@ -387,18 +354,19 @@ static void part_crash(void)
     CHECK(it_server_stop(srv) == 0);
 
     REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
-    CHECK(count(db, "SELECT count(*) FROM changes WHERE event = 'contract.expired'") ==
+    CHECK(it_sql_int(db, "SELECT count(*) FROM changes WHERE event = 'contract.expired'") ==
           CRASH_N / 2);
-    CHECK(count(db, "SELECT count(*) FROM changes WHERE event = 'contract.renewed'") ==
+    CHECK(it_sql_int(db, "SELECT count(*) FROM changes WHERE event = 'contract.renewed'") ==
           CRASH_N / 2);
-    CHECK(count(db, "SELECT count(DISTINCT entity_id) FROM changes WHERE event IN "
-                    "('contract.expired', 'contract.renewed')") == CRASH_N);
-    CHECK(count(db, "SELECT count(*) FROM changes WHERE event LIKE 'contract.%' AND event NOT "
-                    "IN ('contract.created', 'contract.updated', 'contract.expired', "
-                    "'contract.renewed')") == 0);
-    CHECK(count(db, "SELECT count(*) FROM supplements WHERE author = 'system'") == CRASH_N / 2);
-    CHECK(count(db, "SELECT count(*) FROM contracts WHERE status = 'expired'") == CRASH_N / 2);
-    CHECK(count(db, "SELECT count(*) FROM expiry_schedule") == CRASH_N / 2);
+    CHECK(it_sql_int(db, "SELECT count(DISTINCT entity_id) FROM changes WHERE event IN "
+                         "('contract.expired', 'contract.renewed')") == CRASH_N);
+    CHECK(it_sql_int(db, "SELECT count(*) FROM changes WHERE event LIKE 'contract.%' AND event NOT "
+                         "IN ('contract.created', 'contract.updated', 'contract.expired', "
+                         "'contract.renewed')") == 0);
+    CHECK(it_sql_int(db, "SELECT count(*) FROM supplements WHERE author = 'system'") ==
+          CRASH_N / 2);
+    CHECK(it_sql_int(db, "SELECT count(*) FROM contracts WHERE status = 'expired'") == CRASH_N / 2);
+    CHECK(it_sql_int(db, "SELECT count(*) FROM expiry_schedule") == CRASH_N / 2);
     sqlite3_close(db);
     json_decref(ended);
 }

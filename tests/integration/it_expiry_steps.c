@@ -69,24 +69,6 @@ static void replace_fake_now(struct it_server *s, const char *now)
         }
 }
 
-static void sql(sqlite3 *db, const char *q)
-{
-    char *err = NULL;
-    int rc = sqlite3_exec(db, q, NULL, NULL, &err);
-    CHECKF(rc == SQLITE_OK, "%s: %s", q, err ? err : "?");
-    sqlite3_free(err);
-}
-
-static int count(sqlite3 *db, const char *q)
-{
-    sqlite3_stmt *st = NULL;
-    int n = -1;
-    if (sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return n;
-}
-
 static json_t *create_ids(struct ctl_client *ad, int n, const char *prefix, const char *status,
                           const char *end)
 {
@@ -144,14 +126,14 @@ int main(void)
     it_server_db_path(srv, path, sizeof path);
     sqlite3 *db = NULL;
     REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
-    CHECK(count(db, "SELECT count(*) FROM expiry_schedule") == ENDED + AHEAD);
-    sql(db, "DELETE FROM expiry_schedule");
+    CHECK(it_sql_int(db, "SELECT count(*) FROM expiry_schedule") == ENDED + AHEAD);
+    it_sql(db, "DELETE FROM expiry_schedule");
     /* due before anything else: a step that handled due ones before the
      * sync had dropped it would fire it first */
     char *q = sqlite3_mprintf("INSERT INTO expiry_schedule VALUES ('%q', '2026-02-10', 0, 'none', "
                               "12, '2026-01-01', '2026-01-01', '2026-01-11')",
                               draft_id);
-    sql(db, q);
+    it_sql(db, q);
     sqlite3_free(q);
     sqlite3_close(db);
 
@@ -193,10 +175,10 @@ int main(void)
 
     /* the draft's row went; the expired ones' schedules ended */
     REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
-    CHECK(count(db, "SELECT count(*) FROM expiry_schedule") == AHEAD + CREATED);
-    CHECK(count(db, "SELECT count(*) FROM expiry_schedule s JOIN contracts c ON c.id = "
-                    "s.contract_id WHERE c.status <> 'active'") == 0);
-    CHECK(count(db, "SELECT count(*) FROM contracts WHERE status = 'expired'") == ENDED);
+    CHECK(it_sql_int(db, "SELECT count(*) FROM expiry_schedule") == AHEAD + CREATED);
+    CHECK(it_sql_int(db, "SELECT count(*) FROM expiry_schedule s JOIN contracts c ON c.id = "
+                         "s.contract_id WHERE c.status <> 'active'") == 0);
+    CHECK(it_sql_int(db, "SELECT count(*) FROM contracts WHERE status = 'expired'") == ENDED);
     sqlite3_close(db);
 
     json_decref(ended);

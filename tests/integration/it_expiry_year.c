@@ -129,18 +129,11 @@ static void iso_day(int day, char out[32])
 /* Creates the contracts on a raw connection, PIPELINE requests in flight. */
 static void create_all(struct it_server *srv)
 {
-    struct ctl_ws *ws = it_ws_connect(srv);
+    struct ctl_ws *ws = it_ws_login(srv, "admin", IT_ADMIN_PASSWORD);
     char buf[512], *msg;
     size_t len;
     int sent = 0, done = 0, failed = 0;
 
-    snprintf(
-        buf, sizeof buf,
-        "{\"id\":0,\"op\":\"auth.login\",\"args\":{\"username\":\"admin\",\"password\":\"%s\"}}",
-        IT_ADMIN_PASSWORD);
-    REQUIRE(ctl_ws_send_text(ws, buf, strlen(buf)) == 0);
-    REQUIRE(ctl_ws_recv(ws, IT_TIMEOUT_MS, &msg, &len) == 1 && strstr(msg, "\"ok\":true"));
-    free(msg);
     /* the server rate-limits a connection that sends too fast: such a
      * request is sent again after a pause (it did nothing) */
     int retry[PIPELINE * 4], nretry = 0;
