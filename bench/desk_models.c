@@ -101,6 +101,34 @@ static Timing wait_list(PactaListModel *m, double t0, double call_ms, gboolean d
     return t;
 }
 
+/* The list as the window shows it: a column view with the desk's cells in
+ * a presented window, a single selection on row `selected` (< 0: GTK's
+ * default, the first row once there is one). */
+static GtkWidget *show_list(PactaListModel *list, int selected)
+{
+    GtkWidget *win = gtk_window_new();
+    gtk_window_set_default_size(GTK_WINDOW(win), 1400, 900);
+    GtkColumnView *view = GTK_COLUMN_VIEW(gtk_column_view_new(NULL));
+    for (int c = 0; c <= PACTA_COLUMN_OWNER; c++) {
+        GtkColumnViewColumn *col = gtk_column_view_column_new("col", NULL);
+        pacta_contract_column_setup(col, (PactaColumn)c);
+        gtk_column_view_append_column(view, col);
+        g_object_unref(col);
+    }
+    GtkSingleSelection *sel = gtk_single_selection_new(g_object_ref(G_LIST_MODEL(list)));
+    if (selected >= 0) {
+        gtk_single_selection_set_autoselect(sel, FALSE);
+        gtk_single_selection_set_selected(sel, (guint)selected);
+    }
+    gtk_column_view_set_model(view, GTK_SELECTION_MODEL(sel));
+    g_object_unref(sel);
+    GtkWidget *scroller = gtk_scrolled_window_new();
+    gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroller), GTK_WIDGET(view));
+    gtk_window_set_child(GTK_WINDOW(win), scroller);
+    gtk_window_present(GTK_WINDOW(win));
+    return win;
+}
+
 static Timing sort_by(PactaListModel *m, const char *field, gboolean desc, gboolean drawn)
 {
     PactaSortKey key = {field, desc};
@@ -155,26 +183,7 @@ int main(int argc, char **argv)
         PactaListModel *list = pacta_list_model_new(store);
         GtkWidget *win = NULL;
         if (shown) {
-            /* as the window shows it: a column view with the desk's cells,
-             * a single selection on row 10 */
-            win = gtk_window_new();
-            gtk_window_set_default_size(GTK_WINDOW(win), 1400, 900);
-            GtkColumnView *view = GTK_COLUMN_VIEW(gtk_column_view_new(NULL));
-            for (int c = 0; c <= PACTA_COLUMN_OWNER; c++) {
-                GtkColumnViewColumn *col = gtk_column_view_column_new("col", NULL);
-                pacta_contract_column_setup(col, (PactaColumn)c);
-                gtk_column_view_append_column(view, col);
-                g_object_unref(col);
-            }
-            GtkSingleSelection *sel = gtk_single_selection_new(g_object_ref(G_LIST_MODEL(list)));
-            gtk_single_selection_set_autoselect(sel, FALSE);
-            gtk_single_selection_set_selected(sel, 10);
-            gtk_column_view_set_model(view, GTK_SELECTION_MODEL(sel));
-            g_object_unref(sel);
-            GtkWidget *scroller = gtk_scrolled_window_new();
-            gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroller), GTK_WIDGET(view));
-            gtk_window_set_child(GTK_WINDOW(win), scroller);
-            gtk_window_present(GTK_WINDOW(win));
+            win = show_list(list, 10);
             for (int k = 0; k < 200; k++)
                 g_main_context_iteration(NULL, FALSE);
             g_usleep(500000);
@@ -224,21 +233,7 @@ int main(int argc, char **argv)
         pacta_list_model_set_sort(list, &by_title, 1);
         GtkWidget *win = NULL;
         if (pass == 1) {
-            win = gtk_window_new();
-            gtk_window_set_default_size(GTK_WINDOW(win), 1400, 900);
-            GtkColumnView *view = GTK_COLUMN_VIEW(gtk_column_view_new(NULL));
-            for (int c = 0; c <= PACTA_COLUMN_OWNER; c++) {
-                GtkColumnViewColumn *col = gtk_column_view_column_new("col", NULL);
-                pacta_contract_column_setup(col, (PactaColumn)c);
-                gtk_column_view_append_column(view, col);
-                g_object_unref(col);
-            }
-            gtk_column_view_set_model(view, GTK_SELECTION_MODEL(gtk_single_selection_new(
-                                                g_object_ref(G_LIST_MODEL(list)))));
-            GtkWidget *scroller = gtk_scrolled_window_new();
-            gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroller), GTK_WIDGET(view));
-            gtk_window_set_child(GTK_WINDOW(win), scroller);
-            gtk_window_present(GTK_WINDOW(win));
+            win = show_list(list, -1);
         }
         double held = 0, t_load = now_ms();
         for (int first = 1; first <= n; first += 500) {
