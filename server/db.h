@@ -34,6 +34,10 @@ struct srv_db_options {
     const char *path;        /* database file, e.g. DATA_DIR/pacta.db */
     int readers;             /* size of the reader pool (>= 1) */
     int64_t session_ttl_sec; /* lifetime of a login token */
+    /* Bytes a statement journal keeps in memory before it moves to a temp
+     * file; 0: 16 MiB.  SQLite allocates it as one chunk per transaction,
+     * so the first open of a process decides (see srv_db_open). */
+    int stmt_journal_spill;
 };
 
 /*
