@@ -13,6 +13,7 @@ PKGS=(
   libgtk-4-dev libadwaita-1-dev xvfb xauth desktop-file-utils
   libxtst6
   libxlsxwriter-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils unzip
+  libxml2-utils
 )
 
 missing=()

@@ -135,8 +135,8 @@ struct ex_job {
     struct pacta_error err;
     uint64_t size;
     char sha256[65];
-    int fd;          /* the made file, open for reading and unlinked (-1: none; set by export.c) */
-    char number[65]; /* the contract report: its number, for the file name */
+    int fd;           /* the made file, open for reading and unlinked (-1: none; set by export.c) */
+    char number[257]; /* the contract report: its number (64 characters of up to 4 bytes) */
 
     /* pipeline state */
     sqlite3 *db;

@@ -163,7 +163,7 @@ static double bottom(const struct flow *f)
 
 static void new_page(struct flow *f)
 {
-    char head[160];
+    char head[sizeof f->j->number + 32];
     if (f->draw)
         srv__ex_pdf_end_page(f->p, "PACTA — contract report");
     else
@@ -314,7 +314,7 @@ static void document_cells(const json_t *d, const json_t *c, char **out)
 static int layout(struct flow *f)
 {
     const json_t *c = f->j->contract;
-    char line[256], amount[80], text[160];
+    char line[sizeof f->j->number + 64], amount[80], text[160];
     f->y = top();
     f->p->page = 1;
 
@@ -379,7 +379,7 @@ static int layout(struct flow *f)
 int srv__ex_report_write(struct ex_job *j)
 {
     struct ex_pdf p;
-    char title[128];
+    char title[sizeof j->number + 16];
     snprintf(title, sizeof title, "Contract %s", j->number);
     if (srv__ex_pdf_open(j, &p, EX_A4_SHORT, EX_A4_LONG, title)) {
         srv__ex_pdf_free(&p);

@@ -18,6 +18,7 @@
 #include "export-private.h"
 
 #define MAX_CURRENCIES 200
+#define CELL_CHARS_MAX 32767 /* what a cell holds (libxlsxwriter refuses longer texts) */
 
 struct xlsx {
     lxw_workbook *wb;
@@ -29,6 +30,8 @@ struct xlsx {
     } money[MAX_CURRENCIES];
     int nmoney;
     lxw_row_t row; /* next row to write */
+    char *text;    /* a cell's text as written (xml_text) */
+    size_t text_cap;
 };
 
 /* libxlsxwriter's file and zip errors leave errno set: a full disk is
@@ -60,6 +63,69 @@ static lxw_format *money_format(struct xlsx *x, const char *currency)
     x->money[x->nmoney].fmt = f;
     x->nmoney++;
     return f;
+}
+
+static int is_hex_digit(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/*
+ * A text as a sheet cell holds it.  XML 1.0 has no U+FFFE or U+FFFF (valid
+ * UTF-8, and valid text for the protocol): written raw, they make the
+ * sheet ill-formed and the whole file unreadable.  OOXML writes such a
+ * character as _xHHHH_, so a text that itself reads like one ("_x0041_",
+ * which Excel shows as "A") gets its underscore written as _x005F_.
+ * (libxlsxwriter escapes the C0 controls the same way itself.)  With
+ * `replace`, U+FFFE and U+FFFF become U+FFFD instead, for a text whose
+ * escapes would pass a cell's 32,767 characters.  The number of
+ * characters written goes to *chars.
+ */
+static const char *xml_text(struct xlsx *x, const char *v, int replace, size_t *chars)
+{
+    size_t len = strlen(v), o = 0, n = 0;
+    if (7 * len + 1 > x->text_cap) {
+        x->text_cap = 7 * len + 1;
+        if (!(x->text = realloc(x->text, x->text_cap)))
+            abort();
+    }
+    for (size_t i = 0; i < len;) {
+        const unsigned char *u = (const unsigned char *)v + i;
+        if (u[0] == 0xEF && u[1] == 0xBF && (u[2] == 0xBE || u[2] == 0xBF)) {
+            if (replace)
+                o += (size_t)snprintf(x->text + o, x->text_cap - o, "\xEF\xBF\xBD");
+            else
+                o += (size_t)snprintf(x->text + o, x->text_cap - o, "_x%s_",
+                                      u[2] == 0xBE ? "FFFE" : "FFFF");
+            i += 3;
+            n += replace ? 1 : 7;
+            continue;
+        }
+        if (u[0] == '_' && u[1] == 'x' && is_hex_digit(v[i + 2]) && is_hex_digit(v[i + 3]) &&
+            is_hex_digit(v[i + 4]) && is_hex_digit(v[i + 5]) && v[i + 6] == '_') {
+            memcpy(x->text + o, "_x005F_", 7);
+            o += 7;
+            n += 7;
+            i++;
+            continue;
+        }
+        n += (u[0] & 0xC0) != 0x80;
+        x->text[o++] = v[i++];
+    }
+    x->text[o] = '\0';
+    *chars = n;
+    return x->text;
+}
+
+/* A text cell (never a formula), escaped for XML (xml_text). */
+static lxw_error write_text(struct xlsx *x, lxw_row_t row, lxw_col_t col, const char *v,
+                            lxw_format *fmt)
+{
+    size_t chars;
+    const char *t = xml_text(x, v, 0, &chars);
+    if (chars > CELL_CHARS_MAX)
+        t = xml_text(x, v, 1, &chars);
+    return worksheet_write_string(x->ws, row, col, t, fmt);
 }
 
 static int parse_datetime(const char *s, enum ex_type type, lxw_datetime *dt)
@@ -156,7 +222,7 @@ static int xlsx_row(struct ex_job *j, const struct ex_row *r)
                                              srv__ex_columns[c].type == EX_DATE ? x->date
                                                                                 : x->datetime);
             else
-                e = worksheet_write_string(x->ws, x->row, c, v, NULL);
+                e = write_text(x, x->row, c, v, NULL);
             break;
         case EX_INT:
             e = worksheet_write_number(x->ws, x->row, c, (double)strtoll(v, NULL, 10), NULL);
@@ -171,10 +237,10 @@ static int xlsx_row(struct ex_job *j, const struct ex_row *r)
             break;
         }
         case EX_MULTILINE:
-            e = worksheet_write_string(x->ws, x->row, c, v, strchr(v, '\n') ? x->wrap : NULL);
+            e = write_text(x, x->row, c, v, strchr(v, '\n') ? x->wrap : NULL);
             break;
         case EX_TEXT:
-            e = worksheet_write_string(x->ws, x->row, c, v, NULL);
+            e = write_text(x, x->row, c, v, NULL);
             break;
         }
         if (e)
@@ -190,6 +256,7 @@ static int xlsx_end(struct ex_job *j)
     /* the filter buttons over the header and every data row */
     worksheet_autofilter(x->ws, 0, 0, x->row > 1 ? x->row - 1 : 1, EX_NCOLS - 1);
     lxw_error e = workbook_close(x->wb); /* writes the zip: the sheet, styles, ... */
+    free(x->text);
     free(x);
     j->w = NULL;
     return e ? lxw_fail(j, "xlsx close", e) : 0;
@@ -213,6 +280,8 @@ static void xlsx_abort(struct ex_job *j)
         rewind(rows);
     if (x && x->wb)
         workbook_close(x->wb);
+    if (x)
+        free(x->text);
     free(x);
     j->w = NULL;
 }
