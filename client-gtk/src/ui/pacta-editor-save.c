@@ -126,10 +126,40 @@ void pacta_editor_save(PactaEditor *self)
     send_update(self, changes);
 }
 
+/* TRUE when the form no longer holds what a save sent: the user typed on
+ * while it was on its way (the form stays editable), or the form does not
+ * parse now.  The base has not moved meanwhile (on_store_changed waits for
+ * the answer). */
+static gboolean typed_since_sent(PactaEditor *self, const json_t *sent)
+{
+    json_auto_t *pending = pacta_editor__form_changes(self);
+    const char *k;
+    json_t *v;
+    if (!pending || json_object_size(pending) != json_object_size(sent))
+        return TRUE;
+    json_object_foreach(pending, k, v)
+    {
+        const json_t *s = json_object_get(sent, k);
+        if (!s || !pacta_merge_values_equal(v, s))
+            return TRUE;
+    }
+    return FALSE;
+}
+
 /* A stale save: merge three-way.  Only-mine fields go straight back at the
- * new version; real conflicts go to the user. */
+ * new version; real conflicts go to the user.  If the user typed on while
+ * the save was on its way, a merge of what it sent would fill the form
+ * without what they typed since: the form and its base stay as they are
+ * and the next Save (or Review) merges everything in the form. */
 static void handle_conflict(PactaEditor *self, const json_t *changes, const json_t *current)
 {
+    if (typed_since_sent(self, changes)) {
+        pacta_editor__set_error(self, NULL,
+                                "Not saved yet: someone else changed this contract while you "
+                                "were typing. Your input is kept; use Review or Save again to "
+                                "merge.");
+        return;
+    }
     json_auto_t *base = pacta_contract_to_json(self->base);
     g_autoptr(PactaMerge) merge = pacta_merge_new(base, changes, current);
     if (pacta_merge_count(merge, PACTA_MERGE_CONFLICT) == 0 &&
