@@ -17,6 +17,7 @@
  * the server never pushes more than the client asked for.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,7 +99,9 @@ void srv__export_start(struct srv *srv)
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
             continue;
-        if (unlinkat(dirfd(d), e->d_name, 0) == 0)
+        /* and the (empty) directories of XLSX temporary files (export_xlsx.c) */
+        if (unlinkat(dirfd(d), e->d_name, 0) == 0 ||
+            (errno == EISDIR && unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) == 0))
             removed++;
     }
     closedir(d);

@@ -7,10 +7,13 @@
  * format naming the currency (#,##0.00 "EUR"); strings are strings, never
  * formulas.  The header row is frozen and the autofilter covers the data.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <xlsxwriter.h>
@@ -32,7 +35,64 @@ struct xlsx {
     lxw_row_t row; /* next row to write */
     char *text;    /* a cell's text as written (xml_text) */
     size_t text_cap;
+    char tmp[PATH_MAX]; /* libxlsxwriter's temporary files: this export's own directory */
 };
+
+/* The directory of the export's own for libxlsxwriter's temporary files
+ * (its real path: what /proc/self/fd shows), so that whatever it leaves
+ * open is found (close_leftovers).  A crash leaves it empty (the files in
+ * it are unlinked when made), and the next start removes it. */
+static int make_tmp(struct ex_job *j, struct xlsx *x)
+{
+    char path[sizeof j->tmp_dir + 16];
+    snprintf(path, sizeof path, "%s/.xlsx-XXXXXX", j->tmp_dir);
+    if (!mkdtemp(path))
+        return -1;
+    if (!realpath(path, x->tmp)) {
+        int e = errno;
+        rmdir(path);
+        x->tmp[0] = '\0';
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * libxlsxwriter 1.1 leaves a temporary file open when writing the zip
+ * fails (its packager returns before the fclose: a full disk, typically),
+ * so the whole sheet's bytes stayed taken on the disk that had just
+ * filled, and a descriptor with them, until pactad restarted.  After a
+ * failed workbook_close, every descriptor of the process still pointing
+ * into this export's own directory is such a file (nothing else uses the
+ * directory, and nobody else closes those descriptors, so their numbers
+ * cannot be reused meanwhile): it is closed (the FILE around it is lost,
+ * a few KiB).  Then the directory goes.  errno is kept (lxw_fail).
+ */
+static void close_leftovers(struct xlsx *x, int failed)
+{
+    int saved = errno;
+    size_t n = strlen(x->tmp);
+    if (!n)
+        return;
+    DIR *d = failed ? opendir("/proc/self/fd") : NULL;
+    struct dirent *e;
+    char link[300], target[PATH_MAX + 32];
+    while (d && (e = readdir(d))) {
+        snprintf(link, sizeof link, "/proc/self/fd/%s", e->d_name);
+        ssize_t len = readlink(link, target, sizeof target - 1);
+        if (len <= 0)
+            continue;
+        target[len] = '\0';
+        if ((size_t)len > n && strncmp(target, x->tmp, n) == 0 && target[n] == '/')
+            close(atoi(e->d_name));
+    }
+    if (d)
+        closedir(d);
+    rmdir(x->tmp);
+    x->tmp[0] = '\0';
+    errno = saved;
+}
 
 /* libxlsxwriter's file and zip errors leave errno set: a full disk is
  * unavailable for the client, like the other formats'. */
@@ -152,8 +212,9 @@ static int xlsx_begin(struct ex_job *j)
     if (!x)
         abort();
     j->w = x;
-    lxw_workbook_options o = {
-        .constant_memory = LXW_TRUE, .tmpdir = j->tmp_dir, .use_zip64 = LXW_TRUE};
+    if (make_tmp(j, x) != 0)
+        return srv__ex_fail_errno(j, "xlsx tmp", errno);
+    lxw_workbook_options o = {.constant_memory = LXW_TRUE, .tmpdir = x->tmp, .use_zip64 = LXW_TRUE};
     if (!(x->wb = workbook_new_opt(j->out_path, &o)))
         return srv__ex_fail(j, "xlsx open", "workbook_new_opt");
     if (!(x->ws = workbook_add_worksheet(x->wb, "Contracts")))
@@ -256,6 +317,7 @@ static int xlsx_end(struct ex_job *j)
     /* the filter buttons over the header and every data row */
     worksheet_autofilter(x->ws, 0, 0, x->row > 1 ? x->row - 1 : 1, EX_NCOLS - 1);
     lxw_error e = workbook_close(x->wb); /* writes the zip: the sheet, styles, ... */
+    close_leftovers(x, e != LXW_NO_ERROR);
     free(x->text);
     free(x);
     j->w = NULL;
@@ -278,10 +340,12 @@ static void xlsx_abort(struct ex_job *j)
     FILE *rows = x && x->ws ? x->ws->optimize_tmpfile : NULL;
     if (rows && fflush(rows) == 0 && ftruncate(fileno(rows), 0) == 0)
         rewind(rows);
-    if (x && x->wb)
-        workbook_close(x->wb);
-    if (x)
+    if (x && x->wb && workbook_close(x->wb) != LXW_NO_ERROR)
+        close_leftovers(x, 1);
+    if (x) {
+        close_leftovers(x, 0);
         free(x->text);
+    }
     free(x);
     j->w = NULL;
 }
