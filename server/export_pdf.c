@@ -33,6 +33,36 @@ static cairo_status_t write_file(void *closure, const unsigned char *data, unsig
     return CAIRO_STATUS_WRITE_ERROR;
 }
 
+/*
+ * A text for the PDF's metadata.  cairo converts it to UTF-16 and refuses
+ * the noncharacters (U+FDD0..U+FDEF, and U+FFFE and U+FFFF of every plane)
+ * that valid UTF-8, and the protocol's texts, may hold: the whole surface
+ * then fails, so a contract numbered "C-1" and U+FFFF could not have its
+ * report.  They become U+FFFD here (the pages show them as Pango draws
+ * them).  `in` is valid UTF-8; out holds at least as many bytes.
+ */
+static void meta_text(const char *in, char *out)
+{
+    const unsigned char *s = (const unsigned char *)in;
+    size_t o = 0;
+    while (*s) {
+        size_t len = *s < 0x80 ? 1 : *s < 0xE0 ? 2 : *s < 0xF0 ? 3 : 4;
+        uint32_t cp = len == 1 ? *s : len == 2 ? *s & 0x1Fu : len == 3 ? *s & 0x0Fu : *s & 0x07u;
+        for (size_t k = 1; k < len && s[k]; k++)
+            cp = cp << 6 | (s[k] & 0x3Fu);
+        if ((cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE) {
+            memcpy(out + o, "\xEF\xBF\xBD", 3); /* never longer: each is 3 or 4 bytes */
+            o += 3;
+        } else {
+            for (size_t k = 0; k < len && s[k]; k++)
+                out[o++] = (char)s[k];
+        }
+        for (size_t k = 0; k < len && *s; k++)
+            s++;
+    }
+    out[o] = '\0';
+}
+
 int srv__ex_pdf_open(struct ex_job *j, struct ex_pdf *p, double width, double height,
                      const char *title)
 {
@@ -47,8 +77,14 @@ int srv__ex_pdf_open(struct ex_job *j, struct ex_pdf *p, double width, double he
         return srv__ex_fail(j, "pdf open",
                             cairo_status_to_string(cairo_surface_status(p->surface)));
     cairo_pdf_surface_restrict_to_version(p->surface, CAIRO_PDF_VERSION_1_5);
-    cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_TITLE, title);
-    cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_AUTHOR, j->actor);
+    char *meta = malloc(strlen(title) + strlen(j->actor) + 1);
+    if (!meta)
+        abort();
+    meta_text(title, meta);
+    cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_TITLE, meta);
+    meta_text(j->actor, meta);
+    cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_AUTHOR, meta);
+    free(meta);
     cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_CREATOR, "PACTA");
     p->cr = cairo_create(p->surface);
     p->fm = pango_cairo_font_map_new();

@@ -12,7 +12,8 @@
  *  - PDF contract report: a number of 64 characters whose UTF-8 passes
  *    64 bytes (accents) is laid out whole, and the file is made (the
  *    heading and the PDF's title were cut inside a character, and cairo
- *    refused the title: internal error).
+ *    refused the title: internal error); one holding a noncharacter
+ *    (U+FFFF, U+FDD0, ...) too, whose title has U+FFFD in its place.
  */
 #include <string.h>
 
@@ -147,6 +148,43 @@ static void test_report_long_number(struct ctl_client *ed, struct ctl_client *vi
     json_decref(c);
 }
 
+/* Noncharacters (valid UTF-8, valid protocol text) in the number, which
+ * is the PDF's title: cairo refused them in the metadata and the whole
+ * report failed (internal).  U+FFFF, U+FDD0, U+1FFFE, U+10FFFF. */
+static void test_report_noncharacters(struct ctl_client *ed, struct ctl_client *vi)
+{
+    static const char *const numbers[] = {"NC-1\xEF\xBF\xBF", "NC-2\xEF\xB7\x90",
+                                          "NC-3\xF0\x9F\xBF\xBE", "NC-4\xF4\x8F\xBF\xBF"};
+    for (size_t i = 0; i < sizeof numbers / sizeof *numbers; i++) {
+        json_t *c = it_contract_create(
+            ed, json_pack("{s:s, s:s}", "number", numbers[i], "title", "noncharacter"));
+        REQUIRE(c);
+        json_t *err = NULL;
+        json_t *made =
+            it_call(vi, "export.contracts",
+                    json_pack("{s:s, s:s}", "format", "pdf", "contract_id", it_str(c, "id")), &err);
+        CHECKF(made != NULL, "the report of contract %s failed: %s", numbers[i],
+               err ? it_err_code(err) : "?");
+        if (made) {
+            struct blob b;
+            CHECK(it_export_download(vi, made, PACTA_EXPORT_CHUNK_MAX, &b) == 0);
+            char path[600], *info = NULL;
+            snprintf(path, sizeof path, "%s/odd-nc-%zu.pdf", it_tmp_dir(), i);
+            it_write_file(path, &b);
+            char *argv[] = {"/usr/bin/pdfinfo", path, NULL};
+            CHECK(it_run(argv, NULL, 30000, &info, NULL) == 0);
+            char want[32];
+            snprintf(want, sizeof want, "Contract NC-%zu\xEF\xBF\xBD", i + 1);
+            CHECKF(info && strstr(info, want), "pdfinfo has no title %s", want);
+            free(info);
+            free(b.data);
+        }
+        json_decref(err);
+        json_decref(made);
+        json_decref(c);
+    }
+}
+
 int main(void)
 {
     it_setup("it_export_odd");
@@ -158,6 +196,7 @@ int main(void)
     test_xlsx_noncharacters(ed, vi);
     test_xlsx_long_noncharacters(ed, vi);
     test_report_long_number(ed, vi);
+    test_report_noncharacters(ed, vi);
 
     ctl_client_close(vi);
     ctl_client_close(ed);
