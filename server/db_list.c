@@ -55,7 +55,16 @@
  * a contract that matches the filters for the whole walk and whose sort key
  * does not change is returned exactly once, whatever else changes between
  * pages.  Ranked pages (q by relevance) have no such key and go by offset.
+ *
+ * Ranked (RANKED): the search index ranks its hits by itself (bm25 and its
+ * rowid, which is creation order, as the tie-break) and only the first
+ * :rk of them are joined to contracts and filtered, instead of reading
+ * every hit's row and sorting whole rows (bench/RESULTS.md has the figures
+ * for a million contracts).  When the filters leave fewer rows than
+ * the page needs among those, :rk grows from the density they kept, up to
+ * every hit, so the page is the one a full ranking would give.
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -230,12 +239,16 @@ static void build_sql(struct page *p)
     if (p->plan == SRV_LIST_RANKED) {
         /* bm25 weights, in column order: id (unindexed), number, title,
          * counterparty, description, reasons: a hit in the number counts
-         * most */
-        srv__list_sb_add(b, "SELECT " SRV_CONTRACT_COLS " FROM contracts JOIN (SELECT id AS fts_id,"
-                            " bm25(contracts_fts, 0, 10, 5, 3, 1, 1) AS score FROM contracts_fts"
-                            " WHERE contracts_fts MATCH :match) ON id = fts_id");
+         * most.  The first :rk hits in rank order, then their ids (the
+         * map's index on rid), then their rows by key. */
+        srv__list_sb_add(b, "SELECT " SRV_CONTRACT_COLS " FROM (SELECT fts_rid, score, (SELECT id"
+                            " FROM contracts_fts_map WHERE rid = fts_rid) AS fts_id FROM (SELECT"
+                            " rowid AS fts_rid, bm25(contracts_fts, 0, 10, 5, 3, 1, 1) AS score"
+                            " FROM contracts_fts WHERE contracts_fts MATCH :match"
+                            " ORDER BY score, fts_rid LIMIT :rk)) CROSS JOIN contracts"
+                            " INDEXED BY sqlite_autoindex_contracts_1 ON id = fts_id");
         add_filters(p, 1);
-        srv__list_sb_add(b, " ORDER BY score, number, id LIMIT :lim OFFSET :off");
+        srv__list_sb_add(b, " ORDER BY score, fts_rid LIMIT :lim OFFSET :off");
         return;
     }
     if (p->plan == SRV_LIST_FTS) {
@@ -487,6 +500,46 @@ static int run_page(sqlite3 *r, const struct page *p, json_t *items, int limit, 
 }
 
 /*
+ * A ranked page came back short (`rows` of it, past the offset) from the
+ * first p->range_k hits: SQLITE_ROW with a larger range_k when there are
+ * more hits, SQLITE_DONE when there are not, or an error.  The filters kept
+ * about (offset + rows) of range_k; range_k grows to what that density
+ * needs twice over (at least 8 times), to every hit once that is most of
+ * them, and to every hit the second time: a page ranks three times at most.
+ */
+static int widen_ranked(sqlite3 *r, struct page *p, int rows)
+{
+    int first = p->range_n < 0;
+    if (first) {
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(
+            r, "SELECT count(*) FROM contracts_fts WHERE contracts_fts MATCH :match", -1, &st,
+            NULL);
+        if (rc == SQLITE_OK) {
+            srv__list_bind_all(st, p, 0);
+            if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+                p->range_n = (long)sqlite3_column_int64(st, 0);
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_ROW)
+            return rc;
+    }
+    if (p->range_k >= p->range_n)
+        return SQLITE_DONE;
+    if (!first) {
+        p->range_k = p->range_n;
+        return SQLITE_ROW;
+    }
+    long need = p->offset + p->a->limit + 1, kept = rows > 0 ? p->offset + rows : 0;
+    long k =
+        kept > 0 && need <= LONG_MAX / 2 / p->range_k ? 2 * need * p->range_k / kept : p->range_n;
+    if (k < p->range_k * 8)
+        k = p->range_k * 8;
+    p->range_k = k >= p->range_n / 2 ? p->range_n : k;
+    return SQLITE_ROW;
+}
+
+/*
  * One page: {"items": [...], "next_cursor": "..." | null}.  Reads limit + 1
  * rows: the extra one only says whether a next page exists, so next_cursor
  * is null exactly on the last page.
@@ -560,6 +613,11 @@ int srv_db_read_contracts(sqlite3 *r, const struct pacta_list_args *args, json_t
         p.range_k *= 8;
         rc = run_page(r, &p, items, a.limit, &rows, 0);
     }
+    /* RANKED: the same when the filters refused too many of the first
+     * hits; the hits are counted only then */
+    while (rc == SQLITE_DONE && p.plan == SRV_LIST_RANKED && rows <= a.limit &&
+           (rc = widen_ranked(r, &p, rows)) == SQLITE_ROW)
+        rc = run_page(r, &p, items, a.limit, &rows, 0);
     if (rc != SQLITE_DONE) {
         rc = srv__sql_error(r, rc, "list contracts", err);
         goto out;

@@ -313,7 +313,12 @@ int srv__list_choose_plan(sqlite3 *r, struct page *p)
     p->ndrivers = 0;
     p->bound = p->range_k = p->range_n = 0;
     if (p->sort == PACTA_SORT_RELEVANCE) {
+        /* the first hits ranked: the offset and four pages (most hits
+         * are live rows), widened when the filters keep fewer; their
+         * count is not known yet */
         p->plan = SRV_LIST_RANKED;
+        p->range_k = p->offset + 4 * need;
+        p->range_n = -1;
         return 0;
     }
     find_drivers(p);
