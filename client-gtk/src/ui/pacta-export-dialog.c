@@ -89,12 +89,18 @@ static void export_done(GObject *src, GAsyncResult *res, gpointer data)
     g_object_unref(self); /* the run's reference */
 }
 
-static void start_export(PactaExportDialog *self, GFile *file, const char *format, gboolean bom)
+/* `spreadsheet`: a CSV for spreadsheet programs, with a byte order mark and
+ * texts starting with = + - @ made text (escape_formulas, PROTOCOL.md): an
+ * editor's "=HYPERLINK(...)" title must not run when a viewer opens it. */
+static void start_export(PactaExportDialog *self, GFile *file, const char *format,
+                         gboolean spreadsheet)
 {
     json_t *args = json_deep_copy(self->args);
     json_object_set_new(args, "format", json_string(format));
-    if (bom && g_str_equal(format, "csv"))
+    if (spreadsheet && g_str_equal(format, "csv")) {
         json_object_set_new(args, "bom", json_true());
+        json_object_set_new(args, "escape_formulas", json_true());
+    }
     self->export = pacta_export_new(self->connection, args, file);
     json_decref(args);
     g_signal_connect(self->export, "progress", G_CALLBACK(on_progress), self);
@@ -148,7 +154,11 @@ static void ask_for_file(PactaExportDialog *self, GtkWindow *parent)
     if (test_file && *test_file) { /* the test hook: no chooser, the format from the name */
         g_autoptr(GFile) file = g_file_new_for_path(test_file);
         const char *dot = strrchr(test_file, '.');
-        start_export(self, file, self->report ? "pdf" : dot ? dot + 1 : "xlsx", FALSE);
+        start_export(self, file,
+                     self->report ? "pdf"
+                     : dot        ? dot + 1
+                                  : "xlsx",
+                     g_strcmp0(g_getenv("PACTA_DESK_EXPORT_SPREADSHEET"), "true") == 0);
         return;
     }
     self->chooser =
@@ -163,7 +173,9 @@ static void ask_for_file(PactaExportDialog *self, GtkWindow *parent)
                                     (const char **)format_labels);
         gtk_file_chooser_set_choice(chooser, "format", "xlsx");
         gtk_file_chooser_add_choice(chooser, "bom",
-                                    "CSV for spreadsheet programs (byte order mark)", NULL, NULL);
+                                    "CSV for spreadsheet programs (byte order mark, formulas"
+                                    " shown as text)",
+                                    NULL, NULL);
     }
     gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(self->chooser), TRUE);
     g_signal_connect(self->chooser, "response", G_CALLBACK(on_chooser_response), self);

@@ -12,7 +12,8 @@
  *
  * Test hook: when $PACTA_DESK_EXPORT_FILE is set, the file chooser is
  * skipped and that path is used; the format is its extension (.xlsx, .csv,
- * .pdf).  Nothing else changes.
+ * .pdf), and $PACTA_DESK_EXPORT_SPREADSHEET=true stands for the chooser's
+ * "CSV for spreadsheet programs" box.  Nothing else changes.
  *
  * Signal "done": void (*)(PactaExportDialog *, gboolean ok, const char
  * *message, gpointer) when the export ended (ok, failed or cancelled).

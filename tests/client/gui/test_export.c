@@ -120,6 +120,24 @@ int main(void)
     CHECK(strstr(text, "\"Întreținere lift, bloc \"\"A\"\"\""));
     CHECK(strstr(text, "\"Limpieza, año 2026\""));
     CHECK(!strstr(text, "H-001"));
+    CHECK(memcmp(text, "\xEF\xBB\xBF", 3) != 0); /* a plain CSV: no byte order mark */
+
+    /* "CSV for spreadsheet programs": a byte order mark, and an editor's
+     * formula shown as text, not run, when the viewer opens the file */
+    json_t *f = it_contract_create(
+        admin, json_pack("{ss ss}", "number", "G-003", "title", "=HYPERLINK(\"http://x\",\"y\")"));
+    REQUIRE(f);
+    CHECK(gui_wait_rows(win, 3));
+    g_autofree char *sheet = g_build_filename(dir, "sheet.csv", NULL);
+    g_setenv("PACTA_DESK_EXPORT_SPREADSHEET", "true", TRUE);
+    memset(&w, 0, sizeof w);
+    REQUIRE(run_action(win, "win.export", sheet, &w));
+    g_unsetenv("PACTA_DESK_EXPORT_SPREADSHEET");
+    g_autofree char *stext = it_read_file(sheet);
+    CHECKF(w.ok && stext && memcmp(stext, "\xEF\xBB\xBF", 3) == 0, "message: %s", w.message);
+    CHECKF(stext && strstr(stext, "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""), "%s", stext);
+    CHECK(stext && strstr(stext, "\"Limpieza, año 2026\"")); /* other texts as they are */
+    json_decref(f);
 
     g_autofree char *xlsx = g_build_filename(dir, "list.xlsx", NULL);
     memset(&w, 0, sizeof w);
