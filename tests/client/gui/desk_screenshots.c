@@ -116,16 +116,6 @@ static gboolean history_loaded(gpointer data)
     return pacta_editor_get_history_count(data) > 0;
 }
 
-static gboolean banner_shown(gpointer data)
-{
-    return pacta_editor_get_changed_banner_visible(data);
-}
-
-static gboolean conflict_open(gpointer data)
-{
-    return pacta_editor_get_conflict_dialog(data) != NULL;
-}
-
 static gboolean admin_ready(gpointer data)
 {
     PactaApplication *app = data;
@@ -206,10 +196,10 @@ int main(int argc, char **argv)
     update(ana, cleaning,
            json_pack("{sI ss}", "amount_cents", (json_int_t)1350500, "end_date", "2026-12-31"),
            "Renegotiated rate");
-    gui_wait(banner_shown, editor, GUI_TIMEOUT_MS);
+    gui_wait(gui_editor_banner_shown, editor, GUI_TIMEOUT_MS);
     shot(GTK_WIDGET(win), "editor-changed-underneath");
     gtk_widget_activate_action(GTK_WIDGET(win), "win.save", NULL);
-    gui_wait(conflict_open, editor, GUI_TIMEOUT_MS);
+    gui_wait(gui_editor_conflict_open, editor, GUI_TIMEOUT_MS);
     GtkWindow *conflict = pacta_editor_get_conflict_dialog(editor);
     if (conflict) {
         pacta_conflict_dialog_choose(PACTA_CONFLICT_DIALOG(conflict), "amount_cents",

@@ -132,6 +132,39 @@ PactaContract *gui_row_contract(PactaWindow *win, const char *number)
     return c;
 }
 
+gboolean gui_editor_banner_shown(gpointer editor)
+{
+    return pacta_editor_get_changed_banner_visible(editor);
+}
+
+gboolean gui_editor_conflict_open(gpointer editor)
+{
+    return pacta_editor_get_conflict_dialog(editor) != NULL;
+}
+
+gboolean gui_editor_idle(gpointer editor)
+{
+    return !pacta_editor_is_busy(editor);
+}
+
+struct version_wait {
+    PactaEditor *editor;
+    gint64 version;
+};
+
+static gboolean saved_at(gpointer data)
+{
+    struct version_wait *w = data;
+    return !pacta_editor_is_busy(w->editor) &&
+           pacta_editor_get_base_version(w->editor) == w->version;
+}
+
+gboolean gui_editor_wait_saved(PactaEditor *editor, gint64 version)
+{
+    struct version_wait w = {editor, version};
+    return gui_wait(saved_at, &w, GUI_TIMEOUT_MS);
+}
+
 gboolean gui_snapshot(GtkWidget *widget, const char *path)
 {
     int w = gtk_widget_get_width(widget), h = gtk_widget_get_height(widget);

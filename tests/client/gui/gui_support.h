@@ -42,6 +42,13 @@ gboolean gui_wait_rows(PactaWindow *win, guint n);
 int gui_find_row(PactaWindow *win, const char *number);
 /* The contract shown in that row (borrowed from the store), or NULL. */
 PactaContract *gui_row_contract(PactaWindow *win, const char *number);
+/* Conditions for gui_wait() on a PactaEditor: its "changed underneath"
+ * banner shows; its conflict view is open; no save is in flight. */
+gboolean gui_editor_banner_shown(gpointer editor);
+gboolean gui_editor_conflict_open(gpointer editor);
+gboolean gui_editor_idle(gpointer editor);
+/* Waits until the editor is idle with its base at `version` (a save landed). */
+gboolean gui_editor_wait_saved(PactaEditor *editor, gint64 version);
 /* Writes a PNG of the widget as drawn now (DESIGN §9). */
 gboolean gui_snapshot(GtkWidget *widget, const char *path);
 /* Closes every window and releases the application. */

@@ -7,28 +7,6 @@
  */
 #include "gui_support.h"
 
-static gboolean banner_shown(gpointer data)
-{
-    return pacta_editor_get_changed_banner_visible(data);
-}
-
-static gboolean conflict_open(gpointer data)
-{
-    return pacta_editor_get_conflict_dialog(data) != NULL;
-}
-
-struct version_wait {
-    PactaEditor *editor;
-    gint64 version;
-};
-
-static gboolean saved_at(gpointer data)
-{
-    struct version_wait *w = data;
-    return !pacta_editor_is_busy(w->editor) &&
-           pacta_editor_get_base_version(w->editor) == w->version;
-}
-
 int main(void)
 {
     PactaApplication *app = gui_setup("gui_conflict");
@@ -59,13 +37,13 @@ int main(void)
         &err);
     REQUIRE(r != NULL);
     json_decref(r);
-    CHECK(gui_wait(banner_shown, editor, GUI_TIMEOUT_MS));
+    CHECK(gui_wait(gui_editor_banner_shown, editor, GUI_TIMEOUT_MS));
     CHECK(strstr(pacta_editor_get_changed_banner_text(editor), "Changed by admin") != NULL);
     /* The user's input is untouched by the event. */
     CHECK_STR(gtk_editable_get_text(pacta_editor_get_entry(editor, "amount_cents")), "13,000.00");
 
     gtk_widget_activate_action(GTK_WIDGET(win), "win.save", NULL);
-    REQUIRE(gui_wait(conflict_open, editor, GUI_TIMEOUT_MS));
+    REQUIRE(gui_wait(gui_editor_conflict_open, editor, GUI_TIMEOUT_MS));
     PactaConflictDialog *dialog = PACTA_CONFLICT_DIALOG(pacta_editor_get_conflict_dialog(editor));
     PactaMerge *merge = pacta_conflict_dialog_get_merge(dialog);
     CHECK(pacta_merge_get_kind(merge, "title") == PACTA_MERGE_MINE);
@@ -83,8 +61,7 @@ int main(void)
 
     CHECK(pacta_conflict_dialog_choose(dialog, "amount_cents", PACTA_MERGE_PICK_MINE));
     CHECK(pacta_conflict_dialog_accept(dialog));
-    struct version_wait vw = {editor, 3};
-    CHECK(gui_wait(saved_at, &vw, GUI_TIMEOUT_MS));
+    CHECK(gui_editor_wait_saved(editor, 3));
     CHECK(pacta_editor_get_conflict_dialog(editor) == NULL);
     CHECK(!pacta_editor_is_dirty(editor));
 

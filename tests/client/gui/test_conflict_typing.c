@@ -18,33 +18,6 @@
  */
 #include "gui_support.h"
 
-static gboolean idle_editor(gpointer data)
-{
-    return !pacta_editor_is_busy(data);
-}
-
-static gboolean banner_shown(gpointer data)
-{
-    return pacta_editor_get_changed_banner_visible(data);
-}
-
-static gboolean conflict_open(gpointer data)
-{
-    return pacta_editor_get_conflict_dialog(data) != NULL;
-}
-
-struct version_wait {
-    PactaEditor *editor;
-    gint64 version;
-};
-
-static gboolean saved_at(gpointer data)
-{
-    struct version_wait *w = data;
-    return !pacta_editor_is_busy(w->editor) &&
-           pacta_editor_get_base_version(w->editor) == w->version;
-}
-
 struct open_wait {
     PactaWindow *win;
     const char *id;
@@ -76,7 +49,7 @@ static void other_saves(struct ctl_client *other, PactaEditor *editor, const cha
     json_t *r = it_contract_update(other, id, 1, changes_steal, NULL, &err);
     REQUIRE(r != NULL);
     json_decref(r);
-    CHECK(gui_wait(banner_shown, editor, GUI_TIMEOUT_MS));
+    CHECK(gui_wait(gui_editor_banner_shown, editor, GUI_TIMEOUT_MS));
 }
 
 static void only_mine(PactaWindow *win, PactaEditor *editor, struct ctl_client *other)
@@ -93,9 +66,9 @@ static void only_mine(PactaWindow *win, PactaEditor *editor, struct ctl_client *
     CHECK(pacta_editor_is_busy(editor));
     /* Typed before the answer arrives (the loop has not run since Save). */
     gtk_editable_set_text(pacta_editor_get_entry(editor, "counterparty"), "Brite Services SRL");
-    CHECK(gui_wait(idle_editor, editor, GUI_TIMEOUT_MS));
+    CHECK(gui_wait(gui_editor_idle, editor, GUI_TIMEOUT_MS));
     gui_pump(200); /* an automatic re-send, if any, has been answered */
-    CHECK(gui_wait(idle_editor, editor, GUI_TIMEOUT_MS));
+    CHECK(gui_wait(gui_editor_idle, editor, GUI_TIMEOUT_MS));
     CHECK_STR(gtk_editable_get_text(pacta_editor_get_entry(editor, "counterparty")),
               "Brite Services SRL");
     CHECK_STR(gtk_editable_get_text(pacta_editor_get_entry(editor, "title")),
@@ -104,8 +77,7 @@ static void only_mine(PactaWindow *win, PactaEditor *editor, struct ctl_client *
 
     /* Saving again stores everything the user typed, on top of their change. */
     gtk_widget_activate_action(GTK_WIDGET(win), "win.save", NULL);
-    struct version_wait vw = {editor, 3};
-    CHECK(gui_wait(saved_at, &vw, GUI_TIMEOUT_MS));
+    CHECK(gui_editor_wait_saved(editor, 3));
     CHECK(!pacta_editor_is_dirty(editor));
     json_t *now = it_contract_get(other, id);
     REQUIRE(now != NULL);
@@ -128,7 +100,7 @@ static void real_conflict(PactaWindow *win, PactaEditor *editor, struct ctl_clie
     gtk_widget_activate_action(GTK_WIDGET(win), "win.save", NULL);
     CHECK(pacta_editor_is_busy(editor));
     gtk_editable_set_text(pacta_editor_get_entry(editor, "counterparty"), "ACME Europe SA");
-    CHECK(gui_wait(idle_editor, editor, GUI_TIMEOUT_MS));
+    CHECK(gui_wait(gui_editor_idle, editor, GUI_TIMEOUT_MS));
     gui_pump(200);
     /* However the editor goes on (a message or the conflict view), the
      * counterparty the user typed stays, and nothing was saved. */
@@ -141,9 +113,9 @@ static void real_conflict(PactaWindow *win, PactaEditor *editor, struct ctl_clie
         CHECK(pacta_conflict_dialog_choose(PACTA_CONFLICT_DIALOG(dialog), "amount_cents",
                                            PACTA_MERGE_PICK_MINE));
         CHECK(pacta_conflict_dialog_accept(PACTA_CONFLICT_DIALOG(dialog)));
-        CHECK(gui_wait(idle_editor, editor, GUI_TIMEOUT_MS));
+        CHECK(gui_wait(gui_editor_idle, editor, GUI_TIMEOUT_MS));
         gui_pump(200);
-        CHECK(gui_wait(idle_editor, editor, GUI_TIMEOUT_MS));
+        CHECK(gui_wait(gui_editor_idle, editor, GUI_TIMEOUT_MS));
     }
     CHECK_STR(gtk_editable_get_text(pacta_editor_get_entry(editor, "counterparty")),
               "ACME Europe SA");
@@ -152,15 +124,14 @@ static void real_conflict(PactaWindow *win, PactaEditor *editor, struct ctl_clie
     if (!dialog) {
         /* The next Save merges everything in the form. */
         gtk_widget_activate_action(GTK_WIDGET(win), "win.save", NULL);
-        REQUIRE(gui_wait(conflict_open, editor, GUI_TIMEOUT_MS));
+        REQUIRE(gui_wait(gui_editor_conflict_open, editor, GUI_TIMEOUT_MS));
         PactaConflictDialog *d = PACTA_CONFLICT_DIALOG(pacta_editor_get_conflict_dialog(editor));
         PactaMerge *merge = pacta_conflict_dialog_get_merge(d);
         CHECK(pacta_merge_get_kind(merge, "counterparty") == PACTA_MERGE_MINE);
         CHECK(pacta_merge_get_kind(merge, "amount_cents") == PACTA_MERGE_CONFLICT);
         CHECK(pacta_conflict_dialog_choose(d, "amount_cents", PACTA_MERGE_PICK_MINE));
         CHECK(pacta_conflict_dialog_accept(d));
-        struct version_wait vw = {editor, 3};
-        CHECK(gui_wait(saved_at, &vw, GUI_TIMEOUT_MS));
+        CHECK(gui_editor_wait_saved(editor, 3));
         json_t *now = it_contract_get(other, id);
         REQUIRE(now != NULL);
         CHECK(it_int(now, "version") == 3);
