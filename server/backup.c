@@ -39,7 +39,7 @@
 #define RETRY_AFTER_FAILURE_MS (5 * 60 * 1000)
 #define SPACE_MARGIN (16 << 20)
 
-struct srv__backup_state srv__bk = {.lock_fd = -1};
+struct srv__backup_state srv__bk = {.lock_fd = -1, .data_lock_fd = -1};
 
 int64_t srv__backup_last_ok_ms(void)
 {

@@ -113,6 +113,14 @@ int srv_backup_unpack(const char *file, const struct srv_backup_key *key, int ma
 int64_t srv_backup_disk_free(const char *path);
 /* fsync of a directory (after a rename into it); 0 or -1. */
 int srv_backup_fsync_dir(const char *dir);
+/*
+ * The data directory's own lock, DATA_DIR/.lock (flock, held while the fd
+ * is open): pactad holds it while it runs and pactactl's offline restore
+ * while it works, whatever backup directory either was given, so neither
+ * runs beside the other or a second pactad.  The fd (>= 0), -1 if the file
+ * cannot be created (errno), -2 if another process holds it.
+ */
+int srv_backup_data_lock(const char *data_dir);
 
 /* ---- documents (backup_docs.c) --------------------------------------------- */
 /*

@@ -356,6 +356,21 @@ static void backup_dir_of(const struct srv_config *cfg, char *out, size_t n)
 int srv__backup_lock(const struct srv_config *cfg)
 {
     char dir[4096], lock[4200];
+    /* the data directory's own lock first: the backup directory's alone
+     * let a second pactad, or an offline restore, given another backup
+     * directory run on the same database */
+    srv__bk.data_lock_fd = srv_backup_data_lock(cfg->data_dir);
+    if (srv__bk.data_lock_fd == -2) {
+        srv_logf(SRV_LOG_ERROR,
+                 "another process holds the data directory's lock (another pactad, or an "
+                 "offline restore): not starting",
+                 "{s:s}", "dir", cfg->data_dir);
+        srv__bk.data_lock_fd = -1;
+        return -1;
+    }
+    if (srv__bk.data_lock_fd < 0)
+        srv_logf(SRV_LOG_WARN, "cannot create the data directory's lock", "{s:s,s:s}", "dir",
+                 cfg->data_dir, "error", strerror(errno));
     backup_dir_of(cfg, dir, sizeof dir);
     snprintf(lock, sizeof lock, "%s/.lock", dir);
     if ((mkdir(dir, 0700) != 0 && errno != EEXIST) ||
@@ -387,4 +402,7 @@ void srv__backup_cleanup(void)
     if (srv__bk.lock_fd >= 0) /* held until the database is closed */
         close(srv__bk.lock_fd);
     srv__bk.lock_fd = -1;
+    if (srv__bk.data_lock_fd >= 0)
+        close(srv__bk.data_lock_fd);
+    srv__bk.data_lock_fd = -1;
 }

@@ -316,7 +316,7 @@ static int offline_restore(const char *file, const char *data_dir, const char *k
     json_t *m = NULL, *facts = NULL;
     uint64_t bytes = 0;
     struct stat st;
-    int rc, lock_fd = -1;
+    int rc, lock_fd = -1, data_lock = -1;
 
     if ((rc = load_key(key_file, &key)))
         return rc;
@@ -330,8 +330,15 @@ static int offline_restore(const char *file, const char *data_dir, const char *k
         ctl__errorf("%s: %s", dir, strerror(errno));
         return CTL_EXIT_USAGE;
     }
+    /* the data directory's lock too: pactad may keep its backups elsewhere */
+    data_lock = srv_backup_data_lock(data_dir);
+    if (data_lock == -1) {
+        ctl__errorf("%s: %s", data_dir, strerror(errno));
+        rc = CTL_EXIT_USAGE;
+        goto out;
+    }
     lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    if (data_lock < 0 || lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
         ctl__errorf("pactad is running on %s: stop it, or restore online with "
                     "`pactactl backup restore ID`",
                     data_dir);
@@ -436,6 +443,8 @@ out:
         unlink(tmp);
     if (lock_fd >= 0)
         close(lock_fd);
+    if (data_lock >= 0)
+        close(data_lock);
     json_decref(m);
     json_decref(facts);
     return rc;
