@@ -224,16 +224,6 @@ static void test_small_chunks(struct ctl_client *vi)
     free(b.data);
 }
 
-/* The text of one file in the XLSX zip, through unzip(1). */
-static char *unzip_member(const char *zip, const char *member)
-{
-    char *out = NULL;
-    char *argv[] = {"/usr/bin/unzip", "-p", (char *)zip, (char *)member, NULL};
-    int rc = it_run(argv, NULL, 30000, &out, NULL);
-    CHECKF(rc == 0 && out && *out, "unzip -p %s %s: %d", zip, member, rc);
-    return out;
-}
-
 /* The value between <v> and </v> of cell `ref`, or "" (and its style in *style). */
 static void cell(const char *sheet, const char *ref, char *value, size_t n, int *style,
                  int *is_number)

@@ -19,15 +19,6 @@
 
 #include "it_export_util.h"
 
-static char *unzip_member(const char *zip, const char *member)
-{
-    char *out = NULL;
-    char *argv[] = {"/usr/bin/unzip", "-p", (char *)zip, (char *)member, NULL};
-    int rc = it_run(argv, NULL, 30000, &out, NULL);
-    CHECKF(rc == 0 && out && *out, "unzip -p %s %s: %d", zip, member, rc);
-    return out;
-}
-
 /* 0 if xmllint finds the file well-formed. */
 static int xml_well_formed(const char *path)
 {

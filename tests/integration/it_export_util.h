@@ -80,6 +80,16 @@ static inline int it_export_download(struct ctl_client *c, const json_t *made, i
     return 0;
 }
 
+/* The text of one file in the XLSX zip, through unzip(1). */
+static inline char *unzip_member(const char *zip, const char *member)
+{
+    char *out = NULL;
+    char *argv[] = {"/usr/bin/unzip", "-p", (char *)zip, (char *)member, NULL};
+    int rc = it_run(argv, NULL, 30000, &out, NULL);
+    CHECKF(rc == 0 && out && *out, "unzip -p %s %s: %d", zip, member, rc);
+    return out;
+}
+
 /* export.contracts then the whole download; NULL (printed) on failure. */
 static inline json_t *it_export(struct ctl_client *c, json_t *args_steal, struct blob *out)
 {
