@@ -29,10 +29,9 @@ struct srv_http {
     char *body;
     size_t len, sent;
     int headers_sent;
-    /* /readyz */
-    int64_t free_bytes;
-    int read_ok;
-    uv_work_t work;
+    /* /readyz: waiting for the check in flight (ready_check.waiters) */
+    int waiting;
+    struct srv_http *next_waiter;
 };
 
 static void respond(struct srv_http *h, int status, const char *ctype, char *body_free)
@@ -57,7 +56,10 @@ static void http_free(struct srv_http *h)
 /*
  * The last answer is reused for a second: a probe every few seconds sees a
  * fresh check, while a flood of unauthenticated /readyz requests cannot turn
- * into a flood of pool jobs and writer transactions.
+ * into a flood of pool jobs and writer transactions.  One check runs at a
+ * time: requests arriving while it runs (the writer busy or stuck, when the
+ * cache has gone stale) wait for its answer instead of each queueing a pool
+ * job and a writer transaction of their own.
  */
 #define READY_CACHE_MS 1000
 static struct {
@@ -65,6 +67,15 @@ static struct {
     int status;
     char *body;
 } ready_cache;
+
+static struct {
+    struct srv *srv;
+    int running;
+    struct srv_http *waiters; /* answered (or freed, if closed) when it ends */
+    int64_t free_bytes;
+    int read_ok;
+    uv_work_t work;
+} ready_check;
 
 void srv__http_cleanup(void)
 {
@@ -95,63 +106,73 @@ static int backup_fresh(const struct srv *srv)
     return srv_clock_now_ms() - last <= max_age_ms;
 }
 
-static void ready_answer(struct srv_http *h, int write_ok)
+static void ready_answer(int write_ok)
 {
-    int64_t min_free = (int64_t)h->srv->cfg->min_free_mb << 20;
-    int disk_ok = h->free_bytes >= min_free;
-    int backup_ok = backup_fresh(h->srv);
-    int ok = h->read_ok && write_ok && disk_ok && backup_ok;
-    json_t *body =
-        json_pack("{s:s,s:{s:b,s:b,s:b,s:I,s:b}}", "status", ok ? "ready" : "not ready", "checks",
-                  "db_readable", h->read_ok, "db_writable", write_ok, "disk_space_ok", disk_ok,
-                  "disk_free_bytes", (json_int_t)h->free_bytes, "backup_recent", backup_ok);
+    struct srv *srv = ready_check.srv;
+    int64_t min_free = (int64_t)srv->cfg->min_free_mb << 20;
+    int disk_ok = ready_check.free_bytes >= min_free;
+    int backup_ok = backup_fresh(srv);
+    int read_ok = ready_check.read_ok;
+    int ok = read_ok && write_ok && disk_ok && backup_ok;
+    json_t *body = json_pack("{s:s,s:{s:b,s:b,s:b,s:I,s:b}}", "status", ok ? "ready" : "not ready",
+                             "checks", "db_readable", read_ok, "db_writable", write_ok,
+                             "disk_space_ok", disk_ok, "disk_free_bytes",
+                             (json_int_t)ready_check.free_bytes, "backup_recent", backup_ok);
     char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(body);
     if (!ok)
-        srv_logf(SRV_LOG_WARN, "not ready", "{s:b,s:b,s:b}", "db_readable", h->read_ok,
-                 "db_writable", write_ok, "disk_space_ok", disk_ok);
+        srv_logf(SRV_LOG_WARN, "not ready", "{s:b,s:b,s:b}", "db_readable", read_ok, "db_writable",
+                 write_ok, "disk_space_ok", disk_ok);
     free(ready_cache.body);
-    ready_cache.body = strdup(text);
+    ready_cache.body = text;
     ready_cache.status = ok ? 200 : 503;
     ready_cache.at_ms = srv__now_ms();
-    respond(h, ok ? 200 : 503, "application/json", text);
-    if (!h->wsi)
-        http_free(h); /* the client left while we checked */
+    ready_check.running = 0;
+    struct srv_http *h = ready_check.waiters, *next;
+    ready_check.waiters = NULL;
+    for (; h; h = next) {
+        next = h->next_waiter;
+        h->next_waiter = NULL;
+        h->waiting = 0;
+        if (h->wsi)
+            respond(h, ready_cache.status, "application/json", strdup(ready_cache.body));
+        else
+            http_free(h); /* the client left while we checked */
+    }
 }
 
 static void ready_write_done(struct srv_write *w)
 {
-    struct srv_http *h = w->udata;
-    h->srv->jobs_inflight--;
-    ready_answer(h, w->code == PACTA_OK);
+    ready_check.srv->jobs_inflight--;
+    ready_answer(w->code == PACTA_OK);
     srv_write_free(w);
 }
 
 static void ready_work(uv_work_t *req)
 {
-    struct srv_http *h = req->data;
     struct statvfs vfs;
-    sqlite3 *r = srv_db_reader_acquire(h->srv->db);
-    h->read_ok = srv_db_read_head_seq(r) >= 0;
-    srv_db_reader_release(h->srv->db, r);
-    h->free_bytes = statvfs(h->srv->cfg->data_dir, &vfs) == 0
-                        ? (int64_t)vfs.f_bavail * (int64_t)vfs.f_frsize
-                        : 0;
+    struct srv *srv = ready_check.srv;
+    (void)req;
+    sqlite3 *r = srv_db_reader_acquire(srv->db);
+    ready_check.read_ok = srv_db_read_head_seq(r) >= 0;
+    srv_db_reader_release(srv->db, r);
+    ready_check.free_bytes =
+        statvfs(srv->cfg->data_dir, &vfs) == 0 ? (int64_t)vfs.f_bavail * (int64_t)vfs.f_frsize : 0;
 }
 
 static void ready_after(uv_work_t *req, int status)
 {
-    struct srv_http *h = req->data;
+    struct srv *srv = ready_check.srv;
     struct srv_write *w;
+    (void)req;
     if (status)
-        h->read_ok = 0;
+        ready_check.read_ok = 0;
     w = srv_write_new(SRV_W_NOOP, "system", json_object());
     w->done = ready_write_done;
-    w->udata = h;
-    if (srv_db_submit(h->srv->db, w) != 0) {
+    if (srv_db_submit(srv->db, w) != 0) {
         srv_write_free(w);
-        h->srv->jobs_inflight--;
-        ready_answer(h, 0);
+        srv->jobs_inflight--;
+        ready_answer(0);
         return;
     }
 }
@@ -162,11 +183,19 @@ static void start_ready_check(struct srv_http *h)
         respond(h, ready_cache.status, "application/json", strdup(ready_cache.body));
         return;
     }
-    h->work.data = h;
+    h->waiting = 1;
+    h->next_waiter = ready_check.waiters;
+    ready_check.waiters = h;
+    if (ready_check.running)
+        return; /* answered with the check in flight */
+    ready_check.running = 1;
+    ready_check.srv = h->srv;
     h->srv->jobs_inflight++; /* answered before shutdown stops the writer */
-    if (uv_queue_work(h->srv->loop, &h->work, ready_work, ready_after)) {
+    if (uv_queue_work(h->srv->loop, &ready_check.work, ready_work, ready_after)) {
         h->srv->jobs_inflight--;
-        respond(h, 503, "text/plain", strdup("not ready\n"));
+        ready_check.read_ok = 0;
+        ready_check.free_bytes = 0;
+        ready_answer(0);
     }
 }
 
@@ -267,7 +296,7 @@ void srv__http_closed(struct srv_pss *pss)
     pss->http = NULL;
     if (!h)
         return;
-    if (h->ready || !h->work.data)
+    if (!h->waiting)
         http_free(h);
     else
         h->wsi = NULL; /* a readiness check is still running: it frees h */
