@@ -157,6 +157,8 @@ char *srv__metrics_render(struct srv *srv, size_t *len)
     counter(f, "pacta_conflicts_total", "stale writes refused with conflict", m->conflicts);
     counter(f, "pacta_login_failures_total", "failed auth.login", m->login_failures);
     gauge(f, "pacta_head_seq", "seq of the newest durable event", (double)srv->head_seq);
+    counter(f, "pacta_replay_pages_total",
+            "pages of up to 256 events read from the log for subscribe replays", m->replay_pages);
 
     family(f, "pacta_requests_total", "counter", "requests received, by op");
     for (int op = 0; op < PACTA_OP__COUNT; op++)

@@ -23,6 +23,7 @@ struct srv_metrics {
     uint64_t connections_total, messages_in, messages_out, bytes_in, bytes_out;
     uint64_t events_broadcast, event_deliveries, slow_consumers, kicks;
     uint64_t login_failures, conflicts, edits;
+    uint64_t replay_pages;                 /* pages of the changes log read for subscribe replays */
     uint64_t requests[PACTA_OP__COUNT];    /* by op (0: unparseable) */
     uint64_t responses[PACTA_CODE__COUNT]; /* by code (0: ok) */
     struct srv_hist latency[PACTA_OP__COUNT];

@@ -102,7 +102,8 @@ struct srv_session {
     enum srv_sub_state sub;
     int64_t cursor;     /* highest seq queued to this session */
     unsigned sub_gen;   /* bumped by every (un)subscribe: stale replays drop */
-    int replay_running; /* a replay page is being read in the pool */
+    int replay_running; /* a replay page is being read in the pool (of this or an
+                         * earlier subscribe: one at a time) */
 
     size_t resp_reserved; /* bytes of large answers being made (limits.c) */
 

@@ -147,9 +147,16 @@ static void replay_after(uv_work_t *req, int status)
     int stopped = 0;
 
     j->srv->jobs_inflight--;
-    if (s->sub_gen != j->gen || !srv__session_open(s))
-        goto out; /* resubscribed, unsubscribed or gone meanwhile */
+    j->srv->metrics.replay_pages++;
     s->replay_running = 0;
+    if (s->sub_gen != j->gen || !srv__session_open(s)) {
+        /* resubscribed, unsubscribed or gone meanwhile: the page is
+         * dropped, and the newest subscription's replay starts now (one
+         * job per session: a client that repeats subscribe does not
+         * fill the pool with pages nobody will get) */
+        start_replay(s);
+        goto out;
+    }
     if (status || j->rc) {
         srv_logf(SRV_LOG_ERROR, "replay failed", "{s:I}", "session", (json_int_t)s->id);
         srv__session_close(s, PACTA_CLOSE_INTERNAL, "replay failed", 1);
@@ -237,8 +244,7 @@ void srv__subscribe(struct srv_session *s, const json_t *id, const json_t *args)
         srv__respond_error(s, id, &err, NULL);
         return;
     }
-    s->sub_gen++;
-    s->replay_running = 0;
+    s->sub_gen++; /* a replay job of an earlier subscribe still in the pool is dropped */
     s->cursor = a.has_since ? a.since : head;
     srv__respond_ok(s, id, json_pack("{s:I}", "head", (json_int_t)head));
     srv__admin_changed(s);
@@ -255,7 +261,6 @@ void srv__unsubscribe(struct srv_session *s)
     int was = s->sub != SRV_SUB_NONE;
     s->sub = SRV_SUB_NONE;
     s->sub_gen++;
-    s->replay_running = 0;
     if (was)
         srv__admin_changed(s);
 }

@@ -108,6 +108,9 @@ struct ctl_ws *it_ws_connect(const struct it_server *s);  /* raw ws; exits on fa
 /* A raw ws logged in as user (requests then go out without waiting for
  * answers); exits on failure. */
 struct ctl_ws *it_ws_login(const struct it_server *s, const char *user, const char *password);
+/* An unlabelled counter or gauge of GET /metrics (no token), -1 if the
+ * scrape failed or has no such line. */
+long it_metric(const struct it_server *s, const char *name);
 /* Connect + auth.login; exits on failure. */
 struct ctl_client *it_login(const struct it_server *s, const char *user, const char *password);
 struct ctl_client *it_login_admin(const struct it_server *s);

@@ -74,6 +74,24 @@ struct ctl_ws *it_ws_login(const struct it_server *s, const char *user, const ch
     return ws;
 }
 
+long it_metric(const struct it_server *s, const char *name)
+{
+    struct ctl_ws_options o;
+    int status = 0;
+    char *body = NULL, err[256], key[128];
+    long v = -1;
+    client_options(s, &o);
+    snprintf(key, sizeof key, "\n%s ", name);
+    if (ctl_https_get(&o, "/metrics", NULL, &status, &body, err, sizeof err) == 0 &&
+        status == 200) {
+        const char *p = strstr(body, key);
+        if (p)
+            v = strtol(p + strlen(key), NULL, 10);
+    }
+    free(body);
+    return v;
+}
+
 struct ctl_client *it_login(const struct it_server *s, const char *user, const char *password)
 {
     struct ctl_client *c = it_connect(s);

@@ -80,26 +80,6 @@ static const char *login_from(const struct it_server *srv, const char *source, c
     return code;
 }
 
-static long login_failures_metric(const struct it_server *srv)
-{
-    struct ctl_ws_options o;
-    memset(&o, 0, sizeof o);
-    o.url = srv->url;
-    o.ca_file = it_ca_file();
-    o.timeout_ms = IT_TIMEOUT_MS;
-    int status = 0;
-    char *body = NULL, err[256];
-    long v = -1;
-    if (ctl_https_get(&o, "/metrics", NULL, &status, &body, err, sizeof err) == 0 &&
-        status == 200) {
-        const char *p = strstr(body, "\npacta_login_failures_total ");
-        if (p)
-            v = strtol(p + strlen("\npacta_login_failures_total "), NULL, 10);
-    }
-    free(body);
-    return v;
-}
-
 int main(void)
 {
     it_setup("it_bruteforce");
@@ -129,7 +109,7 @@ int main(void)
     json_decref(conns);
     CHECKF(seen_owner == 1, "pactad saw %d connections from %s", seen_owner, owner);
     ctl_client_close(probe);
-    long failures0 = login_failures_metric(srv);
+    long failures0 = it_metric(srv, "pacta_login_failures_total");
 
     /* the attack: one connection, the next attempt as soon as the last is answered */
     struct ctl_client *c = connect_from(srv, attacker);
@@ -167,7 +147,7 @@ int main(void)
     }
     int64_t attack_ms = it_now_ms() - t0;
     ctl_client_close(c);
-    long checks = login_failures_metric(srv) - failures0;
+    long checks = it_metric(srv, "pacta_login_failures_total") - failures0;
     printf("%d wrong passwords in %lld ms: %d checked (argon2; /metrics says %ld), %d refused "
            "as locked (first after %lld ms, retry_after up to %lld s), %d other\n",
            ATTEMPTS, (long long)attack_ms, checked, checks, locked, (long long)first_lock_ms,

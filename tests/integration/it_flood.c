@@ -606,23 +606,6 @@ static void *slow_catch_up(void *arg)
     return NULL;
 }
 
-/* pacta_slow_consumers_total from /metrics, -1 if unreadable. */
-static long slow_consumers(const struct it_server *srv)
-{
-    struct ctl_ws_options o = options_for(srv);
-    int status = 0;
-    char *body = NULL, err[256];
-    long v = -1;
-    if (ctl_https_get(&o, "/metrics", NULL, &status, &body, err, sizeof err) == 0 &&
-        status == 200) {
-        const char *p = strstr(body, "\npacta_slow_consumers_total ");
-        if (p)
-            v = strtol(p + strlen("\npacta_slow_consumers_total "), NULL, 10);
-    }
-    free(body);
-    return v;
-}
-
 static void flood_slow_readers(void)
 {
     const int n_slow = 50 / scale;
@@ -687,7 +670,8 @@ static void flood_slow_readers(void)
             json_decref(ev);
         if (extra > 0)
             extra--;
-        else if (extra < 0 && i % 50 == 49 && (cut = slow_consumers(srv)) >= n_slow)
+        else if (extra < 0 && i % 50 == 49 &&
+                 (cut = it_metric(srv, "pacta_slow_consumers_total")) >= n_slow)
             extra = 20;
     }
     printf("slow readers: writer made %d edits of %d bytes in %lld ms (slowest %lld ms), %d "

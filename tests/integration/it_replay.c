@@ -9,6 +9,11 @@
  *  3. A subscriber joins with an old since while a writer is writing: it
  *     receives every event after since exactly once, in order.
  *  4. since=0 replays everything; since > head -> bad_request field since.
+ *  5. A client that sends subscribe {since:0} 400 times without waiting
+ *     gets 400 answers and then the whole log once, in order, from the last
+ *     one; the earlier ones' replays are not all read (pactad keeps one
+ *     replay read per connection in its pool: 400 were 400 page reads,
+ *     pacta_replay_pages_total).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -224,6 +229,43 @@ int main(void)
     CHECK(r);
     json_decref(r);
     ctl_client_close(sub);
+
+    /* 5. subscribe repeated without waiting */
+    long pages0 = it_metric(srv, "pacta_replay_pages_total");
+    REQUIRE(pages0 >= 0);
+    struct ctl_ws *ws = it_ws_login(srv, IT_VIEWER_USER, IT_VIEWER_PASSWORD);
+    for (int i = 1; i <= 400; i++) {
+        char req[96];
+        int n =
+            snprintf(req, sizeof req, "{\"id\":%d,\"op\":\"subscribe\",\"args\":{\"since\":0}}", i);
+        REQUIRE(ctl_ws_send_text(ws, req, (size_t)n) == 0);
+    }
+    int answers = 0, after_last = 0, in_order = 1;
+    json_int_t prev = 0;
+    while (answers < 400 || after_last < nall) {
+        char *msg = NULL;
+        size_t len = 0;
+        if (ctl_ws_recv(ws, IT_TIMEOUT_MS, &msg, &len) != 1)
+            break;
+        json_t *m = json_loadb(msg, len, 0, NULL);
+        free(msg);
+        if (json_object_get(m, "ok")) {
+            CHECK(json_is_true(json_object_get(m, "ok")));
+            answers++;
+        } else if (answers == 400) { /* the last subscription's replay */
+            json_int_t seq = it_int(m, "seq");
+            in_order &= seq == all[after_last].seq && seq > prev;
+            prev = seq;
+            after_last++;
+        }
+        json_decref(m);
+    }
+    CHECKF(answers == 400 && after_last == nall && in_order,
+           "%d answers, then %d of %d events (in order: %d)", answers, after_last, nall, in_order);
+    long pages = it_metric(srv, "pacta_replay_pages_total") - pages0;
+    printf("400 subscribes: %ld replay pages read\n", pages);
+    CHECKF(pages >= 1 && pages < 200, "%ld replay pages for 400 subscribes", pages);
+    ctl_ws_close(ws, 1000);
 
     json_decref(c0);
     ctl_client_close(ed);
