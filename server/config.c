@@ -609,14 +609,63 @@ static int take_str(char **live, char **fresh)
     return 1;
 }
 
-int srv_config_reload(struct srv_config *live, int argc, char **argv, json_t **changed)
+static int same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* The settings the running server keeps until a restart, by field name,
+ * when the sources now say otherwise. */
+static void note_restart(const struct srv_config *live, const struct srv_config *fresh, json_t *out)
+{
+#define NOTE(field)                                                                                \
+    do {                                                                                           \
+        if (live->field != fresh->field)                                                           \
+            json_array_append_new(out, json_string(#field));                                       \
+    } while (0)
+#define NOTE_STR(field)                                                                            \
+    do {                                                                                           \
+        if (!same_str(live->field, fresh->field))                                                  \
+            json_array_append_new(out, json_string(#field));                                       \
+    } while (0)
+    NOTE_STR(data_dir);
+    NOTE_STR(listen_host);
+    NOTE(listen_port);
+    NOTE_STR(cert_file);
+    NOTE_STR(key_file);
+    NOTE_STR(client_ca);
+    NOTE(handshake_timeout_sec);
+    NOTE(session_ttl_sec);
+    NOTE(max_inflight);
+    NOTE(readers);
+    NOTE(ping_interval_sec);
+    NOTE_STR(timezone);
+    NOTE(alert_minute);
+    if (live->nthresholds != fresh->nthresholds ||
+        memcmp(live->thresholds, fresh->thresholds, sizeof live->thresholds) != 0)
+        json_array_append_new(out, json_string("thresholds"));
+    NOTE(expiry_step);
+    NOTE_STR(backup_dir);
+    NOTE_STR(backup_key_file);
+    NOTE(backup_minute);
+    NOTE(backup_every_min);
+    NOTE(backup_keep_days);
+    NOTE(backup_method);
+#undef NOTE
+#undef NOTE_STR
+}
+
+int srv_config_reload(struct srv_config *live, int argc, char **argv, json_t **changed,
+                      json_t **needs_restart)
 {
     struct srv_config fresh;
     *changed = json_array();
+    *needs_restart = json_array();
     if (parse_all(&fresh, argc, argv) != 0) {
         srv_config_clear(&fresh);
         return -1;
     }
+    note_restart(live, &fresh, *needs_restart);
 #define TAKE(field)                                                                                \
     do {                                                                                           \
         if (live->field != fresh.field) {                                                          \

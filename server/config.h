@@ -79,10 +79,12 @@ void srv_config_clear(struct srv_config *cfg);
  * original argv) and applies what can change while running: log level,
  * limits, queue bounds, auth timeout, metrics token, allowed origins.  The
  * listener, data dir, certificates and clock settings need a restart.
- * 0 with *changed (the names of the fields that changed), or -1 (printed;
- * nothing applied).
+ * 0 with *changed (the names of the fields that changed) and
+ * *needs_restart (those that differ now but are kept until a restart), or
+ * -1 (printed; nothing applied).  Both arrays are set either way.
  */
-int srv_config_reload(struct srv_config *live, int argc, char **argv, json_t **changed);
+int srv_config_reload(struct srv_config *live, int argc, char **argv, json_t **changed,
+                      json_t **needs_restart);
 
 /* expiry_config.c: the expiry options (--timezone, --alert-time,
  * --thresholds, --fake-now).  _finish applies them (TZ, the fake clock)

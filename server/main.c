@@ -122,15 +122,21 @@ static void on_signal(uv_signal_t *h, int signum)
 static void on_sighup(uv_signal_t *h, int signum)
 {
     struct srv *srv = h->data;
-    json_t *changed = NULL;
+    json_t *changed = NULL, *restart = NULL;
     (void)signum;
-    if (srv_config_reload(srv->cfg, srv->argc, srv->argv, &changed) != 0) {
+    if (srv_config_reload(srv->cfg, srv->argc, srv->argv, &changed, &restart) != 0) {
         srv_log(SRV_LOG_ERROR, "config reload failed; the running configuration is unchanged");
         json_decref(changed);
+        json_decref(restart);
         return;
     }
     srv_log_set_level(srv->cfg->log_level);
-    srv_logj(SRV_LOG_INFO, "config reloaded", json_pack("{s:o}", "changed", changed));
+    if (json_array_size(restart))
+        srv_logj(SRV_LOG_WARN,
+                 "config reload: these settings changed but apply only after a restart",
+                 json_pack("{s:O}", "needs_restart", restart));
+    srv_logj(SRV_LOG_INFO, "config reloaded",
+             json_pack("{s:o, s:o}", "changed", changed, "needs_restart", restart));
 }
 
 static int make_dir(const char *path)
