@@ -22,22 +22,28 @@ static void set_busy(PactaEditor *self, gboolean busy)
     pacta_editor__update_header(self);
 }
 
-/* After a save or a merge: the new base, and the form follows it unless
- * the user typed something else meanwhile. */
-static void adopt_saved(PactaEditor *self, const json_t *record, const json_t *sent_changes)
+static gboolean typed_since_sent(PactaEditor *self, const json_t *sent);
+
+/* After a save: the new base, and the form follows it unless the user
+ * typed something else meanwhile — a field set back or a value that does
+ * not parse yet counts too (typed_since_sent).  A create sent every field
+ * of the form, not a diff: there only a field that differs from what was
+ * sent, or a form that does not parse, counts. */
+static void adopt_saved(PactaEditor *self, const json_t *record, const json_t *sent,
+                        gboolean create)
 {
     g_autoptr(PactaContract) saved = pacta_contract_new_from_json(record, NULL);
     if (!saved)
         return;
-    json_auto_t *pending = pacta_editor__form_changes(self);
-    gboolean typed_more = FALSE;
-    if (pending) {
+    gboolean typed_more = !create && typed_since_sent(self, sent);
+    if (create) {
+        json_auto_t *pending = pacta_editor__form_changes(self);
         const char *k;
         json_t *v;
+        typed_more = !pending;
         json_object_foreach(pending, k, v)
         {
-            if (!pacta_merge_values_equal(v, json_object_get(sent_changes, k)))
-                typed_more = TRUE;
+            typed_more |= !pacta_merge_values_equal(v, json_object_get(sent, k));
         }
     }
     pacta_editor__set_base(self, saved);
@@ -207,7 +213,7 @@ static void save_done(GObject *source, GAsyncResult *result, gpointer user_data)
             changed_arr[i] = json_string_value(json_array_get(changed, i));
         if (self->store)
             pacta_contract_store_apply_record(self->store, record, NULL, changed_arr, FALSE);
-        adopt_saved(self, record, ctx->changes);
+        adopt_saved(self, record, ctx->changes, ctx->create);
         gtk_editable_set_text(GTK_EDITABLE(self->reason_row), "");
         pacta_editor__hide_changed_banner(self);
         self->auto_merges = 0;

@@ -15,6 +15,8 @@
  *     user types a new counterparty while the save is on its way.  The
  *     counterparty is kept, and the next Save's conflict view lists it as
  *     the user's.
+ *  3. A save that succeeds: a field the user set back, or a value that does
+ *     not parse yet, typed while it was on its way, stays in the form.
  */
 #include "gui_support.h"
 
@@ -142,6 +144,38 @@ static void real_conflict(PactaWindow *win, PactaEditor *editor, struct ctl_clie
     pacta_editor_close(editor);
 }
 
+/* 3. A save that succeeds: what the user typed meanwhile stays in the form
+ * too — a field set back to what it was, and a value that does not parse
+ * yet — instead of the saved record's values. */
+static void saved_while_typing(PactaWindow *win, PactaEditor *editor, struct ctl_client *other)
+{
+    g_autofree char *id =
+        open_new(win, other, json_pack("{ss ss}", "title", "Printers", "counterparty", "Toner SA"));
+    gtk_editable_set_text(pacta_editor_get_entry(editor, "title"), "Printers and toner");
+    gtk_widget_activate_action(GTK_WIDGET(win), "win.save", NULL);
+    CHECK(pacta_editor_is_busy(editor));
+    gtk_editable_set_text(pacta_editor_get_entry(editor, "title"), "Printers"); /* set back */
+    CHECK(gui_editor_wait_saved(editor, 2));
+    CHECK_STR(gtk_editable_get_text(pacta_editor_get_entry(editor, "title")), "Printers");
+    CHECK(pacta_editor_is_dirty(editor));
+    gtk_widget_activate_action(GTK_WIDGET(win), "win.save", NULL);
+    CHECK(gui_editor_wait_saved(editor, 3));
+    json_t *now = it_contract_get(other, id);
+    CHECK(now && it_int(now, "version") == 3 && !strcmp(it_str(now, "title"), "Printers"));
+    json_decref(now);
+
+    gtk_editable_set_text(pacta_editor_get_entry(editor, "counterparty"), "Toner Europe SA");
+    gtk_widget_activate_action(GTK_WIDGET(win), "win.save", NULL);
+    CHECK(pacta_editor_is_busy(editor));
+    gtk_editable_set_text(pacta_editor_get_entry(editor, "amount_cents"), "12x"); /* not yet */
+    CHECK(gui_editor_wait_saved(editor, 4));
+    CHECK_STR(gtk_editable_get_text(pacta_editor_get_entry(editor, "amount_cents")), "12x");
+    CHECK_STR(gtk_editable_get_text(pacta_editor_get_entry(editor, "counterparty")),
+              "Toner Europe SA");
+    gtk_editable_set_text(pacta_editor_get_entry(editor, "amount_cents"), "");
+    pacta_editor_close(editor);
+}
+
 int main(void)
 {
     PactaApplication *app = gui_setup("gui_conflict_typing");
@@ -153,6 +187,7 @@ int main(void)
 
     only_mine(win, editor, other);
     real_conflict(win, editor, other);
+    saved_while_typing(win, editor, other);
 
     ctl_client_close(other);
     gui_teardown(app);
