@@ -279,7 +279,7 @@ void srv__expiry_stop(struct srv *srv)
 }
 
 /* Only edits that can move a schedule start a scan: a create, a delete,
- * and an update of the dates, terms or status. */
+ * and an update of the dates, terms or status; and a restore (a full scan). */
 void srv__expiry_note_events(struct srv *srv, const json_t *events)
 {
     static const char *const moving[] = {"status",  "end_date",       "notice_days",
@@ -297,6 +297,12 @@ void srv__expiry_note_events(struct srv *srv, const json_t *events)
             json_string_value(json_object_get(json_object_get(data, "contract"), "id"));
         int moves = 0;
 
+        /* a restore: the data is another one, and what fell due in it since
+         * its backup is handled now, as at a start */
+        if (name && !strcmp(name, "server.reset")) {
+            want(1, NULL);
+            continue;
+        }
         if (!name || !id)
             continue;
         if (!strcmp(name, PACTA_EV_CONTRACT_CREATED) || !strcmp(name, PACTA_EV_CONTRACT_DELETED))
