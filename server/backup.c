@@ -468,11 +468,15 @@ static void verified_recorded(struct srv_write *w)
     srv__bk_op_free(op);
 }
 
-/* Stores the outcome of a verification on the row (not for "no such row"). */
+/* Stores the outcome of a verification on the row: not for "no such row",
+ * nor when the check itself could not run (the disk full, an I/O error on
+ * the server's side), which says nothing about the backup: recorded, it
+ * would mark a good backup failed, and retention would no longer keep it. */
 static void record_verification(struct bk_op *op)
 {
     char now[32];
-    if (op->rc == -PACTA_NOT_FOUND) {
+    if (op->rc == -PACTA_NOT_FOUND || op->rc == SRV_BK_NOSPACE || op->rc == SRV_BK_IO ||
+        op->rc == SRV_BK_DB) {
         answer_failure(op, what_name(op->what));
         srv__bk_op_free(op);
         return;

@@ -1,0 +1,93 @@
+/*
+ * it_verify_nospace: a verification that could not run (the disk filled
+ * while the backup was being decrypted into its scratch file) says so and
+ * records nothing against the backup.
+ *
+ * PROTOCOL.md §6.28: "failed (its last verification failed: it will never
+ * be restored)", and retention keeps only the newest backup that has not
+ * failed.  A full disk on the server says nothing about the backup, so it
+ * must not mark a good backup failed: that made it unrestorable (restore
+ * refuses failed backups only after verifying again, but list said
+ * "failed") and let retention delete it as not good once it aged out — on
+ * a full disk, the very moment the newest good backup matters most.
+ *
+ * PACTA_TEST_BACKUP_ENOSPC_AT (backup_file.c) makes writes past 100,000
+ * bytes of one output file fail with ENOSPC: the packed file (a few KB)
+ * is made, the decrypted database (~280 KB) is not.  Then: verify and
+ * restore answer unavailable, the backup stays "ok" with no verification
+ * recorded; without the fault, verify passes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "test.h"
+
+#define KEY "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+
+static json_t *item_of(struct ctl_client *c, json_int_t id)
+{
+    json_t *list = it_call(c, "backups.list", json_object(), NULL), *item, *found = NULL;
+    size_t i;
+    json_array_foreach(json_object_get(list, "items"), i, item)
+    {
+        if (it_int(item, "id") == id)
+            found = json_incref(item);
+    }
+    json_decref(list);
+    return found;
+}
+
+int main(void)
+{
+    char key_file[600];
+    it_setup("it_verify_nospace");
+    snprintf(key_file, sizeof key_file, "%s/backup.key", it_tmp_dir());
+    FILE *f = fopen(key_file, "w");
+    REQUIRE(f);
+    fputs(KEY "\n", f);
+    fclose(f);
+    const char *args[] = {"--backup-key-file", key_file, "--backup-time", "off", NULL};
+    setenv("PACTA_TEST_BACKUP_ENOSPC_AT", "100000", 1);
+    struct it_server *s = it_server_start(args);
+    unsetenv("PACTA_TEST_BACKUP_ENOSPC_AT");
+    struct ctl_client *admin = it_login_admin(s);
+
+    json_t *made = it_call(admin, "backups.create", json_object(), NULL);
+    REQUIRE(made);
+    json_t *b = json_object_get(made, "backup");
+    json_int_t id = it_int(b, "id");
+    REQUIRE(it_int(b, "file_bytes") < 100000 && it_int(b, "db_bytes") > 100000);
+    json_decref(made);
+
+    json_t *e = it_call_err(admin, "backups.verify", json_pack("{s:I}", "id", id));
+    CHECKF(e && strcmp(it_err_code(e), "unavailable") == 0, "verify on a full disk: %s",
+           e ? it_err_code(e) : "ok");
+    json_decref(e);
+    e = it_call_err(admin, "backups.restore", json_pack("{s:I}", "id", id));
+    CHECKF(e && strcmp(it_err_code(e), "unavailable") == 0, "restore on a full disk: %s",
+           e ? it_err_code(e) : "ok");
+    json_decref(e);
+    json_t *item = item_of(admin, id);
+    CHECKF(item && strcmp(it_str(item, "status"), "ok") == 0 &&
+               json_is_null(json_object_get(item, "verified_ok")) &&
+               json_is_null(json_object_get(item, "verify_error")),
+           "after a verification the full disk stopped: status %s, verify_error %s",
+           item ? it_str(item, "status") : "-",
+           item ? json_string_value(json_object_get(item, "verify_error")) : "-");
+    json_decref(item);
+    ctl_client_close(admin);
+    CHECK(it_server_stop(s) == 0);
+
+    /* with room again, the same backup verifies */
+    it_server_restart(s);
+    admin = it_login_admin(s);
+    json_t *ok = it_call(admin, "backups.verify", json_pack("{s:I}", "id", id), NULL);
+    CHECK(ok && json_is_true(json_object_get(ok, "ok")));
+    json_decref(ok);
+    ctl_client_close(admin);
+    CHECK(it_server_stop(s) == 0);
+    return it_done(test_summary());
+}
