@@ -573,6 +573,36 @@ static const char *config_path(int argc, char **argv)
     return path && *path ? path : NULL;
 }
 
+/* Whether a->v[from..to) holds the pair "--NAME VALUE" (env and file
+ * entries are always such pairs). */
+static int has_pair(const struct arglist *a, int from, int to, const char *opt)
+{
+    for (int i = from; i + 1 < to; i += 2)
+        if (strcmp(a->v[i], opt) == 0)
+            return 1;
+    return 0;
+}
+
+/* Removes the pairs "--NAME VALUE" of opt from a->v[from..*to). */
+static void drop_pairs(struct arglist *a, int from, int *to, const char *opt)
+{
+    int out = from, n = *to - from;
+    for (int i = from; i < *to; i += 2) {
+        if (i + 1 < *to && strcmp(a->v[i], opt) == 0) {
+            free(a->v[i]);
+            free(a->v[i + 1]);
+            continue;
+        }
+        a->v[out++] = a->v[i];
+        if (i + 1 < *to)
+            a->v[out++] = a->v[i + 1];
+    }
+    int gone = n - (out - from);
+    memmove(a->v + out, a->v + *to, sizeof *a->v * (size_t)(a->n - *to + 1)); /* and the NULL */
+    a->n -= gone;
+    *to -= gone;
+}
+
 static int parse_all(struct srv_config *cfg, int argc, char **argv)
 {
     struct arglist a = {0};
@@ -580,9 +610,24 @@ static int parse_all(struct srv_config *cfg, int argc, char **argv)
     int rc = -1;
     arg_push(&a, argc > 0 ? argv[0] : "pactad");
     push_env(&a);
+    int env_end = a.n;
     if (file && push_file(&a, file) != 0) {
         memset(cfg, 0, sizeof *cfg);
         goto out;
+    }
+    int file_end = a.n;
+    /* allow-origin adds up within a source; a higher source replaces what a
+     * lower one gave (the command line wins over the file, the file over
+     * the environment), as for every other option */
+    int cli_origin = 0;
+    for (int i = 1; i < argc; i++)
+        cli_origin |=
+            strcmp(argv[i], "--allow-origin") == 0 || strncmp(argv[i], "--allow-origin=", 15) == 0;
+    if (cli_origin) {
+        drop_pairs(&a, 1, &file_end, "--allow-origin");
+    } else if (has_pair(&a, env_end, file_end, "--allow-origin")) {
+        int end = env_end;
+        drop_pairs(&a, 1, &end, "--allow-origin");
     }
     for (int i = 1; i < argc; i++)
         arg_push(&a, argv[i]);
