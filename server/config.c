@@ -147,14 +147,20 @@ static char *read_secret(const char *path)
         return NULL;
     }
     char *got = fgets(line, sizeof line, f);
+    int whole = got && (strchr(line, '\n') || feof(f));
     fclose(f);
     if (got)
         line[strcspn(line, "\r\n")] = '\0';
-    if (!got || !line[0]) {
-        fprintf(stderr, "pactad: %s: empty secret file\n", path);
+    if (!got || !line[0] || !whole) {
+        /* a longer one was cut to its first 1023 bytes: no client could match it */
+        fprintf(stderr, "pactad: %s: %s\n", path,
+                !got || !line[0] ? "empty secret file" : "secret longer than 1023 bytes");
+        explicit_bzero(line, sizeof line);
         return NULL;
     }
-    return strdup(line);
+    char *copy = strdup(line);
+    explicit_bzero(line, sizeof line);
+    return copy;
 }
 
 static char *join_path(const char *dir, const char *name)

@@ -203,19 +203,28 @@ static void start_ready_check(struct srv_http *h)
 
 static int metrics_allowed(struct srv *srv, struct lws *wsi)
 {
-    char got[512];
     const char *token = srv->cfg->metrics_token;
     if (!token || !*token)
         return 1;
-    if (lws_hdr_copy(wsi, got, sizeof got, WSI_TOKEN_HTTP_AUTHORIZATION) <= 0)
+    /* as long as the header is (a fixed buffer refused every token past
+     * its size, the right one too) */
+    int len = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+    if (len <= 0)
         return 0;
+    char *got = malloc((size_t)len + 1);
+    if (!got)
+        abort();
+    int ok = lws_hdr_copy(wsi, got, len + 1, WSI_TOKEN_HTTP_AUTHORIZATION) > 0;
     size_t n = strlen(token);
-    if (strncmp(got, "Bearer ", 7) != 0 || strlen(got + 7) != n)
+    if (!ok || strncmp(got, "Bearer ", 7) != 0 || strlen(got + 7) != n) {
+        free(got);
         return 0;
+    }
     /* constant time: the comparison does not stop at the first difference */
     unsigned diff = 0;
     for (size_t i = 0; i < n; i++)
         diff |= (unsigned char)got[7 + i] ^ (unsigned char)token[i];
+    free(got);
     return diff == 0;
 }
 
