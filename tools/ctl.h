@@ -197,5 +197,9 @@ void ctl__follow_trap_signals(void);
 int ctl__follow_stopped(void);
 void ctl__follow_nap(int ms);
 int ctl__follow_jitter(int ms);
+/* PROTOCOL §12: a connection closed with 4001 (session ended) or 4002
+ * (disconnected by an administrator) is not reopened by the client on its
+ * own.  For those it prints why and returns 1; else 0. */
+int ctl__follow_final_close(int close_code);
 
 #endif

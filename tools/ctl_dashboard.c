@@ -192,7 +192,10 @@ static int watch_once(const struct ctl_global *g, const char *password, int as_j
         json_t *ev = NULL;
         int n = ctl_client_next_event(c, TICK_MS, &ev);
         if (n < 0) {
-            ctl__report_lost(c);
+            if (ctl__follow_final_close(ctl_ws_close_code(ctl_client_ws(c))))
+                rc = CTL_EXIT_SERVER;
+            else
+                ctl__report_lost(c);
             break;
         }
         const char *name = n == 1 ? json_string_value(json_object_get(ev, "event")) : NULL;

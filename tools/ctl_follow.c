@@ -53,3 +53,13 @@ int ctl__follow_jitter(int ms)
         r = (unsigned)rand();
     return ms / 2 + (int)(r % (unsigned)(ms / 2 + 1));
 }
+
+int ctl__follow_final_close(int close_code)
+{
+    if (close_code == 4001)
+        ctl__errorf("session ended by the server (4001): log in again");
+    else if (close_code == 4002)
+        ctl__errorf("disconnected by an administrator (4002): not reconnecting; run the command "
+                    "again to come back");
+    return close_code == 4001 || close_code == 4002;
+}

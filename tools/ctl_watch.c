@@ -158,11 +158,9 @@ lost : {
     int code = ctl_ws_close_code(ws);
     const char *reason = ctl_ws_close_reason(ws);
     st->close_code = code;
-    if (code == 4001) {
-        /* PROTOCOL §12: the token was logged out or revoked: do not come back */
-        ctl__errorf("session ended by the server (4001): log in again to watch");
+    if (ctl__follow_final_close(code))
         end = END_FATAL;
-    } else if (code == 4000)
+    else if (code == 4000)
         fprintf(stderr, "%s: disconnected as a slow consumer (4000), resuming after seq %lld\n",
                 ctl__prog, (long long)st->last_seq);
     else if (code && code != 1006)

@@ -248,6 +248,23 @@ pid_t it_spawn(char *const argv[], char *const env[], const char *out_path)
     return pid;
 }
 
+int it_wait_pid(pid_t pid, int timeout_ms)
+{
+    int status = 0;
+    int64_t t0 = it_now_ms();
+    pid_t r;
+    while ((r = waitpid(pid, &status, WNOHANG)) == 0 && it_now_ms() - t0 < timeout_ms)
+        usleep(10000);
+    if (r == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        return -1;
+    }
+    if (r < 0)
+        return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 /* ---- temp dir ------------------------------------------------------------- */
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)

@@ -111,6 +111,9 @@ struct ctl_ws *it_ws_login(const struct it_server *s, const char *user, const ch
 /* An unlabelled counter or gauge of GET /metrics (no token), -1 if the
  * scrape failed or has no such line. */
 long it_metric(const struct it_server *s, const char *name);
+/* The session ids of `user`'s connections (admin.connections.list as
+ * `admin`), up to max; returns how many there are. */
+int it_sessions_of(struct ctl_client *admin, const char *user, json_int_t *ids, int max);
 /* Connect + auth.login; exits on failure. */
 struct ctl_client *it_login(const struct it_server *s, const char *user, const char *password);
 struct ctl_client *it_login_admin(const struct it_server *s);
@@ -175,6 +178,9 @@ int64_t it_now_ms(void);
 int it_run(char *const argv[], char *const env[], int timeout_ms, char **out, char **err);
 /* Starts argv in the background with stdout+stderr to out_path; returns pid. */
 pid_t it_spawn(char *const argv[], char *const env[], const char *out_path);
+/* Waits up to timeout_ms for a spawned pid to end: its exit status, or
+ * 128 + signal; -1 if it was still running (then it is killed). */
+int it_wait_pid(pid_t pid, int timeout_ms);
 /* Reads a whole file (malloc'd, NUL-terminated) or NULL. */
 char *it_read_file(const char *path);
 

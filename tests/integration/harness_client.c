@@ -74,6 +74,24 @@ struct ctl_ws *it_ws_login(const struct it_server *s, const char *user, const ch
     return ws;
 }
 
+int it_sessions_of(struct ctl_client *admin, const char *user, json_int_t *ids, int max)
+{
+    json_t *r = it_call(admin, "admin.connections.list", json_object(), NULL);
+    int n = 0;
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(r, "items"), i, c)
+    {
+        if (!strcmp(it_str(c, "user"), user)) {
+            if (n < max)
+                ids[n] = it_int(c, "session");
+            n++;
+        }
+    }
+    json_decref(r);
+    return n;
+}
+
 long it_metric(const struct it_server *s, const char *name)
 {
     struct ctl_ws_options o;

@@ -192,15 +192,8 @@ int main(void)
 
     /* The watcher stops on SIGTERM. */
     kill(watcher, SIGTERM);
-    int status = 0;
-    int64_t t0 = it_now_ms();
-    while (waitpid(watcher, &status, WNOHANG) == 0 && it_now_ms() - t0 < IT_TIMEOUT_MS)
-        usleep(10000);
-    if (it_now_ms() - t0 >= IT_TIMEOUT_MS) {
-        CHECKF(0, "pactactl watch ignored SIGTERM");
-        kill(watcher, SIGKILL);
-        waitpid(watcher, &status, 0);
-    }
+    int status = it_wait_pid(watcher, IT_TIMEOUT_MS);
+    CHECKF(status == 0, "pactactl watch after SIGTERM: %d (-1: ignored it)", status);
 
     json_decref(created);
     ctl_client_close(c);

@@ -114,16 +114,8 @@ int main(void)
     }
     json_decref(lines);
     kill(watcher, SIGTERM);
-    int status = -1;
-    int64_t t0 = it_now_ms();
-    while (waitpid(watcher, &status, WNOHANG) == 0 && it_now_ms() - t0 < IT_TIMEOUT_MS)
-        usleep(10000);
-    if (it_now_ms() - t0 >= IT_TIMEOUT_MS) {
-        CHECKF(0, "dashboard --watch ignored SIGTERM");
-        kill(watcher, SIGKILL);
-        waitpid(watcher, &status, 0);
-    }
-    CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0, "dashboard --watch status %d", status);
+    int status = it_wait_pid(watcher, IT_TIMEOUT_MS);
+    CHECKF(status == 0, "dashboard --watch after SIGTERM: %d (-1: ignored it)", status);
 
     /* errors */
     rc = ctl(&out, &err, "dashboard", "--days", "30");
