@@ -511,6 +511,10 @@ static void job_after(uv_work_t *req, int status)
             queue_job(j);
             return;
         }
+        if (j->a.resume.client) {
+            free(s->client);
+            s->client = strdup(j->a.resume.client);
+        }
         if (srv__session_open(s)) {
             set_authenticated(s, &j->user, j->token_hash);
             s->token_expires_ms = ms_from_iso(j->expires_at);

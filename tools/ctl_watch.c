@@ -50,8 +50,10 @@ static int authenticate(struct ctl_client *c, const struct ctl_global *g, struct
     json_t *res = NULL;
     int rc;
     if (st->token) {
-        rc = ctl_client_request(c, "auth.resume", json_pack("{ss}", "token", st->token),
-                                CTL_REQUEST_TIMEOUT_MS, &res);
+        rc = ctl_client_request(
+            c, "auth.resume",
+            json_pack("{ss,ss}", "token", st->token, "client", "pactactl/" PACTA_VERSION),
+            CTL_REQUEST_TIMEOUT_MS, &res);
         json_decref(res);
         if (rc <= 0)
             return rc < 0 ? END_DISCONNECTED : 0;

@@ -37,11 +37,12 @@ int pacta_decode_login(const json_t *args, struct pacta_login_args *out, struct 
 
 int pacta_decode_resume(const json_t *args, struct pacta_resume_args *out, struct pacta_error *err)
 {
-    static const char *const allowed[] = {"token", NULL};
+    static const char *const allowed[] = {"token", "client", NULL};
     int rc;
     memset(out, 0, sizeof(*out));
     if ((rc = pacta__check_members(args, allowed, err)) ||
-        (rc = pacta__get_text(args, "token", 1, 1, 128, SINGLE, &out->token, err)))
+        (rc = pacta__get_text(args, "token", 1, 1, 128, SINGLE, &out->token, err)) ||
+        (rc = pacta__get_text(args, "client", 0, 1, 100, SINGLE, &out->client, err)))
         memset(out, 0, sizeof(*out));
     return rc;
 }

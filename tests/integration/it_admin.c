@@ -30,8 +30,12 @@ static json_int_t session_of(struct ctl_client *admin, const char *client)
     json_int_t id = -1;
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(r, "items"), i,
-                       c) if (strcmp(it_str(c, "client"), client) == 0) id = it_int(c, "session");
+    json_array_foreach(json_object_get(r, "items"), i, c)
+    {
+        const char *name = it_str(c, "client"); /* null for a client that gave none */
+        if (name && strcmp(name, client) == 0)
+            id = it_int(c, "session");
+    }
     json_decref(r);
     return id;
 }
@@ -216,6 +220,38 @@ static void test_rtt(void)
     CHECK(it_server_stop(srv) == 0);
 }
 
+/* A reconnect (auth.resume on a new connection) shows the client name it
+ * sends, as a login does; one that sends none shows none. */
+static void test_resume_client(const struct it_server *srv)
+{
+    struct ctl_client *admin = login_as(srv, "admin", IT_ADMIN_PASSWORD, "monitor-2");
+    struct ctl_client *first = it_connect(srv);
+    json_t *r = it_call(first, "auth.login",
+                        json_pack("{s:s,s:s,s:s}", "username", IT_VIEWER_USER, "password",
+                                  IT_VIEWER_PASSWORD, "client", "desk-before/1"),
+                        NULL);
+    REQUIRE(r);
+    char *token = strdup(it_str(r, "token"));
+    json_decref(r);
+    ctl_client_close(first); /* the desk lost its connection */
+
+    struct ctl_client *again = it_connect(srv);
+    r = it_call(again, "auth.resume",
+                json_pack("{s:s,s:s}", "token", token, "client", "desk-after/2"), NULL);
+    CHECK(r != NULL);
+    json_decref(r);
+    CHECK(session_of(admin, "desk-after/2") > 0);
+    CHECK(session_of(admin, "desk-before/1") < 0);
+    json_t *err = it_call_err(again, "auth.resume",
+                              json_pack("{s:s,s:s}", "token", token, "client", "two\nlines"));
+    CHECK_STR(it_err_code(err), "bad_request");
+    CHECK_STR(it_err_field(err), "client");
+    json_decref(err);
+    ctl_client_close(again);
+    free(token);
+    ctl_client_close(admin);
+}
+
 int main(void)
 {
     it_setup("it_admin");
@@ -224,5 +260,6 @@ int main(void)
     it_create_role_users(srv);
     test_presence(srv);
     test_monitor(srv);
+    test_resume_client(srv);
     return it_done(test_summary());
 }

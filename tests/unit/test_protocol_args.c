@@ -159,6 +159,9 @@ static const struct args_case cases[] = {
     {PACTA_OP_AUTH_RESUME, "{\"token\":\"\"}", "token", NULL},
     {PACTA_OP_AUTH_RESUME, "{\"token\":42}", "token", "must be a string"},
     {PACTA_OP_AUTH_RESUME, "{\"token\":\"a\",\"user\":\"x\"}", "user", "unknown field"},
+    {PACTA_OP_AUTH_RESUME, "{\"token\":\"a\",\"client\":\"pacta-desk/0.1\"}", NULL, NULL},
+    {PACTA_OP_AUTH_RESUME, "{\"token\":\"a\",\"client\":\"a\\nb\"}", "client", "control"},
+    {PACTA_OP_AUTH_RESUME, "{\"token\":\"a\",\"client\":7}", "client", "must be a string"},
 
     /* contracts.list */
     {PACTA_OP_CONTRACTS_LIST, "{}", NULL, NULL},

@@ -265,6 +265,7 @@ static void send_auth(PactaConnection *self)
         enqueue_request(self, "auth.login", args, NULL, on_auth, NULL);
     } else {
         json_object_set_new(args, "token", json_string(self->token));
+        json_object_set_new(args, "client", json_string(self->client_name));
         enqueue_request(self, "auth.resume", args, NULL, on_auth, NULL);
     }
 }

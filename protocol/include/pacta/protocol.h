@@ -253,6 +253,7 @@ int pacta_decode_login(const json_t *args, struct pacta_login_args *out, struct 
 
 struct pacta_resume_args {
     const char *token;
+    const char *client; /* optional, as in auth.login: a reconnect keeps its name */
 };
 int pacta_decode_resume(const json_t *args, struct pacta_resume_args *out, struct pacta_error *err);
 
