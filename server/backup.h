@@ -159,11 +159,14 @@ void srv_backup_docs_unlock(void);
 /* ---- restore: the same online and offline (backup_restore.c) -------------- */
 /* What a restore keeps of the database it replaces (JSON texts, malloc'd). */
 struct srv_backup_live {
-    int64_t head;   /* its last change seq */
+    int64_t head;   /* its last change seq; -1: unknown (no database to replace) */
     char *catalog;  /* the backups rows, as a JSON array of objects */
     char *sessions; /* the sessions not revoked nor expired at `now` */
 };
 void srv_backup_live_state(sqlite3 *live, const char *now, struct srv_backup_live *out);
+/* How far above the restored head a reset is numbered when the replaced
+ * head is unknown: past any seq the lost database can have reached. */
+#define SRV_BACKUP_UNKNOWN_HEAD_GAP (1LL << 32)
 void srv_backup_live_clear(struct srv_backup_live *l);
 /*
  * Makes the restored database d complete, in one transaction: today's

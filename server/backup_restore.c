@@ -109,10 +109,17 @@ int srv_backup_prepare_restored(sqlite3 *d, const struct srv_backup_live *live, 
     }
     int64_t restored_head = srv_backup_query_int(d, "SELECT coalesce(max(seq), 0) FROM changes");
     int64_t seq = (live->head > restored_head ? live->head : restored_head) + 1;
-    data = json_pack("{s:s, s:o, s:s, s:I, s:I, s:s}", "reason", "restore", "backup_id",
+    /* no database to replace (moved aside after damage, say): the seqs
+     * clients saw are unknown, and a reset at restored_head + 1 would reuse
+     * them: a desk whose since lies above it would replay what follows and
+     * never see the reset.  Numbered far above instead. */
+    if (live->head < 0)
+        seq = restored_head + SRV_BACKUP_UNKNOWN_HEAD_GAP + 1;
+    data = json_pack("{s:s, s:o, s:s, s:I, s:o, s:s}", "reason", "restore", "backup_id",
                      backup_id ? backup_id : json_null(), "backup_created_at",
                      backup_created_at ? backup_created_at : "", "restored_head",
-                     (json_int_t)restored_head, "previous_head", (json_int_t)live->head, "actor",
+                     (json_int_t)restored_head, "previous_head",
+                     live->head < 0 ? json_null() : json_integer((json_int_t)live->head), "actor",
                      actor);
     payload = json_dumps(data, JSON_COMPACT);
     revoke = sqlite3_mprintf(

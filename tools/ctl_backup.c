@@ -293,6 +293,8 @@ static int prepare_restored(const char *tmp, const char *db, const json_t *manif
         srv_backup_live_state(d, now, &live);
         sqlite3_close(d);
         d = NULL;
+    } else {
+        live.head = -1; /* unknown: the reset is numbered past it (backup_restore.c) */
     }
     rc = sqlite3_open_v2(tmp, &d, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK ? 0 : -1;
     if (rc == 0)
@@ -393,8 +395,10 @@ static int offline_restore(const char *file, const char *data_dir, const char *k
         unlink(snap);
         bar_end();
         if (rc != SRV_BK_OK) {
-            ctl__errorf("the safety backup failed: %s (%s); nothing was changed",
-                        srv_backup_strerror((enum srv_backup_err)rc), err);
+            ctl__errorf("the safety backup failed: %s (%s); nothing was changed. If the "
+                        "current database is damaged, move %s (and pacta.db-wal) out of %s and "
+                        "run the restore again",
+                        srv_backup_strerror((enum srv_backup_err)rc), err, "pacta.db", data_dir);
             rc = CTL_EXIT_SERVER;
             goto out;
         }
