@@ -31,7 +31,7 @@ static void write_file(const char *path, const char *text)
  * reloaded" lines after it (malloc'd), or NULL after 5 s. */
 static char *wait_reloads(const struct it_server *s, long from, int n)
 {
-    for (int i = 0; i < 100; i++) {
+    for (int i = 0; i < (it_wrapped() ? 1000 : 100); i++) {
         char *log = it_read_file(s->log_path);
         int got = 0;
         for (const char *p = log ? log + from : NULL; p && (p = strstr(p, "\"config reloaded\""));
