@@ -189,11 +189,14 @@ static void show(struct flow *f, PangoLayout *l, double x, double y)
 }
 
 /* A wrapped text, line by line, breaking pages between lines; `label`
- * (may be NULL) is drawn beside its first line. */
+ * (may be NULL) is drawn beside its first line, and what follows starts
+ * below the label too when the label took more lines than the text
+ * ("Renewal term (months)" wraps). */
 static void flow_lines(struct flow *f, PangoLayout *l, double x, const char *label)
 {
     PangoLayoutIter *it = pango_layout_get_iter(l);
-    int first = 1;
+    int first = 1, page = f->p->page;
+    double label_end = 0;
     do {
         PangoRectangle r;
         pango_layout_iter_get_line_extents(it, NULL, &r);
@@ -203,6 +206,8 @@ static void flow_lines(struct flow *f, PangoLayout *l, double x, const char *lab
         if (first && label) {
             pango_layout_set_text(f->bold, label, -1);
             show(f, f->bold, EX_MARGIN, f->y);
+            label_end = f->y + srv__ex_pdf_height(f->bold);
+            page = f->p->page;
         }
         if (f->draw) {
             cairo_move_to(f->p->cr, x + (double)r.x / PANGO_SCALE, f->y + base);
@@ -212,6 +217,8 @@ static void flow_lines(struct flow *f, PangoLayout *l, double x, const char *lab
         first = 0;
     } while (pango_layout_iter_next_line(it));
     pango_layout_iter_free(it);
+    if (f->p->page == page && f->y < label_end)
+        f->y = label_end;
 }
 
 static void field(struct flow *f, const char *label, const char *value)
@@ -358,7 +365,8 @@ static int layout(struct flow *f)
     if (ns == 0) {
         field(f, "", "No amendments: the contract has not been changed while active.");
     } else {
-        static const double w[] = {66, 88, 100, 100, 116, 53};
+        /* "2026-11-22" needs ~62 pt at 8 pt (pango's 96 dpi on cairo's points) */
+        static const double w[] = {72, 88, 100, 100, 110, 53};
         static char *h[] = {"Effective", "Field", "Before", "After", "Reason", "By"};
         table(f, w, 6, h, f->j->supplements, supplement_cells);
     }

@@ -95,8 +95,8 @@ static void print_figures(const struct pacta_dashboard *d)
         char amount[96];
         const struct pacta_dashboard_value *v = &d->values[i];
         format_digits(v->amount_cents, pacta_currency_digits(v->currency), amount, sizeof amount);
-        printf("  %-14s%s %s (%lld contracts)\n", i ? "" : "Active value", amount, v->currency,
-               (long long)v->contracts);
+        printf("  %-14s%s %s (%lld contract%s)\n", i ? "" : "Active value", amount, v->currency,
+               (long long)v->contracts, v->contracts == 1 ? "" : "s");
     }
     if (d->n_values == 0)
         printf("  %-14s-\n", "Active value");

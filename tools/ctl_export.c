@@ -346,8 +346,8 @@ int ctl__cmd_export(const struct ctl_global *g, int argc, char **argv)
         fsync(dfd);
         close(dfd);
     }
-    printf("%s: %lld contracts, %lld bytes (%s), sha256 %s\n", out,
-           (long long)json_integer_value(json_object_get(made, "rows")),
+    long long rows = (long long)json_integer_value(json_object_get(made, "rows"));
+    printf("%s: %lld contract%s, %lld bytes (%s), sha256 %s\n", out, rows, rows == 1 ? "" : "s",
            (long long)json_integer_value(json_object_get(made, "size")),
            json_string_value(json_object_get(made, "format")),
            json_string_value(json_object_get(made, "sha256")));

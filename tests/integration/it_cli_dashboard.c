@@ -85,8 +85,8 @@ int main(void)
     CHECK(out && strstr(out, "Total         2"));
     CHECK(out && strstr(out, "active 2"));
     CHECK(out && strstr(out, "30 days 1 · 60 days 1 · 90 days 1"));
-    CHECK(out && strstr(out, "1,234,567.89 EUR (1 contracts)"));
-    CHECK(out && strstr(out, "1,500 JPY (1 contracts)"));
+    CHECK(out && strstr(out, "1,234,567.89 EUR (1 contract)"));
+    CHECK(out && strstr(out, "1,500 JPY (1 contract)"));
     CHECK(out && strstr(out, "created") && strstr(out, "CLI-D2"));
     free(out);
     free(err);

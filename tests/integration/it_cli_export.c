@@ -73,7 +73,7 @@ int main(void)
     char *csv_args[] = {"export", "--format", "csv", "--status", "active",
                         "--bom",  "-o",       csv,   NULL};
     CHECK(ctl(&out, &err, csv_args) == 0);
-    CHECKF(out && strstr(out, "1 contracts"), "stdout: %s", out ? out : "");
+    CHECKF(out && strstr(out, "1 contract,"), "stdout: %s", out ? out : "");
     CHECKF(err && !strstr(err, "\r"), "no progress line when stderr is not a terminal: %s",
            err ? err : "");
     free(out);

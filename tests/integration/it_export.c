@@ -361,6 +361,55 @@ static char *pdf_text(const struct blob *b, const char *name, int *pages)
     return text;
 }
 
+/* Words drawn over each other in a PDF written by pdf_text (pdftotext
+ * -bbox: each word's box; two boxes sharing more than 1 x 2 pt), each
+ * pair printed: the report's wrapped label "Renewal term (months)" put
+ * "(months)" on top of the next row's "Amount". */
+static int pdf_overlaps(const char *name)
+{
+    char path[600], *html = NULL;
+    snprintf(path, sizeof path, "%s/%s", it_tmp_dir(), name);
+    char *argv[] = {"/usr/bin/pdftotext", "-bbox", "-enc", "UTF-8", path, "-", NULL};
+    CHECK(it_run(argv, NULL, 30000, &html, NULL) == 0);
+    REQUIRE(html);
+    struct box {
+        double x0, y0, x1, y1;
+        int page;
+        char word[48];
+    } *w = NULL;
+    size_t n = 0, cap = 0;
+    int page = 0, overlaps = 0;
+    for (const char *p = html; (p = strchr(p, '<')); p++) {
+        struct box b;
+        int len = 0;
+        if (!strncmp(p, "<page ", 6))
+            page++;
+        else if (sscanf(p, "<word xMin=\"%lf\" yMin=\"%lf\" xMax=\"%lf\" yMax=\"%lf\">%47[^<]%n",
+                        &b.x0, &b.y0, &b.x1, &b.y1, b.word, &len) == 5) {
+            b.page = page;
+            if (n == cap)
+                REQUIRE((w = realloc(w, (cap = cap ? 2 * cap : 256) * sizeof *w)));
+            w[n++] = b;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++) {
+            double dx =
+                (w[i].x1 < w[j].x1 ? w[i].x1 : w[j].x1) - (w[i].x0 > w[j].x0 ? w[i].x0 : w[j].x0);
+            double dy =
+                (w[i].y1 < w[j].y1 ? w[i].y1 : w[j].y1) - (w[i].y0 > w[j].y0 ? w[i].y0 : w[j].y0);
+            if (w[i].page == w[j].page && dx > 1 && dy > 2) {
+                fprintf(stderr, "%s page %d: \"%s\" over \"%s\"\n", name, w[i].page, w[i].word,
+                        w[j].word);
+                overlaps++;
+            }
+        }
+    CHECKF(n > 20, "%s: %zu words", name, n);
+    free(w);
+    free(html);
+    return overlaps;
+}
+
 static void test_pdf_list(struct ctl_client *ed, struct ctl_client *vi)
 {
     struct blob b;
@@ -476,6 +525,15 @@ static void test_pdf_report(struct ctl_client *ed, struct ctl_client *vi)
     json_decref(kept);
     json_decref(gone);
     CHECK(strstr(text, "Page 1 of 1"));
+    /* nothing drawn over anything else; an amendment's date on one line */
+    CHECK(pdf_overlaps("report.pdf") == 0);
+    json_t *sups = it_call(vi, "supplements.list",
+                           json_pack("{s:s}", "contract_id", it_str(fixture[0], "id")), NULL);
+    const char *day = it_str(json_array_get(json_object_get(sups, "items"), 0), "effective_date");
+    char first[64];
+    snprintf(first, sizeof first, "\n%s ", day ? day : "?"); /* the table's first column */
+    CHECKF(strstr(text, first), "no amendment row starts with the whole date %s", day);
+    json_decref(sups);
     free(text);
     json_decref(made);
     free(b.data);
