@@ -459,6 +459,7 @@ static void verified_recorded(struct srv_write *w)
             answer_failure(op, "verify");
         } else {
             json_object_set_new(op->row, "verified_ok", json_true());
+            json_object_set(op->row, "verified_at", json_object_get(w->args, "at"));
             answer_ok(op, json_pack("{s:b, s:O}", "ok", 1, "backup", op->row));
         }
     } else {

@@ -157,6 +157,11 @@ static void test_backup_under_load_and_restore(const char *key)
 
     r = it_call(admin, "backups.verify", json_pack("{s:I}", "id", bid), NULL);
     CHECK(r && json_is_true(json_object_get(r, "ok")));
+    /* the answer's Backup as backups.list then shows it: when, and that it passed */
+    json_t *vb = json_object_get(r, "backup");
+    CHECK(json_is_true(json_object_get(vb, "verified_ok")));
+    CHECK(json_is_null(json_object_get(vb, "verify_error")));
+    CHECK(json_is_string(json_object_get(vb, "verified_at")));
     json_decref(r);
 
     /* restore: subscribers get server.reset above every seq they saw */
