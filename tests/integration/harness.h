@@ -114,6 +114,8 @@ long it_metric(const struct it_server *s, const char *name);
 /* The session ids of `user`'s connections (admin.connections.list as
  * `admin`), up to max; returns how many there are. */
 int it_sessions_of(struct ctl_client *admin, const char *user, json_int_t *ids, int max);
+/* 1 if a websocket with this Origin header (NULL: none) is accepted. */
+int it_origin_ok(const struct it_server *s, const char *origin);
 /* Connect + auth.login; exits on failure. */
 struct ctl_client *it_login(const struct it_server *s, const char *user, const char *password);
 struct ctl_client *it_login_admin(const struct it_server *s);

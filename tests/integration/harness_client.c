@@ -92,6 +92,19 @@ int it_sessions_of(struct ctl_client *admin, const char *user, json_int_t *ids, 
     return n;
 }
 
+int it_origin_ok(const struct it_server *s, const char *origin)
+{
+    struct ctl_ws_options o;
+    struct ctl_ws *ws;
+    char err[256];
+    client_options(s, &o);
+    o.origin = origin;
+    if (ctl_ws_connect(&o, &ws, err, sizeof err) < 0)
+        return 0;
+    ctl_ws_close(ws, 1000);
+    return 1;
+}
+
 long it_metric(const struct it_server *s, const char *name)
 {
     struct ctl_ws_options o;

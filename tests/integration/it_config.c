@@ -38,18 +38,6 @@ static int limited_of_30(struct ctl_client *c)
     return limited;
 }
 
-static int origin_ok(const struct it_server *srv, const char *origin)
-{
-    struct ctl_ws_options o = {
-        .url = srv->url, .ca_file = it_ca_file(), .timeout_ms = 10000, .origin = origin};
-    struct ctl_ws *ws;
-    char err[256];
-    if (ctl_ws_connect(&o, &ws, err, sizeof err) < 0)
-        return 0;
-    ctl_ws_close(ws, 1000);
-    return 1;
-}
-
 static void test_bad_sources(void)
 {
     char path[600], *out = NULL, *err = NULL;
@@ -114,8 +102,8 @@ static void test_file_and_reload(void)
     CHECK(ctl_https_get(&ho, "/metrics", "tok-123", &status, &body, herr, sizeof herr) == 0 &&
           status == 200);
     free(body);
-    CHECK(origin_ok(srv, "https://one.example"));
-    CHECK(!origin_ok(srv, "https://two.example"));
+    CHECK(it_origin_ok(srv, "https://one.example"));
+    CHECK(!it_origin_ok(srv, "https://two.example"));
 
     /* new settings in the file, then SIGHUP */
     write_file(path, "rate = 5\nallow-origin = https://two.example\n");
@@ -136,14 +124,14 @@ static void test_file_and_reload(void)
     int limited = limited_of_30(c);
     printf("after SIGHUP with rate = 5: %d of 30 pings rate_limited\n", limited);
     CHECK(limited >= 15);
-    CHECK(!origin_ok(srv, "https://one.example"));
-    CHECK(origin_ok(srv, "https://two.example"));
+    CHECK(!it_origin_ok(srv, "https://one.example"));
+    CHECK(it_origin_ok(srv, "https://two.example"));
 
     /* a broken file on reload changes nothing */
     write_file(path, "rate = \n");
     REQUIRE(kill(srv->pid, SIGHUP) == 0);
     usleep(300 * 1000);
-    CHECK(origin_ok(srv, "https://two.example"));
+    CHECK(it_origin_ok(srv, "https://two.example"));
     ctl_client_close(c);
     CHECK(it_server_stop(srv) == 0);
 }

@@ -24,18 +24,6 @@ static void write_file(const char *path, const char *text)
     fclose(f);
 }
 
-static int origin_ok(const struct it_server *srv, const char *origin)
-{
-    struct ctl_ws_options o = {
-        .url = srv->url, .ca_file = it_ca_file(), .timeout_ms = 10000, .origin = origin};
-    struct ctl_ws *ws;
-    char err[256];
-    if (ctl_ws_connect(&o, &ws, err, sizeof err) < 0)
-        return 0;
-    ctl_ws_close(ws, 1000);
-    return 1;
-}
-
 int main(void)
 {
     char path[600];
@@ -48,9 +36,9 @@ int main(void)
     setenv("PACTA_ALLOW_ORIGIN", "https://env.example", 1);
     const char *args[] = {"--config", path, NULL};
     struct it_server *s = it_server_start(args);
-    CHECK(origin_ok(s, "https://file1.example"));
-    CHECK(origin_ok(s, "https://file2.example"));
-    CHECKF(!origin_ok(s, "https://env.example"),
+    CHECK(it_origin_ok(s, "https://file1.example"));
+    CHECK(it_origin_ok(s, "https://file2.example"));
+    CHECKF(!it_origin_ok(s, "https://env.example"),
            "an origin from the environment let in beside the config file's");
 
     /* after SIGHUP with a new file: still the file's only */
@@ -66,25 +54,26 @@ int main(void)
             usleep(50 * 1000);
     }
     REQUIRE(reloaded);
-    CHECK(origin_ok(s, "https://file3.example"));
-    CHECK(!origin_ok(s, "https://file1.example"));
-    CHECKF(!origin_ok(s, "https://env.example"), "after SIGHUP: the environment's origin let in");
+    CHECK(it_origin_ok(s, "https://file3.example"));
+    CHECK(!it_origin_ok(s, "https://file1.example"));
+    CHECKF(!it_origin_ok(s, "https://env.example"),
+           "after SIGHUP: the environment's origin let in");
     CHECK(it_server_stop(s) == 0);
 
     /* command line and file (and environment): the command line's */
     const char *args2[] = {"--config", path, "--allow-origin", "https://cli.example", NULL};
     s = it_server_start(args2);
-    CHECK(origin_ok(s, "https://cli.example"));
-    CHECKF(!origin_ok(s, "https://file3.example"),
+    CHECK(it_origin_ok(s, "https://cli.example"));
+    CHECKF(!it_origin_ok(s, "https://file3.example"),
            "an origin from the config file let in beside the command line's");
-    CHECK(!origin_ok(s, "https://env.example"));
+    CHECK(!it_origin_ok(s, "https://env.example"));
     CHECK(it_server_stop(s) == 0);
 
     /* the environment alone still works */
     const char *none[] = {NULL};
     s = it_server_start(none);
-    CHECK(origin_ok(s, "https://env.example"));
-    CHECK(!origin_ok(s, "https://cli.example"));
+    CHECK(it_origin_ok(s, "https://env.example"));
+    CHECK(!it_origin_ok(s, "https://cli.example"));
     CHECK(it_server_stop(s) == 0);
     unsetenv("PACTA_ALLOW_ORIGIN");
     return it_done(test_summary());

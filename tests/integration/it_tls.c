@@ -103,35 +103,23 @@ static void test_mtls(void)
     CHECK(it_server_stop(srv) == 0);
 }
 
-static int ws_with_origin(const struct it_server *srv, const char *origin)
-{
-    struct ctl_ws_options o = {
-        .url = srv->url, .ca_file = it_ca_file(), .timeout_ms = 10000, .origin = origin};
-    struct ctl_ws *ws;
-    char err[256];
-    if (ctl_ws_connect(&o, &ws, err, sizeof err) < 0)
-        return 0;
-    ctl_ws_close(ws, 1000);
-    return 1;
-}
-
 int main(void)
 {
     it_setup("it_tls");
     static const char *const args[] = {"--allow-origin", "https://desk.example", NULL};
     struct it_server *srv = it_server_start(args);
     test_tls(srv);
-    CHECK(ws_with_origin(srv, NULL));
-    CHECK(ws_with_origin(srv, "https://desk.example"));
-    CHECKF(!ws_with_origin(srv, "https://evil.example"), "a foreign Origin was accepted");
-    CHECKF(!ws_with_origin(srv, "https://desk.example.evil"), "a prefix match was accepted");
+    CHECK(it_origin_ok(srv, NULL));
+    CHECK(it_origin_ok(srv, "https://desk.example"));
+    CHECKF(!it_origin_ok(srv, "https://evil.example"), "a foreign Origin was accepted");
+    CHECKF(!it_origin_ok(srv, "https://desk.example.evil"), "a prefix match was accepted");
     {
         /* a page on a site whose name is long (subdomains cost nothing): an
          * Origin past the server's 256-byte buffer is still a foreign one */
         char longo[300] = "https://";
         memset(longo + 8, 'a', 260);
         snprintf(longo + 268, sizeof longo - 268, ".evil.example");
-        CHECKF(!ws_with_origin(srv, longo), "a foreign Origin of %zu bytes was accepted",
+        CHECKF(!it_origin_ok(srv, longo), "a foreign Origin of %zu bytes was accepted",
                strlen(longo));
     }
     CHECK(it_server_stop(srv) == 0);
