@@ -314,6 +314,16 @@ static void set_editable(PactaEditor *self, gboolean editable)
     gtk_text_view_set_editable(self->description_view, editable);
 }
 
+/* The role can change while a form is open (an administrator's users.update,
+ * learnt when the desk resumes): the form follows it at once. */
+static void on_role_changed(PactaEditor *self)
+{
+    if (!self->open)
+        return;
+    set_editable(self, self->connection && pacta_connection_can_edit(self->connection));
+    pacta_editor__update_header(self);
+}
+
 /* ---- changed underneath ------------------------------------------------------ */
 
 static void show_changed_banner(PactaEditor *self, const char *text, gboolean review)
@@ -430,6 +440,7 @@ void pacta_editor_setup(PactaEditor *self, PactaConnection *connection, PactaCon
     g_signal_connect(store, "contract-changed", G_CALLBACK(on_store_changed), self);
     g_signal_connect(store, "contract-removed", G_CALLBACK(on_store_removed), self);
     g_signal_connect(presence, "changed", G_CALLBACK(on_presence_changed), self);
+    g_signal_connect_swapped(connection, "notify::role", G_CALLBACK(on_role_changed), self);
     /* the attached documents, below the history */
     self->documents = g_object_new(PACTA_TYPE_DOCUMENTS_PANE, NULL);
     gtk_box_insert_child_after(GTK_BOX(gtk_widget_get_parent(GTK_WIDGET(self->history_group))),
@@ -634,6 +645,8 @@ static void pacta_editor_dispose(GObject *object)
         g_signal_handlers_disconnect_by_data(self->store, self);
     if (self->presence)
         g_signal_handlers_disconnect_by_data(self->presence, self);
+    if (self->connection)
+        g_signal_handlers_disconnect_by_data(self->connection, self);
     g_clear_object(&self->store);
     g_clear_object(&self->presence);
     g_clear_object(&self->connection);
