@@ -10,7 +10,7 @@ PKGS=(
   libsqlite3-dev sqlite3 libjansson-dev libssl-dev libargon2-dev libzstd-dev
   clang-format clang libfuzzer-14-dev
   libwebsockets-evlib-glib libglib2.0-dev libglib2.0-dev-bin
-  libgtk-4-dev libadwaita-1-dev xvfb xauth desktop-file-utils
+  libgtk-4-dev libadwaita-1-dev xvfb xauth desktop-file-utils dbus-daemon
   libxtst6
   libxlsxwriter-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils unzip
   libxml2-utils

@@ -22,7 +22,8 @@ struct _PactaApplication {
     PactaAdminWindow *admin; /* weak */
     GCancellable *login_cancellable;
     char *pending_url, *pending_ca, *pending_user; /* saved on success */
-    gboolean from_env; /* values came from the environment: do not save them */
+    gboolean from_env;       /* values came from the environment: do not save them */
+    char *last_notification; /* id of the last desktop notification sent */
 };
 
 G_DEFINE_FINAL_TYPE(PactaApplication, pacta_application, ADW_TYPE_APPLICATION)
@@ -194,6 +195,20 @@ static void on_event(PactaConnection *connection, const char *name, gint64 seq, 
 
     if (!g_strv_contains(expiry_events, name))
         return;
+    /* Every desk gets every alert, but it pops up only for the users the
+     * server names in "notify" (the owner and the admins who want single
+     * alerts); a digest reader gets the daily digest instead (§6.23, §7.1). */
+    const char *me = pacta_connection_get_username(self->connection);
+    gboolean for_me = FALSE;
+    size_t i;
+    json_t *who;
+    json_array_foreach(json_object_get(event_data, "notify"), i, who)
+    {
+        if (json_is_string(who) && g_strcmp0(json_string_value(who), me) == 0)
+            for_me = TRUE;
+    }
+    if (!for_me)
+        return;
     const json_t *contract = json_object_get(event_data, "contract");
     const char *id = json_string_value(json_object_get(contract, "id"));
     if (!id)
@@ -221,6 +236,13 @@ static void on_event(PactaConnection *connection, const char *name, gint64 seq, 
     /* One notification id per contract: a newer alert replaces the older. */
     g_autofree char *nid = g_strdup_printf("contract-%s", id);
     g_application_send_notification(G_APPLICATION(self), nid, n);
+    g_free(self->last_notification);
+    self->last_notification = g_steal_pointer(&nid);
+}
+
+const char *pacta_application_get_last_notification(PactaApplication *self)
+{
+    return self->last_notification;
 }
 
 /* ---- actions ------------------------------------------------------------- */
@@ -414,6 +436,7 @@ static void pacta_application_dispose(GObject *object)
     g_clear_pointer(&self->pending_url, g_free);
     g_clear_pointer(&self->pending_ca, g_free);
     g_clear_pointer(&self->pending_user, g_free);
+    g_clear_pointer(&self->last_notification, g_free);
     G_OBJECT_CLASS(pacta_application_parent_class)->dispose(object);
 }
 

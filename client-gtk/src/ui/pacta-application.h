@@ -48,6 +48,10 @@ void pacta_application_login(PactaApplication *self, const char *url, const char
  * optional message. */
 void pacta_application_show_login(PactaApplication *self, const char *message);
 
+/* The id of the last desktop notification sent ("contract-<id>"), or NULL
+ * (for tests: a GNotification cannot be read back). */
+const char *pacta_application_get_last_notification(PactaApplication *self);
+
 G_END_DECLS
 
 #endif
