@@ -105,6 +105,10 @@ int srv_backup_read_manifest(const char *file, json_t **manifest, char *err, siz
  * the key, the schema (at most max_schema), the length, the tag, then the
  * database's SHA-256, integrity_check and row counts against the manifest.
  * On failure out_db is removed.  *manifest (new ref, may be NULL).
+ * out_db NULL: the file is only read through (no disk space needed): the
+ * format, key, schema, length, tag, SHA-256 and size, not integrity_check
+ * nor the counts (the SHA-256 says it is the database that passed them
+ * when the backup was made).
  */
 int srv_backup_unpack(const char *file, const struct srv_backup_key *key, int max_schema,
                       const char *out_db, json_t **manifest, srv_backup_progress_fn progress,

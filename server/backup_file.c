@@ -696,7 +696,8 @@ int srv_backup_unpack(const char *file, const struct srv_backup_key *key, int ma
 
     if (manifest_out)
         *manifest_out = NULL;
-    unlink(out_db);
+    if (out_db)
+        unlink(out_db);
     if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &sb) != 0)
         FAIL(SRV_BK_IO, "open: %s", strerror(errno));
     if ((rc = read_header(fd, &m, &hdr, &hdr_len, err, errlen)) != SRV_BK_OK)
@@ -719,7 +720,7 @@ int srv_backup_unpack(const char *file, const struct srv_backup_key *key, int ma
     dbuf = malloc(dcap);
     if (!cbuf || !pbuf || !dbuf)
         abort();
-    if ((o.fd = open(out_db, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
+    if (out_db && (o.fd = open(out_db, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
         FAIL(io_code(), "create: %s", strerror(errno));
     if (!(cx = EVP_CIPHER_CTX_new()) ||
         EVP_DecryptInit_ex(cx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
@@ -754,7 +755,9 @@ int srv_backup_unpack(const char *file, const struct srv_backup_key *key, int ma
                 break;
             }
             EVP_DigestUpdate(h, dbuf, zo.pos);
-            if (write_all(&o, dbuf, zo.pos) != 0)
+            if (!out_db)
+                o.written += zo.pos; /* only read through */
+            else if (write_all(&o, dbuf, zo.pos) != 0)
                 FAIL(io_code(), "write: %s", strerror(errno));
         }
         if (progress)
@@ -768,27 +771,28 @@ int srv_backup_unpack(const char *file, const struct srv_backup_key *key, int ma
              !zerr && zleft != 0 ? " (data ends mid-stream)" : "");
     if (zerr || zleft != 0)
         FAIL(SRV_BK_CORRUPT, "zstd stream damaged or incomplete");
-    if (fsync(o.fd) != 0)
+    if (out_db && fsync(o.fd) != 0)
         FAIL(io_code(), "fsync: %s", strerror(errno));
-    close(o.fd);
+    if (out_db)
+        close(o.fd);
     o.fd = -1;
     EVP_DigestFinal_ex(h, md, &mdlen);
     hex_encode(md, 32, sha);
     if (strcmp(sha, json_string_value(json_object_get(m, "sha256"))) != 0 ||
         (int64_t)o.written != m_int(m, "db_bytes"))
         FAIL(SRV_BK_CORRUPT, "checksum or size differs from the manifest");
-    if ((rc = srv_backup_inspect(out_db, &facts, progress, ud, err, errlen)) != SRV_BK_OK)
+    if (out_db && (rc = srv_backup_inspect(out_db, &facts, progress, ud, err, errlen)) != SRV_BK_OK)
         goto out;
-    if (!json_equal(json_object_get(facts, "counts"), json_object_get(m, "counts")) ||
-        m_int(facts, "schema_version") != m_int(m, "schema_version") ||
-        m_int(facts, "head_seq") != m_int(m, "head_seq"))
+    if (out_db && (!json_equal(json_object_get(facts, "counts"), json_object_get(m, "counts")) ||
+                   m_int(facts, "schema_version") != m_int(m, "schema_version") ||
+                   m_int(facts, "head_seq") != m_int(m, "head_seq")))
         FAIL(SRV_BK_CORRUPT, "row counts or schema differ from the manifest");
     if (manifest_out)
         *manifest_out = json_incref(m);
 out:
     if (o.fd >= 0)
         close(o.fd);
-    if (rc != SRV_BK_OK)
+    if (rc != SRV_BK_OK && out_db)
         unlink(out_db);
     if (fd >= 0)
         close(fd);

@@ -29,21 +29,71 @@
 
 /*
  * Pool: keeps every backup made in the last keep_days days and the newest
- * good one whatever its age (present and not failed); deletes the files of
- * the others, then (writer) their rows.  Rows whose file was deleted by
- * hand go the same way once they age out; a file whose row went is adopted
- * again at the next start and then aged out: the two always end up agreeing.
+ * one known to restore whatever its age; deletes the files of the others,
+ * then (writer) their rows.  Rows whose file was deleted by hand go the
+ * same way once they age out; a file whose row went is adopted again at
+ * the next start and then aged out: the two always end up agreeing.
+ *
+ * Known to restore: before deleting anything, the newest good backup
+ * (present, not failed) is read through (check()); a damaged one is
+ * recorded failed and the next older one is read, and so on.  One whose
+ * check could not run (an I/O error) is kept as well, and the search goes
+ * on.  Never-verified files are not trusted blindly: a newest backup
+ * damaged on disk must not be the reason the good ones are deleted.
  */
-/* The file's manifest names our key (a file sealed with another key is
- * useless to this server: it cannot be the backup retention keeps). */
-static int ours(const char *path)
+enum { CHECK_OK, CHECK_FAILED, CHECK_NOT_OURS, CHECK_UNKNOWN };
+
+/* The file authenticated with our key and its database's SHA-256 the
+ * catalog's (srv_backup_unpack without an output: read only). */
+static int check(const char *path, const char *sha, char *why, size_t n)
 {
     json_t *m = NULL;
-    char err[128];
-    int yes = srv_backup_read_manifest(path, &m, err, sizeof err) == SRV_BK_OK &&
-              strcmp(json_string_value(json_object_get(m, "key_id")) ?: "", srv__bk.key.id) == 0;
+    char err[256];
+    int rc = srv_backup_unpack(path, &srv__bk.key, srv__schema_latest(), NULL, &m, NULL, NULL, err,
+                               sizeof err);
+    int ok = rc == SRV_BK_OK &&
+             strcmp(json_string_value(json_object_get(m, "sha256")) ?: "", sha ?: "-") == 0;
     json_decref(m);
-    return yes;
+    if (rc == SRV_BK_OK && !ok)
+        rc = SRV_BK_CORRUPT;
+    snprintf(why, n, "%s", srv_backup_strerror((enum srv_backup_err)rc));
+    /* a file sealed with another key (or by a newer server) is useless to
+     * this server, but not damaged: nothing is recorded against it */
+    return ok                                                           ? CHECK_OK
+           : rc == SRV_BK_WRONG_KEY || rc == SRV_BK_NEWER_SCHEMA        ? CHECK_NOT_OURS
+           : rc == SRV_BK_IO || rc == SRV_BK_NOSPACE || rc == SRV_BK_DB ? CHECK_UNKNOWN
+                                                                        : CHECK_FAILED;
+}
+
+/* Walks the good rows of `rows` (newest first) that `future` selects,
+ * reading each through until one passes (returns 1): marks the ones to
+ * keep ("keep"), appends the damaged ones' verification to `failed`. */
+static int find_restorable(json_t *rows, int future, json_t *failed)
+{
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        if (json_is_true(json_object_get(row, "future")) != future ||
+            !json_is_true(json_object_get(row, "good")))
+            continue;
+        char why[128], now[32];
+        int c = check(json_string_value(json_object_get(row, "path")),
+                      json_string_value(json_object_get(row, "sha256")), why, sizeof why);
+        if (c == CHECK_OK || c == CHECK_UNKNOWN)
+            json_object_set_new(row, "keep", json_true());
+        if (c == CHECK_OK)
+            return 1;
+        if (c == CHECK_FAILED) {
+            srv_now_iso(now);
+            srv_logf(SRV_LOG_ERROR, "backups: retention found a damaged backup", "{s:O,s:s}", "id",
+                     json_object_get(row, "id"), "error", why);
+            json_array_append_new(failed,
+                                  json_pack("{s:O, s:s, s:s}", "id", json_object_get(row, "id"),
+                                            "at", now, "error", why));
+        }
+    }
+    return 0;
 }
 
 static void retention_work(uv_work_t *req)
@@ -52,15 +102,16 @@ static void retention_work(uv_work_t *req)
     sqlite3 *r = srv_db_reader_acquire(srv__bk.srv->db);
     sqlite3_stmt *st = NULL;
     int64_t cutoff = srv_clock_now_ms() - (int64_t)srv__bk.srv->cfg->backup_keep_days * 86400000;
-    int64_t newest_good = 0, future_good = 0, now = srv_clock_now_ms();
+    int64_t now = srv_clock_now_ms();
     json_t *rows = json_array();
+    int64_t first[2] = {0, 0}; /* the newest good backup from the past, from the future */
     char path[4400];
 
     op->list = json_array();
+    op->row = json_array(); /* verifications that failed, to record */
     if (sqlite3_prepare_v2(r,
-                           "SELECT id, file, created_at, verify_error IS NULL AND verified_at IS "
-                           "NOT NULL OR verified_at IS NULL FROM backups ORDER BY created_at DESC, "
-                           "id DESC",
+                           "SELECT id, file, created_at, verify_error IS NULL, sha256 FROM backups "
+                           "ORDER BY created_at DESC, id DESC",
                            -1, &st, NULL) == SQLITE_OK) {
         while (sqlite3_step(st) == SQLITE_ROW) {
             int64_t ms = 0;
@@ -68,26 +119,44 @@ static void retention_work(uv_work_t *req)
             snprintf(path, sizeof path, "%s/%s", srv__bk.dir,
                      (const char *)sqlite3_column_text(st, 1));
             int good = sqlite3_column_int(st, 3) && srv__bk_file_size(path) >= 0;
+            if (good && !first[ms > now])
+                first[ms > now] = sqlite3_column_int64(st, 0);
             /* a future created_at sorts first but is no proof of being the
-             * newest: it is kept only when no backup from the past is good */
-            int64_t *slot = ms > now ? &future_good : &newest_good;
-            if (good && !*slot && ours(path))
-                *slot = sqlite3_column_int64(st, 0);
-            json_array_append_new(rows, json_pack("{s:I, s:s, s:I}", "id",
-                                                  (json_int_t)sqlite3_column_int64(st, 0), "path",
-                                                  path, "ms", (json_int_t)ms));
+             * newest: it is relied on only when no backup from the past is */
+            json_array_append_new(rows,
+                                  json_pack("{s:I, s:s, s:I, s:b, s:b, s:s?}", "id",
+                                            (json_int_t)sqlite3_column_int64(st, 0), "path", path,
+                                            "ms", (json_int_t)ms, "good", good, "future", ms > now,
+                                            "sha256", (const char *)sqlite3_column_text(st, 4)));
         }
     }
     sqlite3_finalize(st);
     srv_db_reader_release(srv__bk.srv->db, r);
-    if (!newest_good)
-        newest_good = future_good;
+    /* read through only when something besides the backup relied on
+     * would be deleted (not every hour for one old backup kept anyway) */
+    int64_t relied = first[0] ? first[0] : first[1];
+    int others = 0;
     size_t i;
     json_t *row;
     json_array_foreach(rows, i, row)
     {
+        others |= json_integer_value(json_object_get(row, "ms")) < cutoff &&
+                  json_integer_value(json_object_get(row, "id")) != relied;
+    }
+    if (others && !find_restorable(rows, 0, op->row))
+        find_restorable(rows, 1, op->row);
+    if (!others) { /* nothing else goes: kept as it is */
+        json_array_foreach(rows, i, row)
+        {
+            if (json_integer_value(json_object_get(row, "id")) == relied)
+                json_object_set_new(row, "keep", json_true());
+        }
+    }
+    json_array_foreach(rows, i, row)
+    {
         int64_t id = json_integer_value(json_object_get(row, "id"));
-        if (json_integer_value(json_object_get(row, "ms")) >= cutoff || id == newest_good)
+        if (json_integer_value(json_object_get(row, "ms")) >= cutoff ||
+            json_is_true(json_object_get(row, "keep")))
             continue;
         unlink(json_string_value(json_object_get(row, "path")));
         snprintf(path, sizeof path, "%s.docs", json_string_value(json_object_get(row, "path")));
@@ -116,10 +185,26 @@ static void forgotten(struct srv_write *w)
     srv__bk_op_free(op);
 }
 
+static void failure_recorded(struct srv_write *w)
+{
+    srv_write_free(w);
+}
+
 static void retention_after(uv_work_t *req, int status)
 {
     struct bk_op *op = req->data;
     (void)status;
+    /* the damaged backups found: failed, as a backups.verify would say
+     * (before the rows go: the writer runs them in order) */
+    size_t i;
+    json_t *one;
+    json_array_foreach(op->row, i, one)
+    {
+        struct srv_write *w = srv_write_new(SRV_W_BACKUP_VERIFIED, op->actor, json_incref(one));
+        w->done = failure_recorded;
+        if (srv_db_submit(srv__bk.srv->db, w) != 0)
+            srv_write_free(w);
+    }
     if (!json_array_size(op->list) ||
         srv__bk_submit(op, SRV_W_BACKUP_FORGET, json_pack("{s:O}", "ids", op->list), forgotten) !=
             0)

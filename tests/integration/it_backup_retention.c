@@ -1,0 +1,139 @@
+/*
+ * it_backup_retention: retention never deletes the last backup known to
+ * restore (README "Backups", PROTOCOL.md §6.28, docs/ARCHITECTURE.md).
+ *
+ *  1. the newest backup damaged on disk and never verified is not relied
+ *     on: retention reads it through before deleting anything, records it
+ *     failed, and keeps the older good one that has aged out; once every
+ *     backup has aged out, that good one is still there and verifies.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "test.h"
+
+#define KEY "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+
+static char key_file[600];
+
+static void set_clock(struct ctl_client *c, const char *now)
+{
+    json_decref(it_call(c, "admin.clock.set", json_pack("{s:s}", "now", now), NULL));
+}
+
+/* The backup's list item (new ref), NULL when it is gone. */
+static json_t *item_of(struct ctl_client *c, json_int_t id)
+{
+    json_t *list = it_call(c, "backups.list", json_object(), NULL), *item, *found = NULL;
+    size_t i;
+    json_array_foreach(json_object_get(list, "items"), i, item)
+    {
+        if (it_int(item, "id") == id)
+            found = json_incref(item);
+    }
+    json_decref(list);
+    return found;
+}
+
+static json_int_t make_backup(struct ctl_client *c, const struct it_server *s, char *path, size_t n)
+{
+    json_t *r = it_call(c, "backups.create", json_object(), NULL);
+    REQUIRE(r);
+    json_t *b = json_object_get(r, "backup");
+    json_int_t id = it_int(b, "id");
+    if (path)
+        snprintf(path, n, "%s/backups/%s", s->data_dir, it_str(b, "file"));
+    json_decref(r);
+    return id;
+}
+
+/* One byte of the sealed payload changed, as a bad disk would. */
+static void damage(const char *path)
+{
+    FILE *f = fopen(path, "r+b");
+    REQUIRE(f);
+    REQUIRE(fseek(f, -40, SEEK_END) == 0);
+    int ch = fgetc(f);
+    REQUIRE(ch != EOF);
+    REQUIRE(fseek(f, -40, SEEK_END) == 0);
+    fputc(ch ^ 0x01, f);
+    fclose(f);
+}
+
+static void test_damaged_newest(void)
+{
+    const char *args[] = {"--backup-key-file",
+                          key_file,
+                          "--backup-time",
+                          "off",
+                          "--backup-keep-days",
+                          "3",
+                          "--session-ttl",
+                          "31536000",
+                          "--fake-now",
+                          "2026-03-01T03:00:00Z",
+                          NULL};
+    struct it_server *s = it_server_start(args);
+    struct ctl_client *admin = it_login_admin(s);
+    char newest[900];
+    json_t *c = it_contract_create(admin, NULL);
+    json_decref(c);
+    json_int_t good = make_backup(admin, s, NULL, 0);
+    set_clock(admin, "2026-03-02T03:00:00Z");
+    json_int_t bad = make_backup(admin, s, newest, sizeof newest);
+    damage(newest);
+
+    /* the good one ages out, the damaged one is within keep_days */
+    set_clock(admin, "2026-03-04T15:00:00Z");
+    json_t *g = NULL, *b = NULL;
+    int64_t deadline = it_now_ms() + IT_TIMEOUT_MS;
+    for (;;) {
+        g = item_of(admin, good);
+        b = item_of(admin, bad);
+        if (!g || (b && strcmp(it_str(b, "status"), "failed") == 0) || it_now_ms() > deadline)
+            break;
+        json_decref(g);
+        json_decref(b);
+        usleep(100 * 1000);
+    }
+    CHECKF(g != NULL, "%s", "the only good backup was deleted beside a damaged newest one");
+    CHECKF(b && strcmp(it_str(b, "status"), "failed") == 0 &&
+               strcmp(it_str(b, "verify_error"), "") != 0,
+           "the damaged newest backup: status %s", b ? it_str(b, "status") : "gone");
+    json_decref(g);
+    json_decref(b);
+
+    /* everything aged out: the damaged one goes, the good one stays */
+    set_clock(admin, "2026-03-20T03:00:00Z");
+    deadline = it_now_ms() + IT_TIMEOUT_MS;
+    while ((b = item_of(admin, bad)) && it_now_ms() < deadline) {
+        json_decref(b);
+        usleep(100 * 1000);
+    }
+    CHECKF(b == NULL, "%s", "the damaged backup was kept after it aged out");
+    json_decref(b);
+    g = item_of(admin, good);
+    CHECKF(g && strcmp(it_str(g, "status"), "ok") == 0, "the good backup: %s",
+           g ? it_str(g, "status") : "gone");
+    json_decref(g);
+    json_t *v = it_call(admin, "backups.verify", json_pack("{s:I}", "id", good), NULL);
+    CHECK(v && json_is_true(json_object_get(v, "ok")));
+    json_decref(v);
+    ctl_client_close(admin);
+    CHECK(it_server_stop(s) == 0);
+}
+
+int main(void)
+{
+    it_setup("it_backup_retention");
+    snprintf(key_file, sizeof key_file, "%s/backup.key", it_tmp_dir());
+    FILE *f = fopen(key_file, "w");
+    REQUIRE(f);
+    fputs(KEY "\n", f);
+    fclose(f);
+    test_damaged_newest();
+    return it_done(test_summary());
+}
