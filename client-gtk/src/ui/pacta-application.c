@@ -235,6 +235,10 @@ static void on_event(PactaConnection *connection, const char *name, gint64 seq, 
     g_notification_set_default_action_and_target(n, "app.open-contract", "s", id);
     /* One notification id per contract: a newer alert replaces the older. */
     g_autofree char *nid = g_strdup_printf("contract-%s", id);
+    /* Notifications go over the session bus; without one (a bare X
+     * session) GIO's fallback would call D-Bus with no connection. */
+    if (!g_application_get_dbus_connection(G_APPLICATION(self)))
+        return;
     g_application_send_notification(G_APPLICATION(self), nid, n);
     g_free(self->last_notification);
     self->last_notification = g_steal_pointer(&nid);
