@@ -205,7 +205,10 @@ static int http_get_cmd(const struct ctl_global *g, int argc, char **argv, const
         ctl__errorf("%s", err);
         return CTL_EXIT_CONNECT;
     }
-    fputs(body, status == 200 ? stdout : stderr);
+    FILE *to = status == 200 ? stdout : stderr;
+    fputs(body, to);
+    if (*body && body[strlen(body) - 1] != '\n') /* /readyz's "ok" has none */
+        fputc('\n', to);
     if (status != 200)
         ctl__errorf("%s answered HTTP %d", path, status);
     free(body);

@@ -189,7 +189,9 @@ static int download(struct ctl_client *c, const json_t *made, int fd, struct pro
         }
         EVP_DigestUpdate(md, buf, n);
         offset += (json_int_t)n;
-        progress_line(p, "export: downloading %.1f of %.1f MB (%lld%%)", offset / 1e6, size / 1e6,
+        progress_line(p, "export: downloading %.1f of %.1f %s (%lld%%)",
+                      size < 1000000 ? offset / 1e3 : offset / 1e6,
+                      size < 1000000 ? size / 1e3 : size / 1e6, size < 1000000 ? "kB" : "MB",
                       size ? (long long)(offset * 100 / size) : 100LL);
     }
     progress_clear(p);

@@ -238,6 +238,7 @@ static void test_endpoints(void)
     free(errs);
     char *a_health[] = {PACTACTL_BIN, "health", NULL};
     CHECK(it_run(a_health, env, 30000, &out, &errs) == 0 && out && strstr(out, "ready"));
+    CHECK(out && *out && out[strlen(out) - 1] == '\n'); /* a whole line for the terminal */
     free(out);
     free(errs);
     char *a_kick[] = {PACTACTL_BIN, "kick", "999999", NULL};
