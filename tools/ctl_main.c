@@ -66,7 +66,8 @@ static void usage(FILE *f)
             "                        else asked on the terminal)\n"
             "  --client-cert FILE    client certificate, for a server in mTLS mode\n"
             "                        (PACTA_CLIENT_CERT); --client-key FILE its key\n"
-            "                        (PACTA_CLIENT_KEY, default: in the cert file)\n"
+            "                        (PACTA_CLIENT_KEY; without it the cert file must\n"
+            "                        hold the key too)\n"
             "  --help, --version\n"
             "\n"
             "Exit status: 0 ok, 1 error answer from the server, 2 usage error,\n"
@@ -354,6 +355,21 @@ static int global_opt(int argc, char **argv, int *i, const char *name, const cha
     return 1;
 }
 
+/* 1 if the PEM file holds a private key (a certificate given alone may
+ * carry its key; a missing one otherwise fails deep in OpenSSL as "PEM
+ * lib"); 1 too when it cannot be read: the TLS set-up then says why. */
+static int pem_has_key(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[256];
+    int found = f == NULL;
+    while (f && !found && fgets(line, sizeof line, f))
+        found = strstr(line, "PRIVATE KEY-----") != NULL;
+    if (f)
+        fclose(f);
+    return found;
+}
+
 int main(int argc, char **argv)
 {
     struct ctl_global g = {
@@ -393,6 +409,13 @@ int main(int argc, char **argv)
     }
     if (!g.url || !*g.url)
         g.url = "wss://localhost:7443";
+    if (g.client_cert && *g.client_cert && (!g.client_key || !*g.client_key) &&
+        !pem_has_key(g.client_cert)) {
+        ctl__errorf("%s holds no private key: give the key's file with --client-key FILE (or "
+                    "PACTA_CLIENT_KEY)",
+                    g.client_cert);
+        return CTL_EXIT_USAGE;
+    }
     if (!g.user || !*g.user)
         g.user = "admin";
     if (i >= argc) {

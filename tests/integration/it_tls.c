@@ -100,6 +100,18 @@ static void test_mtls(void)
     CHECKF(!ws_with_cert(srv, NULL, NULL), "mTLS: a client without a certificate got in");
     CHECKF(!ws_with_cert(srv, ocert, okey), "mTLS: a certificate from another CA got in");
     CHECKF(ws_with_cert(srv, cert, key), "mTLS: the right client certificate was refused");
+    /* pactactl: the certificate and its key work; the certificate alone (its
+     * key is in another file) is a usage error that says so, not "PEM lib" */
+    char *ok[] = {
+        PACTACTL_BIN,   "--url", srv->url, "--ca", (char *)it_ca_file(), "--client-cert", cert,
+        "--client-key", key,     "health", NULL};
+    CHECK(it_run(ok, NULL, 30000, NULL, NULL) == 0);
+    char *nokey[] = {PACTACTL_BIN,    "--url", srv->url, "--ca", (char *)it_ca_file(),
+                     "--client-cert", cert,    "health", NULL};
+    char *err = NULL;
+    CHECK(it_run(nokey, NULL, 30000, NULL, &err) == 2);
+    CHECKF(err && strstr(err, "--client-key"), "stderr: %s", err ? err : "");
+    free(err);
     CHECK(it_server_stop(srv) == 0);
 }
 
