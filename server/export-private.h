@@ -90,6 +90,9 @@ struct ex_row {
 /* Minor-unit digits of the currency and the amount as decimal text in
  * that unit ("1234.56", "1234" for JPY); out needs 32 bytes. */
 void srv__ex_amount_text(const char *cents, const char *currency, char out[32]);
+/* The same for people: grouped by thousands, with the currency
+ * ("1,234,567.89 EUR"), as the PDF reports show amounts; out needs 64. */
+void srv__ex_money_text(const char *cents, const char *currency, char out[64]);
 
 /* Contracts an XLSX export holds: a sheet's rows, less the header. */
 #define EX_XLSX_MAX_ROWS 1048575

@@ -331,12 +331,9 @@ static int pdf_list_row(struct ex_job *j, const struct ex_row *r)
     }
     for (size_t c = 0; c < NLIST; c++) {
         const char *v = r->v[list_cols[c].col];
-        char amount[80];
+        char amount[64];
         if (list_cols[c].col == EX_COL_AMOUNT && v) {
-            char num[32];
-            srv__ex_amount_text(v, r->v[EX_COL_CURRENCY], num);
-            snprintf(amount, sizeof amount, "%s %s", num,
-                     r->v[EX_COL_CURRENCY] ? r->v[EX_COL_CURRENCY] : "");
+            srv__ex_money_text(v, r->v[EX_COL_CURRENCY], amount);
             v = amount;
         }
         pango_layout_set_text(pl->cell[c], v ? v : "", -1);

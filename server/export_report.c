@@ -87,22 +87,6 @@ void srv__ex_report_free(struct ex_job *j)
 
 /* ---- text of values ----------------------------------------------------------- */
 
-/* "1,234,567.89 EUR" */
-static void money(const char *cents, const char *currency, char *out, size_t n)
-{
-    char plain[32], grouped[48];
-    srv__ex_amount_text(cents, currency, plain);
-    const char *dot = strchr(plain, '.');
-    size_t int_len = dot ? (size_t)(dot - plain) : strlen(plain), o = 0;
-    for (size_t i = 0; i < int_len; i++) {
-        if (i && (int_len - i) % 3 == 0)
-            grouped[o++] = ',';
-        grouped[o++] = plain[i];
-    }
-    snprintf(grouped + o, sizeof grouped - o, "%s", dot ? dot : "");
-    snprintf(out, n, "%s %s", grouped, currency ? currency : "");
-}
-
 /* A JSON value as text (malloc'd), at most MAX_CELL characters. */
 static char *value_text(const json_t *v, const char *field, const char *currency)
 {
@@ -115,7 +99,7 @@ static char *value_text(const json_t *v, const char *field, const char *currency
     else if (json_is_integer(v) && field && strcmp(field, "amount_cents") == 0) {
         char cents[32];
         snprintf(cents, sizeof cents, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        money(cents, currency, buf, sizeof buf);
+        srv__ex_money_text(cents, currency, buf);
         s = strdup(buf);
     } else
         s = json_dumps(v, JSON_ENCODE_ANY);
@@ -345,7 +329,7 @@ static int layout(struct flow *f)
         if (i == EX_COL_AMOUNT) {
             char cents[32];
             snprintf(cents, sizeof cents, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-            money(cents, str(c, "currency"), amount, sizeof amount);
+            srv__ex_money_text(cents, str(c, "currency"), amount);
             field(f, col->label, amount);
             continue;
         }

@@ -62,6 +62,23 @@ void srv__ex_amount_text(const char *cents, const char *currency, char out[32])
         snprintf(out, 32, "%s%llu.%0*llu", v < 0 ? "-" : "", u / scale, digits, u % scale);
 }
 
+void srv__ex_money_text(const char *cents, const char *currency, char out[64])
+{
+    char plain[32], grouped[48];
+    srv__ex_amount_text(cents, currency, plain);
+    const char *digits = plain[0] == '-' ? plain + 1 : plain, *dot = strchr(digits, '.');
+    size_t int_len = dot ? (size_t)(dot - digits) : strlen(digits), o = 0;
+    if (digits != plain)
+        grouped[o++] = '-';
+    for (size_t i = 0; i < int_len; i++) {
+        if (i && (int_len - i) % 3 == 0)
+            grouped[o++] = ',';
+        grouped[o++] = digits[i];
+    }
+    snprintf(grouped + o, sizeof grouped - o, "%s", dot ? dot : "");
+    snprintf(out, 64, "%s %s", grouped, currency ? currency : "");
+}
+
 int srv__ex_fail(struct ex_job *j, const char *what, const char *detail)
 {
     srv_logf(SRV_LOG_ERROR, "export failed", "{s:s,s:s,s:s}", "step", what, "detail",

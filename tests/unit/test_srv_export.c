@@ -182,9 +182,34 @@ static void test_disk_full(const struct ex_writer *writer, enum pacta_export_for
     CHECKF(entries == 0, "%s: %d entries left in the export directory", name, entries);
 }
 
+/* Amounts as the PDF reports show them: grouped, the currency's digits. */
+static void test_money_text(void)
+{
+    static const struct {
+        const char *cents, *currency, *want;
+    } cases[] = {
+        {"0", "EUR", "0.00 EUR"},
+        {"5", "EUR", "0.05 EUR"},
+        {"99999", "EUR", "999.99 EUR"},
+        {"100000", "EUR", "1,000.00 EUR"},
+        {"123456789", "RON", "1,234,567.89 RON"},
+        {"1500", "JPY", "1,500 JPY"},
+        {"1250", "BHD", "1.250 BHD"},
+        {"1000000000000000", "EUR", "10,000,000,000,000.00 EUR"},
+        {"-123456789", "EUR", "-1,234,567.89 EUR"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char out[64];
+        srv__ex_money_text(cases[i].cents, cases[i].currency, out);
+        CHECKF(strcmp(out, cases[i].want) == 0, "%s %s: \"%s\", want \"%s\"", cases[i].cents,
+               cases[i].currency, out, cases[i].want);
+    }
+}
+
 int main(void)
 {
     REQUIRE(mkdtemp(dir) != NULL);
+    test_money_text();
     test_xlsx_abort_is_cheap();
     test_disk_full(&srv__ex_csv, PACTA_EXPORT_CSV, "csv");
     test_disk_full(&srv__ex_xlsx, PACTA_EXPORT_XLSX, "xlsx");
