@@ -400,6 +400,44 @@ static void on_store_removed(PactaContractStore *store, PactaContract *c, const 
     pacta_editor__update_header(self);
 }
 
+/*
+ * The store loaded the whole list again (F5, a refused `since`, server.reset
+ * after a restore).  No change event says what happened to the record open
+ * here, and a restore goes back in time: the server's copy may be older than
+ * the base (later changes, numbered from there, would look stale to
+ * on_store_changed), different at the same version, or gone.
+ */
+static void on_store_loaded(PactaEditor *self)
+{
+    if (!self->open || pacta_editor_is_new(self) || self->busy || self->deleted_underneath ||
+        !pacta_contract_store_get_loaded(self->store))
+        return;
+    PactaContract *c = pacta_contract_store_lookup(self->store, pacta_contract_get_id(self->base));
+    if (!c) {
+        self->deleted_underneath = TRUE;
+        show_changed_banner(self,
+                            "This contract is no longer on the server (the list was reloaded). "
+                            "Your input is still here to copy.",
+                            FALSE);
+        pacta_editor__update_header(self);
+        return;
+    }
+    if (pacta_contract_get_version(c) == pacta_contract_get_version(self->base) &&
+        g_strcmp0(pacta_contract_get_updated_at(c), pacta_contract_get_updated_at(self->base)) == 0)
+        return;
+    if (!pacta_editor_is_dirty(self)) {
+        pacta_editor__set_base(self, c);
+        pacta_editor__fill_form(self, self->base);
+        show_changed_banner(self, "Reloaded from the server", FALSE);
+        self->hide_banner_id = g_timeout_add_seconds(8, hide_banner_cb, self);
+        pacta_editor__update_header(self);
+    } else {
+        show_changed_banner(
+            self, "Changed on the server (the list was reloaded) — your edits are kept", TRUE);
+    }
+    pacta_editor__load_history(self);
+}
+
 /* ---- history ------------------------------------------------------------------- */
 
 static void history_done(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -439,6 +477,7 @@ void pacta_editor_setup(PactaEditor *self, PactaConnection *connection, PactaCon
     g_set_object(&self->presence, presence);
     g_signal_connect(store, "contract-changed", G_CALLBACK(on_store_changed), self);
     g_signal_connect(store, "contract-removed", G_CALLBACK(on_store_removed), self);
+    g_signal_connect_swapped(store, "notify::loaded", G_CALLBACK(on_store_loaded), self);
     g_signal_connect(presence, "changed", G_CALLBACK(on_presence_changed), self);
     g_signal_connect_swapped(connection, "notify::role", G_CALLBACK(on_role_changed), self);
     /* the attached documents, below the history */
