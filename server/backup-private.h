@@ -57,6 +57,10 @@ struct srv__backup_state {
     int64_t retry_after_ms;
     int64_t retention_ms; /* clock of the last retention pass */
     int catalog_ready;
+    /* the backup a verify or restore reads (0: none), under use_mu: the
+     * retention pass running beside it (in the pool) leaves it alone */
+    uv_mutex_t use_mu;
+    int64_t in_use;
 };
 extern struct srv__backup_state srv__bk;
 
@@ -69,6 +73,10 @@ void srv__bk_queue(struct bk_op *op, uv_work_cb work, uv_after_work_cb after);
 int srv__bk_submit(struct bk_op *op, enum srv_write_kind kind, json_t *args,
                    void (*done)(struct srv_write *));
 int64_t srv__bk_clamp_now(int64_t ms);
+/* Tests hold an operation in progress: PACTA_TEST_BACKUP_HOLD_MS=N makes
+ * retention wait N ms between reading the catalog and deleting, and a
+ * verify or restore wait 2N ms before reading its backup (pool). */
+void srv__bk_test_hold(int times);
 void srv__bk_note_ok(const json_t *row);
 void srv__bk_start_create(struct srv_session *s, const json_t *id, const char *kind,
                           const char *description);

@@ -129,10 +129,23 @@ struct bk_op *srv__bk_op_new(enum bk_what what, struct srv_session *s, const jso
     return op;
 }
 
+void srv__bk_test_hold(int times)
+{
+    const char *v = getenv("PACTA_TEST_BACKUP_HOLD_MS");
+    long ms = v && *v ? strtol(v, NULL, 10) : 0;
+    if (ms > 0)
+        uv_sleep((unsigned)(ms * times));
+}
+
 void srv__bk_op_free(struct bk_op *op)
 {
     if (srv__bk.op == op)
         srv__bk.op = NULL;
+    if (op->what == BK_VERIFY || op->what == BK_RESTORE) {
+        uv_mutex_lock(&srv__bk.use_mu);
+        srv__bk.in_use = 0;
+        uv_mutex_unlock(&srv__bk.use_mu);
+    }
     srv__bk.srv->jobs_inflight--;
     if (op->what == BK_CREATE || op->what == BK_RESTORE)
         srv__documents_backup_end(op->what == BK_RESTORE);
@@ -396,6 +409,7 @@ void srv__bk_start_create(struct srv_session *s, const json_t *id, const char *k
 static void verify_work(uv_work_t *req)
 {
     struct bk_op *op = req->data;
+    srv__bk_test_hold(2);
     sqlite3 *r = srv_db_reader_acquire(srv__bk.srv->db);
     sqlite3_stmt *st = NULL;
     char path[4400];
@@ -629,6 +643,9 @@ static void start_check(struct srv_session *s, const json_t *id, enum bk_what wh
         return;
     struct bk_op *op = srv__bk_op_new(what, s, id);
     op->backup_id = backup_id;
+    uv_mutex_lock(&srv__bk.use_mu); /* retention keeps its file and row */
+    srv__bk.in_use = backup_id;
+    uv_mutex_unlock(&srv__bk.use_mu);
     snprintf(op->restore_db, sizeof op->restore_db, "%s/.restore-%lld.db", srv__bk.dir,
              (long long)op->t0_ms);
     /* room for the decrypted database: at most ~the live one, usually */

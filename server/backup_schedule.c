@@ -152,16 +152,26 @@ static void retention_work(uv_work_t *req)
                 json_object_set_new(row, "keep", json_true());
         }
     }
+    srv__bk_test_hold(1);
     json_array_foreach(rows, i, row)
     {
         int64_t id = json_integer_value(json_object_get(row, "id"));
         if (json_integer_value(json_object_get(row, "ms")) >= cutoff ||
             json_is_true(json_object_get(row, "keep")))
             continue;
-        unlink(json_string_value(json_object_get(row, "path")));
-        snprintf(path, sizeof path, "%s.docs", json_string_value(json_object_get(row, "path")));
-        unlink(path); /* its index of documents */
-        json_array_append_new(op->list, json_integer(id));
+        /* not the backup a verify or restore started meanwhile is reading
+         * (a later pass deletes it); one that starts after this finds the
+         * file gone, as it would a moment later */
+        uv_mutex_lock(&srv__bk.use_mu);
+        int busy = id == srv__bk.in_use;
+        if (!busy) {
+            unlink(json_string_value(json_object_get(row, "path")));
+            snprintf(path, sizeof path, "%s.docs", json_string_value(json_object_get(row, "path")));
+            unlink(path); /* its index of documents */
+        }
+        uv_mutex_unlock(&srv__bk.use_mu);
+        if (!busy)
+            json_array_append_new(op->list, json_integer(id));
     }
     json_decref(rows);
     if (json_array_size(op->list))
@@ -392,6 +402,7 @@ void srv__backup_start(struct srv *srv)
     char err[256];
 
     srv__bk.srv = srv;
+    uv_mutex_init(&srv__bk.use_mu);
     backup_dir_of(cfg, srv__bk.dir, sizeof srv__bk.dir);
     snprintf(srv__bk.db_path, sizeof srv__bk.db_path, "%s/pacta.db", cfg->data_dir);
     int k = srv_backup_key_load(cfg->backup_key_file, &srv__bk.key, err, sizeof err);

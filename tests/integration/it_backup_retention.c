@@ -5,7 +5,12 @@
  *  1. the newest backup damaged on disk and never verified is not relied
  *     on: retention reads it through before deleting anything, records it
  *     failed, and keeps the older good one that has aged out; once every
- *     backup has aged out, that good one is still there and verifies.
+ *     backup has aged out, that good one is still there and verifies;
+ *  2. retention never deletes the backup a verify or restore is reading:
+ *     PACTA_TEST_BACKUP_HOLD_MS holds a retention pass between reading the
+ *     catalog and deleting, and the verify or restore of an aged-out backup
+ *     started meanwhile before it reads its backup (longer); both succeed,
+ *     and the pass deletes the other aged-out backup.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +131,82 @@ static void test_damaged_newest(void)
     CHECK(it_server_stop(s) == 0);
 }
 
+/* Sends op {id} on its own connection and returns the answer (new ref),
+ * skipping events; the request goes out without waiting. */
+static json_t *answer_of(struct ctl_client *c, int req)
+{
+    for (;;) {
+        char *msg = NULL;
+        size_t len;
+        if (ctl_ws_recv(ctl_client_ws(c), IT_TIMEOUT_MS * 2, &msg, &len) != 1)
+            return NULL;
+        json_t *m = json_loads(msg, 0, NULL);
+        free(msg);
+        if (m && !json_object_get(m, "event") && it_int(m, "id") == req)
+            return m;
+        json_decref(m);
+    }
+}
+
+static void send_op(struct ctl_client *c, int req, const char *op, json_int_t backup)
+{
+    char buf[160];
+    int n = snprintf(buf, sizeof buf, "{\"id\":%d,\"op\":\"%s\",\"args\":{\"id\":%lld}}", req, op,
+                     (long long)backup);
+    REQUIRE(ctl_ws_send_text(ctl_client_ws(c), buf, (size_t)n) == 0);
+}
+
+static void test_in_use(void)
+{
+    const char *args[] = {"--backup-key-file",
+                          key_file,
+                          "--backup-time",
+                          "off",
+                          "--backup-keep-days",
+                          "3",
+                          "--session-ttl",
+                          "31536000",
+                          "--fake-now",
+                          "2026-03-01T03:00:00Z",
+                          NULL};
+    setenv("PACTA_TEST_BACKUP_HOLD_MS", "1500", 1);
+    struct it_server *s = it_server_start(args);
+    unsetenv("PACTA_TEST_BACKUP_HOLD_MS");
+    struct ctl_client *admin = it_login_admin(s), *other = it_login_admin(s);
+    json_decref(it_contract_create(admin, NULL));
+    json_int_t a1 = make_backup(admin, s, NULL, 0);
+    set_clock(admin, "2026-03-01T03:00:01Z"); /* a file name of its own */
+    json_int_t a2 = make_backup(admin, s, NULL, 0);
+    set_clock(admin, "2026-03-10T03:00:00Z");
+
+    /* a backup starts the pass that ages a1 and a2 out; a1 is verified */
+    make_backup(admin, s, NULL, 0);
+    send_op(other, 41, "backups.verify", a1);
+    json_t *m = answer_of(other, 41);
+    CHECKF(m && json_is_true(json_object_get(m, "ok")),
+           "verify of a backup retention aged out meanwhile: %s",
+           m ? json_dumps(json_object_get(m, "error"), 0) : "no answer");
+    json_decref(m);
+    json_t *i1 = item_of(admin, a1), *i2 = item_of(admin, a2);
+    CHECKF(i1 && i2 == NULL, "after the pass: a1 %s, a2 %s", i1 ? "kept" : "gone",
+           i2 ? "kept" : "gone");
+    json_decref(i1);
+    json_decref(i2);
+
+    /* the same with a restore (a second later: not an hourly pass) */
+    set_clock(admin, "2026-03-10T03:00:01Z");
+    make_backup(admin, s, NULL, 0);
+    send_op(other, 42, "backups.restore", a1);
+    m = answer_of(other, 42);
+    CHECKF(m && json_is_true(json_object_get(m, "ok")),
+           "restore of a backup retention aged out meanwhile: %s",
+           m ? json_dumps(json_object_get(m, "error"), 0) : "no answer");
+    json_decref(m);
+    ctl_client_close(other);
+    ctl_client_close(admin);
+    CHECK(it_server_stop(s) == 0);
+}
+
 int main(void)
 {
     it_setup("it_backup_retention");
@@ -135,5 +216,6 @@ int main(void)
     fputs(KEY "\n", f);
     fclose(f);
     test_damaged_newest();
+    test_in_use();
     return it_done(test_summary());
 }
