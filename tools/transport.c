@@ -215,6 +215,18 @@ static const char *ssl_reason(char *buf, size_t n, const char *fallback)
     return buf;
 }
 
+/* The server asked for a client certificate and there is none: noted,
+ * and the handshake goes on without one (the server then decides). */
+static int note_cert_request(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+    struct ctl_ws *ws = SSL_get_app_data(ssl);
+    (void)x509;
+    (void)pkey;
+    if (ws)
+        ws->cert_asked = 1;
+    return 0;
+}
+
 int ctl__tls_setup(struct ctl_ws *ws, const struct url *u, const struct ctl_ws_options *o,
                    int64_t deadline, char *err, size_t errlen)
 {
@@ -245,11 +257,14 @@ int ctl__tls_setup(struct ctl_ws *ws, const struct url *u, const struct ctl_ws_o
                     ssl_reason(ebuf, sizeof(ebuf), "unreadable, not PEM, or not its key"));
         return -1;
     }
+    if (!o->cert_file) /* to tell the user why a server in mTLS mode hangs up */
+        SSL_CTX_set_client_cert_cb(ws->ctx, note_cert_request);
     ws->ssl = SSL_new(ws->ctx);
     if (!ws->ssl) {
         ctl__seterr(err, errlen, "TLS init failed");
         return -1;
     }
+    SSL_set_app_data(ws->ssl, ws);
     X509_VERIFY_PARAM *vp = SSL_get0_param(ws->ssl);
     if (u->is_ip) {
         if (X509_VERIFY_PARAM_set1_ip_asc(vp, u->host) != 1) {

@@ -27,7 +27,8 @@ struct ctl_ws {
     int close_code; /* 0 while open */
     char close_reason[124];
     int close_sent;
-    int broken; /* transport failed: no more I/O */
+    int broken;     /* transport failed: no more I/O */
+    int cert_asked; /* the server asked for a client certificate we did not have */
 };
 
 struct url {

@@ -112,6 +112,14 @@ static void test_mtls(void)
     CHECK(it_run(nokey, NULL, 30000, NULL, &err) == 2);
     CHECKF(err && strstr(err, "--client-key"), "stderr: %s", err ? err : "");
     free(err);
+    /* no certificate at all: the refusal says what is missing */
+    char *nocert[] = {PACTACTL_BIN,         "--url",     srv->url, "--ca",
+                      (char *)it_ca_file(), "contracts", "list",   NULL};
+    char *pw[] = {"PACTA_PASSWORD=x", NULL};
+    err = NULL;
+    CHECK(it_run(nocert, pw, 30000, NULL, &err) == 3);
+    CHECKF(err && strstr(err, "client certificate"), "stderr: %s", err ? err : "");
+    free(err);
     CHECK(it_server_stop(srv) == 0);
 }
 
