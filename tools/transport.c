@@ -215,6 +215,13 @@ static const char *ssl_reason(char *buf, size_t n, const char *fallback)
     return buf;
 }
 
+const char *ctl__cert_hint(const struct ctl_ws *ws)
+{
+    return ws->cert_asked
+               ? " (it asks for a client certificate: give --client-cert FILE --client-key FILE)"
+               : "";
+}
+
 /* The server asked for a client certificate and there is none: noted,
  * and the handshake goes on without one (the server then decides). */
 static int note_cert_request(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
@@ -297,11 +304,11 @@ int ctl__tls_setup(struct ctl_ws *ws, const struct url *u, const struct ctl_ws_o
             if (v != X509_V_OK)
                 ctl__seterr(err, errlen, "TLS verify failed: %s", X509_verify_cert_error_string(v));
             else if (e == SSL_ERROR_SYSCALL || e == SSL_ERROR_ZERO_RETURN)
-                ctl__seterr(err, errlen, "TLS handshake failed: connection closed by %s:%s",
-                            u->host, u->port);
+                ctl__seterr(err, errlen, "TLS handshake failed: connection closed by %s:%s%s",
+                            u->host, u->port, ctl__cert_hint(ws));
             else
-                ctl__seterr(err, errlen, "TLS handshake failed: %s",
-                            ssl_reason(ebuf, sizeof(ebuf), "protocol error"));
+                ctl__seterr(err, errlen, "TLS handshake failed: %s%s",
+                            ssl_reason(ebuf, sizeof(ebuf), "protocol error"), ctl__cert_hint(ws));
             return -1;
         }
         if (w <= 0) {

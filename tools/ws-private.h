@@ -39,6 +39,10 @@ struct url {
 };
 
 void *ctl__xrealloc(void *p, size_t n); /* aborts when out of memory */
+/* " (it asks for a client certificate: ...)" when a server in mTLS mode
+ * asked for one we did not have (TLS 1.3 lets the client see the refusal
+ * only when it next reads or writes), else "". */
+const char *ctl__cert_hint(const struct ctl_ws *ws);
 void ctl__seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Deadline for a timeout in ms; < 0 means none (-1). */

@@ -135,7 +135,8 @@ static int ws_handshake(struct ctl_ws *ws, const struct url *u, const char *prot
         return -1;
     }
     if (ctl__tls_write_all(ws, req, (size_t)n, deadline) < 0) {
-        ctl__seterr(err, errlen, "handshake failed: connection lost while sending");
+        ctl__seterr(err, errlen, "handshake failed: connection lost while sending%s",
+                    ctl__cert_hint(ws));
         return -1;
     }
     char *end;
@@ -153,14 +154,8 @@ static int ws_handshake(struct ctl_ws *ws, const struct url *u, const char *prot
             return -1;
         }
         if (r < 0) {
-            /* a server in mTLS mode asked for a certificate in the TLS
-             * handshake (TLS 1.3 lets the client see the refusal only
-             * now) and closes a connection that presented none */
             ctl__seterr(err, errlen, "handshake failed: connection closed by server%s",
-                        ws->cert_asked
-                            ? " (it asks for a client certificate: give --client-cert FILE "
-                              "--client-key FILE)"
-                            : "");
+                        ctl__cert_hint(ws));
             return -1;
         }
     }
