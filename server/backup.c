@@ -207,6 +207,19 @@ int64_t srv__bk_file_size(const char *path)
     return stat(path, &st) == 0 ? (int64_t)st.st_size : -1;
 }
 
+/* The most a snapshot of the live database can be: its file and its WAL
+ * (every page of the newest commit is in one or the other).  The file
+ * alone was too little while the WAL held changes not yet checkpointed
+ * (a long read holds checkpoints off): the snapshot then filled the disk
+ * the estimate said had room.  Stat only: the loop must not wait. */
+static int64_t live_db_bytes(void)
+{
+    char wal[4200];
+    snprintf(wal, sizeof wal, "%s-wal", srv__bk.db_path);
+    int64_t db = srv__bk_file_size(srv__bk.db_path), w = srv__bk_file_size(wal);
+    return (db > 0 ? db : 0) + (w > 0 ? w : 0);
+}
+
 /* Refuses clearly before starting when the disk would fill. */
 static int space_ok(struct bk_op *op, int64_t need)
 {
@@ -391,8 +404,7 @@ void srv__bk_start_create(struct srv_session *s, const json_t *id, const char *k
     file_name(op->file, sizeof op->file, kind, op->t0_ms);
     snprintf(op->snap, sizeof op->snap, "%s/.snapshot-%lld.db", srv__bk.dir, (long long)op->t0_ms);
     /* the snapshot, then the packed file (zstd usually halves it or better) */
-    if (!space_ok(op,
-                  srv__bk_file_size(srv__bk.db_path) + srv__bk_file_size(srv__bk.db_path) / 2)) {
+    if (!space_ok(op, live_db_bytes() + live_db_bytes() / 2)) {
         if (!s) /* the schedule asks again after a while, not every tick */
             srv__bk.retry_after_ms = srv_clock_now_ms() + RETRY_AFTER_FAILURE_MS;
         op->snap[0] = '\0';
@@ -622,7 +634,7 @@ static void restore_after(uv_work_t *req, int status)
     }
     /* the safety copy of the live database, its packed file, and the WAL
      * the page copy goes through (about one database) */
-    if (!space_ok(op, srv__bk_file_size(srv__bk.db_path) * 3)) {
+    if (!space_ok(op, live_db_bytes() * 3)) {
         srv__bk_op_free(op);
         return;
     }
