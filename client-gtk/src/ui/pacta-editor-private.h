@@ -49,6 +49,9 @@ struct _PactaEditor {
     PactaConflictDialog *conflict; /* weak */
     GCancellable *cancellable;     /* requests of the open contract */
     guint hide_banner_id;
+    /* "Save" in the close dialog: close once the save went through (and the
+     * window too when it was the window's close) */
+    gboolean close_after_save, close_window_after;
 };
 
 /* pacta-editor.c */
@@ -68,6 +71,8 @@ void pacta_editor__update_header(PactaEditor *self);
 void pacta_editor__set_base(PactaEditor *self, PactaContract *record);
 void pacta_editor__hide_changed_banner(PactaEditor *self);
 void pacta_editor__load_history(PactaEditor *self);
+/* A save landed: closes the editor if the close dialog's "Save" asked for it. */
+void pacta_editor__close_if_asked(PactaEditor *self);
 
 /* pacta-editor-save.c */
 /* "Review": merges what changed underneath into the form, no save. */

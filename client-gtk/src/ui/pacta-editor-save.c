@@ -224,6 +224,7 @@ static void save_done(GObject *source, GAsyncResult *result, gpointer user_data)
         pacta_editor__toast(self, ctx->create ? "Contract created" : "Saved");
         json_decref(res);
         save_ctx_free(ctx);
+        pacta_editor__close_if_asked(self);
         return;
     }
 
@@ -250,6 +251,8 @@ static void save_done(GObject *source, GAsyncResult *result, gpointer user_data)
     pacta_editor__update_header(self);
     json_decref(detail);
     save_ctx_free(ctx);
+    if (!self->busy) /* not merged and re-sent: the close waits for the user */
+        self->close_after_save = self->close_window_after = FALSE;
 }
 
 /* ---- conflict view ------------------------------------------------------------------- */
@@ -311,6 +314,7 @@ static void on_conflict_cancelled(PactaConflictDialog *dialog, gpointer user_dat
 
 static void open_conflict(PactaEditor *self, PactaMerge *merge, gboolean save_mode)
 {
+    self->close_after_save = self->close_window_after = FALSE; /* the user decides first */
     if (self->conflict)
         gtk_window_destroy(GTK_WINDOW(self->conflict));
     GtkWindow *parent = GTK_WINDOW(gtk_widget_get_root(GTK_WIDGET(self)));

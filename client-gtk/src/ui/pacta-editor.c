@@ -505,6 +505,7 @@ void pacta_editor_open(PactaEditor *self, PactaContract *contract)
     self->open = TRUE;
     self->busy = FALSE;
     self->deleted_underneath = FALSE;
+    self->close_after_save = self->close_window_after = FALSE;
     self->auto_merges = 0;
     g_clear_object(&self->base);
     if (contract) {
@@ -548,6 +549,7 @@ void pacta_editor_close(PactaEditor *self)
         gtk_window_destroy(GTK_WINDOW(self->conflict));
     self->open = FALSE;
     self->busy = FALSE;
+    self->close_after_save = self->close_window_after = FALSE;
     if (self->documents)
         pacta_documents_pane_set_contract(self->documents, NULL);
     if (self->presence)
@@ -555,39 +557,6 @@ void pacta_editor_close(PactaEditor *self)
     pacta_editor__hide_changed_banner(self);
     gtk_widget_set_visible(GTK_WIDGET(self), FALSE);
     g_signal_emit(self, signals[SIGNAL_CLOSED], 0);
-}
-
-static void discard_response(AdwMessageDialog *dialog, const char *response, gpointer user_data)
-{
-    PactaEditor *self = user_data;
-    (void)dialog;
-    if (g_str_equal(response, "discard"))
-        pacta_editor_close(self);
-    else if (g_str_equal(response, "save"))
-        pacta_editor_save(self);
-}
-
-void pacta_editor_request_close(PactaEditor *self)
-{
-    if (!self->open)
-        return;
-    if (!pacta_editor_is_dirty(self)) {
-        pacta_editor_close(self);
-        return;
-    }
-    GtkWindow *parent = GTK_WINDOW(gtk_widget_get_root(GTK_WIDGET(self)));
-    GtkWidget *dialog = adw_message_dialog_new(parent, "Discard Unsaved Changes?",
-                                               "Your changes to this contract are not saved yet.");
-    adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "cancel", "_Keep Editing",
-                                     "discard", "_Discard", "save", "_Save", NULL);
-    adw_message_dialog_set_response_appearance(ADW_MESSAGE_DIALOG(dialog), "discard",
-                                               ADW_RESPONSE_DESTRUCTIVE);
-    adw_message_dialog_set_response_appearance(ADW_MESSAGE_DIALOG(dialog), "save",
-                                               ADW_RESPONSE_SUGGESTED);
-    adw_message_dialog_set_default_response(ADW_MESSAGE_DIALOG(dialog), "save");
-    adw_message_dialog_set_close_response(ADW_MESSAGE_DIALOG(dialog), "cancel");
-    g_signal_connect(dialog, "response", G_CALLBACK(discard_response), self);
-    gtk_window_present(GTK_WINDOW(dialog));
 }
 
 static void on_revert(PactaEditor *self)

@@ -35,6 +35,9 @@ void pacta_editor_setup(PactaEditor *self, PactaConnection *connection, PactaCon
 void pacta_editor_open(PactaEditor *self, PactaContract *contract);
 /* Closes, asking first when there are unsaved changes. */
 void pacta_editor_request_close(PactaEditor *self);
+/* The same for the window's close: the window closes too once the editor
+ * did (after "Discard", or "Save" once saved). */
+void pacta_editor_request_close_window(PactaEditor *self);
 /* Closes without asking. */
 void pacta_editor_close(PactaEditor *self);
 void pacta_editor_save(PactaEditor *self);

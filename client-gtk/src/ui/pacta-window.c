@@ -586,7 +586,7 @@ static gboolean pacta_window_close_request(GtkWindow *window)
 {
     PactaWindow *self = PACTA_WINDOW(window);
     if (pacta_editor_is_dirty(self->editor)) {
-        pacta_editor_request_close(self->editor);
+        pacta_editor_request_close_window(self->editor);
         return TRUE;
     }
     return GTK_WINDOW_CLASS(pacta_window_parent_class)->close_request(window);
