@@ -131,8 +131,8 @@ static void test_damaged_newest(void)
     CHECK(it_server_stop(s) == 0);
 }
 
-/* Sends op {id} on its own connection and returns the answer (new ref),
- * skipping events; the request goes out without waiting. */
+/* The answer (new ref) to request `req` sent with send_op(), skipping
+ * events; NULL on timeout. */
 static json_t *answer_of(struct ctl_client *c, int req)
 {
     for (;;) {
@@ -148,6 +148,7 @@ static json_t *answer_of(struct ctl_client *c, int req)
     }
 }
 
+/* Sends op {"id": backup} without waiting for its answer. */
 static void send_op(struct ctl_client *c, int req, const char *op, json_int_t backup)
 {
     char buf[160];
@@ -185,7 +186,7 @@ static void test_in_use(void)
     json_t *m = answer_of(other, 41);
     CHECKF(m && json_is_true(json_object_get(m, "ok")),
            "verify of a backup retention aged out meanwhile: %s",
-           m ? json_dumps(json_object_get(m, "error"), 0) : "no answer");
+           m ? it_str(json_object_get(m, "error"), "message") : "no answer");
     json_decref(m);
     json_t *i1 = item_of(admin, a1), *i2 = item_of(admin, a2);
     CHECKF(i1 && i2 == NULL, "after the pass: a1 %s, a2 %s", i1 ? "kept" : "gone",
@@ -200,7 +201,7 @@ static void test_in_use(void)
     m = answer_of(other, 42);
     CHECKF(m && json_is_true(json_object_get(m, "ok")),
            "restore of a backup retention aged out meanwhile: %s",
-           m ? json_dumps(json_object_get(m, "error"), 0) : "no answer");
+           m ? it_str(json_object_get(m, "error"), "message") : "no answer");
     json_decref(m);
     ctl_client_close(other);
     ctl_client_close(admin);
