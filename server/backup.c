@@ -289,6 +289,19 @@ static void pack_snapshot(struct bk_op *op)
     char docs[4200], index[4400];
     srv_docs_dir(srv__bk.srv->cfg->data_dir, docs, sizeof docs);
     snprintf(index, sizeof index, "%s/%s.docs", srv__bk.dir, op->file);
+    /* the documents added since the last backup and the packed file to
+     * come must fit too: the check before starting knew only the
+     * database's size, not how many new contents the backup copies */
+    int64_t copy = srv_backup_docs_to_copy(op->snap, srv__bk.dir, &srv__bk.key);
+    int64_t free_bytes = srv_backup_disk_free(srv__bk.dir), snap = srv__bk_file_size(op->snap);
+    if (copy > 0 && free_bytes >= 0 && free_bytes < copy + snap + SPACE_MARGIN) {
+        op->rc = SRV_BK_NOSPACE;
+        snprintf(op->err, sizeof op->err,
+                 "documents: %lld MB of new contents and the packed file, %lld MB free",
+                 (long long)((copy + snap + SPACE_MARGIN) >> 20), (long long)(free_bytes >> 20));
+        json_decref(facts);
+        return;
+    }
     srv_backup_docs_lock();
     op->rc = srv_backup_docs_store(op->snap, docs, srv__bk.dir, &srv__bk.key, index, facts,
                                    progress_cb, op, op->err, sizeof op->err);

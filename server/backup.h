@@ -139,6 +139,10 @@ int srv_backup_data_lock(const char *data_dir);
 int srv_backup_docs_store(const char *snapshot_db, const char *docs_dir, const char *backup_dir,
                           const struct srv_backup_key *key, const char *index_path, json_t *facts,
                           srv_backup_progress_fn progress, void *ud, char *err, size_t errlen);
+/* The bytes srv_backup_docs_store would copy: the contents the snapshot
+ * refers to that backup_dir's store lacks (-1: the snapshot unreadable). */
+int64_t srv_backup_docs_to_copy(const char *snapshot_db, const char *backup_dir,
+                                const struct srv_backup_key *key);
 /*
  * After unpacking: the unpacked database's documents match the manifest,
  * and every content they refer to is in backup_dir's store, authentic and

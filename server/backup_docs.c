@@ -419,6 +419,27 @@ static int listed(const json_t *a, const char *sha)
     return 0;
 }
 
+int64_t srv_backup_docs_to_copy(const char *snapshot_db, const char *backup_dir,
+                                const struct srv_backup_key *key)
+{
+    json_t *list = NULL, *summary = NULL, *v;
+    char name[65], final[4400], err[256];
+    int64_t bytes = 0;
+    size_t i;
+    if (referenced(snapshot_db, &list, &summary, err, sizeof err) != SRV_BK_OK)
+        return -1;
+    json_array_foreach(list, i, v)
+    {
+        blob_name(key, json_string_value(json_array_get(v, 0)), name);
+        blob_path(backup_dir, name, final, sizeof final);
+        if (access(final, F_OK) != 0)
+            bytes += json_integer_value(json_array_get(v, 1));
+    }
+    json_decref(list);
+    json_decref(summary);
+    return bytes;
+}
+
 int srv_backup_docs_store(const char *snapshot_db, const char *docs_dir, const char *backup_dir,
                           const struct srv_backup_key *key, const char *index_path, json_t *facts,
                           srv_backup_progress_fn progress, void *ud, char *err, size_t errlen)
