@@ -234,6 +234,21 @@ void pacta_contract_store_reannounce(PactaContractStore *self, PactaContract *c)
         items_changed(self, pos, 1, 1);
 }
 
+gboolean pacta_contract_store_refresh_derived(PactaContractStore *self, const json_t *record)
+{
+    g_return_val_if_fail(PACTA_IS_CONTRACT_STORE(self), FALSE);
+    const char *id = json_string_value(json_object_get(record, "id"));
+    PactaContract *c = id ? g_hash_table_lookup(self->by_id, id) : NULL;
+    if (!c || json_is_string(json_object_get(record, "deleted_at")) ||
+        json_integer_value(json_object_get(record, "version")) != pacta_contract_get_version(c))
+        return FALSE;
+    /* Same version, same stored fields: only the derived ones can differ. */
+    if (!pacta_contract_update_from_json(c, record))
+        return FALSE;
+    pacta_contract_store_reannounce(self, c);
+    return TRUE;
+}
+
 void pacta_contract_store_apply_page(PactaContractStore *self, const json_t *items)
 {
     g_return_if_fail(PACTA_IS_CONTRACT_STORE(self));

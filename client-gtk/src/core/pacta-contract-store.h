@@ -82,6 +82,14 @@ gboolean pacta_contract_store_apply_record(PactaContractStore *self, const json_
  * rebound, so views call it only then.
  */
 void pacta_contract_store_reannounce(PactaContractStore *self, PactaContract *c);
+/*
+ * A record at the version held (an expiry alert's copy): its derived members
+ * (lifecycle, days_left, notice_deadline: from the dates and the server's
+ * today) may have moved without a new version.  Takes them, re-announcing
+ * the row if anything changed; TRUE if it did.  Any other version: FALSE
+ * (a newer one goes through apply_record).
+ */
+gboolean pacta_contract_store_refresh_derived(PactaContractStore *self, const json_t *record);
 /* Applies one page of contracts.list items (loading path, no signals). */
 void pacta_contract_store_apply_page(PactaContractStore *self, const json_t *items);
 

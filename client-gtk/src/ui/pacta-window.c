@@ -468,9 +468,14 @@ static void on_expiry_event(PactaConnection *connection, const char *name, gint6
         on_server_reset(self, data);
         return;
     }
+    const json_t *record = json_object_get(data, "contract");
+    /* contract.expiring and notice_due keep the version, but the record's
+     * lifecycle and days left moved with the server's today. */
+    if (json_is_object(record) &&
+        (g_str_equal(name, "contract.expiring") || g_str_equal(name, "contract.notice_due")))
+        pacta_contract_store_refresh_derived(self->store, record);
     if (!g_str_equal(name, "contract.expired") && !g_str_equal(name, "contract.renewed"))
         return;
-    const json_t *record = json_object_get(data, "contract");
     if (json_is_object(record))
         pacta_contract_store_apply_record(self->store, record, "system", NULL, TRUE);
 }
