@@ -190,8 +190,9 @@ int main(int argc, char **argv)
     uv_loop_init(&loop);
     srv.loop = &loop;
 
-    if (make_dir(cfg.data_dir) || !readable("certificate", cfg.cert_file) ||
-        !readable("private key", cfg.key_file) || srv__backup_lock(&cfg) != 0)
+    /* the certificates first: a server that cannot start makes no data dir */
+    if (!readable("certificate", cfg.cert_file) || !readable("private key", cfg.key_file) ||
+        make_dir(cfg.data_dir) || srv__backup_lock(&cfg) != 0)
         goto out;
 
     size_t n = strlen(cfg.data_dir) + sizeof "/pacta.db";

@@ -76,6 +76,26 @@ static void test_bad_sources(void)
     CHECKF(rc == 2 && err && strstr(err, "cannot read config"), "exit %d", rc);
     free(out);
     free(err);
+
+    /* no certificate: says how to make one, and leaves no data directory behind */
+    char data[600], listen[32];
+    snprintf(data, sizeof data, "%s/never-made", it_tmp_dir());
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", 1024 + (int)(getpid() % 30000));
+    char *argv5[] = {PACTAD_BIN,
+                     "--data-dir",
+                     data,
+                     "--listen",
+                     listen,
+                     "--cert",
+                     "/nonexistent/server.pem",
+                     "--key",
+                     "/nonexistent/server.key",
+                     NULL};
+    rc = it_run(argv5, NULL, 10000, &out, &err);
+    CHECKF(rc == 1 && err && strstr(err, "gen-dev-certs.sh"), "exit %d: %s", rc, err ? err : "");
+    CHECKF(access(data, F_OK) != 0, "%s was made for a server that could not start", data);
+    free(out);
+    free(err);
 }
 
 static void test_file_and_reload(void)
