@@ -19,7 +19,7 @@ struct _PactaDocumentsPane {
     GtkLabel *status_label;
 
     PactaConnection *connection;
-    gulong added_handler, removed_handler, subscribed_handler, role_handler;
+    gulong added_handler, removed_handler, subscribed_handler, role_handler, reset_handler;
     char *contract_id;
     json_t *items;             /* the documents shown, oldest first */
     GCancellable *list_cancel; /* the documents.list of this contract */
@@ -229,6 +229,18 @@ static void on_subscribed(PactaConnection *connection, gint64 head, gboolean res
         reload(data);
 }
 
+/* server.reset: a restore brought the documents back as they were at the
+ * backup (PROTOCOL.md §6.30, §7.2), and the subscription stays: list again. */
+static void on_reset(PactaConnection *connection, const char *name, gint64 seq, gpointer data,
+                     gpointer user_data)
+{
+    (void)connection;
+    (void)name;
+    (void)seq;
+    (void)data;
+    reload(user_data);
+}
+
 static void on_role(GObject *object, GParamSpec *pspec, gpointer data)
 {
     (void)object;
@@ -247,6 +259,8 @@ void pacta_documents_pane_setup(PactaDocumentsPane *self, PactaConnection *conne
     self->subscribed_handler =
         g_signal_connect(connection, "subscribed", G_CALLBACK(on_subscribed), self);
     self->role_handler = g_signal_connect(connection, "notify::role", G_CALLBACK(on_role), self);
+    self->reset_handler =
+        g_signal_connect(connection, "event::server.reset", G_CALLBACK(on_reset), self);
 }
 
 void pacta_documents_pane_set_contract(PactaDocumentsPane *self, const char *contract_id)
@@ -545,6 +559,7 @@ static void pacta_documents_pane_dispose(GObject *object)
         g_clear_signal_handler(&self->removed_handler, self->connection);
         g_clear_signal_handler(&self->subscribed_handler, self->connection);
         g_clear_signal_handler(&self->role_handler, self->connection);
+        g_clear_signal_handler(&self->reset_handler, self->connection);
     }
     g_clear_object(&self->connection);
     gtk_widget_dispose_template(GTK_WIDGET(self), PACTA_TYPE_DOCUMENTS_PANE);
