@@ -194,6 +194,8 @@ static void on_event(PactaConnection *connection, const char *name, gint64 seq, 
         put_view(self, json_object_get(data, "view"));
     else if (g_str_equal(name, PACTA_EV_VIEW_DELETED))
         drop_view(self, json_string_value(json_object_get(data, "name")));
+    else if (g_str_equal(name, "server.reset")) /* a restore: views as at the backup */
+        reload(self);
 }
 
 static void save_done(GObject *source, GAsyncResult *result, gpointer user_data)
