@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -246,6 +247,42 @@ pid_t it_spawn(char *const argv[], char *const env[], const char *out_path)
         _exit(127);
     }
     return pid;
+}
+
+const char *it_backup_key_file(void)
+{
+    static char path[700];
+    if (!path[0]) {
+        snprintf(path, sizeof path, "%s/backup.key", it_tmp_dir());
+        FILE *f = fopen(path, "w");
+        if (!f || fputs(IT_BACKUP_KEY "\n", f) < 0 || fclose(f) != 0)
+            it_fatal("cannot write %s: %s", path, strerror(errno));
+    }
+    return path;
+}
+
+static char tmpfs_dir[700];
+
+void it_unmount_tmpfs(void)
+{
+    if (tmpfs_dir[0] && umount2(tmpfs_dir, MNT_DETACH) == 0)
+        tmpfs_dir[0] = '\0';
+}
+
+int it_mount_tmpfs(const char *dir, const char *size)
+{
+    char opts[64];
+    snprintf(opts, sizeof opts, "size=%s,mode=0700", size);
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        it_fatal("mkdir %s: %s", dir, strerror(errno));
+    if (tmpfs_dir[0] || geteuid() != 0 || mount("tmpfs", dir, "tmpfs", 0, opts) != 0) {
+        printf("skipped: a small tmpfs cannot be mounted here (%s)\n",
+               tmpfs_dir[0] ? "one at a time" : strerror(errno));
+        return -1;
+    }
+    snprintf(tmpfs_dir, sizeof tmpfs_dir, "%s", dir);
+    atexit(it_unmount_tmpfs);
+    return 0;
 }
 
 int it_wait_pid(pid_t pid, int timeout_ms)

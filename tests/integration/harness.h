@@ -183,6 +183,16 @@ pid_t it_spawn(char *const argv[], char *const env[], const char *out_path);
 /* Waits up to timeout_ms for a spawned pid to end: its exit status, or
  * 128 + signal; -1 if it was still running (then it is killed). */
 int it_wait_pid(pid_t pid, int timeout_ms);
+/* A file under the test's temp dir holding IT_BACKUP_KEY, for
+ * --backup-key-file (written at the first call). */
+#define IT_BACKUP_KEY "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+const char *it_backup_key_file(void);
+/* Mounts a tmpfs of `size` ("36m") on dir (made), unmounted at exit: a
+ * small disk to fill.  0, or -1 with a "skipped" line printed when it
+ * cannot be done here (not root): the test then checks nothing. */
+int it_mount_tmpfs(const char *dir, const char *size);
+/* Unmounts it now (before it_done removes the temp dir). */
+void it_unmount_tmpfs(void);
 /* Reads a whole file (malloc'd, NUL-terminated) or NULL. */
 char *it_read_file(const char *path);
 

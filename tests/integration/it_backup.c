@@ -32,15 +32,6 @@ static const struct it_server *srv;
 static atomic_int stop_editing, edits_done;
 static char ids[CONTRACTS][40];
 
-static void write_key(char *path, size_t n)
-{
-    snprintf(path, n, "%s/backup.key", it_tmp_dir());
-    FILE *f = fopen(path, "w");
-    REQUIRE(f);
-    fputs("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n", f);
-    fclose(f);
-}
-
 /* Each editor updates its own two contracts as fast as it can. */
 static void *editor(void *arg)
 {
@@ -418,7 +409,7 @@ int main(void)
 {
     char key[600];
     it_setup("it_backup");
-    write_key(key, sizeof key);
+    snprintf(key, sizeof key, "%s", it_backup_key_file());
     test_backup_under_load_and_restore(key);
     test_disk_full(key);
     test_restore_failure(key);

@@ -24,18 +24,9 @@
 #include "it_documents_util.h"
 #include "test.h"
 
-#define KEY "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 #define DOC_BYTES (13u << 20)
 
 static char mnt[600];
-static int mounted;
-
-static void unmount(void)
-{
-    if (mounted && umount2(mnt, MNT_DETACH) == 0)
-        mounted = 0;
-}
-
 /* Files under dir, recursively. */
 static int count_files(const char *dir)
 {
@@ -68,19 +59,10 @@ int main(void)
     char key_file[600], blobs[700];
     it_setup("it_backup_docs_space");
     snprintf(mnt, sizeof mnt, "%s/backups", it_tmp_dir());
-    REQUIRE(mkdir(mnt, 0700) == 0);
-    if (geteuid() != 0 || mount("tmpfs", mnt, "tmpfs", 0, "size=36m,mode=0700") != 0) {
-        printf("skipped: a small tmpfs cannot be mounted here (%s)\n", strerror(errno));
+    if (it_mount_tmpfs(mnt, "36m") != 0)
         return it_done(test_summary());
-    }
-    mounted = 1;
-    atexit(unmount);
     snprintf(blobs, sizeof blobs, "%s/blobs", mnt);
-    snprintf(key_file, sizeof key_file, "%s/backup.key", it_tmp_dir());
-    FILE *f = fopen(key_file, "w");
-    REQUIRE(f);
-    fputs(KEY "\n", f);
-    fclose(f);
+    snprintf(key_file, sizeof key_file, "%s", it_backup_key_file());
     const char *args[] = {
         "--backup-key-file", key_file, "--backup-time", "off", "--backup-dir", mnt, NULL};
     struct it_server *s = it_server_start(args);
@@ -118,6 +100,6 @@ int main(void)
            free_mb(mnt), before);
     ctl_client_close(admin);
     CHECK(it_server_stop(s) == 0);
-    unmount();
+    it_unmount_tmpfs();
     return it_done(test_summary());
 }

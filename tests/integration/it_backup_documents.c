@@ -23,8 +23,6 @@
 #include "it_documents_util.h"
 #include "test.h"
 
-#define KEY "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
-
 static char key_file[600];
 
 static int live_blob(const struct it_server *s, const char *sha)
@@ -436,11 +434,7 @@ static void test_lost_content(void)
 int main(void)
 {
     it_setup("it_backup_documents");
-    snprintf(key_file, sizeof key_file, "%s/backup.key", it_tmp_dir());
-    FILE *f = fopen(key_file, "w");
-    REQUIRE(f);
-    fputs(KEY "\n", f);
-    fclose(f);
+    snprintf(key_file, sizeof key_file, "%s", it_backup_key_file());
     test_backup_restore();
     test_retention();
     test_lost_content();

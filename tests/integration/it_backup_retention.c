@@ -20,8 +20,6 @@
 #include "harness.h"
 #include "test.h"
 
-#define KEY "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
-
 static char key_file[600];
 
 static void set_clock(struct ctl_client *c, const char *now)
@@ -211,11 +209,7 @@ static void test_in_use(void)
 int main(void)
 {
     it_setup("it_backup_retention");
-    snprintf(key_file, sizeof key_file, "%s/backup.key", it_tmp_dir());
-    FILE *f = fopen(key_file, "w");
-    REQUIRE(f);
-    fputs(KEY "\n", f);
-    fclose(f);
+    snprintf(key_file, sizeof key_file, "%s", it_backup_key_file());
     test_damaged_newest();
     test_in_use();
     return it_done(test_summary());

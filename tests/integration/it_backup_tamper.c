@@ -24,7 +24,6 @@
 #include "harness.h"
 #include "test.h"
 
-#define KEY "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 #define OTHER_KEY "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
 
 static char key_file[600], other_key_file[600];
@@ -342,9 +341,8 @@ static void test_retention(void)
 int main(void)
 {
     it_setup("it_backup_tamper");
-    snprintf(key_file, sizeof key_file, "%s/backup.key", it_tmp_dir());
     snprintf(other_key_file, sizeof other_key_file, "%s/other.key", it_tmp_dir());
-    write_file(key_file, KEY "\n");
+    snprintf(key_file, sizeof key_file, "%s", it_backup_key_file());
     write_file(other_key_file, OTHER_KEY "\n");
     test_tamper();
     test_retention();

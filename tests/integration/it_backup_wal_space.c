@@ -24,17 +24,7 @@
 #include "harness.h"
 #include "test.h"
 
-#define KEY "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
-
 static char mnt[600];
-static int mounted;
-
-static void unmount(void)
-{
-    if (mounted && umount2(mnt, MNT_DETACH) == 0)
-        mounted = 0;
-}
-
 static long long file_size(const char *path)
 {
     struct stat st;
@@ -46,18 +36,9 @@ int main(void)
     char key_file[600], db[700], wal[720];
     it_setup("it_backup_wal_space");
     snprintf(mnt, sizeof mnt, "%s/backups", it_tmp_dir());
-    REQUIRE(mkdir(mnt, 0700) == 0);
-    if (geteuid() != 0 || mount("tmpfs", mnt, "tmpfs", 0, "size=36m,mode=0700") != 0) {
-        printf("skipped: a small tmpfs cannot be mounted here (%s)\n", strerror(errno));
+    if (it_mount_tmpfs(mnt, "36m") != 0)
         return it_done(test_summary());
-    }
-    mounted = 1;
-    atexit(unmount);
-    snprintf(key_file, sizeof key_file, "%s/backup.key", it_tmp_dir());
-    FILE *f = fopen(key_file, "w");
-    REQUIRE(f);
-    fputs(KEY "\n", f);
-    fclose(f);
+    snprintf(key_file, sizeof key_file, "%s", it_backup_key_file());
     const char *args[] = {
         "--backup-key-file", key_file, "--backup-time", "off", "--backup-dir", mnt, NULL};
     struct it_server *s = it_server_start(args);
@@ -99,6 +80,6 @@ int main(void)
     sqlite3_close(writer);
     ctl_client_close(admin);
     CHECK(it_server_stop(s) == 0);
-    unmount();
+    it_unmount_tmpfs();
     return it_done(test_summary());
 }

@@ -22,8 +22,6 @@
 #include "harness.h"
 #include "test.h"
 
-#define KEY "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
-
 /* Files ending in .pbk in dir (0 if it does not exist). */
 static int count_pbk(const char *dir)
 {
@@ -63,16 +61,12 @@ int main(void)
     char *err = NULL;
 
     it_setup("it_data_lock");
-    snprintf(key_file, sizeof key_file, "%s/backup.key", it_tmp_dir());
+    snprintf(key_file, sizeof key_file, "%s", it_backup_key_file());
     snprintf(dir_a, sizeof dir_a, "%s/backups-a", it_tmp_dir());
     snprintf(dir_b, sizeof dir_b, "%s/backups-b", it_tmp_dir());
     snprintf(cert, sizeof cert, "%s/certs/server.pem", it_tmp_dir());
     snprintf(pkey, sizeof pkey, "%s/certs/server.key", it_tmp_dir());
     snprintf(log, sizeof log, "%s/second.log", it_tmp_dir());
-    FILE *f = fopen(key_file, "w");
-    REQUIRE(f);
-    fputs(KEY "\n", f);
-    fclose(f);
 
     const char *args[] = {
         "--backup-key-file", key_file, "--backup-dir", dir_a, "--backup-time", "off", NULL};

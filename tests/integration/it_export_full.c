@@ -28,12 +28,6 @@
 
 static char mnt[600];
 
-/* Also when a REQUIRE exits early: no mount left behind. */
-static void unmount(void)
-{
-    umount2(mnt, MNT_DETACH);
-}
-
 /* Blocks of the tmpfs in use. */
 static long long used_blocks(void)
 {
@@ -86,12 +80,8 @@ int main(void)
 {
     it_setup("it_export_full");
     snprintf(mnt, sizeof mnt, "%s/small-disk", it_tmp_dir());
-    REQUIRE(mkdir(mnt, 0700) == 0);
-    if (mount("tmpfs", mnt, "tmpfs", 0, "size=4m,mode=0700") != 0) {
-        printf("it_export_full: cannot mount a tmpfs (%s): nothing checked\n", strerror(errno));
+    if (it_mount_tmpfs(mnt, "4m") != 0)
         return it_done(test_summary());
-    }
-    atexit(unmount);
     const char *extra[] = {"--export-min-free", "0", NULL};
     struct it_server *srv = it_server_start(extra);
     it_create_role_users(srv);
@@ -161,6 +151,6 @@ int main(void)
 
     ctl_client_close(ed);
     it_server_stop(srv);
-    unmount();
+    it_unmount_tmpfs();
     return it_done(test_summary());
 }

@@ -20,8 +20,6 @@
 #include "harness.h"
 #include "test.h"
 
-#define KEY "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
-
 static int restore(const char *file, const char *data_dir, const char *key_file, char **err)
 {
     char *argv[] = {PACTACTL_BIN,     "backup",     "restore",        (char *)file, "--data-dir",
@@ -51,11 +49,7 @@ int main(void)
     char key_file[600], file[1200], db[700], aside[800], path[800];
     char *err = NULL;
     it_setup("it_restore_nodb");
-    snprintf(key_file, sizeof key_file, "%s/backup.key", it_tmp_dir());
-    FILE *f = fopen(key_file, "w");
-    REQUIRE(f);
-    fputs(KEY "\n", f);
-    fclose(f);
+    snprintf(key_file, sizeof key_file, "%s", it_backup_key_file());
     const char *args[] = {"--backup-key-file", key_file, "--backup-time", "off", NULL};
     struct it_server *s = it_server_start(args);
     struct ctl_client *admin = it_login_admin(s);

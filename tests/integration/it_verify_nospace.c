@@ -25,8 +25,6 @@
 #include "harness.h"
 #include "test.h"
 
-#define KEY "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
-
 static json_t *item_of(struct ctl_client *c, json_int_t id)
 {
     json_t *list = it_call(c, "backups.list", json_object(), NULL), *item, *found = NULL;
@@ -44,11 +42,7 @@ int main(void)
 {
     char key_file[600];
     it_setup("it_verify_nospace");
-    snprintf(key_file, sizeof key_file, "%s/backup.key", it_tmp_dir());
-    FILE *f = fopen(key_file, "w");
-    REQUIRE(f);
-    fputs(KEY "\n", f);
-    fclose(f);
+    snprintf(key_file, sizeof key_file, "%s", it_backup_key_file());
     const char *args[] = {"--backup-key-file", key_file, "--backup-time", "off", NULL};
     setenv("PACTA_TEST_BACKUP_ENOSPC_AT", "100000", 1);
     struct it_server *s = it_server_start(args);
