@@ -2,6 +2,9 @@
  * it_backup_retention: retention never deletes the last backup known to
  * restore (README "Backups", PROTOCOL.md §6.28, docs/ARCHITECTURE.md).
  *
+ *  0. --backup-keep-days 3: backups older than 3 days are deleted; a newest
+ *     file deleted by hand shows "missing" and the newest good one is kept
+ *     even when every backup is past 3 days;
  *  1. the newest backup damaged on disk and never verified is not relied
  *     on: retention reads it through before deleting anything, records it
  *     failed, and keeps the older good one that has aged out; once every
@@ -25,6 +28,23 @@ static char key_file[600];
 static void set_clock(struct ctl_client *c, const char *now)
 {
     json_decref(it_call(c, "admin.clock.set", json_pack("{s:s}", "now", now), NULL));
+}
+
+/* A server that keeps backups 3 days, its fake clock at 2026-03-01 03:00. */
+static struct it_server *start_keeping_3_days(void)
+{
+    const char *args[] = {"--backup-key-file",
+                          key_file,
+                          "--backup-time",
+                          "off",
+                          "--backup-keep-days",
+                          "3",
+                          "--session-ttl",
+                          "31536000",
+                          "--fake-now",
+                          "2026-03-01T03:00:00Z",
+                          NULL};
+    return it_server_start(args);
 }
 
 /* The backup's list item (new ref), NULL when it is gone. */
@@ -66,20 +86,61 @@ static void damage(const char *path)
     fclose(f);
 }
 
+static size_t wait_count(struct ctl_client *c, size_t want, json_t **list)
+{
+    int64_t deadline = it_now_ms() + 5000;
+    size_t n;
+    for (;;) {
+        *list = it_call(c, "backups.list", json_object(), NULL);
+        n = json_array_size(json_object_get(*list, "items"));
+        if (n == want || it_now_ms() > deadline)
+            return n;
+        json_decref(*list);
+        usleep(100 * 1000);
+    }
+}
+
+/* 0. keep 3 days: the older ones go, whatever the count; a newest file
+ * deleted by hand shows as missing and the newest good one is kept */
+static void test_keep_days(void)
+{
+    struct it_server *s = start_keeping_3_days();
+    struct ctl_client *admin = it_login_admin(s);
+    json_t *list;
+    char now[32], newest[900];
+    for (int d = 1; d <= 6; d++) {
+        snprintf(now, sizeof now, "2026-03-%02dT03:00:00Z", d);
+        set_clock(admin, now);
+        json_t *r = it_call(admin, "backups.create", json_object(), NULL);
+        CHECK(r != NULL);
+        if (d == 6)
+            snprintf(newest, sizeof newest, "%s/backups/%s", s->data_dir,
+                     it_str(json_object_get(r, "backup"), "file"));
+        json_decref(r);
+    }
+    /* 6 days made, keep 3 days: 3rd (exactly 3 days old), 4th, 5th, 6th */
+    CHECK(wait_count(admin, 4, &list) == 4);
+    CHECK_STR(it_str(json_array_get(json_object_get(list, "items"), 3), "created_at"),
+              "2026-03-03T03:00:00.000Z");
+    json_decref(list);
+    /* the newest file deleted by hand: it shows, and the newest good one is kept */
+    CHECK(unlink(newest) == 0);
+    list = it_call(admin, "backups.list", json_object(), NULL);
+    CHECK_STR(it_str(json_array_get(json_object_get(list, "items"), 0), "status"), "missing");
+    json_decref(list);
+    set_clock(admin, "2026-03-20T03:00:00Z"); /* long past every backup */
+    CHECK(wait_count(admin, 1, &list) == 1);
+    CHECK_STR(it_str(json_array_get(json_object_get(list, "items"), 0), "created_at"),
+              "2026-03-05T03:00:00.000Z");
+    CHECK_STR(it_str(json_array_get(json_object_get(list, "items"), 0), "status"), "ok");
+    json_decref(list);
+    ctl_client_close(admin);
+    CHECK(it_server_stop(s) == 0);
+}
+
 static void test_damaged_newest(void)
 {
-    const char *args[] = {"--backup-key-file",
-                          key_file,
-                          "--backup-time",
-                          "off",
-                          "--backup-keep-days",
-                          "3",
-                          "--session-ttl",
-                          "31536000",
-                          "--fake-now",
-                          "2026-03-01T03:00:00Z",
-                          NULL};
-    struct it_server *s = it_server_start(args);
+    struct it_server *s = start_keeping_3_days();
     struct ctl_client *admin = it_login_admin(s);
     char newest[900];
     json_t *c = it_contract_create(admin, NULL);
@@ -157,19 +218,8 @@ static void send_op(struct ctl_client *c, int req, const char *op, json_int_t ba
 
 static void test_in_use(void)
 {
-    const char *args[] = {"--backup-key-file",
-                          key_file,
-                          "--backup-time",
-                          "off",
-                          "--backup-keep-days",
-                          "3",
-                          "--session-ttl",
-                          "31536000",
-                          "--fake-now",
-                          "2026-03-01T03:00:00Z",
-                          NULL};
     setenv("PACTA_TEST_BACKUP_HOLD_MS", "1500", 1);
-    struct it_server *s = it_server_start(args);
+    struct it_server *s = start_keeping_3_days();
     unsetenv("PACTA_TEST_BACKUP_HOLD_MS");
     struct ctl_client *admin = it_login_admin(s), *other = it_login_admin(s);
     json_decref(it_contract_create(admin, NULL));
@@ -210,6 +260,7 @@ int main(void)
 {
     it_setup("it_backup_retention");
     snprintf(key_file, sizeof key_file, "%s", it_backup_key_file());
+    test_keep_days();
     test_damaged_newest();
     test_in_use();
     return it_done(test_summary());
