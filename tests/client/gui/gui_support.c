@@ -132,6 +132,12 @@ PactaContract *gui_row_contract(PactaWindow *win, const char *number)
     return c;
 }
 
+gboolean gui_restored_toast(gpointer win)
+{
+    const char *t = pacta_window_get_last_toast(win);
+    return t && strstr(t, "restored") != NULL;
+}
+
 gboolean gui_editor_banner_shown(gpointer editor)
 {
     return pacta_editor_get_changed_banner_visible(editor);

@@ -45,6 +45,9 @@ PactaContract *gui_row_contract(PactaWindow *win, const char *number);
 /* Conditions for gui_wait() on a PactaEditor: its "changed underneath"
  * banner shows; its conflict view is open; no save is in flight. */
 gboolean gui_editor_banner_shown(gpointer editor);
+/* Condition for gui_wait() on a PactaWindow: its last toast says the
+ * server's data was restored (server.reset). */
+gboolean gui_restored_toast(gpointer win);
 gboolean gui_editor_conflict_open(gpointer editor);
 gboolean gui_editor_idle(gpointer editor);
 /* Waits until the editor is idle with its base at `version` (a save landed). */

@@ -22,22 +22,10 @@ static gboolean has_count(gpointer data)
     return pacta_documents_pane_get_count(w->pane) == w->n;
 }
 
-static gboolean has_toast(gpointer data)
-{
-    const char *t = pacta_window_get_last_toast(data);
-    return t && strstr(t, "restored") != NULL;
-}
-
 int main(void)
 {
     PactaApplication *app = gui_setup("gui_reset_documents");
-    char key[600];
-    snprintf(key, sizeof key, "%s/backup.key", it_tmp_dir());
-    FILE *f = fopen(key, "w");
-    REQUIRE(f);
-    fputs("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n", f);
-    fclose(f);
-    const char *args[] = {"--backup-key-file", key, "--backup-time", "off", NULL};
+    const char *args[] = {"--backup-key-file", it_backup_key_file(), "--backup-time", "off", NULL};
     struct it_server *s = it_server_start(args);
     struct ctl_client *admin = it_login_admin(s);
     json_t *c = it_contract_create(admin, json_pack("{ss}", "title", "With documents"));
@@ -72,7 +60,7 @@ int main(void)
     r = it_call(admin, "backups.restore", json_pack("{sI}", "id", backup_id), NULL);
     CHECK(r != NULL);
     json_decref(r);
-    CHECK(gui_wait(has_toast, win, GUI_TIMEOUT_MS));
+    CHECK(gui_wait(gui_restored_toast, win, GUI_TIMEOUT_MS));
     gui_pump(500);
     CHECKF(
         pacta_documents_pane_get_count(pane) == 1 &&

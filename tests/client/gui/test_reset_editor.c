@@ -70,13 +70,7 @@ static json_int_t backup(struct ctl_client *admin)
 int main(void)
 {
     PactaApplication *app = gui_setup("gui_reset_editor");
-    char key[600];
-    snprintf(key, sizeof key, "%s/backup.key", it_tmp_dir());
-    FILE *f = fopen(key, "w");
-    REQUIRE(f);
-    fputs("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n", f);
-    fclose(f);
-    const char *args[] = {"--backup-key-file", key, "--backup-time", "off", NULL};
+    const char *args[] = {"--backup-key-file", it_backup_key_file(), "--backup-time", "off", NULL};
     struct it_server *s = it_server_start(args);
     struct ctl_client *admin = it_login_admin(s);
     json_t *a = it_contract_create(admin, json_pack("{ss}", "title", "Before the backup"));

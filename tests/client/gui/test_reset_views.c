@@ -37,22 +37,10 @@ static void save_view(struct ctl_client *admin, const char *name)
     json_decref(r);
 }
 
-static gboolean has_toast(gpointer data)
-{
-    const char *t = pacta_window_get_last_toast(data);
-    return t && strstr(t, "restored") != NULL;
-}
-
 int main(void)
 {
     PactaApplication *app = gui_setup("gui_reset_views");
-    char key[600];
-    snprintf(key, sizeof key, "%s/backup.key", it_tmp_dir());
-    FILE *f = fopen(key, "w");
-    REQUIRE(f);
-    fputs("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n", f);
-    fclose(f);
-    const char *args[] = {"--backup-key-file", key, "--backup-time", "off", NULL};
+    const char *args[] = {"--backup-key-file", it_backup_key_file(), "--backup-time", "off", NULL};
     struct it_server *s = it_server_start(args);
     struct ctl_client *admin = it_login_admin(s);
     save_view(admin, "Kept");
@@ -74,7 +62,7 @@ int main(void)
     r = it_call(admin, "backups.restore", json_pack("{sI}", "id", backup_id), NULL);
     CHECK(r != NULL);
     json_decref(r);
-    CHECK(gui_wait(has_toast, win, GUI_TIMEOUT_MS));
+    CHECK(gui_wait(gui_restored_toast, win, GUI_TIMEOUT_MS));
     struct names_wait restored = {vb, "Deleted later Kept"};
     if (!gui_wait(names_are, &restored, 3000)) {
         g_autofree char *got = names(vb);
