@@ -187,6 +187,8 @@ int it_wait_pid(pid_t pid, int timeout_ms);
  * --backup-key-file (written at the first call). */
 #define IT_BACKUP_KEY "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 const char *it_backup_key_file(void);
+/* The backups.list item of backup `id` (new ref), NULL when there is none. */
+json_t *it_backup_item(struct ctl_client *admin, json_int_t id);
 /* Mounts a tmpfs of `size` ("36m") on dir (made), unmounted at exit: a
  * small disk to fill.  0, or -1 with a "skipped" line printed when it
  * cannot be done here (not root): the test then checks nothing. */

@@ -105,6 +105,19 @@ int it_origin_ok(const struct it_server *s, const char *origin)
     return 1;
 }
 
+json_t *it_backup_item(struct ctl_client *admin, json_int_t id)
+{
+    json_t *list = it_call(admin, "backups.list", json_object(), NULL), *item, *found = NULL;
+    size_t i;
+    json_array_foreach(json_object_get(list, "items"), i, item)
+    {
+        if (it_int(item, "id") == id)
+            found = json_incref(item);
+    }
+    json_decref(list);
+    return found;
+}
+
 long it_metric(const struct it_server *s, const char *name)
 {
     struct ctl_ws_options o;

@@ -47,20 +47,6 @@ static struct it_server *start_keeping_3_days(void)
     return it_server_start(args);
 }
 
-/* The backup's list item (new ref), NULL when it is gone. */
-static json_t *item_of(struct ctl_client *c, json_int_t id)
-{
-    json_t *list = it_call(c, "backups.list", json_object(), NULL), *item, *found = NULL;
-    size_t i;
-    json_array_foreach(json_object_get(list, "items"), i, item)
-    {
-        if (it_int(item, "id") == id)
-            found = json_incref(item);
-    }
-    json_decref(list);
-    return found;
-}
-
 static json_int_t make_backup(struct ctl_client *c, const struct it_server *s, char *path, size_t n)
 {
     json_t *r = it_call(c, "backups.create", json_object(), NULL);
@@ -155,8 +141,8 @@ static void test_damaged_newest(void)
     json_t *g = NULL, *b = NULL;
     int64_t deadline = it_now_ms() + IT_TIMEOUT_MS;
     for (;;) {
-        g = item_of(admin, good);
-        b = item_of(admin, bad);
+        g = it_backup_item(admin, good);
+        b = it_backup_item(admin, bad);
         if (!g || (b && strcmp(it_str(b, "status"), "failed") == 0) || it_now_ms() > deadline)
             break;
         json_decref(g);
@@ -173,13 +159,13 @@ static void test_damaged_newest(void)
     /* everything aged out: the damaged one goes, the good one stays */
     set_clock(admin, "2026-03-20T03:00:00Z");
     deadline = it_now_ms() + IT_TIMEOUT_MS;
-    while ((b = item_of(admin, bad)) && it_now_ms() < deadline) {
+    while ((b = it_backup_item(admin, bad)) && it_now_ms() < deadline) {
         json_decref(b);
         usleep(100 * 1000);
     }
     CHECKF(b == NULL, "%s", "the damaged backup was kept after it aged out");
     json_decref(b);
-    g = item_of(admin, good);
+    g = it_backup_item(admin, good);
     CHECKF(g && strcmp(it_str(g, "status"), "ok") == 0, "the good backup: %s",
            g ? it_str(g, "status") : "gone");
     json_decref(g);
@@ -236,7 +222,7 @@ static void test_in_use(void)
            "verify of a backup retention aged out meanwhile: %s",
            m ? it_str(json_object_get(m, "error"), "message") : "no answer");
     json_decref(m);
-    json_t *i1 = item_of(admin, a1), *i2 = item_of(admin, a2);
+    json_t *i1 = it_backup_item(admin, a1), *i2 = it_backup_item(admin, a2);
     CHECKF(i1 && i2 == NULL, "after the pass: a1 %s, a2 %s", i1 ? "kept" : "gone",
            i2 ? "kept" : "gone");
     json_decref(i1);

@@ -25,19 +25,6 @@
 #include "harness.h"
 #include "test.h"
 
-static json_t *item_of(struct ctl_client *c, json_int_t id)
-{
-    json_t *list = it_call(c, "backups.list", json_object(), NULL), *item, *found = NULL;
-    size_t i;
-    json_array_foreach(json_object_get(list, "items"), i, item)
-    {
-        if (it_int(item, "id") == id)
-            found = json_incref(item);
-    }
-    json_decref(list);
-    return found;
-}
-
 int main(void)
 {
     char key_file[600];
@@ -64,7 +51,7 @@ int main(void)
     CHECKF(e && strcmp(it_err_code(e), "unavailable") == 0, "restore on a full disk: %s",
            e ? it_err_code(e) : "ok");
     json_decref(e);
-    json_t *item = item_of(admin, id);
+    json_t *item = it_backup_item(admin, id);
     CHECKF(item && strcmp(it_str(item, "status"), "ok") == 0 &&
                json_is_null(json_object_get(item, "verified_ok")) &&
                json_is_null(json_object_get(item, "verify_error")),
