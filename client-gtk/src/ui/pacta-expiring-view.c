@@ -14,7 +14,9 @@ struct _PactaExpiringView {
     GtkListBox *list_box;
 
     PactaConnection *connection;
-    GHashTable *rows; /* contract id -> row (borrowed; the list box owns it) */
+    GHashTable *rows;       /* contract id -> row (borrowed; the list box owns it) */
+    GArray *unseen;         /* gint64 ids of stored notifications listed, not yet seen */
+    GCancellable *requests; /* notifications.list / mark_read in flight */
 };
 
 G_DEFINE_FINAL_TYPE(PactaExpiringView, pacta_expiring_view, GTK_TYPE_BOX)
@@ -127,10 +129,102 @@ static void on_event(PactaConnection *connection, const char *name, gint64 seq, 
 {
     (void)connection;
     (void)seq;
-    if (g_str_equal(name, "server.reset"))
-        clear_alerts(PACTA_EXPIRING_VIEW(user_data));
-    else
+    if (g_str_equal(name, "server.reset")) {
+        PactaExpiringView *self = PACTA_EXPIRING_VIEW(user_data);
+        g_array_set_size(self->unseen, 0);
+        clear_alerts(self);
+    } else {
         pacta_expiring_view_add_alert(PACTA_EXPIRING_VIEW(user_data), name, data);
+    }
+}
+
+/* ---- alerts raised while this desk was not running ----------------------- */
+
+static void marked(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+    json_t *res = pacta_connection_request_finish(PACTA_CONNECTION(source), result, NULL, &error);
+    (void)user_data;
+    if (!res && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug("notifications.mark_read: %s", error ? error->message : "?");
+    json_decref(res);
+}
+
+/* The page is on screen: the stored alerts it lists have been seen. */
+static void mark_seen(PactaExpiringView *self)
+{
+    if (!self->connection || self->unseen->len == 0 || !gtk_widget_get_mapped(GTK_WIDGET(self)))
+        return;
+    json_auto_t *ids = json_array();
+    for (guint i = 0; i < self->unseen->len && i < 500; i++)
+        json_array_append_new(ids, json_integer(g_array_index(self->unseen, gint64, i)));
+    g_array_remove_range(self->unseen, 0, json_array_size(ids));
+    json_auto_t *args = json_pack("{s:O}", "ids", ids);
+    pacta_connection_request_async(self->connection, "notifications.mark_read", args,
+                                   self->requests, marked, NULL);
+}
+
+static void on_map(GtkWidget *widget, gpointer user_data)
+{
+    (void)user_data;
+    mark_seen(PACTA_EXPIRING_VIEW(widget));
+}
+
+/* One stored notification (PROTOCOL §6.21) as the alert event it came from,
+ * unless a newer alert about its contract is shown already. */
+static void add_stored(PactaExpiringView *self, const json_t *n)
+{
+    const char *event = json_string_value(json_object_get(n, "event"));
+    const char *id = json_string_value(json_object_get(n, "contract_id"));
+    const json_t *sum = json_object_get(n, "summary");
+    const char *target = json_string_value(json_object_get(sum, "target_date"));
+    if (!event || !id || g_hash_table_contains(self->rows, id))
+        return;
+    json_auto_t *data =
+        json_pack("{s:{s:s, s:O?, s:O?}}", "contract", "id", id, "number",
+                  json_object_get(sum, "number"), "title", json_object_get(sum, "title"));
+    if (target)
+        json_object_set_new(
+            data, g_str_equal(event, "contract.notice_due") ? "notice_deadline" : "end_date",
+            json_string(target));
+    if (pacta_expiring_view_add_alert(self, event, data)) {
+        gint64 nid = json_integer_value(json_object_get(n, "id"));
+        g_array_append_val(self->unseen, nid);
+    }
+}
+
+static void listed(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+    json_t *res = pacta_connection_request_finish(PACTA_CONNECTION(source), result, NULL, &error);
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+        json_decref(res);
+        return;
+    }
+    PactaExpiringView *self = user_data;
+    if (!res) {
+        g_debug("notifications.list: %s", error ? error->message : "?");
+        return;
+    }
+    const json_t *items = json_object_get(res, "items");
+    /* newest first: added oldest first, so the newest ends on top */
+    for (size_t i = json_array_size(items); i-- > 0;)
+        add_stored(self, json_array_get(items, i));
+    json_decref(res);
+    mark_seen(self);
+}
+
+/* Subscribed (at login, after a reconnect): the unread alerts stored for
+ * this user — the desk may have been closed when they were raised. */
+static void on_subscribed(PactaConnection *connection, gint64 head, gboolean resumed,
+                          gpointer user_data)
+{
+    PactaExpiringView *self = user_data;
+    (void)head;
+    (void)resumed;
+    json_auto_t *args = json_pack("{s:b, s:i}", "unread_only", 1, "limit", 500);
+    pacta_connection_request_async(connection, "notifications.list", args, self->requests, listed,
+                                   self);
 }
 
 void pacta_expiring_view_set_connection(PactaExpiringView *self, PactaConnection *connection)
@@ -142,14 +236,21 @@ void pacta_expiring_view_set_connection(PactaExpiringView *self, PactaConnection
     if (connection) {
         self->connection = g_object_ref(connection);
         g_signal_connect(connection, "event", G_CALLBACK(on_event), self);
+        g_signal_connect(connection, "subscribed", G_CALLBACK(on_subscribed), self);
+        /* the window is made after the login's subscribe */
+        if (pacta_connection_get_state(connection) == PACTA_CONNECTION_CONNECTED)
+            on_subscribed(connection, 0, FALSE, self);
     }
 }
 
 static void pacta_expiring_view_dispose(GObject *object)
 {
     PactaExpiringView *self = PACTA_EXPIRING_VIEW(object);
+    g_cancellable_cancel(self->requests);
+    g_clear_object(&self->requests);
     pacta_expiring_view_set_connection(self, NULL);
     g_clear_pointer(&self->rows, g_hash_table_unref);
+    g_clear_pointer(&self->unseen, g_array_unref);
     gtk_widget_dispose_template(GTK_WIDGET(self), PACTA_TYPE_EXPIRING_VIEW);
     G_OBJECT_CLASS(pacta_expiring_view_parent_class)->dispose(object);
 }
@@ -169,5 +270,8 @@ static void pacta_expiring_view_init(PactaExpiringView *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
     self->rows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    self->unseen = g_array_new(FALSE, FALSE, sizeof(gint64));
+    self->requests = g_cancellable_new();
     gtk_stack_set_visible_child_name(self->stack, "empty");
+    g_signal_connect(self, "map", G_CALLBACK(on_map), NULL);
 }
