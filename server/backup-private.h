@@ -7,6 +7,7 @@
 #ifndef PACTA_SRV_BACKUP_PRIVATE_H
 #define PACTA_SRV_BACKUP_PRIVATE_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -50,10 +51,12 @@ struct srv__backup_state {
     struct srv_backup_key key;
     char dir[4096], db_path[4096];
     uv_timer_t tick;
-    struct bk_op *op;                            /* the running operation */
-    int lock_fd;                                 /* the backup directory's .lock */
-    int data_lock_fd;                            /* DATA_DIR/.lock (srv_backup_data_lock) */
-    int64_t last_ok_ms, last_bytes, last_ref_ms; /* last_ref: newest non-safety backup */
+    struct bk_op *op; /* the running operation */
+    int lock_fd;      /* the backup directory's .lock */
+    int data_lock_fd; /* DATA_DIR/.lock (srv_backup_data_lock) */
+    /* set on the loop, read by backups.list in the pool too: atomic */
+    _Atomic int64_t last_ok_ms;
+    int64_t last_bytes, last_ref_ms; /* last_ref: newest non-safety backup */
     int64_t retry_after_ms;
     int64_t retention_ms; /* clock of the last retention pass */
     int catalog_ready;

@@ -718,10 +718,11 @@ static int read_list(sqlite3 *r, const char *actor, const json_t *args, json_t *
     if (cfg->backup_minute >= 0)
         snprintf(daily, sizeof daily, "%02d:%02d", cfg->backup_minute / 60,
                  cfg->backup_minute % 60);
-    json_t *last = srv__bk.last_ok_ms ? json_string("") : json_null();
-    if (srv__bk.last_ok_ms) {
+    int64_t last_ok_ms = srv__bk.last_ok_ms; /* the loop may be setting it */
+    json_t *last = last_ok_ms ? json_string("") : json_null();
+    if (last_ok_ms) {
         char iso[32];
-        srv__iso_from_ms(srv__bk.last_ok_ms, iso);
+        srv__iso_from_ms(last_ok_ms, iso);
         json_string_set(last, iso);
     }
     *result =
