@@ -171,15 +171,21 @@ static void on_map(GtkWidget *widget, gpointer user_data)
 }
 
 /* One stored notification (PROTOCOL §6.21) as the alert event it came from,
- * unless a newer alert about its contract is shown already. */
+ * unless an alert about its contract is shown already (a live one is
+ * newer); either way the page now shows it, so it is read once seen. */
 static void add_stored(PactaExpiringView *self, const json_t *n)
 {
     const char *event = json_string_value(json_object_get(n, "event"));
     const char *id = json_string_value(json_object_get(n, "contract_id"));
     const json_t *sum = json_object_get(n, "summary");
     const char *target = json_string_value(json_object_get(sum, "target_date"));
-    if (!event || !id || g_hash_table_contains(self->rows, id))
+    if (!event || !id)
         return;
+    gint64 nid = json_integer_value(json_object_get(n, "id"));
+    if (g_hash_table_contains(self->rows, id)) {
+        g_array_append_val(self->unseen, nid);
+        return;
+    }
     json_auto_t *data =
         json_pack("{s:{s:s, s:O?, s:O?}}", "contract", "id", id, "number",
                   json_object_get(sum, "number"), "title", json_object_get(sum, "title"));
@@ -187,10 +193,8 @@ static void add_stored(PactaExpiringView *self, const json_t *n)
         json_object_set_new(
             data, g_str_equal(event, "contract.notice_due") ? "notice_deadline" : "end_date",
             json_string(target));
-    if (pacta_expiring_view_add_alert(self, event, data)) {
-        gint64 nid = json_integer_value(json_object_get(n, "id"));
+    if (pacta_expiring_view_add_alert(self, event, data))
         g_array_append_val(self->unseen, nid);
-    }
 }
 
 static void listed(GObject *source, GAsyncResult *result, gpointer user_data)
