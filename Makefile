@@ -52,16 +52,25 @@ screenshots: build
 
 # libFuzzer targets (tests/fuzz/README.md), built with clang in their own
 # build dir: `make fuzz` runs each for FUZZ_SECONDS, `make fuzz-soak` each for
-# FUZZ_RUNS executions.  Not part of `make test` (that runs each target once
-# over its seed corpus).
+# FUZZ_RUNS executions.  FUZZ_ASAN=0 builds them with UBSan alone in
+# build-fuzz-ub (about three times faster; glibc's checked heap instead of
+# ASan).  Not part of `make test` (that runs each target once over its seed
+# corpus).
+FUZZ_ASAN ?= 1
+ifeq ($(FUZZ_ASAN),0)
+FUZZ_BUILD ?= build-fuzz-ub
+FUZZ_SANITIZE := undefined
+else
 FUZZ_BUILD ?= build-fuzz
+FUZZ_SANITIZE := address,undefined
+endif
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS ?= 10000000
 FUZZ_TARGETS ?= protocol dispatch
 
 $(FUZZ_BUILD)/CMakeCache.txt:
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DPACTA_FUZZ=ON \
-		-DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+		-DPACTA_FUZZ_SANITIZE=$(FUZZ_SANITIZE) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 
 fuzz-build: deps $(FUZZ_BUILD)/CMakeCache.txt
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
