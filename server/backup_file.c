@@ -20,6 +20,7 @@
 #include <zstd.h>
 
 #include "backup.h"
+#include "backup_hex.h"
 
 #define CHUNK (1u << 20)
 #define NONCE_BYTES 12
@@ -63,100 +64,6 @@ const char *srv_backup_strerror(enum srv_backup_err e)
         return "a document's content is missing or damaged";
     }
     return "backup error";
-}
-
-/* ---- key ------------------------------------------------------------------ */
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static void hex_encode(const uint8_t *in, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-static int hex_decode(const char *s, uint8_t *out, size_t n)
-{
-    if (strlen(s) != 2 * n)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return 0;
-}
-
-/* Standard or URL-safe base64 of exactly 32 bytes, padding optional. */
-static int b64_key(const char *s, uint8_t out[SRV_BACKUP_KEY_BYTES])
-{
-    char buf[64];
-    uint8_t raw[48];
-    size_t n = strlen(s);
-    while (n && s[n - 1] == '=')
-        n--;
-    if (n != 43)
-        return -1;
-    for (size_t i = 0; i < n; i++)
-        buf[i] = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
-    buf[43] = '=';
-    buf[44] = '\0';
-    if (EVP_DecodeBlock(raw, (const unsigned char *)buf, 44) != 33)
-        return -1;
-    memcpy(out, raw, SRV_BACKUP_KEY_BYTES);
-    OPENSSL_cleanse(raw, sizeof raw);
-    return 0;
-}
-
-int srv_backup_key_load(const char *file, struct srv_backup_key *key, char *err, size_t errlen)
-{
-    char line[256] = "";
-    const char *text;
-    int rc = 0;
-
-    memset(key, 0, sizeof *key);
-    if (file) {
-        FILE *f = fopen(file, "r");
-        if (!f)
-            FAIL(-1, "cannot read the backup key file: %s", strerror(errno));
-        if (!fgets(line, sizeof line, f))
-            line[0] = '\0';
-        fclose(f);
-        line[strcspn(line, "\r\n")] = '\0';
-        text = line;
-    } else {
-        text = getenv("PACTA_BACKUP_KEY");
-        if (!text || !*text)
-            return 1;
-    }
-    if (hex_decode(text, key->k, SRV_BACKUP_KEY_BYTES) != 0 && b64_key(text, key->k) != 0)
-        FAIL(-1, "the backup key must be 32 bytes as 64 hex digits or base64");
-    uint8_t md[32];
-    unsigned mdlen = 0;
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(c, EVP_sha256(), NULL);
-    EVP_DigestUpdate(c, "pacta-backup-key", 16);
-    EVP_DigestUpdate(c, key->k, SRV_BACKUP_KEY_BYTES);
-    EVP_DigestFinal_ex(c, md, &mdlen);
-    EVP_MD_CTX_free(c);
-    hex_encode(md, 8, key->id);
-out:
-    OPENSSL_cleanse(line, sizeof line);
-    return rc;
 }
 
 /* ---- small file helpers ------------------------------------------------- */
@@ -386,7 +293,7 @@ static int sha256_file(const char *path, char out[65], uint64_t *size)
     if (n < 0)
         goto out;
     EVP_DigestFinal_ex(c, md, &mdlen);
-    hex_encode(md, 32, out);
+    srv__bk_hex_encode(md, 32, out);
     rc = 0;
 out:
     if (fd >= 0)
@@ -522,7 +429,7 @@ int srv_backup_pack(const char *db_path, const char *dir, const char *name, json
     snprintf(final, sizeof final, "%s/%s", dir, name);
     if (RAND_bytes(nonce, sizeof nonce) != 1)
         FAIL(SRV_BK_IO, "pack: no random nonce");
-    hex_encode(nonce, sizeof nonce, nonce_hex);
+    srv__bk_hex_encode(nonce, sizeof nonce, nonce_hex);
     if ((fd = open(db_path, O_RDONLY)) < 0 || fstat(fd, &sb) != 0)
         FAIL(SRV_BK_IO, "pack: open snapshot: %s", strerror(errno));
     total = (uint64_t)sb.st_size;
@@ -709,7 +616,7 @@ int srv_backup_unpack(const char *file, const struct srv_backup_key *key, int ma
         FAIL(SRV_BK_NEWER_SCHEMA, "schema %lld > %d", (long long)m_int(m, "schema_version"),
              max_schema);
     const char *nh = json_string_value(json_object_get(m, "nonce"));
-    if (!nh || hex_decode(nh, nonce, NONCE_BYTES) != 0 || m_int(m, "db_bytes") < 0 ||
+    if (!nh || srv__bk_hex_decode(nh, nonce, NONCE_BYTES) != 0 || m_int(m, "db_bytes") < 0 ||
         !json_string_value(json_object_get(m, "sha256")))
         FAIL(SRV_BK_FORMAT, "manifest lacks nonce, size or checksum");
     if ((uint64_t)sb.st_size < hdr_len + TAG_BYTES)
@@ -777,7 +684,7 @@ int srv_backup_unpack(const char *file, const struct srv_backup_key *key, int ma
         close(o.fd);
     o.fd = -1;
     EVP_DigestFinal_ex(h, md, &mdlen);
-    hex_encode(md, 32, sha);
+    srv__bk_hex_encode(md, 32, sha);
     if (strcmp(sha, json_string_value(json_object_get(m, "sha256"))) != 0 ||
         (int64_t)o.written != m_int(m, "db_bytes"))
         FAIL(SRV_BK_CORRUPT, "checksum or size differs from the manifest");
