@@ -87,8 +87,14 @@ int srv_backup_key_load(const char *file, struct srv_backup_key *key, char *err,
         FILE *f = fopen(file, "r");
         if (!f)
             FAIL(-1, "cannot read the backup key file: %s", strerror(errno));
-        if (!fgets(line, sizeof line, f))
+        if (!fgets(line, sizeof line, f)) {
+            int e = ferror(f) ? errno : 0;
             line[0] = '\0';
+            if (e) {
+                fclose(f);
+                FAIL(-1, "cannot read the backup key file: %s", strerror(e));
+            }
+        }
         fclose(f);
         line[strcspn(line, "\r\n")] = '\0';
         text = line;
