@@ -192,6 +192,9 @@ static void answer_failure(struct bk_op *op, const char *what)
              (json_int_t)op->backup_id);
     if (op->rc == -PACTA_NOT_FOUND)
         answer_error(op, PACTA_NOT_FOUND, "id", "%s", "no such backup");
+    else if (op->rc == SRV_BK_NOSPACE && op->err[0])
+        answer_error(op, PACTA_UNAVAILABLE, "",
+                     "backup failed: not enough disk space (%s), nothing was changed", op->err);
     else if (op->rc == SRV_BK_NOSPACE || op->rc == SRV_BK_IO || op->rc == SRV_BK_DB ||
              (op->rc == SRV_BK_DOCUMENTS && op->what == BK_CREATE))
         answer_error(op, PACTA_UNAVAILABLE, "", "backup failed: %s, nothing was changed",
@@ -465,6 +468,17 @@ static void verify_work(uv_work_t *req)
                  (long long)json_integer_value(json_object_get(op->row, "file_bytes")));
         return;
     }
+    /* the scratch copy is the backup's database, not the live one: after
+     * restoring a small backup, verifying a big one filled the disk (the
+     * live database's too, when they share it) before failing */
+    int64_t need = json_integer_value(json_object_get(op->row, "db_bytes")) + SPACE_MARGIN;
+    int64_t free_bytes = srv_backup_disk_free(srv__bk.dir);
+    if (free_bytes >= 0 && free_bytes < need) {
+        op->rc = SRV_BK_NOSPACE;
+        snprintf(op->err, sizeof op->err, "%lld MB are needed and %lld MB are free",
+                 (long long)(need >> 20), (long long)(free_bytes >> 20));
+        return;
+    }
     json_t *m = NULL;
     op->rc = srv_backup_unpack(path, &srv__bk.key, srv__schema_latest(), op->restore_db, &m,
                                progress_cb, op, op->err, sizeof op->err);
@@ -673,12 +687,8 @@ static void start_check(struct srv_session *s, const json_t *id, enum bk_what wh
     uv_mutex_unlock(&srv__bk.use_mu);
     snprintf(op->restore_db, sizeof op->restore_db, "%s/.restore-%lld.db", srv__bk.dir,
              (long long)op->t0_ms);
-    /* room for the decrypted database: at most ~the live one, usually */
-    if (!space_ok(op, srv__bk_file_size(srv__bk.db_path))) {
-        op->restore_db[0] = '\0';
-        srv__bk_op_free(op);
-        return;
-    }
+    /* room for the decrypted database: checked in verify_work, which reads
+     * its size from the catalog */
     srv__bk_queue(op, verify_work, what == BK_VERIFY ? verify_after : restore_after);
 }
 
