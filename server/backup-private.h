@@ -81,6 +81,9 @@ int64_t srv__bk_clamp_now(int64_t ms);
  * verify or restore wait 2N ms before reading its backup (pool). */
 void srv__bk_test_hold(int times);
 void srv__bk_note_ok(const json_t *row);
+/* The newest good backup and the schedule's reference from the catalog
+ * (at start, and after a backup is found failed). */
+void srv__bk_read_last_good(void);
 void srv__bk_start_create(struct srv_session *s, const json_t *id, const char *kind,
                           const char *description);
 

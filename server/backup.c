@@ -507,6 +507,8 @@ static void verify_work(uv_work_t *req)
 static void verified_recorded(struct srv_write *w)
 {
     struct bk_op *op = w->udata;
+    if (op->rc != SRV_BK_OK)
+        srv__bk_read_last_good(); /* it may have been the newest good one */
     if (op->what == BK_VERIFY) {
         if (op->rc != SRV_BK_OK) {
             answer_failure(op, "verify");

@@ -198,6 +198,7 @@ static void forgotten(struct srv_write *w)
 static void failure_recorded(struct srv_write *w)
 {
     srv_write_free(w);
+    srv__bk_read_last_good(); /* it may have been the newest good one */
 }
 
 static void retention_after(uv_work_t *req, int status)
@@ -322,11 +323,16 @@ static void reconcile_after(uv_work_t *req, int status)
     read_last();
 }
 
-/* Loop, once at start (a small indexed read): the newest good backups. */
-static void read_last(void)
+/* Loop (a small indexed read): the newest good backup whose file is there
+ * (stats, /metrics, /readyz) and the schedule's reference, the newest good
+ * one not a safety copy (a present one first).  Computed, then set: pool
+ * threads read last_ok_ms. */
+void srv__bk_read_last_good(void)
 {
     sqlite3 *r = srv_db_reader_acquire(srv__bk.srv->db);
     sqlite3_stmt *st = NULL;
+    json_t *ok_row = NULL;
+    int64_t ref_ms = 0, ref_present_ms = 0;
     if (sqlite3_prepare_v2(r,
                            "SELECT " SRV_BACKUP_COLS " FROM backups WHERE verify_error IS NULL "
                            "ORDER BY created_at DESC, id DESC LIMIT 50",
@@ -338,18 +344,34 @@ static void read_last(void)
                      json_string_value(json_object_get(row, "file")));
             int present = srv__bk_file_size(path) >= 0;
             int safety = strcmp(json_string_value(json_object_get(row, "kind")), "safety") == 0;
-            if (present && !srv__bk.last_ok_ms)
-                srv__bk_note_ok(row);
-            if (!safety && !srv__bk.last_ref_ms) {
+            if (present && !ok_row)
+                ok_row = json_incref(row);
+            if (!safety) {
                 int64_t ms = 0;
                 pacta_parse_timestamp(json_string_value(json_object_get(row, "created_at")), &ms);
-                srv__bk.last_ref_ms = srv__bk_clamp_now(ms);
+                if (!ref_ms)
+                    ref_ms = srv__bk_clamp_now(ms);
+                if (present && !ref_present_ms)
+                    ref_present_ms = srv__bk_clamp_now(ms);
             }
             json_decref(row);
         }
     }
     sqlite3_finalize(st);
     srv_db_reader_release(srv__bk.srv->db, r);
+    if (ok_row) {
+        srv__bk_note_ok(ok_row);
+        json_decref(ok_row);
+    } else {
+        srv__bk.last_ok_ms = 0;
+        srv__bk.last_bytes = 0;
+    }
+    srv__bk.last_ref_ms = ref_present_ms ? ref_present_ms : ref_ms;
+}
+
+static void read_last(void)
+{
+    srv__bk_read_last_good();
     srv__bk.catalog_ready = 1;
     srv__bk_start_retention();
 }
