@@ -61,6 +61,7 @@
 #include <sqlite3.h>
 
 #include "backup.h"
+#include "backup_util.h"
 #include "docstore.h"
 
 #define MAGIC "PACTADC1"
@@ -88,16 +89,6 @@ void srv_backup_docs_unlock(void)
     pthread_mutex_unlock(&blobs_mu);
 }
 
-static void hex(const uint8_t *in, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 /* The content's name in the backup store. */
 static void blob_name(const struct srv_backup_key *key, const char *sha, char out[65])
 {
@@ -106,7 +97,7 @@ static void blob_name(const struct srv_backup_key *key, const char *sha, char ou
     unsigned n = 0;
     int len = snprintf(msg, sizeof msg, "pacta-document\n%s", sha);
     HMAC(EVP_sha256(), key->k, SRV_BACKUP_KEY_BYTES, (const uint8_t *)msg, (size_t)len, md, &n);
-    hex(md, 32, out);
+    srv__bk_hex_encode(md, 32, out);
 }
 
 static void blob_path(const char *backup_dir, const char *name, char *out, size_t n)
@@ -142,20 +133,6 @@ static int write_all(int fd, const void *buf, size_t len)
             return -1;
         p += n;
         len -= (size_t)n;
-    }
-    return 0;
-}
-
-static int read_full(int fd, void *buf, size_t len)
-{
-    size_t got = 0;
-    while (got < len) {
-        ssize_t n = read(fd, (char *)buf + got, len - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        got += (size_t)n;
     }
     return 0;
 }
@@ -218,7 +195,7 @@ static int referenced(const char *db, json_t **list, json_t **summary, char *err
             FAIL(SRV_BK_CORRUPT, "documents: %s", sqlite3_errmsg(d));
     }
     EVP_DigestFinal_ex(h, md, &mdlen);
-    hex(md, 32, digest);
+    srv__bk_hex_encode(md, 32, digest);
     *summary = json_pack("{s:I, s:I, s:s}", "count", (json_int_t)json_array_size(*list), "bytes",
                          (json_int_t)bytes, "index_sha256", digest);
 out:
@@ -286,7 +263,7 @@ static int seal_one(const char *src, const char *sha, int64_t size, const char *
             FAIL(io_code(), "documents: write: %s", strerror(errno));
     }
     EVP_DigestFinal_ex(h, md, &mdlen);
-    hex(md, 32, digest);
+    srv__bk_hex_encode(md, 32, digest);
     if (done != size || strcmp(digest, sha) != 0)
         FAIL(SRV_BK_DOCUMENTS, "documents: content %s in the store is damaged (%lld bytes)", sha,
              (long long)done);
@@ -339,7 +316,10 @@ static int open_one(const char *backup_dir, const char *name, const char *sha, i
     if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0)
         FAIL(SRV_BK_DOCUMENTS, "documents: content %s is missing from the backup: %s", sha,
              strerror(errno));
-    if (read_full(fd, header, HEADER_BYTES) != 0 || memcmp(header, MAGIC, 8) != 0)
+    int r = srv__bk_read_full(fd, header, HEADER_BYTES);
+    if (r < 0) /* the server's disk, not the backup */
+        FAIL(SRV_BK_IO, "documents: content %s: read: %s", sha, strerror(errno));
+    if (r > 0 || memcmp(header, MAGIC, 8) != 0)
         FAIL(SRV_BK_DOCUMENTS, "documents: content %s: not a content file", sha);
     for (int i = 0; i < 8; i++)
         stored = stored << 8 | header[20 + i];
@@ -362,7 +342,9 @@ static int open_one(const char *backup_dir, const char *name, const char *sha, i
     }
     for (uint64_t left = stored; left;) {
         size_t want = left < CHUNK ? (size_t)left : CHUNK;
-        if (read_full(fd, in, want) != 0)
+        if ((r = srv__bk_read_full(fd, in, want)) < 0)
+            FAIL(SRV_BK_IO, "documents: content %s: read: %s", sha, strerror(errno));
+        if (r > 0)
             FAIL(SRV_BK_DOCUMENTS, "documents: content %s is truncated", sha);
         left -= want;
         if (EVP_DecryptUpdate(cx, out, &outl, in, (int)want) != 1)
@@ -371,13 +353,14 @@ static int open_one(const char *backup_dir, const char *name, const char *sha, i
         if (ofd >= 0 && write_all(ofd, out, (size_t)outl) != 0)
             FAIL(io_code(), "documents: write: %s", strerror(errno));
     }
-    if (read_full(fd, tag, TAG_BYTES) != 0 ||
-        EVP_CIPHER_CTX_ctrl(cx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, tag) != 1 ||
+    if ((r = srv__bk_read_full(fd, tag, TAG_BYTES)) < 0)
+        FAIL(SRV_BK_IO, "documents: content %s: read: %s", sha, strerror(errno));
+    if (r > 0 || EVP_CIPHER_CTX_ctrl(cx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, tag) != 1 ||
         EVP_DecryptFinal_ex(cx, out, &outl) != 1)
         FAIL(SRV_BK_DOCUMENTS, "documents: content %s failed authentication (damaged or changed)",
              sha);
     EVP_DigestFinal_ex(h, md, &mdlen);
-    hex(md, 32, digest);
+    srv__bk_hex_encode(md, 32, digest);
     if (strcmp(digest, sha) != 0)
         FAIL(SRV_BK_DOCUMENTS, "documents: content %s: checksum differs", sha);
     if (ofd >= 0) {

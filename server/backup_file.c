@@ -20,7 +20,7 @@
 #include <zstd.h>
 
 #include "backup.h"
-#include "backup_hex.h"
+#include "backup_util.h"
 
 #define CHUNK (1u << 20)
 #define NONCE_BYTES 12
@@ -143,20 +143,17 @@ static int write_all(struct out_file *o, const void *buf, size_t len)
     return 0;
 }
 
-static int read_full(int fd, void *buf, size_t len)
-{
-    char *p = buf;
-    size_t got = 0;
-    while (got < len) {
-        ssize_t n = read(fd, p + got, len - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    return (int)(got == len ? 0 : -1);
-}
+/* A read that failed is the server's disk, not the backup: SRV_BK_IO (a
+ * verification that could not run records nothing); one that found the
+ * file ended is `short_code`. */
+#define READ_OR_FAIL(fd, buf, len, short_code, what)                                               \
+    do {                                                                                           \
+        int r_ = srv__bk_read_full(fd, buf, len);                                                  \
+        if (r_ < 0)                                                                                \
+            FAIL(SRV_BK_IO, "read: %s", strerror(errno));                                          \
+        if (r_ > 0)                                                                                \
+            FAIL(short_code, "%s", what);                                                          \
+    } while (0)
 
 static enum srv_backup_err io_code(void)
 {
@@ -534,7 +531,8 @@ static int read_header(int fd, json_t **manifest, uint8_t **hdr, size_t *hdr_len
 
     *manifest = NULL;
     *hdr = NULL;
-    if (read_full(fd, head, sizeof head) != 0 || memcmp(head, SRV_BACKUP_MAGIC, 8) != 0)
+    READ_OR_FAIL(fd, head, sizeof head, SRV_BK_FORMAT, "bad magic");
+    if (memcmp(head, SRV_BACKUP_MAGIC, 8) != 0)
         FAIL(SRV_BK_FORMAT, "bad magic");
     size_t n = (size_t)head[8] << 24 | (size_t)head[9] << 16 | (size_t)head[10] << 8 | head[11];
     if (n == 0 || n > MANIFEST_MAX)
@@ -543,8 +541,7 @@ static int read_header(int fd, json_t **manifest, uint8_t **hdr, size_t *hdr_len
     if (!(*hdr = malloc(*hdr_len)))
         abort();
     memcpy(*hdr, head, 12);
-    if (read_full(fd, *hdr + 12, n) != 0)
-        FAIL(SRV_BK_TRUNCATED, "manifest cut short");
+    READ_OR_FAIL(fd, *hdr + 12, n, SRV_BK_TRUNCATED, "manifest cut short");
     if (!(*manifest = json_loadb((const char *)*hdr + 12, n, JSON_REJECT_DUPLICATES, NULL)) ||
         !json_is_object(*manifest))
         FAIL(SRV_BK_FORMAT, "manifest is not JSON");
@@ -640,8 +637,7 @@ int srv_backup_unpack(const char *file, const struct srv_backup_key *key, int ma
     EVP_DigestInit_ex(h, EVP_sha256(), NULL);
     while (done < payload) {
         size_t want = payload - done < CHUNK ? (size_t)(payload - done) : CHUNK;
-        if (read_full(fd, cbuf, want) != 0)
-            FAIL(SRV_BK_TRUNCATED, "payload cut short");
+        READ_OR_FAIL(fd, cbuf, want, SRV_BK_TRUNCATED, "payload cut short");
         done += want;
         if (EVP_DecryptUpdate(cx, pbuf, &outl, cbuf, (int)want) != 1)
             FAIL(SRV_BK_TAMPERED, "decrypt failed");
@@ -670,8 +666,7 @@ int srv_backup_unpack(const char *file, const struct srv_backup_key *key, int ma
         if (progress)
             progress(ud, "decrypt", done, payload);
     }
-    if (read_full(fd, tag, TAG_BYTES) != 0)
-        FAIL(SRV_BK_TRUNCATED, "tag missing");
+    READ_OR_FAIL(fd, tag, TAG_BYTES, SRV_BK_TRUNCATED, "tag missing");
     if (EVP_CIPHER_CTX_ctrl(cx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, tag) != 1 ||
         EVP_DecryptFinal_ex(cx, pbuf, &outl) != 1)
         FAIL(!zerr && zleft != 0 ? SRV_BK_TRUNCATED : SRV_BK_TAMPERED, "GCM tag mismatch%s",

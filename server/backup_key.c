@@ -12,7 +12,7 @@
 #include <openssl/evp.h>
 
 #include "backup.h"
-#include "backup_hex.h"
+#include "backup_util.h"
 
 #define FAIL(code, ...)                                                                            \
     do {                                                                                           \
@@ -20,40 +20,6 @@
         rc = (code);                                                                               \
         goto out;                                                                                  \
     } while (0)
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-void srv__bk_hex_encode(const uint8_t *in, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-int srv__bk_hex_decode(const char *s, uint8_t *out, size_t n)
-{
-    if (strlen(s) != 2 * n)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return 0;
-}
 
 /* Standard or URL-safe base64 of exactly 32 bytes, padding optional. */
 static int b64_key(const char *s, uint8_t out[SRV_BACKUP_KEY_BYTES])
