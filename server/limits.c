@@ -253,8 +253,12 @@ int srv__limits_user_ok(struct srv *srv, const struct srv_session *s, const char
     int max = srv->cfg->max_conns_per_user, n = 0;
     if (max <= 0)
         return 1;
+    /* a login already past its password check counts too: its session is
+     * being written, and logins on several connections at once would all
+     * find room otherwise */
     for (const struct srv_session *o = srv->sessions; o; o = o->next)
-        n += o != s && o->wsi && !o->close_code && o->authenticated &&
-             strcmp(o->username, username) == 0;
+        n += o != s && o->wsi && !o->close_code &&
+             ((o->authenticated && strcmp(o->username, username) == 0) ||
+              strcmp(o->login_user, username) == 0);
     return n < max; /* room for s */
 }

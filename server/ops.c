@@ -143,8 +143,10 @@ static void job_free(struct srv_job *j)
 {
     if (j->hashing)
         hashing_slot_freed(j->srv);
-    if (j->op == PACTA_OP_AUTH_LOGIN || j->op == PACTA_OP_AUTH_RESUME)
+    if (j->op == PACTA_OP_AUTH_LOGIN || j->op == PACTA_OP_AUTH_RESUME) {
         j->s->auth_inflight = 0;
+        j->s->login_user[0] = '\0';
+    }
     srv__limits_release_answer(j->s, j->reserved);
     srv__metrics_latency(j->srv, j->op, uv_hrtime() - j->start_ns);
     j->s->inflight--;
@@ -294,10 +296,18 @@ static void write_done(struct srv_write *w)
         json_object_set_new(w->result, "user", user_json(&j->user));
         break;
     }
-    case SRV_W_USER_UPDATE:
+    case SRV_W_USER_UPDATE: {
         j->srv->revocations++; /* its tokens may have been revoked */
-        apply_user_update(j->srv, w->result);
-        break;
+        /* answered first: an admin who changed their own password or
+         * disabled their own account is one of the sockets closed, and a
+         * closing socket queues no more answers (the change was made) */
+        json_t *result = json_incref(w->result);
+        srv__respond_ok(s, j->id, w->result);
+        w->result = NULL;
+        apply_user_update(j->srv, result);
+        json_decref(result);
+        goto out;
+    }
     case SRV_W_VIEW_SAVE:
     case SRV_W_VIEW_DELETE:
         srv__views_committed(s, w); /* the user's other desks */
@@ -500,6 +510,8 @@ static void job_after(uv_work_t *req, int status)
     switch (j->op) {
     case PACTA_OP_AUTH_LOGIN:
         srv__limits_login_ok(j->srv, j->user.username);
+        /* counted against the user's cap until the session is written */
+        snprintf(s->login_user, sizeof s->login_user, "%s", j->user.username);
         submit_write(j, SRV_W_SESSION_CREATE,
                      json_pack("{s:s,s:s}", "username", j->user.username, "password_hash",
                                j->user.password_hash));

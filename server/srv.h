@@ -71,7 +71,10 @@ struct srv_session {
     size_t rx_len, rx_cap;
     int inflight;
     int auth_inflight; /* an auth.login/auth.resume is being processed */
-    double bucket;     /* request tokens (limits.c) */
+    /* a login whose password matched, its session not yet written: it
+     * counts against --max-conns-per-user (limits.c) */
+    char login_user[65];
+    double bucket; /* request tokens (limits.c) */
     uint64_t bucket_ms;
 
     /* outbound queue; its events are bounded by count and bytes */

@@ -1,0 +1,175 @@
+/*
+ * it_admin_ops: what an admin relies on when managing users and
+ * connections, at the edges the other tests leave out.
+ *
+ * - self: an admin who changes their own password (or disables their own
+ *   account while another admin remains) gets the answer to users.update
+ *   before their connection ends with 4001: the change was made, and a
+ *   script must be able to tell;
+ * - user_cap: --max-conns-per-user holds when the user's logins arrive on
+ *   several connections at once (a login counts from the moment its
+ *   password matched, not only once its session is written);
+ * - cap_after_odd_closes: connections that ended by a kick, a drop
+ *   without a close frame, a login timeout or a logout leave nothing
+ *   counted: the user can still open as many as the cap allows.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "test.h"
+
+/* Sends one request on a raw websocket (id: an integer). */
+static void ws_send(struct ctl_ws *ws, int id, const char *op, json_t *args_steal)
+{
+    json_t *req = json_pack("{s:i,s:s,s:o}", "id", id, "op", op, "args", args_steal);
+    char *text = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    if (!text || ctl_ws_send_text(ws, text, strlen(text)) != 0)
+        it_fatal("send %s failed", op);
+    free(text);
+}
+
+/* The next response (not an event) on a raw websocket, or NULL. */
+static json_t *ws_response(struct ctl_ws *ws)
+{
+    for (;;) {
+        char *msg = NULL;
+        size_t len = 0;
+        if (ctl_ws_recv(ws, IT_TIMEOUT_MS, &msg, &len) != 1)
+            return NULL;
+        json_t *j = json_loadb(msg, len, 0, NULL);
+        free(msg);
+        if (json_object_get(j, "ok"))
+            return j;
+        json_decref(j);
+    }
+}
+
+static void test_self(const struct it_server *srv)
+{
+    /* a new password for oneself: answered, then the socket ends */
+    struct ctl_client *ad2 = it_login(srv, IT_ADMIN2_USER, IT_ADMIN2_PASSWORD);
+    json_t *r = NULL;
+    int rc = ctl_client_request(
+        ad2, "users.update",
+        json_pack("{s:s,s:s}", "username", IT_ADMIN2_USER, "password", "admin2-new-pass"),
+        IT_TIMEOUT_MS, &r);
+    CHECKF(rc == 0, "own password change: rc %d (close code %d)", rc,
+           ctl_ws_close_code(ctl_client_ws(ad2)));
+    CHECKF(rc != 0 || it_int(r, "sessions_revoked") >= 1, "sessions_revoked %lld",
+           (long long)it_int(r, "sessions_revoked"));
+    json_decref(r);
+    int code = it_wait_close(ad2, IT_TIMEOUT_MS);
+    CHECKF(code == 4001, "own password change: closed with %d", code);
+    ctl_client_close(ad2);
+
+    /* disabling oneself (another admin remains): the same */
+    ad2 = it_login(srv, IT_ADMIN2_USER, "admin2-new-pass");
+    rc = ctl_client_request(ad2, "users.update",
+                            json_pack("{s:s,s:b}", "username", IT_ADMIN2_USER, "disabled", 1),
+                            IT_TIMEOUT_MS, &r);
+    CHECKF(rc == 0, "own account disabled: rc %d (close code %d)", rc,
+           ctl_ws_close_code(ctl_client_ws(ad2)));
+    CHECK(rc != 0 || json_is_true(json_object_get(json_object_get(r, "user"), "disabled")));
+    json_decref(r);
+    code = it_wait_close(ad2, IT_TIMEOUT_MS);
+    CHECKF(code == 4001, "own account disabled: closed with %d", code);
+    ctl_client_close(ad2);
+}
+
+#define RACERS 8
+
+static void test_user_cap(void)
+{
+    const char *extra[] = {"--max-conns-per-user", "1", NULL};
+    struct it_server *srv = it_server_start(extra);
+    it_create_role_users(srv);
+    struct ctl_ws *ws[RACERS];
+    for (int i = 0; i < RACERS; i++)
+        ws[i] = it_ws_connect(srv);
+    /* every login in flight at once: argon2 checks them two at a time */
+    for (int i = 0; i < RACERS; i++)
+        ws_send(ws[i], 1, "auth.login",
+                json_pack("{s:s,s:s}", "username", IT_VIEWER_USER, "password", IT_VIEWER_PASSWORD));
+    int ok = 0, limited = 0;
+    for (int i = 0; i < RACERS; i++) {
+        json_t *r = ws_response(ws[i]);
+        if (json_is_true(json_object_get(r, "ok")))
+            ok++;
+        else if (!strcmp(it_err_code(json_object_get(r, "error")), "rate_limited"))
+            limited++;
+        json_decref(r);
+    }
+    CHECKF(ok == 1 && limited == RACERS - 1,
+           "cap 1, %d logins at once: %d logged in, %d rate_limited", RACERS, ok, limited);
+    struct ctl_client *admin = it_login_admin(srv);
+    json_int_t ids[RACERS];
+    int n = it_sessions_of(admin, IT_VIEWER_USER, ids, RACERS);
+    CHECKF(n == 1, "cap 1: %d connections of %s", n, IT_VIEWER_USER);
+    ctl_client_close(admin);
+    for (int i = 0; i < RACERS; i++)
+        ctl_ws_close(ws[i], 1000);
+    it_server_stop(srv);
+}
+
+static void test_cap_after_odd_closes(void)
+{
+    const char *extra[] = {"--max-conns-per-user", "2", "--auth-timeout", "1", NULL};
+    struct it_server *srv = it_server_start(extra);
+    it_create_role_users(srv);
+    struct ctl_client *admin = it_login_admin(srv);
+
+    /* kicked */
+    struct ctl_client *a = it_login(srv, IT_VIEWER_USER, IT_VIEWER_PASSWORD);
+    json_int_t id;
+    CHECK(it_sessions_of(admin, IT_VIEWER_USER, &id, 1) == 1);
+    json_decref(it_call(admin, "admin.kick", json_pack("{s:I}", "session", id), NULL));
+    CHECK(it_wait_close(a, IT_TIMEOUT_MS) == 4002);
+    ctl_client_close(a);
+    /* dropped without a close frame, with a request in flight */
+    a = it_login(srv, IT_VIEWER_USER, IT_VIEWER_PASSWORD);
+    ctl_ws_send_text(ctl_client_ws(a), "{\"id\":5,\"op\":\"contracts.list\"}", 31);
+    ctl_client_abort(a);
+    /* logged out on its own connection, which then timed out unauthenticated */
+    a = it_login(srv, IT_VIEWER_USER, IT_VIEWER_PASSWORD);
+    json_decref(it_call(a, "auth.logout", json_object(), NULL));
+    CHECK(it_wait_close(a, IT_TIMEOUT_MS) == 1008);
+    ctl_client_close(a);
+    /* a login in flight when the connection drops */
+    struct ctl_ws *w = it_ws_connect(srv);
+    ws_send(w, 1, "auth.login",
+            json_pack("{s:s,s:s}", "username", IT_VIEWER_USER, "password", IT_VIEWER_PASSWORD));
+    ctl_ws_abort(w);
+
+    /* give the server a moment to see the drops, then two fit again */
+    int n = -1;
+    for (int i = 0; i < 100 && (n = it_sessions_of(admin, IT_VIEWER_USER, &id, 1)) != 0; i++)
+        usleep(50000);
+    CHECKF(n == 0, "%d connections of %s left", n, IT_VIEWER_USER);
+    struct ctl_client *c1 = it_login(srv, IT_VIEWER_USER, IT_VIEWER_PASSWORD);
+    struct ctl_client *c2 = it_login(srv, IT_VIEWER_USER, IT_VIEWER_PASSWORD);
+    struct ctl_client *c3 = it_connect(srv);
+    json_t *err = it_call_err(
+        c3, "auth.login",
+        json_pack("{s:s,s:s}", "username", IT_VIEWER_USER, "password", IT_VIEWER_PASSWORD));
+    CHECK_STR(it_err_code(err), "rate_limited");
+    json_decref(err);
+    ctl_client_close(c1);
+    ctl_client_close(c2);
+    ctl_client_close(c3);
+    ctl_client_close(admin);
+    it_server_stop(srv);
+}
+
+int main(void)
+{
+    it_setup("it_admin_ops");
+    struct it_server *srv = it_server_start(NULL);
+    it_create_role_users(srv);
+    test_self(srv);
+    it_server_stop(srv);
+    test_user_cap();
+    test_cap_after_odd_closes();
+    return it_done(test_summary());
+}
