@@ -54,6 +54,10 @@ static const char *const queries[] = {
     "C-2026",
     "2026-",
     "0",
+    "\xe2\x81\xa0",            /* U+2060 word joiner: not blank, no token */
+    "\xc2\xad",                /* U+00AD soft hyphen */
+    "\xe1\xa0\x8e",            /* U+180E */
+    "alpha \xe2\x81\xa0 beta", /* a word without tokens between two */
 };
 
 static void fixture(struct tdb *t)
