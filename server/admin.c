@@ -113,6 +113,15 @@ void srv__admin_tick(struct srv *srv)
             srv__admin_changed(s);
 }
 
+/* ---- the server's date --------------------------------------------------------- */
+
+void srv__admin_day_changed(struct srv *srv)
+{
+    char today[11];
+    srv_today_iso(today);
+    send_ephemeral(srv, PACTA_EV_SERVER_DAY, json_pack("{s:s}", "today", today), is_subscriber);
+}
+
 /* ---- presence ------------------------------------------------------------ */
 
 static json_t *editors_of(struct srv *srv, const char *contract_id)

@@ -14,6 +14,10 @@
  *
  * The event is ephemeral (no seq, never replayed): a desk that reconnects
  * calls dashboard.watch again and gets the current figures as its answer.
+ *
+ * The same day timer tells every subscriber that the server's date changed
+ * (server.day, admin.c): the derived members of the records they hold
+ * (lifecycle, days_left) are for another day now.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +53,18 @@ static struct {
     int throttle_armed;     /* kick() is due when `throttle` fires */
     uint64_t last_start_ms; /* monotonic; 0 before the first */
     int64_t day_armed;      /* today when the day timer was armed */
+    int64_t day_announced;  /* the date subscribers were last told about */
 } D;
+
+/* server.day to every subscriber when the date is not the one announced. */
+static void announce_day(void)
+{
+    int64_t today = srv_today();
+    if (today == D.day_announced)
+        return;
+    D.day_announced = today;
+    srv__admin_day_changed(D.srv);
+}
 
 static int is_watcher(const struct srv_session *o)
 {
@@ -178,6 +193,7 @@ static void on_day(uv_timer_t *t)
     (void)t;
     if (srv_today() != D.day_armed)
         srv__dashboard_changed(D.srv);
+    announce_day();
     arm_day_timer();
 }
 
@@ -187,6 +203,7 @@ void srv__dashboard_clock_moved(struct srv *srv)
         return;
     arm_day_timer();
     srv__dashboard_changed(srv);
+    announce_day();
 }
 
 void srv__dashboard_start(struct srv *srv)
@@ -195,6 +212,7 @@ void srv__dashboard_start(struct srv *srv)
     uv_timer_init(srv->loop, &D.throttle);
     uv_timer_init(srv->loop, &D.day);
     D.started = 1;
+    D.day_announced = srv_today();
     arm_day_timer();
 }
 

@@ -211,6 +211,9 @@ void srv__admin_closed(struct srv_session *s);
 void srv__admin_changed(struct srv_session *s);
 /* Housekeeping: throttled updates of sessions whose counters moved. */
 void srv__admin_tick(struct srv *srv);
+/* server.day {today} to every subscribed session (the date changed: at
+ * midnight in the server's zone, or admin.clock.set). */
+void srv__admin_day_changed(struct srv *srv);
 
 /* limits.c: failed-login lockouts, request rate, connection caps. */
 /* Seconds the account or the address is still locked out, 0 if neither. */

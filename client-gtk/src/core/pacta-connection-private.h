@@ -49,6 +49,7 @@ struct _PactaConnection {
     char *username, *display_name, *role, *stop_reason;
     char *token; /* NULL when logged out */
     gint64 last_seq;
+    char *server_today;  /* the server's date (subscribe, server.day): "" unknown */
     gboolean have_since; /* last_seq is a position in the server's log */
     gint64 retry_at;
     guint attempt;

@@ -55,6 +55,7 @@ GETTER(gint64, retry_at, self->retry_at)
 GETTER(guint, attempt, self->attempt)
 GETTER(gint64, last_seq, self->last_seq)
 GETTER(const char *, stop_reason, self->stop_reason)
+GETTER(const char *, server_today, self->server_today)
 
 gboolean pacta_connection_is_admin(PactaConnection *self)
 {

@@ -205,6 +205,8 @@ static void on_subscribe(PactaConnection *self, const json_t *result, const json
     }
     gint64 head = json_integer_value(json_object_get(result, "head"));
     gboolean resumed = self->have_since;
+    const char *today = json_string_value(json_object_get(result, "today"));
+    pacta__connection_set_string(&self->server_today, today ? today : "");
     if (!resumed) {
         self->last_seq = head;
         self->have_since = TRUE;
@@ -381,6 +383,9 @@ static void handle_event(PactaConnection *self, json_t *msg)
         g_debug("duplicate event seq %" G_GINT64_FORMAT " skipped", seq);
         return;
     }
+    const char *today = json_string_value(json_object_get(data, "today"));
+    if (g_str_equal(name, "server.day") && today)
+        pacta__connection_set_string(&self->server_today, today);
     json_auto_t *empty = json_object();
     g_signal_emit(self, signals[SIG_EVENT], g_quark_from_string(name), name, seq,
                   data ? data : empty);
@@ -638,6 +643,7 @@ static void pacta_connection_finalize(GObject *object)
     g_free(self->client_name);
     g_free(self->username);
     g_free(self->display_name);
+    g_free(self->server_today);
     g_free(self->role);
     g_free(self->stop_reason);
     g_free(self->token);
@@ -674,6 +680,7 @@ static void pacta_connection_init(PactaConnection *self)
     self->client_name = g_strdup("pacta-desk/" PACTA_VERSION);
     self->username = g_strdup("");
     self->display_name = g_strdup("");
+    self->server_today = g_strdup("");
     self->role = g_strdup("");
     self->backoff_base_ms = PACTA_BACKOFF_BASE_MS;
     self->backoff_max_ms = PACTA_BACKOFF_MAX_MS;

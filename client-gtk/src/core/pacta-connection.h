@@ -138,6 +138,9 @@ gboolean pacta_connection_can_edit(PactaConnection *self); /* editor or admin */
 gint64 pacta_connection_get_retry_at(PactaConnection *self);
 guint pacta_connection_get_attempt(PactaConnection *self);
 gint64 pacta_connection_get_last_seq(PactaConnection *self);
+/* The server's date ("YYYY-MM-DD") as its last subscribe answer or
+ * server.day event said; "" before the first. */
+const char *pacta_connection_get_server_today(PactaConnection *self);
 const char *pacta_connection_get_stop_reason(PactaConnection *self);
 
 G_END_DECLS

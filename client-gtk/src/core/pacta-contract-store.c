@@ -24,6 +24,10 @@ struct _PactaContractStore {
     gboolean loading, loaded;
     GCancellable *load_cancel;
     char *cursor;
+    char *today; /* the server's date the rows' derived members were read for */
+    /* after the date moved: the derived members read again, in place */
+    GCancellable *refresh_cancel;
+    char *refresh_cursor, *refresh_today;
 };
 
 enum { PROP_0, PROP_CONNECTION, PROP_LOADING, PROP_LOADED, PROP_N_ITEMS, N_PROPS };
@@ -305,6 +309,7 @@ static void set_loading(PactaContractStore *self, gboolean loading, gboolean loa
 }
 
 static void request_page(PactaContractStore *self);
+static void refresh_for_today(PactaContractStore *self, const char *today);
 
 static void on_page(GObject *source, GAsyncResult *res, gpointer data)
 {
@@ -329,10 +334,13 @@ static void on_page(GObject *source, GAsyncResult *res, gpointer data)
     const char *next = json_string_value(json_object_get(result, "next_cursor"));
     g_free(self->cursor);
     self->cursor = g_strdup(next);
-    if (next)
+    if (next) {
         request_page(self);
-    else
+    } else {
         set_loading(self, FALSE, TRUE);
+        /* the date may have moved while the pages came */
+        refresh_for_today(self, pacta_connection_get_server_today(self->connection));
+    }
     g_object_unref(self);
 }
 
@@ -357,6 +365,16 @@ static void clear_rows(PactaContractStore *self)
     }
 }
 
+static void cancel_refresh(PactaContractStore *self)
+{
+    if (self->refresh_cancel) {
+        g_cancellable_cancel(self->refresh_cancel);
+        g_clear_object(&self->refresh_cancel);
+    }
+    g_clear_pointer(&self->refresh_cursor, g_free);
+    g_clear_pointer(&self->refresh_today, g_free);
+}
+
 void pacta_contract_store_reload(PactaContractStore *self)
 {
     g_return_if_fail(PACTA_IS_CONTRACT_STORE(self));
@@ -364,26 +382,105 @@ void pacta_contract_store_reload(PactaContractStore *self)
         g_cancellable_cancel(self->load_cancel);
         g_clear_object(&self->load_cancel);
     }
+    cancel_refresh(self);
     clear_rows(self);
     g_clear_pointer(&self->cursor, g_free);
     if (!self->connection) {
         set_loading(self, FALSE, FALSE);
         return;
     }
+    g_free(self->today);
+    self->today = g_strdup(pacta_connection_get_server_today(self->connection));
     self->load_cancel = g_cancellable_new();
     set_loading(self, TRUE, FALSE);
     request_page(self);
 }
 
+/* ---- the server's date ------------------------------------------------------------ */
+
+/*
+ * A record's lifecycle is derived for the server's today (PROTOCOL.md §5),
+ * and no change event says when midnight moves a contract from upcoming to
+ * active or into its expiring window.  When the server's date is not the
+ * one the rows were read for (server.day, or a subscription resumed after
+ * a night offline), the list is read again page by page and each row's
+ * derived members refreshed in place: no reload, nothing flickers, only
+ * the rows whose lifecycle moved are announced.
+ */
+static void refresh_page(PactaContractStore *self);
+
+static void on_refresh_page(GObject *source, GAsyncResult *res, gpointer data)
+{
+    PactaContractStore *self = data; /* a ref is held by the request */
+    GCancellable *cancel = g_task_get_cancellable(G_TASK(res));
+    json_auto_t *result =
+        pacta_connection_request_finish(PACTA_CONNECTION(source), res, NULL, NULL);
+    if (g_cancellable_is_cancelled(cancel) || cancel != self->refresh_cancel) {
+        g_object_unref(self);
+        return;
+    }
+    if (!result) { /* dropped or refused: the next subscribe compares again */
+        cancel_refresh(self);
+        g_object_unref(self);
+        return;
+    }
+    size_t i;
+    json_t *record;
+    json_array_foreach(json_object_get(result, "items"), i, record)
+        pacta_contract_store_refresh_derived(self, record);
+    const char *next = json_string_value(json_object_get(result, "next_cursor"));
+    if (next) {
+        g_free(self->refresh_cursor);
+        self->refresh_cursor = g_strdup(next);
+        refresh_page(self);
+    } else {
+        g_free(self->today);
+        self->today = g_steal_pointer(&self->refresh_today);
+        cancel_refresh(self);
+    }
+    g_object_unref(self);
+}
+
+static void refresh_page(PactaContractStore *self)
+{
+    json_auto_t *args = json_object();
+    json_object_set_new(args, "limit", json_integer(PAGE_LIMIT));
+    if (self->refresh_cursor)
+        json_object_set_new(args, "cursor", json_string(self->refresh_cursor));
+    pacta_connection_request_async(self->connection, "contracts.list", args, self->refresh_cancel,
+                                   on_refresh_page, g_object_ref(self));
+}
+
+static void refresh_for_today(PactaContractStore *self, const char *today)
+{
+    if (!self->loaded || !today || !*today || g_strcmp0(today, self->today) == 0 ||
+        (self->refresh_cancel && g_strcmp0(today, self->refresh_today) == 0))
+        return;
+    cancel_refresh(self);
+    self->refresh_today = g_strdup(today);
+    self->refresh_cancel = g_cancellable_new();
+    refresh_page(self);
+}
+
+static void on_server_day(PactaConnection *conn, const char *name, gint64 seq, gpointer data_json,
+                          gpointer data)
+{
+    (void)name;
+    (void)seq;
+    (void)data_json;
+    refresh_for_today(data, pacta_connection_get_server_today(conn));
+}
+
 static void on_subscribed(PactaConnection *conn, gint64 head, gboolean resumed, gpointer data)
 {
-    (void)conn;
     (void)head;
     PactaContractStore *self = data;
     /* A resumed subscription replays what we missed onto rows we hold; a
      * fresh one, or a load the drop cut short, needs the whole list. */
     if (!resumed || !self->loaded)
         pacta_contract_store_reload(self);
+    else
+        refresh_for_today(self, pacta_connection_get_server_today(conn));
 }
 
 static void on_contract_event(PactaConnection *conn, const char *name, gint64 seq,
@@ -450,6 +547,7 @@ static void pacta_contract_store_constructed(GObject *object)
                      self);
     g_signal_connect(self->connection, "event::contract.deleted", G_CALLBACK(on_contract_event),
                      self);
+    g_signal_connect(self->connection, "event::server.day", G_CALLBACK(on_server_day), self);
     /* Created after the login: load now. */
     if (pacta_connection_get_state(self->connection) == PACTA_CONNECTION_CONNECTED)
         pacta_contract_store_reload(self);
@@ -497,6 +595,7 @@ static void pacta_contract_store_dispose(GObject *object)
         g_cancellable_cancel(self->load_cancel);
         g_clear_object(&self->load_cancel);
     }
+    cancel_refresh(self);
     if (self->connection) {
         g_signal_handlers_disconnect_by_data(self->connection, self);
         g_clear_object(&self->connection);
@@ -512,6 +611,7 @@ static void pacta_contract_store_finalize(GObject *object)
     g_hash_table_unref(self->tombstones);
     g_ptr_array_unref(self->items);
     g_free(self->cursor);
+    g_free(self->today);
     G_OBJECT_CLASS(pacta_contract_store_parent_class)->finalize(object);
 }
 

@@ -186,6 +186,7 @@ char *pacta_encode_event(const char *event, int64_t seq, json_t *data_steal, siz
 #define PACTA_EV_ADMIN_CONN_CLOSED "admin.connection.closed"
 #define PACTA_EV_EXPORT_PROGRESS "export.progress"
 #define PACTA_EV_DASHBOARD_UPDATED "dashboard.updated" /* ephemeral, dashboard.watch */
+#define PACTA_EV_SERVER_DAY "server.day"               /* ephemeral, every subscriber */
 
 /* ---- value validators (return 1 if valid) ------------------------------ */
 int pacta_valid_date(const char *s);     /* YYYY-MM-DD, a real calendar day, 1900..9999 */
