@@ -315,6 +315,32 @@ static int compare_counters(sqlite3 *db, const char *where)
     return bad;
 }
 
+/* The search indexes in step with the contracts (the same mix moves them):
+ * contracts_fts holds each contract's indexed columns and its supplements'
+ * distinct reasons in order; the trigram index finds each live contract by
+ * the first three characters of its title (a contentless index forgets or
+ * keeps a row only as its triggers tell it). */
+static void compare_search(sqlite3 *db, const char *where)
+{
+    int n = it_sql_int(
+        db, "SELECT count(*) FROM contracts c LEFT JOIN contracts_fts_map m ON m.id = c.id"
+            " LEFT JOIN contracts_fts f ON f.rowid = m.rid WHERE f.rowid IS NULL"
+            " OR f.id IS NOT c.id OR f.number IS NOT c.number OR f.title IS NOT c.title"
+            " OR f.counterparty IS NOT c.counterparty OR f.description IS NOT c.description"
+            " OR f.reasons IS NOT coalesce((SELECT group_concat(reason, char(10)) FROM"
+            " (SELECT reason FROM supplements WHERE contract_id = c.id GROUP BY reason"
+            " ORDER BY min(id))), '')");
+    CHECKF(n == 0, "%s: %d contracts whose search row differs", where, n);
+    n = it_sql_int(db, "SELECT (SELECT count(*) FROM contracts_fts) - (SELECT count(*) FROM"
+                       " contracts)");
+    CHECKF(n == 0, "%s: %d search rows more than contracts", where, n);
+    n = it_sql_int(db, "SELECT count(*) FROM contracts c JOIN contracts_fts_map m ON m.id = c.id"
+                       " WHERE length(c.title) >= 3 AND NOT EXISTS (SELECT 1 FROM contracts_text"
+                       " WHERE contracts_text MATCH '\"' || replace(substr(c.title, 1, 3), '\"',"
+                       " '\"\"') || '\"' AND rowid = m.rid)");
+    CHECKF(n == 0, "%s: %d contracts the trigram index does not find by their title", where, n);
+}
+
 /* stats.dashboard and the file, as of the same change: retried while the
  * scheduler is still writing (the figures' as_of_seq is not the file's). */
 static void checkpoint(const struct it_server *s, struct ctl_client *c, const char *where)
@@ -332,6 +358,7 @@ static void checkpoint(const struct it_server *s, struct ctl_client *c, const ch
         if (head == it_int(dash, "as_of_seq")) {
             compare_figures(db, dash, where);
             compare_counters(db, where);
+            compare_search(db, where);
             it_sql(db, "COMMIT");
             sqlite3_close(db);
             json_decref(dash);
