@@ -22,8 +22,9 @@ struct _PactaApplication {
     PactaAdminWindow *admin; /* weak */
     GCancellable *login_cancellable;
     char *pending_url, *pending_ca, *pending_user; /* saved on success */
-    gboolean from_env;       /* values came from the environment: do not save them */
-    char *last_notification; /* id of the last desktop notification sent */
+    gboolean from_env;            /* values came from the environment: do not save them */
+    char *last_notification;      /* id of the last desktop notification sent */
+    char *last_notification_text; /* its title and body, "TITLE\nBODY" */
 };
 
 G_DEFINE_FINAL_TYPE(PactaApplication, pacta_application, ADW_TYPE_APPLICATION)
@@ -185,6 +186,61 @@ static void on_state_changed(PactaApplication *self)
 
 /* ---- expiry notifications ------------------------------------------------- */
 
+/* Over the session bus; without one (a bare X session) GIO's fallback
+ * would call D-Bus with no connection. */
+static void send_notification(PactaApplication *self, const char *nid, const char *title,
+                              const char *body, GNotification *n)
+{
+    if (!g_application_get_dbus_connection(G_APPLICATION(self)))
+        return;
+    g_application_send_notification(G_APPLICATION(self), nid, n);
+    g_free(self->last_notification);
+    self->last_notification = g_strdup(nid);
+    g_free(self->last_notification_text);
+    self->last_notification_text = g_strdup_printf("%s\n%s", title, body);
+}
+
+/*
+ * notification.digest (PROTOCOL.md §7.1): a digest reader gets no pop-up
+ * per alert but this one a day, "3 contract alerts", naming the first
+ * contracts; clicking it shows the Expiring page, which lists them.
+ * Every desk receives every user's digest: only the addressee's pops up.
+ */
+static void on_digest(PactaApplication *self, const json_t *data)
+{
+    const char *user = json_string_value(json_object_get(data, "user"));
+    if (g_strcmp0(user, pacta_connection_get_username(self->connection)) != 0)
+        return;
+    const json_t *items = json_object_get(data, "items");
+    json_int_t count = json_integer_value(json_object_get(data, "count"));
+    if (count <= 0)
+        count = (json_int_t)json_array_size(items);
+    if (count <= 0)
+        return;
+    g_autofree char *heading =
+        g_strdup_printf("%" JSON_INTEGER_FORMAT " contract alert%s", count, count == 1 ? "" : "s");
+    g_autoptr(GString) body = g_string_new(NULL);
+    size_t i;
+    const json_t *it;
+    json_array_foreach(items, i, it)
+    {
+        const json_t *sum = json_object_get(it, "summary");
+        const char *number = json_string_value(json_object_get(sum, "number"));
+        const char *title = json_string_value(json_object_get(sum, "title"));
+        if (i == 3) {
+            g_string_append_printf(body, "\nand %" JSON_INTEGER_FORMAT " more", count - 3);
+            break;
+        }
+        g_string_append_printf(body, "%s%s%s%s", i ? "\n" : "", number ? number : "?",
+                               title && *title ? " — " : "", title ? title : "");
+    }
+    g_autoptr(GNotification) n = g_notification_new(heading);
+    g_notification_set_body(n, body->str);
+    g_notification_set_default_action(n, "app.show-expiring");
+    /* One a day: the next day's replaces it. */
+    send_notification(self, "digest", heading, body->str, n);
+}
+
 static void on_event(PactaConnection *connection, const char *name, gint64 seq, gpointer data,
                      gpointer user_data)
 {
@@ -193,6 +249,10 @@ static void on_event(PactaConnection *connection, const char *name, gint64 seq, 
     (void)connection;
     (void)seq;
 
+    if (g_str_equal(name, "notification.digest")) {
+        on_digest(self, event_data);
+        return;
+    }
     if (!g_strv_contains(expiry_events, name))
         return;
     /* Every desk gets every alert, but it pops up only for the users the
@@ -235,18 +295,17 @@ static void on_event(PactaConnection *connection, const char *name, gint64 seq, 
     g_notification_set_default_action_and_target(n, "app.open-contract", "s", id);
     /* One notification id per contract: a newer alert replaces the older. */
     g_autofree char *nid = g_strdup_printf("contract-%s", id);
-    /* Notifications go over the session bus; without one (a bare X
-     * session) GIO's fallback would call D-Bus with no connection. */
-    if (!g_application_get_dbus_connection(G_APPLICATION(self)))
-        return;
-    g_application_send_notification(G_APPLICATION(self), nid, n);
-    g_free(self->last_notification);
-    self->last_notification = g_steal_pointer(&nid);
+    send_notification(self, nid, heading, body, n);
 }
 
 const char *pacta_application_get_last_notification(PactaApplication *self)
 {
     return self->last_notification;
+}
+
+const char *pacta_application_get_last_notification_text(PactaApplication *self)
+{
+    return self->last_notification_text;
 }
 
 /* ---- actions ------------------------------------------------------------- */
@@ -334,6 +393,17 @@ static void action_open_contract(GSimpleAction *a, GVariant *p, gpointer user_da
     gtk_window_present(GTK_WINDOW(self->window));
 }
 
+static void action_show_expiring(GSimpleAction *a, GVariant *p, gpointer user_data)
+{
+    (void)a;
+    (void)p;
+    PactaApplication *self = user_data;
+    if (!self->window)
+        return;
+    pacta_window_show_page(self->window, "expiring");
+    gtk_window_present(GTK_WINDOW(self->window));
+}
+
 static const GActionEntry app_actions[] = {
     {"quit", action_quit, NULL, NULL, NULL, {0}},
     {"about", action_about, NULL, NULL, NULL, {0}},
@@ -341,6 +411,7 @@ static const GActionEntry app_actions[] = {
     {"relogin", action_relogin, NULL, NULL, NULL, {0}},
     {"admin-monitor", action_admin_monitor, NULL, NULL, NULL, {0}},
     {"open-contract", action_open_contract, "s", NULL, NULL, {0}},
+    {"show-expiring", action_show_expiring, NULL, NULL, NULL, {0}},
 };
 
 static void set_accels(GtkApplication *app)
@@ -441,6 +512,7 @@ static void pacta_application_dispose(GObject *object)
     g_clear_pointer(&self->pending_ca, g_free);
     g_clear_pointer(&self->pending_user, g_free);
     g_clear_pointer(&self->last_notification, g_free);
+    g_clear_pointer(&self->last_notification_text, g_free);
     G_OBJECT_CLASS(pacta_application_parent_class)->dispose(object);
 }
 

@@ -51,6 +51,8 @@ void pacta_application_show_login(PactaApplication *self, const char *message);
 /* The id of the last desktop notification sent ("contract-<id>"), or NULL
  * (for tests: a GNotification cannot be read back). */
 const char *pacta_application_get_last_notification(PactaApplication *self);
+/* Its title and body as "TITLE\nBODY" (tests). */
+const char *pacta_application_get_last_notification_text(PactaApplication *self);
 
 G_END_DECLS
 
