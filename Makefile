@@ -29,7 +29,12 @@ $(BUILD)/CMakeCache.txt:
 build: deps $(BUILD)/CMakeCache.txt
 	@cmake --build $(BUILD) -j $(JOBS)
 
-run: build
+# The build's ~100 progress lines go to a log: what a new user needs to read
+# is the server's address and how to connect, printed after it.
+run: deps $(BUILD)/CMakeCache.txt
+	@echo "Building PACTA in $(BUILD)/ (log: $(BUILD)/build.log)..."
+	@cmake --build $(BUILD) -j $(JOBS) > $(BUILD)/build.log 2>&1 || \
+		{ tail -n 40 $(BUILD)/build.log; echo "make run: the build failed (whole log: $(BUILD)/build.log)" >&2; exit 1; }
 	@bash scripts/run.sh $(BUILD)
 
 test: build
