@@ -201,5 +201,12 @@ int ctl__follow_jitter(int ms);
  * (disconnected by an administrator) is not reopened by the client on its
  * own.  For those it prints why and returns 1; else 0. */
 int ctl__follow_final_close(int close_code);
+/* The exit code for a connection that failed with ctl_ws_connect's message
+ * err: CTL_EXIT_USAGE for what the command line or environment got wrong
+ * (the URL, the CA file, the client certificate), else CTL_EXIT_CONNECT.
+ * *retry (if not NULL): 1 when trying again later may work (refused,
+ * unreachable, timed out, dropped), 0 when it cannot (the usage errors, and a server
+ * certificate the pinned CA did not issue). */
+int ctl__connect_error_exit(const char *err, int *retry);
 
 #endif

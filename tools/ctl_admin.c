@@ -203,7 +203,7 @@ static int http_get_cmd(const struct ctl_global *g, int argc, char **argv, const
     int status;
     if (ctl_https_get(&o, path, *token ? token : NULL, &status, &body, err, sizeof err) < 0) {
         ctl__errorf("%s", err);
-        return CTL_EXIT_CONNECT;
+        return ctl__connect_error_exit(err, NULL);
     }
     FILE *to = status == 200 ? stdout : stderr;
     fputs(body, to);

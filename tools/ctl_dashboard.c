@@ -162,8 +162,9 @@ static int watch_once(const struct ctl_global *g, const char *password, int as_j
 
     *connected = 0;
     if (ctl_client_connect(&o, &c, errbuf, sizeof errbuf) < 0) {
+        int retry, code = ctl__connect_error_exit(errbuf, &retry);
         ctl__errorf("%s", errbuf);
-        return 0;
+        return retry ? 0 : code; /* a wrong URL or CA stays wrong */
     }
     int lr = ctl_client_login(c, g->user, password, &error);
     if (lr == 1) {

@@ -7,6 +7,7 @@
  */
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <openssl/rand.h>
@@ -62,4 +63,18 @@ int ctl__follow_final_close(int close_code)
         ctl__errorf("disconnected by an administrator (4002): not reconnecting; run the command "
                     "again to come back");
     return close_code == 4001 || close_code == 4002;
+}
+
+int ctl__connect_error_exit(const char *err, int *retry)
+{
+    static const char *const usage[] = {
+        "bad URL",        "no CA file",   "cannot load CA file", "cannot use client certificate",
+        "bad IP address", "bad host name"};
+    int code = CTL_EXIT_CONNECT;
+    for (size_t i = 0; i < sizeof usage / sizeof usage[0]; i++)
+        if (strncmp(err, usage[i], strlen(usage[i])) == 0)
+            code = CTL_EXIT_USAGE;
+    if (retry)
+        *retry = code != CTL_EXIT_USAGE && strncmp(err, "TLS verify failed", 17) != 0;
+    return code;
 }

@@ -227,7 +227,7 @@ int ctl__session_open(const struct ctl_global *g, struct ctl_client **out)
     if (ctl_client_connect(&o, &c, err, sizeof(err)) < 0) {
         free(password);
         ctl__errorf("%s", err);
-        return strncmp(err, "bad URL", 7) == 0 ? CTL_EXIT_USAGE : CTL_EXIT_CONNECT;
+        return ctl__connect_error_exit(err, NULL);
     }
     json_t *error = NULL;
     int rc = ctl_client_login(c, g->user, password, &error);

@@ -38,6 +38,7 @@ struct watch_state {
     int64_t last_seq; /* highest seq printed (or the head at the first subscribe) */
     int connected;    /* the last connection got as far as subscribing */
     int close_code;   /* how the last connection ended */
+    int exit_code;    /* with END_FATAL: the exit code, if not CTL_EXIT_SERVER */
 };
 
 /*
@@ -97,8 +98,10 @@ static enum session_end watch_once(const struct ctl_global *g, struct watch_stat
     st->connected = 0;
     st->close_code = 0;
     if (ctl_client_connect(&o, &c, err, sizeof(err)) < 0) {
+        int retry;
         fprintf(stderr, "%s: %s\n", ctl__prog, err);
-        return END_DISCONNECTED;
+        st->exit_code = ctl__connect_error_exit(err, &retry);
+        return retry ? END_DISCONNECTED : END_FATAL; /* a wrong URL or CA stays wrong */
     }
     int rc = authenticate(c, g, st);
     if (rc == END_FATAL) {
@@ -222,7 +225,7 @@ int ctl__cmd_watch(const struct ctl_global *g, int argc, char **argv)
     while (!ctl__follow_stopped()) {
         enum session_end end = watch_once(g, &st);
         if (end == END_FATAL) {
-            rc = CTL_EXIT_SERVER;
+            rc = st.exit_code ? st.exit_code : CTL_EXIT_SERVER;
             break;
         }
         if (end == END_STOP || ctl__follow_stopped())

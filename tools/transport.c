@@ -248,8 +248,11 @@ int ctl__tls_setup(struct ctl_ws *ws, const struct url *u, const struct ctl_ws_o
     SSL_CTX_set_min_proto_version(ws->ctx, TLS1_2_VERSION);
     /* Only the pinned CA: no SSL_CTX_set_default_verify_paths(). */
     if (SSL_CTX_load_verify_locations(ws->ctx, ca_file, NULL) != 1) {
+        /* OpenSSL's reason for a missing file is "system lib" */
+        int unreadable = access(ca_file, R_OK) != 0;
         ctl__seterr(err, errlen, "cannot load CA file %s: %s", ca_file,
-                    ssl_reason(ebuf, sizeof(ebuf), "unreadable or not PEM"));
+                    unreadable ? strerror(errno)
+                               : ssl_reason(ebuf, sizeof(ebuf), "unreadable or not PEM"));
         return -1;
     }
     SSL_CTX_set_verify(ws->ctx, SSL_VERIFY_PEER, NULL);
