@@ -200,7 +200,8 @@ static json_t *connections_list(struct srv *srv)
     return json_pack("{s:o}", "items", items);
 }
 
-static int kick(struct srv_session *s, int64_t session, struct pacta_error *err)
+/* 0 to answer {}, 1 if answered already, or < 0 with err set. */
+static int kick(struct srv_session *s, const json_t *id, int64_t session, struct pacta_error *err)
 {
     for (struct srv_session *o = s->srv->sessions; o; o = o->next) {
         if (o->id != (uint64_t)session || !o->wsi)
@@ -208,8 +209,15 @@ static int kick(struct srv_session *s, int64_t session, struct pacta_error *err)
         srv_logf(SRV_LOG_INFO, "connection kicked", "{s:I,s:s,s:I,s:s}", "session",
                  (json_int_t)o->id, "user", o->username, "by_session", (json_int_t)s->id, "by",
                  s->username);
-        srv__session_close(o, PACTA_CLOSE_KICKED, "disconnected by an administrator", 0);
         s->srv->metrics.kicks++;
+        if (o == s) {
+            /* one's own connection: the answer first, then the close (a
+             * closing connection queues no more answers) */
+            srv__respond_ok(s, id, NULL);
+            srv__session_close(s, PACTA_CLOSE_KICKED, "disconnected by an administrator", 1);
+            return 1;
+        }
+        srv__session_close(o, PACTA_CLOSE_KICKED, "disconnected by an administrator", 0);
         return 0;
     }
     return pacta_error_set(err, PACTA_NOT_FOUND, "session", "no connection %lld",
@@ -250,8 +258,11 @@ int srv__admin_handle(struct srv_session *s, const struct pacta_request *req)
     case PACTA_OP_ADMIN_KICK: {
         int64_t session;
         if ((rc = pacta_decode_admin_kick(req->args, &session, &err)) == 0 &&
-            (rc = kick(s, session, &err)) == 0)
-            srv__respond_ok(s, req->id, NULL);
+            (rc = kick(s, req->id, session, &err)) >= 0) {
+            if (rc == 0)
+                srv__respond_ok(s, req->id, NULL);
+            rc = 0;
+        }
         break;
     }
     default:

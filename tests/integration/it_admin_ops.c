@@ -9,6 +9,8 @@
  * - user_cap: --max-conns-per-user holds when the user's logins arrive on
  *   several connections at once (a login counts from the moment its
  *   password matched, not only once its session is written);
+ * - kick_self: an admin may kick their own connection (PROTOCOL 6.19): the
+ *   answer {} comes, then the close with 4002;
  * - cap_after_odd_closes: connections that ended by a kick, a drop
  *   without a close frame, a login timeout or a logout leave nothing
  *   counted: the user can still open as many as the cap allows.
@@ -75,6 +77,23 @@ static void test_self(const struct it_server *srv)
     json_decref(r);
     code = it_wait_close(ad2, IT_TIMEOUT_MS);
     CHECKF(code == 4001, "own account disabled: closed with %d", code);
+    ctl_client_close(ad2);
+}
+
+static void test_kick_self(const struct it_server *srv)
+{
+    struct ctl_client *ad2 = it_login(srv, IT_ADMIN2_USER, IT_ADMIN2_PASSWORD);
+    json_int_t self = -1;
+    CHECK(it_sessions_of(ad2, IT_ADMIN2_USER, &self, 1) == 1);
+    json_t *r = NULL;
+    int rc = ctl_client_request(ad2, "admin.kick", json_pack("{s:I}", "session", self),
+                                IT_TIMEOUT_MS, &r);
+    CHECKF(rc == 0 && json_is_object(r) && json_object_size(r) == 0,
+           "kick of one's own connection: rc %d (close code %d)", rc,
+           ctl_ws_close_code(ctl_client_ws(ad2)));
+    json_decref(r);
+    int code = it_wait_close(ad2, IT_TIMEOUT_MS);
+    CHECKF(code == 4002, "kick of one's own connection: closed with %d", code);
     ctl_client_close(ad2);
 }
 
@@ -167,6 +186,7 @@ int main(void)
     it_setup("it_admin_ops");
     struct it_server *srv = it_server_start(NULL);
     it_create_role_users(srv);
+    test_kick_self(srv);
     test_self(srv);
     it_server_stop(srv);
     test_user_cap();
