@@ -223,19 +223,45 @@ static int64_t live_db_bytes(void)
     return (db > 0 ? db : 0) + (w > 0 ? w : 0);
 }
 
-/* Refuses clearly before starting when the disk would fill. */
-static int space_ok(struct bk_op *op, int64_t need)
+/* Refuses clearly before starting when the disk of dir would fill. */
+static int space_ok_in(struct bk_op *op, const char *dir, int64_t need)
 {
-    int64_t free_bytes = srv_backup_disk_free(srv__bk.dir);
+    int64_t free_bytes = srv_backup_disk_free(dir);
     if (free_bytes < 0 || free_bytes >= need + SPACE_MARGIN)
         return 1;
-    char msg[160];
-    snprintf(msg, sizeof msg, "%lld MB are needed and %lld MB are free",
-             (long long)((need + SPACE_MARGIN) >> 20), (long long)(free_bytes >> 20));
-    srv_logf(SRV_LOG_WARN, "backup refused: not enough disk space", "{s:I,s:I}", "need",
-             (json_int_t)need, "free", (json_int_t)free_bytes);
-    answer_error(op, PACTA_UNAVAILABLE, "", "not enough disk space for the backup: %s", msg);
+    char msg[4400];
+    snprintf(msg, sizeof msg, "%lld MB are needed and %lld MB are free in %s",
+             (long long)((need + SPACE_MARGIN) >> 20), (long long)(free_bytes >> 20), dir);
+    srv_logf(SRV_LOG_WARN, "backup refused: not enough disk space", "{s:s,s:I,s:I}", "dir", dir,
+             "need", (json_int_t)need, "free", (json_int_t)free_bytes);
+    answer_error(op, PACTA_UNAVAILABLE, "",
+                 op->what == BK_RESTORE ? "not enough disk space for the restore: %s"
+                                        : "not enough disk space for the backup: %s",
+                 msg);
     return 0;
+}
+
+static int space_ok(struct bk_op *op, int64_t need)
+{
+    return space_ok_in(op, srv__bk.dir, need);
+}
+
+/* A restore writes the safety copy of the live database and its packed
+ * file into the backup directory, and the restored pages through the
+ * live database's WAL, then into the file itself (growing it when the
+ * restored database is the bigger): each disk must hold its share, both
+ * together when they are one. */
+static int restore_space_ok(struct bk_op *op)
+{
+    int64_t live = live_db_bytes(), restored = srv__bk_file_size(op->restore_db);
+    if (restored < 0)
+        restored = 0;
+    int64_t in_backups = 2 * live, in_data = restored + (restored > live ? restored - live : 0);
+    const char *data_dir = srv__bk.srv->cfg->data_dir;
+    struct stat a, b;
+    if (stat(srv__bk.dir, &a) == 0 && stat(data_dir, &b) == 0 && a.st_dev == b.st_dev)
+        return space_ok_in(op, srv__bk.dir, in_backups + in_data);
+    return space_ok_in(op, srv__bk.dir, in_backups) && space_ok_in(op, data_dir, in_data);
 }
 
 void srv__bk_queue(struct bk_op *op, uv_work_cb work, uv_after_work_cb after)
@@ -661,9 +687,7 @@ static void restore_after(uv_work_t *req, int status)
         record_verification(op); /* refused: nothing changed */
         return;
     }
-    /* the safety copy of the live database, its packed file, and the WAL
-     * the page copy goes through (about one database) */
-    if (!space_ok(op, live_db_bytes() * 3)) {
+    if (!restore_space_ok(op)) {
         srv__bk_op_free(op);
         return;
     }
