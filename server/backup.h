@@ -52,7 +52,8 @@ const char *srv_backup_strerror(enum srv_backup_err e);
 
 struct srv_backup_key {
     uint8_t k[SRV_BACKUP_KEY_BYTES];
-    char id[17]; /* hex of the first 8 bytes of SHA-256("pacta-backup-key" || k) */
+    char id[17];        /* hex of the first 8 bytes of SHA-256("pacta-backup-key" || k) */
+    unsigned file_mode; /* the key file's permission bits (0: from the environment) */
 };
 /*
  * The key from `file` (first line) or, when file is NULL, from

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -53,6 +54,9 @@ int srv_backup_key_load(const char *file, struct srv_backup_key *key, char *err,
         FILE *f = fopen(file, "r");
         if (!f)
             FAIL(-1, "cannot read the backup key file: %s", strerror(errno));
+        struct stat st;
+        if (fstat(fileno(f), &st) == 0)
+            key->file_mode = (unsigned)st.st_mode & 07777;
         if (!fgets(line, sizeof line, f)) {
             int e = ferror(f) ? errno : 0;
             line[0] = '\0';

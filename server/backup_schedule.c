@@ -437,6 +437,14 @@ void srv__backup_start(struct srv *srv)
                  "dir", srv__bk.dir, "error", strerror(errno));
     } else {
         srv__bk.have_key = 1;
+        if (srv__bk.key.file_mode & 077) {
+            char mode[16];
+            snprintf(mode, sizeof mode, "%04o", srv__bk.key.file_mode);
+            srv_logf(SRV_LOG_WARN,
+                     "the backup key file can be read by other users: whoever reads it can "
+                     "decrypt every backup (chmod 600 it)",
+                     "{s:s,s:s}", "file", cfg->backup_key_file, "mode", mode);
+        }
         srv_logf(SRV_LOG_INFO, "backups enabled", "{s:s,s:s,s:i,s:i,s:s}", "dir", srv__bk.dir,
                  "key_id", srv__bk.key.id, "keep_days", cfg->backup_keep_days, "every_minutes",
                  cfg->backup_every_min, "method",

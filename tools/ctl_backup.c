@@ -211,6 +211,10 @@ static int load_key(const char *key_file, struct srv_backup_key *key)
         ctl__errorf("no backup key: give --key-file or set PACTA_BACKUP_KEY");
     else if (k < 0)
         ctl__errorf("%s", err);
+    else if (key->file_mode & 077)
+        ctl__errorf("warning: %s can be read by other users (mode %04o): whoever reads it can "
+                    "decrypt every backup (chmod 600 it)",
+                    key_file, key->file_mode);
     return k == 0 ? 0 : CTL_EXIT_USAGE;
 }
 

@@ -255,7 +255,8 @@ const char *it_backup_key_file(void)
     if (!path[0]) {
         snprintf(path, sizeof path, "%s/backup.key", it_tmp_dir());
         FILE *f = fopen(path, "w");
-        if (!f || fputs(IT_BACKUP_KEY "\n", f) < 0 || fclose(f) != 0)
+        if (!f || fchmod(fileno(f), 0600) != 0 || fputs(IT_BACKUP_KEY "\n", f) < 0 ||
+            fclose(f) != 0)
             it_fatal("cannot write %s: %s", path, strerror(errno));
     }
     return path;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <pacta/protocol.h>
@@ -90,9 +91,19 @@ int main(void)
 
     ctl_client_close(admin);
     CHECK(it_server_stop(s) == 0);
+    /* (and a key file others can read is warned about at start) */
+    char *log = it_read_file(s->log_path);
+    CHECK(log && !strstr(log, "can be read by other users"));
+    free(log);
+    REQUIRE(chmod(key_file, 0644) == 0);
     it_server_restart(s);
     admin = it_login_admin(s);
     check_last(s, admin, a_ms, "after a restart");
+    log = it_read_file(s->log_path);
+    CHECKF(log && strstr(log, "\"msg\":\"the backup key file can be read by other users") &&
+               strstr(log, "\"mode\":\"0644\""),
+           "no warning about a key file of mode 0644");
+    free(log);
     ctl_client_close(admin);
     CHECK(it_server_stop(s) == 0);
     json_decref(a);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "backup.h"
@@ -101,6 +102,25 @@ static void refused(void)
     CHECK_STR(err, "cannot read the backup key file: Is a directory");
 }
 
+/* The key file's permission bits, so pactad and pactactl can warn when
+ * others can read it; 0 for a key from the environment. */
+static void file_mode(void)
+{
+    struct srv_backup_key k;
+    char err[256] = "";
+    const char *path = key_file(HEX_LOWER);
+    REQUIRE(chmod(path, 0644) == 0);
+    REQUIRE(srv_backup_key_load(path, &k, err, sizeof err) == 0);
+    CHECK(k.file_mode == 0644);
+    REQUIRE(chmod(path, 0600) == 0);
+    REQUIRE(srv_backup_key_load(path, &k, err, sizeof err) == 0);
+    CHECK(k.file_mode == 0600);
+    setenv("PACTA_BACKUP_KEY", HEX_LOWER, 1);
+    REQUIRE(srv_backup_key_load(NULL, &k, err, sizeof err) == 0);
+    CHECK(k.file_mode == 0);
+    unsetenv("PACTA_BACKUP_KEY");
+}
+
 /* No file: $PACTA_BACKUP_KEY, absent or empty meaning no key (1). */
 static void environment(void)
 {
@@ -130,6 +150,7 @@ int main(void)
     accepted_spellings();
     refused();
     environment();
+    file_mode();
     char path[64];
     snprintf(path, sizeof path, "%s/key", dir);
     unlink(path);
