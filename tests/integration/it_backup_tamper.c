@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -218,6 +219,15 @@ static void test_tamper(void)
 
     /* a good file restores offline, with a safety backup of what it replaced */
     CHECK(ctl(key_file, &err, "verify", saved, NULL, NULL) == 0);
+    CHECKF(!strstr(err ? err : "", "can be read by other users"), "%s", err);
+    free(err);
+    err = NULL;
+    /* a key file others can read: verified all the same, with a warning */
+    REQUIRE(chmod(key_file, 0644) == 0);
+    CHECK(ctl(key_file, &err, "verify", saved, NULL, NULL) == 0);
+    CHECKF(strstr(err ? err : "", "can be read by other users (mode 0644)"), "%s",
+           err ? err : "no warning");
+    REQUIRE(chmod(key_file, 0600) == 0);
     free(err);
     err = NULL;
     CHECKF(ctl(key_file, &err, "restore", saved, "--data-dir", s->data_dir) == 0, "%s", err);
