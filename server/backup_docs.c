@@ -70,13 +70,6 @@
 #define TAG_BYTES 16
 #define CHUNK (1u << 20)
 
-#define FAIL(code, ...)                                                                            \
-    do {                                                                                           \
-        snprintf(err, errlen, __VA_ARGS__);                                                        \
-        rc = (code);                                                                               \
-        goto out;                                                                                  \
-    } while (0)
-
 static pthread_mutex_t blobs_mu = PTHREAD_MUTEX_INITIALIZER;
 
 void srv_backup_docs_lock(void)

@@ -30,13 +30,6 @@
 #define ZSTD_LEVEL 3
 #define SNAPSHOT_PAGES_PER_STEP 4096
 
-#define FAIL(code, ...)                                                                            \
-    do {                                                                                           \
-        snprintf(err, errlen, __VA_ARGS__);                                                        \
-        rc = (code);                                                                               \
-        goto out;                                                                                  \
-    } while (0)
-
 const char *srv_backup_strerror(enum srv_backup_err e)
 {
     switch (e) {

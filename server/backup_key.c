@@ -15,13 +15,6 @@
 #include "backup.h"
 #include "backup_util.h"
 
-#define FAIL(code, ...)                                                                            \
-    do {                                                                                           \
-        snprintf(err, errlen, __VA_ARGS__);                                                        \
-        rc = (code);                                                                               \
-        goto out;                                                                                  \
-    } while (0)
-
 /* Standard or URL-safe base64 of exactly 32 bytes, padding optional. */
 static int b64_key(const char *s, uint8_t out[SRV_BACKUP_KEY_BYTES])
 {

@@ -9,6 +9,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The backup code's error exit: the message into err (errlen), code into
+ * rc, then the function's `out:` cleanup. */
+#define FAIL(code, ...)                                                                            \
+    do {                                                                                           \
+        snprintf(err, errlen, __VA_ARGS__);                                                        \
+        rc = (code);                                                                               \
+        goto out;                                                                                  \
+    } while (0)
+
 /* out gets 2n hex digits and a NUL. */
 void srv__bk_hex_encode(const uint8_t *in, size_t n, char *out);
 /* s must be exactly 2n hex digits (either case): 0, else -1. */

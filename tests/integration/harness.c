@@ -20,6 +20,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -263,6 +264,49 @@ const char *it_backup_key_file(void)
 }
 
 static char tmpfs_dir[700];
+
+long long it_free_bytes(const char *dir)
+{
+    struct statvfs v;
+    return statvfs(dir, &v) == 0 ? (long long)v.f_bavail * (long long)v.f_frsize : -1;
+}
+
+void it_fill_disk(const char *dir, long long leave, char *path_out, size_t n)
+{
+    static char block[1 << 16];
+    snprintf(path_out, n, "%s/filler", dir);
+    long long fill = it_free_bytes(dir) - leave;
+    FILE *f = fopen(path_out, "wb");
+    if (fill <= 0 || !f)
+        it_fatal("cannot fill %s to leave %lld bytes free", dir, leave);
+    for (long long done = 0; done < fill; done += (long long)sizeof block)
+        if (fwrite(block, 1, sizeof block, f) != sizeof block)
+            it_fatal("writing %s: %s", path_out, strerror(errno));
+    if (fclose(f) != 0)
+        it_fatal("writing %s: %s", path_out, strerror(errno));
+}
+
+json_t *it_backup_of_a_big_past(struct ctl_client *admin, const char *db)
+{
+    sqlite3 *w = NULL;
+    if (sqlite3_open_v2(db, &w, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+        it_fatal("cannot open %s", db);
+    sqlite3_busy_timeout(w, 10000);
+    it_sql(w, "CREATE TABLE it_filler(b BLOB)");
+    for (int i = 0; i < 40; i++)
+        it_sql(w, "INSERT INTO it_filler VALUES (zeroblob(1000000))");
+    it_sql(w, "PRAGMA wal_checkpoint(TRUNCATE)");
+    json_t *made = it_call(admin, "backups.create", json_object(), NULL);
+    json_t *b = made ? json_incref(json_object_get(made, "backup")) : NULL;
+    json_decref(made);
+    if (!b || it_int(b, "db_bytes") <= 40000000)
+        it_fatal("backup of the 40 MB database: %s", b ? "too small" : "failed");
+    it_sql(w, "DROP TABLE it_filler");
+    it_sql(w, "VACUUM");
+    it_sql(w, "PRAGMA wal_checkpoint(TRUNCATE)");
+    sqlite3_close(w);
+    return b;
+}
 
 void it_unmount_tmpfs(void)
 {

@@ -195,6 +195,19 @@ json_t *it_backup_item(struct ctl_client *admin, json_int_t id);
 int it_mount_tmpfs(const char *dir, const char *size);
 /* Unmounts it now (before it_done removes the temp dir). */
 void it_unmount_tmpfs(void);
+/* Bytes free for a user on dir's file system, or -1. */
+long long it_free_bytes(const char *dir);
+/* Writes dir/filler (its path in path_out) so that about `leave` bytes
+ * stay free there; exits on failure. */
+void it_fill_disk(const char *dir, long long leave, char *path_out, size_t n);
+/*
+ * A database that was big and is small again: 40 MB of zeros go into the
+ * live database at db (through a connection of the test's own), then
+ * backups.create is called, then the filler is dropped and the database
+ * vacuumed back to its size before.  Returns the backup (new ref), whose
+ * db_bytes is over 40 MB and its file small (zeros compress).
+ */
+json_t *it_backup_of_a_big_past(struct ctl_client *admin, const char *db);
 /* Reads a whole file (malloc'd, NUL-terminated) or NULL. */
 char *it_read_file(const char *path);
 

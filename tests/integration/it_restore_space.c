@@ -16,21 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
-
-#include <sqlite3.h>
 
 #include "harness.h"
 #include "test.h"
 
 static char backups[64] = "/tmp/pacta-it-restore-bk-XXXXXX";
-
-static long long free_bytes(const char *path)
-{
-    struct statvfs v;
-    return statvfs(path, &v) == 0 ? (long long)v.f_bavail * (long long)v.f_frsize : -1;
-}
 
 static void remove_backups(void)
 {
@@ -55,37 +46,16 @@ int main(void)
     struct it_server *s = it_server_start(args);
     struct ctl_client *admin = it_login_admin(s);
 
-    /* 40 MB of zeros in the database, backed up, then gone from it */
-    sqlite3 *w = NULL;
+    /* a backup of 40 MB, the live database small again */
     it_server_db_path(s, db, sizeof db);
-    REQUIRE(sqlite3_open_v2(db, &w, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK);
-    sqlite3_busy_timeout(w, 10000);
-    it_sql(w, "CREATE TABLE it_filler(b BLOB)");
-    for (int i = 0; i < 40; i++)
-        it_sql(w, "INSERT INTO it_filler VALUES (zeroblob(1000000))");
-    it_sql(w, "PRAGMA wal_checkpoint(TRUNCATE)");
-    json_t *made = it_call(admin, "backups.create", json_object(), NULL);
-    REQUIRE(made);
-    json_int_t id = it_int(json_object_get(made, "backup"), "id");
-    REQUIRE(it_int(json_object_get(made, "backup"), "db_bytes") > 40000000);
-    json_decref(made);
-    it_sql(w, "DROP TABLE it_filler");
-    it_sql(w, "VACUUM");
-    it_sql(w, "PRAGMA wal_checkpoint(TRUNCATE)");
-    sqlite3_close(w);
+    json_t *b = it_backup_of_a_big_past(admin, db);
+    json_int_t id = it_int(b, "id");
+    json_decref(b);
     json_t *k = it_contract_create(admin, NULL); /* made after the backup */
     REQUIRE(k);
 
     /* ~30 MB left on the data disk */
-    snprintf(filler, sizeof filler, "%s/filler", data);
-    long long fill = free_bytes(data) - 30LL * 1000000;
-    REQUIRE(fill > 0);
-    FILE *f = fopen(filler, "wb");
-    REQUIRE(f);
-    static char block[1 << 16];
-    for (long long done = 0; done < fill; done += sizeof block)
-        REQUIRE(fwrite(block, 1, sizeof block, f) == sizeof block);
-    REQUIRE(fclose(f) == 0);
+    it_fill_disk(data, 30LL * 1000000, filler, sizeof filler);
 
     json_t *e = it_call_err(admin, "backups.restore", json_pack("{s:I}", "id", id));
     const char *msg = e ? json_string_value(json_object_get(e, "message")) : NULL;

@@ -16,21 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
-
-#include <sqlite3.h>
 
 #include "harness.h"
 #include "test.h"
 
 static char mnt[600];
-
-static long long free_bytes(const char *path)
-{
-    struct statvfs v;
-    return statvfs(path, &v) == 0 ? (long long)v.f_bavail * (long long)v.f_frsize : -1;
-}
 
 /* A call refused for space before it started: unavailable, naming sizes. */
 static void check_refused(struct ctl_client *admin, const char *op, json_int_t id)
@@ -55,26 +46,11 @@ int main(void)
     struct it_server *s = it_server_start(args);
     struct ctl_client *admin = it_login_admin(s);
 
-    /* 40 MB of zeros in the database, backed up */
-    sqlite3 *w = NULL;
+    /* a backup of 40 MB, the live database small again */
     it_server_db_path(s, db, sizeof db);
-    REQUIRE(sqlite3_open_v2(db, &w, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK);
-    sqlite3_busy_timeout(w, 10000);
-    it_sql(w, "CREATE TABLE it_filler(b BLOB)");
-    for (int i = 0; i < 40; i++)
-        it_sql(w, "INSERT INTO it_filler VALUES (zeroblob(1000000))");
-    json_t *made = it_call(admin, "backups.create", json_object(), NULL);
-    REQUIRE(made);
-    json_t *b = json_object_get(made, "backup");
-    json_int_t id = it_int(b, "id"), db_bytes = it_int(b, "db_bytes");
-    REQUIRE(db_bytes > 40000000 && it_int(b, "file_bytes") < 5000000);
-    json_decref(made);
-
-    /* the live database small again */
-    it_sql(w, "DROP TABLE it_filler");
-    it_sql(w, "VACUUM");
-    it_sql(w, "PRAGMA wal_checkpoint(TRUNCATE)");
-    sqlite3_close(w);
+    json_t *b = it_backup_of_a_big_past(admin, db);
+    json_int_t id = it_int(b, "id");
+    json_decref(b);
     FILE *f = fopen(db, "rb");
     REQUIRE(f && fseek(f, 0, SEEK_END) == 0);
     long live = ftell(f);
@@ -82,21 +58,13 @@ int main(void)
     REQUIRE(live > 0 && live < 5000000);
 
     /* ~30 MB left on the backup disk */
-    snprintf(filler, sizeof filler, "%s/filler", mnt);
-    long long fill = free_bytes(mnt) - 30LL * 1000000;
-    REQUIRE(fill > 0);
-    f = fopen(filler, "wb");
-    REQUIRE(f);
-    static char block[1 << 16];
-    for (long long done = 0; done < fill; done += sizeof block)
-        REQUIRE(fwrite(block, 1, sizeof block, f) == sizeof block);
-    REQUIRE(fclose(f) == 0);
-    long long before = free_bytes(mnt);
+    it_fill_disk(mnt, 30LL * 1000000, filler, sizeof filler);
+    long long before = it_free_bytes(mnt);
 
     check_refused(admin, "backups.verify", id);
     check_refused(admin, "backups.restore", id);
-    CHECKF(free_bytes(mnt) == before, "the disk was used: %lld then %lld bytes free", before,
-           free_bytes(mnt));
+    CHECKF(it_free_bytes(mnt) == before, "the disk was used: %lld then %lld bytes free", before,
+           it_free_bytes(mnt));
     json_t *item = it_backup_item(admin, id);
     CHECKF(item && strcmp(it_str(item, "status"), "ok") == 0 &&
                json_is_null(json_object_get(item, "verify_error")),
