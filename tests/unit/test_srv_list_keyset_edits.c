@@ -232,7 +232,7 @@ static void walk_with_edits(struct tdb *t, const char *name, struct pacta_list_a
                             int edits_per_page, enum srv_list_force force)
 {
     char *want = full(t, a), *got = calloc(1, 64 * 1024), *cursor = NULL;
-    int narrow = a.kind || a.status || a.text || a.q;
+    int narrow = (a.kind || a.status || a.text || a.q) && !a.desc; /* half the walks */
     size_t o = 0;
     int pages = 0, first_plan = -1, mixed = 0;
 
