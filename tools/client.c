@@ -174,7 +174,10 @@ int ctl_client_login(struct ctl_client *c, const char *user, const char *passwor
         *error = NULL;
     json_t *args = json_pack("{ssssss}", "username", user ? user : "", "password",
                              password ? password : "", "client", "pactactl/" PACTA_VERSION);
-    int rc = ctl_client_request(c, "auth.login", args, 10000, &res);
+    /* as long as any request may take (pactactl's CTL_REQUEST_TIMEOUT_MS): a
+     * failed login's answer is held --login-delay doubled per failure (x16
+     * at most), and logins queue behind the server's few password checks */
+    int rc = ctl_client_request(c, "auth.login", args, 30000, &res);
     if (rc == 1 && error)
         *error = json_incref(res);
     json_decref(res);

@@ -11,6 +11,10 @@
  *   every other command does (2, not 3 "cannot be reached");
  * - self: `user update` of one's own password (or account) prints the
  *   update and exits 0, though the server then ends the session;
+ * - slow_refusal: a wrong password whose answer the server holds longer
+ *   than 10 s (--login-delay, doubling with each failure) is still
+ *   "invalid credentials", exit 1 (pactactl gave up after 10 s and said
+ *   "no answer from the server within 30 s", exit 3);
  * - nothing is printed on stdout for any of these errors.
  */
 #include <string.h>
@@ -109,6 +113,17 @@ static void test_self(void)
     free(err);
 }
 
+static void test_slow_refusal(void)
+{
+    const char *extra[] = {"--login-delay", "11000", NULL};
+    struct it_server *slow = it_server_start(extra);
+    char url[128], wrong[] = "PACTA_PASSWORD=not-the-password";
+    snprintf(url, sizeof url, "PACTA_URL=%s", slow->url);
+    char *env[] = {url, wrong, NULL};
+    expect_fail(env, 1, "invalid credentials", "a failed login held 11 s", "stats", NULL, NULL);
+    it_server_stop(slow);
+}
+
 int main(void)
 {
     it_setup("it_cli_admin");
@@ -131,5 +146,6 @@ int main(void)
     test_follow(other_ca);
     test_http();
     test_self();
+    test_slow_refusal();
     return it_done(test_summary());
 }
