@@ -99,7 +99,13 @@ static int count_failure(const struct srv_config *cfg, char kind, const char *na
         int64_t secs = (int64_t)cfg->login_lockout_sec << (shift > 20 ? 20 : shift);
         if (secs > cfg->login_lockout_max_sec)
             secs = cfg->login_lockout_max_sec;
+        int was_locked = e->locked_until_ms > now;
         e->locked_until_ms = now + secs * 1000;
+        /* logged when the lock begins: a refusal while locked extends it,
+         * and costs the client one small frame (one log line each would
+         * let it write the log as fast as it sends) */
+        if (was_locked)
+            return e->failures;
         /* an attempted username may be a mistyped password: only addresses are named */
         srv_logf(SRV_LOG_WARN, "login locked", "{s:s,s:s,s:i,s:I}", "kind",
                  kind == 'u' ? "account" : "address", "address", kind == 'a' ? name : "",

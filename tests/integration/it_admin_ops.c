@@ -11,6 +11,10 @@
  *   password matched, not only once its session is written);
  * - kick_self: an admin may kick their own connection (PROTOCOL 6.19): the
  *   answer {} comes, then the close with 4002;
+ * - lockout_log: a locked username or address logs that it was locked
+ *   once, not again for every login refused while it stays locked (one
+ *   small frame each: a client could write the server's log as fast as it
+ *   sends);
  * - cap_after_odd_closes: connections that ended by a kick, a drop
  *   without a close frame, a login timeout or a logout leave nothing
  *   counted: the user can still open as many as the cap allows.
@@ -132,6 +136,42 @@ static void test_user_cap(void)
     it_server_stop(srv);
 }
 
+/* Occurrences of needle in the server's log of its current run. */
+static int log_count(const struct it_server *srv, const char *needle)
+{
+    char *log = it_read_file(srv->log_path);
+    int n = 0;
+    const char *p = log && (long)strlen(log) >= srv->log_start ? log + srv->log_start : "";
+    while ((p = strstr(p, needle)) != NULL) {
+        n++;
+        p += strlen(needle);
+    }
+    free(log);
+    return n;
+}
+
+static void test_lockout_log(void)
+{
+    const char *extra[] = {"--login-delay", "1", NULL};
+    struct it_server *srv = it_server_start(extra);
+    struct ctl_ws *w = it_ws_connect(srv);
+    int refused = 0;
+    /* 5 failures lock "ghost"; the rest are refused, and after 20 from
+     * this address the address is locked too */
+    for (int i = 0; i < 60; i++) {
+        ws_send(w, i + 1, "auth.login",
+                json_pack("{s:s,s:s}", "username", "ghost", "password", "wrong-password"));
+        json_t *r = ws_response(w);
+        refused += !strcmp(it_err_code(json_object_get(r, "error")), "rate_limited");
+        json_decref(r);
+    }
+    CHECKF(refused == 55, "%d of 60 refused as locked", refused);
+    int lines = log_count(srv, "\"login locked\"");
+    CHECKF(lines == 2, "'login locked' logged %d times (account and address: 2)", lines);
+    ctl_ws_close(w, 1000);
+    it_server_stop(srv);
+}
+
 static void test_cap_after_odd_closes(void)
 {
     const char *extra[] = {"--max-conns-per-user", "2", "--auth-timeout", "1", NULL};
@@ -190,6 +230,7 @@ int main(void)
     test_self(srv);
     it_server_stop(srv);
     test_user_cap();
+    test_lockout_log();
     test_cap_after_odd_closes();
     return it_done(test_summary());
 }
