@@ -40,6 +40,16 @@ void srv__ops_handle(struct srv_session *s, const char *buf, size_t len)
     struct pacta_error err = {0};
     uint64_t t0 = uv_hrtime();
     int jobs_before = s->inflight;
+
+    /*
+     * A connection being closed (kicked, its user disabled or logged out,
+     * a slow consumer...) runs nothing more: its close may wait behind
+     * answers the client does not read, and meanwhile it would still act
+     * as a user who may no longer (a disabled editor kept writing).  Its
+     * answers would be dropped anyway.
+     */
+    if (s->close_code)
+        return;
     uint64_t rid = ++s->srv->next_request_id;
 
     if (pacta_request_parse(buf, len, &req, &err) != 0) {

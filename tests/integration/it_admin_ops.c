@@ -15,6 +15,10 @@
  *   once, not again for every login refused while it stays locked (one
  *   small frame each: a client could write the server's log as fast as it
  *   sends);
+ * - closing_requests: a connection being closed (its user disabled, or
+ *   kicked) runs no more requests, even while the close waits behind
+ *   answers its client does not read: a disabled editor kept creating
+ *   contracts on such a connection;
  * - cap_after_odd_closes: connections that ended by a kick, a drop
  *   without a close frame, a login timeout or a logout leave nothing
  *   counted: the user can still open as many as the cap allows.
@@ -172,6 +176,75 @@ static void test_lockout_log(void)
     it_server_stop(srv);
 }
 
+/* Contracts whose number starts with `prefix`, as the admin sees them. */
+static int count_numbered(struct ctl_client *admin, const char *prefix)
+{
+    json_t *r = it_call(admin, "contracts.list", json_pack("{s:s}", "text", prefix), NULL);
+    int n = (int)json_array_size(json_object_get(r, "items"));
+    json_decref(r);
+    return n;
+}
+
+/*
+ * A raw connection of `user` that stops reading: pipelined list pages of
+ * ~2 MB each fill the socket's buffers, so whatever the server queues for
+ * it (answers, the close frame) waits.  --queue-max-bytes is large, so the
+ * server keeps reading its requests meanwhile.
+ */
+static struct ctl_ws *stalled(const struct it_server *srv, const char *user, const char *pw)
+{
+    struct ctl_ws *w = it_ws_login(srv, user, pw);
+    for (int i = 0; i < 24; i++)
+        ws_send(w, 100 + i, "contracts.list", json_pack("{s:i}", "limit", 200));
+    usleep(1500000); /* the server reads them all and writes what fits */
+    return w;
+}
+
+static void test_closing_requests(void)
+{
+    const char *extra[] = {"--queue-max-bytes", "268435456", NULL};
+    struct it_server *srv = it_server_start(extra);
+    it_create_role_users(srv);
+    struct ctl_client *admin = it_login_admin(srv);
+    /* 200 contracts of ~10 KB: a list page of 200 is ~2 MB */
+    char *desc = malloc(10001);
+    REQUIRE(desc);
+    memset(desc, 'd', 10000);
+    desc[10000] = '\0';
+    for (int i = 0; i < 200; i++)
+        json_decref(it_contract_create(admin, json_pack("{s:s}", "description", desc)));
+    free(desc);
+
+    /* disabled */
+    struct ctl_ws *w = stalled(srv, IT_EDITOR_USER, IT_EDITOR_PASSWORD);
+    json_decref(it_call(admin, "users.update",
+                        json_pack("{s:s,s:b}", "username", IT_EDITOR_USER, "disabled", 1), NULL));
+    json_t *c = it_contract_args();
+    json_object_set_new(c, "number", json_string("AFTER-DISABLE-1"));
+    ws_send(w, 1, "contracts.create", c);
+    usleep(1000000);
+    int n = count_numbered(admin, "AFTER-DISABLE");
+    CHECKF(n == 0, "a disabled editor created %d contract(s) on a connection being closed", n);
+    ctl_ws_abort(w);
+    json_decref(it_call(admin, "users.update",
+                        json_pack("{s:s,s:b}", "username", IT_EDITOR_USER, "disabled", 0), NULL));
+
+    /* kicked */
+    w = stalled(srv, IT_EDITOR_USER, IT_EDITOR_PASSWORD);
+    json_int_t id = -1;
+    CHECK(it_sessions_of(admin, IT_EDITOR_USER, &id, 1) == 1);
+    json_decref(it_call(admin, "admin.kick", json_pack("{s:I}", "session", id), NULL));
+    c = it_contract_args();
+    json_object_set_new(c, "number", json_string("AFTER-KICK-1"));
+    ws_send(w, 1, "contracts.create", c);
+    usleep(1000000);
+    n = count_numbered(admin, "AFTER-KICK");
+    CHECKF(n == 0, "a kicked editor created %d contract(s) on a connection being closed", n);
+    ctl_ws_abort(w);
+    ctl_client_close(admin);
+    it_server_stop(srv);
+}
+
 static void test_cap_after_odd_closes(void)
 {
     const char *extra[] = {"--max-conns-per-user", "2", "--auth-timeout", "1", NULL};
@@ -231,6 +304,7 @@ int main(void)
     it_server_stop(srv);
     test_user_cap();
     test_lockout_log();
+    test_closing_requests();
     test_cap_after_odd_closes();
     return it_done(test_summary());
 }
