@@ -51,6 +51,14 @@ struct page {
     json_t *ckey;
     char *cid;
     long offset;
+    /* a ranked page after a row (the cursor's rank key): the page goes on
+     * after that row's current bm25 score and its search rowid */
+    int rkey;
+    double cscore;
+    int64_t crid;
+    /* the rank key of a ranked page's last row (run_page) */
+    double last_score;
+    int64_t last_rid;
     /* the plan */
     struct driver drivers[MAX_DRIVERS];
     int ndrivers;

@@ -54,7 +54,12 @@
  * is refused.  The next page is the rows after (key, id) in the sort order:
  * a contract that matches the filters for the whole walk and whose sort key
  * does not change is returned exactly once, whatever else changes between
- * pages.  Ranked pages (q by relevance) have no such key and go by offset.
+ * pages.  Ranked pages (q by relevance) are keyset pages on the rank: the
+ * cursor names the page's last row, and the next page is the hits ranked
+ * after that row's current score (bm25 is computed again, so a score that
+ * every edit elsewhere moves a little moves that row's with it) and its
+ * search rowid.  A position would skip a row for each one deleted above
+ * the boundary and repeat one for each new hit there.
  *
  * Ranked (RANKED): the search index ranks its hits by itself (bm25 and its
  * rowid, which is creation order, as the tie-break) and only the first
@@ -65,6 +70,7 @@
  * every hit, so the page is the one a full ranking would give.
  */
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -178,6 +184,12 @@ static const char *lifecycle_sql(const char *lifecycle)
 
 /* ---- the statement of a page --------------------------------------------- */
 
+/* bm25 weights, in column order: id (unindexed), number, title,
+ * counterparty, description, reasons: a hit in the number counts most. */
+#define RANK_SCORE "bm25(contracts_fts, 0, 10, 5, 3, 1, 1)"
+/* A ranked page's r_score and r_rid, after the contract's columns. */
+#define RANK_KEY_COL 21
+
 /* The filters themselves, on the table's own columns (any plan). */
 static void add_filters(struct page *p, int fts_joined)
 {
@@ -237,16 +249,18 @@ static void build_sql(struct page *p)
     const char *index = p->drv ? p->drv->index : p->sd ? p->sd->index : "";
 
     if (p->plan == SRV_LIST_RANKED) {
-        /* bm25 weights, in column order: id (unindexed), number, title,
-         * counterparty, description, reasons: a hit in the number counts
-         * most.  The first :rk hits in rank order, then their ids (the
-         * map's index on rid), then their rows by key. */
-        srv__list_sb_add(b, "SELECT " SRV_CONTRACT_COLS " FROM (SELECT fts_rid, score, (SELECT id"
-                            " FROM contracts_fts_map WHERE rid = fts_rid) AS fts_id FROM (SELECT"
-                            " rowid AS fts_rid, bm25(contracts_fts, 0, 10, 5, 3, 1, 1) AS score"
-                            " FROM contracts_fts WHERE contracts_fts MATCH :match"
-                            " ORDER BY score, fts_rid LIMIT :rk)) CROSS JOIN contracts"
-                            " INDEXED BY sqlite_autoindex_contracts_1 ON id = fts_id");
+        /* The first :rk hits in rank order (after the cursor's row), then
+         * their ids (the map's index on rid), then their rows by key; the
+         * rank key comes along for the next cursor (run_page). */
+        srv__list_sb_add(b,
+                         "SELECT " SRV_CONTRACT_COLS ", score AS r_score, fts_rid AS r_rid"
+                         " FROM (SELECT fts_rid, score, (SELECT id FROM contracts_fts_map"
+                         " WHERE rid = fts_rid) AS fts_id FROM (SELECT fts_rid, score FROM"
+                         " (SELECT rowid AS fts_rid, " RANK_SCORE " AS score FROM contracts_fts"
+                         " WHERE contracts_fts MATCH :match)%s ORDER BY score, fts_rid"
+                         " LIMIT :rk)) CROSS JOIN contracts"
+                         " INDEXED BY sqlite_autoindex_contracts_1 ON id = fts_id",
+                         p->rkey ? " WHERE (score, fts_rid) > (:cs, :crid)" : "");
         add_filters(p, 1);
         srv__list_sb_add(b, " ORDER BY score, fts_rid LIMIT :lim OFFSET :off");
         return;
@@ -304,8 +318,9 @@ static void build_sql(struct page *p)
 
 /* ---- cursors -------------------------------------------------------------- */
 
-/* ["k", fingerprint, key, id] after a row, ["o", fingerprint, offset] for
- * ranked pages; base64url, opaque to clients. */
+/* ["k", fingerprint, key, id] after a row, ["r", fingerprint, score, rowid]
+ * after a ranked page's row (["o", fingerprint, offset]: a ranked page by
+ * position, as servers before handed out); base64url, opaque to clients. */
 static int cursor_decode(struct page *p, const char *cursor)
 {
     uint8_t buf[2048];
@@ -320,7 +335,16 @@ static int cursor_decode(struct page *p, const char *cursor)
         !json_is_string(json_array_get(arr, 0)) || !json_is_string(json_array_get(arr, 1)) ||
         strcmp(json_string_value(json_array_get(arr, 1)), p->fp) != 0)
         goto out;
-    if (p->sort == PACTA_SORT_RELEVANCE) {
+    if (p->sort == PACTA_SORT_RELEVANCE &&
+        strcmp(json_string_value(json_array_get(arr, 0)), "r") == 0) {
+        v = json_array_get(arr, 2);
+        if (json_array_size(arr) != 4 || !json_is_number(v) ||
+            !json_is_integer(json_array_get(arr, 3)))
+            goto out;
+        p->rkey = 1;
+        p->cscore = json_number_value(v);
+        p->crid = (int64_t)json_integer_value(json_array_get(arr, 3));
+    } else if (p->sort == PACTA_SORT_RELEVANCE) {
         v = json_array_get(arr, 2);
         if (strcmp(json_string_value(json_array_get(arr, 0)), "o") != 0 ||
             json_array_size(arr) != 3 || !json_is_integer(v) || json_integer_value(v) < 0 ||
@@ -371,6 +395,26 @@ static void page_clear(struct page *p)
     free(p->sql.s);
 }
 
+/* A ranked cursor's row as it ranks now, when it is still a hit: every
+ * edit moves the bm25 scores a little (the row count, the average length,
+ * how many rows have each word), its ties' with it.  0, or -1. */
+static int rank_now(sqlite3 *r, struct page *p)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(r,
+                                "SELECT " RANK_SCORE " FROM contracts_fts WHERE contracts_fts"
+                                " MATCH :match AND rowid = :crid",
+                                -1, &st, NULL);
+
+    if (rc == SQLITE_OK) {
+        srv__list_bind_all(st, p, 0);
+        if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+            p->cscore = sqlite3_column_double(st, 0);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* Decodes the cursor, plans and builds the statement. */
 static int page_prepare(sqlite3 *r, const struct pacta_list_args *a, struct page *p,
                         struct pacta_error *err)
@@ -396,6 +440,8 @@ static int page_prepare(sqlite3 *r, const struct pacta_list_args *a, struct page
     srv__list_fingerprint(a, p->sort, p->fp);
     if (a->cursor && cursor_decode(p, a->cursor) != 0)
         return pacta_error_set(err, PACTA_BAD_REQUEST, "cursor", "invalid cursor");
+    if (p->rkey && rank_now(r, p) != 0)
+        return srv__sql_error(r, SQLITE_ERROR, "rank of the cursor's row", err);
     /* q with a sort key: first a walk that tests q on its rows (planned
      * without the search index, so FTS5 is not asked at all), when the
      * other filters make it a walk (read_page) */
@@ -458,8 +504,7 @@ static int probe_row(const struct page *p, sqlite3_stmt *st)
 /* Runs the page's statement into `items`; SQLITE_DONE, or SQLITE_INTERRUPT
  * when `budget` (progress calls, 0: none) ran out or a q probe read its
  * rows, or an error. */
-static int run_page(sqlite3 *r, const struct page *p, json_t *items, int limit, int *rows,
-                    long budget)
+static int run_page(sqlite3 *r, struct page *p, json_t *items, int limit, int *rows, long budget)
 {
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(r, p->sql.s, -1, &st, NULL), budgeted = budget > 0;
@@ -491,6 +536,12 @@ static int run_page(sqlite3 *r, const struct page *p, json_t *items, int limit, 
             break;
         json_t *rec = srv__contract_from_row(st);
         json_object_del(rec, "q_reasons");
+        if (p->plan == SRV_LIST_RANKED) { /* the next cursor's rank key */
+            p->last_score = sqlite3_column_double(st, RANK_KEY_COL);
+            p->last_rid = sqlite3_column_int64(st, RANK_KEY_COL + 1);
+            json_object_del(rec, "r_score");
+            json_object_del(rec, "r_rid");
+        }
         json_array_append_new(items, rec);
     }
     if (budgeted)
@@ -625,8 +676,9 @@ int srv_db_read_contracts(sqlite3 *r, const struct pacta_list_args *args, json_t
     *out = json_object();
     if (rows > a.limit) {
         char *c = p.plan == SRV_LIST_RANKED
-                      ? srv__list_b64_json(
-                            json_pack("[s, s, I]", "o", p.fp, (json_int_t)(p.offset + a.limit)))
+                      ? srv__list_b64_json(json_pack("[s, s, f, I]", "r", p.fp,
+                                                     isfinite(p.last_score) ? p.last_score : 0.0,
+                                                     (json_int_t)p.last_rid))
                       : cursor_after(&p, json_array_get(items, json_array_size(items) - 1));
         json_object_set_new(*out, "next_cursor", json_string(c));
         free(c);

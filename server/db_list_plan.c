@@ -126,6 +126,13 @@ static void bind_int(sqlite3_stmt *st, const char *name, int64_t value)
         sqlite3_bind_int64(st, i, value);
 }
 
+static void bind_double(sqlite3_stmt *st, const char *name, double value)
+{
+    int i = sqlite3_bind_parameter_index(st, name);
+    if (i > 0)
+        sqlite3_bind_double(st, i, value);
+}
+
 /* Every named parameter the statements of a page may use. */
 void srv__list_bind_all(sqlite3_stmt *st, const struct page *p, int64_t limit)
 {
@@ -156,6 +163,10 @@ void srv__list_bind_all(sqlite3_stmt *st, const struct page *p, int64_t limit)
         bind_text(st, ":ck", json_string_value(p->ckey));
     bind_text(st, ":cid", p->cid);
     bind_int(st, ":off", p->offset);
+    if (p->rkey) {
+        bind_double(st, ":cs", p->cscore);
+        bind_int(st, ":crid", p->crid);
+    }
     bind_int(st, ":rk", p->range_k);
     bind_int(st, ":lim", limit);
 }
