@@ -288,12 +288,22 @@ int srv__bk_submit(struct bk_op *op, enum srv_write_kind kind, json_t *args,
 
 /* ---- create ---------------------------------------------------------------- */
 
+/* pacta-20261122-140203-123-manual.pbk; a second backup in the same
+ * millisecond (a clock stepped back, a test's stopped clock) is ...-2.pbk,
+ * not a failed one (the pack's link() never replaces a file).  Stat only. */
 static void file_name(char *out, size_t n, const char *kind, int64_t ms)
 {
-    char iso[32];
+    char iso[32], stem[128], path[4400];
     srv__iso_from_ms(ms, iso); /* 2026-11-22T14:02:03.123Z */
-    snprintf(out, n, "pacta-%.4s%.2s%.2s-%.2s%.2s%.2s-%.3s-%s" SRV_BACKUP_SUFFIX, iso, iso + 5,
-             iso + 8, iso + 11, iso + 14, iso + 17, iso + 20, kind);
+    snprintf(stem, sizeof stem, "pacta-%.4s%.2s%.2s-%.2s%.2s%.2s-%.3s-%s", iso, iso + 5, iso + 8,
+             iso + 11, iso + 14, iso + 17, iso + 20, kind);
+    snprintf(out, n, "%s" SRV_BACKUP_SUFFIX, stem);
+    for (int i = 2; i < 1000; i++) {
+        snprintf(path, sizeof path, "%s/%s", srv__bk.dir, out);
+        if (srv__bk_file_size(path) < 0)
+            return;
+        snprintf(out, n, "%s-%d" SRV_BACKUP_SUFFIX, stem, i);
+    }
 }
 
 /* Pool: from a snapshot file (op->snap, made here or by the writer) to a
