@@ -9,6 +9,8 @@
 # WRITERS=64 one version-checked update in flight each on 1,024 contracts,
 # EDIT_SECS=4 (6 here by default: a longer window, less noise).  Prints one
 # table row per run, then the median of edits/s, and the load average.
+#   PIN=0 bench/edits.sh          pactad and loadgen not pinned (pactad's loop
+#                                 and writer threads may then use both cores)
 #   BASELINE=1 bench/edits.sh     also one fsync per edit (PACTA_WRITER_MAX_BATCH=1,
 #                                 RUNS times) and the in-process ceiling, as make bench
 #   WRAP="valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.%p" \
@@ -27,7 +29,7 @@ done
 
 SRV=(); LG=()
 if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
-  SRV=(taskset -c 0); LG=(taskset -c 1)
+  [ "${PIN:-1}" = 0 ] || { SRV=(taskset -c 0); LG=(taskset -c 1); }
 fi
 read -r -a WRAP_CMD <<<"${WRAP:-}"
 
