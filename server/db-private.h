@@ -35,6 +35,7 @@ struct srv_db {
     uv_thread_t writer;
     int writer_started;
     int64_t session_ttl_sec;
+    int64_t sessions_purged_day; /* writer thread: the day of the last purge (db_expiry.c) */
 
     /* Guarded by mu: the queue to the writer, the completed list back to
      * the loop, the stop flag and the stats. */

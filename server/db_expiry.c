@@ -606,6 +606,32 @@ static int digests(struct scan *sc)
     return rc;
 }
 
+/* Sessions revoked or expired this long ago are deleted at the daily
+ * scan: every pactactl command leaves one (logged out), so the table grew
+ * without end.  A token whose row is gone resumes as an unknown one would
+ * (unauthenticated), as a revoked or expired one already did. */
+#define SESSION_KEEP_MS (30LL * 86400 * 1000)
+
+static int purge_sessions(struct scan *sc)
+{
+    char cut[32];
+    sqlite3_stmt *st = NULL;
+    if (sc->db->sessions_purged_day == sc->today) /* once a day */
+        return 0;
+    srv__iso_from_ms(srv_clock_now_ms() - SESSION_KEEP_MS, cut);
+    int rc = sqlite3_prepare_v2(
+        sc->db->w, "DELETE FROM sessions WHERE expires_at < ?1 OR revoked_at < ?1", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, cut, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return srv__sql_error(sc->db->w, rc, "sessions purge", &sc->w->err);
+    sc->db->sessions_purged_day = sc->today; /* a rolled back batch only delays it a day */
+    return 0;
+}
+
 static int expiry_scan(struct srv_db *db, struct srv_write *w)
 {
     struct scan sc = {.db = db, .w = w};
@@ -681,7 +707,7 @@ static int expiry_scan(struct srv_db *db, struct srv_write *w)
     /* the digests go out with the last step, after everything due fired */
     more_due = json_array_size(due) == (size_t)due_step && processed > 0; /* never loops */
     if (!sync_next && !more_due && json_is_true(json_object_get(w->args, "digest")) &&
-        (rc = digests(&sc)) != 0)
+        ((rc = digests(&sc)) != 0 || (rc = purge_sessions(&sc)) != 0))
         goto out;
 result:
     w->result = json_pack("{s:i, s:n}", "fired", sc.fired, "next_due");
