@@ -139,6 +139,11 @@ static int user_update(const struct ctl_global *g, int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
         case 'r':
+            if (strcmp(optarg, "admin") && strcmp(optarg, "editor") && strcmp(optarg, "viewer")) {
+                ctl__errorf("--role must be admin, editor or viewer");
+                json_decref(args);
+                return CTL_EXIT_USAGE;
+            }
             json_object_set_new(args, "role", json_string(optarg));
             break;
         case 'd':

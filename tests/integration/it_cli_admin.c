@@ -63,7 +63,7 @@ static void test_follow(const char *other_ca)
 {
     static char bad_url[] = "PACTA_URL=ws://127.0.0.1:1";
     static char no_ca[] = "PACTA_CA=/nonexistent/ca.pem";
-    char wrong_ca[600];
+    char wrong_ca[720];
     snprintf(wrong_ca, sizeof wrong_ca, "PACTA_CA=%s", other_ca);
     char *env_bad_url[] = {bad_url, NULL}, *env_no_ca[] = {no_ca, NULL},
          *env_wrong_ca[] = {wrong_ca, NULL};
@@ -147,5 +147,14 @@ int main(void)
     test_http();
     test_self();
     test_slow_refusal();
+    /* a role that does not exist is a usage error (2) for update as for add:
+     * update sent it and exited 1 with the server's bad_request */
+    char *out = NULL, *err = NULL;
+    int rc = ctl(NULL, &out, &err, "user", "update", IT_VIEWER_USER, "--role=king");
+    CHECKF(rc == 2 && err && strstr(err, "--role must be admin, editor or viewer") &&
+               (!out || !*out),
+           "user update --role=king: exit %d, stderr: %s", rc, err ? err : "");
+    free(out);
+    free(err);
     return it_done(test_summary());
 }
