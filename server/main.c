@@ -116,6 +116,7 @@ static void on_signal(uv_signal_t *h, int signum)
     srv->shutting_down = 1;
     srv->shutdown_started_ms = srv__now_ms();
     phase = DRAINING;
+    srv__ops_release_held(srv);
 }
 
 /* SIGHUP: re-read the configuration; connections stay as they are. */

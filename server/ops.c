@@ -438,13 +438,17 @@ static void job_work(uv_work_t *req)
  * A failed login's answer waits on a timer: the connection cannot start
  * another login meanwhile (one in flight), so a guesser on one connection
  * slows down exponentially.  The job keeps its session reference and its
- * in-flight count until the answer leaves, so shutdown waits for it (at
- * most 16 x --login-delay).
+ * in-flight count until the answer leaves; a shutdown sends the held
+ * answers at once (srv__ops_release_held): it waited for them, up to
+ * 16 x --login-delay (16 minutes at the largest delay).
  */
 struct held_answer {
     uv_timer_t timer;
     struct srv_job *job;
+    struct held_answer *prev, *next; /* the held list, loop thread */
 };
+
+static struct held_answer *held_head;
 
 static void held_answer_closed(uv_handle_t *h)
 {
@@ -454,6 +458,13 @@ static void held_answer_closed(uv_handle_t *h)
 static void held_answer_due(uv_timer_t *t)
 {
     struct held_answer *h = t->data;
+    if (h->prev)
+        h->prev->next = h->next;
+    else
+        held_head = h->next;
+    if (h->next)
+        h->next->prev = h->prev;
+    uv_timer_stop(&h->timer);
     srv__respond_error(h->job->s, h->job->id, &h->job->err, NULL);
     job_free(h->job);
     uv_close((uv_handle_t *)&h->timer, held_answer_closed);
@@ -470,8 +481,19 @@ static int hold_failed_login(struct srv_job *j, uint64_t delay_ms)
         free(h);
         return -1;
     }
+    h->next = held_head;
+    if (held_head)
+        held_head->prev = h;
+    held_head = h;
     uv_timer_start(&h->timer, held_answer_due, delay_ms, 0);
     return 0;
+}
+
+void srv__ops_release_held(struct srv *srv)
+{
+    (void)srv;
+    while (held_head)
+        held_answer_due(&held_head->timer);
 }
 
 static void job_after(uv_work_t *req, int status)

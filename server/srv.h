@@ -247,6 +247,8 @@ void srv__respond_code(struct srv_session *s, const json_t *id, enum pacta_code 
                        const char *field, const char *message);
 /* ops.c: starts a parsed, allowed request's work (pool job, writer or at once). */
 int srv__ops_init(void);
+/* Shutdown: the failed logins' answers held back (the login delay) go now. */
+void srv__ops_release_held(struct srv *srv);
 void srv__ops_cleanup(void);
 void srv__ops_dispatch(struct srv_session *s, const struct pacta_request *req);
 

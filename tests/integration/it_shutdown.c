@@ -1,9 +1,12 @@
 /*
  * it_shutdown: SIGTERM closes every websocket with 1001 (authenticated,
  * subscribed or not yet logged in), pactad exits 0, and everything it
- * acknowledged is there after a restart.
+ * acknowledged is there after a restart.  A failed login whose answer
+ * is being held (--login-delay) does not hold the shutdown up: it waited
+ * for it, up to 16 x the delay (16 minutes at the largest).
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "test.h"
@@ -72,5 +75,22 @@ int main(void)
     }
     CHECKF(events == CONTRACTS + 1, "%d events in the log after restart", events);
     ctl_client_close(c);
+    CHECK(it_server_stop(srv) == 0);
+
+    /* a failed login held for 20 s, then SIGTERM: out at once */
+    const char *slow_args[] = {"--login-delay", "20000", NULL};
+    struct it_server *slow = it_server_start(slow_args);
+    struct ctl_ws *guess = it_ws_connect(slow);
+    REQUIRE(guess);
+    static const char login[] = "{\"id\":1,\"op\":\"auth.login\",\"args\":{\"username\":\"admin\","
+                                "\"password\":\"not-the-password\"}}";
+    REQUIRE(ctl_ws_send_text(guess, login, sizeof login - 1) == 0);
+    usleep(1500 * 1000); /* the password checked, its answer held */
+    int64_t t0 = it_now_ms();
+    rc = it_server_stop(slow);
+    int64_t took = it_now_ms() - t0;
+    CHECKF(rc == 0 && took < 10000,
+           "SIGTERM with a failed login held for 20 s: exit %d after %lld ms", rc, (long long)took);
+    ctl_ws_close(guess, 1000);
     return it_done(test_summary());
 }
