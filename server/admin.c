@@ -45,6 +45,11 @@ static json_t *connection_json(const struct srv_session *s)
         s->rtt_ms >= 0 ? json_integer(s->rtt_ms) : json_null());
 }
 
+static int is_watching_admin(const struct srv_session *o)
+{
+    return o->admin_watch && o->authenticated && o->role == PACTA_ROLE_ADMIN;
+}
+
 /* Sends one ephemeral event to every session `want` selects. */
 static void send_ephemeral(struct srv *srv, const char *event, json_t *data_steal,
                            int (*want)(const struct srv_session *))
@@ -55,15 +60,11 @@ static void send_ephemeral(struct srv *srv, const char *event, json_t *data_stea
         return;
     struct srv_msg *m = srv__msg_new(text, len);
     free(text);
+    m->admin_quiet = want == is_watching_admin;
     for (struct srv_session *o = srv->sessions; o; o = o->next)
         if (srv__session_open(o) && want(o))
             srv__session_queue_event(o, m);
     srv__msg_unref(m);
-}
-
-static int is_watching_admin(const struct srv_session *o)
-{
-    return o->admin_watch && o->authenticated && o->role == PACTA_ROLE_ADMIN;
 }
 
 static int is_subscriber(const struct srv_session *o)

@@ -20,6 +20,7 @@ struct srv_msg *srv__msg_alloc(size_t len)
         abort();
     }
     m->refs = 1;
+    m->admin_quiet = 0;
     m->len = len;
     m->buf[LWS_PRE + len] = '\0';
     return m;
@@ -201,7 +202,8 @@ static void write_now(struct srv_session *s, struct srv_msg *m)
     s->bytes_out += m->len;
     s->srv->metrics.messages_out++;
     s->srv->metrics.bytes_out += m->len;
-    s->admin_dirty = 1;
+    if (!m->admin_quiet)
+        s->admin_dirty = 1;
     if (w < 0)
         lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC); /* broken socket */
 }
@@ -281,7 +283,8 @@ static int write_one(struct srv_session *s)
     s->bytes_out += n->msg->len;
     s->srv->metrics.messages_out++;
     s->srv->metrics.bytes_out += n->msg->len;
-    s->admin_dirty = 1;
+    if (!n->msg->admin_quiet)
+        s->admin_dirty = 1;
     srv__msg_unref(n->msg);
     free(n);
     return w < 0 ? -1 : 0;

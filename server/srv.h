@@ -27,6 +27,10 @@
  */
 struct srv_msg {
     unsigned refs;
+    /* an admin.connection.* event: sending it does not make the receiver's
+     * own row due for an update (each watching admin's counters would move
+     * with every update it gets, and bring one about itself every 2 s) */
+    unsigned admin_quiet;
     size_t len;
     unsigned char buf[]; /* LWS_PRE + len + 1 */
 };

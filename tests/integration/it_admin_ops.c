@@ -21,7 +21,11 @@
  *   contracts on such a connection;
  * - cap_after_odd_closes: connections that ended by a kick, a drop
  *   without a close frame, a login timeout or a logout leave nothing
- *   counted: the user can still open as many as the cap allows.
+ *   counted: the user can still open as many as the cap allows;
+ * - watch_quiet: two admins watching, nothing else happening: no
+ *   admin.connection.updated about either of them.  Each update a watcher
+ *   received moved its own counters, which brought one about itself (and
+ *   to the other) every 2 s for as long as they watched.
  */
 #include <string.h>
 #include <unistd.h>
@@ -103,6 +107,33 @@ static void test_kick_self(const struct it_server *srv)
     int code = it_wait_close(ad2, IT_TIMEOUT_MS);
     CHECKF(code == 4002, "kick of one's own connection: closed with %d", code);
     ctl_client_close(ad2);
+}
+
+static void test_watch_quiet(const struct it_server *srv)
+{
+    struct ctl_client *w[2] = {it_login_admin(srv),
+                               it_login(srv, IT_ADMIN2_USER, IT_ADMIN2_PASSWORD)};
+    for (int i = 0; i < 2; i++) {
+        json_t *r = it_call(w[i], "admin.connections.watch", json_pack("{s:b}", "on", 1), NULL);
+        REQUIRE(r);
+        json_decref(r);
+    }
+    /* the updates their own logins and watch requests bring (for 3 s),
+     * then 5 s of nothing happening */
+    json_t *ev;
+    for (int64_t end = it_now_ms() + 3000; it_now_ms() < end;)
+        for (int i = 0; i < 2; i++)
+            if ((ev = it_wait_event(w[i], "admin.connection.updated", 100, NULL)))
+                json_decref(ev);
+    int n = 0;
+    for (int64_t end = it_now_ms() + 5000; it_now_ms() < end;)
+        if ((ev = it_wait_event(w[0], "admin.connection.updated", 200, NULL))) {
+            n++;
+            json_decref(ev);
+        }
+    CHECKF(n == 0, "%d admin.connection.updated in 5 s with nothing happening", n);
+    for (int i = 0; i < 2; i++)
+        ctl_client_close(w[i]);
 }
 
 #define RACERS 8
@@ -300,6 +331,7 @@ int main(void)
     struct it_server *srv = it_server_start(NULL);
     it_create_role_users(srv);
     test_kick_self(srv);
+    test_watch_quiet(srv);
     test_self(srv);
     it_server_stop(srv);
     test_user_cap();
