@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "expiry.h"
 #include "log.h"
 #include "srv.h"
 
@@ -119,7 +120,7 @@ void srv__admin_tick(struct srv *srv)
 void srv__admin_day_changed(struct srv *srv)
 {
     char today[11];
-    srv_today_iso(today);
+    srv_date_format(srv_today(), today); /* the zone's day, as the derived members */
     send_ephemeral(srv, PACTA_EV_SERVER_DAY, json_pack("{s:s}", "today", today), is_subscriber);
 }
 

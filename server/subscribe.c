@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "dashboard.h"
+#include "expiry.h"
 #include "log.h"
 #include "srv.h"
 
@@ -247,7 +248,7 @@ void srv__subscribe(struct srv_session *s, const json_t *id, const json_t *args)
     s->sub_gen++; /* a replay job of an earlier subscribe still in the pool is dropped */
     s->cursor = a.has_since ? a.since : head;
     char today[11];
-    srv_today_iso(today); /* the day of the derived members of what it reads */
+    srv_date_format(srv_today(), today); /* the day of the derived members of what it reads */
     srv__respond_ok(s, id, json_pack("{s:I, s:s}", "head", (json_int_t)head, "today", today));
     srv__admin_changed(s);
     if (s->cursor >= head) {
