@@ -85,16 +85,21 @@ static void answer(struct waiter *list)
 
 static void on_timer(uv_timer_t *t);
 
-/* The next moment something is due: 00:00 of next_due, or the daily time. */
+/* The next moment something is due: 00:00 of next_due, or the daily time.
+ * Today's daily time is compared as a moment, not as the clock's reading:
+ * on a day the clocks go back, the second 01:10 reads before a 01:30 that
+ * already passed (the timer fired every second until the reading caught
+ * up), and on a day they go forward a 02:30 that does not exist is 03:30,
+ * so a wake-up at 03:10 has it still ahead (it was skipped for the day). */
 static void arm_timer(const char *next_due)
 {
     int64_t now = srv_clock_now_ms(), day, due_day;
-    int minute;
     int64_t wake;
 
-    day = srv_local_day(now, &minute);
-    wake =
-        srv_local_ms(minute < X.srv->cfg->alert_minute ? day : day + 1, X.srv->cfg->alert_minute);
+    day = srv_local_day(now, NULL);
+    wake = srv_local_ms(day, X.srv->cfg->alert_minute);
+    if (wake <= now)
+        wake = srv_local_ms(day + 1, X.srv->cfg->alert_minute);
     if (next_due && srv_date_parse(next_due, &due_day) == 0) {
         int64_t at = srv_local_ms(due_day, 0);
         if (at > now && at < wake)

@@ -97,21 +97,50 @@ int64_t srv_local_day(int64_t unix_ms, int *minute_of_day)
     return srv_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
-/* mktime normalises a local time that does not exist (a DST gap) forward,
- * which is what an alarm clock does too. */
-int64_t srv_local_ms(int64_t day, int minute)
+/* mktime of a local time read as standard (isdst 0), summer (1) or either
+ * (-1): Unix seconds, and the local minute it really shows (day * 1440 +
+ * minute) in *shows. */
+static time_t local_try(int y, int m, int d, int minute, int isdst, int64_t *shows)
 {
-    struct tm tm;
-    int y, m, d;
+    struct tm tm, out;
     memset(&tm, 0, sizeof tm);
-    srv_civil_from_days(day, &y, &m, &d);
     tm.tm_year = y - 1900;
     tm.tm_mon = m - 1;
     tm.tm_mday = d;
     tm.tm_hour = minute / 60;
     tm.tm_min = minute % 60;
-    tm.tm_isdst = -1;
-    return (int64_t)mktime(&tm) * 1000;
+    tm.tm_isdst = isdst;
+    time_t t = mktime(&tm);
+    localtime_r(&t, &out);
+    *shows = srv_days_from_civil(out.tm_year + 1900, out.tm_mon + 1, out.tm_mday) * 1440 +
+             out.tm_hour * 60 + out.tm_min;
+    return t;
+}
+
+/* mktime alone (tm_isdst -1) answers either moment of a time that happens
+ * twice (clocks going back), depending on its earlier calls.  Every reading
+ * is tried: the earliest moment that shows the time asked is the answer; a
+ * time that does not exist (a DST gap) moves forward by the gap's length,
+ * which is what an alarm clock does too (the earliest moment after it). */
+int64_t srv_local_ms(int64_t day, int minute)
+{
+    int y, m, d;
+    int64_t want = day * 1440 + minute, shows, best = 0, after = 0, plain = 0;
+    int have_best = 0, have_after = 0;
+    srv_civil_from_days(day, &y, &m, &d);
+    for (int isdst = -1; isdst <= 1; isdst++) {
+        int64_t t = (int64_t)local_try(y, m, d, minute, isdst, &shows);
+        if (isdst == -1)
+            plain = t;
+        if (shows == want && (!have_best || t < best)) {
+            best = t;
+            have_best = 1;
+        } else if (shows > want && (!have_after || t < after)) {
+            after = t;
+            have_after = 1;
+        }
+    }
+    return (have_best ? best : have_after ? after : plain) * 1000;
 }
 
 int64_t srv_today(void)

@@ -6,10 +6,18 @@
  *  1. Europe/Bucharest (UTC+2 in March): at 00:30 local on 03-02 (22:30Z
  *     on 03-01) server.day says 2026-03-02, and subscribe's `today` is
  *     that day too — the day the derived members (days_left) are for.
+ *  2. America/New_York, --alert-time 01:30, on 2026-11-01 (clocks go back
+ *     from 02:00 EDT to 01:00 EST): at 01:10 EST (the second 01:10) the
+ *     day's alert time has passed (at 01:30 EDT); the scheduler must sleep
+ *     until the next day's, not wake every second for a full scan of the
+ *     store (group-commit batches counted while the clock stands still).
+ *  3. Europe/Bucharest, --alert-time 03:30, on 2026-10-25 (03:00-04:00
+ *     happens twice): the same during the second 03:10.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "test.h"
@@ -19,6 +27,15 @@ static void clock_set(struct ctl_client *admin, const char *now)
     json_t *r = it_call(admin, "admin.clock.set", json_pack("{s:s}", "now", now), NULL);
     REQUIRE(r);
     json_decref(r);
+}
+
+static json_int_t batches(struct ctl_client *admin)
+{
+    json_t *r = it_call(admin, "admin.stats", NULL, NULL);
+    REQUIRE(r);
+    json_int_t n = it_int(r, "writer_batches");
+    json_decref(r);
+    return n;
 }
 
 static void test_day_in_zone(void)
@@ -57,9 +74,32 @@ static void test_day_in_zone(void)
     CHECK(it_server_stop(s) == 0);
 }
 
+/* The clock stands at `now` (after the day's alert time, in the hour that
+ * happens twice): over 3 s the server commits at most one batch. */
+static void test_repeated_hour(const char *zone, const char *alert, const char *before,
+                               const char *now)
+{
+    const char *args[] = {"--fake-now", before, "--timezone", zone, "--alert-time", alert, NULL};
+    struct it_server *s = it_server_start(args);
+    struct ctl_client *admin = it_login_admin(s);
+    clock_set(admin, now);
+    usleep(500 * 1000);
+    json_int_t b0 = batches(admin);
+    usleep(3000 * 1000);
+    json_int_t b1 = batches(admin);
+    CHECKF(b1 - b0 <= 1, "%s, alert %s, clock at %s: %lld batches in 3 s with nothing to do", zone,
+           alert, now, (long long)(b1 - b0));
+    ctl_client_close(admin);
+    CHECK(it_server_stop(s) == 0);
+}
+
 int main(void)
 {
     it_setup("it_time_zone");
     test_day_in_zone();
+    /* 01:30 EDT (05:30Z) passed; 06:10Z is the second 01:10, EST */
+    test_repeated_hour("America/New_York", "01:30", "2026-11-01T05:40:00Z", "2026-11-01T06:10:00Z");
+    /* 03:30 EEST (00:30Z) passed; 01:10Z is the second 03:10, EET */
+    test_repeated_hour("Europe/Bucharest", "03:30", "2026-10-25T00:40:00Z", "2026-10-25T01:10:00Z");
     return it_done(test_summary());
 }

@@ -145,11 +145,49 @@ static void test_derive(void)
     json_decref(r);
 }
 
+/* A wall time that happens twice (clocks go back) is its first moment,
+ * whatever was asked before: glibc's mktime (tm_isdst -1) answers either
+ * one depending on its previous calls, so the daily alert time of that day
+ * moved with the history of the process. */
+static void test_repeated_hour(void)
+{
+    int64_t first = 0, ms;
+    setenv("TZ", "EST5EDT,M3.2.0,M11.1.0", 1);
+    tzset();
+    /* 01:30 on 2026-11-01: EDT (05:30Z), then again EST (06:30Z) */
+    REQUIRE(pacta_parse_timestamp("2026-11-01T05:30:00Z", &first) == 0);
+    (void)srv_local_ms(day("2026-10-31"), 90);
+    ms = srv_local_ms(day("2026-11-01"), 90);
+    CHECKF(ms == first, "after 10-31: %lld, want %lld", (long long)ms, (long long)first);
+    (void)srv_local_ms(day("2026-11-02"), 90);
+    ms = srv_local_ms(day("2026-11-01"), 90);
+    CHECKF(ms == first, "after 11-02: %lld, want %lld", (long long)ms, (long long)first);
+    /* Bucharest: 03:30 on 2026-10-25 is 00:30Z (EEST), then 01:30Z (EET) */
+    setenv("TZ", "EET-2EEST,M3.5.0/3,M10.5.0/4", 1);
+    tzset();
+    REQUIRE(pacta_parse_timestamp("2026-10-25T00:30:00Z", &first) == 0);
+    (void)srv_local_ms(day("2026-10-24"), 210);
+    ms = srv_local_ms(day("2026-10-25"), 210);
+    CHECKF(ms == first, "after 10-24: %lld, want %lld", (long long)ms, (long long)first);
+    (void)srv_local_ms(day("2026-10-26"), 0);
+    ms = srv_local_ms(day("2026-10-25"), 210);
+    CHECKF(ms == first, "after 10-26: %lld, want %lld", (long long)ms, (long long)first);
+    /* a gap still moves forward by its length, whatever came before */
+    REQUIRE(pacta_parse_timestamp("2026-03-29T01:30:00Z", &first) == 0);
+    (void)srv_local_ms(day("2026-03-30"), 0);
+    CHECK(srv_local_ms(day("2026-03-29"), 3 * 60 + 30) == first);
+    (void)srv_local_ms(day("2026-03-28"), 0);
+    CHECK(srv_local_ms(day("2026-03-29"), 3 * 60 + 30) == first);
+    setenv("TZ", "UTC", 1);
+    tzset();
+}
+
 int main(void)
 {
     test_days();
     test_months();
     test_zones();
+    test_repeated_hour();
     test_derive();
     return test_summary();
 }
