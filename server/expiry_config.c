@@ -102,6 +102,17 @@ int srv__expiry_config_finish(struct srv_config *cfg)
 {
     setenv("TZ", cfg->timezone ? cfg->timezone : "UTC", 1);
     tzset();
+    /* A name with no zone file that is no POSIX rule either (a typo such
+     * as Europe/Bucharset) is taken by the C library for UTC without a
+     * word; it then leaves the second zone name empty, which no real zone
+     * or rule does (one without summer time repeats the first). */
+    if (cfg->timezone && (!tzname[1] || !tzname[1][0])) {
+        fprintf(stderr,
+                "pactad: --timezone: no such zone '%s' (a name such as Europe/Bucharest, or a "
+                "POSIX rule such as EET-2EEST,M3.5.0/3,M10.5.0/4)\n",
+                cfg->timezone);
+        return -1;
+    }
     if (cfg->fake_now_ms)
         srv_clock_set_fake_ms(cfg->fake_now_ms);
     return 0;

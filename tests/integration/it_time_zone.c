@@ -13,6 +13,10 @@
  *     store (group-commit batches counted while the clock stands still).
  *  3. Europe/Bucharest, --alert-time 03:30, on 2026-10-25 (03:00-04:00
  *     happens twice): the same during the second 03:10.
+ *  4. A --timezone that names no zone (a typo: Europe/Bucharset) is
+ *     refused at start (exit 2, says why) — the C library takes it for UTC
+ *     without a word, and every date and alert would be off by the offset;
+ *     zone names and POSIX rules are accepted.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +97,48 @@ static void test_repeated_hour(const char *zone, const char *alert, const char *
     CHECK(it_server_stop(s) == 0);
 }
 
+/* pactad with --timezone `zone` and no certificate: 2 when the options are
+ * refused, 1 when they pass (and the missing certificate stops it). */
+static int start_with_zone(const char *zone, char **err)
+{
+    char data[600];
+    snprintf(data, sizeof data, "%s/never-made", it_tmp_dir());
+    char *argv[] = {PACTAD_BIN,
+                    "--data-dir",
+                    data,
+                    "--listen",
+                    "127.0.0.1:1",
+                    "--cert",
+                    "/nonexistent/server.pem",
+                    "--key",
+                    "/nonexistent/server.key",
+                    "--timezone",
+                    (char *)zone,
+                    NULL};
+    return it_run(argv, NULL, 10000, NULL, err);
+}
+
+static void test_unknown_zone(void)
+{
+    static const char *const bad[] = {"Europe/Bucharset", "Bucharest", "+03", NULL};
+    for (int i = 0; bad[i]; i++) {
+        char *err = NULL;
+        int rc = start_with_zone(bad[i], &err);
+        CHECKF(rc == 2 && err && strstr(err, "--timezone") && strstr(err, bad[i]),
+               "--timezone %s: exit %d: %s", bad[i], rc, err ? err : "");
+        free(err);
+    }
+    static const char *const good[] = {
+        "Europe/Bucharest",  "UTC", "EET-2EEST,M3.5.0/3,M10.5.0/4", "<+03>-3",
+        ":America/New_York", NULL};
+    for (int i = 0; good[i]; i++) {
+        char *err = NULL;
+        int rc = start_with_zone(good[i], &err);
+        CHECKF(rc == 1, "--timezone %s: exit %d: %s", good[i], rc, err ? err : "");
+        free(err);
+    }
+}
+
 int main(void)
 {
     it_setup("it_time_zone");
@@ -101,5 +147,6 @@ int main(void)
     test_repeated_hour("America/New_York", "01:30", "2026-11-01T05:40:00Z", "2026-11-01T06:10:00Z");
     /* 03:30 EEST (00:30Z) passed; 01:10Z is the second 03:10, EET */
     test_repeated_hour("Europe/Bucharest", "03:30", "2026-10-25T00:40:00Z", "2026-10-25T01:10:00Z");
+    test_unknown_zone();
     return it_done(test_summary());
 }
