@@ -54,6 +54,7 @@ static struct {
     struct waiter *waiting;  /* answered when the wanted scan completes */
     struct waiter *inflight; /* answered when the running scan completes */
     int64_t wake_ms;         /* what the timer is armed for (Unix ms) */
+    int64_t due_ms;          /* 00:00 of the last scan's next_due (0: none) */
     int retrying;            /* the timer is for trying a failed step again */
     int failures;            /* steps failed in a row */
 } X;
@@ -96,16 +97,24 @@ static void arm_timer(const char *next_due)
     int64_t now = srv_clock_now_ms(), day, due_day;
     int64_t wake;
 
+    /* a scan says when its next due day begins; an early wake-up (no
+     * scan) keeps what the last scan said: it dropped it, and the day's
+     * thresholds waited for the daily time instead of 00:00 */
+    if (next_due)
+        X.due_ms = srv_date_parse(next_due, &due_day) == 0 ? srv_local_ms(due_day, 0) : 0;
+
     day = srv_local_day(now, NULL);
     wake = srv_local_ms(day, X.srv->cfg->alert_minute);
     if (wake <= now)
         wake = srv_local_ms(day + 1, X.srv->cfg->alert_minute);
-    if (next_due && srv_date_parse(next_due, &due_day) == 0) {
-        int64_t at = srv_local_ms(due_day, 0);
-        if (at > now && at < wake)
-            wake = at;
-    }
+    if (X.due_ms > now && X.due_ms < wake)
+        wake = X.due_ms;
     X.wake_ms = wake;
+    if (srv_log_enabled(SRV_LOG_DEBUG)) {
+        char iso[32];
+        srv__iso_from_ms(wake, iso);
+        srv_logf(SRV_LOG_DEBUG, "expiry timer", "{s:s}", "wake", iso);
+    }
     int64_t delay = wake - now;
     if (delay > MAX_SLEEP_MS)
         delay = MAX_SLEEP_MS;
@@ -175,7 +184,7 @@ static void scan_done(struct srv_write *w)
         if (X.retrying)
             uv_timer_start(&X.timer, on_timer, (uint64_t)X.retrying, 0);
         else {
-            arm_timer(json_string_value(json_object_get(w->result, "next_due")));
+            arm_timer(json_string_value(json_object_get(w->result, "next_due")) ?: "");
             if (X.want)
                 submit();
         }

@@ -17,6 +17,10 @@
  *     refused at start (exit 2, says why) — the C library takes it for UTC
  *     without a word, and every date and alert would be off by the offset;
  *     zone names and POSIX rules are accepted.
+ *  5. A due day's 00:00 survives the timer's early wake-ups (it re-checks
+ *     at least hourly): the timer stays armed for 00:00, not for the daily
+ *     time (the debug log's "expiry timer" lines; the clock stands still
+ *     before midnight, so the timer wakes "early" every time).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +143,41 @@ static void test_unknown_zone(void)
     }
 }
 
+/* The wake moment of the last "expiry timer" line of the server's log. */
+static void last_wake(const struct it_server *s, char out[32])
+{
+    char *log = it_read_file(s->log_path);
+    const char *p = log, *hit = NULL;
+    out[0] = '\0';
+    while (p && (p = strstr(p, "\"msg\":\"expiry timer\"")) != NULL)
+        hit = p++;
+    const char *w = hit ? strstr(hit, "\"wake\":\"") : NULL;
+    if (w)
+        snprintf(out, 32, "%.24s", w + 8);
+    free(log);
+}
+
+static void test_due_midnight(void)
+{
+    char wake[32];
+    const char *args[] = {"--fake-now", "2026-05-01T12:00:00Z", "--log-level", "debug", NULL};
+    struct it_server *s = it_server_start(args);
+    struct ctl_client *admin = it_login_admin(s);
+    /* the 7-day threshold falls due on 05-03 */
+    json_t *k = it_contract_create(
+        admin, json_pack("{s:s, s:s}", "status", "active", "end_date", "2026-05-10"));
+    REQUIRE(k);
+    clock_set(admin, "2026-05-02T23:59:58Z");
+    last_wake(s, wake);
+    CHECK_STR(wake, "2026-05-03T00:00:00.000Z");
+    usleep(3500 * 1000); /* the timer wakes, and the clock still says 23:59:58 */
+    last_wake(s, wake);
+    CHECK_STR(wake, "2026-05-03T00:00:00.000Z");
+    json_decref(k);
+    ctl_client_close(admin);
+    CHECK(it_server_stop(s) == 0);
+}
+
 int main(void)
 {
     it_setup("it_time_zone");
@@ -148,5 +187,6 @@ int main(void)
     /* 03:30 EEST (00:30Z) passed; 01:10Z is the second 03:10, EET */
     test_repeated_hour("Europe/Bucharest", "03:30", "2026-10-25T00:40:00Z", "2026-10-25T01:10:00Z");
     test_unknown_zone();
+    test_due_midnight();
     return it_done(test_summary());
 }
