@@ -389,10 +389,14 @@ static int schedule_due(int64_t now)
         now - srv__bk.last_ref_ms >= (int64_t)cfg->backup_every_min * 60000)
         return 1;
     if (cfg->backup_minute >= 0) {
-        int minute = 0;
-        int64_t day = srv_local_day(now, &minute);
-        int64_t point =
-            srv_local_ms(minute >= cfg->backup_minute ? day : day - 1, cfg->backup_minute);
+        /* the last daily time as a moment, not by the clock's reading: a
+         * 02:30 that does not exist (clocks going forward) is 03:30, still
+         * ahead at 03:10, when the reading had passed it (a backup every
+         * tick until 03:30) */
+        int64_t day = srv_local_day(now, NULL);
+        int64_t point = srv_local_ms(day, cfg->backup_minute);
+        if (point > now)
+            point = srv_local_ms(day - 1, cfg->backup_minute);
         if (srv__bk.last_ref_ms < point)
             return 1;
     }

@@ -21,6 +21,10 @@
  *     at least hourly): the timer stays armed for 00:00, not for the daily
  *     time (the debug log's "expiry timer" lines; the clock stands still
  *     before midnight, so the timer wakes "early" every time).
+ *  6. The daily backup on a spring-forward day (--backup-time 02:30 in New
+ *     York, 2026-03-08: 02:00-03:00 does not exist, so 02:30 is 03:30):
+ *     one backup for the day, at 03:30, not one every tick from 03:00 on
+ *     (the clock's reading had passed 02:30 while the moment was ahead).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,6 +182,47 @@ static void test_due_midnight(void)
     CHECK(it_server_stop(s) == 0);
 }
 
+static size_t backups_made(struct ctl_client *c)
+{
+    json_t *r = it_call(c, "backups.list", json_object(), NULL);
+    REQUIRE(r);
+    size_t n = json_array_size(json_object_get(r, "items"));
+    json_decref(r);
+    return n;
+}
+
+/* Waits up to 3 s for n backups, then 1.5 s more for any extra one. */
+static size_t backups_settle(struct ctl_client *c, size_t n)
+{
+    int64_t deadline = it_now_ms() + 3000;
+    while (backups_made(c) < n && it_now_ms() < deadline)
+        usleep(100 * 1000);
+    usleep(1500 * 1000);
+    return backups_made(c);
+}
+
+static void test_backup_spring_forward(void)
+{
+    const char *args[] = {"--fake-now",        "2026-03-08T06:00:00Z", "--timezone",
+                          "America/New_York",  "--backup-time",        "02:30",
+                          "--backup-key-file", it_backup_key_file(),   NULL};
+    struct it_server *s = it_server_start(args);
+    struct ctl_client *admin = it_login_admin(s);
+    /* 01:00 EST: the first start backs up at once (yesterday's time passed) */
+    CHECK(backups_settle(admin, 1) == 1);
+    /* 03:10 EDT: today's 02:30 does not exist; it is 03:30, still ahead */
+    clock_set(admin, "2026-03-08T07:10:00Z");
+    size_t n = backups_settle(admin, 2);
+    CHECKF(n == 1, "%zu backups on 2026-03-08 by 03:10 EDT, want 1 (the one at start)", n);
+    /* 03:40 EDT: the day's backup, once */
+    clock_set(admin, "2026-03-08T07:40:00Z");
+    n = backups_settle(admin, 2);
+    CHECKF(n == 2, "%zu backups on 2026-03-08 by 03:40 EDT, want 2 (one at start, one for the day)",
+           n);
+    ctl_client_close(admin);
+    CHECK(it_server_stop(s) == 0);
+}
+
 int main(void)
 {
     it_setup("it_time_zone");
@@ -188,5 +233,6 @@ int main(void)
     test_repeated_hour("Europe/Bucharest", "03:30", "2026-10-25T00:40:00Z", "2026-10-25T01:10:00Z");
     test_unknown_zone();
     test_due_midnight();
+    test_backup_spring_forward();
     return it_done(test_summary());
 }
