@@ -197,12 +197,12 @@ static void submit(void)
 {
     struct srv_write *w;
     char today_s[11];
-    int minute;
-    int64_t today;
+    int64_t today, now;
 
     if (X.running || X.stopping)
         return;
-    today = srv_local_day(srv_clock_now_ms(), &minute);
+    now = srv_clock_now_ms();
+    today = srv_local_day(now, NULL);
     srv_date_format(today, today_s);
     if (X.want_full && !X.syncing) {
         X.syncing = 1;
@@ -225,8 +225,9 @@ static void submit(void)
     }
     json_t *args = json_pack("{s:s, s:o, s:b, s:I, s:i, s:b, s:o}", "today", today_s, "thresholds",
                              thresholds(), "full", X.syncing, "after", X.sync_after, "step",
-                             X.srv->cfg->expiry_step, "digest", minute >= X.srv->cfg->alert_minute,
-                             "ids", ids);
+                             X.srv->cfg->expiry_step, "digest",
+                             /* the day's time passed, as a moment (arm_timer) */
+                             now >= srv_local_ms(today, X.srv->cfg->alert_minute), "ids", ids);
     X.want = X.want_ids != NULL; /* ids left for the next step */
     X.want_full = 0;
     w = srv_write_new(SRV_W_EXPIRY_SCAN, "system", args);

@@ -25,6 +25,11 @@
  *     York, 2026-03-08: 02:00-03:00 does not exist, so 02:30 is 03:30):
  *     one backup for the day, at 03:30, not one every tick from 03:00 on
  *     (the clock's reading had passed 02:30 while the moment was ahead).
+ *  7. The day's digest when the day's alert time was passed while the
+ *     server did not look (its clock jumped over it, or it was down): New
+ *     York, --alert-time 01:30, 2026-11-01; the clock goes from 00:00 EDT
+ *     to the second 01:10 (EST), after 01:30 EDT: that scan sends the
+ *     digest (the timer is armed for the next day's 01:30 already).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,6 +228,43 @@ static void test_backup_spring_forward(void)
     CHECK(it_server_stop(s) == 0);
 }
 
+static void test_digest_repeated_hour(void)
+{
+    const char *args[] = {"--fake-now",
+                          "2026-11-01T04:00:00Z",
+                          "--timezone",
+                          "America/New_York",
+                          "--alert-time",
+                          "01:30",
+                          "--session-ttl",
+                          "31536000",
+                          NULL};
+    struct it_server *s = it_server_start(args);
+    struct ctl_client *admin = it_login_admin(s);
+    REQUIRE(it_user_create(admin, "ed", IT_EDITOR_PASSWORD, "editor") == 0);
+    struct ctl_client *ed = it_login(s, "ed", IT_EDITOR_PASSWORD);
+    json_decref(it_call(ed, "users.preferences", json_pack("{s:b}", "digest", 1), NULL));
+    json_decref(it_call(admin, "subscribe", json_object(), NULL));
+    /* 30 days before its end: ed's alert is raised today, at 00:00 EDT */
+    json_t *k = it_contract_create(admin, json_pack("{s:s, s:s, s:s}", "status", "active",
+                                                    "end_date", "2026-12-01", "owner", "ed"));
+    REQUIRE(k);
+    json_t *ev = it_wait_event(admin, "contract.expiring", 5000, NULL);
+    CHECK(ev != NULL);
+    json_decref(ev);
+    /* the second 01:10, an hour after the first (01:30 EDT passed) */
+    clock_set(admin, "2026-11-01T06:10:00Z");
+    ev = it_wait_event(admin, "notification.digest", 3000, NULL);
+    CHECKF(ev != NULL, "no digest on 2026-11-01 after its alert time (01:30 EDT) passed");
+    if (ev)
+        CHECK_STR(it_str(json_object_get(ev, "data"), "date"), "2026-11-01");
+    json_decref(ev);
+    json_decref(k);
+    ctl_client_close(ed);
+    ctl_client_close(admin);
+    CHECK(it_server_stop(s) == 0);
+}
+
 int main(void)
 {
     it_setup("it_time_zone");
@@ -234,5 +276,6 @@ int main(void)
     test_unknown_zone();
     test_due_midnight();
     test_backup_spring_forward();
+    test_digest_repeated_hour();
     return it_done(test_summary());
 }
