@@ -30,6 +30,9 @@
  *     York, --alert-time 01:30, 2026-11-01; the clock goes from 00:00 EDT
  *     to the second 01:10 (EST), after 01:30 EDT: that scan sends the
  *     digest (the timer is armed for the next day's 01:30 already).
+ *  8. A due day whose midnight does not exist (America/Santiago,
+ *     2026-09-06: 00:00 -04 is 01:00 -03): the timer is armed for the
+ *     day's first moment, 01:00 -03 (04:00Z), not for 23:00 the day before.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,6 +268,27 @@ static void test_digest_repeated_hour(void)
     CHECK(it_server_stop(s) == 0);
 }
 
+static void test_midnight_gap(void)
+{
+    char wake[32];
+    const char *args[] = {"--fake-now",  "2026-09-01T12:00:00Z",
+                          "--timezone",  "America/Santiago",
+                          "--log-level", "debug",
+                          NULL};
+    struct it_server *s = it_server_start(args);
+    struct ctl_client *admin = it_login_admin(s);
+    /* the 7-day threshold falls due on 09-06 */
+    json_t *k = it_contract_create(
+        admin, json_pack("{s:s, s:s}", "status", "active", "end_date", "2026-09-13"));
+    REQUIRE(k);
+    clock_set(admin, "2026-09-06T03:59:00Z"); /* 23:59 -04 on 09-05 */
+    last_wake(s, wake);
+    CHECK_STR(wake, "2026-09-06T04:00:00.000Z");
+    json_decref(k);
+    ctl_client_close(admin);
+    CHECK(it_server_stop(s) == 0);
+}
+
 int main(void)
 {
     it_setup("it_time_zone");
@@ -277,5 +301,6 @@ int main(void)
     test_due_midnight();
     test_backup_spring_forward();
     test_digest_repeated_hour();
+    test_midnight_gap();
     return it_done(test_summary());
 }
