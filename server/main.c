@@ -77,9 +77,12 @@ static void on_housekeeping(uv_timer_t *t)
                 continue;
             /* a login still being checked (queued behind others' argon2
              * after a restart, say) is answered first; a failed one closes
-             * at the next tick, as its deadline has passed */
+             * at the next tick, as its deadline has passed, after its
+             * answer: "invalid credentials" was dropped when this tick came
+             * before the answer was written (a loaded server), and the
+             * client saw only the 1008 */
             if (!s->authenticated && !s->auth_inflight && now >= s->auth_deadline_ms)
-                srv__session_close(s, PACTA_CLOSE_POLICY, "authentication timeout", 0);
+                srv__session_close(s, PACTA_CLOSE_POLICY, "authentication timeout", 1);
             else if (s->authenticated && s->token_expires_ms && wall >= s->token_expires_ms)
                 srv__session_close(s, PACTA_CLOSE_SESSION_ENDED, "session expired", 1);
             /* only a connection with nothing queued: the round trip should be
