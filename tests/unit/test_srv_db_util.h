@@ -172,6 +172,18 @@ static inline const char *t_str(const json_t *o, const char *key)
     return json_string_value(json_object_get(o, key));
 }
 
+/* A list page read: *cursor becomes its next_cursor (the old one freed),
+ * the page is released; 0 when it was the last page. */
+static inline int t_page_next(json_t *page, char **cursor)
+{
+    free(*cursor);
+    *cursor = json_is_string(json_object_get(page, "next_cursor"))
+                  ? strdup(t_str(page, "next_cursor"))
+                  : NULL;
+    json_decref(page);
+    return *cursor != NULL;
+}
+
 static inline json_int_t t_int(const json_t *o, const char *key)
 {
     return json_integer_value(json_object_get(o, key));
@@ -210,12 +222,7 @@ static inline void t_list_numbers(struct tdb *t, struct pacta_list_args a, char 
         }
         json_array_foreach(json_object_get(page, "items"), i, it) o +=
             (size_t)snprintf(out + o, len - o, "%s%s", o ? " " : "", t_str(it, "number"));
-        free(cursor);
-        cursor = json_is_string(json_object_get(page, "next_cursor"))
-                     ? strdup(t_str(page, "next_cursor"))
-                     : NULL;
-        json_decref(page);
-        if (!cursor)
+        if (!t_page_next(page, &cursor))
             break;
     }
     free(cursor);

@@ -560,12 +560,7 @@ static void test_edits_between_pages(struct tdb *t, json_t *all)
                         CHECK(compare(prev, it, a.sort, a.desc) < 0);
                     prev = it;
                 }
-                free(cursor);
-                cursor = json_is_string(json_object_get(page, "next_cursor"))
-                             ? strdup(t_str(page, "next_cursor"))
-                             : NULL;
-                json_decref(page);
-                if (!cursor)
+                if (!t_page_next(page, &cursor))
                     break;
                 srv_db_reader_release(t->db, r);
                 for (int e = 0; e < 2; e++)

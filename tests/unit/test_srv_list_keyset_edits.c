@@ -194,12 +194,7 @@ static char *full(struct tdb *t, struct pacta_list_args a)
         REQUIRE(srv_db_read_contracts(r, &a, &page, &err) == 0);
         json_array_foreach(json_object_get(page, "items"), i, it) o +=
             (size_t)snprintf(out + o, cap - o, "%s%s", o ? " " : "", t_str(it, "id"));
-        free(cursor);
-        cursor = json_is_string(json_object_get(page, "next_cursor"))
-                     ? strdup(t_str(page, "next_cursor"))
-                     : NULL;
-        json_decref(page);
-        if (!cursor)
+        if (!t_page_next(page, &cursor))
             break;
     }
     srv__list_force(SRV_LIST_AUTO);
@@ -263,12 +258,7 @@ static void walk_with_edits(struct tdb *t, const char *name, struct pacta_list_a
         }
         json_array_foreach(json_object_get(page, "items"), i, it) o +=
             (size_t)snprintf(got + o, 64 * 1024 - o, "%s%s", o ? " " : "", t_str(it, "id"));
-        free(cursor);
-        cursor = json_is_string(json_object_get(page, "next_cursor"))
-                     ? strdup(t_str(page, "next_cursor"))
-                     : NULL;
-        json_decref(page);
-        if (!cursor)
+        if (!t_page_next(page, &cursor))
             break;
         if (narrow && (pages == 0 || pages == 3))
             burst(t, pages == 0);

@@ -95,12 +95,7 @@ static char *walk(struct tdb *t, struct pacta_list_args a, int *failed)
         }
         json_array_foreach(json_object_get(page, "items"), i, it) o +=
             (size_t)snprintf(out + o, cap - o, "%s%s", o ? " " : "", t_str(it, "number"));
-        free(cursor);
-        cursor = json_is_string(json_object_get(page, "next_cursor"))
-                     ? strdup(t_str(page, "next_cursor"))
-                     : NULL;
-        json_decref(page);
-        if (!cursor)
+        if (!t_page_next(page, &cursor))
             break;
     }
     free(cursor);

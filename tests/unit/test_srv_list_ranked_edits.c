@@ -136,12 +136,7 @@ static void walk_with_edits(struct tdb *t, struct pacta_list_args a, int what, c
                                   t_str(it, "number"));
             snprintf(last, sizeof last, "%s", t_str(it, "number"));
         }
-        free(cursor);
-        cursor = json_is_string(json_object_get(page, "next_cursor"))
-                     ? strdup(t_str(page, "next_cursor"))
-                     : NULL;
-        json_decref(page);
-        if (!cursor)
+        if (!t_page_next(page, &cursor))
             break;
         /* the first contract of the walk is above every later boundary */
         char first[16] = "";
