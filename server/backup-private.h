@@ -90,4 +90,24 @@ void srv__bk_start_create(struct srv_session *s, const json_t *id, const char *k
 /* backup_schedule.c */
 void srv__bk_start_retention(void);
 
+/* Room left on a disk beyond what an operation needs (backup.c). */
+#define SRV_BK_SPACE_MARGIN (16 << 20)
+/* backup.c, shared with backup_check.c (verify, restore). */
+void srv__bk_progress_cb(void *ud, const char *stage, uint64_t done, uint64_t total);
+const char *srv__bk_what_name(enum bk_what w);
+void srv__bk_answer_ok(struct bk_op *op, json_t *result_steal);
+void srv__bk_answer_error(struct bk_op *op, enum pacta_code code, const char *field,
+                          const char *fmt, const char *arg);
+void srv__bk_answer_failure(struct bk_op *op, const char *what);
+/* Space for a restore's safety copy and swap on each disk; else answers. */
+int srv__bk_restore_space_ok(struct bk_op *op);
+void srv__bk_file_name(char *out, size_t n, const char *kind, int64_t ms);
+/* Pool: op->snap packed into a backup file and its row (op->row). */
+void srv__bk_pack_snapshot(struct bk_op *op);
+/* Answers unavailable (1) when backups are off or another one runs. */
+int srv__bk_refuse_if_unready(struct srv_session *s, const json_t *id);
+/* backup_check.c: backups.verify / backups.restore of backup_id. */
+void srv__bk_start_check(struct srv_session *s, const json_t *id, enum bk_what what,
+                         int64_t backup_id);
+
 #endif

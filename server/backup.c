@@ -2,7 +2,8 @@
  * Backups in pactad (issue 6): backups.create / list / verify / restore
  * and their progress events.  The schedule, retention, the catalog's
  * start-up reconciliation with the files on disk and the directory lock
- * are in backup_schedule.c; what both share is in backup-private.h.
+ * are in backup_schedule.c, verify and restore in backup_check.c; what
+ * they share is in backup-private.h.
  *
  * Threads: everything here runs on the loop, except the *_work functions,
  * which run in the uv thread pool and touch only their struct bk_op (and
@@ -37,7 +38,6 @@
 #include "srv.h"
 
 #define RETRY_AFTER_FAILURE_MS (5 * 60 * 1000)
-#define SPACE_MARGIN (16 << 20)
 
 struct srv__backup_state srv__bk = {.lock_fd = -1, .data_lock_fd = -1};
 
@@ -58,7 +58,7 @@ int srv__backup_busy(void)
 
 /* ---- operations: lifetime, progress, answers ------------------------------ */
 
-static void progress_cb(void *ud, const char *stage, uint64_t done, uint64_t total)
+void srv__bk_progress_cb(void *ud, const char *stage, uint64_t done, uint64_t total)
 {
     struct bk_op *op = ud;
     uv_mutex_lock(&op->mu);
@@ -69,7 +69,7 @@ static void progress_cb(void *ud, const char *stage, uint64_t done, uint64_t tot
     uv_mutex_unlock(&op->mu);
 }
 
-static const char *what_name(enum bk_what w)
+const char *srv__bk_what_name(enum bk_what w)
 {
     return w == BK_CREATE ? "create" : w == BK_VERIFY ? "verify" : "restore";
 }
@@ -96,7 +96,7 @@ void srv__bk_send_progress(struct bk_op *op, int final)
     }
     json_t *ev =
         json_pack("{s:s, s:{s:s, s:s, s:I, s:I, s:i}}", "event", "backup.progress", "data", "op",
-                  what_name(op->what), "stage", stage, "done", (json_int_t)done, "total",
+                  srv__bk_what_name(op->what), "stage", stage, "done", (json_int_t)done, "total",
                   (json_int_t)total, "percent", total ? (int)(done * 100 / total) : 0);
     char *text = json_dumps(ev, JSON_COMPACT);
     json_decref(ev);
@@ -165,7 +165,7 @@ void srv__bk_op_free(struct bk_op *op)
     free(op);
 }
 
-static void answer_ok(struct bk_op *op, json_t *result_steal)
+void srv__bk_answer_ok(struct bk_op *op, json_t *result_steal)
 {
     srv__bk_send_progress(op, 1);
     if (op->s && srv__session_open(op->s))
@@ -174,8 +174,8 @@ static void answer_ok(struct bk_op *op, json_t *result_steal)
         json_decref(result_steal);
 }
 
-static void answer_error(struct bk_op *op, enum pacta_code code, const char *field, const char *fmt,
-                         const char *arg)
+void srv__bk_answer_error(struct bk_op *op, enum pacta_code code, const char *field,
+                          const char *fmt, const char *arg)
 {
     if (op->s && srv__session_open(op->s)) {
         struct pacta_error e;
@@ -185,23 +185,24 @@ static void answer_error(struct bk_op *op, enum pacta_code code, const char *fie
 }
 
 /* The client-facing error of a failed step; the detail goes to the log. */
-static void answer_failure(struct bk_op *op, const char *what)
+void srv__bk_answer_failure(struct bk_op *op, const char *what)
 {
     srv_logf(SRV_LOG_ERROR, "backup failed", "{s:s,s:s,s:s,s:I}", "step", what, "error",
              srv_backup_strerror((enum srv_backup_err)op->rc), "detail", op->err, "backup",
              (json_int_t)op->backup_id);
     if (op->rc == -PACTA_NOT_FOUND)
-        answer_error(op, PACTA_NOT_FOUND, "id", "%s", "no such backup");
+        srv__bk_answer_error(op, PACTA_NOT_FOUND, "id", "%s", "no such backup");
     else if (op->rc == SRV_BK_NOSPACE && op->err[0])
-        answer_error(op, PACTA_UNAVAILABLE, "",
-                     "backup failed: not enough disk space (%s), nothing was changed", op->err);
+        srv__bk_answer_error(op, PACTA_UNAVAILABLE, "",
+                             "backup failed: not enough disk space (%s), nothing was changed",
+                             op->err);
     else if (op->rc == SRV_BK_NOSPACE || op->rc == SRV_BK_IO || op->rc == SRV_BK_DB ||
              (op->rc == SRV_BK_DOCUMENTS && op->what == BK_CREATE))
-        answer_error(op, PACTA_UNAVAILABLE, "", "backup failed: %s, nothing was changed",
-                     srv_backup_strerror((enum srv_backup_err)op->rc));
+        srv__bk_answer_error(op, PACTA_UNAVAILABLE, "", "backup failed: %s, nothing was changed",
+                             srv_backup_strerror((enum srv_backup_err)op->rc));
     else
-        answer_error(op, PACTA_BAD_REQUEST, "id", "the backup failed verification: %s",
-                     srv_backup_strerror((enum srv_backup_err)op->rc));
+        srv__bk_answer_error(op, PACTA_BAD_REQUEST, "id", "the backup failed verification: %s",
+                             srv_backup_strerror((enum srv_backup_err)op->rc));
 }
 
 int64_t srv__bk_file_size(const char *path)
@@ -227,17 +228,17 @@ static int64_t live_db_bytes(void)
 static int space_ok_in(struct bk_op *op, const char *dir, int64_t need)
 {
     int64_t free_bytes = srv_backup_disk_free(dir);
-    if (free_bytes < 0 || free_bytes >= need + SPACE_MARGIN)
+    if (free_bytes < 0 || free_bytes >= need + SRV_BK_SPACE_MARGIN)
         return 1;
     char msg[4400];
     snprintf(msg, sizeof msg, "%lld MB are needed and %lld MB are free in %s",
-             (long long)((need + SPACE_MARGIN) >> 20), (long long)(free_bytes >> 20), dir);
+             (long long)((need + SRV_BK_SPACE_MARGIN) >> 20), (long long)(free_bytes >> 20), dir);
     srv_logf(SRV_LOG_WARN, "backup refused: not enough disk space", "{s:s,s:I,s:I}", "dir", dir,
              "need", (json_int_t)need, "free", (json_int_t)free_bytes);
-    answer_error(op, PACTA_UNAVAILABLE, "",
-                 op->what == BK_RESTORE ? "not enough disk space for the restore: %s"
-                                        : "not enough disk space for the backup: %s",
-                 msg);
+    srv__bk_answer_error(op, PACTA_UNAVAILABLE, "",
+                         op->what == BK_RESTORE ? "not enough disk space for the restore: %s"
+                                                : "not enough disk space for the backup: %s",
+                         msg);
     return 0;
 }
 
@@ -251,7 +252,7 @@ static int space_ok(struct bk_op *op, int64_t need)
  * live database's WAL, then into the file itself (growing it when the
  * restored database is the bigger): each disk must hold its share, both
  * together when they are one. */
-static int restore_space_ok(struct bk_op *op)
+int srv__bk_restore_space_ok(struct bk_op *op)
 {
     int64_t live = live_db_bytes(), restored = srv__bk_file_size(op->restore_db);
     if (restored < 0)
@@ -267,7 +268,7 @@ static int restore_space_ok(struct bk_op *op)
 void srv__bk_queue(struct bk_op *op, uv_work_cb work, uv_after_work_cb after)
 {
     if (uv_queue_work(srv__bk.srv->loop, &op->work, work, after) != 0) {
-        answer_error(op, PACTA_INTERNAL, "", "%s", "internal error");
+        srv__bk_answer_error(op, PACTA_INTERNAL, "", "%s", "internal error");
         srv__bk_op_free(op);
     }
 }
@@ -280,7 +281,7 @@ int srv__bk_submit(struct bk_op *op, enum srv_write_kind kind, json_t *args,
     w->udata = op;
     if (srv_db_submit(srv__bk.srv->db, w) != 0) {
         srv_write_free(w);
-        answer_error(op, PACTA_UNAVAILABLE, "", "%s", "server is shutting down");
+        srv__bk_answer_error(op, PACTA_UNAVAILABLE, "", "%s", "server is shutting down");
         return -1;
     }
     return 0;
@@ -291,7 +292,7 @@ int srv__bk_submit(struct bk_op *op, enum srv_write_kind kind, json_t *args,
 /* pacta-20261122-140203-123-manual.pbk; a second backup in the same
  * millisecond (a clock stepped back, a test's stopped clock) is ...-2.pbk,
  * not a failed one (the pack's link() never replaces a file).  Stat only. */
-static void file_name(char *out, size_t n, const char *kind, int64_t ms)
+void srv__bk_file_name(char *out, size_t n, const char *kind, int64_t ms)
 {
     char iso[32], stem[128], path[4400];
     srv__iso_from_ms(ms, iso); /* 2026-11-22T14:02:03.123Z */
@@ -308,13 +309,13 @@ static void file_name(char *out, size_t n, const char *kind, int64_t ms)
 
 /* Pool: from a snapshot file (op->snap, made here or by the writer) to a
  * packed backup and the row to record. */
-static void pack_snapshot(struct bk_op *op)
+void srv__bk_pack_snapshot(struct bk_op *op)
 {
     json_t *facts = NULL;
     char now[32];
 
-    if ((op->rc = srv_backup_inspect(op->snap, &facts, progress_cb, op, op->err, sizeof op->err)) !=
-        SRV_BK_OK)
+    if ((op->rc = srv_backup_inspect(op->snap, &facts, srv__bk_progress_cb, op, op->err,
+                                     sizeof op->err)) != SRV_BK_OK)
         return;
     srv__iso_from_ms(op->t0_ms, now);
     json_object_set_new(facts, "created_at", json_string(now));
@@ -333,20 +334,21 @@ static void pack_snapshot(struct bk_op *op)
      * database's size, not how many new contents the backup copies */
     int64_t copy = srv_backup_docs_to_copy(op->snap, srv__bk.dir, &srv__bk.key);
     int64_t free_bytes = srv_backup_disk_free(srv__bk.dir), snap = srv__bk_file_size(op->snap);
-    if (copy > 0 && free_bytes >= 0 && free_bytes < copy + snap + SPACE_MARGIN) {
+    if (copy > 0 && free_bytes >= 0 && free_bytes < copy + snap + SRV_BK_SPACE_MARGIN) {
         op->rc = SRV_BK_NOSPACE;
         snprintf(op->err, sizeof op->err,
                  "documents: %lld MB of new contents and the packed file, %lld MB free",
-                 (long long)((copy + snap + SPACE_MARGIN) >> 20), (long long)(free_bytes >> 20));
+                 (long long)((copy + snap + SRV_BK_SPACE_MARGIN) >> 20),
+                 (long long)(free_bytes >> 20));
         json_decref(facts);
         return;
     }
     srv_backup_docs_lock();
     op->rc = srv_backup_docs_store(op->snap, docs, srv__bk.dir, &srv__bk.key, index, facts,
-                                   progress_cb, op, op->err, sizeof op->err);
+                                   srv__bk_progress_cb, op, op->err, sizeof op->err);
     if (op->rc == SRV_BK_OK)
-        op->rc = srv_backup_pack(op->snap, srv__bk.dir, op->file, facts, &srv__bk.key, progress_cb,
-                                 op, &op->file_bytes, op->err, sizeof op->err);
+        op->rc = srv_backup_pack(op->snap, srv__bk.dir, op->file, facts, &srv__bk.key,
+                                 srv__bk_progress_cb, op, &op->file_bytes, op->err, sizeof op->err);
     if (op->rc != SRV_BK_OK)
         unlink(index);
     srv_backup_docs_unlock();
@@ -369,9 +371,9 @@ static void create_work(uv_work_t *req)
     struct bk_op *op = req->data;
     op->rc = srv_backup_snapshot(srv__bk.db_path, op->snap,
                                  (enum srv_backup_method)srv__bk.srv->cfg->backup_method,
-                                 progress_cb, op, op->err, sizeof op->err);
+                                 srv__bk_progress_cb, op, op->err, sizeof op->err);
     if (op->rc == SRV_BK_OK)
-        pack_snapshot(op);
+        srv__bk_pack_snapshot(op);
 }
 
 /* A created_at in the future (a clock that was ahead, a planted file)
@@ -398,7 +400,8 @@ static void recorded(struct srv_write *w)
     struct bk_op *op = w->udata;
     if (w->code != PACTA_OK) {
         srv_logf(SRV_LOG_ERROR, "backup: recording failed", "{s:s}", "file", op->file);
-        answer_error(op, (enum pacta_code)w->code, "", "%s", "the backup could not be recorded");
+        srv__bk_answer_error(op, (enum pacta_code)w->code, "", "%s",
+                             "the backup could not be recorded");
     } else {
         json_t *row = json_object_get(w->result, "backup");
         srv__bk_note_ok(row);
@@ -407,7 +410,7 @@ static void recorded(struct srv_write *w)
             srv_logf(SRV_LOG_ERROR, "backup made without documents lost from the store",
                      "{s:s, s:O}", "file", op->file, "sha256",
                      json_object_get(json_object_get(op->row, "documents"), "unavailable"));
-        answer_ok(op, json_incref(w->result));
+        srv__bk_answer_ok(op, json_incref(w->result));
     }
     srv_write_free(w);
     srv__bk_op_free(op);
@@ -419,7 +422,7 @@ static void create_after(uv_work_t *req, int status)
     struct bk_op *op = req->data;
     (void)status;
     if (op->rc != SRV_BK_OK) {
-        answer_failure(op, "create");
+        srv__bk_answer_failure(op, "create");
         if (!op->s)
             srv__bk.retry_after_ms = srv_clock_now_ms() + RETRY_AFTER_FAILURE_MS;
         srv__bk_op_free(op);
@@ -429,7 +432,7 @@ static void create_after(uv_work_t *req, int status)
         srv__bk_op_free(op);
 }
 
-static int refuse_if_unready(struct srv_session *s, const json_t *id)
+int srv__bk_refuse_if_unready(struct srv_session *s, const json_t *id)
 {
     struct pacta_error e;
     if (!srv__bk.have_key)
@@ -448,12 +451,12 @@ static int refuse_if_unready(struct srv_session *s, const json_t *id)
 void srv__bk_start_create(struct srv_session *s, const json_t *id, const char *kind,
                           const char *description)
 {
-    if (refuse_if_unready(s, id))
+    if (srv__bk_refuse_if_unready(s, id))
         return;
     struct bk_op *op = srv__bk_op_new(BK_CREATE, s, id);
     snprintf(op->kind, sizeof op->kind, "%s", kind);
     snprintf(op->description, sizeof op->description, "%s", description ? description : "");
-    file_name(op->file, sizeof op->file, kind, op->t0_ms);
+    srv__bk_file_name(op->file, sizeof op->file, kind, op->t0_ms);
     snprintf(op->snap, sizeof op->snap, "%s/.snapshot-%lld.db", srv__bk.dir, (long long)op->t0_ms);
     /* the snapshot, then the packed file (zstd usually halves it or better) */
     if (!space_ok(op, live_db_bytes() + live_db_bytes() / 2)) {
@@ -464,268 +467,6 @@ void srv__bk_start_create(struct srv_session *s, const json_t *id, const char *k
         return;
     }
     srv__bk_queue(op, create_work, create_after);
-}
-
-/* ---- verify and restore -------------------------------------------------- */
-
-/* Pool: the catalog row of op->backup_id, then the full check of its file;
- * the database stays in op->restore_db. */
-static void verify_work(uv_work_t *req)
-{
-    struct bk_op *op = req->data;
-    srv__bk_test_hold(2);
-    sqlite3 *r = srv_db_reader_acquire(srv__bk.srv->db);
-    sqlite3_stmt *st = NULL;
-    char path[4400];
-
-    if (sqlite3_prepare_v2(r, "SELECT " SRV_BACKUP_COLS " FROM backups WHERE id = ?", -1, &st,
-                           NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, op->backup_id);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            op->row = srv__backup_row(st);
-    }
-    sqlite3_finalize(st);
-    srv_db_reader_release(srv__bk.srv->db, r);
-    if (!op->row) {
-        op->rc = -PACTA_NOT_FOUND;
-        return;
-    }
-    snprintf(op->file, sizeof op->file, "%s", json_string_value(json_object_get(op->row, "file")));
-    snprintf(path, sizeof path, "%s/%s", srv__bk.dir, op->file);
-    int64_t size = srv__bk_file_size(path);
-    if (size < 0) {
-        op->rc = SRV_BK_IO;
-        snprintf(op->err, sizeof op->err, "the file is missing");
-        return;
-    }
-    if (size < json_integer_value(json_object_get(op->row, "file_bytes"))) {
-        op->rc = SRV_BK_TRUNCATED;
-        snprintf(op->err, sizeof op->err, "file is %lld bytes, catalog says %lld", (long long)size,
-                 (long long)json_integer_value(json_object_get(op->row, "file_bytes")));
-        return;
-    }
-    /* the scratch copy is the backup's database, not the live one: after
-     * restoring a small backup, verifying a big one filled the disk (the
-     * live database's too, when they share it) before failing */
-    int64_t need = json_integer_value(json_object_get(op->row, "db_bytes")) + SPACE_MARGIN;
-    int64_t free_bytes = srv_backup_disk_free(srv__bk.dir);
-    if (free_bytes >= 0 && free_bytes < need) {
-        op->rc = SRV_BK_NOSPACE;
-        snprintf(op->err, sizeof op->err, "%lld MB are needed and %lld MB are free",
-                 (long long)(need >> 20), (long long)(free_bytes >> 20));
-        return;
-    }
-    json_t *m = NULL;
-    op->rc = srv_backup_unpack(path, &srv__bk.key, srv__schema_latest(), op->restore_db, &m,
-                               progress_cb, op, op->err, sizeof op->err);
-    if (op->rc == SRV_BK_OK &&
-        strcmp(json_string_value(json_object_get(m, "sha256")) ?: "",
-               json_string_value(json_object_get(op->row, "sha256")) ?: "-") != 0) {
-        op->rc = SRV_BK_CORRUPT;
-        snprintf(op->err, sizeof op->err, "checksum differs from the catalog");
-    }
-    if (op->rc == SRV_BK_OK) {
-        /* the documents: every content there and authentic; a restore also
-         * brings back what the live store lacks (held: see op_new) */
-        char docs[4200];
-        srv_docs_dir(srv__bk.srv->cfg->data_dir, docs, sizeof docs);
-        op->rc = srv_backup_docs_check(op->restore_db, m, srv__bk.dir, &srv__bk.key,
-                                       op->what == BK_RESTORE ? docs : NULL, progress_cb, op,
-                                       op->err, sizeof op->err);
-    }
-    json_decref(m);
-    if (op->rc != SRV_BK_OK || op->what == BK_VERIFY) {
-        unlink(op->restore_db);
-        op->restore_db[0] = '\0';
-    }
-}
-
-static void verified_recorded(struct srv_write *w)
-{
-    struct bk_op *op = w->udata;
-    if (op->rc != SRV_BK_OK)
-        srv__bk_read_last_good(); /* it may have been the newest good one */
-    if (op->what == BK_VERIFY) {
-        if (op->rc != SRV_BK_OK) {
-            answer_failure(op, "verify");
-        } else {
-            json_object_set_new(op->row, "verified_ok", json_true());
-            json_object_set(op->row, "verified_at", json_object_get(w->args, "at"));
-            answer_ok(op, json_pack("{s:b, s:O}", "ok", 1, "backup", op->row));
-        }
-    } else {
-        answer_failure(op, "restore"); /* a restore that failed verification */
-    }
-    srv_write_free(w);
-    srv__bk_op_free(op);
-}
-
-/* Stores the outcome of a verification on the row: not for "no such row",
- * nor when the check itself could not run (the disk full, an I/O error on
- * the server's side), which says nothing about the backup: recorded, it
- * would mark a good backup failed, and retention would no longer keep it. */
-static void record_verification(struct bk_op *op)
-{
-    char now[32];
-    if (op->rc == -PACTA_NOT_FOUND || op->rc == SRV_BK_NOSPACE || op->rc == SRV_BK_IO ||
-        op->rc == SRV_BK_DB) {
-        answer_failure(op, what_name(op->what));
-        srv__bk_op_free(op);
-        return;
-    }
-    srv_now_iso(now);
-    json_t *args = json_pack("{s:I, s:s}", "id", (json_int_t)op->backup_id, "at", now);
-    if (op->rc != SRV_BK_OK)
-        json_object_set_new(args, "error",
-                            json_string(srv_backup_strerror((enum srv_backup_err)op->rc)));
-    if (srv__bk_submit(op, SRV_W_BACKUP_VERIFIED, args, verified_recorded) != 0)
-        srv__bk_op_free(op);
-}
-
-static void verify_after(uv_work_t *req, int status)
-{
-    (void)status;
-    record_verification(req->data);
-}
-
-static void safety_recorded(struct srv_write *w)
-{
-    struct bk_op *op = w->udata;
-    json_t *result = json_pack("{s:O, s:O*, s:O}", "restored", op->restored, "safety_backup",
-                               w->code == PACTA_OK ? json_object_get(w->result, "backup") : NULL,
-                               "head", json_object_get(op->list, "head"));
-    if (w->code == PACTA_OK)
-        srv__bk_note_ok(json_object_get(w->result, "backup"));
-    answer_ok(op, result);
-    srv_write_free(w);
-    srv__bk_op_free(op);
-}
-
-static void safety_work(uv_work_t *req)
-{
-    pack_snapshot(req->data);
-}
-
-static void safety_after(uv_work_t *req, int status)
-{
-    struct bk_op *op = req->data;
-    (void)status;
-    if (op->rc != SRV_BK_OK) {
-        /* the restore itself succeeded: say so, and that the safety copy was
-         * not packed; the plain copy of the replaced database stays */
-        srv_logf(SRV_LOG_ERROR,
-                 "restore: packing the safety backup failed; the unpacked copy is kept",
-                 "{s:s,s:s,s:s}", "error", srv_backup_strerror((enum srv_backup_err)op->rc),
-                 "detail", op->err, "kept", op->snap);
-        op->snap[0] = '\0';
-        answer_ok(op, json_pack("{s:O, s:n, s:O, s:s}", "restored", op->restored, "safety_backup",
-                                "head", json_object_get(op->list, "head"), "warning",
-                                "the safety backup could not be packed; an unpacked copy of the "
-                                "replaced database is kept in the backup directory (see the "
-                                "server log)"));
-        srv__bk_op_free(op);
-        return;
-    }
-    if (srv__bk_submit(op, SRV_W_BACKUP_RECORD, json_incref(op->row), safety_recorded) != 0)
-        srv__bk_op_free(op);
-}
-
-/*
- * The restored database decides who may be connected: an open connection
- * whose user is missing or disabled there ends with 4001 (its token was
- * revoked in the restored data too), the others take the restored role and
- * name, as after a users.update.  Pending auth.resume reads retry.
- */
-static void apply_restored_users(const json_t *users)
-{
-    srv__bk.srv->revocations++;
-    for (struct srv_session *o = srv__bk.srv->sessions; o; o = o->next) {
-        if (!o->authenticated || o->close_code)
-            continue;
-        const json_t *u = json_object_get(users, o->username);
-        if (!u) {
-            srv__session_close(o, PACTA_CLOSE_SESSION_ENDED, "session ended", 1);
-            continue;
-        }
-        const char *display = json_string_value(json_object_get(u, "display_name"));
-        o->role = pacta_role_from_name(json_string_value(json_object_get(u, "role")));
-        if (o->role != PACTA_ROLE_ADMIN)
-            o->admin_watch = 0;
-        free(o->display_name);
-        o->display_name = display ? strdup(display) : NULL;
-        srv__admin_changed(o);
-    }
-}
-
-static void swapped(struct srv_write *w)
-{
-    struct bk_op *op = w->udata;
-    unlink(op->restore_db);
-    op->restore_db[0] = '\0';
-    if (w->code != PACTA_OK) {
-        answer_error(op, (enum pacta_code)w->code, "", "%s", w->err.message);
-        srv_write_free(w);
-        srv__bk_op_free(op);
-        return;
-    }
-    json_t *users = json_incref(json_object_get(w->result, "users"));
-    json_object_del(w->result, "users");
-    srv_logf(SRV_LOG_WARN, "database restored", "{s:I,s:s,s:O}", "backup",
-             (json_int_t)op->backup_id, "actor", op->actor, "result", w->result);
-    srv__broadcast(srv__bk.srv, w->events, 0);
-    apply_restored_users(users);
-    json_decref(users);
-    op->list = json_incref(w->result);
-    op->restored = op->row;
-    op->row = NULL;
-    srv_write_free(w);
-    /* the pre-restore state, copied by the writer, becomes a safety backup */
-    memcpy(op->snap, op->safety, sizeof op->snap);
-    op->safety[0] = '\0';
-    snprintf(op->kind, sizeof op->kind, "safety");
-    snprintf(op->description, sizeof op->description, "before restoring backup %lld",
-             (long long)op->backup_id);
-    file_name(op->file, sizeof op->file, "safety", op->t0_ms);
-    srv__bk_queue(op, safety_work, safety_after);
-}
-
-static void restore_after(uv_work_t *req, int status)
-{
-    struct bk_op *op = req->data;
-    (void)status;
-    if (op->rc != SRV_BK_OK) {
-        record_verification(op); /* refused: nothing changed */
-        return;
-    }
-    if (!restore_space_ok(op)) {
-        srv__bk_op_free(op);
-        return;
-    }
-    progress_cb(op, "swap", 0, 0);
-    snprintf(op->safety, sizeof op->safety, "%s/.safety-%lld.db", srv__bk.dir,
-             (long long)op->t0_ms);
-    json_t *args = json_pack("{s:s, s:s, s:I, s:O}", "source", op->restore_db, "safety", op->safety,
-                             "backup_id", (json_int_t)op->backup_id, "backup_created_at",
-                             json_object_get(op->row, "created_at"));
-    if (srv__bk_submit(op, SRV_W_DB_RESTORE, args, swapped) != 0)
-        srv__bk_op_free(op);
-}
-
-static void start_check(struct srv_session *s, const json_t *id, enum bk_what what,
-                        int64_t backup_id)
-{
-    if (refuse_if_unready(s, id))
-        return;
-    struct bk_op *op = srv__bk_op_new(what, s, id);
-    op->backup_id = backup_id;
-    uv_mutex_lock(&srv__bk.use_mu); /* retention keeps its file and row */
-    srv__bk.in_use = backup_id;
-    uv_mutex_unlock(&srv__bk.use_mu);
-    snprintf(op->restore_db, sizeof op->restore_db, "%s/.restore-%lld.db", srv__bk.dir,
-             (long long)op->t0_ms);
-    /* room for the decrypted database: checked in verify_work, which reads
-     * its size from the catalog */
-    srv__bk_queue(op, verify_work, what == BK_VERIFY ? verify_after : restore_after);
 }
 
 /* ---- list ------------------------------------------------------------------ */
@@ -801,8 +542,8 @@ int srv__backup_handle(struct srv_session *s, const struct pacta_request *req)
     case PACTA_OP_BACKUPS_VERIFY:
     case PACTA_OP_BACKUPS_RESTORE:
         if ((rc = pacta_decode_backup_id(req->args, &id, &err)) == 0)
-            start_check(s, req->id, req->op == PACTA_OP_BACKUPS_VERIFY ? BK_VERIFY : BK_RESTORE,
-                        id);
+            srv__bk_start_check(s, req->id,
+                                req->op == PACTA_OP_BACKUPS_VERIFY ? BK_VERIFY : BK_RESTORE, id);
         break;
     default:
         return 0;
