@@ -18,43 +18,9 @@
 #include "documents.h"
 #include "export.h"
 #include "log.h"
+#include "ops-private.h"
 #include "srv.h"
 #include "views.h"
-
-struct srv_job {
-    uv_work_t work;
-    struct srv *srv;
-    struct srv_session *s;
-    json_t *id;   /* new ref: echoed in the response */
-    json_t *root; /* new ref: keeps the borrowed strings of the args alive */
-    enum pacta_op op;
-    union {
-        struct pacta_login_args login;
-        struct pacta_resume_args resume;
-        struct pacta_list_args list;
-        struct pacta_id_args ids;
-        struct pacta_user_create_args user_create;
-        struct pacta_user_update_args user_update;
-    } a;
-    srv_read_fn read;     /* an extension's read (srv__ops_read), else NULL */
-    uint64_t start_ns;    /* uv_hrtime() when the request arrived */
-    uint64_t request_id;  /* follows it into logs: writer batch, events, errors */
-    char actor[65];       /* the user the request runs as */
-    int hashing;          /* holds one of the MAX_PASSWORD_CHECKS slots */
-    size_t reserved;      /* answer bytes reserved (srv__ops_read_large) */
-    unsigned revocations; /* srv->revocations when an auth.resume was read */
-    struct srv_job *next_waiting;
-    /* filled in the pool */
-    int code;
-    struct pacta_error err;
-    json_t *result;
-    char *response; /* a read's whole response frame, encoded in the pool */
-    size_t response_len;
-    struct srv_user user;
-    char token_hash[65];
-    char expires_at[32];
-    char *password_hash;
-};
 
 /*
  * argon2id is slow and takes 19 MiB on purpose.  At most this many password
@@ -71,7 +37,7 @@ static int n_waiting;
  * unknown user against it costs the same time as for a known one. */
 static char *dummy_hash;
 
-static struct srv_job *job_new(struct srv_session *s, const struct pacta_request *req)
+struct srv_job *srv__ops_job_new(struct srv_session *s, const struct pacta_request *req)
 {
     struct srv_job *j = calloc(1, sizeof *j);
     if (!j)
@@ -91,9 +57,6 @@ static struct srv_job *job_new(struct srv_session *s, const struct pacta_request
     return j;
 }
 
-static void queue_job(struct srv_job *j);
-static void job_free(struct srv_job *j);
-
 /* A password slot freed: start the oldest waiting check whose client is still there. */
 /*
  * A login for a locked username or from a locked address is refused before
@@ -104,7 +67,7 @@ static void job_free(struct srv_job *j);
  * again when a queued login gets its slot: the lock may have begun meanwhile.
  * 1 if the job was answered and freed.
  */
-static int refuse_if_locked(struct srv_job *j)
+int srv__ops_refuse_if_locked(struct srv_job *j)
 {
     int64_t wait = srv__limits_login_locked(j->srv, j->a.login.username, j->s->peer);
     if (wait <= 0)
@@ -114,7 +77,7 @@ static int refuse_if_locked(struct srv_job *j)
     pacta_error_set(&err, PACTA_RATE_LIMITED, "", "too many failed logins: try again in %lld s",
                     (long long)wait);
     srv__respond_error(j->s, j->id, &err, json_pack("{s:I}", "retry_after", (json_int_t)wait));
-    job_free(j);
+    srv__ops_job_free(j);
     return 1;
 }
 
@@ -128,18 +91,18 @@ static void hashing_slot_freed(struct srv *srv)
             waiting_tail = NULL;
         n_waiting--;
         if (!srv__session_open(j->s)) {
-            job_free(j); /* its client left while it waited */
+            srv__ops_job_free(j); /* its client left while it waited */
             continue;
         }
-        if (j->op == PACTA_OP_AUTH_LOGIN && refuse_if_locked(j))
+        if (j->op == PACTA_OP_AUTH_LOGIN && srv__ops_refuse_if_locked(j))
             continue;
         srv->hashing++;
         j->hashing = 1;
-        queue_job(j);
+        srv__ops_queue_job(j);
     }
 }
 
-static void job_free(struct srv_job *j)
+void srv__ops_job_free(struct srv_job *j)
 {
     if (j->hashing)
         hashing_slot_freed(j->srv);
@@ -196,7 +159,7 @@ static int64_t ms_from_iso(const char *iso)
     return (int64_t)timegm(&tm) * 1000 + ms;
 }
 
-static json_t *user_update_args(const struct srv_job *j)
+json_t *srv__ops_user_update_args(const struct srv_job *j)
 {
     const struct pacta_user_update_args *u = &j->a.user_update;
     json_t *a = json_pack("{s:s}", "username", u->username);
@@ -339,11 +302,11 @@ static void write_done(struct srv_write *w)
 out:
     j->srv->answer_now = 0;
     srv_write_free(w);
-    job_free(j);
+    srv__ops_job_free(j);
 }
 
 /* Hands a write to the writer thread; the job is answered in write_done. */
-static void submit_write(struct srv_job *j, enum srv_write_kind kind, json_t *args_steal)
+void srv__ops_submit_write(struct srv_job *j, enum srv_write_kind kind, json_t *args_steal)
 {
     struct srv_write *w = srv_write_new(kind, j->s->username, args_steal);
     w->done = write_done;
@@ -352,7 +315,7 @@ static void submit_write(struct srv_job *j, enum srv_write_kind kind, json_t *ar
     if (srv_db_submit(j->srv->db, w) != 0) {
         srv__respond_code(j->s, j->id, PACTA_UNAVAILABLE, "", "server is shutting down");
         srv_write_free(w);
-        job_free(j);
+        srv__ops_job_free(j);
     }
 }
 
@@ -466,7 +429,7 @@ static void held_answer_due(uv_timer_t *t)
         h->next->prev = h->prev;
     uv_timer_stop(&h->timer);
     srv__respond_error(h->job->s, h->job->id, &h->job->err, NULL);
-    job_free(h->job);
+    srv__ops_job_free(h->job);
     uv_close((uv_handle_t *)&h->timer, held_answer_closed);
 }
 
@@ -520,13 +483,13 @@ static void job_after(uv_work_t *req, int status)
         if (delay > 0 && !j->srv->shutting_down && hold_failed_login(j, (uint64_t)delay) == 0)
             return;
         srv__respond_error(s, j->id, &j->err, NULL);
-        job_free(j);
+        srv__ops_job_free(j);
         return;
     }
     if ((j->op == PACTA_OP_AUTH_LOGIN || j->op == PACTA_OP_AUTH_RESUME) &&
         !srv__limits_user_ok(j->srv, s, j->user.username)) {
         srv__respond_code(s, j->id, PACTA_RATE_LIMITED, "", "too many connections for this user");
-        job_free(j);
+        srv__ops_job_free(j);
         return;
     }
     switch (j->op) {
@@ -534,15 +497,15 @@ static void job_after(uv_work_t *req, int status)
         srv__limits_login_ok(j->srv, j->user.username);
         /* counted against the user's cap until the session is written */
         snprintf(s->login_user, sizeof s->login_user, "%s", j->user.username);
-        submit_write(j, SRV_W_SESSION_CREATE,
-                     json_pack("{s:s,s:s}", "username", j->user.username, "password_hash",
-                               j->user.password_hash));
+        srv__ops_submit_write(j, SRV_W_SESSION_CREATE,
+                              json_pack("{s:s,s:s}", "username", j->user.username, "password_hash",
+                                        j->user.password_hash));
         return;
     case PACTA_OP_AUTH_RESUME: {
         if (j->revocations != j->srv->revocations) {
             /* a logout committed while the token was being read: read it again */
             j->revocations = j->srv->revocations;
-            queue_job(j);
+            srv__ops_queue_job(j);
             return;
         }
         if (j->a.resume.client) {
@@ -559,7 +522,7 @@ static void job_after(uv_work_t *req, int status)
         break;
     }
     case PACTA_OP_USERS_UPDATE:
-        submit_write(j, SRV_W_USER_UPDATE, user_update_args(j));
+        srv__ops_submit_write(j, SRV_W_USER_UPDATE, srv__ops_user_update_args(j));
         return;
     case PACTA_OP_USERS_CREATE: {
         const struct pacta_user_create_args *u = &j->a.user_create;
@@ -567,7 +530,7 @@ static void job_after(uv_work_t *req, int status)
                                  j->password_hash, "display_name",
                                  u->display_name ? u->display_name : u->username, "role",
                                  pacta_role_name(u->role));
-        submit_write(j, SRV_W_USER_CREATE, args);
+        srv__ops_submit_write(j, SRV_W_USER_CREATE, args);
         return;
     }
     default:
@@ -575,17 +538,17 @@ static void job_after(uv_work_t *req, int status)
         j->response = NULL;
         break;
     }
-    job_free(j);
+    srv__ops_job_free(j);
 }
 
 /* Runs a job that checks or hashes a password, or queues it for a slot. */
-static void queue_password_job(struct srv_job *j)
+void srv__ops_queue_password_job(struct srv_job *j)
 {
     struct srv *srv = j->srv;
     if (srv->hashing < MAX_PASSWORD_CHECKS) {
         srv->hashing++;
         j->hashing = 1;
-        queue_job(j);
+        srv__ops_queue_job(j);
     } else if (n_waiting < MAX_PASSWORD_WAITING) {
         if (waiting_tail)
             waiting_tail->next_waiting = j;
@@ -596,24 +559,24 @@ static void queue_password_job(struct srv_job *j)
     } else {
         srv__respond_code(j->s, j->id, PACTA_RATE_LIMITED, "",
                           "too many logins at once: retry shortly");
-        job_free(j);
+        srv__ops_job_free(j);
     }
 }
 
-static void queue_job(struct srv_job *j)
+void srv__ops_queue_job(struct srv_job *j)
 {
     int rc = uv_queue_work(j->srv->loop, &j->work, job_work, job_after);
     if (rc) {
         srv__respond_code(j->s, j->id, PACTA_INTERNAL, "", "internal error");
-        job_free(j);
+        srv__ops_job_free(j);
     }
 }
 
 void srv__ops_read(struct srv_session *s, const struct pacta_request *req, srv_read_fn read)
 {
-    struct srv_job *j = job_new(s, req);
+    struct srv_job *j = srv__ops_job_new(s, req);
     j->read = read;
-    queue_job(j);
+    srv__ops_queue_job(j);
 }
 
 void srv__ops_read_large(struct srv_session *s, const struct pacta_request *req, srv_read_fn read,
@@ -624,16 +587,16 @@ void srv__ops_read_large(struct srv_session *s, const struct pacta_request *req,
                           "too much data asked for at once: read the answers first");
         return;
     }
-    struct srv_job *j = job_new(s, req);
+    struct srv_job *j = srv__ops_job_new(s, req);
     j->read = read;
     j->reserved = bytes;
-    queue_job(j);
+    srv__ops_queue_job(j);
 }
 
 void srv__ops_write(struct srv_session *s, const struct pacta_request *req,
                     enum srv_write_kind kind, json_t *args_steal)
 {
-    submit_write(job_new(s, req), kind, args_steal);
+    srv__ops_submit_write(srv__ops_job_new(s, req), kind, args_steal);
 }
 
 int srv__ops_init(void)
@@ -648,162 +611,4 @@ void srv__ops_cleanup(void)
 {
     free(dummy_hash);
     dummy_hash = NULL;
-}
-
-/* ---- dispatch ---------------------------------------------------------- */
-
-/*
- * Decodes the op's arguments and starts its job.  Decoding happens here, on
- * the loop: it is cheap and lets a bad request be answered at once.  Called
- * by srv__ops_handle (request.c) once the request is parsed, allowed and
- * within its limits.
- */
-void srv__ops_dispatch(struct srv_session *s, const struct pacta_request *req)
-{
-    struct pacta_error err = {0};
-    struct srv_job *j = NULL;
-    int rc = 0;
-
-    /* ops without arguments still refuse unknown members (typos) */
-    if ((req->op == PACTA_OP_PING || req->op == PACTA_OP_UNSUBSCRIBE ||
-         req->op == PACTA_OP_AUTH_LOGOUT || req->op == PACTA_OP_USERS_LIST ||
-         req->op == PACTA_OP_PRESENCE_LIST || req->op == PACTA_OP_ADMIN_CONNS_LIST ||
-         req->op == PACTA_OP_ADMIN_STATS) &&
-        pacta_decode_empty(req->args, &err) != 0) {
-        srv__respond_error(s, req->id, &err, NULL);
-        return;
-    }
-
-    switch (req->op) {
-    case PACTA_OP_PING: {
-        char now[32];
-        srv_now_iso(now);
-        srv__respond_ok(s, req->id, json_pack("{s:s}", "time", now));
-        return;
-    }
-    case PACTA_OP_SUBSCRIBE:
-        srv__subscribe(s, req->id, req->args);
-        return;
-    case PACTA_OP_UNSUBSCRIBE:
-        srv__unsubscribe(s);
-        srv__respond_ok(s, req->id, NULL);
-        return;
-    default:
-        /* op groups that live in their own files answer here */
-        if (srv__admin_handle(s, req))
-            return;
-        if (srv__notify_handle(s, req))
-            return;
-        if (srv__backup_handle(s, req)) /* backups.* (backup.c) */
-            return;
-        if (srv__dashboard_handle(s, req)) /* stats.dashboard, dashboard.watch */
-            return;
-        if (srv__documents_handle(s, req)) /* documents.* (documents.c) */
-            return;
-        if (srv__export_handle(s, req)) /* export.* (export.c) */
-            return;
-        if (srv__views_handle(s, req)) /* views.* (views.c) */
-            return;
-        break;
-    }
-
-    if (req->op == PACTA_OP_AUTH_LOGIN || req->op == PACTA_OP_AUTH_RESUME) {
-        /* past the authentication deadline (a login answered late, after
-         * --login-delay or argon2's queue): no new attempt, or a client
-         * that always has the next one in flight would stay connected */
-        if (!s->authenticated && srv__now_ms() >= s->auth_deadline_ms) {
-            srv__session_close(s, PACTA_CLOSE_POLICY, "authentication timeout", 0);
-            return;
-        }
-        if (s->auth_inflight) {
-            srv__respond_code(s, req->id, PACTA_RATE_LIMITED, "",
-                              "a login is already in progress on this connection");
-            return;
-        }
-        s->auth_inflight = 1;
-    }
-    j = job_new(s, req);
-    switch (req->op) {
-    case PACTA_OP_AUTH_LOGIN: {
-        if ((rc = pacta_decode_login(req->args, &j->a.login, &err)) != 0)
-            break;
-        if (refuse_if_locked(j))
-            return;
-        queue_password_job(j);
-        break;
-    }
-    case PACTA_OP_AUTH_RESUME:
-        if ((rc = pacta_decode_resume(req->args, &j->a.resume, &err)) == 0) {
-            j->revocations = s->srv->revocations;
-            queue_job(j);
-        }
-        break;
-    case PACTA_OP_AUTH_LOGOUT:
-        snprintf(j->token_hash, sizeof j->token_hash, "%s", s->token_hash);
-        submit_write(j, SRV_W_SESSION_REVOKE, json_pack("{s:s}", "token_hash", s->token_hash));
-        break;
-    case PACTA_OP_CONTRACTS_LIST:
-        if ((rc = pacta_decode_list(req->args, &j->a.list, &err)) == 0)
-            queue_job(j);
-        break;
-    case PACTA_OP_CONTRACTS_GET:
-        if ((rc = pacta_decode_get(req->args, &j->a.ids, &err)) == 0)
-            queue_job(j);
-        break;
-    case PACTA_OP_SUPPLEMENTS_LIST:
-        if ((rc = pacta_decode_supplements_list(req->args, &j->a.ids, &err)) == 0)
-            queue_job(j);
-        break;
-    case PACTA_OP_USERS_LIST:
-        queue_job(j);
-        break;
-    case PACTA_OP_USERS_CREATE:
-        if ((rc = pacta_decode_user_create(req->args, &j->a.user_create, &err)) == 0)
-            queue_password_job(j);
-        break;
-    case PACTA_OP_USERS_UPDATE:
-        if ((rc = pacta_decode_user_update(req->args, &j->a.user_update, &err)) != 0)
-            break;
-        if (j->a.user_update.password)
-            queue_password_job(j); /* hashed in the pool, then written */
-        else
-            submit_write(j, SRV_W_USER_UPDATE, user_update_args(j));
-        break;
-    case PACTA_OP_CONTRACTS_CREATE: {
-        struct pacta_create_args a = {0};
-        if ((rc = pacta_decode_create(req->args, &a, &err)) == 0)
-            submit_write(j, SRV_W_CONTRACT_CREATE, json_incref(a.contract));
-        pacta_create_args_clear(&a);
-        break;
-    }
-    case PACTA_OP_CONTRACTS_UPDATE: {
-        struct pacta_update_args a = {0};
-        if ((rc = pacta_decode_update(req->args, &a, &err)) == 0) {
-            json_t *args = json_pack("{s:s,s:I,s:O}", "id", a.id, "version", (json_int_t)a.version,
-                                     "changes", a.changes);
-            if (a.reason)
-                json_object_set_new(args, "reason", json_string(a.reason));
-            submit_write(j, SRV_W_CONTRACT_UPDATE, args);
-        }
-        pacta_update_args_clear(&a);
-        break;
-    }
-    case PACTA_OP_CONTRACTS_DELETE: {
-        struct pacta_delete_args a = {0};
-        if ((rc = pacta_decode_delete(req->args, &a, &err)) == 0) {
-            json_t *args = json_pack("{s:s,s:I}", "id", a.id, "version", (json_int_t)a.version);
-            if (a.reason)
-                json_object_set_new(args, "reason", json_string(a.reason));
-            submit_write(j, SRV_W_CONTRACT_DELETE, args);
-        }
-        break;
-    }
-    default:
-        rc = pacta_error_set(&err, PACTA_BAD_REQUEST, "op", "unsupported op");
-        break;
-    }
-    if (rc) {
-        srv__respond_error(s, req->id, &err, NULL);
-        job_free(j);
-    }
 }
