@@ -13,6 +13,11 @@
 #                                 and writer threads may then use both cores)
 #   BASELINE=1 bench/edits.sh     also one fsync per edit (PACTA_WRITER_MAX_BATCH=1,
 #                                 RUNS times) and the in-process ceiling, as make bench
+#   LOGLEVEL=debug KEEP_LOG=FILE bench/edits.sh build 1
+#                                 pactad's log kept (at debug: one line per batch
+#                                 with its writes and microseconds)
+#   Each run also prints, per thread of pactad and of the load generator, its
+#   share of the window on a CPU and waiting for one (bench/lg_threads.c).
 #   WRAP="valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.%p" \
 #     bench/edits.sh build 1      pactad under a profiler
 set -euo pipefail
@@ -38,7 +43,7 @@ server_pid=0
 cleanup() {
   [ "$server_pid" = 0 ] || kill "$server_pid" 2>/dev/null || true
   wait 2>/dev/null || true
-  rm -rf "$tmp"
+  [ -z "${KEEP_LOG:-}" ] || cp "$tmp/pactad.log" "$KEEP_LOG"; rm -rf "$tmp"
 }
 trap cleanup EXIT
 bash "$top/certs/gen-dev-certs.sh" "$tmp/certs" >/dev/null
@@ -72,7 +77,7 @@ run() {
     rm -rf "$tmp/data"
     env PACTA_ADMIN_PASSWORD="$ADMIN_PW" "$@" "${SRV[@]}" "${WRAP_CMD[@]}" "$bin/pactad" \
       --data-dir "$tmp/data" --listen "127.0.0.1:$PORT" --cert "$tmp/certs/server.pem" \
-      --key "$tmp/certs/server.key" --rate 0 --max-conns-per-user 0 --log-level warn \
+      --key "$tmp/certs/server.key" --rate 0 --max-conns-per-user 0 --log-level ${LOGLEVEL:-warn} \
       >>"$tmp/pactad.log" 2>&1 &
     server_pid=$!
     wait_port "$PORT"

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <libwebsockets.h>
 
@@ -26,6 +27,24 @@ void lg_hist_reset(struct lg_hist *h);
 void lg_hist_add(struct lg_hist *h, uint64_t v);
 /* Value (same unit as added) at percentile p (0..100). */
 uint64_t lg_hist_pct(const struct lg_hist *h, double p);
+
+/* ---- per-thread CPU of a process over a window (lg_threads.c) ------------ */
+#define LG_THREADS_MAX 64
+
+struct lg_thread {
+    int tid;
+    char name[32];
+    unsigned long long run_ns, wait_ns; /* on a CPU; runnable, waiting for one */
+};
+struct lg_threads {
+    int n;
+    struct lg_thread t[LG_THREADS_MAX];
+};
+
+void lg_threads_take(int pid, struct lg_threads *s);
+/* One line: each thread's share of the window on a CPU and waiting for one. */
+void lg_threads_report(FILE *out, const char *who, int main_tid, const struct lg_threads *a,
+                       const struct lg_threads *b, double wall_secs);
 
 /* ---- connections --------------------------------------------------------- */
 enum lg_proto { LG_PACTA, LG_SIO, LG_NATS };

@@ -278,6 +278,9 @@ static int scenario_edits(void)
         conns[i].role = LG_WRITER;
     connect_all();
     lg_hist_reset(&hist);
+    static struct lg_threads srv0, srv1, self0, self1;
+    lg_threads_take(o.server_pid, &srv0);
+    lg_threads_take((int)getpid(), &self0);
     double cpu0 = proc_cpu_secs(o.server_pid);
     int64_t t0 = lg_now_us();
     running = 1;
@@ -289,6 +292,10 @@ static int scenario_edits(void)
     run_until(none_inflight, 10000, NULL);
     double wall = (double)(lg_now_us() - t0) / 1e6;
     double cpu = (proc_cpu_secs(o.server_pid) - cpu0) / wall * 100;
+    lg_threads_take(o.server_pid, &srv1);
+    lg_threads_take((int)getpid(), &self1);
+    lg_threads_report(stderr, "server", o.server_pid, &srv0, &srv1, wall);
+    lg_threads_report(stderr, "loadgen", (int)getpid(), &self0, &self1, wall);
     uint64_t answered = acked + conflicts + other_errors;
     printf("| %s | %d | %d | %" PRIu64 " | %.0f | %.1f%% | %.2f | %.2f | %.2f | %.0f |\n", o.label,
            o.writers, lg.ncontracts, acked, (double)acked / wall,

@@ -194,7 +194,8 @@ emit "| server | writers | contracts | acknowledged | edits/s | conflicts | p50 
 emit "|---|---|---|---|---|---|---|---|---|---|"
 start_server pacta
 lg --proto pacta --scenario edits --label "pactad (group commit)" --writers "$WRITERS" \
-  --secs "$EDIT_SECS" | tee -a "$out" || true
+  --secs "$EDIT_SECS" 2>"$tmp/edits.err" | tee -a "$out" || true
+cat "$tmp/edits.err" >&2
 stop_server
 start_server pacta PACTA_WRITER_MAX_BATCH=1
 lg --proto pacta --scenario edits --label "pactad-1fsync" --writers "$WRITERS" \
@@ -202,6 +203,11 @@ lg --proto pacta --scenario edits --label "pactad-1fsync" --writers "$WRITERS" \
   | tee -a "$out" || true
 stop_server
 emit
+# where the group-commit run's threads spent the window (bench/lg_threads.c)
+grep ' threads over ' "$tmp/edits.err" | sed 's/^/Group commit, /; s/;$/./' | while read -r l; do
+  emit "$l"
+  emit
+done
 emit "| in-process ceiling (same disk, synchronous=FULL, UPDATE + change-log INSERT) | edits/s |"
 emit "|---|---|"
 "${SRV[@]}" "$bin/sqlite_ceiling" "$tmp" "$EDIT_SECS" 256 | tee "$tmp/ceiling.md" | tee -a "$out"

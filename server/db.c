@@ -8,6 +8,7 @@
  * completed list the loop drains; so done() callbacks run in submission
  * order, and the events they carry arrive in seq order.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,6 +248,8 @@ static void writer_main(void *arg)
     long max_batch = max_env ? strtol(max_env, NULL, 10) : 0;
     struct tx_stmts tx = {{0}};
 
+    /* so top -H, perf and bench/loadgen can tell it from the loop thread */
+    pthread_setname_np(pthread_self(), "pacta-writer");
     for (;;) {
         struct srv_write *batch, *last;
         uint64_t n = 0;
