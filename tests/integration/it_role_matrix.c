@@ -1,0 +1,256 @@
+/*
+ * it_role_matrix: every op of PROTOCOL.md against every kind of caller, as
+ * §3 (the least-role table) and the "(admin)" / "(editor)" marks of §6
+ * promise them.  The table below is written from the document, not from
+ * the protocol library, and every op the library knows must be in it: an
+ * op added without a role in the document fails here.
+ *
+ * Each op is sent with an argument no op defines ({"zz_probe": true}).  A
+ * caller below the op's least role gets `forbidden` (or `unauthenticated`
+ * before login); a caller allowed to run it gets past the role check to
+ * the argument check (`bad_request`, or `unavailable` for a module that is
+ * off), so nothing is changed by the probes themselves.
+ *
+ * Callers: not logged in; viewer, editor, admin; an admin demoted to viewer
+ * and a viewer promoted to editor while connected (the new role applies to
+ * their open connection at once); a connection that logs in again as a
+ * user of a lower role; a connection after auth.logout.
+ *
+ * Also the per-user data a caller must not reach: notifications.mark_read
+ * with another user's notification ids marks nothing of theirs, and
+ * notifications.list shows only one's own.
+ */
+#include <string.h>
+
+#include <pacta/protocol.h>
+
+#include "harness.h"
+#include "test.h"
+
+enum { R_NONE, R_VIEWER, R_EDITOR, R_ADMIN };
+
+static const char *const role_names[] = {"not logged in", "viewer", "editor", "admin"};
+
+/* PROTOCOL.md §3 table, §6.21-6.25 (viewer unless marked), §6.25 (admin). */
+static const struct {
+    const char *op;
+    int least;
+} doc[] = {
+    {"auth.login", R_NONE},
+    {"auth.resume", R_NONE},
+    {"auth.logout", R_VIEWER},
+    {"contracts.list", R_VIEWER},
+    {"contracts.get", R_VIEWER},
+    {"supplements.list", R_VIEWER},
+    {"subscribe", R_VIEWER},
+    {"unsubscribe", R_VIEWER},
+    {"ping", R_VIEWER},
+    {"contracts.create", R_EDITOR},
+    {"contracts.update", R_EDITOR},
+    {"contracts.delete", R_EDITOR},
+    {"presence.set", R_VIEWER},
+    {"presence.list", R_VIEWER},
+    {"stats.dashboard", R_VIEWER},
+    {"dashboard.watch", R_VIEWER},
+    {"export.contracts", R_VIEWER},
+    {"export.read", R_VIEWER},
+    {"export.cancel", R_VIEWER},
+    {"documents.list", R_VIEWER},
+    {"documents.get", R_VIEWER},
+    {"documents.download", R_VIEWER},
+    {"documents.upload.begin", R_EDITOR},
+    {"documents.upload.chunk", R_EDITOR},
+    {"documents.upload.finish", R_EDITOR},
+    {"documents.delete", R_EDITOR},
+    {"views.save", R_VIEWER},
+    {"views.list", R_VIEWER},
+    {"views.delete", R_VIEWER},
+    {"notifications.list", R_VIEWER},
+    {"notifications.mark_read", R_VIEWER},
+    {"users.preferences", R_VIEWER},
+    {"contracts.expiring", R_VIEWER},
+    {"users.create", R_ADMIN},
+    {"users.update", R_ADMIN},
+    {"users.list", R_ADMIN},
+    {"admin.connections.list", R_ADMIN},
+    {"admin.connections.watch", R_ADMIN},
+    {"admin.kick", R_ADMIN},
+    {"admin.stats", R_ADMIN},
+    {"admin.clock.set", R_ADMIN},
+    {"backups.create", R_ADMIN},
+    {"backups.list", R_ADMIN},
+    {"backups.verify", R_ADMIN},
+    {"backups.restore", R_ADMIN},
+};
+#define N_DOC (sizeof doc / sizeof doc[0])
+
+static void test_every_op_documented(void)
+{
+    for (int op = 1; op < PACTA_OP__COUNT; op++) {
+        const char *name = pacta_op_name((enum pacta_op)op);
+        int found = 0;
+        for (size_t i = 0; i < N_DOC; i++)
+            found |= strcmp(doc[i].op, name) == 0;
+        CHECKF(found, "op %s has no least role in PROTOCOL.md (this test's table)", name);
+    }
+}
+
+/* The error code of op sent with an unknown argument ("" when it ran). */
+static char *probe(struct ctl_client *c, const char *op, char *code, size_t n)
+{
+    json_t *r = NULL;
+    int rc = ctl_client_request(c, op, json_pack("{s:b}", "zz_probe", 1), IT_TIMEOUT_MS, &r);
+    if (rc < 0)
+        snprintf(code, n, "(transport %d)", rc);
+    else
+        snprintf(code, n, "%s", rc == 0 ? "" : it_err_code(r));
+    json_decref(r);
+    return code;
+}
+
+/* Every op as `role` on connection c, which is `who`. */
+static void walk(struct ctl_client *c, int role, const char *who)
+{
+    for (size_t i = 0; i < N_DOC; i++) {
+        char code[64];
+        probe(c, doc[i].op, code, sizeof code);
+        if (role < doc[i].least) {
+            const char *want = role == R_NONE ? "unauthenticated" : "forbidden";
+            CHECKF(strcmp(code, want) == 0, "%s (%s): %s -> '%s', want %s", who, role_names[role],
+                   doc[i].op, code, want);
+        } else {
+            CHECKF(strcmp(code, "forbidden") != 0 && strcmp(code, "unauthenticated") != 0 &&
+                       code[0] != '(',
+                   "%s (%s): %s -> '%s', want it past the role check", who, role_names[role],
+                   doc[i].op, code);
+        }
+    }
+}
+
+static void set_role(struct ctl_client *admin, const char *user, const char *role)
+{
+    json_t *r = it_call(admin, "users.update",
+                        json_pack("{s:s,s:s}", "username", user, "role", role), NULL);
+    CHECKF(r && strcmp(it_str(json_object_get(r, "user"), "role"), role) == 0, "%s -> %s", user,
+           role);
+    json_decref(r);
+}
+
+static void test_matrix(const struct it_server *srv, struct ctl_client *admin)
+{
+    struct ctl_client *none = it_connect(srv);
+    walk(none, R_NONE, "fresh connection");
+    ctl_client_close(none);
+
+    struct ctl_client *vi = it_login(srv, IT_VIEWER_USER, IT_VIEWER_PASSWORD);
+    struct ctl_client *ed = it_login(srv, IT_EDITOR_USER, IT_EDITOR_PASSWORD);
+    walk(vi, R_VIEWER, IT_VIEWER_USER);
+    walk(ed, R_EDITOR, IT_EDITOR_USER);
+    walk(admin, R_ADMIN, "admin");
+
+    /* roles changed while connected: the open connection follows at once */
+    struct ctl_client *ad2 = it_login(srv, IT_ADMIN2_USER, IT_ADMIN2_PASSWORD);
+    set_role(admin, IT_ADMIN2_USER, "viewer");
+    walk(ad2, R_VIEWER, "admin demoted to viewer");
+    set_role(admin, IT_ADMIN2_USER, "editor");
+    walk(ad2, R_EDITOR, "admin demoted to editor");
+    set_role(admin, IT_ADMIN2_USER, "admin");
+    walk(ad2, R_ADMIN, "editor promoted to admin");
+    set_role(admin, IT_VIEWER_USER, "editor");
+    walk(vi, R_EDITOR, "viewer promoted to editor");
+    set_role(admin, IT_VIEWER_USER, "viewer");
+    walk(vi, R_VIEWER, "editor demoted to viewer");
+
+    /* logging in again as a user of a lower role drops the old one's rights */
+    json_t *e = NULL;
+    CHECK(ctl_client_login(ad2, IT_VIEWER_USER, IT_VIEWER_PASSWORD, &e) == 0);
+    json_decref(e);
+    walk(ad2, R_VIEWER, "admin who logged in again as a viewer");
+
+    /* after logout: nothing but a new login */
+    json_t *r = it_call(ed, "auth.logout", json_object(), NULL);
+    CHECK(r != NULL);
+    json_decref(r);
+    walk(ed, R_NONE, "editor after logout");
+
+    ctl_client_close(ad2);
+    ctl_client_close(ed);
+    ctl_client_close(vi);
+}
+
+/* The ids of the notifications `c` lists (up to max); returns how many. */
+static int notification_ids(struct ctl_client *c, json_int_t *ids, int max, json_int_t *unread)
+{
+    json_t *r = it_call(c, "notifications.list", json_pack("{s:i}", "limit", 500), NULL);
+    json_t *items = json_object_get(r, "items");
+    int n = 0;
+    for (size_t i = 0; i < json_array_size(items) && n < max; i++)
+        ids[n++] = it_int(json_array_get(items, i), "id");
+    if (unread)
+        *unread = it_int(r, "unread");
+    json_decref(r);
+    return n;
+}
+
+static void test_notifications_isolated(const struct it_server *srv, struct ctl_client *admin)
+{
+    /* a contract of ed's that ended before the clock: the next scan expires
+     * it, which notifies its owner (ed) and every admin */
+    json_t *c = it_contract_create(admin, json_pack("{s:s,s:s,s:s}", "status", "active", "end_date",
+                                                    "2025-06-30", "owner", IT_EDITOR_USER));
+    REQUIRE(c != NULL);
+    json_decref(c);
+    json_t *r =
+        it_call(admin, "admin.clock.set", json_pack("{s:s}", "now", "2026-01-01T09:00:01Z"), NULL);
+    CHECK(r != NULL);
+    json_decref(r);
+
+    struct ctl_client *ed = it_login(srv, IT_EDITOR_USER, IT_EDITOR_PASSWORD);
+    struct ctl_client *vi = it_login(srv, IT_VIEWER_USER, IT_VIEWER_PASSWORD);
+    json_int_t ed_ids[16], ad_ids[16], vi_ids[16], ed_unread = -1, ad_unread = -1;
+    int ned = notification_ids(ed, ed_ids, 16, &ed_unread);
+    int nad = notification_ids(admin, ad_ids, 16, &ad_unread);
+    REQUIRE(ned >= 1 && nad >= 1);
+    CHECK(ed_unread == ned && ad_unread == nad);
+    CHECK(notification_ids(vi, vi_ids, 16, NULL) == 0); /* a viewer owns none */
+    for (int i = 0; i < ned; i++)
+        for (int j = 0; j < nad; j++)
+            CHECK(ed_ids[i] != ad_ids[j]); /* each user has their own rows */
+
+    /* the viewer marks the others' ids: nothing of theirs is marked */
+    json_t *ids = json_array();
+    for (int i = 0; i < ned; i++)
+        json_array_append_new(ids, json_integer(ed_ids[i]));
+    for (int i = 0; i < nad; i++)
+        json_array_append_new(ids, json_integer(ad_ids[i]));
+    r = it_call(vi, "notifications.mark_read", json_pack("{s:o}", "ids", ids), NULL);
+    CHECK(r && it_int(r, "marked") == 0 && it_int(r, "unread") == 0);
+    json_decref(r);
+    /* nor does ed mark the admin's */
+    ids = json_array();
+    for (int i = 0; i < nad; i++)
+        json_array_append_new(ids, json_integer(ad_ids[i]));
+    r = it_call(ed, "notifications.mark_read", json_pack("{s:o}", "ids", ids), NULL);
+    CHECK(r && it_int(r, "marked") == 0 && it_int(r, "unread") == ed_unread);
+    json_decref(r);
+    json_int_t after = -1;
+    CHECK(notification_ids(admin, ad_ids, 16, &after) == nad && after == ad_unread);
+    CHECK(notification_ids(ed, ed_ids, 16, &after) == ned && after == ed_unread);
+    ctl_client_close(vi);
+    ctl_client_close(ed);
+}
+
+int main(void)
+{
+    static const char *const args[] = {"--fake-now", "2026-01-01T09:00:00Z", "--session-ttl",
+                                       "315360000", NULL};
+    it_setup("it_role_matrix");
+    test_every_op_documented();
+    struct it_server *srv = it_server_start(args);
+    it_create_role_users(srv);
+    struct ctl_client *admin = it_login_admin(srv);
+    test_matrix(srv, admin);
+    test_notifications_isolated(srv, admin);
+    ctl_client_close(admin);
+    return it_done(test_summary());
+}
