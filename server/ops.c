@@ -137,6 +137,7 @@ static void set_authenticated(struct srv_session *s, const struct srv_user *u,
     snprintf(s->username, sizeof s->username, "%s", u->username);
     s->role = u->role;
     snprintf(s->token_hash, sizeof s->token_hash, "%s", token_hash);
+    s->dashboard_watch = 0; /* PROTOCOL.md 6.43: a new login watches when it asks */
     free(s->display_name);
     s->display_name = strdup(u->display_name);
     srv_logf(SRV_LOG_INFO, "authenticated", "{s:I,s:s,s:s}", "session", (json_int_t)s->id, "user",
