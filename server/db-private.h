@@ -167,6 +167,8 @@ enum srv_xstmt {
     SRV_X_UNREAD,
     SRV_X_PREF_SET,
     SRV_X_PREF_GET,
+    SRV_X_RENEWAL_DAY_GET,
+    SRV_X_RENEWAL_DAY_SET,
     SRV_X__COUNT
 };
 sqlite3_stmt *srv__expiry_stmt(struct srv_db *db, enum srv_xstmt id, struct pacta_error *err);

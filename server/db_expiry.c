@@ -403,6 +403,27 @@ static int expire(struct scan *sc, struct sched *s, json_t **rec)
                 json_pack("{s:s}", "end_date", end_s));
 }
 
+/* The day of the month s's terms end on: the one a person last set
+ * (migration 12's renewal_days), else its end date's own.  -1 on error. */
+static int renewal_day(struct scan *sc, const struct sched *s)
+{
+    sqlite3_stmt *st = srv__expiry_stmt(sc->db, SRV_X_RENEWAL_DAY_GET, &sc->w->err);
+    int day = srv_date_month_day(s->end), rc;
+
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, s->id, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        day = sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        srv__sql_error(sc->db->w, rc, "read renewal day", &sc->w->err);
+        return -1;
+    }
+    return day >= 1 && day <= 31 ? day : srv_date_month_day(s->end);
+}
+
 /* Moves the end date by whole terms until it is today or later, records
  * the supplement, raises contract.renewed, and arms the new period from
  * the day it began. */
@@ -417,9 +438,12 @@ static int renew(struct scan *sc, struct sched *s, json_t **rec)
 
     if (!st)
         return -PACTA_INTERNAL;
+    int day = renewal_day(sc, s);
+    if (day < 0)
+        return -PACTA_INTERNAL;
     do {
         prev = end;
-        end = srv_date_add_months(end, s->months);
+        end = srv_date_add_months_on(end, s->months, day);
         periods++;
     } while (end < sc->today);
     srv_date_format(old_end, old_s);
@@ -430,6 +454,13 @@ static int renew(struct scan *sc, struct sched *s, json_t **rec)
     sqlite3_bind_int64(st, 3, json_integer_value(json_object_get(*rec, "version")));
     sqlite3_bind_text(st, 4, new_s, -1, SQLITE_TRANSIENT);
     if ((rc = srv__expiry_run(sc->db, st, "renew contract", err)) != 0)
+        return rc;
+    /* the update's trigger took the new end date's day: the term's stays */
+    if (!(st = srv__expiry_stmt(sc->db, SRV_X_RENEWAL_DAY_SET, err)))
+        return -PACTA_INTERNAL;
+    sqlite3_bind_text(st, 1, s->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, day);
+    if ((rc = srv__expiry_run(sc->db, st, "keep renewal day", err)) != 0)
         return rc;
     if (!(st = srv__expiry_stmt(sc->db, SRV_X_SUPPLEMENT, err)))
         return -PACTA_INTERNAL;

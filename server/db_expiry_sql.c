@@ -73,6 +73,9 @@ static const char *const xsql[SRV_X__COUNT] = {
     [SRV_X_PREF_SET] = "INSERT INTO user_preferences (username, digest) VALUES (?1, ?2) "
                        "ON CONFLICT(username) DO UPDATE SET digest = excluded.digest",
     [SRV_X_PREF_GET] = "SELECT digest FROM user_preferences WHERE username = ?1",
+    [SRV_X_RENEWAL_DAY_GET] = "SELECT day FROM renewal_days WHERE contract_id = ?1",
+    [SRV_X_RENEWAL_DAY_SET] =
+        "INSERT OR REPLACE INTO renewal_days (contract_id, day) VALUES (?1, ?2)",
 };
 
 /* Writer thread only: statements of the one writer connection. */

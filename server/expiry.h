@@ -32,6 +32,14 @@ int srv_days_in_month(int y, int m);
  * not drift when it is renewed again and again.
  */
 int64_t srv_date_add_months(int64_t day, int months);
+/*
+ * The day of the month a term keeps when it is renewed: day's own, or 31
+ * when day is the last of its month ("a month end stays a month end").
+ */
+int srv_date_month_day(int64_t day);
+/* day + months on day of the month month_day (1..31), clamped to the
+ * target month's length: 28 Feb + 1 month on the 30th = 30 Mar. */
+int64_t srv_date_add_months_on(int64_t day, int months, int month_day);
 /* The server zone's calendar day of a Unix time, and minutes since its
  * local midnight. */
 int64_t srv_local_day(int64_t unix_ms, int *minute_of_day);

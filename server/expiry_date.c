@@ -75,16 +75,26 @@ void srv_date_format(int64_t day, char out[11])
     out[10] = '\0';
 }
 
-int64_t srv_date_add_months(int64_t day, int months)
+int srv_date_month_day(int64_t day)
 {
     int y, m, d;
     srv_civil_from_days(day, &y, &m, &d);
-    int month_end = d == srv_days_in_month(y, m);
+    return d == srv_days_in_month(y, m) ? 31 : d;
+}
+
+int64_t srv_date_add_months_on(int64_t day, int months, int month_day)
+{
+    int y, m, d;
+    srv_civil_from_days(day, &y, &m, &d);
     int64_t idx = (int64_t)y * 12 + (m - 1) + months;
     int ny = (int)(idx / 12), nm = (int)(idx % 12) + 1;
     int last = srv_days_in_month(ny, nm);
-    int nd = month_end || d > last ? last : d;
-    return srv_days_from_civil(ny, nm, nd);
+    return srv_days_from_civil(ny, nm, month_day > last ? last : month_day);
+}
+
+int64_t srv_date_add_months(int64_t day, int months)
+{
+    return srv_date_add_months_on(day, months, srv_date_month_day(day));
 }
 
 int64_t srv_local_day(int64_t unix_ms, int *minute_of_day)

@@ -20,6 +20,12 @@
 #include "schema_ranges.h"
 #include "schema_text.h"
 
+/* The day of the month new.end_date keeps (expiry_date.c
+ * srv_date_month_day): its own, or 31 for the last day of its month. */
+#define RENEWAL_DAY_SQL                                                                            \
+    "CASE WHEN date(new.end_date, 'start of month', '+1 month', '-1 day') = new.end_date"          \
+    " THEN 31 ELSE CAST(strftime('%d', new.end_date) AS INTEGER) END"
+
 static const char *const migrations[] = {
     /* 1: users, sessions, contracts, supplements, changes. */
     "CREATE TABLE users ("
@@ -257,6 +263,33 @@ static const char *const migrations[] = {
      * edit runs only the series it moves (issue 8: CPU per edit); the SQL
      * and why are in schema_dashboard.h. */
     SRV_SCHEMA_DASHBOARD_SERIES,
+
+    /* 12: the day of the month an automatic renewal keeps (db_expiry.c
+     * renew): the end date a person last set decides it, so a term on the
+     * 30th renews to 28 Feb and then to 30 Mar, where the clamped 28 Feb
+     * alone read as a month end carried it to 31 Mar and every month end
+     * after.  Kept by triggers, so every way a contract's end date is
+     * written counts; the scheduler's own renewals write the day back.
+     * Contracts without a row (ended before this) keep their end date's
+     * own day: nothing to fill in. */
+    ("CREATE TABLE renewal_days ("
+     "  contract_id TEXT PRIMARY KEY NOT NULL,"
+     "  day INTEGER NOT NULL CHECK (day BETWEEN 1 AND 31)"
+     ") WITHOUT ROWID;"
+     "CREATE TRIGGER renewal_day_insert AFTER INSERT ON contracts"
+     "  WHEN new.end_date IS NOT NULL BEGIN"
+     "  INSERT OR REPLACE INTO renewal_days (contract_id, day) VALUES (new.id, " RENEWAL_DAY_SQL
+     ");"
+     "END;"
+     "CREATE TRIGGER renewal_day_update AFTER UPDATE OF end_date ON contracts"
+     "  WHEN new.end_date IS NOT old.end_date BEGIN"
+     "  DELETE FROM renewal_days WHERE contract_id = old.id AND new.end_date IS NULL;"
+     "  INSERT OR REPLACE INTO renewal_days (contract_id, day)"
+     "    SELECT new.id, " RENEWAL_DAY_SQL " WHERE new.end_date IS NOT NULL;"
+     "END;"
+     "CREATE TRIGGER renewal_day_delete AFTER DELETE ON contracts BEGIN"
+     "  DELETE FROM renewal_days WHERE contract_id = old.id;"
+     "END;"),
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))

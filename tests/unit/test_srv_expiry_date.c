@@ -70,6 +70,26 @@ static void test_months(void)
         d = srv_date_add_months(d, 1);
     srv_date_format(d, out);
     CHECK_STR(out, "2026-04-30");
+    /* a term on the 30th keeps it after February (on the clamped date
+     * alone, 28 Feb would read as a month end and give 31 Mar) */
+    CHECK(srv_date_month_day(day("2026-01-30")) == 30);
+    CHECK(srv_date_month_day(day("2026-04-30")) == 31); /* a month end */
+    CHECK(srv_date_month_day(day("2024-02-29")) == 31);
+    CHECK(srv_date_month_day(day("2026-02-28")) == 31);
+    CHECK(srv_date_month_day(day("2026-01-01")) == 1);
+    static const char *const on30[] = {"2026-02-28", "2026-03-30", "2026-04-30", "2026-05-30"};
+    d = day("2026-01-30");
+    for (size_t i = 0; i < sizeof on30 / sizeof on30[0]; i++) {
+        d = srv_date_add_months_on(d, 1, 30);
+        srv_date_format(d, out);
+        CHECK_STR(out, on30[i]);
+    }
+    srv_date_format(srv_date_add_months_on(day("2026-02-28"), 1, 31), out);
+    CHECK_STR(out, "2026-03-31");
+    srv_date_format(srv_date_add_months_on(day("2023-12-29"), 2, 29), out);
+    CHECK_STR(out, "2024-02-29"); /* a leap year's February has the 29th */
+    srv_date_format(srv_date_add_months_on(day("2026-03-29"), -1, 29), out);
+    CHECK_STR(out, "2026-02-28");
 }
 
 static void test_zones(void)
