@@ -35,6 +35,30 @@ static int run(struct srv_db *db, const char *sql, sqlite3_stmt **keep, struct p
     return rc;
 }
 
+/*
+ * The author of a users.create or users.update must still be an enabled
+ * admin when the change commits.  A change with a password waits for its
+ * argon2 hash, a few at a time (seconds when an admin asks for many): an
+ * admin demoted or disabled meanwhile, whose new role applies "at once"
+ * (PROTOCOL.md §3.7), still created admins and changed passwords after
+ * the demotion had been answered.  Checked here, in the transaction, as a
+ * login's role is: the row as of now decides.
+ */
+static int actor_is_admin(struct srv_db *db, const struct srv_write *w, const char *op,
+                          struct pacta_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    const char *actor = w->actor ? w->actor : "";
+    int rc = run(db, "SELECT 1 FROM users WHERE username = ? AND role = 'admin' AND disabled = 0",
+                 &st, err, 1, &actor);
+    if (rc < 0)
+        return rc;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return pacta_error_set(err, PACTA_FORBIDDEN, "", "%s needs the admin role", op);
+    return 0;
+}
+
 int srv__user_update(struct srv_db *db, struct srv_write *w)
 {
     struct pacta_error *err = &w->err;
@@ -50,6 +74,8 @@ int srv__user_update(struct srv_db *db, struct srv_write *w)
 
     if (!username)
         return pacta_error_set(err, PACTA_BAD_REQUEST, "username", "required");
+    if ((rc = actor_is_admin(db, w, "users.update", err)) != 0)
+        return rc;
     rc = run(db, "SELECT role, disabled, display_name, created_at FROM users WHERE username = ?",
              &st, err, 1, &username);
     if (rc < 0)
@@ -130,6 +156,8 @@ int srv__user_create(struct srv_db *db, struct srv_write *w)
         return pacta_error_set(err, PACTA_BAD_REQUEST, "role", "unknown role");
     if (!display || !display[0])
         display = username;
+    if ((rc = actor_is_admin(db, w, "users.create", err)) != 0)
+        return rc;
     rc = srv__wexists(db, SRV_WS_USER_EXISTS, username, NULL, err);
     if (rc == 1)
         return pacta_error_set(err, PACTA_CONFLICT, "username", "username already taken");
