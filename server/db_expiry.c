@@ -182,9 +182,31 @@ static int sync_one(struct scan *sc, const char *id)
     return rc == SQLITE_DONE ? 0 : srv__sql_error(sc->db->w, rc, "expiry sync", err);
 }
 
+/* The next due day of a schedule that holds its contract's terms (a row of
+ * SRV_X_SYNC_WALK), by the thresholds of this scan, when it is not the one
+ * stored: the server was started with other --thresholds, and a threshold
+ * added before the stored day waited for it, late.  1 with *due set, else 0. */
+static int redue(const struct scan *sc, sqlite3_stmt *row, struct sched *s, int64_t *due)
+{
+    const char *stored = (const char *)sqlite3_column_text(row, 11);
+    int64_t was = NO_DAY;
+
+    *s = (struct sched){.notice = sqlite3_column_int(row, 3),
+                        .renewal = renewal_code((const char *)sqlite3_column_text(row, 4)),
+                        .months = sqlite3_column_int(row, 5)};
+    if (srv_date_parse((const char *)sqlite3_column_text(row, 2), &s->end) ||
+        srv_date_parse((const char *)sqlite3_column_text(row, 9), &s->armed) ||
+        srv_date_parse((const char *)sqlite3_column_text(row, 10), &s->checked) ||
+        (stored && srv_date_parse(stored, &was)))
+        return 0;
+    *due = next_due(sc, s);
+    return *due != was;
+}
+
 /*
  * One step of a full sync: the next sc->step contracts after rowid
- * `after`, each re-armed or dropped as sync_one would, stopping early at
+ * `after`, each re-armed or dropped as sync_one would (and its next due
+ * day set again if the thresholds moved it, redue()), stopping early at
  * step / 50 to arm (arming is what costs: a first start on a database
  * built elsewhere arms nearly every active contract).  *next is the last
  * rowid looked at when there may be more, else 0.  The rows are read
@@ -194,7 +216,7 @@ static int sync_step(struct scan *sc, int64_t after, int64_t *next)
 {
     struct pacta_error *err = &sc->w->err;
     sqlite3_stmt *st = srv__expiry_stmt(sc->db, SRV_X_SYNC_WALK, err);
-    json_t *arm_rows = json_array(), *drop_ids = json_array(), *r;
+    json_t *arm_rows = json_array(), *drop_ids = json_array(), *redues = json_array(), *r;
     int rc, n = 0, arm_cap = sc->step / 50 > 0 ? sc->step / 50 : 1;
     int64_t last = after;
     size_t i;
@@ -208,7 +230,9 @@ static int sync_step(struct scan *sc, int64_t after, int64_t *next)
     sqlite3_bind_int(st, 2, sc->step);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int in_scope = sqlite3_column_int(st, 6), scheduled = sqlite3_column_int(st, 7);
-        if (json_array_size(arm_rows) >= (size_t)arm_cap) {
+        struct sched s;
+        int64_t due;
+        if (json_array_size(arm_rows) + json_array_size(redues) >= (size_t)arm_cap) {
             n = sc->step; /* the rest in the next step, from this row on */
             break;
         }
@@ -219,6 +243,11 @@ static int sync_step(struct scan *sc, int64_t after, int64_t *next)
                                   json_pack("[s,s,i,s,i]", sqlite3_column_text(st, 1),
                                             sqlite3_column_text(st, 2), sqlite3_column_int(st, 3),
                                             sqlite3_column_text(st, 4), sqlite3_column_int(st, 5)));
+        else if (in_scope && redue(sc, st, &s, &due))
+            json_array_append_new(redues,
+                                  json_pack("[s,s,s,s,I]", sqlite3_column_text(st, 1),
+                                            sqlite3_column_text(st, 2), sqlite3_column_text(st, 9),
+                                            sqlite3_column_text(st, 10), (json_int_t)due));
         else if (!in_scope && scheduled)
             json_array_append_new(drop_ids, json_string((const char *)sqlite3_column_text(st, 1)));
     }
@@ -247,11 +276,25 @@ static int sync_step(struct scan *sc, int64_t after, int64_t *next)
                       (int)json_integer_value(json_array_get(r, 4)))) != 0)
             goto out;
     }
+    json_array_foreach(redues, i, r)
+    {
+        if (!(st = srv__expiry_stmt(sc->db, SRV_X_SCHED_UPDATE, err))) {
+            rc = -PACTA_INTERNAL;
+            goto out;
+        }
+        for (int col = 0; col < 4; col++)
+            sqlite3_bind_text(st, col + 1, json_string_value(json_array_get(r, (size_t)col)), -1,
+                              SQLITE_TRANSIENT);
+        bind_due(st, 5, json_integer_value(json_array_get(r, 4)));
+        if ((rc = srv__expiry_run(sc->db, st, "expiry thresholds", err)) != 0)
+            goto out;
+    }
     if (n == sc->step)
         *next = last;
 out:
     json_decref(arm_rows);
     json_decref(drop_ids);
+    json_decref(redues);
     return rc;
 }
 

@@ -17,7 +17,8 @@ static const char *const xsql[SRV_X__COUNT] = {
         "c.deleted_at IS NULL AND c.status = 'active' AND c.end_date IS NOT NULL, "
         "s.contract_id IS NOT NULL, s.end_date IS NOT c.end_date OR "
         "s.notice_days IS NOT c.notice_days OR s.renewal IS NOT c.renewal OR "
-        "s.renewal_months IS NOT c.renewal_months FROM contracts c LEFT JOIN expiry_schedule s "
+        "s.renewal_months IS NOT c.renewal_months, s.armed_day, s.checked_day, s.next_due "
+        "FROM contracts c LEFT JOIN expiry_schedule s "
         "ON s.contract_id = c.id WHERE c.rowid > ?1 ORDER BY c.rowid LIMIT ?2",
     [SRV_X_DESYNC_ONE] = DESYNC " AND c.id = ?1",
     [SRV_X_DROP_ONE] =
