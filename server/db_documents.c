@@ -78,6 +78,35 @@ static const char *arg(const struct srv_write *w, const char *key)
     return json_string_value(json_object_get(w->args, key));
 }
 
+/*
+ * The author must still be an enabled editor or admin when the row
+ * commits: a finish waits for the chunks queued before it and then hashes
+ * the whole file, and an editor demoted to viewer (or disabled) meanwhile,
+ * whose role applies at once (PROTOCOL.md §3.7), still had the document
+ * attached after the demotion had been answered.  The row as of now decides.
+ */
+static int actor_may_edit(struct srv_db *db, struct srv_write *w, const char *op)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if (sqlite3_prepare_v2(
+            db->w,
+            "SELECT 1 FROM users WHERE username = ?1 AND role IN ('editor', 'admin') "
+            "AND disabled = 0",
+            -1, &st, NULL) != SQLITE_OK)
+        return fail(db, "check author", w);
+    sqlite3_bind_text(st, 1, w->actor ? w->actor : "", -1, SQLITE_TRANSIENT);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        rc = 0;
+    else if (step == SQLITE_DONE)
+        rc = pacta_error_set(&w->err, PACTA_FORBIDDEN, "", "%s needs the editor role", op);
+    else
+        rc = fail(db, "check author", w);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int document_add(struct srv_db *db, struct srv_write *w)
 {
     const char *id = arg(w, "id"), *contract_id = arg(w, "contract_id");
@@ -88,6 +117,8 @@ static int document_add(struct srv_db *db, struct srv_write *w)
 
     if (!id || !contract_id || !arg(w, "name") || !arg(w, "sha256") || !arg(w, "mime"))
         return pacta_error_set(&w->err, PACTA_INTERNAL, "", "incomplete document");
+    if ((rc = actor_may_edit(db, w, "documents.upload.finish")) != 0)
+        return rc;
     if ((rc = contract_live(db, contract_id, w)) != 0)
         return rc;
     srv_now_iso(now);
@@ -129,6 +160,8 @@ static int document_delete(struct srv_db *db, struct srv_write *w)
 
     if (!id)
         return pacta_error_set(&w->err, PACTA_BAD_REQUEST, "id", "required");
+    if ((rc = actor_may_edit(db, w, "documents.delete")) != 0)
+        return rc;
     srv_now_iso(now);
     if (sqlite3_prepare_v2(db->w,
                            "UPDATE documents SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS "

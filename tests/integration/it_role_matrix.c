@@ -27,6 +27,7 @@
 #include <pacta/protocol.h>
 
 #include "harness.h"
+#include "it_documents_util.h"
 #include "test.h"
 
 enum { R_NONE, R_VIEWER, R_EDITOR, R_ADMIN };
@@ -341,6 +342,91 @@ static void test_demoted_while_hashing(const struct it_server *srv, struct ctl_c
     set_role(admin, IT_ADMIN2_USER, "admin");
 }
 
+/* One documents.upload.chunk of data[off, off + n) on a raw websocket. */
+static void ws_chunk(struct ctl_ws *ws, int id, const char *upload_id, const uint8_t *data,
+                     size_t off, size_t n)
+{
+    char *text = malloc(PACTA_BASE64_ENCODED_LEN(n) + 1);
+    if (!text)
+        it_fatal("out of memory");
+    pacta_base64_encode(data + off, n, text);
+    ws_send(ws, id, "documents.upload.chunk",
+            json_pack("{s:s,s:I,s:s}", "upload_id", upload_id, "offset", (json_int_t)off, "data",
+                      text));
+    free(text);
+}
+
+/*
+ * The same for an editor: a documents.upload.finish waits for the chunks
+ * before it and then hashes the whole file (tens of MB: a while).  An
+ * editor demoted to viewer meanwhile must not have the document attached
+ * after the demotion was answered.
+ */
+static void test_demoted_while_uploading(const struct it_server *srv, struct ctl_client *admin)
+{
+    enum { CHUNK = PACTA_DOC_CHUNK_MAX, CHUNKS = 1536, WINDOW = 32 };
+    size_t len = (size_t)CHUNK * CHUNKS;
+    uint8_t *data = doc_png_bytes(len, 11);
+    json_t *c = it_contract_create(admin, NULL);
+    REQUIRE(c != NULL);
+    struct ctl_client *ed = it_login(srv, IT_EDITOR_USER, IT_EDITOR_PASSWORD);
+    json_t *b = doc_begin(ed, it_str(c, "id"), "late.png", data, len, NULL, NULL);
+    REQUIRE(b != NULL);
+    char upload[40];
+    snprintf(upload, sizeof upload, "%s", it_str(b, "upload_id"));
+    json_decref(b);
+
+    /* all but the last chunk, WINDOW at a time */
+    struct ctl_ws *ws = it_ws_login(srv, IT_EDITOR_USER, IT_EDITOR_PASSWORD);
+    int sent = 0, answered = 0;
+    while (answered < CHUNKS - 1) {
+        while (sent < CHUNKS - 1 && sent - answered < WINDOW) {
+            ws_chunk(ws, 1000 + sent, upload, data, (size_t)sent * CHUNK, CHUNK);
+            sent++;
+        }
+        json_t *r = ws_response(ws);
+        REQUIRE(r != NULL && json_is_true(json_object_get(r, "ok")));
+        json_decref(r);
+        answered++;
+    }
+    /* the last chunk and the finish, then the demotion */
+    ws_chunk(ws, 1000 + sent, upload, data, (size_t)sent * CHUNK, CHUNK);
+    ws_send(ws, 1, "documents.upload.finish", json_pack("{s:s}", "upload_id", upload));
+    ws_send(ws, 99, "ping", json_object());
+    json_t *finish = NULL;
+    int got = 0, listed = -1;
+    while (got < 3) {
+        json_t *r = ws_response(ws);
+        REQUIRE(r != NULL);
+        got++;
+        if (it_int(r, "id") == 99) {
+            set_role(admin, IT_EDITOR_USER, "viewer");
+            json_t *l = it_call(admin, "documents.list",
+                                json_pack("{s:s}", "contract_id", it_str(c, "id")), NULL);
+            listed = (int)json_array_size(json_object_get(l, "items"));
+            json_decref(l);
+        } else if (it_int(r, "id") == 1) {
+            finish = json_incref(r);
+        }
+        json_decref(r);
+    }
+    if (listed != 0)
+        printf("note: the document was attached before the demotion: nothing to check\n");
+    json_t *l =
+        it_call(admin, "documents.list", json_pack("{s:s}", "contract_id", it_str(c, "id")), NULL);
+    CHECKF(json_array_size(json_object_get(l, "items")) == (size_t)(listed > 0 ? listed : 0),
+           "a document attached by %s after it was demoted to viewer", IT_EDITOR_USER);
+    json_decref(l);
+    CHECKF(listed != 0 || strcmp(it_err_code(json_object_get(finish, "error")), "forbidden") == 0,
+           "the demoted editor's finish: %s", finish ? json_dumps(finish, 0) : "none");
+    json_decref(finish);
+    ctl_ws_close(ws, 1000);
+    ctl_client_close(ed);
+    set_role(admin, IT_EDITOR_USER, "editor");
+    json_decref(c);
+    free(data);
+}
+
 int main(void)
 {
     static const char *const args[] = {"--fake-now", "2026-01-01T09:00:00Z", "--session-ttl",
@@ -353,6 +439,7 @@ int main(void)
     test_matrix(srv, admin);
     test_notifications_isolated(srv, admin);
     test_demoted_while_hashing(srv, admin);
+    test_demoted_while_uploading(srv, admin);
     ctl_client_close(admin);
     return it_done(test_summary());
 }
