@@ -187,6 +187,14 @@ int main(int argc, char **argv)
     }
     srv_log_set_level(cfg.log_level);
     signal(SIGPIPE, SIG_IGN);
+    /*
+     * Whatever pactad creates is its own: the database (every contract,
+     * the password hashes) was 0644 under the usual umask, readable by
+     * every account when the operator made the data directory 0755 (a
+     * package, systemd's StateDirectory=).  Its -wal and -shm follow the
+     * database's mode; the directories it makes were 0700 already.
+     */
+    umask(077);
 
     memset(&srv, 0, sizeof srv);
     srv.cfg = &cfg;
@@ -211,6 +219,10 @@ int main(int argc, char **argv)
                  errbuf);
         goto out;
     }
+    struct stat dbst;
+    if (stat(db_path, &dbst) == 0 && (dbst.st_mode & 077))
+        srv_logf(SRV_LOG_WARN, "the database file is readable by other accounts", "{s:s,s:s}",
+                 "file", db_path, "hint", "chmod 600 it and its -wal and -shm");
     if (generated) {
         /* printed once, now; only its hash is stored */
         srv_logf(SRV_LOG_WARN, "created user admin with a generated password", "{s:s,s:s}",
