@@ -216,6 +216,22 @@ static int prepare_scratch(sqlite3 *d, struct srv_write *w, const struct srv_bac
     return 0;
 }
 
+/* 1 if username is an enabled admin in the live database (the writer's view). */
+static int actor_is_admin(struct srv_db *db, const char *username)
+{
+    sqlite3_stmt *st = NULL;
+    int yes = 0;
+    if (sqlite3_prepare_v2(db->w,
+                           "SELECT 1 FROM users WHERE username = ?1 AND role = 'admin' AND "
+                           "disabled = 0",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, username ? username : "", -1, SQLITE_TRANSIENT);
+        yes = sqlite3_step(st) == SQLITE_ROW;
+    }
+    sqlite3_finalize(st);
+    return yes;
+}
+
 void srv__backup_restore(struct srv_db *db, struct srv_write *w)
 {
     const char *source = json_string_value(json_object_get(w->args, "source"));
@@ -228,6 +244,17 @@ void srv__backup_restore(struct srv_db *db, struct srv_write *w)
     w->code = PACTA_OK;
     memset(&w->err, 0, sizeof w->err);
     w->events = json_array();
+    /*
+     * Its author must still be an enabled admin now: the backup was verified
+     * first (seconds for a large one), and an admin demoted or disabled
+     * meanwhile, whose role applies at once (PROTOCOL.md §3.7), still had
+     * every record replaced after the demotion had been answered.
+     */
+    if (!actor_is_admin(db, w->actor)) {
+        w->code = PACTA_FORBIDDEN;
+        pacta_error_set(&w->err, PACTA_FORBIDDEN, "", "backups.restore needs the admin role");
+        goto out;
+    }
     srv_now_iso(now);
     srv_backup_live_state(db->w, now, &live);
 
