@@ -15,8 +15,10 @@ struct _PactaExpiringView {
 
     PactaConnection *connection;
     GHashTable *rows;       /* contract id -> row (borrowed; the list box owns it) */
-    GArray *unseen;         /* gint64 ids of stored notifications listed, not yet seen */
+    GHashTable *unseen;     /* gint64 ids of stored notifications listed, not yet seen */
     GCancellable *requests; /* notifications.list / mark_read in flight */
+    gboolean listing;       /* a notifications.list is in flight */
+    gboolean relist;        /* ... and another is wanted after it */
 };
 
 G_DEFINE_FINAL_TYPE(PactaExpiringView, pacta_expiring_view, GTK_TYPE_BOX)
@@ -124,21 +126,43 @@ static void clear_alerts(PactaExpiringView *self)
     g_signal_emit(self, signals[SIGNAL_CHANGED], 0);
 }
 
+static void list_stored(PactaExpiringView *self);
+
+/* Whether the alert's "notify" or "digest" names this desk's user: the
+ * server stored a notification for them with it (§7.1). */
+static gboolean names_me(PactaExpiringView *self, const json_t *data)
+{
+    const char *me = pacta_connection_get_username(self->connection);
+    const char *lists[] = {"notify", "digest"};
+    size_t i;
+    json_t *who;
+    for (size_t l = 0; me && l < G_N_ELEMENTS(lists); l++)
+        json_array_foreach(json_object_get(data, lists[l]), i, who)
+        {
+            if (g_strcmp0(json_string_value(who), me) == 0)
+                return TRUE;
+        }
+    return FALSE;
+}
+
 static void on_event(PactaConnection *connection, const char *name, gint64 seq, gpointer data,
                      gpointer user_data)
 {
+    PactaExpiringView *self = PACTA_EXPIRING_VIEW(user_data);
     (void)connection;
     (void)seq;
     if (g_str_equal(name, "server.reset")) {
-        PactaExpiringView *self = PACTA_EXPIRING_VIEW(user_data);
-        g_array_set_size(self->unseen, 0);
+        /* the restored data has its own unread notifications */
+        g_hash_table_remove_all(self->unseen);
         clear_alerts(self);
-    } else {
-        pacta_expiring_view_add_alert(PACTA_EXPIRING_VIEW(user_data), name, data);
+        list_stored(self);
+    } else if (pacta_expiring_view_add_alert(self, name, data) && names_me(self, data)) {
+        /* the alert's notification, to be read with the page like a stored one */
+        list_stored(self);
     }
 }
 
-/* ---- alerts raised while this desk was not running ----------------------- */
+/* ---- alerts stored as the user's notifications --------------------------- */
 
 static void marked(GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -153,12 +177,17 @@ static void marked(GObject *source, GAsyncResult *result, gpointer user_data)
 /* The page is on screen: the stored alerts it lists have been seen. */
 static void mark_seen(PactaExpiringView *self)
 {
-    if (!self->connection || self->unseen->len == 0 || !gtk_widget_get_mapped(GTK_WIDGET(self)))
+    if (!self->connection || g_hash_table_size(self->unseen) == 0 ||
+        !gtk_widget_get_mapped(GTK_WIDGET(self)))
         return;
     json_auto_t *ids = json_array();
-    for (guint i = 0; i < self->unseen->len && i < 500; i++)
-        json_array_append_new(ids, json_integer(g_array_index(self->unseen, gint64, i)));
-    g_array_remove_range(self->unseen, 0, json_array_size(ids));
+    GHashTableIter it;
+    gpointer id;
+    g_hash_table_iter_init(&it, self->unseen);
+    while (json_array_size(ids) < 500 && g_hash_table_iter_next(&it, &id, NULL)) {
+        json_array_append_new(ids, json_integer(*(gint64 *)id));
+        g_hash_table_iter_remove(&it);
+    }
     json_auto_t *args = json_pack("{s:O}", "ids", ids);
     pacta_connection_request_async(self->connection, "notifications.mark_read", args,
                                    self->requests, marked, NULL);
@@ -181,9 +210,10 @@ static void add_stored(PactaExpiringView *self, const json_t *n)
     const char *target = json_string_value(json_object_get(sum, "target_date"));
     if (!event || !id)
         return;
-    gint64 nid = json_integer_value(json_object_get(n, "id"));
+    gint64 *nid = g_new(gint64, 1);
+    *nid = json_integer_value(json_object_get(n, "id"));
     if (g_hash_table_contains(self->rows, id)) {
-        g_array_append_val(self->unseen, nid);
+        g_hash_table_add(self->unseen, nid);
         return;
     }
     json_auto_t *data =
@@ -194,7 +224,9 @@ static void add_stored(PactaExpiringView *self, const json_t *n)
             data, g_str_equal(event, "contract.notice_due") ? "notice_deadline" : "end_date",
             json_string(target));
     if (pacta_expiring_view_add_alert(self, event, data))
-        g_array_append_val(self->unseen, nid);
+        g_hash_table_add(self->unseen, nid);
+    else
+        g_free(nid);
 }
 
 static void listed(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -206,16 +238,38 @@ static void listed(GObject *source, GAsyncResult *result, gpointer user_data)
         return;
     }
     PactaExpiringView *self = user_data;
+    self->listing = FALSE;
     if (!res) {
         g_debug("notifications.list: %s", error ? error->message : "?");
+    } else {
+        const json_t *items = json_object_get(res, "items");
+        /* newest first: added oldest first, so the newest ends on top */
+        for (size_t i = json_array_size(items); i-- > 0;)
+            add_stored(self, json_array_get(items, i));
+        json_decref(res);
+        mark_seen(self);
+    }
+    if (self->relist) {
+        self->relist = FALSE;
+        list_stored(self);
+    }
+}
+
+/* The user's unread stored alerts, one list at a time: a burst of live
+ * alerts (a scan at midnight) asks once more after the one in flight. */
+static void list_stored(PactaExpiringView *self)
+{
+    if (!self->connection ||
+        pacta_connection_get_state(self->connection) != PACTA_CONNECTION_CONNECTED)
+        return;
+    if (self->listing) {
+        self->relist = TRUE;
         return;
     }
-    const json_t *items = json_object_get(res, "items");
-    /* newest first: added oldest first, so the newest ends on top */
-    for (size_t i = json_array_size(items); i-- > 0;)
-        add_stored(self, json_array_get(items, i));
-    json_decref(res);
-    mark_seen(self);
+    self->listing = TRUE;
+    json_auto_t *args = json_pack("{s:b, s:i}", "unread_only", 1, "limit", 500);
+    pacta_connection_request_async(self->connection, "notifications.list", args, self->requests,
+                                   listed, self);
 }
 
 /* Subscribed (at login, after a reconnect): the unread alerts stored for
@@ -224,11 +278,10 @@ static void on_subscribed(PactaConnection *connection, gint64 head, gboolean res
                           gpointer user_data)
 {
     PactaExpiringView *self = user_data;
+    (void)connection;
     (void)head;
     (void)resumed;
-    json_auto_t *args = json_pack("{s:b, s:i}", "unread_only", 1, "limit", 500);
-    pacta_connection_request_async(connection, "notifications.list", args, self->requests, listed,
-                                   self);
+    list_stored(self);
 }
 
 void pacta_expiring_view_set_connection(PactaExpiringView *self, PactaConnection *connection)
@@ -254,7 +307,7 @@ static void pacta_expiring_view_dispose(GObject *object)
     g_clear_object(&self->requests);
     pacta_expiring_view_set_connection(self, NULL);
     g_clear_pointer(&self->rows, g_hash_table_unref);
-    g_clear_pointer(&self->unseen, g_array_unref);
+    g_clear_pointer(&self->unseen, g_hash_table_unref);
     gtk_widget_dispose_template(GTK_WIDGET(self), PACTA_TYPE_EXPIRING_VIEW);
     G_OBJECT_CLASS(pacta_expiring_view_parent_class)->dispose(object);
 }
@@ -274,7 +327,7 @@ static void pacta_expiring_view_init(PactaExpiringView *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
     self->rows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    self->unseen = g_array_new(FALSE, FALSE, sizeof(gint64));
+    self->unseen = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
     self->requests = g_cancellable_new();
     gtk_stack_set_visible_child_name(self->stack, "empty");
     g_signal_connect(self, "map", G_CALLBACK(on_map), NULL);

@@ -5,9 +5,11 @@
  * contract.renewed; data carries "contract"), newest on top; activating a
  * row opens the contract (action app.open-contract).  An empty state until
  * alerts arrive.  Signal "changed" (no arguments) after a row was added
- * or replaced.  At each subscribe (login, reconnect) it also lists the
- * user's unread stored notifications (PROTOCOL §6.21: alerts raised while
- * the desk was closed) and marks them read once the page is on screen.
+ * or replaced.  At each subscribe (login, reconnect), after a live alert
+ * addressed to the user and after a restore (server.reset) it also lists
+ * the user's unread stored notifications (PROTOCOL §6.21: alerts raised
+ * while the desk was closed, and the live ones' own) and marks them read
+ * once the page is on screen.
  */
 #ifndef PACTA_DESK_EXPIRING_VIEW_H
 #define PACTA_DESK_EXPIRING_VIEW_H
