@@ -71,8 +71,14 @@ static const char *const xsql[SRV_X__COUNT] = {
     [SRV_X_MARK_READ] = "UPDATE notifications SET read_at = ?3 WHERE username = ?1 AND id = ?2 AND "
                         "read_at IS NULL",
     [SRV_X_UNREAD] = "SELECT count(*) FROM notifications WHERE username = ?1 AND read_at IS NULL",
-    [SRV_X_PREF_SET] = "INSERT INTO user_preferences (username, digest) VALUES (?1, ?2) "
-                       "ON CONFLICT(username) DO UPDATE SET digest = excluded.digest",
+    /* turned on: counted as digested up to ?3, the last day whose daily
+     * time has passed (the first digest comes at the next daily time) */
+    [SRV_X_PREF_SET] =
+        "INSERT INTO user_preferences (username, digest, last_digest_day) "
+        "VALUES (?1, ?2, CASE WHEN ?2 = 1 THEN ?3 END) ON CONFLICT(username) DO UPDATE SET "
+        "last_digest_day = CASE WHEN excluded.digest = 1 AND digest = 0 AND ?3 IS NOT NULL "
+        "THEN max(coalesce(last_digest_day, ''), ?3) ELSE last_digest_day END, "
+        "digest = excluded.digest",
     [SRV_X_PREF_GET] = "SELECT digest FROM user_preferences WHERE username = ?1",
     [SRV_X_RENEWAL_DAY_GET] = "SELECT day FROM renewal_days WHERE contract_id = ?1",
     [SRV_X_RENEWAL_DAY_SET] =

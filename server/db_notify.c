@@ -67,6 +67,8 @@ int srv__notify_preferences(struct srv_db *db, struct srv_write *w)
             return -PACTA_INTERNAL;
         sqlite3_bind_text(st, 1, user, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int(st, 2, json_is_true(digest));
+        sqlite3_bind_text(st, 3, json_string_value(json_object_get(w->args, "digest_from")), -1,
+                          SQLITE_TRANSIENT);
         if ((rc = srv__expiry_run(db, st, "set preferences", &w->err)) != 0)
             return rc;
     }

@@ -161,8 +161,18 @@ int srv__notify_handle(struct srv_session *s, const struct pacta_request *req)
         int digest;
         if ((rc = pacta_decode_user_preferences(req->args, &digest, &err)) == 0) {
             json_t *args = json_pack("{s:s}", "username", s->username);
-            if (digest >= 0)
+            if (digest >= 0) {
+                /* the last day whose daily time has passed (as a moment,
+                 * like the scheduler's): a reader who turns digests on gets
+                 * the first at the next daily time, not at the next scan */
+                int64_t now = srv_clock_now_ms(), today = srv_local_day(now, NULL);
+                char passed[11];
+                srv_date_format(now >= srv_local_ms(today, s->srv->cfg->alert_minute) ? today
+                                                                                      : today - 1,
+                                passed);
                 json_object_set_new(args, "digest", json_boolean(digest));
+                json_object_set_new(args, "digest_from", json_string(passed));
+            }
             srv__ops_write(s, req, SRV_W_USER_PREFERENCES, args);
         }
         break;
