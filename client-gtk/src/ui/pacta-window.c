@@ -245,8 +245,12 @@ static void on_load_failed(PactaContractStore *store, const GError *error, gpoin
 gboolean pacta_window_open_contract(PactaWindow *self, const char *id)
 {
     PactaContract *c = pacta_contract_store_lookup(self->store, id);
-    if (!c)
+    if (!c) {
+        /* an alert, a notification or a recent change about a contract
+         * deleted since: say so rather than do nothing */
+        pacta_window_toast(self, "That contract is not in the list: it was deleted");
         return FALSE;
+    }
     if (pacta_editor_is_open(self->editor) && pacta_editor_is_dirty(self->editor) &&
         g_strcmp0(pacta_editor_get_contract_id(self->editor), id) != 0) {
         pacta_window_toast(self, "Save or revert your changes first");
