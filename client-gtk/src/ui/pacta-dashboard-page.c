@@ -376,9 +376,20 @@ static void on_event(PactaConnection *connection, const char *name, gint64 seq, 
         apply(self, data);
 }
 
-/* A new connection (first login or reconnect) knows nothing of our watch. */
-static void on_subscribed(PactaDashboardPage *self)
+/* A new connection (first login or reconnect) knows nothing of our watch.
+ * Not resumed: the desk starts over (a login, or a server whose log is not
+ * the one followed, §9), and the figures held are of other data: their
+ * as_of_seq may be above any the server has, so none would replace them. */
+static void on_subscribed(PactaConnection *connection, gint64 head, gboolean resumed,
+                          gpointer user_data)
 {
+    PactaDashboardPage *self = user_data;
+    (void)connection;
+    (void)head;
+    if (!resumed) {
+        pacta_dashboard_clear(&self->figures);
+        self->have = FALSE;
+    }
     self->watching = FALSE;
     if (gtk_widget_get_mapped(GTK_WIDGET(self)))
         start_watching(self);
@@ -416,7 +427,7 @@ void pacta_dashboard_page_set_connection(PactaDashboardPage *self, PactaConnecti
         return;
     self->connection = g_object_ref(connection);
     g_signal_connect(connection, "event", G_CALLBACK(on_event), self);
-    g_signal_connect_swapped(connection, "subscribed", G_CALLBACK(on_subscribed), self);
+    g_signal_connect(connection, "subscribed", G_CALLBACK(on_subscribed), self);
     g_signal_connect_swapped(connection, "notify::state", G_CALLBACK(on_state), self);
     if (gtk_widget_get_mapped(GTK_WIDGET(self)))
         start_watching(self);
