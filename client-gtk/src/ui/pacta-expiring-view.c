@@ -273,14 +273,20 @@ static void list_stored(PactaExpiringView *self)
 }
 
 /* Subscribed (at login, after a reconnect): the unread alerts stored for
- * this user — the desk may have been closed when they were raised. */
+ * this user — the desk may have been closed when they were raised.  Not
+ * resumed: the desk starts over (the server's log is not the one it
+ * followed, §9), and the alerts shown may be about data it no longer has,
+ * as after a restore. */
 static void on_subscribed(PactaConnection *connection, gint64 head, gboolean resumed,
                           gpointer user_data)
 {
     PactaExpiringView *self = user_data;
     (void)connection;
     (void)head;
-    (void)resumed;
+    if (!resumed && g_hash_table_size(self->rows) > 0) {
+        g_hash_table_remove_all(self->unseen);
+        clear_alerts(self);
+    }
     list_stored(self);
 }
 

@@ -8,15 +8,19 @@
  *
  *  1. the desk logs in (1 contract) and the server is stopped: a copy of
  *     its database is kept;
- *  2. back up (new port), two contracts more: the page shows 3;
+ *  2. back up (new port), two contracts more, one of them expired at once:
+ *     the page shows 3, the Expiring page its alert;
  *  3. the server is put back on the copy: the desk reconnects, is told to
- *     reload, and the page shows 1 again.
+ *     reload, and the page shows 1 again; the Expiring page no longer
+ *     lists the alert about a contract the data does not have (it kept
+ *     it, as it did its figures; a restore, server.reset, cleared it).
  */
 #include <string.h>
 
 #include "gui_support.h"
 
 #include "pacta-dashboard-page.h"
+#include "pacta-expiring-view.h"
 
 struct card_wait {
     PactaDashboardPage *page;
@@ -28,6 +32,16 @@ static gboolean total_is(gpointer data)
     struct card_wait *w = data;
     return g_strcmp0(pacta_dashboard_page_get_card_text(w->page, PACTA_DASHBOARD_CARD_TOTAL),
                      w->total) == 0;
+}
+
+static gboolean has_alert(gpointer data)
+{
+    return pacta_expiring_view_get_count(data) == 1;
+}
+
+static gboolean no_alert(gpointer data)
+{
+    return pacta_expiring_view_get_count(data) == 0;
 }
 
 static gboolean connected(gpointer data)
@@ -82,9 +96,13 @@ int main(void)
     back_up(s, conn);
     admin = it_login_admin(s);
     json_decref(it_contract_create(admin, NULL));
-    json_decref(it_contract_create(admin, NULL));
+    json_decref(it_contract_create(admin, json_pack("{s:s, s:s, s:s, s:s}", "status", "active",
+                                                    "start_date", "2020-01-01", "end_date",
+                                                    "2020-12-31", "renewal", "none")));
     ctl_client_close(admin);
     CHECK(gui_wait(total_is, &three, GUI_TIMEOUT_MS));
+    PactaExpiringView *expiring = pacta_window_get_expiring_view(win);
+    CHECK(gui_wait(has_alert, expiring, GUI_TIMEOUT_MS));
 
     /* 3. the older copy put back */
     CHECK(it_server_stop(s) == 0);
@@ -94,6 +112,9 @@ int main(void)
            "after the reload the page shows %s contracts, the server has 1",
            pacta_dashboard_page_get_card_text(page, PACTA_DASHBOARD_CARD_TOTAL));
     CHECK(gui_wait_rows(win, 1));
+    CHECKF(gui_wait(no_alert, expiring, GUI_TIMEOUT_MS),
+           "the Expiring page lists %u alerts about data the server does not have",
+           pacta_expiring_view_get_count(expiring));
 
     gui_teardown(app);
     return it_done(test_summary());
