@@ -133,6 +133,8 @@ static json_t *user_json(const struct srv_user *u)
 static void set_authenticated(struct srv_session *s, const struct srv_user *u,
                               const char *token_hash)
 {
+    if (s->authenticated && strcmp(s->username, u->username) != 0)
+        srv__admin_presence_end(s); /* what the last user said on it is not this one's */
     s->authenticated = 1;
     snprintf(s->username, sizeof s->username, "%s", u->username);
     s->role = u->role;
@@ -464,7 +466,16 @@ static void job_after(uv_work_t *req, int status)
 {
     struct srv_job *j = req->data;
     struct srv_session *s = j->s;
+    int64_t delay = 0;
 
+    /* a failed login counts before its slot goes to the next queued check:
+     * a lock this failure begins refuses that one unchecked (handed over
+     * first, one more password was checked after the lock began) */
+    if ((status || j->code != PACTA_OK) && j->op == PACTA_OP_AUTH_LOGIN &&
+        j->code == PACTA_UNAUTHENTICATED) {
+        j->srv->metrics.login_failures++;
+        delay = srv__limits_login_failed(j->srv, j->a.login.username, s->peer);
+    }
     if (j->hashing) { /* argon2 is done: the next waiting check may start */
         j->hashing = 0;
         hashing_slot_freed(j->srv);
@@ -473,11 +484,6 @@ static void job_after(uv_work_t *req, int status)
     if (status == UV_ECANCELED)
         pacta_error_set(&j->err, PACTA_UNAVAILABLE, "", "server is shutting down");
     if (status || j->code != PACTA_OK) {
-        int64_t delay = 0;
-        if (j->op == PACTA_OP_AUTH_LOGIN && j->code == PACTA_UNAUTHENTICATED) {
-            j->srv->metrics.login_failures++;
-            delay = srv__limits_login_failed(j->srv, j->a.login.username, s->peer);
-        }
         if (j->op == PACTA_OP_AUTH_LOGIN)
             srv_logf(SRV_LOG_WARN, "login failed", "{s:I,s:s,s:I}", "session", (json_int_t)s->id,
                      "peer", s->peer, "delay_ms", (json_int_t)delay);
