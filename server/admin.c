@@ -162,6 +162,11 @@ static void set_editing(struct srv_session *s, const char *contract_id)
     srv__admin_changed(s);
 }
 
+void srv__admin_presence_end(struct srv_session *s)
+{
+    set_editing(s, "");
+}
+
 void srv__admin_closed(struct srv_session *s)
 {
     /* the session is already out of srv->sessions: it is no longer an editor */

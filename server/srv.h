@@ -213,6 +213,8 @@ void srv__admin_opened(struct srv_session *s);
 void srv__admin_closed(struct srv_session *s);
 /* Login, logout, (un)subscribe...: watching admins get an update now. */
 void srv__admin_changed(struct srv_session *s);
+/* Ends the session's presence (a login as another user on it). */
+void srv__admin_presence_end(struct srv_session *s);
 /* Housekeeping: throttled updates of sessions whose counters moved. */
 void srv__admin_tick(struct srv *srv);
 /* server.day {today} to every subscribed session (the date changed: at
