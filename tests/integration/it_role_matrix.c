@@ -98,6 +98,57 @@ static void test_every_op_documented(void)
     }
 }
 
+/* The table of PROTOCOL.md §3 itself: every op it names has the least role
+ * of this test's table, and every op of this table is in it. */
+static void test_table_is_protocol_md(void)
+{
+    char *md = it_read_file(PACTA_SOURCE_DIR "/protocol/PROTOCOL.md");
+    REQUIRE(md != NULL);
+    char *t = strstr(md, "| op | least role |");
+    REQUIRE(t != NULL);
+    int named[N_DOC] = {0};
+    for (char *line = strchr(t, '\n'); line && line[1] != '\n'; line = strchr(line + 1, '\n')) {
+        char *end = strchr(line + 1, '\n');
+        if (!end)
+            break;
+        char *last = end;
+        while (last > line && *last != '|')
+            last--; /* the closing '|' */
+        char *cell = last - 1;
+        while (cell > line && *cell != '|')
+            cell--; /* the '|' before the role cell */
+        char role_text[64];
+        snprintf(role_text, sizeof role_text, "%.*s", (int)(last - cell - 1), cell + 1);
+        int role = strstr(role_text, "none")     ? R_NONE
+                   : strstr(role_text, "viewer") ? R_VIEWER
+                   : strstr(role_text, "editor") ? R_EDITOR
+                   : strstr(role_text, "admin")  ? R_ADMIN
+                                                 : -1;
+        if (strstr(role_text, "---"))
+            continue; /* the header's rule */
+        for (char *q = line; q < cell && (q = strchr(q, '`')) && q < cell;) {
+            char *close = strchr(q + 1, '`');
+            if (!close || close > cell)
+                break;
+            char op[64];
+            snprintf(op, sizeof op, "%.*s", (int)(close - q - 1), q + 1);
+            size_t i = 0;
+            while (i < N_DOC && strcmp(doc[i].op, op) != 0)
+                i++;
+            CHECKF(i < N_DOC, "PROTOCOL.md §3 names %s, which this test does not know", op);
+            if (i < N_DOC) {
+                named[i] = 1;
+                CHECKF(doc[i].least == role, "%s: PROTOCOL.md §3 says %s, this test %s", op,
+                       role_text, role_names[doc[i].least]);
+            }
+            q = close + 1;
+        }
+    }
+    for (size_t i = 0; i < N_DOC; i++)
+        CHECKF(named[i], "%s is not in PROTOCOL.md §3's table", doc[i].op);
+    free(md);
+}
+
 /* The error code of op sent with an unknown argument ("" when it ran). */
 static char *probe(struct ctl_client *c, const char *op, char *code, size_t n)
 {
@@ -435,6 +486,7 @@ int main(void)
                                        "315360000", NULL};
     it_setup("it_role_matrix");
     test_every_op_documented();
+    test_table_is_protocol_md();
     struct it_server *srv = it_server_start(args);
     it_create_role_users(srv);
     struct ctl_client *admin = it_login_admin(srv);
