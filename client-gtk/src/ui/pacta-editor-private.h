@@ -71,6 +71,9 @@ void pacta_editor__update_header(PactaEditor *self);
 void pacta_editor__set_base(PactaEditor *self, PactaContract *record);
 void pacta_editor__hide_changed_banner(PactaEditor *self);
 void pacta_editor__load_history(PactaEditor *self);
+/* The draft's create went through although its answer was lost: `record`
+ * (the contract with the draft's id) becomes the base of the edit. */
+void pacta_editor__adopt_created(PactaEditor *self, PactaContract *record);
 /* A save landed: closes the editor if the close dialog's "Save" asked for it. */
 void pacta_editor__close_if_asked(PactaEditor *self);
 

@@ -82,6 +82,17 @@ static void send_update(PactaEditor *self, json_t *changes_steal)
                                    save_done, ctx);
 }
 
+/* Not connected: nothing would be sent.  Says so (input kept); TRUE then. */
+static gboolean refuse_offline(PactaEditor *self)
+{
+    if (pacta_connection_get_state(self->connection) == PACTA_CONNECTION_CONNECTED)
+        return FALSE;
+    pacta_editor__set_error(self, NULL,
+                            "Not saved: not connected to the server. Your input is kept; save "
+                            "again once the connection is back.");
+    return TRUE;
+}
+
 void pacta_editor_save(PactaEditor *self)
 {
     if (!self->open || self->busy || !self->connection ||
@@ -102,6 +113,8 @@ void pacta_editor_save(PactaEditor *self)
             pacta_editor__set_error(self, bad, error->message);
             return;
         }
+        if (refuse_offline(self))
+            return;
         json_auto_t *args = pacta_contract_to_create_args(mine);
         SaveCtx *ctx = g_new0(SaveCtx, 1);
         ctx->self = g_object_ref(self);
@@ -127,6 +140,10 @@ void pacta_editor_save(PactaEditor *self)
         pacta_editor__set_error(self, NULL,
                                 "Reason: this contract is active, so say why it changes.");
         gtk_widget_grab_focus(GTK_WIDGET(self->reason_row));
+        return;
+    }
+    if (refuse_offline(self)) {
+        json_decref(changes);
         return;
     }
     send_update(self, changes);
@@ -190,6 +207,36 @@ static void handle_conflict(PactaEditor *self, const json_t *changes, const json
     open_conflict(self, merge, TRUE);
 }
 
+/* A save whose answer did not come: {"contract": record} (new ref) when the
+ * store shows it went through — a create: the contract with the draft's id
+ * (only this editor knows it); an update: a newer version holding every
+ * value it sent — else NULL. */
+static json_t *landed_record(PactaEditor *self, SaveCtx *ctx)
+{
+    PactaContract *c =
+        self->store ? pacta_contract_store_lookup(self->store, pacta_contract_get_id(self->base))
+                    : NULL;
+    if (!c)
+        return NULL;
+    json_t *record = pacta_contract_to_json(c);
+    if (!ctx->create) {
+        if (pacta_contract_get_version(c) <= pacta_contract_get_version(self->base)) {
+            json_decref(record);
+            return NULL;
+        }
+        const char *k;
+        json_t *v;
+        json_object_foreach(ctx->changes, k, v)
+        {
+            if (!pacta_merge_values_equal(v, json_object_get(record, k))) {
+                json_decref(record);
+                return NULL;
+            }
+        }
+    }
+    return json_pack("{so}", "contract", record);
+}
+
 static void save_done(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     SaveCtx *ctx = user_data;
@@ -204,6 +251,20 @@ static void save_done(GObject *source, GAsyncResult *result, gpointer user_data)
         return;
     }
     set_busy(self, FALSE);
+
+    if (!res &&
+        (g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_DISCONNECTED) ||
+         (ctx->create && g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_CONFLICT)))) {
+        /* The answer was lost, or a create tried again found its id taken:
+         * the write may have gone through all the same (its event comes
+         * before its answer, PROTOCOL.md §7).  If so, it did. */
+        json_t *landed = landed_record(self, ctx);
+        if (landed) {
+            g_clear_error(&error);
+            g_clear_pointer(&detail, json_decref);
+            res = landed;
+        }
+    }
 
     if (res) {
         const json_t *record = json_object_get(res, "contract");
@@ -236,8 +297,8 @@ static void save_done(GObject *source, GAsyncResult *result, gpointer user_data)
     } else if (g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_DISCONNECTED)) {
         pacta_editor__set_error(
             self, NULL,
-            "Not saved: the connection dropped. Your input is kept; save again once "
-            "the connection is back.");
+            "The connection dropped before the server answered. Your input is kept; once "
+            "the connection is back the form shows whether it was saved (save again if not).");
     } else if (g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_NOT_FOUND)) {
         self->deleted_underneath = TRUE;
         pacta_editor__set_error(self, NULL,
@@ -374,7 +435,12 @@ static void delete_done(GObject *source, GAsyncResult *result, gpointer user_dat
     if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
     set_busy(self, FALSE);
-    if (!res) {
+    /* The answer was lost: if the contract left the list (its event comes
+     * before the answer), the delete went through. */
+    gboolean landed =
+        !res && g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_DISCONNECTED) &&
+        self->store && !pacta_contract_store_lookup(self->store, pacta_contract_get_id(self->base));
+    if (!res && !landed) {
         g_autofree char *msg =
             g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_CONFLICT)
                 ? g_strdup("Not deleted: someone changed it meanwhile. Review their change "
@@ -384,10 +450,11 @@ static void delete_done(GObject *source, GAsyncResult *result, gpointer user_dat
         return;
     }
     g_autofree char *text = g_strdup_printf("Deleted %s", pacta_contract_get_number(self->base));
-    if (self->store)
+    if (self->store && res)
         pacta_contract_store_apply_record(self->store, json_object_get(res, "contract"), NULL, NULL,
                                           FALSE);
-    json_decref(res);
+    if (res)
+        json_decref(res);
     pacta_editor_close(self);
     pacta_editor__toast(self, text);
 }

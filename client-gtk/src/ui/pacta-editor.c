@@ -13,6 +13,8 @@
 
 #include "pacta-editor-history.h"
 
+#include <pacta/protocol.h>
+
 G_DEFINE_FINAL_TYPE(PactaEditor, pacta_editor, GTK_TYPE_BOX)
 
 enum { SIGNAL_CLOSED, SIGNAL_TOAST, N_SIGNALS };
@@ -354,21 +356,67 @@ void pacta_editor__set_base(PactaEditor *self, PactaContract *record)
     self->base = pacta_contract_copy(record);
 }
 
+/* TRUE when `record` already holds every change the form makes to the base
+ * (nothing typed differs from it). */
+static gboolean record_holds_form(PactaEditor *self, PactaContract *record)
+{
+    json_auto_t *changes = pacta_editor__form_changes(self);
+    if (!changes)
+        return FALSE;
+    json_auto_t *theirs = pacta_contract_to_json(record);
+    const char *k;
+    json_t *v;
+    json_object_foreach(changes, k, v)
+    {
+        if (!pacta_merge_values_equal(v, json_object_get(theirs, k)))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* The draft open here was created on the server (its id is the one this
+ * editor chose): the answer of its create was lost.  The form edits that
+ * contract from now on; what was typed since stays as an edit of it. */
+void pacta_editor__adopt_created(PactaEditor *self, PactaContract *record)
+{
+    pacta_editor__set_base(self, record);
+    json_auto_t *pending = pacta_editor__form_changes(self);
+    if (pending && json_object_size(pending) == 0)
+        pacta_editor__fill_form(self, self->base);
+    pacta_editor__clear_errors(self);
+    if (self->presence)
+        pacta_presence_set_editing(self->presence, pacta_contract_get_id(self->base));
+    pacta_editor__update_header(self);
+    pacta_editor__load_history(self);
+    pacta_editor__toast(self, "Contract created");
+}
+
 static void on_store_changed(PactaContractStore *store, PactaContract *c, const char *actor,
                              gboolean created, gpointer user_data)
 {
     PactaEditor *self = user_data;
     (void)store;
     (void)created;
-    if (!self->open || pacta_editor_is_new(self) ||
-        !g_str_equal(pacta_contract_get_id(c), pacta_contract_get_id(self->base)) ||
-        pacta_contract_get_version(c) <= pacta_contract_get_version(self->base) || self->busy)
+    if (!self->open || !g_str_equal(pacta_contract_get_id(c), pacta_contract_get_id(self->base)))
+        return;
+    if (pacta_editor_is_new(self)) {
+        /* Our draft's own id: a create of ours whose answer was lost, seen
+         * now (the replay after a reconnect).  A create still on its way
+         * is settled by its answer. */
+        if (!self->busy)
+            pacta_editor__adopt_created(self, c);
+        return;
+    }
+    if (pacta_contract_get_version(c) <= pacta_contract_get_version(self->base) || self->busy)
         return;
 
     g_autofree char *when = pacta_format_timestamp(pacta_contract_get_updated_at(c));
     const char *who = actor && *actor ? actor : pacta_contract_get_updated_by(c);
-    if (!pacta_editor_is_dirty(self)) {
-        /* Nothing typed: follow the server, and say so. */
+    /* Nothing typed, or the server already has all of it (the same change
+     * by someone else, or a save of ours whose answer the connection lost):
+     * follow the server, and say so. */
+    if (!pacta_editor_is_dirty(self) || record_holds_form(self, c)) {
+        pacta_editor__clear_errors(self);
         pacta_editor__set_base(self, c);
         pacta_editor__fill_form(self, self->base);
         g_autofree char *text = g_strdup_printf("Updated by %s at %s", who, when);
@@ -512,6 +560,16 @@ void pacta_editor_open(PactaEditor *self, PactaContract *contract)
         self->base = pacta_contract_copy(contract);
     } else {
         self->base = pacta_contract_new();
+        /* The draft's id, chosen here (PROTOCOL.md §5) and sent with every
+         * try: a create whose answer was lost is found by it, never made
+         * twice (pacta_editor__adopt_landed). */
+        uint8_t rnd[10];
+        for (guint i = 0; i < sizeof rnd; i++)
+            rnd[i] = (uint8_t)g_random_int_range(0, 256);
+        char id[37];
+        pacta_uuid_v7(id, (uint64_t)(g_get_real_time() / 1000), rnd);
+        json_auto_t *jid = json_string(id);
+        pacta_contract_set_field(self->base, "id", jid, NULL);
     }
     pacta_editor__hide_changed_banner(self);
     pacta_editor__clear_errors(self);

@@ -51,7 +51,8 @@ gboolean pacta_editor_is_open(PactaEditor *self);
 gboolean pacta_editor_is_new(PactaEditor *self);
 gboolean pacta_editor_is_dirty(PactaEditor *self);
 gboolean pacta_editor_is_busy(PactaEditor *self); /* a save/delete in flight */
-/* Id of the contract open ("" for a new one, NULL when closed). */
+/* Id of the contract open (for a new one the id its create will send,
+ * chosen when the draft opened), NULL when closed. */
 const char *pacta_editor_get_contract_id(PactaEditor *self);
 /* Version the edit is based on. */
 gint64 pacta_editor_get_base_version(PactaEditor *self);
