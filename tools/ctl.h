@@ -62,8 +62,11 @@ int ctl__request(struct ctl_client *c, const char *op, json_t *args_steal, json_
 void ctl__print_json(const json_t *j, int pretty);
 /* Reads all of a file ("-" = stdin) as JSON.  NULL after printing why. */
 json_t *ctl__load_json_arg(const char *text);
-/* Describes a lost connection on stderr. */
-void ctl__report_lost(struct ctl_client *c);
+/* Describes a lost connection on stderr and returns the exit code for it:
+ * CTL_EXIT_SERVER when the server closed it as its answer to what we sent or
+ * who we are (1009 too big, 1008, 1002/1003/1007, 4001 session ended, 4002
+ * kicked: the same request would fail again), else CTL_EXIT_CONNECT. */
+int ctl__report_lost(struct ctl_client *c);
 /* Ends what ctl__session_open began: logs the token out (so one-shot
  * commands leave no live token behind) and closes the connection. */
 void ctl__session_close(struct ctl_client *c);

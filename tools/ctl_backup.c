@@ -83,8 +83,7 @@ static int call_with_progress(struct ctl_client *c, const char *op, json_t *args
     *result = NULL;
     if (ctl_ws_send_text(ws, text, strlen(text)) != 0) {
         free(text);
-        ctl__report_lost(c);
-        return rc;
+        return ctl__report_lost(c);
     }
     free(text);
     for (;;) {
@@ -95,8 +94,7 @@ static int call_with_progress(struct ctl_client *c, const char *op, json_t *args
             continue;
         if (got < 0) {
             bar_end();
-            ctl__report_lost(c);
-            return CTL_EXIT_CONNECT;
+            return ctl__report_lost(c);
         }
         json_t *m = json_loadb(msg, len, 0, NULL);
         free(msg);

@@ -198,8 +198,7 @@ static int write_request(const struct ctl_global *g, const char *op, json_t *arg
     json_t *res;
     rc = ctl_client_request(c, op, args_steal, CTL_REQUEST_TIMEOUT_MS, &res);
     if (rc < 0) {
-        ctl__report_lost(c);
-        rc = CTL_EXIT_CONNECT;
+        rc = ctl__report_lost(c);
     } else if (rc == 1) {
         const char *code = json_string_value(json_object_get(res, "code"));
         json_t *cur = json_object_get(res, "current");

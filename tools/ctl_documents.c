@@ -302,7 +302,7 @@ static int upload_once(const struct ctl_global *g, struct upload *u, json_t **do
     }
     bar_end();
     if (rc == CTL_EXIT_CONNECT)
-        ctl__report_lost(c);
+        rc = ctl__report_lost(c);
     ctl__session_close(c);
     return rc;
 }

@@ -98,21 +98,19 @@ static int run_export(struct ctl_client *c, json_t *args_steal, struct progress 
     int rc = ctl_ws_send_text(ws, text, strlen(text));
     free(text);
     *made = NULL;
-    if (rc != 0) {
-        ctl__report_lost(c);
-        return CTL_EXIT_CONNECT;
-    }
+    if (rc != 0)
+        return ctl__report_lost(c);
     for (;;) {
         char *msg = NULL;
         size_t len;
         int r = ctl_ws_recv(ws, EXPORT_IDLE_MS, &msg, &len);
         if (r != 1) {
             progress_clear(p);
-            if (r == 0)
+            if (r == 0) {
                 ctl__errorf("export: no word from the server for %d s", EXPORT_IDLE_MS / 1000);
-            else
-                ctl__report_lost(c);
-            return CTL_EXIT_CONNECT;
+                return CTL_EXIT_CONNECT;
+            }
+            return ctl__report_lost(c);
         }
         json_t *m = json_loadb(msg, len, 0, NULL);
         free(msg);

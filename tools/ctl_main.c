@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,8 +71,9 @@ static void usage(FILE *f)
             "                        hold the key too)\n"
             "  --help, --version\n"
             "\n"
-            "Exit status: 0 ok, 1 error answer from the server, 2 usage error,\n"
-            "3 cannot connect / TLS failure / connection lost.\n");
+            "Exit status: 0 ok, 1 error answer from the server (also a request it\n"
+            "refuses by closing: too large (1009), session ended (4001), kicked (4002)),\n"
+            "2 usage error, 3 cannot connect / TLS failure / connection lost.\n");
 }
 
 void ctl__errorf(const char *fmt, ...)
@@ -172,17 +174,33 @@ char *ctl__login_password(const struct ctl_global *g)
     return p;
 }
 
-void ctl__report_lost(struct ctl_client *c)
+int ctl__report_lost(struct ctl_client *c)
 {
     struct ctl_ws *ws = ctl_client_ws(c);
     int code = ctl_ws_close_code(ws);
     const char *reason = ctl_ws_close_reason(ws);
-    if (code && code != 1006)
+    if (code == 1009)
+        ctl__errorf("the request is too large for the server (closed with 1009%s%s; PROTOCOL.md "
+                    "§12): it was not carried out",
+                    *reason ? " " : "", reason);
+    else if (code && code != 1006)
         ctl__errorf("connection closed by the server (%d%s%s)", code, *reason ? " " : "", reason);
     else if (code == 1006)
         ctl__errorf("connection lost");
     else
         ctl__errorf("no answer from the server within %d s", CTL_REQUEST_TIMEOUT_MS / 1000);
+    switch (code) {
+    case 1002: /* protocol error */
+    case 1003: /* binary frame */
+    case 1007: /* bad UTF-8 */
+    case 1008: /* policy: too many connections from this address */
+    case 1009: /* message too big */
+    case 4001: /* session ended */
+    case 4002: /* disconnected by an administrator */
+        return CTL_EXIT_SERVER;
+    default:
+        return CTL_EXIT_CONNECT;
+    }
 }
 
 struct ctl_ws_options ctl__ws_options(const struct ctl_global *g)
@@ -234,16 +252,17 @@ int ctl__session_open(const struct ctl_global *g, struct ctl_client **out)
     explicit_bzero(password, strlen(password));
     free(password);
     if (rc != 0) {
+        int exit_code = CTL_EXIT_SERVER;
         if (rc == 1)
             ctl__errorf("login as %s failed: %s", g->user,
                         json_string_value(json_object_get(error, "message"))
                             ? json_string_value(json_object_get(error, "message"))
                             : "unknown error");
         else
-            ctl__report_lost(c);
+            exit_code = ctl__report_lost(c);
         json_decref(error);
         ctl_client_close(c);
-        return rc == 1 ? CTL_EXIT_SERVER : CTL_EXIT_CONNECT;
+        return exit_code;
     }
     *out = c;
     return 0;
@@ -266,10 +285,8 @@ int ctl__request(struct ctl_client *c, const char *op, json_t *args_steal, json_
     json_t *r;
     *result = NULL;
     int rc = ctl_client_request(c, op, args_steal, CTL_REQUEST_TIMEOUT_MS, &r);
-    if (rc < 0) {
-        ctl__report_lost(c);
-        return CTL_EXIT_CONNECT;
-    }
+    if (rc < 0)
+        return ctl__report_lost(c);
     if (rc == 1) {
         ctl__print_error(NULL, r);
         json_decref(r);
@@ -323,8 +340,7 @@ int ctl__cmd_call(const struct ctl_global *g, int argc, char **argv)
     json_t *r;
     rc = ctl_client_request(c, argv[1], args, CTL_REQUEST_TIMEOUT_MS, &r);
     if (rc < 0) {
-        ctl__report_lost(c);
-        rc = CTL_EXIT_CONNECT;
+        rc = ctl__report_lost(c);
     } else {
         ctl__print_json(r, 1);
         json_decref(r);
@@ -372,6 +388,10 @@ static int pem_has_key(const char *path)
 
 int main(int argc, char **argv)
 {
+    /* A reader that went away (`pactactl watch | head -1`) ends pactactl as
+     * it ends any filter, even when SIGPIPE came in ignored (the socket is
+     * guarded in transport.c). */
+    signal(SIGPIPE, SIG_DFL);
     struct ctl_global g = {
         .url = getenv("PACTA_URL"),
         .ca_file = getenv("PACTA_CA"),

@@ -10,6 +10,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,6 +236,54 @@ static int note_cert_request(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
     return 0;
 }
 
+/*
+ * OpenSSL writes to the socket with write(), which raises SIGPIPE when the
+ * server has closed.  That must be an error return, not the end of the
+ * process; but ignoring SIGPIPE for the whole process (as this library once
+ * did) also hid a closed stdout from pactactl: `pactactl watch | head -1`
+ * went on forever.  So SIGPIPE is blocked only around TLS calls, and one
+ * they raised is taken off the pending set before it is unblocked.  Callers
+ * that ignore SIGPIPE themselves (tests, benchmarks) skip the extra calls.
+ */
+static void pipe_block(const struct ctl_ws *ws, sigset_t *old, int *was_pending)
+{
+    sigset_t s, pending;
+    sigemptyset(old);
+    if (!ws->pipe_guard)
+        return;
+    sigemptyset(&s);
+    sigaddset(&s, SIGPIPE);
+    *was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &s, old);
+}
+
+static void pipe_unblock(const struct ctl_ws *ws, const sigset_t *old, int was_pending)
+{
+    sigset_t s, pending;
+    if (!ws->pipe_guard)
+        return;
+    int saved_errno = errno; /* what the TLS call left, for its caller */
+    sigemptyset(&s);
+    sigaddset(&s, SIGPIPE);
+    if (!was_pending && sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE)) {
+        struct timespec zero = {0, 0};
+        while (sigtimedwait(&s, NULL, &zero) < 0 && errno == EINTR)
+            ;
+    }
+    pthread_sigmask(SIG_SETMASK, old, NULL);
+    errno = saved_errno;
+}
+
+void ctl__tls_shutdown(struct ctl_ws *ws)
+{
+    sigset_t old;
+    int was_pending = 0;
+    pipe_block(ws, &old, &was_pending);
+    ERR_clear_error();
+    SSL_shutdown(ws->ssl);
+    pipe_unblock(ws, &old, was_pending);
+}
+
 int ctl__tls_setup(struct ctl_ws *ws, const struct url *u, const struct ctl_ws_options *o,
                    int64_t deadline, char *err, size_t errlen)
 {
@@ -291,9 +341,15 @@ int ctl__tls_setup(struct ctl_ws *ws, const struct url *u, const struct ctl_ws_o
         }
     }
     SSL_set_fd(ws->ssl, ws->fd);
+    struct sigaction sa;
+    ws->pipe_guard = sigaction(SIGPIPE, NULL, &sa) != 0 || sa.sa_handler != SIG_IGN;
     for (;;) {
+        sigset_t old;
+        int was_pending = 0;
+        pipe_block(ws, &old, &was_pending);
         ERR_clear_error();
         int r = SSL_connect(ws->ssl);
+        pipe_unblock(ws, &old, was_pending);
         if (r == 1)
             break;
         int e = SSL_get_error(ws->ssl, r);
@@ -331,7 +387,11 @@ int ctl__tls_write_all(struct ctl_ws *ws, const void *buf, size_t len, int64_t d
     while (len > 0 && !ws->broken) {
         ERR_clear_error();
         int chunk = len > (1u << 30) ? (1 << 30) : (int)len;
+        sigset_t old;
+        int was_pending = 0;
+        pipe_block(ws, &old, &was_pending);
         int r = SSL_write(ws->ssl, p, chunk);
+        pipe_unblock(ws, &old, was_pending);
         if (r > 0) {
             p += r;
             len -= (size_t)r;
@@ -364,7 +424,11 @@ int ctl__tls_fill(struct ctl_ws *ws, int64_t deadline)
             ws->in = ctl__xrealloc(ws->in, ws->in_cap);
         }
         ERR_clear_error();
+        sigset_t old;
+        int was_pending = 0;
+        pipe_block(ws, &old, &was_pending);
         int r = SSL_read(ws->ssl, ws->in + ws->in_len, (int)(ws->in_cap - ws->in_len));
+        pipe_unblock(ws, &old, was_pending);
         if (r > 0) {
             ws->in_len += (size_t)r;
             return 1;

@@ -29,6 +29,7 @@ struct ctl_ws {
     int close_sent;
     int broken;     /* transport failed: no more I/O */
     int cert_asked; /* the server asked for a client certificate we did not have */
+    int pipe_guard; /* SIGPIPE was not ignored at connect: block it around TLS I/O */
 };
 
 struct url {
@@ -66,5 +67,7 @@ int ctl__tls_write_all(struct ctl_ws *ws, const void *buf, size_t len, int64_t d
 int ctl__tls_fill(struct ctl_ws *ws, int64_t deadline);
 /* Drops the first n bytes of ws->in. */
 void ctl__in_consume(struct ctl_ws *ws, size_t n);
+/* One attempt at sending close_notify (never raises SIGPIPE). */
+void ctl__tls_shutdown(struct ctl_ws *ws);
 
 #endif

@@ -211,12 +211,8 @@ int ctl_ws_connect(const struct ctl_ws_options *o, struct ctl_ws **out, char *er
     }
     if (ctl__parse_url(o->url, &u, err, errlen) < 0)
         return -1;
-    /* A write to a socket the server just closed must be an error return,
-     * not a process kill; OpenSSL's socket BIO has no MSG_NOSIGNAL. */
-    struct sigaction sa;
-    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
-        signal(SIGPIPE, SIG_IGN);
-
+    /* A write to a socket the server just closed is an error return, not a
+     * process kill: transport.c blocks SIGPIPE around its TLS calls. */
     int64_t deadline = ctl__deadline_of(o->timeout_ms > 0 ? o->timeout_ms : WS_DEFAULT_TIMEOUT_MS);
     struct ctl_ws *ws = ctl__xrealloc(NULL, sizeof(*ws));
     memset(ws, 0, sizeof(*ws));
@@ -453,10 +449,8 @@ void ctl_ws_close(struct ctl_ws *ws, int code)
         while ((r = ctl_ws_recv(ws, ctl__remaining(deadline), &m, &l)) == 1)
             free(m);
     }
-    if (ws->ssl && !ws->broken) {
-        ERR_clear_error();
-        SSL_shutdown(ws->ssl); /* one attempt: send close_notify, do not wait */
-    }
+    if (ws->ssl && !ws->broken)
+        ctl__tls_shutdown(ws); /* one attempt: send close_notify, do not wait */
     ctl_ws_abort(ws);
 }
 
