@@ -19,6 +19,7 @@ struct _PactaApplication {
 
     PactaLoginDialog *login; /* weak: NULL when not shown */
     PactaWindow *window;     /* weak */
+    char *window_user;       /* who the window was opened for */
     PactaAdminWindow *admin; /* weak */
     GCancellable *login_cancellable;
     char *pending_url, *pending_ca, *pending_user; /* saved on success */
@@ -111,7 +112,15 @@ void pacta_application_show_login(PactaApplication *self, const char *message)
 
 static void show_main_window(PactaApplication *self)
 {
+    /* A window kept through a login again (action_relogin) carries on for
+     * the same user; someone else gets a fresh one, not the input of the
+     * one before. */
+    const char *user = pacta_connection_get_username(self->connection);
+    if (self->window && g_strcmp0(self->window_user, user) != 0)
+        gtk_window_destroy(GTK_WINDOW(self->window));
     if (!self->window) {
+        g_free(self->window_user);
+        self->window_user = g_strdup(user);
         self->window = pacta_window_new(self);
         g_object_add_weak_pointer(G_OBJECT(self->window), (gpointer *)&self->window);
     }
@@ -364,8 +373,9 @@ static void action_relogin(GSimpleAction *a, GVariant *p, gpointer user_data)
     PactaApplication *self = user_data;
     const char *reason = pacta_connection_get_stop_reason(self->connection);
     pacta_application_show_login(self, reason);
-    if (self->window)
-        gtk_window_destroy(GTK_WINDOW(self->window));
+    /* The session ended behind the user's back (4001, a refused resume):
+     * the window stays, with whatever the editor holds unsaved, and
+     * carries on once the same user logged in again (show_main_window). */
 }
 
 static void action_admin_monitor(GSimpleAction *a, GVariant *p, gpointer user_data)
@@ -511,6 +521,7 @@ static void pacta_application_dispose(GObject *object)
     g_clear_pointer(&self->pending_url, g_free);
     g_clear_pointer(&self->pending_ca, g_free);
     g_clear_pointer(&self->pending_user, g_free);
+    g_clear_pointer(&self->window_user, g_free);
     g_clear_pointer(&self->last_notification, g_free);
     g_clear_pointer(&self->last_notification_text, g_free);
     G_OBJECT_CLASS(pacta_application_parent_class)->dispose(object);
