@@ -14,6 +14,7 @@ PKGS=(
   libxtst6
   libxlsxwriter-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils unzip
   libxml2-utils
+  valgrind
 )
 
 missing=()
