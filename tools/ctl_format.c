@@ -32,7 +32,8 @@ int ctl__parse_int64(const char *s, int64_t *out)
 }
 
 /*
- * Accepts digits with optional "," thousands separators and an optional "."
+ * Accepts digits with optional "," thousands separators (every three digits:
+ * "1,234,567"; a decimal comma is refused, not misread) and an optional "."
  * followed by at most `digits` decimals.  Negative amounts are rejected: the
  * schema allows 0..10^15 only.
  */
@@ -41,6 +42,10 @@ int ctl__parse_amount(const char *text, int digits, int64_t *out)
     const int64_t limit = INT64_MAX / 10 - 9;
     int64_t v = 0;
     int seen_digit = 0, decimals = -1;
+    /* digits of the integer part since the last ",", and how many ","
+     * there were: a "," must group thousands (1-3 digits, then exactly 3
+     * each), else "12500,50" (a decimal comma) would read as 1250050 */
+    int group = 0, commas = 0;
     const char *p = text;
     if (!p || !*p)
         return -1;
@@ -48,19 +53,26 @@ int ctl__parse_amount(const char *text, int digits, int64_t *out)
         if (*p >= '0' && *p <= '9') {
             if (decimals >= 0 && ++decimals > digits)
                 return -1;
+            if (decimals < 0)
+                group++;
             if (v > limit)
                 return -1;
             v = v * 10 + (*p - '0');
             seen_digit = 1;
         } else if (*p == ',' && decimals < 0 && seen_digit) {
-            continue;
+            if (commas ? group != 3 : group > 3)
+                return -1;
+            commas++;
+            group = 0;
         } else if (*p == '.' && decimals < 0 && digits > 0) {
+            if (commas && group != 3)
+                return -1;
             decimals = 0;
         } else {
             return -1;
         }
     }
-    if (!seen_digit)
+    if (!seen_digit || (commas && decimals < 0 && group != 3))
         return -1;
     for (int d = decimals < 0 ? 0 : decimals; d < digits; d++) {
         if (v > limit)
