@@ -35,6 +35,65 @@ static const struct {
     {"contract.renewed", "Renewed", "status-active", "view-refresh-symbolic"},
 };
 
+/* Days from the server's today to `target` (both "YYYY-MM-DD"); FALSE if
+ * either is unknown. */
+static gboolean days_until(const char *today, const char *target, gint64 *days)
+{
+    int y[2], m[2], d[2];
+    const char *s[2] = {today, target};
+    GDate dates[2];
+    for (int i = 0; i < 2; i++) {
+        if (!s[i] || sscanf(s[i], "%4d-%2d-%2d", &y[i], &m[i], &d[i]) != 3 ||
+            !g_date_valid_dmy((GDateDay)d[i], (GDateMonth)m[i], (GDateYear)y[i]))
+            return FALSE;
+        g_date_clear(&dates[i], 1);
+        g_date_set_dmy(&dates[i], (GDateDay)d[i], (GDateMonth)m[i], (GDateYear)y[i]);
+    }
+    *days = g_date_days_between(&dates[0], &dates[1]);
+    return TRUE;
+}
+
+/*
+ * A row's subtitle: what the alert is about (kept on the row as
+ * "pacta-what"), the days left to its date ("pacta-target": the end or the
+ * notice deadline) counted from the server's today, so it counts down with
+ * server.day, then the counterparty ("pacta-party").  Without a known
+ * today, the days the alert itself said ("pacta-days").
+ */
+static void show_subtitle(PactaExpiringView *self, GtkWidget *row)
+{
+    const char *what = g_object_get_data(G_OBJECT(row), "pacta-what");
+    const char *target = g_object_get_data(G_OBJECT(row), "pacta-target");
+    const char *party = g_object_get_data(G_OBJECT(row), "pacta-party");
+    const gint64 *said = g_object_get_data(G_OBJECT(row), "pacta-days");
+    const char *today =
+        self->connection ? pacta_connection_get_server_today(self->connection) : NULL;
+    gint64 days = 0;
+    gboolean known = target && days_until(today, target, &days);
+    if (!known && said) {
+        days = *said;
+        known = TRUE;
+    }
+    g_autoptr(GString) sub = g_string_new(what);
+    if (known && days > 0)
+        g_string_append_printf(sub, days == 1 ? " — tomorrow" : " — in %" G_GINT64_FORMAT " days",
+                               days);
+    if (party)
+        g_string_append_printf(sub, "%s%s", sub->len ? " · " : "", party);
+    g_autofree char *markup = g_markup_escape_text(sub->str, -1);
+    adw_action_row_set_subtitle(ADW_ACTION_ROW(row), markup);
+}
+
+/* The server's date changed (server.day, a subscribe): the days left did. */
+static void show_subtitles(PactaExpiringView *self)
+{
+    GHashTableIter it;
+    gpointer row;
+    g_hash_table_iter_init(&it, self->rows);
+    while (g_hash_table_iter_next(&it, NULL, &row))
+        show_subtitle(self, GTK_WIDGET(row));
+}
+
 gboolean pacta_expiring_view_add_alert(PactaExpiringView *self, const char *name,
                                        const json_t *data)
 {
@@ -65,7 +124,8 @@ gboolean pacta_expiring_view_add_alert(PactaExpiringView *self, const char *name
 
     g_autofree char *row_title =
         g_markup_printf_escaped("%s · %s", number ? number : "?", title ? title : "");
-    /* What the alert is about, in words, then who the counterparty is. */
+    /* What the alert is about, in words (show_subtitle adds the days left
+     * and who the counterparty is). */
     g_autoptr(GString) sub = g_string_new(NULL);
     if (g_str_equal(name, "contract.notice_due") && deadline)
         g_string_append_printf(sub, "Notice deadline %s", deadline);
@@ -76,18 +136,23 @@ gboolean pacta_expiring_view_add_alert(PactaExpiringView *self, const char *name
         g_string_append_printf(sub, "Ended %s", end);
     else if (end)
         g_string_append_printf(sub, "Ends %s", end);
-    if (json_is_integer(days) && json_integer_value(days) > 0)
-        g_string_append_printf(
-            sub,
-            json_integer_value(days) == 1 ? " — tomorrow" : " — in %" JSON_INTEGER_FORMAT " days",
-            json_integer_value(days));
-    if (party)
-        g_string_append_printf(sub, "%s%s", sub->len ? " · " : "", party);
-    g_autofree char *row_sub = g_markup_escape_text(sub->str, -1);
+    /* the days left: to the notice deadline or the end, before it passes */
+    const char *target = g_str_equal(name, "contract.notice_due") ? deadline
+                         : g_str_equal(name, "contract.expiring") ? end
+                                                                  : NULL;
 
     GtkWidget *row = adw_action_row_new();
     adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), row_title);
-    adw_action_row_set_subtitle(ADW_ACTION_ROW(row), row_sub);
+    g_object_set_data_full(G_OBJECT(row), "pacta-what", g_string_free(g_steal_pointer(&sub), FALSE),
+                           g_free);
+    g_object_set_data_full(G_OBJECT(row), "pacta-target", g_strdup(target), g_free);
+    g_object_set_data_full(G_OBJECT(row), "pacta-party", g_strdup(party), g_free);
+    if (target && json_is_integer(days)) {
+        gint64 *said = g_new(gint64, 1);
+        *said = json_integer_value(days);
+        g_object_set_data_full(G_OBJECT(row), "pacta-days", said, g_free);
+    }
+    show_subtitle(self, row);
     adw_action_row_set_icon_name(ADW_ACTION_ROW(row), kinds[k].icon);
     gtk_list_box_row_set_activatable(GTK_LIST_BOX_ROW(row), TRUE);
     GtkWidget *pill = gtk_label_new(kinds[k].label);
@@ -151,7 +216,9 @@ static void on_event(PactaConnection *connection, const char *name, gint64 seq, 
     PactaExpiringView *self = PACTA_EXPIRING_VIEW(user_data);
     (void)connection;
     (void)seq;
-    if (g_str_equal(name, "server.reset")) {
+    if (g_str_equal(name, "server.day")) {
+        show_subtitles(self);
+    } else if (g_str_equal(name, "server.reset")) {
         /* the restored data has its own unread notifications */
         g_hash_table_remove_all(self->unseen);
         clear_alerts(self);
@@ -287,6 +354,7 @@ static void on_subscribed(PactaConnection *connection, gint64 head, gboolean res
         g_hash_table_remove_all(self->unseen);
         clear_alerts(self);
     }
+    show_subtitles(self); /* a night offline: another day */
     list_stored(self);
 }
 
