@@ -64,8 +64,9 @@ void ctl__print_json(const json_t *j, int pretty);
 json_t *ctl__load_json_arg(const char *text);
 /* Describes a lost connection on stderr and returns the exit code for it:
  * CTL_EXIT_SERVER when the server closed it as its answer to what we sent or
- * who we are (1009 too big, 1008, 1002/1003/1007, 4001 session ended, 4002
- * kicked: the same request would fail again), else CTL_EXIT_CONNECT. */
+ * who we are (1009 too big, 1002/1003/1007, 4001 session ended, 4002
+ * kicked: the same request would fail again), else CTL_EXIT_CONNECT (1008,
+ * too many connections from this address, passes like a refused connect). */
 int ctl__report_lost(struct ctl_client *c);
 /* Ends what ctl__session_open began: logs the token out (so one-shot
  * commands leave no live token behind) and closes the connection. */

@@ -193,7 +193,6 @@ int ctl__report_lost(struct ctl_client *c)
     case 1002: /* protocol error */
     case 1003: /* binary frame */
     case 1007: /* bad UTF-8 */
-    case 1008: /* policy: too many connections from this address */
     case 1009: /* message too big */
     case 4001: /* session ended */
     case 4002: /* disconnected by an administrator */
