@@ -74,6 +74,9 @@ void pacta_editor__load_history(PactaEditor *self);
 /* The draft's create went through although its answer was lost: `record`
  * (the contract with the draft's id) becomes the base of the edit. */
 void pacta_editor__adopt_created(PactaEditor *self, PactaContract *record);
+/* A write ended without a newer record: takes in a change of the open
+ * contract that arrived while it was on its way (ignored then). */
+void pacta_editor__catch_up(PactaEditor *self);
 /* A save landed: closes the editor if the close dialog's "Save" asked for it. */
 void pacta_editor__close_if_asked(PactaEditor *self);
 

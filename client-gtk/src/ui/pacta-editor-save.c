@@ -291,8 +291,10 @@ static void save_done(GObject *source, GAsyncResult *result, gpointer user_data)
 
     const char *field = json_string_value(json_object_get(detail, "field"));
     const json_t *current = json_object_get(detail, "current");
-    if (g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_CONFLICT) && current &&
-        !ctx->create) {
+    gboolean stale = g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_CONFLICT) && current;
+    if (!stale)
+        pacta_editor__catch_up(self);
+    if (stale && !ctx->create) {
         handle_conflict(self, ctx->changes, current);
     } else if (g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_DISCONNECTED)) {
         pacta_editor__set_error(
@@ -441,6 +443,7 @@ static void delete_done(GObject *source, GAsyncResult *result, gpointer user_dat
         !res && g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_DISCONNECTED) &&
         self->store && !pacta_contract_store_lookup(self->store, pacta_contract_get_id(self->base));
     if (!res && !landed) {
+        pacta_editor__catch_up(self); /* a change that made it stale came meanwhile */
         g_autofree char *msg =
             g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_CONFLICT)
                 ? g_strdup("Not deleted: someone changed it meanwhile. Review their change "

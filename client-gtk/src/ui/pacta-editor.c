@@ -431,6 +431,15 @@ static void on_store_changed(PactaContractStore *store, PactaContract *c, const 
     pacta_editor__load_history(self);
 }
 
+void pacta_editor__catch_up(PactaEditor *self)
+{
+    if (!self->open || self->busy || pacta_editor_is_new(self) || !self->store)
+        return;
+    PactaContract *c = pacta_contract_store_lookup(self->store, pacta_contract_get_id(self->base));
+    if (c && pacta_contract_get_version(c) > pacta_contract_get_version(self->base))
+        on_store_changed(self->store, c, NULL, FALSE, self);
+}
+
 static void on_store_removed(PactaContractStore *store, PactaContract *c, const char *actor,
                              gpointer user_data)
 {
