@@ -72,6 +72,12 @@ int ctl__report_lost(struct ctl_client *c);
  * commands leave no live token behind) and closes the connection. */
 void ctl__session_close(struct ctl_client *c);
 
+/* ---- ctl_tmpfile.c ---- */
+/* From arm to disarm, SIGINT, SIGTERM, SIGHUP or SIGQUIT remove the file at
+ * path (a temporary file being filled) before ending pactactl. */
+void ctl__tmpfile_arm(const char *path);
+void ctl__tmpfile_disarm(void);
+
 /* ---- ctl_format.c: amounts, text widths ---- */
 /* Minor-unit digits of an ISO 4217 currency (2 unless known otherwise). */
 int ctl__currency_digits(const char *currency);

@@ -386,6 +386,7 @@ static int cmd_download(const struct ctl_global *g, const char *id, const char *
         rc = CTL_EXIT_USAGE;
         goto out;
     }
+    ctl__tmpfile_arm(tmp);
     EVP_DigestInit_ex(h, EVP_sha256(), NULL);
     for (;;) {
         json_t *piece = NULL;
@@ -437,6 +438,7 @@ out:
         close(fd);
     if (tmp[0])
         unlink(tmp);
+    ctl__tmpfile_disarm();
     json_decref(r);
     ctl__session_close(c);
 done:

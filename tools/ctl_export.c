@@ -314,6 +314,7 @@ int ctl__cmd_export(const struct ctl_global *g, int argc, char **argv)
         tmp[0] = '\0';
         goto out;
     }
+    ctl__tmpfile_arm(tmp);
     rc = ctl__session_open(g, &c);
     if (rc)
         goto out;
@@ -357,6 +358,7 @@ out:
         close(fd);
     if (tmp[0])
         unlink(tmp);
+    ctl__tmpfile_disarm();
     json_decref(made);
     json_decref(filters);
     json_decref(selected);
