@@ -449,6 +449,10 @@ static void on_store_removed(PactaContractStore *store, PactaContract *c, const 
         !g_str_equal(pacta_contract_get_id(c), pacta_contract_get_id(self->base)))
         return;
     self->deleted_underneath = TRUE;
+    /* Nothing to merge with any more: a conflict view open would only hide
+     * the news (its Save cannot save); the form keeps the input. */
+    if (self->conflict)
+        gtk_window_destroy(GTK_WINDOW(self->conflict));
     g_autofree char *when = pacta_format_timestamp(pacta_contract_get_updated_at(c));
     g_autofree char *text =
         g_strdup_printf("Deleted by %s at %s. Your input is still here to copy.",
@@ -472,6 +476,8 @@ static void on_store_loaded(PactaEditor *self)
     PactaContract *c = pacta_contract_store_lookup(self->store, pacta_contract_get_id(self->base));
     if (!c) {
         self->deleted_underneath = TRUE;
+        if (self->conflict) /* as in on_store_removed */
+            gtk_window_destroy(GTK_WINDOW(self->conflict));
         show_changed_banner(self,
                             "This contract is no longer on the server (the list was reloaded). "
                             "Your input is still here to copy.",
