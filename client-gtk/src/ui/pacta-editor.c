@@ -634,6 +634,15 @@ void pacta_editor_close(PactaEditor *self)
 
 static void on_revert(PactaEditor *self)
 {
+    /* Back to the contract as the server has it now: a change by someone
+     * else that came while the user typed (kept apart then, the banner)
+     * is what the form shows once the input is thrown away. */
+    PactaContract *live =
+        self->store && !pacta_editor_is_new(self) && !self->deleted_underneath
+            ? pacta_contract_store_lookup(self->store, pacta_contract_get_id(self->base))
+            : NULL;
+    if (live && pacta_contract_get_version(live) > pacta_contract_get_version(self->base))
+        pacta_editor__set_base(self, live);
     pacta_editor__fill_form(self, self->base);
     pacta_editor__clear_errors(self);
     pacta_editor__hide_changed_banner(self);
