@@ -219,17 +219,22 @@ static int load_key(const char *key_file, struct srv_backup_key *key)
 static int offline_verify(const char *file, const char *key_file)
 {
     struct srv_backup_key key;
-    char err[256], tmp[] = "/tmp/pactactl-verify-XXXXXX";
+    char err[256], tmp[4200];
+    const char *tmpdir = getenv("TMPDIR");
     json_t *m = NULL;
     int rc;
     if ((rc = load_key(key_file, &key)))
         return rc;
+    /* the backup's database, decrypted: where the user keeps temporary
+     * files, and gone however verify ends (Ctrl-C too) */
+    snprintf(tmp, sizeof tmp, "%s/pactactl-verify-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
     int fd = mkstemp(tmp);
     if (fd < 0) {
         ctl__errorf("cannot create a temporary file: %s", strerror(errno));
         return CTL_EXIT_SERVER;
     }
     close(fd);
+    ctl__tmpfile_arm(tmp);
     rc = srv_backup_unpack(file, &key, srv__schema_latest(), tmp, &m, offline_progress, NULL, err,
                            sizeof err);
     if (rc == SRV_BK_OK) {
@@ -240,6 +245,7 @@ static int offline_verify(const char *file, const char *key_file)
     }
     bar_end();
     unlink(tmp);
+    ctl__tmpfile_disarm();
     if (rc != SRV_BK_OK) {
         ctl__errorf("%s: %s (%s)", file, srv_backup_strerror((enum srv_backup_err)rc), err);
         return CTL_EXIT_SERVER;

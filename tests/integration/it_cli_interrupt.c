@@ -13,6 +13,9 @@
  *  - download: a 6 MiB document; once the ".NAME.part-" file is there, the
  *    server is stopped (SIGSTOP) so the download waits for its next chunk,
  *    pactactl gets SIGHUP, and the server is let go again.
+ *  - offline `backup verify FILE`: it decrypts the backup's whole database
+ *    into a temporary file (in $TMPDIR, not always /tmp); stopped there by
+ *    SIGINT, that plaintext copy of every contract must not stay behind.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -91,7 +94,8 @@ static void export_interrupted(int sig, const char *silent_url)
 int main(void)
 {
     it_setup("it_cli_interrupt");
-    struct it_server *srv = it_server_start(NULL);
+    const char *args[] = {"--backup-key-file", it_backup_key_file(), "--backup-time", "off", NULL};
+    struct it_server *srv = it_server_start(args);
     snprintf(env_url, sizeof env_url, "PACTA_URL=%s", srv->url);
     snprintf(env_ca, sizeof env_ca, "PACTA_CA=%s", it_ca_file());
 
@@ -135,6 +139,32 @@ int main(void)
     CHECKF(st != -1 && st != 0, "download after SIGHUP: status %d", st);
     n = count_files(dir, left, sizeof left);
     CHECKF(n == 0, "the interrupted download left %d file(s) behind: %s", n, left);
+
+    /* ---- offline backup verify stopped while it decrypts ----------------- */
+    char db[600], file[900], vdir[600], vlog[600], tmpdir_env[700];
+    it_server_db_path(srv, db, sizeof db);
+    json_t *b = it_backup_of_a_big_past(admin, db);
+    snprintf(file, sizeof file, "%s/backups/%s", srv->data_dir, it_str(b, "file"));
+    json_decref(b);
+    snprintf(vdir, sizeof vdir, "%s/verify-tmp", it_tmp_dir());
+    REQUIRE(mkdir(vdir, 0700) == 0);
+    snprintf(vlog, sizeof vlog, "%s/verify.log", it_tmp_dir());
+    snprintf(tmpdir_env, sizeof tmpdir_env, "TMPDIR=%s", vdir);
+    char *venv[] = {tmpdir_env, NULL};
+    char *vargv[] = {
+        PACTACTL_BIN, "backup", "verify", file, "--key-file", (char *)it_backup_key_file(), NULL};
+    pid = it_spawn(vargv, venv, vlog);
+    seen = wait_for_file(vdir, 10000);
+    kill(pid, SIGSTOP);
+    n = count_files(vdir, left, sizeof left);
+    CHECKF(seen && n == 1, "no decrypted copy in $TMPDIR while verifying (%d file(s): %s)", n,
+           left);
+    kill(pid, SIGINT);
+    kill(pid, SIGCONT);
+    st = it_wait_pid(pid, 10000);
+    CHECKF(st != -1 && st != 0, "verify after SIGINT: status %d", st);
+    n = count_files(vdir, left, sizeof left);
+    CHECKF(n == 0, "the interrupted verify left %d file(s) behind: %s", n, left);
 
     json_decref(doc);
     json_decref(k);
