@@ -357,13 +357,42 @@ static void logout_done(GObject *source, GAsyncResult *result, gpointer user_dat
         gtk_window_destroy(GTK_WINDOW(self->admin));
 }
 
+static void logout_now(PactaApplication *self)
+{
+    pacta_presence_set_editing(self->presence, NULL);
+    pacta_connection_logout_async(self->connection, NULL, logout_done, g_object_ref(self));
+}
+
+static void logout_response(AdwMessageDialog *dialog, const char *response, gpointer user_data)
+{
+    (void)dialog;
+    if (g_str_equal(response, "logout"))
+        logout_now(PACTA_APPLICATION(user_data));
+}
+
+/* Logging out closes the window: unsaved input in the editor is thrown
+ * away only once the user said so, as when closing the window. */
 static void action_logout(GSimpleAction *a, GVariant *p, gpointer user_data)
 {
     (void)a;
     (void)p;
     PactaApplication *self = user_data;
-    pacta_presence_set_editing(self->presence, NULL);
-    pacta_connection_logout_async(self->connection, NULL, logout_done, g_object_ref(self));
+    PactaEditor *editor = self->window ? pacta_window_get_editor(self->window) : NULL;
+    if (editor && pacta_editor_is_open(editor) && pacta_editor_is_dirty(editor)) {
+        GtkWidget *dialog =
+            adw_message_dialog_new(GTK_WINDOW(self->window), "Log Out and Discard Changes?",
+                                   "Your changes to this contract are not saved yet.");
+        adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "cancel", "_Keep Editing",
+                                         "logout", "_Discard and Log Out", NULL);
+        adw_message_dialog_set_response_appearance(ADW_MESSAGE_DIALOG(dialog), "logout",
+                                                   ADW_RESPONSE_DESTRUCTIVE);
+        adw_message_dialog_set_default_response(ADW_MESSAGE_DIALOG(dialog), "cancel");
+        adw_message_dialog_set_close_response(ADW_MESSAGE_DIALOG(dialog), "cancel");
+        g_signal_connect_object(dialog, "response", G_CALLBACK(logout_response), self, 0);
+        gtk_window_present(GTK_WINDOW(dialog));
+        return;
+    }
+    logout_now(self);
 }
 
 static void action_relogin(GSimpleAction *a, GVariant *p, gpointer user_data)
