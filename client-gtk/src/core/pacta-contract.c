@@ -55,9 +55,12 @@ static const FieldInfo fields[] = {
     /* derived by the server, read-only: what contracts.list's lifecycle
      * filter selects (the desk filters its list by it) */
     {"lifecycle", "lifecycle", FT_STRING, "Lifecycle", TRUE},
+    /* after §5's order: the indices above are used as they are */
+    {"renewal_months", "renewal-months", FT_INT, "Renewal term (months)", FALSE},
 };
 #define N_FIELDS G_N_ELEMENTS(fields)
 #define LIFECYCLE 20 /* its slot */
+#define RENEWAL_MONTHS 21
 
 enum {
     PROP_0,
@@ -72,10 +75,10 @@ enum {
 };
 static GParamSpec *props[N_PROPS];
 
-static const char *const writable[] = {
-    "number",    "title",       "counterparty", "kind",         "status",
-    "sign_date", "start_date",  "end_date",     "amount_cents", "currency",
-    "owner",     "description", "notice_days",  "renewal",      NULL};
+static const char *const writable[] = {"number",       "title",     "counterparty",   "kind",
+                                       "status",       "sign_date", "start_date",     "end_date",
+                                       "amount_cents", "currency",  "owner",          "description",
+                                       "notice_days",  "renewal",   "renewal_months", NULL};
 
 /* One field's value: s for FT_STRING/FT_NULLABLE (NULL only when nullable
  * and unset; owned unless the field is shared), i for the integers. */
@@ -295,6 +298,7 @@ static void pacta_contract_init(PactaContract *self)
     slot_set_text(self, 5, "draft");
     slot_set_text(self, 10, "EUR");
     slot_set_text(self, 14, "none");
+    self->v[RENEWAL_MONTHS].i = PACTA_RENEWAL_MONTHS_DEFAULT;
 }
 
 PactaContract *pacta_contract_new(void)
@@ -365,8 +369,9 @@ json_t *pacta_contract_to_json(PactaContract *self)
     g_return_val_if_fail(PACTA_IS_CONTRACT(self), NULL);
     json_t *record = json_object();
     for (guint i = 0; i < N_FIELDS; i++) {
-        /* a derived member the server did not send stays out */
-        if (i == LIFECYCLE && !*str_at(self, i))
+        /* a member the server did not send stays out (lifecycle is derived;
+         * renewal_months 0 is no term: a record without it) */
+        if ((i == LIFECYCLE && !*str_at(self, i)) || (i == RENEWAL_MONTHS && !int_at(self, i)))
             continue;
         json_object_set_new(record, fields[i].field, slot_json(self, i));
     }

@@ -9,7 +9,7 @@
 
 #include "pacta-contract.h"
 
-#define N_WRITABLE 14
+#define N_WRITABLE 15
 
 struct _PactaMerge {
     GObject parent_instance;

@@ -26,6 +26,7 @@ struct _PactaEditor {
     AdwComboRow *kind_row, *status_row, *renewal_row;
     AdwEntryRow *sign_date_row, *start_date_row, *end_date_row;
     GtkSpinButton *notice_spin;
+    GtkSpinButton *renewal_months_spin;
     AdwEntryRow *amount_row, *currency_row, *reason_row;
     AdwPreferencesGroup *reason_group, *history_group;
     GtkTextView *description_view;

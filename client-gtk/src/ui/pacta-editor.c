@@ -131,6 +131,8 @@ void pacta_editor__fill_form(PactaEditor *self, PactaContract *c)
     g_autofree char *amount = format_amount_plain(pacta_contract_get_amount_cents(c));
     gtk_editable_set_text(GTK_EDITABLE(self->amount_row), amount);
     gtk_spin_button_set_value(self->notice_spin, pacta_contract_get_notice_days(c));
+    json_auto_t *term = pacta_contract_get_field(c, "renewal_months");
+    gtk_spin_button_set_value(self->renewal_months_spin, (double)json_integer_value(term));
     const char *combos[] = {"kind", "status", "renewal", NULL};
     for (guint i = 0; combos[i]; i++) {
         json_auto_t *v = pacta_contract_get_field(c, combos[i]);
@@ -172,6 +174,11 @@ PactaContract *pacta_editor__form_to_contract(PactaEditor *self, const char **ba
             value = json_integer(cents);
         } else if (g_str_equal(f, "notice_days")) {
             value = json_integer(gtk_spin_button_get_value_as_int(self->notice_spin));
+        } else if (g_str_equal(f, "renewal_months")) {
+            json_auto_t *had = pacta_contract_get_field(self->base, f);
+            if (json_integer_value(had) < 1)
+                continue; /* a record without it: the spin's 1 is not the user's */
+            value = json_integer(gtk_spin_button_get_value_as_int(self->renewal_months_spin));
         } else if (g_str_equal(f, "description")) {
             GtkTextBuffer *buf = gtk_text_view_get_buffer(self->description_view);
             GtkTextIter a, b;
@@ -313,6 +320,8 @@ static void set_editable(PactaEditor *self, gboolean editable)
     }
     gtk_editable_set_editable(GTK_EDITABLE(self->notice_spin), editable);
     gtk_widget_set_sensitive(GTK_WIDGET(self->notice_spin), editable);
+    gtk_editable_set_editable(GTK_EDITABLE(self->renewal_months_spin), editable);
+    gtk_widget_set_sensitive(GTK_WIDGET(self->renewal_months_spin), editable);
     gtk_text_view_set_editable(self->description_view, editable);
 }
 
@@ -773,6 +782,7 @@ static void pacta_editor_class_init(PactaEditorClass *klass)
     BIND(start_date_row);
     BIND(end_date_row);
     BIND(notice_spin);
+    BIND(renewal_months_spin);
     BIND(amount_row);
     BIND(currency_row);
     BIND(reason_row);
@@ -818,6 +828,8 @@ static void pacta_editor_init(PactaEditor *self)
     }
     g_signal_connect_swapped(self->reason_row, "changed", G_CALLBACK(on_form_changed), self);
     g_signal_connect_swapped(self->notice_spin, "value-changed", G_CALLBACK(on_form_changed), self);
+    g_signal_connect_swapped(self->renewal_months_spin, "value-changed",
+                             G_CALLBACK(on_form_changed), self);
     g_signal_connect_swapped(gtk_text_view_get_buffer(self->description_view), "changed",
                              G_CALLBACK(on_form_changed), self);
     g_signal_connect_swapped(self->review_button, "clicked", G_CALLBACK(pacta_editor__on_review),
