@@ -1,6 +1,7 @@
 /*
  * pacta-desk: PactaEditor internals shared by pacta-editor.c (form,
- * header, open/close, changes underneath) and pacta-editor-save.c (save,
+ * header, open/close), pacta-editor-live.c (changes underneath: the
+ * banner, set_base, adopt_created, catch_up) and pacta-editor-save.c (save,
  * three-way merge, conflict view, review, delete).  Not for other files.
  */
 #ifndef PACTA_DESK_EDITOR_PRIVATE_H
@@ -80,6 +81,13 @@ void pacta_editor__adopt_created(PactaEditor *self, PactaContract *record);
 void pacta_editor__catch_up(PactaEditor *self);
 /* A save landed: closes the editor if the close dialog's "Save" asked for it. */
 void pacta_editor__close_if_asked(PactaEditor *self);
+
+/* pacta-editor-live.c: the store's signals for the contract open */
+void pacta_editor__on_store_changed(PactaContractStore *store, PactaContract *c, const char *actor,
+                                    gboolean created, gpointer user_data);
+void pacta_editor__on_store_removed(PactaContractStore *store, PactaContract *c, const char *actor,
+                                    gpointer user_data);
+void pacta_editor__on_store_loaded(PactaEditor *self);
 
 /* pacta-editor-save.c */
 /* "Review": merges what changed underneath into the form, no save. */
