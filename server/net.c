@@ -237,6 +237,9 @@ static void lws_log_to_json(int level, const char *line)
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         n--;
     snprintf(msg, sizeof msg, "%.*s", (int)n, line);
+    /* out of descriptors: the waiting connection refused, logged there */
+    if (srv__net_fds_accept_failed(msg))
+        return;
     enum srv_log_level lvl = level == LLL_ERR ? SRV_LOG_ERROR : SRV_LOG_WARN;
     /* lws 4.1.6 reports a peer's close answer arriving after our close as an error */
     if (strstr(msg, "LRS_DEAD_SOCKET") || !(level & (LLL_ERR | LLL_WARN)))
@@ -290,6 +293,7 @@ int srv__net_start(struct srv *srv)
         return -1;
     }
     srv->vhost = lws_get_vhost_by_name(srv->lws, "pactad");
+    srv__net_fds_start(lws_get_vhost_listen_port(srv->vhost));
     return 0;
 }
 
@@ -313,4 +317,5 @@ void srv__net_finish(struct srv *srv)
     if (srv->lws)
         lws_context_destroy(srv->lws);
     srv->lws = NULL;
+    srv__net_fds_stop();
 }

@@ -161,6 +161,12 @@ void srv__http_cleanup(void); /* at exit */
 int srv__net_start(struct srv *srv);
 void srv__net_stop(struct srv *srv);
 void srv__net_finish(struct srv *srv);
+/* net_fds.c: a descriptor kept in reserve to refuse connections when
+ * accept() runs out of descriptors (lws would spin on them). */
+void srv__net_fds_start(int port);
+void srv__net_fds_stop(void);
+/* lws logged lws_line: 1 if it was a failed accept handled here. */
+int srv__net_fds_accept_failed(const char *lws_line);
 
 /* session.c */
 struct srv_session *srv__session_new(struct srv *srv, struct lws *wsi);
