@@ -311,7 +311,11 @@ out:
 /* Hands a write to the writer thread; the job is answered in write_done. */
 void srv__ops_submit_write(struct srv_job *j, enum srv_write_kind kind, json_t *args_steal)
 {
-    struct srv_write *w = srv_write_new(kind, j->s->username, args_steal);
+    /* A write runs as the user who sent the request, even when it waited
+     * (users.* for a password hash) while its connection logged in or
+     * resumed as someone else; a login's own write is the connection's. */
+    int as_sender = j->actor[0] && j->op != PACTA_OP_AUTH_LOGIN && j->op != PACTA_OP_AUTH_RESUME;
+    struct srv_write *w = srv_write_new(kind, as_sender ? j->actor : j->s->username, args_steal);
     w->done = write_done;
     w->udata = j;
     w->request_id = j->request_id;

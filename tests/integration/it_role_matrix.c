@@ -394,6 +394,46 @@ static void test_demoted_while_hashing(const struct it_server *srv, struct ctl_c
     set_role(admin, IT_ADMIN2_USER, "admin");
 }
 
+/* A request waiting for its hash runs as the user who sent it, even when
+ * its connection logs in as someone else meanwhile: an admin's
+ * users.create, followed on the same connection by a viewer's resume, was
+ * refused as the viewer's (and an update by a second admin would have
+ * been recorded as theirs). */
+static void test_relogin_while_hashing(const struct it_server *srv, struct ctl_client *admin)
+{
+    /* the viewer's token: a resume takes no password check, so it is
+     * done long before the create's hash */
+    struct ctl_client *vi = it_connect(srv);
+    json_t *li = it_call(
+        vi, "auth.login",
+        json_pack("{s:s,s:s}", "username", IT_VIEWER_USER, "password", IT_VIEWER_PASSWORD), NULL);
+    REQUIRE(li != NULL);
+    struct ctl_ws *ws = it_ws_login(srv, IT_ADMIN2_USER, IT_ADMIN2_PASSWORD);
+    ws_send(ws, 200, "users.create",
+            json_pack("{s:s,s:s,s:s}", "username", "relog", "password", "relog-pass-0123", "role",
+                      "viewer"));
+    ws_send(ws, 201, "auth.resume", json_pack("{s:s}", "token", it_str(li, "token")));
+    json_decref(li);
+    int created = -1, logged_in = -1;
+    for (int got = 0; got < 2; got++) {
+        json_t *r = ws_response(ws);
+        REQUIRE(r != NULL);
+        if (it_int(r, "id") == 200) {
+            created = json_is_true(json_object_get(r, "ok"));
+            if (!created)
+                printf("users.create: %s\n", it_str(json_object_get(r, "error"), "message"));
+        } else {
+            logged_in = json_is_true(json_object_get(r, "ok"));
+        }
+        json_decref(r);
+    }
+    CHECK(logged_in == 1);
+    CHECKF(created == 1, "an admin's users.create was run as the viewer who logged in after it");
+    CHECK(users_named(admin, "relog") == 1);
+    ctl_ws_close(ws, 1000);
+    ctl_client_close(vi);
+}
+
 /* One documents.upload.chunk of data[off, off + n) on a raw websocket. */
 static void ws_chunk(struct ctl_ws *ws, int id, const char *upload_id, const uint8_t *data,
                      size_t off, size_t n)
@@ -493,6 +533,7 @@ int main(void)
     test_matrix(srv, admin);
     test_notifications_isolated(srv, admin);
     test_demoted_while_hashing(srv, admin);
+    test_relogin_while_hashing(srv, admin);
     test_demoted_while_uploading(srv, admin);
     ctl_client_close(admin);
     return it_done(test_summary());
