@@ -39,7 +39,8 @@ static int contracts_usage(FILE *f, int rc)
                "       pactactl contracts expiring [--days N] [--json]\n"
                "Field flags: --number --title --counterparty --kind --status --sign-date\n"
                "  --start-date --end-date --amount DECIMAL | --amount-cents N --currency\n"
-               "  --owner --description --notice-days --renewal.  \"null\" clears a date.\n"
+               "  --owner --description --notice-days --renewal --renewal-months.\n"
+               "  \"null\" clears a date.\n"
                "Amounts are exact: --amount 1234.56 with --currency EUR is 123456 cents.\n");
     return rc;
 }

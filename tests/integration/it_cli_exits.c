@@ -16,6 +16,9 @@
  *    harness does), which pactactl inherits: it must end all the same.
  *  - `contracts list --all` into a closed pipe ends too, by SIGPIPE, rather
  *    than walking every page.
+ *  - `pactactl contracts --help` names a flag for every writable field of
+ *    the protocol's contract (the flags are made from that table; the help
+ *    is written by hand).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +26,8 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <pacta/protocol.h>
 
 #include "harness.h"
 #include "test.h"
@@ -159,6 +164,29 @@ int main(void)
         pid_t pid = spawn_into_closed_pipe(argv, errp);
         int st = it_wait_pid(pid, 30000);
         CHECKF(st != 0 && st != -1, "contracts list --all into a closed pipe: status %d", st);
+    }
+
+    /* ---- every field flag in the help ----------------------------------- */
+    {
+        char *out = NULL;
+        char *argv[] = {PACTACTL_BIN, "contracts", "--help", NULL};
+        CHECK(it_run(argv, NULL, 10000, &out, NULL) == 0);
+        for (int i = 0; out && pacta_contract_fields[i].name; i++) {
+            char flag[64];
+            snprintf(flag, sizeof flag, "--%s", pacta_contract_fields[i].name);
+            for (char *p = flag + 2; *p; p++)
+                if (*p == '_')
+                    *p = '-';
+            /* a whole flag: not the prefix of a longer one */
+            const char *at = out;
+            int found = 0;
+            while (!found && (at = strstr(at, flag)) != NULL) {
+                at += strlen(flag);
+                found = *at != '-' && (*at < 'a' || *at > 'z');
+            }
+            CHECKF(found, "contracts --help does not name %s", flag);
+        }
+        free(out);
     }
 
     ctl_client_close(admin);
