@@ -124,15 +124,19 @@ static void clear_outcome(struct srv_write *w)
 }
 
 /* The batch's transaction is gone: whatever each write did is undone, so
- * none of them may report success or carry events. */
-static void fail_batch(struct srv_write *batch)
+ * none of them may report success or carry events.  sqlite_rc is why (a
+ * full disk is said as such: the user can tell someone, and retry). */
+static void fail_batch(struct srv_write *batch, int sqlite_rc)
 {
+    const char *msg = (sqlite_rc & 0xff) == SQLITE_FULL
+                          ? "the server's disk is full: nothing was changed, try again later"
+                          : "the database is unavailable, try again";
     for (struct srv_write *w = batch; w; w = w->next) {
         clear_outcome(w);
         json_decref(w->error_extra);
         w->error_extra = NULL;
         w->code = PACTA_UNAVAILABLE;
-        pacta_error_set(&w->err, PACTA_UNAVAILABLE, "", "the database is unavailable, try again");
+        pacta_error_set(&w->err, PACTA_UNAVAILABLE, "", "%s", msg);
     }
 }
 
@@ -152,7 +156,7 @@ static int run_batch(struct srv_db *db, struct tx_stmts *tx, struct srv_write *b
             w->events = json_array();
     }
     if (tx_run(db, tx, TX_BEGIN) != SQLITE_OK) {
-        fail_batch(batch);
+        fail_batch(batch, sqlite3_extended_errcode(db->w));
         return -1;
     }
     for (struct srv_write *w = batch; w && !broken; w = w->next) {
@@ -178,9 +182,10 @@ static int run_batch(struct srv_db *db, struct tx_stmts *tx, struct srv_write *b
             broken = 1;
     }
     if (broken || tx_run(db, tx, TX_COMMIT) != SQLITE_OK) {
+        int why = sqlite3_extended_errcode(db->w);
         if (!sqlite3_get_autocommit(db->w))
             exec_sql(db, "ROLLBACK");
-        fail_batch(batch);
+        fail_batch(batch, why);
         return -1;
     }
     return 0;

@@ -38,9 +38,11 @@ int srv__sql_error(sqlite3 *db, int rc, const char *what, struct pacta_error *er
     snprintf(msg, sizeof(msg), "db: %s failed", what);
     srv__log_error(msg, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     switch (rc & 0xff) {
+    case SQLITE_FULL:
+        return pacta_error_set(err, PACTA_UNAVAILABLE, "",
+                               "the server's disk is full: nothing was changed, try again later");
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-    case SQLITE_FULL:
     case SQLITE_IOERR:
     case SQLITE_READONLY:
     case SQLITE_CANTOPEN:
