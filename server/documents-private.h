@@ -85,6 +85,7 @@ struct doc_req {
     int placed;       /* finish: the content is in the store, pinned; expire: -1 removed */
     int collect;      /* finish: placing failed, maybe after the rename: collect the content */
     char mime[128];
+    char upload_id[33]; /* its upload's id (u may be gone when a finish's row is done) */
     struct doc_req *next;
 };
 

@@ -34,10 +34,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
 #include "db-private.h"
+#include "docstore.h"
 #include "documents-private.h"
 #include "log.h"
 
@@ -138,6 +140,30 @@ static void answer_error(struct doc_req *q)
     srv__respond_error(q->s, q->req_id, &q->err, extra);
 }
 
+/*
+ * A finish's row is done; its upload's .json was left in place for this.
+ * Committed: the upload is over.  Refused because the disk is full or
+ * failing (unavailable: "try again later"): the bytes go back to the
+ * upload's .part -- a link to the content placed, which takes no room --
+ * so finishing again attaches them without sending the file again.  Any
+ * other refusal (the contract was deleted meanwhile) ends the upload.
+ * Returns the upload's bytes when it is kept, else -1.
+ */
+static int64_t upload_after_row(const struct doc_req *q, const char *sha, int code)
+{
+    char part[4300], meta[4300], blob[4300];
+    srv__docs_upload_paths(q->upload_id, part, meta, sizeof part);
+    if (code == PACTA_UNAVAILABLE && sha) {
+        srv_docs_blob_path(srv__docs.dir, sha, blob, sizeof blob);
+        if (link(blob, part) == 0)
+            return (int64_t)json_integer_value(json_object_get(q->result, "size"));
+        srv_logf(SRV_LOG_ERROR, "documents: cannot keep the upload whose row failed", "{s:s,s:s}",
+                 "upload", q->upload_id, "error", strerror(errno));
+    }
+    unlink(meta);
+    return -1;
+}
+
 static void added(struct srv_write *w)
 {
     struct doc_req *q = w->udata;
@@ -148,14 +174,15 @@ static void added(struct srv_write *w)
         srv__docs.srv->metrics.edits++;
     }
     if (w->code == PACTA_OK) {
+        upload_after_row(q, sha, PACTA_OK);
         srv_logf(SRV_LOG_INFO, "document added", "{s:O}", "document",
                  json_object_get(w->result, "document"));
         if (srv__session_open(q->s))
             srv__respond_ok(q->s, q->req_id, json_incref(w->result));
     } else {
+        q->received = upload_after_row(q, sha, w->code);
         srv__docs_gc_request(sha); /* nothing refers to the content it placed */
         q->err = w->err;
-        q->received = -1;
         answer_error(q);
     }
     srv_write_free(w);
@@ -176,10 +203,11 @@ static void submit_row(struct doc_req *q)
     w->request_id = q->request_id;
     if (srv_db_submit(srv__docs.srv->db, w) != 0) {
         srv_write_free(w);
-        srv__docstore_unpin(json_string_value(json_object_get(q->result, "sha256")));
-        srv__docs_gc_request(json_string_value(json_object_get(q->result, "sha256")));
+        const char *sha = json_string_value(json_object_get(q->result, "sha256"));
+        srv__docstore_unpin(sha);
+        q->received = upload_after_row(q, sha, PACTA_UNAVAILABLE); /* kept for the next start */
+        srv__docs_gc_request(sha);
         pacta_error_set(&q->err, PACTA_UNAVAILABLE, "", "server is shutting down");
-        q->received = -1;
         answer_error(q);
         req_done(q);
     }
@@ -253,6 +281,7 @@ static struct doc_req *req_new(struct srv_session *s, const struct pacta_request
     q->work.data = q;
     q->kind = kind;
     q->u = u;
+    snprintf(q->upload_id, sizeof q->upload_id, "%s", u->id);
     q->received = -1;
     q->min_free = (int64_t)srv__docs.srv->cfg->min_free_mb << 20;
     if (s) {

@@ -331,8 +331,9 @@ static void do_finish(struct doc_req *q)
         goto out;
     }
     q->placed = 1;
-    unlink(meta);
-    /* the row's facts stay in q: u is forgotten now (its files are gone) */
+    /* the .json stays until the row is done (documents_upload.c
+     * upload_after_row): a row that cannot commit now keeps the upload */
+    /* the row's facts stay in q: u is forgotten now (its .part is gone) */
     q->result =
         json_pack("{s:s, s:s, s:I, s:s, s:s}", "contract_id", u->contract_id, "name", u->name,
                   "size", (json_int_t)u->size, "sha256", u->sha256, "mime", q->mime);

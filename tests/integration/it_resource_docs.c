@@ -1,0 +1,125 @@
+/*
+ * it_resource_docs: a document upload whose finish meets a full data disk
+ * (PROTOCOL.md §6.37, §11 `unavailable`: try again later) keeps the
+ * upload, so finishing again once room is made attaches the document
+ * without sending the file again.
+ *
+ * pactad's data directory is a 24 MB tmpfs (root only: the test says it
+ * skipped otherwise), --min-free-mb 0.  Every byte of a 200 KB file is
+ * received, then the disk is filled and the database's log grown until a
+ * contract is refused, so the finish's row cannot commit.  The finish is
+ * refused with `unavailable`; with the room back, finishing again attaches
+ * the very bytes (it answered not_found: the upload was gone, its bytes
+ * moved to the store and collected, and the user had to upload it all
+ * again), and a chunk or begin of the same file finds it complete.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "it_documents_util.h"
+#include "test.h"
+
+#define DOC_LEN (200 * 1024)
+
+static char big_text[10001];
+
+/* Contracts with a description of `len` until one is refused: the
+ * database's log has no room left for one.  1 when one was refused. */
+static int exhaust_db(struct ctl_client *c, size_t len)
+{
+    static int n;
+    big_text[len] = '\0';
+    for (int i = 0; i < 3000; i++) {
+        char number[64];
+        snprintf(number, sizeof number, "FULL-%05d", n++);
+        json_t *err = NULL;
+        json_t *r = it_call(c, "contracts.create",
+                            json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "number", number, "title",
+                                      "Disk full", "counterparty", "ACME", "kind", "client",
+                                      "currency", "EUR", "description", big_text),
+                            &err);
+        json_decref(r);
+        int refused = !r && strcmp(it_err_code(err), "unavailable") == 0;
+        json_decref(err);
+        if (!r) {
+            big_text[len] = 'x';
+            return refused;
+        }
+    }
+    return 0;
+}
+
+int main(void)
+{
+    char data[640], filler[700];
+    memset(big_text, 'x', sizeof big_text - 1);
+    it_setup("it_resource_docs");
+    snprintf(data, sizeof data, "%s/srv0", it_tmp_dir());
+    if (it_mount_tmpfs(data, "24m") != 0)
+        return it_done(test_summary());
+    const char *args[] = {"--min-free-mb", "0", NULL};
+    struct it_server *s = it_server_start(args);
+    it_create_role_users(s);
+    struct ctl_client *ed = it_login(s, IT_EDITOR_USER, IT_EDITOR_PASSWORD);
+    json_t *k = it_contract_create(ed, NULL);
+    REQUIRE(k);
+    uint8_t *bytes = doc_png_bytes(DOC_LEN, 7);
+    json_t *b = doc_begin(ed, it_str(k, "id"), "scan.png", bytes, DOC_LEN, NULL, NULL);
+    REQUIRE(b);
+    char upload[40];
+    snprintf(upload, sizeof upload, "%s", it_str(b, "upload_id"));
+    json_decref(b);
+    REQUIRE(doc_send(ed, upload, bytes, 0, DOC_LEN, PACTA_DOC_CHUNK_MAX) == 0);
+
+    it_fill_disk(data, 128 * 1024, filler, sizeof filler);
+    REQUIRE(exhaust_db(ed, 10000) && exhaust_db(ed, 1000) && exhaust_db(ed, 10));
+    json_t *err = NULL;
+    json_t *f =
+        it_call(ed, "documents.upload.finish", json_pack("{s:s}", "upload_id", upload), &err);
+    const char *msg = json_string_value(json_object_get(err, "message"));
+    fprintf(stderr, "finish on a full disk: %s %s\n", f ? "attached" : it_err_code(err),
+            msg ? msg : "");
+    CHECKF(!f && strcmp(it_err_code(err), "unavailable") == 0, "finish on a full disk: %s",
+           f ? "attached" : it_err_code(err));
+    /* the error says the bytes are kept */
+    CHECKF(it_int(err, "received") == DOC_LEN, "received in the error: %lld",
+           (long long)it_int(err, "received"));
+    json_decref(f);
+    json_decref(err);
+
+    /* room again: finishing again attaches the bytes already received */
+    REQUIRE(unlink(filler) == 0);
+    err = NULL;
+    f = it_call(ed, "documents.upload.finish", json_pack("{s:s}", "upload_id", upload), &err);
+    CHECKF(f != NULL, "finish again once room was made: %s", f ? "" : it_err_code(err));
+    json_decref(err);
+    const json_t *doc = json_object_get(f, "document");
+    if (doc) {
+        size_t got_len = 0;
+        uint8_t *got = doc_download(ed, it_str(doc, "id"), 65536, &got_len, NULL);
+        CHECK(got && got_len == DOC_LEN && memcmp(got, bytes, DOC_LEN) == 0);
+        free(got);
+    }
+    json_decref(f);
+    json_t *list =
+        it_call(ed, "documents.list", json_pack("{s:s}", "contract_id", it_str(k, "id")), NULL);
+    CHECKF(list && json_array_size(json_object_get(list, "items")) == 1, "documents: %zu",
+           list ? json_array_size(json_object_get(list, "items")) : 0);
+    json_decref(list);
+    /* the upload is finished now: nothing of it is left to finish */
+    err = NULL;
+    f = it_call(ed, "documents.upload.finish", json_pack("{s:s}", "upload_id", upload), &err);
+    CHECK(!f && strcmp(it_err_code(err), "not_found") == 0);
+    json_decref(f);
+    json_decref(err);
+
+    free(bytes);
+    json_decref(k);
+    ctl_client_close(ed);
+    CHECK(it_server_stop(s) == 0);
+    it_unmount_tmpfs();
+    return it_done(test_summary());
+}
