@@ -97,6 +97,7 @@ static enum session_end watch_once(const struct ctl_global *g, struct watch_stat
     enum session_end end = END_DISCONNECTED;
     st->connected = 0;
     st->close_code = 0;
+    st->exit_code = 0; /* a refused connect retried earlier says nothing of this end */
     if (ctl_client_connect(&o, &c, err, sizeof(err)) < 0) {
         int retry;
         fprintf(stderr, "%s: %s\n", ctl__prog, err);
