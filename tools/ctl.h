@@ -60,6 +60,10 @@ char *ctl__prompt_secret(const char *prompt);
 int ctl__request(struct ctl_client *c, const char *op, json_t *args_steal, json_t **result);
 /* Prints JSON to stdout: indented (pretty) or one compact line; flushes. */
 void ctl__print_json(const json_t *j, int pretty);
+/* Flushes stdout; 1 (saying why, once) if something printed could not be
+ * written (a full disk): the command then ends with CTL_EXIT_USAGE, as when
+ * the file it was asked to write cannot be written. */
+int ctl__stdout_failed(void);
 /* Reads all of a file ("-" = stdin) as JSON.  NULL after printing why. */
 json_t *ctl__load_json_arg(const char *text);
 /* Describes a lost connection on stderr and returns the exit code for it:

@@ -146,7 +146,7 @@ static int show(const json_t *j, int as_json, struct pacta_dashboard *shown, int
     pacta_dashboard_clear(shown);
     *shown = d;
     *have = 1;
-    return 0;
+    return ctl__stdout_failed() ? CTL_EXIT_USAGE : 0;
 }
 
 /* One connection: login, dashboard.watch, events until it drops.

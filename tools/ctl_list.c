@@ -163,6 +163,11 @@ int ctl__contracts_list(const struct ctl_global *g, int argc, char **argv)
             else
                 json_array_append(all, it);
         }
+        if (ctl__stdout_failed()) { /* no use walking the other pages */
+            json_decref(res);
+            rc = CTL_EXIT_USAGE;
+            goto out;
+        }
         const char *next = json_string_value(json_object_get(res, "next_cursor"));
         if (next && follow)
             json_object_set_new(args, "cursor", json_string(next));

@@ -73,7 +73,8 @@ static void usage(FILE *f)
             "\n"
             "Exit status: 0 ok, 1 error answer from the server (also a request it\n"
             "refuses by closing: too large (1009), session ended (4001), kicked (4002)),\n"
-            "2 usage error, 3 cannot connect / TLS failure / connection lost.\n");
+            "2 usage error (or the output or a file could not be written),\n"
+            "3 cannot connect / TLS failure / connection lost.\n");
 }
 
 void ctl__errorf(const char *fmt, ...)
@@ -267,6 +268,21 @@ int ctl__session_open(const struct ctl_global *g, struct ctl_client **out)
     return 0;
 }
 
+int ctl__stdout_failed(void)
+{
+    static int told;
+    errno = 0;
+    int flush_failed = fflush(stdout) != 0;
+    if (!flush_failed && !ferror(stdout))
+        return 0;
+    /* errno only when this flush failed: an earlier failed write (a flush
+     * in a command's own code) left no trace of its cause */
+    if (!told++)
+        ctl__errorf("cannot write the output%s%s", flush_failed && errno ? ": " : "",
+                    flush_failed && errno ? strerror(errno) : "");
+    return 1;
+}
+
 void ctl__print_json(const json_t *j, int pretty)
 {
     char *s =
@@ -385,7 +401,7 @@ static int pem_has_key(const char *path)
     return found;
 }
 
-int main(int argc, char **argv)
+static int run_command(int argc, char **argv)
 {
     /* A reader that went away (`pactactl watch | head -1`) ends pactactl as
      * it ends any filter, even when SIGPIPE came in ignored (the socket is
@@ -482,4 +498,14 @@ int main(int argc, char **argv)
     }
     ctl__errorf("unknown command \"%s\" (see --help)", cmd);
     return CTL_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    int rc = run_command(argc, argv);
+    /* output that never reached its file is not a success a script can
+     * trust (`pactactl contracts list > full-disk/out` exited 0) */
+    if (ctl__stdout_failed() && rc == CTL_EXIT_OK)
+        rc = CTL_EXIT_USAGE;
+    return rc;
 }

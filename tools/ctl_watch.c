@@ -158,6 +158,11 @@ static enum session_end watch_once(const struct ctl_global *g, struct watch_stat
         }
         ctl__print_json(ev, 0);
         json_decref(ev);
+        if (ctl__stdout_failed()) { /* a full disk: events would be lost unseen */
+            st->exit_code = CTL_EXIT_USAGE;
+            end = END_FATAL;
+            goto out;
+        }
     }
 lost : {
     struct ctl_ws *ws = ctl_client_ws(c);

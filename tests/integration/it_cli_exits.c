@@ -16,6 +16,10 @@
  *    harness does), which pactactl inherits: it must end all the same.
  *  - `contracts list --all` into a closed pipe ends too, by SIGPIPE, rather
  *    than walking every page.
+ *  - Output that cannot be written (a full disk: /dev/full) is an error a
+ *    script can see: `contracts list > /dev/full` exits 2 and says so
+ *    (it exited 0 with nothing written), `watch` and `dashboard --watch`
+ *    end instead of consuming events they cannot print.
  *  - `pactactl contracts --help` names a flag for every writable field of
  *    the protocol's contract (the flags are made from that table; the help
  *    is written by hand).
@@ -37,8 +41,9 @@ static char *ctl_env[] = {env_url, env_ca, "PACTA_PASSWORD=" IT_ADMIN_PASSWORD, 
                           NULL};
 
 /* Starts pactactl argv with its stdout the write end of a pipe whose read
- * end is closed at once (a reader that went away), stderr to err_path. */
-static pid_t spawn_into_closed_pipe(char *const argv[], const char *err_path)
+ * end is closed at once (a reader that went away), or /dev/full when
+ * full, stderr to err_path. */
+static pid_t spawn_into(char *const argv[], const char *err_path, int full)
 {
     int p[2];
     REQUIRE(pipe(p) == 0);
@@ -48,7 +53,8 @@ static pid_t spawn_into_closed_pipe(char *const argv[], const char *err_path)
         for (char *const *e = ctl_env; *e; e++)
             putenv(*e);
         int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(p[1], 1);
+        int out = full ? open("/dev/full", O_WRONLY) : p[1];
+        dup2(out, 1);
         if (fd >= 0)
             dup2(fd, 2);
         close(p[0]);
@@ -59,6 +65,11 @@ static pid_t spawn_into_closed_pipe(char *const argv[], const char *err_path)
     close(p[1]);
     close(p[0]);
     return pid;
+}
+
+static pid_t spawn_into_closed_pipe(char *const argv[], const char *err_path)
+{
+    return spawn_into(argv, err_path, 0);
 }
 
 /* Waits up to timeout_ms for pid, editing the contract every 100 ms so that
@@ -164,6 +175,33 @@ int main(void)
         pid_t pid = spawn_into_closed_pipe(argv, errp);
         int st = it_wait_pid(pid, 30000);
         CHECKF(st != 0 && st != -1, "contracts list --all into a closed pipe: status %d", st);
+    }
+
+    /* ---- output to a full disk ----------------------------------------- */
+    {
+        char errp[600];
+        snprintf(errp, sizeof errp, "%s/full.err", it_tmp_dir());
+        char *argv[] = {PACTACTL_BIN, "contracts", "list", NULL};
+        pid_t pid = spawn_into(argv, errp, 1);
+        int st = it_wait_pid(pid, 30000);
+        char *err = it_read_file(errp);
+        CHECKF(st == 2, "contracts list > /dev/full: status %d (want 2): %s", st, err ? err : "");
+        CHECKF(err && strstr(err, "cannot write the output"), "no word of the failed write: %s",
+               err ? err : "");
+        free(err);
+        char *wargv[] = {PACTACTL_BIN, "watch", NULL};
+        pid = spawn_into(wargv, errp, 1);
+        st = wait_while_editing(pid, admin, id, 15000);
+        CHECKF(st != -1, "pactactl watch > /dev/full kept running");
+        if (st != -1)
+            CHECKF(WIFEXITED(st) && WEXITSTATUS(st) == 2, "watch > /dev/full: status 0x%x", st);
+        char *dargv[] = {PACTACTL_BIN, "dashboard", "--watch", NULL};
+        pid = spawn_into(dargv, errp, 1);
+        st = wait_while_editing(pid, admin, id, 15000);
+        CHECKF(st != -1, "pactactl dashboard --watch > /dev/full kept running");
+        if (st != -1)
+            CHECKF(WIFEXITED(st) && WEXITSTATUS(st) == 2,
+                   "dashboard --watch > /dev/full: status 0x%x", st);
     }
 
     /* ---- every field flag in the help ----------------------------------- */
