@@ -30,6 +30,8 @@ struct srv_job {
     size_t reserved;      /* answer bytes reserved (srv__ops_read_large) */
     unsigned revocations; /* srv->revocations when an auth.resume was read */
     struct srv_job *next_waiting;
+    struct srv_job *next_read; /* waiting to start (ops_reads.c) */
+    int read_counted;          /* counted in its session's reads_running */
     /* filled in the pool */
     int code;
     struct pacta_error err;
@@ -46,6 +48,11 @@ struct srv_job *srv__ops_job_new(struct srv_session *s, const struct pacta_reque
 void srv__ops_job_free(struct srv_job *j);
 /* Into the thread pool (job_work reads by j->op). */
 void srv__ops_queue_job(struct srv_job *j);
+/* ops_reads.c: a read of a connection with too much in the pool or
+ * queued waits (1: it was put in the connection's wait list). */
+int srv__ops_read_wait(struct srv_job *j);
+/* A counted read is over: the next waiting may start. */
+void srv__ops_read_done(struct srv_job *j);
 /* A password check or hash: at most two at once, the rest wait. */
 void srv__ops_queue_password_job(struct srv_job *j);
 /* Answers and frees the job (1) when its account or address is locked out. */

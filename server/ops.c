@@ -111,6 +111,8 @@ void srv__ops_job_free(struct srv_job *j)
         j->s->login_user[0] = '\0';
     }
     srv__limits_release_answer(j->s, j->reserved);
+    j->reserved = 0;
+    srv__ops_read_done(j); /* may start the connection's next read */
     srv__metrics_latency(j->srv, j->op, uv_hrtime() - j->start_ns);
     j->s->inflight--;
     j->srv->jobs_inflight--;
@@ -576,6 +578,8 @@ void srv__ops_queue_password_job(struct srv_job *j)
 
 void srv__ops_queue_job(struct srv_job *j)
 {
+    if (!j->read_counted && srv__ops_read_wait(j))
+        return; /* started by srv__ops_reads_resume */
     int rc = uv_queue_work(j->srv->loop, &j->work, job_work, job_after);
     if (rc) {
         srv__respond_code(j->s, j->id, PACTA_INTERNAL, "", "internal error");

@@ -111,6 +111,7 @@ void srv__session_closed(struct srv_session *s)
     s->prev = s->next = NULL;
     srv->n_sessions--;
     srv__admin_closed(s);
+    srv__ops_reads_resume(s); /* reads still waiting end here, unanswered */
     srv__session_unref(s);
 }
 
@@ -313,6 +314,8 @@ int srv__session_writeable(struct srv_session *s)
         s->rx_paused = 0;
         lws_rx_flow_control(s->wsi, 1);
     }
+    if (s->reads_head)
+        srv__ops_reads_resume(s); /* reads that waited for the queue to drain */
     if (!sent && s->q_head) {
         lws_callback_on_writable(s->wsi); /* lws still holds part of a frame */
         return 0;

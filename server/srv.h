@@ -113,6 +113,9 @@ struct srv_session {
                          * earlier subscribe: one at a time) */
 
     size_t resp_reserved; /* bytes of large answers being made (limits.c) */
+    /* reads in the pool, and those waiting to start (ops_reads.c) */
+    int reads_running;
+    struct srv_job *reads_head, *reads_tail;
 
     struct srv_session *prev, *next; /* srv->sessions */
 };
@@ -248,6 +251,9 @@ void srv__limits_cleanup(void);
  * being made: one is always allowed), else 0.  Released when the answer is
  * queued. */
 int srv__limits_reserve_answer(struct srv_session *s, size_t bytes);
+/* ops_reads.c: starts the reads that waited, if they may now; frees them
+ * when the connection is gone. */
+void srv__ops_reads_resume(struct srv_session *s);
 void srv__limits_release_answer(struct srv_session *s, size_t bytes);
 
 /* request.c: one complete text message from a session; answers. */
