@@ -45,6 +45,9 @@ static int io_fail(struct doc_req *q, const char *what)
              "step", what, "error", strerror(e));
     if (e == ENOSPC || e == EDQUOT)
         return fail(q, PACTA_UNAVAILABLE, "", "the server's disk is full: try again later");
+    if (e == EMFILE || e == ENFILE || e == ENOMEM)
+        return fail(q, PACTA_UNAVAILABLE, "",
+                    "the server is out of open files or memory: try again later");
     return fail(q, PACTA_INTERNAL, "", "the upload could not be stored");
 }
 
@@ -118,17 +121,20 @@ static int write_meta(struct doc_req *q, const char *meta)
     char *text = json_dumps(m, JSON_COMPACT);
     json_decref(m);
     snprintf(tmp, sizeof tmp, "%s/.%s.json.tmp", srv__docs.uploads, u->id);
+    errno = 0;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), rc = -1;
     size_t len = strlen(text);
     if (fd >= 0 && write(fd, text, len) == (ssize_t)len && fsync(fd) == 0 && close(fd) == 0) {
         fd = -1;
         rc = rename(tmp, meta);
     }
+    int e = errno ? errno : ENOSPC; /* a short write sets none: the disk is full */
     if (fd >= 0)
         close(fd);
     free(text);
     if (rc != 0) {
         unlink(tmp);
+        errno = e; /* the failure's, not unlink's (ENOENT when open failed) */
         return io_fail(q, "metadata");
     }
     return 0;

@@ -94,6 +94,9 @@ int srv__ex_fail_errno(struct ex_job *j, const char *what, int errnum)
     if ((errnum == ENOSPC || errnum == EDQUOT) && j->err.code == PACTA_OK)
         pacta_error_set(&j->err, PACTA_UNAVAILABLE, "",
                         "the server is short of disk space for exports: retry later");
+    if ((errnum == EMFILE || errnum == ENFILE || errnum == ENOMEM) && j->err.code == PACTA_OK)
+        pacta_error_set(&j->err, PACTA_UNAVAILABLE, "",
+                        "the server is out of open files or memory: retry later");
     return srv__ex_fail(j, what, strerror(errnum));
 }
 

@@ -75,6 +75,10 @@ int main(void)
     REQUIRE(setrlimit(RLIMIT_NOFILE, &old) == 0);
 
     struct ctl_client *admin = it_login_admin(s);
+    it_create_role_users(s);
+    struct ctl_client *ed = it_login(s, IT_EDITOR_USER, IT_EDITOR_PASSWORD);
+    json_t *k = it_contract_create(ed, NULL);
+    REQUIRE(k);
     int n = 0;
     while (n < MAX_CLIENTS) {
         struct ctl_client *c = try_connect(s, 3000);
@@ -100,6 +104,29 @@ int main(void)
            t1 - t0, hz);
     CHECK(ping_ok(admin));
 
+    /* out of descriptors: what needs a file is refused as a passing
+     * shortage (unavailable, PROTOCOL.md §11), not as a bug (internal) */
+    json_t *e =
+        it_call_err(ed, "documents.upload.begin",
+                    json_pack("{s:s,s:s,s:i,s:s}", "contract_id", it_str(k, "id"), "name", "a.pdf",
+                              "size", 1000, "sha256",
+                              "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
+    const char *msg = e ? json_string_value(json_object_get(e, "message")) : NULL;
+    CHECKF(e && strcmp(it_err_code(e), "unavailable") == 0 && msg && strstr(msg, "open files"),
+           "upload begin without descriptors: %s %s", e ? it_err_code(e) : "made", msg ? msg : "");
+    json_decref(e);
+    e = it_call_err(ed, "export.contracts", json_pack("{s:s}", "format", "csv"));
+    CHECKF(e && strcmp(it_err_code(e), "unavailable") == 0, "export without descriptors: %s",
+           e ? it_err_code(e) : "made");
+    json_decref(e);
+    /* the database's own files are open: edits and reads go on */
+    json_t *k2 = it_contract_create(ed, NULL);
+    CHECK(k2 != NULL);
+    json_decref(k2);
+    json_t *got = it_contract_get(ed, it_str(k, "id"));
+    CHECK(got != NULL);
+    json_decref(got);
+
     for (int i = 0; i < n; i++)
         ctl_client_close(clients[i]);
     usleep(500 * 1000);
@@ -113,6 +140,17 @@ int main(void)
         ctl_client_close(again);
     }
     CHECK(ping_ok(admin));
+    /* with descriptors back, the upload begins */
+    json_t *b =
+        it_call(ed, "documents.upload.begin",
+                json_pack("{s:s,s:s,s:i,s:s}", "contract_id", it_str(k, "id"), "name", "a.pdf",
+                          "size", 1000, "sha256",
+                          "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
+                NULL);
+    CHECK(b != NULL);
+    json_decref(b);
+    json_decref(k);
+    ctl_client_close(ed);
     ctl_client_close(admin);
     CHECK(it_server_stop(s) == 0);
 
