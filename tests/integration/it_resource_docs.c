@@ -116,6 +116,49 @@ int main(void)
     json_decref(f);
     json_decref(err);
 
+    /* chunks meeting a full disk: refused with what the upload has, and
+     * nothing half-written in it; with room again the upload goes on from
+     * there (a begin of the same file says where) */
+    uint8_t *bytes2 = doc_png_bytes(4 * DOC_LEN, 11);
+    b = doc_begin(ed, it_str(k, "id"), "big.png", bytes2, 4 * DOC_LEN, NULL, NULL);
+    REQUIRE(b);
+    snprintf(upload, sizeof upload, "%s", it_str(b, "upload_id"));
+    json_decref(b);
+    it_fill_disk(data, 300 * 1024, filler, sizeof filler);
+    size_t off = 0;
+    json_t *r = NULL;
+    err = NULL;
+    while (off < 4 * DOC_LEN) {
+        size_t n =
+            4 * DOC_LEN - off < PACTA_DOC_CHUNK_MAX ? 4 * DOC_LEN - off : PACTA_DOC_CHUNK_MAX;
+        if (!(r = doc_chunk(ed, upload, bytes2, off, n, 0, &err)))
+            break;
+        off += n;
+        json_decref(r);
+    }
+    CHECKF(!r && strcmp(it_err_code(err), "unavailable") == 0 &&
+               it_int(err, "received") == (json_int_t)off,
+           "a chunk on a full disk at %zu: %s, received %lld", off,
+           r ? "written" : it_err_code(err), (long long)it_int(err, "received"));
+    json_decref(err);
+    REQUIRE(unlink(filler) == 0);
+    b = doc_begin(ed, it_str(k, "id"), "big.png", bytes2, 4 * DOC_LEN, NULL, NULL);
+    CHECKF(b && it_int(b, "received") == (json_int_t)off, "begin again: received %lld of %zu",
+           b ? (long long)it_int(b, "received") : -1LL, off);
+    json_decref(b);
+    CHECK(doc_send(ed, upload, bytes2, off, 4 * DOC_LEN, PACTA_DOC_CHUNK_MAX) == 0);
+    f = it_call(ed, "documents.upload.finish", json_pack("{s:s}", "upload_id", upload), NULL);
+    doc = json_object_get(f, "document");
+    CHECK(doc != NULL);
+    if (doc) {
+        size_t got_len = 0;
+        uint8_t *got = doc_download(ed, it_str(doc, "id"), 65536, &got_len, NULL);
+        CHECK(got && got_len == 4 * DOC_LEN && memcmp(got, bytes2, 4 * DOC_LEN) == 0);
+        free(got);
+    }
+    json_decref(f);
+    free(bytes2);
+
     free(bytes);
     json_decref(k);
     ctl_client_close(ed);
