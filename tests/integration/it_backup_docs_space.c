@@ -60,7 +60,7 @@ int main(void)
     it_setup("it_backup_docs_space");
     snprintf(mnt, sizeof mnt, "%s/backups", it_tmp_dir());
     if (it_mount_tmpfs(mnt, "36m") != 0)
-        return it_done(test_summary());
+        return it_skipped();
     snprintf(blobs, sizeof blobs, "%s/blobs", mnt);
     snprintf(key_file, sizeof key_file, "%s", it_backup_key_file());
     const char *args[] = {

@@ -37,7 +37,7 @@ int main(void)
     it_setup("it_backup_wal_space");
     snprintf(mnt, sizeof mnt, "%s/backups", it_tmp_dir());
     if (it_mount_tmpfs(mnt, "36m") != 0)
-        return it_done(test_summary());
+        return it_skipped();
     snprintf(key_file, sizeof key_file, "%s", it_backup_key_file());
     const char *args[] = {
         "--backup-key-file", key_file, "--backup-time", "off", "--backup-dir", mnt, NULL};

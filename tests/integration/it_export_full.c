@@ -81,7 +81,7 @@ int main(void)
     it_setup("it_export_full");
     snprintf(mnt, sizeof mnt, "%s/small-disk", it_tmp_dir());
     if (it_mount_tmpfs(mnt, "4m") != 0)
-        return it_done(test_summary());
+        return it_skipped();
     const char *extra[] = {"--export-min-free", "0", NULL};
     struct it_server *srv = it_server_start(extra);
     it_create_role_users(srv);

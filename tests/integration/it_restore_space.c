@@ -37,7 +37,7 @@ int main(void)
     it_setup("it_restore_space");
     snprintf(data, sizeof data, "%s/srv0", it_tmp_dir());
     if (it_mount_tmpfs(data, "160m") != 0)
-        return it_done(test_summary());
+        return it_skipped();
     REQUIRE(mkdtemp(backups) != NULL);
     atexit(remove_backups);
     snprintf(key_file, sizeof key_file, "%s", it_backup_key_file());
