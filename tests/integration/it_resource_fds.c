@@ -70,7 +70,18 @@ int main(void)
     low = old;
     low.rlim_cur = 128;
     REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
-    const char *args[] = {"--max-conns-per-address", "0", NULL};
+    char key[600], backups[600];
+    snprintf(key, sizeof key, "%s", it_backup_key_file());
+    snprintf(backups, sizeof backups, "%s/backups", it_tmp_dir());
+    const char *args[] = {"--max-conns-per-address",
+                          "0",
+                          "--backup-key-file",
+                          key,
+                          "--backup-time",
+                          "off",
+                          "--backup-dir",
+                          backups,
+                          NULL};
     struct it_server *s = it_server_start(args);
     REQUIRE(setrlimit(RLIMIT_NOFILE, &old) == 0);
 
@@ -119,6 +130,11 @@ int main(void)
     CHECKF(e && strcmp(it_err_code(e), "unavailable") == 0, "export without descriptors: %s",
            e ? it_err_code(e) : "made");
     json_decref(e);
+    e = it_call_err(admin, "backups.create", json_object());
+    msg = e ? json_string_value(json_object_get(e, "message")) : NULL;
+    CHECKF(e && strcmp(it_err_code(e), "unavailable") == 0, "backup without descriptors: %s %s",
+           e ? it_err_code(e) : "made", msg ? msg : "");
+    json_decref(e);
     /* the database's own files are open: edits and reads go on */
     json_t *k2 = it_contract_create(ed, NULL);
     CHECK(k2 != NULL);
@@ -149,6 +165,14 @@ int main(void)
                 NULL);
     CHECK(b != NULL);
     json_decref(b);
+    /* and a backup is made, the refused one left nothing behind */
+    json_t *made = it_call(admin, "backups.create", json_object(), NULL);
+    CHECK(made != NULL);
+    json_decref(made);
+    json_t *list = it_call(admin, "backups.list", json_object(), NULL);
+    CHECKF(list && json_array_size(json_object_get(list, "items")) == 1, "backups: %zu",
+           list ? json_array_size(json_object_get(list, "items")) : 0);
+    json_decref(list);
     json_decref(k);
     ctl_client_close(ed);
     ctl_client_close(admin);
