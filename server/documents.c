@@ -192,6 +192,13 @@ static int read_download(sqlite3 *r, const char *actor, const json_t *args, json
         !json_is_null(json_object_get(now, "deleted_at"))) {
         /* deleted, and its content collected, since the row was read */
         rc = pacta_error_set(err, PACTA_NOT_FOUND, "id", "the document was deleted");
+    } else if (got != len &&
+               (open_errno == EMFILE || open_errno == ENFILE || open_errno == ENOMEM)) {
+        /* a passing shortage, not a lost content (PROTOCOL.md §11) */
+        srv_logf(SRV_LOG_ERROR, "documents: cannot open a content", "{s:s,s:s}", "document", a.id,
+                 "error", strerror(open_errno));
+        rc = pacta_error_set(err, PACTA_UNAVAILABLE, "",
+                             "the server is out of open files or memory: try again later");
     } else if (got != len) {
         srv_logf(SRV_LOG_ERROR, "documents: content missing or short", "{s:s,s:s,s:s}", "document",
                  a.id, "sha256", json_string_value(json_object_get(doc, "sha256")), "error",

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "it_documents_util.h"
 #include "test.h"
 
 #define MAX_CLIENTS 200
@@ -90,6 +91,9 @@ int main(void)
     struct ctl_client *ed = it_login(s, IT_EDITOR_USER, IT_EDITOR_PASSWORD);
     json_t *k = it_contract_create(ed, NULL);
     REQUIRE(k);
+    uint8_t *png = doc_png_bytes(5000, 3);
+    json_t *doc = doc_upload(ed, it_str(k, "id"), "scan.png", png, 5000);
+    REQUIRE(doc);
     int n = 0;
     while (n < MAX_CLIENTS) {
         struct ctl_client *c = try_connect(s, 3000);
@@ -130,6 +134,13 @@ int main(void)
     CHECKF(e && strcmp(it_err_code(e), "unavailable") == 0, "export without descriptors: %s",
            e ? it_err_code(e) : "made");
     json_decref(e);
+    e = it_call_err(
+        ed, "documents.download",
+        json_pack("{s:s,s:i,s:i}", "id", it_str(doc, "id"), "offset", 0, "length", 5000));
+    msg = e ? json_string_value(json_object_get(e, "message")) : NULL;
+    CHECKF(e && strcmp(it_err_code(e), "unavailable") == 0, "download without descriptors: %s %s",
+           e ? it_err_code(e) : "made", msg ? msg : "");
+    json_decref(e);
     e = it_call_err(admin, "backups.create", json_object());
     msg = e ? json_string_value(json_object_get(e, "message")) : NULL;
     CHECKF(e && strcmp(it_err_code(e), "unavailable") == 0, "backup without descriptors: %s %s",
@@ -165,6 +176,12 @@ int main(void)
                 NULL);
     CHECK(b != NULL);
     json_decref(b);
+    size_t got_len = 0;
+    uint8_t *got_bytes = doc_download(ed, it_str(doc, "id"), 65536, &got_len, NULL);
+    CHECK(got_bytes && got_len == 5000 && memcmp(got_bytes, png, 5000) == 0);
+    free(got_bytes);
+    free(png);
+    json_decref(doc);
     /* and a backup is made, the refused one left nothing behind */
     json_t *made = it_call(admin, "backups.create", json_object(), NULL);
     CHECK(made != NULL);
