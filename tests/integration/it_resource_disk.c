@@ -75,6 +75,9 @@ int main(void)
     struct ctl_client *vi = it_login(s, IT_VIEWER_USER, IT_VIEWER_PASSWORD);
     json_t *k = it_contract_create(ed, NULL);
     REQUIRE(k);
+    /* its deletion's event carries the whole record: 10 KB */
+    json_t *k2 = it_contract_create(ed, json_pack("{s:s}", "description", big_text));
+    REQUIRE(k2);
     json_t *sub = it_call(vi, "subscribe", json_object(), NULL);
     REQUIRE(sub);
     json_int_t last = it_int(sub, "head");
@@ -120,12 +123,33 @@ int main(void)
         json_decref(e);
         break;
     }
+    /* the smallest edits until none fits, then a delete is refused */
+    for (int i = 0; i < 200; i++) {
+        json_t *u =
+            it_contract_update(ed, it_str(k, "id"), kver,
+                               json_pack("{s:s}", "description", i % 2 ? "y" : "z"), NULL, NULL);
+        if (!u)
+            break;
+        kver++;
+        updated++;
+        json_decref(u);
+    }
+    json_t *e =
+        it_call_err(ed, "contracts.delete",
+                    json_pack("{s:s,s:I}", "id", it_str(k2, "id"), "version", (json_int_t)1));
+    CHECKF(e && strcmp(it_err_code(e), "unavailable") == 0, "delete on a full disk: %s",
+           e ? it_err_code(e) : "made");
+    json_decref(e);
+    json_t *got2 = it_contract_get(ed, it_str(k2, "id"));
+    CHECK(got2 && json_is_null(json_object_get(got2, "deleted_at")) &&
+          it_int(got2, "version") == 1);
+    json_decref(got2);
     /* reads go on; what was refused is nowhere */
     json_t *got = it_contract_get(ed, it_str(k, "id"));
     CHECKF(got && it_int(got, "version") == kver, "contract after the refused update: version %lld",
            got ? (long long)it_int(got, "version") : -1LL);
     json_decref(got);
-    CHECK(list_total(vi) == made + 1);
+    CHECK(list_total(vi) == made + 2);
     CHECK(drain_events(vi, &last, 1500, seen) == made + updated);
     char failed_number[64];
     snprintf(failed_number, sizeof failed_number, "FULL-%05d", failed_at);
@@ -143,12 +167,17 @@ int main(void)
                                    json_pack("{s:s}", "description", "room again"), NULL, NULL);
     CHECK(u != NULL);
     json_decref(u);
+    json_t *del =
+        it_call(ed, "contracts.delete",
+                json_pack("{s:s,s:I}", "id", it_str(k2, "id"), "version", (json_int_t)1), NULL);
+    CHECK(del != NULL);
+    json_decref(del);
     for (int i = 0; i < 20; i++) {
         json_t *r = it_call(ed, "contracts.create", create_args(MAX_TRIES + i), NULL);
         CHECK(r != NULL);
         json_decref(r);
     }
-    CHECK(drain_events(vi, &last, 1500, seen) == 22);
+    CHECK(drain_events(vi, &last, 1500, seen) == 23);
     CHECK(list_total(vi) == made + 22);
 
     /* a restart replays nothing refused and keeps everything made */
@@ -166,6 +195,7 @@ int main(void)
     CHECK(it_server_stop(s) == 0);
     json_decref(seen);
     json_decref(k);
+    json_decref(k2);
     it_unmount_tmpfs();
     return it_done(test_summary());
 }
