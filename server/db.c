@@ -414,6 +414,11 @@ static int open_writer(struct srv_db *db, const char *path, char *errbuf, size_t
         "PRAGMA journal_mode = WAL",
         "PRAGMA synchronous = FULL",
         "PRAGMA foreign_keys = ON",
+        /* A log that grew while it could not start over (a long export's
+         * or backup's snapshot, checkpoints failing on a full disk) is
+         * cut back to this when it does: SQLite reuses the file as it is,
+         * and kept the disk it grew into for as long as pactad ran. */
+        "PRAGMA journal_size_limit = 16777216",
     };
     sqlite3_stmt *st = NULL;
     /* the default VFS with its WAL writes gathered until each sync (db_walbuf.c) */
