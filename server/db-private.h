@@ -172,6 +172,9 @@ enum srv_xstmt {
     SRV_X__COUNT
 };
 sqlite3_stmt *srv__expiry_stmt(struct srv_db *db, enum srv_xstmt id, struct pacta_error *err);
+/* notifications.list's statement, on a reader (notify.c; tests check its
+ * plan): ?1 user, ?2 ids below it (the cursor), ?3 limit. */
+const char *srv__notifications_list_sql(int unread_only);
 /* Steps st once and resets it; 0, or -code with err set. */
 int srv__expiry_run(struct srv_db *db, sqlite3_stmt *st, const char *what, struct pacta_error *err);
 

@@ -91,3 +91,17 @@ int srv__expiry_login_result(struct srv_db *db, struct srv_write *w)
     json_object_set_new(w->result, "unread_notifications", json_integer(n));
     return 0;
 }
+
+const char *srv__notifications_list_sql(int unread_only)
+{
+    /* ?1 user, ?2 the cursor (ids below it), ?3 limit: one index read from
+     * the cursor on, notifications_unread (partial: SQLite would take
+     * notifications_user and skip the read ones, most of them) or
+     * notifications_user */
+    return unread_only ? "SELECT id, seq, event, contract_id, summary, created_at, read_at FROM "
+                         "notifications INDEXED BY notifications_unread WHERE username = ?1 "
+                         "AND read_at IS NULL AND id < ?2 "
+                         "ORDER BY id DESC LIMIT ?3"
+                       : "SELECT id, seq, event, contract_id, summary, created_at, read_at FROM "
+                         "notifications WHERE username = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3";
+}

@@ -5,6 +5,7 @@
  * once); reads run in the thread pool with a read-only connection, writes
  * on the DB writer (db_expiry.c), through the helpers of ops.c.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,17 +51,12 @@ static int read_notifications(sqlite3 *r, const char *actor, const json_t *args,
 
     if ((rc = pacta_decode_notifications_list(args, &a, err)) != 0)
         return rc;
-    rc = sqlite3_prepare_v2(r,
-                            "SELECT id, seq, event, contract_id, summary, created_at, read_at FROM "
-                            "notifications WHERE username = ?1 AND (?2 = 0 OR read_at IS NULL) AND "
-                            "(?3 = 0 OR id < ?3) ORDER BY id DESC LIMIT ?4",
-                            -1, &st, NULL);
+    rc = sqlite3_prepare_v2(r, srv__notifications_list_sql(a.unread_only), -1, &st, NULL);
     if (rc != SQLITE_OK)
         return sql_fail(r, rc, err);
     sqlite3_bind_text(st, 1, actor, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, a.unread_only);
-    sqlite3_bind_int64(st, 3, a.cursor);
-    sqlite3_bind_int(st, 4, a.limit + 1);
+    sqlite3_bind_int64(st, 2, a.cursor > 0 ? a.cursor : INT64_MAX);
+    sqlite3_bind_int(st, 3, a.limit + 1);
     items = json_array();
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (n == a.limit)

@@ -290,6 +290,11 @@ static const char *const migrations[] = {
      "CREATE TRIGGER renewal_day_delete AFTER DELETE ON contracts BEGIN"
      "  DELETE FROM renewal_days WHERE contract_id = old.id;"
      "END;"),
+
+    /* 13: notifications.list newest first from an index (notify.c): a
+     * user's page sorted every notification they ever had (an admin gets
+     * one for every alert: 0.47 s a page at 900,000). */
+    "CREATE INDEX notifications_user ON notifications(username, id);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
