@@ -142,6 +142,10 @@ int srv__b64url_decode(const char *in, uint8_t *out, size_t cap, size_t *outlen)
  * prepared on first use on the writer connection and kept until
  * srv__expiry_finalize.  The scheduler's changes are made as this actor. */
 #define SRV_EXPIRY_ACTOR "system"
+/* A notification.digest lists at most this many of the day's alerts (the
+ * oldest) and counts them all: it is a durable event every subscriber
+ * receives (PROTOCOL.md §7.1). */
+#define SRV_DIGEST_ITEMS_MAX_SQL "100"
 enum srv_xstmt {
     SRV_X_SYNC_WALK,
     SRV_X_DESYNC_ONE,
@@ -169,6 +173,7 @@ enum srv_xstmt {
     SRV_X_PREF_GET,
     SRV_X_RENEWAL_DAY_GET,
     SRV_X_RENEWAL_DAY_SET,
+    SRV_X_DIGEST_COUNT,
     SRV_X__COUNT
 };
 sqlite3_stmt *srv__expiry_stmt(struct srv_db *db, enum srv_xstmt id, struct pacta_error *err);

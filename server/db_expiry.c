@@ -613,8 +613,9 @@ static int process(struct scan *sc, struct sched *s)
     return rc;
 }
 
-/* One notification.digest per digest reader, once a day, listing what
- * they were notified of since their last digest and have not read. */
+/* One notification.digest per digest reader, once a day, counting what
+ * they were notified of since their last digest and have not read, and
+ * listing the first SRV_DIGEST_ITEMS_MAX_SQL of it. */
 static int digests(struct scan *sc)
 {
     struct pacta_error *err = &sc->w->err;
@@ -638,8 +639,17 @@ static int digests(struct scan *sc)
     {
         const char *name = json_string_value(u);
         json_t *items = json_array();
-        int64_t seq;
+        int64_t seq, count = 0;
 
+        if (!(st = srv__expiry_stmt(sc->db, SRV_X_DIGEST_COUNT, err))) {
+            json_decref(items);
+            rc = -PACTA_INTERNAL;
+            break;
+        }
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            count = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
         if (!(st = srv__expiry_stmt(sc->db, SRV_X_DIGEST_ITEMS, err))) {
             json_decref(items);
             rc = -PACTA_INTERNAL;
@@ -656,10 +666,13 @@ static int digests(struct scan *sc)
         }
         sqlite3_reset(st);
         if (json_array_size(items) > 0) {
-            size_t n = json_array_size(items);
+            /* the first SRV_DIGEST_ITEMS_MAX_SQL listed, all counted, all
+             * marked: the rest are in notifications.list */
+            if (count < (int64_t)json_array_size(items))
+                count = (int64_t)json_array_size(items);
             rc = log_event(sc->db, sc->w, PACTA_EV_NOTIFICATION_DIGEST, name, 1,
                            json_pack("{s:s, s:s, s:I, s:o}", "user", name, "date", today, "count",
-                                     (json_int_t)n, "items", items),
+                                     (json_int_t)count, "items", items),
                            &seq);
             if (rc == 0 && (st = srv__expiry_stmt(sc->db, SRV_X_DIGEST_MARK, err))) {
                 sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);

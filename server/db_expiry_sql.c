@@ -64,7 +64,8 @@ static const char *const xsql[SRV_X__COUNT] = {
         "p.username WHERE p.digest = 1 AND u.disabled = 0 AND "
         "(p.last_digest_day IS NULL OR p.last_digest_day < ?1) ORDER BY p.username",
     [SRV_X_DIGEST_ITEMS] = "SELECT id, seq, event, contract_id, summary FROM notifications WHERE "
-                           "username = ?1 AND digest_seq IS NULL AND read_at IS NULL ORDER BY id",
+                           "username = ?1 AND digest_seq IS NULL AND read_at IS NULL ORDER BY id "
+                           "LIMIT " SRV_DIGEST_ITEMS_MAX_SQL,
     [SRV_X_DIGEST_MARK] = "UPDATE notifications SET digest_seq = ?2 WHERE username = ?1 AND "
                           "digest_seq IS NULL AND read_at IS NULL",
     [SRV_X_DIGEST_DONE] = "UPDATE user_preferences SET last_digest_day = ?2 WHERE username = ?1",
@@ -81,6 +82,8 @@ static const char *const xsql[SRV_X__COUNT] = {
         "digest = excluded.digest",
     [SRV_X_PREF_GET] = "SELECT digest FROM user_preferences WHERE username = ?1",
     [SRV_X_RENEWAL_DAY_GET] = "SELECT day FROM renewal_days WHERE contract_id = ?1",
+    [SRV_X_DIGEST_COUNT] = "SELECT count(*) FROM notifications WHERE username = ?1 AND "
+                           "digest_seq IS NULL AND read_at IS NULL",
     [SRV_X_RENEWAL_DAY_SET] =
         "INSERT OR REPLACE INTO renewal_days (contract_id, day) VALUES (?1, ?2)",
 };
