@@ -42,8 +42,13 @@ static int is_read(const struct srv_job *j)
 
 static int may_start(const struct srv_session *s)
 {
-    return s->reads_running < READS_AT_ONCE &&
-           s->q_bytes + s->resp_reserved <= s->srv->cfg->queue_max_bytes;
+    if (s->reads_running >= READS_AT_ONCE)
+        return 0;
+    /* one is always allowed: an answer bigger than the bound (a small
+     * --queue-max-bytes) still comes, alone */
+    if (!s->reads_running && !s->q_bytes)
+        return 1;
+    return s->q_bytes + s->resp_reserved <= s->srv->cfg->queue_max_bytes;
 }
 
 int srv__ops_read_wait(struct srv_job *j)

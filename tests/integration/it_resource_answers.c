@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "it_documents_util.h"
 #include "test.h"
 
 #define CONTRACTS 500
@@ -99,6 +100,50 @@ int main(void)
     long page_mb = (long)(biggest >> 20);
     CHECKF(grown_mb < 8 + 12 * page_mb + 100, "peak memory grew by %ld MB (a page: %ld MB)",
            grown_mb, page_mb);
+    ctl_ws_close(ws, 1000);
+    CHECK(it_server_stop(s) == 0);
+
+    /* the smallest bound (128 KiB): answers bigger than it still come,
+     * one at a time -- a download of 1 MiB, pages of 150 KB */
+    const char *small[] = {"--queue-max-bytes", "131072", NULL};
+    s = it_server_start(small);
+    it_create_role_users(s);
+    ed = it_login(s, IT_EDITOR_USER, IT_EDITOR_PASSWORD);
+    json_t *k = NULL;
+    for (int i = 0; i < 5; i++) {
+        json_decref(k);
+        k = it_contract_create(ed, json_pack("{s:s}", "description", text));
+        REQUIRE(k);
+    }
+    size_t doc_len = 1 << 20;
+    uint8_t *png = doc_png_bytes(doc_len, 5);
+    json_t *doc = doc_upload(ed, it_str(k, "id"), "big.png", png, doc_len);
+    REQUIRE(doc);
+    json_t *d = it_call(ed, "documents.download",
+                        json_pack("{s:s,s:i}", "id", it_str(doc, "id"), "length", 1 << 20), NULL);
+    CHECKF(d && json_is_true(json_object_get(d, "eof")), "a 1 MiB piece with a 128 KiB bound: %s",
+           d ? "not whole" : "no answer");
+    json_decref(d);
+    json_decref(doc);
+    free(png);
+    json_decref(k);
+    ctl_client_close(ed);
+    ws = it_ws_login(s, IT_VIEWER_USER, IT_VIEWER_PASSWORD);
+    for (int i = 1; i <= 8; i++) {
+        char req[128];
+        int n = snprintf(req, sizeof req, "{\"id\":%d,\"op\":\"contracts.list\",\"args\":{}}", i);
+        REQUIRE(ctl_ws_send_text(ws, req, (size_t)n) == 0);
+    }
+    ok = 0;
+    for (int i = 0; i < 8; i++) {
+        char *msg = NULL;
+        size_t len = 0;
+        if (ctl_ws_recv(ws, IT_TIMEOUT_MS, &msg, &len) != 1)
+            break;
+        ok += len > 131072 && strstr(msg, "\"ok\":true") != NULL;
+        free(msg);
+    }
+    CHECKF(ok == 8, "%d of 8 pages over the bound answered", ok);
     ctl_ws_close(ws, 1000);
     CHECK(it_server_stop(s) == 0);
     return it_done(test_summary());
