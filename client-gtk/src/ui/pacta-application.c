@@ -26,7 +26,17 @@ struct _PactaApplication {
     gboolean from_env;            /* values came from the environment: do not save them */
     char *last_notification;      /* id of the last desktop notification sent */
     char *last_notification_text; /* its title and body, "TITLE\nBODY" */
+    guint n_notifications;        /* desktop notifications sent */
+    /* alerts gathered for one pop-up (on_event, burst_flush) */
+    guint burst_timer;
+    guint burst_count;
+    GString *burst_lines;        /* the first three alerts, one line each */
+    GNotification *burst_single; /* the first alert's own pop-up */
+    char *burst_single_id, *burst_single_text;
 };
+
+/* Alerts that arrive within this of the first pop up together. */
+#define ALERT_BURST_MS 400
 
 G_DEFINE_FINAL_TYPE(PactaApplication, pacta_application, ADW_TYPE_APPLICATION)
 
@@ -207,6 +217,7 @@ static void send_notification(PactaApplication *self, const char *nid, const cha
     self->last_notification = g_strdup(nid);
     g_free(self->last_notification_text);
     self->last_notification_text = g_strdup_printf("%s\n%s", title, body);
+    self->n_notifications++;
 }
 
 /*
@@ -248,6 +259,46 @@ static void on_digest(PactaApplication *self, const json_t *data)
     g_notification_set_default_action(n, "app.show-expiring");
     /* One a day: the next day's replaces it. */
     send_notification(self, "digest", heading, body->str, n);
+}
+
+static void burst_clear(PactaApplication *self)
+{
+    g_clear_handle_id(&self->burst_timer, g_source_remove);
+    self->burst_count = 0;
+    g_clear_object(&self->burst_single);
+    g_clear_pointer(&self->burst_single_id, g_free);
+    g_clear_pointer(&self->burst_single_text, g_free);
+    if (self->burst_lines)
+        g_string_free(self->burst_lines, TRUE);
+    self->burst_lines = NULL;
+}
+
+/* The alerts gathered since the first: one pops up as itself; several as
+ * "N contract alerts", naming the first three, opening the Expiring page
+ * (a server's late alerts after an outage come in one scan, and a desk
+ * that reconnects gets the missed ones replayed: one pop-up each was
+ * hundreds for an owner or admin of many contracts). */
+static gboolean burst_flush(gpointer data)
+{
+    PactaApplication *self = data;
+
+    self->burst_timer = 0;
+    if (self->burst_count == 1) {
+        const char *text = self->burst_single_text;
+        const char *nl = strchr(text, '\n');
+        g_autofree char *heading = g_strndup(text, (gsize)(nl - text));
+        send_notification(self, self->burst_single_id, heading, nl + 1, self->burst_single);
+    } else if (self->burst_count > 1) {
+        g_autofree char *heading = g_strdup_printf("%u contract alerts", self->burst_count);
+        if (self->burst_count > 3)
+            g_string_append_printf(self->burst_lines, "\nand %u more", self->burst_count - 3);
+        g_autoptr(GNotification) n = g_notification_new(heading);
+        g_notification_set_body(n, self->burst_lines->str);
+        g_notification_set_default_action(n, "app.show-expiring");
+        send_notification(self, "alerts", heading, self->burst_lines->str, n);
+    }
+    burst_clear(self);
+    return G_SOURCE_REMOVE;
 }
 
 static void on_event(PactaConnection *connection, const char *name, gint64 seq, gpointer data,
@@ -299,12 +350,22 @@ static void on_event(PactaConnection *connection, const char *name, gint64 seq, 
     g_autofree char *heading = g_strdup_printf("%s %s", number ? number : "A contract", what);
     g_autofree char *body =
         g_strdup_printf("%s%s%s", title ? title : "", end ? " — ends " : "", end ? end : "");
-    g_autoptr(GNotification) n = g_notification_new(heading);
-    g_notification_set_body(n, body);
-    g_notification_set_default_action_and_target(n, "app.open-contract", "s", id);
-    /* One notification id per contract: a newer alert replaces the older. */
-    g_autofree char *nid = g_strdup_printf("contract-%s", id);
-    send_notification(self, nid, heading, body, n);
+    /* gathered for ALERT_BURST_MS: one alert pops up as itself, several as
+     * one (burst_flush) */
+    if (self->burst_count++ == 0) {
+        self->burst_single = g_notification_new(heading);
+        g_notification_set_body(self->burst_single, body);
+        g_notification_set_default_action_and_target(self->burst_single, "app.open-contract", "s",
+                                                     id);
+        /* One notification id per contract: a newer alert replaces the older. */
+        self->burst_single_id = g_strdup_printf("contract-%s", id);
+        self->burst_single_text = g_strdup_printf("%s\n%s", heading, body);
+        self->burst_lines = g_string_new(heading);
+    } else if (self->burst_count <= 3) {
+        g_string_append_printf(self->burst_lines, "\n%s", heading);
+    }
+    if (!self->burst_timer)
+        self->burst_timer = g_timeout_add(ALERT_BURST_MS, burst_flush, self);
 }
 
 const char *pacta_application_get_last_notification(PactaApplication *self)
@@ -315,6 +376,11 @@ const char *pacta_application_get_last_notification(PactaApplication *self)
 const char *pacta_application_get_last_notification_text(PactaApplication *self)
 {
     return self->last_notification_text;
+}
+
+guint pacta_application_get_notification_count(PactaApplication *self)
+{
+    return self->n_notifications;
 }
 
 /* ---- actions ------------------------------------------------------------- */
@@ -553,6 +619,7 @@ static void pacta_application_dispose(GObject *object)
     g_clear_pointer(&self->window_user, g_free);
     g_clear_pointer(&self->last_notification, g_free);
     g_clear_pointer(&self->last_notification_text, g_free);
+    burst_clear(self);
     G_OBJECT_CLASS(pacta_application_parent_class)->dispose(object);
 }
 

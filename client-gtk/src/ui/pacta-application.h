@@ -53,6 +53,8 @@ void pacta_application_show_login(PactaApplication *self, const char *message);
 const char *pacta_application_get_last_notification(PactaApplication *self);
 /* Its title and body as "TITLE\nBODY" (tests). */
 const char *pacta_application_get_last_notification_text(PactaApplication *self);
+/* Desktop notifications sent so far (tests). */
+guint pacta_application_get_notification_count(PactaApplication *self);
 
 G_END_DECLS
 

@@ -57,7 +57,7 @@ int main(int argc, char **argv)
     json_t *a = create_past(admin, "admin");
     struct count_wait one = {view, 1};
     CHECK(gui_wait(has_count, &one, GUI_TIMEOUT_MS));
-    gui_pump(100);
+    gui_pump(700); /* alerts are gathered for 400 ms before they pop up */
     CHECKF(pacta_application_get_last_notification(app) == NULL,
            "a pop-up for someone else's contract: %s",
            pacta_application_get_last_notification(app));
@@ -66,7 +66,7 @@ int main(int argc, char **argv)
     json_t *b = create_past(admin, IT_VIEWER_USER);
     struct count_wait two = {view, 2};
     CHECK(gui_wait(has_count, &two, GUI_TIMEOUT_MS));
-    gui_pump(100);
+    gui_pump(700); /* alerts are gathered for 400 ms before they pop up */
     g_autofree char *mine = g_strdup_printf("contract-%s", it_str(b, "id"));
     CHECK_STR(pacta_application_get_last_notification(app), mine);
 
@@ -78,7 +78,7 @@ int main(int argc, char **argv)
     json_t *c = create_past(admin, IT_VIEWER_USER);
     struct count_wait three = {view, 3};
     CHECK(gui_wait(has_count, &three, GUI_TIMEOUT_MS));
-    gui_pump(100);
+    gui_pump(700); /* alerts are gathered for 400 ms before they pop up */
     CHECK_STR(pacta_application_get_last_notification(app), mine);
 
     json_decref(a);
