@@ -32,6 +32,9 @@ static const char usage_text[] =
     "  --login-lockout SEC     (default 30) and doubles per further failure, up to 900\n"
     "  --login-delay MS        a failed login is answered after MS (default 100),\n"
     "                          doubling per failure of the account, up to 16x; 0 = off\n"
+    "  --login-failure-window SEC  an address's failed logins are forgotten over\n"
+    "                          this: one every SEC / its limit (default 3600: one\n"
+    "                          every 3 min), so only a burst locks an address\n"
     "  --rate N                requests per second per connection, bursts of 2N\n"
     "                          (default 1000; 0 = no limit)\n"
     "  --max-conns-per-address N  (default 0 = no limit)\n"
@@ -190,6 +193,7 @@ enum {
     O_LOGINFAIL,
     O_LOCKOUT,
     O_LOGINDELAY,
+    O_LOGINWINDOW,
     O_RATE,
     O_MAXADDR,
     O_MAXUSER,
@@ -222,6 +226,7 @@ static const struct option opts[] = {
     {"login-max-failures", required_argument, NULL, O_LOGINFAIL},
     {"login-lockout", required_argument, NULL, O_LOCKOUT},
     {"login-delay", required_argument, NULL, O_LOGINDELAY},
+    {"login-failure-window", required_argument, NULL, O_LOGINWINDOW},
     {"rate", required_argument, NULL, O_RATE},
     {"max-conns-per-address", required_argument, NULL, O_MAXADDR},
     {"max-conns-per-user", required_argument, NULL, O_MAXUSER},
@@ -279,6 +284,7 @@ static int parse_argv(struct srv_config *cfg, int argc, char **argv)
     cfg->login_max_failures_per_address = 20;
     cfg->login_lockout_sec = 30;
     cfg->login_lockout_max_sec = 900;
+    cfg->login_failure_window_sec = 3600;
     cfg->login_delay_ms = 100;
     cfg->rate_per_sec = 1000;
     cfg->rate_burst = 2000;
@@ -371,6 +377,11 @@ static int parse_argv(struct srv_config *cfg, int argc, char **argv)
             if (parse_long("--login-delay", optarg, 0, 60000, &v))
                 return -1;
             cfg->login_delay_ms = (int)v;
+            break;
+        case O_LOGINWINDOW:
+            if (parse_long("--login-failure-window", optarg, 1, 7 * 86400, &v))
+                return -1;
+            cfg->login_failure_window_sec = (int)v;
             break;
         case O_RATE:
             if (parse_long("--rate", optarg, 0, 1000000, &v))
@@ -733,6 +744,7 @@ int srv_config_reload(struct srv_config *live, int argc, char **argv, json_t **c
     TAKE(login_max_failures_per_address);
     TAKE(login_lockout_sec);
     TAKE(login_lockout_max_sec);
+    TAKE(login_failure_window_sec);
     TAKE(login_delay_ms);
     TAKE(rate_per_sec);
     TAKE(rate_burst);

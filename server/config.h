@@ -31,6 +31,7 @@ struct srv_config {
     int login_max_failures_per_address; /* per address, before a lockout */
     int login_lockout_sec;              /* first lockout; doubles per further failure */
     int login_lockout_max_sec;
+    int login_failure_window_sec; /* an address's failures drain one per window / its limit */
     int login_delay_ms;  /* first failed-login answer delay; doubles per account failure, <= 16x */
     double rate_per_sec; /* requests per connection per second (token bucket); 0 = off */
     double rate_burst;

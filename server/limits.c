@@ -2,7 +2,8 @@
  * Abuse limits, all on the loop thread:
  *  - failed logins per account and per address: past a threshold the key
  *    is locked out for a time that doubles with every further failure
- *    (capped); a success clears the account's count.  Unknown usernames are
+ *    (capped); a success clears the account's count, and an address's
+ *    count drains over --login-failure-window.  Unknown usernames are
  *    counted like real ones, so a lockout says nothing about existence;
  *    below the threshold, each failed login's answer is held for a delay
  *    that doubles with the account's failures (ops.c holds it);
@@ -92,6 +93,15 @@ static int count_failure(const struct srv_config *cfg, char kind, const char *na
     int64_t now = (int64_t)srv__now_ms();
     make_key(k, kind, name);
     struct fail_entry *e = find(k, 1);
+    /* An address's failures are forgotten over --login-failure-window, one
+     * every window / threshold: many people behind one address (an office
+     * behind NAT) who mistype now and then never lock it, a burst does.  An
+     * account's count is cleared by its owner's next success instead. */
+    if (kind == 'a' && e->failures > 0) {
+        int64_t per = (int64_t)cfg->login_failure_window_sec * 1000 / threshold;
+        int64_t gone = (now - e->last_ms) / (per > 0 ? per : 1);
+        e->failures = gone >= e->failures ? 0 : e->failures - (int)gone;
+    }
     e->failures++;
     e->last_ms = now;
     if (e->failures >= threshold) {
