@@ -1,0 +1,485 @@
+/*
+ * it_protocol_doc: protocol/PROTOCOL.md read as a third-party client writer
+ * reads it.  The examples of §6 and §7 are taken from the document itself
+ * (its `→` requests, `←` answers and event lines), the requests sent as
+ * written on a raw websocket (only the ids of things this server made are
+ * put in), and every answer and event the server sends is compared with
+ * the document's: the same members (an example with a "..." member names
+ * only some), in the same order, of the same JSON types (null stands for a
+ * nullable member; an integer is accepted where the document shows a
+ * number with a fraction).
+ *
+ * Also §2.1 (ids of every JSON type echoed, or null when invalid), §3.1
+ * (requests before login) and §4 (unknown members refused).
+ *
+ * PROTO_DUMP=1 prints every answer received.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "test.h"
+
+/* ---- the document's examples --------------------------------------------- */
+
+#define MAX_EX 128
+struct example {
+    const char *op;
+    json_t *req;
+    json_t *resp;
+};
+static struct example ex[MAX_EX];
+static int n_ex;
+static json_t *doc_events; /* name -> first example of that event */
+
+static json_t *doc_contract; /* the record of §5 */
+
+static void load_doc(void)
+{
+    char *md = it_read_file(PACTA_SOURCE_DIR "/protocol/PROTOCOL.md");
+    REQUIRE(md != NULL);
+    doc_events = json_object();
+    char *sec5 = strstr(md, "## 5. The Contract record");
+    char *block = sec5 ? strstr(sec5, "```json\n") : NULL;
+    char *block_end = block ? strstr(block + 8, "```") : NULL;
+    if (block_end) {
+        json_error_t e;
+        doc_contract = json_loadb(block + 8, (size_t)(block_end - block - 8), 0, &e);
+        CHECKF(doc_contract != NULL, "§5 record is not JSON: %s", e.text);
+    }
+    int in_code = 0;
+    for (char *line = md; line && *line;) {
+        char *end = strchr(line, '\n');
+        if (end)
+            *end = '\0';
+        if (strncmp(line, "```", 3) == 0)
+            in_code = !in_code;
+        else if (in_code) {
+            const char *j = NULL;
+            int kind = 0; /* 1 request, 2 answer or event, 3 event line */
+            if (strncmp(line, "→ ", strlen("→ ")) == 0)
+                j = line + strlen("→ "), kind = 1;
+            else if (strncmp(line, "← ", strlen("← ")) == 0)
+                j = line + strlen("← "), kind = 2;
+            else if (strncmp(line, "{\"event\"", 8) == 0)
+                j = line, kind = 3;
+            if (j) {
+                json_error_t e;
+                json_t *v = json_loads(j, JSON_REJECT_DUPLICATES, &e);
+                CHECKF(v != NULL, "PROTOCOL.md example is not JSON (%s): %s", e.text, j);
+                if (v && kind == 1 && n_ex < MAX_EX) {
+                    ex[n_ex].op = json_string_value(json_object_get(v, "op"));
+                    ex[n_ex++].req = v;
+                } else if (v && json_object_get(v, "ok") && n_ex > 0 && !ex[n_ex - 1].resp) {
+                    ex[n_ex - 1].resp = v;
+                } else if (v && json_object_get(v, "event")) {
+                    const char *name = json_string_value(json_object_get(v, "event"));
+                    if (name && !json_object_get(doc_events, name))
+                        json_object_set(doc_events, name, v);
+                    json_decref(v);
+                } else
+                    json_decref(v);
+            }
+        }
+        line = end ? end + 1 : NULL;
+    }
+    free(md);
+}
+
+/* The nth (0-based) example of op. */
+static const struct example *example_of(const char *op, int nth)
+{
+    for (int i = 0; i < n_ex; i++)
+        if (ex[i].op && strcmp(ex[i].op, op) == 0 && nth-- == 0)
+            return &ex[i];
+    it_fatal("PROTOCOL.md has no example of %s", op);
+}
+
+/* ---- comparing shapes ---------------------------------------------------- */
+
+static int type_ok(const json_t *doc, const json_t *got)
+{
+    if (json_is_null(doc) || json_is_null(got))
+        return 1; /* a nullable member */
+    if (json_is_real(doc))
+        return json_is_number(got);
+    if (json_is_boolean(doc))
+        return json_is_boolean(got);
+    return json_typeof(doc) == json_typeof(got);
+}
+
+static void shape(const char *where, const char *path, const json_t *doc, const json_t *got)
+{
+    char sub[512];
+    CHECKF(type_ok(doc, got), "%s: %s is %s in the document, not what the server sends", where,
+           path, json_dumps(doc, JSON_ENCODE_ANY | JSON_COMPACT));
+    if (!type_ok(doc, got))
+        return;
+    if (json_is_object(doc) && json_is_object(got)) {
+        int partial = json_object_get(doc, "...") != NULL;
+        /* the order is promised for the Contract record (§5) and the error
+         * object (§2.2) */
+        int ordered = (json_object_get(doc, "number") && json_object_get(doc, "version")) ||
+                      (json_object_get(doc, "code") && json_object_get(doc, "message"));
+        const char *k;
+        json_t *v;
+        void *it_g = json_object_iter((json_t *)got);
+        json_object_foreach((json_t *)doc, k, v)
+        {
+            if (strcmp(k, "...") == 0)
+                continue;
+            snprintf(sub, sizeof sub, "%s.%s", path, k);
+            json_t *g = json_object_get(got, k);
+            CHECKF(g != NULL, "%s: the document shows %s, the server does not send it", where, sub);
+            if (g)
+                shape(where, sub, v, g);
+            if (!partial && ordered && g) {
+                /* the same order: the server's next member is this one */
+                while (it_g && json_object_get(doc, json_object_iter_key(it_g)) == NULL)
+                    it_g = json_object_iter_next((json_t *)got, it_g);
+                CHECKF(it_g && strcmp(json_object_iter_key(it_g), k) == 0,
+                       "%s: %s comes in another place than the document shows", where, sub);
+                if (it_g)
+                    it_g = json_object_iter_next((json_t *)got, it_g);
+            }
+        }
+        if (!partial)
+            json_object_foreach((json_t *)got, k, v)
+            {
+                snprintf(sub, sizeof sub, "%s.%s", path, k);
+                CHECKF(json_object_get(doc, k) != NULL,
+                       "%s: the server sends %s, the document's example does not show it", where,
+                       sub);
+            }
+    } else if (json_is_array(doc) && json_array_size(doc) > 0 && json_array_size(got) > 0) {
+        /* the element of the same "field" (supplements), else the first */
+        const json_t *d0 = json_array_get(doc, 0), *g0 = json_array_get(got, 0);
+        const char *field = json_string_value(json_object_get(d0, "field"));
+        for (size_t i = 0; field && i < json_array_size(got); i++) {
+            const char *f = json_string_value(json_object_get(json_array_get(got, i), "field"));
+            if (f && strcmp(f, field) == 0)
+                g0 = json_array_get(got, i);
+        }
+        snprintf(sub, sizeof sub, "%s[0]", path);
+        shape(where, sub, d0, g0);
+    }
+}
+
+/* ---- a raw websocket ----------------------------------------------------- */
+
+static json_t *got_events; /* name -> last event of that name received */
+
+static void send_json(struct ctl_ws *ws, json_t *req)
+{
+    char *text = json_dumps(req, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (!text || ctl_ws_send_text(ws, text, strlen(text)) != 0)
+        it_fatal("send failed");
+    free(text);
+}
+
+static json_t *recv_response(struct ctl_ws *ws)
+{
+    for (;;) {
+        char *msg = NULL;
+        size_t len = 0;
+        if (ctl_ws_recv(ws, IT_TIMEOUT_MS, &msg, &len) != 1)
+            return NULL;
+        json_t *j = json_loadb(msg, len, 0, NULL);
+        if (getenv("PROTO_DUMP"))
+            fprintf(stderr, "<- %.*s\n", (int)(len > 3000 ? 3000 : len), msg);
+        free(msg);
+        if (json_object_get(j, "ok"))
+            return j;
+        const char *name = json_string_value(json_object_get(j, "event"));
+        if (name)
+            json_object_set(got_events, name, j);
+        json_decref(j);
+    }
+}
+
+/*
+ * Sends the document's nth example of op with `set` (stolen, may be NULL)
+ * merged into its args, compares the answer with the document's and
+ * returns it (new ref; NULL on no answer).
+ */
+static json_t *replay(struct ctl_ws *ws, const char *op, int nth, json_t *set)
+{
+    const struct example *e = example_of(op, nth);
+    json_t *req = json_deep_copy(e->req);
+    if (set) {
+        json_t *args = json_object_get(req, "args");
+        if (!args) {
+            json_object_set_new(req, "args", json_object());
+            args = json_object_get(req, "args");
+        }
+        json_object_update(args, set);
+        json_decref(set);
+    }
+    send_json(ws, req);
+    json_t *r = recv_response(ws);
+    CHECKF(r != NULL, "%s: no answer", op);
+    if (r) {
+        char where[96];
+        snprintf(where, sizeof where, "§6 %s example %d", op, nth + 1);
+        CHECKF(json_equal(json_object_get(r, "id"), json_object_get(req, "id")),
+               "%s: the id is not echoed", where);
+        if (e->resp)
+            shape(where, "", e->resp, r);
+    }
+    json_decref(req);
+    return r;
+}
+
+static void check_event(const char *name)
+{
+    json_t *doc = json_object_get(doc_events, name), *got = json_object_get(got_events, name);
+    CHECKF(got != NULL, "event %s was not received", name);
+    CHECKF(doc != NULL, "PROTOCOL.md has no example of event %s", name);
+    if (doc && got) {
+        char where[96];
+        snprintf(where, sizeof where, "§7 event %s", name);
+        shape(where, "", doc, got);
+    }
+}
+
+static const json_t *res(const json_t *r, const char *key)
+{
+    return json_object_get(json_object_get(r, "result"), key);
+}
+
+/* ---- §2.1, §3.1, §4 ------------------------------------------------------ */
+
+/* Sends raw text, returns the answer (new ref). */
+static json_t *raw(struct ctl_ws *ws, const char *text)
+{
+    if (ctl_ws_send_text(ws, text, strlen(text)) != 0)
+        it_fatal("send failed");
+    return recv_response(ws);
+}
+
+static const char *err_code(const json_t *r)
+{
+    return json_string_value(json_object_get(json_object_get(r, "error"), "code"));
+}
+static const char *err_field(const json_t *r)
+{
+    const char *f = json_string_value(json_object_get(json_object_get(r, "error"), "field"));
+    return f ? f : "(none)";
+}
+
+static void test_envelope(const struct it_server *srv)
+{
+    struct ctl_ws *ws = it_ws_connect(srv);
+    /* §3.1: before login, any op but auth.* is unauthenticated */
+    json_t *r = raw(ws, "{\"id\":1,\"op\":\"ping\"}");
+    CHECKF(r && strcmp(err_code(r), "unauthenticated") == 0, "ping before login: %s", err_code(r));
+    json_decref(r);
+    r = raw(ws, "{\"id\":2,\"op\":\"auth.logout\"}");
+    CHECKF(r && strcmp(err_code(r), "unauthenticated") == 0, "auth.logout before login: %s",
+           err_code(r));
+    json_decref(r);
+
+    /* §2.1: ids of every valid kind echoed as sent */
+    static const char *const valid[] = {"0", "9007199254740991", "\"x\"",
+                                        "\"0123456789012345678901234567890123456789012345678901234"
+                                        "567890123\"",
+                                        "\"é\""};
+    for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "{\"id\":%s,\"op\":\"ping\"}", valid[i]);
+        r = raw(ws, text);
+        json_t *want = json_loads(valid[i], JSON_DECODE_ANY, NULL);
+        CHECKF(r && json_equal(json_object_get(r, "id"), want), "id %s not echoed", valid[i]);
+        json_decref(want);
+        json_decref(r);
+    }
+    /* invalid ids: answered bad_request field id with "id": null */
+    static const char *const invalid[] = {
+        "-1",   "9007199254740992",
+        "1.5",  "1e3",
+        "\"\"", "true",
+        "null", "{}",
+        "[1]",  "\"0123456789012345678901234567890123456789012345678901234567890123x\""};
+    for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "{\"id\":%s,\"op\":\"ping\"}", invalid[i]);
+        r = raw(ws, text);
+        CHECKF(r && json_is_null(json_object_get(r, "id")) &&
+                   strcmp(err_code(r), "bad_request") == 0 && strcmp(err_field(r), "id") == 0,
+               "id %s: want bad_request field id, id null", invalid[i]);
+        json_decref(r);
+    }
+    /* order of checks: id before op before args before unknown members */
+    r = raw(ws, "{\"op\":\"nope\",\"zz\":1}");
+    CHECKF(r && strcmp(err_field(r), "id") == 0, "missing id first: field %s", err_field(r));
+    json_decref(r);
+    r = raw(ws, "{\"id\":3,\"op\":\"nope\",\"args\":5,\"zz\":1}");
+    CHECKF(r && strcmp(err_field(r), "op") == 0 &&
+               json_integer_value(json_object_get(r, "id")) == 3,
+           "unknown op: field %s", err_field(r));
+    json_decref(r);
+    r = raw(ws, "{\"id\":4,\"op\":\"ping\",\"args\":5,\"zz\":1}");
+    CHECKF(r && strcmp(err_field(r), "args") == 0, "args not an object: field %s", err_field(r));
+    json_decref(r);
+    r = raw(ws, "{\"id\":5,\"op\":\"ping\",\"zz\":1}");
+    CHECKF(r && strcmp(err_field(r), "zz") == 0, "unknown member: field %s", err_field(r));
+    json_decref(r);
+    /* §4 before login: auth.login with an unknown member */
+    r = raw(ws, "{\"id\":6,\"op\":\"auth.login\",\"args\":{\"username\":\"a\",\"password\":\"b\","
+                "\"zz\":1}}");
+    CHECKF(r && strcmp(err_code(r), "bad_request") == 0 && strcmp(err_field(r), "zz") == 0,
+           "auth.login unknown member: %s field %s", err_code(r), err_field(r));
+    json_decref(r);
+    r = raw(ws, "{\"id\":7,\"op\":\"ping\",\"args\":null}");
+    CHECKF(r && strcmp(err_code(r), "unauthenticated") == 0, "args null: %s", err_code(r));
+    json_decref(r);
+    ctl_ws_close(ws, 1000);
+}
+
+int main(void)
+{
+    it_setup("it_protocol_doc");
+    load_doc();
+    CHECKF(n_ex >= 36, "%d examples", n_ex);
+    got_events = json_object();
+    const char *args[] = {
+        "--backup-key-file",    it_backup_key_file(), "--backup-time", "off", "--fake-now",
+        "2026-11-22T14:00:00Z", "--session-ttl",      "315360000",     NULL};
+    struct it_server *srv = it_server_start(args);
+
+    test_envelope(srv);
+
+    /* the document's users: ana (editor, "correct horse"); bob is made by
+     * the users.create example */
+    struct ctl_ws *adm = it_ws_login(srv, "admin", IT_ADMIN_PASSWORD);
+    json_t *r = raw(adm, "{\"id\":0,\"op\":\"users.create\",\"args\":{\"username\":\"ana\","
+                         "\"password\":\"correct horse\",\"role\":\"editor\",\"display_name\":"
+                         "\"Ana Pop\"}}");
+    REQUIRE(r && json_is_true(json_object_get(r, "ok")));
+    json_decref(r);
+    json_decref(replay(adm, "users.create", 0, NULL));
+    json_decref(replay(adm, "users.list", 0, NULL));
+
+    struct ctl_ws *ana = it_ws_connect(srv);
+    r = replay(ana, "auth.login", 0, NULL);
+    REQUIRE(r && json_is_true(json_object_get(r, "ok")));
+    char token[256];
+    snprintf(token, sizeof token, "%s", json_string_value(res(r, "token")));
+    json_decref(r);
+    struct ctl_ws *ana2 = it_ws_connect(srv);
+    json_decref(replay(ana2, "auth.resume", 0, json_pack("{s:s}", "token", token)));
+
+    /* the §5 record, active, then the list example finds it */
+    r = raw(ana, "{\"id\":0,\"op\":\"contracts.create\",\"args\":{\"number\":\"C-2026-001\","
+                 "\"title\":\"Office cleaning\",\"counterparty\":\"Brite Services SRL\","
+                 "\"kind\":\"supplier\",\"status\":\"active\",\"sign_date\":\"2026-01-10\","
+                 "\"start_date\":\"2026-02-01\",\"end_date\":\"2026-12-20\","
+                 "\"amount_cents\":1250000,\"currency\":\"EUR\",\"description\":"
+                 "\"Weekly, 3 floors.\",\"notice_days\":30,\"renewal\":\"auto\"}}");
+    REQUIRE(r && json_is_true(json_object_get(r, "ok")));
+    char c1[64];
+    snprintf(c1, sizeof c1, "%s", it_str(res(r, "contract"), "id"));
+    json_decref(r);
+    json_t *sub = replay(ana2, "subscribe", 0, json_pack("{s:i}", "since", 0));
+    json_decref(sub);
+
+    json_decref(replay(ana, "contracts.list", 0, NULL));
+    r = replay(ana, "contracts.get", 0, json_pack("{s:s}", "id", c1));
+    if (doc_contract && r)
+        shape("§5 the Contract record", "", doc_contract, res(r, "contract"));
+    json_decref(r);
+    r = replay(ana, "contracts.create", 0, NULL);
+    char c2[64];
+    snprintf(c2, sizeof c2, "%s", it_str(res(r, "contract"), "id"));
+    json_decref(r);
+    json_decref(replay(ana, "contracts.update", 0, json_pack("{s:s,s:i}", "id", c1, "version", 1)));
+    json_decref(replay(ana, "contracts.update", 1, json_pack("{s:s,s:i}", "id", c1, "version", 1)));
+    json_decref(replay(ana, "contracts.delete", 0, json_pack("{s:s}", "id", c2)));
+    json_decref(replay(ana, "supplements.list", 0, json_pack("{s:s}", "contract_id", c1)));
+    json_decref(replay(ana, "presence.set", 0, json_pack("{s:s}", "contract_id", c1)));
+    json_decref(replay(ana, "presence.list", 0, NULL));
+    json_decref(replay(ana, "ping", 0, NULL));
+    json_decref(replay(ana2, "ping", 0, NULL)); /* the events reach ana2 first */
+    check_event("contract.created");
+    check_event("contract.updated");
+    check_event("contract.deleted");
+
+    /* alerts: 30 days before the end (2026-12-20) */
+    r = raw(adm, "{\"id\":0,\"op\":\"admin.clock.set\",\"args\":{\"now\":"
+                 "\"2027-06-01T09:00:00Z\"}}");
+    CHECKF(r && json_is_true(json_object_get(r, "ok")), "admin.clock.set failed");
+    json_decref(r);
+    json_decref(replay(ana2, "ping", 0, NULL));
+    check_event("contract.expiring");
+    r = replay(ana, "notifications.list", 0, NULL);
+    json_int_t nid = json_integer_value(json_object_get(json_array_get(res(r, "items"), 0), "id"));
+    json_decref(r);
+    json_decref(
+        replay(ana, "notifications.mark_read", 0, json_pack("{s:[I]}", "ids", nid > 0 ? nid : 1)));
+    json_decref(replay(ana, "users.preferences", 0, NULL));
+    json_decref(replay(ana, "contracts.expiring", 0, NULL));
+    json_decref(replay(ana, "stats.dashboard", 0, NULL));
+    json_decref(replay(ana, "dashboard.watch", 0, NULL));
+    json_decref(replay(ana, "views.save", 0, NULL));
+    json_decref(replay(ana, "views.list", 0, NULL));
+    json_decref(replay(ana, "views.delete", 0, NULL));
+
+    /* export */
+    r = replay(ana, "export.contracts", 0, NULL);
+    char eid[64];
+    snprintf(eid, sizeof eid, "%s", it_str(json_object_get(r, "result"), "export_id"));
+    json_decref(r);
+    json_decref(replay(ana, "export.read", 0, json_pack("{s:s}", "export_id", eid)));
+
+    /* documents: a small text file */
+    static const char body[] = "hello\n";
+    static const char body_sha[] =
+        "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03";
+    r = replay(ana, "documents.upload.begin", 0,
+               json_pack("{s:s,s:s,s:i,s:s,s:s}", "contract_id", c1, "name", "hello.txt", "size",
+                         (int)strlen(body), "sha256", body_sha, "mime", "text/plain"));
+    char up[64];
+    snprintf(up, sizeof up, "%s", it_str(json_object_get(r, "result"), "upload_id"));
+    json_decref(r);
+    json_decref(replay(ana, "documents.upload.chunk", 0,
+                       json_pack("{s:s,s:s,s:n}", "upload_id", up, "data", "aGVsbG8K", "sha256")));
+    json_decref(
+        replay(ana, "documents.upload.chunk", 1,
+               json_pack("{s:s,s:i,s:s}", "upload_id", up, "offset", 100, "data", "aGVsbG8K")));
+
+    r = raw(ana, "{\"id\":0,\"op\":\"documents.upload.finish\",\"args\":{\"upload_id\":\"\"}}");
+    json_decref(r);
+    {
+        char text[256];
+        snprintf(text, sizeof text,
+                 "{\"id\":0,\"op\":\"documents.upload.finish\",\"args\":{\"upload_id\":\"%s\"}}",
+                 up);
+        r = raw(ana, text);
+        CHECKF(r && json_is_true(json_object_get(r, "ok")), "documents.upload.finish failed");
+        json_t *d = json_object_get(json_object_get(r, "result"), "document");
+        json_t *doc_d = json_object_get(
+            json_object_get(json_object_get(doc_events, "document.added"), "data"), "document");
+        if (d && doc_d)
+            shape("§6.37 documents.upload.finish (as the §7.4 Document)", ".document", doc_d, d);
+        json_decref(
+            replay(ana, "documents.download", 0, json_pack("{s:s}", "id", it_str(d, "id"))));
+        json_decref(r);
+    }
+    json_decref(replay(ana2, "ping", 0, NULL));
+    check_event("document.added");
+    check_event("export.progress");
+
+    /* admin */
+    json_decref(replay(adm, "admin.connections.list", 0, NULL));
+    json_decref(replay(adm, "admin.stats", 0, NULL));
+    json_decref(replay(adm, "backups.create", 0, NULL));
+    json_decref(replay(adm, "users.update", 0, NULL));
+
+    json_decref(replay(ana, "unsubscribe", 0, NULL));
+    json_decref(replay(ana, "auth.logout", 0, NULL));
+    ctl_ws_close(ana, 1000);
+    ctl_ws_close(ana2, 1000);
+    ctl_ws_close(adm, 1000);
+    return it_done(test_summary());
+}
