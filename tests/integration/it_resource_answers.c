@@ -98,8 +98,9 @@ int main(void)
      * frame), slack for the allocator (ASan's quarantine): far from the
      * 64 pages it was (1167 MB under ASan) */
     long page_mb = (long)(biggest >> 20);
-    CHECKF(grown_mb < 8 + 12 * page_mb + 100, "peak memory grew by %ld MB (a page: %ld MB)",
-           grown_mb, page_mb);
+    /* (under valgrind the process's memory is valgrind's: not measured) */
+    CHECKF(it_wrapped() || grown_mb < 8 + 12 * page_mb + 100,
+           "peak memory grew by %ld MB (a page: %ld MB)", grown_mb, page_mb);
     ctl_ws_close(ws, 1000);
     CHECK(it_server_stop(s) == 0);
 
