@@ -52,8 +52,11 @@ int pacta_request_parse(const char *buf, size_t len, struct pacta_request *req,
     if (root == NULL)
         root = json_loadb(buf, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
+        /* jansson names its own flag for a \u0000: an internal (§2.2) */
+        const char *why =
+            strstr(jerr.text, "JSON_ALLOW_NUL") ? "\\u0000 is not allowed in a string" : jerr.text;
         rc = pacta_error_set(err, PACTA_BAD_REQUEST, "", "invalid JSON at byte %d: %s",
-                             jerr.position, jerr.text);
+                             jerr.position, why);
         goto out;
     }
     if (!json_is_object(root)) {
