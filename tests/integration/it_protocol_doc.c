@@ -282,7 +282,8 @@ static json_t *raw(struct ctl_ws *ws, const char *text)
 
 static const char *err_code(const json_t *r)
 {
-    return json_string_value(json_object_get(json_object_get(r, "error"), "code"));
+    const char *c = json_string_value(json_object_get(json_object_get(r, "error"), "code"));
+    return c ? c : "(none)";
 }
 static const char *err_field(const json_t *r)
 {
@@ -581,6 +582,41 @@ static void test_errors(void)
         const char *k0 = e ? json_object_iter_key(json_object_iter(e)) : NULL;
         CHECKF(e && k0 && strcmp(k0, "code") == 0 && json_is_string(json_object_get(e, "message")),
                "%s: error is not code, message, ...", text);
+        json_decref(r);
+    }
+    /* §6.15 null is "none"; §6.23 null reads; §6.18/6.43 off is {}; §3.6 a
+     * failed auth.resume or auth.login on a logged-in connection leaves it
+     * logged in (the error of §6.2 names the token) */
+    static const struct {
+        const char *req, *want;
+    } seq[] = {
+        {"{\"id\":1,\"op\":\"presence.set\",\"args\":{\"contract_id\":null}}", "{}"},
+        {"{\"id\":1,\"op\":\"users.preferences\",\"args\":{\"digest\":null}}",
+         "{\"digest\":false}"},
+        {"{\"id\":1,\"op\":\"admin.connections.watch\",\"args\":{\"on\":false}}", "{}"},
+        {"{\"id\":1,\"op\":\"dashboard.watch\",\"args\":{\"on\":false}}", "{}"},
+        {"{\"id\":1,\"op\":\"auth.resume\",\"args\":{\"token\":\"nope\"}}", "token"},
+        {"{\"id\":1,\"op\":\"auth.login\",\"args\":{\"username\":\"admin\",\"password\":"
+         "\"x\"}}",
+         "unauthenticated"},
+        {"{\"id\":1,\"op\":\"users.list\"}", NULL},
+    };
+    for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+        r = raw(adm, seq[i].req);
+        json_t *result = json_object_get(r, "result");
+        json_t *want =
+            seq[i].want && seq[i].want[0] == '{' ? json_loads(seq[i].want, 0, NULL) : NULL;
+        if (want)
+            CHECKF(json_equal(result, want), "%s: not %s", seq[i].req, seq[i].want);
+        else if (seq[i].want && strcmp(seq[i].want, "token") == 0)
+            CHECKF(strcmp(err_code(r), "unauthenticated") == 0 &&
+                       strcmp(err_field(r), "token") == 0,
+                   "%s: not unauthenticated field token", seq[i].req);
+        else if (seq[i].want)
+            CHECKF(strcmp(err_code(r), seq[i].want) == 0, "%s: not %s", seq[i].req, seq[i].want);
+        else
+            CHECKF(result != NULL, "%s after failed logins: %s", seq[i].req, err_code(r));
+        json_decref(want);
         json_decref(r);
     }
     ctl_ws_close(adm, 1000);
