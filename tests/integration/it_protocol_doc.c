@@ -5,12 +5,14 @@
  * written on a raw websocket (only the ids of things this server made are
  * put in), and every answer and event the server sends is compared with
  * the document's: the same members (an example with a "..." member names
- * only some), in the same order, of the same JSON types (null stands for a
+ * only some), in the same order where the document promises one (the
+ * Contract record, §5; the error object, §2.2), of the same JSON types (null stands for a
  * nullable member; an integer is accepted where the document shows a
  * number with a fraction).
  *
- * Also §2.1 (ids of every JSON type echoed, or null when invalid), §3.1
- * (requests before login) and §4 (unknown members refused).
+ * Also the §7 events without an example against their tables, and the
+ * results of §6.28-6.30 against their text.  The refused requests are
+ * it_protocol_errors'.
  *
  * PROTO_DUMP=1 prints every answer received.
  */
@@ -19,6 +21,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "it_protocol_util.h"
 #include "test.h"
 
 /* ---- the document's examples --------------------------------------------- */
@@ -171,8 +174,6 @@ static void shape(const char *where, const char *path, const json_t *doc, const 
 
 /* ---- a raw websocket ----------------------------------------------------- */
 
-static json_t *got_events; /* name -> last event of that name received */
-
 static void send_json(struct ctl_ws *ws, json_t *req)
 {
     char *text = json_dumps(req, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -180,27 +181,6 @@ static void send_json(struct ctl_ws *ws, json_t *req)
         it_fatal("send failed");
     free(text);
 }
-
-static json_t *recv_response(struct ctl_ws *ws)
-{
-    for (;;) {
-        char *msg = NULL;
-        size_t len = 0;
-        if (ctl_ws_recv(ws, IT_TIMEOUT_MS, &msg, &len) != 1)
-            return NULL;
-        json_t *j = json_loadb(msg, len, 0, NULL);
-        if (getenv("PROTO_DUMP"))
-            fprintf(stderr, "<- %.*s\n", (int)(len > 3000 ? 3000 : len), msg);
-        free(msg);
-        if (json_object_get(j, "ok"))
-            return j;
-        const char *name = json_string_value(json_object_get(j, "event"));
-        if (name)
-            json_object_set(got_events, name, j);
-        json_decref(j);
-    }
-}
-
 /*
  * Sends the document's nth example of op with `set` (stolen, may be NULL)
  * merged into its args, compares the answer with the document's and
@@ -264,365 +244,6 @@ static void check_members(const char *name, const char *list)
     CHECKF(json_object_size(data) == n, "§7 event %s: %zu members, the document names %zu (%s)",
            name, json_object_size(data), n, list);
 }
-
-static const json_t *res(const json_t *r, const char *key)
-{
-    return json_object_get(json_object_get(r, "result"), key);
-}
-
-/* ---- §2.1, §3.1, §4 ------------------------------------------------------ */
-
-/* Sends raw text, returns the answer (new ref). */
-static json_t *raw(struct ctl_ws *ws, const char *text)
-{
-    if (ctl_ws_send_text(ws, text, strlen(text)) != 0)
-        it_fatal("send failed");
-    return recv_response(ws);
-}
-
-static const char *err_code(const json_t *r)
-{
-    const char *c = json_string_value(json_object_get(json_object_get(r, "error"), "code"));
-    return c ? c : "(none)";
-}
-static const char *err_field(const json_t *r)
-{
-    const char *f = json_string_value(json_object_get(json_object_get(r, "error"), "field"));
-    return f ? f : "(none)";
-}
-
-static void test_envelope(const struct it_server *srv)
-{
-    struct ctl_ws *ws = it_ws_connect(srv);
-    /* §3.1: before login, any op but auth.* is unauthenticated */
-    json_t *r = raw(ws, "{\"id\":1,\"op\":\"ping\"}");
-    CHECKF(r && strcmp(err_code(r), "unauthenticated") == 0, "ping before login: %s", err_code(r));
-    json_decref(r);
-    r = raw(ws, "{\"id\":2,\"op\":\"auth.logout\"}");
-    CHECKF(r && strcmp(err_code(r), "unauthenticated") == 0, "auth.logout before login: %s",
-           err_code(r));
-    json_decref(r);
-
-    /* §2.1: ids of every valid kind echoed as sent */
-    static const char *const valid[] = {"0", "9007199254740991", "\"x\"",
-                                        "\"0123456789012345678901234567890123456789012345678901234"
-                                        "567890123\"",
-                                        "\"é\""};
-    for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++) {
-        char text[256];
-        snprintf(text, sizeof text, "{\"id\":%s,\"op\":\"ping\"}", valid[i]);
-        r = raw(ws, text);
-        json_t *want = json_loads(valid[i], JSON_DECODE_ANY, NULL);
-        CHECKF(r && json_equal(json_object_get(r, "id"), want), "id %s not echoed", valid[i]);
-        json_decref(want);
-        json_decref(r);
-    }
-    /* invalid ids: answered bad_request field id with "id": null */
-    static const char *const invalid[] = {
-        "-1",   "9007199254740992",
-        "1.5",  "1e3",
-        "\"\"", "true",
-        "null", "{}",
-        "[1]",  "\"0123456789012345678901234567890123456789012345678901234567890123x\""};
-    for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++) {
-        char text[256];
-        snprintf(text, sizeof text, "{\"id\":%s,\"op\":\"ping\"}", invalid[i]);
-        r = raw(ws, text);
-        CHECKF(r && json_is_null(json_object_get(r, "id")) &&
-                   strcmp(err_code(r), "bad_request") == 0 && strcmp(err_field(r), "id") == 0,
-               "id %s: want bad_request field id, id null", invalid[i]);
-        json_decref(r);
-    }
-    /* order of checks: id before op before args before unknown members */
-    r = raw(ws, "{\"op\":\"nope\",\"zz\":1}");
-    CHECKF(r && strcmp(err_field(r), "id") == 0, "missing id first: field %s", err_field(r));
-    json_decref(r);
-    r = raw(ws, "{\"id\":3,\"op\":\"nope\",\"args\":5,\"zz\":1}");
-    CHECKF(r && strcmp(err_field(r), "op") == 0 &&
-               json_integer_value(json_object_get(r, "id")) == 3,
-           "unknown op: field %s", err_field(r));
-    json_decref(r);
-    r = raw(ws, "{\"id\":4,\"op\":\"ping\",\"args\":5,\"zz\":1}");
-    CHECKF(r && strcmp(err_field(r), "args") == 0, "args not an object: field %s", err_field(r));
-    json_decref(r);
-    r = raw(ws, "{\"id\":5,\"op\":\"ping\",\"zz\":1}");
-    CHECKF(r && strcmp(err_field(r), "zz") == 0, "unknown member: field %s", err_field(r));
-    json_decref(r);
-    /* §4 before login: auth.login with an unknown member */
-    r = raw(ws, "{\"id\":6,\"op\":\"auth.login\",\"args\":{\"username\":\"a\",\"password\":\"b\","
-                "\"zz\":1}}");
-    CHECKF(r && strcmp(err_code(r), "bad_request") == 0 && strcmp(err_field(r), "zz") == 0,
-           "auth.login unknown member: %s field %s", err_code(r), err_field(r));
-    json_decref(r);
-    r = raw(ws, "{\"id\":7,\"op\":\"ping\",\"args\":null}");
-    CHECKF(r && strcmp(err_code(r), "unauthenticated") == 0, "args null: %s", err_code(r));
-    json_decref(r);
-    ctl_ws_close(ws, 1000);
-}
-
-/* text with %C replaced by c and %U by u */
-static char *fill(const char *t, const char *c, const char *u)
-{
-    static char out[2048];
-    size_t o = 0;
-    for (; *t && o + 80 < sizeof out; t++) {
-        if (t[0] == '%' && (t[1] == 'C' || t[1] == 'U')) {
-            o += (size_t)snprintf(out + o, sizeof out - o, "%s", t[1] == 'C' ? c : u);
-            t++;
-        } else
-            out[o++] = *t;
-    }
-    out[o] = '\0';
-    return out;
-}
-
-/*
- * The errors §6 and §11 promise, each op's own, with their code, field and
- * (where the document says it) an extra member, on a raw websocket.
- */
-static void test_errors(void)
-{
-    const char *args[] = {"--export-max-rows", "1", "--documents-max-bytes", "1000", NULL};
-    struct it_server *srv = it_server_start(args);
-    struct ctl_ws *adm = it_ws_login(srv, "admin", IT_ADMIN_PASSWORD);
-    json_t *r = raw(adm, "{\"id\":0,\"op\":\"contracts.create\",\"args\":{\"number\":\"A\","
-                         "\"title\":\"t\",\"counterparty\":\"c\",\"kind\":\"client\","
-                         "\"currency\":\"EUR\",\"status\":\"active\"}}");
-    char c[64];
-    snprintf(c, sizeof c, "%s", it_str(res(r, "contract"), "id"));
-    json_decref(r);
-    json_decref(raw(adm, "{\"id\":0,\"op\":\"contracts.create\",\"args\":{\"number\":\"B\","
-                         "\"title\":\"t\",\"counterparty\":\"c\",\"kind\":\"client\","
-                         "\"currency\":\"EUR\"}}"));
-    char t[512];
-    snprintf(t, sizeof t,
-             "{\"id\":0,\"op\":\"documents.upload.begin\",\"args\":{\"contract_id\":\"%s\","
-             "\"name\":\"a.txt\",\"size\":6,\"sha256\":\"5891b5b522d5df086d0ff0b110fbd9d21bb4fc"
-             "7163af34d08286a2e846f6be03\"}}",
-             c);
-    r = raw(adm, t);
-    char u[64];
-    snprintf(u, sizeof u, "%s", it_str(json_object_get(r, "result"), "upload_id"));
-    json_decref(r);
-
-    static const struct {
-        const char *req, *code, *field, *extra;
-    } rows[] = {
-        /* §2.1 */
-        {"{\"id\":1,\"op\":\"ping\",\"args\":{\"a\":\"\\u0000\"}}", "bad_request", NULL, NULL},
-        {"{\"id\":1,\"op\":\"ping\",\"args\":{},\"args\":{}}", "bad_request", NULL, NULL},
-        {"[1]", "bad_request", NULL, NULL},
-        /* §4 */
-        {"{\"id\":1,\"op\":\"ping\",\"args\":{\"zz\":1}}", "bad_request", "zz", NULL},
-        {"{\"id\":1,\"op\":\"users.preferences\",\"args\":{\"zz\":1}}", "bad_request", "zz", NULL},
-        {"{\"id\":1,\"op\":\"views.save\",\"args\":{\"name\":\"v\",\"filter\":{},\"sort\":{\"zz\":"
-         "1}}}",
-         "bad_request", "zz", NULL},
-        {"{\"id\":1,\"op\":\"views.save\",\"args\":{\"name\":\"v\",\"filter\":{\"sort\":\"title\"}}"
-         "}",
-         "bad_request", "sort", NULL},
-        {"{\"id\":1,\"op\":\"export.contracts\",\"args\":{\"format\":\"csv\",\"filters\":{\"zz\":1}"
-         "}}",
-         "bad_request", "zz", NULL},
-        {"{\"id\":1,\"op\":\"export.contracts\",\"args\":{\"format\":\"csv\",\"filters\":{"
-         "\"limit\":1}}}",
-         "bad_request", "limit", NULL},
-        {"{\"id\":1,\"op\":\"contracts.create\",\"args\":{\"number\":\"X\",\"title\":\"t\","
-         "\"counterparty\":\"c\",\"kind\":\"client\",\"currency\":\"EUR\",\"lifecycle\":\"active\"}"
-         "}",
-         "bad_request", "lifecycle", NULL},
-        {"{\"id\":1,\"op\":\"contracts.update\",\"args\":{\"id\":\"%C\",\"version\":1,\"changes\":"
-         "{\"version\":3}}}",
-         "bad_request", "version", NULL},
-        {"{\"id\":1,\"op\":\"contracts.update\",\"args\":{\"id\":\"%C\",\"version\":1,\"changes\":{"
-         "}}}",
-         "bad_request", "changes", NULL},
-        /* §6.4 */
-        {"{\"id\":1,\"op\":\"contracts.list\",\"args\":{\"cursor\":\"xyz\"}}", "bad_request",
-         "cursor", NULL},
-        {"{\"id\":1,\"op\":\"contracts.list\",\"args\":{\"sort\":\"relevance\"}}", "bad_request",
-         "sort", NULL},
-        {"{\"id\":1,\"op\":\"contracts.list\",\"args\":{\"q\":\"a\",\"order\":\"desc\"}}",
-         "bad_request", "order", NULL},
-        {"{\"id\":1,\"op\":\"contracts.list\",\"args\":{\"amount_min\":1}}", "bad_request",
-         "currency", NULL},
-        {"{\"id\":1,\"op\":\"contracts.list\",\"args\":{\"end_from\":\"2026-02-01\",\"end_to\":"
-         "\"2026-01-01\"}}",
-         "bad_request", "end_to", NULL},
-        /* §6.5, 6.7, 6.8, 6.9 */
-        {"{\"id\":1,\"op\":\"contracts.get\",\"args\":{\"id\":\"00000000-0000-0000-0000-"
-         "000000000000\"}}",
-         "not_found", "id", NULL},
-        {"{\"id\":1,\"op\":\"supplements.list\",\"args\":{\"contract_id\":"
-         "\"00000000-0000-0000-0000-000000000000\"}}",
-         "not_found", "contract_id", NULL},
-        {"{\"id\":1,\"op\":\"contracts.update\",\"args\":{\"id\":\"%C\",\"version\":1,\"changes\":"
-         "{\"title\":\"u\"}}}",
-         "bad_request", "reason", NULL},
-        {"{\"id\":1,\"op\":\"contracts.update\",\"args\":{\"id\":\"%C\",\"version\":9,\"changes\":"
-         "{\"title\":\"u\"},\"reason\":\"r\"}}",
-         "conflict", "version", "current"},
-        {"{\"id\":1,\"op\":\"contracts.update\",\"args\":{\"id\":\"%C\",\"version\":1,\"changes\":"
-         "{\"number\":\"B\"},\"reason\":\"r\"}}",
-         "conflict", "number", NULL},
-        {"{\"id\":1,\"op\":\"contracts.update\",\"args\":{\"id\":\"%C\",\"version\":1,\"changes\":"
-         "{\"owner\":\"nobody\"},\"reason\":\"r\"}}",
-         "bad_request", "owner", NULL},
-        {"{\"id\":1,\"op\":\"contracts.update\",\"args\":{\"id\":\"%C\",\"version\":1,\"changes\":"
-         "{\"start_date\":\"2027-01-02\",\"end_date\":\"2027-01-01\"},\"reason\":\"r\"}}",
-         "bad_request", "end_date", NULL},
-        {"{\"id\":1,\"op\":\"contracts.create\",\"args\":{\"id\":\"%C\",\"number\":\"Y\",\"title\":"
-         "\"t\",\"counterparty\":\"c\",\"kind\":\"client\",\"currency\":\"EUR\"}}",
-         "conflict", "id", NULL},
-        {"{\"id\":1,\"op\":\"contracts.delete\",\"args\":{\"id\":\"%C\",\"version\":9}}",
-         "conflict", "version", "current"},
-        /* §6.10 */
-        {"{\"id\":1,\"op\":\"subscribe\",\"args\":{\"since\":999}}", "bad_request", "since", NULL},
-        /* §6.12, 6.19, 6.22, 6.25, 6.26 */
-        {"{\"id\":1,\"op\":\"users.create\",\"args\":{\"username\":\"admin\",\"password\":"
-         "\"12345678\",\"role\":\"viewer\"}}",
-         "conflict", "username", NULL},
-        {"{\"id\":1,\"op\":\"admin.kick\",\"args\":{\"session\":999}}", "not_found", "session",
-         NULL},
-        {"{\"id\":1,\"op\":\"notifications.mark_read\",\"args\":{\"ids\":[]}}", "bad_request",
-         "ids", NULL},
-        {"{\"id\":1,\"op\":\"notifications.list\",\"args\":{\"cursor\":\"x\"}}", "bad_request",
-         "cursor", NULL},
-        {"{\"id\":1,\"op\":\"admin.clock.set\",\"args\":{\"now\":\"2027-01-01T00:00:00Z\"}}",
-         "forbidden", NULL, NULL},
-        {"{\"id\":1,\"op\":\"users.update\",\"args\":{\"username\":\"nobody\",\"role\":\"viewer\"}"
-         "}",
-         "not_found", "username", NULL},
-        {"{\"id\":1,\"op\":\"users.update\",\"args\":{\"username\":\"admin\",\"role\":\"viewer\"}}",
-         "conflict", "role", NULL},
-        {"{\"id\":1,\"op\":\"users.update\",\"args\":{\"username\":\"admin\",\"disabled\":true}}",
-         "conflict", "disabled", NULL},
-        /* §6.27-6.30: no backup key */
-        {"{\"id\":1,\"op\":\"backups.create\"}", "unavailable", NULL, NULL},
-        {"{\"id\":1,\"op\":\"backups.verify\",\"args\":{\"id\":999}}", "unavailable", NULL, NULL},
-        /* §6.31-6.33 */
-        {"{\"id\":1,\"op\":\"export.contracts\",\"args\":{\"format\":\"csv\"}}", "too_large",
-         "filters", NULL},
-        {"{\"id\":1,\"op\":\"export.contracts\",\"args\":{\"format\":\"xlsx\",\"bom\":true}}",
-         "bad_request", "bom", NULL},
-        {"{\"id\":1,\"op\":\"export.contracts\",\"args\":{\"format\":\"pdf\",\"contract_id\":"
-         "\"00000000-0000-0000-0000-000000000000\"}}",
-         "not_found", "contract_id", NULL},
-        {"{\"id\":1,\"op\":\"export.read\",\"args\":{\"export_id\":"
-         "\"00000000-0000-0000-0000-000000000000\",\"offset\":0}}",
-         "not_found", "export_id", NULL},
-        {"{\"id\":1,\"op\":\"export.cancel\",\"args\":{\"export_id\":"
-         "\"00000000-0000-0000-0000-000000000000\"}}",
-         "not_found", "export_id", NULL},
-        /* §6.35-6.41 */
-        {"{\"id\":1,\"op\":\"documents.upload.begin\",\"args\":{\"contract_id\":\"%C\",\"name\":"
-         "\"a.pdf\",\"size\":1001,\"sha256\":"
-         "\"5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2"
-         "e846f6be03\"}}",
-         "too_large", "size", NULL},
-        {"{\"id\":1,\"op\":\"documents.upload.begin\",\"args\":{\"contract_id\":\"%C\",\"name\":"
-         "\"a.zip\",\"size\":6,\"sha256\":\"5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2"
-         "e846f6be03\",\"mime\":\"application/x-msdownload\"}}",
-         "bad_request", "mime", NULL},
-        {"{\"id\":1,\"op\":\"documents.upload.begin\",\"args\":{\"contract_id\":"
-         "\"00000000-0000-0000-0000-000000000000\",\"name\":\"a.txt\",\"size\":6,\"sha256\":"
-         "\"5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03\"}}",
-         "not_found", "contract_id", NULL},
-        {"{\"id\":1,\"op\":\"documents.upload.chunk\",\"args\":{\"upload_id\":\"%U\",\"offset\":3,"
-         "\"data\":\"aGVs\"}}",
-         "conflict", "offset", "received"},
-        {"{\"id\":1,\"op\":\"documents.upload.chunk\",\"args\":{\"upload_id\":\"%U\",\"offset\":0,"
-         "\"data\":\"aGVs\",\"sha256\":"
-         "\"0000000000000000000000000000000000000000000000000000000000000"
-         "000\"}}",
-         "bad_request", "sha256", "received"},
-        {"{\"id\":1,\"op\":\"documents.upload.chunk\",\"args\":{\"upload_id\":\"%U\",\"offset\":0,"
-         "\"data\":\"aGVsbG8KaGVsbG8K\"}}",
-         "bad_request", "data", "received"},
-        {"{\"id\":1,\"op\":\"documents.upload.chunk\",\"args\":{\"upload_id\":"
-         "\"ffffffffffffffffffffff"
-         "ffffffffff\",\"offset\":0,\"data\":\"aGVs\"}}",
-         "not_found", "upload_id", NULL},
-        {"{\"id\":1,\"op\":\"documents.upload.finish\",\"args\":{\"upload_id\":\"%U\"}}",
-         "bad_request", "upload_id", "received"},
-        {"{\"id\":1,\"op\":\"documents.list\",\"args\":{\"contract_id\":"
-         "\"00000000-0000-0000-0000-000000000000\"}}",
-         "not_found", "contract_id", NULL},
-        {"{\"id\":1,\"op\":\"documents.get\",\"args\":{\"id\":\"00000000-0000-0000-0000-"
-         "000000000000\"}}",
-         "not_found", "id", NULL},
-        {"{\"id\":1,\"op\":\"documents.download\",\"args\":{\"id\":"
-         "\"00000000-0000-0000-0000-000000000000\"}}",
-         "not_found", "id", NULL},
-        {"{\"id\":1,\"op\":\"documents.delete\",\"args\":{\"id\":\"00000000-0000-0000-0000-"
-         "000000000000\"}}",
-         "not_found", "id", NULL},
-        /* §6.44, 6.46 */
-        {"{\"id\":1,\"op\":\"views.delete\",\"args\":{\"name\":\"none\"}}", "not_found", "name",
-         NULL},
-        {"{\"id\":1,\"op\":\"views.save\",\"args\":{\"name\":\"v\",\"filter\":{},\"sort\":{\"key\":"
-         "\"relevance\"}}}",
-         "bad_request", "key", NULL},
-    };
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        const char *text = fill(rows[i].req, c, u);
-        r = raw(adm, text);
-        json_t *e = json_object_get(r, "error");
-        const char *field = json_string_value(json_object_get(e, "field"));
-        CHECKF(r && strcmp(err_code(r), rows[i].code) == 0 &&
-                   (rows[i].field ? field && strcmp(field, rows[i].field) == 0 : field == NULL) &&
-                   (!rows[i].extra || json_object_get(e, rows[i].extra)),
-               "%s: want %s field %s%s%s, got %s", text, rows[i].code,
-               rows[i].field ? rows[i].field : "(none)", rows[i].extra ? " with " : "",
-               rows[i].extra ? rows[i].extra : "", r ? json_dumps(r, JSON_COMPACT) : "nothing");
-        /* no internals in messages (§2.2): not the JSON parser's flags */
-        const char *m = json_string_value(json_object_get(e, "message"));
-        CHECKF(m && !strstr(m, "JSON_"), "%s: message %s", text, m ? m : "(none)");
-        /* every error object is code, message[, field][, ...] in this order */
-        const char *k0 = e ? json_object_iter_key(json_object_iter(e)) : NULL;
-        CHECKF(e && k0 && strcmp(k0, "code") == 0 && json_is_string(json_object_get(e, "message")),
-               "%s: error is not code, message, ...", text);
-        json_decref(r);
-    }
-    /* §6.15 null is "none"; §6.23 null reads; §6.18/6.43 off is {}; §3.6 a
-     * failed auth.resume or auth.login on a logged-in connection leaves it
-     * logged in (the error of §6.2 names the token) */
-    static const struct {
-        const char *req, *want;
-    } seq[] = {
-        {"{\"id\":1,\"op\":\"presence.set\",\"args\":{\"contract_id\":null}}", "{}"},
-        {"{\"id\":1,\"op\":\"users.preferences\",\"args\":{\"digest\":null}}",
-         "{\"digest\":false}"},
-        {"{\"id\":1,\"op\":\"admin.connections.watch\",\"args\":{\"on\":false}}", "{}"},
-        {"{\"id\":1,\"op\":\"dashboard.watch\",\"args\":{\"on\":false}}", "{}"},
-        {"{\"id\":1,\"op\":\"auth.resume\",\"args\":{\"token\":\"nope\"}}", "token"},
-        {"{\"id\":1,\"op\":\"auth.login\",\"args\":{\"username\":\"admin\",\"password\":"
-         "\"x\"}}",
-         "unauthenticated"},
-        {"{\"id\":1,\"op\":\"users.list\"}", NULL},
-    };
-    for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
-        r = raw(adm, seq[i].req);
-        json_t *result = json_object_get(r, "result");
-        json_t *want =
-            seq[i].want && seq[i].want[0] == '{' ? json_loads(seq[i].want, 0, NULL) : NULL;
-        if (want)
-            CHECKF(json_equal(result, want), "%s: not %s", seq[i].req, seq[i].want);
-        else if (seq[i].want && strcmp(seq[i].want, "token") == 0)
-            CHECKF(strcmp(err_code(r), "unauthenticated") == 0 &&
-                       strcmp(err_field(r), "token") == 0,
-                   "%s: not unauthenticated field token", seq[i].req);
-        else if (seq[i].want)
-            CHECKF(strcmp(err_code(r), seq[i].want) == 0, "%s: not %s", seq[i].req, seq[i].want);
-        else
-            CHECKF(result != NULL, "%s after failed logins: %s", seq[i].req, err_code(r));
-        json_decref(want);
-        json_decref(r);
-    }
-    ctl_ws_close(adm, 1000);
-    it_server_stop(srv);
-}
-
 int main(void)
 {
     it_setup("it_protocol_doc");
@@ -633,9 +254,6 @@ int main(void)
         "--backup-key-file",    it_backup_key_file(), "--backup-time", "off", "--fake-now",
         "2026-11-22T14:00:00Z", "--session-ttl",      "315360000",     NULL};
     struct it_server *srv = it_server_start(args);
-
-    test_envelope(srv);
-    test_errors();
 
     /* the document's users: ana (editor, "correct horse"); bob is made by
      * the users.create example */
@@ -776,7 +394,11 @@ int main(void)
     /* admin */
     json_decref(replay(adm, "admin.connections.list", 0, NULL));
     json_decref(replay(adm, "admin.stats", 0, NULL));
-    json_decref(replay(adm, "backups.create", 0, NULL));
+    r = replay(adm, "backups.create", 0, NULL);
+    json_int_t backup_id = json_integer_value(json_object_get(res(r, "backup"), "id"));
+    json_t *doc_backup =
+        json_object_get(json_object_get(example_of("backups.create", 0)->resp, "result"), "backup");
+    json_decref(r);
     json_decref(replay(adm, "users.update", 0, NULL));
     check_members("backup.progress", "op,stage,done,total,percent");
 
@@ -810,6 +432,50 @@ int main(void)
         0);
     if (conn && doc_conn)
         shape("§7 admin.connection.updated (Connection of §6.17)", ".connection", doc_conn, conn);
+
+    /* §6.28-6.30 have no example: their members as the text lists them */
+    r = raw(adm, "{\"id\":0,\"op\":\"backups.list\"}");
+    json_t *result = json_object_get(r, "result");
+    CHECKF(json_object_size(result) == 3 && json_is_array(json_object_get(result, "items")) &&
+               json_object_get(result, "last_ok_at"),
+           "backups.list: not {items, policy, last_ok_at}");
+    json_t *policy = json_object_get(result, "policy");
+    CHECKF(json_object_size(policy) == 5 && json_object_get(policy, "enabled") &&
+               json_object_get(policy, "daily_at") && json_object_get(policy, "every_minutes") &&
+               json_object_get(policy, "keep_days") && json_object_get(policy, "method"),
+           "backups.list policy: not {enabled, daily_at, every_minutes, keep_days, method}");
+    json_t *b0 = json_deep_copy(json_array_get(json_object_get(result, "items"), 0));
+    CHECKF(json_is_string(json_object_get(b0, "status")), "backups.list item without status");
+    json_object_del(b0, "status");
+    shape("§6.28 backups.list item (Backup + status)", ".items[0]", doc_backup, b0);
+    json_decref(b0);
+    json_decref(r);
+    char text[256];
+    snprintf(text, sizeof text, "{\"id\":0,\"op\":\"backups.verify\",\"args\":{\"id\":%lld}}",
+             (long long)backup_id);
+    r = raw(adm, text);
+    result = json_object_get(r, "result");
+    CHECKF(json_object_size(result) == 2 && json_is_true(json_object_get(result, "ok")) &&
+               json_object_get(result, "backup"),
+           "backups.verify: not {ok: true, backup}");
+    json_decref(r);
+    snprintf(text, sizeof text, "{\"id\":0,\"op\":\"backups.restore\",\"args\":{\"id\":%lld}}",
+             (long long)backup_id);
+    r = raw(adm, text);
+    result = json_object_get(r, "result");
+    CHECKF(json_object_size(result) == 3 && json_object_get(result, "restored") &&
+               json_object_get(result, "safety_backup") &&
+               json_is_integer(json_object_get(result, "head")),
+           "backups.restore: not {restored, safety_backup, head}");
+    if (json_object_get(result, "restored"))
+        shape("§6.30 backups.restore restored", ".restored", doc_backup,
+              json_object_get(result, "restored"));
+    json_decref(r);
+    json_decref(replay(ana2, "ping", 0, NULL));
+    check_members("server.reset", "reason,backup_id,backup_created_at,restored_head,previous_head,"
+                                  "actor");
+    CHECK(json_integer_value(json_object_get(json_object_get(got_events, "server.reset"), "seq")) >
+          0);
 
     json_decref(replay(ana, "unsubscribe", 0, NULL));
     json_decref(replay(ana, "auth.logout", 0, NULL));
