@@ -347,6 +347,48 @@ static void test_errors(void)
     it_server_stop(srv);
 }
 
+/*
+ * §2.1: a string id is echoed as sent whatever thread answers the op (the
+ * loop, the read pool, the writer, the password checks, the export and
+ * upload workers): the team's clients only send integers.
+ */
+static void test_string_ids(void)
+{
+    const char *args[] = {"--backup-key-file", it_backup_key_file(), "--backup-time", "off", NULL};
+    struct it_server *srv = it_server_start(args);
+    struct ctl_ws *ws = it_ws_connect(srv);
+    static const char id[] = "\"é\\\"\\\\\\u2028/x\"";
+    json_t *want = json_loads(id, JSON_DECODE_ANY, NULL);
+    REQUIRE(want != NULL);
+    static const char *const ops[] = {
+        "\"op\":\"auth.login\",\"args\":{\"username\":\"admin\",\"password\":\"" IT_ADMIN_PASSWORD
+        "\"}",
+        "\"op\":\"contracts.create\",\"args\":{\"number\":\"S\",\"title\":\"t\",\"counterparty\":"
+        "\"c\",\"kind\":\"client\",\"currency\":\"EUR\"}",
+        "\"op\":\"contracts.list\"",
+        "\"op\":\"users.create\",\"args\":{\"username\":\"sid\",\"password\":\"12345678\",\"role\":"
+        "\"viewer\"}",
+        "\"op\":\"export.contracts\",\"args\":{\"format\":\"csv\"}",
+        "\"op\":\"stats.dashboard\"",
+        "\"op\":\"notifications.list\"",
+        "\"op\":\"backups.create\"",
+        "\"op\":\"subscribe\",\"args\":{\"since\":0}",
+        "\"op\":\"auth.logout\"",
+    };
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text, "{\"id\":%s,%s}", id, ops[i]);
+        json_t *r = raw(ws, text);
+        CHECKF(r && json_is_true(json_object_get(r, "ok")), "%s: %s", ops[i], err_code(r));
+        CHECKF(r && json_equal(json_object_get(r, "id"), want), "%s: the string id not echoed",
+               ops[i]);
+        json_decref(r);
+    }
+    json_decref(want);
+    ctl_ws_close(ws, 1000);
+    it_server_stop(srv);
+}
+
 int main(void)
 {
     it_setup("it_protocol_errors");
@@ -355,5 +397,6 @@ int main(void)
     test_envelope(srv);
     it_server_stop(srv);
     test_errors();
+    test_string_ids();
     return it_done(test_summary());
 }
