@@ -198,6 +198,16 @@ static void test_errors(void)
         {"{\"id\":1,\"op\":\"contracts.create\",\"args\":{\"id\":\"%C\",\"number\":\"Y\",\"title\":"
          "\"t\",\"counterparty\":\"c\",\"kind\":\"client\",\"currency\":\"EUR\"}}",
          "conflict", "id", NULL},
+        /* §6.7 the order of the checks */
+        {"{\"id\":1,\"op\":\"contracts.update\",\"args\":{\"id\":\"00000000-0000-0000-0000-"
+         "000000000000\",\"version\":9,\"changes\":{\"title\":\"u\"}}}",
+         "not_found", "id", NULL},
+        {"{\"id\":1,\"op\":\"contracts.update\",\"args\":{\"id\":\"%C\",\"version\":9,\"changes\":"
+         "{\"start_date\":\"2027-01-02\",\"end_date\":\"2027-01-01\"}}}",
+         "bad_request", "end_date", NULL}, /* both dates in changes: an argument check */
+        {"{\"id\":1,\"op\":\"contracts.update\",\"args\":{\"id\":\"%C\",\"version\":1,\"changes\":"
+         "{\"start_date\":\"2027-01-02\",\"end_date\":\"2027-01-01\"}}}",
+         "bad_request", "end_date", NULL},
         {"{\"id\":1,\"op\":\"contracts.delete\",\"args\":{\"id\":\"%C\",\"version\":9}}",
          "conflict", "version", "current"},
         /* §6.10 */
@@ -282,12 +292,29 @@ static void test_errors(void)
          "000000000000\"}}",
          "not_found", "id", NULL},
         /* §6.44, 6.46 */
+        {"{\"id\":1,\"op\":\"views.save\",\"args\":{\"name\":\"v\",\"filter\":{\"q\":\"a\"},"
+         "\"sort\":{\"order\":\"desc\"}}}",
+         "bad_request", "order", NULL},
+        {"{\"id\":1,\"op\":\"views.save\",\"args\":{\"name\":\"v\",\"filter\":{\"q\":\"a\"},"
+         "\"sort\":{\"key\":\"relevance\",\"order\":\"desc\"}}}",
+         "bad_request", "order", NULL},
         {"{\"id\":1,\"op\":\"views.delete\",\"args\":{\"name\":\"none\"}}", "not_found", "name",
          NULL},
         {"{\"id\":1,\"op\":\"views.save\",\"args\":{\"name\":\"v\",\"filter\":{},\"sort\":{\"key\":"
          "\"relevance\"}}}",
          "bad_request", "key", NULL},
     };
+    /* §6.7: nothing differs: ok, changed [], no new version, even without
+     * the reason an active contract needs */
+    snprintf(t, sizeof t,
+             "{\"id\":0,\"op\":\"contracts.update\",\"args\":{\"id\":\"%s\",\"version\":1,"
+             "\"changes\":{\"title\":\"t\"}}}",
+             c);
+    r = raw(adm, t);
+    CHECKF(r && json_is_array(res(r, "changed")) && json_array_size(res(r, "changed")) == 0 &&
+               json_integer_value(json_object_get(res(r, "contract"), "version")) == 1,
+           "a no-op update: %s", err_code(r));
+    json_decref(r);
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         const char *text = fill(rows[i].req, c, u);
         r = raw(adm, text);
