@@ -84,13 +84,19 @@ static void test_envelope(const struct it_server *srv)
     ctl_ws_close(ws, 1000);
 }
 
-/* text with %C replaced by c and %U by u */
+/* text with %C replaced by c, %U by u and %XN by N x's */
 static char *fill(const char *t, const char *c, const char *u)
 {
     static char out[2048];
     size_t o = 0;
     for (; *t && o + 80 < sizeof out; t++) {
-        if (t[0] == '%' && (t[1] == 'C' || t[1] == 'U')) {
+        if (t[0] == '%' && t[1] == 'X') {
+            char *end;
+            long n = strtol(t + 2, &end, 10);
+            for (long i = 0; i < n && o + 80 < sizeof out; i++)
+                out[o++] = 'x';
+            t = end - 1;
+        } else if (t[0] == '%' && (t[1] == 'C' || t[1] == 'U')) {
             o += (size_t)snprintf(out + o, sizeof out - o, "%s", t[1] == 'C' ? c : u);
             t++;
         } else
@@ -161,6 +167,25 @@ static void test_errors(void)
         {"{\"id\":1,\"op\":\"contracts.update\",\"args\":{\"id\":\"%C\",\"version\":1,\"changes\":{"
          "}}}",
          "bad_request", "changes", NULL},
+        /* §6.1, 6.2 argument limits */
+        {"{\"id\":1,\"op\":\"auth.login\",\"args\":{\"username\":\"%X65\",\"password\":\"p\"}}",
+         "bad_request", "username", NULL},
+        {"{\"id\":1,\"op\":\"auth.login\",\"args\":{\"username\":\"a\",\"password\":\"\"}}",
+         "bad_request", "password", NULL},
+        {"{\"id\":1,\"op\":\"auth.login\",\"args\":{\"username\":\"a\",\"password\":\"p\","
+         "\"client\":\"%X101\"}}",
+         "bad_request", "client", NULL},
+        {"{\"id\":1,\"op\":\"auth.resume\",\"args\":{\"token\":\"%X129\"}}", "bad_request", "token",
+         NULL},
+        {"{\"id\":1,\"op\":\"users.create\",\"args\":{\"username\":\"pw\",\"password\":"
+         "\"1234567\",\"role\":\"viewer\"}}",
+         "bad_request", "password", NULL},
+        {"{\"id\":1,\"op\":\"export.read\",\"args\":{\"export_id\":"
+         "\"00000000-0000-0000-0000-000000000000\",\"offset\":0,\"length\":262145}}",
+         "bad_request", "length", NULL},
+        {"{\"id\":1,\"op\":\"documents.download\",\"args\":{\"id\":"
+         "\"00000000-0000-0000-0000-000000000000\",\"length\":1048577}}",
+         "bad_request", "length", NULL},
         /* §6.4 */
         {"{\"id\":1,\"op\":\"contracts.list\",\"args\":{\"cursor\":\"xyz\"}}", "bad_request",
          "cursor", NULL},
