@@ -329,6 +329,22 @@ static void test_errors(void)
          "\"relevance\"}}}",
          "bad_request", "key", NULL},
     };
+    /* §2.1 nesting: 2048 levels are JSON, more are not */
+    for (int depth = 2048; depth <= 2049; depth++) {
+        static char deep[8192];
+        int o = snprintf(deep, sizeof deep, "{\"id\":1,\"op\":\"ping\",\"args\":{\"a\":");
+        for (int i = 0; i < depth - 2; i++)
+            deep[o++] = '[';
+        for (int i = 0; i < depth - 2; i++)
+            deep[o++] = ']';
+        snprintf(deep + o, sizeof deep - (size_t)o, "}}");
+        r = raw(adm, deep);
+        /* depth: the two objects and depth - 2 arrays */
+        const char *want = depth <= 2048 ? "a" : "(none)";
+        CHECKF(r && strcmp(err_code(r), "bad_request") == 0 && strcmp(err_field(r), want) == 0,
+               "%d levels: field %s, want %s", depth, err_field(r), want);
+        json_decref(r);
+    }
     /* §6.7: nothing differs: ok, changed [], no new version, even without
      * the reason an active contract needs */
     snprintf(t, sizeof t,
