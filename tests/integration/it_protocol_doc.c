@@ -390,6 +390,16 @@ int main(void)
     json_decref(r);
     json_decref(replay(ana2, "ping", 0, NULL));
     check_event("contract.renewed");
+    /* ana chose digests (the users.preferences example): the daily time
+     * (08:00) passed */
+    check_members("notification.digest", "user,date,count,items");
+    json_t *item0 = json_array_get(
+        json_object_get(json_object_get(json_object_get(got_events, "notification.digest"), "data"),
+                        "items"),
+        0);
+    CHECKF(json_object_size(item0) == 5 && json_object_get(item0, "summary") &&
+               json_object_get(item0, "contract_id"),
+           "notification.digest items: not {id, seq, event, contract_id, summary}");
 
     /* admin */
     json_decref(replay(adm, "admin.connections.list", 0, NULL));
