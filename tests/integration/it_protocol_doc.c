@@ -489,6 +489,14 @@ int main(void)
 
     json_decref(replay(ana, "unsubscribe", 0, NULL));
     json_decref(replay(ana, "auth.logout", 0, NULL));
+    /* §3.7: the other connection of the token is closed with 4001, this
+     * one stays open, logged out */
+    CHECKF(it_ws_wait_close(ana2, IT_TIMEOUT_MS) == 4001, "auth.logout: the token's other "
+                                                          "connection not closed with 4001");
+    r = raw(ana, "{\"id\":0,\"op\":\"ping\"}");
+    CHECKF(r && strcmp(err_code(r), "unauthenticated") == 0, "ping after auth.logout: %s",
+           err_code(r));
+    json_decref(r);
     ctl_ws_close(ana, 1000);
     ctl_ws_close(ana2, 1000);
     ctl_ws_close(adm, 1000);

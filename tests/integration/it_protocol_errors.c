@@ -454,6 +454,29 @@ static void test_string_ids(void)
     }
     json_decref(want);
     ctl_ws_close(ws, 1000);
+
+    /* §3.5: a second auth.login while one is in flight is rate_limited; the
+     * first goes on */
+    ws = it_ws_connect(srv);
+    static const char login[] = "{\"id\":%d,\"op\":\"auth.login\",\"args\":{\"username\":"
+                                "\"admin\",\"password\":\"" IT_ADMIN_PASSWORD "\"}}";
+    char text[256];
+    for (int id = 1; id <= 2; id++) {
+        snprintf(text, sizeof text, login, id);
+        if (ctl_ws_send_text(ws, text, strlen(text)) != 0)
+            it_fatal("send failed");
+    }
+    int ok1 = 0, limited2 = 0;
+    for (int i = 0; i < 2; i++) {
+        json_t *r = recv_response(ws);
+        json_int_t id = json_integer_value(json_object_get(r, "id"));
+        ok1 |= id == 1 && json_is_true(json_object_get(r, "ok"));
+        limited2 |= id == 2 && strcmp(err_code(r), "rate_limited") == 0;
+        json_decref(r);
+    }
+    CHECKF(ok1 && limited2, "two logins in flight: first ok %d, second rate_limited %d", ok1,
+           limited2);
+    ctl_ws_close(ws, 1000);
     it_server_stop(srv);
 }
 
