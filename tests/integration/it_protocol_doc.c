@@ -487,6 +487,24 @@ int main(void)
     CHECK(json_integer_value(json_object_get(json_object_get(got_events, "server.reset"), "seq")) >
           0);
 
+    /* §2.3: durable events carry a positive seq, the ephemeral ones none */
+    static const char ephemeral[] =
+        " presence.updated admin.connection.opened admin.connection.updated "
+        "admin.connection.closed server.day backup.progress export.progress dashboard.updated "
+        "view.saved view.deleted ";
+    const char *name;
+    json_t *ev;
+    json_object_foreach(got_events, name, ev)
+    {
+        char key[80];
+        snprintf(key, sizeof key, " %s ", name);
+        json_t *seq = json_object_get(ev, "seq");
+        if (strstr(ephemeral, key))
+            CHECKF(seq == NULL, "ephemeral event %s has a seq", name);
+        else
+            CHECKF(json_integer_value(seq) > 0, "durable event %s without a positive seq", name);
+    }
+
     json_decref(replay(ana, "unsubscribe", 0, NULL));
     json_decref(replay(ana, "auth.logout", 0, NULL));
     /* §3.7: the other connection of the token is closed with 4001, this

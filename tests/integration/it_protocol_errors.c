@@ -345,6 +345,21 @@ static void test_errors(void)
                "%d levels: field %s, want %s", depth, err_field(r), want);
         json_decref(r);
     }
+    /* §6.4: next_cursor is null exactly on the last page, a full one too */
+    r = raw(adm, "{\"id\":0,\"op\":\"contracts.list\",\"args\":{\"limit\":2}}");
+    CHECKF(json_array_size(res(r, "items")) == 2 && json_is_null(res(r, "next_cursor")),
+           "a full last page has a next_cursor");
+    json_decref(r);
+    r = raw(adm, "{\"id\":0,\"op\":\"contracts.list\",\"args\":{\"limit\":1}}");
+    CHECK(json_array_size(res(r, "items")) == 1 && json_is_string(res(r, "next_cursor")));
+    snprintf(t, sizeof t,
+             "{\"id\":0,\"op\":\"contracts.list\",\"args\":{\"limit\":1,\"cursor\":\"%s\"}}",
+             json_string_value(res(r, "next_cursor")));
+    json_decref(r);
+    r = raw(adm, t);
+    CHECKF(json_array_size(res(r, "items")) == 1 && json_is_null(res(r, "next_cursor")),
+           "the second page of two: not the last");
+    json_decref(r);
     /* §6.7: nothing differs: ok, changed [], no new version, even without
      * the reason an active contract needs */
     snprintf(t, sizeof t,
