@@ -391,6 +391,29 @@ static void test_errors(void)
                "%s: error is not code, message, ...", text);
         json_decref(r);
     }
+    /* §4: an optional member null is the same as absent */
+    static const char *const nulls[] = {
+        "{\"id\":0,\"op\":\"contracts.list\",\"args\":{\"status\":null,\"limit\":null,"
+        "\"cursor\":null,\"sort\":null,\"order\":null,\"q\":null,\"include_deleted\":null}}",
+        "{\"id\":0,\"op\":\"contracts.expiring\",\"args\":{\"days\":null}}",
+        "{\"id\":0,\"op\":\"notifications.list\",\"args\":{\"unread_only\":null,\"cursor\":"
+        "null,\"limit\":null}}",
+        "{\"id\":0,\"op\":\"views.save\",\"args\":{\"name\":\"n\",\"filter\":{\"status\":"
+        "null},\"sort\":null}}",
+        "{\"id\":0,\"op\":\"views.save\",\"args\":{\"name\":\"n\",\"filter\":{},\"sort\":"
+        "{\"key\":null,\"order\":null}}}",
+        "{\"id\":0,\"op\":\"subscribe\",\"args\":{\"since\":null}}",
+        "{\"id\":0,\"op\":\"contracts.delete\",\"args\":{\"id\":\"%C\",\"version\":1,"
+        "\"reason\":null}}",
+    };
+    for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++) {
+        const char *text = fill(nulls[i], c, u);
+        r = raw(adm, text);
+        CHECKF(r && json_is_true(json_object_get(r, "ok")), "%s: %s", text,
+               json_string_value(json_object_get(json_object_get(r, "error"), "message")));
+        json_decref(r);
+    }
+
     /* §6.15 null is "none"; §6.23 null reads; §6.18/6.43 off is {}; §3.6 a
      * failed auth.resume or auth.login on a logged-in connection leaves it
      * logged in (the error of §6.2 names the token) */
