@@ -369,10 +369,30 @@ int main(void)
             shape("§6.37 documents.upload.finish (as the §7.4 Document)", ".document", doc_d, d);
         json_decref(
             replay(ana, "documents.download", 0, json_pack("{s:s}", "id", it_str(d, "id"))));
+        /* §6.38, 6.39, 6.41 have no example: Documents as §6.34 */
+        static const char *const reqs[] = {
+            "{\"id\":0,\"op\":\"documents.list\",\"args\":{\"contract_id\":\"%s\"}}",
+            "{\"id\":0,\"op\":\"documents.get\",\"args\":{\"id\":\"%s\"}}",
+            "{\"id\":0,\"op\":\"documents.delete\",\"args\":{\"id\":\"%s\"}}",
+        };
+        for (int k = 0; k < 3; k++) {
+            snprintf(text, sizeof text, reqs[k], k == 0 ? c1 : it_str(d, "id"));
+            json_t *a = raw(ana, text);
+            json_t *got = k == 0 ? json_array_get(res(a, "items"), 0)
+                                 : json_object_get(json_object_get(a, "result"), "document");
+            CHECKF(got && json_object_size(json_object_get(a, "result")) == 1, "%s: %s", text,
+                   err_code(a));
+            if (got && doc_d)
+                shape(reqs[k], ".document", doc_d, got);
+            if (k == 2)
+                CHECK(json_is_string(json_object_get(got, "deleted_at")));
+            json_decref(a);
+        }
         json_decref(r);
     }
     json_decref(replay(ana2, "ping", 0, NULL));
     check_event("document.added");
+    check_members("document.removed", "document,actor");
     check_event("export.progress");
     check_event("view.saved");
     check_event("dashboard.updated");
