@@ -60,7 +60,7 @@ int main(void)
     it_setup("it_resource_docs");
     snprintf(data, sizeof data, "%s/srv0", it_tmp_dir());
     if (it_mount_tmpfs(data, "24m") != 0)
-        return it_done(test_summary());
+        return it_skipped();
     const char *args[] = {"--min-free-mb", "0", NULL};
     struct it_server *s = it_server_start(args);
     it_create_role_users(s);

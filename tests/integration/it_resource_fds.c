@@ -67,7 +67,10 @@ int main(void)
     struct rlimit old, low;
     it_setup("it_resource_fds");
     REQUIRE(getrlimit(RLIMIT_NOFILE, &old) == 0);
-    REQUIRE(old.rlim_cur >= 1024);
+    if (old.rlim_cur < 1024) {
+        fprintf(stderr, "skipped: the test itself needs 1024 descriptors (ulimit -n)\n");
+        return it_skipped();
+    }
     low = old;
     low.rlim_cur = 128;
     REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
