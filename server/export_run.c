@@ -120,7 +120,12 @@ static int sql_fail(struct ex_job *j, const char *what)
     j->failed = 1;
     srv_logf(SRV_LOG_ERROR, "export failed", "{s:s,s:s}", "step", what, "detail",
              j->db ? sqlite3_errmsg(j->db) : "cannot open");
-    pacta_error_set(&j->err, PACTA_UNAVAILABLE, "", "the database is unavailable");
+    int e = j->db ? sqlite3_system_errno(j->db) : 0;
+    if (e == EMFILE || e == ENFILE || e == ENOMEM)
+        pacta_error_set(&j->err, PACTA_UNAVAILABLE, "",
+                        "the server is out of open files or memory: retry later");
+    else
+        pacta_error_set(&j->err, PACTA_UNAVAILABLE, "", "the database is unavailable");
     return -1;
 }
 
