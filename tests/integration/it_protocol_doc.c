@@ -422,7 +422,21 @@ int main(void)
            "notification.digest items: not {id, seq, event, contract_id, summary}");
 
     /* admin */
-    json_decref(replay(adm, "admin.connections.list", 0, NULL));
+    r = replay(adm, "admin.connections.list", 0, NULL);
+    /* §6.2: a resume without `client` leaves the connection without one
+     * (ana's login gave one; ana2 resumed her token without) */
+    int named = 0, unnamed = 0;
+    size_t ci;
+    json_t *conn_i;
+    json_array_foreach(res(r, "items"), ci, conn_i)
+    {
+        if (strcmp(it_str(conn_i, "user"), "ana") != 0)
+            continue;
+        named += json_is_string(json_object_get(conn_i, "client"));
+        unnamed += json_is_null(json_object_get(conn_i, "client"));
+    }
+    CHECKF(named == 1 && unnamed == 1, "ana's connections: %d named, %d not", named, unnamed);
+    json_decref(r);
     json_decref(replay(adm, "admin.stats", 0, NULL));
     r = replay(adm, "backups.create", 0, NULL);
     json_int_t backup_id = json_integer_value(json_object_get(res(r, "backup"), "id"));
