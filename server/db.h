@@ -154,9 +154,11 @@ int srv_db_read_contract(sqlite3 *r, const char *id, json_t **out, struct pacta_
  * with its filters and sort (db_list.c; PROTOCOL.md §6.4). */
 int srv_db_read_contracts(sqlite3 *r, const struct pacta_list_args *a, json_t **out,
                           struct pacta_error *err);
-/* {"items":[...]} oldest first; not_found if no such contract. */
-int srv_db_read_supplements(sqlite3 *r, const char *contract_id, json_t **out,
-                            struct pacta_error *err);
+/* {"items":[...], "next_cursor"} oldest first, the supplements with ids
+ * above `after`, `limit` of them (0: all; next_cursor is then null);
+ * not_found if no such contract. */
+int srv_db_read_supplements(sqlite3 *r, const char *contract_id, int64_t after, int limit,
+                            json_t **out, struct pacta_error *err);
 /*
  * Up to `limit` events with seq > since, oldest first, as an array of
  * {"seq","event","data"} (*out, new reference).  Returns 0 or < 0.

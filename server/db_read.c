@@ -115,30 +115,40 @@ out:
 
 /* srv_db_read_contracts (contracts.list): db_list.c. */
 
-int srv_db_read_supplements(sqlite3 *r, const char *contract_id, json_t **out,
-                            struct pacta_error *err)
+int srv_db_read_supplements(sqlite3 *r, const char *contract_id, int64_t after, int limit,
+                            json_t **out, struct pacta_error *err)
 {
     sqlite3_stmt *st = NULL;
     json_t *items = json_array();
-    int rc;
+    int64_t last = 0;
+    int rc, n = 0, more = 0;
 
     *out = NULL;
+    /* one row more than the page tells whether there is a next one */
     rc = sqlite3_prepare_v2(r,
                             "SELECT s.id, s.contract_id, s.field, s.old_value, s.new_value, "
                             "s.reason, s.effective_date, s.author, s.created_at, c.id "
                             "FROM contracts c LEFT JOIN supplements s ON s.contract_id = c.id "
-                            "WHERE c.id = ? ORDER BY s.id",
+                            "AND s.id > ?2 WHERE c.id = ?1 ORDER BY s.id LIMIT ?3",
                             -1, &st, NULL);
     if (rc != SQLITE_OK) {
         rc = srv__sql_error(r, rc, "list supplements", err);
         goto out;
     }
     sqlite3_bind_text(st, 1, contract_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, after);
+    sqlite3_bind_int64(st, 3, limit > 0 ? (int64_t)limit + 1 : -1);
     int found = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         found = 1;
         if (sqlite3_column_type(st, 0) == SQLITE_NULL)
-            continue; /* the contract exists but has no supplement */
+            continue; /* the contract exists but has no supplement (left) */
+        if (limit > 0 && n == limit) {
+            more = 1;
+            continue;
+        }
+        n++;
+        last = sqlite3_column_int64(st, 0);
         json_t *old_v = json_loads((const char *)sqlite3_column_text(st, 3), JSON_DECODE_ANY, NULL);
         json_t *new_v = json_loads((const char *)sqlite3_column_text(st, 4), JSON_DECODE_ANY, NULL);
         json_array_append_new(
@@ -160,7 +170,9 @@ int srv_db_read_supplements(sqlite3 *r, const char *contract_id, json_t **out,
         rc = pacta_error_set(err, PACTA_NOT_FOUND, "contract_id", "no such contract");
         goto out;
     }
-    *out = json_pack("{s:O}", "items", items);
+    char cursor[24];
+    snprintf(cursor, sizeof cursor, "%lld", (long long)last);
+    *out = json_pack("{s:O, s:s?}", "items", items, "next_cursor", more ? cursor : NULL);
     rc = 0;
 out:
     sqlite3_finalize(st);

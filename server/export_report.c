@@ -58,7 +58,7 @@ int srv__ex_report_read(struct ex_job *j)
         return -1;
     rc = srv_db_read_contract(j->db, j->contract_id, &j->contract, &j->err);
     if (rc == 0)
-        rc = srv_db_read_supplements(j->db, j->contract_id, &sup, &j->err);
+        rc = srv_db_read_supplements(j->db, j->contract_id, 0, 0, &sup, &j->err);
     if (rc == 0)
         rc = read_documents(j);
     srv__ex_close_db(j);

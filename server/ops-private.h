@@ -19,6 +19,7 @@ struct srv_job {
         struct pacta_resume_args resume;
         struct pacta_list_args list;
         struct pacta_id_args ids;
+        struct pacta_supplements_list_args supplements;
         struct pacta_user_create_args user_create;
         struct pacta_user_update_args user_update;
     } a;

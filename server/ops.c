@@ -377,7 +377,8 @@ static void job_work(uv_work_t *req)
         break;
     }
     case PACTA_OP_SUPPLEMENTS_LIST:
-        rc = srv_db_read_supplements(r, j->a.ids.id, &j->result, &j->err);
+        rc = srv_db_read_supplements(r, j->a.supplements.contract_id, j->a.supplements.after,
+                                     j->a.supplements.limit, &j->result, &j->err);
         break;
     case PACTA_OP_USERS_LIST:
         rc = srv_db_read_users(r, &j->result);

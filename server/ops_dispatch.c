@@ -115,7 +115,7 @@ void srv__ops_dispatch(struct srv_session *s, const struct pacta_request *req)
             srv__ops_queue_job(j);
         break;
     case PACTA_OP_SUPPLEMENTS_LIST:
-        if ((rc = pacta_decode_supplements_list(req->args, &j->a.ids, &err)) == 0)
+        if ((rc = pacta_decode_supplements_list(req->args, &j->a.supplements, &err)) == 0)
             srv__ops_queue_job(j);
         break;
     case PACTA_OP_USERS_LIST:

@@ -295,13 +295,23 @@ int ctl__cmd_supplements(const struct ctl_global *g, int argc, char **argv)
     if (rc)
         return rc;
     json_t *res;
-    rc = ctl__request(c, "supplements.list", json_pack("{ss}", "contract_id", id), &res);
-    if (rc == 0) {
+    char *cursor = NULL;
+    int first = 1;
+    /* page after page (PROTOCOL.md §6.9), printed as they come */
+    while ((rc = ctl__request(
+                c, "supplements.list",
+                json_pack("{ss, si, s:s*}", "contract_id", id, "limit", 500, "cursor", cursor),
+                &res)) == 0) {
         json_t *items = json_object_get(res, "items"), *s;
         size_t i;
-        if (!as_json)
+        if (first && !as_json)
             printf("%-24s  %-12s  %-14s  %-20s  %-20s  %s\n", "WHEN", "AUTHOR", "FIELD", "OLD",
                    "NEW", "REASON");
+        first = 0;
+        free(cursor);
+        cursor = json_string_value(json_object_get(res, "next_cursor"))
+                     ? strdup(json_string_value(json_object_get(res, "next_cursor")))
+                     : NULL;
         json_array_foreach(items, i, s)
         {
             if (as_json) {
@@ -327,7 +337,10 @@ int ctl__cmd_supplements(const struct ctl_global *g, int argc, char **argv)
         }
         fflush(stdout);
         json_decref(res);
+        if (!cursor)
+            break;
     }
+    free(cursor);
     ctl__session_close(c);
     return rc;
 }

@@ -66,10 +66,45 @@ int pacta_decode_get(const json_t *args, struct pacta_id_args *out, struct pacta
     return decode_one_uuid(args, "id", out, err);
 }
 
-int pacta_decode_supplements_list(const json_t *args, struct pacta_id_args *out,
+/* A page cursor that is the decimal id of a page's last item (opaque to
+ * clients, textual like contracts.list's): 0 when absent, else >= 1. */
+static int decode_id_cursor(const json_t *args, int64_t *out, struct pacta_error *err)
+{
+    const char *cursor = NULL;
+    int64_t v = 0;
+    int rc;
+
+    *out = 0;
+    if ((rc = pacta__get_text(args, "cursor", 0, 1, 20, SINGLE, &cursor, err)) || !cursor)
+        return rc;
+    for (const char *p = cursor; *p; p++) {
+        if (*p < '0' || *p > '9' || v > (INT64_MAX - 9) / 10)
+            return pacta_error_set(err, PACTA_BAD_REQUEST, "cursor", "invalid cursor");
+        v = v * 10 + (*p - '0');
+    }
+    if (v < 1)
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "cursor", "invalid cursor");
+    *out = v;
+    return 0;
+}
+
+int pacta_decode_supplements_list(const json_t *args, struct pacta_supplements_list_args *out,
                                   struct pacta_error *err)
 {
-    return decode_one_uuid(args, "contract_id", out, err);
+    static const char *const allowed[] = {"contract_id", "cursor", "limit", NULL};
+    int64_t limit = PACTA_SUPPLEMENTS_DEFAULT_LIMIT;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if ((rc = pacta__check_members(args, allowed, err)) ||
+        (rc = pacta__get_uuid(args, "contract_id", 1, &out->contract_id, err)) ||
+        (rc = decode_id_cursor(args, &out->after, err)) ||
+        (rc = pacta__get_int(args, "limit", 0, 1, PACTA_LIST_MAX_LIMIT, &limit, NULL, err))) {
+        memset(out, 0, sizeof(*out));
+        return rc;
+    }
+    out->limit = (int)limit;
+    return 0;
 }
 
 /* Why a member that is not a writable field is refused. */
@@ -308,31 +343,15 @@ int pacta_decode_notifications_list(const json_t *args, struct pacta_notificatio
                                     struct pacta_error *err)
 {
     static const char *const allowed[] = {"unread_only", "cursor", "limit", NULL};
-    const char *cursor = NULL;
     int64_t limit = PACTA_LIST_DEFAULT_LIMIT;
     int rc;
 
     memset(out, 0, sizeof(*out));
     if ((rc = pacta__check_members(args, allowed, err)) ||
         (rc = pacta__get_bool(args, "unread_only", &out->unread_only, err)) ||
-        (rc = pacta__get_text(args, "cursor", 0, 1, 20, SINGLE, &cursor, err)) ||
+        (rc = decode_id_cursor(args, &out->cursor, err)) ||
         (rc = pacta__get_int(args, "limit", 0, 1, PACTA_LIST_MAX_LIMIT, &limit, NULL, err)))
         goto out;
-    if (cursor) {
-        int64_t v = 0;
-        for (const char *p = cursor; *p; p++) {
-            if (*p < '0' || *p > '9' || v > (INT64_MAX - 9) / 10) {
-                rc = pacta_error_set(err, PACTA_BAD_REQUEST, "cursor", "invalid cursor");
-                goto out;
-            }
-            v = v * 10 + (*p - '0');
-        }
-        if (v < 1) {
-            rc = pacta_error_set(err, PACTA_BAD_REQUEST, "cursor", "invalid cursor");
-            goto out;
-        }
-        out->cursor = v;
-    }
     out->limit = (int)limit;
 out:
     if (rc != 0)

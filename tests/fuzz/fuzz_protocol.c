@@ -124,13 +124,19 @@ static int decode_op(const struct pacta_request *req, struct pacta_error *err)
             CHECK(x.limit >= 1 && x.limit <= PACTA_LIST_MAX_LIMIT);
         break;
     }
-    case PACTA_OP_CONTRACTS_GET:
-    case PACTA_OP_SUPPLEMENTS_LIST: {
+    case PACTA_OP_CONTRACTS_GET: {
         struct pacta_id_args x;
-        rc = req->op == PACTA_OP_CONTRACTS_GET ? pacta_decode_get(a, &x, err)
-                                               : pacta_decode_supplements_list(a, &x, err);
+        rc = pacta_decode_get(a, &x, err);
         if (rc == 0)
             CHECK(pacta_valid_uuid(x.id));
+        break;
+    }
+    case PACTA_OP_SUPPLEMENTS_LIST: {
+        struct pacta_supplements_list_args x;
+        rc = pacta_decode_supplements_list(a, &x, err);
+        if (rc == 0)
+            CHECK(pacta_valid_uuid(x.contract_id) && x.after >= 0 && x.limit >= 1 &&
+                  x.limit <= PACTA_LIST_MAX_LIMIT);
         break;
     }
     case PACTA_OP_CONTRACTS_CREATE: {

@@ -35,7 +35,7 @@ static int decode(enum pacta_op op, const json_t *args, struct pacta_error *err)
         return pacta_decode_get(args, &a, err);
     }
     case PACTA_OP_SUPPLEMENTS_LIST: {
-        struct pacta_id_args a;
+        struct pacta_supplements_list_args a;
         return pacta_decode_supplements_list(args, &a, err);
     }
     case PACTA_OP_CONTRACTS_CREATE: {

@@ -420,7 +420,7 @@ static void test_active_supplements(void)
     srv_write_free(w);
 
     r = srv_db_reader_acquire(t.db);
-    REQUIRE(srv_db_read_supplements(r, t_str(rec, "id"), &list, &err) == 0);
+    REQUIRE(srv_db_read_supplements(r, t_str(rec, "id"), 0, 0, &list, &err) == 0);
     items = json_object_get(list, "items");
     REQUIRE(json_array_size(items) == 2);
     s = json_array_get(items, 0); /* wire order: end_date comes before amount_cents */
@@ -437,7 +437,7 @@ static void test_active_supplements(void)
     CHECK(t_str(s, "effective_date") && strlen(t_str(s, "effective_date")) == 10);
     CHECK(iso_ms_like(t_str(s, "created_at")));
     json_decref(list);
-    CHECK(srv_db_read_supplements(r, "01890000-0000-7000-8000-00000000dead", &list, &err) ==
+    CHECK(srv_db_read_supplements(r, "01890000-0000-7000-8000-00000000dead", 0, 0, &list, &err) ==
           -PACTA_NOT_FOUND);
     srv_db_reader_release(t.db, r);
 
@@ -447,7 +447,7 @@ static void test_active_supplements(void)
                        update_args(draft, 1, json_pack("{s:s}", "status", "active"), NULL)) ==
           PACTA_OK);
     r = srv_db_reader_acquire(t.db);
-    CHECK(srv_db_read_supplements(r, t_str(draft, "id"), &list, &err) == 0);
+    CHECK(srv_db_read_supplements(r, t_str(draft, "id"), 0, 0, &list, &err) == 0);
     CHECK(json_array_size(json_object_get(list, "items")) == 0);
     json_decref(list);
     srv_db_reader_release(t.db, r);

@@ -48,6 +48,7 @@ struct _PactaEditor {
     gboolean deleted_underneath;
     guint auto_merges;
     guint history_count;
+    guint history_gen;             /* the latest history load: older ones' pages are dropped */
     PactaConflictDialog *conflict; /* weak */
     GCancellable *cancellable;     /* requests of the open contract */
     guint hide_banner_id;

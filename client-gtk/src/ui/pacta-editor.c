@@ -337,31 +337,70 @@ static void on_role_changed(PactaEditor *self)
 
 /* ---- history ------------------------------------------------------------------- */
 
+/* One history load: supplements.list page after page (PROTOCOL.md §6.9),
+ * shown once all are in. */
+struct history_load {
+    PactaEditor *self; /* a reference */
+    guint gen;
+    char *contract_id;
+    json_t *items; /* every page so far */
+};
+
+static void history_load_free(struct history_load *h)
+{
+    g_object_unref(h->self);
+    g_free(h->contract_id);
+    json_decref(h->items);
+    g_free(h);
+}
+
+static void history_request(struct history_load *h, const char *cursor);
+
 static void history_done(GObject *source, GAsyncResult *result, gpointer user_data)
 {
+    struct history_load *h = user_data;
+    PactaEditor *self = h->self;
     g_autoptr(GError) error = NULL;
     json_t *res = pacta_connection_request_finish(PACTA_CONNECTION(source), result, NULL, &error);
-    if (!res) {
-        g_object_unref(user_data);
+    if (!res || h->gen != self->history_gen) { /* failed, or a newer load began */
+        json_decref(res);
+        history_load_free(h);
         return;
     }
-    PactaEditor *self = user_data;
+    json_array_extend(h->items, json_object_get(res, "items"));
+    const char *next = json_string_value(json_object_get(res, "next_cursor"));
+    if (next) {
+        history_request(h, next);
+        json_decref(res);
+        return;
+    }
+    json_decref(res);
     GtkWidget *child;
     while ((child = gtk_widget_get_first_child(GTK_WIDGET(self->history_list))))
         gtk_list_box_remove(self->history_list, child);
-    self->history_count =
-        pacta_editor_history_fill(self->history_list, json_object_get(res, "items"));
-    json_decref(res);
-    g_object_unref(self);
+    self->history_count = pacta_editor_history_fill(self->history_list, h->items);
+    history_load_free(h);
+}
+
+static void history_request(struct history_load *h, const char *cursor)
+{
+    json_auto_t *args = json_pack("{ss, si}", "contract_id", h->contract_id, "limit", 500);
+    if (cursor)
+        json_object_set_new(args, "cursor", json_string(cursor));
+    pacta_connection_request_async(h->self->connection, "supplements.list", args,
+                                   h->self->cancellable, history_done, h);
 }
 
 void pacta_editor__load_history(PactaEditor *self)
 {
     if (!self->open || pacta_editor_is_new(self) || !self->connection)
         return;
-    json_auto_t *args = json_pack("{ss}", "contract_id", pacta_contract_get_id(self->base));
-    pacta_connection_request_async(self->connection, "supplements.list", args, self->cancellable,
-                                   history_done, g_object_ref(self));
+    struct history_load *h = g_new0(struct history_load, 1);
+    h->self = g_object_ref(self);
+    h->gen = ++self->history_gen;
+    h->contract_id = g_strdup(pacta_contract_get_id(self->base));
+    h->items = json_array();
+    history_request(h, NULL);
 }
 
 /* ---- open / close ---------------------------------------------------------------- */

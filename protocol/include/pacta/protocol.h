@@ -296,7 +296,16 @@ struct pacta_id_args {
     const char *id;
 };
 int pacta_decode_get(const json_t *args, struct pacta_id_args *out, struct pacta_error *err);
-int pacta_decode_supplements_list(const json_t *args, struct pacta_id_args *out,
+/* supplements.list {contract_id, cursor?, limit?}: oldest first, a page at
+ * a time (a contract's history can be megabytes: each edit of a long
+ * description keeps both texts). */
+#define PACTA_SUPPLEMENTS_DEFAULT_LIMIT 100
+struct pacta_supplements_list_args {
+    const char *contract_id;
+    int64_t after; /* 0: from the oldest; else supplement ids above it */
+    int limit;     /* 1..PACTA_LIST_MAX_LIMIT, default PACTA_SUPPLEMENTS_DEFAULT_LIMIT */
+};
+int pacta_decode_supplements_list(const json_t *args, struct pacta_supplements_list_args *out,
                                   struct pacta_error *err);
 
 struct pacta_create_args {
