@@ -104,6 +104,10 @@ void srv__write_finalize(struct srv_db *db);
  * SRV_W_NOTIFICATIONS_READ, SRV_W_USER_PREFERENCES), and the login hook that
  * adds "unread_notifications" to a new session's result. */
 int srv__expiry_write_apply(struct srv_db *db, struct srv_write *w);
+/* The scan's daily housekeeping (db_expiry_daily.c), on `day` (the zone's
+ * today): the digests, and the purge of sessions ended 30 days ago. */
+int srv__expiry_digests(struct srv_db *db, struct srv_write *w, int64_t day);
+int srv__expiry_purge_sessions(struct srv_db *db, struct srv_write *w, int64_t day);
 int srv__expiry_login_result(struct srv_db *db, struct srv_write *w);
 void srv__expiry_finalize(struct srv_db *db);
 

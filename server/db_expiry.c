@@ -11,7 +11,8 @@
  *    log written in the same transaction, and a notification row per
  *    recipient (the owner and every admin), so it exists exactly once,
  *    whether the server was running when it fell due or not.  Then, at the
- *    daily time, one notification.digest event per user who chose digests.
+ *    daily time, one notification.digest event per user who chose digests
+ *    (db_expiry_daily.c, with the purge of sessions long ended).
  *  - SRV_W_NOTIFICATIONS_READ and SRV_W_USER_PREFERENCES.
  *
  * Arming: a contract is armed on the day the scheduler first sees its
@@ -613,112 +614,6 @@ static int process(struct scan *sc, struct sched *s)
     return rc;
 }
 
-/* One notification.digest per digest reader, once a day, counting what
- * they were notified of since their last digest and have not read, and
- * listing the first SRV_DIGEST_ITEMS_MAX_SQL of it. */
-static int digests(struct scan *sc)
-{
-    struct pacta_error *err = &sc->w->err;
-    sqlite3_stmt *st = srv__expiry_stmt(sc->db, SRV_X_DIGEST_USERS, err);
-    json_t *users = json_array();
-    char today[11];
-    size_t i;
-    json_t *u;
-    int rc = 0;
-
-    if (!st) {
-        json_decref(users);
-        return -PACTA_INTERNAL;
-    }
-    srv_date_format(sc->today, today);
-    bind_day(st, 1, sc->today);
-    while (sqlite3_step(st) == SQLITE_ROW)
-        json_array_append_new(users, json_string((const char *)sqlite3_column_text(st, 0)));
-    sqlite3_reset(st);
-    json_array_foreach(users, i, u)
-    {
-        const char *name = json_string_value(u);
-        json_t *items = json_array();
-        int64_t seq, count = 0;
-
-        if (!(st = srv__expiry_stmt(sc->db, SRV_X_DIGEST_COUNT, err))) {
-            json_decref(items);
-            rc = -PACTA_INTERNAL;
-            break;
-        }
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            count = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        if (!(st = srv__expiry_stmt(sc->db, SRV_X_DIGEST_ITEMS, err))) {
-            json_decref(items);
-            rc = -PACTA_INTERNAL;
-            break;
-        }
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            json_t *summary = json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
-            json_array_append_new(items, json_pack("{s:I, s:I, s:s, s:s?, s:o*}", "id",
-                                                   (json_int_t)sqlite3_column_int64(st, 0), "seq",
-                                                   (json_int_t)sqlite3_column_int64(st, 1), "event",
-                                                   sqlite3_column_text(st, 2), "contract_id",
-                                                   sqlite3_column_text(st, 3), "summary", summary));
-        }
-        sqlite3_reset(st);
-        if (json_array_size(items) > 0) {
-            /* the first SRV_DIGEST_ITEMS_MAX_SQL listed, all counted, all
-             * marked: the rest are in notifications.list */
-            if (count < (int64_t)json_array_size(items))
-                count = (int64_t)json_array_size(items);
-            rc = log_event(sc->db, sc->w, PACTA_EV_NOTIFICATION_DIGEST, name, 1,
-                           json_pack("{s:s, s:s, s:I, s:o}", "user", name, "date", today, "count",
-                                     (json_int_t)count, "items", items),
-                           &seq);
-            if (rc == 0 && (st = srv__expiry_stmt(sc->db, SRV_X_DIGEST_MARK, err))) {
-                sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-                sqlite3_bind_int64(st, 2, seq);
-                rc = srv__expiry_run(sc->db, st, "digest mark", err);
-            }
-        } else
-            json_decref(items);
-        if (rc == 0 && (st = srv__expiry_stmt(sc->db, SRV_X_DIGEST_DONE, err))) {
-            sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(st, 2, today, -1, SQLITE_TRANSIENT);
-            rc = srv__expiry_run(sc->db, st, "digest done", err);
-        }
-        if (rc != 0)
-            break;
-    }
-    json_decref(users);
-    return rc;
-}
-
-/* Sessions revoked or expired this long ago are deleted at the daily
- * scan: every pactactl command leaves one (logged out), so the table grew
- * without end.  A token whose row is gone resumes as an unknown one would
- * (unauthenticated), as a revoked or expired one already did. */
-#define SESSION_KEEP_MS (30LL * 86400 * 1000)
-
-static int purge_sessions(struct scan *sc)
-{
-    char cut[32];
-    sqlite3_stmt *st = NULL;
-    if (sc->db->sessions_purged_day == sc->today) /* once a day */
-        return 0;
-    srv__iso_from_ms(srv_clock_now_ms() - SESSION_KEEP_MS, cut);
-    int rc = sqlite3_prepare_v2(
-        sc->db->w, "DELETE FROM sessions WHERE expires_at < ?1 OR revoked_at < ?1", -1, &st, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, cut, -1, SQLITE_TRANSIENT);
-        rc = sqlite3_step(st);
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return srv__sql_error(sc->db->w, rc, "sessions purge", &sc->w->err);
-    sc->db->sessions_purged_day = sc->today; /* a rolled back batch only delays it a day */
-    return 0;
-}
-
 static int expiry_scan(struct srv_db *db, struct srv_write *w)
 {
     struct scan sc = {.db = db, .w = w};
@@ -794,7 +689,8 @@ static int expiry_scan(struct srv_db *db, struct srv_write *w)
     /* the digests go out with the last step, after everything due fired */
     more_due = json_array_size(due) == (size_t)due_step && processed > 0; /* never loops */
     if (!sync_next && !more_due && json_is_true(json_object_get(w->args, "digest")) &&
-        ((rc = digests(&sc)) != 0 || (rc = purge_sessions(&sc)) != 0))
+        ((rc = srv__expiry_digests(db, w, sc.today)) != 0 ||
+         (rc = srv__expiry_purge_sessions(db, w, sc.today)) != 0))
         goto out;
 result:
     w->result = json_pack("{s:i, s:n}", "fired", sc.fired, "next_due");
