@@ -135,6 +135,9 @@ json_t *it_call(struct ctl_client *c, const char *op, json_t *args_steal, json_t
 /* Calls op, expecting an error; returns the error object (new ref) or NULL
  * (printed) if the op succeeded or the transport failed. */
 json_t *it_call_err(struct ctl_client *c, const char *op, json_t *args_steal);
+/* admin.clock.set {now} as c (an admin of a --fake-now server); the test
+ * exits if the server refuses it. */
+void it_set_clock(struct ctl_client *c, const char *now);
 /* The "code"/"field" string of an error object, "" if absent. */
 const char *it_err_code(const json_t *error);
 const char *it_err_field(const json_t *error);

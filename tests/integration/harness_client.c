@@ -220,6 +220,14 @@ json_t *it_call_err(struct ctl_client *c, const char *op, json_t *args_steal)
     return NULL;
 }
 
+void it_set_clock(struct ctl_client *c, const char *now)
+{
+    json_t *r = it_call(c, "admin.clock.set", json_pack("{s:s}", "now", now), NULL);
+    if (!r)
+        it_fatal("admin.clock.set %s was refused", now);
+    json_decref(r);
+}
+
 int it_user_create(struct ctl_client *admin, const char *username, const char *password,
                    const char *role)
 {

@@ -286,11 +286,6 @@ static void test_backup_restore(void)
     free(c);
 }
 
-static void set_clock(struct ctl_client *c, const char *now)
-{
-    json_decref(it_call(c, "admin.clock.set", json_pack("{s:s}", "now", now), NULL));
-}
-
 /* 3. keep 2 days: the content only the oldest backups listed goes with
  * them, the one a kept backup lists stays */
 static void test_retention(void)
@@ -316,14 +311,14 @@ static void test_retention(void)
     json_t *dx = doc_upload(admin, it_str(k, "id"), "x.png", x, 3000);
     REQUIRE(dx);
     json_decref(it_call(admin, "backups.create", json_object(), NULL)); /* day 1: X */
-    set_clock(admin, "2026-03-02T03:00:00Z");
+    it_set_clock(admin, "2026-03-02T03:00:00Z");
     json_decref(
         it_call(admin, "documents.delete", json_pack("{s:s}", "id", it_str(dx, "id")), NULL));
     json_t *dy = doc_upload(admin, it_str(k, "id"), "y.png", y, 3000);
     REQUIRE(dy);
     json_decref(it_call(admin, "backups.create", json_object(), NULL)); /* day 2: Y */
     CHECK(count_blobs(blobs) == 2);
-    set_clock(admin, "2026-03-05T03:00:00Z");
+    it_set_clock(admin, "2026-03-05T03:00:00Z");
     json_decref(it_call(admin, "backups.create", json_object(), NULL)); /* day 5: Y */
     /* day 1 and day 2 are past keeping; X went with them, Y is day 5's */
     int64_t t0 = it_now_ms();

@@ -25,11 +25,6 @@
 
 static char key_file[600];
 
-static void set_clock(struct ctl_client *c, const char *now)
-{
-    json_decref(it_call(c, "admin.clock.set", json_pack("{s:s}", "now", now), NULL));
-}
-
 /* A server that keeps backups 3 days, its fake clock at 2026-03-01 03:00. */
 static struct it_server *start_keeping_3_days(void)
 {
@@ -96,7 +91,7 @@ static void test_keep_days(void)
     char now[32], newest[900];
     for (int d = 1; d <= 6; d++) {
         snprintf(now, sizeof now, "2026-03-%02dT03:00:00Z", d);
-        set_clock(admin, now);
+        it_set_clock(admin, now);
         json_t *r = it_call(admin, "backups.create", json_object(), NULL);
         CHECK(r != NULL);
         if (d == 6)
@@ -114,7 +109,7 @@ static void test_keep_days(void)
     list = it_call(admin, "backups.list", json_object(), NULL);
     CHECK_STR(it_str(json_array_get(json_object_get(list, "items"), 0), "status"), "missing");
     json_decref(list);
-    set_clock(admin, "2026-03-20T03:00:00Z"); /* long past every backup */
+    it_set_clock(admin, "2026-03-20T03:00:00Z"); /* long past every backup */
     CHECK(wait_count(admin, 1, &list) == 1);
     CHECK_STR(it_str(json_array_get(json_object_get(list, "items"), 0), "created_at"),
               "2026-03-05T03:00:00.000Z");
@@ -132,12 +127,12 @@ static void test_damaged_newest(void)
     json_t *c = it_contract_create(admin, NULL);
     json_decref(c);
     json_int_t good = make_backup(admin, s, NULL, 0);
-    set_clock(admin, "2026-03-02T03:00:00Z");
+    it_set_clock(admin, "2026-03-02T03:00:00Z");
     json_int_t bad = make_backup(admin, s, newest, sizeof newest);
     damage(newest);
 
     /* the good one ages out, the damaged one is within keep_days */
-    set_clock(admin, "2026-03-04T15:00:00Z");
+    it_set_clock(admin, "2026-03-04T15:00:00Z");
     json_t *g = NULL, *b = NULL;
     int64_t deadline = it_now_ms() + IT_TIMEOUT_MS;
     for (;;) {
@@ -157,7 +152,7 @@ static void test_damaged_newest(void)
     json_decref(b);
 
     /* everything aged out: the damaged one goes, the good one stays */
-    set_clock(admin, "2026-03-20T03:00:00Z");
+    it_set_clock(admin, "2026-03-20T03:00:00Z");
     deadline = it_now_ms() + IT_TIMEOUT_MS;
     while ((b = it_backup_item(admin, bad)) && it_now_ms() < deadline) {
         json_decref(b);
@@ -210,9 +205,9 @@ static void test_in_use(void)
     struct ctl_client *admin = it_login_admin(s), *other = it_login_admin(s);
     json_decref(it_contract_create(admin, NULL));
     json_int_t a1 = make_backup(admin, s, NULL, 0);
-    set_clock(admin, "2026-03-01T03:00:01Z"); /* a file name of its own */
+    it_set_clock(admin, "2026-03-01T03:00:01Z"); /* a file name of its own */
     json_int_t a2 = make_backup(admin, s, NULL, 0);
-    set_clock(admin, "2026-03-10T03:00:00Z");
+    it_set_clock(admin, "2026-03-10T03:00:00Z");
 
     /* a backup starts the pass that ages a1 and a2 out; a1 is verified */
     make_backup(admin, s, NULL, 0);
@@ -229,7 +224,7 @@ static void test_in_use(void)
     json_decref(i2);
 
     /* the same with a restore (a second later: not an hourly pass) */
-    set_clock(admin, "2026-03-10T03:00:01Z");
+    it_set_clock(admin, "2026-03-10T03:00:01Z");
     make_backup(admin, s, NULL, 0);
     send_op(other, 42, "backups.restore", a1);
     m = answer_of(other, 42);

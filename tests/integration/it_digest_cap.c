@@ -18,13 +18,6 @@
 
 #define N_ALERTS 130
 
-static void set_clock(struct ctl_client *c, const char *now)
-{
-    json_t *r = it_call(c, "admin.clock.set", json_pack("{s:s}", "now", now), NULL);
-    CHECKF(r != NULL, "admin.clock.set %s", now);
-    json_decref(r);
-}
-
 /* The next notification.digest for `user` received by c, or NULL. */
 static json_t *next_digest(struct ctl_client *c, const char *user)
 {
@@ -63,7 +56,7 @@ int main(void)
         REQUIRE(k != NULL);
         json_decref(k);
     }
-    set_clock(ad, "2027-03-02T08:00:01.000Z");
+    it_set_clock(ad, "2027-03-02T08:00:01.000Z");
     json_t *ev = next_digest(ad, "ana");
     REQUIRE(ev != NULL);
     const json_t *data = json_object_get(ev, "data");
@@ -92,7 +85,7 @@ int main(void)
     json_decref(ev);
 
     /* the 30 not listed were digested too: no digest the next day */
-    set_clock(ad, "2027-03-03T08:00:01.000Z");
+    it_set_clock(ad, "2027-03-03T08:00:01.000Z");
     ev = next_digest(ad, "ana");
     CHECKF(ev == NULL, "a second digest of %lld",
            ev ? (long long)it_int(json_object_get(ev, "data"), "count") : 0LL);

@@ -18,13 +18,6 @@
 #include "harness.h"
 #include "test.h"
 
-static void set_clock(struct ctl_client *c, const char *now)
-{
-    json_t *r = it_call(c, "admin.clock.set", json_pack("{s:s}", "now", now), NULL);
-    CHECKF(r != NULL, "admin.clock.set %s", now);
-    json_decref(r);
-}
-
 /* The digests received so far, as "USER:DATE:count ". */
 static void drain(struct ctl_client *c, char *log, size_t cap)
 {
@@ -75,30 +68,30 @@ int main(void)
 
     /* 1. ed's 30-day alert at 07:00 (single alert); digests on at 10:00 */
     create(ad, "ed", "2026-01-31");
-    set_clock(ad, "2026-01-01T07:00:01Z");
-    set_clock(ad, "2026-01-01T10:00:00Z");
+    it_set_clock(ad, "2026-01-01T07:00:01Z");
+    it_set_clock(ad, "2026-01-01T10:00:00Z");
     drain(ad, log, sizeof log);
     CHECK_STR(log, "");
     digest(ed, 1);
-    set_clock(ad, "2026-01-01T10:00:05Z");
+    it_set_clock(ad, "2026-01-01T10:00:05Z");
     create(ad, "admin", "2027-06-30");
-    set_clock(ad, "2026-01-01T23:00:00Z");
+    it_set_clock(ad, "2026-01-01T23:00:00Z");
     drain(ad, log, sizeof log);
     CHECKF(strcmp(log, "") == 0, "a digest at a scan after the day's time: %s", log);
-    set_clock(ad, "2026-01-02T07:59:00Z");
+    it_set_clock(ad, "2026-01-02T07:59:00Z");
     drain(ad, log, sizeof log);
     CHECK_STR(log, "");
-    set_clock(ad, "2026-01-02T08:00:00Z");
+    it_set_clock(ad, "2026-01-02T08:00:00Z");
     drain(ad, log, sizeof log);
     CHECK_STR(log, "ed:2026-01-02:1 ");
 
     /* 2. ana: her alert at 07:00 on 01-03, digests on at 07:30 */
     log[0] = '\0';
     create(ad, "ana", "2026-02-02");
-    set_clock(ad, "2026-01-03T07:00:00Z");
-    set_clock(ad, "2026-01-03T07:30:00Z");
+    it_set_clock(ad, "2026-01-03T07:00:00Z");
+    it_set_clock(ad, "2026-01-03T07:30:00Z");
     digest(ana, 1);
-    set_clock(ad, "2026-01-03T08:00:00Z");
+    it_set_clock(ad, "2026-01-03T08:00:00Z");
     drain(ad, log, sizeof log);
     CHECK_STR(log, "ana:2026-01-03:1 ");
 
@@ -107,10 +100,10 @@ int main(void)
     digest(ana, 0);
     create(ad, "ana", "2026-01-10"); /* a 7-day alert at once, unread */
     digest(ana, 1);
-    set_clock(ad, "2026-01-03T09:00:00Z");
+    it_set_clock(ad, "2026-01-03T09:00:00Z");
     drain(ad, log, sizeof log);
     CHECK_STR(log, "");
-    set_clock(ad, "2026-01-04T08:00:00Z");
+    it_set_clock(ad, "2026-01-04T08:00:00Z");
     drain(ad, log, sizeof log);
     CHECK_STR(log, "ana:2026-01-04:1 ");
 

@@ -20,13 +20,6 @@
 #include "harness.h"
 #include "test.h"
 
-static void set_clock(struct ctl_client *c, const char *now)
-{
-    json_t *r = it_call(c, "admin.clock.set", json_pack("{s:s}", "now", now), NULL);
-    CHECKF(r != NULL, "admin.clock.set %s", now);
-    json_decref(r);
-}
-
 /* Drains the events already received (the clock's answer comes after the
  * events of its scan). Appends "event:threshold" lines to log. */
 static int drain(struct ctl_client *c, char *log, size_t cap, json_int_t *last_seq, int late_want)
@@ -61,7 +54,7 @@ static void step_days(struct ctl_client *c, const char *from, int days, char *lo
     for (int d = 1; d <= days; d++) {
         char now[32];
         snprintf(now, sizeof now, "%s%02dT09:00:00.000Z", from, d);
-        set_clock(c, now);
+        it_set_clock(c, now);
         drain(c, log, cap, seq, 0);
     }
 }
@@ -97,7 +90,7 @@ int main(void)
     json_t *past = it_contract_create(ad, json_pack("{s:s, s:s, s:s}", "status", "active", "number",
                                                     "C-PAST", "end_date", "2025-06-30"));
     REQUIRE(past != NULL);
-    set_clock(ad, "2026-01-01T09:00:01.000Z");
+    it_set_clock(ad, "2026-01-01T09:00:01.000Z");
     drain(ad, log, sizeof log, &seq, 1);
     CHECK_STR(log, "expired:0L ");
     json_t *ended = it_contract_get(ad, it_str(past, "id"));
@@ -133,7 +126,7 @@ int main(void)
     ad = it_login_admin(srv);
     r = it_call(ad, "subscribe", json_pack("{s:I}", "since", seq), NULL);
     json_decref(r);
-    set_clock(ad, "2026-03-03T10:00:00.000Z");
+    it_set_clock(ad, "2026-03-03T10:00:00.000Z");
     log[0] = '\0';
     CHECK(drain(ad, log, sizeof log, &seq, -1) == 0);
 
@@ -160,7 +153,7 @@ int main(void)
                            json_pack("{s:s}", "end_date", "2026-12-31"), "extended", NULL);
     CHECK(upd != NULL);
     json_decref(upd);
-    set_clock(ad, "2026-10-01T09:00:00.000Z");
+    it_set_clock(ad, "2026-10-01T09:00:00.000Z");
     log[0] = '\0';
     drain(ad, log, sizeof log, &seq, 0);
     CHECK_STR(log, "");
@@ -173,8 +166,8 @@ int main(void)
                                                  "renewal_months", 1, "notice_days", 5));
     REQUIRE(c && e);
     CHECK_STR(it_str(e, "lifecycle"), "active"); /* evergreen: never "expiring" */
-    set_clock(ad, "2026-10-02T09:00:00.000Z");
-    set_clock(ad, "2026-11-01T09:00:00.000Z");
+    it_set_clock(ad, "2026-10-02T09:00:00.000Z");
+    it_set_clock(ad, "2026-11-01T09:00:00.000Z");
     log[0] = '\0';
     drain(ad, log, sizeof log, &seq, -1);
     /* 10-02: B expiring 90; C expiring 30 (10-01 was its arming day:
@@ -202,7 +195,7 @@ int main(void)
         char now[32];
         snprintf(now, sizeof now, "%04d-%02d-20T09:00:00.000Z", 2026 + (m - 1) / 12,
                  (m - 1) % 12 + 1);
-        set_clock(ad, now);
+        it_set_clock(ad, now);
     }
     drain(ad, log, sizeof log, &seq, -1);
     got = it_contract_get(ad, it_str(e, "id"));

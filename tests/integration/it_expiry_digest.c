@@ -24,13 +24,6 @@
 #include "harness.h"
 #include "test.h"
 
-static void set_clock(struct ctl_client *c, const char *now)
-{
-    json_t *r = it_call(c, "admin.clock.set", json_pack("{s:s}", "now", now), NULL);
-    CHECKF(r != NULL, "admin.clock.set %s", now);
-    json_decref(r);
-}
-
 static int in_list(const json_t *names, const char *who)
 {
     size_t i;
@@ -148,49 +141,49 @@ int main(void)
     /* 01-01 07:00: Y's 30-day alert is due on its arming day, before the
      * daily time: the alert, no digest yet */
     json_t *y = create(ad, "DG-Y", "2026-01-31");
-    set_clock(ad, "2026-01-01T07:30:00Z");
+    it_set_clock(ad, "2026-01-01T07:30:00Z");
     drain(ad, log, sizeof log, 1, &seq);
     CHECK_STR(log, "expiring:DG-Y:30 ");
 
     /* 08:00: the day's digest for ed, listing Y's alert */
     log[0] = '\0';
-    set_clock(ad, "2026-01-01T08:00:00Z");
+    it_set_clock(ad, "2026-01-01T08:00:00Z");
     drain(ad, log, sizeof log, 1, &seq);
     CHECK_STR(log, "digest:ed:2026-01-01:1:DG-Y/30 ");
 
     /* 10:00: Z's 7-day alert fires at once, but today's digest went out:
      * it waits for tomorrow's; a later scan the same day sends nothing */
     log[0] = '\0';
-    set_clock(ad, "2026-01-01T10:00:00Z");
+    it_set_clock(ad, "2026-01-01T10:00:00Z");
     json_t *z = create(ad, "DG-Z", "2026-01-08");
-    set_clock(ad, "2026-01-01T12:00:00Z");
-    set_clock(ad, "2026-01-01T23:59:00Z");
+    it_set_clock(ad, "2026-01-01T12:00:00Z");
+    it_set_clock(ad, "2026-01-01T23:59:00Z");
     drain(ad, log, sizeof log, 1, &seq);
     CHECK_STR(log, "expiring:DG-Z:7 ");
 
     /* 01-02: X's 7-day alert at 00:00, then at 08:00 one digest with both */
     json_t *x = create(ad, "DG-X", "2026-01-09");
     log[0] = '\0';
-    set_clock(ad, "2026-01-02T00:00:00Z");
-    set_clock(ad, "2026-01-02T07:59:00Z");
+    it_set_clock(ad, "2026-01-02T00:00:00Z");
+    it_set_clock(ad, "2026-01-02T07:59:00Z");
     drain(ad, log, sizeof log, 1, &seq);
     CHECK_STR(log, "expiring:DG-X:7 ");
     log[0] = '\0';
-    set_clock(ad, "2026-01-02T08:00:00Z");
-    set_clock(ad, "2026-01-02T20:00:00Z");
+    it_set_clock(ad, "2026-01-02T08:00:00Z");
+    it_set_clock(ad, "2026-01-02T20:00:00Z");
     drain(ad, log, sizeof log, 1, &seq);
     CHECK_STR(log, "digest:ed:2026-01-02:2:DG-Z/7,DG-X/7 ");
 
     /* days with nothing new: no digest */
     log[0] = '\0';
-    set_clock(ad, "2026-01-03T09:00:00Z");
-    set_clock(ad, "2026-01-05T09:00:00Z");
+    it_set_clock(ad, "2026-01-03T09:00:00Z");
+    it_set_clock(ad, "2026-01-05T09:00:00Z");
     drain(ad, log, sizeof log, 1, &seq);
     CHECK_STR(log, "");
 
     /* 01-07: Z's 1-day alert at 07:00; ed reads it before 08:00, so the
      * day's digest has nothing to list and is not sent */
-    set_clock(ad, "2026-01-07T07:00:00Z");
+    it_set_clock(ad, "2026-01-07T07:00:00Z");
     drain(ad, log, sizeof log, 1, &seq);
     CHECK_STR(log, "expiring:DG-Z:1 ");
     json_t *nl = it_call(ed, "notifications.list", json_pack("{s:b}", "unread_only", 1), NULL);
@@ -206,12 +199,12 @@ int main(void)
     json_decref(r);
     json_decref(nl);
     log[0] = '\0';
-    set_clock(ad, "2026-01-07T08:30:00Z");
+    it_set_clock(ad, "2026-01-07T08:30:00Z");
     drain(ad, log, sizeof log, 1, &seq);
     CHECK_STR(log, "");
 
     /* 01-08 09:00: X's 1-day alert and, in the same scan, the digest */
-    set_clock(ad, "2026-01-08T09:00:00Z");
+    it_set_clock(ad, "2026-01-08T09:00:00Z");
     drain(ad, log, sizeof log, 1, &seq);
     CHECK_STR(log, "expiring:DG-X:1 digest:ed:2026-01-08:1:DG-X/1 ");
 
@@ -231,7 +224,7 @@ int main(void)
     ad = it_login_admin(srv);
     json_decref(it_call(ad, "subscribe", json_pack("{s:I}", "since", seq), NULL));
     log[0] = '\0';
-    set_clock(ad, "2026-01-08T11:00:00Z");
+    it_set_clock(ad, "2026-01-08T11:00:00Z");
     drain(ad, log, sizeof log, 1, &seq);
     CHECK_STR(log, "");
 
@@ -240,7 +233,7 @@ int main(void)
     r = it_call(ed, "users.preferences", json_pack("{s:b}", "digest", 0), NULL);
     CHECK(r && json_is_false(json_object_get(r, "digest")));
     json_decref(r);
-    set_clock(ad, "2026-01-09T09:00:00Z");
+    it_set_clock(ad, "2026-01-09T09:00:00Z");
     drain(ad, log, sizeof log, 0, &seq);
     CHECK_STR(log, "expired:DG-Z:0 ");
 

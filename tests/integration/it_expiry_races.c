@@ -31,13 +31,6 @@
 static const char *const step2_args[] = {
     "--session-ttl", "315360000", "--expiry-step", "2", "--fake-now", "2026-01-01T09:00:00Z", NULL};
 
-static void set_clock(struct ctl_client *c, const char *now)
-{
-    json_t *r = it_call(c, "admin.clock.set", json_pack("{s:s}", "now", now), NULL);
-    CHECKF(r != NULL, "admin.clock.set %s", now);
-    json_decref(r);
-}
-
 /* n active contracts ending on `end`; their ids in order (new ref). */
 static json_t *create_n(struct ctl_client *ad, int n, const char *prefix, const char *end)
 {
@@ -113,7 +106,7 @@ static void part_orphan(void)
     ad = it_login_admin(srv);
     json_decref(it_call(ad, "subscribe", json_pack("{s:i}", "since", 0), NULL));
     /* the end passed: the two left expire; the answer comes after the scan */
-    set_clock(ad, "2026-02-11T09:00:00.000Z");
+    it_set_clock(ad, "2026-02-11T09:00:00.000Z");
     int expired = 0, wrong = 0;
     json_t *ev;
     while (ctl_client_next_event(ad, 300, &ev) == 1) {
@@ -148,7 +141,7 @@ static void part_stale(void)
     struct ctl_client *ad = it_login_admin(srv);
     json_t *ids = create_n(ad, STALE_N, "C-STALE", "2026-02-10");
     /* every threshold fired: next is the end, due 02-11 */
-    set_clock(ad, "2026-02-10T09:00:00.000Z");
+    it_set_clock(ad, "2026-02-10T09:00:00.000Z");
     struct ctl_client *ev_c = it_login_admin(srv);
     json_decref(it_call(ev_c, "subscribe", json_pack("{}"), NULL));
     struct ctl_ws *clock_ws = it_ws_login(srv, "admin", IT_ADMIN_PASSWORD),
@@ -222,7 +215,7 @@ static void part_stale(void)
         json_decref(c);
     }
     /* and the moved ones are armed on their new end: 90 days before it */
-    set_clock(ad, "2026-11-12T09:00:00.000Z");
+    it_set_clock(ad, "2026-11-12T09:00:00.000Z");
     int exp90 = 0;
     while (ctl_client_next_event(ev_c, 300, &ev) == 1) {
         if (!strcmp(it_str(ev, "event"), "contract.expiring") &&
@@ -349,7 +342,7 @@ static void part_crash(void)
     }
     it_server_restart(srv);
     ad = it_login_admin(srv);
-    set_clock(ad, "2026-03-01T10:00:00.000Z"); /* after the whole scan */
+    it_set_clock(ad, "2026-03-01T10:00:00.000Z"); /* after the whole scan */
     ctl_client_close(ad);
     CHECK(it_server_stop(srv) == 0);
 

@@ -27,13 +27,6 @@
 #define AHEAD 6   /* active, end 2026-06-30: expiring:90 on 04-01 */
 #define CREATED 5 /* created after the restart, end 2026-07-31: 90 on 05-02 */
 
-static void set_clock(struct ctl_client *c, const char *now)
-{
-    json_t *r = it_call(c, "admin.clock.set", json_pack("{s:s}", "now", now), NULL);
-    CHECKF(r != NULL, "admin.clock.set %s", now);
-    json_decref(r);
-}
-
 /* The events already received (admin.clock.set answers after its scan's
  * events): how many of `event` with `threshold`; each contract id of them
  * once in ids (an object used as a set); *other counts any other alert. */
@@ -143,7 +136,7 @@ int main(void)
     ad = it_login_admin(srv);
     /* the start-up scan may be over already: its events are replayed */
     json_decref(it_call(ad, "subscribe", json_pack("{s:i}", "since", 0), NULL));
-    set_clock(ad, "2026-03-01T10:00:00.000Z"); /* answered after the whole scan */
+    it_set_clock(ad, "2026-03-01T10:00:00.000Z"); /* answered after the whole scan */
     json_t *got = json_object();
     CHECK(collect(ad, "contract.expired", 0, got, &other, &twice) == ENDED);
     CHECK(same_keys(got, ended));
@@ -157,13 +150,13 @@ int main(void)
     json_t *created = create_ids(ad, CREATED, "C-NEW", "active", "2026-07-31");
 
     /* the ones ahead were armed on 03-01: 90 days before 06-30 is 04-01 */
-    set_clock(ad, "2026-04-01T09:00:00.000Z");
+    it_set_clock(ad, "2026-04-01T09:00:00.000Z");
     got = json_object();
     CHECK(collect(ad, "contract.expiring", 90, got, &other, &twice) == AHEAD);
     CHECK(same_keys(got, ahead));
     CHECK(other == 0 && twice == 0);
     json_decref(got);
-    set_clock(ad, "2026-05-02T09:00:00.000Z"); /* 90 days before 07-31 */
+    it_set_clock(ad, "2026-05-02T09:00:00.000Z"); /* 90 days before 07-31 */
     got = json_object();
     CHECK(collect(ad, "contract.expiring", 90, got, &other, &twice) == CREATED);
     CHECK(same_keys(got, created));

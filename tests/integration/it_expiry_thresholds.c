@@ -22,13 +22,6 @@
 #include "harness.h"
 #include "test.h"
 
-static void set_clock(struct ctl_client *c, const char *now)
-{
-    json_t *r = it_call(c, "admin.clock.set", json_pack("{s:s}", "now", now), NULL);
-    CHECKF(r != NULL, "admin.clock.set %s", now);
-    json_decref(r);
-}
-
 /* The expiry alerts received so far, as "threshold[L] " (L: late). */
 static void drain(struct ctl_client *c, char *log, size_t cap)
 {
@@ -85,7 +78,7 @@ int main(void)
     json_t *k = it_contract_create(ad, json_pack("{s:s, s:s, s:s}", "status", "active", "end_date",
                                                  "2026-03-02", "renewal", "none"));
     REQUIRE(k != NULL);
-    set_clock(ad, "2026-01-01T09:00:01.000Z");
+    it_set_clock(ad, "2026-01-01T09:00:01.000Z");
     drain(ad, log, sizeof log);
     CHECK_STR(log, "60 ");
     ctl_client_close(ad);
@@ -94,10 +87,10 @@ int main(void)
     restart_with(s, "2026-01-02T09:00:00Z", "90,60,45,30,7,1");
     ad = subscribed_admin(s);
     log[0] = '\0';
-    set_clock(ad, "2026-01-15T09:00:00.000Z");
+    it_set_clock(ad, "2026-01-15T09:00:00.000Z");
     drain(ad, log, sizeof log);
     CHECK_STR(log, "");
-    set_clock(ad, "2026-01-16T09:00:00.000Z");
+    it_set_clock(ad, "2026-01-16T09:00:00.000Z");
     drain(ad, log, sizeof log);
     CHECKF(strcmp(log, "45 ") == 0, "on its day the 45-day alert is raised: got \"%s\"", log);
     json_t *r = it_call(ad, "notifications.list", json_pack("{s:i}", "limit", 1), NULL);
@@ -106,7 +99,7 @@ int main(void)
     CHECK_STR(it_str(json_object_get(n, "summary"), "due_date"), "2026-01-16");
     json_decref(r);
     log[0] = '\0';
-    set_clock(ad, "2026-01-31T09:00:00.000Z");
+    it_set_clock(ad, "2026-01-31T09:00:00.000Z");
     drain(ad, log, sizeof log);
     CHECK_STR(log, "30 ");
     ctl_client_close(ad);
@@ -115,13 +108,13 @@ int main(void)
     restart_with(s, "2026-02-01T09:00:00Z", "90,60,45,30,1");
     ad = subscribed_admin(s);
     log[0] = '\0';
-    set_clock(ad, "2026-02-22T09:00:00.000Z");
+    it_set_clock(ad, "2026-02-22T09:00:00.000Z");
     drain(ad, log, sizeof log);
     CHECK_STR(log, "");
-    set_clock(ad, "2026-02-23T09:00:00.000Z");
+    it_set_clock(ad, "2026-02-23T09:00:00.000Z");
     drain(ad, log, sizeof log);
     CHECK_STR(log, "");
-    set_clock(ad, "2026-03-01T09:00:00.000Z");
+    it_set_clock(ad, "2026-03-01T09:00:00.000Z");
     drain(ad, log, sizeof log);
     CHECK_STR(log, "1 ");
 

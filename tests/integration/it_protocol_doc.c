@@ -460,6 +460,7 @@ int main(void)
     json_decref(r);
     json_decref(replay(adm, "admin.kick", 0, json_pack("{s:I}", "session", session)));
     CHECKF(it_ws_wait_close(other, IT_TIMEOUT_MS) == 4002, "admin.kick: not closed with 4002");
+    ctl_ws_close(other, 1000); /* frees it */
     json_decref(replay(adm, "ping", 0, NULL));
     check_members("admin.connection.opened", "connection");
     check_members("admin.connection.updated", "connection");

@@ -20,13 +20,6 @@
 #include "harness.h"
 #include "test.h"
 
-static void set_clock(struct ctl_client *c, const char *now)
-{
-    json_t *r = it_call(c, "admin.clock.set", json_pack("{s:s}", "now", now), NULL);
-    CHECKF(r != NULL, "admin.clock.set %s", now);
-    json_decref(r);
-}
-
 static json_t *monthly(struct ctl_client *ad, const char *number, const char *end)
 {
     json_t *c = it_contract_create(ad, json_pack("{s:s, s:s, s:s, s:s, s:i}", "status", "active",
@@ -97,19 +90,19 @@ int main(void)
     REQUIRE(u != NULL);
     json_decref(u);
 
-    set_clock(ad, "2027-01-31T09:00:00.000Z");
+    it_set_clock(ad, "2027-01-31T09:00:00.000Z");
     expect_end(ad, a, "2027-02-28");
     expect_end(ad, e, "2027-02-28"); /* 29 → 28: February 2027 has 28 days */
-    set_clock(ad, "2027-03-01T09:00:00.000Z");
+    it_set_clock(ad, "2027-03-01T09:00:00.000Z");
     expect_end(ad, a, "2027-03-30"); /* was 2027-03-31: 28 Feb read as a month end */
     expect_end(ad, e, "2027-03-29");
-    set_clock(ad, "2027-03-31T09:00:00.000Z");
+    it_set_clock(ad, "2027-03-31T09:00:00.000Z");
     expect_end(ad, a, "2027-04-30");
     expect_end(ad, e, "2027-04-29");
 
     /* 2. an end two terms past: three terms at once, the day kept */
     json_t *b = monthly(ad, "R-30-LATE", "2027-01-30");
-    set_clock(ad, "2027-03-31T09:00:01.000Z");
+    it_set_clock(ad, "2027-03-31T09:00:01.000Z");
     expect_end(ad, b, "2027-04-30"); /* was 2027-03-31 */
 
     /* 4. a restart keeps the days */
@@ -118,7 +111,7 @@ int main(void)
     replace_fake_now(srv, "2027-05-15T09:00:00Z");
     it_server_restart(srv);
     ad = it_login_admin(srv);
-    set_clock(ad, "2027-05-15T09:00:01.000Z");
+    it_set_clock(ad, "2027-05-15T09:00:01.000Z");
     expect_end(ad, a, "2027-05-30"); /* 30 Apr is a month end, but not the day set */
     expect_end(ad, b, "2027-05-30");
     expect_end(ad, m, "2027-05-31"); /* a month end set by a person stays one */

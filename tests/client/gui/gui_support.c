@@ -198,3 +198,9 @@ void gui_teardown(PactaApplication *app)
     gui_pump(100);
     g_object_unref(app);
 }
+
+gboolean gui_expiring_has_count(gpointer data)
+{
+    struct gui_count_wait *w = data;
+    return pacta_expiring_view_get_count(w->view) >= w->n;
+}

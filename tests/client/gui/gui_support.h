@@ -18,6 +18,7 @@
 #include "pacta-application.h"
 #include "pacta-conflict-dialog.h"
 #include "pacta-editor.h"
+#include "pacta-expiring-view.h"
 #include "pacta-login-dialog.h"
 #include "pacta-window.h"
 #include "test.h"
@@ -32,6 +33,12 @@ PactaWindow *gui_login(PactaApplication *app, const struct it_server *s, const c
                        const char *password);
 /* Iterates the main loop until cond(data) or timeout; returns cond's last value. */
 gboolean gui_wait(gboolean (*cond)(gpointer data), gpointer data, int timeout_ms);
+/* Condition for gui_wait(): the Expiring page lists at least n alerts. */
+struct gui_count_wait {
+    PactaExpiringView *view;
+    guint n;
+};
+gboolean gui_expiring_has_count(gpointer data);
 /* Iterates the main loop for ms milliseconds (lets animations finish). */
 void gui_pump(int ms);
 /* TRUE while the list's filter or sort is being computed. */

@@ -16,17 +16,6 @@
 
 #define N_BURST 5
 
-struct count_wait {
-    PactaExpiringView *view;
-    guint n;
-};
-
-static gboolean has_count(gpointer data)
-{
-    struct count_wait *w = data;
-    return pacta_expiring_view_get_count(w->view) >= w->n;
-}
-
 static gboolean notified(gpointer data)
 {
     return pacta_application_get_last_notification(data) != NULL;
@@ -59,8 +48,8 @@ int main(int argc, char **argv)
         REQUIRE(c != NULL);
         json_decref(c);
     }
-    struct count_wait all = {view, N_BURST};
-    CHECK(gui_wait(has_count, &all, GUI_TIMEOUT_MS));
+    struct gui_count_wait all = {view, N_BURST};
+    CHECK(gui_wait(gui_expiring_has_count, &all, GUI_TIMEOUT_MS));
     CHECK(gui_wait(notified, app, GUI_TIMEOUT_MS));
     gui_pump(1500); /* anything else that would pop up */
     CHECKF(pacta_application_get_notification_count(app) == 1, "%u pop-ups for %d alerts",

@@ -45,13 +45,6 @@ static gboolean row_says(gpointer data)
     return s && strstr(s, w->text);
 }
 
-static void set_clock(const char *now)
-{
-    json_t *r = it_call(admin, "admin.clock.set", json_pack("{s:s}", "now", now), NULL);
-    REQUIRE(r != NULL);
-    json_decref(r);
-}
-
 static json_t *create(const char *number, const char *end)
 {
     json_t *c =
@@ -86,7 +79,7 @@ int main(void)
     expect(view, "C-LIVE", "in 60 days");
 
     /* 2. the next day */
-    set_clock("2026-01-02T09:00:00Z");
+    it_set_clock(admin, "2026-01-02T09:00:00Z");
     expect(view, "C-LIVE", "in 59 days");
     expect(view, "C-STORED", "in 89 days");
 

@@ -13,17 +13,6 @@
 
 #include "pacta-expiring-view.h"
 
-struct count_wait {
-    PactaExpiringView *view;
-    guint n;
-};
-
-static gboolean has_count(gpointer data)
-{
-    struct count_wait *w = data;
-    return pacta_expiring_view_get_count(w->view) >= w->n;
-}
-
 static gboolean has_digest(gpointer data)
 {
     return g_strcmp0(pacta_application_get_last_notification(data), "digest") == 0;
@@ -72,8 +61,8 @@ int main(int argc, char **argv)
 
     /* the editor's digest first (a day with only ed's alert) */
     json_t *e = create_past(admin, IT_EDITOR_USER, "Editor's lease");
-    struct count_wait one = {view, 1};
-    CHECK(gui_wait(has_count, &one, GUI_TIMEOUT_MS));
+    struct gui_count_wait one = {view, 1};
+    CHECK(gui_wait(gui_expiring_has_count, &one, GUI_TIMEOUT_MS));
     json_t *r =
         it_call(admin, "admin.clock.set", json_pack("{s:s}", "now", "2026-03-02T08:30:00Z"), NULL);
     CHECK(r != NULL);
@@ -85,8 +74,8 @@ int main(int argc, char **argv)
     /* two alerts of the viewer's own: no pop-up each, one digest next day */
     json_t *a = create_past(admin, IT_VIEWER_USER, "Office cleaning");
     json_t *b = create_past(admin, IT_VIEWER_USER, "Printer lease");
-    struct count_wait three = {view, 3};
-    CHECK(gui_wait(has_count, &three, GUI_TIMEOUT_MS));
+    struct gui_count_wait three = {view, 3};
+    CHECK(gui_wait(gui_expiring_has_count, &three, GUI_TIMEOUT_MS));
     gui_pump(200);
     CHECKF(pacta_application_get_last_notification(app) == NULL, "a pop-up per alert: %s",
            pacta_application_get_last_notification(app));

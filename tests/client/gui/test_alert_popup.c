@@ -14,17 +14,6 @@
 
 #include "pacta-expiring-view.h"
 
-struct count_wait {
-    PactaExpiringView *view;
-    guint n;
-};
-
-static gboolean has_count(gpointer data)
-{
-    struct count_wait *w = data;
-    return pacta_expiring_view_get_count(w->view) >= w->n;
-}
-
 /* An active contract of `owner` whose end date is past: expired at once. */
 static json_t *create_past(struct ctl_client *admin, const char *owner)
 {
@@ -55,8 +44,8 @@ int main(int argc, char **argv)
 
     /* someone else's contract: listed, no pop-up */
     json_t *a = create_past(admin, "admin");
-    struct count_wait one = {view, 1};
-    CHECK(gui_wait(has_count, &one, GUI_TIMEOUT_MS));
+    struct gui_count_wait one = {view, 1};
+    CHECK(gui_wait(gui_expiring_has_count, &one, GUI_TIMEOUT_MS));
     gui_pump(700); /* alerts are gathered for 400 ms before they pop up */
     CHECKF(pacta_application_get_last_notification(app) == NULL,
            "a pop-up for someone else's contract: %s",
@@ -64,8 +53,8 @@ int main(int argc, char **argv)
 
     /* one's own: a pop-up */
     json_t *b = create_past(admin, IT_VIEWER_USER);
-    struct count_wait two = {view, 2};
-    CHECK(gui_wait(has_count, &two, GUI_TIMEOUT_MS));
+    struct gui_count_wait two = {view, 2};
+    CHECK(gui_wait(gui_expiring_has_count, &two, GUI_TIMEOUT_MS));
     gui_pump(700); /* alerts are gathered for 400 ms before they pop up */
     g_autofree char *mine = g_strdup_printf("contract-%s", it_str(b, "id"));
     CHECK_STR(pacta_application_get_last_notification(app), mine);
@@ -76,8 +65,8 @@ int main(int argc, char **argv)
     CHECK(r != NULL);
     json_decref(r);
     json_t *c = create_past(admin, IT_VIEWER_USER);
-    struct count_wait three = {view, 3};
-    CHECK(gui_wait(has_count, &three, GUI_TIMEOUT_MS));
+    struct gui_count_wait three = {view, 3};
+    CHECK(gui_wait(gui_expiring_has_count, &three, GUI_TIMEOUT_MS));
     gui_pump(700); /* alerts are gathered for 400 ms before they pop up */
     CHECK_STR(pacta_application_get_last_notification(app), mine);
 

@@ -40,24 +40,6 @@ static gboolean none_unread(gpointer data)
     return unread(data) == 0;
 }
 
-struct count_wait {
-    PactaExpiringView *view;
-    guint n;
-};
-
-static gboolean has_count(gpointer data)
-{
-    struct count_wait *w = data;
-    return pacta_expiring_view_get_count(w->view) >= w->n;
-}
-
-static void set_clock(const char *now)
-{
-    json_t *r = it_call(admin, "admin.clock.set", json_pack("{s:s}", "now", now), NULL);
-    REQUIRE(r != NULL);
-    json_decref(r);
-}
-
 static json_t *contract_ending(const char *end, const char *owner)
 {
     json_t *c = it_contract_create(admin, json_pack("{s:s, s:s, s:s, s:s}", "status", "active",
@@ -93,9 +75,9 @@ int main(void)
     CHECK(unread(ed) == 0);
 
     /* 1. the alert arrives while the contracts page is on screen */
-    set_clock("2026-01-20T09:00:00Z");
-    struct count_wait one = {view, 1};
-    CHECK(gui_wait(has_count, &one, GUI_TIMEOUT_MS));
+    it_set_clock(admin, "2026-01-20T09:00:00Z");
+    struct gui_count_wait one = {view, 1};
+    CHECK(gui_wait(gui_expiring_has_count, &one, GUI_TIMEOUT_MS));
     gui_pump(500);
     CHECKF(unread(ed) == 1, "marked read before the page was shown: %lld unread",
            (long long)unread(ed));
@@ -115,21 +97,21 @@ int main(void)
     REQUIRE(r != NULL);
     json_decref(r);
     CHECK(gui_wait(gui_restored_toast, win, GUI_TIMEOUT_MS));
-    CHECKF(gui_wait(has_count, &one, GUI_TIMEOUT_MS),
+    CHECKF(gui_wait(gui_expiring_has_count, &one, GUI_TIMEOUT_MS),
            "after the restore the page lists %u alerts, the restored data 1 unread",
            pacta_expiring_view_get_count(view));
     CHECK(gui_wait(none_unread, ed, GUI_TIMEOUT_MS));
 
     /* 3. the page on screen: read as it arrives; someone else's is listed */
-    set_clock("2026-01-25T09:00:00Z");
-    struct count_wait two = {view, 2};
-    CHECK(gui_wait(has_count, &two, GUI_TIMEOUT_MS));
+    it_set_clock(admin, "2026-01-25T09:00:00Z");
+    struct gui_count_wait two = {view, 2};
+    CHECK(gui_wait(gui_expiring_has_count, &two, GUI_TIMEOUT_MS));
     CHECKF(gui_wait(none_unread, ed, GUI_TIMEOUT_MS),
            "an alert shown on the open page is still unread (%lld)", (long long)unread(ed));
     json_int_t admin_unread = unread(admin);
-    set_clock("2026-01-30T09:00:00Z");
-    struct count_wait three = {view, 3};
-    CHECK(gui_wait(has_count, &three, GUI_TIMEOUT_MS));
+    it_set_clock(admin, "2026-01-30T09:00:00Z");
+    struct gui_count_wait three = {view, 3};
+    CHECK(gui_wait(gui_expiring_has_count, &three, GUI_TIMEOUT_MS));
     gui_pump(500);
     CHECK(unread(ed) == 0);
     CHECK(unread(admin) == admin_unread + 1); /* the admin's own, untouched */
