@@ -138,6 +138,11 @@ json_t *it_call_err(struct ctl_client *c, const char *op, json_t *args_steal);
 /* admin.clock.set {now} as c (an admin of a --fake-now server); the test
  * exits if the server refuses it. */
 void it_set_clock(struct ctl_client *c, const char *now);
+/* On a raw websocket (it_ws_connect / it_ws_login): sends one request with
+ * an integer id (exits if it cannot), and the next response, events
+ * skipped (NULL after IT_TIMEOUT_MS or a close). */
+void it_ws_send(struct ctl_ws *ws, int id, const char *op, json_t *args_steal);
+json_t *it_ws_response(struct ctl_ws *ws);
 /* The "code"/"field" string of an error object, "" if absent. */
 const char *it_err_code(const json_t *error);
 const char *it_err_field(const json_t *error);

@@ -220,6 +220,31 @@ json_t *it_call_err(struct ctl_client *c, const char *op, json_t *args_steal)
     return NULL;
 }
 
+void it_ws_send(struct ctl_ws *ws, int id, const char *op, json_t *args_steal)
+{
+    json_t *req = json_pack("{s:i,s:s,s:o}", "id", id, "op", op, "args", args_steal);
+    char *text = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    if (!text || ctl_ws_send_text(ws, text, strlen(text)) != 0)
+        it_fatal("send %s failed", op);
+    free(text);
+}
+
+json_t *it_ws_response(struct ctl_ws *ws)
+{
+    for (;;) {
+        char *msg = NULL;
+        size_t len = 0;
+        if (ctl_ws_recv(ws, IT_TIMEOUT_MS, &msg, &len) != 1)
+            return NULL;
+        json_t *j = json_loadb(msg, len, 0, NULL);
+        free(msg);
+        if (json_object_get(j, "ok"))
+            return j;
+        json_decref(j);
+    }
+}
+
 void it_set_clock(struct ctl_client *c, const char *now)
 {
     json_t *r = it_call(c, "admin.clock.set", json_pack("{s:s}", "now", now), NULL);

@@ -33,33 +33,6 @@
 #include "harness.h"
 #include "test.h"
 
-/* Sends one request on a raw websocket (id: an integer). */
-static void ws_send(struct ctl_ws *ws, int id, const char *op, json_t *args_steal)
-{
-    json_t *req = json_pack("{s:i,s:s,s:o}", "id", id, "op", op, "args", args_steal);
-    char *text = json_dumps(req, JSON_COMPACT);
-    json_decref(req);
-    if (!text || ctl_ws_send_text(ws, text, strlen(text)) != 0)
-        it_fatal("send %s failed", op);
-    free(text);
-}
-
-/* The next response (not an event) on a raw websocket, or NULL. */
-static json_t *ws_response(struct ctl_ws *ws)
-{
-    for (;;) {
-        char *msg = NULL;
-        size_t len = 0;
-        if (ctl_ws_recv(ws, IT_TIMEOUT_MS, &msg, &len) != 1)
-            return NULL;
-        json_t *j = json_loadb(msg, len, 0, NULL);
-        free(msg);
-        if (json_object_get(j, "ok"))
-            return j;
-        json_decref(j);
-    }
-}
-
 static void test_self(const struct it_server *srv)
 {
     /* a new password for oneself: answered, then the socket ends */
@@ -148,11 +121,12 @@ static void test_user_cap(void)
         ws[i] = it_ws_connect(srv);
     /* every login in flight at once: argon2 checks them two at a time */
     for (int i = 0; i < RACERS; i++)
-        ws_send(ws[i], 1, "auth.login",
-                json_pack("{s:s,s:s}", "username", IT_VIEWER_USER, "password", IT_VIEWER_PASSWORD));
+        it_ws_send(
+            ws[i], 1, "auth.login",
+            json_pack("{s:s,s:s}", "username", IT_VIEWER_USER, "password", IT_VIEWER_PASSWORD));
     int ok = 0, limited = 0;
     for (int i = 0; i < RACERS; i++) {
-        json_t *r = ws_response(ws[i]);
+        json_t *r = it_ws_response(ws[i]);
         if (json_is_true(json_object_get(r, "ok")))
             ok++;
         else if (!strcmp(it_err_code(json_object_get(r, "error")), "rate_limited"))
@@ -194,9 +168,9 @@ static void test_lockout_log(void)
     /* 5 failures lock "ghost"; the rest are refused, and after 20 from
      * this address the address is locked too */
     for (int i = 0; i < 60; i++) {
-        ws_send(w, i + 1, "auth.login",
-                json_pack("{s:s,s:s}", "username", "ghost", "password", "wrong-password"));
-        json_t *r = ws_response(w);
+        it_ws_send(w, i + 1, "auth.login",
+                   json_pack("{s:s,s:s}", "username", "ghost", "password", "wrong-password"));
+        json_t *r = it_ws_response(w);
         refused += !strcmp(it_err_code(json_object_get(r, "error")), "rate_limited");
         json_decref(r);
     }
@@ -226,7 +200,7 @@ static struct ctl_ws *stalled(const struct it_server *srv, const char *user, con
 {
     struct ctl_ws *w = it_ws_login(srv, user, pw);
     for (int i = 0; i < 24; i++)
-        ws_send(w, 100 + i, "contracts.list", json_pack("{s:i}", "limit", 200));
+        it_ws_send(w, 100 + i, "contracts.list", json_pack("{s:i}", "limit", 200));
     usleep(1500000); /* the server reads them all and writes what fits */
     return w;
 }
@@ -252,7 +226,7 @@ static void test_closing_requests(void)
                         json_pack("{s:s,s:b}", "username", IT_EDITOR_USER, "disabled", 1), NULL));
     json_t *c = it_contract_args();
     json_object_set_new(c, "number", json_string("AFTER-DISABLE-1"));
-    ws_send(w, 1, "contracts.create", c);
+    it_ws_send(w, 1, "contracts.create", c);
     usleep(1000000);
     int n = count_numbered(admin, "AFTER-DISABLE");
     CHECKF(n == 0, "a disabled editor created %d contract(s) on a connection being closed", n);
@@ -267,7 +241,7 @@ static void test_closing_requests(void)
     json_decref(it_call(admin, "admin.kick", json_pack("{s:I}", "session", id), NULL));
     c = it_contract_args();
     json_object_set_new(c, "number", json_string("AFTER-KICK-1"));
-    ws_send(w, 1, "contracts.create", c);
+    it_ws_send(w, 1, "contracts.create", c);
     usleep(1000000);
     n = count_numbered(admin, "AFTER-KICK");
     CHECKF(n == 0, "a kicked editor created %d contract(s) on a connection being closed", n);
@@ -301,8 +275,8 @@ static void test_cap_after_odd_closes(void)
     ctl_client_close(a);
     /* a login in flight when the connection drops */
     struct ctl_ws *w = it_ws_connect(srv);
-    ws_send(w, 1, "auth.login",
-            json_pack("{s:s,s:s}", "username", IT_VIEWER_USER, "password", IT_VIEWER_PASSWORD));
+    it_ws_send(w, 1, "auth.login",
+               json_pack("{s:s,s:s}", "username", IT_VIEWER_USER, "password", IT_VIEWER_PASSWORD));
     ctl_ws_abort(w);
 
     /* give the server a moment to see the drops, then two fit again */

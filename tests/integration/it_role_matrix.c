@@ -294,33 +294,6 @@ static void test_notifications_isolated(const struct it_server *srv, struct ctl_
     ctl_client_close(ed);
 }
 
-/* Sends one request on a raw websocket (id: an integer). */
-static void ws_send(struct ctl_ws *ws, int id, const char *op, json_t *args_steal)
-{
-    json_t *req = json_pack("{s:i,s:s,s:o}", "id", id, "op", op, "args", args_steal);
-    char *text = json_dumps(req, JSON_COMPACT);
-    json_decref(req);
-    if (!text || ctl_ws_send_text(ws, text, strlen(text)) != 0)
-        it_fatal("send %s failed", op);
-    free(text);
-}
-
-/* The next response (not an event) on a raw websocket, or NULL. */
-static json_t *ws_response(struct ctl_ws *ws)
-{
-    for (;;) {
-        char *msg = NULL;
-        size_t len = 0;
-        if (ctl_ws_recv(ws, IT_TIMEOUT_MS, &msg, &len) != 1)
-            return NULL;
-        json_t *j = json_loadb(msg, len, 0, NULL);
-        free(msg);
-        if (json_object_get(j, "ok"))
-            return j;
-        json_decref(j);
-    }
-}
-
 /* Users whose name starts with prefix. */
 static int users_named(struct ctl_client *admin, const char *prefix)
 {
@@ -349,18 +322,18 @@ static void test_demoted_while_hashing(const struct it_server *srv, struct ctl_c
     for (int i = 0; i < N; i++) {
         char name[32];
         snprintf(name, sizeof name, "late%02d", i);
-        ws_send(ws, 100 + i, "users.create",
-                json_pack("{s:s,s:s,s:s}", "username", name, "password", "late-pass-0123", "role",
-                          "admin"));
+        it_ws_send(ws, 100 + i, "users.create",
+                   json_pack("{s:s,s:s,s:s}", "username", name, "password", "late-pass-0123",
+                             "role", "admin"));
     }
-    ws_send(ws, 100 + N, "users.update",
-            json_pack("{s:s,s:s}", "username", IT_VIEWER_USER, "password", "viewer-new-pass-1"));
+    it_ws_send(ws, 100 + N, "users.update",
+               json_pack("{s:s,s:s}", "username", IT_VIEWER_USER, "password", "viewer-new-pass-1"));
     /* a ping answered: every request before it was taken in (queued for
      * its hash), and the demotion comes after all of them */
-    ws_send(ws, 99, "ping", json_object());
+    it_ws_send(ws, 99, "ping", json_object());
     int ok = 0, forbidden = 0, pw_ok = -1, got = 0, before = -1;
     while (got < N + 2) {
-        json_t *r = ws_response(ws);
+        json_t *r = it_ws_response(ws);
         REQUIRE(r != NULL);
         got++;
         json_int_t id = it_int(r, "id");
@@ -409,14 +382,14 @@ static void test_relogin_while_hashing(const struct it_server *srv, struct ctl_c
         json_pack("{s:s,s:s}", "username", IT_VIEWER_USER, "password", IT_VIEWER_PASSWORD), NULL);
     REQUIRE(li != NULL);
     struct ctl_ws *ws = it_ws_login(srv, IT_ADMIN2_USER, IT_ADMIN2_PASSWORD);
-    ws_send(ws, 200, "users.create",
-            json_pack("{s:s,s:s,s:s}", "username", "relog", "password", "relog-pass-0123", "role",
-                      "viewer"));
-    ws_send(ws, 201, "auth.resume", json_pack("{s:s}", "token", it_str(li, "token")));
+    it_ws_send(ws, 200, "users.create",
+               json_pack("{s:s,s:s,s:s}", "username", "relog", "password", "relog-pass-0123",
+                         "role", "viewer"));
+    it_ws_send(ws, 201, "auth.resume", json_pack("{s:s}", "token", it_str(li, "token")));
     json_decref(li);
     int created = -1, logged_in = -1;
     for (int got = 0; got < 2; got++) {
-        json_t *r = ws_response(ws);
+        json_t *r = it_ws_response(ws);
         REQUIRE(r != NULL);
         if (it_int(r, "id") == 200) {
             created = json_is_true(json_object_get(r, "ok"));
@@ -442,9 +415,9 @@ static void ws_chunk(struct ctl_ws *ws, int id, const char *upload_id, const uin
     if (!text)
         it_fatal("out of memory");
     pacta_base64_encode(data + off, n, text);
-    ws_send(ws, id, "documents.upload.chunk",
-            json_pack("{s:s,s:I,s:s}", "upload_id", upload_id, "offset", (json_int_t)off, "data",
-                      text));
+    it_ws_send(ws, id, "documents.upload.chunk",
+               json_pack("{s:s,s:I,s:s}", "upload_id", upload_id, "offset", (json_int_t)off, "data",
+                         text));
     free(text);
 }
 
@@ -477,19 +450,19 @@ static void test_demoted_while_uploading(const struct it_server *srv, struct ctl
             ws_chunk(ws, 1000 + sent, upload, data, (size_t)sent * CHUNK, CHUNK);
             sent++;
         }
-        json_t *r = ws_response(ws);
+        json_t *r = it_ws_response(ws);
         REQUIRE(r != NULL && json_is_true(json_object_get(r, "ok")));
         json_decref(r);
         answered++;
     }
     /* the last chunk and the finish, then the demotion */
     ws_chunk(ws, 1000 + sent, upload, data, (size_t)sent * CHUNK, CHUNK);
-    ws_send(ws, 1, "documents.upload.finish", json_pack("{s:s}", "upload_id", upload));
-    ws_send(ws, 99, "ping", json_object());
+    it_ws_send(ws, 1, "documents.upload.finish", json_pack("{s:s}", "upload_id", upload));
+    it_ws_send(ws, 99, "ping", json_object());
     json_t *finish = NULL;
     int got = 0, listed = -1;
     while (got < 3) {
-        json_t *r = ws_response(ws);
+        json_t *r = it_ws_response(ws);
         REQUIRE(r != NULL);
         got++;
         if (it_int(r, "id") == 99) {

@@ -15,32 +15,6 @@
 #include "harness.h"
 #include "test.h"
 
-static void ws_send(struct ctl_ws *ws, int id, const char *op, json_t *args_steal)
-{
-    json_t *req = json_pack("{s:i,s:s,s:o}", "id", id, "op", op, "args", args_steal);
-    char *text = json_dumps(req, JSON_COMPACT);
-    json_decref(req);
-    if (!text || ctl_ws_send_text(ws, text, strlen(text)) != 0)
-        it_fatal("send %s failed", op);
-    free(text);
-}
-
-/* The next response (not an event) on a raw websocket, or NULL. */
-static json_t *ws_response(struct ctl_ws *ws)
-{
-    for (;;) {
-        char *msg = NULL;
-        size_t len = 0;
-        if (ctl_ws_recv(ws, IT_TIMEOUT_MS, &msg, &len) != 1)
-            return NULL;
-        json_t *j = json_loadb(msg, len, 0, NULL);
-        free(msg);
-        if (json_object_get(j, "ok"))
-            return j;
-        json_decref(j);
-    }
-}
-
 static void set_role(struct ctl_client *admin, const char *user, const char *role)
 {
     json_t *r = it_call(admin, "users.update",
@@ -56,11 +30,11 @@ static json_t *restore_as_ad2(const struct it_server *srv, struct ctl_client *ad
                               int demote)
 {
     struct ctl_ws *ws = it_ws_login(srv, IT_ADMIN2_USER, IT_ADMIN2_PASSWORD);
-    ws_send(ws, 1, "backups.restore", json_pack("{s:I}", "id", id));
-    ws_send(ws, 99, "ping", json_object());
+    it_ws_send(ws, 1, "backups.restore", json_pack("{s:I}", "id", id));
+    it_ws_send(ws, 99, "ping", json_object());
     json_t *answer = NULL;
     for (int got = 0; got < 2;) {
-        json_t *r = ws_response(ws);
+        json_t *r = it_ws_response(ws);
         REQUIRE(r != NULL);
         got++;
         if (it_int(r, "id") == 99) {
