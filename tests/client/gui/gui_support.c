@@ -3,7 +3,10 @@
  */
 #include "gui_support.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pacta-list-model.h"
 
@@ -203,4 +206,13 @@ gboolean gui_expiring_has_count(gpointer data)
 {
     struct gui_count_wait *w = data;
     return pacta_expiring_view_get_count(w->view) >= w->n;
+}
+
+void gui_need_session_bus(char **argv)
+{
+    if (g_getenv("DBUS_SESSION_BUS_ADDRESS"))
+        return;
+    execlp("dbus-run-session", "dbus-run-session", "--", argv[0], (char *)NULL);
+    perror("dbus-run-session");
+    exit(1);
 }

@@ -41,6 +41,9 @@ struct gui_count_wait {
 gboolean gui_expiring_has_count(gpointer data);
 /* Iterates the main loop for ms milliseconds (lets animations finish). */
 void gui_pump(int ms);
+/* Desktop notifications go over the session bus: without one, the test
+ * runs itself again under a private bus (dbus-run-session). */
+void gui_need_session_bus(char **argv);
 /* TRUE while the list's filter or sort is being computed. */
 gboolean gui_list_pending(PactaWindow *win);
 /* Waits until the visible (filtered) list has n rows and is not pending. */

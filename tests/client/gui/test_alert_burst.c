@@ -8,8 +8,6 @@
  * The alerts come from contracts created active with an end date already
  * past: the server expires each at its next scan, right after the create.
  */
-#include <unistd.h>
-
 #include "gui_support.h"
 
 #include "pacta-expiring-view.h"
@@ -24,11 +22,7 @@ static gboolean notified(gpointer data)
 int main(int argc, char **argv)
 {
     (void)argc;
-    if (!g_getenv("DBUS_SESSION_BUS_ADDRESS")) {
-        execlp("dbus-run-session", "dbus-run-session", "--", argv[0], (char *)NULL);
-        perror("dbus-run-session");
-        return 1;
-    }
+    gui_need_session_bus(argv);
     PactaApplication *app = gui_setup("gui_alert_burst");
     struct it_server *s = it_server_start(NULL);
     it_create_role_users(s);

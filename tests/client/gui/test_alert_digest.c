@@ -7,8 +7,6 @@
  * Fake clock (--fake-now, --alert-time 08:00 UTC); under a private session
  * bus (dbus-run-session) for the notifications.
  */
-#include <unistd.h>
-
 #include "gui_support.h"
 
 #include "pacta-expiring-view.h"
@@ -41,11 +39,7 @@ static void set_digest(struct it_server *s, const char *user, const char *passwo
 int main(int argc, char **argv)
 {
     (void)argc;
-    if (!g_getenv("DBUS_SESSION_BUS_ADDRESS")) {
-        execlp("dbus-run-session", "dbus-run-session", "--", argv[0], (char *)NULL);
-        perror("dbus-run-session");
-        return 1;
-    }
+    gui_need_session_bus(argv);
     PactaApplication *app = gui_setup("gui_alert_digest");
     static const char *const args[] = {
         "--session-ttl", "315360000", "--fake-now", "2026-03-01T09:00:00Z",

@@ -8,8 +8,6 @@
  * notification goes out over the session bus: the test runs under a
  * private one (dbus-run-session).
  */
-#include <unistd.h>
-
 #include "gui_support.h"
 
 #include "pacta-expiring-view.h"
@@ -28,11 +26,7 @@ static json_t *create_past(struct ctl_client *admin, const char *owner)
 int main(int argc, char **argv)
 {
     (void)argc;
-    if (!g_getenv("DBUS_SESSION_BUS_ADDRESS")) {
-        execlp("dbus-run-session", "dbus-run-session", "--", argv[0], (char *)NULL);
-        perror("dbus-run-session");
-        return 1;
-    }
+    gui_need_session_bus(argv);
     PactaApplication *app = gui_setup("gui_alert_popup");
     struct it_server *s = it_server_start(NULL);
     it_create_role_users(s);
