@@ -32,7 +32,7 @@ struct _PactaApplication {
     guint burst_count;
     GString *burst_lines;        /* the first three alerts, one line each */
     GNotification *burst_single; /* the first alert's own pop-up */
-    char *burst_single_id, *burst_single_text;
+    char *burst_single_id, *burst_single_heading, *burst_single_body;
 };
 
 /* Alerts that arrive within this of the first pop up together. */
@@ -267,7 +267,8 @@ static void burst_clear(PactaApplication *self)
     self->burst_count = 0;
     g_clear_object(&self->burst_single);
     g_clear_pointer(&self->burst_single_id, g_free);
-    g_clear_pointer(&self->burst_single_text, g_free);
+    g_clear_pointer(&self->burst_single_heading, g_free);
+    g_clear_pointer(&self->burst_single_body, g_free);
     if (self->burst_lines)
         g_string_free(self->burst_lines, TRUE);
     self->burst_lines = NULL;
@@ -284,10 +285,8 @@ static gboolean burst_flush(gpointer data)
 
     self->burst_timer = 0;
     if (self->burst_count == 1) {
-        const char *text = self->burst_single_text;
-        const char *nl = strchr(text, '\n');
-        g_autofree char *heading = g_strndup(text, (gsize)(nl - text));
-        send_notification(self, self->burst_single_id, heading, nl + 1, self->burst_single);
+        send_notification(self, self->burst_single_id, self->burst_single_heading,
+                          self->burst_single_body, self->burst_single);
     } else if (self->burst_count > 1) {
         g_autofree char *heading = g_strdup_printf("%u contract alerts", self->burst_count);
         if (self->burst_count > 3)
@@ -359,7 +358,8 @@ static void on_event(PactaConnection *connection, const char *name, gint64 seq, 
                                                      id);
         /* One notification id per contract: a newer alert replaces the older. */
         self->burst_single_id = g_strdup_printf("contract-%s", id);
-        self->burst_single_text = g_strdup_printf("%s\n%s", heading, body);
+        self->burst_single_heading = g_strdup(heading);
+        self->burst_single_body = g_strdup(body);
         self->burst_lines = g_string_new(heading);
     } else if (self->burst_count <= 3) {
         g_string_append_printf(self->burst_lines, "\n%s", heading);
