@@ -77,7 +77,7 @@ run() {
     rm -rf "$tmp/data"
     env PACTA_ADMIN_PASSWORD="$ADMIN_PW" "$@" "${SRV[@]}" "${WRAP_CMD[@]}" "$bin/pactad" \
       --data-dir "$tmp/data" --listen "127.0.0.1:$PORT" --cert "$tmp/certs/server.pem" \
-      --key "$tmp/certs/server.key" --rate 0 --max-conns-per-user 0 --log-level ${LOGLEVEL:-warn} \
+      --key "$tmp/certs/server.key" --rate 0 --max-conns-per-user 0 --log-level "${LOGLEVEL:-warn}" \
       >>"$tmp/pactad.log" 2>&1 &
     server_pid=$!
     wait_port "$PORT"
