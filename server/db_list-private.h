@@ -31,7 +31,7 @@ void srv__list_sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((forma
  * prefix, `lo`/`hi` a range of the column after it. */
 struct driver {
     const char *index;
-    char eq[48], lo[64], hi[64];
+    char eq[384], lo[64], hi[64];
     int ordered; /* its order (after eq) is the sort's */
     int fts;     /* the search index, for q */
     int text;    /* the trigram index, for text (also fts: not a b-tree) */

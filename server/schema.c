@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "db-private.h"
+#include "schema_combo.h"
 #include "schema_dashboard.h"
 #include "schema_documents.h"
 #include "schema_lists.h"
@@ -295,6 +296,12 @@ static const char *const migrations[] = {
      * user's page sorted every notification they ever had (an admin gets
      * one for every alert: 0.47 s a page at 900,000). */
     "CREATE INDEX notifications_user ON notifications(username, id);",
+
+    /* 14: kind, status, currency, owner and end date in one index, so
+     * contracts.list finds a combination of broad filters by a few seeks
+     * (issue 7, db_list_plan.c).  The SQL and its design are in
+     * schema_combo.h. */
+    SRV_SCHEMA_COMBO,
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -328,6 +328,23 @@ static const struct filter_case filter_cases[] = {
     {"active + amount",
      {.lifecycle = "active", .currency = "USD", .has_amount_min = 1, .amount_min = 10000}},
     {"nothing", {.owner = "rare", .status = "terminated", .kind = "client", .currency = "XAU"}},
+    /* contracts_combo (schema_combo.h): columns left open become IN lists,
+     * an end range after the owner is a range of the index */
+    {"owner + expiring", {.owner = "ana", .lifecycle = "expiring"}},
+    {"owner + kind + active", {.owner = "bob", .kind = "supplier", .lifecycle = "active"}},
+    {"owner + unknown, deleted too",
+     {.owner = "admin", .lifecycle = "unknown", .include_deleted = 1}},
+    {"owner + end to", {.owner = "ana", .end_to = "2026-09-01"}},
+    {"kind + currency", {.kind = "client", .currency = "RON"}},
+    {"terminated + currency", {.lifecycle = "terminated", .currency = "EUR"}},
+    {"expired + owner + kind", {.lifecycle = "expired", .owner = "bob", .kind = "client"}},
+    {"four + upcoming",
+     {.kind = "client",
+      .status = "draft",
+      .currency = "USD",
+      .owner = "ana",
+      .lifecycle = "upcoming"}},
+    {"status + expiring + owner", {.status = "active", .lifecycle = "expiring", .owner = "bob"}},
 };
 
 static void test_filters_and_sorts(struct tdb *t, json_t *all)
@@ -636,6 +653,10 @@ static void test_plan_choice(struct tdb *t)
         {{.start_to = "2026-01-01", .kind = "client"}, SRV_LIST_RANGE, "contracts_start"},
         {{.lifecycle = "upcoming"}, SRV_LIST_RANGE, "contracts_start"},
         {{.end_from = "2026-05-01", .sort = PACTA_SORT_TITLE}, SRV_LIST_WALK, "contracts_title"},
+        /* several broad filters that few rows meet together: their index */
+        {{.owner = "ana", .kind = "client", .currency = "EUR", .sort = PACTA_SORT_TITLE},
+         SRV_LIST_SEEK,
+         "contracts_combo"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct pacta_list_args a = cases[i].a;
@@ -672,6 +693,8 @@ static void test_no_table_scan(struct tdb *t)
         {.text = "R-1", .owner = "ana", .q = "alpha"},
         {.q = "alpha"},
         {.owner = "bob", .status = "active", .lifecycle = "active"},
+        {.owner = "ana", .lifecycle = "expiring"},
+        {.kind = "client", .currency = "RON", .owner = "bob", .lifecycle = "upcoming"},
     };
     static const enum srv_list_force forces[] = {SRV_LIST_AUTO, SRV_LIST_FORCE_WALK,
                                                  SRV_LIST_FORCE_SEEK};
