@@ -128,6 +128,9 @@ int srv__views_write_apply(struct srv_db *db, struct srv_write *w);
 
 /* db_read.c */
 json_t *srv__contract_from_row(sqlite3_stmt *st);
+/* The same without the derived members (the writer adds them once it knows
+ * the record it hands out, srv_contract_derive). */
+json_t *srv__contract_from_row_underived(sqlite3_stmt *st);
 /* Maps a failed SQLite call to a client-safe error and logs the detail. */
 int srv__sql_error(sqlite3 *db, int rc, const char *what, struct pacta_error *err);
 /* One JSON log line on stderr: {"level":"error","msg":msg,"detail"?:detail}. */

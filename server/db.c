@@ -50,6 +50,7 @@ void srv_write_free(struct srv_write *w)
     json_decref(w->result);
     json_decref(w->error_extra);
     json_decref(w->events);
+    free(w->result_text);
     free(w);
 }
 
@@ -120,6 +121,8 @@ static void clear_outcome(struct srv_write *w)
 {
     json_decref(w->result);
     w->result = NULL;
+    free(w->result_text);
+    w->result_text = NULL;
     json_array_clear(w->events);
 }
 

@@ -113,6 +113,9 @@ struct srv_write {
     json_t *error_extra;    /* owned; e.g. {"current": record} on conflict */
     json_t *events;         /* owned array of {"seq","event","data","payload"?} committed;
                                payload: data's compact text as stored in the log */
+    char *result_text;      /* owned, may be NULL: result's compact text, made with the
+                               event's payload (contracts.update), which the answer sends */
+    size_t result_len;
 
     struct srv_write *next; /* queue link, private to db.c */
 };

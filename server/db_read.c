@@ -59,6 +59,15 @@ int srv__sql_error(sqlite3 *db, int rc, const char *what, struct pacta_error *er
  * to one, SQL NULL to JSON null. */
 json_t *srv__contract_from_row(sqlite3_stmt *st)
 {
+    json_t *rec = srv__contract_from_row_underived(st);
+    /* a whole contract row (not a projection): add the derived members */
+    if (json_object_get(rec, "renewal") && json_object_get(rec, "status"))
+        srv_contract_derive(rec, srv_today());
+    return rec;
+}
+
+json_t *srv__contract_from_row_underived(sqlite3_stmt *st)
+{
     json_t *rec = json_object();
     int n = sqlite3_column_count(st);
 
@@ -78,11 +87,9 @@ json_t *srv__contract_from_row(sqlite3_stmt *st)
                              (size_t)sqlite3_column_bytes(st, i));
             break;
         }
-        json_object_set_new(rec, name, v);
+        /* column names are this program's ASCII: no UTF-8 check of each */
+        json_object_setn_new_nocheck(rec, name, strlen(name), v);
     }
-    /* a whole contract row (not a projection): add the derived members */
-    if (json_object_get(rec, "renewal") && json_object_get(rec, "status"))
-        srv_contract_derive(rec, srv_today());
     return rec;
 }
 

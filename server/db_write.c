@@ -59,6 +59,7 @@ static const char *const writable[] = {
     "owner",     "description", "notice_days",  "renewal",      "renewal_months",
 };
 #define WRITABLE_COUNT ((int)(sizeof(writable) / sizeof(writable[0])))
+enum { WRITABLE_NUMBER = 0, WRITABLE_OWNER = 10 }; /* their places in writable[] */
 
 /* Prepared once per writer connection, kept until srv__write_finalize;
  * returned reset and unbound. */
@@ -126,8 +127,11 @@ int srv__wexists(struct srv_db *db, enum srv_wstmt id, const char *a, const char
     return srv__sql_error(db->w, rc, "lookup", err);
 }
 
-/* The stored record, NULL with *rc = 0 if there is none. */
-static json_t *load_contract(struct srv_db *db, const char *id, int *rc, struct pacta_error *err)
+/* The stored record, NULL with *rc = 0 if there is none; without its
+ * derived members unless `derive` (an update derives them once, for the
+ * record it writes: ~6,500 instructions an edit each time). */
+static json_t *load_contract(struct srv_db *db, const char *id, int derive, int *rc,
+                             struct pacta_error *err)
 {
     sqlite3_stmt *st = srv__wstmt(db, SRV_WS_CONTRACT_GET, err);
     json_t *rec = NULL;
@@ -141,7 +145,7 @@ static json_t *load_contract(struct srv_db *db, const char *id, int *rc, struct 
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
     step = sqlite3_step(st);
     if (step == SQLITE_ROW)
-        rec = srv__contract_from_row(st);
+        rec = derive ? srv__contract_from_row(st) : srv__contract_from_row_underived(st);
     else if (step != SQLITE_DONE)
         *rc = srv__sql_error(db->w, step, "load contract", err);
     sqlite3_reset(st);
@@ -168,32 +172,23 @@ static void bind_record(sqlite3_stmt *st, const char *id, const json_t *rec, uin
             bind_json(st, i + 2, json_object_get(rec, writable[i]));
 }
 
-/*
- * Appends one event to the changes log, in the writer's open transaction,
- * and to w->events for the broadcast after commit (takes data_steal).  The
- * payload in the log is the text the broadcast sends (the event's
- * "payload"), so a replayed event is byte-for-byte what live subscribers
- * got.  The one
- * place that writes the log: contract writes, the expiry scheduler and its
- * digests all come here.  *seq (may be NULL) gets the event's seq.
- */
-int srv__append_change(struct srv_db *db, struct srv_write *w, const char *event,
-                       const char *entity, json_int_t version, const char *actor,
-                       json_t *data_steal, int64_t *seq)
+/* srv__append_change with the payload's text already made (payload_free:
+ * malloc'd, taken; NULL when data_steal has no compact text). */
+static int append_change_text(struct srv_db *db, struct srv_write *w, const char *event,
+                              const char *entity, json_int_t version, const char *actor,
+                              json_t *data_steal, char *payload_free, size_t plen, int64_t *seq)
 {
     sqlite3_stmt *st = srv__wstmt(db, SRV_WS_CHANGE_INSERT, &w->err);
     char now[32];
-    char *payload;
-    size_t plen = 0;
+    char *payload = payload_free;
     int rc;
 
     if (!st) {
+        free(payload);
         json_decref(data_steal);
         return -PACTA_INTERNAL;
     }
     srv_now_iso(now);
-    /* json_dumps(data, JSON_COMPACT)'s bytes (PROTOCOL.md: what replays) */
-    payload = pacta_json_compact(data_steal, &plen);
     sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, entity, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, version);
@@ -222,6 +217,25 @@ int srv__append_change(struct srv_db *db, struct srv_write *w, const char *event
     free(payload);
     json_array_append_new(w->events, ev);
     return 0;
+}
+
+/*
+ * Appends one event to the changes log, in the writer's open transaction,
+ * and to w->events for the broadcast after commit (takes data_steal).  The
+ * payload in the log is the text the broadcast sends (the event's
+ * "payload"), so a replayed event is byte-for-byte what live subscribers
+ * got.  The one
+ * place that writes the log: contract writes, the expiry scheduler and its
+ * digests all come here.  *seq (may be NULL) gets the event's seq.
+ */
+int srv__append_change(struct srv_db *db, struct srv_write *w, const char *event,
+                       const char *entity, json_int_t version, const char *actor,
+                       json_t *data_steal, int64_t *seq)
+{
+    size_t plen = 0;
+    /* json_dumps(data, JSON_COMPACT)'s bytes (PROTOCOL.md: what replays) */
+    char *payload = pacta_json_compact(data_steal, &plen);
+    return append_change_text(db, w, event, entity, version, actor, data_steal, payload, plen, seq);
 }
 
 /* A contract write's event: the record's id and version, the writer's actor. */
@@ -343,7 +357,7 @@ static int contract_create(struct srv_db *db, struct srv_write *w)
     sqlite3_bind_text(st, 18, w->actor, -1, SQLITE_TRANSIENT);
     if ((rc = srv__step_done(db, st, "insert contract", err)) != 0)
         goto out;
-    if (!(stored = load_contract(db, id, &rc, err))) {
+    if (!(stored = load_contract(db, id, 1, &rc, err))) {
         if (rc == 0)
             rc = pacta_error_set(err, PACTA_INTERNAL, "", "internal error");
         goto out;
@@ -360,8 +374,9 @@ out:
 
 /*
  * Loads the contract an update or delete names and checks the version its
- * author saw.  Returns the current record, or NULL with the error set (a
- * stale version also puts {"current": record} in w->error_extra).
+ * author saw.  Returns the current record without its derived members, or
+ * NULL with the error set (a stale version also puts {"current": record},
+ * derived members and all, in w->error_extra).
  */
 static json_t *load_for_change(struct srv_db *db, struct srv_write *w, const char **id_out,
                                int64_t *version_out, int *rc)
@@ -380,7 +395,7 @@ static json_t *load_for_change(struct srv_db *db, struct srv_write *w, const cha
         *rc = pacta_error_set(err, PACTA_BAD_REQUEST, "version", "must be an integer >= 1");
         return NULL;
     }
-    cur = load_contract(db, id, rc, err);
+    cur = load_contract(db, id, 0, rc, err);
     if (!cur) {
         if (*rc == 0)
             *rc = pacta_error_set(err, PACTA_NOT_FOUND, "id", "no such contract");
@@ -393,6 +408,7 @@ static json_t *load_for_change(struct srv_db *db, struct srv_write *w, const cha
     }
     current = json_integer_value(json_object_get(cur, "version"));
     if (current != json_integer_value(jv)) {
+        srv_contract_derive(cur, srv_today()); /* handed out whole */
         *rc = pacta_error_set(err, PACTA_CONFLICT, "version",
                               "the contract changed: version %lld by %s at %s", (long long)current,
                               json_string_value(json_object_get(cur, "updated_by")),
@@ -411,7 +427,7 @@ static json_t *load_for_change(struct srv_db *db, struct srv_write *w, const cha
 static int lost_race(struct srv_db *db, struct srv_write *w, const char *id)
 {
     int rc;
-    json_t *cur = load_contract(db, id, &rc, &w->err);
+    json_t *cur = load_contract(db, id, 1, &rc, &w->err);
 
     if (cur)
         w->error_extra = json_pack("{s:o}", "current", cur);
@@ -455,21 +471,24 @@ static int add_supplements(struct srv_db *db, struct srv_write *w, const char *i
     return 0;
 }
 
-/* Applies the changes to a copy of the current record and lists, in wire
- * order, the fields whose value really differs.  The copy is shallow: the
- * values are never changed in place, only replaced. */
-static json_t *merge_changes(const json_t *cur, const json_t *changes, json_t **changed,
-                             struct pacta_error *err)
+/*
+ * Applies the changes to the current record in place and lists, in wire
+ * order, the fields whose value really differs; *before gets their values
+ * as they were (for the supplements).  In place rather than into a copy of
+ * the record: copying its ~23 members was ~12,500 instructions an edit
+ * (bench/RESULTS.md "Edits").  On an error the record is left part-merged
+ * and must be dropped; values are never changed in place, only replaced.
+ */
+static int merge_changes(json_t *rec, const json_t *changes, json_t **changed, json_t **before,
+                         struct pacta_error *err)
 {
-    json_t *merged = json_copy((json_t *)cur);
     const char *key;
     json_t *v;
 
-    *changed = json_array();
-    if (!json_is_object(changes) || json_object_size(changes) == 0) {
-        pacta_error_set(err, PACTA_BAD_REQUEST, "changes", "must be a non-empty object");
-        goto fail;
-    }
+    *changed = *before = NULL;
+    if (!json_is_object(changes) || json_object_size(changes) == 0)
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "changes", "must be a non-empty object");
+    *before = json_object();
     json_object_foreach((json_t *)changes, key, v)
     {
         const struct pacta_field_def *def = pacta_contract_field(key);
@@ -480,19 +499,24 @@ static json_t *merge_changes(const json_t *cur, const json_t *changes, json_t **
         }
         if (pacta_field_validate(def, v, err) != 0)
             goto fail;
-        json_object_set(merged, key, v);
+        json_t *old = json_object_get(rec, key);
+        if (old)
+            json_object_set(*before, key, old);
+        json_object_set(rec, key, v);
     }
-    if (pacta_contract_check(merged, err) != 0)
+    if (pacta_contract_check(rec, err) != 0)
         goto fail;
-    for (int i = 0; i < WRITABLE_COUNT; i++)
-        if (!json_equal(json_object_get(cur, writable[i]), json_object_get(merged, writable[i])))
+    *changed = json_array();
+    for (int i = 0; i < WRITABLE_COUNT; i++) {
+        const json_t *old = json_object_get(*before, writable[i]);
+        if (old && !json_equal(old, json_object_get(rec, writable[i])))
             json_array_append_new(*changed, json_string(writable[i]));
-    return merged;
+    }
+    return 0;
 fail:
-    json_decref(merged);
-    json_decref(*changed);
-    *changed = NULL;
-    return NULL;
+    json_decref(*before);
+    *before = NULL;
+    return -(int)err->code;
 }
 
 /*
@@ -543,24 +567,21 @@ static sqlite3_stmt *update_stmt(struct srv_db *db, uint32_t mask, struct pacta_
 }
 
 /*
- * The row an update just wrote, as load_contract would read it back: the
- * merged record with the columns the UPDATE sets (version, updated_at,
- * updated_by) and the derived members recomputed, each replaced where it
- * stands so the members keep the row's order.  No trigger writes to
+ * Makes the merged record the row an update just wrote, as load_contract
+ * would read it back: with the columns the UPDATE sets (version, updated_at,
+ * updated_by) replaced where they stand and the derived members added
+ * after them, so the members keep the row's order.  No trigger writes to
  * contracts, and the checks in merge_changes admit only values that SQLite
  * stores as given (test_srv_db: an update's record is byte-for-byte the
  * re-read row, for every writable field).  Saves re-reading the row and
  * building its record again (~45,000 instructions an edit).
  */
-static json_t *stored_record(json_t *merged_steal, int64_t version, const char *now,
-                             const char *actor)
+static void stored_record(json_t *rec, int64_t version, const char *now, const char *actor)
 {
-    json_t *rec = merged_steal;
     json_object_set_new(rec, "version", json_integer((json_int_t)version));
     json_object_set_new(rec, "updated_at", json_string(now));
     json_object_set_new(rec, "updated_by", json_string(actor));
     srv_contract_derive(rec, srv_today());
-    return rec;
 }
 
 /* The writable columns named in `changed`, as bits in writable[] order. */
@@ -578,12 +599,46 @@ static uint32_t changed_mask(const json_t *changed)
     return mask;
 }
 
+/*
+ * The event's payload, {"contract","changed","actor","reason"?}, and the
+ * answer's result, {"contract","changed"}, as pacta_json_compact writes the
+ * objects contract_update hands out (same members, same order): the record
+ * is serialized once for both, and the loop answers with the text instead
+ * of encoding the record again (~15,000 instructions an edit on the loop,
+ * bench/RESULTS.md "Edits").  0, or -1 where compact would fail.
+ */
+static int update_texts(const json_t *data, struct pacta_buf *payload, struct pacta_buf *result)
+{
+    static const char *const tail[] = {"actor", "reason"};
+    pacta_buf_add(result, "{\"contract\":", 12);
+    if (pacta_json_append(result, json_object_get(data, "contract")) != 0)
+        return -1;
+    pacta_buf_add(result, ",\"changed\":", 11);
+    if (pacta_json_append(result, json_object_get(data, "changed")) != 0)
+        return -1;
+    pacta_buf_add(payload, result->p, result->len);
+    pacta_buf_add(result, "}", 1);
+    for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++) {
+        const json_t *v = json_object_get(data, tail[i]);
+        if (!v)
+            continue;
+        pacta_buf_add(payload, ",\"", 2);
+        pacta_buf_add(payload, tail[i], strlen(tail[i]));
+        pacta_buf_add(payload, "\":", 2);
+        if (pacta_json_append(payload, v) != 0)
+            return -1;
+    }
+    pacta_buf_add(payload, "}", 1);
+    /* members of data these texts would leave out: none, unless it changes */
+    return json_object_size(data) == 3 + (json_object_get(data, "reason") != NULL) ? 0 : -1;
+}
+
 static int contract_update(struct srv_db *db, struct srv_write *w)
 {
     struct pacta_error *err = &w->err;
     const json_t *jreason = json_object_get(w->args, "reason");
     const char *reason = json_string_value(jreason), *id = NULL;
-    json_t *cur, *merged = NULL, *changed = NULL, *stored = NULL, *data;
+    json_t *rec, *before = NULL, *changed = NULL, *data;
     int64_t version = 0;
     int was_active, rc;
     sqlite3_stmt *st;
@@ -591,39 +646,38 @@ static int contract_update(struct srv_db *db, struct srv_write *w)
 
     if (jreason && !json_is_null(jreason) && (!reason || !reason[0]))
         return pacta_error_set(err, PACTA_BAD_REQUEST, "reason", "must be a non-empty string");
-    if (!(cur = load_for_change(db, w, &id, &version, &rc)))
+    if (!(rec = load_for_change(db, w, &id, &version, &rc)))
         return rc;
-    if (!(merged = merge_changes(cur, json_object_get(w->args, "changes"), &changed, err))) {
-        rc = -(int)err->code;
+    was_active = strcmp(json_string_value(json_object_get(rec, "status")), "active") == 0;
+    if ((rc = merge_changes(rec, json_object_get(w->args, "changes"), &changed, &before, err)) != 0)
         goto out;
-    }
     if (json_array_size(changed) == 0) {
         /* Nothing differs: no new version, no event, nothing to audit. */
-        w->result = json_pack("{s:O, s:O}", "contract", cur, "changed", changed);
+        srv_contract_derive(rec, srv_today());
+        w->result = json_pack("{s:O, s:O}", "contract", rec, "changed", changed);
         rc = 0;
         goto out;
     }
-    was_active = strcmp(json_string_value(json_object_get(cur, "status")), "active") == 0;
     if (was_active && !reason) {
         rc = pacta_error_set(err, PACTA_BAD_REQUEST, "reason",
                              "a change to an active contract needs a reason");
         goto out;
     }
-    if (!json_equal(json_object_get(cur, "number"), json_object_get(merged, "number")) &&
-        (rc = number_must_be_free(db, json_string_value(json_object_get(merged, "number")), id,
+    uint32_t mask = changed_mask(changed);
+    if ((mask & (1u << WRITABLE_NUMBER)) &&
+        (rc = number_must_be_free(db, json_string_value(json_object_get(rec, "number")), id,
                                   err)) != 0)
         goto out;
-    if (!json_equal(json_object_get(cur, "owner"), json_object_get(merged, "owner")) &&
-        (rc = owner_must_exist(db, json_string_value(json_object_get(merged, "owner")), err)) != 0)
+    if ((mask & (1u << WRITABLE_OWNER)) &&
+        (rc = owner_must_exist(db, json_string_value(json_object_get(rec, "owner")), err)) != 0)
         goto out;
 
     srv_now_iso(now);
-    uint32_t mask = changed_mask(changed);
     if (!(st = update_stmt(db, mask, err))) {
         rc = -PACTA_INTERNAL;
         goto out;
     }
-    bind_record(st, id, merged, mask);
+    bind_record(st, id, rec, mask);
     sqlite3_bind_text(st, 17, now, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 18, w->actor, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 19, version);
@@ -633,20 +687,33 @@ static int contract_update(struct srv_db *db, struct srv_write *w)
         rc = lost_race(db, w, id);
         goto out;
     }
-    if (was_active && (rc = add_supplements(db, w, id, cur, merged, changed, reason)) != 0)
+    if (was_active && (rc = add_supplements(db, w, id, before, rec, changed, reason)) != 0)
         goto out;
-    stored = stored_record(merged, version + 1, now, w->actor);
-    merged = NULL;
-    data = json_pack("{s:O, s:O, s:s}", "contract", stored, "changed", changed, "actor", w->actor);
+    stored_record(rec, version + 1, now, w->actor);
+    data = json_pack("{s:O, s:O, s:s}", "contract", rec, "changed", changed, "actor", w->actor);
     if (reason)
         json_object_set_new(data, "reason", json_string(reason));
-    if ((rc = emit_event(db, w, PACTA_EV_CONTRACT_UPDATED, stored, data)) == 0)
-        w->result = json_pack("{s:O, s:O}", "contract", stored, "changed", changed);
+    struct pacta_buf payload = {0}, result = {0};
+    if (update_texts(data, &payload, &result) != 0) {
+        /* not expected (the record passed its checks): encode as before */
+        free(payload.p);
+        free(result.p);
+        payload.p = pacta_json_compact(data, &payload.len);
+        result.p = NULL;
+    }
+    rc = append_change_text(db, w, PACTA_EV_CONTRACT_UPDATED, id, version + 1, w->actor, data,
+                            payload.p, payload.len, NULL);
+    if (rc == 0) {
+        w->result = json_pack("{s:O, s:O}", "contract", rec, "changed", changed);
+        w->result_text = result.p;
+        w->result_len = result.len;
+    } else {
+        free(result.p);
+    }
 out:
-    json_decref(cur);
-    json_decref(merged);
+    json_decref(rec);
+    json_decref(before);
     json_decref(changed);
-    json_decref(stored);
     return rc;
 }
 
@@ -677,7 +744,7 @@ static int contract_delete(struct srv_db *db, struct srv_write *w)
         rc = lost_race(db, w, id);
         goto out;
     }
-    if (!(stored = load_contract(db, id, &rc, err))) {
+    if (!(stored = load_contract(db, id, 1, &rc, err))) {
         if (rc == 0)
             rc = pacta_error_set(err, PACTA_INTERNAL, "", "internal error");
         goto out;

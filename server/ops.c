@@ -300,6 +300,10 @@ static void write_done(struct srv_write *w)
         }
         break;
     default:
+        if (w->result_text) { /* encoded with the event, on the writer */
+            srv__respond_ok_text(s, j->id, w->result_text, w->result_len);
+            goto out;
+        }
         break;
     }
     srv__respond_ok(s, j->id, w->result);

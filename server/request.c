@@ -5,6 +5,8 @@
  * srv__ops_dispatch (ops.c); a refusal is answered here at once.  Also the
  * two functions that answer a request, with the response counters.
  */
+#include <pacta/json_text.h>
+
 #include "log.h"
 #include "srv.h"
 
@@ -14,6 +16,22 @@ void srv__respond_ok(struct srv_session *s, const json_t *id, json_t *result_ste
     size_t len;
     char *text = pacta_encode_ok(id, result_steal, &len);
     srv__session_send_text(s, text, len);
+}
+
+/* pacta_encode_ok's bytes, {"id","ok":true,"result"}, around a result the
+ * writer encoded already (srv_write.result_text): no second encoding of
+ * the record per answer. */
+void srv__respond_ok_text(struct srv_session *s, const json_t *id, const char *result, size_t len)
+{
+    s->srv->metrics.responses[PACTA_OK]++;
+    struct pacta_buf b = {0};
+    pacta_buf_add(&b, "{\"id\":", 6);
+    if (pacta_json_append(&b, id ? id : json_null()) != 0)
+        pacta_buf_add(&b, "null", 4); /* not reached: ids come from parsed requests */
+    pacta_buf_add(&b, ",\"ok\":true,\"result\":", 20);
+    pacta_buf_add(&b, result, len);
+    pacta_buf_add(&b, "}", 1);
+    srv__session_send_text(s, b.p, b.len);
 }
 
 void srv__respond_error(struct srv_session *s, const json_t *id, const struct pacta_error *err,

@@ -5,7 +5,8 @@
  * update of every writable field (and of several at once, and back to null),
  * the result's record, the event's record, the event's payload text (what
  * the broadcast sends) and the stored change-log payload are byte-for-byte
- * the re-read row and json_dumps of the event data.
+ * the re-read row and json_dumps of the event data, and the result's text
+ * (what the answer sends) is json_dumps of the result.
  */
 #include <pacta/json_text.h>
 
@@ -72,6 +73,14 @@ static void check_update(struct tdb *t, const char *id, json_int_t *version, jso
            data_text);
     CHECKF(data_text && strcmp(t_str(ev, "payload"), data_text) == 0,
            "%s: the event's payload (what the broadcast sends) != json_dumps(data)", what);
+    /* the answer's result text, made with the payload on the writer (the
+     * loop sends it instead of encoding w->result) */
+    char *whole_result = dump(w->result);
+    CHECKF(w->result_text && whole_result && w->result_len == strlen(whole_result) &&
+               memcmp(w->result_text, whole_result, w->result_len) == 0,
+           "%s: result_text != json_dumps(result)\n  text:  %.*s\n  dumps: %s", what,
+           (int)w->result_len, w->result_text ? w->result_text : "", whole_result);
+    free(whole_result);
     free(p.text);
     free(data_text);
     free(event_text);
