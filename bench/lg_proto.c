@@ -36,11 +36,20 @@ static const char *pad(void)
     return pad_buf;
 }
 
+/* The marker is found by its '@' (memchr, vectorised), then checked: a
+ * memmem of the whole ~900-byte event was 10% of the generator's
+ * instructions per pactad delivery once framing was cheap. */
 static void delivery_if_marked(struct lg_conn *c, const char *msg, size_t len)
 {
-    const char *m = memmem(msg, len, MARK, sizeof MARK - 1);
-    if (m)
-        lg_on_delivery(c, m + sizeof MARK - 1, len - (size_t)(m - msg) - (sizeof MARK - 1));
+    const char *p = msg, *end = msg + len;
+    while ((p = memchr(p, '@', (size_t)(end - p)))) {
+        if ((size_t)(end - p) >= sizeof MARK - 1 && memcmp(p, MARK, sizeof MARK - 1) == 0) {
+            p += sizeof MARK - 1;
+            lg_on_delivery(c, p, (size_t)(end - p));
+            return;
+        }
+        p++;
+    }
 }
 
 /* ---- PACTA -------------------------------------------------------------- */
@@ -52,10 +61,22 @@ static void pacta_send(struct lg_conn *c, const char *op, const char *args)
     lg_send(c, buf, (size_t)n);
 }
 
+int64_t lg_scan_int(const char *p, const char *end, const char **stop)
+{
+    int64_t v = 0;
+    const char *s = p;
+    while (p < end && *p >= '0' && *p <= '9')
+        v = v * 10 + (*p++ - '0');
+    if (stop)
+        *stop = p;
+    return p > s ? v : -1;
+}
+
 static int64_t find_int(const char *msg, size_t len, const char *key)
 {
-    const char *p = memmem(msg, len, key, strlen(key));
-    return p ? strtoll(p + strlen(key), NULL, 10) : -1;
+    size_t kl = strlen(key);
+    const char *p = memmem(msg, len, key, kl);
+    return p ? lg_scan_int(p + kl, msg + len, NULL) : -1;
 }
 
 static void pacta_rx(struct lg_conn *c, const char *msg, size_t len)

@@ -55,12 +55,11 @@ static void alloc_conns(int n)
 /* ---- fan-out ---------------------------------------------------------------- */
 void lg_on_delivery(struct lg_conn *c, const char *p, size_t len)
 {
-    (void)len;
     if (c->role != LG_SUB)
         return; /* only subscribers count (Socket.IO publishers are not sent any) */
-    char *end;
-    int64_t ts = strtoll(p, &end, 10);
-    int st = *end == ':' ? atoi(end + 1) : -1;
+    const char *end, *lim = p + len;
+    int64_t ts = lg_scan_int(p, lim, &end);
+    int st = end < lim && *end == ':' ? (int)lg_scan_int(end + 1, lim, NULL) : -1;
     if (st != step) {
         stale++; /* a late message of an earlier step */
         return;
@@ -141,6 +140,8 @@ static int scenario_fanout(void)
             pub_total = 1;
         pub_sent = pub_acked = pub_errors = delivered = stale = 0;
         double cpu0 = proc_cpu_secs(o.server_pid), self0 = self_cpu_secs();
+        struct lg_cost cost;
+        lg_cost_start(&cost);
         pub_t0 = lg_now_us() + 20000;
         pub_window_end = pub_t0 + (int64_t)((double)pub_total / pub_rate * 1e6);
         last_delivery_us = pub_t0;
@@ -169,6 +170,13 @@ static int scenario_fanout(void)
                : kept ? "no (p99)"
                       : "**no**");
         fflush(stdout);
+        double us_per, ins_per;
+        lg_cost_end(&cost, delivered, &us_per, &ins_per);
+        fprintf(stderr,
+                "loadgen: %s: %d subscribers, %.0f deliveries/s asked: %" PRIu64
+                " delivered, loadgen %.2f us CPU and %s user instructions per delivery "
+                "(publishing included)\n",
+                o.label, o.subs, o.targets[t], delivered, us_per, lg_cost_fmt(ins_per));
         summary("fanout\t%s\t%d\t%.2f\t%.0f\t%.3f\t%d\t%d\n", o.label, o.subs, pub_rate, dps, p99,
                 ok, kept);
         if (dead)
@@ -210,7 +218,8 @@ void lg_on_response(struct lg_conn *c, int ok, int64_t version, const char *msg,
             pub_acked++;
         } else {
             if (pub_errors++ < 3)
-                fprintf(stderr, "loadgen: publish refused: %.200s\n", msg);
+                fprintf(stderr, "loadgen: publish refused: %.*s\n", (int)(len < 200 ? len : 200),
+                        msg);
             if (version > 0)
                 lg.versions[c->idx] = version; /* pipelined updates resync on the current one */
         }
@@ -219,13 +228,13 @@ void lg_on_response(struct lg_conn *c, int ok, int64_t version, const char *msg,
     if (c->role == LG_CATCHUP) {
         const char *h = memmem(msg, len, "\"head\":", 7);
         if (catch_phase == 0 && h) {
-            head0 = strtoll(h + 7, NULL, 10);
+            head0 = lg_scan_int(h + 7, msg + len, NULL);
             catch_phase = 1;
             lg_send(c, "{\"id\":90,\"op\":\"unsubscribe\",\"args\":{}}", 38);
         } else if (catch_phase == 1) {
             catch_phase = 2;
         } else if (catch_phase == 3 && h) {
-            catch_head = strtoll(h + 7, NULL, 10);
+            catch_head = lg_scan_int(h + 7, msg + len, NULL);
         }
         return;
     }
@@ -244,7 +253,7 @@ void lg_on_response(struct lg_conn *c, int ok, int64_t version, const char *msg,
         if (version > lg.versions[k])
             lg.versions[k] = version; /* the error's "current" record */
     } else if (other_errors++ < 3) {
-        fprintf(stderr, "loadgen: edit refused: %.300s\n", msg);
+        fprintf(stderr, "loadgen: edit refused: %.*s\n", (int)(len < 300 ? len : 300), msg);
     }
     if (running && (!catchup_mode || acked + inflight < (uint64_t)o.events))
         writer_send(c);
@@ -282,6 +291,8 @@ static int scenario_edits(void)
     lg_threads_take(o.server_pid, &srv0);
     lg_threads_take((int)getpid(), &self0);
     double cpu0 = proc_cpu_secs(o.server_pid);
+    struct lg_cost cost;
+    lg_cost_start(&cost);
     int64_t t0 = lg_now_us();
     running = 1;
     for (int i = 0; i < nconns; i++)
@@ -297,6 +308,12 @@ static int scenario_edits(void)
     lg_threads_report(stderr, "server", o.server_pid, &srv0, &srv1, wall);
     lg_threads_report(stderr, "loadgen", (int)getpid(), &self0, &self1, wall);
     uint64_t answered = acked + conflicts + other_errors;
+    double us_per, ins_per;
+    lg_cost_end(&cost, answered, &us_per, &ins_per);
+    fprintf(stderr,
+            "loadgen: %s: %" PRIu64 " answered, %.2f us CPU and %s user instructions per "
+            "answered edit (request and answer)\n",
+            o.label, answered, us_per, lg_cost_fmt(ins_per));
     printf("| %s | %d | %d | %" PRIu64 " | %.0f | %.1f%% | %.2f | %.2f | %.2f | %.0f |\n", o.label,
            o.writers, lg.ncontracts, acked, (double)acked / wall,
            answered ? 100.0 * (double)conflicts / (double)answered : 0,

@@ -1,10 +1,15 @@
 /*
  * loadgen: the benchmark client for pactad, Socket.IO and NATS (bench/run.sh).
  *
- * One process, one libwebsockets context (poll loop), up to tens of
- * thousands of TLS websocket connections pinned to the bench CA.  The
- * protocol code (lg_proto.c) only frames and parses; connecting, the open-loop
- * publisher, counting and the histogram are here and shared by all three.
+ * One process, one libwebsockets context (on a libuv loop), up to tens of
+ * thousands of TLS websocket connections pinned to the bench CA.  lws
+ * connects, reads and writes raw sockets; TLS is OpenSSL over memory BIOs
+ * (lg_tls.c) and the websocket framing is lg_ws.c, a whole frame at a time
+ * (lws 4.1's client parsed each byte with a call, most of the generator's
+ * instructions).  The protocol code (lg_proto.c) only frames and parses;
+ * connecting, the open-loop publisher, counting and the histogram are here
+ * and shared by all three.  Each step and the edits run also print, on
+ * stderr, the generator's own CPU (and instructions, lg_cost.c) per message.
  *
  * Scenarios (each prints Markdown table rows on stdout and, with --summary,
  * one machine-readable line per result to that file):
@@ -161,22 +166,16 @@ static void summary(const char *fmt, ...)
 }
 
 /* ---- connections -------------------------------------------------------- */
+static struct lg_conn *in_rx; /* the connection whose received bytes are being handled */
+
 void lg_send(struct lg_conn *c, const char *text, size_t len)
 {
     if (c->state == LG_DEAD || !c->wsi)
         return;
-    struct lg_out *b = malloc(sizeof *b + LWS_PRE + len);
-    if (!b)
-        abort();
-    b->next = NULL;
-    b->len = len;
-    memcpy(b->buf + LWS_PRE, text, len);
-    if (c->ot)
-        c->ot->next = b;
-    else
-        c->oh = b;
-    c->ot = b;
-    lws_callback_on_writable(c->wsi);
+    /* NATS over websocket is binary frames; the others are text */
+    lg_ws_queue_frame(c, lg.proto == LG_NATS ? 2 : 1, text, len);
+    if (c != in_rx) /* else written at the end of its RAW_RX */
+        lws_callback_on_writable(c->wsi);
 }
 
 static int connecting; /* connect_all() is running: failed handshakes are retried */
@@ -184,6 +183,7 @@ static int *retry_q, retry_n, retried;
 
 static void conn_dead(struct lg_conn *c)
 {
+    lg_tls_close(c);
     if (c->state == LG_DEAD)
         return;
     if (connecting && c->state != LG_READY && c->retries < 3) {
@@ -193,7 +193,7 @@ static void conn_dead(struct lg_conn *c)
         handshaking--;
         c->state = LG_DEAD;
         c->wsi = NULL;
-        c->rx_len = 0;
+        c->rx_len = c->fb_len = c->frag_len = c->ob_len = 0;
         retry_q[retry_n++] = c->idx;
         return;
     }
@@ -204,12 +204,7 @@ static void conn_dead(struct lg_conn *c)
     c->state = LG_DEAD;
     dead++;
     c->wsi = NULL;
-    while (c->oh) {
-        struct lg_out *n = c->oh->next;
-        free(c->oh);
-        c->oh = n;
-    }
-    c->ot = NULL;
+    c->ob_len = 0;
 }
 
 void lg_on_ready(struct lg_conn *c)
@@ -221,48 +216,10 @@ void lg_on_ready(struct lg_conn *c)
     ready++;
 }
 
-static int writeable(struct lg_conn *c)
+/* A whole websocket message (NATS: a frame's part of its byte stream). */
+static void on_message(struct lg_conn *c, const char *msg, size_t len)
 {
-    struct lg_out *b = c->oh;
-    if (!b)
-        return 0;
-    c->oh = b->next;
-    if (!c->oh)
-        c->ot = NULL;
-    int w = lws_write(c->wsi, b->buf + LWS_PRE, b->len,
-                      lg.proto == LG_NATS ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
-    free(b);
-    if (w < 0)
-        return -1;
-    if (c->oh)
-        lws_callback_on_writable(c->wsi);
-    return 0;
-}
-
-static void on_receive(struct lg_conn *c, struct lws *wsi, const char *in, size_t len)
-{
-    if (lg.proto == LG_NATS) {
-        lg_proto_rx(c, in, len); /* a byte stream: frame boundaries mean nothing */
-        return;
-    }
-    if (lws_is_first_fragment(wsi))
-        c->rx_len = 0;
-    if (c->rx_len + len + 1 > c->rx_cap) {
-        size_t cap = c->rx_cap ? c->rx_cap : 4096;
-        while (cap < c->rx_len + len + 1)
-            cap *= 2;
-        c->rx = realloc(c->rx, cap);
-        if (!c->rx)
-            abort();
-        c->rx_cap = cap;
-    }
-    memcpy(c->rx + c->rx_len, in, len);
-    c->rx_len += len;
-    if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) {
-        c->rx[c->rx_len] = '\0';
-        lg_proto_rx(c, c->rx, c->rx_len);
-        c->rx_len = 0;
-    }
+    lg_proto_rx(c, msg, len);
 }
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -279,23 +236,39 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             conn_dead(c);
         }
         return 0;
-    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+    case LWS_CALLBACK_RAW_CONNECTED: /* TCP is up: TLS, then the upgrade request */
         if (c) {
+            char path[256];
+            snprintf(path, sizeof path, "%s%s", o.path,
+                     lg.proto == LG_SIO && c->role == LG_PUB ? "&role=pub" : "");
             c->wsi = wsi;
-            lg_proto_open(c);
+            if (lg_tls_open(c, "localhost"))
+                return -1;
+            lg_ws_request(c, "localhost", path, lg.proto == LG_PACTA ? "pacta.v1" : NULL);
+            lws_callback_on_writable(wsi);
         }
         return 0;
-    case LWS_CALLBACK_CLIENT_RECEIVE:
-        if (c && c->state != LG_DEAD)
-            on_receive(c, wsi, in, len);
+    case LWS_CALLBACK_RAW_RX:
+        if (c && c->state != LG_DEAD) {
+            in_rx = c;
+            int rc = lg_tls_rx(c, in, len, on_message);
+            in_rx = NULL;
+            if (rc)
+                return -1;
+            /* What the answers queued (a writer's next edit, a pong, TLS's
+             * own) is written now, in one write: waiting for a WRITEABLE
+             * callback cost two epoll_ctl (POLLOUT on, off) per edit. */
+            if (lg_tls_pending(c) && c->state != LG_DEAD) {
+                if (lws_partial_buffered(wsi))
+                    lws_callback_on_writable(wsi); /* lws sends its rest first */
+                else if (lg_tls_write(c, wsi))
+                    return -1;
+            }
+        }
         return 0;
-    case LWS_CALLBACK_CLIENT_WRITEABLE:
-        return c && c->state != LG_DEAD ? writeable(c) : 0;
-    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-        if (c && len >= 2)
-            c->close_code = ((const unsigned char *)in)[0] << 8 | ((const unsigned char *)in)[1];
-        return 0;
-    case LWS_CALLBACK_CLIENT_CLOSED:
+    case LWS_CALLBACK_RAW_WRITEABLE:
+        return c && c->state != LG_DEAD ? lg_tls_write(c, wsi) : 0;
+    case LWS_CALLBACK_RAW_CLOSE:
         if (c)
             conn_dead(c);
         return 0;
@@ -306,7 +279,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 }
 
 static const struct lws_protocols protocols[] = {
-    {.name = "bench", .callback = callback, .rx_buffer_size = 65536},
+    {.name = "bench", .callback = callback}, /* raw: reads go to pt_serv_buf_size */
     {0},
 };
 
@@ -325,13 +298,8 @@ static void launch(struct lg_conn *c)
     i.context = ctx;
     i.address = "127.0.0.1";
     i.port = o.port;
-    char path[256];
-    snprintf(path, sizeof path, "%s%s", o.path,
-             lg.proto == LG_SIO && c->role == LG_PUB ? "&role=pub" : "");
-    i.path = path;
-    i.host = "localhost"; /* the dev certificate's name; the CA is pinned */
-    i.ssl_connection = LCCSCF_USE_SSL;
-    i.protocol = lg.proto == LG_PACTA ? "pacta.v1" : NULL;
+    i.method = "RAW"; /* TLS (lg_tls.c) and websocket (lg_ws.c) over it */
+    i.host = "localhost";
     i.local_protocol_name = "bench";
     i.opaque_user_data = c;
     i.retry_and_idle_policy = &no_validity;
@@ -508,6 +476,7 @@ int main(int argc, char **argv)
     if (lg.proto == LG_SIO && strcmp(o.path, "/") == 0)
         o.path = "/socket.io/?EIO=4&transport=websocket";
     lg.pad = 200;
+    lg_ws_seed((uint64_t)lg_now_us() ^ (uint64_t)getpid() << 32);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);
@@ -522,10 +491,19 @@ int main(int argc, char **argv)
     info.port = CONTEXT_PORT_NO_LISTEN;
     info.protocols = protocols;
     info.client_ssl_ca_filepath = o.ca;
-    info.fd_limit_per_thread = (unsigned)maxconns + 64;
+    /* no fd_limit_per_thread: with it lws 4.1 finds the connection of each
+     * ready fd by a linear scan of its table (wsi_from_fd), a cost per
+     * received chunk that grew with the subscribers; without it the table is
+     * indexed by fd, sized by ulimit -n (bench/run.sh raises it) */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)maxconns + 64)
+        die("ulimit -n is too low for this many connections");
+    info.pt_serv_buf_size = 32768; /* a whole TLS record per read */
     info.timeout_secs = 60;
-    lws_set_log_level(LLL_ERR, NULL);
+    lws_set_log_level(getenv("LG_LWS_LOG") ? atoi(getenv("LG_LWS_LOG")) : LLL_ERR, NULL);
 
+    if (lg_tls_init(o.ca))
+        die("cannot load the CA file (--ca)");
     if (lg.proto == LG_PACTA)
         pacta_setup();
     ctx = lws_create_context(&info);

@@ -16,6 +16,10 @@
 set -euo pipefail
 BUILD=${1:-build}
 MODE=${2:-short}
+# ONLY="fanout edits" runs just those parts (fanout capacity edits catchup
+# latency targets) and leaves RESULTS.md alone: before/after comparisons
+ONLY=${ONLY:-}
+want() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin="$top/$BUILD/bin"
 peers="$top/bench/peers"
@@ -23,11 +27,11 @@ peers="$top/bench/peers"
 if [ "$MODE" = full ]; then
   SECS=${SECS:-8}; SIZES=${SIZES:-"100 1000 5000"}; CAP=${CAP:-10000}; EVENTS=${EVENTS:-100000}
   EDIT_SECS=${EDIT_SECS:-10}; EDITS=${EDITS:-2000}
-  TARGETS=${TARGETS:-2000,5000,10000,15000,20000,30000,40000,50000,60000,80000,100000,120000,140000,160000,200000}
+  TARGETS=${TARGETS:-2000,5000,10000,15000,20000,30000,40000,50000,60000,80000,100000,120000,140000,160000,200000,240000,280000,320000}
 else
   SECS=${SECS:-2}; SIZES=${SIZES:-"100 1000 5000"}; CAP=${CAP:-10000}; EVENTS=${EVENTS:-100000}
   EDIT_SECS=${EDIT_SECS:-4}; EDITS=${EDITS:-500}
-  TARGETS=${TARGETS:-5000,10000,20000,40000,60000,80000,120000,160000}
+  TARGETS=${TARGETS:-5000,10000,20000,40000,60000,80000,120000,160000,200000,240000}
 fi
 WRITERS=${WRITERS:-64}
 PORT=${BENCH_PORT:-27443}
@@ -77,51 +81,8 @@ ADMIN_PW=bench-admin-$RANDOM$RANDOM
 SUM=$tmp/summary.tsv
 : >"$SUM"
 
-wait_port() {
-  for _ in $(seq 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "bench: nothing listens on port $1" >&2; exit 1
-}
-server_pid=0
-# start_server pacta|sio|nats [ENV=VALUE...]: sets server_pid
-start_server() {
-  local kind=$1; shift
-  case $kind in
-  pacta)
-    rm -rf "$tmp/data"
-    env PACTA_ADMIN_PASSWORD="$ADMIN_PW" "$@" "${SRV[@]}" "$bin/pactad" --data-dir "$tmp/data" \
-      --listen "127.0.0.1:$PORT" --cert "$tmp/certs/server.pem" --key "$tmp/certs/server.key" \
-      --rate 0 --max-conns-per-user 0 --log-level warn >>"$tmp/pactad.log" 2>&1 &
-    ;;
-  sio)
-    "${SRV[@]}" node "$peers/socketio/server.js" "$PORT" "$tmp/certs/server.pem" \
-      "$tmp/certs/server.key" >>"$tmp/sio.log" 2>&1 &
-    ;;
-  nats)
-    cat >"$tmp/nats.conf" <<EOF
-listen: "127.0.0.1:-1"
-max_payload: 1048576
-websocket {
-  listen: "127.0.0.1:$PORT"
-  tls { cert_file: "$tmp/certs/server.pem", key_file: "$tmp/certs/server.key" }
-  compression: false
-}
-EOF
-    "${SRV[@]}" nats-server -c "$tmp/nats.conf" >>"$tmp/nats.log" 2>&1 &
-    ;;
-  esac
-  server_pid=$!
-  pids+=("$server_pid")
-  wait_port "$PORT"
-}
-stop_server() {
-  kill "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  sleep 0.3
-}
-label() { case $1 in pacta) echo pactad ;; sio) echo socket.io ;; nats) echo nats-server ;; esac; }
+# wait_port, start_server, stop_server, label (shared with bench/lg_cost.sh)
+. "$top/bench/servers.sh"
 lg() { "${LG[@]}" "$bin/loadgen" --port "$PORT" --ca "$CA" --server-pid "$server_pid" \
   --summary "$SUM" --admin-password "$ADMIN_PW" "$@"; }
 
@@ -148,98 +109,110 @@ cat "$out"
 emit() { echo "$@" | tee -a "$out"; }
 
 # ---- 1. fan-out --------------------------------------------------------------
-emit "#### Fan-out: 4 publishers, N subscribers, ~300-byte JSON, open-loop rate"
-emit
-emit "Latency is from the publisher's intended send time to receipt at a subscriber (same clock)."
-emit "For pactad a publish is a \`contracts.update\` (durable commit, then broadcast of the"
-emit "\`contract.updated\` event, ~900 bytes with the whole record); the others relay the payload."
-emit
-emit "| server | subscribers | msg/s | delivered/expected | p50 ms | p99 ms | p99.9 ms | max ms | deliveries/s | server CPU % | server RSS MB | loadgen CPU % | sustained |"
-emit "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-for n in $SIZES; do
-  for s in pacta sio nats; do
-    start_server "$s"
-    lg --proto "$s" --label "$(label "$s")" --subs "$n" --targets "$TARGETS" --secs "$SECS" \
-      | tee -a "$out" || true
-    stop_server
+if want fanout; then
+  emit "#### Fan-out: 4 publishers, N subscribers, ~300-byte JSON, open-loop rate"
+  emit
+  emit "Latency is from the publisher's intended send time to receipt at a subscriber (same clock)."
+  emit "For pactad a publish is a \`contracts.update\` (durable commit, then broadcast of the"
+  emit "\`contract.updated\` event, ~900 bytes with the whole record); the others relay the payload."
+  emit
+  emit "| server | subscribers | msg/s | delivered/expected | p50 ms | p99 ms | p99.9 ms | max ms | deliveries/s | server CPU % | server RSS MB | loadgen CPU % | sustained |"
+  emit "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  for n in $SIZES; do
+    for s in pacta sio nats; do
+      start_server "$s"
+      lg --proto "$s" --label "$(label "$s")" --subs "$n" --targets "$TARGETS" --secs "$SECS" \
+        | tee -a "$out" || true
+      stop_server
+    done
   done
-done
-emit
+  emit
+fi
 
 # ---- 2. capacity -------------------------------------------------------------
-emit "#### Capacity: $CAP idle authenticated TLS connections, then fan-out at that size"
-emit
-emit "| server | subscribers | msg/s | delivered/expected | p50 ms | p99 ms | p99.9 ms | max ms | deliveries/s | server CPU % | server RSS MB | loadgen CPU % | sustained |"
-emit "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-for s in pacta sio nats; do
-  start_server "$s"
-  lg --proto "$s" --label "$(label "$s")" --subs "$CAP" --targets "$CAP,$((CAP * 3))" \
-    --secs "$SECS" | tee -a "$out" || true
-  stop_server
-done
-emit
-emit "RSS before: the server started, nothing connected (pactad has run one argon2 hash and"
-emit "check by then, which leaves ~20 MB of freed heap that later allocations reuse; the whole"
-emit "process divided by the connections is the upper bound)."
-emit
-emit "| server | connections | RSS before KB | RSS after KB | KB per connection (increment) | KB per connection (whole process) | seconds to connect |"
-emit "|---|---|---|---|---|---|---|"
-awk -F'\t' -v cap="$CAP" '$1 == "conns" && $3 == cap {printf "| %s | %d | %d | %d | %.1f | %.1f | %.1f |\n", $2, $3, $4, $5, $6, $8, $7}' "$SUM" | tee -a "$out"
-emit
+if want capacity; then
+  emit "#### Capacity: $CAP idle authenticated TLS connections, then fan-out at that size"
+  emit
+  emit "| server | subscribers | msg/s | delivered/expected | p50 ms | p99 ms | p99.9 ms | max ms | deliveries/s | server CPU % | server RSS MB | loadgen CPU % | sustained |"
+  emit "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  for s in pacta sio nats; do
+    start_server "$s"
+    lg --proto "$s" --label "$(label "$s")" --subs "$CAP" --targets "$CAP,$((CAP * 3))" \
+      --secs "$SECS" | tee -a "$out" || true
+    stop_server
+  done
+  emit
+  emit "RSS before: the server started, nothing connected (pactad has run one argon2 hash and"
+  emit "check by then, which leaves ~20 MB of freed heap that later allocations reuse; the whole"
+  emit "process divided by the connections is the upper bound)."
+  emit
+  emit "| server | connections | RSS before KB | RSS after KB | KB per connection (increment) | KB per connection (whole process) | seconds to connect |"
+  emit "|---|---|---|---|---|---|---|"
+  awk -F'\t' -v cap="$CAP" '$1 == "conns" && $3 == cap {printf "| %s | %d | %d | %d | %.1f | %.1f | %.1f |\n", $2, $3, $4, $5, $6, $8, $7}' "$SUM" | tee -a "$out"
+  emit
+fi
 
 # ---- 3. edits ------------------------------------------------------------------
-emit "#### Edits: $WRITERS writers, version-checked contracts.update, one in flight each"
-emit
-emit "| server | writers | contracts | acknowledged | edits/s | conflicts | p50 ms | p99 ms | max ms | server CPU % |"
-emit "|---|---|---|---|---|---|---|---|---|---|"
-start_server pacta
-lg --proto pacta --scenario edits --label "pactad (group commit)" --writers "$WRITERS" \
-  --secs "$EDIT_SECS" 2>"$tmp/edits.err" | tee -a "$out" || true
-cat "$tmp/edits.err" >&2
-stop_server
-start_server pacta PACTA_WRITER_MAX_BATCH=1
-lg --proto pacta --scenario edits --label "pactad-1fsync" --writers "$WRITERS" \
-  --secs "$EDIT_SECS" | sed 's/pactad-1fsync/pactad, one fsync per edit (group commit off)/' \
-  | tee -a "$out" || true
-stop_server
-emit
-# where the group-commit run's threads spent the window (bench/lg_threads.c)
-grep ' threads over ' "$tmp/edits.err" | sed 's/^/Group commit, /; s/;$/./' | while read -r l; do
-  emit "$l"
+if want edits; then
+  emit "#### Edits: $WRITERS writers, version-checked contracts.update, one in flight each"
   emit
-done
-emit "| in-process ceiling (same disk, synchronous=FULL, UPDATE + change-log INSERT) | edits/s |"
-emit "|---|---|"
-"${SRV[@]}" "$bin/sqlite_ceiling" "$tmp" "$EDIT_SECS" 256 | tee "$tmp/ceiling.md" | tee -a "$out"
-emit
+  emit "| server | writers | contracts | acknowledged | edits/s | conflicts | p50 ms | p99 ms | max ms | server CPU % |"
+  emit "|---|---|---|---|---|---|---|---|---|---|"
+  start_server pacta
+  lg --proto pacta --scenario edits --label "pactad (group commit)" --writers "$WRITERS" \
+    --secs "$EDIT_SECS" 2>"$tmp/edits.err" | tee -a "$out" || true
+  cat "$tmp/edits.err" >&2
+  stop_server
+  start_server pacta PACTA_WRITER_MAX_BATCH=1
+  lg --proto pacta --scenario edits --label "pactad-1fsync" --writers "$WRITERS" \
+    --secs "$EDIT_SECS" | sed 's/pactad-1fsync/pactad, one fsync per edit (group commit off)/' \
+    | tee -a "$out" || true
+  stop_server
+  emit
+  # where the group-commit run's threads spent the window (bench/lg_threads.c)
+  grep ' threads over ' "$tmp/edits.err" | sed 's/^/Group commit, /; s/;$/./' | while read -r l; do
+    emit "$l"
+    emit
+  done
+  emit "| in-process ceiling (same disk, synchronous=FULL, UPDATE + change-log INSERT) | edits/s |"
+  emit "|---|---|"
+  "${SRV[@]}" "$bin/sqlite_ceiling" "$tmp" "$EDIT_SECS" 256 | tee "$tmp/ceiling.md" | tee -a "$out"
+  emit
+fi
 
 # ---- 4. catch-up -----------------------------------------------------------------
-emit "#### Catch-up: a client $EVENTS events behind resubscribes with \`since\`"
-emit
-emit "| server | events behind | events received | seconds to live | events/s | server CPU % | server RSS MB |"
-emit "|---|---|---|---|---|---|---|"
-start_server pacta
-lg --proto pacta --scenario catchup --label pactad --writers 32 --events "$EVENTS" \
-  | tee -a "$out" || true
-stop_server
-emit
+if want catchup; then
+  emit "#### Catch-up: a client $EVENTS events behind resubscribes with \`since\`"
+  emit
+  emit "| server | events behind | events received | seconds to live | events/s | server CPU % | server RSS MB |"
+  emit "|---|---|---|---|---|---|---|"
+  start_server pacta
+  lg --proto pacta --scenario catchup --label pactad --writers 32 --events "$EVENTS" \
+    | tee -a "$out" || true
+  stop_server
+  emit
+fi
 
 # ---- 5. edit latency (bench/edit_latency.c, unpinned, its own pactad) -------------
-emit "#### Edit latency (\`edit_latency $EDITS 8\`)"
-emit
-"$bin/edit_latency" "$EDITS" 8 2> >(grep -v '^harness:' >&2) | tee -a "$out"
-emit
+if want latency; then
+  emit "#### Edit latency (\`edit_latency $EDITS 8\`)"
+  emit
+  "$bin/edit_latency" "$EDITS" 8 2> >(grep -v '^harness:' >&2) | tee -a "$out"
+  emit
+fi
 
 # ---- targets ----------------------------------------------------------------------
-emit "#### Targets (computed from the tables above)"
-emit
-awk -F'\t' -f "$top/bench/targets.awk" -v ceiling="$(awk -F'|' 'NR==2 {gsub(/ /,"",$3); print $3}' "$tmp/ceiling.md")" \
-  -v cap="$CAP" -v sizes="$SIZES" "$SUM" | tee -a "$out"
-emit
+if want targets; then
+  emit "#### Targets (computed from the tables above)"
+  emit
+  awk -F'\t' -f "$top/bench/targets.awk" -v ceiling="$(awk -F'|' 'NR==2 {gsub(/ /,"",$3); print $3}' "$tmp/ceiling.md")" \
+    -v cap="$CAP" -v sizes="$SIZES" "$SUM" | tee -a "$out"
+  emit
+fi
 
-# newest run first, below the marker line
+# newest run first, below the marker line (whole runs only)
 res="$top/bench/RESULTS.md"
-if grep -q '^<!-- runs -->' "$res"; then
+if [ -z "$ONLY" ] && grep -q '^<!-- runs -->' "$res"; then
   awk -v f="$out" '{print} /^<!-- runs -->/ {print ""; while ((getline l < f) > 0) print l}' \
     "$res" >"$tmp/RESULTS.md" && cp "$tmp/RESULTS.md" "$res"
   echo "bench: added this run to bench/RESULTS.md" >&2
