@@ -8,6 +8,9 @@
  * the re-read row and json_dumps of the event data, and the result's text
  * (what the answer sends) is json_dumps of the result.
  */
+#include <stdio.h>
+#include <time.h>
+
 #include <pacta/json_text.h>
 
 #include "test_srv_db_util.h"
@@ -156,9 +159,42 @@ static void test_no_change(void)
     t_close(&t);
 }
 
+/* The stamps an edit writes (updated_at, the change's created_at) are
+ * formatted by hand (clock.c): the same text strftime and snprintf gave. */
+static void test_iso_text(void)
+{
+    static const int64_t fixed[] = {0,
+                                    1,
+                                    999,
+                                    1000,
+                                    59999,
+                                    86399999,
+                                    951782400000,    /* 2000-02-29 */
+                                    1795392000123,   /* 2026-11-23 */
+                                    253402300799999, /* 9999-12-31T23:59:59.999 */
+                                    253402300800000, /* year 10000: strftime's way */
+                                    -1,              /* before 1970: strftime's way */
+                                    -86400001};
+    srand(7);
+    for (int i = 0; i < 2000; i++) {
+        int64_t ms = i < (int)(sizeof fixed / sizeof fixed[0])
+                         ? fixed[i]
+                         : ((int64_t)rand() << 20 ^ rand()) % 253402300800000;
+        char got[32], want[32];
+        time_t sec = (time_t)(ms / 1000);
+        struct tm tm;
+        gmtime_r(&sec, &tm);
+        size_t n = strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(want + n, sizeof want - n, ".%03uZ", (unsigned)(int)(ms % 1000) % 1000u);
+        srv__iso_from_ms(ms, got);
+        CHECKF(strcmp(got, want) == 0, "%lld: %s, strftime %s", (long long)ms, got, want);
+    }
+}
+
 int main(void)
 {
     setenv("PACTA_ADMIN_PASSWORD", "admin-secret", 1);
+    test_iso_text();
     test_every_field();
     test_no_change();
     return t_finish();
