@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "db-private.h"
+#include "db_short.h"
 #include "expiry.h"
 
 /* Bump when the rows change: cached files of another version are rebuilt. */
@@ -361,6 +362,10 @@ int gen_contracts_cached(const char *cache_dir, const struct gen_options *o, cha
     char tmp[1100];
     struct stat sb;
 
+    /* this process's later connections (a bench's readers and writers)
+     * read and write contracts_short: its tokenizer on each (db_short.h) */
+    if (srv_short_install(err, errlen) != 0)
+        return -1;
     if (mkdir(cache_dir, 0700) != 0 && errno != EEXIST) {
         set_err(err, errlen, "%s: %s", cache_dir, strerror(errno));
         return -1;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "db-private.h"
+#include "db_short.h"
 #include "db_walbuf.h"
 #include "log.h"
 
@@ -592,6 +593,10 @@ int srv_db_open(const struct srv_db_options *opts, uv_loop_t *loop, struct srv_d
      * unmap of 16 MiB per transaction with ASan's (the fuzzer sets less). */
     sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL,
                    opts->stmt_journal_spill > 0 ? opts->stmt_journal_spill : 16 * 1024 * 1024);
+    /* contracts_short's tokenizer on every connection from here on: the
+     * writer, the readers, backups, restores and exports (db_short.h) */
+    if (srv_short_install(errbuf, errlen) != 0)
+        return -1;
     db = xcalloc(1, sizeof(*db));
     db->loop = loop;
     db->session_ttl_sec = opts->session_ttl_sec > 0 ? opts->session_ttl_sec : 86400;

@@ -34,7 +34,7 @@ struct driver {
     char eq[384], lo[64], hi[64];
     int ordered; /* its order (after eq) is the sort's */
     int fts;     /* the search index, for q */
-    int text;    /* the trigram index, for text (also fts: not a b-tree) */
+    int text;    /* the trigram or short index, for text (also fts: not a b-tree) */
     int covers;  /* a date index, which also holds number and deleted_at */
     long count;  /* entries, counted up to the bound */
 };
@@ -45,6 +45,7 @@ struct page {
     const struct sort_def *sd;
     char today[11], until[11];
     char *pattern, *match, *tmatch;
+    const char *tindex; /* tmatch's index: contracts_text, or contracts_short */
     char fp[17];
     /* the cursor */
     int has_cursor;

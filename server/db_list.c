@@ -25,9 +25,8 @@
  * about page × (its range) / (the smallest count).  The cheaper wins, so a
  * page never reads much more than K rows when one filter alone is narrow or
  * all are broad.  What this cannot make fast: several broad filters whose
- * combination is narrow (each matches 10 %, together 0.01 %), and a `text`
- * of one or two characters that few rows contain; bench/RESULTS.md has the
- * figures.
+ * combination is narrow (each matches 10 %, together 0.01 %); bench/RESULTS.md
+ * has the figures.
  *
  * Sorted by number, a date range has a third way (RANGE, db_list_plan.c):
  * the date indexes also hold number (schema_ranges.h), so the range's
@@ -40,10 +39,12 @@
  * probe reads a few pages' worth of rows at most; then the page is planned
  * again with the search index as a driver.
  *
- * `text` of three characters or more is also a driver: the trigram index
- * (schema_text.h) yields the rows that contain it, counted like the others;
- * when it is the narrow one the page is those candidates (TEXT), each still
- * checked with the LIKE, which alone decides what `text` matches.
+ * `text` is also a driver: of three characters or more, the trigram index
+ * (schema_text.h), of one or two the index of characters and pairs
+ * (schema_short.h) yields the rows that contain it, counted like the
+ * others; when it is the narrow one the page is those candidates (TEXT),
+ * each still checked with the LIKE, which alone decides what `text`
+ * matches.
  *
  * Each plan names its index (INDEXED BY), so SQLite cannot pick another one
  * or a full table scan; tests/unit/test_srv_list.c explains the statements
@@ -78,6 +79,7 @@
 #include <string.h>
 
 #include "db_list-private.h"
+#include "db_short.h"
 #include "expiry.h"
 #include "schema_lists.h"
 
@@ -272,13 +274,15 @@ static void build_sql(struct page *p)
                          " INDEXED BY sqlite_autoindex_contracts_1 ON id = fts_id");
         add_filters(p, 1);
     } else if (p->plan == SRV_LIST_TEXT) {
-        /* the trigram hits are candidates: add_filters keeps the LIKE */
+        /* the trigram (or short) index's hits are candidates: add_filters
+         * keeps the LIKE */
         srv__list_sb_add(b,
                          "SELECT " SRV_CONTRACT_COLS " FROM (SELECT contracts_fts_map.id AS text_id"
-                         " FROM contracts_text CROSS JOIN contracts_fts_map"
-                         " ON contracts_fts_map.rid = contracts_text.rowid"
-                         " WHERE contracts_text MATCH :tmatch) CROSS JOIN contracts"
-                         " INDEXED BY sqlite_autoindex_contracts_1 ON id = text_id");
+                         " FROM %s CROSS JOIN contracts_fts_map"
+                         " ON contracts_fts_map.rid = %s.rowid"
+                         " WHERE %s MATCH :tmatch) CROSS JOIN contracts"
+                         " INDEXED BY sqlite_autoindex_contracts_1 ON id = text_id",
+                         index, index, index);
         add_filters(p, 0);
     } else if (p->plan == SRV_LIST_RANGE) {
         /* the range's first :rk entries in number order, from the index
@@ -433,7 +437,11 @@ static int page_prepare(sqlite3 *r, const struct pacta_list_args *a, struct page
     srv_date_format(today + srv_expiry_window(), p->until);
     if (a->text && a->text[0]) {
         p->pattern = srv__list_like_pattern(a->text);
-        p->tmatch = srv__list_trigram_query(a->text); /* NULL under 3 characters */
+        /* three characters or more: trigrams; one or two: the short index */
+        p->tmatch = srv__list_trigram_query(a->text);
+        p->tindex = "contracts_text";
+        if (!p->tmatch && (p->tmatch = srv_short_query(a->text)) != NULL)
+            p->tindex = "contracts_short";
     }
     if (a->q)
         p->match = srv__list_fts_query(a->q);

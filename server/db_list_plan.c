@@ -176,7 +176,7 @@ static void find_drivers(struct page *p)
     if (a->q && !p->qprobe) /* the probe tests q on the rows instead */
         add_driver(p, "contracts_fts", 0)->fts = 1;
     if (p->tmatch) {
-        d = add_driver(p, "contracts_text", 0);
+        d = add_driver(p, p->tindex, 0);
         d->fts = d->text = 1;
     }
     combo_driver(p);
@@ -276,8 +276,8 @@ long srv__list_count_driver(sqlite3 *r, const struct page *p, const struct drive
 
     if (d->text)
         srv__list_sb_add(
-            &b, "SELECT count(*) FROM (SELECT 1 FROM contracts_text WHERE contracts_text MATCH "
-                ":tmatch LIMIT :lim)");
+            &b, "SELECT count(*) FROM (SELECT 1 FROM %s WHERE %s MATCH :tmatch LIMIT :lim)",
+            d->index, d->index);
     else if (d->fts)
         srv__list_sb_add(
             &b, "SELECT count(*) FROM (SELECT 1 FROM contracts_fts WHERE contracts_fts MATCH "

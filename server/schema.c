@@ -14,11 +14,13 @@
 #include <stdio.h>
 
 #include "db-private.h"
+#include "db_short.h"
 #include "schema_combo.h"
 #include "schema_dashboard.h"
 #include "schema_documents.h"
 #include "schema_lists.h"
 #include "schema_ranges.h"
+#include "schema_short.h"
 #include "schema_text.h"
 
 /* The day of the month new.end_date keeps (expiry_date.c
@@ -302,6 +304,12 @@ static const char *const migrations[] = {
      * (issue 7, db_list_plan.c).  The SQL and its design are in
      * schema_combo.h. */
     SRV_SCHEMA_COMBO,
+
+    /* 15: an index of every character and pair of characters for
+     * contracts.list `text` of one or two characters (issue 7, db_list.c),
+     * which the trigram index of migration 8 cannot serve.  The SQL and its
+     * design are in schema_short.h; its tokenizer is db_short.c. */
+    SRV_SCHEMA_SHORT,
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -353,6 +361,10 @@ int srv__schema_migrate_to(sqlite3 *w, int target, char *errbuf, size_t errlen)
                  MIGRATION_COUNT);
         return -1;
     }
+    /* a migration's inserts and triggers index through pacta_short, on
+     * whatever connection migrates (pactad's writer, a restore, a tool) */
+    if (version < target && srv_short_register(w, errbuf, errlen) != 0)
+        return -1;
     for (; version < target && version < MIGRATION_COUNT; version++) {
         snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version + 1);
         if (sqlite3_exec(w, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||

@@ -14,7 +14,7 @@
  * the LIKE, which every plan keeps checking on the row itself.  Every row
  * LIKE matches is yielded (a superset), so `text` means exactly what it
  * meant before.  Substrings of one or two characters have no trigram; they
- * keep the walk with LIKE per row (db_list.c).
+ * have an index of their own (schema_short.h, migration 15).
  *
  * Contentless (content=''): the text is in contracts already, and the index
  * is only asked for rowids; columnsize=0: nothing ranks these hits.  Its

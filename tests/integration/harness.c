@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db_short.h"
+
 #define MAX_SERVERS 16
 #define START_TIMEOUT_MS (30000 * wrap_factor())
 #define STOP_TIMEOUT_MS (30000 * wrap_factor())
@@ -402,6 +404,11 @@ void it_setup(const char *test_name)
     atexit(at_exit_cleanup);
     /* A test never dies of a write to a socket the server closed. */
     signal(SIGPIPE, SIG_IGN);
+    /* A test's own connection that writes contracts fires the triggers of
+     * contracts_short, which need its tokenizer (schema_short.h). */
+    char short_err[256];
+    if (srv_short_install(short_err, sizeof short_err) != 0)
+        it_fatal("%s", short_err);
 
     char certs[280];
     snprintf(certs, sizeof certs, "%s/certs", tmp_dir);

@@ -1,7 +1,7 @@
 /*
  * A q probe (db_list.c) is a walk that tests q in C on the rows the other
- * filters let through; the filters it leaves to SQL (a `text` of one or two
- * characters, a filter whose index is not the walk's) can refuse every row
+ * filters let through; the filters it leaves to SQL (an amount without a
+ * currency, a filter whose index is not the walk's) can refuse every row
  * of the walk before q is tested once, so its VM step budget is what stops
  * it.  That budget is a multiple of the page: for a page of 1 or 2 it was
  * rounded down to 0, which turns the budget off, and such a probe read the
@@ -22,10 +22,13 @@ static void test_small_page_probe_runs_out(struct tdb *t)
         json_decref(t_create(t, "admin", t_contract_args(number, "Quay works", "client")));
     }
     for (int limit = 1; limit <= 3; limit++) {
-        /* "zz": no row has it, and two characters have no trigram: the
-         * walk's LIKE refuses every row; q is on every row */
-        struct pacta_list_args a = {
-            .q = "quay", .text = "zz", .sort = PACTA_SORT_TITLE, .limit = limit};
+        /* every amount is 0, and an amount without a currency has no
+         * index: the walk refuses every row in SQL; q is on every row */
+        struct pacta_list_args a = {.q = "quay",
+                                    .has_amount_min = 1,
+                                    .amount_min = 1,
+                                    .sort = PACTA_SORT_TITLE,
+                                    .limit = limit};
         sqlite3 *r = srv_db_reader_acquire(t->db);
         struct srv_list_explain e;
         struct pacta_error err;

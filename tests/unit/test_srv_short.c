@@ -1,0 +1,418 @@
+/*
+ * contracts.list `text` of one or two characters through contracts_short
+ * (schema migration 15, schema_short.h; its tokenizer db_short.c): the
+ * tokens are each column's characters and adjacent pairs folded as LIKE
+ * folds; the index yields exactly the rows whose number, title or
+ * counterparty contain such a text (LIKE), after creates, edits, soft and
+ * hard deletes and a migration of existing rows; `text` keeps its meaning
+ * (ASCII case only, accented letters as written, %, _ and \ literal, no
+ * pair across two columns) and is read through the index, not a walk.  A
+ * connection without the tokenizer cannot change the indexed columns.
+ */
+#include "db_list.h"
+#include "db_short.h"
+#include "test_srv_db_util.h"
+
+static json_t *contract(const char *number, const char *title, const char *counterparty)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "number", number, "title", title, "counterparty",
+                     counterparty, "kind", "client", "currency", "EUR");
+}
+
+/* The rows of a statement's first column, separated by |, in `out`. */
+static void rows_of(sqlite3 *c, const char *sql, const char *bind1, char *out, size_t len)
+{
+    sqlite3_stmt *st = NULL;
+    size_t o = 0;
+
+    out[0] = '\0';
+    CHECKF(sqlite3_prepare_v2(c, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
+           sqlite3_errmsg(c));
+    if (bind1)
+        sqlite3_bind_text(st, 1, bind1, -1, SQLITE_TRANSIENT);
+    while (st && sqlite3_step(st) == SQLITE_ROW && o < len)
+        o += (size_t)snprintf(out + o, len - o, "%s%s", o ? "|" : "",
+                              (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+}
+
+/* The tokenizer alone: the terms of one document, through fts5vocab. */
+static void test_tokens(void)
+{
+    static const struct {
+        const char *text, *terms;
+    } cases[] = {
+        /* ASCII letters folded, every character and every pair */
+        {"Ab-C", "-|-c|a|ab|b|b-|c"},
+        /* other letters as they are: LIKE does not fold them */
+        {"ÉéØ", "É|Éé|Ø|é|éØ"},
+        /* a repeated pair is one term; spaces and punctuation are characters */
+        {"%_%_", "%|%_|_|_%"},
+        {"a b", " | b|a|a |b"},
+        {"x", "x"},
+    };
+    sqlite3 *c;
+    char err[256], got[256];
+
+    REQUIRE(sqlite3_open(":memory:", &c) == SQLITE_OK);
+    CHECKF(srv_short_register(c, err, sizeof(err)) == 0, "%s", err);
+    REQUIRE(sqlite3_exec(c,
+                         "CREATE VIRTUAL TABLE d USING fts5(a, b, tokenize = 'pacta_short');"
+                         "CREATE VIRTUAL TABLE v USING fts5vocab(d, 'row');",
+                         NULL, NULL, NULL) == SQLITE_OK);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        sqlite3_stmt *st = NULL;
+        REQUIRE(sqlite3_exec(c, "DELETE FROM d", NULL, NULL, NULL) == SQLITE_OK);
+        REQUIRE(sqlite3_prepare_v2(c, "INSERT INTO d (a) VALUES (?)", -1, &st, NULL) == SQLITE_OK);
+        sqlite3_bind_text(st, 1, cases[i].text, -1, SQLITE_STATIC);
+        CHECK(sqlite3_step(st) == SQLITE_DONE);
+        sqlite3_finalize(st);
+        rows_of(c, "SELECT term FROM v ORDER BY term", NULL, got, sizeof(got));
+        CHECKF(strcmp(got, cases[i].terms) == 0, "\"%s\": terms \"%s\", want \"%s\"", cases[i].text,
+               got, cases[i].terms);
+    }
+    /* a pair never spans two columns; a query is one token, folded */
+    REQUIRE(sqlite3_exec(c, "DELETE FROM d; INSERT INTO d (rowid, a, b) VALUES (7, 'ab', 'cd')",
+                         NULL, NULL, NULL) == SQLITE_OK);
+    rows_of(c, "SELECT term FROM v ORDER BY term", NULL, got, sizeof(got));
+    CHECK_STR(got, "a|ab|b|c|cd|d");
+    rows_of(c, "SELECT rowid FROM d WHERE d MATCH ?", "\"BC\"", got, sizeof(got));
+    CHECK_STR(got, "");
+    rows_of(c, "SELECT rowid FROM d WHERE d MATCH ?", "\"CD\"", got, sizeof(got));
+    CHECK_STR(got, "7");
+    rows_of(c, "SELECT rowid FROM d WHERE d MATCH ?", "\"abc\"", got, sizeof(got));
+    CHECK_STR(got, "");
+    /* the tokenizer takes no options */
+    CHECK(sqlite3_exec(c, "CREATE VIRTUAL TABLE e USING fts5(a, tokenize = 'pacta_short x')", NULL,
+                       NULL, NULL) != SQLITE_OK);
+    sqlite3_close(c);
+}
+
+/* The query of a text: one or two characters (not bytes), quoted. */
+static void test_query(void)
+{
+    static const struct {
+        const char *text, *query;
+    } cases[] = {
+        {"a", "\"a\""},     {"Zq", "\"Zq\""},     {"Øé", "\"Øé\""},
+        {"\"", "\"\"\"\""}, {"a\"", "\"a\"\"\""}, {"€", "\"€\""},
+        {"abc", NULL},      {"Øéx", NULL},        {"", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *q = srv_short_query(cases[i].text);
+        CHECKF((q == NULL) == (cases[i].query == NULL) && (!q || strcmp(q, cases[i].query) == 0),
+               "\"%s\": %s", cases[i].text, q ? q : "NULL");
+        free(q);
+    }
+}
+
+/* One listing's numbers (a page of 100), space-separated; its plan and index. */
+static void list(struct tdb *t, struct pacta_list_args a, struct srv_list_explain *e, char *out,
+                 size_t len)
+{
+    sqlite3 *r = srv_db_reader_acquire(t->db);
+    struct pacta_error err;
+    json_t *page = NULL, *it;
+    size_t i, o = 0;
+
+    out[0] = '\0';
+    a.limit = 100;
+    REQUIRE(srv__list_explain(r, &a, e, &err) == 0);
+    REQUIRE(srv_db_read_contracts(r, &a, &page, &err) == 0);
+    json_array_foreach(json_object_get(page, "items"), i, it) o +=
+        (size_t)snprintf(out + o, len - o, "%s%s", o ? " " : "", t_str(it, "number"));
+    json_decref(page);
+    srv_db_reader_release(t->db, r);
+}
+
+/* `text` lists `want`, read through contracts_short (no walk). */
+static void check_text(struct tdb *t, const char *text, const char *want)
+{
+    struct srv_list_explain e;
+    char got[1024];
+
+    list(t, (struct pacta_list_args){.text = text}, &e, got, sizeof(got));
+    CHECKF(strcmp(got, want) == 0, "text \"%s\": got \"%s\", want \"%s\"", text, got, want);
+    CHECKF(e.plan == SRV_LIST_TEXT && strcmp(e.index, "contracts_short") == 0 &&
+               strstr(e.detail, "SCAN contracts_short VIRTUAL TABLE INDEX") &&
+               !strstr(e.detail, "SCAN contracts "),
+           "text \"%s\": plan %s %s: %s", text, srv__list_plan_name(e.plan), e.index, e.detail);
+    srv__list_explain_clear(&e);
+}
+
+/*
+ * The index and the table agree: for each substring of one or two
+ * characters, the index's rows are exactly those whose columns contain it
+ * (LIKE).  Deleted contracts stay indexed (the listing filters them), so
+ * every row counts.
+ */
+static void check_in_step(struct tdb *t, const char *const *subs)
+{
+    sqlite3 *r = srv_db_reader_acquire(t->db);
+
+    for (; *subs; subs++) {
+        char *m = srv_short_query(*subs), *pat = srv__list_like_pattern(*subs);
+        char got[2048], want[2048];
+
+        REQUIRE(m != NULL);
+        rows_of(r, "SELECT rowid FROM contracts_short WHERE contracts_short MATCH ? ORDER BY rowid",
+                m, got, sizeof(got));
+        rows_of(r,
+                "SELECT m.rid FROM contracts c JOIN contracts_fts_map m ON m.id = c.id"
+                " WHERE c.number LIKE ?1 ESCAPE '\\' OR c.title LIKE ?1 ESCAPE '\\'"
+                " OR c.counterparty LIKE ?1 ESCAPE '\\' ORDER BY m.rid",
+                pat, want, sizeof(want));
+        CHECKF(strcmp(got, want) == 0, "\"%s\": index %s, table %s", *subs, got, want);
+        free(m);
+        free(pat);
+    }
+    srv_db_reader_release(t->db, r);
+}
+
+/* The index's own integrity-check, on a connection of the test's own
+ * (which has the tokenizer: srv_db_open installed it for the process). */
+static void check_integrity(struct tdb *t)
+{
+    sqlite3 *c;
+    REQUIRE(sqlite3_open(t->path, &c) == SQLITE_OK);
+    sqlite3_busy_timeout(c, 5000);
+    CHECKF(sqlite3_exec(c,
+                        "INSERT INTO contracts_short (contracts_short, rank)"
+                        " VALUES ('integrity-check', 0)",
+                        NULL, NULL, NULL) == SQLITE_OK,
+           "integrity-check: %s", sqlite3_errmsg(c));
+    sqlite3_close(c);
+}
+
+static void update(struct tdb *t, json_t *rec, json_t *changes)
+{
+    struct srv_write *w = t_write(t, SRV_W_CONTRACT_UPDATE, "admin",
+                                  json_pack("{s:s, s:I, s:o}", "id", t_str(rec, "id"), "version",
+                                            t_int(rec, "version"), "changes", changes));
+    REQUIRE(w->code == PACTA_OK);
+    json_object_update(rec, json_object_get(w->result, "contract"));
+    srv_write_free(w);
+}
+
+/* What `text` of one or two characters matches, as PROTOCOL.md §6.4 says. */
+static void test_meaning(void)
+{
+    struct tdb t;
+    json_t *a, *b, *c;
+
+    t_open(&t);
+    a = t_create(&t, "admin", contract("C-2026-001", "Office cleaning", "Brite Services SRL"));
+    b = t_create(&t, "admin", contract("C-2026-002", "Échafaudage", "Asociația \"Nord\" 50%"));
+    c = t_create(&t, "admin", contract("X-77", "Lift_repair\\5", "Ølstad AS"));
+    REQUIRE(a && b && c);
+
+    /* ASCII letters in any case, one or two */
+    check_text(&t, "f", "C-2026-001 C-2026-002 X-77");
+    check_text(&t, "FF", "C-2026-001");
+    check_text(&t, "oF", "C-2026-001");
+    check_text(&t, "x", "X-77");
+    check_text(&t, "-7", "X-77");
+    /* other letters exactly as written: LIKE does not fold them */
+    check_text(&t, "É", "C-2026-002");
+    check_text(&t, "é", "");
+    check_text(&t, "Éc", "C-2026-002");
+    check_text(&t, "ÉC", "C-2026-002");
+    check_text(&t, "éc", "");
+    check_text(&t, "Ø", "X-77");
+    check_text(&t, "ø", "");
+    check_text(&t, "ț", "C-2026-002");
+    check_text(&t, "ia", "C-2026-002");
+    /* %, _, \ and quotes are literal */
+    check_text(&t, "%", "C-2026-002");
+    check_text(&t, "0%", "C-2026-002");
+    check_text(&t, "_", "X-77");
+    check_text(&t, "t_", "X-77");
+    check_text(&t, "\\", "X-77");
+    check_text(&t, "\\5", "X-77");
+    check_text(&t, "\"", "C-2026-002");
+    check_text(&t, "\"N", "C-2026-002");
+    check_text(&t, " ", "C-2026-001 C-2026-002 X-77");
+    /* a character or pair no row has */
+    check_text(&t, "#", "");
+    check_text(&t, "zq", "");
+    check_text(&t, "€", "");
+    /* no pair across two columns: "X-77" + "Lift..." is not "7L", nor
+     * "...\\5" + "Ølstad" "5Ø", nor "...ing" + "Brite" "gB" */
+    check_text(&t, "7L", "");
+    check_text(&t, "5Ø", "");
+    check_text(&t, "gb", "");
+    check_text(&t, "1O", "");
+    /* with a sort key and another filter, the same rows */
+    {
+        struct srv_list_explain e;
+        char got[256];
+        list(&t, (struct pacta_list_args){.text = "a", .sort = PACTA_SORT_TITLE, .desc = 1}, &e,
+             got, sizeof(got));
+        CHECK_STR(got, "C-2026-002 C-2026-001 X-77");
+        CHECK(e.plan == SRV_LIST_TEXT);
+        srv__list_explain_clear(&e);
+        list(&t, (struct pacta_list_args){.text = "Ø", .kind = "client"}, &e, got, sizeof(got));
+        CHECK_STR(got, "X-77");
+        srv__list_explain_clear(&e);
+    }
+
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+    t_close(&t);
+}
+
+static const char *const in_step_subs[] = {
+    "l", "O",  "w",  "C",  "X",  "Y",  "8",  "-", "S",  "_",  "Ø",  "ø",  "é",  "É",
+    "s", "Of", "wa", "c-", "sh", "88", "ce", "g", "-0", "GM", "t ", "Øl", "ic", NULL,
+};
+
+/* The triggers keep the index in step with every write. */
+static void test_in_step(void)
+{
+    struct tdb t;
+    json_t *a, *b, *c;
+    struct srv_write *w;
+    sqlite3 *h;
+    char sql[256];
+
+    t_open(&t);
+    a = t_create(&t, "admin", contract("C-2026-001", "Office cleaning", "Brite Services SRL"));
+    b = t_create(&t, "admin", contract("C-2026-002", "Lift_repair", "Otis SRL"));
+    c = t_create(&t, "admin", contract("X-77", "Gardening", "Ølstad SRL"));
+    REQUIRE(a && b && c);
+    check_in_step(&t, in_step_subs);
+
+    /* each column, alone and together; a field outside the index */
+    update(&t, a, json_pack("{s:s}", "title", "Window washing"));
+    check_in_step(&t, in_step_subs);
+    check_text(&t, "Of", "");
+    check_text(&t, "wa", "C-2026-001");
+    update(&t, b, json_pack("{s:s, s:s}", "number", "Y-88", "counterparty", "Otis GmbH"));
+    check_in_step(&t, in_step_subs);
+    update(&t, c, json_pack("{s:I, s:s}", "amount_cents", (json_int_t)888, "description", "ice"));
+    check_in_step(&t, in_step_subs);
+    update(&t, a,
+           json_pack("{s:s, s:s, s:s}", "number", "C-2026-888", "title", "Office é", "counterparty",
+                     "Brite"));
+    check_in_step(&t, in_step_subs);
+    check_text(&t, "wa", "");
+    check_text(&t, "é", "C-2026-888");
+
+    /* soft delete: still indexed, not listed; its number can be taken */
+    w = t_write(&t, SRV_W_CONTRACT_DELETE, "admin",
+                json_pack("{s:s, s:I}", "id", t_str(c, "id"), "version", t_int(c, "version")));
+    REQUIRE(w->code == PACTA_OK);
+    srv_write_free(w);
+    check_text(&t, "Ø", "");
+    json_decref(t_create(&t, "admin", contract("X-77", "Lift_ice", "Green SRL")));
+    check_in_step(&t, in_step_subs);
+    check_text(&t, "x-", "X-77");
+    {
+        struct srv_list_explain e;
+        char got[256];
+        list(&t, (struct pacta_list_args){.text = "x-", .include_deleted = 1}, &e, got,
+             sizeof(got));
+        CHECK_STR(got, "X-77 X-77");
+        srv__list_explain_clear(&e);
+    }
+
+    /* a hard delete (no op does one; a hand-typed session may) */
+    REQUIRE(sqlite3_open(t.path, &h) == SQLITE_OK);
+    sqlite3_busy_timeout(h, 5000);
+    snprintf(sql, sizeof(sql), "DELETE FROM contracts WHERE id = '%s'", t_str(c, "id"));
+    CHECKF(sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(h));
+    sqlite3_close(h);
+    check_in_step(&t, in_step_subs);
+    check_integrity(&t);
+
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+    t_close(&t);
+}
+
+/*
+ * A connection without the tokenizer (a plain sqlite3 shell) cannot change
+ * an indexed column: the statement fails with "no such tokenizer" and
+ * changes nothing, so the index never falls out of step.  Other columns
+ * are still its to change.
+ */
+static void test_without_tokenizer(void)
+{
+    struct tdb t;
+    json_t *a;
+    sqlite3 *h;
+    char sql[256], err[256];
+
+    t_open(&t);
+    a = t_create(&t, "admin", contract("N-1", "Zq works", "Acme SRL"));
+    REQUIRE(a);
+    sqlite3_reset_auto_extension(); /* this process's later connections: none */
+    REQUIRE(sqlite3_open(t.path, &h) == SQLITE_OK);
+    sqlite3_busy_timeout(h, 5000);
+    snprintf(sql, sizeof(sql), "UPDATE contracts SET title = 'Other' WHERE id = '%s'",
+             t_str(a, "id"));
+    CHECK(sqlite3_exec(h, sql, NULL, NULL, NULL) != SQLITE_OK);
+    CHECKF(strstr(sqlite3_errmsg(h), "no such tokenizer: pacta_short") != NULL, "%s",
+           sqlite3_errmsg(h));
+    snprintf(sql, sizeof(sql), "UPDATE contracts SET amount_cents = 5 WHERE id = '%s'",
+             t_str(a, "id"));
+    CHECKF(sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(h));
+    sqlite3_close(h);
+    CHECK(srv_short_install(err, sizeof(err)) == 0);
+    check_text(&t, "zq", "N-1");
+    check_text(&t, "ot", "");
+    check_in_step(&t, in_step_subs);
+    json_decref(a);
+    t_close(&t);
+}
+
+/* A file of every older version gets its existing rows indexed, migrated by
+ * pactad (srv_db_open) or on a plain connection (a restore, a tool). */
+static void test_migration(void)
+{
+    static const char *const subs[] = {"P", "ve", "M", "-1", "ă", "Ă", "x", NULL};
+
+    for (int version = 4; version < srv__schema_latest(); version++)
+        for (int plain = 0; plain < 2; plain++) {
+            struct tdb t;
+            char err[256] = "";
+            sqlite3 *c;
+
+            t_mkdir(&t);
+            REQUIRE(sqlite3_open(t.path, &c) == SQLITE_OK);
+            REQUIRE(srv__schema_migrate_to(c, version, err, sizeof(err)) == 0);
+            CHECK(sqlite3_exec(c,
+                               "INSERT INTO users (username, display_name, password_hash, role,"
+                               " created_at) VALUES ('admin', 'admin', '$argon2id$x', 'admin',"
+                               " '2026-01-01');"
+                               "INSERT INTO contracts (id, number, title, counterparty, kind,"
+                               " currency, owner, created_at, updated_at, updated_by) VALUES"
+                               " ('0193a5f2-7c1e-7b3a-9f00-1a2b3c4d5e6f', 'M-1', 'Pre-existing',"
+                               " 'Vechi Brăila', 'client', 'EUR', 'admin', '2026-01-01',"
+                               " '2026-01-01', 'admin');",
+                               NULL, NULL, NULL) == SQLITE_OK);
+            if (plain)
+                CHECKF(srv__schema_migrate(c, err, sizeof(err)) == 0, "%s", err);
+            sqlite3_close(c);
+            CHECKF(t_open_at(&t, err, sizeof(err)) == 0, "%s", err);
+            REQUIRE(t.db != NULL);
+            check_text(&t, "VE", "M-1");
+            check_text(&t, "ă", "M-1");
+            check_text(&t, "Ă", "");
+            check_in_step(&t, subs);
+            t_close(&t);
+        }
+}
+
+int main(void)
+{
+    test_tokens();
+    test_query();
+    test_meaning();
+    test_in_step();
+    test_without_tokenizer();
+    test_migration();
+    return t_finish();
+}
