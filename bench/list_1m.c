@@ -115,13 +115,18 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* A reader as pactad opens one (db.c open_readers). */
+/* A reader as pactad opens one (db.c open_readers), with its default
+ * page cache. */
 static sqlite3 *open_reader(const char *path)
 {
     sqlite3 *r = NULL;
+    char cache[64];
+
+    snprintf(cache, sizeof cache, "PRAGMA cache_size = -%d", SRV_DB_READER_CACHE_MB * 1024);
     if (sqlite3_open_v2(path, &r, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
         sqlite3_db_config(r, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL) != SQLITE_OK ||
-        sqlite3_exec(r, "PRAGMA query_only = ON", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_exec(r, "PRAGMA query_only = ON", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(r, cache, NULL, NULL, NULL) != SQLITE_OK) {
         fprintf(stderr, "list_1m: cannot open %s\n", path);
         exit(1);
     }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "log.h"
 
 static const char usage_text[] =
@@ -26,6 +27,7 @@ static const char usage_text[] =
     "  --queue-max-bytes N     per-connection outbound queue, bytes (default 8388608)\n"
     "  --session-ttl SEC       lifetime of a login token (default 604800 = 7 days)\n"
     "  --readers N             read-only database connections (default 4)\n"
+    "  --reader-cache-mb N     page cache of each of them, MiB (default 64)\n"
     "  --min-free-mb N         /readyz fails with less free disk (default 64)\n"
     "  --login-max-failures N  failed logins per account before a lockout (default 5;\n"
     "                          20 per address); the lockout starts at\n"
@@ -203,10 +205,11 @@ enum {
     O_CONFIG,
     O_HELP,
     O_VERSION,
-    O_EXPIRY,   /* expiry options: parsed by srv__expiry_option */
-    O_BACKUP,   /* backup options: parsed by srv__backup_option */
-    O_EXPORT,   /* export options: parsed by srv__export_option */
-    O_DOCUMENTS /* documents options: parsed by srv__documents_option */
+    O_EXPIRY,    /* expiry options: parsed by srv__expiry_option */
+    O_BACKUP,    /* backup options: parsed by srv__backup_option */
+    O_EXPORT,    /* export options: parsed by srv__export_option */
+    O_DOCUMENTS, /* documents options: parsed by srv__documents_option */
+    O_READERCACHE
 };
 static const struct option opts[] = {
     {"config", required_argument, NULL, O_CONFIG},
@@ -221,6 +224,7 @@ static const struct option opts[] = {
     {"queue-max-bytes", required_argument, NULL, O_QBY},
     {"session-ttl", required_argument, NULL, O_TTL},
     {"readers", required_argument, NULL, O_READERS},
+    {"reader-cache-mb", required_argument, NULL, O_READERCACHE},
     {"min-free-mb", required_argument, NULL, O_MINFREE},
     {"metrics-token-file", required_argument, NULL, O_MTOKEN},
     {"login-max-failures", required_argument, NULL, O_LOGINFAIL},
@@ -278,6 +282,7 @@ static int parse_argv(struct srv_config *cfg, int argc, char **argv)
     cfg->session_ttl_sec = 7 * 24 * 3600;
     cfg->max_inflight = 64;
     cfg->readers = 4;
+    cfg->reader_cache_mb = SRV_DB_READER_CACHE_MB;
     cfg->min_free_mb = 64;
     cfg->ping_interval_sec = 20;
     cfg->login_max_failures = 5;
@@ -354,6 +359,11 @@ static int parse_argv(struct srv_config *cfg, int argc, char **argv)
             if (parse_long("--readers", optarg, 1, 64, &v))
                 return -1;
             cfg->readers = (int)v;
+            break;
+        case O_READERCACHE:
+            if (parse_long("--reader-cache-mb", optarg, 1, 4096, &v))
+                return -1;
+            cfg->reader_cache_mb = (int)v;
             break;
         case O_MINFREE:
             if (parse_long("--min-free-mb", optarg, 0, 1L << 30, &v))
@@ -700,6 +710,7 @@ static void note_restart(const struct srv_config *live, const struct srv_config 
     NOTE(session_ttl_sec);
     NOTE(max_inflight);
     NOTE(readers);
+    NOTE(reader_cache_mb);
     NOTE(ping_interval_sec);
     NOTE_STR(timezone);
     NOTE(alert_minute);

@@ -24,6 +24,7 @@ struct srv_config {
     int64_t session_ttl_sec;
     int max_inflight;    /* requests being processed per connection */
     int readers;         /* read-only SQLite connections */
+    int reader_cache_mb; /* the page cache of each, MiB */
     int min_free_mb;     /* /readyz fails below this much free disk */
     char *metrics_token; /* /metrics needs "Authorization: Bearer" it; NULL = open */
     /* limits (limits.c) */

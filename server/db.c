@@ -454,8 +454,13 @@ static int open_writer(struct srv_db *db, const char *path, char *errbuf, size_t
     return rc == SQLITE_OK ? 0 : -1;
 }
 
-static int open_readers(struct srv_db *db, const char *path, int n, char *errbuf, size_t errlen)
+static int open_readers(struct srv_db *db, const char *path, int n, int cache_mb, char *errbuf,
+                        size_t errlen)
 {
+    char cache[64];
+
+    snprintf(cache, sizeof cache, "PRAGMA cache_size = -%d",
+             (cache_mb > 0 ? cache_mb : SRV_DB_READER_CACHE_MB) * 1024);
     db->readers = xcalloc((size_t)n, sizeof(sqlite3 *));
     db->idle = xcalloc((size_t)n, sizeof(sqlite3 *));
     for (int i = 0; i < n; i++) {
@@ -469,6 +474,8 @@ static int open_readers(struct srv_db *db, const char *path, int n, char *errbuf
             rc = sqlite3_busy_timeout(r, BUSY_TIMEOUT_MS);
         if (rc == SQLITE_OK)
             rc = sqlite3_exec(r, "PRAGMA query_only = ON", NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(r, cache, NULL, NULL, NULL);
         if (rc != SQLITE_OK) {
             snprintf(errbuf, errlen, "cannot open a reader on %s: %s", path,
                      r ? sqlite3_errmsg(r) : sqlite3_errstr(rc));
@@ -609,7 +616,7 @@ int srv_db_open(const struct srv_db_options *opts, uv_loop_t *loop, struct srv_d
     if (open_writer(db, opts->path, errbuf, errlen) != 0 ||
         srv__schema_migrate(db->w, errbuf, errlen) != 0 ||
         bootstrap_admin(db, &generated, errbuf, errlen) != 0 ||
-        open_readers(db, opts->path, opts->readers, errbuf, errlen) != 0)
+        open_readers(db, opts->path, opts->readers, opts->reader_cache_mb, errbuf, errlen) != 0)
         goto fail;
 
     db->async = xcalloc(1, sizeof(*db->async));

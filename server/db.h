@@ -30,9 +30,18 @@
 
 struct srv_db;
 
+/* Each reader's page cache unless told, MiB.  SQLite's default (2 MiB)
+ * holds a few hundred pages: at a million contracts a list page read most
+ * of its index pages from the OS again (a pread and a copy each), ~30 % of
+ * its time; with 64 MiB the 20th page of a listing costs 0.5-6 ms instead
+ * of 2-36 (bench/RESULTS.md "reader cache").  Pages come in only as
+ * queries read them: a small database never fills it. */
+#define SRV_DB_READER_CACHE_MB 64
+
 struct srv_db_options {
     const char *path;        /* database file, e.g. DATA_DIR/pacta.db */
     int readers;             /* size of the reader pool (>= 1) */
+    int reader_cache_mb;     /* each reader's page cache, MiB; 0: SRV_DB_READER_CACHE_MB */
     int64_t session_ttl_sec; /* lifetime of a login token */
     /* Bytes a statement journal keeps in memory before it moves to a temp
      * file; 0: 16 MiB.  SQLite allocates it as one chunk per transaction,
@@ -112,15 +121,21 @@ struct srv_write {
     json_t *result;         /* owned; the op's result on success */
     json_t *error_extra;    /* owned; e.g. {"current": record} on conflict */
     json_t *events;         /* owned array of {"seq","event","data","payload"?} committed;
-                               payload: data's compact text as stored in the log */
+                               payload: data's compact text as stored in the log.
+                               contracts.update's has no data but its payload, and
+                               "entity" and "changed" (srv_write_materialize) */
     char *result_text;      /* owned, may be NULL: result's compact text, made with the
-                               event's payload (contracts.update), which the answer sends */
+                               event's payload (contracts.update), which the answer sends;
+                               result is then NULL */
     size_t result_len;
 
     struct srv_write *next; /* queue link, private to db.c */
 };
 struct srv_write *srv_write_new(enum srv_write_kind kind, const char *actor, json_t *args_steal);
 void srv_write_free(struct srv_write *w);
+/* Gives a contracts.update's result and event data back as trees, parsed
+ * from their texts (tests and bench tools; pactad itself sends the texts). */
+void srv_write_materialize(struct srv_write *w);
 /*
  * Queues w for the writer.  Returns 0, or -1 after shutdown began (then
  * done() is never called and the caller still owns w).  Loop thread only.

@@ -73,6 +73,11 @@ struct page {
      * tried first when q has a sort key (db_list.c read_page) */
     int qprobe;
     struct srv_list_qmatch *qm;
+    /* q tested in a walk by id against its hits' ids, listed once per
+     * statement (db_list_plan.c choose_qids), instead of each row's id
+     * looked up among the hits */
+    int qids;
+    char *qrids; /* the hits' search rowids, a JSON array, when under the bound */
     struct sbuf sql;
 };
 

@@ -24,9 +24,11 @@
  * filter under K makes SEEK cost its count; the WALK of an index costs
  * about page × (its range) / (the smallest count).  The cheaper wins, so a
  * page never reads much more than K rows when one filter alone is narrow or
- * all are broad.  What this cannot make fast: several broad filters whose
- * combination is narrow (each matches 10 %, together 0.01 %); bench/RESULTS.md
- * has the figures.
+ * all are broad.  Several broad filters whose combination is narrow (each
+ * matches 10 %, together 0.01 %) have one index for them all when they are
+ * among kind, status, currency, owner and the end date (contracts_combo,
+ * schema_combo.h; db_list_plan.c combo_driver); bench/RESULTS.md has the
+ * figures.
  *
  * Sorted by number, a date range has a third way (RANGE, db_list_plan.c):
  * the date indexes also hold number (schema_ranges.h), so the range's
@@ -37,7 +39,10 @@
  * C (a q probe, db_list_match.c): a common word fills the page in its first
  * rows without asking FTS5, which costs tens of milliseconds for it.  A
  * probe reads a few pages' worth of rows at most; then the page is planned
- * again with the search index as a driver.
+ * again with the search index as a driver — or, when its hits are under K,
+ * as a walk of the sort index that keeps the entries whose id is one of the
+ * hits' (db_list_plan.c choose_qids): rows that are not hits are passed
+ * over on their index entry.
  *
  * `text` is also a driver: of three characters or more, the trigram index
  * (schema_text.h), of one or two the index of characters and pairs
@@ -83,7 +88,12 @@
 #include "expiry.h"
 #include "schema_lists.h"
 
-static atomic_long fallbacks, fallback_seeks, probes, probes_out;
+static atomic_long fallbacks, fallback_seeks, probes, probes_out, qids_walks;
+
+long srv__list_qids_walks(void)
+{
+    return atomic_load(&qids_walks);
+}
 
 long srv__list_probes(long *ran_out)
 {
@@ -201,6 +211,13 @@ static void add_filters(struct page *p, int fts_joined)
     /* unary + keeps a filter out of the index choice: the plan's own
      * terms (driver, cursor) are the ones SQLite seeks with */
     srv__list_sb_add(b, " WHERE 1");
+    /* first: every sort index holds id, so a row that is not a hit is
+     * passed over on its index entry, unread */
+    if (p->qids)
+        srv__list_sb_add(b, " AND id IN (SELECT id FROM contracts_fts_map WHERE rid IN %s)",
+                         p->qrids ? "(SELECT value FROM json_each(:qrids))"
+                                  : "(SELECT rowid FROM contracts_fts WHERE contracts_fts MATCH"
+                                    " :match)");
     if (!a->include_deleted)
         srv__list_sb_add(b, " AND deleted_at IS NULL");
     if (a->status)
@@ -238,7 +255,7 @@ static void add_filters(struct page *p, int fts_joined)
      * yields without reading its stored columns (the ids would cost a read
      * per hit: 4.7 s instead of 0.25 s for a million hits).  A q probe
      * tests it in C instead (run_page). */
-    if (p->match && !fts_joined && !p->qprobe)
+    if (p->match && !fts_joined && !p->qprobe && !p->qids)
         srv__list_sb_add(b, " AND (SELECT rid FROM contracts_fts_map WHERE contracts_fts_map.id ="
                             " contracts.id) IN (SELECT rowid FROM contracts_fts WHERE contracts_fts"
                             " MATCH :match)");
@@ -393,6 +410,7 @@ static void page_clear(struct page *p)
     free(p->pattern);
     free(p->match);
     free(p->tmatch);
+    free(p->qrids);
     srv__list_qmatch_free(p->qm);
     json_decref(p->ckey);
     free(p->cid);
@@ -644,6 +662,8 @@ int srv_db_read_contracts(sqlite3 *r, const struct pacta_list_args *args, json_t
                   : srv__list_forced() == SRV_LIST_FORCE_FALLBACK
                       ? 1
                       : BUDGET_BOUNDS * p.bound * STEPS_PER_ROW / PROGRESS_STEPS;
+    if (!p.qprobe && p.qids)
+        atomic_fetch_add(&qids_walks, 1);
     if (!p.qprobe)
         rc = run_page(r, &p, items, a.limit, &rows, budget);
     if (rc == SQLITE_INTERRUPT && p.fallback) {

@@ -37,7 +37,9 @@ enum srv_list_force {
     SRV_LIST_AUTO,
     SRV_LIST_FORCE_WALK,
     SRV_LIST_FORCE_SEEK,
-    SRV_LIST_FORCE_FALLBACK
+    SRV_LIST_FORCE_FALLBACK,
+    /* q with a sort key walks with its hits' ids (page->qids) */
+    SRV_LIST_FORCE_QIDS
 };
 void srv__list_force(enum srv_list_force force);
 /* Walks that ran out of budget so far; *seeks (may be NULL): how many of
@@ -47,6 +49,9 @@ long srv__list_fallbacks(long *seeks);
  * key) so far; *ran_out (may be NULL): how many read their rows without
  * filling the page and were planned again. */
 long srv__list_probes(long *ran_out);
+/* Pages read so far by a walk that kept q's hits by their ids (planned so
+ * after a probe ran out, or forced). */
+long srv__list_qids_walks(void);
 
 struct srv_list_explain {
     enum srv_list_plan plan;

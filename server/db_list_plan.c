@@ -227,6 +227,7 @@ void srv__list_bind_all(sqlite3_stmt *st, const struct page *p, int64_t limit)
     bind_text(st, ":until", p->until);
     bind_text(st, ":match", p->match);
     bind_text(st, ":tmatch", p->tmatch);
+    bind_text(st, ":qrids", p->qrids);
     if (p->ckey && json_is_integer(p->ckey))
         bind_int(st, ":ck", json_integer_value(p->ckey));
     else if (p->ckey)
@@ -379,6 +380,85 @@ static int choose_range(sqlite3 *r, struct page *p, long bound, long best_cost)
 }
 
 /*
+ * q's hits counted to the bound (the search index's driver), their rowids
+ * kept as a JSON array when they are fewer (p->qrids): a walk that keeps
+ * the hits' ids (choose_qids) lists them from there instead of asking
+ * FTS5 again (7-13 ms for two prefix words at a million rows).  -1 on
+ * error.
+ */
+static long count_q_hits(sqlite3 *r, struct page *p, long bound)
+{
+    struct sbuf b = {0};
+    sqlite3_stmt *st = NULL;
+    long n = 0;
+    int rc = sqlite3_prepare_v2(
+        r, "SELECT rowid FROM contracts_fts WHERE contracts_fts MATCH :match LIMIT :lim", -1, &st,
+        NULL);
+
+    free(p->qrids);
+    p->qrids = NULL;
+    if (rc == SQLITE_OK) {
+        srv__list_bind_all(st, p, bound);
+        srv__list_sb_add(&b, "[");
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+            srv__list_sb_add(&b, "%s%lld", n++ ? "," : "", (long long)sqlite3_column_int64(st, 0));
+        srv__list_sb_add(&b, "]");
+    }
+    if (rc != SQLITE_DONE) {
+        srv__log_error("db: list planning failed", sqlite3_errmsg(r));
+        n = -1;
+    }
+    sqlite3_finalize(st);
+    if (n >= 0 && n < bound)
+        p->qrids = b.s;
+    else
+        free(b.s);
+    return n;
+}
+
+/* Hits whose ids a walk looks up in the map cost about one row read for
+ * this many (an index seek each, no table row). */
+#define QIDS_PER_ROW 4
+
+/*
+ * q with a sort key and fewer hits than the bound: a walk of the sort
+ * index that keeps the entries whose id is among the hits' ids, listed
+ * once (each hit's id from the map: one seek) — the entries it passes over
+ * are not read as rows.  Reading the hits' rows and sorting them (FTS)
+ * costs a row read and a seek by id per hit, whatever the page: for 5,101
+ * hits of "hooli cluj" by end date, 47 ms where this walk takes ~20
+ * (bench/RESULTS.md).  The walk costs the entries it passes
+ * (INDEX_ENTRIES_PER_ROW to a row), the hits' ids and the page's rows; it
+ * is taken when that is the cheapest plan so far.
+ */
+static void choose_qids(struct page *p, long rows, long bound, long *best_cost)
+{
+    const struct driver *q = NULL;
+    long need = p->a->limit + 1, m = bound, cost;
+
+    for (int i = 0; i < p->ndrivers; i++) {
+        if (p->drivers[i].fts && !p->drivers[i].text)
+            q = &p->drivers[i];
+        if (p->drivers[i].count < m)
+            m = p->drivers[i].count;
+    }
+    if (!q || p->sort == PACTA_SORT_RELEVANCE)
+        return;
+    if (forced_plan != SRV_LIST_FORCE_QIDS) {
+        if (forced_plan != SRV_LIST_AUTO || q->count >= bound || q->count == 0)
+            return;
+        cost = need * (rows / (m > 0 ? m : 1)) / INDEX_ENTRIES_PER_ROW + q->count / QIDS_PER_ROW +
+               need;
+        if (cost >= *best_cost)
+            return;
+        *best_cost = cost;
+    }
+    p->plan = SRV_LIST_WALK;
+    p->drv = NULL;
+    p->qids = 1;
+}
+
+/*
  * Chooses the plan of a page (see the top of this file).  Costs are rows
  * read.  A count that reached the bound stands for "at least the bound":
  * walked, such a filter is taken to match every row.
@@ -391,6 +471,7 @@ int srv__list_choose_plan(sqlite3 *r, struct page *p)
     /* planned afresh (again after a q probe that ran out) */
     p->plan = SRV_LIST_WALK;
     p->drv = p->fallback = NULL;
+    p->qids = 0;
     p->ndrivers = 0;
     p->bound = p->range_k = p->range_n = 0;
     if (p->sort == PACTA_SORT_RELEVANCE) {
@@ -413,7 +494,9 @@ int srv__list_choose_plan(sqlite3 *r, struct page *p)
     m = bound;
     for (int i = 0; i < p->ndrivers; i++) {
         struct driver *d = &p->drivers[i];
-        if ((d->count = srv__list_count_driver(r, p, d, bound)) < 0)
+        d->count =
+            d->fts && !d->text ? count_q_hits(r, p, bound) : srv__list_count_driver(r, p, d, bound);
+        if (d->count < 0)
             return -1;
         m = d->count < m ? d->count : m;
         if (!d->ordered && (!narrowest || d->count < narrowest->count))
@@ -453,6 +536,7 @@ int srv__list_choose_plan(sqlite3 *r, struct page *p)
     }
     if (p->drv)
         p->plan = p->drv->ordered ? SRV_LIST_WALK : srv__list_seek_plan(p->drv);
+    choose_qids(p, rows, bound, &best_cost);
     if (p->sort == PACTA_SORT_NUMBER && forced_plan == SRV_LIST_AUTO &&
         choose_range(r, p, bound, best_cost) != 0)
         return -1;

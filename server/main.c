@@ -212,8 +212,10 @@ int main(int argc, char **argv)
     if (!db_path)
         abort();
     snprintf(db_path, n, "%s/pacta.db", cfg.data_dir);
-    struct srv_db_options dbo = {
-        .path = db_path, .readers = cfg.readers, .session_ttl_sec = cfg.session_ttl_sec};
+    struct srv_db_options dbo = {.path = db_path,
+                                 .readers = cfg.readers,
+                                 .reader_cache_mb = cfg.reader_cache_mb,
+                                 .session_ttl_sec = cfg.session_ttl_sec};
     if (srv_db_open(&dbo, &loop, &srv.db, &generated, errbuf, sizeof errbuf) != 0) {
         srv_logf(SRV_LOG_ERROR, "cannot open database", "{s:s,s:s}", "file", db_path, "error",
                  errbuf);

@@ -56,6 +56,12 @@ static void test_bad_sources(void)
     free(out);
     free(err);
 
+    char *argv_cache[] = {PACTAD_BIN, "--reader-cache-mb", "0", NULL};
+    rc = it_run(argv_cache, NULL, 10000, &out, &err);
+    CHECKF(rc == 2 && err && strstr(err, "--reader-cache-mb"), "exit %d: %s", rc, err ? err : "");
+    free(out);
+    free(err);
+
     char *env[] = {"PACTA_LISTEN=nowhere", NULL};
     char *argv2[] = {PACTAD_BIN, NULL};
     rc = it_run(argv2, env, 10000, &out, &err);

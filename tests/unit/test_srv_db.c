@@ -113,6 +113,41 @@ static void test_admin_bootstrap(void)
     CHECK(srv_db_open(&o, &t.loop, &db, NULL, err, sizeof(err)) < 0);
 }
 
+static int reader_cache_kib(struct srv_db *db)
+{
+    sqlite3 *r = srv_db_reader_acquire(db);
+    sqlite3_stmt *st = NULL;
+    int kib = 0;
+
+    REQUIRE(sqlite3_prepare_v2(r, "PRAGMA cache_size", -1, &st, NULL) == SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        kib = -sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    srv_db_reader_release(db, r);
+    return kib;
+}
+
+/* Every reader gets the page cache it is given, SRV_DB_READER_CACHE_MB
+ * when none (SQLite's own 2 MiB made list pages re-read their index pages
+ * from the OS). */
+static void test_reader_cache(void)
+{
+    struct tdb t = {0};
+    char err[256] = "";
+
+    t_open(&t);
+    CHECKF(reader_cache_kib(t.db) == SRV_DB_READER_CACHE_MB * 1024, "%d KiB",
+           reader_cache_kib(t.db));
+    t_close_db(&t);
+    struct srv_db_options o = {
+        .path = t.path, .readers = 2, .reader_cache_mb = 8, .session_ttl_sec = 3600};
+    uv_loop_init(&t.loop);
+    REQUIRE(srv_db_open(&o, &t.loop, &t.db, NULL, err, sizeof(err)) == 0);
+    CHECK(reader_cache_kib(t.db) == 8 * 1024);
+    CHECK(reader_cache_kib(t.db) == 8 * 1024); /* the other reader too */
+    t_close(&t);
+}
+
 static int iso_ms_like(const char *s)
 {
     /* 2026-11-22T14:02:03.123Z */
@@ -675,6 +710,7 @@ int main(void)
 {
     test_migrations();
     test_admin_bootstrap();
+    test_reader_cache();
     test_create_get_list();
     test_create_errors();
     test_update();

@@ -707,13 +707,13 @@ static void test_no_table_scan(struct tdb *t)
         {.kind = "client", .currency = "RON", .owner = "bob", .lifecycle = "upcoming"},
     };
     static const enum srv_list_force forces[] = {SRV_LIST_AUTO, SRV_LIST_FORCE_WALK,
-                                                 SRV_LIST_FORCE_SEEK};
+                                                 SRV_LIST_FORCE_SEEK, SRV_LIST_FORCE_QIDS};
     sqlite3 *r = srv_db_reader_acquire(t->db);
 
     for (size_t f = 0; f < sizeof(filters) / sizeof(filters[0]); f++)
         for (int s = PACTA_SORT_DEFAULT; s < PACTA_SORT__COUNT; s++)
             for (int desc = 0; desc < 2; desc++)
-                for (size_t fo = 0; fo < 3; fo++) {
+                for (size_t fo = 0; fo < sizeof(forces) / sizeof(forces[0]); fo++) {
                     struct pacta_list_args a = filters[f];
                     struct pacta_error err;
                     json_t *first = NULL;

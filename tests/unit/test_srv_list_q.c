@@ -6,8 +6,9 @@
  * The row test agrees with FTS5 on every row for every query (accents,
  * case, prefixes, words with punctuation, words without tokens, quotes,
  * supplement reasons); listings read through a probe (AUTO), through the
- * search index (forced seek) and through a walk with the hits collected in
- * SQL (forced walk) are the same pages in the same order; a common q is
+ * search index (forced seek), through a walk with the hits collected in
+ * SQL (forced walk) and through a walk that keeps the hits' ids (forced
+ * ids) are the same pages in the same order; a common q is
  * answered by the probe, a rare one runs it out and is planned again; the
  * probe's statement reads no table in full.
  */
@@ -138,33 +139,41 @@ static void test_listings(struct tdb *t)
         {.limit = 4, .sort = PACTA_SORT_UPDATED_AT, .status = "active"},
         {.limit = 3, .sort = PACTA_SORT_NUMBER, .end_from = "2027-01-01"},
     };
-    long out0, probes0 = srv__list_probes(&out0), out1;
+    long out0, probes0 = srv__list_probes(&out0), out1, auto_qids = 0;
 
     for (size_t q = 0; q < sizeof(queries) / sizeof(queries[0]); q++)
         for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
             struct pacta_list_args a = shapes[s];
-            char *probe, *seek, *walked;
+            char *probe, *seek, *walked, *qids;
 
             a.q = queries[q];
+            long qids0 = srv__list_qids_walks();
             srv__list_force(SRV_LIST_AUTO);
             probe = walk(t, a);
+            auto_qids += srv__list_qids_walks() - qids0;
             srv__list_force(SRV_LIST_FORCE_SEEK);
             seek = walk(t, a);
             srv__list_force(SRV_LIST_FORCE_WALK);
             walked = walk(t, a);
-            CHECKF(strcmp(probe, seek) == 0 && strcmp(seek, walked) == 0,
-                   "q \"%s\", shape %zu:\n probe %s\n seek  %s\n walk  %s", queries[q], s, probe,
-                   seek, walked);
+            srv__list_force(SRV_LIST_FORCE_QIDS);
+            qids = walk(t, a);
+            CHECKF(strcmp(probe, seek) == 0 && strcmp(seek, walked) == 0 &&
+                       strcmp(walked, qids) == 0,
+                   "q \"%s\", shape %zu:\n probe %s\n seek  %s\n walk  %s\n ids   %s", queries[q],
+                   s, probe, seek, walked, qids);
             free(probe);
             free(seek);
             free(walked);
+            free(qids);
         }
     srv__list_force(SRV_LIST_AUTO);
     long probes = srv__list_probes(&out1) - probes0;
     out1 -= out0;
-    printf("%ld probes, %ld ran out\n", probes, out1);
-    /* common words were answered by a probe, rare ones ran it out */
+    printf("%ld probes, %ld ran out, %ld pages walked by the hits' ids\n", probes, out1, auto_qids);
+    /* common words were answered by a probe, rare ones ran it out; some of
+     * those were then walked keeping the hits by id */
     CHECK(probes > 50 && out1 > 0 && out1 < probes);
+    CHECK(auto_qids > 0);
 }
 
 /* A probe's statement: the sort index walked, each row's reasons read by
