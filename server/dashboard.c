@@ -12,6 +12,11 @@
  * figures dirty, so the next one starts when the interval allows: the
  * last figures a watcher receives always include the last change.
  *
+ * A computation that fails (the database unreadable for a moment, out of
+ * memory) leaves the figures dirty: it is tried again after the interval,
+ * doubled after each failure in a row up to a minute, so watchers are not
+ * left with figures that miss a change until the next one comes.
+ *
  * The event is ephemeral (no seq, never replayed): a desk that reconnects
  * calls dashboard.watch again and gets the current figures as its answer.
  *
@@ -29,6 +34,8 @@
 
 /* At most one computation (and one event per watcher) this often. */
 #define DASHBOARD_INTERVAL_MS 500
+/* After failures in a row, the next try waits up to this long. */
+#define DASHBOARD_RETRY_MAX_MS (60 * 1000)
 /* The day timer re-checks at least this often: a wall clock that jumped
  * (suspend, NTP) is noticed within the hour. */
 #define DAY_MAX_SLEEP_MS (3600 * 1000)
@@ -42,6 +49,7 @@ struct dash_job {
     size_t len;
     struct pacta_error err;
     int rc;
+    int fail; /* tests: fail without reading (PACTA_TEST_DASHBOARD_FAIL) */
 };
 
 static struct {
@@ -54,6 +62,8 @@ static struct {
     uint64_t last_start_ms; /* monotonic; 0 before the first */
     int64_t day_armed;      /* today when the day timer was armed */
     int64_t day_announced;  /* the date subscribers were last told about */
+    int failures;           /* computations failed in a row */
+    long fail_left;         /* tests: computations still to fail */
 } D;
 
 /* server.day to every subscriber when the date is not the one announced. */
@@ -83,7 +93,11 @@ static int anyone_watching(const struct srv *srv)
 static void job_work(uv_work_t *req)
 {
     struct dash_job *j = req->data;
-    struct pacta_dashboard d;
+    struct pacta_dashboard d = {0};
+    if (j->fail) {
+        j->rc = pacta_error_set(&j->err, PACTA_UNAVAILABLE, "", "failure asked for by the test");
+        return;
+    }
     sqlite3 *r = srv_db_reader_acquire(j->srv->db);
     j->rc = srv__dashboard_read(r, j->today, j->window, &d, &j->err);
     srv_db_reader_release(j->srv->db, r);
@@ -108,8 +122,13 @@ static void job_after(uv_work_t *req, int status)
             if (is_watcher(o))
                 srv__session_queue_event(o, m);
         srv__msg_unref(m);
-    } else if (status == 0 && j->rc != 0) {
-        srv_logf(SRV_LOG_ERROR, "dashboard figures failed", "{s:s}", "error", j->err.message);
+        D.failures = 0;
+    } else if (status == 0) {
+        /* the change it was for is still untold: again, later */
+        D.failures++;
+        D.dirty = 1;
+        srv_logf(SRV_LOG_ERROR, "dashboard figures failed", "{s:s,s:i}", "error",
+                 j->rc != 0 ? j->err.message : "out of memory", "failures", D.failures);
     }
     free(j->text);
     free(j);
@@ -125,6 +144,10 @@ static void start_job(void)
     j->srv = D.srv;
     j->today = srv_today();
     j->window = srv_expiry_window();
+    if (D.fail_left > 0) {
+        j->fail = 1;
+        D.fail_left--;
+    }
     D.dirty = 0;
     D.running = 1;
     D.last_start_ms = srv__now_ms();
@@ -132,7 +155,10 @@ static void start_job(void)
     if (uv_queue_work(D.srv->loop, &j->work, job_work, job_after) != 0) {
         D.running = 0;
         D.srv->jobs_inflight--;
+        D.failures++;
+        D.dirty = 1; /* tried again after the interval */
         free(j);
+        kick();
     }
 }
 
@@ -153,7 +179,12 @@ static void kick(void)
         D.dirty = 0; /* nobody to tell; a new watcher gets figures in its answer */
         return;
     }
-    uint64_t now = srv__now_ms(), due = D.last_start_ms + DASHBOARD_INTERVAL_MS;
+    uint64_t wait = DASHBOARD_INTERVAL_MS;
+    for (int i = 0; i < D.failures && wait < DASHBOARD_RETRY_MAX_MS; i++)
+        wait *= 2;
+    if (wait > DASHBOARD_RETRY_MAX_MS)
+        wait = DASHBOARD_RETRY_MAX_MS;
+    uint64_t now = srv__now_ms(), due = D.last_start_ms + wait;
     if (D.last_start_ms && now < due) {
         if (!D.throttle_armed) {
             D.throttle_armed = 1;
@@ -213,6 +244,8 @@ void srv__dashboard_start(struct srv *srv)
     uv_timer_init(srv->loop, &D.day);
     D.started = 1;
     D.day_announced = srv_today();
+    const char *fail = getenv("PACTA_TEST_DASHBOARD_FAIL");
+    D.fail_left = fail ? strtol(fail, NULL, 10) : 0;
     arm_day_timer();
 }
 
