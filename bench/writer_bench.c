@@ -57,16 +57,19 @@ static void on_updated(struct srv_write *w)
 {
     intptr_t k = (intptr_t)w->udata;
     const json_t *rec = NULL;
+    int64_t v = 0;
     if (w->code == PACTA_OK) {
         ok++;
-        rec = json_object_get(w->result, "contract");
+        /* the version it was made at, plus one (the result is only text) */
+        v = json_integer_value(json_object_get(w->args, "version")) + 1;
     } else if (w->code == PACTA_CONFLICT) {
         conflicts++;
         rec = json_object_get(w->error_extra, "current");
     } else if (failed++ < 3) {
         fprintf(stderr, "writer_bench: update failed: %s %s\n", w->err.field, w->err.message);
     }
-    int64_t v = json_integer_value(json_object_get(rec, "version"));
+    if (rec)
+        v = json_integer_value(json_object_get(rec, "version"));
     if (v > versions[k])
         versions[k] = v;
     outstanding--;

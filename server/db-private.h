@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <pacta/json_text.h>
+
 #include "db.h"
 
 /* Statements the writer prepares once and keeps (db_write.c). */
@@ -131,6 +133,44 @@ json_t *srv__contract_from_row(sqlite3_stmt *st);
 /* The same without the derived members (the writer adds them once it knows
  * the record it hands out, srv_contract_derive). */
 json_t *srv__contract_from_row_underived(sqlite3_stmt *st);
+
+/* db_contract_row.c: contracts.update's row as C values, no JSON tree. */
+#define SRV_CROW_COLS 21 /* SRV_CONTRACT_COLS */
+enum {                   /* some of their places */
+       SRV_CROW_STATUS = 5,
+       SRV_CROW_VERSION = 16,
+       SRV_CROW_UPDATED_AT = 18,
+       SRV_CROW_UPDATED_BY = 19,
+       SRV_CROW_DELETED_AT = 20,
+};
+struct srv_crow {
+    struct {
+        int type; /* SQLITE_INTEGER, SQLITE_NULL, or text */
+        int64_t i;
+        const char *s; /* the text, NUL-terminated, in buf */
+        size_t len;
+    } col[SRV_CROW_COLS];
+    char *buf;
+};
+/* Copies the statement's current row (SELECT SRV_CONTRACT_COLS): 0, or -1. */
+int srv__crow_read(sqlite3_stmt *st, struct srv_crow *r);
+void srv__crow_clear(struct srv_crow *r);
+const char *srv__crow_str(const struct srv_crow *r, int col); /* NULL unless text */
+int64_t srv__crow_int(const struct srv_crow *r, int col);     /* 0 unless an integer */
+/* Checks `changes` as merge into the row would (each field, then the merged
+ * record's cross-field rules); *changed gets the fields whose value differs,
+ * in wire order, *before their values in the row, *mask their bits in
+ * writable[] order.  0, or -code with err set. */
+int srv__crow_merge(const struct srv_crow *r, const json_t *changes, json_t **changed,
+                    json_t **before, uint32_t *mask, struct pacta_error *err);
+/* The row as srv__contract_from_row reads it (derived members included). */
+json_t *srv__crow_record(const struct srv_crow *r, int64_t today);
+/* Appends the compact text of the record the update writes: the row with
+ * the changed columns (mask) from `changes`, version, updated_at (now) and
+ * updated_by (actor) set, and the derived members of the merged values. */
+int srv__crow_append_updated(struct pacta_buf *b, const struct srv_crow *r, const json_t *changes,
+                             uint32_t mask, int64_t version, const char *now, const char *actor,
+                             int64_t today);
 /* Maps a failed SQLite call to a client-safe error and logs the detail. */
 int srv__sql_error(sqlite3 *db, int rc, const char *what, struct pacta_error *err);
 /* One JSON log line on stderr: {"level":"error","msg":msg,"detail"?:detail}. */

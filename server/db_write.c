@@ -482,54 +482,6 @@ static int add_supplements(struct srv_db *db, struct srv_write *w, const char *i
 }
 
 /*
- * Applies the changes to the current record in place and lists, in wire
- * order, the fields whose value really differs; *before gets their values
- * as they were (for the supplements).  In place rather than into a copy of
- * the record: copying its ~23 members was ~12,500 instructions an edit
- * (bench/RESULTS.md "Edits").  On an error the record is left part-merged
- * and must be dropped; values are never changed in place, only replaced.
- */
-static int merge_changes(json_t *rec, const json_t *changes, json_t **changed, json_t **before,
-                         struct pacta_error *err)
-{
-    const char *key;
-    json_t *v;
-
-    *changed = *before = NULL;
-    if (!json_is_object(changes) || json_object_size(changes) == 0)
-        return pacta_error_set(err, PACTA_BAD_REQUEST, "changes", "must be a non-empty object");
-    *before = json_object();
-    json_object_foreach((json_t *)changes, key, v)
-    {
-        const struct pacta_field_def *def = pacta_contract_field(key);
-
-        if (!def) {
-            pacta_error_set(err, PACTA_BAD_REQUEST, key, "not a writable field");
-            goto fail;
-        }
-        if (pacta_field_validate(def, v, err) != 0)
-            goto fail;
-        json_t *old = json_object_get(rec, key);
-        if (old)
-            json_object_set(*before, key, old);
-        json_object_set(rec, key, v);
-    }
-    if (pacta_contract_check(rec, err) != 0)
-        goto fail;
-    *changed = json_array();
-    for (int i = 0; i < WRITABLE_COUNT; i++) {
-        const json_t *old = json_object_get(*before, writable[i]);
-        if (old && !json_equal(old, json_object_get(rec, writable[i])))
-            json_array_append_new(*changed, json_string(writable[i]));
-    }
-    return 0;
-fail:
-    json_decref(*before);
-    *before = NULL;
-    return -(int)err->code;
-}
-
-/*
  * contracts.update sets only the columns that changed.  SQLite rewrites
  * every index on, and fires every UPDATE OF trigger for, each column an
  * UPDATE names, changed or not; with the list's sort indexes and the search
@@ -577,94 +529,113 @@ static sqlite3_stmt *update_stmt(struct srv_db *db, uint32_t mask, struct pacta_
 }
 
 /*
- * Makes the merged record the row an update just wrote, as load_contract
- * would read it back: with the columns the UPDATE sets (version, updated_at,
- * updated_by) replaced where they stand and the derived members added
- * after them, so the members keep the row's order.  No trigger writes to
- * contracts, and the checks in merge_changes admit only values that SQLite
- * stores as given (test_srv_db: an update's record is byte-for-byte the
- * re-read row, for every writable field).  Saves re-reading the row and
- * building its record again (~45,000 instructions an edit).
+ * The contract an update names, as C values (db_contract_row.c), after the
+ * checks of load_for_change: a missing or deleted row is not_found, a stale
+ * version a conflict with {"current": record} in w->error_extra.  1 with *r
+ * filled (srv__crow_clear it), or <= 0 with the error set.
  */
-static void stored_record(json_t *rec, int64_t version, const char *now, const char *actor)
+static int load_row_for_update(struct srv_db *db, struct srv_write *w, struct srv_crow *r,
+                               const char **id_out, int64_t *version_out)
 {
-    json_object_set_new(rec, "version", json_integer((json_int_t)version));
-    json_object_set_new(rec, "updated_at", json_string(now));
-    json_object_set_new(rec, "updated_by", json_string(actor));
-    srv_contract_derive(rec, srv_today());
-}
+    struct pacta_error *err = &w->err;
+    const char *id = json_string_value(json_object_get(w->args, "id"));
+    const json_t *jv = json_object_get(w->args, "version");
+    sqlite3_stmt *st;
+    int rc, step;
 
-/* The writable columns named in `changed`, as bits in writable[] order. */
-static uint32_t changed_mask(const json_t *changed)
-{
-    uint32_t mask = 0;
-    size_t k;
-    json_t *name;
-    json_array_foreach(changed, k, name)
-    {
-        for (int i = 0; i < WRITABLE_COUNT; i++)
-            if (strcmp(json_string_value(name), writable[i]) == 0)
-                mask |= 1u << i;
+    if (!id)
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "id", "required");
+    if (!json_is_integer(jv) || json_integer_value(jv) < 1)
+        return pacta_error_set(err, PACTA_BAD_REQUEST, "version", "must be an integer >= 1");
+    if (!(st = srv__wstmt(db, SRV_WS_CONTRACT_GET, err)))
+        return -PACTA_INTERNAL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    step = sqlite3_step(st);
+    if (step == SQLITE_DONE) {
+        rc = pacta_error_set(err, PACTA_NOT_FOUND, "id", "no such contract");
+    } else if (step != SQLITE_ROW) {
+        rc = srv__sql_error(db->w, step, "load contract", err);
+    } else if (srv__crow_read(st, r) != 0) {
+        rc = pacta_error_set(err, PACTA_INTERNAL, "", "internal error");
+    } else if (r->col[SRV_CROW_DELETED_AT].type != SQLITE_NULL) {
+        srv__crow_clear(r);
+        rc = pacta_error_set(err, PACTA_NOT_FOUND, "id", "the contract was deleted");
+    } else if (srv__crow_int(r, SRV_CROW_VERSION) != json_integer_value(jv)) {
+        rc = pacta_error_set(
+            err, PACTA_CONFLICT, "version", "the contract changed: version %lld by %s at %s",
+            (long long)srv__crow_int(r, SRV_CROW_VERSION), srv__crow_str(r, SRV_CROW_UPDATED_BY),
+            srv__crow_str(r, SRV_CROW_UPDATED_AT));
+        w->error_extra = json_pack("{s:o}", "current", srv__crow_record(r, srv_today()));
+        srv__crow_clear(r);
+    } else {
+        *id_out = id;
+        *version_out = srv__crow_int(r, SRV_CROW_VERSION);
+        rc = 1;
     }
-    return mask;
+    sqlite3_reset(st);
+    return rc;
 }
 
 /*
  * The event's payload, {"contract","changed","actor","reason"?}, and the
- * answer's result, {"contract","changed"}, as pacta_json_compact writes the
- * objects contract_update hands out (same members, same order): the record
- * is serialized once for both, and the loop answers with the text instead
- * of encoding the record again (~15,000 instructions an edit on the loop,
- * bench/RESULTS.md "Edits").  0, or -1 where compact would fail.
+ * answer's result, {"contract","changed"}: the record's text is written
+ * once, from the row and the changes (srv__crow_append_updated), for both;
+ * the loop answers with the result's text (~15,000 instructions an edit it
+ * no longer spends encoding the record, bench/RESULTS.md "Edits").
  */
-static int update_texts(const json_t *data, struct pacta_buf *payload, struct pacta_buf *result)
+static void update_texts(const struct srv_crow *r, const json_t *changes, uint32_t mask,
+                         const json_t *changed, int64_t version, const char *now, const char *actor,
+                         const char *reason, struct pacta_buf *payload, struct pacta_buf *result)
 {
-    static const char *const tail[] = {"actor", "reason"};
     pacta_buf_add(result, "{\"contract\":", 12);
-    if (pacta_json_append(result, json_object_get(data, "contract")) != 0)
-        return -1;
+    srv__crow_append_updated(result, r, changes, mask, version, now, actor, srv_today());
     pacta_buf_add(result, ",\"changed\":", 11);
-    if (pacta_json_append(result, json_object_get(data, "changed")) != 0)
-        return -1;
+    pacta_json_append(result, changed); /* field names: cannot fail */
     pacta_buf_add(payload, result->p, result->len);
     pacta_buf_add(result, "}", 1);
-    for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++) {
-        const json_t *v = json_object_get(data, tail[i]);
-        if (!v)
-            continue;
-        pacta_buf_add(payload, ",\"", 2);
-        pacta_buf_add(payload, tail[i], strlen(tail[i]));
-        pacta_buf_add(payload, "\":", 2);
-        if (pacta_json_append(payload, v) != 0)
-            return -1;
+    pacta_buf_add(payload, ",\"actor\":", 9);
+    if (pacta_json_append_string(payload, actor, strlen(actor)) != 0)
+        pacta_buf_add(payload, "null", 4); /* not reached: usernames are checked */
+    if (reason) {
+        pacta_buf_add(payload, ",\"reason\":", 10);
+        if (pacta_json_append_string(payload, reason, strlen(reason)) != 0)
+            pacta_buf_add(payload, "null", 4); /* not reached: it came from JSON */
     }
     pacta_buf_add(payload, "}", 1);
-    /* members of data these texts would leave out: none, unless it changes */
-    return json_object_size(data) == 3 + (json_object_get(data, "reason") != NULL) ? 0 : -1;
 }
 
+/*
+ * contracts.update.  Its event in w->events has no "data" but its payload
+ * (the data's text) and, for the loop's scheduler, "entity" and "changed";
+ * w->result is NULL and w->result_text the result's text.
+ * srv_write_materialize gives both back as trees (tests, bench tools).
+ */
 static int contract_update(struct srv_db *db, struct srv_write *w)
 {
     struct pacta_error *err = &w->err;
     const json_t *jreason = json_object_get(w->args, "reason");
+    const json_t *changes = json_object_get(w->args, "changes");
     const char *reason = json_string_value(jreason), *id = NULL;
-    json_t *rec, *before = NULL, *changed = NULL, *data;
+    json_t *before = NULL, *changed = NULL;
+    struct srv_crow r;
     int64_t version = 0;
+    uint32_t mask = 0;
     int was_active, rc;
     sqlite3_stmt *st;
     char now[32];
 
     if (jreason && !json_is_null(jreason) && (!reason || !reason[0]))
         return pacta_error_set(err, PACTA_BAD_REQUEST, "reason", "must be a non-empty string");
-    if (!(rec = load_for_change(db, w, &id, &version, &rc)))
+    if ((rc = load_row_for_update(db, w, &r, &id, &version)) != 1)
         return rc;
-    was_active = strcmp(json_string_value(json_object_get(rec, "status")), "active") == 0;
-    if ((rc = merge_changes(rec, json_object_get(w->args, "changes"), &changed, &before, err)) != 0)
+    const char *status = srv__crow_str(&r, SRV_CROW_STATUS);
+    was_active = status && strcmp(status, "active") == 0;
+    if ((rc = srv__crow_merge(&r, changes, &changed, &before, &mask, err)) != 0)
         goto out;
     if (json_array_size(changed) == 0) {
         /* Nothing differs: no new version, no event, nothing to audit. */
-        srv_contract_derive(rec, srv_today());
-        w->result = json_pack("{s:O, s:O}", "contract", rec, "changed", changed);
+        w->result = json_pack("{s:o, s:O}", "contract", srv__crow_record(&r, srv_today()),
+                              "changed", changed);
         rc = 0;
         goto out;
     }
@@ -673,13 +644,12 @@ static int contract_update(struct srv_db *db, struct srv_write *w)
                              "a change to an active contract needs a reason");
         goto out;
     }
-    uint32_t mask = changed_mask(changed);
     if ((mask & (1u << WRITABLE_NUMBER)) &&
-        (rc = number_must_be_free(db, json_string_value(json_object_get(rec, "number")), id,
+        (rc = number_must_be_free(db, json_string_value(json_object_get(changes, "number")), id,
                                   err)) != 0)
         goto out;
     if ((mask & (1u << WRITABLE_OWNER)) &&
-        (rc = owner_must_exist(db, json_string_value(json_object_get(rec, "owner")), err)) != 0)
+        (rc = owner_must_exist(db, json_string_value(json_object_get(changes, "owner")), err)) != 0)
         goto out;
 
     srv_now_iso(now);
@@ -687,7 +657,7 @@ static int contract_update(struct srv_db *db, struct srv_write *w)
         rc = -PACTA_INTERNAL;
         goto out;
     }
-    bind_record(st, id, rec, mask);
+    bind_record(st, id, changes, mask); /* the changed columns are all in changes */
     sqlite3_bind_text(st, 17, now, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 18, w->actor, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 19, version);
@@ -697,36 +667,24 @@ static int contract_update(struct srv_db *db, struct srv_write *w)
         rc = lost_race(db, w, id);
         goto out;
     }
-    if (was_active && (rc = add_supplements(db, w, id, before, rec, changed, reason)) != 0)
+    if (was_active && (rc = add_supplements(db, w, id, before, changes, changed, reason)) != 0)
         goto out;
-    stored_record(rec, version + 1, now, w->actor);
-    data = json_object(); /* {"contract","changed","actor","reason"?}, as update_texts has it */
-    json_object_set_nocheck(data, "contract", rec);
-    json_object_set_nocheck(data, "changed", changed);
-    json_object_set_new_nocheck(data, "actor", json_string(w->actor));
-    if (reason)
-        json_object_set_new(data, "reason", json_string(reason));
     struct pacta_buf payload = {0}, result = {0};
-    if (update_texts(data, &payload, &result) != 0) {
-        /* not expected (the record passed its checks): encode as before */
-        free(payload.p);
-        free(result.p);
-        payload.p = pacta_json_compact(data, &payload.len);
-        result.p = NULL;
-    }
-    rc = append_change_text(db, w, PACTA_EV_CONTRACT_UPDATED, id, version + 1, w->actor, data,
-                            payload.p, payload.len, now, NULL);
+    update_texts(&r, changes, mask, changed, version + 1, now, w->actor, reason, &payload, &result);
+    int64_t seq = 0;
+    rc = append_change_text(db, w, PACTA_EV_CONTRACT_UPDATED, id, version + 1, w->actor, NULL,
+                            payload.p, payload.len, now, &seq);
     if (rc == 0) {
-        w->result = json_object();
-        json_object_set_nocheck(w->result, "contract", rec);
-        json_object_set_nocheck(w->result, "changed", changed);
+        json_t *ev = json_array_get(w->events, json_array_size(w->events) - 1);
+        json_object_set_new_nocheck(ev, "entity", json_string_nocheck(id));
+        json_object_set_nocheck(ev, "changed", changed);
         w->result_text = result.p;
         w->result_len = result.len;
     } else {
         free(result.p);
     }
 out:
-    json_decref(rec);
+    srv__crow_clear(&r);
     json_decref(before);
     json_decref(changed);
     return rc;

@@ -310,7 +310,13 @@ void srv__expiry_note_events(struct srv *srv, const json_t *events)
         const json_t *data = json_object_get(ev, "data");
         const char *id =
             json_string_value(json_object_get(json_object_get(data, "contract"), "id"));
+        const json_t *changed = json_object_get(data, "changed");
         int moves = 0;
+
+        if (!data) { /* contracts.update's: its payload, the contract and what changed */
+            id = json_string_value(json_object_get(ev, "entity"));
+            changed = json_object_get(ev, "changed");
+        }
 
         /* a restore: the data is another one, and what fell due in it since
          * its backup is handled now, as at a start */
@@ -325,7 +331,7 @@ void srv__expiry_note_events(struct srv *srv, const json_t *events)
         else if (!strcmp(name, PACTA_EV_CONTRACT_UPDATED)) {
             size_t k;
             const json_t *f;
-            json_array_foreach(json_object_get(data, "changed"), k, f)
+            json_array_foreach(changed, k, f)
             {
                 for (int m = 0; moving[m] && !moves; m++)
                     moves = json_is_string(f) && !strcmp(json_string_value(f), moving[m]);

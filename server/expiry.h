@@ -57,6 +57,17 @@ int64_t srv_today(void);
  * evergreen), else active.
  */
 void srv_contract_derive(json_t *rec, int64_t today);
+/* The same members from the record's values (NULL for a null or absent
+ * string): notice_deadline and days_left only when has_end. */
+struct srv_derived {
+    int has_end;
+    char notice_deadline[11];
+    int64_t days_left;
+    const char *lifecycle; /* static */
+};
+void srv_contract_derived(const char *status, const char *renewal, const char *start,
+                          const char *end_date, int64_t notice, int64_t today,
+                          struct srv_derived *out);
 /* Largest threshold: the "expiring" window of lifecycle (default 90). */
 void srv_expiry_set_window(int days);
 /* The window in days (contracts.list's lifecycle filter uses the same). */

@@ -158,39 +158,50 @@ int64_t srv_today(void)
     return srv_local_day(srv_clock_now_ms(), NULL);
 }
 
+void srv_contract_derived(const char *status, const char *renewal, const char *start,
+                          const char *end_date, int64_t notice, int64_t today,
+                          struct srv_derived *out)
+{
+    int64_t end, begin;
+    int has_end = srv_date_parse(end_date, &end) == 0;
+
+    out->has_end = has_end;
+    if (has_end) {
+        srv_date_format(end - notice, out->notice_deadline);
+        out->days_left = end - today;
+    }
+    if (status && strcmp(status, "terminated") == 0)
+        out->lifecycle = PACTA_LIFECYCLE_TERMINATED;
+    else if (status && strcmp(status, "expired") == 0)
+        out->lifecycle = PACTA_LIFECYCLE_EXPIRED;
+    else if (!has_end)
+        out->lifecycle = PACTA_LIFECYCLE_UNKNOWN;
+    else if (start && srv_date_parse(start, &begin) == 0 && today < begin)
+        out->lifecycle = PACTA_LIFECYCLE_UPCOMING;
+    else if (today > end)
+        out->lifecycle = PACTA_LIFECYCLE_EXPIRED;
+    else if (end - today <= atomic_load(&window_days) &&
+             !(renewal && !strcmp(renewal, "evergreen")))
+        out->lifecycle = PACTA_LIFECYCLE_EXPIRING;
+    else
+        out->lifecycle = PACTA_LIFECYCLE_ACTIVE;
+}
+
 void srv_contract_derive(json_t *rec, int64_t today)
 {
-    const char *status = json_string_value(json_object_get(rec, "status"));
-    const char *renewal = json_string_value(json_object_get(rec, "renewal"));
-    const char *start = json_string_value(json_object_get(rec, "start_date"));
-    json_int_t notice = json_integer_value(json_object_get(rec, "notice_days"));
-    int64_t end, begin;
-    int has_end = srv_date_parse(json_string_value(json_object_get(rec, "end_date")), &end) == 0;
-    const char *life;
-    char buf[11];
+    struct srv_derived d;
 
-    if (has_end) {
-        srv_date_format(end - notice, buf);
-        json_object_set_new(rec, "notice_deadline", json_string(buf));
-        json_object_set_new(rec, "days_left", json_integer(end - today));
+    srv_contract_derived(json_string_value(json_object_get(rec, "status")),
+                         json_string_value(json_object_get(rec, "renewal")),
+                         json_string_value(json_object_get(rec, "start_date")),
+                         json_string_value(json_object_get(rec, "end_date")),
+                         json_integer_value(json_object_get(rec, "notice_days")), today, &d);
+    if (d.has_end) {
+        json_object_set_new(rec, "notice_deadline", json_string(d.notice_deadline));
+        json_object_set_new(rec, "days_left", json_integer(d.days_left));
     } else {
         json_object_set_new(rec, "notice_deadline", json_null());
         json_object_set_new(rec, "days_left", json_null());
     }
-    if (status && strcmp(status, "terminated") == 0)
-        life = PACTA_LIFECYCLE_TERMINATED;
-    else if (status && strcmp(status, "expired") == 0)
-        life = PACTA_LIFECYCLE_EXPIRED;
-    else if (!has_end)
-        life = PACTA_LIFECYCLE_UNKNOWN;
-    else if (start && srv_date_parse(start, &begin) == 0 && today < begin)
-        life = PACTA_LIFECYCLE_UPCOMING;
-    else if (today > end)
-        life = PACTA_LIFECYCLE_EXPIRED;
-    else if (end - today <= atomic_load(&window_days) &&
-             !(renewal && !strcmp(renewal, "evergreen")))
-        life = PACTA_LIFECYCLE_EXPIRING;
-    else
-        life = PACTA_LIFECYCLE_ACTIVE;
-    json_object_set_new(rec, "lifecycle", json_string(life));
+    json_object_set_new(rec, "lifecycle", json_string(d.lifecycle));
 }

@@ -234,6 +234,21 @@ int pacta_json_append(struct pacta_buf *b, const json_t *v)
     return 0;
 }
 
+int pacta_json_append_string(struct pacta_buf *b, const char *s, size_t len)
+{
+    size_t mark = b->len;
+    if (add_string(b, s, len) != 0) {
+        b->len = mark;
+        return -1;
+    }
+    return 0;
+}
+
+void pacta_json_append_int(struct pacta_buf *b, json_int_t v)
+{
+    add_int(b, v);
+}
+
 char *pacta_json_compact(const json_t *v, size_t *len)
 {
     struct pacta_buf b = {0};

@@ -118,6 +118,34 @@ int main(void)
     CHECK_STR(it_str(got, "updated_by"), "system");
     json_decref(got);
 
+    /* 1b. an edit of the end date is scanned at once, without waiting for
+     * a day to pass: 30 days ahead, its 30-day alert is due today (the
+     * writer's contract.updated event names the contract and what changed
+     * without its data: expiry.c reads them from there) */
+    json_t *moved =
+        it_contract_create(ad, json_pack("{s:s, s:s, s:s}", "status", "active", "number", "C-MOVED",
+                                         "end_date", "2027-06-30"));
+    REQUIRE(moved != NULL);
+    drain(ad, log, sizeof log, &seq, -1);
+    log[0] = '\0';
+    json_t *mv = it_contract_update(ad, it_str(moved, "id"), it_int(moved, "version"),
+                                    json_pack("{s:s}", "end_date", "2026-04-02"), "moved", NULL);
+    CHECK(mv != NULL);
+    json_decref(mv);
+    for (int i = 0; i < 20 && !strstr(log, "expiring:30"); i++)
+        drain(ad, log, sizeof log, &seq, 0);
+    CHECK(strstr(log, "expiring:30 ") != NULL);
+    /* gone again, so that it raises nothing in the steps below */
+    json_t *del = it_call(ad, "contracts.delete",
+                          json_pack("{s:s, s:I, s:s}", "id", it_str(moved, "id"), "version",
+                                    it_int(moved, "version") + 1, "reason", "test over"),
+                          NULL);
+    CHECK(del != NULL);
+    json_decref(del);
+    drain(ad, log, sizeof log, &seq, -1);
+    json_decref(moved);
+    log[0] = '\0';
+
     /* 2. restart: nothing again */
     ctl_client_close(ad);
     CHECK(it_server_stop(srv) == 0);

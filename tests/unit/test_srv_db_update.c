@@ -6,7 +6,8 @@
  * the result's record, the event's record, the event's payload text (what
  * the broadcast sends) and the stored change-log payload are byte-for-byte
  * the re-read row and json_dumps of the event data, and the result's text
- * (what the answer sends) is json_dumps of the result.
+ * (what the answer sends) and the payload are json_dumps of the result and
+ * the event data made around the re-read row.
  */
 #include <stdio.h>
 #include <time.h>
@@ -76,14 +77,30 @@ static void check_update(struct tdb *t, const char *id, json_int_t *version, jso
            data_text);
     CHECKF(data_text && strcmp(t_str(ev, "payload"), data_text) == 0,
            "%s: the event's payload (what the broadcast sends) != json_dumps(data)", what);
-    /* the answer's result text, made with the payload on the writer (the
-     * loop sends it instead of encoding w->result) */
-    char *whole_result = dump(w->result);
+    /* The texts as written (the trees above are parsed from them, so they
+     * cannot tell an escape or a number written differently): the answer's
+     * result and the payload are json_dumps of the objects made around the
+     * re-read row. */
+    json_t *want_result =
+        json_pack("{s:O, s:O}", "contract", row, "changed", json_object_get(w->result, "changed"));
+    json_t *want_data = json_pack("{s:O, s:O, s:s}", "contract", row, "changed",
+                                  json_object_get(w->result, "changed"), "actor", "admin");
+    if (reason)
+        json_object_set_new(want_data, "reason", json_string(reason));
+    char *whole_result = dump(want_result), *whole_data = dump(want_data);
     CHECKF(w->result_text && whole_result && w->result_len == strlen(whole_result) &&
                memcmp(w->result_text, whole_result, w->result_len) == 0,
-           "%s: result_text != json_dumps(result)\n  text:  %.*s\n  dumps: %s", what,
+           "%s: result_text != json_dumps(result around the row)\n  text:  %.*s\n  dumps: %s", what,
            (int)w->result_len, w->result_text ? w->result_text : "", whole_result);
+    CHECKF(p.text && whole_data && strcmp(p.text, whole_data) == 0,
+           "%s: stored payload != json_dumps(data around the row)\n  stored: %s\n  dumps:  %s",
+           what, p.text, whole_data);
+    CHECKF(whole_data && strcmp(t_str(ev, "payload"), whole_data) == 0,
+           "%s: the event's payload != json_dumps(data around the row)", what);
     free(whole_result);
+    free(whole_data);
+    json_decref(want_result);
+    json_decref(want_data);
     free(p.text);
     free(data_text);
     free(event_text);

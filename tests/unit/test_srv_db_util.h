@@ -100,6 +100,7 @@ static inline struct srv_write *t_write(struct tdb *t, enum srv_write_kind kind,
     REQUIRE(srv_db_submit(t->db, w) == 0);
     uv_run(&t->loop, UV_RUN_DEFAULT);
     REQUIRE(t_ncompleted == before + 1);
+    srv_write_materialize(t_completed[t_ncompleted - 1]); /* contracts.update's trees */
     return t_completed[--t_ncompleted];
 }
 

@@ -30,6 +30,11 @@ void pacta_buf_add(struct pacta_buf *b, const char *s, size_t n);
  */
 int pacta_json_append(struct pacta_buf *b, const json_t *v);
 
+/* The text json_stringn(s, len) and json_integer(v) would append, without
+ * making the value: 0, or -1 (b unchanged) where s is not valid UTF-8. */
+int pacta_json_append_string(struct pacta_buf *b, const char *s, size_t len);
+void pacta_json_append_int(struct pacta_buf *b, json_int_t v);
+
 /* v's compact text, NUL-terminated, malloc'd (*len, if not NULL, gets its
  * length); NULL where json_dumps would return NULL. */
 char *pacta_json_compact(const json_t *v, size_t *len);
