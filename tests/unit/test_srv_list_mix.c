@@ -292,6 +292,137 @@ static struct pacta_list_args random_args(char *end_from, char *end_to)
     return a;
 }
 
+/* One random edit of a live contract, or a new one; the ids it changed
+ * are marked in `touched`. */
+static void random_edit(struct tdb *t, json_t *all, json_t *touched, int step)
+{
+    size_t at = rnd((uint32_t)json_array_size(all));
+    json_t *rec = json_array_get(all, at), *changes;
+    struct srv_write *w;
+    char buf[64];
+
+    if (step % 6 == 1) {
+        json_t *args = fixture_args(1000 + step);
+        snprintf(buf, sizeof(buf), "E-%04d", step);
+        json_object_set_new(args, "number", json_string(buf));
+        json_t *created = t_create(t, "admin", args);
+        REQUIRE(created);
+        json_object_set_new(touched, t_str(created, "id"), json_true());
+        json_array_append_new(all, created);
+        return;
+    }
+    if (!json_is_null(json_object_get(rec, "deleted_at")))
+        return;
+    if (step % 9 == 4) {
+        w = t_write(
+            t, SRV_W_CONTRACT_DELETE, "admin",
+            json_pack("{s:s, s:I}", "id", t_str(rec, "id"), "version", t_int(rec, "version")));
+    } else {
+        switch (rnd(5)) {
+        case 0:
+            snprintf(buf, sizeof(buf), "%s %s %d", words[rnd(6)], words[rnd(6)], step);
+            changes = json_pack("{s:s}", "title", buf);
+            break;
+        case 1:
+            date_at((int64_t)rnd(600) - 250, buf);
+            changes = json_pack("{s:s, s:n}", "end_date", buf, "start_date");
+            break;
+        case 2:
+            changes = json_pack("{s:s}", "owner", owners[rnd(3)]);
+            break;
+        case 3:
+            changes = json_pack("{s:s}", "currency", currencies[rnd(3)]);
+            break;
+        default:
+            changes = json_pack("{s:s}", "status", statuses[rnd(4)]);
+            break;
+        }
+        w = t_write(t, SRV_W_CONTRACT_UPDATE, "admin",
+                    json_pack("{s:s, s:I, s:o, s:s}", "id", t_str(rec, "id"), "version",
+                              t_int(rec, "version"), "changes", changes, "reason", "edit"));
+    }
+    if (w->code != PACTA_OK) { /* a status change the contract's state refuses */
+        srv_write_free(w);
+        return;
+    }
+    json_object_set_new(touched, t_str(rec, "id"), json_true());
+    json_array_set(all, at, json_object_get(w->result, "contract"));
+    srv_write_free(w);
+}
+
+/*
+ * PROTOCOL.md 6.4: a contract that matches the filters for the whole walk
+ * and keeps its sort key is returned exactly once, whatever changes
+ * between pages.  Here any edit counts as a change: every contract no edit
+ * touched is seen once if it matches and never if not, and none is seen
+ * twice.  Key sorts only (a ranked listing promises less).
+ */
+static void test_edits_between_pages(struct tdb *t, json_t *all, int listings)
+{
+    int step = 0;
+
+    for (int c = 0; c < listings; c++) {
+        char end_from[11], end_to[11];
+        struct pacta_list_args a = random_args(end_from, end_to);
+        enum srv_list_force force = a.q && c % 2 ? SRV_LIST_FORCE_QIDS : SRV_LIST_AUTO;
+        json_t *before = json_deep_copy(all), *touched = json_object(), *seen = json_object();
+        json_t *qhits = a.q ? q_hits(t, a.q) : NULL, *rec, *count;
+        char *cursor = NULL;
+        const char *id;
+        size_t i;
+
+        if (!a.sort)
+            a.sort = PACTA_SORT_NUMBER;
+        a.limit = 2 + (int)rnd(4);
+        srv__list_force(force);
+        for (int pages = 0; pages < 500; pages++) {
+            sqlite3 *r = srv_db_reader_acquire(t->db);
+            struct pacta_error err;
+            json_t *page = NULL, *it;
+
+            a.cursor = cursor;
+            REQUIRE(srv_db_read_contracts(r, &a, &page, &err) == 0);
+            srv_db_reader_release(t->db, r);
+            json_array_foreach(json_object_get(page, "items"), i, it)
+            {
+                id = t_str(it, "id");
+                json_object_set_new(
+                    seen, id, json_integer(json_integer_value(json_object_get(seen, id)) + 1));
+            }
+            if (!t_page_next(page, &cursor))
+                break;
+            if (pages < 6)
+                for (int e = 0; e < 2; e++)
+                    random_edit(t, all, touched, ++step);
+        }
+        srv__list_force(SRV_LIST_AUTO);
+        free(cursor);
+        json_array_foreach(before, i, rec)
+        {
+            id = t_str(rec, "id");
+            if (json_object_get(touched, id))
+                continue;
+            json_int_t n = json_integer_value(json_object_get(seen, id));
+            CHECKF(n == (matches(rec, &a, qhits) ? 1 : 0),
+                   "edits, listing %d (force %d, q \"%s\", text \"%s\", sort %s %s): %s seen "
+                   "%lld times",
+                   c, (int)force, a.q ? a.q : "", a.text ? a.text : "",
+                   pacta_list_sort_name(a.sort), a.desc ? "desc" : "asc", t_str(rec, "number"),
+                   (long long)n);
+        }
+        json_object_foreach(seen, id, count)
+        {
+            if (json_integer_value(count) > 1)
+                CHECKF(json_object_get(touched, id), "edits, listing %d: untouched %s seen twice",
+                       c, id);
+        }
+        json_decref(qhits);
+        json_decref(seen);
+        json_decref(touched);
+        json_decref(before);
+    }
+}
+
 int main(void)
 {
     static const enum srv_list_force forces[] = {SRV_LIST_AUTO, SRV_LIST_FORCE_WALK,
@@ -344,6 +475,7 @@ int main(void)
     }
     printf("%d listings compared, %d of %d non-empty\n", listings, nonempty, cases);
     CHECK(nonempty > cases / 5);
+    test_edits_between_pages(&t, all, cases / 5);
     json_decref(all);
     t_close(&t);
     return t_finish();
