@@ -49,14 +49,18 @@ void lg_threads_report(FILE *out, const char *who, int main_tid, const struct lg
 
 /* ---- the generator's own cost over a window (lg_cost.c) ------------------ */
 struct lg_cost {
-    double cpu;   /* process CPU seconds at the start */
-    uint64_t ins; /* user-space instructions at the start (0: not countable) */
+    double cpu;       /* process CPU seconds at the start */
+    uint64_t ins;     /* user-space instructions at the start (0: not countable) */
+    uint64_t reads;   /* lg_tls_reads at the start */
+    uint64_t records; /* lg_tls_records at the start */
 };
 void lg_cost_start(struct lg_cost *c);
 /* Per each of n messages: CPU microseconds, instructions (-1: not countable). */
 void lg_cost_end(struct lg_cost *c, uint64_t n, double *us_per, double *ins_per);
 /* ins_per as text: the number, or "n/a" (static buffer). */
 const char *lg_cost_fmt(double ins_per);
+/* Per each of n messages: socket reads that brought data, TLS records. */
+void lg_cost_io(const struct lg_cost *c, uint64_t n, double *reads_per, double *records_per);
 
 /* ---- connections --------------------------------------------------------- */
 enum lg_proto { LG_PACTA, LG_SIO, LG_NATS };
@@ -94,6 +98,7 @@ struct lg_conn {
 void lg_send(struct lg_conn *c, const char *text, size_t len);
 
 /* ---- TLS over memory BIOs on lws's raw connections (lg_tls.c) ----------- */
+extern uint64_t lg_tls_reads, lg_tls_records; /* chunks lws read, records decrypted */
 int lg_tls_init(const char *ca_file);
 /* A new connection: its SSL, and the ClientHello waiting to be written. */
 int lg_tls_open(struct lg_conn *c, const char *host);

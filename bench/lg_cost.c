@@ -62,6 +62,8 @@ void lg_cost_start(struct lg_cost *c)
 {
     c->cpu = cpu_secs();
     c->ins = instructions();
+    c->reads = lg_tls_reads;
+    c->records = lg_tls_records;
     CALLGRIND_ZERO_STATS;
 }
 
@@ -81,4 +83,10 @@ const char *lg_cost_fmt(double ins_per)
         return "n/a";
     snprintf(buf, sizeof buf, "%.0f", ins_per);
     return buf;
+}
+
+void lg_cost_io(const struct lg_cost *c, uint64_t n, double *reads_per, double *records_per)
+{
+    *reads_per = n ? (double)(lg_tls_reads - c->reads) / (double)n : 0;
+    *records_per = n ? (double)(lg_tls_records - c->records) / (double)n : 0;
 }

@@ -8,7 +8,7 @@
 #   bench/lg_cost.sh [BUILD] [RUNS]
 #
 #   SUBS=100 RATE=40000 SECS=4   fan-out: subscribers, deliveries/s asked, seconds
-#   SERVERS="pacta sio nats"     which servers (fan-out); EDITS=0 skips the edits run
+#   SERVERS="pacta sio nats"     which servers (fan-out; "" none); EDITS=0 skips the edits run
 #   WRITERS=64 EDIT_SECS=4       the edits scenario as bench/run.sh runs it
 #   CALLGRIND=1 RATE=1000 bench/lg_cost.sh build 1
 #                                the load generator under callgrind: its
@@ -25,7 +25,7 @@ RUNS=${2:-3}
 SUBS=${SUBS:-100}
 RATE=${RATE:-40000}
 SECS=${SECS:-4}
-SERVERS=${SERVERS:-"pacta sio nats"}
+SERVERS=${SERVERS-"pacta sio nats"}
 WRITERS=${WRITERS:-64}
 EDIT_SECS=${EDIT_SECS:-4}
 PORT=${BENCH_PORT:-27643}
@@ -66,8 +66,8 @@ lg() { "${LG[@]}" "${WRAP_CMD[@]}" "$bin/loadgen" --port "$PORT" --ca "$tmp/cert
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| server | scenario | run | messages | loadgen µs CPU per message | loadgen instructions per message |"
-echo "|---|---|---|---|---|---|"
+echo "| server | scenario | run | messages | loadgen µs CPU per message | loadgen instructions per message | reads per message | TLS records per message |"
+echo "|---|---|---|---|---|---|---|---|"
 : >"$tmp/rows"
 # row SERVER SCENARIO RUN: one table row from the loadgen's cost line in $tmp/err
 # (under callgrind: the instructions of the window's dump)
@@ -84,10 +84,12 @@ row() {
         if ($i == "delivered," || $i == "answered,") n = $(i - 1)
         if ($i == "us") us = $(i - 1)
         if ($i == "user") ins = $(i - 1)
+        if ($i == "reads,") rd = $(i - 1)
+        if ($i == "TLS") rc = $(i - 1)
       }
       if (n == "") n = "-"
       if (cg != "" && n + 0 > 0) ins = sprintf("%.0f", cg / n)
-      printf "| %s | %s | %s | %s | %.2f | %s |\n", s, sc, r, n, us, ins
+      printf "| %s | %s | %s | %s | %.2f | %s | %s | %s |\n", s, sc, r, n, us, ins, rd, rc
     }' "$tmp/err" | tee -a "$tmp/rows"
 }
 for s in $SERVERS; do

@@ -170,13 +170,15 @@ static int scenario_fanout(void)
                : kept ? "no (p99)"
                       : "**no**");
         fflush(stdout);
-        double us_per, ins_per;
+        double us_per, ins_per, reads_per, records_per;
         lg_cost_end(&cost, delivered, &us_per, &ins_per);
+        lg_cost_io(&cost, delivered, &reads_per, &records_per);
         fprintf(stderr,
                 "loadgen: %s: %d subscribers, %.0f deliveries/s asked: %" PRIu64
                 " delivered, loadgen %.2f us CPU and %s user instructions per delivery "
-                "(publishing included)\n",
-                o.label, o.subs, o.targets[t], delivered, us_per, lg_cost_fmt(ins_per));
+                "(publishing included); %.3f reads, %.3f TLS records per delivery\n",
+                o.label, o.subs, o.targets[t], delivered, us_per, lg_cost_fmt(ins_per), reads_per,
+                records_per);
         summary("fanout\t%s\t%d\t%.2f\t%.0f\t%.3f\t%d\t%d\n", o.label, o.subs, pub_rate, dps, p99,
                 ok, kept);
         if (dead)
@@ -308,12 +310,13 @@ static int scenario_edits(void)
     lg_threads_report(stderr, "server", o.server_pid, &srv0, &srv1, wall);
     lg_threads_report(stderr, "loadgen", (int)getpid(), &self0, &self1, wall);
     uint64_t answered = acked + conflicts + other_errors;
-    double us_per, ins_per;
+    double us_per, ins_per, reads_per, records_per;
     lg_cost_end(&cost, answered, &us_per, &ins_per);
+    lg_cost_io(&cost, answered, &reads_per, &records_per);
     fprintf(stderr,
             "loadgen: %s: %" PRIu64 " answered, %.2f us CPU and %s user instructions per "
-            "answered edit (request and answer)\n",
-            o.label, answered, us_per, lg_cost_fmt(ins_per));
+            "answered edit (request and answer); %.3f reads, %.3f TLS records per edit\n",
+            o.label, answered, us_per, lg_cost_fmt(ins_per), reads_per, records_per);
     printf("| %s | %d | %d | %" PRIu64 " | %.0f | %.1f%% | %.2f | %.2f | %.2f | %.0f |\n", o.label,
            o.writers, lg.ncontracts, acked, (double)acked / wall,
            answered ? 100.0 * (double)conflicts / (double)answered : 0,

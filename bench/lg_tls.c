@@ -23,6 +23,8 @@
 
 #include "lg.h"
 
+uint64_t lg_tls_reads, lg_tls_records;
+
 static SSL_CTX *tls_ctx;
 static unsigned char plain[65536]; /* one record's plaintext at a time */
 static unsigned char *cipher;      /* LWS_PRE, then ciphertext for lws_write */
@@ -78,6 +80,7 @@ int lg_tls_rx(struct lg_conn *c, const void *in, size_t len,
         return -1;
     if (BIO_write(SSL_get_rbio(ssl), in, (int)len) != (int)len)
         abort();
+    lg_tls_reads++;
     if (!c->tls_done) {
         int r = SSL_do_handshake(ssl);
         if (r != 1) {
@@ -99,6 +102,7 @@ int lg_tls_rx(struct lg_conn *c, const void *in, size_t len,
             ERR_clear_error();
             return e == SSL_ERROR_WANT_READ ? 0 : -1; /* -1: close_notify or an alert */
         }
+        lg_tls_records++;
         if (lg_ws_rx(c, plain, (size_t)n, on_message))
             return -1;
         if (c->state == LG_DEAD)

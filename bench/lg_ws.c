@@ -90,8 +90,21 @@ void lg_ws_queue_frame(struct lg_conn *c, int opcode, const void *payload, size_
                              (unsigned char)(key >> 8), (unsigned char)key};
     memcpy(p, mask, 4);
     p += 4;
+    /* eight bytes at a time (a byte loop was 5% of a writer's instructions) */
     const unsigned char *s = payload;
-    for (size_t i = 0; i < len; i++)
+    uint64_t m8;
+    unsigned char m[8];
+    memcpy(m, mask, 4);
+    memcpy(m + 4, mask, 4);
+    memcpy(&m8, m, 8);
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        w ^= m8;
+        memcpy(p + i, &w, 8);
+    }
+    for (; i < len; i++)
         p[i] = s[i] ^ mask[i & 3];
     c->ob_len += (size_t)(p - start) + len;
 }
