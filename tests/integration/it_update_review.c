@@ -136,7 +136,13 @@ static char *update(struct conn *c, const char *idtext, const char *id, const ch
 int main(void)
 {
     it_setup("it_update_review");
-    const char *args[] = {"--fake-now", "2026-11-22T12:00:00Z", "--timezone", "Pacific/Kiritimati",
+    /* logins that outlive the clock's jump to 2028 */
+    const char *args[] = {"--fake-now",
+                          "2026-11-22T12:00:00Z",
+                          "--timezone",
+                          "Pacific/Kiritimati",
+                          "--session-ttl",
+                          "315360000",
                           NULL};
     struct it_server *srv = it_server_start(args);
     struct conn author = {.ws = it_ws_login(srv, "admin", IT_ADMIN_PASSWORD)};
