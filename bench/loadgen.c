@@ -253,8 +253,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             in_rx = c;
             int rc = lg_tls_rx(c, in, len, on_message);
             in_rx = NULL;
-            if (rc)
+            if (rc) {
+                if (lg_tls_pending(c) && !lws_partial_buffered(wsi))
+                    lg_tls_write(c, wsi); /* a close frame's echo, if the socket takes it */
                 return -1;
+            }
             /* What the answers queued (a writer's next edit, a pong, TLS's
              * own) is written now, in one write: waiting for a WRITEABLE
              * callback cost two epoll_ctl (POLLOUT on, off) per edit. */
