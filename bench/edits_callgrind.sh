@@ -28,7 +28,7 @@ command -v valgrind >/dev/null || {
   echo "edits_callgrind: needs valgrind" >&2
   exit 1
 }
-for t in loadgen pactad; do
+for t in loadgen pactad pactactl; do
   [ -x "$bin/$t" ] || cmake --build "$top/$BUILD" -j2 --target "$t" >/dev/null
 done
 mkdir -p "$OUT"
@@ -54,8 +54,8 @@ for _ in $(seq 600); do
 done
 
 updates() {
-  curl -sk "https://127.0.0.1:$PORT/metrics" |
-    awk -F' ' '/^pacta_requests_total\{op="contracts.update"\}/ {print $2; f=1} END {if (!f) print 0}'
+  "$bin/pactactl" --url "wss://127.0.0.1:$PORT" --ca "$tmp/certs/ca.pem" metrics 2>/dev/null |
+    awk '/^pacta_requests_total\{op="contracts.update"\}/ {print $2; f=1} END {if (!f) print 0}'
 }
 "$bin/loadgen" --port "$PORT" --ca "$tmp/certs/ca.pem" --server-pid "$server_pid" \
   --summary "$tmp/summary.tsv" --admin-password "$ADMIN_PW" --proto pacta --scenario edits \
@@ -86,8 +86,8 @@ edits=$(callgrind_annotate --inclusive=yes --tree=calling --threshold=100 "$writ
   awk '!n && /> .*:srv__write_apply \(/ {for (i = 1; i <= NF; i++) if ($i ~ /^\([0-9,]+x\)$/) {
          gsub(/[(),x]/, "", $i); n = $i}} END {print n}')
 printf 'contracts.update applied while counting: %s\n' "$edits"
-printf 'loop thread (%s): %.0f instructions per edit\n' "$(basename "$loop")" \
-  "$(echo "$(total "$loop") / $edits" | bc -l)"
-printf 'writer thread (%s): %.0f instructions per edit\n' "$(basename "$writer")" \
-  "$(echo "$(total "$writer") / $edits" | bc -l)"
+per_edit() { awk -v t="$(total "$1")" -v n="$edits" 'BEGIN {printf "%.0f", t / n}'; }
+printf 'loop thread (%s): %s instructions per edit\n' "$(basename "$loop")" "$(per_edit "$loop")"
+printf 'writer thread (%s): %s instructions per edit\n' "$(basename "$writer")" \
+  "$(per_edit "$writer")"
 echo "dumps in $OUT (callgrind_annotate --inclusive=yes FILE)"
