@@ -676,7 +676,7 @@ static int contract_update(struct srv_db *db, struct srv_write *w)
                             payload.p, payload.len, now, &seq);
     if (rc == 0) {
         json_t *ev = json_array_get(w->events, json_array_size(w->events) - 1);
-        json_object_set_new_nocheck(ev, "entity", json_string_nocheck(id));
+        json_object_set_new_nocheck(ev, "entity", json_string(id));
         json_object_set_nocheck(ev, "changed", changed);
         w->result_text = result.p;
         w->result_len = result.len;

@@ -24,7 +24,10 @@ void srv__respond_ok(struct srv_session *s, const json_t *id, json_t *result_ste
 void srv__respond_ok_text(struct srv_session *s, const json_t *id, const char *result, size_t len)
 {
     s->srv->metrics.responses[PACTA_OK]++;
-    struct pacta_buf b = {0};
+    /* sized for the usual id at once: no realloc and copy of the record's text */
+    struct pacta_buf b = {malloc(len + 64), 0, len + 64};
+    if (!b.p)
+        b.cap = 0; /* pacta_buf_add allocates, or aborts */
     pacta_buf_add(&b, "{\"id\":", 6);
     if (pacta_json_append(&b, id ? id : json_null()) != 0)
         pacta_buf_add(&b, "null", 4); /* not reached: ids come from parsed requests */
