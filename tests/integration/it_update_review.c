@@ -261,6 +261,26 @@ int main(void)
         free(ev3);
     }
 
+    /* the longest string id (64 characters), each one escaped: the id's
+     * text outgrows the room the answer's buffer was sized with */
+    char longid[200] = "\"", want_long[300] = "{\"id\":\"";
+    for (int i = 0; i < 64; i++) {
+        strcat(longid, i % 2 ? "\\\"" : "\\\\");
+        strcat(want_long, i % 2 ? "\\\"" : "\\\\");
+    }
+    strcat(longid, "\"");
+    strcat(want_long, "\",\"ok\":true,\"result\":{\"contract\":");
+    char *along =
+        update(&author, longid, id,
+               "\"version\":5,\"changes\":{\"notice_days\":29},\"reason\":\"r\"", "long id");
+    CHECKF(!strncmp(along, want_long, strlen(want_long)), "long id: %s", along);
+    char *reclong = member_text(along, "result", "contract", NULL);
+    char *getlong = get_contract(&author, id);
+    CHECKF(reclong && getlong && !strcmp(reclong, getlong), "long id: answer != get");
+    free(reclong);
+    free(getlong);
+    free(along);
+
     for (int i = 0; i < MAX_EVENTS; i++) {
         free(live.events[i]);
         free(replay.events[i]);
