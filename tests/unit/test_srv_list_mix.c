@@ -21,6 +21,8 @@
 #define N_CONTRACTS 220
 
 static uint32_t rng_state = 777;
+/* room for every id of a listing (the edits add some) */
+static size_t ids_cap = (N_CONTRACTS + 200) * 40;
 
 static uint32_t rnd(uint32_t n)
 {
@@ -98,6 +100,51 @@ static json_t *fixture(struct tdb *t)
         json_array_append_new(all, rec);
     }
     return all;
+}
+
+/* TEST_MIX_ROWS more contracts written straight in one statement (the
+ * planner's bounds and counts at a larger size), read back as records. */
+static void bulk(struct tdb *t, json_t *all, long n)
+{
+    sqlite3 *c = t_raw(t), *r;
+    sqlite3_stmt *st = NULL;
+    char sql[2048];
+
+    sqlite3_busy_timeout(c, 10000);
+    snprintf(sql, sizeof(sql),
+             "WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < %ld)"
+             " INSERT INTO contracts (id, number, title, counterparty, kind, status, start_date,"
+             " end_date, amount_cents, currency, owner, renewal, created_at, updated_at,"
+             " updated_by, deleted_at) SELECT printf('%%08x-0000-7000-8000-%%012x', x, x),"
+             " 'B-' || x, (CASE x %% 5 WHEN 0 THEN 'lift ' WHEN 1 THEN 'clean ' WHEN 2 THEN"
+             " 'audit ' ELSE 'paper ' END) || (CASE x %% 7 WHEN 0 THEN 'zq' ELSE 'ab' END) ||"
+             " ' ' || x, CASE x %% 3 WHEN 0 THEN 'Acme' ELSE 'Zeta x' END,"
+             " CASE x %% 2 WHEN 0 THEN 'client' ELSE 'supplier' END,"
+             " CASE x %% 4 WHEN 0 THEN 'draft' WHEN 1 THEN 'active' WHEN 2 THEN 'expired'"
+             " ELSE 'terminated' END, CASE WHEN x %% 4 = 0 THEN NULL ELSE"
+             " date('now', ((x * 7) %% 600 - 250 - x %% 300) || ' days') END, CASE WHEN x %% 6 = 0 "
+             "THEN NULL"
+             " ELSE date('now', ((x * 7) %% 600 - 250) || ' days') END, (x %% 10) * 1000,"
+             " CASE x %% 3 WHEN 0 THEN 'EUR' WHEN 1 THEN 'USD' ELSE 'RON' END,"
+             " CASE x %% 5 WHEN 0 THEN 'ana' WHEN 1 THEN 'bob' ELSE 'admin' END,"
+             " CASE x %% 4 WHEN 3 THEN 'evergreen' ELSE 'none' END, '2026-01-01T00:00:00.000Z',"
+             " '2026-01-01T00:00:00.000Z', 'admin', CASE WHEN x %% 11 = 0 THEN"
+             " '2026-01-02T00:00:00.000Z' END FROM s WHERE 1",
+             n);
+    CHECKF(sqlite3_exec(c, sql, NULL, NULL, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(c));
+    sqlite3_close(c);
+    r = srv_db_reader_acquire(t->db);
+    REQUIRE(sqlite3_prepare_v2(r, "SELECT id FROM contracts WHERE number LIKE 'B-%'", -1, &st,
+                               NULL) == SQLITE_OK);
+    json_t *ids = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(ids, json_string((const char *)sqlite3_column_text(st, 0)));
+    sqlite3_finalize(st);
+    srv_db_reader_release(t->db, r);
+    size_t i;
+    json_t *id;
+    json_array_foreach(ids, i, id) json_array_append_new(all, t_get(t, json_string_value(id)));
+    json_decref(ids);
 }
 
 /* ---- the oracle ----------------------------------------------------------- */
@@ -228,11 +275,11 @@ static void sort_ids(char *ids)
 /* Every page; the ids in order.  Each page holds at most `limit`. */
 static char *walk(struct tdb *t, struct pacta_list_args a)
 {
-    char *ids = calloc(1, (N_CONTRACTS + 10) * 40), *cursor = NULL;
+    char *ids = calloc(1, ids_cap), *cursor = NULL;
     size_t o = 0;
     sqlite3 *r = srv_db_reader_acquire(t->db);
 
-    for (int pages = 0; pages < 1000; pages++) {
+    for (int pages = 0; pages < 100000; pages++) {
         struct pacta_error err;
         json_t *page = NULL, *it;
         size_t i;
@@ -375,7 +422,7 @@ static void test_edits_between_pages(struct tdb *t, json_t *all, int listings)
             a.sort = PACTA_SORT_NUMBER;
         a.limit = 2 + (int)rnd(4);
         srv__list_force(force);
-        for (int pages = 0; pages < 500; pages++) {
+        for (int pages = 0; pages < 100000; pages++) {
             sqlite3 *r = srv_db_reader_acquire(t->db);
             struct pacta_error err;
             json_t *page = NULL, *it;
@@ -439,6 +486,9 @@ int main(void)
         cases = atoi(getenv("TEST_MIX_CASES"));
     t_open(&t);
     all = fixture(&t);
+    if (getenv("TEST_MIX_ROWS"))
+        bulk(&t, all, atol(getenv("TEST_MIX_ROWS")));
+    ids_cap = (json_array_size(all) + 200) * 40;
     for (int c = 0; c < cases; c++) {
         char end_from[11], end_to[11];
         struct pacta_list_args a = random_args(end_from, end_to);
