@@ -22,6 +22,14 @@ static gboolean has_count(gpointer data)
     return pacta_documents_pane_get_count(w->pane) == w->n;
 }
 
+/* The pane lists before.pdf alone (the backup's documents). */
+static gboolean shows_backup(gpointer data)
+{
+    PactaDocumentsPane *pane = data;
+    return pacta_documents_pane_get_count(pane) == 1 &&
+           g_str_equal(it_str(pacta_documents_pane_get_document(pane, 0), "name"), "before.pdf");
+}
+
 int main(void)
 {
     PactaApplication *app = gui_setup("gui_reset_documents");
@@ -61,14 +69,13 @@ int main(void)
     CHECK(r != NULL);
     json_decref(r);
     CHECK(gui_wait(gui_restored_toast, win, GUI_TIMEOUT_MS));
-    gui_pump(500);
-    CHECKF(
-        pacta_documents_pane_get_count(pane) == 1 &&
-            g_str_equal(it_str(pacta_documents_pane_get_document(pane, 0), "name"), "before.pdf"),
-        "the pane shows %u documents, the first %s", pacta_documents_pane_get_count(pane),
-        pacta_documents_pane_get_count(pane)
-            ? it_str(pacta_documents_pane_get_document(pane, 0), "name")
-            : "-");
+    /* the pane asks for the list again after the reset: wait for its
+     * answer (a fixed 500 ms was too short under ASan on a busy machine) */
+    CHECKF(gui_wait(shows_backup, pane, GUI_TIMEOUT_MS),
+           "the pane shows %u documents, the first %s", pacta_documents_pane_get_count(pane),
+           pacta_documents_pane_get_count(pane)
+               ? it_str(pacta_documents_pane_get_document(pane, 0), "name")
+               : "-");
 
     free(pa);
     free(pb);
