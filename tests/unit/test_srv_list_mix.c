@@ -438,7 +438,7 @@ static void test_edits_between_pages(struct tdb *t, json_t *all, int listings)
             }
             if (!t_page_next(page, &cursor))
                 break;
-            if (pages < 6)
+            if (pages < 4)
                 for (int e = 0; e < 2; e++)
                     random_edit(t, all, touched, ++step);
         }
@@ -525,7 +525,7 @@ int main(void)
     }
     printf("%d listings compared, %d of %d non-empty\n", listings, nonempty, cases);
     CHECK(nonempty > cases / 5);
-    test_edits_between_pages(&t, all, cases / 5);
+    test_edits_between_pages(&t, all, cases / 8);
     json_decref(all);
     t_close(&t);
     return t_finish();
