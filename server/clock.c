@@ -10,14 +10,14 @@
 #include "db-private.h"
 
 static _Atomic int64_t fake_now_ms;
+static _Atomic int fake_on; /* apart from the time: the epoch (0) is a time too */
 
 int64_t srv_clock_now_ms(void)
 {
-    int64_t fake = atomic_load(&fake_now_ms);
     struct timespec ts;
 
-    if (fake != 0)
-        return fake;
+    if (atomic_load(&fake_on))
+        return atomic_load(&fake_now_ms);
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
@@ -25,6 +25,13 @@ int64_t srv_clock_now_ms(void)
 void srv_clock_set_fake_ms(int64_t unix_ms)
 {
     atomic_store(&fake_now_ms, unix_ms);
+    atomic_store(&fake_on, unix_ms != 0);
+}
+
+void srv_clock_pin_ms(int64_t unix_ms)
+{
+    atomic_store(&fake_now_ms, unix_ms);
+    atomic_store(&fake_on, 1);
 }
 
 static void split_ms(int64_t unix_ms, struct tm *tm, int *ms)

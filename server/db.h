@@ -218,6 +218,8 @@ void srv_auth_token_hash(const char *token, char out[65]);
 int64_t srv_clock_now_ms(void);
 /* 0 restores the real clock. */
 void srv_clock_set_fake_ms(int64_t unix_ms);
+/* Pins the clock at unix_ms, 0 (the epoch) included (admin.clock.set). */
+void srv_clock_pin_ms(int64_t unix_ms);
 /* "2026-11-22T14:02:03.123Z" for srv_clock_now_ms() (UTC). */
 void srv_now_iso(char out[32]);
 /* The same format for any Unix time in ms. */

@@ -444,16 +444,22 @@ static int lost_race(struct srv_db *db, struct srv_write *w, const char *id)
     return pacta_error_set(&w->err, PACTA_CONFLICT, "version", "the contract changed");
 }
 
+/* Stamped with the edit's own time `now` (its row's updated_at), the
+ * effective date its UTC day, as srv_today_iso would give at that time. */
 static int add_supplements(struct srv_db *db, struct srv_write *w, const char *id,
                            const json_t *before, const json_t *after, const json_t *changed,
-                           const char *reason)
+                           const char *reason, const char *now)
 {
-    char now[32], today[11];
+    char today[11];
     size_t i;
     json_t *f;
 
-    srv_now_iso(now);
-    srv_today_iso(today);
+    if (strlen(now) > 10 && now[10] == 'T') {
+        memcpy(today, now, 10);
+        today[10] = '\0';
+    } else {
+        srv_today_iso(today); /* not reached: a year of four digits */
+    }
     json_array_foreach(changed, i, f)
     {
         const char *name = json_string_value(f);
@@ -667,7 +673,7 @@ static int contract_update(struct srv_db *db, struct srv_write *w)
         rc = lost_race(db, w, id);
         goto out;
     }
-    if (was_active && (rc = add_supplements(db, w, id, before, changes, changed, reason)) != 0)
+    if (was_active && (rc = add_supplements(db, w, id, before, changes, changed, reason, now)) != 0)
         goto out;
     struct pacta_buf payload = {0}, result = {0};
     update_texts(&r, changes, mask, changed, version + 1, now, w->actor, reason, &payload, &result);

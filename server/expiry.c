@@ -347,7 +347,7 @@ void srv__expiry_clock_set(struct srv_session *s, const json_t *id, int64_t unix
     struct waiter *wt = calloc(1, sizeof *wt);
     if (!wt)
         abort();
-    srv_clock_set_fake_ms(unix_ms);
+    srv_clock_pin_ms(unix_ms); /* the epoch too: set_fake_ms(0) would mean the real clock */
     srv_logf(SRV_LOG_INFO, "clock moved (test)", "{s:I}", "unix_ms", (json_int_t)unix_ms);
     srv__session_ref(s);
     wt->s = s;
