@@ -281,6 +281,16 @@ int main(void)
     free(getlong);
     free(along);
 
+    /* The test clock set to the epoch (a time admin.clock.set accepts,
+     * §6.25) stamps edits with that time, as any other it is set to. */
+    clock_set(&author, "1970-01-01T00:00:00.000Z");
+    char *a6 =
+        update(&author, "8", id,
+               "\"version\":6,\"changes\":{\"notice_days\":31},\"reason\":\"epoch\"", "epoch");
+    CHECKF(strstr(a6, "\"updated_at\":\"1970-01-01T00:00:00.000Z\""),
+           "an edit at the test clock's epoch: %s", a6);
+    free(a6);
+
     for (int i = 0; i < MAX_EVENTS; i++) {
         free(live.events[i]);
         free(replay.events[i]);

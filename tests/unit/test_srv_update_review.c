@@ -456,11 +456,65 @@ static void test_random_edits(void)
     t_close(&t);
 }
 
+/* With the real clock: an edit of an active contract stamps its row, its
+ * change and its supplements with one time (PROTOCOL §6.9's example: the
+ * supplement's created_at is the edit's updated_at), and the supplement's
+ * effective_date is that time's UTC day. */
+static void test_real_clock_stamps(void)
+{
+    struct tdb t = {0};
+    int differ = 0, edits = 400;
+
+    srv_clock_set_fake_ms(0);
+    t_open(&t);
+    json_t *rec = t_create(&t, "admin", t_contract_args("S-1", "Stamps", "client"));
+    REQUIRE(rec);
+    char id[37];
+    snprintf(id, sizeof id, "%s", t_str(rec, "id"));
+    json_int_t v = t_int(rec, "version");
+    json_decref(rec);
+    CHECK(t_write_code(&t, SRV_W_CONTRACT_UPDATE, "admin",
+                       json_pack("{s:s, s:I, s:{s:s}}", "id", id, "version", v, "changes", "status",
+                                 "active")) == PACTA_OK);
+    v++;
+    for (int i = 0; i < edits; i++, v++) {
+        CHECK(t_write_code(&t, SRV_W_CONTRACT_UPDATE, "admin",
+                           json_pack("{s:s, s:I, s:{s:i}, s:s}", "id", id, "version", v, "changes",
+                                     "notice_days", i % 2 ? 5 : 6, "reason", "r")) == PACTA_OK);
+        sqlite3 *r = srv_db_reader_acquire(t.db);
+        sqlite3_stmt *st = NULL;
+        REQUIRE(sqlite3_prepare_v2(r,
+                                   "SELECT c.updated_at, s.created_at, s.effective_date, "
+                                   "substr(c.updated_at, 1, 10), (SELECT created_at FROM changes "
+                                   "ORDER BY seq DESC LIMIT 1) FROM contracts c, supplements s "
+                                   "WHERE c.id = ?1 AND s.id = (SELECT max(id) FROM supplements)",
+                                   -1, &st, NULL) == SQLITE_OK);
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+        REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+        const char *row = (const char *)sqlite3_column_text(st, 0);
+        const char *sup = (const char *)sqlite3_column_text(st, 1);
+        const char *change = (const char *)sqlite3_column_text(st, 4);
+        CHECKF(!strcmp(row, change), "edit %d: row %s, change %s", i, row, change);
+        if (strcmp(row, sup) != 0 || strcmp((const char *)sqlite3_column_text(st, 2),
+                                            (const char *)sqlite3_column_text(st, 3)) != 0) {
+            if (differ++ < 3)
+                fprintf(stderr, "edit %d: row %s, supplement %s (effective %s)\n", i, row, sup,
+                        sqlite3_column_text(st, 2));
+        }
+        sqlite3_finalize(st);
+        srv_db_reader_release(t.db, r);
+    }
+    CHECKF(differ == 0, "%d of %d supplements stamped with another time than their edit", differ,
+           edits);
+    t_close(&t);
+}
+
 int main(void)
 {
     setenv("PACTA_ADMIN_PASSWORD", "admin-secret", 1);
     if (getenv("REVIEW_SEED")) /* another walk: REVIEW_SEED=n */
         rnd_state = (unsigned)strtoul(getenv("REVIEW_SEED"), NULL, 10);
     test_random_edits();
+    test_real_clock_stamps();
     return t_finish();
 }
