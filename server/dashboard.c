@@ -177,6 +177,7 @@ static void kick(void)
         return;
     if (!anyone_watching(D.srv)) {
         D.dirty = 0; /* nobody to tell; a new watcher gets figures in its answer */
+        D.failures = 0;
         return;
     }
     uint64_t wait = DASHBOARD_INTERVAL_MS;
