@@ -260,8 +260,7 @@ void srv__limits_release_answer(struct srv_session *s, size_t bytes);
 void srv__ops_handle(struct srv_session *s, const char *buf, size_t len);
 void srv__respond_ok(struct srv_session *s, const json_t *id, json_t *result_steal);
 /* The same answer with the result already encoded (its compact text). */
-void srv__respond_ok_text(struct srv_session *s, const json_t *id, const char *result,
-                          size_t len);
+void srv__respond_ok_text(struct srv_session *s, const json_t *id, const char *result, size_t len);
 void srv__respond_error(struct srv_session *s, const json_t *id, const struct pacta_error *err,
                         json_t *extra_steal);
 void srv__respond_code(struct srv_session *s, const json_t *id, enum pacta_code code,
