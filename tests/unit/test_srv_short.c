@@ -9,32 +9,8 @@
  * pair across two columns) and is read through the index, not a walk.  A
  * connection without the tokenizer cannot change the indexed columns.
  */
-#include "db_list.h"
 #include "db_short.h"
-#include "test_srv_db_util.h"
-
-static json_t *contract(const char *number, const char *title, const char *counterparty)
-{
-    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "number", number, "title", title, "counterparty",
-                     counterparty, "kind", "client", "currency", "EUR");
-}
-
-/* The rows of a statement's first column, separated by |, in `out`. */
-static void rows_of(sqlite3 *c, const char *sql, const char *bind1, char *out, size_t len)
-{
-    sqlite3_stmt *st = NULL;
-    size_t o = 0;
-
-    out[0] = '\0';
-    CHECKF(sqlite3_prepare_v2(c, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
-           sqlite3_errmsg(c));
-    if (bind1)
-        sqlite3_bind_text(st, 1, bind1, -1, SQLITE_TRANSIENT);
-    while (st && sqlite3_step(st) == SQLITE_ROW && o < len)
-        o += (size_t)snprintf(out + o, len - o, "%s%s", o ? "|" : "",
-                              (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-}
+#include "test_srv_text_util.h"
 
 /* The tokenizer alone: the terms of one document, through fts5vocab. */
 static void test_tokens(void)
@@ -67,20 +43,20 @@ static void test_tokens(void)
         sqlite3_bind_text(st, 1, cases[i].text, -1, SQLITE_STATIC);
         CHECK(sqlite3_step(st) == SQLITE_DONE);
         sqlite3_finalize(st);
-        rows_of(c, "SELECT term FROM v ORDER BY term", NULL, got, sizeof(got));
+        t_rows(c, "SELECT term FROM v ORDER BY term", NULL, got, sizeof(got));
         CHECKF(strcmp(got, cases[i].terms) == 0, "\"%s\": terms \"%s\", want \"%s\"", cases[i].text,
                got, cases[i].terms);
     }
     /* a pair never spans two columns; a query is one token, folded */
     REQUIRE(sqlite3_exec(c, "DELETE FROM d; INSERT INTO d (rowid, a, b) VALUES (7, 'ab', 'cd')",
                          NULL, NULL, NULL) == SQLITE_OK);
-    rows_of(c, "SELECT term FROM v ORDER BY term", NULL, got, sizeof(got));
+    t_rows(c, "SELECT term FROM v ORDER BY term", NULL, got, sizeof(got));
     CHECK_STR(got, "a|ab|b|c|cd|d");
-    rows_of(c, "SELECT rowid FROM d WHERE d MATCH ?", "\"BC\"", got, sizeof(got));
+    t_rows(c, "SELECT rowid FROM d WHERE d MATCH ?", "\"BC\"", got, sizeof(got));
     CHECK_STR(got, "");
-    rows_of(c, "SELECT rowid FROM d WHERE d MATCH ?", "\"CD\"", got, sizeof(got));
+    t_rows(c, "SELECT rowid FROM d WHERE d MATCH ?", "\"CD\"", got, sizeof(got));
     CHECK_STR(got, "7");
-    rows_of(c, "SELECT rowid FROM d WHERE d MATCH ?", "\"abc\"", got, sizeof(got));
+    t_rows(c, "SELECT rowid FROM d WHERE d MATCH ?", "\"abc\"", got, sizeof(got));
     CHECK_STR(got, "");
     /* the tokenizer takes no options */
     CHECK(sqlite3_exec(c, "CREATE VIRTUAL TABLE e USING fts5(a, tokenize = 'pacta_short x')", NULL,
@@ -140,60 +116,6 @@ static void check_text(struct tdb *t, const char *text, const char *want)
     srv__list_explain_clear(&e);
 }
 
-/*
- * The index and the table agree: for each substring of one or two
- * characters, the index's rows are exactly those whose columns contain it
- * (LIKE).  Deleted contracts stay indexed (the listing filters them), so
- * every row counts.
- */
-static void check_in_step(struct tdb *t, const char *const *subs)
-{
-    sqlite3 *r = srv_db_reader_acquire(t->db);
-
-    for (; *subs; subs++) {
-        char *m = srv_short_query(*subs), *pat = srv__list_like_pattern(*subs);
-        char got[2048], want[2048];
-
-        REQUIRE(m != NULL);
-        rows_of(r, "SELECT rowid FROM contracts_short WHERE contracts_short MATCH ? ORDER BY rowid",
-                m, got, sizeof(got));
-        rows_of(r,
-                "SELECT m.rid FROM contracts c JOIN contracts_fts_map m ON m.id = c.id"
-                " WHERE c.number LIKE ?1 ESCAPE '\\' OR c.title LIKE ?1 ESCAPE '\\'"
-                " OR c.counterparty LIKE ?1 ESCAPE '\\' ORDER BY m.rid",
-                pat, want, sizeof(want));
-        CHECKF(strcmp(got, want) == 0, "\"%s\": index %s, table %s", *subs, got, want);
-        free(m);
-        free(pat);
-    }
-    srv_db_reader_release(t->db, r);
-}
-
-/* The index's own integrity-check, on a connection of the test's own
- * (which has the tokenizer: srv_db_open installed it for the process). */
-static void check_integrity(struct tdb *t)
-{
-    sqlite3 *c;
-    REQUIRE(sqlite3_open(t->path, &c) == SQLITE_OK);
-    sqlite3_busy_timeout(c, 5000);
-    CHECKF(sqlite3_exec(c,
-                        "INSERT INTO contracts_short (contracts_short, rank)"
-                        " VALUES ('integrity-check', 0)",
-                        NULL, NULL, NULL) == SQLITE_OK,
-           "integrity-check: %s", sqlite3_errmsg(c));
-    sqlite3_close(c);
-}
-
-static void update(struct tdb *t, json_t *rec, json_t *changes)
-{
-    struct srv_write *w = t_write(t, SRV_W_CONTRACT_UPDATE, "admin",
-                                  json_pack("{s:s, s:I, s:o}", "id", t_str(rec, "id"), "version",
-                                            t_int(rec, "version"), "changes", changes));
-    REQUIRE(w->code == PACTA_OK);
-    json_object_update(rec, json_object_get(w->result, "contract"));
-    srv_write_free(w);
-}
-
 /* What `text` of one or two characters matches, as PROTOCOL.md §6.4 says. */
 static void test_meaning(void)
 {
@@ -201,9 +123,11 @@ static void test_meaning(void)
     json_t *a, *b, *c;
 
     t_open(&t);
-    a = t_create(&t, "admin", contract("C-2026-001", "Office cleaning", "Brite Services SRL"));
-    b = t_create(&t, "admin", contract("C-2026-002", "Échafaudage", "Asociația \"Nord\" 50%"));
-    c = t_create(&t, "admin", contract("X-77", "Lift_repair\\5", "Ølstad AS"));
+    a = t_create(&t, "admin",
+                 t_text_contract("C-2026-001", "Office cleaning", "Brite Services SRL"));
+    b = t_create(&t, "admin",
+                 t_text_contract("C-2026-002", "Échafaudage", "Asociația \"Nord\" 50%"));
+    c = t_create(&t, "admin", t_text_contract("X-77", "Lift_repair\\5", "Ølstad AS"));
     REQUIRE(a && b && c);
 
     /* ASCII letters in any case, one or two */
@@ -277,25 +201,27 @@ static void test_in_step(void)
     char sql[256];
 
     t_open(&t);
-    a = t_create(&t, "admin", contract("C-2026-001", "Office cleaning", "Brite Services SRL"));
-    b = t_create(&t, "admin", contract("C-2026-002", "Lift_repair", "Otis SRL"));
-    c = t_create(&t, "admin", contract("X-77", "Gardening", "Ølstad SRL"));
+    a = t_create(&t, "admin",
+                 t_text_contract("C-2026-001", "Office cleaning", "Brite Services SRL"));
+    b = t_create(&t, "admin", t_text_contract("C-2026-002", "Lift_repair", "Otis SRL"));
+    c = t_create(&t, "admin", t_text_contract("X-77", "Gardening", "Ølstad SRL"));
     REQUIRE(a && b && c);
-    check_in_step(&t, in_step_subs);
+    t_text_in_step(&t, "contracts_short", srv_short_query, in_step_subs);
 
     /* each column, alone and together; a field outside the index */
-    update(&t, a, json_pack("{s:s}", "title", "Window washing"));
-    check_in_step(&t, in_step_subs);
+    t_text_update(&t, a, json_pack("{s:s}", "title", "Window washing"));
+    t_text_in_step(&t, "contracts_short", srv_short_query, in_step_subs);
     check_text(&t, "Of", "");
     check_text(&t, "wa", "C-2026-001");
-    update(&t, b, json_pack("{s:s, s:s}", "number", "Y-88", "counterparty", "Otis GmbH"));
-    check_in_step(&t, in_step_subs);
-    update(&t, c, json_pack("{s:I, s:s}", "amount_cents", (json_int_t)888, "description", "ice"));
-    check_in_step(&t, in_step_subs);
-    update(&t, a,
-           json_pack("{s:s, s:s, s:s}", "number", "C-2026-888", "title", "Office é", "counterparty",
-                     "Brite"));
-    check_in_step(&t, in_step_subs);
+    t_text_update(&t, b, json_pack("{s:s, s:s}", "number", "Y-88", "counterparty", "Otis GmbH"));
+    t_text_in_step(&t, "contracts_short", srv_short_query, in_step_subs);
+    t_text_update(&t, c,
+                  json_pack("{s:I, s:s}", "amount_cents", (json_int_t)888, "description", "ice"));
+    t_text_in_step(&t, "contracts_short", srv_short_query, in_step_subs);
+    t_text_update(&t, a,
+                  json_pack("{s:s, s:s, s:s}", "number", "C-2026-888", "title", "Office é",
+                            "counterparty", "Brite"));
+    t_text_in_step(&t, "contracts_short", srv_short_query, in_step_subs);
     check_text(&t, "wa", "");
     check_text(&t, "é", "C-2026-888");
 
@@ -305,8 +231,8 @@ static void test_in_step(void)
     REQUIRE(w->code == PACTA_OK);
     srv_write_free(w);
     check_text(&t, "Ø", "");
-    json_decref(t_create(&t, "admin", contract("X-77", "Lift_ice", "Green SRL")));
-    check_in_step(&t, in_step_subs);
+    json_decref(t_create(&t, "admin", t_text_contract("X-77", "Lift_ice", "Green SRL")));
+    t_text_in_step(&t, "contracts_short", srv_short_query, in_step_subs);
     check_text(&t, "x-", "X-77");
     {
         struct srv_list_explain e;
@@ -323,8 +249,8 @@ static void test_in_step(void)
     snprintf(sql, sizeof(sql), "DELETE FROM contracts WHERE id = '%s'", t_str(c, "id"));
     CHECKF(sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(h));
     sqlite3_close(h);
-    check_in_step(&t, in_step_subs);
-    check_integrity(&t);
+    t_text_in_step(&t, "contracts_short", srv_short_query, in_step_subs);
+    t_text_integrity(&t, "contracts_short");
 
     json_decref(a);
     json_decref(b);
@@ -346,7 +272,7 @@ static void test_without_tokenizer(void)
     char sql[256], err[256];
 
     t_open(&t);
-    a = t_create(&t, "admin", contract("N-1", "Zq works", "Acme SRL"));
+    a = t_create(&t, "admin", t_text_contract("N-1", "Zq works", "Acme SRL"));
     REQUIRE(a);
     sqlite3_reset_auto_extension(); /* this process's later connections: none */
     REQUIRE(sqlite3_open(t.path, &h) == SQLITE_OK);
@@ -363,7 +289,7 @@ static void test_without_tokenizer(void)
     CHECK(srv_short_install(err, sizeof(err)) == 0);
     check_text(&t, "zq", "N-1");
     check_text(&t, "ot", "");
-    check_in_step(&t, in_step_subs);
+    t_text_in_step(&t, "contracts_short", srv_short_query, in_step_subs);
     json_decref(a);
     t_close(&t);
 }
@@ -401,7 +327,7 @@ static void test_migration(void)
             check_text(&t, "VE", "M-1");
             check_text(&t, "ă", "M-1");
             check_text(&t, "Ă", "");
-            check_in_step(&t, subs);
+            t_text_in_step(&t, "contracts_short", srv_short_query, subs);
             t_close(&t);
         }
 }

@@ -11,17 +11,11 @@
 #include "db_list.h"
 #include "db_list-private.h"
 #include "db_short.h"
-#include "test_srv_db_util.h"
+#include "test_srv_text_util.h"
 
 #define FFFD "\xEF\xBF\xBD"
 #define FFFE "\xEF\xBF\xBE"
 #define FFFF "\xEF\xBF\xBF"
-
-static json_t *contract(const char *number, const char *title, const char *counterparty)
-{
-    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "number", number, "title", title, "counterparty",
-                     counterparty, "kind", "client", "currency", "EUR");
-}
 
 /* The numbers of one listing (a page of 100), space-separated. */
 static void list(struct tdb *t, const char *text, enum srv_list_force force, char *out, size_t len)
@@ -91,11 +85,11 @@ int main(void)
 
     t_open(&t);
     /* each noncharacter alone, after a letter, before one, and a pair */
-    json_decref(t_create(&t, "admin", contract("N-1", "one " FFFE " two", "Acme")));
-    json_decref(t_create(&t, "admin", contract("N-2", "a" FFFF "b", "Brite")));
-    json_decref(t_create(&t, "admin", contract("N-3", "x" FFFD, "Cleanco")));
-    json_decref(t_create(&t, "admin", contract("N-4", "plain", "a" FFFE FFFF "b")));
-    json_decref(t_create(&t, "admin", contract("N-5", "plain", "none")));
+    json_decref(t_create(&t, "admin", t_text_contract("N-1", "one " FFFE " two", "Acme")));
+    json_decref(t_create(&t, "admin", t_text_contract("N-2", "a" FFFF "b", "Brite")));
+    json_decref(t_create(&t, "admin", t_text_contract("N-3", "x" FFFD, "Cleanco")));
+    json_decref(t_create(&t, "admin", t_text_contract("N-4", "plain", "a" FFFE FFFF "b")));
+    json_decref(t_create(&t, "admin", t_text_contract("N-5", "plain", "none")));
     check_plans(&t, texts, sizeof(texts) / sizeof(texts[0]));
 
     /* the same after the titles change (the triggers' delete and insert) */

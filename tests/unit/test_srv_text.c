@@ -6,72 +6,7 @@
  * rows; `text` keeps its meaning (case folded for ASCII letters only, %
  * and _ literal, any length) whichever plan reads it.
  */
-#include "db_list.h"
-#include "test_srv_db_util.h"
-
-static json_t *contract(const char *number, const char *title, const char *counterparty)
-{
-    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "number", number, "title", title, "counterparty",
-                     counterparty, "kind", "client", "currency", "EUR");
-}
-
-/* The contracts_fts_map rids of a statement's rows, ascending, as text. */
-static void rids(sqlite3 *r, const char *sql, const char *bind1, char *out, size_t len)
-{
-    sqlite3_stmt *st = NULL;
-    size_t o = 0;
-
-    out[0] = '\0';
-    REQUIRE(sqlite3_prepare_v2(r, sql, -1, &st, NULL) == SQLITE_OK);
-    sqlite3_bind_text(st, 1, bind1, -1, SQLITE_TRANSIENT);
-    while (sqlite3_step(st) == SQLITE_ROW && o < len)
-        o += (size_t)snprintf(out + o, len - o, "%s%lld", o ? " " : "",
-                              (long long)sqlite3_column_int64(st, 0));
-    sqlite3_finalize(st);
-}
-
-/*
- * The index and the table agree: for each ASCII substring, the trigram
- * index's rows are exactly those whose columns contain it (LIKE, which for
- * ASCII text folds the same letters as the tokenizer).  Deleted contracts
- * stay indexed (the listing filters them), so every row counts.
- */
-static void check_in_step(struct tdb *t, const char *const *subs)
-{
-    sqlite3 *r = srv_db_reader_acquire(t->db);
-
-    for (; *subs; subs++) {
-        char *m = srv__list_trigram_query(*subs), *pat = srv__list_like_pattern(*subs);
-        char got[2048], want[2048];
-
-        REQUIRE(m != NULL);
-        rids(r, "SELECT rowid FROM contracts_text WHERE contracts_text MATCH ? ORDER BY rowid", m,
-             got, sizeof(got));
-        rids(r,
-             "SELECT m.rid FROM contracts c JOIN contracts_fts_map m ON m.id = c.id"
-             " WHERE c.number LIKE ?1 ESCAPE '\\' OR c.title LIKE ?1 ESCAPE '\\'"
-             " OR c.counterparty LIKE ?1 ESCAPE '\\' ORDER BY m.rid",
-             pat, want, sizeof(want));
-        CHECKF(strcmp(got, want) == 0, "\"%s\": index %s, table %s", *subs, got, want);
-        free(m);
-        free(pat);
-    }
-    srv_db_reader_release(t->db, r);
-}
-
-/* The index's own integrity-check, on a connection of the test's own. */
-static void check_integrity(struct tdb *t)
-{
-    sqlite3 *c;
-    REQUIRE(sqlite3_open(t->path, &c) == SQLITE_OK);
-    sqlite3_busy_timeout(c, 5000);
-    CHECKF(sqlite3_exec(c,
-                        "INSERT INTO contracts_text (contracts_text, rank)"
-                        " VALUES ('integrity-check', 0)",
-                        NULL, NULL, NULL) == SQLITE_OK,
-           "integrity-check: %s", sqlite3_errmsg(c));
-    sqlite3_close(c);
-}
+#include "test_srv_text_util.h"
 
 /* One listing's numbers, space-separated, in *out; its plan in *plan. */
 static void list(struct tdb *t, struct pacta_list_args a, enum srv_list_plan *plan, char *out,
@@ -107,16 +42,6 @@ static void check_text(struct tdb *t, const char *text, enum srv_list_plan want_
            srv__list_plan_name(want_plan));
 }
 
-static void update(struct tdb *t, json_t *rec, json_t *changes)
-{
-    struct srv_write *w = t_write(t, SRV_W_CONTRACT_UPDATE, "admin",
-                                  json_pack("{s:s, s:I, s:o}", "id", t_str(rec, "id"), "version",
-                                            t_int(rec, "version"), "changes", changes));
-    REQUIRE(w->code == PACTA_OK);
-    json_object_update(rec, json_object_get(w->result, "contract"));
-    srv_write_free(w);
-}
-
 /* What `text` matches, through the index, as PROTOCOL.md §6.4 says. */
 static void test_meaning(void)
 {
@@ -124,9 +49,11 @@ static void test_meaning(void)
     json_t *a, *b, *c;
 
     t_open(&t);
-    a = t_create(&t, "admin", contract("C-2026-001", "Office cleaning", "Brite Services SRL"));
-    b = t_create(&t, "admin", contract("C-2026-002", "Échafaudage", "Asociația \"Nord\" 50%"));
-    c = t_create(&t, "admin", contract("X-77", "Lift_repair", "Ølstad AS"));
+    a = t_create(&t, "admin",
+                 t_text_contract("C-2026-001", "Office cleaning", "Brite Services SRL"));
+    b = t_create(&t, "admin",
+                 t_text_contract("C-2026-002", "Échafaudage", "Asociația \"Nord\" 50%"));
+    c = t_create(&t, "admin", t_text_contract("X-77", "Lift_repair", "Ølstad AS"));
     REQUIRE(a && b && c);
 
     /* a substring anywhere, ASCII letters in any case */
@@ -176,23 +103,25 @@ static void test_in_step(void)
     char err[256];
 
     t_open(&t);
-    a = t_create(&t, "admin", contract("C-2026-001", "Office cleaning", "Brite Services SRL"));
-    b = t_create(&t, "admin", contract("C-2026-002", "Lift_repair", "Otis SRL"));
-    c = t_create(&t, "admin", contract("X-77", "Gardening", "Green SRL"));
+    a = t_create(&t, "admin",
+                 t_text_contract("C-2026-001", "Office cleaning", "Brite Services SRL"));
+    b = t_create(&t, "admin", t_text_contract("C-2026-002", "Lift_repair", "Otis SRL"));
+    c = t_create(&t, "admin", t_text_contract("X-77", "Gardening", "Green SRL"));
     REQUIRE(a && b && c);
-    check_in_step(&t, subs);
+    t_text_in_step(&t, "contracts_text", srv__list_trigram_query, subs);
 
     /* each column, alone and together; a field outside the index */
-    update(&t, a, json_pack("{s:s}", "title", "Window washing"));
-    check_in_step(&t, subs);
-    update(&t, b, json_pack("{s:s, s:s}", "number", "Y-88", "counterparty", "Otis GmbH"));
-    check_in_step(&t, subs);
-    update(&t, c, json_pack("{s:I, s:s}", "amount_cents", (json_int_t)888, "description", "ice"));
-    check_in_step(&t, subs);
-    update(&t, a,
-           json_pack("{s:s, s:s, s:s}", "number", "C-2026-888", "title", "Office", "counterparty",
-                     "Brite"));
-    check_in_step(&t, subs);
+    t_text_update(&t, a, json_pack("{s:s}", "title", "Window washing"));
+    t_text_in_step(&t, "contracts_text", srv__list_trigram_query, subs);
+    t_text_update(&t, b, json_pack("{s:s, s:s}", "number", "Y-88", "counterparty", "Otis GmbH"));
+    t_text_in_step(&t, "contracts_text", srv__list_trigram_query, subs);
+    t_text_update(&t, c,
+                  json_pack("{s:I, s:s}", "amount_cents", (json_int_t)888, "description", "ice"));
+    t_text_in_step(&t, "contracts_text", srv__list_trigram_query, subs);
+    t_text_update(&t, a,
+                  json_pack("{s:s, s:s, s:s}", "number", "C-2026-888", "title", "Office",
+                            "counterparty", "Brite"));
+    t_text_in_step(&t, "contracts_text", srv__list_trigram_query, subs);
     check_text(&t, "wash", SRV_LIST_TEXT, "");
     check_text(&t, "c-2026-88", SRV_LIST_TEXT, "C-2026-888");
 
@@ -201,8 +130,8 @@ static void test_in_step(void)
                 json_pack("{s:s, s:I}", "id", t_str(c, "id"), "version", t_int(c, "version")));
     REQUIRE(w->code == PACTA_OK);
     srv_write_free(w);
-    json_decref(t_create(&t, "admin", contract("X-77", "Lift_ice", "Green SRL")));
-    check_in_step(&t, subs);
+    json_decref(t_create(&t, "admin", t_text_contract("X-77", "Lift_ice", "Green SRL")));
+    t_text_in_step(&t, "contracts_text", srv__list_trigram_query, subs);
     check_text(&t, "X-77", SRV_LIST_TEXT, "X-77");
     {
         enum srv_list_plan plan;
@@ -218,8 +147,8 @@ static void test_in_step(void)
     snprintf(err, sizeof(err), "DELETE FROM contracts WHERE id = '%s'", t_str(c, "id"));
     CHECKF(sqlite3_exec(h, err, NULL, NULL, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(h));
     sqlite3_close(h);
-    check_in_step(&t, subs);
-    check_integrity(&t);
+    t_text_in_step(&t, "contracts_text", srv__list_trigram_query, subs);
+    t_text_integrity(&t, "contracts_text");
 
     json_decref(a);
     json_decref(b);
@@ -255,7 +184,7 @@ static void test_migration(void)
         REQUIRE(t.db != NULL);
         check_text(&t, "VECHI", SRV_LIST_TEXT, "M-1");
         check_text(&t, "pre-ex", SRV_LIST_TEXT, "M-1");
-        check_in_step(&t, subs);
+        t_text_in_step(&t, "contracts_text", srv__list_trigram_query, subs);
         t_close(&t);
     }
 }
