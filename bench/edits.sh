@@ -29,7 +29,7 @@ PORT=${BENCH_PORT:-27543}
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin="$top/$BUILD/bin"
 for t in loadgen pactad; do
-  [ -x "$bin/$t" ] || cmake --build "$top/$BUILD" -j2 --target "$t" >/dev/null
+  cmake --build "$top/$BUILD" -j2 --target "$t" >/dev/null # up to date, not only present
 done
 
 SRV=(); LG=()
@@ -99,7 +99,7 @@ run() {
 run "pactad (group commit)"
 if [ "${BASELINE:-0}" = 1 ]; then
   run "pactad, one fsync per edit" PACTA_WRITER_MAX_BATCH=1
-  [ -x "$bin/sqlite_ceiling" ] || cmake --build "$top/$BUILD" -j2 --target sqlite_ceiling >/dev/null
+  cmake --build "$top/$BUILD" -j2 --target sqlite_ceiling >/dev/null
   echo
   "${SRV[@]}" "$bin/sqlite_ceiling" "$tmp" "$EDIT_SECS" 256
 fi

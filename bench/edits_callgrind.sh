@@ -29,7 +29,7 @@ command -v valgrind >/dev/null || {
   exit 1
 }
 for t in loadgen pactad pactactl; do
-  [ -x "$bin/$t" ] || cmake --build "$top/$BUILD" -j2 --target "$t" >/dev/null
+  cmake --build "$top/$BUILD" -j2 --target "$t" >/dev/null # up to date, not only present
 done
 mkdir -p "$OUT"
 tmp=$(mktemp -d /tmp/pacta-cgrun.XXXXXX)

@@ -33,7 +33,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 bin="$top/$BUILD/bin"
 peers="$top/bench/peers"
 for t in loadgen pactad; do
-  [ -x "$bin/$t" ] || cmake --build "$top/$BUILD" -j2 --target "$t" >/dev/null
+  cmake --build "$top/$BUILD" -j2 --target "$t" >/dev/null # up to date, not only present
 done
 command -v nats-server >/dev/null && [ -d "$peers/socketio/node_modules/socket.io" ] || {
   echo "lg_cost: run bench/run.sh once first (it installs nats-server and the Socket.IO peer)" >&2
@@ -41,25 +41,12 @@ command -v nats-server >/dev/null && [ -d "$peers/socketio/node_modules/socket.i
 }
 WRAP_CMD=()
 
-SRV=(); LG=()
-if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
-  SRV=(taskset -c 0); LG=(taskset -c 1)
-fi
-tmp=$(mktemp -d /tmp/pacta-lgcost.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-bash "$top/certs/gen-dev-certs.sh" "$tmp/certs" >/dev/null
+. "$top/bench/servers.sh"
+bench_setup lgcost
 if [ "${CALLGRIND:-0}" = 1 ]; then
   mkdir -p "$tmp/cg"
   WRAP_CMD=(valgrind --tool=callgrind --callgrind-out-file="$tmp/cg/cg.%p")
 fi
-ADMIN_PW=bench-admin-$RANDOM$RANDOM
-. "$top/bench/servers.sh"
 
 lg() { "${LG[@]}" "${WRAP_CMD[@]}" "$bin/loadgen" --port "$PORT" --ca "$tmp/certs/ca.pem" \
   --server-pid "$server_pid" --summary "$tmp/summary.tsv" --admin-password "$ADMIN_PW" "$@"; }

@@ -51,7 +51,7 @@ if [ ! -d "$peers/socketio/node_modules/socket.io" ]; then
   (cd "$peers/socketio" && npm ci --no-audit --no-fund --registry=https://registry.npmjs.org/ >/dev/null)
 fi
 for t in loadgen sqlite_ceiling pactad edit_latency; do
-  [ -x "$bin/$t" ] || cmake --build "$top/$BUILD" -j2 --target "$t" >/dev/null
+  cmake --build "$top/$BUILD" -j2 --target "$t" >/dev/null # up to date, not only present
 done
 
 # 10,000 connections: one fd each in the load generator and in the server
@@ -59,30 +59,12 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 [ "$(ulimit -n)" -ge $((CAP + 200)) ] || {
   echo "bench: ulimit -n is $(ulimit -n); $CAP connections need more" >&2; exit 1; }
 
-SRV=(); LG=()
-if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
-  SRV=(taskset -c 0); LG=(taskset -c 1)
-  pinning="servers pinned to CPU 0, load generator to CPU 1 (taskset)"
-else
-  pinning="not pinned (fewer than 2 CPUs or no taskset)"
-fi
-
-tmp=$(mktemp -d /tmp/pacta-bench.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-bash "$top/certs/gen-dev-certs.sh" "$tmp/certs" >/dev/null
-CA=$tmp/certs/ca.pem
-ADMIN_PW=bench-admin-$RANDOM$RANDOM
+# bench_setup, wait_port, start_server, stop_server, label (shared with
+# bench/lg_cost.sh)
+. "$top/bench/servers.sh"
+bench_setup bench
 SUM=$tmp/summary.tsv
 : >"$SUM"
-
-# wait_port, start_server, stop_server, label (shared with bench/lg_cost.sh)
-. "$top/bench/servers.sh"
 lg() { "${LG[@]}" "$bin/loadgen" --port "$PORT" --ca "$CA" --server-pid "$server_pid" \
   --summary "$SUM" --admin-password "$ADMIN_PW" "$@"; }
 

@@ -1,8 +1,33 @@
 # The three servers of the fan-out comparison, as bench/run.sh and
-# bench/lg_cost.sh start them (sourced, not run).  Expects: top, bin, peers,
-# tmp (with certs/ from certs/gen-dev-certs.sh), PORT, ADMIN_PW, SRV (the
-# taskset prefix, maybe empty) and the array pids (every server started is
-# added to it for the caller's cleanup).
+# bench/lg_cost.sh start them (sourced, not run), and the setup both share
+# (bench_setup).  Expects: top, bin, peers, PORT; bench_setup makes tmp
+# (with certs/), ADMIN_PW, SRV (the taskset prefix, maybe empty) and the
+# array pids (every server started is added to it for the cleanup).
+# bench_setup NAME: SRV and LG, the taskset prefixes of the servers (CPU 0)
+# and the load generator (CPU 1) when there are two CPUs and taskset, and
+# `pinning` saying which; tmp, a fresh /tmp/pacta-NAME.* removed at exit
+# with every process in pids killed; dev certificates in tmp/certs, CA;
+# ADMIN_PW for pactad's admin.
+bench_setup() {
+  SRV=(); LG=()
+  if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+    SRV=(taskset -c 0); LG=(taskset -c 1)
+    pinning="servers pinned to CPU 0, load generator to CPU 1 (taskset)"
+  else
+    pinning="not pinned (fewer than 2 CPUs or no taskset)"
+  fi
+  tmp=$(mktemp -d "/tmp/pacta-$1.XXXXXX")
+  pids=()
+  trap bench_cleanup EXIT
+  bash "$top/certs/gen-dev-certs.sh" "$tmp/certs" >/dev/null
+  CA=$tmp/certs/ca.pem
+  ADMIN_PW=bench-admin-$RANDOM$RANDOM
+}
+bench_cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
 wait_port() {
   for _ in $(seq 100); do
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
