@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "db-private.h"
+#include "db_list_terms.h"
 #include "db_short.h"
 #include "db_walbuf.h"
 #include "log.h"
@@ -472,6 +473,10 @@ static int open_readers(struct srv_db *db, const char *path, int n, int cache_mb
             rc = sqlite3_db_config(r, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
         if (rc == SQLITE_OK)
             rc = sqlite3_busy_timeout(r, BUSY_TIMEOUT_MS);
+        /* q's whole words (db_list_terms.h) read the index's terms from a
+         * temp table, made before query_only; without it, prefixes */
+        if (rc == SQLITE_OK)
+            srv__list_terms_attach(r);
         if (rc == SQLITE_OK)
             rc = sqlite3_exec(r, "PRAGMA query_only = ON", NULL, NULL, NULL);
         if (rc == SQLITE_OK)

@@ -78,6 +78,9 @@ struct page {
      * looked up among the hits */
     int qids;
     char *qrids; /* the hits' search rowids, a JSON array, when under the bound */
+    /* match has whole words where the index allows (db_list_terms.h): made
+     * so once, when the search index is first about to be read */
+    int match_exact;
     struct sbuf sql;
 };
 

@@ -84,6 +84,7 @@
 #include <string.h>
 
 #include "db_list-private.h"
+#include "db_list_terms.h"
 #include "db_short.h"
 #include "expiry.h"
 #include "schema_lists.h"
@@ -437,6 +438,18 @@ static int rank_now(sqlite3 *r, struct page *p)
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* q's search query with whole words where the index allows
+ * (db_list_terms.h): once a page, in its read transaction, before the
+ * search index is first read (a q probe does not read it). */
+static void match_exact(sqlite3 *r, struct page *p)
+{
+    if (!p->match || p->match_exact)
+        return;
+    free(p->match);
+    p->match = srv__list_terms_query(r, p->a->q);
+    p->match_exact = 1;
+}
+
 /* Decodes the cursor, plans and builds the statement. */
 static int page_prepare(sqlite3 *r, const struct pacta_list_args *a, struct page *p,
                         struct pacta_error *err)
@@ -466,6 +479,8 @@ static int page_prepare(sqlite3 *r, const struct pacta_list_args *a, struct page
     srv__list_fingerprint(a, p->sort, p->fp);
     if (a->cursor && cursor_decode(p, a->cursor) != 0)
         return pacta_error_set(err, PACTA_BAD_REQUEST, "cursor", "invalid cursor");
+    if (p->rkey)
+        match_exact(r, p);
     if (p->rkey && rank_now(r, p) != 0)
         return srv__sql_error(r, SQLITE_ERROR, "rank of the cursor's row", err);
     /* q with a sort key: first a walk that tests q on its rows (planned
@@ -474,10 +489,13 @@ static int page_prepare(sqlite3 *r, const struct pacta_list_args *a, struct page
     if (p->match && p->sort != PACTA_SORT_RELEVANCE && srv__list_forced() == SRV_LIST_AUTO &&
         srv__list_qmatch_new(r, a->q, &p->qm) == 0)
         p->qprobe = 1;
+    if (!p->qprobe)
+        match_exact(r, p);
     if (srv__list_choose_plan(r, p) != 0)
         return srv__sql_error(r, SQLITE_ERROR, "plan contracts list", err);
     if (p->qprobe && p->plan != SRV_LIST_WALK) {
         p->qprobe = 0;
+        match_exact(r, p);
         if (srv__list_choose_plan(r, p) != 0)
             return srv__sql_error(r, SQLITE_ERROR, "plan contracts list", err);
     }
@@ -649,6 +667,7 @@ int srv_db_read_contracts(sqlite3 *r, const struct pacta_list_args *args, json_t
         if (rc == SQLITE_INTERRUPT) {
             atomic_fetch_add(&probes_out, 1);
             p.qprobe = 0;
+            match_exact(r, &p);
             if (srv__list_choose_plan(r, &p) != 0) {
                 rc = srv__sql_error(r, SQLITE_ERROR, "plan contracts list", err);
                 goto out;

@@ -1,0 +1,186 @@
+/*
+ * contracts.list `q` with whole words where that changes nothing (see
+ * db_list_terms.h).
+ *
+ * Why: srv__list_fts_query makes every word a prefix ("cluj"*), and FTS5
+ * answers a prefix by copying the hit list of every term that begins with
+ * it, from every segment, into one merged list — for "hooli cluj" at a
+ * million contracts 166,000 hits (the words' 41,302 and 124,442) copied to
+ * find 5,101, 6-8 ms, and bm25 does it once more per word for its document
+ * frequency.  A plain term is read lazily and an AND skips through the
+ * longer list: 1-2 ms (bench/RESULTS.md).  Most words people type are
+ * whole words that no other term extends ("cluj", "hooli", "contract"), so
+ * for those the prefix is the term alone.
+ *
+ * Why it is the same: a prefix phrase matches the instances of every term
+ * that begins with its last token.  When the index holds no term longer
+ * than the token that begins with it, those are the instances of the token
+ * itself, so the rows, each row's instances, each phrase's document count
+ * (bm25's IDF) and so every score are the ones of the plain phrase.  The
+ * terms are read in the caller's read transaction, the snapshot its page's
+ * statements read: a term written after it is not in the hits either.
+ *
+ * How the terms are read: fts5vocab's "instance" table seeks to the first
+ * term >= token + "\x01" and returns its first instance (one seek per
+ * segment; "row" would count the whole hit list of that term).  A longer
+ * term that begins with the token is >= that key and sorts before any term
+ * that does not begin with it; tokens of unicode61 hold no NUL.  A term
+ * whose instances were all deleted may still be listed: the word then stays
+ * a prefix, which is only slower.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db-private.h"
+#include "db_list.h"
+#include "db_list_terms.h"
+
+static atomic_long exact_words;
+
+long srv__list_terms_exact(void)
+{
+    return atomic_load(&exact_words);
+}
+
+int srv__list_terms_attach(sqlite3 *db)
+{
+    return sqlite3_exec(db,
+                        "CREATE VIRTUAL TABLE IF NOT EXISTS temp." SRV_LIST_TERMS_TABLE
+                        " USING fts5vocab(main, contracts_fts, instance)",
+                        NULL, NULL, NULL) == SQLITE_OK
+               ? 0
+               : -1;
+}
+
+/* The last token of a word, as the search index's tokenizer makes it. */
+struct last_token {
+    char buf[256];
+    int len; /* -1: none yet; -2: longer than buf */
+};
+
+static int keep_last(void *ctx, int tflags, const char *token, int ntoken, int start, int end)
+{
+    struct last_token *t = ctx;
+
+    (void)start;
+    (void)end;
+    if (tflags & FTS5_TOKEN_COLOCATED) /* unicode61 makes none */
+        return SQLITE_OK;
+    if (ntoken >= (int)sizeof(t->buf)) {
+        t->len = -2;
+        return SQLITE_OK;
+    }
+    memcpy(t->buf, token, (size_t)ntoken);
+    t->len = ntoken;
+    return SQLITE_OK;
+}
+
+/* FTS5's own API of this connection (the documented `SELECT fts5(?1)`). */
+static fts5_api *fts5_of(sqlite3 *db)
+{
+    fts5_api *api = NULL;
+    sqlite3_stmt *st = NULL;
+
+    if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+        sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    return api;
+}
+
+/* Does some term of the index other than `tok` begin with it?  1, 0, or
+ * -1 on error. */
+static int extended(sqlite3_stmt *st, const char *tok, int len)
+{
+    char key[sizeof(((struct last_token *)0)->buf) + 1];
+    int rc, found = 0;
+
+    memcpy(key, tok, (size_t)len);
+    key[len] = '\x01';
+    sqlite3_reset(st);
+    if (sqlite3_bind_text(st, 1, key, len + 1, SQLITE_STATIC) != SQLITE_OK)
+        return -1;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *term = (const char *)sqlite3_column_text(st, 0);
+        int n = sqlite3_column_bytes(st, 0);
+        found = term && n > len && memcmp(term, tok, (size_t)len) == 0;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? found : -1;
+}
+
+char *srv__list_terms_query(sqlite3 *db, const char *q)
+{
+    static const char *const args[] = {"remove_diacritics", "2"};
+    size_t len = strlen(q), o = 0;
+    fts5_api *api = fts5_of(db);
+    fts5_tokenizer tk;
+    Fts5Tokenizer *tok = NULL;
+    sqlite3_stmt *st = NULL;
+    void *ud = NULL;
+    char *p = NULL;
+    long made = 0;
+
+    if (!api || api->xFindTokenizer(api, "unicode61", &ud, &tk) != SQLITE_OK ||
+        tk.xCreate(ud, (const char **)args, 2, &tok) != SQLITE_OK) {
+        tok = NULL;
+        goto plain;
+    }
+    if (sqlite3_prepare_v2(db,
+                           "SELECT term FROM temp." SRV_LIST_TERMS_TABLE " WHERE term >= ?1"
+                           " LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto plain;
+    p = malloc(4 * len + 4);
+    if (!p)
+        goto plain;
+    /* srv__list_fts_query's words, each "word" or "word"* */
+    for (size_t i = 0; i < len;) {
+        size_t w = i;
+        while (w < len && !srv__list_q_space(q + w))
+            w++;
+        if (w > i) {
+            struct last_token t = {.len = -1};
+            int prefix = 1;
+            if (tk.xTokenize(tok, &t, FTS5_TOKENIZE_QUERY | FTS5_TOKENIZE_PREFIX, q + i,
+                             (int)(w - i), keep_last) != SQLITE_OK)
+                goto plain;
+            if (t.len > 0) {
+                int e = extended(st, t.buf, t.len);
+                if (e < 0)
+                    goto plain;
+                prefix = e;
+            }
+            if (o > 0)
+                p[o++] = ' ';
+            p[o++] = '"';
+            for (size_t k = i; k < w; k++) {
+                if (q[k] == '"')
+                    p[o++] = '"';
+                p[o++] = q[k];
+            }
+            p[o++] = '"';
+            if (prefix)
+                p[o++] = '*';
+            else
+                made++;
+        }
+        i = w < len ? w + srv__list_q_space(q + w) : len;
+    }
+    if (o == 0) /* no word: as srv__list_fts_query */
+        goto plain;
+    p[o] = '\0';
+    atomic_fetch_add(&exact_words, made);
+    sqlite3_finalize(st);
+    tk.xDelete(tok);
+    return p;
+plain:
+    free(p);
+    sqlite3_finalize(st);
+    if (tok)
+        tk.xDelete(tok);
+    return srv__list_fts_query(q);
+}

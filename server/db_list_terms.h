@@ -1,0 +1,38 @@
+/*
+ * contracts.list `q` as FTS5 reads it fastest (db_list_terms.c): a word
+ * whose last token is the whole of a term in the search index, and the
+ * start of no other, is searched as that term instead of as a prefix.
+ * The same rows and the same bm25 scores; FTS5 then reads the term's hit
+ * list lazily (skipping through it for an AND) instead of copying and
+ * merging every prefix term's hit list first.
+ */
+#ifndef PACTA_SRV_DB_LIST_TERMS_H
+#define PACTA_SRV_DB_LIST_TERMS_H
+
+#include <sqlite3.h>
+
+/* The temp table of the search index's terms that srv__list_terms_query
+ * reads (fts5vocab over contracts_fts, one row per term instance). */
+#define SRV_LIST_TERMS_TABLE "contracts_fts_terms"
+
+/* Makes SRV_LIST_TERMS_TABLE in `db`'s temp schema (again is harmless).
+ * It writes the temp schema, so a reader calls it before PRAGMA
+ * query_only.  0, or -1 (FTS5's fts5vocab missing, out of memory); a
+ * connection without the table still lists correctly, with prefixes. */
+int srv__list_terms_attach(sqlite3 *db);
+
+/*
+ * srv__list_fts_query(q) (every word a quoted prefix phrase, AND-ed), with
+ * the `*` left off each word whose last token (FTS5's own tokenizer, as
+ * the search index's) begins no term of the index but itself, as the
+ * index is in `db`'s current read transaction.  Without the terms table,
+ * or on any error, it is srv__list_fts_query(q) itself.  Never NULL; the
+ * caller frees it.
+ */
+char *srv__list_terms_query(sqlite3 *db, const char *q);
+
+/* Words srv__list_terms_query has made whole since the process began (for
+ * tests). */
+long srv__list_terms_exact(void);
+
+#endif
