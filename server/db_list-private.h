@@ -79,8 +79,9 @@ struct page {
     int qids;
     char *qrids; /* the hits' search rowids, a JSON array, when under the bound */
     /* match has whole words where the index allows (db_list_terms.h): made
-     * so once, when the search index is first about to be read */
-    int match_exact;
+     * so once, when the search index is first about to be read;
+     * match_prefixes of its words with tokens are still prefixes */
+    int match_exact, match_prefixes;
     struct sbuf sql;
 };
 

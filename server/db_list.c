@@ -89,7 +89,12 @@
 #include "expiry.h"
 #include "schema_lists.h"
 
-static atomic_long fallbacks, fallback_seeks, probes, probes_out, qids_walks;
+static atomic_long fallbacks, fallback_seeks, probes, probes_out, qids_walks, probes_skipped;
+
+long srv__list_probes_skipped(void)
+{
+    return atomic_load(&probes_skipped);
+}
 
 long srv__list_qids_walks(void)
 {
@@ -446,7 +451,7 @@ static void match_exact(sqlite3 *r, struct page *p)
     if (!p->match || p->match_exact)
         return;
     free(p->match);
-    p->match = srv__list_terms_query(r, p->a->q);
+    p->match = srv__list_terms_query(r, p->a->q, &p->match_prefixes);
     p->match_exact = 1;
 }
 
@@ -489,9 +494,28 @@ static int page_prepare(sqlite3 *r, const struct pacta_list_args *a, struct page
     if (p->match && p->sort != PACTA_SORT_RELEVANCE && srv__list_forced() == SRV_LIST_AUTO &&
         srv__list_qmatch_new(r, a->q, &p->qm) == 0)
         p->qprobe = 1;
+    /* ... unless q is whole words only: FTS5 then reads its hits lazily,
+     * so they are counted first (to the bound), and the probe is kept for
+     * more hits than that — a page it would fill in its first rows.  Under
+     * the bound the probe would read its rows and run out (it finds one
+     * page in PROBE_PAGES when the hits are one row in PROBE_PAGES, far
+     * above the bound's share of rows). */
+    int planned = 0;
+    if (p->qprobe) {
+        match_exact(r, p);
+        if (p->match_prefixes == 0) {
+            p->qprobe = 0;
+            if (srv__list_choose_plan(r, p) != 0)
+                return srv__sql_error(r, SQLITE_ERROR, "plan contracts list", err);
+            planned = p->qrids != NULL; /* the hits were under the bound */
+            p->qprobe = !planned;
+            if (planned)
+                atomic_fetch_add(&probes_skipped, 1);
+        }
+    }
     if (!p->qprobe)
         match_exact(r, p);
-    if (srv__list_choose_plan(r, p) != 0)
+    if (!planned && srv__list_choose_plan(r, p) != 0)
         return srv__sql_error(r, SQLITE_ERROR, "plan contracts list", err);
     if (p->qprobe && p->plan != SRV_LIST_WALK) {
         p->qprobe = 0;

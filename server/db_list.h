@@ -52,6 +52,9 @@ long srv__list_probes(long *ran_out);
 /* Pages read so far by a walk that kept q's hits by their ids (planned so
  * after a probe ran out, or forced). */
 long srv__list_qids_walks(void);
+/* Pages of q with a sort key planned without a probe so far: q was whole
+ * words only (db_list_terms.h) with fewer hits than the bound. */
+long srv__list_probes_skipped(void);
 
 struct srv_list_explain {
     enum srv_list_plan plan;

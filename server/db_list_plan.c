@@ -388,9 +388,9 @@ static int choose_range(sqlite3 *r, struct page *p, long bound, long best_cost)
  */
 static long count_q_hits(sqlite3 *r, struct page *p, long bound)
 {
-    struct sbuf b = {0};
     sqlite3_stmt *st = NULL;
-    long n = 0;
+    long n = 0, cap = 0;
+    int64_t *rids = NULL;
     int rc = sqlite3_prepare_v2(
         r, "SELECT rowid FROM contracts_fts WHERE contracts_fts MATCH :match LIMIT :lim", -1, &st,
         NULL);
@@ -399,20 +399,51 @@ static long count_q_hits(sqlite3 *r, struct page *p, long bound)
     p->qrids = NULL;
     if (rc == SQLITE_OK) {
         srv__list_bind_all(st, p, bound);
-        srv__list_sb_add(&b, "[");
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-            srv__list_sb_add(&b, "%s%lld", n++ ? "," : "", (long long)sqlite3_column_int64(st, 0));
-        srv__list_sb_add(&b, "]");
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            if (n == cap) {
+                int64_t *more = realloc(rids, (size_t)(cap = cap ? 2 * cap : 256) * sizeof(*rids));
+                if (!more) {
+                    srv__log_error("fatal: out of memory", NULL);
+                    abort();
+                }
+                rids = more;
+            }
+            rids[n++] = sqlite3_column_int64(st, 0);
+        }
     }
     if (rc != SQLITE_DONE) {
         srv__log_error("db: list planning failed", sqlite3_errmsg(r));
         n = -1;
     }
     sqlite3_finalize(st);
-    if (n >= 0 && n < bound)
-        p->qrids = b.s;
-    else
-        free(b.s);
+    /* the list only under the bound (a common word's thousands are not
+     * written out), each rowid without printf: 7,000 of them cost 1 ms */
+    if (n >= 0 && n < bound) {
+        char *s = malloc((size_t)n * 21 + 3), *o = s;
+        if (!s) {
+            srv__log_error("fatal: out of memory", NULL);
+            abort();
+        }
+        *o++ = '[';
+        for (long i = 0; i < n; i++) {
+            char digits[20];
+            int k = 0;
+            uint64_t v = rids[i] < 0 ? 0 - (uint64_t)rids[i] : (uint64_t)rids[i];
+            if (i > 0)
+                *o++ = ',';
+            if (rids[i] < 0)
+                *o++ = '-';
+            do
+                digits[k++] = (char)('0' + v % 10);
+            while ((v /= 10) > 0);
+            while (k > 0)
+                *o++ = digits[--k];
+        }
+        *o++ = ']';
+        *o = '\0';
+        p->qrids = s;
+    }
+    free(rids);
     return n;
 }
 

@@ -112,7 +112,31 @@ static int extended(sqlite3_stmt *st, const char *tok, int len)
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? found : -1;
 }
 
-char *srv__list_terms_query(sqlite3 *db, const char *q)
+/* Words with tokens, as srv__list_fts_query makes them prefixes. */
+static int words_with_tokens(fts5_tokenizer *tk, Fts5Tokenizer *tok, const char *q)
+{
+    size_t len = strlen(q);
+    int n = 0;
+
+    for (size_t i = 0; i < len;) {
+        size_t w = i;
+        while (w < len && !srv__list_q_space(q + w))
+            w++;
+        if (w > i) {
+            struct last_token t = {.len = -1};
+            /* a word the tokenizer fails on counts (as a prefix) */
+            if (!tok ||
+                tk->xTokenize(tok, &t, FTS5_TOKENIZE_QUERY | FTS5_TOKENIZE_PREFIX, q + i,
+                              (int)(w - i), keep_last) != SQLITE_OK ||
+                t.len != -1)
+                n++;
+        }
+        i = w < len ? w + srv__list_q_space(q + w) : len;
+    }
+    return n;
+}
+
+char *srv__list_terms_query(sqlite3 *db, const char *q, int *prefixes)
 {
     static const char *const args[] = {"remove_diacritics", "2"};
     size_t len = strlen(q), o = 0;
@@ -124,6 +148,7 @@ char *srv__list_terms_query(sqlite3 *db, const char *q)
     char *p = NULL;
     long made = 0;
 
+    *prefixes = 0;
     if (!api || api->xFindTokenizer(api, "unicode61", &ud, &tk) != SQLITE_OK ||
         tk.xCreate(ud, (const char **)args, 2, &tok) != SQLITE_OK) {
         tok = NULL;
@@ -153,6 +178,9 @@ char *srv__list_terms_query(sqlite3 *db, const char *q)
                 if (e < 0)
                     goto plain;
                 prefix = e;
+                *prefixes += e;
+            } else if (t.len == -2) { /* not checked: a prefix */
+                *prefixes += 1;
             }
             if (o > 0)
                 p[o++] = ' ';
@@ -180,6 +208,7 @@ char *srv__list_terms_query(sqlite3 *db, const char *q)
 plain:
     free(p);
     sqlite3_finalize(st);
+    *prefixes = words_with_tokens(&tk, tok, q);
     if (tok)
         tk.xDelete(tok);
     return srv__list_fts_query(q);

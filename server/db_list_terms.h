@@ -27,9 +27,11 @@ int srv__list_terms_attach(sqlite3 *db);
  * the search index's) begins no term of the index but itself, as the
  * index is in `db`'s current read transaction.  Without the terms table,
  * or on any error, it is srv__list_fts_query(q) itself.  Never NULL; the
- * caller frees it.
+ * caller frees it.  *prefixes: how many words with tokens stay prefixes
+ * (every word with tokens when it is srv__list_fts_query(q); a word
+ * without tokens costs FTS5 nothing and is not counted).
  */
-char *srv__list_terms_query(sqlite3 *db, const char *q);
+char *srv__list_terms_query(sqlite3 *db, const char *q, int *prefixes);
 
 /* Words srv__list_terms_query has made whole since the process began (for
  * tests). */

@@ -64,7 +64,7 @@ static void fixture(struct tdb *t)
                           "reason", "price indexation Ianuarie"));
     REQUIRE(w->code == PACTA_OK);
     srv_write_free(w);
-    for (int i = 0; i < 30; i++) {
+    for (int i = 0; i < 80; i++) {
         char number[16];
         snprintf(number, sizeof(number), "F-%02d", i);
         json_decref(t_create(
@@ -78,42 +78,46 @@ static void test_query_text(struct tdb *t)
 {
     static const struct {
         const char *q, *want;
+        int prefixes;
     } cases[] = {
-        {"clean", "\"clean\"*"},           /* cleaning, cleanco */
-        {"cleaning", "\"cleaning\""},      /* whole */
-        {"CLEANING", "\"CLEANING\""},      /* folded as the index folds */
-        {"cleanco", "\"cleanco\""},        /* whole */
-        {"asociații", "\"asociații\""},    /* accents removed: asociatii */
-        {"ASOCIAȚIA", "\"ASOCIAȚIA\""},    /* asociatia */
-        {"lift esc", "\"lift\" \"esc\"*"}, /* lift whole, esc begins escalator */
-        {"c-2026", "\"c-2026\""},          /* c 2026: no term begins with 2026 but itself */
-        {"c-2026-0", "\"c-2026-0\"*"},     /* 0 begins 001, 002 */
-        {"c-2026-001", "\"c-2026-001\""},  /* 001 */
-        {"nosuch", "\"nosuch\""},          /* no term: nothing either way */
-        {"Înt", "\"Înt\"*"},               /* intretinere */
-        {"-", "\"-\"*"},                   /* no token: as it was */
-        {"- cleaning", "\"-\"* \"cleaning\""},
-        {"\"brite\"", "\"\"\"brite\"\"\""},                  /* quotes doubled */
-        {"\"", "\"\"\"\"*"},                                 /* a quote alone: no token */
-        {"  ", "\"\""},                                      /* no word */
-        {"ianuarie\u00a0stairs", "\"ianuarie\" \"stairs\""}, /* a no-break space */
+        {"clean", "\"clean\"*", 1},           /* cleaning, cleanco */
+        {"cleaning", "\"cleaning\"", 0},      /* whole */
+        {"CLEANING", "\"CLEANING\"", 0},      /* folded as the index folds */
+        {"cleanco", "\"cleanco\"", 0},        /* whole */
+        {"asociații", "\"asociații\"", 0},    /* accents removed: asociatii */
+        {"ASOCIAȚIA", "\"ASOCIAȚIA\"", 0},    /* asociatia */
+        {"lift esc", "\"lift\" \"esc\"*", 1}, /* lift whole, esc begins escalator */
+        {"c-2026", "\"c-2026\"", 0},          /* c 2026: no term begins with 2026 but itself */
+        {"c-2026-0", "\"c-2026-0\"*", 1},     /* 0 begins 001, 002 */
+        {"c-2026-001", "\"c-2026-001\"", 0},  /* 001 */
+        {"nosuch", "\"nosuch\"", 0},          /* no term: nothing either way */
+        {"Înt", "\"Înt\"*", 1},               /* intretinere */
+        {"-", "\"-\"*", 0},                   /* no token: as it was, and free */
+        {"- cleaning", "\"-\"* \"cleaning\"", 0},
+        {"\"brite\"", "\"\"\"brite\"\"\"", 0},                  /* quotes doubled */
+        {"\"", "\"\"\"\"*", 0},                                 /* a quote alone: no token */
+        {"  ", "\"\"", 0},                                      /* no word */
+        {"ianuarie\u00a0stairs", "\"ianuarie\" \"stairs\"", 0}, /* a no-break space */
     };
     sqlite3 *r = srv_db_reader_acquire(t->db);
     long made0 = srv__list_terms_exact();
 
     REQUIRE(sqlite3_exec(r, "BEGIN", NULL, NULL, NULL) == SQLITE_OK);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *got = srv__list_terms_query(r, cases[i].q);
-        CHECKF(strcmp(got, cases[i].want) == 0, "q \"%s\": %s, want %s", cases[i].q, got,
-               cases[i].want);
+        int pre = -1;
+        char *got = srv__list_terms_query(r, cases[i].q, &pre);
+        CHECKF(strcmp(got, cases[i].want) == 0 && pre == cases[i].prefixes,
+               "q \"%s\": %s (%d prefixes), want %s (%d)", cases[i].q, got, pre, cases[i].want,
+               cases[i].prefixes);
         free(got);
     }
     /* a token longer than the check holds stays a prefix */
     char longq[400];
     memset(longq, 'z', sizeof(longq) - 1);
     longq[sizeof(longq) - 1] = '\0';
-    char *got = srv__list_terms_query(r, longq), *plain = srv__list_fts_query(longq);
-    CHECK(strcmp(got, plain) == 0);
+    int pre = -1;
+    char *got = srv__list_terms_query(r, longq, &pre), *plain = srv__list_fts_query(longq);
+    CHECK(strcmp(got, plain) == 0 && pre == 1);
     free(got);
     free(plain);
     REQUIRE(sqlite3_exec(r, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
@@ -131,18 +135,35 @@ static void test_plain(struct tdb *t)
 
     REQUIRE(sqlite3_open_v2(t->path, &c, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
     for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
-        char *got = srv__list_terms_query(c, queries[i]), *plain = srv__list_fts_query(queries[i]);
-        CHECKF(strcmp(got, plain) == 0, "no table, q \"%s\": %s, want %s", queries[i], got, plain);
+        int pre = -1;
+        char *got = srv__list_terms_query(c, queries[i], &pre),
+             *plain = srv__list_fts_query(queries[i]);
+        CHECKF(strcmp(got, plain) == 0 && pre >= 0, "no table, q \"%s\": %s, want %s", queries[i],
+               got, plain);
         free(got);
         free(plain);
+    }
+    /* then every word with tokens is a prefix */
+    static const struct {
+        const char *q;
+        int prefixes;
+    } counted[] = {{"lift esc", 2}, {"-", 0},  {"- cleaning", 1},
+                   {"\"", 0},       {"  ", 0}, {"c-2026-001 x", 2}};
+    for (size_t i = 0; i < sizeof(counted) / sizeof(counted[0]); i++) {
+        int pre = -1;
+        free(srv__list_terms_query(c, counted[i].q, &pre));
+        CHECKF(pre == counted[i].prefixes, "no table, q \"%s\": %d prefixes, want %d", counted[i].q,
+               pre, counted[i].prefixes);
     }
     sqlite3_close(c);
     /* the table made, but nothing to read it from: every read fails */
     REQUIRE(sqlite3_open(":memory:", &m) == SQLITE_OK);
     CHECK(srv__list_terms_attach(m) == 0);
     CHECK(srv__list_terms_attach(m) == 0); /* again is harmless */
-    char *got = srv__list_terms_query(m, "cleaning"), *plain = srv__list_fts_query("cleaning");
-    CHECKF(strcmp(got, plain) == 0, "no index: %s", got);
+    int pre = -1;
+    char *got = srv__list_terms_query(m, "cleaning", &pre),
+         *plain = srv__list_fts_query("cleaning");
+    CHECKF(strcmp(got, plain) == 0 && pre == 1, "no index: %s %d", got, pre);
     free(got);
     free(plain);
     sqlite3_close(m);
@@ -178,7 +199,8 @@ static int same_hits(struct tdb *t, const char *when)
 
     for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
         REQUIRE(sqlite3_exec(r, "BEGIN", NULL, NULL, NULL) == SQLITE_OK);
-        char *exact = srv__list_terms_query(r, queries[i]),
+        int pre;
+        char *exact = srv__list_terms_query(r, queries[i], &pre),
              *plain = srv__list_fts_query(queries[i]);
         char *a = hits(r, exact), *b = hits(r, plain);
         CHECKF(strcmp(a, b) == 0, "%s, q \"%s\" (%s):\n whole  %s\n prefix %s", when, queries[i],
@@ -218,7 +240,8 @@ static void test_same_hits(struct tdb *t)
     edit_title(t, rows[5], "Cleaningservice");
     sqlite3 *r = srv_db_reader_acquire(t->db);
     REQUIRE(sqlite3_exec(r, "BEGIN", NULL, NULL, NULL) == SQLITE_OK);
-    char *q = srv__list_terms_query(r, "cleaning");
+    int pre;
+    char *q = srv__list_terms_query(r, "cleaning", &pre);
     CHECKF(strcmp(q, "\"cleaning\"*") == 0, "%s", q);
     free(q);
     REQUIRE(sqlite3_exec(r, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
@@ -236,30 +259,47 @@ static void test_same_hits(struct tdb *t)
     same_hits(t, "after a delete");
 }
 
-/* A ranked page reads the index: whole words; a q probe that fills its
- * page does not: none. */
+/* A ranked page reads the index with whole words.  With a sort key, q of
+ * whole words with fewer hits than the planner's bound (64 here) is
+ * planned without a q probe; more hits, or a prefix, start with a probe as
+ * before. */
 static void test_listings(struct tdb *t)
 {
-    char ids[4096];
-    long made0 = srv__list_terms_exact();
+    char ids[8192];
+    long made0 = srv__list_terms_exact(), out0, probes0, skipped0;
 
     t_list_numbers(t, (struct pacta_list_args){.q = "stairs", .limit = 3}, ids, sizeof ids, 50);
     CHECKF(srv__list_terms_exact() - made0 >= 1, "%s", ids);
     CHECK(strstr(ids, "D-2") != NULL && strstr(ids, "C-2026-002") != NULL);
-    /* a rare word by a sort key: the probe reads its rows and runs out
-     * (35 rows, a page of 3 reads 32 at most), then the index is read */
-    made0 = srv__list_terms_exact();
+
+    /* a rare whole word by end date: no probe */
+    probes0 = srv__list_probes(&out0);
+    skipped0 = srv__list_probes_skipped();
     t_list_numbers(
         t, (struct pacta_list_args){.q = "ianuarie", .limit = 3, .sort = PACTA_SORT_END_DATE}, ids,
         sizeof ids, 50);
-    CHECKF(srv__list_terms_exact() - made0 == 1, "%s", ids);
     CHECK_STR(ids, "C-2026-001");
-    made0 = srv__list_terms_exact();
+    CHECK(srv__list_probes(NULL) == probes0 && srv__list_probes_skipped() == skipped0 + 1);
+
+    /* a whole word in 80 rows, by number: a probe, which fills the page */
+    probes0 = srv__list_probes(&out0);
+    skipped0 = srv__list_probes_skipped();
     t_list_numbers(t,
                    (struct pacta_list_args){.q = "contract", .limit = 3, .sort = PACTA_SORT_NUMBER},
                    ids, sizeof ids, 1);
-    CHECKF(srv__list_terms_exact() == made0, "a probe asked the terms: %s", ids);
     CHECK(strncmp(ids, "F-00 F-01 F-02", 14) == 0);
+    long out1, probes1 = srv__list_probes(&out1);
+    CHECKF(probes1 == probes0 + 1 && out1 == out0 && srv__list_probes_skipped() == skipped0,
+           "%ld probes, %ld ran out, %ld skipped", probes1 - probes0, out1 - out0,
+           srv__list_probes_skipped() - skipped0);
+
+    /* a prefix, rare: a probe, which runs out */
+    probes0 = srv__list_probes(&out0);
+    t_list_numbers(t, (struct pacta_list_args){.q = "ianua", .limit = 3, .sort = PACTA_SORT_TITLE},
+                   ids, sizeof ids, 50);
+    CHECK_STR(ids, "C-2026-001");
+    probes1 = srv__list_probes(&out1);
+    CHECK(probes1 == probes0 + 1 && out1 == out0 + 1 && srv__list_probes_skipped() == skipped0);
 }
 
 /* pactad's readers have the table; a write connection's table is its own. */
