@@ -145,20 +145,112 @@ static void fail_batch(struct srv_write *batch, int sqlite_rc)
     }
 }
 
+/* Every write of the batch as it was submitted: no outcome, no error.  A
+ * batch run again (run_plain) starts from here too. */
+static void reset_outcomes(struct srv_write *batch)
+{
+    for (struct srv_write *w = batch; w; w = w->next) {
+        if (!w->events)
+            w->events = json_array();
+        clear_outcome(w);
+        json_decref(w->error_extra);
+        w->error_extra = NULL;
+        w->code = PACTA_OK;
+        memset(&w->err, 0, sizeof(w->err));
+    }
+}
+
+/* The write failed: its error stands, its outcome goes. */
+static void write_failed(struct srv_write *w, int rc)
+{
+    w->code = -rc;
+    if (w->err.code == PACTA_OK)
+        pacta_error_set(&w->err, (enum pacta_code)w->code, "", "write failed");
+    clear_outcome(w);
+}
+
+/*
+ * The kinds that may run without a SAVEPOINT of their own (run_plain):
+ * contract creates, updates and deletes, which change nothing outside the
+ * database, so running one again is harmless, and which check what can be
+ * refused (version, number, owner, fields) before they change anything.
+ */
+static int plain_kind(enum srv_write_kind kind)
+{
+    return kind == SRV_W_CONTRACT_CREATE || kind == SRV_W_CONTRACT_UPDATE ||
+           kind == SRV_W_CONTRACT_DELETE;
+}
+
+/*
+ * A batch of plain kinds only, in one transaction without a SAVEPOINT per
+ * write.  A write's SAVEPOINT copies every page it changes into the
+ * statement journal, which the contract writes hardly ever need: a write
+ * refused before it changed a row (a conflict, a bad field, a taken
+ * number) has nothing to undo, and one that fails half done is told by
+ * sqlite3_total_changes64 moving across it (a failed statement itself is
+ * undone by SQLite, or the whole transaction is).  Then the transaction is
+ * rolled back and the batch runs again with its SAVEPOINTs (run_batch), so
+ * that write alone fails, as before.  0 when committed, -1 when the batch
+ * as a whole failed, 1 to run it again.
+ */
+static int run_plain(struct srv_db *db, struct tx_stmts *tx, struct srv_write *batch)
+{
+    if (tx_run(db, tx, TX_BEGIN) != SQLITE_OK) {
+        fail_batch(batch, sqlite3_extended_errcode(db->w));
+        return -1;
+    }
+    for (struct srv_write *w = batch; w; w = w->next) {
+        sqlite3_int64 before = sqlite3_total_changes64(db->w);
+        int rc = srv__write_apply(db, w);
+
+        if (rc == 0)
+            continue;
+        write_failed(w, rc);
+        if (sqlite3_get_autocommit(db->w)) { /* an error that ended the transaction */
+            fail_batch(batch, sqlite3_extended_errcode(db->w));
+            return -1;
+        }
+        if (sqlite3_total_changes64(db->w) != before) {
+            exec_sql(db, "ROLLBACK");
+            if (!sqlite3_get_autocommit(db->w)) {
+                fail_batch(batch, sqlite3_extended_errcode(db->w));
+                return -1;
+            }
+            return 1;
+        }
+    }
+    if (tx_run(db, tx, TX_COMMIT) != SQLITE_OK) {
+        int why = sqlite3_extended_errcode(db->w);
+        if (!sqlite3_get_autocommit(db->w))
+            exec_sql(db, "ROLLBACK");
+        fail_batch(batch, why);
+        return -1;
+    }
+    return 0;
+}
+
 /*
  * One group commit: BEGIN IMMEDIATE, each write in its own SAVEPOINT (a
  * failing write is rolled back alone and reports its error), one COMMIT —
- * one fsync — for all of them.  0, or -1 when the batch as a whole failed.
+ * one fsync — for all of them.  A batch of contract writes only goes
+ * without the SAVEPOINTs first (run_plain).  0, or -1 when the batch as a
+ * whole failed.
  */
 static int run_batch(struct srv_db *db, struct tx_stmts *tx, struct srv_write *batch)
 {
-    int broken = 0;
+    int broken = 0, plain = 1;
 
-    for (struct srv_write *w = batch; w; w = w->next) {
-        w->code = PACTA_OK;
-        memset(&w->err, 0, sizeof(w->err));
-        if (!w->events)
-            w->events = json_array();
+    reset_outcomes(batch);
+    for (struct srv_write *w = batch; w && plain; w = w->next)
+        plain = plain_kind(w->kind);
+    if (plain) {
+        int rc = run_plain(db, tx, batch);
+        if (rc <= 0)
+            return rc;
+        uv_mutex_lock(&db->mu);
+        db->stats.plain_reruns++;
+        uv_mutex_unlock(&db->mu);
+        reset_outcomes(batch);
     }
     if (tx_run(db, tx, TX_BEGIN) != SQLITE_OK) {
         fail_batch(batch, sqlite3_extended_errcode(db->w));
@@ -177,10 +269,7 @@ static int run_batch(struct srv_db *db, struct tx_stmts *tx, struct srv_write *b
                 broken = 1;
             continue;
         }
-        w->code = -rc;
-        if (w->err.code == PACTA_OK)
-            pacta_error_set(&w->err, (enum pacta_code)w->code, "", "write failed");
-        clear_outcome(w);
+        write_failed(w, rc);
         /* Some errors (disk full, I/O) end the whole transaction. */
         if (sqlite3_get_autocommit(db->w) || tx_run(db, tx, TX_ROLLBACK_TO) != SQLITE_OK ||
             tx_run(db, tx, TX_RELEASE) != SQLITE_OK)

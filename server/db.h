@@ -149,6 +149,8 @@ struct srv_db_stats {
     struct srv_hist batch_size;  /* writes per batch (srv_hist_batch) */
     struct srv_hist commit_secs; /* BEGIN..COMMIT incl. fsync (srv_hist_seconds) */
     int64_t last_commit_ms;      /* wall clock of the last successful commit, 0 if none */
+    uint64_t plain_reruns;       /* batches of contract writes run again with a SAVEPOINT per
+                                    write: one of them failed half done (db.c run_plain) */
 };
 void srv_db_get_stats(struct srv_db *db, struct srv_db_stats *out);
 

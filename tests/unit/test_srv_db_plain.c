@@ -1,0 +1,204 @@
+/*
+ * Group commit without a SAVEPOINT per write (db.c run_plain): a batch of
+ * contract writes runs in one transaction without them, and one of its
+ * writes that fails half done -- here its change-log row refused by a
+ * trigger the test adds, after its UPDATE went through -- must still fail
+ * alone: the batch is rolled back and run again with a SAVEPOINT per
+ * write, the others commit with contiguous seqs, and the failed write left
+ * nothing behind.  A write refused before it changed anything (a stale
+ * version) needs no second run.  The writes are made to share a batch by
+ * holding the write lock from another connection while they are queued
+ * (run_locked).
+ */
+#include <time.h>
+
+#include "test_srv_db_util.h"
+
+enum { N = 20, HALF_DONE = 10, STALE = 5 };
+
+static int count(sqlite3 *c, const char *sql, const char *arg)
+{
+    sqlite3_stmt *st = NULL;
+    int n = -1;
+
+    if (sqlite3_prepare_v2(c, sql, -1, &st, NULL) == SQLITE_OK) {
+        if (arg)
+            sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int(st, 0);
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Makes the writes share one batch: another connection holds the write
+ * lock, a readiness write is queued first, which the writer takes alone and
+ * waits with for the lock, then lead (if any) and the n writes are queued
+ * behind it: the next batch.  Then the lock goes and the loop runs until
+ * all are done; the readiness write is freed here. */
+static void run_locked(struct tdb *t, struct srv_write *lead, struct srv_write **ws, int n)
+{
+    sqlite3 *locker = t_raw(t);
+    struct srv_write *opener = srv_write_new(SRV_W_NOOP, "system", NULL);
+
+    REQUIRE(sqlite3_exec(locker, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK);
+    t_ncompleted = 0;
+    opener->done = t_on_done;
+    REQUIRE(srv_db_submit(t->db, opener) == 0);
+    sleep_ms(200);
+    if (lead) {
+        lead->done = t_on_done;
+        REQUIRE(srv_db_submit(t->db, lead) == 0);
+    }
+    for (int i = 0; i < n; i++) {
+        ws[i]->done = t_on_done;
+        REQUIRE(srv_db_submit(t->db, ws[i]) == 0);
+    }
+    sleep_ms(100);
+    sqlite3_exec(locker, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(locker);
+    uv_run(&t->loop, UV_RUN_DEFAULT);
+    REQUIRE(t_ncompleted == 1 + n + (lead != NULL));
+    CHECK(t_completed[0] == opener && opener->code == PACTA_OK);
+    srv_write_free(opener);
+}
+
+static json_t *update_args(const json_t *rec, json_int_t version, json_int_t amount)
+{
+    return json_pack("{s:s, s:I, s:{s:I}}", "id", t_str(rec, "id"), "version", version, "changes",
+                     "amount_cents", amount);
+}
+
+/* lead: NULL (contract writes only: run_plain first) or a write of another
+ * kind (a SAVEPOINT per write from the start) */
+static void one_half_done(enum srv_write_kind lead_kind)
+{
+    struct tdb t = {0};
+    json_t *recs[N];
+    struct srv_write *ws[N], *lead = NULL;
+    struct srv_db_stats st0, st1;
+    char num[32], sql[256];
+
+    t_open(&t);
+    for (int i = 0; i < N; i++) {
+        snprintf(num, sizeof num, "P-%02d", i);
+        REQUIRE((recs[i] = t_create(&t, "admin", t_contract_args(num, "plain", "client"))));
+    }
+    const char *refused = t_str(recs[HALF_DONE], "id");
+    sqlite3 *raw = t_raw(&t);
+    snprintf(sql, sizeof sql,
+             "CREATE TRIGGER test_refuse BEFORE INSERT ON changes WHEN new.entity_id = '%s' "
+             "AND new.event = 'contract.updated' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+             refused);
+    REQUIRE(sqlite3_exec(raw, sql, NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(raw);
+    int64_t head = t_head(&t);
+
+    srv_db_get_stats(t.db, &st0);
+    for (int i = 0; i < N; i++)
+        ws[i] = srv_write_new(SRV_W_CONTRACT_UPDATE, "admin",
+                              update_args(recs[i], i == STALE ? 7 : 1, 1000 + i));
+    if (lead_kind != SRV_W_CONTRACT_UPDATE)
+        lead = srv_write_new(lead_kind, "admin", NULL);
+    run_locked(&t, lead, ws, N);
+    srv_db_get_stats(t.db, &st1);
+
+    int k = 1;
+    if (lead) {
+        CHECK(t_completed[k] == lead && lead->code == PACTA_OK);
+        srv_write_free(t_completed[k++]);
+    }
+    int64_t seq = head;
+    for (int i = 0; i < N; i++, k++) {
+        struct srv_write *w = t_completed[k];
+        CHECK(w == ws[i]);
+        if (i == HALF_DONE) {
+            CHECKF(w->code == PACTA_BAD_REQUEST, "half done: code %d", w->code);
+            CHECK(w->result == NULL && w->result_text == NULL && json_array_size(w->events) == 0);
+        } else if (i == STALE) {
+            CHECKF(w->code == PACTA_CONFLICT, "stale: code %d", w->code);
+            CHECK(json_array_size(w->events) == 0);
+            CHECK(t_int(json_object_get(w->error_extra, "current"), "version") == 1);
+        } else {
+            CHECKF(w->code == PACTA_OK, "write %d: code %d %s", i, w->code, w->err.message);
+            CHECK(w->result_text != NULL && json_array_size(w->events) == 1);
+            int64_t s = t_int(json_array_get(w->events, 0), "seq");
+            CHECKF(s == seq + 1, "write %d: seq %lld after %lld", i, (long long)s, (long long)seq);
+            seq = s;
+        }
+        srv_write_free(w);
+    }
+    t_ncompleted = 0;
+    CHECK(t_head(&t) == seq);
+    /* the readiness write alone, then the others in one batch */
+    CHECKF(st1.batches - st0.batches == 2, "%llu batches",
+           (unsigned long long)(st1.batches - st0.batches));
+    /* run again only when the batch went without SAVEPOINTs */
+    CHECKF(st1.plain_reruns - st0.plain_reruns == (lead ? 0u : 1u), "%llu runs again",
+           (unsigned long long)(st1.plain_reruns - st0.plain_reruns));
+
+    /* the refused write left nothing: its contract as created, one change */
+    json_t *now = t_get(&t, refused);
+    CHECK(t_int(now, "version") == 1 && t_int(now, "amount_cents") == 0);
+    json_decref(now);
+    now = t_get(&t, t_str(recs[HALF_DONE + 1], "id"));
+    CHECK(t_int(now, "version") == 2 && t_int(now, "amount_cents") == 1000 + HALF_DONE + 1);
+    json_decref(now);
+    raw = t_raw(&t);
+    CHECK(count(raw, "SELECT count(*) FROM changes WHERE entity_id = ?", refused) == 1);
+    CHECK(count(raw, "SELECT count(*) FROM changes WHERE event = 'contract.updated'", NULL) ==
+          N - 2);
+    CHECK(count(raw, "SELECT count(*) FROM contracts WHERE version = 2", NULL) == N - 2);
+    sqlite3_close(raw);
+    for (int i = 0; i < N; i++)
+        json_decref(recs[i]);
+    t_close(&t);
+}
+
+/* Without a failure half done, a batch of contract writes is not run twice:
+ * the stale one among them is refused and the others commit. */
+static void no_rerun(void)
+{
+    struct tdb t = {0};
+    json_t *recs[N];
+    struct srv_write *ws[N];
+    struct srv_db_stats st0, st1;
+    char num[32];
+
+    t_open(&t);
+    for (int i = 0; i < N; i++) {
+        snprintf(num, sizeof num, "Q-%02d", i);
+        REQUIRE((recs[i] = t_create(&t, "admin", t_contract_args(num, "plain", "client"))));
+    }
+    srv_db_get_stats(t.db, &st0);
+    for (int i = 0; i < N; i++)
+        ws[i] = srv_write_new(SRV_W_CONTRACT_UPDATE, "admin",
+                              update_args(recs[i], i == STALE ? 3 : 1, 5));
+    run_locked(&t, NULL, ws, N);
+    srv_db_get_stats(t.db, &st1);
+    for (int i = 0; i < N; i++) {
+        CHECK(t_completed[i + 1] == ws[i]);
+        CHECK(ws[i]->code == (i == STALE ? PACTA_CONFLICT : PACTA_OK));
+        srv_write_free(ws[i]);
+    }
+    t_ncompleted = 0;
+    CHECK(st1.plain_reruns == st0.plain_reruns);
+    CHECK(st1.failed_batches == st0.failed_batches);
+    for (int i = 0; i < N; i++)
+        json_decref(recs[i]);
+    t_close(&t);
+}
+
+int main(void)
+{
+    one_half_done(SRV_W_CONTRACT_UPDATE); /* contract writes only */
+    one_half_done(SRV_W_NOOP);            /* another kind first: SAVEPOINTs from the start */
+    no_rerun();
+    return t_finish();
+}
