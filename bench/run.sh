@@ -19,6 +19,8 @@ MODE=${2:-short}
 # ONLY="fanout edits" runs just those parts (fanout capacity edits catchup
 # latency targets) and leaves RESULTS.md alone: before/after comparisons
 ONLY=${ONLY:-}
+# FANOUT_SERVERS="pacta" runs the fan-out steps against pactad alone (same use)
+FANOUT_SERVERS=${FANOUT_SERVERS:-"pacta sio nats"}
 want() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin="$top/$BUILD/bin"
@@ -101,7 +103,7 @@ if want fanout; then
   emit "| server | subscribers | msg/s | delivered/expected | p50 ms | p99 ms | p99.9 ms | max ms | deliveries/s | server CPU % | server RSS MB | loadgen CPU % | sustained |"
   emit "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   for n in $SIZES; do
-    for s in pacta sio nats; do
+    for s in $FANOUT_SERVERS; do
       start_server "$s"
       lg --proto "$s" --label "$(label "$s")" --subs "$n" --targets "$TARGETS" --secs "$SECS" \
         | tee -a "$out" || true

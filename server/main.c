@@ -254,10 +254,12 @@ int main(int argc, char **argv)
     srv.argv = argv;
     uv_signal_start(&srv.sighup, on_sighup, SIGHUP);
 
+    srv__session_flush_start(&srv);
     if (srv__net_start(&srv) != 0) {
         stop_everything(&srv);
         uv_run(&loop, UV_RUN_DEFAULT);
         srv__net_finish(&srv);
+        srv__session_flush_stop(&srv);
         goto out_db;
     }
     srv_logf(SRV_LOG_INFO, "listening", "{s:s,s:i,s:s,s:s,s:I}", "host",
@@ -271,6 +273,7 @@ int main(int argc, char **argv)
 
     uv_run(&loop, UV_RUN_DEFAULT);
     srv__net_finish(&srv);
+    srv__session_flush_stop(&srv); /* after lws: every session closed, only references drop */
     srv.exit_code = 0;
 
 out_db:

@@ -145,6 +145,9 @@ char *srv__metrics_render(struct srv *srv, size_t *len)
     counter(f, "pacta_connections_total", "websocket connections accepted", m->connections_total);
     counter(f, "pacta_messages_in_total", "websocket messages received", m->messages_in);
     counter(f, "pacta_messages_out_total", "websocket messages sent", m->messages_out);
+    counter(f, "pacta_socket_writes_total",
+            "writes of websocket messages to TLS (a loop turn's messages for a connection: one)",
+            m->socket_writes);
     counter(f, "pacta_bytes_in_total", "payload bytes received", m->bytes_in);
     counter(f, "pacta_bytes_out_total", "payload bytes sent", m->bytes_out);
     counter(f, "pacta_events_broadcast_total", "durable events broadcast", m->events_broadcast);

@@ -21,6 +21,7 @@ struct srv_metrics {
     int64_t started_ms;    /* wall clock */
     uint64_t started_mono; /* srv__now_ms() at start */
     uint64_t connections_total, messages_in, messages_out, bytes_in, bytes_out;
+    uint64_t socket_writes; /* writes of gathered frames (session.c) */
     uint64_t events_broadcast, event_deliveries, slow_consumers, kicks;
     uint64_t login_failures, conflicts, edits;
     uint64_t replay_pages;                 /* pages of the changes log read for subscribe replays */

@@ -220,7 +220,6 @@ static void write_done(struct srv_write *w)
     struct srv_job *j = w->udata;
     struct srv_session *s = j->s;
 
-    j->srv->answer_now = 1; /* outside any lws callback: answers go out at once */
     if (w->events && json_array_size(w->events))
         srv__broadcast(j->srv, w->events, w->request_id);
     if (w->code == PACTA_CONFLICT)
@@ -309,7 +308,6 @@ static void write_done(struct srv_write *w)
     srv__respond_ok(s, j->id, w->result);
     w->result = NULL;
 out:
-    j->srv->answer_now = 0;
     srv_write_free(w);
     srv__ops_job_free(j);
 }

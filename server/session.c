@@ -6,11 +6,44 @@
  * one, so a reply that comes back after the peer left finds a session with
  * wsi == NULL and is dropped instead of touching freed memory.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "srv.h"
+
+_Static_assert(LWS_PRE >= 10, "a frame header must fit in the headroom");
+
+/*
+ * The websocket header of a server's frame (FIN, text, unmasked: RFC 6455
+ * §5.2) of len bytes, written into the headroom right before the text.  The
+ * frame is then written as raw bytes, so frames of several messages can go
+ * out in one write (see write_frames).
+ */
+static void frame_header(struct srv_msg *m)
+{
+    unsigned char h[10];
+    size_t len = m->len;
+    unsigned n;
+    h[0] = 0x81;
+    if (len < 126) {
+        h[1] = (unsigned char)len;
+        n = 2;
+    } else if (len <= 0xffff) {
+        h[1] = 126;
+        h[2] = (unsigned char)(len >> 8);
+        h[3] = (unsigned char)len;
+        n = 4;
+    } else {
+        h[1] = 127;
+        for (int i = 0; i < 8; i++)
+            h[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+        n = 10;
+    }
+    m->hlen = n;
+    memcpy(m->buf + LWS_PRE - n, h, n);
+}
 
 struct srv_msg *srv__msg_alloc(size_t len)
 {
@@ -23,6 +56,7 @@ struct srv_msg *srv__msg_alloc(size_t len)
     m->admin_quiet = 0;
     m->len = len;
     m->buf[LWS_PRE + len] = '\0';
+    frame_header(m);
     return m;
 }
 
@@ -78,8 +112,8 @@ static void queue_drop(struct srv_session *s)
         n = next;
     }
     s->q_head = s->q_tail = NULL;
-    s->q_count = s->ev_count = 0;
-    s->q_bytes = s->ev_bytes = 0;
+    s->q_count = s->ev_count = s->turn_ev = 0;
+    s->q_bytes = s->ev_bytes = s->turn_ev_bytes = 0;
 }
 
 void srv__session_unref(struct srv_session *s)
@@ -131,6 +165,30 @@ void srv__session_close(struct srv_session *s, int code, const char *reason, int
     lws_callback_on_writable(s->wsi);
 }
 
+/*
+ * Every frame for a session goes into its queue, and the session onto the
+ * list of those with frames to write at the end of this loop turn (stage()).
+ * A uv_check handle runs after libuv has polled and run every callback of
+ * the turn — lws's, the writer's completions, the pool's — and writes each
+ * listed session's queue (srv__session_flush), so what a turn queued for one
+ * connection leaves in one write, one TLS record: a commit of 20 edits is
+ * one write per subscriber, not 20.  The check runs outside any lws
+ * callback, like the other writes lws allows outside WRITEABLE; only a
+ * socket that cannot take more waits for WRITEABLE (lws asks for it when it
+ * had to keep part of a write).  The list holds a reference: a session that
+ * closes meanwhile is skipped, then freed.
+ */
+static void stage(struct srv_session *s)
+{
+    struct srv *srv = s->srv;
+    if (s->staged)
+        return;
+    s->staged = 1;
+    srv__session_ref(s);
+    s->staged_next = srv->staged;
+    srv->staged = s;
+}
+
 static void queue_push(struct srv_session *s, struct srv_msg *m, int is_event)
 {
     struct srv_qnode *n = malloc(sizeof *n);
@@ -151,7 +209,7 @@ static void queue_push(struct srv_session *s, struct srv_msg *m, int is_event)
         s->ev_count++;
         s->ev_bytes += m->len;
     }
-    lws_callback_on_writable(s->wsi);
+    stage(s);
 }
 
 /*
@@ -160,62 +218,37 @@ static void queue_push(struct srv_session *s, struct srv_msg *m, int is_event)
  * replayed from the changes log when it subscribes again with `since`
  * (DESIGN §6).  Only events count against the bounds: responses are
  * already bounded by the requests a session may have in flight, and a
- * large answer (a list page) must not look like a slow reader.
+ * large answer (a list page) must not look like a slow reader.  What this
+ * loop turn queued (turn_ev) is not behind yet: it is written at the turn's
+ * end, and what the socket did not take then is checked (srv__session_flush).
  */
+static void close_slow_consumer(struct srv_session *s)
+{
+    srv_logf(SRV_LOG_WARN, "slow consumer closed", "{s:I,s:s,s:i,s:I}", "session",
+             (json_int_t)s->id, "user", s->username, "queued", s->ev_count, "bytes",
+             (json_int_t)s->ev_bytes);
+    srv__session_close(s, PACTA_CLOSE_SLOW_CONSUMER, "slow consumer", 0);
+    s->srv->metrics.slow_consumers++;
+}
+
+static int over_bounds(const struct srv_session *s, int events, size_t bytes)
+{
+    const struct srv_config *cfg = s->srv->cfg;
+    return events > cfg->queue_max_events || bytes > cfg->queue_max_bytes;
+}
+
 void srv__session_queue_event(struct srv_session *s, struct srv_msg *m)
 {
-    struct srv_config *cfg = s->srv->cfg;
     if (!srv__session_open(s))
         return;
-    if (s->ev_count + 1 > cfg->queue_max_events || s->ev_bytes + m->len > cfg->queue_max_bytes) {
-        srv_logf(SRV_LOG_WARN, "slow consumer closed", "{s:I,s:s,s:i,s:I}", "session",
-                 (json_int_t)s->id, "user", s->username, "queued", s->ev_count, "bytes",
-                 (json_int_t)s->ev_bytes);
-        srv__session_close(s, PACTA_CLOSE_SLOW_CONSUMER, "slow consumer", 0);
-        s->srv->metrics.slow_consumers++;
+    if (over_bounds(s, s->ev_count - s->turn_ev + 1, s->ev_bytes - s->turn_ev_bytes + m->len)) {
+        close_slow_consumer(s);
         return;
     }
     s->srv->metrics.event_deliveries++;
+    s->turn_ev++;
+    s->turn_ev_bytes += m->len;
     queue_push(s, m, 1);
-}
-
-/*
- * Fan-out fast path: a broadcast event for a session with nothing queued is
- * written at once instead of behind lws_callback_on_writable().  That path
- * costs two epoll_ctl calls and a trip through the loop per delivery, ~20%
- * of pactad's fan-out profile (bench/RESULTS.md).  Safe because it runs
- * only from srv__broadcast (the writer's completion, outside any lws
- * callback), only when nothing is queued or buffered (frame order and lws's
- * buflist_out stay intact) and the session is not closing; a partial write
- * is buffered by lws (lws_issue_raw), which then asks for WRITEABLE itself.
- * Returns 1 when written, 0 when the caller must queue the event.
- */
-static int can_write_now(const struct srv_session *s)
-{
-    return srv__session_open(s) && !s->q_head && !lws_partial_buffered(s->wsi);
-}
-
-/* Writes m at once, counted as write_one counts a queued frame. */
-static void write_now(struct srv_session *s, struct srv_msg *m)
-{
-    int w = lws_write(s->wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT);
-    s->msgs_out++;
-    s->bytes_out += m->len;
-    s->srv->metrics.messages_out++;
-    s->srv->metrics.bytes_out += m->len;
-    if (!m->admin_quiet)
-        s->admin_dirty = 1;
-    if (w < 0)
-        lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC); /* broken socket */
-}
-
-int srv__session_write_event_now(struct srv_session *s, struct srv_msg *m)
-{
-    if (!can_write_now(s))
-        return 0;
-    s->srv->metrics.event_deliveries++;
-    write_now(s, m);
-    return 1;
 }
 
 void srv__session_send_text(struct srv_session *s, char *text_free, size_t len)
@@ -224,17 +257,6 @@ void srv__session_send_text(struct srv_session *s, char *text_free, size_t len)
         return;
     if (srv__session_open(s)) {
         struct srv_msg *m = srv__msg_new(text_free, len);
-        /* The fast path of srv__session_write_event_now for the answers
-         * write_done gives (srv->answer_now: the writer's completion, outside
-         * any lws callback): in the edits scenario lws_callback_on_writable's
-         * two epoll_ctl calls and the trip through the loop per answer were
-         * ~5% of pactad's CPU (bench/RESULTS.md "Edits"). */
-        if (s->srv->answer_now && can_write_now(s)) {
-            write_now(s, m);
-            srv__msg_unref(m);
-            free(text_free);
-            return;
-        }
         queue_push(s, m, 0);
         srv__msg_unref(m);
         /*
@@ -253,42 +275,162 @@ void srv__session_send_text(struct srv_session *s, char *text_free, size_t len)
 }
 
 /*
- * Frames per WRITEABLE callback.  DESIGN §9 says one lws_write per callback,
- * and that is the rule whenever a write was partial: lws 4.1.6 then holds
- * the rest in buflist_out, and an lws_write made meanwhile is appended but
- * reports the bytes of the older segment, leaving the ws layer "inside a
- * frame" — the next frame would go out without its header.  So a frame is
- * written only while lws_partial_buffered() is false; when it is, the rest
- * waits for the next callback (lws drains its buffer before calling us).
- * Writing up to WRITE_BURST frames while every write completes saves a trip
- * through the event loop per frame (bench/RESULTS.md); the cap keeps one
- * session from starving the others.  No ws extension may be enabled with
- * this (permessage-deflate would break the accounting).
+ * Writes per WRITEABLE callback or flush.  DESIGN §9 says one lws_write per
+ * callback, and that is the rule whenever a write was partial: lws 4.1.6
+ * then holds the rest in buflist_out and appends later writes behind it.
+ * Our frames are written raw (LWS_WRITE_HTTP: lws_issue_raw, no framing of
+ * its own), so that is safe for the bytes, but a queue must not move into
+ * lws's unbounded buffer: nothing is written while lws_partial_buffered().
+ * The cap keeps one session from starving the others.  No ws extension may
+ * be enabled (permessage-deflate would need lws's framing).
  */
 #define WRITE_BURST 16
 
-static int write_one(struct srv_session *s)
+/* What one write gathers: lws sends at most tx_packet_size (net.c: 16 KiB)
+ * per write and copies the rest into its buffer, so no more than that. */
+#define GATHER_MAX 16384
+
+static unsigned char gather_buf[LWS_PRE + GATHER_MAX];
+
+/* Unlinks the queue's first frame, counted as written; returns its msg. */
+static struct srv_msg *pop_written(struct srv_session *s)
 {
     struct srv_qnode *n = s->q_head;
+    struct srv_msg *m = n->msg;
     s->q_head = n->next;
     if (!s->q_head)
         s->q_tail = NULL;
     s->q_count--;
-    s->q_bytes -= n->msg->len;
+    s->q_bytes -= m->len;
     if (n->is_event) {
         s->ev_count--;
-        s->ev_bytes -= n->msg->len;
+        s->ev_bytes -= m->len;
+        /* FIFO: this turn's events are the last to go */
+        if (s->turn_ev > s->ev_count)
+            s->turn_ev = s->ev_count;
+        if (s->turn_ev_bytes > s->ev_bytes)
+            s->turn_ev_bytes = s->ev_bytes;
     }
-    int w = lws_write(s->wsi, n->msg->buf + LWS_PRE, n->msg->len, LWS_WRITE_TEXT);
     s->msgs_out++;
-    s->bytes_out += n->msg->len;
+    s->bytes_out += m->len;
     s->srv->metrics.messages_out++;
-    s->srv->metrics.bytes_out += n->msg->len;
-    if (!n->msg->admin_quiet)
+    s->srv->metrics.bytes_out += m->len;
+    if (!m->admin_quiet)
         s->admin_dirty = 1;
-    srv__msg_unref(n->msg);
     free(n);
-    return w < 0 ? -1 : 0;
+    return m;
+}
+
+static size_t frame_len(const struct srv_msg *m)
+{
+    return m->hlen + m->len;
+}
+
+static int write_raw(struct srv_session *s, unsigned char *p, size_t n)
+{
+    s->srv->metrics.socket_writes++;
+    return lws_write(s->wsi, p, n, LWS_WRITE_HTTP) < 0 ? -1 : 0;
+}
+
+/*
+ * One write of the frames at the head of the queue: as many whole frames as
+ * fit in GATHER_MAX, copied one after the other; a frame alone (the only
+ * one, or one too large to gather) goes out from its own buffer.  Returns
+ * -1 when the connection must close.
+ */
+static int write_frames(struct srv_session *s)
+{
+    struct srv_msg *m = s->q_head->msg;
+    if (!s->q_head->next || frame_len(m) + frame_len(s->q_head->next->msg) > GATHER_MAX) {
+        pop_written(s);
+        int rc = write_raw(s, m->buf + LWS_PRE - m->hlen, frame_len(m));
+        srv__msg_unref(m);
+        return rc;
+    }
+    size_t used = 0;
+    while (s->q_head && used + frame_len(s->q_head->msg) <= GATHER_MAX) {
+        m = pop_written(s);
+        memcpy(gather_buf + LWS_PRE + used, m->buf + LWS_PRE - m->hlen, frame_len(m));
+        used += frame_len(m);
+        srv__msg_unref(m);
+    }
+    return write_raw(s, gather_buf + LWS_PRE, used);
+}
+
+/* Writes up to max gathered writes; returns how many, or -1. */
+static int write_queue(struct srv_session *s, int max)
+{
+    int writes = 0;
+    while (s->q_head && writes < max && !lws_partial_buffered(s->wsi)) {
+        if (write_frames(s) < 0)
+            return -1;
+        writes++;
+    }
+    return writes;
+}
+
+/* After a write (sent: frames went out): what waited for the queue to
+ * shrink goes on. */
+static void queue_shrank(struct srv_session *s, int sent)
+{
+    if (s->rx_paused && s->q_bytes <= s->srv->cfg->queue_max_bytes / 2) {
+        /* its answers are going out again: read its requests again */
+        s->rx_paused = 0;
+        lws_rx_flow_control(s->wsi, 1);
+    }
+    if (s->reads_head)
+        srv__ops_reads_resume(s); /* reads that waited for the queue to drain */
+    if (sent && s->sub == SRV_SUB_REPLAY && s->ev_count <= s->srv->cfg->queue_max_events / 4)
+        srv__subscribe_queue_drained(s);
+}
+
+static void on_flush(uv_check_t *h)
+{
+    srv__session_flush(h->data);
+}
+
+void srv__session_flush_start(struct srv *srv)
+{
+    uv_check_init(srv->loop, &srv->flush_check);
+    srv->flush_check.data = srv;
+    uv_check_start(&srv->flush_check, on_flush);
+    uv_unref((uv_handle_t *)&srv->flush_check); /* it keeps nothing alive */
+}
+
+void srv__session_flush_stop(struct srv *srv)
+{
+    srv__session_flush(srv);
+    uv_check_stop(&srv->flush_check);
+    uv_close((uv_handle_t *)&srv->flush_check, NULL);
+}
+
+void srv__session_flush(struct srv *srv)
+{
+    struct srv_session *s = srv->staged;
+    srv->staged = NULL;
+    while (s) {
+        struct srv_session *next = s->staged_next;
+        s->staged = 0;
+        s->staged_next = NULL;
+        s->turn_ev = 0;
+        s->turn_ev_bytes = 0;
+        if (srv__session_open(s) && s->q_head) {
+            /* as much as the socket takes now: the rest waits for WRITEABLE */
+            int n = write_queue(s, INT_MAX);
+            if (n < 0) { /* a broken socket: lws closes it */
+                lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+            } else if (over_bounds(s, s->ev_count, s->ev_bytes)) {
+                close_slow_consumer(s);
+            } else {
+                if (n > 0)
+                    queue_shrank(s, 1);
+                if (s->q_head)
+                    lws_callback_on_writable(s->wsi); /* the rest when the socket takes it */
+            }
+        }
+        srv__session_unref(s);
+        s = next;
+    }
 }
 
 int srv__session_writeable(struct srv_session *s)
@@ -304,25 +446,16 @@ int srv__session_writeable(struct srv_session *s)
         s->ping_sent_ms = s->ping_last_ms = srv__now_ms();
         sent++;
     }
-    while (s->q_head && sent < WRITE_BURST && !lws_partial_buffered(s->wsi)) {
-        if (write_one(s) < 0)
-            return -1;
-        sent++;
-    }
-    if (s->rx_paused && s->q_bytes <= s->srv->cfg->queue_max_bytes / 2) {
-        /* its answers are going out again: read its requests again */
-        s->rx_paused = 0;
-        lws_rx_flow_control(s->wsi, 1);
-    }
-    if (s->reads_head)
-        srv__ops_reads_resume(s); /* reads that waited for the queue to drain */
+    int n = write_queue(s, WRITE_BURST);
+    if (n < 0)
+        return -1;
+    sent += n;
+    queue_shrank(s, sent > 0);
     if (!sent && s->q_head) {
-        lws_callback_on_writable(s->wsi); /* lws still holds part of a frame */
+        lws_callback_on_writable(s->wsi); /* lws still holds part of a write */
         return 0;
     }
     if (sent) {
-        if (s->sub == SRV_SUB_REPLAY && s->ev_count <= s->srv->cfg->queue_max_events / 4)
-            srv__subscribe_queue_drained(s);
         /* the close frame, if any, goes in a callback of its own */
         if (s->q_head || s->close_code)
             lws_callback_on_writable(s->wsi);

@@ -31,6 +31,7 @@ struct srv_msg {
      * own row due for an update (each watching admin's counters would move
      * with every update it gets, and bring one about itself every 2 s) */
     unsigned admin_quiet;
+    unsigned hlen; /* its websocket frame header, right before the text */
     size_t len;
     unsigned char buf[]; /* LWS_PRE + len + 1 */
 };
@@ -85,6 +86,10 @@ struct srv_session {
     struct srv_qnode *q_head, *q_tail;
     int q_count, ev_count;
     size_t q_bytes, ev_bytes;
+    int turn_ev; /* events queued this loop turn, not yet behind (session.c) */
+    size_t turn_ev_bytes;
+    int staged; /* on srv->staged: written at the turn's end */
+    struct srv_session *staged_next;
     int rx_paused;         /* its answers are piling up: not reading its requests */
     int ping_due;          /* housekeeping asked for a websocket ping */
     uint64_t ping_sent_ms; /* monotonic, while a ping awaits its pong; 0 = none */
@@ -144,7 +149,8 @@ struct srv {
     char **argv;
     uint64_t shutdown_started_ms;
     int exit_code;
-    int answer_now; /* set by ops.c write_done: answers are written at once (session.c) */
+    struct srv_session *staged; /* sessions with frames queued this loop turn */
+    uv_check_t flush_check;     /* writes them at the turn's end (session.c) */
 };
 
 /* lws per-connection data: a websocket session or an HTTP request. */
@@ -178,12 +184,15 @@ void srv__session_unref(struct srv_session *s);
 /* The connection closed: drop the queue, unlink, drop the connection's ref. */
 void srv__session_closed(struct srv_session *s);
 /* Queues one event frame (takes a new ref on m).  Overflow closes with 4000. */
-/* Broadcast fast path (session.c): 1 if m was written at once, 0 to queue it. */
-int srv__session_write_event_now(struct srv_session *s, struct srv_msg *m);
 void srv__session_queue_event(struct srv_session *s, struct srv_msg *m);
-/* Queues a response (text is copied, then freed); never counts as overflow.
- * With srv->answer_now and nothing queued it is written at once instead. */
+/* Queues a response (text is copied, then freed); never counts as overflow. */
 void srv__session_send_text(struct srv_session *s, char *text_free, size_t len);
+/* What this loop turn queued leaves in one write per session, at the end of
+ * the turn (a uv_check handle): started before the first connection,
+ * stopped once lws is destroyed. */
+void srv__session_flush_start(struct srv *srv);
+void srv__session_flush(struct srv *srv);
+void srv__session_flush_stop(struct srv *srv);
 /* Asks for a close with code once pending frames are written (or at once). */
 void srv__session_close(struct srv_session *s, int code, const char *reason, int flush_first);
 /* WRITEABLE: writes one frame; returns -1 when the connection must close. */

@@ -296,8 +296,7 @@ void srv__broadcast(struct srv *srv, const json_t *events, uint64_t request_id)
             if (s->sub == SRV_SUB_LIVE && seq > s->cursor) {
                 if (!m && !(m = event_msg(ev, &seq)))
                     break;
-                if (!srv__session_write_event_now(s, m))
-                    srv__session_queue_event(s, m);
+                srv__session_queue_event(s, m);
                 s->cursor = seq;
             }
         }

@@ -168,6 +168,10 @@ static int service_connections(void)
 static void settle(void)
 {
     for (;;) {
+        if (F.srv.staged) { /* what pactad's uv_check writes at the turn's end */
+            srv__session_flush(&F.srv);
+            continue;
+        }
         if (service_connections())
             continue;
         if (F.srv.jobs_inflight == 0 && srv_db_writer_idle(F.srv.db))
@@ -307,6 +311,7 @@ static void cleanup(void)
     srv__documents_stop(&F.srv);
     srv__backup_stop(&F.srv);
     db_close();
+    srv__session_flush_stop(&F.srv);
     uv_close((uv_handle_t *)&F.keepalive, NULL);
     uv_run(&F.loop, UV_RUN_DEFAULT);
     uv_loop_close(&F.loop);
@@ -386,6 +391,7 @@ static void setup(void)
     uv_timer_init(&F.loop, &F.keepalive);
     uv_timer_start(&F.keepalive, on_keepalive, 1000, 1000);
     srv__metrics_init(&F.srv);
+    srv__session_flush_start(&F.srv);
     if (srv__ops_init() != 0)
         die("srv__ops_init failed");
     db_open_fresh();

@@ -61,15 +61,39 @@ int __wrap_lws_callback_on_writable(struct lws *wsi)
     return 1;
 }
 
+/* session.c writes whole websocket frames as raw bytes, one or several per
+ * write (its gathering): each must be a final, unmasked text frame. */
 int __wrap_lws_write(struct lws *wsi, unsigned char *buf, size_t len,
                      enum lws_write_protocol protocol)
 {
     struct fuzz_wsi *w = fake(wsi);
-    if (protocol != LWS_WRITE_TEXT || w->closed) {
-        fputs("fuzz_dispatch: write of a non-text frame or after close\n", stderr);
+    if (protocol != LWS_WRITE_HTTP || w->closed) {
+        fputs("fuzz_dispatch: a write that is not raw frames, or after close\n", stderr);
         abort();
     }
-    fuzz__frame_out(w, (const char *)buf, len);
+    size_t at = 0;
+    while (at < len) {
+        size_t h = 2, n;
+        if (len - at < 2 || buf[at] != 0x81 || (buf[at + 1] & 0x80)) {
+            fputs("fuzz_dispatch: not a final unmasked text frame\n", stderr);
+            abort();
+        }
+        n = buf[at + 1];
+        if (n >= 126) {
+            h = n == 126 ? 4 : 10;
+            if (len - at < h)
+                abort();
+            n = 0;
+            for (size_t i = 2; i < h; i++)
+                n = n << 8 | buf[at + i];
+        }
+        if (len - at - h < n) {
+            fputs("fuzz_dispatch: a frame cut short in its write\n", stderr);
+            abort();
+        }
+        fuzz__frame_out(w, (const char *)buf + at + h, n);
+        at += h + n;
+    }
     return (int)len;
 }
 
