@@ -185,7 +185,8 @@ static int decode_changes(const json_t *args, json_t **out, struct pacta_error *
     json_t *value;
     json_t *changes = json_object_get(args, "changes");
 
-    *out = NULL;
+    if (out)
+        *out = NULL;
     if (changes == NULL || json_is_null(changes))
         return pacta_error_set(err, PACTA_BAD_REQUEST, "changes", "required");
     if (!json_is_object(changes))
@@ -206,7 +207,7 @@ static int decode_changes(const json_t *args, json_t **out, struct pacta_error *
     /* Only decidable here when both dates change; the server checks the
      * merged record again. */
     int rc = pacta_contract_check(changes, err);
-    if (rc != 0)
+    if (rc != 0 || !out)
         return rc;
     *out = json_deep_copy(changes);
     if (*out == NULL)
@@ -214,7 +215,9 @@ static int decode_changes(const json_t *args, json_t **out, struct pacta_error *
     return 0;
 }
 
-int pacta_decode_update(const json_t *args, struct pacta_update_args *out, struct pacta_error *err)
+/* changes: where the copy of "changes" goes, or NULL for none (check only) */
+static int decode_update(const json_t *args, struct pacta_update_args *out, json_t **changes,
+                         struct pacta_error *err)
 {
     static const char *const allowed[] = {"id", "version", "changes", "reason", NULL};
     int rc;
@@ -222,10 +225,21 @@ int pacta_decode_update(const json_t *args, struct pacta_update_args *out, struc
     if ((rc = pacta__check_members(args, allowed, err)) ||
         (rc = pacta__get_uuid(args, "id", 1, &out->id, err)) ||
         (rc = pacta__get_int(args, "version", 1, 1, INT64_MAX, &out->version, NULL, err)) ||
-        (rc = decode_changes(args, &out->changes, err)) ||
+        (rc = decode_changes(args, changes, err)) ||
         (rc = pacta__get_text(args, "reason", 0, 1, 500, SINGLE | NOT_BLANK, &out->reason, err)))
         pacta_update_args_clear(out);
     return rc;
+}
+
+int pacta_decode_update(const json_t *args, struct pacta_update_args *out, struct pacta_error *err)
+{
+    return decode_update(args, out, &out->changes, err);
+}
+
+int pacta_check_update(const json_t *args, struct pacta_error *err)
+{
+    struct pacta_update_args a;
+    return decode_update(args, &a, NULL, err);
 }
 
 void pacta_update_args_clear(struct pacta_update_args *a)

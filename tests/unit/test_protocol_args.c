@@ -50,6 +50,12 @@ static int decode(enum pacta_op op, const json_t *args, struct pacta_error *err)
         rc = pacta_decode_update(args, &a, err);
         CHECK(rc == 0 ? a.changes != NULL : a.changes == NULL);
         pacta_update_args_clear(&a);
+        /* the check without the copy: the same verdict and error */
+        struct pacta_error e2 = {0};
+        CHECK(pacta_check_update(args, &e2) == rc);
+        if (rc != 0)
+            CHECK(e2.code == err->code && strcmp(e2.field, err->field) == 0 &&
+                  strcmp(e2.message, err->message) == 0);
         return rc;
     }
     case PACTA_OP_CONTRACTS_DELETE: {

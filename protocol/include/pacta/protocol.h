@@ -326,6 +326,10 @@ struct pacta_update_args {
 };
 int pacta_decode_update(const json_t *args, struct pacta_update_args *out, struct pacta_error *err);
 void pacta_update_args_clear(struct pacta_update_args *a);
+/* pacta_decode_update's verdict (and error) without copying anything: for a
+ * caller that keeps args itself (pactad hands the request's args to its
+ * writer as they are) */
+int pacta_check_update(const json_t *args, struct pacta_error *err);
 
 struct pacta_delete_args {
     const char *id;
