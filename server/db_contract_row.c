@@ -126,11 +126,25 @@ static const char *merged_str(const struct srv_crow *r, const json_t *changes, i
     return v ? json_string_value(v) : r->col[col].s;
 }
 
+/* The column of a writable field: pacta_contract_fields is in the same
+ * order as the writable columns (checked by name; -1 if it ever is not). */
+static int writable_col(const struct pacta_field_def *def)
+{
+    int col = C_WRITABLE_FIRST + (int)(def - pacta_contract_fields);
+    if (col <= C_WRITABLE_LAST && strcmp(col_name[col], def->name) == 0)
+        return col;
+    for (col = C_WRITABLE_FIRST; col <= C_WRITABLE_LAST; col++)
+        if (strcmp(col_name[col], def->name) == 0)
+            return col;
+    return -1;
+}
+
 int srv__crow_merge(const struct srv_crow *r, const json_t *changes, json_t **changed,
                     json_t **before, uint32_t *mask, struct pacta_error *err)
 {
     const char *key;
     json_t *v;
+    uint32_t present = 0; /* the columns in changes: no lookup of the 15 others */
 
     *changed = *before = NULL;
     *mask = 0;
@@ -144,6 +158,8 @@ int srv__crow_merge(const struct srv_crow *r, const json_t *changes, json_t **ch
             return pacta_error_set(err, PACTA_BAD_REQUEST, key, "not a writable field");
         if (pacta_field_validate(def, v, err) != 0)
             return -(int)err->code;
+        int col = writable_col(def);
+        present |= col < 0 ? ~0u : 1u << (col - C_WRITABLE_FIRST);
     }
     /* the checks across fields, on the merged dates */
     json_t *dates = json_object();
@@ -159,6 +175,8 @@ int srv__crow_merge(const struct srv_crow *r, const json_t *changes, json_t **ch
     *changed = json_array();
     *before = json_object();
     for (int i = C_WRITABLE_FIRST; i <= C_WRITABLE_LAST; i++) {
+        if (!(present & (1u << (i - C_WRITABLE_FIRST))))
+            continue;
         const json_t *nv = json_object_get(changes, col_name[i]);
         if (!nv || col_equals(r, i, nv))
             continue;
