@@ -100,7 +100,7 @@ static int extended(sqlite3_stmt *st, const char *tok, int len)
     memcpy(key, tok, (size_t)len);
     key[len] = '\x01';
     sqlite3_reset(st);
-    if (sqlite3_bind_text(st, 1, key, len + 1, SQLITE_STATIC) != SQLITE_OK)
+    if (sqlite3_bind_text(st, 1, key, len + 1, SQLITE_TRANSIENT) != SQLITE_OK)
         return -1;
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
