@@ -172,11 +172,12 @@ void srv__session_close(struct srv_session *s, int code, const char *reason, int
  * the turn — lws's, the writer's completions, the pool's — and writes each
  * listed session's queue (srv__session_flush), so what a turn queued for one
  * connection leaves in one write, one TLS record: a commit of 20 edits is
- * one write per subscriber, not 20.  The check runs outside any lws
- * callback, like the other writes lws allows outside WRITEABLE; only a
- * socket that cannot take more waits for WRITEABLE (lws asks for it when it
- * had to keep part of a write).  The list holds a reference: a session that
- * closes meanwhile is skipped, then freed.
+ * one write per subscriber, not 20 (and what timers or close callbacks
+ * queue after the check goes from a uv_prepare handle before libuv blocks).
+ * Both run outside any lws callback, like the other writes lws allows
+ * outside WRITEABLE; only a socket that cannot take more waits for
+ * WRITEABLE (lws asks for it when it had to keep part of a write).  The list holds a reference: a
+ * session that closes meanwhile is skipped, then freed.
  */
 static void stage(struct srv_session *s)
 {
@@ -384,52 +385,78 @@ static void queue_shrank(struct srv_session *s, int sent)
         srv__subscribe_queue_drained(s);
 }
 
-static void on_flush(uv_check_t *h)
+static void on_check(uv_check_t *h)
 {
     srv__session_flush(h->data);
 }
 
+static void on_prepare(uv_prepare_t *h)
+{
+    srv__session_flush(h->data);
+}
+
+/*
+ * The check handle writes what the turn's I/O callbacks queued, at once;
+ * the prepare handle, right before libuv blocks for I/O, what callbacks of
+ * the other phases (timers, closes) queued after the check, so nothing
+ * waits for the next wake-up.
+ */
 void srv__session_flush_start(struct srv *srv)
 {
     uv_check_init(srv->loop, &srv->flush_check);
-    srv->flush_check.data = srv;
-    uv_check_start(&srv->flush_check, on_flush);
-    uv_unref((uv_handle_t *)&srv->flush_check); /* it keeps nothing alive */
+    uv_prepare_init(srv->loop, &srv->flush_prepare);
+    srv->flush_check.data = srv->flush_prepare.data = srv;
+    uv_check_start(&srv->flush_check, on_check);
+    uv_prepare_start(&srv->flush_prepare, on_prepare);
+    /* they keep nothing alive */
+    uv_unref((uv_handle_t *)&srv->flush_check);
+    uv_unref((uv_handle_t *)&srv->flush_prepare);
 }
 
 void srv__session_flush_stop(struct srv *srv)
 {
     srv__session_flush(srv);
     uv_check_stop(&srv->flush_check);
+    uv_prepare_stop(&srv->flush_prepare);
     uv_close((uv_handle_t *)&srv->flush_check, NULL);
+    uv_close((uv_handle_t *)&srv->flush_prepare, NULL);
+}
+
+/* One session's queue, as much as its socket takes now: the rest waits for
+ * WRITEABLE.  Drops the list's reference. */
+static void flush_one(struct srv_session *s)
+{
+    s->staged = 0;
+    s->staged_next = NULL;
+    s->turn_ev = 0;
+    s->turn_ev_bytes = 0;
+    if (srv__session_open(s) && s->q_head) {
+        int n = write_queue(s, INT_MAX);
+        if (n < 0) { /* a broken socket: lws closes it */
+            lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        } else if (over_bounds(s, s->ev_count, s->ev_bytes)) {
+            close_slow_consumer(s);
+        } else {
+            if (n > 0)
+                queue_shrank(s, 1);
+            if (s->q_head)
+                lws_callback_on_writable(s->wsi);
+        }
+    }
+    srv__session_unref(s);
 }
 
 void srv__session_flush(struct srv *srv)
 {
-    struct srv_session *s = srv->staged;
-    srv->staged = NULL;
-    while (s) {
-        struct srv_session *next = s->staged_next;
-        s->staged = 0;
-        s->staged_next = NULL;
-        s->turn_ev = 0;
-        s->turn_ev_bytes = 0;
-        if (srv__session_open(s) && s->q_head) {
-            /* as much as the socket takes now: the rest waits for WRITEABLE */
-            int n = write_queue(s, INT_MAX);
-            if (n < 0) { /* a broken socket: lws closes it */
-                lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-            } else if (over_bounds(s, s->ev_count, s->ev_bytes)) {
-                close_slow_consumer(s);
-            } else {
-                if (n > 0)
-                    queue_shrank(s, 1);
-                if (s->q_head)
-                    lws_callback_on_writable(s->wsi); /* the rest when the socket takes it */
-            }
+    /* what a flush queues itself (an answer of a read it resumed) goes too */
+    while (srv->staged) {
+        struct srv_session *s = srv->staged;
+        srv->staged = NULL;
+        while (s) {
+            struct srv_session *next = s->staged_next;
+            flush_one(s);
+            s = next;
         }
-        srv__session_unref(s);
-        s = next;
     }
 }
 

@@ -151,6 +151,7 @@ struct srv {
     int exit_code;
     struct srv_session *staged; /* sessions with frames queued this loop turn */
     uv_check_t flush_check;     /* writes them at the turn's end (session.c) */
+    uv_prepare_t flush_prepare; /* and before the loop blocks */
 };
 
 /* lws per-connection data: a websocket session or an HTTP request. */
@@ -188,8 +189,8 @@ void srv__session_queue_event(struct srv_session *s, struct srv_msg *m);
 /* Queues a response (text is copied, then freed); never counts as overflow. */
 void srv__session_send_text(struct srv_session *s, char *text_free, size_t len);
 /* What this loop turn queued leaves in one write per session, at the end of
- * the turn (a uv_check handle): started before the first connection,
- * stopped once lws is destroyed. */
+ * the turn (uv_check; uv_prepare before the loop blocks): started before
+ * the first connection, stopped once lws is destroyed. */
 void srv__session_flush_start(struct srv *srv);
 void srv__session_flush(struct srv *srv);
 void srv__session_flush_stop(struct srv *srv);
