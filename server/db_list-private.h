@@ -80,8 +80,10 @@ struct page {
     char *qrids; /* the hits' search rowids, a JSON array, when under the bound */
     /* match has whole words where the index allows (db_list_terms.h): made
      * so once, when the search index is first about to be read;
-     * match_prefixes of its words with tokens are still prefixes */
-    int match_exact, match_prefixes;
+     * match_prefixes of its words with tokens are not whole; match_set: a
+     * page that does not rank has those of them with a few terms as those
+     * terms */
+    int match_exact, match_prefixes, match_set;
     struct sbuf sql;
 };
 

@@ -455,6 +455,21 @@ static void match_exact(sqlite3 *r, struct page *p)
     p->match_exact = 1;
 }
 
+/* ... and for a page that does not rank, a word that a few terms extend
+ * as those terms, once the search index is to be read (up to 17 seeks a
+ * word: not for a probe that may answer alone). */
+static void match_index(sqlite3 *r, struct page *p)
+{
+    int prefixes;
+
+    match_exact(r, p);
+    if (!p->match || p->match_set || p->match_prefixes == 0 || p->sort == PACTA_SORT_RELEVANCE)
+        return;
+    free(p->match);
+    p->match = srv__list_terms_set_query(r, p->a->q, &prefixes);
+    p->match_set = 1;
+}
+
 /* Decodes the cursor, plans and builds the statement. */
 static int page_prepare(sqlite3 *r, const struct pacta_list_args *a, struct page *p,
                         struct pacta_error *err)
@@ -514,12 +529,12 @@ static int page_prepare(sqlite3 *r, const struct pacta_list_args *a, struct page
         }
     }
     if (!p->qprobe)
-        match_exact(r, p);
+        match_index(r, p);
     if (!planned && srv__list_choose_plan(r, p) != 0)
         return srv__sql_error(r, SQLITE_ERROR, "plan contracts list", err);
     if (p->qprobe && p->plan != SRV_LIST_WALK) {
         p->qprobe = 0;
-        match_exact(r, p);
+        match_index(r, p);
         if (srv__list_choose_plan(r, p) != 0)
             return srv__sql_error(r, SQLITE_ERROR, "plan contracts list", err);
     }
@@ -691,7 +706,7 @@ int srv_db_read_contracts(sqlite3 *r, const struct pacta_list_args *args, json_t
         if (rc == SQLITE_INTERRUPT) {
             atomic_fetch_add(&probes_out, 1);
             p.qprobe = 0;
-            match_exact(r, &p);
+            match_index(r, &p);
             if (srv__list_choose_plan(r, &p) != 0) {
                 rc = srv__sql_error(r, SQLITE_ERROR, "plan contracts list", err);
                 goto out;

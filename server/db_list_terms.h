@@ -33,8 +33,23 @@ int srv__list_terms_attach(sqlite3 *db);
  */
 char *srv__list_terms_query(sqlite3 *db, const char *q, int *prefixes);
 
-/* Words srv__list_terms_query has made whole since the process began (for
- * tests). */
+/*
+ * For a page that does not rank (q with a sort key): the same rows as
+ * srv__list_fts_query(q), where a word that other terms extend, up to 16
+ * of them, is the OR of those terms (each a phrase: the word's tokens with
+ * that term last), which FTS5 reads lazily as it does whole words, instead
+ * of merging their hit lists first; the words AND-ed.  A word with more
+ * terms stays a prefix.  *prefixes: the words that are not whole (listed
+ * or prefixes).  BM25 would score an OR otherwise than the prefix, so
+ * ranked pages use srv__list_terms_query.
+ * Without the terms table or on an error: srv__list_terms_query(q).
+ */
+char *srv__list_terms_set_query(sqlite3 *db, const char *q, int *prefixes);
+
+/* Words srv__list_terms_query has made whole, and words
+ * srv__list_terms_set_query has listed as their terms, since the process
+ * began (for tests). */
 long srv__list_terms_exact(void);
+long srv__list_terms_listed(void);
 
 #endif

@@ -20,11 +20,12 @@
 #include "test_srv_db_util.h"
 
 static const char *const queries[] = {
-    "clean",  "cleaning", "CLEANING",   "cleanco",   "asociatia", "ASOCIAȚIA", "asociații",
-    "c-2026", "c-2026-0", "c-2026-001", "lift esc",  "esc lift",  "escalator", "indexation",
-    "-",      "- clean",  "\"",         "\"brite\"", "a b",       "of the",    "weekly st",
-    "nosuch", "x",        "Înt",        "intr",      "șc",        "școală",    "2",
-    "stairs", "  ",       "otis lift",
+    "clean",  "cleaning",   "CLEANING",   "cleanco",   "asociatia", "ASOCIAȚIA", "asociații",
+    "c-2026", "c-2026-0",   "c-2026-001", "lift esc",  "esc lift",  "escalator", "indexation",
+    "-",      "- clean",    "\"",         "\"brite\"", "a b",       "of the",    "weekly st",
+    "nosuch", "x",          "Înt",        "intr",      "șc",        "școală",    "2",
+    "stairs", "  ",         "otis lift",  "alpha",     "alpha1",    "alphab",    "c-2026-00",
+    "f-1",    "clean lift", "clea supp",
 };
 
 static json_t *contract(const char *number, const char *title, const char *counterparty,
@@ -64,6 +65,12 @@ static void fixture(struct tdb *t)
                           "reason", "price indexation Ianuarie"));
     REQUIRE(w->code == PACTA_OK);
     srv_write_free(w);
+    /* twenty terms that begin with "alpha" */
+    json_decref(t_create(t, "admin",
+                         contract("G-1", "Many", "Alphabet SRL",
+                                  "alpha01 alpha02 alpha03 alpha04 alpha05 alpha06 alpha07 "
+                                  "alpha08 alpha09 alpha10 alpha11 alpha12 alpha13 alpha14 "
+                                  "alpha15 alpha16 alpha17 alpha18 alpha19 alpha20")));
     for (int i = 0; i < 80; i++) {
         char number[16];
         snprintf(number, sizeof(number), "F-%02d", i);
@@ -125,6 +132,49 @@ static void test_query_text(struct tdb *t)
      * c-2026-001, nosuch, cleaning, brite, ianuarie, stairs */
     CHECKF(srv__list_terms_exact() - made0 == 13, "%ld words made whole",
            srv__list_terms_exact() - made0);
+    srv_db_reader_release(t->db, r);
+}
+
+/* For a page that does not rank: a word that a few terms extend is their
+ * OR; more than 16 stay a prefix; the words AND-ed. */
+static void test_set_text(struct tdb *t)
+{
+    static const struct {
+        const char *q, *want;
+        int prefixes;
+    } cases[] = {
+        {"cleaning", "\"cleaning\"", 0},
+        {"clean", "(\"cleanco\" OR \"cleaning\")", 1},
+        {"CLEAN lift", "(\"cleanco\" OR \"cleaning\") AND \"lift\"", 1},
+        {"esc", "\"escalator\"", 1}, /* one term, not the word itself */
+        {"Înt", "\"intretinere\"", 1},
+        {"c-2026-00", "(\"c 2026 00\" OR \"c 2026 001\" OR \"c 2026 002\")", 1},
+        {"alphab", "\"alphabet\"", 1},
+        {"alpha1",
+         "(\"alpha10\" OR \"alpha11\" OR \"alpha12\" OR \"alpha13\" OR \"alpha14\" OR "
+         "\"alpha15\" OR \"alpha16\" OR \"alpha17\" OR \"alpha18\" OR \"alpha19\")",
+         1},
+        {"alpha", "\"alpha\"*", 1}, /* alphabet and alpha01..20: more than 16 */
+        {"nosuch", "\"nosuch\"", 0},
+        {"- cleaning", "\"cleaning\"", 0}, /* a word without tokens is left out */
+        {"-", "\"-\"*", 0},                /* nothing else: as srv__list_fts_query */
+    };
+    sqlite3 *r = srv_db_reader_acquire(t->db);
+    long listed0 = srv__list_terms_listed();
+
+    REQUIRE(sqlite3_exec(r, "BEGIN", NULL, NULL, NULL) == SQLITE_OK);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int pre = -1;
+        char *got = srv__list_terms_set_query(r, cases[i].q, &pre);
+        CHECKF(strcmp(got, cases[i].want) == 0 && pre == cases[i].prefixes,
+               "set, q \"%s\": %s (%d), want %s (%d)", cases[i].q, got, pre, cases[i].want,
+               cases[i].prefixes);
+        free(got);
+    }
+    REQUIRE(sqlite3_exec(r, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
+    /* clean, CLEAN, esc, Înt, c-2026-00, alphab, alpha1 */
+    CHECKF(srv__list_terms_listed() - listed0 == 7, "%ld listed",
+           srv__list_terms_listed() - listed0);
     srv_db_reader_release(t->db, r);
 }
 
@@ -190,8 +240,32 @@ static char *hits(sqlite3 *r, const char *match)
     return out;
 }
 
-/* The same hits and scores as the prefix query, for every query; returns
- * how many queries changed (had a whole word). */
+/* Every hit's rowid, in rowid order. */
+static char *rowids(sqlite3 *r, const char *match)
+{
+    sqlite3_stmt *st = NULL;
+    size_t cap = 64 * 1024, o = 0;
+    char *out = malloc(cap);
+
+    REQUIRE(out);
+    out[0] = '\0';
+    CHECKF(sqlite3_prepare_v2(r,
+                              "SELECT rowid FROM contracts_fts WHERE contracts_fts MATCH ?1"
+                              " ORDER BY rowid",
+                              -1, &st, NULL) == SQLITE_OK,
+           "%s: %s", match, sqlite3_errmsg(r));
+    sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && o + 32 < cap)
+        o += (size_t)snprintf(out + o, cap - o, "%lld ", (long long)sqlite3_column_int64(st, 0));
+    CHECKF(rc == SQLITE_DONE, "%s: %s", match, sqlite3_errmsg(r));
+    sqlite3_finalize(st);
+    return out;
+}
+
+/* The same hits and scores as the prefix query, for every query, and the
+ * same hits for the query of a page that does not rank; returns how many
+ * queries changed (had a whole word). */
 static int same_hits(struct tdb *t, const char *when)
 {
     sqlite3 *r = srv_db_reader_acquire(t->db);
@@ -206,6 +280,13 @@ static int same_hits(struct tdb *t, const char *when)
         CHECKF(strcmp(a, b) == 0, "%s, q \"%s\" (%s):\n whole  %s\n prefix %s", when, queries[i],
                exact, a, b);
         changed += strcmp(exact, plain) != 0;
+        char *set = srv__list_terms_set_query(r, queries[i], &pre);
+        char *c = rowids(r, set), *d = rowids(r, plain);
+        CHECKF(strcmp(c, d) == 0, "%s, q \"%s\" (%s):\n set    %s\n prefix %s", when, queries[i],
+               set, c, d);
+        free(set);
+        free(c);
+        free(d);
         nonempty += b[0] != '\0';
         REQUIRE(sqlite3_exec(r, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
         free(exact);
@@ -293,13 +374,26 @@ static void test_listings(struct tdb *t)
            "%ld probes, %ld ran out, %ld skipped", probes1 - probes0, out1 - out0,
            srv__list_probes_skipped() - skipped0);
 
-    /* a prefix, rare: a probe, which runs out */
+    /* a prefix, rare: a probe, which runs out; then the index is read
+     * with the word as its one term ("ianuarie") */
     probes0 = srv__list_probes(&out0);
+    long listed0 = srv__list_terms_listed();
     t_list_numbers(t, (struct pacta_list_args){.q = "ianua", .limit = 3, .sort = PACTA_SORT_TITLE},
                    ids, sizeof ids, 50);
     CHECK_STR(ids, "C-2026-001");
     probes1 = srv__list_probes(&out1);
     CHECK(probes1 == probes0 + 1 && out1 == out0 + 1 && srv__list_probes_skipped() == skipped0);
+    CHECK(srv__list_terms_listed() == listed0 + 1);
+    /* ranked, the same prefix stays a prefix (BM25 scores the word) */
+    listed0 = srv__list_terms_listed();
+    t_list_numbers(t, (struct pacta_list_args){.q = "ianua", .limit = 3}, ids, sizeof ids, 50);
+    CHECK_STR(ids, "C-2026-001");
+    CHECK(srv__list_terms_listed() == listed0);
+    /* a common prefix whose probe fills the page: its terms are not listed */
+    t_list_numbers(t, (struct pacta_list_args){.q = "cont", .limit = 3, .sort = PACTA_SORT_NUMBER},
+                   ids, sizeof ids, 1);
+    CHECK(strncmp(ids, "F-00 F-01 F-02", 14) == 0);
+    CHECK(srv__list_terms_listed() == listed0);
 }
 
 /* pactad's readers have the table; a write connection's table is its own. */
@@ -325,6 +419,7 @@ int main(void)
     t_open(&t);
     fixture(&t);
     test_query_text(&t);
+    test_set_text(&t);
     test_plain(&t);
     test_same_hits(&t);
     test_listings(&t);
