@@ -504,6 +504,12 @@ void srv_db_reader_release(struct srv_db *db, sqlite3 *r)
 
 static int open_writer(struct srv_db *db, const char *path, char *errbuf, size_t errlen)
 {
+    /* wal_autocheckpoint stays SQLite's 1,000 pages: the checkpoint runs in
+     * the COMMIT that crosses it, on this thread, and at 4,000 edits went
+     * 15,555 -> 17,638/s but fan-out's p99 at 100 subscribers 2.5-3 ->
+     * 6.6-11.7 ms behind the bigger checkpoints (bench/RESULTS.md "Edits
+     * ... second pass").  A checkpoint off this thread would give the first
+     * without the second. */
     static const char *const pragmas[] = {
         "PRAGMA journal_mode = WAL",
         "PRAGMA synchronous = FULL",
@@ -513,14 +519,6 @@ static int open_writer(struct srv_db *db, const char *path, char *errbuf, size_t
          * cut back to this when it does: SQLite reuses the file as it is,
          * and kept the disk it grew into for as long as pactad ran. */
         "PRAGMA journal_size_limit = 16777216",
-        /* The checkpoint runs in the COMMIT that takes the log past this many
-         * pages, on this thread: it reads each page back from the log,
-         * writes it into the database and syncs that file.  At SQLite's
-         * 1,000 pages that was a page written per edit on the edits
-         * scenario; 4,000 (16 MiB of 4 KiB pages, the limit above) copies a
-         * page that several edits changed once for all of them: pactad
-         * 13,193 -> 16,145 edits/s, bench/RESULTS.md (8,000 gained no more). */
-        "PRAGMA wal_autocheckpoint = 4000",
     };
     sqlite3_stmt *st = NULL;
     /* the default VFS with its WAL writes gathered until each sync (db_walbuf.c) */
