@@ -70,17 +70,28 @@ static struct wb_file *open_dbs; /* main database files open through this VFS */
 /* the real file follows ours, 8-aligned */
 #define WB_HEAD ((sizeof(struct wb_file) + 7) & ~(size_t)7)
 
-/* The buffer to the real file, in pieces the unix VFS accepts: its
+/* Writes to the real file in pieces the unix VFS accepts: its
  * seekAndWriteFd masks a write's length to 17 bits (SQLite 3.40), so a
- * write of 128 KiB or more comes back short and reads as SQLITE_FULL. */
-static int flush(struct wb_file *p)
+ * write of 128 KiB or more comes back short and reads as SQLITE_FULL.
+ * SQLite's own writes stay under that; ours (the WAL buffer) and the
+ * statement journal's do not: with SQLITE_CONFIG_STMTJRNL_SPILL at 16 MiB
+ * (db.c) a journal that outgrows memory goes to its temp file in one
+ * 16 MiB write — the first expiry scan at a million contracts failed so,
+ * "database or disk is full". */
+static int write_pieces(sqlite3_file *real, const void *data, size_t len, sqlite3_int64 off)
 {
     int rc = SQLITE_OK;
-    for (size_t done = 0; done < p->len && rc == SQLITE_OK; done += WALBUF_WRITE) {
-        size_t n = p->len - done < WALBUF_WRITE ? p->len - done : WALBUF_WRITE;
-        rc =
-            p->real->pMethods->xWrite(p->real, p->buf + done, (int)n, p->off + (sqlite3_int64)done);
+    for (size_t done = 0; done < len && rc == SQLITE_OK; done += WALBUF_WRITE) {
+        size_t n = len - done < WALBUF_WRITE ? len - done : WALBUF_WRITE;
+        rc = real->pMethods->xWrite(real, (const char *)data + done, (int)n,
+                                    off + (sqlite3_int64)done);
     }
+    return rc;
+}
+
+static int flush(struct wb_file *p)
+{
+    int rc = write_pieces(p->real, p->buf, p->len, p->off);
     p->len = 0;
     return rc;
 }
@@ -155,7 +166,7 @@ static int wb_write(sqlite3_file *f, const void *data, int amt, sqlite3_int64 of
     return p->in_commit ? flush(p) : SQLITE_OK;
 direct:;
     int rc = flush(p);
-    return rc != SQLITE_OK ? rc : p->real->pMethods->xWrite(p->real, data, amt, off);
+    return rc != SQLITE_OK ? rc : write_pieces(p->real, data, amt > 0 ? (size_t)amt : 0, off);
 }
 
 static int wb_truncate(sqlite3_file *f, sqlite3_int64 size)
