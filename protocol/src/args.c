@@ -238,7 +238,7 @@ int pacta_decode_update(const json_t *args, struct pacta_update_args *out, struc
 
 int pacta_check_update(const json_t *args, struct pacta_error *err)
 {
-    struct pacta_update_args a = {0}; /* cleared on an error: nothing to free */
+    struct pacta_update_args a;
     return decode_update(args, &a, NULL, err);
 }
 
