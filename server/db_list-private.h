@@ -108,6 +108,8 @@ int srv__list_choose_plan(sqlite3 *r, struct page *p);
  * rules for srv__list_fts_query(q); see the top of that file. */
 struct srv_list_qmatch;
 /* 0 and *out, or -1 (no FTS5 tokenizer, or more than 64 words). */
+/* FTS5's own API of this connection (db_list_match.c), NULL if none. */
+fts5_api *srv__list_fts5_api(sqlite3 *db);
 int srv__list_qmatch_new(sqlite3 *db, const char *q, struct srv_list_qmatch **out);
 /* 1 when the row's indexed columns (number, title, counterparty,
  * description, reasons; NULL for none) match, 0 when not, -1 on error. */

@@ -95,7 +95,7 @@ static void tokens_free(struct tokens *t)
 }
 
 /* FTS5's own API of this connection (the documented `SELECT fts5(?1)`). */
-static fts5_api *fts5_of(sqlite3 *db)
+fts5_api *srv__list_fts5_api(sqlite3 *db)
 {
     fts5_api *api = NULL;
     sqlite3_stmt *st = NULL;
@@ -125,7 +125,7 @@ int srv__list_qmatch_new(sqlite3 *db, const char *q, struct srv_list_qmatch **ou
 {
     static const char *const args[] = {"remove_diacritics", "2"};
     struct srv_list_qmatch *m = xrealloc(NULL, sizeof(*m));
-    fts5_api *api = fts5_of(db);
+    fts5_api *api = srv__list_fts5_api(db);
     void *ud = NULL;
     size_t len = strlen(q);
 

@@ -40,7 +40,7 @@
 #include <string.h>
 
 #include "db-private.h"
-#include "db_list.h"
+#include "db_list-private.h"
 #include "db_list_terms.h"
 
 static atomic_long exact_words, listed_words;
@@ -86,20 +86,6 @@ static int keep_last(void *ctx, int tflags, const char *token, int ntoken, int s
     memcpy(t->buf, token, (size_t)ntoken);
     t->len = ntoken;
     return SQLITE_OK;
-}
-
-/* FTS5's own API of this connection (the documented `SELECT fts5(?1)`). */
-static fts5_api *fts5_of(sqlite3 *db)
-{
-    fts5_api *api = NULL;
-    sqlite3_stmt *st = NULL;
-
-    if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
-        sqlite3_step(st);
-    }
-    sqlite3_finalize(st);
-    return api;
 }
 
 /* Does some term of the index other than `tok` begin with it?  1, 0, or
@@ -148,28 +134,65 @@ static int words_with_tokens(fts5_tokenizer *tk, Fts5Tokenizer *tok, const char 
     return n;
 }
 
-char *srv__list_terms_query(sqlite3 *db, const char *q, int *prefixes)
+/*
+ * The search index's own tokenizer (unicode61 without diacritics, as the
+ * index is made) and the statement that finds the first term at or after a
+ * key.  What could not be made stays NULL (tok, st): the callers then fall
+ * back to prefixes.
+ */
+struct term_lookup {
+    fts5_tokenizer tk;
+    Fts5Tokenizer *tok;
+    sqlite3_stmt *st;
+};
+
+static void lookup_open(sqlite3 *db, struct term_lookup *l)
 {
     static const char *const args[] = {"remove_diacritics", "2"};
-    size_t len = strlen(q), o = 0;
-    fts5_api *api = fts5_of(db);
-    fts5_tokenizer tk;
-    Fts5Tokenizer *tok = NULL;
-    sqlite3_stmt *st = NULL;
+    fts5_api *api = srv__list_fts5_api(db);
     void *ud = NULL;
+
+    memset(l, 0, sizeof(*l));
+    if (!api || api->xFindTokenizer(api, "unicode61", &ud, &l->tk) != SQLITE_OK ||
+        l->tk.xCreate(ud, (const char **)args, 2, &l->tok) != SQLITE_OK) {
+        l->tok = NULL;
+        return;
+    }
+    sqlite3_prepare_v2(db,
+                       "SELECT term FROM temp." SRV_LIST_TERMS_TABLE " WHERE term >= ?1"
+                       " LIMIT 1",
+                       -1, &l->st, NULL); /* NULL on failure */
+}
+
+static void lookup_close(struct term_lookup *l)
+{
+    sqlite3_finalize(l->st);
+    if (l->tok)
+        l->tk.xDelete(l->tok);
+}
+
+/* q[i..w) as one FTS5 string, its quotes doubled */
+static void put_word(char *p, size_t *o, const char *q, size_t i, size_t w)
+{
+    p[(*o)++] = '"';
+    for (size_t k = i; k < w; k++) {
+        if (q[k] == '"')
+            p[(*o)++] = '"';
+        p[(*o)++] = q[k];
+    }
+    p[(*o)++] = '"';
+}
+
+char *srv__list_terms_query(sqlite3 *db, const char *q, int *prefixes)
+{
+    size_t len = strlen(q), o = 0;
+    struct term_lookup l;
     char *p = NULL;
     long made = 0;
 
     *prefixes = 0;
-    if (!api || api->xFindTokenizer(api, "unicode61", &ud, &tk) != SQLITE_OK ||
-        tk.xCreate(ud, (const char **)args, 2, &tok) != SQLITE_OK) {
-        tok = NULL;
-        goto plain;
-    }
-    if (sqlite3_prepare_v2(db,
-                           "SELECT term FROM temp." SRV_LIST_TERMS_TABLE " WHERE term >= ?1"
-                           " LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
+    lookup_open(db, &l);
+    if (!l.st)
         goto plain;
     p = malloc(4 * len + 4);
     if (!p)
@@ -182,11 +205,11 @@ char *srv__list_terms_query(sqlite3 *db, const char *q, int *prefixes)
         if (w > i) {
             struct last_token t = {.len = -1};
             int prefix = 1;
-            if (tk.xTokenize(tok, &t, FTS5_TOKENIZE_QUERY | FTS5_TOKENIZE_PREFIX, q + i,
-                             (int)(w - i), keep_last) != SQLITE_OK)
+            if (l.tk.xTokenize(l.tok, &t, FTS5_TOKENIZE_QUERY | FTS5_TOKENIZE_PREFIX, q + i,
+                               (int)(w - i), keep_last) != SQLITE_OK)
                 goto plain;
             if (t.len > 0) {
-                int e = extended(st, t.buf, t.len);
+                int e = extended(l.st, t.buf, t.len);
                 if (e < 0)
                     goto plain;
                 prefix = e;
@@ -196,13 +219,7 @@ char *srv__list_terms_query(sqlite3 *db, const char *q, int *prefixes)
             }
             if (o > 0)
                 p[o++] = ' ';
-            p[o++] = '"';
-            for (size_t k = i; k < w; k++) {
-                if (q[k] == '"')
-                    p[o++] = '"';
-                p[o++] = q[k];
-            }
-            p[o++] = '"';
+            put_word(p, &o, q, i, w);
             if (prefix)
                 p[o++] = '*';
             else
@@ -214,15 +231,12 @@ char *srv__list_terms_query(sqlite3 *db, const char *q, int *prefixes)
         goto plain;
     p[o] = '\0';
     atomic_fetch_add(&exact_words, made);
-    sqlite3_finalize(st);
-    tk.xDelete(tok);
+    lookup_close(&l);
     return p;
 plain:
     free(p);
-    sqlite3_finalize(st);
-    *prefixes = words_with_tokens(&tk, tok, q);
-    if (tok)
-        tk.xDelete(tok);
+    *prefixes = words_with_tokens(&l.tk, l.tok, q);
+    lookup_close(&l);
     return srv__list_fts_query(q);
 }
 
@@ -314,27 +328,15 @@ static void put_phrase(char *p, size_t *o, const struct word_tokens *w, const ch
 
 char *srv__list_terms_set_query(sqlite3 *db, const char *q, int *prefixes)
 {
-    static const char *const args[] = {"remove_diacritics", "2"};
     size_t len = strlen(q), o = 0, cap;
-    fts5_api *api = fts5_of(db);
-    fts5_tokenizer tk;
-    Fts5Tokenizer *tok = NULL;
-    sqlite3_stmt *st = NULL;
-    void *ud = NULL;
+    struct term_lookup l;
     char *p = NULL;
     char(*terms)[TERM_MAX] = NULL;
     int tlen[SET_TERMS + 1], words = 0, listed = 0;
 
     *prefixes = 0;
-    if (!api || api->xFindTokenizer(api, "unicode61", &ud, &tk) != SQLITE_OK ||
-        tk.xCreate(ud, (const char **)args, 2, &tok) != SQLITE_OK) {
-        tok = NULL;
-        goto whole;
-    }
-    if (sqlite3_prepare_v2(db,
-                           "SELECT term FROM temp." SRV_LIST_TERMS_TABLE " WHERE term >= ?1"
-                           " LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
+    lookup_open(db, &l);
+    if (!l.st)
         goto whole;
     cap = 4 * len + 64;
     p = malloc(cap);
@@ -348,8 +350,8 @@ char *srv__list_terms_set_query(sqlite3 *db, const char *q, int *prefixes)
         if (w > i) {
             struct word_tokens t = {.n = 0};
             int k = -2;
-            if (tk.xTokenize(tok, &t, FTS5_TOKENIZE_QUERY | FTS5_TOKENIZE_PREFIX, q + i,
-                             (int)(w - i), keep_all) != SQLITE_OK)
+            if (l.tk.xTokenize(l.tok, &t, FTS5_TOKENIZE_QUERY | FTS5_TOKENIZE_PREFIX, q + i,
+                               (int)(w - i), keep_all) != SQLITE_OK)
                 goto whole;
             if (t.n == 0) { /* no token: FTS5 leaves the word out */
                 i = w < len ? w + srv__list_q_space(q + w) : len;
@@ -373,7 +375,7 @@ char *srv__list_terms_set_query(sqlite3 *db, const char *q, int *prefixes)
             if (t.n > 0) {
                 const char *last = t.bytes + t.start[t.n - 1];
                 int ll = t.len[t.n - 1];
-                if ((k = begin_with(st, last, ll, terms, tlen)) < 0)
+                if ((k = begin_with(l.st, last, ll, terms, tlen)) < 0)
                     goto whole;
                 if (k == 0 || (k == 1 && tlen[0] == ll)) { /* nothing else begins so */
                     put_phrase(p, &o, &t, last, ll);
@@ -394,13 +396,7 @@ char *srv__list_terms_set_query(sqlite3 *db, const char *q, int *prefixes)
                 }
             }
             if (t.n < 0 || k > SET_TERMS) { /* the word as it came, a prefix */
-                p[o++] = '"';
-                for (size_t c = i; c < w; c++) {
-                    if (q[c] == '"')
-                        p[o++] = '"';
-                    p[o++] = q[c];
-                }
-                p[o++] = '"';
+                put_word(p, &o, q, i, w);
                 p[o++] = '*';
                 *prefixes += 1;
             }
@@ -412,14 +408,11 @@ char *srv__list_terms_set_query(sqlite3 *db, const char *q, int *prefixes)
     p[o] = '\0';
     atomic_fetch_add(&listed_words, listed);
     free(terms);
-    sqlite3_finalize(st);
-    tk.xDelete(tok);
+    lookup_close(&l);
     return p;
 whole: /* the ranked form: whole words or prefixes */
     free(p);
     free(terms);
-    sqlite3_finalize(st);
-    if (tok)
-        tk.xDelete(tok);
+    lookup_close(&l);
     return srv__list_terms_query(db, q, prefixes);
 }
