@@ -145,6 +145,20 @@ static void fail_batch(struct srv_write *batch, int sqlite_rc)
     }
 }
 
+/* The batch's COMMIT (unless broken: a write's error ended what the batch
+ * could keep); 0, or -1 with every write failed and the transaction gone. */
+static int commit_batch(struct srv_db *db, struct tx_stmts *tx, struct srv_write *batch, int broken)
+{
+    if (broken || tx_run(db, tx, TX_COMMIT) != SQLITE_OK) {
+        int why = sqlite3_extended_errcode(db->w);
+        if (!sqlite3_get_autocommit(db->w))
+            exec_sql(db, "ROLLBACK");
+        fail_batch(batch, why);
+        return -1;
+    }
+    return 0;
+}
+
 /* Every write of the batch as it was submitted: no outcome, no error.  A
  * batch run again (run_plain) starts from here too. */
 static void reset_outcomes(struct srv_write *batch)
@@ -219,14 +233,7 @@ static int run_plain(struct srv_db *db, struct tx_stmts *tx, struct srv_write *b
             return 1;
         }
     }
-    if (tx_run(db, tx, TX_COMMIT) != SQLITE_OK) {
-        int why = sqlite3_extended_errcode(db->w);
-        if (!sqlite3_get_autocommit(db->w))
-            exec_sql(db, "ROLLBACK");
-        fail_batch(batch, why);
-        return -1;
-    }
-    return 0;
+    return commit_batch(db, tx, batch, 0);
 }
 
 /*
@@ -275,14 +282,7 @@ static int run_batch(struct srv_db *db, struct tx_stmts *tx, struct srv_write *b
             tx_run(db, tx, TX_RELEASE) != SQLITE_OK)
             broken = 1;
     }
-    if (broken || tx_run(db, tx, TX_COMMIT) != SQLITE_OK) {
-        int why = sqlite3_extended_errcode(db->w);
-        if (!sqlite3_get_autocommit(db->w))
-            exec_sql(db, "ROLLBACK");
-        fail_batch(batch, why);
-        return -1;
-    }
-    return 0;
+    return commit_batch(db, tx, batch, broken);
 }
 
 /*
