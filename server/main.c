@@ -88,7 +88,7 @@ static void on_housekeeping(uv_timer_t *t)
             /* only a connection with nothing queued: the round trip should be
              * the network's, not our queue's */
             else if (s->authenticated && srv->cfg->ping_interval_sec && !s->ping_sent_ms &&
-                     !s->ping_due && !s->q_head &&
+                     !s->ping_due && !s->q_count &&
                      now - s->ping_last_ms >= (uint64_t)srv->cfg->ping_interval_sec * 1000) {
                 s->ping_due = 1;
                 lws_callback_on_writable(s->wsi);

@@ -102,16 +102,26 @@ void srv__session_ref(struct srv_session *s)
     s->refs++;
 }
 
+/*
+ * The outbound queue is a ring of (frame, is_event), allocated with the
+ * first frame and doubled when full: no allocation per delivery.  A ring
+ * that grew past RING_KEEP entries (a backlog) is freed once it drains.
+ */
+#define RING_MIN 8
+#define RING_KEEP 64
+
+static struct srv_qent *q_at(const struct srv_session *s, int i)
+{
+    return &s->q_ring[(s->q_first + (unsigned)i) % s->q_cap];
+}
+
 static void queue_drop(struct srv_session *s)
 {
-    struct srv_qnode *n = s->q_head;
-    while (n) {
-        struct srv_qnode *next = n->next;
-        srv__msg_unref(n->msg);
-        free(n);
-        n = next;
-    }
-    s->q_head = s->q_tail = NULL;
+    for (int i = 0; i < s->q_count; i++)
+        srv__msg_unref(q_at(s, i)->msg);
+    free(s->q_ring);
+    s->q_ring = NULL;
+    s->q_first = s->q_cap = 0;
     s->q_count = s->ev_count = s->turn_ev = 0;
     s->q_bytes = s->ev_bytes = s->turn_ev_bytes = 0;
 }
@@ -192,19 +202,21 @@ static void stage(struct srv_session *s)
 
 static void queue_push(struct srv_session *s, struct srv_msg *m, int is_event)
 {
-    struct srv_qnode *n = malloc(sizeof *n);
-    if (!n)
-        abort();
+    if ((unsigned)s->q_count == s->q_cap) {
+        unsigned cap = s->q_cap ? 2 * s->q_cap : RING_MIN;
+        struct srv_qent *r = malloc(cap * sizeof(*r));
+        if (!r)
+            abort();
+        for (int i = 0; i < s->q_count; i++)
+            r[i] = *q_at(s, i);
+        free(s->q_ring);
+        s->q_ring = r;
+        s->q_first = 0;
+        s->q_cap = cap;
+    }
     m->refs++;
-    n->msg = m;
-    n->is_event = is_event;
-    n->next = NULL;
-    if (s->q_tail)
-        s->q_tail->next = n;
-    else
-        s->q_head = n;
-    s->q_tail = n;
     s->q_count++;
+    *q_at(s, s->q_count - 1) = (struct srv_qent){.msg = m, .is_event = is_event};
     s->q_bytes += m->len;
     if (is_event) {
         s->ev_count++;
@@ -296,14 +308,16 @@ static unsigned char gather_buf[LWS_PRE + GATHER_MAX];
 /* Unlinks the queue's first frame, counted as written; returns its msg. */
 static struct srv_msg *pop_written(struct srv_session *s)
 {
-    struct srv_qnode *n = s->q_head;
-    struct srv_msg *m = n->msg;
-    s->q_head = n->next;
-    if (!s->q_head)
-        s->q_tail = NULL;
-    s->q_count--;
+    struct srv_qent e = *q_at(s, 0);
+    struct srv_msg *m = e.msg;
+    s->q_first = (s->q_first + 1) % s->q_cap;
+    if (--s->q_count == 0 && s->q_cap > RING_KEEP) {
+        free(s->q_ring);
+        s->q_ring = NULL;
+        s->q_first = s->q_cap = 0;
+    }
     s->q_bytes -= m->len;
-    if (n->is_event) {
+    if (e.is_event) {
         s->ev_count--;
         s->ev_bytes -= m->len;
         /* FIFO: this turn's events are the last to go */
@@ -318,7 +332,6 @@ static struct srv_msg *pop_written(struct srv_session *s)
     s->srv->metrics.bytes_out += m->len;
     if (!m->admin_quiet)
         s->admin_dirty = 1;
-    free(n);
     return m;
 }
 
@@ -341,15 +354,15 @@ static int write_raw(struct srv_session *s, unsigned char *p, size_t n)
  */
 static int write_frames(struct srv_session *s)
 {
-    struct srv_msg *m = s->q_head->msg;
-    if (!s->q_head->next || frame_len(m) + frame_len(s->q_head->next->msg) > GATHER_MAX) {
+    struct srv_msg *m = q_at(s, 0)->msg;
+    if (s->q_count == 1 || frame_len(m) + frame_len(q_at(s, 1)->msg) > GATHER_MAX) {
         pop_written(s);
         int rc = write_raw(s, m->buf + LWS_PRE - m->hlen, frame_len(m));
         srv__msg_unref(m);
         return rc;
     }
     size_t used = 0;
-    while (s->q_head && used + frame_len(s->q_head->msg) <= GATHER_MAX) {
+    while (s->q_count && used + frame_len(q_at(s, 0)->msg) <= GATHER_MAX) {
         m = pop_written(s);
         memcpy(gather_buf + LWS_PRE + used, m->buf + LWS_PRE - m->hlen, frame_len(m));
         used += frame_len(m);
@@ -362,7 +375,7 @@ static int write_frames(struct srv_session *s)
 static int write_queue(struct srv_session *s, int max)
 {
     int writes = 0;
-    while (s->q_head && writes < max && !lws_partial_buffered(s->wsi)) {
+    while (s->q_count && writes < max && !lws_partial_buffered(s->wsi)) {
         if (write_frames(s) < 0)
             return -1;
         writes++;
@@ -430,7 +443,7 @@ static void flush_one(struct srv_session *s)
     s->staged_next = NULL;
     s->turn_ev = 0;
     s->turn_ev_bytes = 0;
-    if (srv__session_open(s) && s->q_head) {
+    if (srv__session_open(s) && s->q_count) {
         int n = write_queue(s, INT_MAX);
         if (n < 0) { /* a broken socket: lws closes it */
             lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
@@ -439,7 +452,7 @@ static void flush_one(struct srv_session *s)
         } else {
             if (n > 0)
                 queue_shrank(s, 1);
-            if (s->q_head)
+            if (s->q_count)
                 lws_callback_on_writable(s->wsi);
         }
     }
@@ -478,13 +491,13 @@ int srv__session_writeable(struct srv_session *s)
         return -1;
     sent += n;
     queue_shrank(s, sent > 0);
-    if (!sent && s->q_head) {
+    if (!sent && s->q_count) {
         lws_callback_on_writable(s->wsi); /* lws still holds part of a write */
         return 0;
     }
     if (sent) {
         /* the close frame, if any, goes in a callback of its own */
-        if (s->q_head || s->close_code)
+        if (s->q_count || s->close_code)
             lws_callback_on_writable(s->wsi);
         return 0;
     }

@@ -41,10 +41,9 @@ struct srv_msg *srv__msg_new(const char *text, size_t len);
 struct srv_msg *srv__msg_alloc(size_t len);
 void srv__msg_unref(struct srv_msg *m);
 
-struct srv_qnode {
+struct srv_qent {
     struct srv_msg *msg;
     int is_event; /* counts against the slow-consumer bounds */
-    struct srv_qnode *next;
 };
 
 enum srv_sub_state {
@@ -83,7 +82,8 @@ struct srv_session {
     uint64_t bucket_ms;
 
     /* outbound queue; its events are bounded by count and bytes */
-    struct srv_qnode *q_head, *q_tail;
+    struct srv_qent *q_ring; /* q_count frames from q_first, of q_cap (session.c) */
+    unsigned q_first, q_cap;
     int q_count, ev_count;
     size_t q_bytes, ev_bytes;
     int turn_ev; /* events queued this loop turn, not yet behind (session.c) */
