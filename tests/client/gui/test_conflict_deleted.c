@@ -9,6 +9,15 @@
  */
 #include "gui_support.h"
 
+/* the deletion has reached the editor: its banner says so and the
+ * conflict view is closed (a fixed wait failed under ASan on a busy
+ * machine: the event came later) */
+static gboolean deletion_shown(gpointer editor)
+{
+    const char *text = pacta_editor_get_changed_banner_text(editor);
+    return text && strstr(text, "Deleted by") && !pacta_editor_get_conflict_dialog(editor);
+}
+
 int main(void)
 {
     PactaApplication *app = gui_setup("gui_conflict_deleted");
@@ -38,7 +47,7 @@ int main(void)
                 &err);
     REQUIRE(r != NULL);
     json_decref(r);
-    gui_pump(300);
+    gui_wait(deletion_shown, editor, GUI_TIMEOUT_MS);
     CHECK(strstr(pacta_editor_get_changed_banner_text(editor), "Deleted by") != NULL);
 
     PactaConflictDialog *dialog = PACTA_CONFLICT_DIALOG(pacta_editor_get_conflict_dialog(editor));
