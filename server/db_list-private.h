@@ -1,6 +1,7 @@
 /*
- * Internals of contracts.list shared by its files: db_list.c (statements,
- * cursors, running a page) and db_list_plan.c (the planner).  See the
+ * Internals of contracts.list shared by its files: db_list.c (running a
+ * page), db_list_sql.c (its statements and cursors) and db_list_plan.c (the
+ * planner).  See the
  * comment at the top of db_list.c.
  */
 #ifndef PACTA_SRV_DB_LIST_PRIVATE_H
@@ -8,6 +9,21 @@
 
 #include "db-private.h"
 #include "db_list.h"
+
+/* bm25 weights, in column order: id (unindexed), number, title,
+ * counterparty, description, reasons: a hit in the number counts most. */
+#define RANK_SCORE "bm25(contracts_fts, 0, 10, 5, 3, 1, 1)"
+/* A ranked page's r_score and r_rid, after the contract's columns. */
+#define RANK_KEY_COL 21
+
+/* A sort key (db_list_sql.c). */
+struct sort_def {
+    const char *col;   /* the key column (generated for titles and dates) */
+    const char *index; /* on (col, id) */
+    const char *field; /* the record member the key comes from */
+    int is_date;       /* a null date is SRV_NO_DATE_KEY */
+    int is_int;
+};
 
 #define MAX_DATE "9999-12-31"
 #define MAX_DRIVERS 16
@@ -116,5 +132,13 @@ int srv__list_qmatch_new(sqlite3 *db, const char *q, struct srv_list_qmatch **ou
 int srv__list_qmatch_row(struct srv_list_qmatch *m, const char *const *cols, const int *lens,
                          int ncols);
 void srv__list_qmatch_free(struct srv_list_qmatch *m);
+
+/* db_list_sql.c: the sort key's column, index and record member; the
+ * page's statement for its plan (p->sql); a cursor read into p (0, or -1
+ * when it is not one of this listing's) and the cursor after a record. */
+const struct sort_def *srv__list_sort_def(enum pacta_list_sort sort);
+void srv__list_build_sql(struct page *p);
+int srv__list_cursor_decode(struct page *p, const char *cursor);
+char *srv__list_cursor_after(const struct page *p, const json_t *rec);
 
 #endif
