@@ -88,6 +88,9 @@ char *srv__list_like_pattern(const char *text);
  * U+00A0, U+2000..U+200B, U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF).
  * s is valid UTF-8, NUL-terminated. */
 size_t srv__list_q_space(const char *s);
+/* The next word of q[0..len) from *at (0 at first): q[*start..*end), *at
+ * moved past it and its space; 0 when no word is left. */
+int srv__list_q_word(const char *q, size_t len, size_t *at, size_t *start, size_t *end);
 /* q as an FTS5 query of quoted prefix phrases (malloc'd). */
 char *srv__list_fts_query(const char *q);
 /* text as one quoted phrase for the trigram index (malloc'd), or NULL when

@@ -138,27 +138,21 @@ int srv__list_qmatch_new(sqlite3 *db, const char *q, struct srv_list_qmatch **ou
         return -1;
     }
     /* the words of srv__list_fts_query, each a phrase of its tokens */
-    for (size_t i = 0; i < len;) {
-        size_t w = i;
-        while (w < len && !srv__list_q_space(q + w))
-            w++;
-        if (w > i) {
-            struct phrase *p;
-            m->phrases = xrealloc(m->phrases, (size_t)(m->nphrases + 1) * sizeof(*p));
-            p = &m->phrases[m->nphrases];
-            memset(p, 0, sizeof(*p));
-            if (tokenize(m, &p->t, FTS5_TOKENIZE_QUERY | FTS5_TOKENIZE_PREFIX, q + i,
-                         (int)(w - i)) != SQLITE_OK) {
-                m->nphrases++;
-                srv__list_qmatch_free(m);
-                return -1;
-            }
-            if (p->t.n > 0) /* FTS5 leaves a phrase without tokens out */
-                m->nphrases++;
-            else
-                tokens_free(&p->t);
+    for (size_t at = 0, i, w; srv__list_q_word(q, len, &at, &i, &w);) {
+        struct phrase *p;
+        m->phrases = xrealloc(m->phrases, (size_t)(m->nphrases + 1) * sizeof(*p));
+        p = &m->phrases[m->nphrases];
+        memset(p, 0, sizeof(*p));
+        if (tokenize(m, &p->t, FTS5_TOKENIZE_QUERY | FTS5_TOKENIZE_PREFIX, q + i, (int)(w - i)) !=
+            SQLITE_OK) {
+            m->nphrases++;
+            srv__list_qmatch_free(m);
+            return -1;
         }
-        i = w < len ? w + srv__list_q_space(q + w) : len;
+        if (p->t.n > 0) /* FTS5 leaves a phrase without tokens out */
+            m->nphrases++;
+        else
+            tokens_free(&p->t);
     }
     if (m->nphrases > 64) { /* srv__list_qmatch_row's bitmap */
         srv__list_qmatch_free(m);

@@ -116,20 +116,14 @@ static int words_with_tokens(fts5_tokenizer *tk, Fts5Tokenizer *tok, const char 
     size_t len = strlen(q);
     int n = 0;
 
-    for (size_t i = 0; i < len;) {
-        size_t w = i;
-        while (w < len && !srv__list_q_space(q + w))
-            w++;
-        if (w > i) {
-            struct last_token t = {.len = -1};
-            /* a word the tokenizer fails on counts (as a prefix) */
-            if (!tok ||
-                tk->xTokenize(tok, &t, FTS5_TOKENIZE_QUERY | FTS5_TOKENIZE_PREFIX, q + i,
-                              (int)(w - i), keep_last) != SQLITE_OK ||
-                t.len != -1)
-                n++;
-        }
-        i = w < len ? w + srv__list_q_space(q + w) : len;
+    for (size_t at = 0, i, w; srv__list_q_word(q, len, &at, &i, &w);) {
+        struct last_token t = {.len = -1};
+        /* a word the tokenizer fails on counts (as a prefix) */
+        if (!tok ||
+            tk->xTokenize(tok, &t, FTS5_TOKENIZE_QUERY | FTS5_TOKENIZE_PREFIX, q + i, (int)(w - i),
+                          keep_last) != SQLITE_OK ||
+            t.len != -1)
+            n++;
     }
     return n;
 }
@@ -198,34 +192,28 @@ char *srv__list_terms_query(sqlite3 *db, const char *q, int *prefixes)
     if (!p)
         goto plain;
     /* srv__list_fts_query's words, each "word" or "word"* */
-    for (size_t i = 0; i < len;) {
-        size_t w = i;
-        while (w < len && !srv__list_q_space(q + w))
-            w++;
-        if (w > i) {
-            struct last_token t = {.len = -1};
-            int prefix = 1;
-            if (l.tk.xTokenize(l.tok, &t, FTS5_TOKENIZE_QUERY | FTS5_TOKENIZE_PREFIX, q + i,
-                               (int)(w - i), keep_last) != SQLITE_OK)
+    for (size_t at = 0, i, w; srv__list_q_word(q, len, &at, &i, &w);) {
+        struct last_token t = {.len = -1};
+        int prefix = 1;
+        if (l.tk.xTokenize(l.tok, &t, FTS5_TOKENIZE_QUERY | FTS5_TOKENIZE_PREFIX, q + i,
+                           (int)(w - i), keep_last) != SQLITE_OK)
+            goto plain;
+        if (t.len > 0) {
+            int e = extended(l.st, t.buf, t.len);
+            if (e < 0)
                 goto plain;
-            if (t.len > 0) {
-                int e = extended(l.st, t.buf, t.len);
-                if (e < 0)
-                    goto plain;
-                prefix = e;
-                *prefixes += e;
-            } else if (t.len == -2) { /* not checked: a prefix */
-                *prefixes += 1;
-            }
-            if (o > 0)
-                p[o++] = ' ';
-            put_word(p, &o, q, i, w);
-            if (prefix)
-                p[o++] = '*';
-            else
-                made++;
+            prefix = e;
+            *prefixes += e;
+        } else if (t.len == -2) { /* not checked: a prefix */
+            *prefixes += 1;
         }
-        i = w < len ? w + srv__list_q_space(q + w) : len;
+        if (o > 0)
+            p[o++] = ' ';
+        put_word(p, &o, q, i, w);
+        if (prefix)
+            p[o++] = '*';
+        else
+            made++;
     }
     if (o == 0) /* no word: as srv__list_fts_query */
         goto plain;
@@ -343,65 +331,57 @@ char *srv__list_terms_set_query(sqlite3 *db, const char *q, int *prefixes)
     terms = malloc((SET_TERMS + 1) * sizeof(*terms));
     if (!p || !terms)
         goto whole;
-    for (size_t i = 0; i < len;) {
-        size_t w = i;
-        while (w < len && !srv__list_q_space(q + w))
-            w++;
-        if (w > i) {
-            struct word_tokens t = {.n = 0};
-            int k = -2;
-            if (l.tk.xTokenize(l.tok, &t, FTS5_TOKENIZE_QUERY | FTS5_TOKENIZE_PREFIX, q + i,
-                               (int)(w - i), keep_all) != SQLITE_OK)
+    for (size_t at = 0, i, w; srv__list_q_word(q, len, &at, &i, &w);) {
+        struct word_tokens t = {.n = 0};
+        int k = -2;
+        if (l.tk.xTokenize(l.tok, &t, FTS5_TOKENIZE_QUERY | FTS5_TOKENIZE_PREFIX, q + i,
+                           (int)(w - i), keep_all) != SQLITE_OK)
+            goto whole;
+        if (t.n == 0) /* no token: FTS5 leaves the word out */
+            continue;
+        /* room for " AND " and the word: as it came (its bytes doubled),
+         * or SET_TERMS phrases of its tokens doubled, " OR " between */
+        size_t need = o + 5 + 2 * (w - i) + 4 +
+                      SET_TERMS * (2 * sizeof(t.bytes) + WORD_TOKENS + 2 + 4) + 2 + 1;
+        if (need > cap) {
+            char *more = realloc(p, need);
+            if (!more)
                 goto whole;
-            if (t.n == 0) { /* no token: FTS5 leaves the word out */
-                i = w < len ? w + srv__list_q_space(q + w) : len;
-                continue;
-            }
-            /* room for " AND " and the word: as it came (its bytes doubled),
-             * or SET_TERMS phrases of its tokens doubled, " OR " between */
-            size_t need = o + 5 + 2 * (w - i) + 4 +
-                          SET_TERMS * (2 * sizeof(t.bytes) + WORD_TOKENS + 2 + 4) + 2 + 1;
-            if (need > cap) {
-                char *more = realloc(p, need);
-                if (!more)
-                    goto whole;
-                p = more;
-                cap = need;
-            }
-            if (words++ > 0) {
-                memcpy(p + o, " AND ", 5);
-                o += 5;
-            }
-            if (t.n > 0) {
-                const char *last = t.bytes + t.start[t.n - 1];
-                int ll = t.len[t.n - 1];
-                if ((k = begin_with(l.st, last, ll, terms, tlen)) < 0)
-                    goto whole;
-                if (k == 0 || (k == 1 && tlen[0] == ll)) { /* nothing else begins so */
-                    put_phrase(p, &o, &t, last, ll);
-                } else if (k <= SET_TERMS) {
-                    if (k > 1)
-                        p[o++] = '(';
-                    for (int e = 0; e < k; e++) {
-                        if (e > 0) {
-                            memcpy(p + o, " OR ", 4);
-                            o += 4;
-                        }
-                        put_phrase(p, &o, &t, terms[e], tlen[e]);
+            p = more;
+            cap = need;
+        }
+        if (words++ > 0) {
+            memcpy(p + o, " AND ", 5);
+            o += 5;
+        }
+        if (t.n > 0) {
+            const char *last = t.bytes + t.start[t.n - 1];
+            int ll = t.len[t.n - 1];
+            if ((k = begin_with(l.st, last, ll, terms, tlen)) < 0)
+                goto whole;
+            if (k == 0 || (k == 1 && tlen[0] == ll)) { /* nothing else begins so */
+                put_phrase(p, &o, &t, last, ll);
+            } else if (k <= SET_TERMS) {
+                if (k > 1)
+                    p[o++] = '(';
+                for (int e = 0; e < k; e++) {
+                    if (e > 0) {
+                        memcpy(p + o, " OR ", 4);
+                        o += 4;
                     }
-                    if (k > 1)
-                        p[o++] = ')';
-                    listed++;
-                    *prefixes += 1; /* not whole: a few hit lists, OR-ed */
+                    put_phrase(p, &o, &t, terms[e], tlen[e]);
                 }
-            }
-            if (t.n < 0 || k > SET_TERMS) { /* the word as it came, a prefix */
-                put_word(p, &o, q, i, w);
-                p[o++] = '*';
-                *prefixes += 1;
+                if (k > 1)
+                    p[o++] = ')';
+                listed++;
+                *prefixes += 1; /* not whole: a few hit lists, OR-ed */
             }
         }
-        i = w < len ? w + srv__list_q_space(q + w) : len;
+        if (t.n < 0 || k > SET_TERMS) { /* the word as it came, a prefix */
+            put_word(p, &o, q, i, w);
+            p[o++] = '*';
+            *prefixes += 1;
+        }
     }
     if (words == 0)
         goto whole;

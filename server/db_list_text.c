@@ -98,6 +98,22 @@ size_t srv__list_q_space(const char *s)
     return 0;
 }
 
+int srv__list_q_word(const char *q, size_t len, size_t *at, size_t *start, size_t *end)
+{
+    while (*at < len) {
+        size_t i = *at, w = i;
+        while (w < len && !srv__list_q_space(q + w))
+            w++;
+        *at = w < len ? w + srv__list_q_space(q + w) : len;
+        if (w > i) {
+            *start = i;
+            *end = w;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /*
  * The FTS5 query for `q`: every word (split by srv__list_q_space) becomes a
  * quoted prefix phrase ("word"*), and the phrases are AND-ed.  Quoting makes
