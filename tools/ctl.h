@@ -77,9 +77,11 @@ int ctl__report_lost(struct ctl_client *c);
 void ctl__session_close(struct ctl_client *c);
 
 /* ---- ctl_tmpfile.c ---- */
-/* From arm to disarm, SIGINT, SIGTERM, SIGHUP or SIGQUIT remove the file at
- * path (a temporary file being filled) before ending pactactl. */
-void ctl__tmpfile_arm(const char *path);
+/* mkstemp(tmpl), and from then until disarm SIGINT, SIGTERM, SIGHUP or
+ * SIGQUIT remove that file (a temporary file being filled) before ending
+ * pactactl; no signal can come between the file's making and its arming.
+ * The file descriptor, or -1 with errno set. */
+int ctl__tmpfile_make(char *tmpl);
 void ctl__tmpfile_disarm(void);
 
 /* ---- ctl_format.c: amounts, text widths ---- */

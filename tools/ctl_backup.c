@@ -228,13 +228,12 @@ static int offline_verify(const char *file, const char *key_file)
     /* the backup's database, decrypted: where the user keeps temporary
      * files, and gone however verify ends (Ctrl-C too) */
     snprintf(tmp, sizeof tmp, "%s/pactactl-verify-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-    int fd = mkstemp(tmp);
+    int fd = ctl__tmpfile_make(tmp);
     if (fd < 0) {
         ctl__errorf("cannot create a temporary file: %s", strerror(errno));
         return CTL_EXIT_SERVER;
     }
     close(fd);
-    ctl__tmpfile_arm(tmp);
     rc = srv_backup_unpack(file, &key, srv__schema_latest(), tmp, &m, offline_progress, NULL, err,
                            sizeof err);
     if (rc == SRV_BK_OK) {

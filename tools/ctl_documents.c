@@ -380,13 +380,12 @@ static int cmd_download(const struct ctl_global *g, const char *id, const char *
     /* DIR/.NAME.part-XXXXXX: same file system, so the rename is atomic */
     snprintf(tmp, sizeof tmp, "%.*s.%s.part-XXXXXX", slash ? (int)(slash - dest + 1) : 0, dest,
              slash ? slash + 1 : dest);
-    if ((fd = mkstemp(tmp)) < 0) {
+    if ((fd = ctl__tmpfile_make(tmp)) < 0) {
         ctl__errorf("cannot write next to %s: %s", dest, strerror(errno));
         tmp[0] = '\0';
         rc = CTL_EXIT_USAGE;
         goto out;
     }
-    ctl__tmpfile_arm(tmp);
     EVP_DigestInit_ex(h, EVP_sha256(), NULL);
     for (;;) {
         json_t *piece = NULL;

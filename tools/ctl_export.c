@@ -309,12 +309,11 @@ int ctl__cmd_export(const struct ctl_global *g, int argc, char **argv)
     /* the temporary file first: a target we cannot write fails before the server works */
     dir_of(out, dir, sizeof dir);
     snprintf(tmp, sizeof tmp, "%s/.pactactl-export-XXXXXX", dir);
-    if ((fd = mkstemp(tmp)) < 0) {
+    if ((fd = ctl__tmpfile_make(tmp)) < 0) {
         ctl__errorf("export: cannot create a file in %s: %s", dir, strerror(errno));
         tmp[0] = '\0';
         goto out;
     }
-    ctl__tmpfile_arm(tmp);
     rc = ctl__session_open(g, &c);
     if (rc)
         goto out;
