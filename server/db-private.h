@@ -38,6 +38,10 @@ struct srv_db {
     int writer_started;
     int64_t session_ttl_sec;
     int64_t sessions_purged_day; /* writer thread: the day of the last purge (db_expiry.c) */
+    /* Writer thread: the log's length after the last commit (db_writer.c
+     * wal_frames_hook), and after a failed checkpoint the length the next
+     * try waits for. */
+    int wal_frames, ckpt_retry_at;
 
     /* Guarded by mu: the queue to the writer, the completed list back to
      * the loop, the stop flag and the stats. */
@@ -76,6 +80,12 @@ struct srv_db {
     "id, number, title, counterparty, kind, status, sign_date, start_date, end_date, "             \
     "amount_cents, currency, owner, description, notice_days, renewal, renewal_months, version, "  \
     "created_at, updated_at, updated_by, deleted_at"
+
+/* db_writer.c: the writer thread's body (uv_thread_create's), and the
+ * checkpoints between its batches, installed on db->w once migrations ran
+ * (until then SQLite's automatic checkpoint). */
+void srv__writer_main(void *arg);
+void srv__writer_checkpoints(struct srv_db *db);
 
 /* schema.c: brings the writer connection to the newest schema version. */
 int srv__schema_migrate(sqlite3 *w, char *errbuf, size_t errlen);

@@ -145,12 +145,14 @@ int srv_db_submit(struct srv_db *db, struct srv_write *w);
 /* Writer statistics (for logs and later metrics). */
 struct srv_db_stats {
     uint64_t batches, writes, max_batch;
-    uint64_t failed_batches;     /* COMMIT (or BEGIN) failed: every write got unavailable */
-    struct srv_hist batch_size;  /* writes per batch (srv_hist_batch) */
-    struct srv_hist commit_secs; /* BEGIN..COMMIT incl. fsync (srv_hist_seconds) */
-    int64_t last_commit_ms;      /* wall clock of the last successful commit, 0 if none */
-    uint64_t plain_reruns;       /* batches of contract writes run again with a SAVEPOINT per
-                                    write: one of them failed half done (db.c run_plain) */
+    uint64_t failed_batches;      /* COMMIT (or BEGIN) failed: every write got unavailable */
+    struct srv_hist batch_size;   /* writes per batch (srv_hist_batch) */
+    struct srv_hist commit_secs;  /* BEGIN..COMMIT incl. fsync (srv_hist_seconds) */
+    int64_t last_commit_ms;       /* wall clock of the last successful commit, 0 if none */
+    uint64_t plain_reruns;        /* batches of contract writes run again with a SAVEPOINT per
+                                     write: one of them failed half done (db_writer.c run_plain) */
+    uint64_t checkpoints;         /* the writer's checkpoints of the log, between batches */
+    uint64_t checkpoint_failures; /* of them failed (logged; the frames stay in the log) */
 };
 void srv_db_get_stats(struct srv_db *db, struct srv_db_stats *out);
 

@@ -1,7 +1,7 @@
 /*
  * What the DB writer does for backups: the catalog rows (inside a group
  * commit like any write) and the restore, which the writer runs alone
- * between batches (db.c, split_at_restore), because it replaces the whole
+ * between batches (db_writer.c, split_at_restore), because it replaces the whole
  * database under the writer's own connection.
  *
  * Doing the swap through the writer keeps DESIGN §9: the only connection

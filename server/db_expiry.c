@@ -1,5 +1,5 @@
 /*
- * The expiry scheduler's writes, on the DB writer thread (db.c runs each in
+ * The expiry scheduler's writes, on the DB writer thread (db_writer.c runs each in
  * its own SAVEPOINT inside a group-commit transaction):
  *
  *  - SRV_W_EXPIRY_SCAN brings expiry_schedule in line with the contracts it

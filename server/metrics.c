@@ -194,6 +194,10 @@ char *srv__metrics_render(struct srv *srv, size_t *len)
     family(f, "pacta_writer_commit_seconds", "histogram",
            "one batch from BEGIN to durable COMMIT (fsync included)");
     hist_series(f, "pacta_writer_commit_seconds", "", &db.commit_secs, &srv_hist_seconds);
+    counter(f, "pacta_checkpoints_total",
+            "write-ahead log checkpoints (the writer's, between batches)", db.checkpoints);
+    counter(f, "pacta_checkpoint_failures_total", "checkpoints that failed",
+            db.checkpoint_failures);
     gauge(f, "pacta_db_bytes", "size of the database file",
           (double)file_size(srv->cfg->data_dir, "pacta.db"));
     gauge(f, "pacta_wal_bytes", "size of the write-ahead log",

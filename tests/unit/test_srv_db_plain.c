@@ -1,5 +1,5 @@
 /*
- * Group commit without a SAVEPOINT per write (db.c run_plain): a batch of
+ * Group commit without a SAVEPOINT per write (db_writer.c run_plain): a batch of
  * contract writes runs in one transaction without them, and one of its
  * writes that fails half done -- here its change-log row refused by a
  * trigger the test adds, after its UPDATE went through -- must still fail
