@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "db-private.h"
+#include "db_list_rank.h"
 #include "db_list_terms.h"
 #include "db_short.h"
 #include "db_walbuf.h"
@@ -213,6 +214,12 @@ static int open_readers(struct srv_db *db, const char *path, int n, int cache_mb
          * temp table, made before query_only; without it, prefixes */
         if (rc == SQLITE_OK)
             srv__list_terms_attach(r);
+        /* ranked pages score with pacta_rank (db_list_rank.h) */
+        if (rc == SQLITE_OK && srv__list_rank_attach(r) != 0) {
+            snprintf(errbuf, errlen, "cannot open a reader on %s: cannot register %s", path,
+                     SRV_LIST_RANK_FUNCTION);
+            return -1;
+        }
         if (rc == SQLITE_OK)
             rc = sqlite3_exec(r, "PRAGMA query_only = ON", NULL, NULL, NULL);
         if (rc == SQLITE_OK)

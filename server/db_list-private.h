@@ -9,10 +9,13 @@
 
 #include "db-private.h"
 #include "db_list.h"
+#include "db_list_rank.h"
 
-/* bm25 weights, in column order: id (unindexed), number, title,
- * counterparty, description, reasons: a hit in the number counts most. */
-#define RANK_SCORE "bm25(contracts_fts, 0, 10, 5, 3, 1, 1)"
+/* bm25 (pacta_rank, db_list_rank.h), its weights in column order: id
+ * (unindexed), number, title, counterparty, description, reasons: a hit in
+ * the number counts most. */
+#define RANK_SCORE                                                                                 \
+    SRV_LIST_RANK_FUNCTION "(contracts_fts, " SRV_LIST_RANK_SIZE ", 0, 10, 5, 3, 1, 1)"
 /* A ranked page's r_score and r_rid, after the contract's columns. */
 #define RANK_KEY_COL 21
 

@@ -67,8 +67,9 @@
  * search rowid.  A position would skip a row for each one deleted above
  * the boundary and repeat one for each new hit there.
  *
- * Ranked (RANKED): the search index ranks its hits by itself (bm25 and its
- * rowid, which is creation order, as the tie-break) and only the first
+ * Ranked (RANKED): the search index ranks its hits by itself (bm25, as
+ * pacta_rank computes it with the row lengths joined in: db_list_rank.h,
+ * and its rowid, which is creation order, as the tie-break) and only the first
  * :rk of them are joined to contracts and filtered, instead of reading
  * every hit's row and sorting whole rows (bench/RESULTS.md has the figures
  * for a million contracts).  When the filters leave fewer rows than
@@ -140,8 +141,9 @@ static int rank_now(sqlite3 *r, struct page *p)
 {
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(r,
-                                "SELECT " RANK_SCORE " FROM contracts_fts WHERE contracts_fts"
-                                " MATCH :match AND rowid = :crid",
+                                "SELECT " RANK_SCORE " FROM " SRV_LIST_RANK_FROM
+                                " WHERE contracts_fts MATCH :match"
+                                " AND contracts_fts.rowid = :crid",
                                 -1, &st, NULL);
 
     if (rc == SQLITE_OK) {

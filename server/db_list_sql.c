@@ -162,8 +162,9 @@ void srv__list_build_sql(struct page *p)
                          "SELECT " SRV_CONTRACT_COLS ", score AS r_score, fts_rid AS r_rid"
                          " FROM (SELECT fts_rid, score, (SELECT id FROM contracts_fts_map"
                          " WHERE rid = fts_rid) AS fts_id FROM (SELECT fts_rid, score FROM"
-                         " (SELECT rowid AS fts_rid, " RANK_SCORE " AS score FROM contracts_fts"
-                         " WHERE contracts_fts MATCH :match)%s ORDER BY score, fts_rid"
+                         " (SELECT contracts_fts.rowid AS fts_rid, " RANK_SCORE " AS score"
+                         " FROM " SRV_LIST_RANK_FROM " WHERE contracts_fts MATCH :match)%s"
+                         " ORDER BY score, fts_rid"
                          " LIMIT :rk)) CROSS JOIN contracts"
                          " INDEXED BY sqlite_autoindex_contracts_1 ON id = fts_id",
                          p->rkey ? " WHERE (score, fts_rid) > (:cs, :crid)" : "");

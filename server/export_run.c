@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "db.h"
+#include "db_list_rank.h"
 #include "db_list_terms.h"
 #include "export-private.h"
 #include "log.h"
@@ -142,6 +143,8 @@ int srv__ex_open_db(struct ex_job *j)
         rc = sqlite3_busy_timeout(j->db, 5000);
     if (rc == SQLITE_OK) /* q's whole words, as a pool reader (db_list_terms.h) */
         srv__list_terms_attach(j->db);
+    if (rc == SQLITE_OK && srv__list_rank_attach(j->db) != 0)
+        rc = SQLITE_ERROR;
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(j->db, "PRAGMA query_only = ON", NULL, NULL, NULL);
     /* one snapshot for every page: no row seen twice or missed by edits
