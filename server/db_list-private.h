@@ -26,6 +26,9 @@ struct sort_def {
     const char *field; /* the record member the key comes from */
     int is_date;       /* a null date is SRV_NO_DATE_KEY */
     int is_int;
+    /* the key as the search index's content table stores it (in the same
+     * order), for a TEXT page's top candidates; NULL: not stored there */
+    const char *stored;
 };
 
 #define MAX_DATE "9999-12-31"
@@ -86,8 +89,12 @@ struct page {
     const struct driver *drv;      /* NULL: the sort index itself */
     const struct driver *fallback; /* a walk that reads too long seeks with it */
     long bound;
-    long range_k; /* RANGE: index entries put in order (:rk) */
-    long range_n; /* RANGE: entries in the range, or more */
+    long range_k; /* RANGE: index entries put in order (:rk); RANKED, TEXT top: hits */
+    long range_n; /* RANGE: entries in the range, or more; RANKED, TEXT top: hits, -1 unknown */
+    /* TEXT by a key the search index stores (sort_def.stored): only the
+     * first :rk candidates in that order are read and filtered, widened as
+     * RANKED is (db_list.c widen_top) */
+    int text_top;
     /* q probe: a walk that tests q on each row in C (no search index),
      * tried first when q has a sort key (db_list.c read_page) */
     int qprobe;
@@ -119,8 +126,12 @@ long srv__list_count_driver(sqlite3 *r, const struct page *p, const struct drive
 /* How a driver that does not yield the sort order is read. */
 enum srv_list_plan srv__list_seek_plan(const struct driver *d);
 /* Finds the filters' indexes, counts them and sets p->plan, p->drv,
- * p->fallback and the RANGE fields; 0, or -1 when a count failed. */
+ * p->fallback and the RANGE, RANKED and TEXT top fields; 0, or -1 when a
+ * count failed. */
 int srv__list_choose_plan(sqlite3 *r, struct page *p);
+/* Sets the TEXT top fields for the plan p has now (after a fallback's seek
+ * too). */
+void srv__list_plan_text_top(struct page *p);
 
 /* ---- db_list_match.c ----------------------------------------------------- */
 /* q tested on one row, with the search index's own tokenizer and FTS5's

@@ -49,7 +49,11 @@
  * (schema_short.h) yields the rows that contain it, counted like the
  * others; when it is the narrow one the page is those candidates (TEXT),
  * each still checked with the LIKE, which alone decides what `text`
- * matches.
+ * matches.  Sorted by number, title or counterparty, which the search
+ * index also stores (contracts_fts_content, kept by the same triggers),
+ * the candidates are first put in order there, one read each by rowid,
+ * and only the first of them are read as rows and filtered (TEXT top),
+ * widened as RANKED pages are (below) when the filters refuse too many.
  *
  * Each plan names its index (INDEXED BY), so SQLite cannot pick another one
  * or a full table scan; tests/unit/test_srv_list.c explains the statements
@@ -88,7 +92,15 @@
 #include "db_short.h"
 #include "expiry.h"
 
-static atomic_long fallbacks, fallback_seeks, probes, probes_out, qids_walks, probes_skipped;
+static atomic_long fallbacks, fallback_seeks, probes, probes_out, qids_walks, probes_skipped,
+    text_tops, text_tops_widened;
+
+long srv__list_text_tops(long *widened)
+{
+    if (widened)
+        *widened = atomic_load(&text_tops_widened);
+    return atomic_load(&text_tops);
+}
 
 long srv__list_probes_skipped(void)
 {
@@ -346,21 +358,29 @@ static int run_page(sqlite3 *r, struct page *p, json_t *items, int limit, int *r
 }
 
 /*
- * A ranked page came back short (`rows` of it, past the offset) from the
- * first p->range_k hits: SQLITE_ROW with a larger range_k when there are
- * more hits, SQLITE_DONE when there are not, or an error.  The filters kept
- * about (offset + rows) of range_k; range_k grows to what that density
- * needs twice over (at least 8 times), to every hit once that is most of
- * them, and to every hit the second time: a page ranks three times at most.
+ * A ranked page (or a TEXT top page) came back short (`rows` of it, past
+ * the offset) from the first p->range_k hits (candidates): SQLITE_ROW with
+ * a larger range_k when there are more, SQLITE_DONE when there are not, or
+ * an error.  The filters kept about (offset + rows) of range_k; range_k
+ * grows to what that density needs twice over (at least 8 times), to every
+ * hit once that is most of them, and to every hit the second time: a page
+ * is read three times at most.
  */
-static int widen_ranked(sqlite3 *r, struct page *p, int rows)
+static int widen_top(sqlite3 *r, struct page *p, int rows)
 {
     int first = p->range_n < 0;
     if (first) {
         sqlite3_stmt *st = NULL;
-        int rc = sqlite3_prepare_v2(
-            r, "SELECT count(*) FROM contracts_fts WHERE contracts_fts MATCH :match", -1, &st,
-            NULL);
+        char sql[128];
+        int rc;
+
+        if (p->text_top)
+            snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE %s MATCH :tmatch", p->tindex,
+                     p->tindex);
+        else
+            snprintf(sql, sizeof sql,
+                     "SELECT count(*) FROM contracts_fts WHERE contracts_fts MATCH :match");
+        rc = sqlite3_prepare_v2(r, sql, -1, &st, NULL);
         if (rc == SQLITE_OK) {
             srv__list_bind_all(st, p, 0);
             if ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -449,6 +469,7 @@ int srv_db_read_contracts(sqlite3 *r, const struct pacta_list_args *args, json_t
             atomic_fetch_add(&fallback_seeks, 1);
             p.drv = p.fallback;
             p.plan = srv__list_seek_plan(p.fallback);
+            srv__list_plan_text_top(&p);
             p.sql.len = 0;
             srv__list_build_sql(&p);
         }
@@ -462,11 +483,16 @@ int srv_db_read_contracts(sqlite3 *r, const struct pacta_list_args *args, json_t
         p.range_k *= 8;
         rc = run_page(r, &p, items, a.limit, &rows, 0);
     }
-    /* RANKED: the same when the filters refused too many of the first
-     * hits; the hits are counted only then */
-    while (rc == SQLITE_DONE && p.plan == SRV_LIST_RANKED && rows <= a.limit &&
-           (rc = widen_ranked(r, &p, rows)) == SQLITE_ROW)
+    /* RANKED and TEXT top: the same when the filters refused too many of
+     * the first hits; the hits are counted only then */
+    if (p.text_top)
+        atomic_fetch_add(&text_tops, 1);
+    while (rc == SQLITE_DONE && (p.plan == SRV_LIST_RANKED || p.text_top) && rows <= a.limit &&
+           (rc = widen_top(r, &p, rows)) == SQLITE_ROW) {
+        if (p.text_top)
+            atomic_fetch_add(&text_tops_widened, 1);
         rc = run_page(r, &p, items, a.limit, &rows, 0);
+    }
     if (rc != SQLITE_DONE) {
         rc = srv__sql_error(r, rc, "list contracts", err);
         goto out;
@@ -520,6 +546,7 @@ int srv__list_explain(sqlite3 *r, const struct pacta_list_args *args, struct srv
                          (const char *)sqlite3_column_text(st, 3));
     out->plan = p.plan;
     out->probe = p.qprobe;
+    out->text_top = p.text_top;
     snprintf(out->index, sizeof(out->index), "%s", p.drv ? p.drv->index : p.sd ? p.sd->index : "");
     out->sql = p.sql.s;
     p.sql.s = NULL;

@@ -52,6 +52,10 @@ long srv__list_probes(long *ran_out);
 /* Pages read so far by a walk that kept q's hits by their ids (planned so
  * after a probe ran out, or forced). */
 long srv__list_qids_walks(void);
+/* Pages read so far by TEXT top (the first candidates by a key the search
+ * index stores); *widened (may be NULL): how many more reads they took
+ * because the filters refused too many candidates. */
+long srv__list_text_tops(long *widened);
 /* Pages of q with a sort key planned without a probe so far: q was whole
  * words only (db_list_terms.h) with fewer hits than the bound. */
 long srv__list_probes_skipped(void);
@@ -63,6 +67,8 @@ struct srv_list_explain {
     char *detail;   /* its EXPLAIN QUERY PLAN lines, "; "-separated (malloc'd) */
     int probe;      /* a q probe: a walk that tests q in C, planned again
                      * if it reads its rows without filling the page */
+    int text_top;   /* TEXT: the first candidates by the key the search
+                     * index stores, then their rows */
 };
 /*
  * Plans the first page of `a` (its cursor, if any, too) exactly as

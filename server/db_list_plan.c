@@ -494,7 +494,7 @@ static void choose_qids(struct page *p, long rows, long bound, long *best_cost)
  * read.  A count that reached the bound stands for "at least the bound":
  * walked, such a filter is taken to match every row.
  */
-int srv__list_choose_plan(sqlite3 *r, struct page *p)
+static int plan_page(sqlite3 *r, struct page *p)
 {
     long rows, bound, m, best_cost, need = p->a->limit + 1;
     const struct driver *narrowest = NULL;
@@ -579,5 +579,24 @@ int srv__list_choose_plan(sqlite3 *r, struct page *p)
         p->fallback = narrowest;
         p->bound = bound;
     }
+    return 0;
+}
+
+void srv__list_plan_text_top(struct page *p)
+{
+    p->text_top = p->plan == SRV_LIST_TEXT && p->sd && p->sd->stored && p->offset == 0;
+    if (p->text_top) {
+        /* four pages, as a ranked page's first try */
+        p->range_k = 4 * (long)(p->a->limit + 1);
+        p->range_n = -1;
+    }
+}
+
+int srv__list_choose_plan(sqlite3 *r, struct page *p)
+{
+    p->text_top = 0;
+    if (plan_page(r, p) != 0)
+        return -1;
+    srv__list_plan_text_top(p);
     return 0;
 }

@@ -42,10 +42,13 @@ void srv__list_sb_add(struct sbuf *b, const char *fmt, ...)
 /* ---- sort keys ------------------------------------------------------------ */
 
 static const struct sort_def sorts[PACTA_SORT__COUNT] = {
-    [PACTA_SORT_NUMBER] = {"number", "contracts_order", "number", 0, 0},
-    [PACTA_SORT_TITLE] = {"title_key", "contracts_title", "title", 0, 0},
-    [PACTA_SORT_COUNTERPARTY] = {"counterparty_key", "contracts_counterparty", "counterparty", 0,
-                                 0},
+    /* contracts_fts_content: c0 id, c1 number, c2 title, c3 counterparty
+     * (schema_lists.h), kept equal to the row's by the triggers; the
+     * collation is the sort column's */
+    [PACTA_SORT_NUMBER] = {"number", "contracts_order", "number", 0, 0, "fc.c1"},
+    [PACTA_SORT_TITLE] = {"title_key", "contracts_title", "title", 0, 0, "fc.c2 COLLATE NOCASE"},
+    [PACTA_SORT_COUNTERPARTY] = {"counterparty_key", "contracts_counterparty", "counterparty", 0, 0,
+                                 "fc.c3 COLLATE NOCASE"},
     [PACTA_SORT_END_DATE] = {"end_key", "contracts_end", "end_date", 1, 0},
     [PACTA_SORT_START_DATE] = {"start_key", "contracts_start", "start_date", 1, 0},
     [PACTA_SORT_SIGN_DATE] = {"sign_key", "contracts_sign", "sign_date", 1, 0},
@@ -178,6 +181,24 @@ void srv__list_build_sql(struct page *p)
                          " WHERE contracts_fts MATCH :match) CROSS JOIN contracts"
                          " INDEXED BY sqlite_autoindex_contracts_1 ON id = fts_id");
         add_filters(p, 1);
+    } else if (p->plan == SRV_LIST_TEXT && p->text_top) {
+        /* the first :rk candidates in the sort order, by the key and id
+         * the search index stores (one read each by rowid, where the whole
+         * row is three), after the cursor; then their rows and the
+         * filters, the LIKE among them */
+        srv__list_sb_add(b,
+                         "SELECT " SRV_CONTRACT_COLS " FROM (SELECT fc.c0 AS text_id FROM %s"
+                         " CROSS JOIN contracts_fts_content AS fc ON fc.id = %s.rowid"
+                         " WHERE %s MATCH :tmatch",
+                         index, index, index);
+        if (p->has_cursor)
+            srv__list_sb_add(b, " AND (%s, fc.c0) %s (:ck, :cid)", p->sd->stored,
+                             p->a->desc ? "<" : ">");
+        srv__list_sb_add(b,
+                         " ORDER BY %s %s, fc.c0 %s LIMIT :rk) CROSS JOIN contracts"
+                         " INDEXED BY sqlite_autoindex_contracts_1 ON id = text_id",
+                         p->sd->stored, dir, dir);
+        add_filters(p, 0);
     } else if (p->plan == SRV_LIST_TEXT) {
         /* the trigram (or short) index's hits are candidates: add_filters
          * keeps the LIKE */
