@@ -102,9 +102,11 @@ static void add_filters(struct page *p, int fts_joined)
      * terms (driver, cursor) are the ones SQLite seeks with */
     srv__list_sb_add(b, " WHERE 1");
     /* first: every sort index holds id, so a row that is not a hit is
-     * passed over on its index entry, unread */
+     * passed over on its index entry, unread; the hits' ids are read
+     * from the search index's stored copy by rowid (one read each, where
+     * contracts_fts_map by rid is two: 5 ms instead of 13 for 5,101) */
     if (p->qids)
-        srv__list_sb_add(b, " AND id IN (SELECT id FROM contracts_fts_map WHERE rid IN %s)",
+        srv__list_sb_add(b, " AND id IN (SELECT c0 FROM contracts_fts_content WHERE id IN %s)",
                          p->qrids ? "(SELECT value FROM json_each(:qrids))"
                                   : "(SELECT rowid FROM contracts_fts WHERE contracts_fts MATCH"
                                     " :match)");
@@ -159,12 +161,13 @@ void srv__list_build_sql(struct page *p)
 
     if (p->plan == SRV_LIST_RANKED) {
         /* The first :rk hits in rank order (after the cursor's row), then
-         * their ids (the map's index on rid), then their rows by key; the
+         * their ids (the search index's stored copy, by rowid: one read
+         * where the map's index on rid is two), then their rows by key; the
          * rank key comes along for the next cursor (run_page). */
         srv__list_sb_add(b,
                          "SELECT " SRV_CONTRACT_COLS ", score AS r_score, fts_rid AS r_rid"
-                         " FROM (SELECT fts_rid, score, (SELECT id FROM contracts_fts_map"
-                         " WHERE rid = fts_rid) AS fts_id FROM (SELECT fts_rid, score FROM"
+                         " FROM (SELECT fts_rid, score, (SELECT c0 FROM contracts_fts_content"
+                         " WHERE id = fts_rid) AS fts_id FROM (SELECT fts_rid, score FROM"
                          " (SELECT contracts_fts.rowid AS fts_rid, " RANK_SCORE " AS score"
                          " FROM " SRV_LIST_RANK_FROM " WHERE contracts_fts MATCH :match)%s"
                          " ORDER BY score, fts_rid"
@@ -203,9 +206,8 @@ void srv__list_build_sql(struct page *p)
         /* the trigram (or short) index's hits are candidates: add_filters
          * keeps the LIKE */
         srv__list_sb_add(b,
-                         "SELECT " SRV_CONTRACT_COLS " FROM (SELECT contracts_fts_map.id AS text_id"
-                         " FROM %s CROSS JOIN contracts_fts_map"
-                         " ON contracts_fts_map.rid = %s.rowid"
+                         "SELECT " SRV_CONTRACT_COLS " FROM (SELECT fc.c0 AS text_id"
+                         " FROM %s CROSS JOIN contracts_fts_content AS fc ON fc.id = %s.rowid"
                          " WHERE %s MATCH :tmatch) CROSS JOIN contracts"
                          " INDEXED BY sqlite_autoindex_contracts_1 ON id = text_id",
                          index, index, index);
