@@ -584,7 +584,7 @@ static int plan_page(sqlite3 *r, struct page *p)
 
 void srv__list_plan_text_top(struct page *p)
 {
-    p->text_top = p->plan == SRV_LIST_TEXT && p->sd && p->sd->stored && p->offset == 0;
+    p->text_top = p->plan == SRV_LIST_TEXT && p->sd->stored;
     if (p->text_top) {
         /* four pages, as a ranked page's first try */
         p->range_k = 4 * (long)(p->a->limit + 1);

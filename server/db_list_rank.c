@@ -95,21 +95,17 @@ static int get_varint32(const unsigned char *p, int n, uint32_t *v)
 {
     uint64_t x = 0;
 
-    for (int i = 0; i < 9; i++) {
-        if (i >= n)
-            return 0;
-        if (i == 8) {
-            x = (x << 8) | p[i];
-            *v = (uint32_t)x;
-            return 9;
-        }
+    for (int i = 0; i < 8 && i < n; i++) {
         x = (x << 7) | (p[i] & 0x7f);
         if (!(p[i] & 0x80)) {
             *v = (uint32_t)x;
             return i + 1;
         }
     }
-    return 0; /* not reached */
+    if (n < 9)
+        return 0;
+    *v = (uint32_t)((x << 8) | p[8]);
+    return 9;
 }
 
 /* The row's length in tokens from its docsize record: one varint per
