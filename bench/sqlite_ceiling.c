@@ -2,8 +2,10 @@
  * sqlite_ceiling: the physical ceiling of the edits scenario.
  *
  * The storage work of one pactad edit done directly in-process, no network,
- * no JSON parsing, no threads: a version-checked UPDATE of a contract row and
- * an INSERT of its ~700-byte event into an append-only change log, WAL +
+ * no JSON parsing, no threads: a version-checked UPDATE of a contract row's
+ * amount with the index entries an amount edit moves in pactad's schema
+ * (amount, currency + amount, updated_at) and an INSERT of its ~700-byte
+ * event into an append-only change log (no index: schema migration 16), WAL +
  * synchronous=FULL, on the same disk.  Run twice: one transaction (one
  * fsync) per edit, and BATCH edits per transaction (what group commit does,
  * each in its SAVEPOINT as pactad's writer does).  pactad's edits/s divided
@@ -43,22 +45,26 @@ static double run(const char *dir, double secs, int batch)
     snprintf(path, sizeof path, "%s/ceiling-%d.db", dir, batch);
     remove(path);
     must(db, sqlite3_open(path, &db), "open");
-    must(db,
-         sqlite3_exec(db,
-                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                      "CREATE TABLE contracts(id TEXT PRIMARY KEY, amount_cents INTEGER NOT NULL,"
-                      " version INTEGER NOT NULL, updated_at TEXT NOT NULL);"
-                      "CREATE TABLE changes(seq INTEGER PRIMARY KEY AUTOINCREMENT, event TEXT,"
-                      " entity_id TEXT, version INTEGER, actor TEXT, created_at TEXT,"
-                      " payload TEXT CHECK (json_valid(payload)));"
-                      "CREATE INDEX changes_entity ON changes(entity_id, seq);",
-                      NULL, NULL, NULL),
-         "schema");
+    must(
+        db,
+        sqlite3_exec(db,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                     "CREATE TABLE contracts(id TEXT PRIMARY KEY, amount_cents INTEGER NOT NULL,"
+                     " currency TEXT NOT NULL, version INTEGER NOT NULL, updated_at TEXT NOT NULL);"
+                     "CREATE INDEX contracts_amount ON contracts(amount_cents, id);"
+                     "CREATE INDEX contracts_currency ON contracts(currency, amount_cents, id);"
+                     "CREATE INDEX contracts_updated ON contracts(updated_at, id);"
+                     "CREATE TABLE changes(seq INTEGER PRIMARY KEY AUTOINCREMENT, event TEXT,"
+                     " entity_id TEXT, version INTEGER, actor TEXT, created_at TEXT,"
+                     " payload TEXT CHECK (json_valid(payload)));",
+                     NULL, NULL, NULL),
+        "schema");
     sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
     for (int i = 0; i < CONTRACTS; i++) {
         char sql[200];
         snprintf(sql, sizeof sql,
-                 "INSERT INTO contracts VALUES('0193a5f2-7c1e-7b3a-9f00-%012d', 0, 1, 'x')", i);
+                 "INSERT INTO contracts VALUES('0193a5f2-7c1e-7b3a-9f00-%012d', 0, '%s', 1, 'x')",
+                 i, i % 3 == 0 ? "USD" : "EUR");
         must(db, sqlite3_exec(db, sql, NULL, NULL, NULL), "seed");
     }
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
