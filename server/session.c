@@ -476,6 +476,13 @@ void srv__session_flush(struct srv *srv)
 int srv__session_writeable(struct srv_session *s)
 {
     int sent = 0;
+    /* lws 4.1.6 still calls WRITEABLE while it waits to send our close
+     * frame or for the peer's answer; a second close request there is its
+     * "we tried the polite way": the socket closed at once, and the frames
+     * a slow reader had not read yet were lost to the reset (it saw 1006,
+     * not 4002) */
+    if (s->close_begun)
+        return 0;
     if (s->ping_due && !lws_partial_buffered(s->wsi)) {
         /* a ping of our own, timed, so admins see each connection's round trip */
         unsigned char ping[LWS_PRE + 8];
@@ -511,6 +518,7 @@ int srv__session_writeable(struct srv_session *s)
          */
         lws_close_reason(s->wsi, (enum lws_close_status)s->close_code,
                          (unsigned char *)s->close_reason, strlen(s->close_reason));
+        s->close_begun = 1;
         lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_SYNC);
     }
     return 0;

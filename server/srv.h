@@ -97,6 +97,7 @@ struct srv_session {
     int64_t rtt_ms;        /* last ping round trip, -1 = not measured yet */
     int close_code;        /* != 0: close with it once the queue is flushed (or now) */
     char close_reason[64];
+    int close_begun; /* lws has the close: its frame, then the peer's answer */
 
     /* what admins see (admin.c) */
     char *client;                              /* the "client" of auth.login, or NULL */
