@@ -315,7 +315,7 @@ static const char *const migrations[] = {
      * log by entity (replay and the dashboard read it by seq; a contract's
      * history is supplements.list), and each edit put an entry at a random
      * place in it: a third of the pages a batch of edits wrote to the WAL
-     * (issue 8, bench/RESULTS.md 2026-11-23 19:00).  A query by entity
+     * (issue 8, bench/RESULTS.md 2026-11-23 18:50).  A query by entity
      * that comes later adds what it needs. */
     "DROP INDEX changes_entity;",
 };
