@@ -25,8 +25,6 @@
 
 #include "db-private.h"
 #include "db_list.h"
-#include "db_list_rank.h"
-#include "db_list_terms.h"
 #include "expiry.h"
 #include "gen_contracts.h"
 #include "harness.h"
@@ -127,7 +125,7 @@ static sqlite3 *open_reader(const char *path)
     snprintf(cache, sizeof cache, "PRAGMA cache_size = -%d", SRV_DB_READER_CACHE_MB * 1024);
     if (sqlite3_open_v2(path, &r, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
         sqlite3_db_config(r, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL) != SQLITE_OK ||
-        srv__list_terms_attach(r) != 0 || srv__list_rank_attach(r) != 0 ||
+        srv__list_reader_attach(r) != 0 ||
         sqlite3_exec(r, "PRAGMA query_only = ON", NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(r, cache, NULL, NULL, NULL) != SQLITE_OK) {
         fprintf(stderr, "list_1m: cannot open %s\n", path);

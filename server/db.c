@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "db-private.h"
+#include "db_list.h"
 #include "db_list_rank.h"
-#include "db_list_terms.h"
 #include "db_short.h"
 #include "db_walbuf.h"
 #include "log.h"
@@ -210,12 +210,8 @@ static int open_readers(struct srv_db *db, const char *path, int n, int cache_mb
             rc = sqlite3_db_config(r, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
         if (rc == SQLITE_OK)
             rc = sqlite3_busy_timeout(r, BUSY_TIMEOUT_MS);
-        /* q's whole words (db_list_terms.h) read the index's terms from a
-         * temp table, made before query_only; without it, prefixes */
-        if (rc == SQLITE_OK)
-            srv__list_terms_attach(r);
-        /* ranked pages score with pacta_rank (db_list_rank.h) */
-        if (rc == SQLITE_OK && srv__list_rank_attach(r) != 0) {
+        /* q's whole words and ranked pages (db_list.h) */
+        if (rc == SQLITE_OK && srv__list_reader_attach(r) != 0) {
             snprintf(errbuf, errlen, "cannot open a reader on %s: cannot register %s", path,
                      SRV_LIST_RANK_FUNCTION);
             return -1;

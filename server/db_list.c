@@ -95,6 +95,12 @@
 static atomic_long fallbacks, fallback_seeks, probes, probes_out, qids_walks, probes_skipped,
     text_tops, text_tops_widened;
 
+int srv__list_reader_attach(sqlite3 *r)
+{
+    srv__list_terms_attach(r);
+    return srv__list_rank_attach(r);
+}
+
 long srv__list_text_tops(long *widened)
 {
     if (widened)

@@ -15,8 +15,7 @@
 #include <uv.h>
 
 #include "db.h"
-#include "db_list_rank.h"
-#include "db_list_terms.h"
+#include "db_list.h"
 #include "export-private.h"
 #include "log.h"
 
@@ -141,9 +140,8 @@ int srv__ex_open_db(struct ex_job *j)
         rc = sqlite3_db_config(j->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_busy_timeout(j->db, 5000);
-    if (rc == SQLITE_OK) /* q's whole words, as a pool reader (db_list_terms.h) */
-        srv__list_terms_attach(j->db);
-    if (rc == SQLITE_OK && srv__list_rank_attach(j->db) != 0)
+    /* q's whole words and ranked pages, as a pool reader (db_list.h) */
+    if (rc == SQLITE_OK && srv__list_reader_attach(j->db) != 0)
         rc = SQLITE_ERROR;
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(j->db, "PRAGMA query_only = ON", NULL, NULL, NULL);
