@@ -87,6 +87,17 @@ struct srv_db {
 void srv__writer_main(void *arg);
 void srv__writer_checkpoints(struct srv_db *db);
 
+/* db_fts_pending.c: the word index's rows that edits noted in
+ * contracts_fts_pending (schema_fts_pending.h), brought up to date inside
+ * the caller's transaction and the notes cleared; SQLITE_OK or SQLite's
+ * error (sqlite3_errmsg(w) says it).  The statements are kept in *p for
+ * the next call until srv__fts_pending_finalize. */
+struct srv_fts_pending {
+    sqlite3_stmt *any, *rows, *set, *clear;
+};
+int srv__fts_pending_apply(sqlite3 *w, struct srv_fts_pending *p);
+void srv__fts_pending_finalize(struct srv_fts_pending *p);
+
 /* schema.c: brings the writer connection to the newest schema version. */
 int srv__schema_migrate(sqlite3 *w, char *errbuf, size_t errlen);
 /* Only up to user_version `target` (tests: files of an older version). */

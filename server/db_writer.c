@@ -40,6 +40,7 @@ static const char *const tx_sql[TX__COUNT] = {[TX_BEGIN] = "BEGIN IMMEDIATE",
                                               [TX_COMMIT] = "COMMIT"};
 struct tx_stmts {
     sqlite3_stmt *st[TX__COUNT];
+    struct srv_fts_pending fts; /* the search index's noted rows, before COMMIT */
 };
 
 /* Runs one of them: SQLITE_OK, or the error, logged as exec_sql logs it. */
@@ -65,12 +66,24 @@ static int tx_run(struct srv_db *db, struct tx_stmts *tx, int which)
     return rc;
 }
 
+/* The search index's rows noted by the batch's edits, brought up to date
+ * before the COMMIT: one FTS5 segment a batch (schema_fts_pending.h). */
+static int fts_pending_apply(struct srv_db *db, struct tx_stmts *tx)
+{
+    int rc = srv__fts_pending_apply(db->w, &tx->fts);
+
+    if (rc != SQLITE_OK)
+        srv__log_error("db: bringing the search index up to date failed", sqlite3_errmsg(db->w));
+    return rc;
+}
+
 static void tx_finalize(struct tx_stmts *tx)
 {
     for (int i = 0; i < TX__COUNT; i++) {
         sqlite3_finalize(tx->st[i]);
         tx->st[i] = NULL;
     }
+    srv__fts_pending_finalize(&tx->fts);
 }
 
 static void clear_outcome(struct srv_write *w)
@@ -100,10 +113,12 @@ static void fail_batch(struct srv_write *batch, int sqlite_rc)
 }
 
 /* The batch's COMMIT (unless broken: a write's error ended what the batch
- * could keep); 0, or -1 with every write failed and the transaction gone. */
+ * could keep), after the word index's noted rows; 0, or -1 with every write
+ * failed and the transaction gone. */
 static int commit_batch(struct srv_db *db, struct tx_stmts *tx, struct srv_write *batch, int broken)
 {
-    if (broken || tx_run(db, tx, TX_COMMIT) != SQLITE_OK) {
+    if (broken || fts_pending_apply(db, tx) != SQLITE_OK ||
+        tx_run(db, tx, TX_COMMIT) != SQLITE_OK) {
         int why = sqlite3_extended_errcode(db->w);
         if (!sqlite3_get_autocommit(db->w))
             exec_sql(db, "ROLLBACK");
@@ -351,7 +366,7 @@ void srv__writer_main(void *arg)
     struct srv_db *db = arg;
     const char *max_env = getenv("PACTA_WRITER_MAX_BATCH");
     long max_batch = max_env ? strtol(max_env, NULL, 10) : 0;
-    struct tx_stmts tx = {{0}};
+    struct tx_stmts tx = {{0}, {0}};
 
     /* so top -H, perf and bench/loadgen can tell it from the loop thread */
     pthread_setname_np(pthread_self(), "pacta-writer");

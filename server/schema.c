@@ -18,6 +18,7 @@
 #include "schema_combo.h"
 #include "schema_dashboard.h"
 #include "schema_documents.h"
+#include "schema_fts_pending.h"
 #include "schema_lists.h"
 #include "schema_ranges.h"
 #include "schema_short.h"
@@ -318,9 +319,15 @@ static const char *const migrations[] = {
      * (issue 8, bench/RESULTS.md 2026-11-23 18:50).  A query by entity
      * that comes later adds what it needs. */
     "DROP INDEX changes_entity;",
+
+    /* 17: the word index brought up to date once a batch instead of once an
+     * edit: FTS5 wrote a segment for every statement that changed it (issue
+     * 8).  The SQL and its design are in schema_fts_pending.h. */
+    SRV_SCHEMA_FTS_PENDING,
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
+#define FTS_PENDING_VERSION 17 /* the migration that made contracts_fts_pending */
 
 int srv__schema_latest(void)
 {
@@ -349,6 +356,24 @@ static int read_user_version(sqlite3 *w, int *out)
 int srv__schema_migrate(sqlite3 *w, char *errbuf, size_t errlen)
 {
     return srv__schema_migrate_to(w, MIGRATION_COUNT, errbuf, errlen);
+}
+
+/* The word index's rows that a transaction outside pactad's writer noted
+ * and left (schema_fts_pending.h), brought up to date: every file pactad
+ * opens or restores comes through here first. */
+static int apply_leftover_fts_pending(sqlite3 *w, char *errbuf, size_t errlen)
+{
+    struct srv_fts_pending p = {0};
+    int rc = sqlite3_exec(w, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+
+    if (rc == SQLITE_OK && (rc = srv__fts_pending_apply(w, &p)) == SQLITE_OK)
+        rc = sqlite3_exec(w, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        snprintf(errbuf, errlen, "cannot bring the search index up to date: %s", sqlite3_errmsg(w));
+    srv__fts_pending_finalize(&p);
+    if (!sqlite3_get_autocommit(w))
+        sqlite3_exec(w, "ROLLBACK", NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : -1;
 }
 
 /* Tests build a file of an older version with it, then let srv_db_open
@@ -387,5 +412,5 @@ int srv__schema_migrate_to(sqlite3 *w, int target, char *errbuf, size_t errlen)
             return -1;
         }
     }
-    return 0;
+    return version >= FTS_PENDING_VERSION ? apply_leftover_fts_pending(w, errbuf, errlen) : 0;
 }

@@ -1,7 +1,9 @@
 /*
  * Full-text search (schema migration 4, contracts.list `q`): word and
  * prefix matching, accents folded, bm25 ranking, the index kept in step
- * by the schema's triggers, supplement reasons (the lists migration),
+ * by the schema's triggers and the writer (edits' notes brought up to date
+ * before each COMMIT, or at the next open), supplement reasons (the lists
+ * migration),
  * offset cursors, migration of existing rows, and query plans that use
  * indexes rather than full scans.
  */
@@ -415,6 +417,111 @@ static void test_plans(void)
     t_close(&t);
 }
 
+static int raw_count(sqlite3 *c, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int n = -1;
+
+    if (sqlite3_prepare_v2(c, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* An edit made outside pactad's writer (a tool, the sqlite3 shell) leaves
+ * its note (schema_fts_pending.h): the next open brings the index up to
+ * date before anything reads it.  If that fails, the open says so and the
+ * file keeps its note for the next one. */
+static void test_pending_left_behind(void)
+{
+    struct tdb t;
+    char err[256] = "";
+    sqlite3 *raw;
+
+    t_open(&t);
+    json_decref(t_create(&t, "admin", contract("L-1", "Lease", "Acme SRL", "old words")));
+    t_close_db(&t);
+
+    raw = t_raw(&t);
+    REQUIRE(sqlite3_exec(raw, "UPDATE contracts SET description = 'zulu' WHERE number = 'L-1'",
+                         NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_fts_pending") == 1);
+    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_fts WHERE contracts_fts MATCH 'zulu'") ==
+          0);
+    /* the first open fails to clear the note */
+    REQUIRE(sqlite3_exec(raw,
+                         "CREATE TRIGGER test_keep BEFORE DELETE ON contracts_fts_pending"
+                         " BEGIN SELECT RAISE(ABORT, 'kept by the test'); END",
+                         NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(raw);
+    CHECK(t_open_at(&t, err, sizeof(err)) != 0 && t.db == NULL);
+    CHECKF(strstr(err, "cannot bring the search index up to date") &&
+               strstr(err, "kept by the test"),
+           "%s", err);
+    uv_loop_close(&t.loop);
+    raw = t_raw(&t);
+    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_fts_pending") == 1);
+    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_fts WHERE contracts_fts MATCH 'old'") ==
+          1);
+    REQUIRE(sqlite3_exec(raw, "DROP TRIGGER test_keep", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(raw);
+
+    CHECKF(t_open_at(&t, err, sizeof(err)) == 0, "%s", err);
+    REQUIRE(t.db != NULL);
+    check_search(&t, "zulu", "L-1");
+    check_search(&t, "old", "");
+    check_in_step(&t);
+    raw = t_raw(&t);
+    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_fts_pending") == 0);
+    sqlite3_close(raw);
+    t_close(&t);
+}
+
+/* The writer cannot bring the index up to date before its COMMIT: the
+ * batch fails as a whole (unavailable, nothing kept), and the next one,
+ * once the cause is gone, goes through. */
+static void test_pending_apply_fails(void)
+{
+    struct tdb t;
+    struct srv_write *w;
+    json_t *a;
+    sqlite3 *raw;
+
+    t_open(&t);
+    a = t_create(&t, "admin", contract("F-1", "Fuel", "Petro SA", "diesel"));
+    REQUIRE(a);
+    raw = t_raw(&t);
+    REQUIRE(sqlite3_exec(raw,
+                         "CREATE TRIGGER test_keep BEFORE DELETE ON contracts_fts_pending"
+                         " BEGIN SELECT RAISE(ABORT, 'kept by the test'); END",
+                         NULL, NULL, NULL) == SQLITE_OK);
+    w = t_write(&t, SRV_W_CONTRACT_UPDATE, "admin",
+                json_pack("{s:s, s:I, s:{s:s}}", "id", t_str(a, "id"), "version",
+                          (json_int_t)t_int(a, "version"), "changes", "description", "petrol"));
+    CHECKF(w->code == PACTA_UNAVAILABLE, "code %d %s", w->code, w->err.message);
+    CHECK(w->result_text == NULL && json_array_size(w->events) == 0);
+    srv_write_free(w);
+    check_search(&t, "diesel", "F-1");
+    check_search(&t, "petrol", "");
+    json_t *now = t_get(&t, t_str(a, "id"));
+    CHECK(t_int(now, "version") == t_int(a, "version"));
+    json_decref(now);
+    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_fts_pending") == 0);
+
+    REQUIRE(sqlite3_exec(raw, "DROP TRIGGER test_keep", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(raw);
+    w = t_write(&t, SRV_W_CONTRACT_UPDATE, "admin",
+                json_pack("{s:s, s:I, s:{s:s}}", "id", t_str(a, "id"), "version",
+                          (json_int_t)t_int(a, "version"), "changes", "description", "petrol"));
+    CHECKF(w->code == PACTA_OK, "%s", w->err.message);
+    srv_write_free(w);
+    check_search(&t, "petrol", "F-1");
+    check_search(&t, "diesel", "");
+    check_in_step(&t);
+    json_decref(a);
+    t_close(&t);
+}
+
 int main(void)
 {
     test_matching();
@@ -422,5 +529,7 @@ int main(void)
     test_migration();
     test_reasons();
     test_plans();
+    test_pending_left_behind();
+    test_pending_apply_fails();
     return t_finish();
 }
