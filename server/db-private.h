@@ -87,13 +87,14 @@ struct srv_db {
 void srv__writer_main(void *arg);
 void srv__writer_checkpoints(struct srv_db *db);
 
-/* db_fts_pending.c: the word index's rows that edits noted in
- * contracts_fts_pending (schema_fts_pending.h), brought up to date inside
- * the caller's transaction and the notes cleared; SQLITE_OK or SQLite's
- * error (sqlite3_errmsg(w) says it).  The statements are kept in *p for
- * the next call until srv__fts_pending_finalize. */
+/* db_fts_pending.c: the search indexes' rows that edits noted in
+ * contracts_fts_pending and contracts_text_pending (schema_fts_pending.h),
+ * brought up to date inside the caller's transaction and the notes
+ * cleared; SQLITE_OK or SQLite's error (sqlite3_errmsg(w) says it).  The
+ * statements are kept in *p for the next call until
+ * srv__fts_pending_finalize.  The connection needs pacta_short. */
 struct srv_fts_pending {
-    sqlite3_stmt *any, *rows, *set, *clear;
+    sqlite3_stmt *any, *fts_rows, *fts_set, *fts_clear, *text_rows, *text_clear, *text[4];
 };
 int srv__fts_pending_apply(sqlite3 *w, struct srv_fts_pending *p);
 void srv__fts_pending_finalize(struct srv_fts_pending *p);

@@ -1,32 +1,53 @@
 /*
- * The word index's rows noted by edits (contracts_fts_pending), brought up
- * to date from their contracts: by the writer before each batch's COMMIT
- * (db_writer.c), and by srv__schema_migrate for notes a transaction
- * outside pactad left.  schema_fts_pending.h says why the index is kept
- * this way.
+ * The search indexes' rows noted by edits (contracts_fts_pending for the
+ * word index, contracts_text_pending for the trigram and short-text ones),
+ * brought up to date from their contracts: by the writer before each
+ * batch's COMMIT (db_writer.c), and by srv__schema_migrate for notes a
+ * transaction outside pactad left.  schema_fts_pending.h says why the
+ * indexes are kept this way.
+ *
+ * Every statement here changes one row of one index: statements that need
+ * no statement journal, so FTS5 keeps all the batch's rows in memory and
+ * writes them as one segment per index at the COMMIT.  (One UPDATE of all
+ * the noted rows would be one segment too, but FTS5 prepared its content
+ * lookup again each time.)
  */
+#include <string.h>
+
 #include "db-private.h"
 
-/* Whether anything waits: a read, so a batch without text edits writes
- * nothing more. */
-static const char any_sql[] = "SELECT EXISTS (SELECT 1 FROM contracts_fts_pending)";
+/* What waits, one flag per table: reads, so a batch without text edits
+ * writes nothing more. */
+static const char any_sql[] = "SELECT EXISTS (SELECT 1 FROM contracts_fts_pending),"
+                              " EXISTS (SELECT 1 FROM contracts_text_pending)";
 
-/* Each noted row's indexed columns as its contract has them now (a hard
- * delete in the same transaction took the map row: nothing to do). */
-static const char rows_sql[] =
+/* The word index: each noted row's indexed columns as its contract has them
+ * now (a hard delete in the same transaction took the map row: nothing to
+ * do); reasons stays as the supplements trigger keeps it. */
+static const char fts_rows_sql[] =
     "SELECT m.rid, c.id, c.number, c.title, c.counterparty, c.description"
     " FROM contracts_fts_pending p JOIN contracts_fts_map m ON m.rid = p.rid"
     " JOIN contracts c ON c.id = m.id";
+static const char fts_set_sql[] = "UPDATE contracts_fts SET id = ?2, number = ?3, title = ?4,"
+                                  " counterparty = ?5, description = ?6 WHERE rowid = ?1";
+static const char fts_clear_sql[] = "DELETE FROM contracts_fts_pending";
 
-/* One row by its rowid: a statement that needs no statement journal, so
- * FTS5 keeps every row of the batch in memory and writes them as one
- * segment at the COMMIT.  (One UPDATE of all the noted rows would be one
- * segment too, but FTS5 prepared its content lookup again each time.)
- * reasons stays as the supplements trigger keeps it. */
-static const char set_sql[] = "UPDATE contracts_fts SET id = ?2, number = ?3, title = ?4,"
-                              " counterparty = ?5, description = ?6 WHERE rowid = ?1";
-
-static const char clear_sql[] = "DELETE FROM contracts_fts_pending";
+/* The trigram and short-text indexes keep no content: a row goes out with
+ * the values it went in with, which the note holds (the first note of the
+ * transaction: the values before it), and comes in with the contract's. */
+static const char text_rows_sql[] =
+    "SELECT p.rid, p.number, p.title, p.counterparty, c.number, c.title, c.counterparty"
+    " FROM contracts_text_pending p JOIN contracts_fts_map m ON m.rid = p.rid"
+    " JOIN contracts c ON c.id = m.id";
+static const char *const text_sql[4] = {
+    "INSERT INTO contracts_text (contracts_text, rowid, number, title, counterparty)"
+    " VALUES ('delete', ?1, ?2, ?3, ?4)",
+    "INSERT INTO contracts_short (contracts_short, rowid, number, title, counterparty)"
+    " VALUES ('delete', ?1, ?2, ?3, ?4)",
+    "INSERT INTO contracts_text (rowid, number, title, counterparty) VALUES (?1, ?2, ?3, ?4)",
+    "INSERT INTO contracts_short (rowid, number, title, counterparty) VALUES (?1, ?2, ?3, ?4)",
+};
+static const char text_clear_sql[] = "DELETE FROM contracts_text_pending";
 
 static int prepared(sqlite3 *w, sqlite3_stmt **st, const char *sql)
 {
@@ -35,46 +56,103 @@ static int prepared(sqlite3 *w, sqlite3_stmt **st, const char *sql)
     return sqlite3_prepare_v3(w, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
 }
 
+/* Runs st once with the row's first column as ?1 and its n columns from
+ * column `from` as ?2..: SQLITE_DONE, or the error with st left as it
+ * failed (finish() resets it last, so the connection's message is its). */
+static int step_with(sqlite3_stmt *st, sqlite3_stmt *row, int from, int n)
+{
+    sqlite3_bind_value(st, 1, sqlite3_column_value(row, 0));
+    for (int i = 0; i < n; i++)
+        sqlite3_bind_value(st, i + 2, sqlite3_column_value(row, from + i));
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st); /* the row's values were only borrowed */
+    }
+    return rc;
+}
+
+/* The rows' statement done with (rc: how the loop over it ended; failed:
+ * the statement that ended it, if not the rows'), then the notes cleared. */
+static int finish(sqlite3_stmt *rows, sqlite3_stmt *failed, int rc, sqlite3_stmt *clear)
+{
+    sqlite3_reset(rows);
+    if (failed) {
+        sqlite3_reset(failed); /* its error, not the rows' reset, is the connection's */
+        sqlite3_clear_bindings(failed);
+    }
+    if (rc != SQLITE_DONE)
+        return rc == SQLITE_ROW ? SQLITE_ERROR : rc;
+    rc = sqlite3_step(clear);
+    sqlite3_reset(clear);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int apply_fts(sqlite3 *w, struct srv_fts_pending *p)
+{
+    sqlite3_stmt *failed = NULL;
+    int rc;
+
+    if ((rc = prepared(w, &p->fts_rows, fts_rows_sql)) != SQLITE_OK ||
+        (rc = prepared(w, &p->fts_set, fts_set_sql)) != SQLITE_OK ||
+        (rc = prepared(w, &p->fts_clear, fts_clear_sql)) != SQLITE_OK)
+        return rc;
+    while ((rc = sqlite3_step(p->fts_rows)) == SQLITE_ROW)
+        if ((rc = step_with(p->fts_set, p->fts_rows, 1, 5)) != SQLITE_DONE) {
+            failed = p->fts_set;
+            break;
+        }
+    return finish(p->fts_rows, failed, rc, p->fts_clear);
+}
+
+static int apply_text(sqlite3 *w, struct srv_fts_pending *p)
+{
+    sqlite3_stmt *failed = NULL;
+    int rc;
+
+    if ((rc = prepared(w, &p->text_rows, text_rows_sql)) != SQLITE_OK ||
+        (rc = prepared(w, &p->text_clear, text_clear_sql)) != SQLITE_OK)
+        return rc;
+    for (int i = 0; i < 4; i++)
+        if ((rc = prepared(w, &p->text[i], text_sql[i])) != SQLITE_OK)
+            return rc;
+    while (!failed && (rc = sqlite3_step(p->text_rows)) == SQLITE_ROW) {
+        /* out of both with the values indexed, into both with the contract's */
+        for (int i = 0; i < 4 && !failed; i++)
+            if ((rc = step_with(p->text[i], p->text_rows, i < 2 ? 1 : 4, 3)) != SQLITE_DONE)
+                failed = p->text[i];
+    }
+    return finish(p->text_rows, failed, rc, p->text_clear);
+}
+
 int srv__fts_pending_apply(sqlite3 *w, struct srv_fts_pending *p)
 {
-    int rc, any = 0;
+    int rc, fts = 0, text = 0;
 
     if ((rc = prepared(w, &p->any, any_sql)) != SQLITE_OK)
         return rc;
     rc = sqlite3_step(p->any);
-    if (rc == SQLITE_ROW)
-        any = sqlite3_column_int(p->any, 0);
+    if (rc == SQLITE_ROW) {
+        fts = sqlite3_column_int(p->any, 0);
+        text = sqlite3_column_int(p->any, 1);
+    }
     sqlite3_reset(p->any);
     if (rc != SQLITE_ROW)
         return rc;
-    if (!any)
-        return SQLITE_OK;
-    if ((rc = prepared(w, &p->rows, rows_sql)) != SQLITE_OK ||
-        (rc = prepared(w, &p->set, set_sql)) != SQLITE_OK ||
-        (rc = prepared(w, &p->clear, clear_sql)) != SQLITE_OK)
+    if (fts && (rc = apply_fts(w, p)) != SQLITE_OK)
         return rc;
-    while ((rc = sqlite3_step(p->rows)) == SQLITE_ROW) {
-        for (int i = 0; i < 6; i++)
-            sqlite3_bind_value(p->set, i + 1, sqlite3_column_value(p->rows, i));
-        rc = sqlite3_step(p->set);
-        sqlite3_reset(p->set);
-        if (rc != SQLITE_DONE)
-            break;
-    }
-    sqlite3_reset(p->rows);
-    sqlite3_clear_bindings(p->set); /* the row's values were only borrowed */
-    if (rc != SQLITE_DONE)
-        return rc;
-    rc = sqlite3_step(p->clear);
-    sqlite3_reset(p->clear);
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+    return text ? apply_text(w, p) : SQLITE_OK;
 }
 
 void srv__fts_pending_finalize(struct srv_fts_pending *p)
 {
     sqlite3_finalize(p->any);
-    sqlite3_finalize(p->rows);
-    sqlite3_finalize(p->set);
-    sqlite3_finalize(p->clear);
-    p->any = p->rows = p->set = p->clear = NULL;
+    sqlite3_finalize(p->fts_rows);
+    sqlite3_finalize(p->fts_set);
+    sqlite3_finalize(p->fts_clear);
+    sqlite3_finalize(p->text_rows);
+    sqlite3_finalize(p->text_clear);
+    for (int i = 0; i < 4; i++)
+        sqlite3_finalize(p->text[i]);
+    memset(p, 0, sizeof(*p));
 }

@@ -1,9 +1,10 @@
 /*
  * pacta_short, the FTS5 tokenizer of contracts_short (schema_short.h): the
  * index of contracts.list `text` of one or two characters.  A connection
- * that writes number, title or counterparty (the triggers index them) or
- * reads contracts_short must have it; one without gets "no such tokenizer:
- * pacta_short" and its statement fails, changing nothing.  Only SQLite:
+ * that inserts or deletes contracts (the triggers index them), applies the
+ * notes of edits (db_fts_pending.c) or reads contracts_short must have it;
+ * one without gets "no such tokenizer: pacta_short" and its statement
+ * fails, changing nothing.  Only SQLite:
  * pactactl and the test harness build this file too.
  */
 #ifndef PACTA_SRV_DB_SHORT_H

@@ -320,9 +320,9 @@ static const char *const migrations[] = {
      * that comes later adds what it needs. */
     "DROP INDEX changes_entity;",
 
-    /* 17: the word index brought up to date once a batch instead of once an
-     * edit: FTS5 wrote a segment for every statement that changed it (issue
-     * 8).  The SQL and its design are in schema_fts_pending.h. */
+    /* 17: the search indexes brought up to date once a batch instead of
+     * once an edit: FTS5 wrote a segment for every statement that changed
+     * one (issue 8).  The SQL and its design are in schema_fts_pending.h. */
     SRV_SCHEMA_FTS_PENDING,
 };
 
@@ -358,12 +358,14 @@ int srv__schema_migrate(sqlite3 *w, char *errbuf, size_t errlen)
     return srv__schema_migrate_to(w, MIGRATION_COUNT, errbuf, errlen);
 }
 
-/* The word index's rows that a transaction outside pactad's writer noted
- * and left (schema_fts_pending.h), brought up to date: every file pactad
- * opens or restores comes through here first. */
+/* The search indexes' rows that a transaction outside pactad's writer
+ * noted and left (schema_fts_pending.h), brought up to date: every file
+ * pactad opens or restores comes through here first. */
 static int apply_leftover_fts_pending(sqlite3 *w, char *errbuf, size_t errlen)
 {
     struct srv_fts_pending p = {0};
+    if (srv_short_register(w, errbuf, errlen) != 0) /* the short-text index's tokenizer */
+        return -1;
     int rc = sqlite3_exec(w, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 
     if (rc == SQLITE_OK && (rc = srv__fts_pending_apply(w, &p)) == SQLITE_OK)

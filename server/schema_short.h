@@ -21,14 +21,19 @@
  * a new map row indexes the contract, an update of one of the three
  * columns takes the old values out and the new ones in, a hard delete
  * takes them out before the map row goes.  All run in the writer's
- * transaction; soft deletes leave the index alone.
+ * transaction; soft deletes leave the index alone.  Migration 17
+ * (schema_fts_pending.h) replaced the update and delete triggers with
+ * contracts_substr_update and _delete, which serve this index and
+ * contracts_text: an update notes, the writer applies before its COMMIT.
  *
  * Every connection that fires these triggers or reads the index needs
  * pacta_short registered (db_short.h: pactad's connections, the
  * migrations', restore's, the benches' and tests'); a connection without it
- * (a plain sqlite3 shell) cannot insert, delete or change number, title or
- * counterparty: the statement fails with "no such tokenizer: pacta_short"
- * and changes nothing.
+ * (a plain sqlite3 shell) cannot insert or delete a contract: the
+ * statement fails with "no such tokenizer: pacta_short" and changes
+ * nothing.  Since migration 17 it can change number, title or
+ * counterparty (that only takes a note); pactad applies the note when it
+ * next opens the file.
  */
 #ifndef PACTA_SRV_SCHEMA_SHORT_H
 #define PACTA_SRV_SCHEMA_SHORT_H

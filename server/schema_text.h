@@ -31,6 +31,9 @@
  *    (contracts_fts_delete drops it AFTER the delete; this runs BEFORE).
  * All of them run in the writer's transaction, like the other indexes.
  * Soft deletes leave it alone (listings filter deleted_at on contracts).
+ * Migration 17 (schema_fts_pending.h) replaced the update and delete
+ * triggers: an update notes the old values and the writer applies them
+ * before its COMMIT; a hard delete takes out the noted values if any.
  */
 #ifndef PACTA_SRV_SCHEMA_TEXT_H
 #define PACTA_SRV_SCHEMA_TEXT_H

@@ -13,6 +13,7 @@
  */
 #include <time.h>
 
+#include "db_short.h"
 #include "test_srv_db_util.h"
 
 enum { N = 20, HALF_DONE = 10, STALE = 5 };
@@ -70,35 +71,63 @@ static void run_locked(struct tdb *t, struct srv_write *lead, struct srv_write *
     srv_write_free(opener);
 }
 
-/* The amount, and a description word the search index must follow: "wAMOUNT". */
+/* The amount, and what the search indexes must follow: a description word
+ * "wAMOUNT" (the word index) and a title "tAMOUNTx" (the trigram and
+ * short-text indexes). */
 static json_t *update_args(const json_t *rec, json_int_t version, json_int_t amount)
 {
-    char word[32];
+    char word[32], title[32];
 
     snprintf(word, sizeof word, "w%lld", (long long)amount);
-    return json_pack("{s:s, s:I, s:{s:I, s:s}}", "id", t_str(rec, "id"), "version", version,
-                     "changes", "amount_cents", amount, "description", word);
+    snprintf(title, sizeof title, "t%lldx", (long long)amount);
+    return json_pack("{s:s, s:I, s:{s:I, s:s, s:s}}", "id", t_str(rec, "id"), "version", version,
+                     "changes", "amount_cents", amount, "description", word, "title", title);
 }
 
-/* The search index after the batch: the committed edits' words are found,
- * the refused ones' are not, every row agrees with its contract and no note
- * is left (schema_fts_pending.h: brought up to date before the COMMIT). */
-static void check_search_index(sqlite3 *raw, int n, int refused, int stale, json_int_t base)
+/* A connection that can read the short-text index (its tokenizer). */
+static sqlite3 *raw_with_short(struct tdb *t)
 {
-    for (int i = 0; i < n; i++) {
-        char word[32];
-        snprintf(word, sizeof word, "w%lld", (long long)(base + i));
-        int want = i == refused || i == stale ? 0 : 1;
-        int got =
-            count(raw, "SELECT count(*) FROM contracts_fts WHERE contracts_fts MATCH ?", word);
-        CHECKF(got == want, "%s: %d hits, want %d", word, got, want);
-    }
+    char err[128];
+    sqlite3 *raw = t_raw(t);
+
+    REQUIRE(srv_short_register(raw, err, sizeof err) == 0);
+    return raw;
+}
+
+/* Whether the edit to `amount` is in every search index (want 1) or in
+ * none (0). */
+static void check_edit_indexed(sqlite3 *raw, json_int_t amount, int want)
+{
+    char q[32];
+
+    snprintf(q, sizeof q, "w%lld", (long long)amount);
+    int words = count(raw, "SELECT count(*) FROM contracts_fts WHERE contracts_fts MATCH ?", q);
+    snprintf(q, sizeof q, "\"t%lldx\"", (long long)amount);
+    int trigrams =
+        count(raw, "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH ?", q);
+    CHECKF(words == want && trigrams == want, "edit %lld: %d word hits, %d trigram hits, want %d",
+           (long long)amount, words, trigrams, want);
+}
+
+/* The search indexes after the batch: `edited` titles carry an "x" (one
+ * short-text doclist), `unedited` are still "plain" (trigrams), every word
+ * index row agrees with its contract, and no note is left
+ * (schema_fts_pending.h: brought up to date before the COMMIT). */
+static void check_search_index(sqlite3 *raw, int edited, int unedited)
+{
     CHECK(count(raw,
                 "SELECT count(*) FROM contracts c JOIN contracts_fts_map m ON m.id = c.id"
                 " JOIN contracts_fts f ON f.rowid = m.rid WHERE f.description IS NOT c.description"
                 " OR f.title IS NOT c.title OR f.number IS NOT c.number",
                 NULL) == 0);
+    int x =
+        count(raw, "SELECT count(*) FROM contracts_short WHERE contracts_short MATCH 'x'", NULL);
+    CHECKF(x == edited, "short-text index: %d rows with an x, want %d", x, edited);
+    int plain =
+        count(raw, "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 'plain'", NULL);
+    CHECKF(plain == unedited, "trigram index: %d rows still plain, want %d", plain, unedited);
     CHECK(count(raw, "SELECT count(*) FROM contracts_fts_pending", NULL) == 0);
+    CHECK(count(raw, "SELECT count(*) FROM contracts_text_pending", NULL) == 0);
 }
 
 /* lead: NULL (contract writes only: run_plain first) or a write of another
@@ -181,7 +210,11 @@ static void one_half_done(enum srv_write_kind lead_kind)
     CHECK(count(raw, "SELECT count(*) FROM changes WHERE event = 'contract.updated'", NULL) ==
           N - 2);
     CHECK(count(raw, "SELECT count(*) FROM contracts WHERE version = 2", NULL) == N - 2);
-    check_search_index(raw, N, HALF_DONE, STALE, 1000);
+    sqlite3_close(raw);
+    raw = raw_with_short(&t);
+    for (int i = 0; i < N; i++)
+        check_edit_indexed(raw, 1000 + i, i != HALF_DONE && i != STALE);
+    check_search_index(raw, N - 2, 2);
     sqlite3_close(raw);
     for (int i = 0; i < N; i++)
         json_decref(recs[i]);
@@ -217,11 +250,13 @@ static void no_rerun(void)
     t_ncompleted = 0;
     CHECK(st1.plain_reruns == st0.plain_reruns);
     CHECK(st1.failed_batches == st0.failed_batches);
-    /* every word in one batch: all the same amount, so one word, N - 1 rows */
-    sqlite3 *raw = t_raw(&t);
+    /* every edit in one batch, all to the same amount: N - 1 rows each */
+    sqlite3 *raw = raw_with_short(&t);
     CHECK(count(raw, "SELECT count(*) FROM contracts_fts WHERE contracts_fts MATCH 'w5'", NULL) ==
           N - 1);
-    check_search_index(raw, 0, -1, -1, 0);
+    CHECK(count(raw, "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 't5x'",
+                NULL) == N - 1);
+    check_search_index(raw, N - 1, 1);
     sqlite3_close(raw);
     for (int i = 0; i < N; i++)
         json_decref(recs[i]);
@@ -245,10 +280,10 @@ static void twice_in_a_batch(void)
         srv_write_free(ws[i]);
     }
     t_ncompleted = 0;
-    sqlite3 *raw = t_raw(&t);
-    CHECK(count(raw, "SELECT count(*) FROM contracts_fts WHERE contracts_fts MATCH 'w71'", NULL) ==
-          0);
-    check_search_index(raw, 1, -1, -1, 72);
+    sqlite3 *raw = raw_with_short(&t);
+    check_edit_indexed(raw, 71, 0);
+    check_edit_indexed(raw, 72, 1);
+    check_search_index(raw, 1, 0);
     sqlite3_close(raw);
     json_decref(rec);
     t_close(&t);

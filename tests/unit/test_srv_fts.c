@@ -8,6 +8,7 @@
  * indexes rather than full scans.
  */
 #include "db_list.h"
+#include "db_short.h"
 #include "test_srv_db_util.h"
 
 static json_t *contract(const char *number, const char *title, const char *counterparty,
@@ -440,12 +441,30 @@ static void test_pending_left_behind(void)
 
     t_open(&t);
     json_decref(t_create(&t, "admin", contract("L-1", "Lease", "Acme SRL", "old words")));
+    json_decref(t_create(&t, "admin", contract("L-2", "Hotel", "Acme SRL", "")));
     t_close_db(&t);
 
+    /* the shell: L-1 gets a new description and title; L-2 a new title, and
+     * is then deleted for good in the same transaction, so the substring
+     * indexes must lose the title they hold, not the one it had last */
     raw = t_raw(&t);
-    REQUIRE(sqlite3_exec(raw, "UPDATE contracts SET description = 'zulu' WHERE number = 'L-1'",
+    REQUIRE(srv_short_register(raw, err, sizeof(err)) == 0);
+    REQUIRE(sqlite3_exec(raw,
+                         "BEGIN;"
+                         "UPDATE contracts SET description = 'zulu', title = 'Yankee'"
+                         " WHERE number = 'L-1';"
+                         "UPDATE contracts SET title = 'Whiskey' WHERE number = 'L-2';"
+                         "DELETE FROM contracts WHERE number = 'L-2';"
+                         "COMMIT",
                          NULL, NULL, NULL) == SQLITE_OK);
-    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_fts_pending") == 1);
+    /* L-2's word-index note stays (its row went with the contract: the
+     * apply finds nothing to do); its substring note went with it */
+    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_fts_pending") == 2);
+    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_text_pending") == 1);
+    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 'hotel'"
+                         " OR contracts_text MATCH 'whiskey'") == 0);
+    CHECK(raw_count(raw,
+                    "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 'lease'") == 1);
     CHECK(raw_count(raw, "SELECT count(*) FROM contracts_fts WHERE contracts_fts MATCH 'zulu'") ==
           0);
     /* the first open fails to clear the note */
@@ -460,7 +479,7 @@ static void test_pending_left_behind(void)
            "%s", err);
     uv_loop_close(&t.loop);
     raw = t_raw(&t);
-    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_fts_pending") == 1);
+    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_fts_pending") == 2);
     CHECK(raw_count(raw, "SELECT count(*) FROM contracts_fts WHERE contracts_fts MATCH 'old'") ==
           1);
     REQUIRE(sqlite3_exec(raw, "DROP TRIGGER test_keep", NULL, NULL, NULL) == SQLITE_OK);
@@ -472,7 +491,19 @@ static void test_pending_left_behind(void)
     check_search(&t, "old", "");
     check_in_step(&t);
     raw = t_raw(&t);
+    REQUIRE(srv_short_register(raw, err, sizeof(err)) == 0);
     CHECK(raw_count(raw, "SELECT count(*) FROM contracts_fts_pending") == 0);
+    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_text_pending") == 0);
+    /* the substring indexes: L-1 by its new title only, L-2 by nothing */
+    CHECK(raw_count(
+              raw, "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 'yankee'") == 1);
+    CHECK(raw_count(raw,
+                    "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 'lease'"
+                    " OR contracts_text MATCH 'hotel' OR contracts_text MATCH 'whiskey'") == 0);
+    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_short WHERE contracts_short MATCH 'y'") ==
+          1);
+    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_short WHERE contracts_short MATCH 'w'") ==
+          0);
     sqlite3_close(raw);
     t_close(&t);
 }
@@ -496,8 +527,9 @@ static void test_pending_apply_fails(void)
                          " BEGIN SELECT RAISE(ABORT, 'kept by the test'); END",
                          NULL, NULL, NULL) == SQLITE_OK);
     w = t_write(&t, SRV_W_CONTRACT_UPDATE, "admin",
-                json_pack("{s:s, s:I, s:{s:s}}", "id", t_str(a, "id"), "version",
-                          (json_int_t)t_int(a, "version"), "changes", "description", "petrol"));
+                json_pack("{s:s, s:I, s:{s:s, s:s}}", "id", t_str(a, "id"), "version",
+                          (json_int_t)t_int(a, "version"), "changes", "description", "petrol",
+                          "title", "Gasoline"));
     CHECKF(w->code == PACTA_UNAVAILABLE, "code %d %s", w->code, w->err.message);
     CHECK(w->result_text == NULL && json_array_size(w->events) == 0);
     srv_write_free(w);
@@ -507,16 +539,25 @@ static void test_pending_apply_fails(void)
     CHECK(t_int(now, "version") == t_int(a, "version"));
     json_decref(now);
     CHECK(raw_count(raw, "SELECT count(*) FROM contracts_fts_pending") == 0);
+    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_text_pending") == 0);
+    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 'fuel'") ==
+          1);
 
     REQUIRE(sqlite3_exec(raw, "DROP TRIGGER test_keep", NULL, NULL, NULL) == SQLITE_OK);
-    sqlite3_close(raw);
     w = t_write(&t, SRV_W_CONTRACT_UPDATE, "admin",
-                json_pack("{s:s, s:I, s:{s:s}}", "id", t_str(a, "id"), "version",
-                          (json_int_t)t_int(a, "version"), "changes", "description", "petrol"));
+                json_pack("{s:s, s:I, s:{s:s, s:s}}", "id", t_str(a, "id"), "version",
+                          (json_int_t)t_int(a, "version"), "changes", "description", "petrol",
+                          "title", "Gasoline"));
     CHECKF(w->code == PACTA_OK, "%s", w->err.message);
     srv_write_free(w);
     check_search(&t, "petrol", "F-1");
     check_search(&t, "diesel", "");
+    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 'fuel'") ==
+          0);
+    CHECK(raw_count(raw,
+                    "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 'gasoline'") ==
+          1);
+    sqlite3_close(raw);
     check_in_step(&t);
     json_decref(a);
     t_close(&t);

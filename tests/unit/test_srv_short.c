@@ -259,38 +259,53 @@ static void test_in_step(void)
 }
 
 /*
- * A connection without the tokenizer (a plain sqlite3 shell) cannot change
- * an indexed column: the statement fails with "no such tokenizer" and
- * changes nothing, so the index never falls out of step.  Other columns
- * are still its to change.
+ * A connection without the tokenizer (a plain sqlite3 shell) cannot delete
+ * a contract: the statement fails with "no such tokenizer" and changes
+ * nothing, so the index never falls out of step.  Since migration 17 it
+ * may change an indexed column: that only notes the row
+ * (schema_fts_pending.h), and the index follows at pactad's next commit,
+ * whatever that commit writes.  Other columns are always its to change.
  */
 static void test_without_tokenizer(void)
 {
     struct tdb t;
-    json_t *a;
+    json_t *a, *b;
     sqlite3 *h;
     char sql[256], err[256];
 
     t_open(&t);
     a = t_create(&t, "admin", t_text_contract("N-1", "Zq works", "Acme SRL"));
-    REQUIRE(a);
+    b = t_create(&t, "admin", t_text_contract("N-2", "Bystander", "Acme SRL"));
+    REQUIRE(a && b);
     sqlite3_reset_auto_extension(); /* this process's later connections: none */
     REQUIRE(sqlite3_open(t.path, &h) == SQLITE_OK);
     sqlite3_busy_timeout(h, 5000);
-    snprintf(sql, sizeof(sql), "UPDATE contracts SET title = 'Other' WHERE id = '%s'",
-             t_str(a, "id"));
+    snprintf(sql, sizeof(sql), "DELETE FROM contracts WHERE id = '%s'", t_str(a, "id"));
     CHECK(sqlite3_exec(h, sql, NULL, NULL, NULL) != SQLITE_OK);
     CHECKF(strstr(sqlite3_errmsg(h), "no such tokenizer: pacta_short") != NULL, "%s",
            sqlite3_errmsg(h));
+    snprintf(sql, sizeof(sql), "UPDATE contracts SET title = 'Other' WHERE id = '%s'",
+             t_str(a, "id"));
+    CHECKF(sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(h));
     snprintf(sql, sizeof(sql), "UPDATE contracts SET amount_cents = 5 WHERE id = '%s'",
              t_str(a, "id"));
     CHECKF(sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(h));
     sqlite3_close(h);
     CHECK(srv_short_install(err, sizeof(err)) == 0);
-    check_text(&t, "zq", "N-1");
+    /* not yet: the index still has the title pactad last committed (the
+     * listing's LIKE keeps "zq" from finding the row that no longer has it) */
+    check_text(&t, "zq", "");
     check_text(&t, "ot", "");
+    /* pactad's next commit, of another contract, brings it up to date */
+    CHECK(t_write_code(&t, SRV_W_CONTRACT_UPDATE, "admin",
+                       json_pack("{s:s, s:I, s:{s:I}}", "id", t_str(b, "id"), "version",
+                                 (json_int_t)t_int(b, "version"), "changes", "amount_cents",
+                                 (json_int_t)7)) == PACTA_OK);
+    check_text(&t, "ot", "N-1");
+    check_text(&t, "zq", "");
     t_text_in_step(&t, "contracts_short", srv_short_query, in_step_subs);
     json_decref(a);
+    json_decref(b);
     t_close(&t);
 }
 
