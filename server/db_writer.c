@@ -40,7 +40,7 @@ static const char *const tx_sql[TX__COUNT] = {[TX_BEGIN] = "BEGIN IMMEDIATE",
                                               [TX_COMMIT] = "COMMIT"};
 struct tx_stmts {
     sqlite3_stmt *st[TX__COUNT];
-    struct srv_fts_pending fts; /* the search index's noted rows, before COMMIT */
+    struct srv_fts_pending fts; /* the search indexes' noted rows, before COMMIT */
 };
 
 /* Runs one of them: SQLITE_OK, or the error, logged as exec_sql logs it. */
@@ -66,8 +66,9 @@ static int tx_run(struct srv_db *db, struct tx_stmts *tx, int which)
     return rc;
 }
 
-/* The search index's rows noted by the batch's edits, brought up to date
- * before the COMMIT: one FTS5 segment a batch (schema_fts_pending.h). */
+/* The search indexes' rows noted by the batch's edits, brought up to date
+ * before the COMMIT: one FTS5 segment per index a batch
+ * (schema_fts_pending.h). */
 static int fts_pending_apply(struct srv_db *db, struct tx_stmts *tx)
 {
     int rc = srv__fts_pending_apply(db->w, &tx->fts);
@@ -113,8 +114,8 @@ static void fail_batch(struct srv_write *batch, int sqlite_rc)
 }
 
 /* The batch's COMMIT (unless broken: a write's error ended what the batch
- * could keep), after the word index's noted rows; 0, or -1 with every write
- * failed and the transaction gone. */
+ * could keep), after the search indexes' noted rows; 0, or -1 with every
+ * write failed and the transaction gone. */
 static int commit_batch(struct srv_db *db, struct tx_stmts *tx, struct srv_write *batch, int broken)
 {
     if (broken || fts_pending_apply(db, tx) != SQLITE_OK ||

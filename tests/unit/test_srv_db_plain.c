@@ -5,11 +5,11 @@
  * trigger the test adds, after its UPDATE went through -- must still fail
  * alone: the batch is rolled back and run again with a SAVEPOINT per
  * write, the others commit with contiguous seqs, and the failed write left
- * nothing behind, in the search index either.  A write refused before it
- * changed anything (a stale version) needs no second run.  Two edits of one
- * contract in a batch leave the index with the second.  The writes are made to share a batch by
- * holding the write lock from another connection while they are queued
- * (run_locked).
+ * nothing behind, in the search indexes either.  A write refused before
+ * it changed anything (a stale version) needs no second run.  Two edits of
+ * one contract in a batch leave the indexes with the second.  The writes
+ * are made to share a batch by holding the write lock from another
+ * connection while they are queued (run_locked).
  */
 #include <time.h>
 

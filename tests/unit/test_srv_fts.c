@@ -3,9 +3,8 @@
  * prefix matching, accents folded, bm25 ranking, the index kept in step
  * by the schema's triggers and the writer (edits' notes brought up to date
  * before each COMMIT, or at the next open), supplement reasons (the lists
- * migration),
- * offset cursors, migration of existing rows, and query plans that use
- * indexes rather than full scans.
+ * migration), offset cursors, migration of existing rows, and query plans
+ * that use indexes rather than full scans.
  */
 #include "db_list.h"
 #include "db_short.h"
