@@ -94,7 +94,8 @@ void srv__writer_checkpoints(struct srv_db *db);
  * statements are kept in *p for the next call until
  * srv__fts_pending_finalize.  The connection needs pacta_short. */
 struct srv_fts_pending {
-    sqlite3_stmt *any, *fts_rows, *fts_set, *fts_clear, *text_rows, *text_clear, *text[4];
+    sqlite3_stmt *any, *fts_rows, *fts_set, *fts_reasons, *fts_clear, *text_rows, *text_clear,
+        *text[4];
 };
 int srv__fts_pending_apply(sqlite3 *w, struct srv_fts_pending *p);
 void srv__fts_pending_finalize(struct srv_fts_pending *p);

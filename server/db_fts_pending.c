@@ -12,6 +12,8 @@
  * the noted rows would be one segment too, but FTS5 prepared its content
  * lookup again each time.)
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "db-private.h"
@@ -23,13 +25,22 @@ static const char any_sql[] = "SELECT EXISTS (SELECT 1 FROM contracts_fts_pendin
 
 /* The word index: each noted row's indexed columns as its contract has them
  * now (a hard delete in the same transaction took the map row: nothing to
- * do); reasons stays as the supplements trigger keeps it. */
+ * do), the note's first supplement, the reasons the index holds, and
+ * whether it holds the other columns as they are (a note taken for a
+ * reason alone, or an edit undone by the next). */
 static const char fts_rows_sql[] =
-    "SELECT m.rid, c.id, c.number, c.title, c.counterparty, c.description"
+    "SELECT m.rid, c.id, c.number, c.title, c.counterparty, c.description, p.since, f.c5,"
+    " f.c0 IS c.id AND f.c1 IS c.number AND f.c2 IS c.title AND f.c3 IS c.counterparty"
+    " AND f.c4 IS c.description"
     " FROM contracts_fts_pending p JOIN contracts_fts_map m ON m.rid = p.rid"
-    " JOIN contracts c ON c.id = m.id";
+    " JOIN contracts c ON c.id = m.id LEFT JOIN contracts_fts_content f ON f.id = m.rid";
+enum { ROW_SINCE = 6, ROW_REASONS, ROW_SAME };
 static const char fts_set_sql[] = "UPDATE contracts_fts SET id = ?2, number = ?3, title = ?4,"
-                                  " counterparty = ?5, description = ?6 WHERE rowid = ?1";
+                                  " counterparty = ?5, description = ?6, reasons = ?7"
+                                  " WHERE rowid = ?1";
+/* The contract's supplements from the note's first one, oldest first. */
+static const char fts_reasons_sql[] =
+    "SELECT reason FROM supplements WHERE contract_id = ?1 AND id >= ?2 ORDER BY id";
 static const char fts_clear_sql[] = "DELETE FROM contracts_fts_pending";
 
 /* The trigram and short-text indexes keep no content: a row goes out with
@@ -88,6 +99,71 @@ static int finish(sqlite3_stmt *rows, sqlite3_stmt *failed, int rc, sqlite3_stmt
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* *reasons (malloc'd, one per line) with r appended unless the lines
+ * already hold it: the test of the lists migration's trigger, instr() of
+ * "\n" r "\n" in "\n" reasons "\n".  1 if appended, 0 if not, -1 out of
+ * memory. */
+static int add_reason(char **reasons, const char *r)
+{
+    size_t n = strlen(*reasons), rn = strlen(r);
+    char *hay = malloc(n + 3), *needle = malloc(rn + 3);
+    int found = 0;
+
+    if (!hay || !needle) {
+        free(hay);
+        free(needle);
+        return -1;
+    }
+    snprintf(hay, n + 3, "\n%s\n", *reasons);
+    snprintf(needle, rn + 3, "\n%s\n", r);
+    found = memmem(hay, n + 2, needle, rn + 2) != NULL;
+    free(hay);
+    free(needle);
+    if (found)
+        return 0;
+    char *more = realloc(*reasons, n + rn + 2);
+    if (!more)
+        return -1;
+    if (n)
+        more[n++] = '\n';
+    memcpy(more + n, r, rn + 1);
+    *reasons = more;
+    return 1;
+}
+
+/* The row's reasons with its new supplements' taken in: *out (malloc'd),
+ * *changed whether any was new; SQLITE_OK or the error. */
+static int merged_reasons(sqlite3 *w, struct srv_fts_pending *p, sqlite3_stmt *row, char **out,
+                          int *changed)
+{
+    const char *held = (const char *)sqlite3_column_text(row, ROW_REASONS);
+    int rc;
+
+    *changed = 0;
+    if (!(*out = strdup(held ? held : "")))
+        return SQLITE_NOMEM;
+    if (sqlite3_column_type(row, ROW_SINCE) == SQLITE_NULL)
+        return SQLITE_OK;
+    if ((rc = prepared(w, &p->fts_reasons, fts_reasons_sql)) != SQLITE_OK)
+        return rc;
+    sqlite3_bind_value(p->fts_reasons, 1, sqlite3_column_value(row, 1));
+    sqlite3_bind_value(p->fts_reasons, 2, sqlite3_column_value(row, ROW_SINCE));
+    while ((rc = sqlite3_step(p->fts_reasons)) == SQLITE_ROW) {
+        const char *r = (const char *)sqlite3_column_text(p->fts_reasons, 0);
+        int added = r ? add_reason(out, r) : 0;
+        if (added < 0) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        *changed |= added;
+    }
+    if (rc != SQLITE_DONE && rc != SQLITE_NOMEM)
+        return rc; /* left as it failed: finish() resets it last */
+    sqlite3_reset(p->fts_reasons);
+    sqlite3_clear_bindings(p->fts_reasons);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 static int apply_fts(sqlite3 *w, struct srv_fts_pending *p)
 {
     sqlite3_stmt *failed = NULL;
@@ -97,11 +173,27 @@ static int apply_fts(sqlite3 *w, struct srv_fts_pending *p)
         (rc = prepared(w, &p->fts_set, fts_set_sql)) != SQLITE_OK ||
         (rc = prepared(w, &p->fts_clear, fts_clear_sql)) != SQLITE_OK)
         return rc;
-    while ((rc = sqlite3_step(p->fts_rows)) == SQLITE_ROW)
-        if ((rc = step_with(p->fts_set, p->fts_rows, 1, 5)) != SQLITE_DONE) {
+    while ((rc = sqlite3_step(p->fts_rows)) == SQLITE_ROW) {
+        char *reasons = NULL;
+        int changed = 0;
+
+        if ((rc = merged_reasons(w, p, p->fts_rows, &reasons, &changed)) != SQLITE_OK) {
+            free(reasons);
+            failed = rc == SQLITE_NOMEM || !p->fts_reasons ? NULL : p->fts_reasons;
+            break;
+        }
+        if (changed || !sqlite3_column_int(p->fts_rows, ROW_SAME)) {
+            sqlite3_bind_text(p->fts_set, 7, reasons, -1, SQLITE_TRANSIENT);
+            rc = step_with(p->fts_set, p->fts_rows, 1, 5);
+        } else {
+            rc = SQLITE_DONE; /* the index holds the row as it is */
+        }
+        free(reasons);
+        if (rc != SQLITE_DONE) {
             failed = p->fts_set;
             break;
         }
+    }
     return finish(p->fts_rows, failed, rc, p->fts_clear);
 }
 
@@ -150,6 +242,7 @@ void srv__fts_pending_finalize(struct srv_fts_pending *p)
     sqlite3_finalize(p->fts_rows);
     sqlite3_finalize(p->fts_set);
     sqlite3_finalize(p->fts_clear);
+    sqlite3_finalize(p->fts_reasons);
     sqlite3_finalize(p->text_rows);
     sqlite3_finalize(p->text_clear);
     for (int i = 0; i < 4; i++)

@@ -10,9 +10,11 @@
  * the search indexes from inside it, every edit of a number, title,
  * counterparty or description wrote a segment of its own to each index it
  * touched (the word index; for the first three also the trigram and
- * short-text ones), and FTS5 merged those segments again every few edits,
- * whatever the batch: a title edit was ~1,290,000 writer instructions
- * (bench/RESULTS.md 2026-11-23 21:45, issue 8).
+ * short-text ones), and so did every edit of an active contract (its
+ * supplements' reason goes into the word index), and FTS5 merged those
+ * segments again every few edits, whatever the batch: a title edit was
+ * ~1,290,000 writer instructions (bench/RESULTS.md 2026-11-23 21:15,
+ * issue 8).
  *
  * Now the triggers only note the row, and the writer brings every noted
  * row up to date just before its batch's COMMIT (db_fts_pending.c), with
@@ -21,8 +23,12 @@
  * a batch, in the same transaction as the edits, so a reader never sees a
  * contract and its indexes apart.
  *
- * - contracts_fts_pending (rid): the word index stores its content, so the
- *   note is the row alone; its UPDATE takes the old words out by itself.
+ * - contracts_fts_pending (rid, since): the word index stores its content,
+ *   so the note is the row; its UPDATE takes the old words out by itself.
+ *   since is the first supplement of the transaction for that contract
+ *   (NULL: none): the reasons column takes in, in order, each reason of
+ *   the supplements from there that it does not hold yet, as the
+ *   supplements trigger of the lists migration did one at a time.
  * - contracts_text_pending (rid, number, title, counterparty): the trigram
  *   and short-text indexes store nothing, and a row goes out of them with
  *   the very values it went in with, so the note keeps those: the values
@@ -41,14 +47,14 @@
  * before pactad reads or writes anything, refusing the file if it cannot.
  * (Before this migration, a shell without pacta_short could not change
  * those columns at all, and one with it kept the indexes in step.)
- * Creates and supplement reasons still change the indexes at once (rarer;
- * a create would need an insert where an edit needs an update).
+ * Creates still change the indexes at once (rarer; a create would need an
+ * insert where an edit needs an update).
  */
 #ifndef PACTA_SRV_SCHEMA_FTS_PENDING_H
 #define PACTA_SRV_SCHEMA_FTS_PENDING_H
 
 #define SRV_SCHEMA_FTS_PENDING                                                                     \
-    "CREATE TABLE contracts_fts_pending (rid INTEGER PRIMARY KEY);"                                \
+    "CREATE TABLE contracts_fts_pending (rid INTEGER PRIMARY KEY, since INTEGER);"                 \
     "DROP TRIGGER contracts_fts_update;"                                                           \
     "CREATE TRIGGER contracts_fts_update"                                                          \
     "  AFTER UPDATE OF id, number, title, counterparty, description ON contracts"                  \
@@ -58,6 +64,12 @@
     "  UPDATE contracts_fts_map SET id = new.id WHERE id = old.id AND old.id IS NOT new.id;"       \
     "  INSERT OR IGNORE INTO contracts_fts_pending (rid)"                                          \
     "    SELECT rid FROM contracts_fts_map WHERE id = new.id;"                                     \
+    "END;"                                                                                         \
+    "DROP TRIGGER supplements_fts_insert;"                                                         \
+    "CREATE TRIGGER supplements_fts_insert AFTER INSERT ON supplements BEGIN"                      \
+    "  INSERT INTO contracts_fts_pending (rid, since)"                                             \
+    "    SELECT rid, new.id FROM contracts_fts_map WHERE id = new.contract_id"                     \
+    "    ON CONFLICT (rid) DO UPDATE SET since = coalesce(since, excluded.since);"                 \
     "END;"                                                                                         \
     "CREATE TABLE contracts_text_pending ("                                                        \
     "  rid INTEGER PRIMARY KEY,"                                                                   \

@@ -289,11 +289,69 @@ static void twice_in_a_batch(void)
     t_close(&t);
 }
 
+static json_t *reason_args(const json_t *rec, json_int_t version, json_int_t amount,
+                           const char *reason)
+{
+    return json_pack("{s:s, s:I, s:{s:I}, s:s}", "id", t_str(rec, "id"), "version", version,
+                     "changes", "amount_cents", amount, "reason", reason);
+}
+
+/* Edits of active contracts need a reason, and each reason a contract's
+ * supplements have is in the word index once, in the order first given
+ * (the lists migration): reasons given in one batch, some twice, some
+ * already there, come in that way too. */
+static void reasons_in_a_batch(void)
+{
+    struct tdb t = {0};
+    struct srv_write *ws[5];
+    json_t *a, *b;
+
+    t_open(&t);
+    json_t *args = t_contract_args("R-1", "plain", "client");
+    json_object_set_new(args, "status", json_string("active"));
+    REQUIRE((a = t_create(&t, "admin", args)));
+    args = t_contract_args("R-2", "plain", "client");
+    json_object_set_new(args, "status", json_string("active"));
+    REQUIRE((b = t_create(&t, "admin", args)));
+    CHECK(t_write_code(&t, SRV_W_CONTRACT_UPDATE, "admin", reason_args(b, 1, 1, "delta")) ==
+          PACTA_OK);
+    ws[0] = srv_write_new(SRV_W_CONTRACT_UPDATE, "admin", reason_args(a, 1, 10, "alpha"));
+    ws[1] = srv_write_new(SRV_W_CONTRACT_UPDATE, "admin", reason_args(a, 2, 20, "beta"));
+    ws[2] = srv_write_new(SRV_W_CONTRACT_UPDATE, "admin", reason_args(a, 3, 30, "alpha"));
+    ws[3] = srv_write_new(SRV_W_CONTRACT_UPDATE, "admin", reason_args(b, 2, 40, "delta"));
+    ws[4] = srv_write_new(SRV_W_CONTRACT_UPDATE, "admin", reason_args(b, 3, 50, "gamma"));
+    run_locked(&t, NULL, ws, 5);
+    for (int i = 0; i < 5; i++) {
+        CHECKF(ws[i]->code == PACTA_OK, "edit %d: %s", i, ws[i]->err.message);
+        srv_write_free(ws[i]);
+    }
+    t_ncompleted = 0;
+    sqlite3 *raw = t_raw(&t);
+    CHECK(count(raw,
+                "SELECT count(*) FROM contracts_fts f JOIN contracts_fts_map m ON m.rid = f.rowid"
+                " JOIN contracts c ON c.id = m.id WHERE c.number = 'R-1'"
+                " AND f.reasons = 'alpha' || char(10) || 'beta'",
+                NULL) == 1);
+    CHECK(count(raw,
+                "SELECT count(*) FROM contracts_fts f JOIN contracts_fts_map m ON m.rid = f.rowid"
+                " JOIN contracts c ON c.id = m.id WHERE c.number = 'R-2'"
+                " AND f.reasons = 'delta' || char(10) || 'gamma'",
+                NULL) == 1);
+    CHECK(count(raw, "SELECT count(*) FROM contracts_fts WHERE contracts_fts MATCH 'beta'", NULL) ==
+          1);
+    CHECK(count(raw, "SELECT count(*) FROM contracts_fts_pending", NULL) == 0);
+    sqlite3_close(raw);
+    json_decref(a);
+    json_decref(b);
+    t_close(&t);
+}
+
 int main(void)
 {
     one_half_done(SRV_W_CONTRACT_UPDATE); /* contract writes only */
     one_half_done(SRV_W_NOOP);            /* another kind first: SAVEPOINTs from the start */
     no_rerun();
     twice_in_a_batch();
+    reasons_in_a_batch();
     return t_finish();
 }
