@@ -15,7 +15,9 @@
  * indexes' triggers run), and the creates are timed too (stderr).
  * WRITER_BENCH_FIELD=description makes it a new ~230-byte description, the
  * fan-out scenario's publish (bench/lg_proto.c): the word index's trigger
- * runs, the trigram and short-text ones do not.
+ * runs, the trigram and short-text ones do not.  WRITER_BENCH_FIELD=reason
+ * keeps the amount edits but on active contracts, each with a reason of its
+ * own: a supplement per edit, whose reason the word index takes in.
  *
  * Under `valgrind --tool=callgrind --separate-threads=yes`, the writer
  * thread's instructions per edit are the difference between two runs, one
@@ -113,6 +115,7 @@ int main(int argc, char **argv)
     const char *field = getenv("WRITER_BENCH_FIELD");
     int titles = field && strcmp(field, "title") == 0;
     int descriptions = field && strcmp(field, "description") == 0;
+    int reasons = field && strcmp(field, "reason") == 0;
     ids = calloc((size_t)ncontracts, sizeof *ids);
     versions = calloc((size_t)ncontracts, sizeof *versions);
     double tc = now_s();
@@ -122,10 +125,10 @@ int main(int argc, char **argv)
         /* a title and counterparty of the 1M bench's lengths (gen_contracts) */
         struct srv_write *w =
             srv_write_new(SRV_W_CONTRACT_CREATE, "admin",
-                          json_pack("{s:s,s:s,s:s,s:s,s:s}", "number", num, "title",
+                          json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "number", num, "title",
                                     titles ? "Mentenanță IT Cluj-Napoca" : "bench", "counterparty",
                                     titles ? "Hooli Timișoara SRL" : "Bench SA", "kind", "supplier",
-                                    "currency", "EUR"));
+                                    "currency", "EUR", "status", reasons ? "active" : "draft"));
         w->done = on_created;
         w->udata = (void *)(intptr_t)i;
         submit(db, w);
@@ -159,6 +162,10 @@ int main(int argc, char **argv)
                                     json_pack("{s:s,s:I,s:{s:I}}", "id", ids[k], "version",
                                               (json_int_t)versions[k], "changes", "amount_cents",
                                               (json_int_t)counter));
+            if (reasons) { /* "reason N": a word the index has not seen on this contract */
+                snprintf(text, sizeof text, "reason %" PRIu64, counter);
+                json_object_set_new(w->args, "reason", json_string(text));
+            }
             w->done = on_updated;
             w->udata = (void *)(intptr_t)k;
             submit(db, w);
