@@ -27,7 +27,10 @@ static const char any_sql[] = "SELECT EXISTS (SELECT 1 FROM contracts_fts_pendin
  * now (a hard delete in the same transaction took the map row: nothing to
  * do), the note's first supplement, the reasons the index holds, and
  * whether it holds the other columns as they are (a note taken for a
- * reason alone, or an edit undone by the next). */
+ * reason alone, or an edit undone by the next).  What the index holds is
+ * read from its content table, whose c0..c5 are contracts_fts's columns in
+ * order (id, number, title, counterparty, description, reasons), not
+ * through the index itself, which the loop then writes. */
 static const char fts_rows_sql[] =
     "SELECT m.rid, c.id, c.number, c.title, c.counterparty, c.description, p.since, f.c5,"
     " f.c0 IS c.id AND f.c1 IS c.number AND f.c2 IS c.title AND f.c3 IS c.counterparty"
