@@ -30,8 +30,9 @@ static void pacta_setup(void)
     for (int i = 0; i < n; i++) {
         char num[64];
         snprintf(num, sizeof num, "B-%d-%d-%d", (int)getpid(), (int)(lg_now_us() % 1000000), i);
-        json_t *args = json_pack("{s:s,s:s,s:s,s:s,s:s}", "number", num, "title", "bench",
-                                 "counterparty", "Bench SA", "kind", "supplier", "currency", "EUR");
+        json_t *args = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "number", num, "title", "bench",
+                                 "counterparty", "Bench SA", "kind", "supplier", "currency", "EUR",
+                                 "status", o.active ? "active" : "draft");
         if (ctl_client_request(cl, "contracts.create", args, 30000, &res) != 0)
             die("contracts.create failed");
         json_t *k = json_object_get(res, "contract");
@@ -204,10 +205,14 @@ static void writer_send(struct lg_conn *c)
     c->contract = k;
     c->sent_us = lg_now_us();
     inflight++;
+    char reason[48] = ""; /* an active contract's edit needs one: a new one each time */
+    if (o.active && !catchup_mode)
+        snprintf(reason, sizeof reason, ",\"reason\":\"price review %" PRIu64 "\"",
+                 edit_counter + 1);
     int n = snprintf(buf, sizeof buf,
                      "{\"id\":%" PRId64 ",\"op\":\"contracts.update\",\"args\":{\"id\":\"%s\","
-                     "\"version\":%" PRId64 ",\"changes\":{\"amount_cents\":%" PRIu64 "}}}",
-                     ++c->next_id, lg.contracts[k], lg.versions[k], ++edit_counter);
+                     "\"version\":%" PRId64 ",\"changes\":{\"amount_cents\":%" PRIu64 "}%s}}",
+                     ++c->next_id, lg.contracts[k], lg.versions[k], ++edit_counter, reason);
     lg_send(c, buf, (size_t)n);
 }
 

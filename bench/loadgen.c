@@ -23,6 +23,9 @@
  *            nothing is lost and p99 <= --stop-ms (1000: not a growing backlog).
  *   edits    (PACTA) M writers, version-checked contracts.update on random
  *            contracts of K, one in flight each, as fast as acks come back.
+ *            Drafts by default; --active makes the contracts active, so each
+ *            edit carries a reason of its own and writes a supplement, as
+ *            edits of signed contracts do.
  *   catchup  (PACTA) E events written while a client is unsubscribed, then
  *            subscribe {since}: time until the last missed event arrived.
  */
@@ -48,7 +51,7 @@ static struct {
     const char *scenario, *ca, *label, *summary, *path, *admin_pw;
     int port, subs, secs, writers, ncontracts, events, server_pid, max_handshakes;
     double p99_ms, stop_ms;
-    int publishers;
+    int publishers, active;
     long replay_from;
     double targets[64];
     int ntargets;
@@ -396,16 +399,14 @@ static void parse_targets(const char *s)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"proto", 1, 0, 'P'},       {"port", 1, 0, 'p'},
-                                         {"ca", 1, 0, 'c'},          {"scenario", 1, 0, 's'},
-                                         {"subs", 1, 0, 'n'},        {"targets", 1, 0, 't'},
-                                         {"secs", 1, 0, 'd'},        {"label", 1, 0, 'l'},
-                                         {"summary", 1, 0, 'S'},     {"server-pid", 1, 0, 'i'},
-                                         {"writers", 1, 0, 'w'},     {"contracts", 1, 0, 'k'},
-                                         {"events", 1, 0, 'e'},      {"admin-password", 1, 0, 'a'},
-                                         {"p99-ms", 1, 0, 'q'},      {"path", 1, 0, 'x'},
-                                         {"replay-from", 1, 0, 'r'}, {"stop-ms", 1, 0, 'm'},
-                                         {"publishers", 1, 0, 'u'},  {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"proto", 1, 0, 'P'},      {"port", 1, 0, 'p'},           {"ca", 1, 0, 'c'},
+        {"scenario", 1, 0, 's'},   {"subs", 1, 0, 'n'},           {"targets", 1, 0, 't'},
+        {"secs", 1, 0, 'd'},       {"label", 1, 0, 'l'},          {"summary", 1, 0, 'S'},
+        {"server-pid", 1, 0, 'i'}, {"writers", 1, 0, 'w'},        {"contracts", 1, 0, 'k'},
+        {"events", 1, 0, 'e'},     {"admin-password", 1, 0, 'a'}, {"p99-ms", 1, 0, 'q'},
+        {"path", 1, 0, 'x'},       {"replay-from", 1, 0, 'r'},    {"stop-ms", 1, 0, 'm'},
+        {"publishers", 1, 0, 'u'}, {"active", 0, 0, 'A'},         {0, 0, 0, 0}};
     int ch;
     parse_targets("1000");
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -466,6 +467,9 @@ int main(int argc, char **argv)
             break;
         case 'u':
             o.publishers = atoi(optarg);
+            break;
+        case 'A':
+            o.active = 1;
             break;
         case 'r':
             o.replay_from = atol(optarg);
