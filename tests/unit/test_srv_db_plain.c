@@ -18,21 +18,6 @@
 
 enum { N = 20, HALF_DONE = 10, STALE = 5 };
 
-static int count(sqlite3 *c, const char *sql, const char *arg)
-{
-    sqlite3_stmt *st = NULL;
-    int n = -1;
-
-    if (sqlite3_prepare_v2(c, sql, -1, &st, NULL) == SQLITE_OK) {
-        if (arg)
-            sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            n = sqlite3_column_int(st, 0);
-    }
-    sqlite3_finalize(st);
-    return n;
-}
-
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -101,10 +86,10 @@ static void check_edit_indexed(sqlite3 *raw, json_int_t amount, int want)
     char q[32];
 
     snprintf(q, sizeof q, "w%lld", (long long)amount);
-    int words = count(raw, "SELECT count(*) FROM contracts_fts WHERE contracts_fts MATCH ?", q);
+    int words = t_count(raw, "SELECT count(*) FROM contracts_fts WHERE contracts_fts MATCH ?", q);
     snprintf(q, sizeof q, "\"t%lldx\"", (long long)amount);
     int trigrams =
-        count(raw, "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH ?", q);
+        t_count(raw, "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH ?", q);
     CHECKF(words == want && trigrams == want, "edit %lld: %d word hits, %d trigram hits, want %d",
            (long long)amount, words, trigrams, want);
 }
@@ -115,19 +100,20 @@ static void check_edit_indexed(sqlite3 *raw, json_int_t amount, int want)
  * (schema_fts_pending.h: brought up to date before the COMMIT). */
 static void check_search_index(sqlite3 *raw, int edited, int unedited)
 {
-    CHECK(count(raw,
+    CHECK(
+        t_count(raw,
                 "SELECT count(*) FROM contracts c JOIN contracts_fts_map m ON m.id = c.id"
                 " JOIN contracts_fts f ON f.rowid = m.rid WHERE f.description IS NOT c.description"
                 " OR f.title IS NOT c.title OR f.number IS NOT c.number",
                 NULL) == 0);
     int x =
-        count(raw, "SELECT count(*) FROM contracts_short WHERE contracts_short MATCH 'x'", NULL);
+        t_count(raw, "SELECT count(*) FROM contracts_short WHERE contracts_short MATCH 'x'", NULL);
     CHECKF(x == edited, "short-text index: %d rows with an x, want %d", x, edited);
-    int plain =
-        count(raw, "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 'plain'", NULL);
+    int plain = t_count(
+        raw, "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 'plain'", NULL);
     CHECKF(plain == unedited, "trigram index: %d rows still plain, want %d", plain, unedited);
-    CHECK(count(raw, "SELECT count(*) FROM contracts_fts_pending", NULL) == 0);
-    CHECK(count(raw, "SELECT count(*) FROM contracts_text_pending", NULL) == 0);
+    CHECK(t_count(raw, "SELECT count(*) FROM contracts_fts_pending", NULL) == 0);
+    CHECK(t_count(raw, "SELECT count(*) FROM contracts_text_pending", NULL) == 0);
 }
 
 /* lead: NULL (contract writes only: run_plain first) or a write of another
@@ -206,10 +192,10 @@ static void one_half_done(enum srv_write_kind lead_kind)
     CHECK(t_int(now, "version") == 2 && t_int(now, "amount_cents") == 1000 + HALF_DONE + 1);
     json_decref(now);
     raw = t_raw(&t);
-    CHECK(count(raw, "SELECT count(*) FROM changes WHERE entity_id = ?", refused) == 1);
-    CHECK(count(raw, "SELECT count(*) FROM changes WHERE event = 'contract.updated'", NULL) ==
+    CHECK(t_count(raw, "SELECT count(*) FROM changes WHERE entity_id = ?", refused) == 1);
+    CHECK(t_count(raw, "SELECT count(*) FROM changes WHERE event = 'contract.updated'", NULL) ==
           N - 2);
-    CHECK(count(raw, "SELECT count(*) FROM contracts WHERE version = 2", NULL) == N - 2);
+    CHECK(t_count(raw, "SELECT count(*) FROM contracts WHERE version = 2", NULL) == N - 2);
     sqlite3_close(raw);
     raw = raw_with_short(&t);
     for (int i = 0; i < N; i++)
@@ -252,10 +238,10 @@ static void no_rerun(void)
     CHECK(st1.failed_batches == st0.failed_batches);
     /* every edit in one batch, all to the same amount: N - 1 rows each */
     sqlite3 *raw = raw_with_short(&t);
-    CHECK(count(raw, "SELECT count(*) FROM contracts_fts WHERE contracts_fts MATCH 'w5'", NULL) ==
+    CHECK(t_count(raw, "SELECT count(*) FROM contracts_fts WHERE contracts_fts MATCH 'w5'", NULL) ==
           N - 1);
-    CHECK(count(raw, "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 't5x'",
-                NULL) == N - 1);
+    CHECK(t_count(raw, "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 't5x'",
+                  NULL) == N - 1);
     check_search_index(raw, N - 1, 1);
     sqlite3_close(raw);
     for (int i = 0; i < N; i++)
@@ -327,19 +313,19 @@ static void reasons_in_a_batch(void)
     }
     t_ncompleted = 0;
     sqlite3 *raw = t_raw(&t);
-    CHECK(count(raw,
-                "SELECT count(*) FROM contracts_fts f JOIN contracts_fts_map m ON m.rid = f.rowid"
-                " JOIN contracts c ON c.id = m.id WHERE c.number = 'R-1'"
-                " AND f.reasons = 'alpha' || char(10) || 'beta'",
-                NULL) == 1);
-    CHECK(count(raw,
-                "SELECT count(*) FROM contracts_fts f JOIN contracts_fts_map m ON m.rid = f.rowid"
-                " JOIN contracts c ON c.id = m.id WHERE c.number = 'R-2'"
-                " AND f.reasons = 'delta' || char(10) || 'gamma'",
-                NULL) == 1);
-    CHECK(count(raw, "SELECT count(*) FROM contracts_fts WHERE contracts_fts MATCH 'beta'", NULL) ==
-          1);
-    CHECK(count(raw, "SELECT count(*) FROM contracts_fts_pending", NULL) == 0);
+    CHECK(t_count(raw,
+                  "SELECT count(*) FROM contracts_fts f JOIN contracts_fts_map m ON m.rid = f.rowid"
+                  " JOIN contracts c ON c.id = m.id WHERE c.number = 'R-1'"
+                  " AND f.reasons = 'alpha' || char(10) || 'beta'",
+                  NULL) == 1);
+    CHECK(t_count(raw,
+                  "SELECT count(*) FROM contracts_fts f JOIN contracts_fts_map m ON m.rid = f.rowid"
+                  " JOIN contracts c ON c.id = m.id WHERE c.number = 'R-2'"
+                  " AND f.reasons = 'delta' || char(10) || 'gamma'",
+                  NULL) == 1);
+    CHECK(t_count(raw, "SELECT count(*) FROM contracts_fts WHERE contracts_fts MATCH 'beta'",
+                  NULL) == 1);
+    CHECK(t_count(raw, "SELECT count(*) FROM contracts_fts_pending", NULL) == 0);
     sqlite3_close(raw);
     json_decref(a);
     json_decref(b);

@@ -190,6 +190,23 @@ static inline json_int_t t_int(const json_t *o, const char *key)
     return json_integer_value(json_object_get(o, key));
 }
 
+/* The first column of a one-row count on c, ?1 bound to arg (may be NULL);
+ * -1 when the statement fails, so a mistyped query fails a check for 0. */
+static inline int t_count(sqlite3 *c, const char *sql, const char *arg)
+{
+    sqlite3_stmt *st = NULL;
+    int n = -1;
+
+    if (sqlite3_prepare_v2(c, sql, -1, &st, NULL) == SQLITE_OK) {
+        if (arg)
+            sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int(st, 0);
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
 /* A raw read-write connection for the tests that poke the file directly
  * (only while no srv_db is open on it). */
 static inline sqlite3 *t_raw(struct tdb *t)

@@ -417,17 +417,6 @@ static void test_plans(void)
     t_close(&t);
 }
 
-static int raw_count(sqlite3 *c, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    int n = -1;
-
-    if (sqlite3_prepare_v2(c, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return n;
-}
-
 /* An edit made outside pactad's writer (a tool, the sqlite3 shell) leaves
  * its note (schema_fts_pending.h): the next open brings the index up to
  * date before anything reads it.  If that fails, the open says so and the
@@ -458,14 +447,16 @@ static void test_pending_left_behind(void)
                          NULL, NULL, NULL) == SQLITE_OK);
     /* L-2's word-index note stays (its row went with the contract: the
      * apply finds nothing to do); its substring note went with it */
-    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_fts_pending") == 2);
-    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_text_pending") == 1);
-    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 'hotel'"
-                         " OR contracts_text MATCH 'whiskey'") == 0);
-    CHECK(raw_count(raw,
-                    "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 'lease'") == 1);
-    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_fts WHERE contracts_fts MATCH 'zulu'") ==
-          0);
+    CHECK(t_count(raw, "SELECT count(*) FROM contracts_fts_pending", NULL) == 2);
+    CHECK(t_count(raw, "SELECT count(*) FROM contracts_text_pending", NULL) == 1);
+    CHECK(t_count(raw,
+                  "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 'hotel'"
+                  " OR contracts_text MATCH 'whiskey'",
+                  NULL) == 0);
+    CHECK(t_count(raw, "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 'lease'",
+                  NULL) == 1);
+    CHECK(t_count(raw, "SELECT count(*) FROM contracts_fts WHERE contracts_fts MATCH 'zulu'",
+                  NULL) == 0);
     /* the first open fails to clear the note */
     REQUIRE(sqlite3_exec(raw,
                          "CREATE TRIGGER test_keep BEFORE DELETE ON contracts_fts_pending"
@@ -478,9 +469,9 @@ static void test_pending_left_behind(void)
            "%s", err);
     uv_loop_close(&t.loop);
     raw = t_raw(&t);
-    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_fts_pending") == 2);
-    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_fts WHERE contracts_fts MATCH 'old'") ==
-          1);
+    CHECK(t_count(raw, "SELECT count(*) FROM contracts_fts_pending", NULL) == 2);
+    CHECK(t_count(raw, "SELECT count(*) FROM contracts_fts WHERE contracts_fts MATCH 'old'",
+                  NULL) == 1);
     REQUIRE(sqlite3_exec(raw, "DROP TRIGGER test_keep", NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(raw);
 
@@ -491,18 +482,19 @@ static void test_pending_left_behind(void)
     check_in_step(&t);
     raw = t_raw(&t);
     REQUIRE(srv_short_register(raw, err, sizeof(err)) == 0);
-    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_fts_pending") == 0);
-    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_text_pending") == 0);
+    CHECK(t_count(raw, "SELECT count(*) FROM contracts_fts_pending", NULL) == 0);
+    CHECK(t_count(raw, "SELECT count(*) FROM contracts_text_pending", NULL) == 0);
     /* the substring indexes: L-1 by its new title only, L-2 by nothing */
-    CHECK(raw_count(
-              raw, "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 'yankee'") == 1);
-    CHECK(raw_count(raw,
-                    "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 'lease'"
-                    " OR contracts_text MATCH 'hotel' OR contracts_text MATCH 'whiskey'") == 0);
-    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_short WHERE contracts_short MATCH 'y'") ==
-          1);
-    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_short WHERE contracts_short MATCH 'w'") ==
-          0);
+    CHECK(t_count(raw, "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 'yankee'",
+                  NULL) == 1);
+    CHECK(t_count(raw,
+                  "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 'lease'"
+                  " OR contracts_text MATCH 'hotel' OR contracts_text MATCH 'whiskey'",
+                  NULL) == 0);
+    CHECK(t_count(raw, "SELECT count(*) FROM contracts_short WHERE contracts_short MATCH 'y'",
+                  NULL) == 1);
+    CHECK(t_count(raw, "SELECT count(*) FROM contracts_short WHERE contracts_short MATCH 'w'",
+                  NULL) == 0);
     sqlite3_close(raw);
     t_close(&t);
 }
@@ -537,10 +529,10 @@ static void test_pending_apply_fails(void)
     json_t *now = t_get(&t, t_str(a, "id"));
     CHECK(t_int(now, "version") == t_int(a, "version"));
     json_decref(now);
-    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_fts_pending") == 0);
-    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_text_pending") == 0);
-    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 'fuel'") ==
-          1);
+    CHECK(t_count(raw, "SELECT count(*) FROM contracts_fts_pending", NULL) == 0);
+    CHECK(t_count(raw, "SELECT count(*) FROM contracts_text_pending", NULL) == 0);
+    CHECK(t_count(raw, "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 'fuel'",
+                  NULL) == 1);
 
     REQUIRE(sqlite3_exec(raw, "DROP TRIGGER test_keep", NULL, NULL, NULL) == SQLITE_OK);
     w = t_write(&t, SRV_W_CONTRACT_UPDATE, "admin",
@@ -551,11 +543,10 @@ static void test_pending_apply_fails(void)
     srv_write_free(w);
     check_search(&t, "petrol", "F-1");
     check_search(&t, "diesel", "");
-    CHECK(raw_count(raw, "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 'fuel'") ==
-          0);
-    CHECK(raw_count(raw,
-                    "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 'gasoline'") ==
-          1);
+    CHECK(t_count(raw, "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 'fuel'",
+                  NULL) == 0);
+    CHECK(t_count(raw, "SELECT count(*) FROM contracts_text WHERE contracts_text MATCH 'gasoline'",
+                  NULL) == 1);
     sqlite3_close(raw);
     check_in_step(&t);
     json_decref(a);
