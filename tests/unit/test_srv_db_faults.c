@@ -35,16 +35,6 @@ static ssize_t faulty_pread64(int fd, void *buf, size_t n, off_t off)
     return real_pread64(fd, buf, n, off);
 }
 
-static int count(sqlite3 *c, const char *q)
-{
-    sqlite3_stmt *st = NULL;
-    int n = -1;
-    if (sqlite3_prepare_v2(c, q, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return n;
-}
-
 static json_t *scan_args(const char *today)
 {
     return json_pack("{s:s, s:[i], s:b, s:I, s:i, s:b}", "today", today, "thresholds", 7, "full", 1,
@@ -66,9 +56,9 @@ static int one(int n)
     CHECK(t_write_code(&t, SRV_W_EXPIRY_SCAN, "system", scan_args("2026-06-01")) == PACTA_OK);
 
     sqlite3 *raw = t_raw(&t);
-    int changes0 = count(raw, "SELECT count(*) FROM changes");
-    int alerts0 = count(raw, "SELECT count(*) FROM expiry_alerts");
-    int notes0 = count(raw, "SELECT count(*) FROM notifications");
+    int changes0 = t_count(raw, "SELECT count(*) FROM changes", NULL);
+    int alerts0 = t_count(raw, "SELECT count(*) FROM expiry_alerts", NULL);
+    int notes0 = t_count(raw, "SELECT count(*) FROM notifications", NULL);
     sqlite3_close(raw);
 
     /* the writer is idle (waiting on its condition): its connection is ours */
@@ -83,10 +73,10 @@ static int one(int n)
     srv_write_free(w);
 
     raw = t_raw(&t);
-    int changes1 = count(raw, "SELECT count(*) FROM changes");
-    int alerts1 = count(raw, "SELECT count(*) FROM expiry_alerts");
-    int notes1 = count(raw, "SELECT count(*) FROM notifications");
-    int active1 = count(raw, "SELECT count(*) FROM contracts WHERE status = 'active'");
+    int changes1 = t_count(raw, "SELECT count(*) FROM changes", NULL);
+    int alerts1 = t_count(raw, "SELECT count(*) FROM expiry_alerts", NULL);
+    int notes1 = t_count(raw, "SELECT count(*) FROM notifications", NULL);
+    int active1 = t_count(raw, "SELECT count(*) FROM contracts WHERE status = 'active'", NULL);
     sqlite3_close(raw);
     if (code != PACTA_OK) {
         CHECKF(changes1 == changes0 && alerts1 == alerts0 && notes1 == notes0 && active1 == 1,
@@ -102,11 +92,13 @@ static int one(int n)
     sqlite3_exec(t.db->w, "PRAGMA cache_size = -2000", NULL, NULL, NULL);
     CHECK(t_write_code(&t, SRV_W_EXPIRY_SCAN, "system", scan_args("2026-07-05")) == PACTA_OK);
     raw = t_raw(&t);
-    CHECKF(count(raw, "SELECT count(*) FROM changes WHERE event = 'contract.expiring'") == 1 &&
-               count(raw, "SELECT count(*) FROM changes WHERE event = 'contract.expired'") == 1,
-           "read %d: expiring %d, expired %d", n,
-           count(raw, "SELECT count(*) FROM changes WHERE event = 'contract.expiring'"),
-           count(raw, "SELECT count(*) FROM changes WHERE event = 'contract.expired'"));
+    CHECKF(
+        t_count(raw, "SELECT count(*) FROM changes WHERE event = 'contract.expiring'", NULL) == 1 &&
+            t_count(raw, "SELECT count(*) FROM changes WHERE event = 'contract.expired'", NULL) ==
+                1,
+        "read %d: expiring %d, expired %d", n,
+        t_count(raw, "SELECT count(*) FROM changes WHERE event = 'contract.expiring'", NULL),
+        t_count(raw, "SELECT count(*) FROM changes WHERE event = 'contract.expired'", NULL));
     sqlite3_close(raw);
     json_decref(rec);
     t_close(&t);
