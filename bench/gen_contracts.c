@@ -275,8 +275,11 @@ int gen_contracts_build(const char *path, const struct gen_options *o, char *err
         goto out;
     if (srv__schema_migrate(db, err, errlen) != 0)
         goto out;
+    /* the inserts leave their sort keys noted (schema_sort_keys.h): a
+     * second pass writes them, as pactad's open would */
     if (exec(db, "BEGIN", err, errlen) || add_users(db, o, err, errlen) ||
         add_contracts(db, o, n, err, errlen) || exec(db, "COMMIT", err, errlen) ||
+        srv__schema_migrate(db, err, errlen) != 0 ||
         exec(db, "PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE)", err, errlen))
         goto out;
     rc = 0;

@@ -89,13 +89,16 @@ void srv__writer_checkpoints(struct srv_db *db);
 
 /* db_fts_pending.c: the search indexes' rows that edits noted in
  * contracts_fts_pending and contracts_text_pending (schema_fts_pending.h),
- * brought up to date inside the caller's transaction and the notes
- * cleared; SQLITE_OK or SQLite's error (sqlite3_errmsg(w) says it).  The
- * statements are kept in *p for the next call until
- * srv__fts_pending_finalize.  The connection needs pacta_short. */
+ * and the sort keys of the rows noted in contracts_sort_pending
+ * (schema_sort_keys.h), brought up to date inside the caller's transaction
+ * and the notes cleared; SQLITE_OK or SQLite's error (sqlite3_errmsg(w)
+ * says it).  The statements are kept in *p for the next call until
+ * srv__fts_pending_finalize.  The connection needs pacta_short and
+ * pacta_fold. */
 struct srv_fts_pending {
     sqlite3_stmt *any, *fts_rows, *fts_set, *fts_reasons, *fts_clear, *text_rows, *text_clear,
-        *text[4];
+        *text[4], *sort_rows, *sort_set, *sort_clear;
+    int no_sort_keys; /* a file of version 17 (tests make them): no sort keys' notes */
 };
 int srv__fts_pending_apply(sqlite3 *w, struct srv_fts_pending *p);
 void srv__fts_pending_finalize(struct srv_fts_pending *p);

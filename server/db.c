@@ -210,10 +210,11 @@ static int open_readers(struct srv_db *db, const char *path, int n, int cache_mb
             rc = sqlite3_db_config(r, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
         if (rc == SQLITE_OK)
             rc = sqlite3_busy_timeout(r, BUSY_TIMEOUT_MS);
-        /* q's whole words and ranked pages (db_list.h) */
+        /* q's whole words, sort keys and ranked pages (db_list.h) */
         if (rc == SQLITE_OK && srv__list_reader_attach(r) != 0) {
-            snprintf(errbuf, errlen, "cannot open a reader on %s: cannot register %s", path,
-                     SRV_LIST_RANK_FUNCTION);
+            snprintf(errbuf, errlen,
+                     "cannot open a reader on %s: cannot register the list functions: %s", path,
+                     sqlite3_errmsg(r));
             return -1;
         }
         if (rc == SQLITE_OK)

@@ -1,10 +1,11 @@
 /*
  * The search indexes' rows noted by edits (contracts_fts_pending for the
- * word index, contracts_text_pending for the trigram and short-text ones),
+ * word index, contracts_text_pending for the trigram and short-text ones)
+ * and the sort keys of the contracts noted in contracts_sort_pending,
  * brought up to date from their contracts: by the writer before each
  * batch's COMMIT (db_writer.c), and by srv__schema_migrate for notes a
- * transaction outside pactad left.  schema_fts_pending.h says why the
- * indexes are kept this way.
+ * transaction outside pactad left.  schema_fts_pending.h and
+ * schema_sort_keys.h say why they are kept this way.
  *
  * Every statement here changes one row of one index: statements that need
  * no statement journal, so FTS5 keeps all the batch's rows in memory and
@@ -17,11 +18,15 @@
 #include <string.h>
 
 #include "db-private.h"
+#include "db_fold.h"
 
 /* What waits, one flag per table: reads, so a batch without text edits
- * writes nothing more. */
+ * writes nothing more.  (A file of version 17 has no sort keys' notes.) */
 static const char any_sql[] = "SELECT EXISTS (SELECT 1 FROM contracts_fts_pending),"
-                              " EXISTS (SELECT 1 FROM contracts_text_pending)";
+                              " EXISTS (SELECT 1 FROM contracts_text_pending),"
+                              " EXISTS (SELECT 1 FROM contracts_sort_pending)";
+static const char any_v17_sql[] = "SELECT EXISTS (SELECT 1 FROM contracts_fts_pending),"
+                                  " EXISTS (SELECT 1 FROM contracts_text_pending), 0";
 
 /* The word index: each noted row's indexed columns as its contract has them
  * now (a hard delete in the same transaction took the map row: nothing to
@@ -62,6 +67,14 @@ static const char *const text_sql[4] = {
     "INSERT INTO contracts_short (rowid, number, title, counterparty) VALUES (?1, ?2, ?3, ?4)",
 };
 static const char text_clear_sql[] = "DELETE FROM contracts_text_pending";
+
+/* The sort keys: each noted contract's written from its title and
+ * counterparty as they are (a contract deleted since: nothing to do). */
+static const char sort_rows_sql[] = "SELECT id FROM contracts_sort_pending";
+static const char sort_set_sql[] = "UPDATE contracts SET title_key = " SRV_FOLD_FUNCTION "(title),"
+                                   " counterparty_key = " SRV_FOLD_FUNCTION "(counterparty)"
+                                   " WHERE id = ?1";
+static const char sort_clear_sql[] = "DELETE FROM contracts_sort_pending";
 
 static int prepared(sqlite3 *w, sqlite3_stmt **st, const char *sql)
 {
@@ -220,23 +233,43 @@ static int apply_text(sqlite3 *w, struct srv_fts_pending *p)
     return finish(p->text_rows, failed, rc, p->text_clear);
 }
 
+static int apply_sort(sqlite3 *w, struct srv_fts_pending *p)
+{
+    sqlite3_stmt *failed = NULL;
+    int rc;
+
+    if ((rc = prepared(w, &p->sort_rows, sort_rows_sql)) != SQLITE_OK ||
+        (rc = prepared(w, &p->sort_set, sort_set_sql)) != SQLITE_OK ||
+        (rc = prepared(w, &p->sort_clear, sort_clear_sql)) != SQLITE_OK)
+        return rc;
+    while ((rc = sqlite3_step(p->sort_rows)) == SQLITE_ROW)
+        if ((rc = step_with(p->sort_set, p->sort_rows, 1, 0)) != SQLITE_DONE) {
+            failed = p->sort_set;
+            break;
+        }
+    return finish(p->sort_rows, failed, rc, p->sort_clear);
+}
+
 int srv__fts_pending_apply(sqlite3 *w, struct srv_fts_pending *p)
 {
-    int rc, fts = 0, text = 0;
+    int rc, fts = 0, text = 0, sort = 0;
 
-    if ((rc = prepared(w, &p->any, any_sql)) != SQLITE_OK)
+    if ((rc = prepared(w, &p->any, p->no_sort_keys ? any_v17_sql : any_sql)) != SQLITE_OK)
         return rc;
     rc = sqlite3_step(p->any);
     if (rc == SQLITE_ROW) {
         fts = sqlite3_column_int(p->any, 0);
         text = sqlite3_column_int(p->any, 1);
+        sort = sqlite3_column_int(p->any, 2);
     }
     sqlite3_reset(p->any);
     if (rc != SQLITE_ROW)
         return rc;
     if (fts && (rc = apply_fts(w, p)) != SQLITE_OK)
         return rc;
-    return text ? apply_text(w, p) : SQLITE_OK;
+    if (text && (rc = apply_text(w, p)) != SQLITE_OK)
+        return rc;
+    return sort ? apply_sort(w, p) : SQLITE_OK;
 }
 
 void srv__fts_pending_finalize(struct srv_fts_pending *p)
@@ -250,5 +283,8 @@ void srv__fts_pending_finalize(struct srv_fts_pending *p)
     sqlite3_finalize(p->text_clear);
     for (int i = 0; i < 4; i++)
         sqlite3_finalize(p->text[i]);
+    sqlite3_finalize(p->sort_rows);
+    sqlite3_finalize(p->sort_set);
+    sqlite3_finalize(p->sort_clear);
     memset(p, 0, sizeof(*p));
 }

@@ -29,6 +29,9 @@ struct sort_def {
     /* the key as the search index's content table stores it (in the same
      * order), for a TEXT page's top candidates; NULL: not stored there */
     const char *stored;
+    /* the cursor's key (the record's member, bound as :ck) as the column
+     * holds it; NULL: as it is */
+    const char *ck;
 };
 
 #define MAX_DATE "9999-12-31"

@@ -87,6 +87,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_fold.h"
 #include "db_list-private.h"
 #include "db_list_terms.h"
 #include "db_short.h"
@@ -98,6 +99,8 @@ static atomic_long fallbacks, fallback_seeks, probes, probes_out, qids_walks, pr
 int srv__list_reader_attach(sqlite3 *r)
 {
     srv__list_terms_attach(r);
+    if (srv_fold_register(r) != SQLITE_OK) /* the title and counterparty keys (db_fold.h) */
+        return -1;
     return srv__list_rank_attach(r);
 }
 

@@ -58,9 +58,10 @@ long srv__list_qids_walks(void);
 long srv__list_text_tops(long *widened);
 /* What a connection that reads contracts.list pages needs, made before its
  * PRAGMA query_only: q's whole-word terms table (db_list_terms.h; without
- * it, whole words are searched as prefixes, the same rows) and pacta_rank
- * (db_list_rank.h; ranked pages fail without it).  0, or -1 when pacta_rank
- * could not be registered. */
+ * it, whole words are searched as prefixes, the same rows), pacta_fold
+ * (db_fold.h; pages by title or counterparty after a cursor, and TEXT pages
+ * by them, fail without it) and pacta_rank (db_list_rank.h; ranked pages
+ * fail without it).  0, or -1 when a function could not be registered. */
 int srv__list_reader_attach(sqlite3 *r);
 /* Pages of q with a sort key planned without a probe so far: q was whole
  * words only (db_list_terms.h) with fewer hits than the bound. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_fold.h"
 #include "db_list-private.h"
 #include "schema_lists.h"
 
@@ -43,12 +44,16 @@ void srv__list_sb_add(struct sbuf *b, const char *fmt, ...)
 
 static const struct sort_def sorts[PACTA_SORT__COUNT] = {
     /* contracts_fts_content: c0 id, c1 number, c2 title, c3 counterparty
-     * (schema_lists.h), kept equal to the row's by the triggers; the
-     * collation is the sort column's */
+     * (schema_lists.h), kept equal to the row's by the triggers, made
+     * into the sort column's key; a title's and a counterparty's key is
+     * pacta_fold of the text (schema_sort_keys.h), and so is the cursor's
+     * (the collation orders texts as their keys, without making them; a
+     * key folds to itself) */
     [PACTA_SORT_NUMBER] = {"number", "contracts_order", "number", 0, 0, "fc.c1"},
-    [PACTA_SORT_TITLE] = {"title_key", "contracts_title", "title", 0, 0, "fc.c2 COLLATE NOCASE"},
+    [PACTA_SORT_TITLE] = {"title_key", "contracts_title", "title", 0, 0,
+                          "fc.c2 COLLATE " SRV_FOLD_FUNCTION, SRV_FOLD_FUNCTION "(:ck)"},
     [PACTA_SORT_COUNTERPARTY] = {"counterparty_key", "contracts_counterparty", "counterparty", 0, 0,
-                                 "fc.c3 COLLATE NOCASE"},
+                                 "fc.c3 COLLATE " SRV_FOLD_FUNCTION, SRV_FOLD_FUNCTION "(:ck)"},
     [PACTA_SORT_END_DATE] = {"end_key", "contracts_end", "end_date", 1, 0},
     [PACTA_SORT_START_DATE] = {"start_key", "contracts_start", "start_date", 1, 0},
     [PACTA_SORT_SIGN_DATE] = {"sign_key", "contracts_sign", "sign_date", 1, 0},
@@ -195,8 +200,8 @@ void srv__list_build_sql(struct page *p)
                          " WHERE %s MATCH :tmatch",
                          index, index, index);
         if (p->has_cursor)
-            srv__list_sb_add(b, " AND (%s, fc.c0) %s (:ck, :cid)", p->sd->stored,
-                             p->a->desc ? "<" : ">");
+            srv__list_sb_add(b, " AND (%s, fc.c0) %s (%s, :cid)", p->sd->stored,
+                             p->a->desc ? "<" : ">", p->sd->ck ? p->sd->ck : ":ck");
         srv__list_sb_add(b,
                          " ORDER BY %s %s, fc.c0 %s LIMIT :rk) CROSS JOIN contracts"
                          " INDEXED BY sqlite_autoindex_contracts_1 ON id = text_id",
@@ -244,7 +249,8 @@ void srv__list_build_sql(struct page *p)
                                   !(p->plan == SRV_LIST_WALK && p->has_cursor && p->a->desc));
     }
     if (p->has_cursor)
-        srv__list_sb_add(b, " AND (%s, id) %s (:ck, :cid)", p->sd->col, p->a->desc ? "<" : ">");
+        srv__list_sb_add(b, " AND (%s, id) %s (%s, :cid)", p->sd->col, p->a->desc ? "<" : ">",
+                         p->sd->ck ? p->sd->ck : ":ck");
     srv__list_sb_add(b, " ORDER BY %s %s, id %s LIMIT :lim", p->sd->col, dir, dir);
 }
 

@@ -66,15 +66,15 @@ static int tx_run(struct srv_db *db, struct tx_stmts *tx, int which)
     return rc;
 }
 
-/* The search indexes' rows noted by the batch's edits, brought up to date
- * before the COMMIT: one FTS5 segment per index a batch
- * (schema_fts_pending.h). */
+/* The search indexes' rows and the sort keys noted by the batch's edits,
+ * brought up to date before the COMMIT: one FTS5 segment per index a batch
+ * (schema_fts_pending.h, schema_sort_keys.h). */
 static int fts_pending_apply(struct srv_db *db, struct tx_stmts *tx)
 {
     int rc = srv__fts_pending_apply(db->w, &tx->fts);
 
     if (rc != SQLITE_OK)
-        srv__log_error("db: bringing the search index up to date failed", sqlite3_errmsg(db->w));
+        srv__log_error("db: bringing the search index and sort keys up to date failed", sqlite3_errmsg(db->w));
     return rc;
 }
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "db-private.h"
+#include "db_fold.h"
 #include "db_short.h"
 #include "schema_combo.h"
 #include "schema_dashboard.h"
@@ -22,6 +23,7 @@
 #include "schema_lists.h"
 #include "schema_ranges.h"
 #include "schema_short.h"
+#include "schema_sort_keys.h"
 #include "schema_text.h"
 
 /* The day of the month new.end_date keeps (expiry_date.c
@@ -324,10 +326,16 @@ static const char *const migrations[] = {
      * once an edit: FTS5 wrote a segment for every statement that changed
      * one (issue 8).  The SQL and its design are in schema_fts_pending.h. */
     SRV_SCHEMA_FTS_PENDING,
+
+    /* 18: titles and counterparties sorted without case or accents, by
+     * keys that pactad writes (issue 7).  The SQL and its design are in
+     * schema_sort_keys.h; the keys are db_fold.c's. */
+    SRV_SCHEMA_SORT_KEYS,
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
 #define FTS_PENDING_VERSION 17 /* the migration that made contracts_fts_pending */
+#define SORT_KEYS_VERSION 18   /* ... and contracts_sort_pending */
 
 int srv__schema_latest(void)
 {
@@ -358,20 +366,35 @@ int srv__schema_migrate(sqlite3 *w, char *errbuf, size_t errlen)
     return srv__schema_migrate_to(w, MIGRATION_COUNT, errbuf, errlen);
 }
 
-/* The search indexes' rows that a transaction outside pactad's writer
- * noted and left (schema_fts_pending.h), brought up to date: every file
- * pactad opens or restores comes through here first. */
-static int apply_leftover_fts_pending(sqlite3 *w, char *errbuf, size_t errlen)
+/* The functions a migration or the notes' apply runs: the short-text
+ * index's tokenizer and the sort keys' fold. */
+static int register_functions(sqlite3 *w, char *errbuf, size_t errlen)
 {
-    struct srv_fts_pending p = {0};
-    if (srv_short_register(w, errbuf, errlen) != 0) /* the short-text index's tokenizer */
+    if (srv_short_register(w, errbuf, errlen) != 0)
+        return -1;
+    if (srv_fold_register(w) != SQLITE_OK) {
+        snprintf(errbuf, errlen, "cannot register %s: %s", SRV_FOLD_FUNCTION, sqlite3_errmsg(w));
+        return -1;
+    }
+    return 0;
+}
+
+/* The search indexes' rows and the sort keys that a transaction outside
+ * pactad's writer noted and left (schema_fts_pending.h,
+ * schema_sort_keys.h), brought up to date: every file pactad opens or
+ * restores comes through here first. */
+static int apply_leftover_fts_pending(sqlite3 *w, int version, char *errbuf, size_t errlen)
+{
+    struct srv_fts_pending p = {.no_sort_keys = version < SORT_KEYS_VERSION};
+    if (register_functions(w, errbuf, errlen) != 0)
         return -1;
     int rc = sqlite3_exec(w, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 
     if (rc == SQLITE_OK && (rc = srv__fts_pending_apply(w, &p)) == SQLITE_OK)
         rc = sqlite3_exec(w, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK)
-        snprintf(errbuf, errlen, "cannot bring the search index up to date: %s", sqlite3_errmsg(w));
+        snprintf(errbuf, errlen, "cannot bring the search index and sort keys up to date: %s",
+                 sqlite3_errmsg(w));
     srv__fts_pending_finalize(&p);
     if (!sqlite3_get_autocommit(w))
         sqlite3_exec(w, "ROLLBACK", NULL, NULL, NULL);
@@ -396,9 +419,10 @@ int srv__schema_migrate_to(sqlite3 *w, int target, char *errbuf, size_t errlen)
                  MIGRATION_COUNT);
         return -1;
     }
-    /* a migration's inserts and triggers index through pacta_short, on
-     * whatever connection migrates (pactad's writer, a restore, a tool) */
-    if (version < target && srv_short_register(w, errbuf, errlen) != 0)
+    /* a migration's inserts and triggers index through pacta_short, and
+     * the sort keys' is pacta_fold, on whatever connection migrates
+     * (pactad's writer, a restore, a tool) */
+    if (version < target && register_functions(w, errbuf, errlen) != 0)
         return -1;
     for (; version < target && version < MIGRATION_COUNT; version++) {
         snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version + 1);
@@ -414,5 +438,6 @@ int srv__schema_migrate_to(sqlite3 *w, int target, char *errbuf, size_t errlen)
             return -1;
         }
     }
-    return version >= FTS_PENDING_VERSION ? apply_leftover_fts_pending(w, errbuf, errlen) : 0;
+    return version >= FTS_PENDING_VERSION ? apply_leftover_fts_pending(w, version, errbuf, errlen)
+                                          : 0;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "db-private.h"
+#include "db_fold.h"
 #include "test.h"
 
 struct tdb {
@@ -205,6 +206,22 @@ static inline int t_count(sqlite3 *c, const char *sql, const char *arg)
     }
     sqlite3_finalize(st);
     return n;
+}
+
+/* How a title or counterparty listing orders a and b (schema_sort_keys.h):
+ * by their keys (db_fold.h), < 0 when a comes first. */
+static inline int t_key_cmp(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    char *ka = malloc(na + 1), *kb = malloc(nb + 1);
+
+    REQUIRE(ka && kb);
+    ka[srv_fold(a, na, ka)] = '\0';
+    kb[srv_fold(b, nb, kb)] = '\0';
+    int c = strcmp(ka, kb);
+    free(ka);
+    free(kb);
+    return c;
 }
 
 /* A raw read-write connection for the tests that poke the file directly

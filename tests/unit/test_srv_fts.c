@@ -464,7 +464,7 @@ static void test_pending_left_behind(void)
                          NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(raw);
     CHECK(t_open_at(&t, err, sizeof(err)) != 0 && t.db == NULL);
-    CHECKF(strstr(err, "cannot bring the search index up to date") &&
+    CHECKF(strstr(err, "cannot bring the search index and sort keys up to date") &&
                strstr(err, "kept by the test"),
            "%s", err);
     uv_loop_close(&t.loop);

@@ -12,7 +12,6 @@
  * for a narrow filter and a walk for a broad one; EXPLAIN QUERY PLAN of the
  * statements it builds never shows a full table scan.
  */
-#include <strings.h>
 
 #include "db_list.h"
 #include "expiry.h"
@@ -176,10 +175,10 @@ static int compare(const json_t *x, const json_t *y, enum pacta_list_sort sort, 
 
     switch (sort) {
     case PACTA_SORT_TITLE:
-        c = strcasecmp(t_str(x, "title"), t_str(y, "title")); /* ASCII only, like NOCASE */
+        c = t_key_cmp(t_str(x, "title"), t_str(y, "title")); /* no case, no accents */
         break;
     case PACTA_SORT_COUNTERPARTY:
-        c = strcasecmp(t_str(x, "counterparty"), t_str(y, "counterparty"));
+        c = t_key_cmp(t_str(x, "counterparty"), t_str(y, "counterparty"));
         break;
     case PACTA_SORT_END_DATE:
         c = strcmp(date_key(x, "end_date"), date_key(y, "end_date"));

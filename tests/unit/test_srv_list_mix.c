@@ -11,7 +11,6 @@
  * compared with an oracle in C: the record's own members, and for q the
  * search index's hits.
  */
-#include <strings.h>
 
 #include "db_list.h"
 #include "db_list-private.h"
@@ -194,7 +193,7 @@ static int compare(const void *px, const void *py)
 
     switch (cmp_sort) {
     case PACTA_SORT_TITLE:
-        c = strcasecmp(t_str(x, "title"), t_str(y, "title"));
+        c = t_key_cmp(t_str(x, "title"), t_str(y, "title"));
         break;
     case PACTA_SORT_END_DATE:
         c = strcmp(key_of(x, "end_date"), key_of(y, "end_date"));

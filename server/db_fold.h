@@ -1,0 +1,40 @@
+/*
+ * The sort key of a title or a counterparty (contracts.title_key and
+ * counterparty_key, schema_sort_keys.h): the text without case or accents,
+ * so that "Ávila" sorts with "Avila" and "avión", not after "zulu".
+ *
+ * - ASCII letters in lower case;
+ * - the letters of Latin-1 and Latin Extended-A (U+00C0..U+017F) and
+ *   Romanian's ș ț with a comma below (U+0218..U+021B) as their base letter
+ *   in lower case, the ligatures and the letters that have none as the
+ *   letters they are written with: ß "ss", æ "ae", œ "oe", ĳ "ij",
+ *   þ "th", ð and đ "d", ø "o", ł "l";
+ * - combining accents (U+0300..U+036F, text written decomposed) left out;
+ * - everything else as it is (× ÷, digits, punctuation, Greek, Cyrillic:
+ *   after the Latin letters by their UTF-8 bytes), bytes that are not
+ *   UTF-8 too.
+ *
+ * The key is never longer than the text.  Rows hold it (an index is built
+ * on it), so a change to these rules needs a migration that writes every
+ * key again.
+ */
+#ifndef PACTA_SRV_DB_FOLD_H
+#define PACTA_SRV_DB_FOLD_H
+
+#include <stddef.h>
+#include <sqlite3.h>
+
+/* The SQL function's name: pacta_fold(text) is the key, NULL for NULL;
+ * and the collation's: x COLLATE pacta_fold orders texts as their keys do,
+ * without making them. */
+#define SRV_FOLD_FUNCTION "pacta_fold"
+
+/* The key of s[0..n) into out (room for n bytes; not terminated): its
+ * length. */
+size_t srv_fold(const char *s, size_t n, char *out);
+
+/* Registers the function pacta_fold (deterministic, innocuous) and the
+ * collation on one connection: SQLITE_OK or the error. */
+int srv_fold_register(sqlite3 *db);
+
+#endif
