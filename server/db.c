@@ -15,7 +15,6 @@
 
 #include "db-private.h"
 #include "db_list.h"
-#include "db_list_rank.h"
 #include "db_short.h"
 #include "db_walbuf.h"
 #include "log.h"
