@@ -12,6 +12,7 @@
 
 #include "db-private.h"
 #include "db_fold.h"
+#include "db_list.h"
 #include "test.h"
 
 struct tdb {
@@ -222,6 +223,40 @@ static inline int t_key_cmp(const char *a, const char *b)
     free(ka);
     free(kb);
     return c;
+}
+
+/* Every page of `a` by its cursors (at most 100 pages), on one reader with
+ * the planner forced to `force`: each item to each(item, ctx).  0, or -1
+ * (checked) when a page fails. */
+static inline int t_pages(struct tdb *t, struct pacta_list_args a, enum srv_list_force force,
+                          void (*each)(const json_t *item, void *ctx), void *ctx)
+{
+    sqlite3 *r = srv_db_reader_acquire(t->db);
+    struct pacta_error err;
+    json_t *page = NULL;
+    int rc = 0;
+
+    srv__list_force(force);
+    for (int n = 0; n < 100; n++) {
+        json_t *next = NULL, *it;
+        size_t i;
+
+        if (srv_db_read_contracts(r, &a, &next, &err) != 0) {
+            CHECKF(0, "page %d: %s", n, err.message);
+            rc = -1;
+            break;
+        }
+        json_array_foreach(json_object_get(next, "items"), i, it) each(it, ctx);
+        json_decref(page);
+        page = next;
+        a.cursor = json_string_value(json_object_get(page, "next_cursor"));
+        if (!a.cursor)
+            break;
+    }
+    json_decref(page);
+    srv__list_force(SRV_LIST_AUTO);
+    srv_db_reader_release(t->db, r);
+    return rc;
 }
 
 /* A raw read-write connection for the tests that poke the file directly

@@ -59,6 +59,18 @@ static void fixture(struct tdb *t)
     }
 }
 
+struct text_out {
+    char *p;
+    size_t len, o;
+};
+
+static void add_item(const json_t *it, void *ctx)
+{
+    struct text_out *out = ctx;
+    out->o += (size_t)snprintf(out->p + out->o, out->len - out->o, "%s/%s/%s ", t_str(it, "number"),
+                               t_str(it, "title"), t_str(it, "counterparty"));
+}
+
 /* Every page of `a` by cursors, the numbers and ids in one string; the
  * plan of the first page in *plan and *top. */
 static void listing(struct tdb *t, struct pacta_list_args a, enum srv_list_force force, char *out,
@@ -67,35 +79,17 @@ static void listing(struct tdb *t, struct pacta_list_args a, enum srv_list_force
     sqlite3 *r = srv_db_reader_acquire(t->db);
     struct pacta_error err;
     struct srv_list_explain e;
-    json_t *page = NULL;
-    size_t o = 0;
+    struct text_out o = {out, len, 0};
 
     out[0] = '\0';
     srv__list_force(force);
     REQUIRE(srv__list_explain(r, &a, &e, &err) == 0);
+    srv__list_force(SRV_LIST_AUTO);
     *plan = e.plan;
     *top = e.text_top;
     srv__list_explain_clear(&e);
-    for (int n = 0; n < 100; n++) {
-        json_t *next = NULL, *it;
-        size_t i;
-
-        if (srv_db_read_contracts(r, &a, &next, &err) != 0) {
-            CHECKF(0, "page %d: %s", n, err.message);
-            break;
-        }
-        json_array_foreach(json_object_get(next, "items"), i, it) o +=
-            (size_t)snprintf(out + o, len - o, "%s/%s/%s ", t_str(it, "number"), t_str(it, "title"),
-                             t_str(it, "counterparty"));
-        json_decref(page);
-        page = next;
-        a.cursor = json_string_value(json_object_get(page, "next_cursor"));
-        if (!a.cursor)
-            break;
-    }
-    json_decref(page);
-    srv__list_force(SRV_LIST_AUTO);
     srv_db_reader_release(t->db, r);
+    t_pages(t, a, force, add_item, &o);
 }
 
 static void test_same_listings(struct tdb *t)

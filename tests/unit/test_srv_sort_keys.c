@@ -122,39 +122,30 @@ static const char *const titles[] = {"Zulu",     "Ávila", "avión",  "Avenida",
                                      "Ωmega",    "Ærø",   "Straße", "Strasse"};
 #define NTITLES (int)(sizeof(titles) / sizeof(titles[0]))
 
+struct field_out {
+    const char *field;
+    char *p;
+    size_t len, o;
+};
+
+static void add_field(const json_t *it, void *ctx)
+{
+    struct field_out *out = ctx;
+    out->o += (size_t)snprintf(out->p + out->o, out->len - out->o, "%s%s", out->o ? "|" : "",
+                               t_str(it, out->field));
+}
+
 /* Every page of `a` (pages of 3) by cursors: the titles (or
  * counterparties), one string. */
 static void listing(struct tdb *t, struct pacta_list_args a, enum srv_list_force force, char *out,
                     size_t len)
 {
-    sqlite3 *r = srv_db_reader_acquire(t->db);
-    struct pacta_error err;
-    json_t *page = NULL;
-    const char *field = a.sort == PACTA_SORT_COUNTERPARTY ? "counterparty" : "title";
-    size_t o = 0;
+    struct field_out o = {a.sort == PACTA_SORT_COUNTERPARTY ? "counterparty" : "title", out, len,
+                          0};
 
     out[0] = '\0';
     a.limit = 3;
-    srv__list_force(force);
-    for (int n = 0; n < 40; n++) {
-        json_t *next = NULL, *it;
-        size_t i;
-
-        if (srv_db_read_contracts(r, &a, &next, &err) != 0) {
-            CHECKF(0, "page %d: %s", n, err.message);
-            break;
-        }
-        json_array_foreach(json_object_get(next, "items"), i, it) o +=
-            (size_t)snprintf(out + o, len - o, "%s%s", o ? "|" : "", t_str(it, field));
-        json_decref(page);
-        page = next;
-        a.cursor = json_string_value(json_object_get(page, "next_cursor"));
-        if (!a.cursor)
-            break;
-    }
-    json_decref(page);
-    srv__list_force(SRV_LIST_AUTO);
-    srv_db_reader_release(t->db, r);
+    t_pages(t, a, force, add_field, &o);
 }
 
 /* The expected listing: titles[] in key order (ties by id: ids[]). */
