@@ -3,7 +3,8 @@
  * issue 7, and `pactactl views save|list|delete`, against a real pactad.
  *
  * --lifecycle, --end-from/--end-to, --currency with --amount-min/-max in
- * decimal (read in the currency's minor unit), --sort KEY --desc, --all
+ * decimal (read in the currency's minor unit), --sort KEY --desc (titles
+ * without case or accents), --all
  * across pages; a saved view is listed and used by --view NAME, with flags
  * overriding it; an amount without a currency exits 2 before connecting;
  * a value the server refuses exits 1 with its field; an unknown view
@@ -100,6 +101,9 @@ int main(void)
         "\"currency\":\"USD\",\"amount_cents\":5000}",
         "{\"number\":\"C-5\",\"title\":\"Paint\",\"status\":\"draft\",\"currency\":\"JPY\","
         "\"amount_cents\":1200}",
+        /* titles sort without case or accents: "ático" first, "Ñandú" with the N's */
+        "{\"number\":\"C-6\",\"title\":\"ático\",\"currency\":\"RON\"}",
+        "{\"number\":\"C-7\",\"title\":\"Ñandú\",\"currency\":\"RON\"}",
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         json_t *rec = it_contract_create(admin, json_loads(fields[i], 0, NULL));
@@ -114,7 +118,8 @@ int main(void)
                "C-1 C-2");
     check_list(LIST("--currency", "JPY", "--amount-min", "1200"), "C-5");
     check_list(LIST("--sort", "amount", "--desc", "--currency", "EUR"), "C-3 C-1 C-2");
-    check_list(LIST("--sort", "title"), "C-4 C-1 C-5 C-3 C-2");
+    check_list(LIST("--sort", "title"), "C-6 C-4 C-1 C-7 C-5 C-3 C-2");
+    check_list(LIST("--sort", "title", "--desc"), "C-2 C-3 C-5 C-7 C-1 C-4 C-6");
     check_list(LIST("--q", "stai"), "C-2");
 
     /* views: save, list, use, override, delete */
