@@ -5,10 +5,10 @@
  * --lifecycle, --end-from/--end-to, --currency with --amount-min/-max in
  * decimal (read in the currency's minor unit), --sort KEY --desc (titles
  * without case or accents), --all across pages; a saved view is listed and
- * used by --view NAME, with flags
- * overriding it; an amount without a currency exits 2 before connecting;
- * a value the server refuses exits 1 with its field; an unknown view
- * exits 2; deleting one twice exits 1 (not_found).
+ * used by --view NAME, with flags overriding it; an amount without a
+ * currency exits 2 before connecting; a value the server refuses exits 1
+ * with its field; an unknown view exits 2; deleting one twice exits 1
+ * (not_found).
  */
 #include <string.h>
 
