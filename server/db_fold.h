@@ -4,11 +4,11 @@
  * so that "Ávila" sorts with "Avila" and "avión", not after "zulu".
  *
  * - ASCII letters in lower case;
- * - the letters of Latin-1 and Latin Extended-A (U+00C0..U+017F) and
- *   Romanian's ș ț with a comma below (U+0218..U+021B) as their base letter
- *   in lower case, the ligatures and the letters that have none as the
- *   letters they are written with: ß "ss", æ "ae", œ "oe", ĳ "ij",
- *   þ "th", ð and đ "d", ø "o", ł "l";
+ * - the accented Latin letters (U+00C0..U+024F, U+1E00..U+1EFF: Western
+ *   and Central European, Romanian, Vietnamese, pinyin...) as their base
+ *   letters in lower case, and the letters that have no base letter as
+ *   the letters they are written with: ß "ss", æ "ae", œ "oe", ĳ "ij",
+ *   þ "th", ð and đ "d", ø "o", ł "l" (db_fold.c has the rule);
  * - combining accents (U+0300..U+036F, text written decomposed) left out;
  * - everything else as it is (× ÷, digits, punctuation, Greek, Cyrillic:
  *   after the Latin letters by their UTF-8 bytes), bytes that are not
