@@ -16,8 +16,8 @@
  * "ǉ" "lj".  Letters with no decomposition fold by their name: ß and ẞ
  * "ss", æ "ae", œ "oe", þ "th", ð đ "d", ø "o", ł "l", ħ "h", ı "i",
  * ŋ "n", ĸ "k", ŧ "t".  The combining marks U+0300..U+036F fold to
- * nothing.  (Generated from Python 3.11's unicodedata, Unicode 14; the
- * others, as ƀ or ǝ, are kept.) */
+ * nothing; the others, as ƀ or ǝ, are kept.  Printed by
+ * tools/gen_fold_table.py (Python 3.11's unicodedata: Unicode 14). */
 static const struct {
     uint16_t first, last;
     char to[3];
