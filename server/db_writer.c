@@ -74,7 +74,8 @@ static int fts_pending_apply(struct srv_db *db, struct tx_stmts *tx)
     int rc = srv__fts_pending_apply(db->w, &tx->fts);
 
     if (rc != SQLITE_OK)
-        srv__log_error("db: bringing the search index and sort keys up to date failed", sqlite3_errmsg(db->w));
+        srv__log_error("db: bringing the search index and sort keys up to date failed",
+                       sqlite3_errmsg(db->w));
     return rc;
 }
 
