@@ -14,14 +14,17 @@
  * generated column needs its function on every connection that reads the
  * row, and the sqlite3 shell, which has no pacta_fold, could then not even
  * SELECT * from contracts.  (Nor can the key be built from SQLite's own
- * functions: a replace() per folded letter is ~300 of them nested, and
- * the sqlite3 shell's parser already overflows at 65.)  So a row's keys are written the way
- * migration 17 keeps the search indexes (schema_fts_pending.h): a trigger notes the contract when
- * it is inserted or its title, counterparty or id changes (contracts_sort_pending), and the writer
- * writes the noted rows' keys just before its batch's COMMIT (db_fts_pending.c), one row a
- * statement, so a reader never sees a row without its keys.  A transaction outside pactad (the
- * shell, a tool) leaves its notes, which pactad's next commit, open, restore or migration applies;
- * until then those rows sort by their old keys (an insert's, with no key yet, first).
+ * functions: a replace() per folded letter is ~640 of them nested, and
+ * the sqlite3 shell's parser already overflows at 65.)  So a row's keys
+ * are written the way migration 17 keeps the search indexes
+ * (schema_fts_pending.h): a trigger notes the contract when it is inserted
+ * or its title, counterparty or id changes (contracts_sort_pending), and
+ * the writer writes the noted rows' keys just before its batch's COMMIT
+ * (db_fts_pending.c), one row a statement, so a reader never sees a row
+ * without its keys.  A transaction outside pactad (the shell, a tool)
+ * leaves its notes, which pactad's next commit, open, restore or
+ * migration applies; until then those rows sort by their old keys (an
+ * insert's, with no key yet, first).
  *
  * This migration writes every row's keys (pacta_fold must be registered on
  * the connection that migrates: schema.c does it): the contracts table is
