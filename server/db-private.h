@@ -98,7 +98,6 @@ void srv__writer_checkpoints(struct srv_db *db);
 struct srv_fts_pending {
     sqlite3_stmt *any, *fts_rows, *fts_set, *fts_reasons, *fts_clear, *text_rows, *text_clear,
         *text[4], *sort_rows, *sort_set, *sort_clear;
-    int no_sort_keys; /* a file of version 17 (tests make them): no sort keys' notes */
 };
 int srv__fts_pending_apply(sqlite3 *w, struct srv_fts_pending *p);
 void srv__fts_pending_finalize(struct srv_fts_pending *p);

@@ -21,12 +21,10 @@
 #include "db_fold.h"
 
 /* What waits, one flag per table: reads, so a batch without text edits
- * writes nothing more.  (A file of version 17 has no sort keys' notes.) */
+ * writes nothing more. */
 static const char any_sql[] = "SELECT EXISTS (SELECT 1 FROM contracts_fts_pending),"
                               " EXISTS (SELECT 1 FROM contracts_text_pending),"
                               " EXISTS (SELECT 1 FROM contracts_sort_pending)";
-static const char any_v17_sql[] = "SELECT EXISTS (SELECT 1 FROM contracts_fts_pending),"
-                                  " EXISTS (SELECT 1 FROM contracts_text_pending), 0";
 
 /* The word index: each noted row's indexed columns as its contract has them
  * now (a hard delete in the same transaction took the map row: nothing to
@@ -254,7 +252,7 @@ int srv__fts_pending_apply(sqlite3 *w, struct srv_fts_pending *p)
 {
     int rc, fts = 0, text = 0, sort = 0;
 
-    if ((rc = prepared(w, &p->any, p->no_sort_keys ? any_v17_sql : any_sql)) != SQLITE_OK)
+    if ((rc = prepared(w, &p->any, any_sql)) != SQLITE_OK)
         return rc;
     rc = sqlite3_step(p->any);
     if (rc == SQLITE_ROW) {
