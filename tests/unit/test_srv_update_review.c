@@ -145,24 +145,10 @@ static void iso_of(int64_t ms, char out[32])
     snprintf(out + n, 32 - n, ".%03dZ", (int)(ms % 1000));
 }
 
-static int64_t sql_int(sqlite3 *c, const char *q, const char *arg)
-{
-    sqlite3_stmt *st = NULL;
-    int64_t v = -1;
-    if (sqlite3_prepare_v2(c, q, -1, &st, NULL) == SQLITE_OK) {
-        if (arg)
-            sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            v = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_finalize(st);
-    return v;
-}
-
 static int64_t supplements_of(struct tdb *t, const char *id)
 {
     sqlite3 *r = srv_db_reader_acquire(t->db);
-    int64_t n = sql_int(r, "SELECT count(*) FROM supplements WHERE contract_id = ?", id);
+    int64_t n = t_count(r, "SELECT count(*) FROM supplements WHERE contract_id = ?", id);
     srv_db_reader_release(t->db, r);
     return n;
 }
@@ -341,7 +327,7 @@ static void test_random_edits(void)
 
         sqlite3 *r = srv_db_reader_acquire(t.db);
         int64_t head = srv_db_read_head_seq(r);
-        int64_t last_supplement = sql_int(r, "SELECT coalesce(max(id), 0) FROM supplements", NULL);
+        int64_t last_supplement = t_count(r, "SELECT coalesce(max(id), 0) FROM supplements", NULL);
         srv_db_reader_release(t.db, r);
         int64_t supplements = supplements_of(&t, id);
 
