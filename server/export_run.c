@@ -140,7 +140,7 @@ int srv__ex_open_db(struct ex_job *j)
         rc = sqlite3_db_config(j->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_busy_timeout(j->db, 5000);
-    /* q's whole words and ranked pages, as a pool reader (db_list.h) */
+    /* q's whole words, sort keys and ranked pages, as a pool reader (db_list.h) */
     if (rc == SQLITE_OK && srv__list_reader_attach(j->db) != 0)
         rc = SQLITE_ERROR;
     if (rc == SQLITE_OK)

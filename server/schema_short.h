@@ -32,8 +32,8 @@
  * (a plain sqlite3 shell) cannot insert or delete a contract: the
  * statement fails with "no such tokenizer: pacta_short" and changes
  * nothing.  Since migration 17 it can change number, title or
- * counterparty (that only takes a note); pactad applies the note when it
- * next opens the file.
+ * counterparty (that only takes a note); pactad applies the note at its
+ * next commit or open.
  */
 #ifndef PACTA_SRV_SCHEMA_SHORT_H
 #define PACTA_SRV_SCHEMA_SHORT_H
