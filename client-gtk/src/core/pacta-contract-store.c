@@ -12,6 +12,7 @@
 #include <string.h>
 
 #define PAGE_LIMIT 500
+#define DEFAULT_MAX_ROWS 100000 /* bench/RESULTS.md "pacta-desk with 100,000 contracts" */
 #define HIGHLIGHT_MS 3000
 
 struct _PactaContractStore {
@@ -22,15 +23,18 @@ struct _PactaContractStore {
     GHashTable *by_id;      /* id -> PactaContract (borrowed from items) */
     GHashTable *tombstones; /* id (owned) -> gint64 version (GINT_TO_POINTER is too small) */
     gboolean loading, loaded;
+    gboolean partial; /* the load stopped at max_rows with more on the server */
+    guint max_rows;
     GCancellable *load_cancel;
     char *cursor;
     char *today; /* the server's date the rows' derived members were read for */
     /* after the date moved: the derived members read again, in place */
     GCancellable *refresh_cancel;
     char *refresh_cursor, *refresh_today;
+    guint refreshed; /* rows the refresh has read */
 };
 
-enum { PROP_0, PROP_CONNECTION, PROP_LOADING, PROP_LOADED, PROP_N_ITEMS, N_PROPS };
+enum { PROP_0, PROP_CONNECTION, PROP_LOADING, PROP_LOADED, PROP_PARTIAL, PROP_N_ITEMS, N_PROPS };
 static GParamSpec *props[N_PROPS];
 enum { SIG_CHANGED, SIG_REMOVED, SIG_LOAD_FAILED, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -119,6 +123,26 @@ gboolean pacta_contract_store_get_loaded(PactaContractStore *self)
 {
     g_return_val_if_fail(PACTA_IS_CONTRACT_STORE(self), FALSE);
     return self->loaded;
+}
+
+gboolean pacta_contract_store_get_partial(PactaContractStore *self)
+{
+    g_return_val_if_fail(PACTA_IS_CONTRACT_STORE(self), FALSE);
+    return self->partial;
+}
+
+guint pacta_contract_store_get_max_rows(PactaContractStore *self)
+{
+    g_return_val_if_fail(PACTA_IS_CONTRACT_STORE(self), 0);
+    return self->max_rows;
+}
+
+static void set_partial(PactaContractStore *self, gboolean partial)
+{
+    if (self->partial != partial) {
+        self->partial = partial;
+        g_object_notify_by_pspec(G_OBJECT(self), props[PROP_PARTIAL]);
+    }
 }
 
 static void refresh_presence(PactaContractStore *self, PactaContract *c)
@@ -218,6 +242,11 @@ gboolean pacta_contract_store_apply_record(PactaContractStore *self, const json_
         }
         return TRUE;
     }
+    /* A desk that keeps only part of the contracts takes a new one, but not
+     * a change of one it does not hold (it would grow with every contract
+     * anyone edits); the lists that show it asked for it (PactaRemoteList). */
+    if (live && self->partial && version > 1)
+        return FALSE;
     PactaContract *c = pacta_contract_new_from_json(record, NULL);
     if (!c)
         return FALSE;
@@ -334,9 +363,12 @@ static void on_page(GObject *source, GAsyncResult *res, gpointer data)
     const char *next = json_string_value(json_object_get(result, "next_cursor"));
     g_free(self->cursor);
     self->cursor = g_strdup(next);
-    if (next) {
+    if (next && self->items->len < self->max_rows) {
         request_page(self);
     } else {
+        /* Past max_rows the desk keeps what it has: the window lists the
+         * server's pages instead (PactaRemoteList). */
+        set_partial(self, next != NULL);
         set_loading(self, FALSE, TRUE);
         /* the date may have moved while the pages came */
         refresh_for_today(self, pacta_connection_get_server_today(self->connection));
@@ -347,7 +379,10 @@ static void on_page(GObject *source, GAsyncResult *res, gpointer data)
 static void request_page(PactaContractStore *self)
 {
     json_auto_t *args = json_object();
-    json_object_set_new(args, "limit", json_integer(PAGE_LIMIT));
+    /* no more than max_rows in all (the last page's next_cursor says
+     * whether the server has more) */
+    guint room = self->items->len < self->max_rows ? self->max_rows - self->items->len : 1;
+    json_object_set_new(args, "limit", json_integer(MIN(PAGE_LIMIT, room)));
     if (self->cursor)
         json_object_set_new(args, "cursor", json_string(self->cursor));
     pacta_connection_request_async(self->connection, "contracts.list", args, self->load_cancel,
@@ -429,7 +464,10 @@ static void on_refresh_page(GObject *source, GAsyncResult *res, gpointer data)
     json_array_foreach(json_object_get(result, "items"), i, record)
         pacta_contract_store_refresh_derived(self, record);
     const char *next = json_string_value(json_object_get(result, "next_cursor"));
-    if (next) {
+    self->refreshed += (guint)json_array_size(json_object_get(result, "items"));
+    /* a partial store refreshes the rows its load read; PactaRemoteList
+     * refreshes the ones it shows */
+    if (next && self->refreshed < self->max_rows) {
         g_free(self->refresh_cursor);
         self->refresh_cursor = g_strdup(next);
         refresh_page(self);
@@ -459,6 +497,7 @@ static void refresh_for_today(PactaContractStore *self, const char *today)
     cancel_refresh(self);
     self->refresh_today = g_strdup(today);
     self->refresh_cancel = g_cancellable_new();
+    self->refreshed = 0;
     refresh_page(self);
 }
 
@@ -567,6 +606,9 @@ static void pacta_contract_store_get_property(GObject *object, guint prop_id, GV
     case PROP_LOADED:
         g_value_set_boolean(value, self->loaded);
         break;
+    case PROP_PARTIAL:
+        g_value_set_boolean(value, self->partial);
+        break;
     case PROP_N_ITEMS:
         g_value_set_uint(value, self->items->len);
         break;
@@ -629,6 +671,7 @@ static void pacta_contract_store_class_init(PactaContractStoreClass *klass)
                             G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
     props[PROP_LOADING] = g_param_spec_boolean("loading", NULL, NULL, FALSE, ro);
     props[PROP_LOADED] = g_param_spec_boolean("loaded", NULL, NULL, FALSE, ro);
+    props[PROP_PARTIAL] = g_param_spec_boolean("partial", NULL, NULL, FALSE, ro);
     props[PROP_N_ITEMS] = g_param_spec_uint("n-items", NULL, NULL, 0, G_MAXUINT, 0, ro);
     g_object_class_install_properties(object_class, N_PROPS, props);
     signals[SIG_CHANGED] =
@@ -647,6 +690,16 @@ static void pacta_contract_store_init(PactaContractStore *self)
     self->items = g_ptr_array_new_with_free_func(g_object_unref);
     self->by_id = g_hash_table_new(g_str_hash, g_str_equal);
     self->tombstones = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    /* PACTA_DESK_MAX_ROWS: how many contracts the desk keeps in memory */
+    const char *max = g_getenv("PACTA_DESK_MAX_ROWS");
+    guint64 n = DEFAULT_MAX_ROWS;
+    if (max && !g_ascii_string_to_unsigned(max, 10, 1, G_MAXUINT, &n, NULL)) {
+        g_message("PACTA_DESK_MAX_ROWS=\"%s\" is not a whole number from 1 up: keeping at most "
+                  "%u contracts in memory",
+                  max, DEFAULT_MAX_ROWS);
+        n = DEFAULT_MAX_ROWS;
+    }
+    self->max_rows = (guint)n;
 }
 
 PactaContractStore *pacta_contract_store_new(PactaConnection *connection)

@@ -1,8 +1,8 @@
 /*
  * pacta-desk: PactaContractStore, the desk's live copy of all contracts
- * (deleted ones excluded) as a GListModel of PactaContract, in the server's
- * order (number, then id).  Put a GtkFilterListModel / GtkSortListModel on
- * top for the view: the store itself never filters.
+ * (deleted ones excluded; up to max_rows of them, see "partial") as a GListModel of PactaContract,
+ * in the server's order (number, then id).  Put a GtkFilterListModel / GtkSortListModel on top for
+ * the view: the store itself never filters.
  *
  * It follows PROTOCOL.md §9's cold start: on every fresh "subscribed" of
  * its connection it pages contracts.list in (500 a page, one request at a
@@ -38,7 +38,12 @@ G_DECLARE_FINAL_TYPE(PactaContractStore, pacta_contract_store, PACTA, CONTRACT_S
  *   "connection"  PactaConnection (construct-only; may be NULL for tests
  *                 that feed records with pacta_contract_store_apply_*)
  *   "loading"     gboolean, TRUE while pages are being fetched
- *   "loaded"      gboolean, TRUE once a full load finished
+ *   "loaded"      gboolean, TRUE once a load finished (whole or partial)
+ *   "partial"     gboolean, TRUE when the last load stopped at max_rows with
+ *                 more contracts on the server (PACTA_DESK_MAX_ROWS, default
+ *                 100,000): the store then holds the first max_rows in
+ *                 number order plus every contract that reaches it later
+ *                 (events, PactaRemoteList's pages, the editor)
  *   "n-items"     guint (as GListModel)
  *
  * Signals (for toasts and the editor's "changed underneath" banner):
@@ -61,6 +66,8 @@ PactaContract *pacta_contract_store_lookup(PactaContractStore *self, const char 
 guint pacta_contract_store_find(PactaContractStore *self, const char *id);
 gboolean pacta_contract_store_get_loading(PactaContractStore *self);
 gboolean pacta_contract_store_get_loaded(PactaContractStore *self);
+gboolean pacta_contract_store_get_partial(PactaContractStore *self);
+guint pacta_contract_store_get_max_rows(PactaContractStore *self);
 
 /* Follow presence: rows' "editing-text" (NULL to stop). */
 void pacta_contract_store_set_presence(PactaContractStore *self, PactaPresence *presence);
@@ -69,6 +76,8 @@ void pacta_contract_store_set_presence(PactaContractStore *self, PactaPresence *
  * Applies a server record as if it came from an event (created/updated or,
  * with deleted_at set, deleted), keeping the higher version; `actor` may be
  * NULL.  `live` = TRUE highlights the row and emits the signals above.
+ * When "partial", a live record of a contract the store does not hold is
+ * taken only if it is new (version 1).
  * Used by the event handlers, and after our own writes so the row shows the
  * response before its event arrives.  Returns TRUE if the store changed.
  */

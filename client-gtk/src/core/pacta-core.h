@@ -5,6 +5,7 @@
 #include "pacta-backoff.h"
 #include "pacta-connection.h"
 #include "pacta-contract-store.h"
+#include "pacta-remote-list.h"
 #include "pacta-contract.h"
 #include "pacta-error.h"
 #include "pacta-list-model.h"

@@ -301,6 +301,34 @@ static void test_store_large(void)
     g_assert_cmpstr(number_at(s, 99999), ==, "C-099999");
 }
 
+/* PACTA_DESK_MAX_ROWS: how many contracts a store keeps (read when it is
+ * made); a value that is not a whole number from 1 up keeps the default,
+ * and says so. */
+static void test_store_max_rows(void)
+{
+    static const struct {
+        const char *env;
+        guint want;
+    } cases[] = {{NULL, 100000},    {"25", 25},     {"1", 1},
+                 {"0", 100000},     {"-5", 100000}, {"many", 100000},
+                 {"12abc", 100000}, {"", 100000},   {"99999999999", 100000}};
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        if (cases[i].env)
+            g_setenv("PACTA_DESK_MAX_ROWS", cases[i].env, TRUE);
+        else
+            g_unsetenv("PACTA_DESK_MAX_ROWS");
+        gboolean bad = cases[i].env && cases[i].want == 100000;
+        if (bad)
+            g_test_expect_message("pacta-store", G_LOG_LEVEL_MESSAGE,
+                                  "PACTA_DESK_MAX_ROWS=*not a whole number*");
+        g_autoptr(PactaContractStore) s = pacta_contract_store_new(NULL);
+        g_test_assert_expected_messages();
+        g_assert_cmpuint(pacta_contract_store_get_max_rows(s), ==, cases[i].want);
+        g_assert_false(pacta_contract_store_get_partial(s));
+    }
+    g_unsetenv("PACTA_DESK_MAX_ROWS");
+}
+
 static void test_presence(void)
 {
     g_autoptr(PactaPresence) p = pacta_presence_new(NULL);
@@ -410,6 +438,7 @@ int main(int argc, char **argv)
     g_test_add_func("/contract/search", test_search);
     g_test_add_func("/store/events", test_store);
     g_test_add_func("/store/large", test_store_large);
+    g_test_add_func("/store/max-rows", test_store_max_rows);
     g_test_add_func("/presence/describe", test_presence);
     g_test_add_func("/peers/model", test_peers);
     return g_test_run();
