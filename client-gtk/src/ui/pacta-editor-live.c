@@ -151,12 +151,58 @@ void pacta_editor__on_store_removed(PactaContractStore *store, PactaContract *c,
  * the base (later changes, numbered from there, would look stale to
  * on_store_changed), different at the same version, or gone.
  */
+static void store_loaded(PactaEditor *self, gboolean fetched);
+
+/* The open contract, asked of the server after a reload of a store that
+ * keeps only part of the contracts (it may simply not be among them). */
+struct refetch {
+    PactaEditor *editor; /* a reference */
+    char *id;
+};
+
+static void on_refetched(GObject *source, GAsyncResult *res, gpointer data)
+{
+    struct refetch *r = data;
+    g_autoptr(GError) error = NULL;
+    json_auto_t *result =
+        pacta_connection_request_finish(PACTA_CONNECTION(source), res, NULL, &error);
+    PactaEditor *self = r->editor;
+    json_t *record = result ? json_object_get(result, "contract") : NULL;
+    /* still open on that contract (not closed, not another one meanwhile) */
+    if (self->store && self->open && !pacta_editor_is_new(self) &&
+        g_strcmp0(pacta_contract_get_id(self->base), r->id) == 0) {
+        if (record)
+            pacta_contract_store_apply_record(self->store, record, NULL, NULL, FALSE);
+        /* not found: gone, said as for a full store; offline: the next
+         * reload asks again */
+        if (record || g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_NOT_FOUND))
+            store_loaded(self, TRUE);
+    }
+    g_object_unref(self);
+    g_free(r->id);
+    g_free(r);
+}
+
 void pacta_editor__on_store_loaded(PactaEditor *self)
+{
+    store_loaded(self, FALSE);
+}
+
+static void store_loaded(PactaEditor *self, gboolean fetched)
 {
     if (!self->open || pacta_editor_is_new(self) || self->busy || self->deleted_underneath ||
         !pacta_contract_store_get_loaded(self->store))
         return;
     PactaContract *c = pacta_contract_store_lookup(self->store, pacta_contract_get_id(self->base));
+    if (!c && !fetched && pacta_contract_store_get_partial(self->store)) {
+        struct refetch *r = g_new(struct refetch, 1);
+        r->editor = g_object_ref(self);
+        r->id = g_strdup(pacta_contract_get_id(self->base));
+        json_auto_t *args = json_pack("{s:s}", "id", r->id);
+        pacta_connection_request_async(self->connection, "contracts.get", args, NULL, on_refetched,
+                                       r);
+        return;
+    }
     if (!c) {
         self->deleted_underneath = TRUE;
         if (self->conflict) /* as in on_store_removed */

@@ -153,8 +153,9 @@ json_t *pacta_list_state_get(const struct pacta_list_widgets *w)
     const char *v;
     const char *key = "number", *order = "asc";
 
+    gboolean q = *text && w->fulltext && gtk_toggle_button_get_active(w->fulltext);
     if (*text)
-        json_object_set_new(filter, "text", json_string(text));
+        json_object_set_new(filter, q ? "q" : "text", json_string(text));
     if ((v = drop_down_value(w->status, w->status_values, w->n_status)))
         json_object_set_new(filter, "status", json_string(v));
     if ((v = drop_down_value(w->kind, w->kind_values, w->n_kind)))
@@ -167,6 +168,8 @@ json_t *pacta_list_state_get(const struct pacta_list_widgets *w)
     if (primary >= 0 && column_defs[primary].key) {
         key = column_defs[primary].key;
         order = desc ? "desc" : "asc";
+    } else if (q) {
+        key = "relevance"; /* Full Text's own order */
     }
     return json_pack("{s:o, s:{s:s, s:s}}", "filter", filter, "sort", "key", key, "order", order);
 }
@@ -182,7 +185,7 @@ static void select_value(GtkDropDown *d, const char *const *values, guint n, con
 
 char *pacta_list_state_apply(const struct pacta_list_widgets *w, const json_t *view)
 {
-    static const char *const shown[] = {"text", "status", "kind", "lifecycle"};
+    static const char *const shown[] = {"text", "q", "status", "kind", "lifecycle"};
     const json_t *filter = json_object_get(view, "filter");
     const json_t *sort = json_object_get(view, "sort");
     const char *key = json_string_value(json_object_get(sort, "key"));
@@ -191,9 +194,14 @@ char *pacta_list_state_apply(const struct pacta_list_widgets *w, const json_t *v
     const char *member;
     json_t *value;
 
-    gtk_editable_set_text(w->search, json_is_string(json_object_get(filter, "text"))
-                                         ? json_string_value(json_object_get(filter, "text"))
-                                         : "");
+    /* `q` is the search with Full Text on (a view has one or the other
+     * from the desk; a `q` wins over a `text` of another client's view,
+     * which then counts as not shown) */
+    const char *q = json_string_value(json_object_get(filter, "q"));
+    const char *text = json_string_value(json_object_get(filter, "text"));
+    if (w->fulltext)
+        gtk_toggle_button_set_active(w->fulltext, q != NULL);
+    gtk_editable_set_text(w->search, q ? q : text ? text : "");
     select_value(w->status, w->status_values, w->n_status,
                  json_string_value(json_object_get(filter, "status")));
     select_value(w->kind, w->kind_values, w->n_kind,
@@ -210,7 +218,7 @@ char *pacta_list_state_apply(const struct pacta_list_widgets *w, const json_t *v
                                        desc ? GTK_SORT_DESCENDING : GTK_SORT_ASCENDING);
     else
         gtk_column_view_sort_by_column(w->view, NULL, GTK_SORT_ASCENDING);
-    if (key && !col)
+    if (key && !col && !(q && g_str_equal(key, "relevance")))
         skipped = g_string_new("sort by "), g_string_append(skipped, key);
 
     json_object_foreach((json_t *)filter, member, value)
@@ -218,6 +226,8 @@ char *pacta_list_state_apply(const struct pacta_list_widgets *w, const json_t *v
         gboolean ok = FALSE;
         for (guint i = 0; i < G_N_ELEMENTS(shown); i++)
             ok |= strcmp(shown[i], member) == 0;
+        if (q && strcmp(member, "text") == 0)
+            ok = FALSE; /* the search box holds the q */
         if (ok)
             continue;
         if (!skipped)

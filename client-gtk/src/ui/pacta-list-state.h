@@ -5,7 +5,8 @@
  * A view is {"filter": contracts.list filter members, "sort": {"key",
  * "order"}} (PROTOCOL.md §6.44).  The list's search box is the `text`
  * filter (a substring of number, title or counterparty, as the desk
- * searches); the Status, Kind and Lifecycle drop-downs are `status`,
+ * searches), or with Full Text on the `q` filter (then with no sort column
+ * the sort is `relevance`); the Status, Kind and Lifecycle drop-downs are `status`,
  * `kind`, `lifecycle`; the sort is the column view's first sort column
  * when it is Number, Title, Counterparty, End date or Amount (the keys both
  * the desk and the server sort by; a list sorted by Kind, Status or Owner
@@ -27,6 +28,7 @@ G_BEGIN_DECLS
  * Counterparty, End date, Amount, Kind, Status, Owner. */
 struct pacta_list_widgets {
     GtkEditable *search;
+    GtkToggleButton *fulltext; /* Full Text: the search is `q`, else `text` */
     GtkDropDown *status, *kind, *lifecycle;
     const char *const *status_values, *const *kind_values, *const *lifecycle_values;
     guint n_status, n_kind, n_lifecycle; /* values[0] is NULL: "any" */

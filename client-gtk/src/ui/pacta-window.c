@@ -10,6 +10,7 @@
 #include "pacta-contract-columns.h"
 #include "pacta-export-dialog.h"
 #include "pacta-list-model.h"
+#include "pacta-remote-list.h"
 #include "pacta-views-button.h"
 #include "pacta-list-state.h"
 
@@ -23,6 +24,7 @@ struct _PactaWindow {
     PactaConnectionBanner *banner;
     GtkSearchBar *search_bar;
     GtkSearchEntry *search_entry;
+    GtkToggleButton *fulltext_button;
     GtkDropDown *status_filter, *kind_filter, *lifecycle_filter;
     PactaViewsButton *views_button;
     GtkLabel *count_label;
@@ -39,10 +41,13 @@ struct _PactaWindow {
     PactaApplication *app; /* weak: the application outlives its windows */
     PactaConnection *connection;
     PactaContractStore *store;
-    PactaListModel *list; /* filtered and sorted off the main thread */
+    PactaListModel *list;    /* filtered and sorted off the main thread */
+    PactaRemoteList *remote; /* the server's pages, when the list is remote */
+    gboolean remote_shown;   /* which of the two the selection shows */
     GtkSingleSelection *selection;
 
     char *search_text;                     /* pacta_search_fold()ed, NULL when empty */
+    char *search_raw;                      /* as typed (stripped), NULL when empty */
     const char *status_value, *kind_value; /* static strings or NULL */
     const char *lifecycle_value;           /* likewise */
 
@@ -107,9 +112,31 @@ static gboolean filter_active(PactaWindow *self)
     return self->search_text || self->status_value || self->kind_value || self->lifecycle_value;
 }
 
+/* The remote list's count: what has come, and whether more is below. */
+static void update_remote_state(PactaWindow *self, guint shown)
+{
+    gboolean pending = pacta_remote_list_get_pending(self->remote);
+    gboolean more = !pacta_remote_list_get_complete(self->remote);
+    g_autofree char *count = NULL;
+    if (pending)
+        count = g_strdup("Searching the server…");
+    else if (more)
+        count = g_strdup_printf("First %u contracts (more as you scroll)", shown);
+    else
+        count = g_strdup_printf(shown == 1 ? "%u contract found" : "%u contracts found", shown);
+    gtk_label_set_text(self->count_label, count);
+    gtk_stack_set_visible_child_name(self->list_stack, shown > 0 ? "list"
+                                                       : pending ? "loading"
+                                                                 : "empty");
+}
+
 static void update_list_state(PactaWindow *self)
 {
-    guint shown = g_list_model_get_n_items(G_LIST_MODEL(self->list));
+    guint shown = g_list_model_get_n_items(pacta_window_get_visible_model(self));
+    if (self->remote_shown) {
+        update_remote_state(self, shown);
+        return;
+    }
     guint total = g_list_model_get_n_items(G_LIST_MODEL(self->store));
     gboolean loading = pacta_contract_store_get_loading(self->store);
     /* a search or sort being computed: the rows shown are still the last ones */
@@ -132,13 +159,104 @@ static void update_list_state(PactaWindow *self)
         gtk_stack_set_visible_child_name(self->list_stack, "empty");
 }
 
+/* ---- the server's list (PactaRemoteList) ------------------------------------------ */
+
+/* contracts.list's sort key for a column's field, or NULL (Kind, Status and
+ * Owner: the server does not sort by them). */
+static const char *remote_sort_key(const char *field)
+{
+    static const char *const map[][2] = {{"number", "number"},
+                                         {"title", "title"},
+                                         {"counterparty", "counterparty"},
+                                         {"end_date", "end_date"},
+                                         {"amount_cents", "amount"}};
+    for (guint i = 0; i < G_N_ELEMENTS(map); i++)
+        if (g_str_equal(field, map[i][0]))
+            return map[i][1];
+    return NULL;
+}
+
+static void list_widgets(PactaWindow *self, struct pacta_list_widgets *w);
+
+/* The remote list's query from the search, the filters and the first sort
+ * column: Full Text searches with `q` (words, descriptions and amendment
+ * reasons too), otherwise with `text` (a substring of number, title or
+ * counterparty, as the desk's own search). */
+static void update_remote_query(PactaWindow *self)
+{
+    if (!self->remote_shown)
+        return;
+    struct pacta_list_widgets w;
+    PactaSortKey keys[PACTA_LIST_MODEL_MAX_KEYS];
+    list_widgets(self, &w);
+    guint n = pacta_list_state_sort_chain(&w, keys);
+    gboolean fulltext = gtk_toggle_button_get_active(self->fulltext_button);
+    PactaRemoteQuery q = {
+        .q = fulltext ? self->search_raw : NULL,
+        .text = fulltext ? NULL : self->search_raw,
+        .status = self->status_value,
+        .kind = self->kind_value,
+        .lifecycle = self->lifecycle_value,
+        .sort = n ? remote_sort_key(keys[0].field) : NULL,
+        .descending = n && keys[0].descending,
+    };
+    pacta_remote_list_set_query(self->remote, &q);
+}
+
+/* The desk's own list takes the search, drop-downs and sort (it follows
+ * none of them while the server's list is shown: a filter or sort of every
+ * row in memory for a list nobody sees cost ~0.1 s a keystroke). */
+static void update_local_list(PactaWindow *self)
+{
+    struct pacta_list_widgets w;
+    PactaSortKey keys[PACTA_LIST_MODEL_MAX_KEYS];
+    list_widgets(self, &w);
+    guint n = pacta_list_state_sort_chain(&w, keys);
+    pacta_list_model_set_filter(self->list, self->search_text, self->status_value, self->kind_value,
+                                self->lifecycle_value);
+    pacta_list_model_set_sort(self->list, keys, n);
+}
+
+/* The list shows the server's pages when the desk does not hold every
+ * contract (the store stopped at its limit) or the search is full text. */
+static void choose_list(PactaWindow *self)
+{
+    gboolean remote = pacta_contract_store_get_partial(self->store) ||
+                      gtk_toggle_button_get_active(self->fulltext_button);
+    g_object_set(self->search_entry, "placeholder-text",
+                 gtk_toggle_button_get_active(self->fulltext_button)
+                     ? "Search words in every field, descriptions too"
+                     : "Search number, title or counterparty",
+                 NULL);
+    if (remote != self->remote_shown) {
+        self->remote_shown = remote;
+        if (!remote)
+            update_local_list(self);
+        gtk_single_selection_set_model(self->selection, remote ? G_LIST_MODEL(self->remote)
+                                                               : G_LIST_MODEL(self->list));
+    }
+    update_remote_query(self);
+    update_list_state(self);
+}
+
+static void on_remote_failed(PactaRemoteList *remote, const GError *error, gpointer user_data)
+{
+    (void)remote;
+    g_autofree char *t =
+        g_strdup_printf("The server could not list the contracts: %s", error->message);
+    pacta_window_toast(PACTA_WINDOW(user_data), t);
+}
+
 static void on_filters_changed(PactaWindow *self)
 {
     const char *text = gtk_editable_get_text(GTK_EDITABLE(self->search_entry));
     g_autofree char *stripped = g_strstrip(g_strdup(text));
     g_autofree char *old_text = g_steal_pointer(&self->search_text);
-    if (*stripped)
+    g_clear_pointer(&self->search_raw, g_free);
+    if (*stripped) {
         self->search_text = pacta_search_fold(stripped);
+        self->search_raw = g_strdup(stripped);
+    }
     const char *status = status_values[gtk_drop_down_get_selected(self->status_filter) %
                                        G_N_ELEMENTS(status_values)];
     const char *kind =
@@ -152,7 +270,10 @@ static void on_filters_changed(PactaWindow *self)
     self->kind_value = kind;
     self->lifecycle_value = lifecycle;
     /* Filtered (and sorted) in a worker thread; the list follows when done. */
-    pacta_list_model_set_filter(self->list, self->search_text, status, kind, lifecycle);
+    if (self->remote_shown)
+        update_remote_query(self);
+    else
+        pacta_list_model_set_filter(self->list, self->search_text, status, kind, lifecycle);
     update_list_state(self);
 }
 
@@ -162,6 +283,7 @@ static void list_widgets(PactaWindow *self, struct pacta_list_widgets *w)
 {
     *w = (struct pacta_list_widgets){
         .search = GTK_EDITABLE(self->search_entry),
+        .fulltext = self->fulltext_button,
         .status = self->status_filter,
         .kind = self->kind_filter,
         .lifecycle = self->lifecycle_filter,
@@ -207,7 +329,14 @@ static void on_sort_changed(PactaWindow *self)
     PactaSortKey keys[PACTA_LIST_MODEL_MAX_KEYS];
     list_widgets(self, &w);
     guint n = pacta_list_state_sort_chain(&w, keys);
-    pacta_list_model_set_sort(self->list, keys, n);
+    if (!self->remote_shown) {
+        pacta_list_model_set_sort(self->list, keys, n);
+        return;
+    }
+    if (n && !remote_sort_key(keys[0].field))
+        pacta_window_toast(self, "With the server's list, sort by number, title, counterparty, "
+                                 "end date or amount");
+    update_remote_query(self);
 }
 
 /* ---- store signals ------------------------------------------------------------- */
@@ -242,9 +371,42 @@ static void on_load_failed(PactaContractStore *store, const GError *error, gpoin
 
 /* ---- opening ------------------------------------------------------------------- */
 
+/* A desk that keeps only part of the contracts asks the server for one it
+ * does not hold (an alert, a recent change, a notification about it). */
+static void on_fetched(GObject *source, GAsyncResult *res, gpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    json_auto_t *result =
+        pacta_connection_request_finish(PACTA_CONNECTION(source), res, NULL, &error);
+    g_autoptr(PactaWindow) self = data;
+    if (!self->store) /* the window closed meanwhile */
+        return;
+    json_t *record = result ? json_object_get(result, "contract") : NULL;
+    const char *id = json_string_value(json_object_get(record, "id"));
+    if (!record) {
+        g_autofree char *t =
+            g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_NOT_FOUND)
+                ? g_strdup("That contract is not in the list: it was deleted")
+                : g_strdup_printf("Could not open the contract: %s", error->message);
+        pacta_window_toast(self, t);
+        return;
+    }
+    pacta_contract_store_apply_record(self->store, record, NULL, NULL, FALSE);
+    if (id && pacta_contract_store_lookup(self->store, id))
+        pacta_window_open_contract(self, id);
+    else
+        pacta_window_toast(self, "That contract is not in the list: it was deleted");
+}
+
 gboolean pacta_window_open_contract(PactaWindow *self, const char *id)
 {
     PactaContract *c = pacta_contract_store_lookup(self->store, id);
+    if (!c && id && pacta_contract_store_get_partial(self->store)) {
+        json_auto_t *args = json_pack("{s:s}", "id", id);
+        pacta_connection_request_async(self->connection, "contracts.get", args, NULL, on_fetched,
+                                       g_object_ref(self));
+        return TRUE; /* opens when it comes */
+    }
     if (!c) {
         /* an alert, a notification or a recent change about a contract
          * deleted since: say so rather than do nothing */
@@ -367,8 +529,10 @@ static void action_export(GtkWidget *w, const char *name, GVariant *p)
         json_object_set_new(filters, "kind", json_string(self->kind_value));
     if (self->lifecycle_value)
         json_object_set_new(filters, "lifecycle", json_string(self->lifecycle_value));
-    if (*text)
-        json_object_set_new(filters, "text", json_string(text));
+    if (*text) /* as the list searches */
+        json_object_set_new(filters,
+                            gtk_toggle_button_get_active(self->fulltext_button) ? "q" : "text",
+                            json_string(text));
     pacta_export_dialog_start(GTK_WINDOW(self), self->connection, filters, NULL, NULL);
     json_decref(filters);
 }
@@ -472,6 +636,12 @@ static void on_expiry_event(PactaConnection *connection, const char *name, gint6
         on_server_reset(self, data);
         return;
     }
+    /* a new day moves lifecycles: the rows the server's list shows are read
+     * again (the store refreshes only the rows its own load read) */
+    if (g_str_equal(name, "server.day") && self->remote_shown) {
+        pacta_remote_list_refresh(self->remote);
+        return;
+    }
     const json_t *record = json_object_get(data, "contract");
     /* contract.expiring and notice_due keep the version, but the record's
      * lifecycle and days left moved with the server's today. */
@@ -511,6 +681,13 @@ PactaWindow *pacta_window_new(PactaApplication *app)
     gtk_column_view_set_model(self->column_view, GTK_SELECTION_MODEL(self->selection));
 
     g_signal_connect_swapped(self->list, "items-changed", G_CALLBACK(update_list_state), self);
+    self->remote = pacta_remote_list_new(self->connection, self->store);
+    g_signal_connect_swapped(self->remote, "items-changed", G_CALLBACK(update_list_state), self);
+    g_signal_connect_swapped(self->remote, "notify::pending", G_CALLBACK(update_list_state), self);
+    g_signal_connect_swapped(self->remote, "notify::complete", G_CALLBACK(update_list_state), self);
+    g_signal_connect(self->remote, "failed", G_CALLBACK(on_remote_failed), self);
+    g_signal_connect_swapped(self->store, "notify::partial", G_CALLBACK(choose_list), self);
+    g_signal_connect_swapped(self->fulltext_button, "toggled", G_CALLBACK(choose_list), self);
     g_signal_connect_swapped(self->list, "notify::pending", G_CALLBACK(update_list_state), self);
     g_signal_connect_swapped(self->store, "notify::loading", G_CALLBACK(update_list_state), self);
     g_signal_connect_swapped(self->store, "notify::loaded", G_CALLBACK(update_list_state), self);
@@ -530,7 +707,7 @@ PactaWindow *pacta_window_new(PactaApplication *app)
     pacta_views_button_setup(self->views_button, self->connection, view_state, apply_view, self);
     g_signal_connect_swapped(self->views_button, "message", G_CALLBACK(pacta_window_toast), self);
     update_user(self);
-    update_list_state(self);
+    choose_list(self);
     gtk_widget_grab_focus(GTK_WIDGET(self->column_view));
     return self;
 }
@@ -544,7 +721,23 @@ GtkColumnView *pacta_window_get_column_view(PactaWindow *self)
 
 GListModel *pacta_window_get_visible_model(PactaWindow *self)
 {
-    return G_LIST_MODEL(self->list);
+    return self->remote_shown ? G_LIST_MODEL(self->remote) : G_LIST_MODEL(self->list);
+}
+
+gboolean pacta_window_get_list_pending(PactaWindow *self)
+{
+    return self->remote_shown ? pacta_remote_list_get_pending(self->remote)
+                              : pacta_list_model_get_pending(self->list);
+}
+
+GtkToggleButton *pacta_window_get_fulltext_button(PactaWindow *self)
+{
+    return self->fulltext_button;
+}
+
+const char *pacta_window_get_count_text(PactaWindow *self)
+{
+    return gtk_label_get_text(self->count_label);
 }
 
 PactaEditor *pacta_window_get_editor(PactaWindow *self)
@@ -620,9 +813,13 @@ static void pacta_window_dispose(GObject *object)
     if (self->list) /* a computation still running keeps it alive */
         g_signal_handlers_disconnect_by_data(self->list, self);
     g_clear_object(&self->list);
+    if (self->remote)
+        g_signal_handlers_disconnect_by_data(self->remote, self);
+    g_clear_object(&self->remote);
     g_clear_object(&self->store);
     g_clear_object(&self->connection);
     g_clear_pointer(&self->search_text, g_free);
+    g_clear_pointer(&self->search_raw, g_free);
     g_clear_pointer(&self->pending_text, g_free);
     g_clear_pointer(&self->last_toast, g_free);
     gtk_widget_dispose_template(GTK_WIDGET(self), PACTA_TYPE_WINDOW);
@@ -648,6 +845,7 @@ static void pacta_window_class_init(PactaWindowClass *klass)
     BIND(banner);
     BIND(search_bar);
     BIND(search_entry);
+    BIND(fulltext_button);
     BIND(status_filter);
     BIND(kind_filter);
     BIND(lifecycle_filter);

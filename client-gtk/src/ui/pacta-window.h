@@ -35,14 +35,24 @@ G_DECLARE_FINAL_TYPE(PactaWindow, pacta_window, PACTA, WINDOW, AdwApplicationWin
 
 PactaWindow *pacta_window_new(PactaApplication *app);
 
-/* Opens the contract with this id in the editor (if the store has it). */
+/* Opens the contract with this id in the editor (if the store has it; a
+ * desk that keeps only part of the contracts asks the server and opens it
+ * when it comes, or says it was deleted). */
 gboolean pacta_window_open_contract(PactaWindow *self, const char *id);
 /* Shows a toast (and remembers its text for tests). */
 void pacta_window_toast(PactaWindow *self, const char *text);
 
 /* For tests and screenshots. */
 GtkColumnView *pacta_window_get_column_view(PactaWindow *self);
-GListModel *pacta_window_get_visible_model(PactaWindow *self); /* a PactaListModel */
+/* The list shown: a PactaListModel, or a PactaRemoteList when the desk
+ * holds only part of the contracts or the search is Full Text. */
+GListModel *pacta_window_get_visible_model(PactaWindow *self);
+/* TRUE while that list's newest filter, sort or search is being computed
+ * or asked of the server. */
+gboolean pacta_window_get_list_pending(PactaWindow *self);
+GtkToggleButton *pacta_window_get_fulltext_button(PactaWindow *self);
+/* The count above the list ("3 of 10 contracts", "First 100 contracts …"). */
+const char *pacta_window_get_count_text(PactaWindow *self);
 PactaEditor *pacta_window_get_editor(PactaWindow *self);
 PactaConnectionBanner *pacta_window_get_banner(PactaWindow *self);
 PactaExpiringView *pacta_window_get_expiring_view(PactaWindow *self);

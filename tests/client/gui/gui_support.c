@@ -3,6 +3,8 @@
  */
 #include "gui_support.h"
 
+#include "pacta-remote-list.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +14,7 @@
 
 gboolean gui_list_pending(PactaWindow *win)
 {
-    return pacta_list_model_get_pending(PACTA_LIST_MODEL(pacta_window_get_visible_model(win)));
+    return pacta_window_get_list_pending(win);
 }
 
 static gboolean timed_out(gpointer data)
@@ -69,10 +71,14 @@ static gboolean logged_in(gpointer data)
     GtkWindow *w = pacta_application_get_main_window(app);
     PactaContractStore *store = pacta_application_get_store(app);
     /* Loaded, and the list (filtered and sorted off the main thread) has
-     * caught up. */
-    return w && pacta_contract_store_get_loaded(store) && !gui_list_pending(PACTA_WINDOW(w)) &&
-           g_list_model_get_n_items(pacta_window_get_visible_model(PACTA_WINDOW(w))) ==
-               g_list_model_get_n_items(G_LIST_MODEL(store));
+     * caught up; or, when the desk keeps only part of the contracts, the
+     * server's first page came. */
+    if (!w || !pacta_contract_store_get_loaded(store) || gui_list_pending(PACTA_WINDOW(w)))
+        return FALSE;
+    GListModel *shown = pacta_window_get_visible_model(PACTA_WINDOW(w));
+    return PACTA_IS_REMOTE_LIST(shown)
+               ? g_list_model_get_n_items(shown) > 0
+               : g_list_model_get_n_items(shown) == g_list_model_get_n_items(G_LIST_MODEL(store));
 }
 
 PactaWindow *gui_login(PactaApplication *app, const struct it_server *s, const char *user,
@@ -111,6 +117,30 @@ gboolean gui_wait_rows(PactaWindow *win, guint n)
 {
     struct rows_wait w = {win, n};
     return gui_wait(rows_are, &w, GUI_TIMEOUT_MS);
+}
+
+char *gui_visible_numbers(PactaWindow *win, guint max)
+{
+    GListModel *rows = pacta_window_get_visible_model(win);
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; i < g_list_model_get_n_items(rows) && i < max; i++) {
+        g_autoptr(PactaContract) c = g_list_model_get_item(rows, i);
+        g_string_append_printf(s, "%s%s", i ? " " : "", pacta_contract_get_number(c));
+    }
+    return g_string_free(s, FALSE);
+}
+
+GtkColumnViewColumn *gui_column(PactaWindow *win, const char *title)
+{
+    GListModel *cols = gtk_column_view_get_columns(pacta_window_get_column_view(win));
+    for (guint i = 0; i < g_list_model_get_n_items(cols); i++) {
+        GtkColumnViewColumn *c = g_list_model_get_item(cols, i);
+        g_object_unref(c); /* the view keeps it */
+        if (g_str_equal(gtk_column_view_column_get_title(c), title))
+            return c;
+    }
+    REQUIRE(!"column found");
+    return NULL;
 }
 
 int gui_find_row(PactaWindow *win, const char *number)

@@ -48,6 +48,10 @@ void gui_need_session_bus(char **argv);
 gboolean gui_list_pending(PactaWindow *win);
 /* Waits until the visible (filtered) list has n rows and is not pending. */
 gboolean gui_wait_rows(PactaWindow *win, guint n);
+/* The numbers of the first `max` visible rows, space-separated (g_free). */
+char *gui_visible_numbers(PactaWindow *win, guint max);
+/* The list's column with this header (REQUIREs it; the view keeps it). */
+GtkColumnViewColumn *gui_column(PactaWindow *win, const char *title);
 /* Position of the row whose number is `number` in the visible list, or -1. */
 int gui_find_row(PactaWindow *win, const char *number);
 /* The contract shown in that row (borrowed from the store), or NULL. */

@@ -145,6 +145,20 @@ int main(void)
     g_autofree char *zip = it_read_file(xlsx);
     CHECK(w.ok && zip && memcmp(zip, "PK", 2) == 0);
 
+    /* with Full Text the list and so the export search words of the
+     * descriptions too (`q`): "diacritice" is in G-001's description */
+    gtk_toggle_button_set_active(pacta_window_get_fulltext_button(win), TRUE);
+    gtk_editable_set_text(pacta_window_get_search_entry(win), "diacritice");
+    CHECK(gui_wait_rows(win, 1));
+    g_autofree char *words = g_build_filename(dir, "words.csv", NULL);
+    memset(&w, 0, sizeof w);
+    REQUIRE(run_action(win, "win.export", words, &w));
+    g_autofree char *wtext = it_read_file(words);
+    CHECKF(w.ok && wtext && lines_of(wtext) == 2 && strstr(wtext, "G-001"), "%s", w.message);
+    gtk_toggle_button_set_active(pacta_window_get_fulltext_button(win), FALSE);
+    gtk_editable_set_text(pacta_window_get_search_entry(win), "G-00");
+    CHECK(gui_wait_rows(win, 3));
+
     /* the contract report of the open contract */
     CHECK(pacta_window_open_contract(win, it_str(a, "id")));
     gui_pump(100);
