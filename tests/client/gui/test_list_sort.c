@@ -14,32 +14,6 @@
 
 #include "gui_support.h"
 
-/* The numbers of the visible rows, space-separated (g_free). */
-static char *visible_numbers(PactaWindow *win)
-{
-    GListModel *rows = pacta_window_get_visible_model(win);
-    GString *s = g_string_new(NULL);
-    for (guint i = 0; i < g_list_model_get_n_items(rows); i++) {
-        g_autoptr(PactaContract) c = g_list_model_get_item(rows, i);
-        g_string_append_printf(s, "%s%s", i ? " " : "", pacta_contract_get_number(c));
-    }
-    return g_string_free(s, FALSE);
-}
-
-/* The column with this header (some step aside while the editor is open). */
-static GtkColumnViewColumn *column(PactaWindow *win, const char *title)
-{
-    GListModel *cols = gtk_column_view_get_columns(pacta_window_get_column_view(win));
-    for (guint i = 0; i < g_list_model_get_n_items(cols); i++) {
-        GtkColumnViewColumn *c = g_list_model_get_item(cols, i);
-        g_object_unref(c); /* the view keeps it */
-        if (g_str_equal(gtk_column_view_column_get_title(c), title))
-            return c;
-    }
-    REQUIRE(!"column found");
-    return NULL;
-}
-
 static gboolean has_label(GtkWidget *w, const char *text)
 {
     if (GTK_IS_LABEL(w) && g_str_equal(gtk_label_get_text(GTK_LABEL(w)), text))
@@ -161,7 +135,7 @@ struct order_wait {
 static gboolean order_is(gpointer data)
 {
     struct order_wait *w = data;
-    g_autofree char *got = visible_numbers(w->win);
+    g_autofree char *got = gui_visible_numbers(w->win, G_MAXUINT);
     return !gui_list_pending(w->win) && g_str_equal(got, w->want);
 }
 
@@ -192,7 +166,7 @@ int main(void)
     CHECK(pacta_window_open_contract(win, it_str(made[2], "id")));
 
     /* sort by title: the selection and the editor stay */
-    gtk_column_view_sort_by_column(view, column(win, "Title"), GTK_SORT_ASCENDING);
+    gtk_column_view_sort_by_column(view, gui_column(win, "Title"), GTK_SORT_ASCENDING);
     struct order_wait w = {win, "S-2 S-4 S-5 S-3 S-1"};
     CHECK(gui_wait(order_is, &w, GUI_TIMEOUT_MS));
     CHECK_STR(selected_number(win), "S-3");
@@ -258,7 +232,7 @@ int main(void)
 
     /* the window closed while a sort is being computed (its result then
      * finds no window: checked under ASan) */
-    gtk_column_view_sort_by_column(view, column(win, "Number"), GTK_SORT_DESCENDING);
+    gtk_column_view_sort_by_column(view, gui_column(win, "Number"), GTK_SORT_DESCENDING);
     CHECK(gui_list_pending(win));
 
     for (size_t i = 0; i < G_N_ELEMENTS(made); i++)

@@ -23,18 +23,6 @@ static gboolean names_are(gpointer data)
     return g_strcmp0(joined, n->want) == 0;
 }
 
-/* The numbers of the visible rows, space-separated (g_free). */
-static char *visible_numbers(PactaWindow *win)
-{
-    GListModel *rows = pacta_window_get_visible_model(win);
-    GString *s = g_string_new(NULL);
-    for (guint i = 0; i < g_list_model_get_n_items(rows); i++) {
-        g_autoptr(PactaContract) c = g_list_model_get_item(rows, i);
-        g_string_append_printf(s, "%s%s", i ? " " : "", pacta_contract_get_number(c));
-    }
-    return g_string_free(s, FALSE);
-}
-
 static GtkColumnViewColumn *column(PactaWindow *win, guint i)
 {
     GListModel *cols = gtk_column_view_get_columns(pacta_window_get_column_view(win));
@@ -72,7 +60,7 @@ int main(void)
     /* the lifecycle filter: expiring = ends within 30 days of 2026-06-15 */
     gtk_drop_down_set_selected(lifecycle, 3); /* Expiring */
     CHECK(gui_wait_rows(win, 3));
-    g_autofree char *expiring = visible_numbers(win);
+    g_autofree char *expiring = gui_visible_numbers(win, G_MAXUINT);
     CHECK_STR(expiring, "V-1 V-2 V-4");
     gtk_drop_down_set_selected(lifecycle, 6); /* No End Date */
     CHECK(gui_wait_rows(win, 1));
@@ -85,7 +73,7 @@ int main(void)
     gtk_column_view_sort_by_column(pacta_window_get_column_view(win), column(win, 1),
                                    GTK_SORT_DESCENDING);
     CHECK(gui_wait_rows(win, 2));
-    g_autofree char *before = visible_numbers(win);
+    g_autofree char *before = gui_visible_numbers(win, G_MAXUINT);
     CHECK_STR(before, "V-2 V-1");
     pacta_views_button_save(vb, "Lifts ending");
     struct names_want n = {vb, "Lifts ending"};
@@ -109,7 +97,7 @@ int main(void)
     CHECK(gui_wait_rows(win, 5));
     CHECK(pacta_views_button_recall(vb, "Lifts ending"));
     CHECK(gui_wait_rows(win, 2));
-    g_autofree char *after = visible_numbers(win);
+    g_autofree char *after = gui_visible_numbers(win, G_MAXUINT);
     CHECK_STR(after, before);
     CHECK_STR(gtk_editable_get_text(search), "lift");
     CHECK(gtk_drop_down_get_selected(lifecycle) == 3);
