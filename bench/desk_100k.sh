@@ -13,7 +13,10 @@
 # time, RSS, row widgets, main-loop gaps and frame intervals while loading,
 # scrolling, taking live updates, filtering and sorting; see
 # client-gtk/src/ui/pacta-bench.c) and prints one JSON object, which this
-# script turns into the Markdown for bench/RESULTS.md.
+# script turns into the Markdown for bench/RESULTS.md.  It measures the
+# desk's own in-memory list, so the desk keeps all N (PACTA_DESK_MAX_ROWS=N;
+# past its default limit the desk would list the server's pages instead,
+# which bench/desk_1m.c measures).
 set -euo pipefail
 BUILD=${1:-build}
 N=${N:-100000}
@@ -61,6 +64,7 @@ echo
 
 json=$(env -u DISPLAY -u WAYLAND_DISPLAY XDG_CONFIG_HOME="$tmp/config" GSK_RENDERER=cairo \
   GDK_BACKEND=x11 NO_AT_BRIDGE=1 GTK_A11Y=none PACTA_DESK_BENCH=1 \
+  PACTA_DESK_MAX_ROWS="${PACTA_DESK_MAX_ROWS:-$N}" \
   PACTA_URL="$url" PACTA_CA="$tmp/certs/ca.pem" PACTA_USER=admin PACTA_PASSWORD="$password" \
   timeout 600 xvfb-run -a -s "-screen 0 1600x1000x24" ${DESK_WRAP:-} "$bin/pacta-desk" 2>"$tmp/desk.log" |
   grep '^{' || true)
