@@ -333,9 +333,14 @@ static void on_sort_changed(PactaWindow *self)
         pacta_list_model_set_sort(self->list, keys, n);
         return;
     }
-    if (n && !remote_sort_key(keys[0].field))
+    if (n && !remote_sort_key(keys[0].field)) {
+        /* no header shows an order the list does not have: cleared, which
+         * comes back here with no sort (the server's default) */
         pacta_window_toast(self, "With the server's list, sort by number, title, counterparty, "
                                  "end date or amount");
+        gtk_column_view_sort_by_column(self->column_view, NULL, GTK_SORT_ASCENDING);
+        return;
+    }
     update_remote_query(self);
 }
 

@@ -218,6 +218,9 @@ int main(void)
     void *d[] = {win, "sort by number, title, counterparty, end date or amount"};
     CHECK(gui_wait(toast_has, d, GUI_TIMEOUT_MS));
     CHECK(wait_remote(win, 100, FALSE));
+    /* and no header shows an order the list does not have */
+    CHECK(gtk_sorter_get_order(gtk_column_view_get_sorter(pacta_window_get_column_view(win))) ==
+          GTK_SORTER_ORDER_NONE);
     g_autofree char *dflt = gui_visible_numbers(win, 2);
     CHECK_STR(dflt, "L-001 L-002");
 
