@@ -528,6 +528,7 @@ static void set_accels(GtkApplication *app)
         {"app.quit", {"<Control>q", NULL, NULL}},
         {"app.admin-monitor", {"<Control><Shift>m", NULL, NULL}},
         {"win.search", {"<Control>f", NULL, NULL}},
+        {"win.search-fulltext", {"<Control><Shift>f", NULL, NULL}},
         {"win.new-contract", {"<Control>n", NULL, NULL}},
         {"win.save", {"<Control>s", NULL, NULL}},
         {"win.close-editor", {"<Control>w", NULL, NULL}},

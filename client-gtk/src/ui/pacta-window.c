@@ -488,6 +488,13 @@ static void action_search(GtkWidget *w, const char *name, GVariant *p)
     gtk_widget_grab_focus(GTK_WIDGET(self->search_entry));
 }
 
+/* Ctrl+Shift+F: the search with Full Text on. */
+static void action_search_fulltext(GtkWidget *w, const char *name, GVariant *p)
+{
+    gtk_toggle_button_set_active(PACTA_WINDOW(w)->fulltext_button, TRUE);
+    action_search(w, name, p);
+}
+
 static void action_new(GtkWidget *w, const char *name, GVariant *p)
 {
     (void)name;
@@ -874,6 +881,7 @@ static void pacta_window_class_init(PactaWindowClass *klass)
 #undef BIND
 
     gtk_widget_class_install_action(wc, "win.search", NULL, action_search);
+    gtk_widget_class_install_action(wc, "win.search-fulltext", NULL, action_search_fulltext);
     gtk_widget_class_install_action(wc, "win.new-contract", NULL, action_new);
     gtk_widget_class_install_action(wc, "win.save", NULL, action_save);
     gtk_widget_class_install_action(wc, "win.delete", NULL, action_delete);

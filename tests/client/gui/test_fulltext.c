@@ -77,8 +77,10 @@ int main(void)
     gtk_editable_set_text(search, "escalator");
     CHECK(wait_list(win, FALSE, "F-2"));
 
-    /* Full Text: the title (weighs most), the description, the reason */
-    gtk_toggle_button_set_active(fulltext, TRUE);
+    /* Full Text (Ctrl+Shift+F): the title (weighs most), the description,
+     * the reason */
+    CHECK(gtk_widget_activate_action(GTK_WIDGET(win), "win.search-fulltext", NULL));
+    CHECK(gtk_toggle_button_get_active(fulltext));
     CHECK(wait_list(win, TRUE, "F-2 F-1 F-3"));
     gtk_editable_set_text(search, "escalator care");
     CHECK(wait_list(win, TRUE, "F-1"));
