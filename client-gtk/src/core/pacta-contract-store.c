@@ -482,7 +482,9 @@ static void on_refresh_page(GObject *source, GAsyncResult *res, gpointer data)
 static void refresh_page(PactaContractStore *self)
 {
     json_auto_t *args = json_object();
-    json_object_set_new(args, "limit", json_integer(PAGE_LIMIT));
+    /* as many rows as the load read, at most */
+    guint room = self->refreshed < self->max_rows ? self->max_rows - self->refreshed : 1;
+    json_object_set_new(args, "limit", json_integer(MIN(PAGE_LIMIT, room)));
     if (self->refresh_cursor)
         json_object_set_new(args, "cursor", json_string(self->refresh_cursor));
     pacta_connection_request_async(self->connection, "contracts.list", args, self->refresh_cancel,

@@ -11,7 +11,7 @@
  * contract created elsewhere goes on top; a change elsewhere to one the
  * desk does not hold stays out of memory; opening such a contract asks
  * the server for it.  A search typed while the connection is down runs
- * when it is back.
+ * when it is back.  At midnight the rows shown are read again.
  */
 #include "gui_support.h"
 #include "pacta-remote-list.h"
@@ -68,6 +68,11 @@ static gboolean editor_has(gpointer data)
            g_strcmp0(pacta_editor_get_contract_id(w->editor), w->id) == 0;
 }
 
+static gboolean lifecycle_active(gpointer c)
+{
+    return g_str_equal(pacta_contract_get_lifecycle(c), "active");
+}
+
 static gboolean in_store(gpointer data)
 {
     void **d = data;
@@ -85,7 +90,8 @@ int main(void)
 {
     g_setenv("PACTA_DESK_MAX_ROWS", "40", TRUE);
     PactaApplication *app = gui_setup("gui_large_list");
-    struct it_server *s = it_server_start(NULL);
+    static const char *const args[] = {"--fake-now", "2026-03-01T12:00:00Z", NULL};
+    struct it_server *s = it_server_start(args);
     struct ctl_client *admin = it_login_admin(s);
     char id77[64] = "", id120[64] = "";
     for (int i = 1; i <= N_CONTRACTS; i++) {
@@ -247,6 +253,23 @@ int main(void)
     CHECK(wait_remote(win, 10, TRUE));
     g_autofree char *back = gui_visible_numbers(win, 1);
     CHECK_STR(back, "L-130");
+
+    /* midnight: the rows shown are read again (the store refreshes only
+     * the 40 it loaded): a contract starting tomorrow turns active */
+    json_t *tomorrow = it_contract_create(
+        admin, json_pack("{s:s, s:s, s:s, s:s}", "number", "L-152", "status", "active",
+                         "start_date", "2026-03-02", "end_date", "2027-12-31"));
+    REQUIRE(tomorrow);
+    gtk_editable_set_text(search, "L-152");
+    CHECK(wait_remote(win, 1, TRUE));
+    g_autoptr(PactaContract) c152 = g_list_model_get_item(pacta_window_get_visible_model(win), 0);
+    REQUIRE(c152 != NULL);
+    CHECK_STR(pacta_contract_get_lifecycle(c152), "upcoming");
+    r = it_call(admin, "admin.clock.set", json_pack("{s:s}", "now", "2026-03-02T12:00:00Z"), NULL);
+    REQUIRE(r);
+    json_decref(r);
+    CHECK(gui_wait(lifecycle_active, c152, GUI_TIMEOUT_MS));
+    json_decref(tomorrow);
     CHECK_STR(pacta_window_get_last_toast(win), toast_kept);
 
     ctl_client_close(admin);
