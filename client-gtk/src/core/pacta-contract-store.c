@@ -9,6 +9,8 @@
 
 #include "pacta-contract-store.h"
 
+#include "pacta-error.h"
+
 #include <string.h>
 
 #define PAGE_LIMIT 500
@@ -31,6 +33,7 @@ struct _PactaContractStore {
     /* after the date moved: the derived members read again, in place */
     GCancellable *refresh_cancel;
     char *refresh_cursor, *refresh_today;
+    guint load_read; /* rows the last load read */
     guint refreshed; /* rows the refresh has read */
 };
 
@@ -360,6 +363,7 @@ static void on_page(GObject *source, GAsyncResult *res, gpointer data)
         return;
     }
     pacta_contract_store_apply_page(self, json_object_get(result, "items"));
+    self->load_read += (guint)json_array_size(json_object_get(result, "items"));
     const char *next = json_string_value(json_object_get(result, "next_cursor"));
     g_free(self->cursor);
     self->cursor = g_strdup(next);
@@ -387,6 +391,30 @@ static void request_page(PactaContractStore *self)
         json_object_set_new(args, "cursor", json_string(self->cursor));
     pacta_connection_request_async(self->connection, "contracts.list", args, self->load_cancel,
                                    on_page, g_object_ref(self));
+}
+
+static void on_total(GObject *source, GAsyncResult *res, gpointer data)
+{
+    PactaContractStore *self = data; /* a ref is held by the request */
+    GCancellable *cancel = g_task_get_cancellable(G_TASK(res));
+    g_autoptr(GError) error = NULL;
+    json_auto_t *result =
+        pacta_connection_request_finish(PACTA_CONNECTION(source), res, NULL, &error);
+    if (g_cancellable_is_cancelled(cancel) || cancel != self->load_cancel) {
+        g_object_unref(self);
+        return;
+    }
+    json_t *total = json_object_get(result, "total");
+    if (json_is_integer(total) && json_integer_value(total) > (json_int_t)self->max_rows) {
+        set_partial(self, TRUE);
+        set_loading(self, FALSE, TRUE);
+    } else if (result || !g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_DISCONNECTED)) {
+        /* few enough, or no count (refused): the pages, up to max_rows */
+        request_page(self);
+    } else {
+        set_loading(self, FALSE, FALSE); /* a drop: the next subscribe reloads */
+    }
+    g_object_unref(self);
 }
 
 static void clear_rows(PactaContractStore *self)
@@ -427,8 +455,13 @@ void pacta_contract_store_reload(PactaContractStore *self)
     g_free(self->today);
     self->today = g_strdup(pacta_connection_get_server_today(self->connection));
     self->load_cancel = g_cancellable_new();
+    self->load_read = 0;
     set_loading(self, TRUE, FALSE);
-    request_page(self);
+    /* First how many there are: past max_rows nothing is loaded at all
+     * (the window lists the server's pages), which at a million spares
+     * the 100,000 rows' 5 s and 130 MB that would go unused. */
+    pacta_connection_request_async(self->connection, "stats.dashboard", NULL, self->load_cancel,
+                                   on_total, g_object_ref(self));
 }
 
 /* ---- the server's date ------------------------------------------------------------ */
@@ -443,6 +476,17 @@ void pacta_contract_store_reload(PactaContractStore *self)
  * the rows whose lifecycle moved are announced.
  */
 static void refresh_page(PactaContractStore *self);
+
+/* The next refresh page's size, 0 when done: every page for a whole store;
+ * for a partial one no more rows than its load read (PactaRemoteList
+ * refreshes the rows it shows). */
+static guint refresh_room(PactaContractStore *self)
+{
+    if (!self->partial)
+        return PAGE_LIMIT;
+    return self->refreshed < self->load_read ? MIN(PAGE_LIMIT, self->load_read - self->refreshed)
+                                             : 0;
+}
 
 static void on_refresh_page(GObject *source, GAsyncResult *res, gpointer data)
 {
@@ -465,9 +509,7 @@ static void on_refresh_page(GObject *source, GAsyncResult *res, gpointer data)
         pacta_contract_store_refresh_derived(self, record);
     const char *next = json_string_value(json_object_get(result, "next_cursor"));
     self->refreshed += (guint)json_array_size(json_object_get(result, "items"));
-    /* a partial store refreshes the rows its load read; PactaRemoteList
-     * refreshes the ones it shows */
-    if (next && self->refreshed < self->max_rows) {
+    if (next && refresh_room(self) > 0) {
         g_free(self->refresh_cursor);
         self->refresh_cursor = g_strdup(next);
         refresh_page(self);
@@ -482,9 +524,7 @@ static void on_refresh_page(GObject *source, GAsyncResult *res, gpointer data)
 static void refresh_page(PactaContractStore *self)
 {
     json_auto_t *args = json_object();
-    /* as many rows as the load read, at most */
-    guint room = self->refreshed < self->max_rows ? self->max_rows - self->refreshed : 1;
-    json_object_set_new(args, "limit", json_integer(MIN(PAGE_LIMIT, room)));
+    json_object_set_new(args, "limit", json_integer(refresh_room(self)));
     if (self->refresh_cursor)
         json_object_set_new(args, "cursor", json_string(self->refresh_cursor));
     pacta_connection_request_async(self->connection, "contracts.list", args, self->refresh_cancel,
@@ -497,9 +537,14 @@ static void refresh_for_today(PactaContractStore *self, const char *today)
         (self->refresh_cancel && g_strcmp0(today, self->refresh_today) == 0))
         return;
     cancel_refresh(self);
+    self->refreshed = 0;
+    if (refresh_room(self) == 0) { /* partial, nothing loaded: nothing to read again */
+        g_free(self->today);
+        self->today = g_strdup(today);
+        return;
+    }
     self->refresh_today = g_strdup(today);
     self->refresh_cancel = g_cancellable_new();
-    self->refreshed = 0;
     refresh_page(self);
 }
 

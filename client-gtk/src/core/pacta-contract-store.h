@@ -5,8 +5,10 @@
  * the view: the store itself never filters.
  *
  * It follows PROTOCOL.md §9's cold start: on every fresh "subscribed" of
- * its connection it pages contracts.list in (500 a page, one request at a
- * time, items-changed per page so the view fills progressively), while
+ * its connection it asks how many there are (stats.dashboard) and, unless
+ * that is over max_rows ("partial"), pages contracts.list in (500 a page,
+ * one request at a time, items-changed per page so the view fills
+ * progressively), while
  * events apply by version: a row is replaced only by a higher version, and
  * a deletion seen by event is remembered so a later page cannot bring the
  * row back.  Live events update the PactaContract objects in place (so
@@ -39,11 +41,13 @@ G_DECLARE_FINAL_TYPE(PactaContractStore, pacta_contract_store, PACTA, CONTRACT_S
  *                 that feed records with pacta_contract_store_apply_*)
  *   "loading"     gboolean, TRUE while pages are being fetched
  *   "loaded"      gboolean, TRUE once a load finished (whole or partial)
- *   "partial"     gboolean, TRUE when the last load stopped at max_rows with
- *                 more contracts on the server (PACTA_DESK_MAX_ROWS, default
- *                 100,000): the store then holds the first max_rows in
- *                 number order plus every contract that reaches it later
- *                 (events, PactaRemoteList's pages, the editor)
+ *   "partial"     gboolean, TRUE when the server has more contracts than
+ *                 max_rows (PACTA_DESK_MAX_ROWS, default 100,000): its count
+ *                 (stats.dashboard's total) said so, and the load read
+ *                 nothing; or, without a count, the load stopped at
+ *                 max_rows with more to come.  The store then holds what it
+ *                 read plus every contract that reaches it later (created
+ *                 ones, PactaRemoteList's pages, the editor's)
  *   "n-items"     guint (as GListModel)
  *
  * Signals (for toasts and the editor's "changed underneath" banner):

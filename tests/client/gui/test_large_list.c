@@ -1,17 +1,16 @@
 /*
  * GUI: a server with more contracts than the desk keeps in memory (issue
  * 7: a list of a million).  With PACTA_DESK_MAX_ROWS=40 and 150 contracts
- * on a real pactad, the store stops at 40 and the window lists the
- * server's pages instead: the first page, the next ones as the view asks
- * for rows near the end, the search as the server's `text` (a substring of
- * number, title or counterparty) and, with Full Text, as `q`, which finds
- * a word of a description; a sort by Title from the server; a change and a
- * deletion made elsewhere reach the rows shown; a sort the server does not
- * have and a search the server refuses are said, and lose nothing.  A
- * contract created elsewhere goes on top; a change elsewhere to one the
- * desk does not hold stays out of memory; opening such a contract asks
- * the server for it.  A search typed while the connection is down runs
- * when it is back.  At midnight the rows shown are read again.
+ * on a real pactad, the store loads none of them (the server's count is
+ * over its limit) and the window lists the server's pages instead: the first page, the next ones as
+ * the view asks for rows near the end, the search as the server's `text` (a substring of number,
+ * title or counterparty) and, with Full Text, as `q`, which finds a word of a description; a sort
+ * by Title from the server; a change and a deletion made elsewhere reach the rows shown; a sort the
+ * server does not have and a search the server refuses are said, and lose nothing.  A contract
+ * created elsewhere goes on top; a change elsewhere to one the desk does not hold stays out of
+ * memory; opening such a contract asks the server for it.  A search typed while the connection is
+ * down runs when it is back.  At midnight the rows shown are read again.  The store loads nothing
+ * when the server's count is over the limit, and stops at the limit when it has no count.
  */
 #include "gui_support.h"
 #include "pacta-remote-list.h"
@@ -68,6 +67,11 @@ static gboolean editor_has(gpointer data)
            g_strcmp0(pacta_editor_get_contract_id(w->editor), w->id) == 0;
 }
 
+static gboolean store_settled(gpointer store)
+{
+    return pacta_contract_store_get_loaded(store) && !pacta_contract_store_get_loading(store);
+}
+
 static gboolean lifecycle_active(gpointer c)
 {
     return g_str_equal(pacta_contract_get_lifecycle(c), "active");
@@ -115,7 +119,7 @@ int main(void)
     GtkEditable *search = pacta_window_get_search_entry(win);
     GtkToggleButton *fulltext = pacta_window_get_fulltext_button(win);
 
-    /* the store stopped at 40; the list is the server's first page */
+    /* the store is partial; the list is the server's first page */
     CHECK(pacta_contract_store_get_partial(store));
     CHECK(wait_remote(win, 100, FALSE));
     g_autofree char *first = gui_visible_numbers(win, 3);
@@ -253,9 +257,11 @@ int main(void)
     CHECK(wait_remote(win, 10, TRUE));
     g_autofree char *back = gui_visible_numbers(win, 1);
     CHECK_STR(back, "L-130");
+    CHECK_STR(pacta_window_get_last_toast(win), toast_kept);
 
-    /* midnight: the rows shown are read again (the store refreshes only
-     * the 40 it loaded): a contract starting tomorrow turns active */
+    /* midnight: the rows shown are read again (the store loaded none: the
+     * server's count was over its limit): a contract starting tomorrow
+     * turns active */
     json_t *tomorrow = it_contract_create(
         admin, json_pack("{s:s, s:s, s:s, s:s}", "number", "L-152", "status", "active",
                          "start_date", "2026-03-02", "end_date", "2027-12-31"));
@@ -270,7 +276,36 @@ int main(void)
     json_decref(r);
     CHECK(gui_wait(lifecycle_active, c152, GUI_TIMEOUT_MS));
     json_decref(tomorrow);
-    CHECK_STR(pacta_window_get_last_toast(win), toast_kept);
+
+    /* With the server's count over the limit the store loads nothing (it
+     * holds the 10 rows the server's list shows); without a count (here the
+     * dashboard's counters say fewer than there are) it loads pages and
+     * stops at its limit: 40 rows in all, or 50 when the server's list
+     * answered after the store asked (its 10 are not counted then) */
+    gtk_editable_set_text(search, "L-14");
+    CHECK(wait_remote(win, 10, TRUE));
+    pacta_contract_store_reload(store); /* with the count: nothing loaded */
+    CHECK(gui_wait(store_settled, store, GUI_TIMEOUT_MS));
+    CHECK(wait_remote(win, 10, TRUE));
+    CHECKF(g_list_model_get_n_items(G_LIST_MODEL(store)) == 10, "the store holds %u",
+           g_list_model_get_n_items(G_LIST_MODEL(store)));
+    char dbpath[600];
+    it_server_db_path(s, dbpath, sizeof dbpath);
+    sqlite3 *db = NULL;
+    REQUIRE(sqlite3_open(dbpath, &db) == SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    it_sql(db, "UPDATE dashboard_counts SET n = 1 WHERE series = 'status'");
+    sqlite3_close(db);
+    json_t *dash = it_call(admin, "stats.dashboard", NULL, NULL);
+    REQUIRE(dash);
+    CHECKF(it_int(dash, "total") <= 40, "total %lld", (long long)it_int(dash, "total"));
+    json_decref(dash);
+    pacta_contract_store_reload(store);
+    CHECK(gui_wait(store_settled, store, GUI_TIMEOUT_MS));
+    CHECK(pacta_contract_store_get_partial(store));
+    CHECK(wait_remote(win, 10, TRUE));
+    guint held = g_list_model_get_n_items(G_LIST_MODEL(store));
+    CHECKF(held >= 40 && held <= 50, "the store holds %u", held);
 
     ctl_client_close(admin);
     gui_teardown(app);
