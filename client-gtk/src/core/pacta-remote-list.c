@@ -15,7 +15,7 @@
 
 #include "pacta-error.h"
 
-#define DEFAULT_PAGE 100
+#define PAGE_SIZE 100
 #define PREFETCH 40 /* rows before the end at which the next page is asked for */
 
 struct _PactaRemoteList {
@@ -31,7 +31,6 @@ struct _PactaRemoteList {
     gboolean pending, complete;
     gboolean stalled; /* the last page failed: no more asking until the
                        * query runs again (or the connection is back) */
-    guint page_size;
     guint more_idle;
 };
 
@@ -174,7 +173,7 @@ static void on_page(GObject *source, GAsyncResult *res, gpointer data)
 static void request_page(PactaRemoteList *self, gboolean first)
 {
     json_auto_t *args = json_deep_copy(self->args);
-    json_object_set_new(args, "limit", json_integer(self->page_size));
+    json_object_set_new(args, "limit", json_integer(PAGE_SIZE));
     if (!first && self->cursor)
         json_object_set_new(args, "cursor", json_string(self->cursor));
     cancel_page(self);
@@ -241,12 +240,6 @@ gboolean pacta_remote_list_get_complete(PactaRemoteList *self)
 {
     g_return_val_if_fail(PACTA_IS_REMOTE_LIST(self), FALSE);
     return self->complete;
-}
-
-void pacta_remote_list_set_page_size(PactaRemoteList *self, guint n)
-{
-    g_return_if_fail(PACTA_IS_REMOTE_LIST(self));
-    self->page_size = CLAMP(n, 1, 500);
 }
 
 /* ---- following the store ------------------------------------------------------------ */
@@ -377,7 +370,6 @@ static void pacta_remote_list_init(PactaRemoteList *self)
 {
     self->items = g_ptr_array_new_with_free_func(g_object_unref);
     self->shown = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    self->page_size = DEFAULT_PAGE;
 }
 
 PactaRemoteList *pacta_remote_list_new(PactaConnection *connection, PactaContractStore *store)

@@ -70,8 +70,6 @@ void pacta_remote_list_refresh(PactaRemoteList *self);
 void pacta_remote_list_load_more(PactaRemoteList *self);
 gboolean pacta_remote_list_get_pending(PactaRemoteList *self);
 gboolean pacta_remote_list_get_complete(PactaRemoteList *self);
-/* Rows per page (default 100; 1..500). */
-void pacta_remote_list_set_page_size(PactaRemoteList *self, guint n);
 
 G_END_DECLS
 
