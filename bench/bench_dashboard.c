@@ -23,18 +23,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_time.h"
 #include "dashboard.h"
 #include "db-private.h"
 #include "expiry.h"
 #include "gen_contracts.h"
 #include "schema_dashboard.h"
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* CPU time of this thread: what a write costs, not how long a neighbour
  * on this shared two-core machine kept it waiting. */

@@ -29,27 +29,14 @@
 
 #include <glib/gstdio.h>
 
+#include "bench_time.h"
 #include "gen_contracts.h"
 #include "gui_support.h"
 #include "pacta-documents-pane.h"
-#include "pacta-export-dialog.h"
 #include "pacta-remote-list.h"
 
 #define RUNS 5
 #define WORD "monospace" /* in one contract's description only */
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static long rss_kb(void)
 {
@@ -160,49 +147,6 @@ static void time_sort(PactaWindow *win, const char *title)
     }
     g_autofree char *what = g_strdup_printf("click %s (sort, both ways by turns)", title);
     row(what, t, RUNS, "first 100");
-}
-
-struct export_wait {
-    gboolean done, ok;
-    char *message;
-};
-
-static void on_export_done(PactaExportDialog *d, gboolean ok, const char *message, gpointer data)
-{
-    struct export_wait *w = data;
-    (void)d;
-    w->done = TRUE;
-    w->ok = ok;
-    g_free(w->message);
-    w->message = g_strdup(message);
-}
-
-static gboolean export_done(gpointer data)
-{
-    return ((struct export_wait *)data)->done;
-}
-
-/* Export… of the list as shown into path (the dialog's file choice skipped
- * by its test hook); the time until the file is written, or < 0. */
-static double time_export(PactaWindow *win, const char *path, struct export_wait *w)
-{
-    g_setenv("PACTA_DESK_EXPORT_FILE", path, TRUE);
-    double t0 = now_ms();
-    gtk_widget_activate_action(GTK_WIDGET(win), "win.export", NULL);
-    PactaExportDialog *d = NULL;
-    GListModel *tops = gtk_window_get_toplevels();
-    for (guint i = 0; i < g_list_model_get_n_items(tops) && !d; i++) {
-        g_autoptr(GObject) o = g_list_model_get_item(tops, i);
-        if (PACTA_IS_EXPORT_DIALOG(o))
-            d = PACTA_EXPORT_DIALOG(o);
-    }
-    if (!d)
-        return -1;
-    g_signal_connect(d, "done", G_CALLBACK(on_export_done), w);
-    gboolean done = gui_wait(export_done, w, 600000);
-    double t = now_ms() - t0;
-    gtk_window_destroy(GTK_WINDOW(d));
-    return done && w->ok ? t : -1;
 }
 
 static gboolean pane_has_one(gpointer pane)
@@ -401,8 +345,10 @@ int main(int argc, char **argv)
     for (size_t k = 0; k < G_N_ELEMENTS(formats); k++) {
         g_autofree char *file = g_strdup_printf("list.%s", formats[k][0]);
         g_autofree char *out = g_build_filename(it_tmp_dir(), file, NULL);
-        struct export_wait w = {0};
-        double te = time_export(win, out, &w);
+        struct gui_export_done w = {0};
+        double t_start = now_ms();
+        double te =
+            gui_export(win, "win.export", out, 600000, &w) && w.ok ? now_ms() - t_start : -1;
         GStatBuf st;
         long size = g_stat(out, &st) == 0 ? (long)st.st_size : -1;
         /* opened as a viewer would: the sheet's rows, the PDF's pages */

@@ -22,17 +22,11 @@
 #include <gtk/gtk.h>
 #include <malloc.h>
 
+#include "bench_time.h"
 #include "desk_records.h"
 #include "pacta-contract-columns.h"
 #include "pacta-contract-store.h"
 #include "pacta-list-model.h"
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static long rss_kb(void)
 {

@@ -21,23 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_time.h"
 #include "gen_contracts.h"
 #include "harness.h"
 
 #define MAX_WRITES 100000
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 static struct ctl_client *login_when_possible(const struct it_server *s)
 {

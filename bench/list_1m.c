@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_time.h"
 #include "db-private.h"
 #include "db_list.h"
 #include "expiry.h"
@@ -101,19 +102,6 @@ static const struct combo combos[] = {
      0},
 };
 #define NCOMBOS (sizeof(combos) / sizeof(combos[0]))
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* A reader as pactad opens one (db.c open_readers), with its default
  * page cache. */

@@ -343,14 +343,22 @@ static void set_loading(PactaContractStore *self, gboolean loading, gboolean loa
 static void request_page(PactaContractStore *self);
 static void refresh_for_today(PactaContractStore *self, const char *today);
 
+/* The answer to a request of the load now running: FALSE (nothing to do)
+ * when that load was cancelled or replaced since. */
+static gboolean load_answer(PactaContractStore *self, GObject *source, GAsyncResult *res,
+                            json_t **result, GError **error)
+{
+    GCancellable *cancel = g_task_get_cancellable(G_TASK(res));
+    *result = pacta_connection_request_finish(PACTA_CONNECTION(source), res, NULL, error);
+    return !g_cancellable_is_cancelled(cancel) && cancel == self->load_cancel;
+}
+
 static void on_page(GObject *source, GAsyncResult *res, gpointer data)
 {
     PactaContractStore *self = data; /* a ref is held by the request */
-    GCancellable *cancel = g_task_get_cancellable(G_TASK(res));
     g_autoptr(GError) error = NULL;
-    json_auto_t *result =
-        pacta_connection_request_finish(PACTA_CONNECTION(source), res, NULL, &error);
-    if (g_cancellable_is_cancelled(cancel) || cancel != self->load_cancel) {
+    json_auto_t *result = NULL;
+    if (!load_answer(self, source, res, &result, &error)) {
         g_object_unref(self);
         return;
     }
@@ -396,11 +404,9 @@ static void request_page(PactaContractStore *self)
 static void on_total(GObject *source, GAsyncResult *res, gpointer data)
 {
     PactaContractStore *self = data; /* a ref is held by the request */
-    GCancellable *cancel = g_task_get_cancellable(G_TASK(res));
     g_autoptr(GError) error = NULL;
-    json_auto_t *result =
-        pacta_connection_request_finish(PACTA_CONNECTION(source), res, NULL, &error);
-    if (g_cancellable_is_cancelled(cancel) || cancel != self->load_cancel) {
+    json_auto_t *result = NULL;
+    if (!load_answer(self, source, res, &result, &error)) {
         g_object_unref(self);
         return;
     }

@@ -143,6 +143,50 @@ GtkColumnViewColumn *gui_column(PactaWindow *win, const char *title)
     return NULL;
 }
 
+static void on_export_done(PactaExportDialog *d, gboolean ok, const char *message, gpointer data)
+{
+    struct gui_export_done *w = data;
+    (void)d;
+    w->done = TRUE;
+    w->ok = ok;
+    g_free(w->message);
+    w->message = g_strdup(message);
+}
+
+void gui_export_follow(PactaExportDialog *d, struct gui_export_done *w)
+{
+    g_signal_connect(d, "done", G_CALLBACK(on_export_done), w);
+}
+
+gboolean gui_export_is_done(gpointer w)
+{
+    return ((struct gui_export_done *)w)->done;
+}
+
+gboolean gui_export(PactaWindow *win, const char *action, const char *path, int timeout_ms,
+                    struct gui_export_done *w)
+{
+    g_free(w->message);
+    *w = (struct gui_export_done){0};
+    g_setenv("PACTA_DESK_EXPORT_FILE", path, TRUE);
+    gtk_widget_activate_action(GTK_WIDGET(win), action, NULL);
+    PactaExportDialog *d = NULL;
+    GListModel *tops = gtk_window_get_toplevels();
+    for (guint i = 0; i < g_list_model_get_n_items(tops) && !d; i++) {
+        g_autoptr(GObject) o = g_list_model_get_item(tops, i);
+        if (PACTA_IS_EXPORT_DIALOG(o))
+            d = PACTA_EXPORT_DIALOG(o);
+    }
+    if (!d)
+        return FALSE;
+    CHECK(pacta_export_dialog_is_running(d)); /* asynchronous: the call returned at once */
+    gui_export_follow(d, w);
+    gboolean ended = gui_wait(gui_export_is_done, w, timeout_ms);
+    gtk_window_destroy(GTK_WINDOW(d));
+    gui_pump(50);
+    return ended;
+}
+
 int gui_find_row(PactaWindow *win, const char *number)
 {
     GListModel *m = pacta_window_get_visible_model(win);

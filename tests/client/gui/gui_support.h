@@ -19,6 +19,7 @@
 #include "pacta-conflict-dialog.h"
 #include "pacta-editor.h"
 #include "pacta-expiring-view.h"
+#include "pacta-export-dialog.h"
 #include "pacta-login-dialog.h"
 #include "pacta-window.h"
 #include "test.h"
@@ -68,6 +69,21 @@ gboolean gui_editor_idle(gpointer editor);
 gboolean gui_editor_wait_saved(PactaEditor *editor, gint64 version);
 /* Writes a PNG of the widget as drawn now (DESIGN §9). */
 gboolean gui_snapshot(GtkWidget *widget, const char *path);
+/* An export dialog's end, as its "done" signal told it (message: g_free). */
+struct gui_export_done {
+    gboolean done, ok;
+    char *message;
+};
+/* Follows d's "done" into w. */
+void gui_export_follow(PactaExportDialog *d, struct gui_export_done *w);
+/* Condition for gui_wait(): the dialog followed into w is done. */
+gboolean gui_export_is_done(gpointer w);
+/* Activates `action` (win.export, win.export-contract) with the dialog's
+ * file choice answered by `path` (PACTA_DESK_EXPORT_FILE), checks that the
+ * export runs without blocking, waits up to timeout_ms for its end into w
+ * (cleared first) and destroys the dialog; TRUE if it ended. */
+gboolean gui_export(PactaWindow *win, const char *action, const char *path, int timeout_ms,
+                    struct gui_export_done *w);
 /* Closes every window and releases the application. */
 void gui_teardown(PactaApplication *app);
 

@@ -12,59 +12,10 @@
 #include <glib/gstdio.h>
 
 #include "gui_support.h"
-#include "pacta-export-dialog.h"
-
-struct done_wait {
-    gboolean done, ok;
-    char *message;
-};
-
-static void on_done(PactaExportDialog *d, gboolean ok, const char *message, gpointer data)
-{
-    struct done_wait *w = data;
-    (void)d;
-    w->done = TRUE;
-    w->ok = ok;
-    g_free(w->message);
-    w->message = g_strdup(message);
-}
-
-static gboolean is_done(gpointer data)
-{
-    return ((struct done_wait *)data)->done;
-}
 
 static gboolean is_gone(gpointer data)
 {
     return *(gpointer *)data == NULL;
-}
-
-static PactaExportDialog *find_dialog(void)
-{
-    GListModel *tops = gtk_window_get_toplevels();
-    for (guint i = 0; i < g_list_model_get_n_items(tops); i++) {
-        g_autoptr(GObject) w = g_list_model_get_item(tops, i);
-        if (PACTA_IS_EXPORT_DIALOG(w))
-            return PACTA_EXPORT_DIALOG(w);
-    }
-    return NULL;
-}
-
-/* Runs an action that opens the export dialog, waits for it to finish. */
-static gboolean run_action(PactaWindow *win, const char *action, const char *path,
-                           struct done_wait *w)
-{
-    g_setenv("PACTA_DESK_EXPORT_FILE", path, TRUE);
-    gtk_widget_activate_action(GTK_WIDGET(win), action, NULL);
-    PactaExportDialog *d = find_dialog();
-    if (!d)
-        return FALSE;
-    CHECK(pacta_export_dialog_is_running(d)); /* asynchronous: the call returned at once */
-    g_signal_connect(d, "done", G_CALLBACK(on_done), w);
-    gboolean ok = gui_wait(is_done, w, GUI_TIMEOUT_MS);
-    gtk_window_destroy(GTK_WINDOW(d));
-    gui_pump(50);
-    return ok;
 }
 
 static int lines_of(const char *text)
@@ -110,8 +61,8 @@ int main(void)
     g_autofree char *dir = g_build_filename(it_tmp_dir(), "exports", NULL);
     g_mkdir(dir, 0700);
     g_autofree char *csv = g_build_filename(dir, "list.csv", NULL);
-    struct done_wait w = {0};
-    REQUIRE(run_action(win, "win.export", csv, &w));
+    struct gui_export_done w = {0};
+    REQUIRE(gui_export(win, "win.export", csv, GUI_TIMEOUT_MS, &w));
     CHECKF(w.ok && strstr(w.message, "list.csv") && strstr(w.message, "2 contracts"), "message: %s",
            w.message);
     g_autofree char *text = it_read_file(csv);
@@ -130,8 +81,7 @@ int main(void)
     CHECK(gui_wait_rows(win, 3));
     g_autofree char *sheet = g_build_filename(dir, "sheet.csv", NULL);
     g_setenv("PACTA_DESK_EXPORT_SPREADSHEET", "true", TRUE);
-    memset(&w, 0, sizeof w);
-    REQUIRE(run_action(win, "win.export", sheet, &w));
+    REQUIRE(gui_export(win, "win.export", sheet, GUI_TIMEOUT_MS, &w));
     g_unsetenv("PACTA_DESK_EXPORT_SPREADSHEET");
     g_autofree char *stext = it_read_file(sheet);
     CHECKF(w.ok && stext && memcmp(stext, "\xEF\xBB\xBF", 3) == 0, "message: %s", w.message);
@@ -140,8 +90,7 @@ int main(void)
     json_decref(f);
 
     g_autofree char *xlsx = g_build_filename(dir, "list.xlsx", NULL);
-    memset(&w, 0, sizeof w);
-    REQUIRE(run_action(win, "win.export", xlsx, &w));
+    REQUIRE(gui_export(win, "win.export", xlsx, GUI_TIMEOUT_MS, &w));
     g_autofree char *zip = it_read_file(xlsx);
     CHECK(w.ok && zip && memcmp(zip, "PK", 2) == 0);
 
@@ -151,8 +100,7 @@ int main(void)
     gtk_editable_set_text(pacta_window_get_search_entry(win), "diacritice");
     CHECK(gui_wait_rows(win, 1));
     g_autofree char *words = g_build_filename(dir, "words.csv", NULL);
-    memset(&w, 0, sizeof w);
-    REQUIRE(run_action(win, "win.export", words, &w));
+    REQUIRE(gui_export(win, "win.export", words, GUI_TIMEOUT_MS, &w));
     g_autofree char *wtext = it_read_file(words);
     CHECKF(w.ok && wtext && lines_of(wtext) == 2 && strstr(wtext, "G-001"), "%s", w.message);
     gtk_toggle_button_set_active(pacta_window_get_fulltext_button(win), FALSE);
@@ -163,8 +111,7 @@ int main(void)
     CHECK(pacta_window_open_contract(win, it_str(a, "id")));
     gui_pump(100);
     g_autofree char *pdf = g_build_filename(dir, "report.pdf", NULL);
-    memset(&w, 0, sizeof w);
-    REQUIRE(run_action(win, "win.export-contract", pdf, &w));
+    REQUIRE(gui_export(win, "win.export-contract", pdf, GUI_TIMEOUT_MS, &w));
     CHECK(w.ok);
     char *argv[] = {"/usr/bin/pdftotext", "-enc", "UTF-8", pdf, "-", NULL};
     char *out = NULL;
@@ -178,10 +125,11 @@ int main(void)
     PactaExportDialog *d = pacta_export_dialog_start(
         GTK_WINDOW(win), pacta_application_get_connection(app), NULL, NULL, NULL);
     REQUIRE(d && pacta_export_dialog_is_running(d));
-    memset(&w, 0, sizeof w);
-    g_signal_connect(d, "done", G_CALLBACK(on_done), &w);
+    g_clear_pointer(&w.message, g_free);
+    w = (struct gui_export_done){0};
+    gui_export_follow(d, &w);
     pacta_export_dialog_cancel(d); /* the Cancel button */
-    CHECK(gui_wait(is_done, &w, GUI_TIMEOUT_MS));
+    CHECK(gui_wait(gui_export_is_done, &w, GUI_TIMEOUT_MS));
     CHECK(!w.ok);
     CHECK_STR(pacta_export_dialog_get_status(d), "Cancelled");
     gtk_window_destroy(GTK_WINDOW(d));
