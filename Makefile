@@ -120,7 +120,8 @@ bench-expiry: build
 	@$(BUILD)/bin/expiry_1m $(BUILD)/bench-data
 
 # pacta-desk against a pactad with 1,000,000 contracts (bench/desk_1m.c, the
-# database of bench-list), under Xvfb: the list, Full Text, a sort, a scroll.
+# database of bench-list), under Xvfb: issue 7's walk (Full Text, sorts, a
+# scroll, the Dashboard, XLSX/PDF exports, a document attached and downloaded).
 bench-desk-1m: build
 	@GSK_RENDERER=cairo GDK_BACKEND=x11 NO_AT_BRIDGE=1 xvfb-run -a -s "-screen 0 1600x1000x24" \
 		$(BUILD)/bin/desk_1m $(BUILD)/bench-data
