@@ -241,7 +241,7 @@ int main(int argc, char **argv)
         fprintf(stderr,
                 "desk_1m: the desk holds every contract (PACTA_DESK_MAX_ROWS=%s): this "
                 "bench measures the server's list\n",
-                g_getenv("PACTA_DESK_MAX_ROWS"));
+                g_getenv("PACTA_DESK_MAX_ROWS") ? g_getenv("PACTA_DESK_MAX_ROWS") : "unset");
         return 1;
     }
     printf("| step (as a user does it) | median ms | worst ms | rows |\n|---|---|---|---|\n");
