@@ -420,8 +420,10 @@ static void test_constraints(void)
         {"DELETE FROM supplements", SQLITE_CONSTRAINT},
         {"UPDATE changes SET actor = 'someone else'", SQLITE_CONSTRAINT},
         {"DELETE FROM changes", SQLITE_CONSTRAINT},
+        /* (the payload is not parsed again since migration 19: the writer
+         * makes it; test_srv_changelog_check) */
         {"INSERT INTO changes (event, entity_id, version, actor, created_at, payload) "
-         "VALUES ('e', 'x', 1, 'a', 'x', 'not json')",
+         "VALUES ('e', 'x', 0, 'a', 'x', '{}')",
          SQLITE_CONSTRAINT},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
