@@ -285,6 +285,58 @@ gboolean pacta_contract_store_refresh_derived(PactaContractStore *self, const js
     return TRUE;
 }
 
+PactaContract *pacta_contract_store_take(PactaContractStore *self, const json_t *record)
+{
+    g_return_val_if_fail(PACTA_IS_CONTRACT_STORE(self), NULL);
+    if (!pacta_contract_store_apply_record(self, record, NULL, NULL, FALSE))
+        pacta_contract_store_refresh_derived(self, record); /* same version */
+    return pacta_contract_store_lookup(self, json_string_value(json_object_get(record, "id")));
+}
+
+static void on_fetched(GObject *source, GAsyncResult *res, gpointer data)
+{
+    g_autoptr(GTask) task = data;
+    PactaContractStore *self = g_task_get_source_object(task);
+    GError *error = NULL;
+    json_auto_t *result =
+        pacta_connection_request_finish(PACTA_CONNECTION(source), res, NULL, &error);
+    PactaContract *c =
+        result ? pacta_contract_store_take(self, json_object_get(result, "contract")) : NULL;
+    if (c)
+        g_task_return_pointer(task, g_object_ref(c), g_object_unref);
+    else if (error)
+        g_task_return_error(task, error);
+    else /* deleted since, or refused by version */
+        g_task_return_new_error(task, PACTA_DESK_ERROR, PACTA_DESK_ERROR_NOT_FOUND,
+                                "the contract was deleted");
+}
+
+void pacta_contract_store_fetch_async(PactaContractStore *self, const char *id,
+                                      GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_return_if_fail(PACTA_IS_CONTRACT_STORE(self));
+    GTask *task = g_task_new(self, NULL, callback, user_data);
+    PactaContract *c = id ? pacta_contract_store_lookup(self, id) : NULL;
+    if (c || !id || !self->connection) {
+        if (c)
+            g_task_return_pointer(task, g_object_ref(c), g_object_unref);
+        else
+            g_task_return_new_error(task, PACTA_DESK_ERROR, PACTA_DESK_ERROR_NOT_FOUND,
+                                    "the contract is not in the list");
+        g_object_unref(task);
+        return;
+    }
+    json_auto_t *args = json_pack("{s:s}", "id", id);
+    pacta_connection_request_async(self->connection, "contracts.get", args, NULL, on_fetched, task);
+}
+
+PactaContract *pacta_contract_store_fetch_finish(PactaContractStore *self, GAsyncResult *result,
+                                                 GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(result, self), NULL);
+    return g_task_propagate_pointer(G_TASK(result), error);
+}
+
 void pacta_contract_store_apply_page(PactaContractStore *self, const json_t *items)
 {
     g_return_if_fail(PACTA_IS_CONTRACT_STORE(self));

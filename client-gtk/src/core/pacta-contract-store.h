@@ -103,6 +103,23 @@ void pacta_contract_store_reannounce(PactaContractStore *self, PactaContract *c)
  * (a newer one goes through apply_record).
  */
 gboolean pacta_contract_store_refresh_derived(PactaContractStore *self, const json_t *record);
+/*
+ * A record read from the server (a page, contracts.get) taken in without
+ * signals: a newer version is applied, the same version refreshes the
+ * derived members.  Returns the store's row for it (borrowed), or NULL for
+ * a deleted contract or a record the store refuses.
+ */
+PactaContract *pacta_contract_store_take(PactaContractStore *self, const json_t *record);
+/*
+ * The row with this id: the store's at once if it holds it, else read with
+ * contracts.get and taken in (a partial store does not hold every
+ * contract).  _finish returns it (new reference) or NULL with *error
+ * (PACTA_DESK_ERROR_NOT_FOUND: deleted).
+ */
+void pacta_contract_store_fetch_async(PactaContractStore *self, const char *id,
+                                      GAsyncReadyCallback callback, gpointer user_data);
+PactaContract *pacta_contract_store_fetch_finish(PactaContractStore *self, GAsyncResult *result,
+                                                 GError **error);
 /* Applies one page of contracts.list items (loading path, no signals). */
 void pacta_contract_store_apply_page(PactaContractStore *self, const json_t *items);
 

@@ -100,16 +100,6 @@ static void cancel_page(PactaRemoteList *self)
     }
 }
 
-/* The store's row for a record of a page, after the record was applied
- * (NULL: a deleted contract, or one the store refused). */
-static PactaContract *adopt(PactaRemoteList *self, const json_t *record)
-{
-    if (!pacta_contract_store_apply_record(self->store, record, NULL, NULL, FALSE))
-        pacta_contract_store_refresh_derived(self->store, record); /* same version */
-    return pacta_contract_store_lookup(self->store,
-                                       json_string_value(json_object_get(record, "id")));
-}
-
 static void on_page(GObject *source, GAsyncResult *res, gpointer data)
 {
     PactaRemoteList *self = data; /* a reference is held by the request */
@@ -155,7 +145,7 @@ static void on_page(GObject *source, GAsyncResult *res, gpointer data)
     json_t *record;
     json_array_foreach(json_object_get(result, "items"), i, record)
     {
-        PactaContract *c = adopt(self, record);
+        PactaContract *c = pacta_contract_store_take(self->store, record);
         if (!c || g_hash_table_contains(self->shown, pacta_contract_get_id(c)))
             continue;
         g_ptr_array_add(self->items, g_object_ref(c));

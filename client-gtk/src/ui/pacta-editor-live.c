@@ -164,20 +164,16 @@ static void on_refetched(GObject *source, GAsyncResult *res, gpointer data)
 {
     struct refetch *r = data;
     g_autoptr(GError) error = NULL;
-    json_auto_t *result =
-        pacta_connection_request_finish(PACTA_CONNECTION(source), res, NULL, &error);
+    g_autoptr(PactaContract) c =
+        pacta_contract_store_fetch_finish(PACTA_CONTRACT_STORE(source), res, &error);
     PactaEditor *self = r->editor;
-    json_t *record = result ? json_object_get(result, "contract") : NULL;
-    /* still open on that contract (not closed, not another one meanwhile) */
+    /* still open on that contract (not closed, not another one meanwhile);
+     * found, or not found (gone: said as for a full store); offline: the
+     * next reload asks again */
     if (self->store && self->open && !pacta_editor_is_new(self) &&
-        g_strcmp0(pacta_contract_get_id(self->base), r->id) == 0) {
-        if (record)
-            pacta_contract_store_apply_record(self->store, record, NULL, NULL, FALSE);
-        /* not found: gone, said as for a full store; offline: the next
-         * reload asks again */
-        if (record || g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_NOT_FOUND))
-            store_loaded(self, TRUE);
-    }
+        g_strcmp0(pacta_contract_get_id(self->base), r->id) == 0 &&
+        (c || g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_NOT_FOUND)))
+        store_loaded(self, TRUE);
     g_object_unref(self);
     g_free(r->id);
     g_free(r);
@@ -198,9 +194,7 @@ static void store_loaded(PactaEditor *self, gboolean fetched)
         struct refetch *r = g_new(struct refetch, 1);
         r->editor = g_object_ref(self);
         r->id = g_strdup(pacta_contract_get_id(self->base));
-        json_auto_t *args = json_pack("{s:s}", "id", r->id);
-        pacta_connection_request_async(self->connection, "contracts.get", args, NULL, on_refetched,
-                                       r);
+        pacta_contract_store_fetch_async(self->store, r->id, on_refetched, r);
         return;
     }
     if (!c) {

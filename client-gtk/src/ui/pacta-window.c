@@ -380,36 +380,27 @@ static void on_load_failed(PactaContractStore *store, const GError *error, gpoin
  * does not hold (an alert, a recent change, a notification about it). */
 static void on_fetched(GObject *source, GAsyncResult *res, gpointer data)
 {
-    g_autoptr(GError) error = NULL;
-    json_auto_t *result =
-        pacta_connection_request_finish(PACTA_CONNECTION(source), res, NULL, &error);
     g_autoptr(PactaWindow) self = data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PactaContract) c =
+        pacta_contract_store_fetch_finish(PACTA_CONTRACT_STORE(source), res, &error);
     if (!self->store) /* the window closed meanwhile */
         return;
-    json_t *record = result ? json_object_get(result, "contract") : NULL;
-    const char *id = json_string_value(json_object_get(record, "id"));
-    if (!record) {
-        g_autofree char *t =
-            g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_NOT_FOUND)
-                ? g_strdup("That contract is not in the list: it was deleted")
-                : g_strdup_printf("Could not open the contract: %s", error->message);
-        pacta_window_toast(self, t);
+    if (c) {
+        pacta_window_open_contract(self, pacta_contract_get_id(c));
         return;
     }
-    pacta_contract_store_apply_record(self->store, record, NULL, NULL, FALSE);
-    if (id && pacta_contract_store_lookup(self->store, id))
-        pacta_window_open_contract(self, id);
-    else
-        pacta_window_toast(self, "That contract is not in the list: it was deleted");
+    g_autofree char *t = g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_NOT_FOUND)
+                             ? g_strdup("That contract is not in the list: it was deleted")
+                             : g_strdup_printf("Could not open the contract: %s", error->message);
+    pacta_window_toast(self, t);
 }
 
 gboolean pacta_window_open_contract(PactaWindow *self, const char *id)
 {
     PactaContract *c = pacta_contract_store_lookup(self->store, id);
     if (!c && id && pacta_contract_store_get_partial(self->store)) {
-        json_auto_t *args = json_pack("{s:s}", "id", id);
-        pacta_connection_request_async(self->connection, "contracts.get", args, NULL, on_fetched,
-                                       g_object_ref(self));
+        pacta_contract_store_fetch_async(self->store, id, on_fetched, g_object_ref(self));
         return TRUE; /* opens when it comes */
     }
     if (!c) {
