@@ -94,7 +94,11 @@ static const struct combo combos[] = {
     {"text substring (10 rows), title", "{\"text\":\"-001234\",\"sort\":\"title\"}", 0},
     {"text 2 characters (none), number", "{\"text\":\"zq\"}", 0},
     {"text 1 character (none), number", "{\"text\":\"#\"}", 0},
-    {"text 1 character (8%), title", "{\"text\":\"Î\",\"sort\":\"title\"}", 0},
+    /* "Î" was in 8 % of the rows, all late by title, before migration 20;
+     * now it is "i", in most rows; "ii" (Servicii, Reparații) has that
+     * shape now */
+    {"text 1 character (Î: i, most rows), title", "{\"text\":\"Î\",\"sort\":\"title\"}", 0},
+    {"text 2 characters (12%, late), title", "{\"text\":\"ii\",\"sort\":\"title\"}", 0},
     {"text 1 character (all rows), number", "{\"text\":\"e\"}", 0},
     {"text 2 characters (4%), end_date", "{\"text\":\"oo\",\"sort\":\"end_date\"}", 0},
     {"narrow mix of broad filters, number",

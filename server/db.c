@@ -344,7 +344,7 @@ int srv_db_open(const struct srv_db_options *opts, uv_loop_t *loop, struct srv_d
      * unmap of 16 MiB per transaction with ASan's (the fuzzer sets less). */
     sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL,
                    opts->stmt_journal_spill > 0 ? opts->stmt_journal_spill : 16 * 1024 * 1024);
-    /* contracts_short's tokenizer on every connection from here on: the
+    /* contracts_short's and contracts_text's tokenizers on every connection from here on: the
      * writer, the readers, backups, restores and exports (db_short.h) */
     if (srv_short_install(errbuf, errlen) != 0)
         return -1;

@@ -176,11 +176,50 @@ static int fold_collate(void *arg, int na, const void *a, int nb, const void *b)
     }
 }
 
+/* pacta_contains(needle, text...): whether the key of one of the texts
+ * holds the needle, a key itself (db_fold.h).  Each text is folded into a
+ * buffer on the stack when it fits, so a row costs no allocation. */
+static void contains_func(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const char *needle = (const char *)sqlite3_value_text(argv[0]);
+    size_t nn = (size_t)sqlite3_value_bytes(argv[0]);
+    char stack[512];
+    int found = 0;
+
+    if (!needle) {
+        if (sqlite3_value_type(argv[0]) != SQLITE_NULL)
+            sqlite3_result_error_nomem(ctx);
+        return; /* NULL: no needle */
+    }
+    for (int i = 1; i < argc && !found; i++) {
+        const char *s = (const char *)sqlite3_value_text(argv[i]);
+        size_t n = (size_t)sqlite3_value_bytes(argv[i]);
+        char *key;
+
+        if (!s || n < nn)
+            continue; /* NULL, or shorter than the needle: its key is too */
+        key = n <= sizeof(stack) ? stack : sqlite3_malloc64(n);
+        if (!key) {
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+        size_t k = srv_fold(s, n, key);
+        found = nn == 0 || (k >= nn && memmem(key, k, needle, nn) != NULL);
+        if (key != stack)
+            sqlite3_free(key);
+    }
+    sqlite3_result_int(ctx, found);
+}
+
 int srv_fold_register(sqlite3 *db)
 {
     int rc = sqlite3_create_function(db, SRV_FOLD_FUNCTION, 1,
                                      SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
                                      fold_func, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(db, SRV_CONTAINS_FUNCTION, -1,
+                                     SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                                     contains_func, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_create_collation(db, SRV_FOLD_FUNCTION, SQLITE_UTF8, NULL, fold_collate);
     return rc;

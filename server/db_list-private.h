@@ -69,7 +69,7 @@ struct page {
     enum pacta_list_sort sort;
     const struct sort_def *sd;
     char today[11], until[11];
-    char *pattern, *match, *tmatch;
+    char *needle, *match, *tmatch; /* needle: the key of text (db_fold.h) */
     const char *tindex; /* tmatch's index: contracts_text, or contracts_short */
     char fp[17];
     /* the cursor */

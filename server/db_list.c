@@ -48,8 +48,9 @@
  * (schema_text.h), of one or two the index of characters and pairs
  * (schema_short.h) yields the rows that contain it, counted like the
  * others; when it is the narrow one the page is those candidates (TEXT),
- * each still checked with the LIKE, which alone decides what `text`
- * matches.  Sorted by number, title or counterparty, which the search
+ * each still checked with pacta_contains (db_fold.h: the keys of number,
+ * title and counterparty hold the text's key), which alone decides what
+ * `text` matches.  Sorted by number, title or counterparty, which the search
  * index also stores (contracts_fts_content, kept by the same triggers),
  * the candidates are first put in order there, one read each by rowid,
  * and only the first of them are read as rows and filtered (TEXT top),
@@ -145,7 +146,7 @@ const char *srv__list_plan_name(enum srv_list_plan plan)
 
 static void page_clear(struct page *p)
 {
-    free(p->pattern);
+    free(p->needle);
     free(p->match);
     free(p->tmatch);
     free(p->qrids);
@@ -220,11 +221,19 @@ static int page_prepare(sqlite3 *r, const struct pacta_list_args *a, struct page
     srv_date_format(today, p->today);
     srv_date_format(today + srv_expiry_window(), p->until);
     if (a->text && a->text[0]) {
-        p->pattern = srv__list_like_pattern(a->text);
+        /* what the rows' keys must contain; a text whose key is empty (it
+         * is only combining accents) filters nothing, as an empty one */
+        p->needle = srv_text_key(a->text);
+        if (!p->needle[0]) {
+            free(p->needle);
+            p->needle = NULL;
+        }
+    }
+    if (p->needle) {
         /* three characters or more: trigrams; one or two: the short index */
-        p->tmatch = srv__list_trigram_query(a->text);
+        p->tmatch = srv_trigram_query(p->needle);
         p->tindex = "contracts_text";
-        if (!p->tmatch && (p->tmatch = srv_short_query(a->text)) != NULL)
+        if (!p->tmatch && (p->tmatch = srv_short_query(p->needle)) != NULL)
             p->tindex = "contracts_short";
     }
     if (a->q)

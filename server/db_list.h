@@ -16,8 +16,8 @@
  *  SEEK     the narrowest filter's index: every match, then sorted;
  *  FTS      the full-text hits of q, then sorted;
  *  RANKED   q by relevance (bm25), pages by position;
- *  TEXT     the trigram index's candidates for text (3 characters or
- *           more), each checked with LIKE, then sorted;
+ *  TEXT     the trigram (or short) index's candidates for text, each
+ *           checked with pacta_contains, then sorted;
  *  RANGE    sorted by number: a date range's index entries put in number
  *           order without reading rows, then the rows of the first ones.
  */
@@ -94,8 +94,6 @@ void srv__list_fingerprint(const struct pacta_list_args *a, enum pacta_list_sort
                            char out[17]);
 /* base64url of the compact JSON of arr_steal (malloc'd). */
 char *srv__list_b64_json(json_t *arr_steal);
-/* "%text%" with %, _ and \ escaped by \ (malloc'd). */
-char *srv__list_like_pattern(const char *text);
 /* Bytes of the space that separates q's words at s, 0 when none: U+0020,
  * tab and the other spaces the protocol calls blank (protocol/src/text.c:
  * U+00A0, U+2000..U+200B, U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF).
@@ -106,8 +104,5 @@ size_t srv__list_q_space(const char *s);
 int srv__list_q_word(const char *q, size_t len, size_t *at, size_t *start, size_t *end);
 /* q as an FTS5 query of quoted prefix phrases (malloc'd). */
 char *srv__list_fts_query(const char *q);
-/* text as one quoted phrase for the trigram index (malloc'd), or NULL when
- * it has fewer than 3 characters (code points): no trigram to look up. */
-char *srv__list_trigram_query(const char *text);
 
 #endif

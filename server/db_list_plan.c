@@ -222,7 +222,7 @@ void srv__list_bind_all(sqlite3_stmt *st, const struct page *p, int64_t limit)
         bind_int(st, ":amount_min", a->amount_min);
     if (a->has_amount_max)
         bind_int(st, ":amount_max", a->amount_max);
-    bind_text(st, ":pattern", p->pattern);
+    bind_text(st, ":needle", p->needle);
     bind_text(st, ":today", p->today);
     bind_text(st, ":until", p->until);
     bind_text(st, ":match", p->match);

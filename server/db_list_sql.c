@@ -141,10 +141,8 @@ static void add_filters(struct page *p, int fts_joined)
         srv__list_sb_add(b, " AND +amount_cents >= :amount_min");
     if (a->has_amount_max)
         srv__list_sb_add(b, " AND +amount_cents <= :amount_max");
-    if (p->pattern)
-        srv__list_sb_add(b,
-                         " AND (number LIKE :pattern ESCAPE '\\' OR title LIKE :pattern ESCAPE '\\'"
-                         " OR counterparty LIKE :pattern ESCAPE '\\')");
+    if (p->needle)
+        srv__list_sb_add(b, " AND " SRV_CONTAINS_FUNCTION "(:needle, number, title, counterparty)");
     if (a->lifecycle)
         srv__list_sb_add(b, " AND %s", lifecycle_sql(a->lifecycle));
     /* q when the search index does not drive: a test per row, against the
@@ -193,7 +191,7 @@ void srv__list_build_sql(struct page *p)
         /* the first :rk candidates in the sort order, by the key and id
          * the search index stores (one read each by rowid, where the whole
          * row is three), after the cursor; then their rows and the
-         * filters, the LIKE among them */
+         * filters, pacta_contains among them */
         srv__list_sb_add(b,
                          "SELECT " SRV_CONTRACT_COLS " FROM (SELECT fc.c0 AS text_id FROM %s"
                          " CROSS JOIN contracts_fts_content AS fc ON fc.id = %s.rowid"
@@ -209,7 +207,7 @@ void srv__list_build_sql(struct page *p)
         add_filters(p, 0);
     } else if (p->plan == SRV_LIST_TEXT) {
         /* the trigram (or short) index's hits are candidates: add_filters
-         * keeps the LIKE */
+         * keeps pacta_contains */
         srv__list_sb_add(b,
                          "SELECT " SRV_CONTRACT_COLS " FROM (SELECT fc.c0 AS text_id"
                          " FROM %s CROSS JOIN contracts_fts_content AS fc ON fc.id = %s.rowid"

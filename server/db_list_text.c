@@ -1,7 +1,6 @@
 /*
  * Text helpers of contracts.list (db_list.c): the cursor's fingerprint and
- * encoding, the LIKE pattern and trigram query of `text` and the FTS5 query
- * of `q`.  Pure functions, any thread.
+ * encoding and the FTS5 query of `q`.  Pure functions, any thread.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,23 +57,6 @@ char *srv__list_b64_json(json_t *arr_steal)
     free(text);
     json_decref(arr_steal);
     return out;
-}
-
-/* LIKE pattern "%text%" with %, _ and the escape itself taken literally. */
-char *srv__list_like_pattern(const char *text)
-{
-    size_t len = strlen(text), o = 0;
-    char *p = xmalloc(2 * len + 3);
-
-    p[o++] = '%';
-    for (size_t i = 0; i < len; i++) {
-        if (text[i] == '%' || text[i] == '_' || text[i] == '\\')
-            p[o++] = '\\';
-        p[o++] = text[i];
-    }
-    p[o++] = '%';
-    p[o] = '\0';
-    return p;
 }
 
 /* The spaces between q's words (db_list.h): U+00A0 is C2 A0; U+2000..200B,
@@ -151,34 +133,6 @@ char *srv__list_fts_query(const char *q)
         p[o++] = '"';
         p[o++] = '"';
     }
-    p[o] = '\0';
-    return p;
-}
-
-/*
- * The trigram index's query for `text`: the whole text as one quoted
- * phrase, `"` doubled.  The trigram tokenizer turns it into its runs of
- * three characters in sequence, so a row matches when some column contains
- * the text (with case folded for every letter: the LIKE that follows is
- * the exact test).  Under three characters there is no trigram to look up.
- */
-char *srv__list_trigram_query(const char *text)
-{
-    size_t len = strlen(text), chars = 0, o = 0;
-    char *p;
-
-    for (size_t i = 0; i < len; i++)
-        chars += ((unsigned char)text[i] & 0xC0) != 0x80;
-    if (chars < 3)
-        return NULL;
-    p = xmalloc(2 * len + 3);
-    p[o++] = '"';
-    for (size_t i = 0; i < len; i++) {
-        if (text[i] == '"')
-            p[o++] = '"';
-        p[o++] = text[i];
-    }
-    p[o++] = '"';
     p[o] = '\0';
     return p;
 }

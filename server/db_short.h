@@ -1,10 +1,11 @@
 /*
- * pacta_short, the FTS5 tokenizer of contracts_short (schema_short.h): the
- * index of contracts.list `text` of one or two characters.  A connection
- * that inserts or deletes contracts (the triggers index them), applies the
- * notes of edits (db_fts_pending.c) or reads contracts_short must have it;
- * one without gets "no such tokenizer: pacta_short" and its statement
- * fails, changing nothing.  Only SQLite:
+ * pacta_short and pacta_trigram, the FTS5 tokenizers of contracts_short and
+ * contracts_text (schema_short.h, schema_text.h): the indexes of
+ * contracts.list `text`, which read each column's key (db_fold.h).  A
+ * connection that inserts or deletes contracts (the triggers index them),
+ * applies the notes of edits (db_fts_pending.c) or reads those indexes
+ * must have them; one without gets "no such tokenizer: pacta_short" and
+ * its statement fails, changing nothing.  Only SQLite (and db_fold.c):
  * pactactl and the test harness build this file too.
  */
 #ifndef PACTA_SRV_DB_SHORT_H
@@ -13,10 +14,11 @@
 #include <stddef.h>
 #include <sqlite3.h>
 
-/* The tokenizer's name in contracts_short's tokenize option. */
+/* The tokenizers' names in the indexes' tokenize options. */
 #define SRV_SHORT_TOKENIZER "pacta_short"
+#define SRV_TRIGRAM_TOKENIZER "pacta_trigram"
 
-/* Registers pacta_short on one open connection: 0, or -1 with the reason
+/* Registers both tokenizers on one open connection: 0, or -1 with the reason
  * in errbuf (FTS5 missing from this SQLite, out of memory). */
 int srv_short_register(sqlite3 *db, char *errbuf, size_t errlen);
 
@@ -27,10 +29,15 @@ int srv_short_register(sqlite3 *db, char *errbuf, size_t errlen);
  * extension loading failed: ..."). */
 int srv_short_install(char *errbuf, size_t errlen);
 
-/* What the tokenizer makes of `text` as a query: `text` folded as LIKE
- * folds it (ASCII letters to lower case), as one FTS5 string ("..." with
- * `"` doubled), when it is one or two characters; NULL otherwise.  The
- * caller frees it. */
-char *srv_short_query(const char *text);
+/* The key of a `text` (srv_fold's, terminated): what its rows contain.
+ * The caller frees it. */
+char *srv_text_key(const char *text);
+
+/* The queries of a key (srv_text_key's), as one FTS5 string ("..." with
+ * `"` doubled): contracts_short's when it is one or two characters,
+ * contracts_text's when it is three or more; NULL otherwise.  The caller
+ * frees it. */
+char *srv_short_query(const char *key);
+char *srv_trigram_query(const char *key);
 
 #endif

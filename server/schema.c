@@ -19,6 +19,7 @@
 #include "schema_combo.h"
 #include "schema_dashboard.h"
 #include "schema_documents.h"
+#include "schema_fold_text.h"
 #include "schema_fts_pending.h"
 #include "schema_lists.h"
 #include "schema_ranges.h"
@@ -348,6 +349,11 @@ static const char *const migrations[] = {
     "PRAGMA writable_schema = RESET;"
     "CREATE TABLE schema_cookie (x);"
     "DROP TABLE schema_cookie;",
+
+    /* 20: contracts.list `text` without case or accents, as the desk's own
+     * search: "timisoara" finds "Timișoara" (issue 7).  The SQL and its
+     * design are in schema_fold_text.h; the tokenizers are db_short.c's. */
+    SRV_SCHEMA_FOLD_TEXT,
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))

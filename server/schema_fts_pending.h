@@ -42,7 +42,7 @@
  * outside pactad's writer (the sqlite3 shell, a tool) leaves its notes
  * behind, and until they are applied the indexes lag its edits (`q` and
  * `text` miss the new words, and `q` still finds the old ones; `text`'s
- * LIKE on the row keeps them out there): pactad's next commit applies them,
+ * test on the row keeps them out there): pactad's next commit applies them,
  * and so does every open, restore and migration (srv__schema_migrate)
  * before pactad reads or writes anything, refusing the file if it cannot.
  * (Before this migration, a shell without pacta_short could not change

@@ -33,7 +33,9 @@
  * statement fails with "no such tokenizer: pacta_short" and changes
  * nothing.  Since migration 17 it can change number, title or
  * counterparty (that only takes a note); pactad applies the note at its
- * next commit or open.
+ * next commit or open.  Migration 20 (schema_fold_text.h) made this index
+ * anew: pacta_short now reads each column's key (no case, no accents), as
+ * `text` compares since.
  */
 #ifndef PACTA_SRV_SCHEMA_SHORT_H
 #define PACTA_SRV_SCHEMA_SHORT_H

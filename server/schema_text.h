@@ -34,6 +34,9 @@
  * Migration 17 (schema_fts_pending.h) replaced the update and delete
  * triggers: an update notes the old values and the writer applies them
  * before its COMMIT; a hard delete takes out the noted values if any.
+ * Migration 20 (schema_fold_text.h) made `text` fold case and accents and
+ * this index anew with pacta_trigram, which reads each column's key: the
+ * LIKE above is what `text` was until then.
  */
 #ifndef PACTA_SRV_SCHEMA_TEXT_H
 #define PACTA_SRV_SCHEMA_TEXT_H

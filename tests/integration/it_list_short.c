@@ -58,8 +58,9 @@ int main(void)
     REQUIRE(a && b);
     check_list(admin, "zq", "S-1");
     check_list(admin, "ZQ", "S-1");
-    check_list(admin, "Ø", "S-1");
-    check_list(admin, "ø", "");
+    check_list(admin, "Ø", "S-1 S-2"); /* "o", as in "Office" */
+    check_list(admin, "øL", "S-1");
+    check_list(admin, "ol", "S-1");
     check_list(admin, "%", "S-2");
     check_list(admin, "_", "S-2");
     check_list(admin, "1Z", ""); /* "S-1" + "Zq lift": two columns */

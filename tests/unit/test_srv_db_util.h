@@ -225,6 +225,22 @@ static inline int t_key_cmp(const char *a, const char *b)
     return c;
 }
 
+/* Whether the key of `hay` holds the key of `text` (contracts.list `text`
+ * on one column). */
+static inline int t_key_has(const char *hay, const char *text)
+{
+    size_t nh = strlen(hay), nt = strlen(text);
+    char *kh = malloc(nh + 1), *kt = malloc(nt + 1);
+
+    REQUIRE(kh && kt);
+    kh[srv_fold(hay, nh, kh)] = '\0';
+    kt[srv_fold(text, nt, kt)] = '\0';
+    int has = strstr(kh, kt) != NULL;
+    free(kh);
+    free(kt);
+    return has;
+}
+
 /* Every page of `a` by its cursors (at most 100 pages), on one reader with
  * the planner forced to `force`: each item to each(item, ctx).  0, or -1
  * (checked) when a page fails. */

@@ -161,9 +161,8 @@ static int matches(const json_t *rec, const struct pacta_list_args *a)
     if ((a->has_amount_min && amount < a->amount_min) ||
         (a->has_amount_max && amount > a->amount_max))
         return 0;
-    if (a->text && !strcasestr(t_str(rec, "number"), a->text) &&
-        !strcasestr(t_str(rec, "title"), a->text) &&
-        !strcasestr(t_str(rec, "counterparty"), a->text))
+    if (a->text && !t_key_has(t_str(rec, "number"), a->text) &&
+        !t_key_has(t_str(rec, "title"), a->text) && !t_key_has(t_str(rec, "counterparty"), a->text))
         return 0;
     return 1;
 }
@@ -310,8 +309,7 @@ static const struct filter_case filter_cases[] = {
     {"lifecycle unknown", {.lifecycle = "unknown"}},
     {"text", {.text = "ALPHA"}},
     /* text: under 3 characters the short index (one character or a pair);
-     * the trigram index folds É to é, LIKE only ASCII letters: its
-     * candidates are checked */
+     * case and accents folded (migration 20) */
     {"text short", {.text = "zu"}},
     {"text one letter", {.text = "E"}},
     {"text one accented letter", {.text = "é"}},

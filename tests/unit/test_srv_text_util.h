@@ -3,12 +3,13 @@
  * (test_srv_text.c: contracts_text, trigrams; test_srv_short.c and
  * test_srv_short_like.c: contracts_short, characters and pairs): a
  * contract of three texts, a statement's rows as text, an index checked
- * against LIKE on the table, its integrity-check, an update.
+ * against pacta_contains on the table, its integrity-check, an update.
  */
 #ifndef PACTA_TEST_SRV_TEXT_UTIL_H
 #define PACTA_TEST_SRV_TEXT_UTIL_H
 
 #include "db_list.h"
+#include "db_short.h"
 #include "test_srv_db_util.h"
 
 /* contracts.create's arguments for a client contract in EUR. */
@@ -39,31 +40,30 @@ static inline void t_rows(sqlite3 *c, const char *sql, const char *bind1, char *
 
 /*
  * The index and the table agree: for each substring, the rows `index`
- * yields for query(substring) are exactly those whose number, title or
- * counterparty contain it (LIKE).  Deleted contracts stay indexed (the
- * listing filters them), so every row counts.
+ * yields for query(its key) are exactly those whose number, title or
+ * counterparty contain it (pacta_contains, the row's test).  Deleted
+ * contracts stay indexed (the listing filters them), so every row counts.
  */
-static inline void t_text_in_step(struct tdb *t, const char *index,
-                                  char *(*query)(const char *text), const char *const *subs)
+static inline void t_text_in_step(struct tdb *t, const char *index, char *(*query)(const char *key),
+                                  const char *const *subs)
 {
     sqlite3 *r = srv_db_reader_acquire(t->db);
     char sql[200];
 
     snprintf(sql, sizeof sql, "SELECT rowid FROM %s WHERE %s MATCH ? ORDER BY rowid", index, index);
     for (; *subs; subs++) {
-        char *m = query(*subs), *pat = srv__list_like_pattern(*subs);
+        char *key = srv_text_key(*subs), *m = query(key);
         char got[2048], want[2048];
 
         REQUIRE(m != NULL);
         t_rows(r, sql, m, got, sizeof(got));
         t_rows(r,
                "SELECT m.rid FROM contracts c JOIN contracts_fts_map m ON m.id = c.id"
-               " WHERE c.number LIKE ?1 ESCAPE '\\' OR c.title LIKE ?1 ESCAPE '\\'"
-               " OR c.counterparty LIKE ?1 ESCAPE '\\' ORDER BY m.rid",
-               pat, want, sizeof(want));
+               " WHERE pacta_contains(?1, c.number, c.title, c.counterparty) ORDER BY m.rid",
+               key, want, sizeof(want));
         CHECKF(strcmp(got, want) == 0, "%s \"%s\": index %s, table %s", index, *subs, got, want);
         free(m);
-        free(pat);
+        free(key);
     }
     srv_db_reader_release(t->db, r);
 }

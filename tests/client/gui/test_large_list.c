@@ -4,13 +4,14 @@
  * on a real pactad, the store loads none of them (the server's count is
  * over its limit) and the window lists the server's pages instead: the first page, the next ones as
  * the view asks for rows near the end, the search as the server's `text` (a substring of number,
- * title or counterparty) and, with Full Text, as `q`, which finds a word of a description; a sort
- * by Title from the server; a change and a deletion made elsewhere reach the rows shown; a sort the
- * server does not have and a search the server refuses are said, and lose nothing.  A contract
- * created elsewhere goes on top; a change elsewhere to one the desk does not hold stays out of
- * memory; opening such a contract asks the server for it.  A search typed while the connection is
- * down runs when it is back.  At midnight the rows shown are read again.  The store loads nothing
- * when the server's count is over the limit, and stops at the limit when it has no count.
+ * title or counterparty, without case or accents as the desk's own search) and, with Full Text, as
+ * `q`, which finds a word of a description; a sort by Title from the server; a change and a
+ * deletion made elsewhere reach the rows shown; a sort the server does not have and a search the
+ * server refuses are said, and lose nothing.  A contract created elsewhere goes on top; a change
+ * elsewhere to one the desk does not hold stays out of memory; opening such a contract asks the
+ * server for it.  A search typed while the connection is down runs when it is back.  At midnight
+ * the rows shown are read again.  The store loads nothing when the server's count is over the
+ * limit, and stops at the limit when it has no count.
  */
 #include "gui_support.h"
 #include "pacta-remote-list.h"
@@ -103,9 +104,11 @@ int main(void)
         snprintf(number, sizeof number, "L-%03d", i);
         snprintf(title, sizeof title, "T%03d", N_CONTRACTS + 1 - i); /* reverse of numbers */
         json_t *c = it_contract_create(
-            admin, json_pack("{s:s, s:s, s:s}", "number", number, "title", title, "description",
-                             i == 77 ? "Lift maintenance with a quarterly inspection"
-                                     : "Lift maintenance"));
+            admin,
+            json_pack("{s:s, s:s, s:s, s:s}", "number", number, "title", title, "counterparty",
+                      i == 77 ? "Ascensoare Timișoara SRL" : "Kone SRL", "description",
+                      i == 77 ? "Lift maintenance with a quarterly inspection"
+                              : "Lift maintenance"));
         REQUIRE(c);
         if (i == 77)
             snprintf(id77, sizeof id77, "%s", it_str(c, "id"));
@@ -173,6 +176,11 @@ int main(void)
     CHECK(wait_remote(win, 10, TRUE));
     g_autofree char *sub = gui_visible_numbers(win, 20);
     CHECK_STR(sub, "L-070 L-071 L-072 L-073 L-074 L-075 L-076 L-077 L-078 L-079");
+    /* without case or accents, as the desk's own search: the server's too */
+    gtk_editable_set_text(search, "TIMISOARA");
+    CHECK(wait_remote(win, 1, TRUE));
+    g_autofree char *folded = gui_visible_numbers(win, 5);
+    CHECK_STR(folded, "L-077");
 
     /* Full Text: a word of a description, and a word's start */
     gtk_toggle_button_set_active(fulltext, TRUE);
