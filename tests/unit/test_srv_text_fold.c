@@ -33,10 +33,8 @@ static void check(struct tdb *t, const char *text, const char *want)
     struct pacta_error err;
     sqlite3 *r = srv_db_reader_acquire(t->db);
     struct pacta_list_args a = {.text = text, .limit = 100};
-    char *key = srv_text_key(text);
-    const char *index = !key[0]                ? NULL
-                        : srv_short_query(key) ? "contracts_short"
-                                               : "contracts_text";
+    char *key = srv_text_key(text), *shortq = srv_short_query(key);
+    const char *index = !key[0] ? NULL : shortq ? "contracts_short" : "contracts_text";
 
     REQUIRE(srv__list_explain(r, &a, &e, &err) == 0);
     if (index)
@@ -44,6 +42,7 @@ static void check(struct tdb *t, const char *text, const char *want)
                "\"%s\": plan %s %s, want %s", text, srv__list_plan_name(e.plan), e.index, index);
     srv__list_explain_clear(&e);
     srv_db_reader_release(t->db, r);
+    free(shortq);
     free(key);
 
     list(t, text, SRV_LIST_AUTO, indexed, sizeof(indexed));
