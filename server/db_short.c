@@ -22,7 +22,7 @@
  * A character is a byte below 0xC0 alone, or a byte from 0xC0 up with every
  * continuation byte (10xxxxxx) after it: UTF-8's characters for valid
  * text, which is all the protocol accepts.  The key is made a character at
- * a time, which for valid UTF-8 is the key of the whole text (srv_fold
+ * a time, which for valid UTF-8 is the key of the whole text (pacta_fold
  * folds code point by code point), keeping where each of its bytes came
  * from for the tokens' offsets.  Runs and pairs never cross a column: FTS5
  * tokenizes each column on its own.  A single character's bytes after the
@@ -64,7 +64,7 @@ static int char_len(const unsigned char *s, int n)
     return i;
 }
 
-/* The key of `text` (srv_fold, a character at a time) into out, which
+/* The key of `text` (pacta_fold, a character at a time) into out, which
  * holds len bytes (a key is never longer); at[k] is where the key's k-th
  * byte came from, at[key length] = len.  Returns the key's length. */
 static int fold_text(const unsigned char *text, int len, unsigned char *out, int *at)
@@ -73,7 +73,7 @@ static int fold_text(const unsigned char *text, int len, unsigned char *out, int
 
     for (int i = 0; i < len;) {
         int n = char_len(text + i, len - i);
-        int w = (int)srv_fold((const char *)text + i, (size_t)n, (char *)out + o);
+        int w = (int)pacta_fold((const char *)text + i, (size_t)n, (char *)out + o);
         for (int k = 0; k < w; k++)
             at[o + k] = i;
         o += w;
@@ -290,6 +290,6 @@ char *srv_text_key(const char *text)
     size_t n = strlen(text);
     char *key = xmalloc(n + 1);
 
-    key[srv_fold(text, n, key)] = '\0';
+    key[pacta_fold(text, n, key)] = '\0';
     return key;
 }

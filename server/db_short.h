@@ -29,7 +29,7 @@ int srv_short_register(sqlite3 *db, char *errbuf, size_t errlen);
  * extension loading failed: ..."). */
 int srv_short_install(char *errbuf, size_t errlen);
 
-/* The key of a `text` (srv_fold's, terminated): what its rows contain.
+/* The key of a `text` (pacta_fold's, terminated): what its rows contain.
  * The caller frees it. */
 char *srv_text_key(const char *text);
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""The table of server/db_fold.c (pacta_fold, the sort keys of titles and
-counterparties), printed as C initializers: ranges of code points and the
+"""The table of protocol/src/fold.c (pacta_fold: pactad's sort keys of titles
+and counterparties and its `text` search, and the desk's own search), printed
+as C initializers: ranges of code points and the
 ASCII letters each folds to.
 
 A letter of U+00C0..U+024F or U+1E00..U+1EFF folds to the ASCII letters of
@@ -10,8 +11,8 @@ decomposition is combining marks (or the middle dot of Ŀ, the apostrophe of
 marks U+0300..U+036F fold to nothing; everything else is kept.  No key may
 be longer than its text (checked).
 
-Rows hold the keys and an index is built on them: a table that folds
-differently needs a migration that writes every key again.
+Rows hold the keys and indexes are built on them: a table that folds
+differently needs a migration that writes every key and index again.
 
     python3 tools/gen_fold_table.py    # Python 3.11: Unicode 14
 """

@@ -217,8 +217,8 @@ static inline int t_key_cmp(const char *a, const char *b)
     char *ka = malloc(na + 1), *kb = malloc(nb + 1);
 
     REQUIRE(ka && kb);
-    ka[srv_fold(a, na, ka)] = '\0';
-    kb[srv_fold(b, nb, kb)] = '\0';
+    ka[pacta_fold(a, na, ka)] = '\0';
+    kb[pacta_fold(b, nb, kb)] = '\0';
     int c = strcmp(ka, kb);
     free(ka);
     free(kb);
@@ -233,8 +233,8 @@ static inline int t_key_has(const char *hay, const char *text)
     char *kh = malloc(nh + 1), *kt = malloc(nt + 1);
 
     REQUIRE(kh && kt);
-    kh[srv_fold(hay, nh, kh)] = '\0';
-    kt[srv_fold(text, nt, kt)] = '\0';
+    kh[pacta_fold(hay, nh, kh)] = '\0';
+    kt[pacta_fold(text, nt, kt)] = '\0';
     int has = strstr(kh, kt) != NULL;
     free(kh);
     free(kt);

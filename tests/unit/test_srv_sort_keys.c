@@ -16,7 +16,7 @@
 static void check_fold(const char *text, const char *want)
 {
     char out[256];
-    size_t n = srv_fold(text, strlen(text), out);
+    size_t n = pacta_fold(text, strlen(text), out);
 
     out[n] = '\0';
     CHECKF(strcmp(out, want) == 0, "fold \"%s\": got \"%s\", want \"%s\"", text, out, want);
@@ -58,7 +58,7 @@ static void test_fold(void)
             in[1] = (char)(0x80 | ((c >> 6) & 0x3F));
             in[2] = (char)(0x80 | (c & 0x3F));
         }
-        size_t n = srv_fold(in, len, out);
+        size_t n = pacta_fold(in, len, out);
         int same = n == len && memcmp(in, out, len) == 0, lower = 1;
         for (size_t i = 0; i < n && !same; i++)
             lower &= out[i] >= 'a' && out[i] <= 'z';

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include <pacta/fold.h>
 #include <pacta/protocol.h>
 
 char *pacta_format_amount(gint64 amount_cents, const char *currency)
@@ -88,22 +89,29 @@ char *pacta_format_timestamp(const char *timestamp)
     return g_date_time_format(local, "%Y-%m-%d %H:%M");
 }
 
+/*
+ * The key pactad's `text` compares (pacta/fold.h: Latin letters without
+ * case or accents, "ß" as "ss", "ł" as "l"), so that the desk's own list and
+ * the server's list, which the desk shows past PACTA_DESK_MAX_ROWS, find
+ * the same contracts.  Other scripts' case is folded first (GLib's
+ * casefold: "ΩΜΈΓΑ" finds "Ωμέγα" here, which pactad's `text` keeps
+ * apart), and control characters are left out, so a search never holds the
+ * haystack's field separator.
+ */
 char *pacta_search_fold(const char *text)
 {
-    g_autofree char *decomposed = g_utf8_normalize(text ? text : "", -1, G_NORMALIZE_NFKD);
-    if (!decomposed)
+    if (!text || !g_utf8_validate(text, -1, NULL))
         return g_strdup(""); /* not UTF-8: matches nothing but the empty search */
-    GString *bare = g_string_sized_new(strlen(decomposed));
-    for (const char *p = decomposed; *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-        /* drops the accents NFKD split off, and control characters (so a
-         * search never holds the haystack's field separator) */
-        if (!g_unichar_ismark(c) && !g_unichar_iscntrl(c))
-            g_string_append_unichar(bare, c);
-    }
-    char *folded = g_utf8_casefold(bare->str, (gssize)bare->len);
-    g_string_free(bare, TRUE);
-    return folded;
+    g_autofree char *lower = g_utf8_casefold(text, -1);
+    size_t n = strlen(lower);
+    char *key = g_malloc(n + 1); /* a key is never longer than its text */
+    size_t k = pacta_fold(lower, n, key), o = 0;
+
+    for (size_t i = 0; i < k; i++)
+        if ((unsigned char)key[i] >= 0x20 && key[i] != 0x7f)
+            key[o++] = key[i];
+    key[o] = '\0';
+    return key;
 }
 
 /*

@@ -82,7 +82,8 @@ gboolean pacta_contract_set_field(PactaContract *self, const char *field, const 
 json_t *pacta_contract_diff(PactaContract *base, PactaContract *edited);
 
 /* Text as the list's search compares it: accents dropped, case folded
- * ("Asociații" and "ASOCIATII" both give "asociatii").  Free with g_free. */
+ * ("Asociații" and "ASOCIATII" both give "asociatii"), the key of
+ * pactad's `text` (pacta/fold.h).  Free with g_free. */
 char *pacta_search_fold(const char *text);
 /* The list's search: TRUE if `needle_folded` (from pacta_search_fold, one
  * line) occurs in the number, title or counterparty, folded the same way. */
