@@ -11,23 +11,28 @@
  *    characters.  A text whose key is one or two characters is one token,
  *    and the rows that contain it are exactly those with that token.
  *  - pacta_trigram: every run of three characters of the key, one position
- *    each.  A text whose key is three characters or more is a phrase of
- *    its runs, which the rows that contain it all have at consecutive
- *    positions (and a few others: "abcab" has the runs of "abcabc"), so
- *    pacta_contains on each candidate decides.
+ *    each (the index keeps positions).  A text whose key is three
+ *    characters or more is a phrase of its runs, which a column has at
+ *    consecutive positions exactly when its key contains the text.
+ * pacta_contains still runs on every row a plan reads: it alone decides.
  * SQLite's own trigram tokenizer folds case but not accents (its
  * remove_diacritics came in 3.45; Debian 12 has 3.40), so "timisoara" had
  * no run in common with "Timișoara".
  *
- * A character is a byte below 0xC0 alone, or a byte from 0xC0 up with every
- * continuation byte (10xxxxxx) after it: UTF-8's characters for valid
- * text, which is all the protocol accepts.  The key is made a character at
- * a time, which for valid UTF-8 is the key of the whole text (pacta_fold
- * folds code point by code point), keeping where each of its bytes came
- * from for the tokens' offsets.  Runs and pairs never cross a column: FTS5
- * tokenizes each column on its own.  A single character's bytes after the
- * first are all continuation bytes and a pair's are not, so a character
- * and a pair are never the same token.
+ * A character is a byte below 0xC0 alone, or a byte from 0xC0 up with the
+ * continuation bytes (10xxxxxx) after it that its first byte announces (one
+ * to three): UTF-8's characters for valid text, which is all the protocol
+ * accepts.  Bytes that are not UTF-8 (a file changed outside pactad) are
+ * characters of their own, as pacta_contains's byte comparison sees them:
+ * "😀" followed by a stray continuation byte is two, so "😀" finds it.
+ * The key is made a character at a time, which is the key of the whole
+ * text (pacta_fold folds code point by code point and keeps other bytes as
+ * they are), keeping where each of its bytes came from for the tokens'
+ * offsets.  Runs and pairs never cross a column: FTS5 tokenizes each
+ * column on its own.  A single character is at most the bytes its first
+ * byte announces, all continuation bytes after the first; a pair is more
+ * than that, or holds a byte that is not a continuation byte after its
+ * first: a character and a pair are never the same token.
  *
  * As queries, pacta_short takes the whole folded text as ONE token
  * (srv_short_query quotes a text whose key is one or two characters), so
@@ -57,10 +62,10 @@ static void *xmalloc(size_t n)
 /* Bytes of the character at s (n > 0 bytes left). */
 static int char_len(const unsigned char *s, int n)
 {
-    int i = 1;
-    if (s[0] >= 0xC0)
-        while (i < n && (s[i] & 0xC0) == 0x80)
-            i++;
+    int want = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC0 ? 2 : 1, i = 1;
+
+    while (i < want && i < n && (s[i] & 0xC0) == 0x80)
+        i++;
     return i;
 }
 

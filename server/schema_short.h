@@ -9,8 +9,9 @@
  * contracts_short indexes number, title and counterparty with pacta_short
  * (db_short.c), a tokenizer of ours whose tokens are every character and
  * every pair of adjacent characters of a column, folded as LIKE folds
- * (ASCII letters only): a text of one or two characters is one token, and
- * its rows are one doclist.  The LIKE still runs on every candidate, as for
+ * (ASCII letters only; since migration 20 the column's key, db_short.c):
+ * a text of one or two characters is one token, and its rows are one
+ * doclist.  The LIKE still runs on every candidate, as for
  * the trigram index; here the candidates are exactly LIKE's rows for valid
  * UTF-8 (db_short.c says why).
  *
