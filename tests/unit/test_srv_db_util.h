@@ -13,6 +13,7 @@
 #include "db-private.h"
 #include "db_fold.h"
 #include "db_list.h"
+#include "db_short.h"
 #include "test.h"
 
 struct tdb {
@@ -213,13 +214,9 @@ static inline int t_count(sqlite3 *c, const char *sql, const char *arg)
  * by their keys (db_fold.h), < 0 when a comes first. */
 static inline int t_key_cmp(const char *a, const char *b)
 {
-    size_t na = strlen(a), nb = strlen(b);
-    char *ka = malloc(na + 1), *kb = malloc(nb + 1);
-
-    REQUIRE(ka && kb);
-    ka[pacta_fold(a, na, ka)] = '\0';
-    kb[pacta_fold(b, nb, kb)] = '\0';
+    char *ka = srv_text_key(a), *kb = srv_text_key(b);
     int c = strcmp(ka, kb);
+
     free(ka);
     free(kb);
     return c;
@@ -229,13 +226,9 @@ static inline int t_key_cmp(const char *a, const char *b)
  * on one column). */
 static inline int t_key_has(const char *hay, const char *text)
 {
-    size_t nh = strlen(hay), nt = strlen(text);
-    char *kh = malloc(nh + 1), *kt = malloc(nt + 1);
-
-    REQUIRE(kh && kt);
-    kh[pacta_fold(hay, nh, kh)] = '\0';
-    kt[pacta_fold(text, nt, kt)] = '\0';
+    char *kh = srv_text_key(hay), *kt = srv_text_key(text);
     int has = strstr(kh, kt) != NULL;
+
     free(kh);
     free(kt);
     return has;
