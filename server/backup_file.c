@@ -21,6 +21,7 @@
 
 #include "backup.h"
 #include "backup_util.h"
+#include "db_short.h"
 
 #define CHUNK (1u << 20)
 #define NONCE_BYTES 12
@@ -303,6 +304,7 @@ int srv_backup_inspect(const char *db_path, json_t **facts, srv_backup_progress_
     uint64_t size = 0;
     int64_t head = 0;
     int rc = SRV_BK_OK, version = -1;
+    char tok_err[256];
 
     *facts = NULL;
     if (progress)
@@ -310,6 +312,10 @@ int srv_backup_inspect(const char *db_path, json_t **facts, srv_backup_progress_
     if (sqlite3_open_v2(db_path, &d, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
         FAIL(SRV_BK_CORRUPT, "inspect: open: %s", d ? sqlite3_errmsg(d) : "out of memory");
     sqlite3_db_config(d, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+    /* the search indexes' tokenizers, so that every table counts here as in
+     * pactad, which made the manifest (pactactl has no other registration) */
+    if (srv_short_register(d, tok_err, sizeof tok_err) != 0)
+        FAIL(SRV_BK_DB, "inspect: %s", tok_err);
     if (sqlite3_prepare_v2(d, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW)
         FAIL(SRV_BK_CORRUPT, "integrity_check: %s", sqlite3_errmsg(d));

@@ -70,7 +70,7 @@ struct page {
     const struct sort_def *sd;
     char today[11], until[11];
     char *needle, *match, *tmatch; /* needle: the key of text (db_fold.h) */
-    const char *tindex; /* tmatch's index: contracts_text, or contracts_short */
+    const char *tindex;            /* tmatch's index: contracts_text, or contracts_short */
     char fp[17];
     /* the cursor */
     int has_cursor;

@@ -13,7 +13,8 @@
  * srv__list_fts_query(q)` for the row's number, title, counterparty,
  * description and supplement reasons (the indexed columns, which the
  * triggers keep equal to these).  It takes the tokenizer FTS5 itself uses
- * for contracts_fts (unicode61 with remove_diacritics 2, through the
+ * for contracts_fts (pacta_words, db_short.c: unicode61 with
+ * remove_diacritics 2 on the column's key, through the
  * fts5_api of the connection), and follows FTS5's rules for that query:
  * each word (split by srv__list_q_space) is a phrase of its tokens, the last
  * one a prefix; a phrase matches a column with those tokens at consecutive
@@ -25,6 +26,7 @@
 #include <string.h>
 
 #include "db_list-private.h"
+#include "db_short.h"
 
 struct tokens {
     char *bytes;
@@ -123,7 +125,6 @@ void srv__list_qmatch_free(struct srv_list_qmatch *m)
 
 int srv__list_qmatch_new(sqlite3 *db, const char *q, struct srv_list_qmatch **out)
 {
-    static const char *const args[] = {"remove_diacritics", "2"};
     struct srv_list_qmatch *m = xrealloc(NULL, sizeof(*m));
     fts5_api *api = srv__list_fts5_api(db);
     void *ud = NULL;
@@ -131,8 +132,8 @@ int srv__list_qmatch_new(sqlite3 *db, const char *q, struct srv_list_qmatch **ou
 
     memset(m, 0, sizeof(*m));
     *out = NULL;
-    if (!api || api->xFindTokenizer(api, "unicode61", &ud, &m->api) != SQLITE_OK ||
-        m->api.xCreate(ud, (const char **)args, 2, &m->tok) != SQLITE_OK) {
+    if (!api || api->xFindTokenizer(api, SRV_WORDS_TOKENIZER, &ud, &m->api) != SQLITE_OK ||
+        m->api.xCreate(ud, NULL, 0, &m->tok) != SQLITE_OK) {
         m->tok = NULL;
         srv__list_qmatch_free(m);
         return -1;

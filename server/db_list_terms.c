@@ -42,6 +42,7 @@
 #include "db-private.h"
 #include "db_list-private.h"
 #include "db_list_terms.h"
+#include "db_short.h"
 
 static atomic_long exact_words, listed_words;
 
@@ -129,10 +130,9 @@ static int words_with_tokens(fts5_tokenizer *tk, Fts5Tokenizer *tok, const char 
 }
 
 /*
- * The search index's own tokenizer (unicode61 without diacritics, as the
- * index is made) and the statement that finds the first term at or after a
- * key.  What could not be made stays NULL (tok, st): the callers then fall
- * back to prefixes.
+ * The search index's own tokenizer (pacta_words, as the index is made) and the statement that finds
+ * the first term at or after a key.  What could not be made stays NULL (tok, st): the callers then
+ * fall back to prefixes.
  */
 struct term_lookup {
     fts5_tokenizer tk;
@@ -142,13 +142,12 @@ struct term_lookup {
 
 static void lookup_open(sqlite3 *db, struct term_lookup *l)
 {
-    static const char *const args[] = {"remove_diacritics", "2"};
     fts5_api *api = srv__list_fts5_api(db);
     void *ud = NULL;
 
     memset(l, 0, sizeof(*l));
-    if (!api || api->xFindTokenizer(api, "unicode61", &ud, &l->tk) != SQLITE_OK ||
-        l->tk.xCreate(ud, (const char **)args, 2, &l->tok) != SQLITE_OK) {
+    if (!api || api->xFindTokenizer(api, SRV_WORDS_TOKENIZER, &ud, &l->tk) != SQLITE_OK ||
+        l->tk.xCreate(ud, NULL, 0, &l->tok) != SQLITE_OK) {
         l->tok = NULL;
         return;
     }

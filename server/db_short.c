@@ -77,6 +77,12 @@ static int fold_text(const unsigned char *text, int len, unsigned char *out, int
     int o = 0;
 
     for (int i = 0; i < len;) {
+        if (text[i] < 0x80) { /* ASCII, most of a description: as pacta_fold does */
+            unsigned char b = text[i];
+            out[o] = (unsigned char)(b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b);
+            at[o++] = i++;
+            continue;
+        }
         int n = char_len(text + i, len - i);
         int w = (int)pacta_fold((const char *)text + i, (size_t)n, (char *)out + o);
         for (int k = 0; k < w; k++)
@@ -188,6 +194,79 @@ static int trigram_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *
     return rc;
 }
 
+/*
+ * pacta_words: the word index's tokenizer (contracts_fts, `q`; migration
+ * 21, schema_fold_words.h).  SQLite's unicode61 with remove_diacritics 2,
+ * which splits words and drops the accents that Unicode decomposes ("ș",
+ * "é"), run on the column's key (pacta/fold.h), which also folds the
+ * letters that do not decompose: "Łódź" is the word "lodz", "Straße"
+ * "strasse", "Æsir" "aesir", "Đakovo" "dakovo" — as `text` and the desk's
+ * own search have them.  Its tokens' offsets are the column's, not the
+ * key's (key_make keeps where each byte came from).
+ */
+struct words_tokenizer {
+    fts5_tokenizer unicode61;
+    Fts5Tokenizer *inner;
+};
+
+static int words_create(void *ud, const char **argv, int argc, Fts5Tokenizer **out)
+{
+    static const char *const args[] = {"remove_diacritics", "2"};
+    fts5_api *api = ud;
+    struct words_tokenizer *w;
+    void *inner_ud = NULL;
+
+    (void)argv;
+    *out = NULL;
+    if (argc != 0) /* tokenize = 'pacta_words something' */
+        return SQLITE_ERROR;
+    if (!(w = sqlite3_malloc(sizeof(*w))))
+        return SQLITE_NOMEM;
+    if (api->xFindTokenizer(api, "unicode61", &inner_ud, &w->unicode61) != SQLITE_OK ||
+        w->unicode61.xCreate(inner_ud, (const char **)args, 2, &w->inner) != SQLITE_OK) {
+        sqlite3_free(w);
+        return SQLITE_ERROR;
+    }
+    *out = (Fts5Tokenizer *)w;
+    return SQLITE_OK;
+}
+
+static void words_delete(Fts5Tokenizer *t)
+{
+    struct words_tokenizer *w = (struct words_tokenizer *)t;
+
+    w->unicode61.xDelete(w->inner);
+    sqlite3_free(w);
+}
+
+struct words_emit_ctx {
+    void *ctx;
+    token_fn emit;
+    const int *at;
+};
+
+static int words_emit(void *p, int tflags, const char *token, int ntoken, int start, int end)
+{
+    struct words_emit_ctx *c = p;
+    return c->emit(c->ctx, tflags, token, ntoken, c->at[start], c->at[end]);
+}
+
+static int words_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text, int len,
+                          token_fn emit)
+{
+    struct words_tokenizer *w = (struct words_tokenizer *)t;
+    struct key k;
+    int rc = SQLITE_OK;
+
+    key_make(&k, text, len);
+    if (k.len > 0) {
+        struct words_emit_ctx c = {ctx, emit, k.at};
+        rc = w->unicode61.xTokenize(w->inner, &c, flags, (const char *)k.bytes, k.len, words_emit);
+    }
+    key_free(&k);
+    return rc;
+}
+
 /* FTS5's API of this connection (the documented `SELECT fts5(?1)`), or
  * NULL with the reason in errbuf. */
 static fts5_api *fts5_of(sqlite3 *db, char *errbuf, size_t errlen)
@@ -211,6 +290,7 @@ int srv_short_register(sqlite3 *db, char *errbuf, size_t errlen)
 {
     static fts5_tokenizer shorts = {tok_create, tok_delete, short_tokenize};
     static fts5_tokenizer trigrams = {tok_create, tok_delete, trigram_tokenize};
+    static fts5_tokenizer words = {words_create, words_delete, words_tokenize};
     fts5_api *api = fts5_of(db, errbuf, errlen);
     int rc;
 
@@ -219,6 +299,9 @@ int srv_short_register(sqlite3 *db, char *errbuf, size_t errlen)
     rc = api->xCreateTokenizer(api, SRV_SHORT_TOKENIZER, NULL, &shorts, NULL);
     if (rc == SQLITE_OK)
         rc = api->xCreateTokenizer(api, SRV_TRIGRAM_TOKENIZER, NULL, &trigrams, NULL);
+    /* pacta_words finds unicode61 through the connection's API */
+    if (rc == SQLITE_OK)
+        rc = api->xCreateTokenizer(api, SRV_WORDS_TOKENIZER, api, &words, NULL);
     if (rc != SQLITE_OK) {
         snprintf(errbuf, errlen, "cannot register the " SRV_SHORT_TOKENIZER " tokenizers: %s",
                  sqlite3_errstr(rc));

@@ -17,8 +17,10 @@
 /* The tokenizers' names in the indexes' tokenize options. */
 #define SRV_SHORT_TOKENIZER "pacta_short"
 #define SRV_TRIGRAM_TOKENIZER "pacta_trigram"
+/* contracts_fts's (`q`): unicode61 with remove_diacritics 2 on the key */
+#define SRV_WORDS_TOKENIZER "pacta_words"
 
-/* Registers both tokenizers on one open connection: 0, or -1 with the reason
+/* Registers the three tokenizers on one open connection: 0, or -1 with the reason
  * in errbuf (FTS5 missing from this SQLite, out of memory). */
 int srv_short_register(sqlite3 *db, char *errbuf, size_t errlen);
 

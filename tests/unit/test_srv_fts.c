@@ -8,7 +8,7 @@
  */
 #include "db_list.h"
 #include "db_short.h"
-#include "test_srv_db_util.h"
+#include "test_srv_text_util.h"
 
 static json_t *contract(const char *number, const char *title, const char *counterparty,
                         const char *description)
@@ -97,6 +97,22 @@ static void test_matching(void)
      * description; X-77 has "clean" in title, counterparty and description */
     check_search(&t, "clean", "X-77 C-2026-001 C-2026-002");
     check_search(&t, "x-77", "X-77");
+
+    /* letters that Unicode does not decompose fold too (migration 21), as
+     * `text` has them: "ł" "l", "ø" "o", "æ" "ae", "đ" "d", "ß" "ss" */
+    json_t *d =
+        t_create(&t, "admin", contract("P-1", "Łódź depot", "Øresund Æsir Đakovo", "Straßenbahn"));
+    REQUIRE(d);
+    check_search(&t, "lodz", "P-1");
+    check_search(&t, "ŁÓDŹ", "P-1");
+    check_search(&t, "oresund", "P-1");
+    check_search(&t, "aesir", "P-1");
+    check_search(&t, "æsir", "P-1");
+    check_search(&t, "dakovo", "P-1");
+    check_search(&t, "strassenbahn", "P-1");
+    check_search(&t, "strass", "P-1"); /* a prefix */
+    check_search(&t, "straß", "P-1");
+    json_decref(d);
 
     /* q combines with the other filters and with `text` */
     {
@@ -319,6 +335,65 @@ static void test_migration(void)
         check_in_step(&t);
         t_close(&t);
     }
+}
+
+/*
+ * Migration 21 on a file of version 20, whose word index had unicode61:
+ * the index names pacta_words and is made again from what it held, so
+ * "lodz" finds "Łódź"; a note an edit outside pactad left (its
+ * description) is applied after it; FTS5's integrity-check passes.
+ */
+static void test_migration_words(void)
+{
+    struct tdb t;
+    char err[256] = "", got[512];
+    sqlite3 *c;
+    json_t *page;
+
+    t_mkdir(&t);
+    REQUIRE(sqlite3_open(t.path, &c) == SQLITE_OK);
+    REQUIRE(srv__schema_migrate_to(c, 20, err, sizeof(err)) == 0);
+    CHECKF(
+        sqlite3_exec(c,
+                     "INSERT INTO users (username, display_name, password_hash, role,"
+                     " created_at) VALUES ('admin', 'admin', '$argon2id$x', 'admin',"
+                     " '2026-01-01');"
+                     "INSERT INTO contracts (id, number, title, counterparty, kind, currency,"
+                     " owner, created_at, updated_at, updated_by, description) VALUES"
+                     " ('0193a5f2-7c1e-7b3a-9f00-1a2b3c4d5e6f', 'M-1', 'Łódź depot',"
+                     " 'Vechi SRL', 'client', 'EUR', 'admin', '2026-01-01', '2026-01-01',"
+                     " 'admin', 'old words');"
+                     "UPDATE contracts SET description = 'Øresund crossing' WHERE number = 'M-1';",
+                     NULL, NULL, NULL) == SQLITE_OK,
+        "%s", sqlite3_errmsg(c));
+    /* as the old index has it: "lodz" is not a word of "Łódź" */
+    t_rows(c, "SELECT count(*) FROM contracts_fts WHERE contracts_fts MATCH 'lodz'", NULL, got,
+           sizeof got);
+    CHECK_STR(got, "0");
+    sqlite3_close(c);
+    CHECKF(t_open_at(&t, err, sizeof(err)) == 0, "%s", err);
+    REQUIRE(t.db != NULL);
+    REQUIRE(sqlite3_open(t.path, &c) == SQLITE_OK);
+    t_rows(c,
+           "SELECT instr(sql, 'pacta_words') > 0 AND instr(sql, 'unicode61') = 0"
+           " FROM sqlite_schema WHERE name = 'contracts_fts'",
+           NULL, got, sizeof got);
+    CHECK_STR(got, "1");
+    t_rows(c, "SELECT count(*) FROM contracts_fts_pending", NULL, got, sizeof got);
+    CHECK_STR(got, "0");
+    sqlite3_close(c);
+    page = search(&t, "lodz", NULL, 0, got, sizeof(got));
+    CHECK_STR(got, "M-1");
+    json_decref(page);
+    page = search(&t, "oresund", NULL, 0, got, sizeof(got));
+    CHECK_STR(got, "M-1");
+    json_decref(page);
+    page = search(&t, "old words", NULL, 0, got, sizeof(got));
+    CHECK_STR(got, "");
+    json_decref(page);
+    t_text_integrity(&t, "contracts_fts");
+    check_in_step(&t);
+    t_close(&t);
 }
 
 /* A supplement's reason finds its contract; each distinct reason is
@@ -558,6 +633,7 @@ int main(void)
     test_matching();
     test_pages();
     test_migration();
+    test_migration_words();
     test_reasons();
     test_plans();
     test_pending_left_behind();
