@@ -101,6 +101,10 @@ struct srv_fts_pending {
 };
 int srv__fts_pending_apply(sqlite3 *w, struct srv_fts_pending *p);
 void srv__fts_pending_finalize(struct srv_fts_pending *p);
+/* The statements that read the notes with their rows (0: the word index's,
+ * 1: the trigram and short-text indexes'; NULL past them), for the tests
+ * that explain them. */
+const char *srv__fts_pending_rows_sql(int which);
 
 /* schema.c: brings the writer connection to the newest schema version. */
 int srv__schema_migrate(sqlite3 *w, char *errbuf, size_t errlen);

@@ -7,6 +7,12 @@
  * transaction outside pactad left.  schema_fts_pending.h and
  * schema_sort_keys.h say why they are kept this way.
  *
+ * The notes' statements read the notes first and each one's rows by key
+ * (CROSS JOIN keeps that order): with no statistics, SQLite 3.40 chose to
+ * walk the whole of contracts_fts_map and look each rid up in the notes,
+ * ~40 ms a batch with 100,000 contracts — every edit of a text or with a
+ * reason (bench/RESULTS.md 2026-11-24 03:14–03:22; test_srv_fts_pending_plan).
+ *
  * Every statement here changes one row of one index: statements that need
  * no statement journal, so FTS5 keeps all the batch's rows in memory and
  * writes them as one segment per index at the COMMIT.  (One UPDATE of all
@@ -38,8 +44,8 @@ static const char fts_rows_sql[] =
     "SELECT m.rid, c.id, c.number, c.title, c.counterparty, c.description, p.since, f.c5,"
     " f.c0 IS c.id AND f.c1 IS c.number AND f.c2 IS c.title AND f.c3 IS c.counterparty"
     " AND f.c4 IS c.description"
-    " FROM contracts_fts_pending p JOIN contracts_fts_map m ON m.rid = p.rid"
-    " JOIN contracts c ON c.id = m.id LEFT JOIN contracts_fts_content f ON f.id = m.rid";
+    " FROM contracts_fts_pending p CROSS JOIN contracts_fts_map m ON m.rid = p.rid"
+    " CROSS JOIN contracts c ON c.id = m.id LEFT JOIN contracts_fts_content f ON f.id = m.rid";
 enum { ROW_SINCE = 6, ROW_REASONS, ROW_SAME };
 static const char fts_set_sql[] = "UPDATE contracts_fts SET id = ?2, number = ?3, title = ?4,"
                                   " counterparty = ?5, description = ?6, reasons = ?7"
@@ -54,8 +60,8 @@ static const char fts_clear_sql[] = "DELETE FROM contracts_fts_pending";
  * transaction: the values before it), and comes in with the contract's. */
 static const char text_rows_sql[] =
     "SELECT p.rid, p.number, p.title, p.counterparty, c.number, c.title, c.counterparty"
-    " FROM contracts_text_pending p JOIN contracts_fts_map m ON m.rid = p.rid"
-    " JOIN contracts c ON c.id = m.id";
+    " FROM contracts_text_pending p CROSS JOIN contracts_fts_map m ON m.rid = p.rid"
+    " CROSS JOIN contracts c ON c.id = m.id";
 static const char *const text_sql[4] = {
     "INSERT INTO contracts_text (contracts_text, rowid, number, title, counterparty)"
     " VALUES ('delete', ?1, ?2, ?3, ?4)",
@@ -73,6 +79,11 @@ static const char sort_set_sql[] = "UPDATE contracts SET title_key = " SRV_FOLD_
                                    " counterparty_key = " SRV_FOLD_FUNCTION "(counterparty)"
                                    " WHERE id = ?1";
 static const char sort_clear_sql[] = "DELETE FROM contracts_sort_pending";
+
+const char *srv__fts_pending_rows_sql(int which)
+{
+    return which == 0 ? fts_rows_sql : which == 1 ? text_rows_sql : NULL;
+}
 
 static int prepared(sqlite3 *w, sqlite3_stmt **st, const char *sql)
 {
