@@ -6,6 +6,7 @@
  * on the DB writer (db_expiry.c), through the helpers of ops.c.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -87,16 +88,39 @@ static int read_notifications(sqlite3 *r, const char *actor, const json_t *args,
     return 0;
 }
 
-/* Active contracts whose end date is at most `days` away (or past and not
- * yet processed by the scheduler), soonest first. */
+/* The listing's order: end date, then number, then id. */
+static int expiring_cmp(const void *x, const void *y)
+{
+    const json_t *a = *(json_t *const *)x, *b = *(json_t *const *)y;
+    static const char *const keys[] = {"end_date", "number", "id"};
+    int c = 0;
+
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && c == 0; i++)
+        c = strcmp(json_string_value(json_object_get(a, keys[i])),
+                   json_string_value(json_object_get(b, keys[i])));
+    return c;
+}
+
+/*
+ * Active contracts whose end date is at most `days` away (or past and not
+ * yet processed by the scheduler), soonest first, then by number.
+ *
+ * Read along contracts_status_end (status, end_key, id): end_key is the end
+ * date (a missing one is above every date), so the range is the index's and
+ * the rows come by end date, then id.  The first EXPIRING_MAX_ITEMS + 1 by
+ * end date and number are among those rows up to the end of the day of the
+ * (EXPIRING_MAX_ITEMS + 1)-th: reading stops there, and those are sorted.
+ * (Before, with no statistics, SQLite took the status index and sorted
+ * every active contract: 1.3–2.3 s with a million, 0.2 s with 100,000.)
+ */
 static int read_expiring(sqlite3 *r, const char *actor, const json_t *args, json_t **result,
                          struct pacta_error *err)
 {
     sqlite3_stmt *st = NULL;
-    char today_s[11], until_s[11];
+    char today_s[11], until_s[11], last_day[11] = "";
     int64_t today = srv_today();
-    json_t *items;
-    int days, rc, n = 0;
+    json_t *items, *rows;
+    int days, rc;
 
     (void)actor;
     if ((rc = pacta_decode_contracts_expiring(args, &days, err)) != 0)
@@ -104,25 +128,47 @@ static int read_expiring(sqlite3 *r, const char *actor, const json_t *args, json
     srv_date_format(today, today_s);
     srv_date_format(today + days, until_s);
     rc = sqlite3_prepare_v2(r,
-                            "SELECT " SRV_CONTRACT_COLS " FROM contracts WHERE deleted_at IS NULL "
-                            "AND status = 'active' AND end_date IS NOT NULL AND end_date <= ?1 "
-                            "ORDER BY end_date, number, id LIMIT ?2",
+                            "SELECT " SRV_CONTRACT_COLS " FROM contracts"
+                            " INDEXED BY contracts_status_end WHERE status = 'active'"
+                            " AND end_key <= ?1 AND deleted_at IS NULL ORDER BY end_key, id",
                             -1, &st, NULL);
     if (rc != SQLITE_OK)
         return sql_fail(r, rc, err);
     sqlite3_bind_text(st, 1, until_s, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, EXPIRING_MAX_ITEMS + 1);
-    items = json_array();
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < EXPIRING_MAX_ITEMS) {
-        json_array_append_new(items, srv__contract_from_row(st));
-        n++;
+    rows = json_array();
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *rec = srv__contract_from_row(st);
+        const char *end = json_string_value(json_object_get(rec, "end_date"));
+
+        if (json_array_size(rows) > EXPIRING_MAX_ITEMS && strcmp(end, last_day) != 0) {
+            json_decref(rec); /* a later day: nothing from here on ranks */
+            rc = SQLITE_DONE;
+            break;
+        }
+        if (json_array_size(rows) == EXPIRING_MAX_ITEMS)
+            snprintf(last_day, sizeof last_day, "%s", end);
+        json_array_append_new(rows, rec);
     }
-    int truncated = rc == SQLITE_ROW;
     sqlite3_finalize(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        json_decref(items);
+    if (rc != SQLITE_DONE) {
+        json_decref(rows);
         return sql_fail(r, rc, err);
     }
+    size_t n = json_array_size(rows);
+    json_t **v = n ? malloc(n * sizeof(*v)) : NULL;
+    if (n && !v) {
+        json_decref(rows);
+        return pacta_error_set(err, PACTA_INTERNAL, NULL, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++)
+        v[i] = json_array_get(rows, i);
+    qsort(v, n, sizeof(*v), expiring_cmp);
+    items = json_array();
+    for (size_t i = 0; i < n && i < EXPIRING_MAX_ITEMS; i++)
+        json_array_append(items, v[i]);
+    int truncated = n > EXPIRING_MAX_ITEMS;
+    free(v);
+    json_decref(rows);
     *result = json_pack("{s:s, s:i, s:o, s:b}", "today", today_s, "days", days, "items", items,
                         "truncated", truncated);
     return 0;
