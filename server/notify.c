@@ -111,7 +111,7 @@ static int expiring_cmp(const void *x, const void *y)
  * end date and number are among those rows up to the end of the day of the
  * (EXPIRING_MAX_ITEMS + 1)-th: reading stops there, and those are sorted.
  * (Before, with no statistics, SQLite took the status index and sorted
- * every active contract: 1.3–2.3 s with a million, 0.2 s with 100,000.)
+ * every active contract: seconds with a million, 0.25–0.6 s with 100,000.)
  */
 static int read_expiring(sqlite3 *r, const char *actor, const json_t *args, json_t **result,
                          struct pacta_error *err)
