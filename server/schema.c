@@ -19,6 +19,7 @@
 #include "schema_combo.h"
 #include "schema_dashboard.h"
 #include "schema_documents.h"
+#include "schema_fold_scripts.h"
 #include "schema_fold_text.h"
 #include "schema_fold_words.h"
 #include "schema_fts_pending.h"
@@ -361,6 +362,11 @@ static const char *const migrations[] = {
      * (issue 7).  The SQL and its design are in schema_fold_words.h; the
      * tokenizer is db_short.c's pacta_words. */
     SRV_SCHEMA_FOLD_WORDS,
+
+    /* 22: Greek and Cyrillic without case in the sort keys, `text` and `q`
+     * ("жук" finds "ЖУК"), as the desk's own search (issue 7).  The SQL is
+     * in schema_fold_scripts.h; the rule is protocol/src/fold.c's. */
+    SRV_SCHEMA_FOLD_SCRIPTS,
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -28,6 +28,8 @@
 #ifndef PACTA_SRV_SCHEMA_FOLD_TEXT_H
 #define PACTA_SRV_SCHEMA_FOLD_TEXT_H
 
+/* Both indexes made again from the contracts' keys, and the notes dropped:
+ * migration 20, and 22 (schema_fold_scripts.h) after the keys changed. */
 #define SRV_SCHEMA_FOLD_TEXT                                                                       \
     "DROP TABLE contracts_text;"                                                                   \
     "CREATE VIRTUAL TABLE contracts_text USING fts5("                                              \

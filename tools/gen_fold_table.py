@@ -25,6 +25,10 @@ SPECIAL = {
     0x131: "i", 0x14A: "n", 0x14B: "n", 0x138: "k", 0x166: "t", 0x167: "t",
 }
 RANGES = ((0xC0, 0x24F), (0x300, 0x36F), (0x1E00, 0x1EFF))
+# Greek and Cyrillic (with its supplement): case only, to the letter's case
+# folding when that is one letter of no more bytes ("Ж" "ж", "Σ" and "ς"
+# "σ"); their accents ("ά", "й") stay, as unicode61 keeps them for `q`.
+CASE_RANGES = ((0x370, 0x3FF), (0x400, 0x52F))
 
 
 def fold(cp):
@@ -40,13 +44,34 @@ def fold(cp):
     return None
 
 
+def fold_case(cp):
+    c = chr(cp)
+    f = c.casefold()
+    if (f != c and len(f) == 1 and len(f.encode()) <= len(c.encode())
+            and unicodedata.category(c) in ("Lu", "Lt", "Ll")):
+        return f
+    return None
+
+
+def c_string(to):
+    if to.isascii():
+        return to
+    return "".join("\\x%02X" % b for b in to.encode())
+
+
 def main():
     table = {}
     for lo, hi in RANGES:
         for cp in range(lo, hi + 1):
             to = fold(cp)
             if to is not None:
-                assert len(to) <= len(chr(cp).encode()), hex(cp)
+                assert len(to.encode()) <= len(chr(cp).encode()), hex(cp)
+                table[cp] = to
+    for lo, hi in CASE_RANGES:
+        for cp in range(lo, hi + 1):
+            to = fold_case(cp)
+            if to is not None:
+                assert len(to.encode()) <= len(chr(cp).encode()), hex(cp)
                 table[cp] = to
     ranges = []
     for cp in sorted(table):
@@ -57,7 +82,7 @@ def main():
     print("/* %d code points, %d ranges; Unicode %s */"
           % (len(table), len(ranges), unicodedata.unidata_version))
     for first, last, to in ranges:
-        print('{0x%X, 0x%X, "%s"},' % (first, last, to))
+        print('{0x%X, 0x%X, "%s"},' % (first, last, c_string(to)))
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
  * contracts.list `text` without case or accents (migration 20,
  * schema_fold_text.h): a row matches when the key (db_fold.h) of its
  * number, title or counterparty holds the text's key — "timisoara" finds
- * "Timișoara", "ÎNTRE" finds "Întreținere", "strasse" finds "Straße" — and
- * whichever plan reads the listing gives the same rows: through the index
+ * "Timișoara", "ÎNTRE" finds "Întreținere", "strasse" finds "Straße", and
+ * since migration 22 "жук" finds "ЖУК" — and whichever plan reads the
+ * listing gives the same rows: through the index
  * (contracts_short for a key of one or two characters, contracts_text for
  * three or more), a walk of the sort index, or a seek, each testing
  * pacta_contains on the row.
@@ -80,9 +81,13 @@ static void check_all(struct tdb *t)
     check(t, "ne" ACUTE "re", "N-1");
     /* a text that is only accents filters nothing */
     check(t, ACUTE, "N-1 N-2 N-3 N-4 N-5");
-    /* Greek and other scripts as written (db_fold.h keeps them) */
+    /* Greek and Cyrillic without case (migration 22), their accents kept */
     check(t, "Ωμέγα", "N-5");
-    check(t, "ωμέγα", "");
+    check(t, "ωμέγα", "N-5");
+    check(t, "ΩΜΈΓΑ", "N-5");
+    check(t, "ωμεγα", "");
+    check(t, "жук", "N-5");
+    check(t, "Жу", "N-5");
     /* the noncharacter U+FFFE is its own character, not U+FFFD */
     check(t, FFFE, "N-5");
     check(t, FFFD, "");
@@ -161,6 +166,69 @@ static void test_migration(void)
     t_close(&t);
 }
 
+/*
+ * Migration 22 on a file of version 21: the Greek and Cyrillic titles'
+ * keys are written again, and the three indexes hold the new tokens: "жук"
+ * finds "ЖУК" in `text` and `q`.
+ */
+static void test_migration_scripts(void)
+{
+    struct tdb t;
+    char err[256] = "";
+    sqlite3 *c;
+
+    t_mkdir(&t);
+    REQUIRE(sqlite3_open(t.path, &c) == SQLITE_OK);
+    REQUIRE(srv__schema_migrate_to(c, 21, err, sizeof(err)) == 0);
+    CHECKF(sqlite3_exec(c,
+                        "INSERT INTO users (username, display_name, password_hash, role,"
+                        " created_at) VALUES ('admin', 'admin', '$argon2id$x', 'admin',"
+                        " '2026-01-01');"
+                        "INSERT INTO contracts (id, number, title, counterparty, kind,"
+                        " currency, owner, created_at, updated_at, updated_by) VALUES"
+                        " ('0193a5f2-7c1e-7b3a-9f00-1a2b3c4d5e6f', 'M-1', 'ЖУК лифт',"
+                        " 'Σοφία ΑΕ', 'client', 'EUR', 'admin', '2026-01-01',"
+                        " '2026-01-01', 'admin'),"
+                        " ('0193a5f2-7c1e-7b3a-9f00-1a2b3c4d5e70', 'M-2', 'жук два',"
+                        " 'Acme', 'client', 'EUR', 'admin', '2026-01-01',"
+                        " '2026-01-01', 'admin');",
+                        NULL, NULL, NULL) == SQLITE_OK,
+           "%s", sqlite3_errmsg(c));
+    /* the keys as version 21 made them (Cyrillic and Greek as written), and
+     * text indexes without this file's tokens */
+    CHECKF(sqlite3_exec(c,
+                        "UPDATE contracts SET title_key = title, counterparty_key = counterparty;"
+                        "DELETE FROM contracts_sort_pending;"
+                        "INSERT INTO contracts_text (contracts_text) VALUES ('delete-all');"
+                        "INSERT INTO contracts_short (contracts_short) VALUES ('delete-all');",
+                        NULL, NULL, NULL) == SQLITE_OK,
+           "%s", sqlite3_errmsg(c));
+    sqlite3_close(c);
+    CHECKF(t_open_at(&t, err, sizeof(err)) == 0, "%s", err);
+    REQUIRE(t.db != NULL);
+    check_file(&t,
+               "SELECT title_key || '|' || counterparty_key FROM contracts WHERE number = 'M-1'",
+               "жук лифт|σοφία αε");
+    check(&t, "жук", "M-1 M-2");
+    check(&t, "ЖУ", "M-1 M-2");
+    check(&t, "ΣΟΦΊΑ", "M-1");
+    {
+        sqlite3 *r = srv_db_reader_acquire(t.db);
+        json_t *page = NULL;
+        struct pacta_error e;
+        struct pacta_list_args a = {.q = "ЖУК", .limit = 10, .sort = PACTA_SORT_NUMBER};
+        REQUIRE(srv_db_read_contracts(r, &a, &page, &e) == 0);
+        CHECKF(json_array_size(json_object_get(page, "items")) == 2, "q: %zu",
+               json_array_size(json_object_get(page, "items")));
+        json_decref(page);
+        srv_db_reader_release(t.db, r);
+    }
+    t_text_integrity(&t, "contracts_short");
+    t_text_integrity(&t, "contracts_text");
+    t_text_integrity(&t, "contracts_fts");
+    t_close(&t);
+}
+
 int main(void)
 {
     struct tdb t;
@@ -171,7 +239,7 @@ int main(void)
     json_decref(t_create(&t, "admin", t_text_contract("N-2", "Straße Æsir", "Vest GmbH")));
     json_decref(t_create(&t, "admin", t_text_contract("N-3", "Mentenanță", "Argeș SA")));
     json_decref(t_create(&t, "admin", t_text_contract("N-4", "Café aerian", "Nord SRL")));
-    json_decref(t_create(&t, "admin", t_text_contract("N-5", "Ωμέγα " FFFE, "Delta SRL")));
+    json_decref(t_create(&t, "admin", t_text_contract("N-5", "Ωμέγα ЖУК " FFFE, "Delta SRL")));
     check_all(&t);
 
     /* the same after every title changes and back (the notes' delete and
@@ -224,12 +292,16 @@ int main(void)
                       json_pack("{s:s}", "title", "Straße Æsir"));
         json_decref(page);
         check(&t, "\xF0\x9F\x98\x80", "N-5");
-        check(&t, "\xF0\x9F\x98\x80" "A", "");
+        check(&t,
+              "\xF0\x9F\x98\x80"
+              "A",
+              "");
         check(&t, "A-b", "N-5");
     }
     t_text_integrity(&t, "contracts_short");
     t_text_integrity(&t, "contracts_text");
     t_close(&t);
     test_migration();
+    test_migration_scripts();
     return t_finish();
 }

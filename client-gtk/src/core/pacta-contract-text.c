@@ -93,10 +93,10 @@ char *pacta_format_timestamp(const char *timestamp)
  * The key pactad's `text` compares (pacta/fold.h: Latin letters without
  * case or accents, "ß" as "ss", "ł" as "l"), so that the desk's own list and
  * the server's list, which the desk shows past PACTA_DESK_MAX_ROWS, find
- * the same contracts.  Other scripts' case is folded first (GLib's
- * casefold: "ΩΜΈΓΑ" finds "Ωμέγα" here, which pactad's `text` keeps
- * apart), and control characters are left out, so a search never holds the
- * haystack's field separator.
+ * the same contracts.  GLib's casefold runs first (Greek and Cyrillic,
+ * which the key folds the same way since schema 22, and the scripts it
+ * does not fold), and control characters are left out, so a search never
+ * holds the haystack's field separator.
  */
 char *pacta_search_fold(const char *text)
 {
