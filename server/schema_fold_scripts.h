@@ -25,8 +25,8 @@
 #define SRV_SCHEMA_FOLD_SCRIPTS                                                                    \
     "UPDATE contracts SET title_key = pacta_fold(title),"                                          \
     "  counterparty_key = pacta_fold(counterparty)"                                                \
-    "  WHERE title GLOB '*[\u0370-\u052F]*' OR counterparty GLOB '*[\u0370-\u052F]*';"            \
-    SRV_SCHEMA_FOLD_TEXT                                                                           \
+    "  WHERE title GLOB '*[\u0370-\u052F]*'"                                                       \
+    "  OR counterparty GLOB '*[\u0370-\u052F]*';" SRV_SCHEMA_FOLD_TEXT                             \
     "INSERT INTO contracts_fts (contracts_fts) VALUES ('rebuild');"
 
 #endif

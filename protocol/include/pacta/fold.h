@@ -33,8 +33,9 @@ size_t pacta_fold(const char *s, size_t n, char *out);
 
 /* The key of the character at p (n > 0 bytes there) when it is a letter
  * that folds: its bytes in *len (2 or 3), its key (ASCII letters, a Greek
- * or Cyrillic lower-case letter, "" for a combining accent).  NULL with *len 0 for a character kept as it is
- * (ASCII included: the caller folds its case). */
+ * or Cyrillic lower-case letter, "" for a combining accent).  NULL with
+ * *len 0 for a character kept as it is (ASCII included: the caller folds
+ * its case). */
 const char *pacta_fold_char(const unsigned char *p, size_t n, size_t *len);
 
 #endif
