@@ -4,38 +4,19 @@
  * Rows live in a GPtrArray sorted like the server's list (number, then id,
  * byte order) with an id index beside it.  Deletions seen while loading are
  * kept as tombstones (id -> version) so an older page cannot resurrect them.
+ * Loading the list and reading it again at midnight are in
+ * pacta-contract-store-load.c.
  */
 #define G_LOG_DOMAIN "pacta-store"
 
-#include "pacta-contract-store.h"
+#include "pacta-contract-store-private.h"
 
 #include "pacta-error.h"
 
 #include <string.h>
 
-#define PAGE_LIMIT 500
 #define DEFAULT_MAX_ROWS 100000 /* bench/RESULTS.md "pacta-desk with 100,000 contracts" */
 #define HIGHLIGHT_MS 3000
-
-struct _PactaContractStore {
-    GObject parent_instance;
-    PactaConnection *connection;
-    PactaPresence *presence;
-    GPtrArray *items;       /* PactaContract, owned, sorted */
-    GHashTable *by_id;      /* id -> PactaContract (borrowed from items) */
-    GHashTable *tombstones; /* id (owned) -> gint64 version (GINT_TO_POINTER is too small) */
-    gboolean loading, loaded;
-    gboolean partial; /* the load stopped at max_rows with more on the server */
-    guint max_rows;
-    GCancellable *load_cancel;
-    char *cursor;
-    char *today; /* the server's date the rows' derived members were read for */
-    /* after the date moved: the derived members read again, in place */
-    GCancellable *refresh_cancel;
-    char *refresh_cursor, *refresh_today;
-    guint load_read; /* rows the last load read */
-    guint refreshed; /* rows the refresh has read */
-};
 
 enum { PROP_0, PROP_CONNECTION, PROP_LOADING, PROP_LOADED, PROP_PARTIAL, PROP_N_ITEMS, N_PROPS };
 static GParamSpec *props[N_PROPS];
@@ -140,12 +121,40 @@ guint pacta_contract_store_get_max_rows(PactaContractStore *self)
     return self->max_rows;
 }
 
-static void set_partial(PactaContractStore *self, gboolean partial)
+void pacta_contract_store__set_partial(PactaContractStore *self, gboolean partial)
 {
     if (self->partial != partial) {
         self->partial = partial;
         g_object_notify_by_pspec(G_OBJECT(self), props[PROP_PARTIAL]);
     }
+}
+
+void pacta_contract_store__set_loading(PactaContractStore *self, gboolean loading, gboolean loaded)
+{
+    if (self->loading != loading) {
+        self->loading = loading;
+        g_object_notify_by_pspec(G_OBJECT(self), props[PROP_LOADING]);
+    }
+    if (self->loaded != loaded) {
+        self->loaded = loaded;
+        g_object_notify_by_pspec(G_OBJECT(self), props[PROP_LOADED]);
+    }
+}
+
+void pacta_contract_store__clear_rows(PactaContractStore *self)
+{
+    guint n = self->items->len;
+    g_hash_table_remove_all(self->by_id);
+    g_hash_table_remove_all(self->tombstones);
+    if (n) {
+        g_ptr_array_set_size(self->items, 0);
+        items_changed(self, 0, n, 0);
+    }
+}
+
+void pacta_contract_store__load_failed(PactaContractStore *self, const GError *error)
+{
+    g_signal_emit(self, signals[SIG_LOAD_FAILED], 0, error);
 }
 
 static void refresh_presence(PactaContractStore *self, PactaContract *c)
@@ -378,241 +387,13 @@ void pacta_contract_store_apply_page(PactaContractStore *self, const json_t *ite
         items_changed(self, start, 0, (guint)n);
 }
 
-/* ---- loading --------------------------------------------------------------------- */
-
-static void set_loading(PactaContractStore *self, gboolean loading, gboolean loaded)
-{
-    if (self->loading != loading) {
-        self->loading = loading;
-        g_object_notify_by_pspec(G_OBJECT(self), props[PROP_LOADING]);
-    }
-    if (self->loaded != loaded) {
-        self->loaded = loaded;
-        g_object_notify_by_pspec(G_OBJECT(self), props[PROP_LOADED]);
-    }
-}
-
-static void request_page(PactaContractStore *self);
-static void refresh_for_today(PactaContractStore *self, const char *today);
-
-/* The answer to a request of the load now running: FALSE (nothing to do)
- * when that load was cancelled or replaced since. */
-static gboolean load_answer(PactaContractStore *self, GObject *source, GAsyncResult *res,
-                            json_t **result, GError **error)
-{
-    GCancellable *cancel = g_task_get_cancellable(G_TASK(res));
-    *result = pacta_connection_request_finish(PACTA_CONNECTION(source), res, NULL, error);
-    return !g_cancellable_is_cancelled(cancel) && cancel == self->load_cancel;
-}
-
-static void on_page(GObject *source, GAsyncResult *res, gpointer data)
-{
-    PactaContractStore *self = data; /* a ref is held by the request */
-    g_autoptr(GError) error = NULL;
-    json_auto_t *result = NULL;
-    if (!load_answer(self, source, res, &result, &error)) {
-        g_object_unref(self);
-        return;
-    }
-    if (!result) {
-        set_loading(self, FALSE, FALSE);
-        /* A drop is not a failure: the next subscribe reloads. */
-        if (!g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_DISCONNECTED))
-            g_signal_emit(self, signals[SIG_LOAD_FAILED], 0, error);
-        g_object_unref(self);
-        return;
-    }
-    pacta_contract_store_apply_page(self, json_object_get(result, "items"));
-    self->load_read += (guint)json_array_size(json_object_get(result, "items"));
-    const char *next = json_string_value(json_object_get(result, "next_cursor"));
-    g_free(self->cursor);
-    self->cursor = g_strdup(next);
-    if (next && self->items->len < self->max_rows) {
-        request_page(self);
-    } else {
-        /* Past max_rows the desk keeps what it has: the window lists the
-         * server's pages instead (PactaRemoteList). */
-        set_partial(self, next != NULL);
-        set_loading(self, FALSE, TRUE);
-        /* the date may have moved while the pages came */
-        refresh_for_today(self, pacta_connection_get_server_today(self->connection));
-    }
-    g_object_unref(self);
-}
-
-static void request_page(PactaContractStore *self)
-{
-    json_auto_t *args = json_object();
-    /* no more than max_rows in all (the last page's next_cursor says
-     * whether the server has more) */
-    guint room = self->items->len < self->max_rows ? self->max_rows - self->items->len : 1;
-    json_object_set_new(args, "limit", json_integer(MIN(PAGE_LIMIT, room)));
-    if (self->cursor)
-        json_object_set_new(args, "cursor", json_string(self->cursor));
-    pacta_connection_request_async(self->connection, "contracts.list", args, self->load_cancel,
-                                   on_page, g_object_ref(self));
-}
-
-static void on_total(GObject *source, GAsyncResult *res, gpointer data)
-{
-    PactaContractStore *self = data; /* a ref is held by the request */
-    g_autoptr(GError) error = NULL;
-    json_auto_t *result = NULL;
-    if (!load_answer(self, source, res, &result, &error)) {
-        g_object_unref(self);
-        return;
-    }
-    json_t *total = json_object_get(result, "total");
-    if (json_is_integer(total) && json_integer_value(total) > (json_int_t)self->max_rows) {
-        set_partial(self, TRUE);
-        set_loading(self, FALSE, TRUE);
-    } else if (result || !g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_DISCONNECTED)) {
-        /* few enough, or no count (refused): the pages, up to max_rows */
-        request_page(self);
-    } else {
-        set_loading(self, FALSE, FALSE); /* a drop: the next subscribe reloads */
-    }
-    g_object_unref(self);
-}
-
-static void clear_rows(PactaContractStore *self)
-{
-    guint n = self->items->len;
-    g_hash_table_remove_all(self->by_id);
-    g_hash_table_remove_all(self->tombstones);
-    if (n) {
-        g_ptr_array_set_size(self->items, 0);
-        items_changed(self, 0, n, 0);
-    }
-}
-
-static void cancel_refresh(PactaContractStore *self)
-{
-    if (self->refresh_cancel) {
-        g_cancellable_cancel(self->refresh_cancel);
-        g_clear_object(&self->refresh_cancel);
-    }
-    g_clear_pointer(&self->refresh_cursor, g_free);
-    g_clear_pointer(&self->refresh_today, g_free);
-}
-
-void pacta_contract_store_reload(PactaContractStore *self)
-{
-    g_return_if_fail(PACTA_IS_CONTRACT_STORE(self));
-    if (self->load_cancel) {
-        g_cancellable_cancel(self->load_cancel);
-        g_clear_object(&self->load_cancel);
-    }
-    cancel_refresh(self);
-    clear_rows(self);
-    g_clear_pointer(&self->cursor, g_free);
-    if (!self->connection) {
-        set_loading(self, FALSE, FALSE);
-        return;
-    }
-    g_free(self->today);
-    self->today = g_strdup(pacta_connection_get_server_today(self->connection));
-    self->load_cancel = g_cancellable_new();
-    self->load_read = 0;
-    set_loading(self, TRUE, FALSE);
-    /* First how many there are: past max_rows nothing is loaded at all
-     * (the window lists the server's pages), which at a million spares
-     * the 100,000 rows' 5 s and 130 MB that would go unused. */
-    pacta_connection_request_async(self->connection, "stats.dashboard", NULL, self->load_cancel,
-                                   on_total, g_object_ref(self));
-}
-
-/* ---- the server's date ------------------------------------------------------------ */
-
-/*
- * A record's lifecycle is derived for the server's today (PROTOCOL.md §5),
- * and no change event says when midnight moves a contract from upcoming to
- * active or into its expiring window.  When the server's date is not the
- * one the rows were read for (server.day, or a subscription resumed after
- * a night offline), the list is read again page by page and each row's
- * derived members refreshed in place: no reload, nothing flickers, only
- * the rows whose lifecycle moved are announced.
- */
-static void refresh_page(PactaContractStore *self);
-
-/* The next refresh page's size, 0 when done: every page for a whole store;
- * for a partial one no more rows than its load read (PactaRemoteList
- * refreshes the rows it shows). */
-static guint refresh_room(PactaContractStore *self)
-{
-    if (!self->partial)
-        return PAGE_LIMIT;
-    return self->refreshed < self->load_read ? MIN(PAGE_LIMIT, self->load_read - self->refreshed)
-                                             : 0;
-}
-
-static void on_refresh_page(GObject *source, GAsyncResult *res, gpointer data)
-{
-    PactaContractStore *self = data; /* a ref is held by the request */
-    GCancellable *cancel = g_task_get_cancellable(G_TASK(res));
-    json_auto_t *result =
-        pacta_connection_request_finish(PACTA_CONNECTION(source), res, NULL, NULL);
-    if (g_cancellable_is_cancelled(cancel) || cancel != self->refresh_cancel) {
-        g_object_unref(self);
-        return;
-    }
-    if (!result) { /* dropped or refused: the next subscribe compares again */
-        cancel_refresh(self);
-        g_object_unref(self);
-        return;
-    }
-    size_t i;
-    json_t *record;
-    json_array_foreach(json_object_get(result, "items"), i, record)
-        pacta_contract_store_refresh_derived(self, record);
-    const char *next = json_string_value(json_object_get(result, "next_cursor"));
-    self->refreshed += (guint)json_array_size(json_object_get(result, "items"));
-    if (next && refresh_room(self) > 0) {
-        g_free(self->refresh_cursor);
-        self->refresh_cursor = g_strdup(next);
-        refresh_page(self);
-    } else {
-        g_free(self->today);
-        self->today = g_steal_pointer(&self->refresh_today);
-        cancel_refresh(self);
-    }
-    g_object_unref(self);
-}
-
-static void refresh_page(PactaContractStore *self)
-{
-    json_auto_t *args = json_object();
-    json_object_set_new(args, "limit", json_integer(refresh_room(self)));
-    if (self->refresh_cursor)
-        json_object_set_new(args, "cursor", json_string(self->refresh_cursor));
-    pacta_connection_request_async(self->connection, "contracts.list", args, self->refresh_cancel,
-                                   on_refresh_page, g_object_ref(self));
-}
-
-static void refresh_for_today(PactaContractStore *self, const char *today)
-{
-    if (!self->loaded || !today || !*today || g_strcmp0(today, self->today) == 0 ||
-        (self->refresh_cancel && g_strcmp0(today, self->refresh_today) == 0))
-        return;
-    cancel_refresh(self);
-    self->refreshed = 0;
-    if (refresh_room(self) == 0) { /* partial, nothing loaded: nothing to read again */
-        g_free(self->today);
-        self->today = g_strdup(today);
-        return;
-    }
-    self->refresh_today = g_strdup(today);
-    self->refresh_cancel = g_cancellable_new();
-    refresh_page(self);
-}
-
 static void on_server_day(PactaConnection *conn, const char *name, gint64 seq, gpointer data_json,
                           gpointer data)
 {
     (void)name;
     (void)seq;
     (void)data_json;
-    refresh_for_today(data, pacta_connection_get_server_today(conn));
+    pacta_contract_store__refresh_for_today(data, pacta_connection_get_server_today(conn));
 }
 
 static void on_subscribed(PactaConnection *conn, gint64 head, gboolean resumed, gpointer data)
@@ -624,7 +405,7 @@ static void on_subscribed(PactaConnection *conn, gint64 head, gboolean resumed, 
     if (!resumed || !self->loaded)
         pacta_contract_store_reload(self);
     else
-        refresh_for_today(self, pacta_connection_get_server_today(conn));
+        pacta_contract_store__refresh_for_today(self, pacta_connection_get_server_today(conn));
 }
 
 static void on_contract_event(PactaConnection *conn, const char *name, gint64 seq,
@@ -738,11 +519,7 @@ static void pacta_contract_store_set_property(GObject *object, guint prop_id, co
 static void pacta_contract_store_dispose(GObject *object)
 {
     PactaContractStore *self = PACTA_CONTRACT_STORE(object);
-    if (self->load_cancel) {
-        g_cancellable_cancel(self->load_cancel);
-        g_clear_object(&self->load_cancel);
-    }
-    cancel_refresh(self);
+    pacta_contract_store__stop_loading(self);
     if (self->connection) {
         g_signal_handlers_disconnect_by_data(self->connection, self);
         g_clear_object(&self->connection);
