@@ -26,19 +26,16 @@ static gboolean load_answer(PactaContractStore *self, GObject *source, GAsyncRes
 
 static void on_page(GObject *source, GAsyncResult *res, gpointer data)
 {
-    PactaContractStore *self = data; /* a ref is held by the request */
+    g_autoptr(PactaContractStore) self = data; /* the request's ref, dropped on return */
     g_autoptr(GError) error = NULL;
     json_auto_t *result = NULL;
-    if (!load_answer(self, source, res, &result, &error)) {
-        g_object_unref(self);
+    if (!load_answer(self, source, res, &result, &error))
         return;
-    }
     if (!result) {
         pacta_contract_store__set_loading(self, FALSE, FALSE);
         /* A drop is not a failure: the next subscribe reloads. */
         if (!g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_DISCONNECTED))
             pacta_contract_store__load_failed(self, error);
-        g_object_unref(self);
         return;
     }
     pacta_contract_store_apply_page(self, json_object_get(result, "items"));
@@ -57,7 +54,6 @@ static void on_page(GObject *source, GAsyncResult *res, gpointer data)
         pacta_contract_store__refresh_for_today(
             self, pacta_connection_get_server_today(self->connection));
     }
-    g_object_unref(self);
 }
 
 static void request_page(PactaContractStore *self)
@@ -75,13 +71,11 @@ static void request_page(PactaContractStore *self)
 
 static void on_total(GObject *source, GAsyncResult *res, gpointer data)
 {
-    PactaContractStore *self = data; /* a ref is held by the request */
+    g_autoptr(PactaContractStore) self = data; /* the request's ref, dropped on return */
     g_autoptr(GError) error = NULL;
     json_auto_t *result = NULL;
-    if (!load_answer(self, source, res, &result, &error)) {
-        g_object_unref(self);
+    if (!load_answer(self, source, res, &result, &error))
         return;
-    }
     json_t *total = json_object_get(result, "total");
     if (json_is_integer(total) && json_integer_value(total) > (json_int_t)self->max_rows) {
         pacta_contract_store__set_partial(self, TRUE);
@@ -90,10 +84,9 @@ static void on_total(GObject *source, GAsyncResult *res, gpointer data)
         /* few enough, or no count (refused): the pages, up to max_rows */
         request_page(self);
     } else {
-        pacta_contract_store__set_loading(self, FALSE,
-                                          FALSE); /* a drop: the next subscribe reloads */
+        /* a drop: the next subscribe reloads */
+        pacta_contract_store__set_loading(self, FALSE, FALSE);
     }
-    g_object_unref(self);
 }
 
 static void cancel_refresh(PactaContractStore *self)
@@ -159,17 +152,14 @@ static guint refresh_room(PactaContractStore *self)
 
 static void on_refresh_page(GObject *source, GAsyncResult *res, gpointer data)
 {
-    PactaContractStore *self = data; /* a ref is held by the request */
+    g_autoptr(PactaContractStore) self = data; /* the request's ref, dropped on return */
     GCancellable *cancel = g_task_get_cancellable(G_TASK(res));
     json_auto_t *result =
         pacta_connection_request_finish(PACTA_CONNECTION(source), res, NULL, NULL);
-    if (g_cancellable_is_cancelled(cancel) || cancel != self->refresh_cancel) {
-        g_object_unref(self);
+    if (g_cancellable_is_cancelled(cancel) || cancel != self->refresh_cancel)
         return;
-    }
     if (!result) { /* dropped or refused: the next subscribe compares again */
         cancel_refresh(self);
-        g_object_unref(self);
         return;
     }
     size_t i;
@@ -187,7 +177,6 @@ static void on_refresh_page(GObject *source, GAsyncResult *res, gpointer data)
         self->today = g_steal_pointer(&self->refresh_today);
         cancel_refresh(self);
     }
-    g_object_unref(self);
 }
 
 static void refresh_page(PactaContractStore *self)
