@@ -102,15 +102,13 @@ static void cancel_page(PactaRemoteList *self)
 
 static void on_page(GObject *source, GAsyncResult *res, gpointer data)
 {
-    PactaRemoteList *self = data; /* a reference is held by the request */
+    g_autoptr(PactaRemoteList) self = data; /* the request's ref, dropped on return */
     GCancellable *cancel = g_task_get_cancellable(G_TASK(res));
     g_autoptr(GError) error = NULL;
     json_auto_t *result =
         pacta_connection_request_finish(PACTA_CONNECTION(source), res, NULL, &error);
-    if (g_cancellable_is_cancelled(cancel) || cancel != self->cancel) {
-        g_object_unref(self);
+    if (g_cancellable_is_cancelled(cancel) || cancel != self->cancel)
         return;
-    }
     g_clear_object(&self->cancel);
     gboolean first = self->first;
     if (!result) {
@@ -131,7 +129,6 @@ static void on_page(GObject *source, GAsyncResult *res, gpointer data)
         }
         if (!g_error_matches(error, PACTA_DESK_ERROR, PACTA_DESK_ERROR_DISCONNECTED))
             g_signal_emit(self, signals[SIG_FAILED], 0, error);
-        g_object_unref(self);
         return;
     }
     guint removed = 0;
@@ -157,7 +154,6 @@ static void on_page(GObject *source, GAsyncResult *res, gpointer data)
         g_list_model_items_changed(G_LIST_MODEL(self), first ? 0 : start, removed,
                                    self->items->len - start);
     set_flags(self, FALSE, self->cursor == NULL);
-    g_object_unref(self);
 }
 
 static void request_page(PactaRemoteList *self, gboolean first)
