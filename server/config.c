@@ -29,6 +29,8 @@ static const char usage_text[] =
     "  --readers N             read-only database connections (default 4)\n"
     "  --reader-cache-mb N     page cache of each of them, MiB (default 64)\n"
     "  --min-free-mb N         /readyz fails with less free disk (default 64)\n"
+    "  --slow-statement-ms MS  log (warn) a database statement that takes longer\n"
+    "                          than MS, its SQL without values (default 250; 0 = off)\n"
     "  --login-max-failures N  failed logins per account before a lockout (default 5;\n"
     "                          20 per address); the lockout starts at\n"
     "  --login-lockout SEC     (default 30) and doubles per further failure, up to 900\n"
@@ -209,7 +211,8 @@ enum {
     O_BACKUP,    /* backup options: parsed by srv__backup_option */
     O_EXPORT,    /* export options: parsed by srv__export_option */
     O_DOCUMENTS, /* documents options: parsed by srv__documents_option */
-    O_READERCACHE
+    O_READERCACHE,
+    O_SLOWSTMT
 };
 static const struct option opts[] = {
     {"config", required_argument, NULL, O_CONFIG},
@@ -226,6 +229,7 @@ static const struct option opts[] = {
     {"readers", required_argument, NULL, O_READERS},
     {"reader-cache-mb", required_argument, NULL, O_READERCACHE},
     {"min-free-mb", required_argument, NULL, O_MINFREE},
+    {"slow-statement-ms", required_argument, NULL, O_SLOWSTMT},
     {"metrics-token-file", required_argument, NULL, O_MTOKEN},
     {"login-max-failures", required_argument, NULL, O_LOGINFAIL},
     {"login-lockout", required_argument, NULL, O_LOCKOUT},
@@ -284,6 +288,7 @@ static int parse_argv(struct srv_config *cfg, int argc, char **argv)
     cfg->readers = 4;
     cfg->reader_cache_mb = SRV_DB_READER_CACHE_MB;
     cfg->min_free_mb = 64;
+    cfg->slow_statement_ms = 250;
     cfg->ping_interval_sec = 20;
     cfg->login_max_failures = 5;
     cfg->login_max_failures_per_address = 20;
@@ -364,6 +369,11 @@ static int parse_argv(struct srv_config *cfg, int argc, char **argv)
             if (parse_long("--reader-cache-mb", optarg, 1, 4096, &v))
                 return -1;
             cfg->reader_cache_mb = (int)v;
+            break;
+        case O_SLOWSTMT:
+            if (parse_long("--slow-statement-ms", optarg, 0, 3600000, &v))
+                return -1;
+            cfg->slow_statement_ms = (int)v;
             break;
         case O_MINFREE:
             if (parse_long("--min-free-mb", optarg, 0, 1L << 30, &v))
@@ -751,6 +761,7 @@ int srv_config_reload(struct srv_config *live, int argc, char **argv, json_t **c
     TAKE(queue_max_events);
     TAKE(queue_max_bytes);
     TAKE(min_free_mb);
+    TAKE(slow_statement_ms);
     TAKE(login_max_failures);
     TAKE(login_max_failures_per_address);
     TAKE(login_lockout_sec);

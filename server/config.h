@@ -22,11 +22,12 @@ struct srv_config {
     int queue_max_events;      /* per-session outbound queue bound, in frames */
     size_t queue_max_bytes;
     int64_t session_ttl_sec;
-    int max_inflight;    /* requests being processed per connection */
-    int readers;         /* read-only SQLite connections */
-    int reader_cache_mb; /* the page cache of each, MiB */
-    int min_free_mb;     /* /readyz fails below this much free disk */
-    char *metrics_token; /* /metrics needs "Authorization: Bearer" it; NULL = open */
+    int max_inflight;      /* requests being processed per connection */
+    int readers;           /* read-only SQLite connections */
+    int reader_cache_mb;   /* the page cache of each, MiB */
+    int min_free_mb;       /* /readyz fails below this much free disk */
+    int slow_statement_ms; /* a statement longer than this is logged; 0 = off (db_slow.c) */
+    char *metrics_token;   /* /metrics needs "Authorization: Bearer" it; NULL = open */
     /* limits (limits.c) */
     int login_max_failures;             /* per account, before a lockout */
     int login_max_failures_per_address; /* per address, before a lockout */

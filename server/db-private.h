@@ -7,6 +7,7 @@
 #ifndef PACTA_SRV_DB_PRIVATE_H
 #define PACTA_SRV_DB_PRIVATE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,14 @@ enum srv_wstmt {
     SRV_WS_SESSION_REVOKE,
     SRV_WS__COUNT
 };
+
+/* Whose statements a slow-statement log line names (db_slow.c). */
+struct srv_db_watch {
+    struct srv_db *db;
+    const char *role; /* "writer" or "reader" */
+};
+/* Logs c's statements that take longer than db's --slow-statement-ms. */
+void srv__db_watch(struct srv_db_watch *w, struct srv_db *db, const char *role, sqlite3 *c);
 
 struct srv_db {
     uv_loop_t *loop;
@@ -72,6 +81,11 @@ struct srv_db {
     sqlite3 **readers; /* all of them, for close */
     sqlite3 **idle;    /* stack of lent-out-able ones */
     int nreaders, nidle;
+
+    /* Slow statements (db_slow.c): the bound in ns (0: off), set from any
+     * thread, and the contexts of the writer's and the readers' callbacks. */
+    _Atomic int64_t slow_ns;
+    struct srv_db_watch watch_writer, watch_readers;
 };
 
 /* The columns of a contract, in wire order; srv__contract_from_row reads

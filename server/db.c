@@ -220,6 +220,8 @@ static int open_readers(struct srv_db *db, const char *path, int n, int cache_mb
             rc = sqlite3_exec(r, "PRAGMA query_only = ON", NULL, NULL, NULL);
         if (rc == SQLITE_OK)
             rc = sqlite3_exec(r, cache, NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            srv__db_watch(&db->watch_readers, db, "reader", r);
         if (rc != SQLITE_OK) {
             snprintf(errbuf, errlen, "cannot open a reader on %s: %s", path,
                      r ? sqlite3_errmsg(r) : sqlite3_errstr(rc));
@@ -356,10 +358,16 @@ int srv_db_open(const struct srv_db_options *opts, uv_loop_t *loop, struct srv_d
     uv_mutex_init(&db->pool_mu);
     uv_cond_init(&db->pool_cond);
 
+    srv_db_set_slow_ms(db, opts->slow_statement_ms);
+
     char *generated = NULL;
     if (open_writer(db, opts->path, errbuf, errlen) != 0 ||
-        srv__schema_migrate(db->w, errbuf, errlen) != 0 ||
-        bootstrap_admin(db, &generated, errbuf, errlen) != 0 ||
+        srv__schema_migrate(db->w, errbuf, errlen) != 0)
+        goto fail;
+    /* migrations are long on purpose and logged on their own: the writer is
+     * watched from the first statement after them */
+    srv__db_watch(&db->watch_writer, db, "writer", db->w);
+    if (bootstrap_admin(db, &generated, errbuf, errlen) != 0 ||
         open_readers(db, opts->path, opts->readers, opts->reader_cache_mb, errbuf, errlen) != 0)
         goto fail;
 

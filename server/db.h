@@ -47,6 +47,9 @@ struct srv_db_options {
      * file; 0: 16 MiB.  SQLite allocates it as one chunk per transaction,
      * so the first open of a process decides (see srv_db_open). */
     int stmt_journal_spill;
+    /* A statement of the writer or a reader that takes longer than this is
+     * logged (warn) and counted; 0: none (db_slow.c). */
+    int slow_statement_ms;
 };
 
 /*
@@ -153,8 +156,11 @@ struct srv_db_stats {
                                      write: one of them failed half done (db_writer.c run_plain) */
     uint64_t checkpoints;         /* the writer's checkpoints of the log, between batches */
     uint64_t checkpoint_failures; /* of them failed (logged; the frames stay in the log) */
+    uint64_t slow_statements;     /* statements over the slow bound (logged; db_slow.c) */
 };
 void srv_db_get_stats(struct srv_db *db, struct srv_db_stats *out);
+/* The slow-statement bound from now on, any thread (ms; 0: off). */
+void srv_db_set_slow_ms(struct srv_db *db, int ms);
 
 /* ---- reads ------------------------------------------------------------- */
 sqlite3 *srv_db_reader_acquire(struct srv_db *db); /* blocks while all are lent */

@@ -135,6 +135,7 @@ static void on_sighup(uv_signal_t *h, int signum)
         return;
     }
     srv_log_set_level(srv->cfg->log_level);
+    srv_db_set_slow_ms(srv->db, srv->cfg->slow_statement_ms);
     if (json_array_size(restart))
         srv_logj(SRV_LOG_WARN,
                  "config reload: these settings changed but apply only after a restart",
@@ -215,6 +216,7 @@ int main(int argc, char **argv)
     struct srv_db_options dbo = {.path = db_path,
                                  .readers = cfg.readers,
                                  .reader_cache_mb = cfg.reader_cache_mb,
+                                 .slow_statement_ms = cfg.slow_statement_ms,
                                  .session_ttl_sec = cfg.session_ttl_sec};
     if (srv_db_open(&dbo, &loop, &srv.db, &generated, errbuf, sizeof errbuf) != 0) {
         srv_logf(SRV_LOG_ERROR, "cannot open database", "{s:s,s:s}", "file", db_path, "error",

@@ -198,6 +198,9 @@ char *srv__metrics_render(struct srv *srv, size_t *len)
             "write-ahead log checkpoints (the writer's, between batches)", db.checkpoints);
     counter(f, "pacta_checkpoint_failures_total", "checkpoints that failed",
             db.checkpoint_failures);
+    counter(f, "pacta_slow_statements_total",
+            "database statements over --slow-statement-ms (each logged at warn)",
+            db.slow_statements);
     gauge(f, "pacta_db_bytes", "size of the database file",
           (double)file_size(srv->cfg->data_dir, "pacta.db"));
     gauge(f, "pacta_wal_bytes", "size of the write-ahead log",

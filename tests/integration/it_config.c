@@ -62,6 +62,12 @@ static void test_bad_sources(void)
     free(out);
     free(err);
 
+    char *argv_slow[] = {PACTAD_BIN, "--slow-statement-ms", "-1", NULL};
+    rc = it_run(argv_slow, NULL, 10000, &out, &err);
+    CHECKF(rc == 2 && err && strstr(err, "--slow-statement-ms"), "exit %d: %s", rc, err ? err : "");
+    free(out);
+    free(err);
+
     char *env[] = {"PACTA_LISTEN=nowhere", NULL};
     char *argv2[] = {PACTAD_BIN, NULL};
     rc = it_run(argv2, env, 10000, &out, &err);
@@ -132,18 +138,19 @@ static void test_file_and_reload(void)
     CHECK(!it_origin_ok(srv, "https://two.example"));
 
     /* new settings in the file, then SIGHUP */
-    write_file(path, "rate = 5\nallow-origin = https://two.example\n");
+    write_file(path, "rate = 5\nallow-origin = https://two.example\nslow-statement-ms = 40\n");
     REQUIRE(kill(srv->pid, SIGHUP) == 0);
     int reloaded = 0;
     for (int i = 0; i < 100 && !reloaded; i++) {
         char *log = it_read_file(srv->log_path);
         reloaded = log && strstr(log + srv->log_start, "\"config reloaded\"") &&
-                   strstr(log + srv->log_start, "rate_per_sec");
+                   strstr(log + srv->log_start, "rate_per_sec") &&
+                   strstr(log + srv->log_start, "slow_statement_ms");
         free(log);
         if (!reloaded)
             usleep(50 * 1000);
     }
-    CHECKF(reloaded, "no \"config reloaded\" log line naming rate_per_sec");
+    CHECKF(reloaded, "no \"config reloaded\" log line naming rate_per_sec and slow_statement_ms");
 
     /* the open connection survived and is now limited */
     usleep(1100 * 1000); /* let its bucket refill to the new burst */

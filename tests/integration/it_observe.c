@@ -199,6 +199,7 @@ static void test_endpoints(void)
     CHECK(sample(body, "pacta_writer_batches_total") >= 1);
     CHECK(sample(body, "pacta_checkpoints_total") >= 0);
     CHECK(sample(body, "pacta_checkpoint_failures_total") == 0);
+    CHECK(sample(body, "pacta_slow_statements_total") >= 0);
     double inf = sample(body, "pacta_request_duration_seconds_bucket{op=\"contracts.update\","
                               "le=\"+Inf\"}");
     double cnt = sample(body, "pacta_request_duration_seconds_count{op=\"contracts.update\"}");
