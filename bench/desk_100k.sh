@@ -2,7 +2,7 @@
 # `make bench-desk`: pacta-desk with 100,000 contracts (issue 3: "stays
 # smooth with 100,000 contracts").
 #
-#   bench/desk_100k.sh [BUILD]     (N=100000, CONNS=4, PACTAD=... to override;
+#   bench/desk_100k.sh [BUILD]     (N=100000, CONNS=4, SLOW_MS=20, PACTAD=... to override;
 #                                  DESK_WRAP="perf record -g -o F" to profile)
 #
 # Starts a pactad on a temp data dir with `--rate 0` (the per-connection
@@ -16,11 +16,13 @@
 # script turns into the Markdown for bench/RESULTS.md.  It measures the
 # desk's own in-memory list, so the desk keeps all N (PACTA_DESK_MAX_ROWS=N;
 # past its default limit the desk would list the server's pages instead,
-# which bench/desk_1m.c measures).
+# which bench/desk_1m.c measures).  Then the server's statements that took
+# longer than SLOW_MS (pactad --slow-statement-ms), by statement.
 set -euo pipefail
 BUILD=${1:-build}
 N=${N:-100000}
 CONNS=${CONNS:-4}
+SLOW_MS=${SLOW_MS:-20}
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin="$top/$BUILD/bin"
 pactad=${PACTAD:-$bin/pactad}
@@ -41,6 +43,7 @@ bash "$top/certs/gen-dev-certs.sh" "$tmp/certs" >/dev/null 2>&1
 password=bench-admin-pass-0123
 PACTA_ADMIN_PASSWORD=$password "$pactad" --data-dir "$tmp/data" --listen 127.0.0.1:0 \
   --cert "$tmp/certs/server.pem" --key "$tmp/certs/server.key" --rate 0 \
+  --slow-statement-ms "$SLOW_MS" \
   2>"$tmp/pactad.log" &
 server=$!
 port=
@@ -76,3 +79,6 @@ fi
 case $json in *'"ok":false'*) echo "desk_100k: the measurement failed:" >&2; cat "$tmp/desk.log" >&2;; esac
 [ -n "${BENCH_JSON:-}" ] && printf '%s\n' "$json" >"$BENCH_JSON"
 python3 "$top/bench/desk_table.py" <<<"$json"
+echo
+python3 "$top/bench/slow_table.py" "pactad's statements over $SLOW_MS ms during the run, the load included" \
+  <"$tmp/pactad.log"
