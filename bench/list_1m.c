@@ -87,6 +87,15 @@ static const struct combo combos[] = {
     {"q one number (rare), relevance", "{\"q\":\"C-2026-0012345\"}", 1},
     {"q two words (4%), relevance", "{\"q\":\"hooli cluj\"}", 0},
     {"q two words (4%), end_date", "{\"q\":\"hooli cluj\",\"sort\":\"end_date\"}", 0},
+    /* the desk's Full Text + Lifecycle filter (make bench-desk-1m) */
+    {"q two words + lifecycle expiring, end_date desc",
+     "{\"q\":\"hooli cluj\",\"lifecycle\":\"expiring\",\"sort\":\"end_date\","
+     "\"order\":\"desc\"}",
+     0},
+    {"q two words + end date in 2027, end_date",
+     "{\"q\":\"hooli cluj\",\"end_from\":\"2027-01-01\",\"end_to\":\"2027-12-31\","
+     "\"sort\":\"end_date\"}",
+     0},
     {"q common word (all rows), relevance", "{\"q\":\"contract\"}", 0},
     {"q common word (all rows), number", "{\"q\":\"contract\",\"sort\":\"number\"}", 0},
     {"text substring (4%), number", "{\"text\":\"Hooli\"}", 1},

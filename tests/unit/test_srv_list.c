@@ -705,6 +705,9 @@ static void test_no_table_scan(struct tdb *t)
         {.owner = "bob", .status = "active", .lifecycle = "active"},
         {.owner = "ana", .lifecycle = "expiring"},
         {.kind = "client", .currency = "RON", .owner = "bob", .lifecycle = "upcoming"},
+        {.q = "alpha", .lifecycle = "expiring"},
+        {.q = "alpha", .lifecycle = "active"},
+        {.q = "alpha", .end_from = "2026-01-01", .end_to = "2026-12-31"},
     };
     static const enum srv_list_force forces[] = {SRV_LIST_AUTO, SRV_LIST_FORCE_WALK,
                                                  SRV_LIST_FORCE_SEEK, SRV_LIST_FORCE_QIDS};
@@ -766,6 +769,22 @@ static void test_no_table_scan(struct tdb *t)
                         if (e.plan == SRV_LIST_WALK && later)
                             CHECKF(strstr(e.detail, "id)>(?,?)") || strstr(e.detail, "id)<(?,?)"),
                                    "walk without a keyset seek: %s", e.detail);
+                        /* by end date, an end date range (the lifecycle's
+                         * too) is where a walk of contracts_end starts,
+                         * whether it tests q on its rows or keeps the hits'
+                         * ids: from the top of the index it first passed
+                         * every contract beyond the range (a walk of
+                         * contracts_status_end, status = ?, passes only
+                         * the contracts of that status the scan has not
+                         * expired yet) */
+                        int end_range = a.end_from || a.end_to ||
+                                        (a.lifecycle && (strcmp(a.lifecycle, "expiring") == 0 ||
+                                                         strcmp(a.lifecycle, "active") == 0));
+                        if (e.plan == SRV_LIST_WALK && !later && end_range &&
+                            a.sort == PACTA_SORT_END_DATE && strcmp(e.index, "contracts_end") == 0)
+                            CHECKF(strstr(e.detail, "end_key>?") || strstr(e.detail, "end_key<?"),
+                                   "walk (force %d, desc %d) without its end date range: %s\n  %s",
+                                   (int)forces[fo], desc, e.detail, e.sql);
                         srv__list_explain_clear(&e);
                     }
                     json_decref(first);
