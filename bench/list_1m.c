@@ -92,6 +92,10 @@ static const struct combo combos[] = {
      "{\"q\":\"hooli cluj\",\"lifecycle\":\"expiring\",\"sort\":\"end_date\","
      "\"order\":\"desc\"}",
      0},
+    {"status active + lifecycle expiring, end_date desc",
+     "{\"status\":\"active\",\"lifecycle\":\"expiring\",\"sort\":\"end_date\","
+     "\"order\":\"desc\"}",
+     0},
     {"q two words + end date in 2027, end_date",
      "{\"q\":\"hooli cluj\",\"end_from\":\"2027-01-01\",\"end_to\":\"2027-12-31\","
      "\"sort\":\"end_date\"}",

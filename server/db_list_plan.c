@@ -62,6 +62,65 @@ static const char *status_index(const struct page *p)
     " SELECT (SELECT min(currency) FROM contracts WHERE currency > cur.c) FROM cur"                \
     " WHERE cur.c IS NOT NULL) SELECT c FROM cur WHERE c IS NOT NULL)"
 
+/* The end_key range every row of the page is in, from its end date range or
+ * else its lifecycle; both NULL when there is none. */
+static void end_range(const struct pacta_list_args *a, const char **lo, const char **hi)
+{
+    const char *lc = a->lifecycle;
+
+    *lo = *hi = NULL;
+    if (a->end_from || a->end_to) {
+        *lo = a->end_from ? "end_key >= :end_from" : NULL;
+        *hi = a->end_to ? "end_key <= :end_to" : "end_key <= '" MAX_DATE "'";
+    } else if (lc && strcmp(lc, PACTA_LIFECYCLE_EXPIRING) == 0) {
+        *lo = "end_key >= :today";
+        *hi = "end_key <= :until";
+    } else if (lc && strcmp(lc, PACTA_LIFECYCLE_ACTIVE) == 0) {
+        *lo = "end_key >= :today";
+        *hi = "end_key <= '" MAX_DATE "'";
+    } else if (lc && strcmp(lc, PACTA_LIFECYCLE_UNKNOWN) == 0) {
+        *lo = "end_key >= '" SRV_NO_DATE_KEY "'";
+        *hi = "end_key <= '" SRV_NO_DATE_KEY "'";
+    }
+}
+
+/* The same for start_key: its date range, or else Upcoming's. */
+static void start_range(const struct pacta_list_args *a, const char **lo, const char **hi)
+{
+    *lo = *hi = NULL;
+    if (a->start_from || a->start_to) {
+        *lo = a->start_from ? "start_key >= :start_from" : NULL;
+        *hi = a->start_to ? "start_key <= :start_to" : "start_key <= '" MAX_DATE "'";
+    } else if (a->lifecycle && strcmp(a->lifecycle, PACTA_LIFECYCLE_UPCOMING) == 0) {
+        *lo = "start_key > :today";
+        *hi = "start_key <= '" MAX_DATE "'";
+    }
+}
+
+/*
+ * An equality on status, on the index that yields the sort order if one
+ * does; by a date, with that date's range when the page has one, so a walk
+ * starts there (by end date, descending, Active + Expiring passed every
+ * active contract ending after the window first: 1.6 s at a million).
+ */
+static void status_driver(struct page *p, const char *eq)
+{
+    int by_number = p->sort == PACTA_SORT_NUMBER;
+    int by_end = p->sort == PACTA_SORT_END_DATE, by_start = p->sort == PACTA_SORT_START_DATE;
+    struct driver *d = add_driver(p, status_index(p), by_number || by_end || by_start);
+    const char *lo = NULL, *hi = NULL;
+
+    snprintf(d->eq, sizeof(d->eq), "%s", eq);
+    if (by_end)
+        end_range(p->a, &lo, &hi);
+    else if (by_start)
+        start_range(p->a, &lo, &hi);
+    if (lo)
+        snprintf(d->lo, sizeof(d->lo), "%s", lo);
+    if (hi)
+        snprintf(d->hi, sizeof(d->hi), "%s", hi);
+}
+
 /*
  * contracts_combo (schema_combo.h): kind, status, currency, owner, end_key.
  * A driver when the page names two of the first four, or the owner and an
@@ -83,19 +142,7 @@ static void combo_driver(struct page *p)
     char *eq;
     size_t n;
 
-    if (a->end_from || a->end_to) {
-        lo = a->end_from ? "end_key >= :end_from" : NULL;
-        hi = a->end_to ? "end_key <= :end_to" : "end_key <= '" MAX_DATE "'";
-    } else if (lc && strcmp(lc, PACTA_LIFECYCLE_EXPIRING) == 0) {
-        lo = "end_key >= :today";
-        hi = "end_key <= :until";
-    } else if (lc && strcmp(lc, PACTA_LIFECYCLE_ACTIVE) == 0) {
-        lo = "end_key >= :today";
-        hi = "end_key <= '" MAX_DATE "'";
-    } else if (lc && strcmp(lc, PACTA_LIFECYCLE_UNKNOWN) == 0) {
-        lo = "end_key >= '" SRV_NO_DATE_KEY "'";
-        hi = "end_key <= '" SRV_NO_DATE_KEY "'";
-    }
+    end_range(a, &lo, &hi);
     if (named < 2 && !(a->owner && hi))
         return;
     d = add_driver(p, "contracts_combo", 0);
@@ -129,12 +176,11 @@ static void find_drivers(struct page *p)
 {
     const struct pacta_list_args *a = p->a;
     int by_number = p->sort == PACTA_SORT_NUMBER;
-    int by_status = by_number || p->sort == PACTA_SORT_END_DATE || p->sort == PACTA_SORT_START_DATE;
     struct driver *d;
     const size_t eq_size = sizeof(p->drivers[0].eq);
 
     if (a->status)
-        snprintf(add_driver(p, status_index(p), by_status)->eq, eq_size, "status = :status");
+        status_driver(p, "status = :status");
     if (a->kind)
         snprintf(add_driver(p, "contracts_kind", by_number)->eq, eq_size, "kind = :kind");
     if (a->owner)
@@ -169,7 +215,7 @@ static void find_drivers(struct page *p)
         snprintf(d->hi, sizeof(d->hi), "end_key <= '" SRV_NO_DATE_KEY "'");
     }
     if (a->lifecycle && strcmp(a->lifecycle, PACTA_LIFECYCLE_TERMINATED) == 0)
-        snprintf(add_driver(p, status_index(p), by_status)->eq, eq_size, "status = 'terminated'");
+        status_driver(p, "status = 'terminated'");
     /* every active one ends today or later (the rest is checked per row) */
     if (a->lifecycle && strcmp(a->lifecycle, PACTA_LIFECYCLE_ACTIVE) == 0)
         range_driver(p, "contracts_end", "end_key", "today", NULL, PACTA_SORT_END_DATE);

@@ -708,6 +708,9 @@ static void test_no_table_scan(struct tdb *t)
         {.q = "alpha", .lifecycle = "expiring"},
         {.q = "alpha", .lifecycle = "active"},
         {.q = "alpha", .end_from = "2026-01-01", .end_to = "2026-12-31"},
+        {.status = "active", .lifecycle = "expiring"},
+        {.status = "draft", .lifecycle = "upcoming"},
+        {.status = "active", .start_from = "2026-01-01"},
     };
     static const enum srv_list_force forces[] = {SRV_LIST_AUTO, SRV_LIST_FORCE_WALK,
                                                  SRV_LIST_FORCE_SEEK, SRV_LIST_FORCE_QIDS};
@@ -769,22 +772,34 @@ static void test_no_table_scan(struct tdb *t)
                         if (e.plan == SRV_LIST_WALK && later)
                             CHECKF(strstr(e.detail, "id)>(?,?)") || strstr(e.detail, "id)<(?,?)"),
                                    "walk without a keyset seek: %s", e.detail);
-                        /* by end date, an end date range (the lifecycle's
-                         * too) is where a walk of contracts_end starts,
-                         * whether it tests q on its rows or keeps the hits'
-                         * ids: from the top of the index it first passed
-                         * every contract beyond the range (a walk of
-                         * contracts_status_end, status = ?, passes only
-                         * the contracts of that status the scan has not
-                         * expired yet) */
-                        int end_range = a.end_from || a.end_to ||
-                                        (a.lifecycle && (strcmp(a.lifecycle, "expiring") == 0 ||
-                                                         strcmp(a.lifecycle, "active") == 0));
-                        if (e.plan == SRV_LIST_WALK && !later && end_range &&
-                            a.sort == PACTA_SORT_END_DATE && strcmp(e.index, "contracts_end") == 0)
-                            CHECKF(strstr(e.detail, "end_key>?") || strstr(e.detail, "end_key<?"),
-                                   "walk (force %d, desc %d) without its end date range: %s\n  %s",
-                                   (int)forces[fo], desc, e.detail, e.sql);
+                        /* by a date, the page's range of it (the
+                         * lifecycle's too) is where a walk of that date's
+                         * index or of status and that date starts, whether
+                         * it tests q on its rows or keeps the hits' ids:
+                         * from the top of the index it first passed every
+                         * contract beyond the range */
+                        const char *range_col = NULL;
+                        if (a.sort == PACTA_SORT_END_DATE &&
+                            (a.end_from || a.end_to ||
+                             (a.lifecycle && (strcmp(a.lifecycle, "expiring") == 0 ||
+                                              strcmp(a.lifecycle, "active") == 0))) &&
+                            (strcmp(e.index, "contracts_end") == 0 ||
+                             strcmp(e.index, "contracts_status_end") == 0))
+                            range_col = "end_key";
+                        if (a.sort == PACTA_SORT_START_DATE &&
+                            (a.start_from || a.start_to ||
+                             (a.lifecycle && strcmp(a.lifecycle, "upcoming") == 0)) &&
+                            (strcmp(e.index, "contracts_start") == 0 ||
+                             strcmp(e.index, "contracts_status_start") == 0))
+                            range_col = "start_key";
+                        if (e.plan == SRV_LIST_WALK && !later && range_col) {
+                            char gt[32], lt[32];
+                            snprintf(gt, sizeof gt, "%s>?", range_col);
+                            snprintf(lt, sizeof lt, "%s<?", range_col);
+                            CHECKF(strstr(e.detail, gt) || strstr(e.detail, lt),
+                                   "walk (force %d, desc %d) without its %s range: %s\n  %s",
+                                   (int)forces[fo], desc, range_col, e.detail, e.sql);
+                        }
                         srv__list_explain_clear(&e);
                     }
                     json_decref(first);
