@@ -12,7 +12,9 @@
  *    A filter whose index yields the sort order too is walked instead of
  *    the plain sort index, restricted to its range (an end date range when
  *    sorting by end date, status = ? when sorting by number: contracts_status
- *    is (status, number, id)).
+ *    is (status, number, id); status = ? and the page's end date range, its
+ *    lifecycle's included, by end date: (status, end_key, id)).  So is a
+ *    walk that keeps q's hits by id.
  *  - SEEK (or FTS for q): the index of the narrowest filter (or the search
  *    index), every match, then sorted.  It reads as many rows as that filter
  *    matches, whatever the page: perfect when few rows match.
