@@ -43,8 +43,21 @@ static void one_line(const char *sql, char *out, size_t cap)
         space = 0;
         out[n++] = *sql;
     }
-    if (*sql)
-        memcpy(out + n, "...", 3), n += 3;
+    if (*sql) {
+        /* cut before a character the end would split (the log is JSON:
+         * UTF-8 only) */
+        size_t lead = n;
+        while (lead > 0 && ((unsigned char)out[lead - 1] & 0xC0) == 0x80)
+            lead--;
+        if (lead > 0 && (unsigned char)out[lead - 1] >= 0xC0) {
+            unsigned char c = (unsigned char)out[lead - 1];
+            size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+            if (n - (lead - 1) < len)
+                n = lead - 1;
+        }
+        memcpy(out + n, "...", 3);
+        n += 3;
+    }
     out[n] = '\0';
 }
 

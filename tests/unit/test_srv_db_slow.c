@@ -122,6 +122,31 @@ static void test_reader(void)
     CHECKF(log[0] == '\0', "%s", log);
     free(log);
 
+    /* a statement longer than the line keeps: cut whole characters only,
+     * so the line is still JSON (jansson refuses a split one) */
+    srv_db_set_slow_ms(t.db, 100);
+    for (int shift = 0; shift < 2; shift++) {
+        char sql[4200] = "SELECT test_sleep_ms(120), '";
+        size_t n = strlen(sql) + (size_t)shift;
+        memset(sql + strlen(sql), 'x', (size_t)shift);
+        while (n + 2 < 4100) {
+            memcpy(sql + n, "\xc3\xa9", 2); /* é */
+            n += 2;
+        }
+        memcpy(sql + n, "'", 2);
+        sqlite3_stmt *st = NULL;
+        REQUIRE(sqlite3_prepare_v2(r, sql, -1, &st, NULL) == SQLITE_OK);
+        log = run_logged(st);
+        json_error_t jerr;
+        json_t *line = json_loads(log, 0, &jerr);
+        const char *text = json_string_value(json_object_get(line, "sql"));
+        CHECKF(text && strlen(text) < 2010 && strcmp(text + strlen(text) - 3, "...") == 0,
+               "shift %d: %s (%s)", shift, log, jerr.text);
+        json_decref(line);
+        free(log);
+        sqlite3_finalize(st);
+    }
+
     sqlite3_finalize(slow);
     sqlite3_finalize(fast);
     srv_db_reader_release(t.db, r);
