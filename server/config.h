@@ -89,6 +89,21 @@ void srv_config_clear(struct srv_config *cfg);
 int srv_config_reload(struct srv_config *live, int argc, char **argv, json_t **changed,
                       json_t **needs_restart);
 
+/* config_sources.c: the argv every option is parsed from: argv[0], then
+ * the environment's (PACTA_*, every option that takes a value but --config
+ * and the test-only --fake-now), the config file's (--config FILE or
+ * $PACTA_CONFIG), then argv's own; allow-origin's from the highest source
+ * that names it.  `opts` is getopt's table of the options.  0, or -1 after
+ * printing why (the file).  Free with srv__config_args_free. */
+struct option;
+struct srv_config_args {
+    char **v; /* NULL-terminated */
+    int n, cap;
+};
+int srv__config_sources(const struct option *opts, int argc, char **argv,
+                        struct srv_config_args *out);
+void srv__config_args_free(struct srv_config_args *a);
+
 /* expiry_config.c: the expiry options (--timezone, --alert-time,
  * --thresholds, --fake-now).  _finish applies them (TZ, the fake clock)
  * before any thread starts; 0 or -1 after printing why. */
