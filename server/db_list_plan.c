@@ -34,16 +34,93 @@ static struct driver *add_driver(struct page *p, const char *index, int ordered)
     return d;
 }
 
-static void range_driver(struct page *p, const char *index, const char *col, const char *from,
-                         const char *to, enum pacta_list_sort sort)
-{
-    struct driver *d = add_driver(p, index, p->sort == sort);
+/* A date's key, its index and the page's filter on it; a missing date's
+ * key is above every date, so a range never takes it in. */
+struct date_col {
+    enum pacta_list_sort sort;
+    const char *index, *from_sql, *to_sql, *open_to_sql;
+};
+static const struct date_col date_cols[] = {
+    {PACTA_SORT_END_DATE, "contracts_end", "end_key >= :end_from", "end_key <= :end_to",
+     "end_key <= '" MAX_DATE "'"},
+    {PACTA_SORT_START_DATE, "contracts_start", "start_key >= :start_from", "start_key <= :start_to",
+     "start_key <= '" MAX_DATE "'"},
+    {PACTA_SORT_SIGN_DATE, "contracts_sign", "sign_key >= :sign_from", "sign_key <= :sign_to",
+     "sign_key <= '" MAX_DATE "'"},
+};
+#define NDATES (sizeof(date_cols) / sizeof(date_cols[0]))
 
-    if (from)
-        snprintf(d->lo, sizeof(d->lo), "%s >= :%s", col, from);
-    /* a missing date's key is above every date: a range never takes it in */
-    snprintf(d->hi, sizeof(d->hi), "%s <= %s%s%s", col, to ? ":" : "'", to ? to : MAX_DATE,
-             to ? "" : "'");
+/* The page's range of a date's key from its own filter; 0 (both NULL) when
+ * none. */
+static int filter_range(const struct pacta_list_args *a, const struct date_col *c, const char **lo,
+                        const char **hi)
+{
+    const char *from = c->sort == PACTA_SORT_END_DATE     ? a->end_from
+                       : c->sort == PACTA_SORT_START_DATE ? a->start_from
+                                                          : a->sign_from;
+    const char *to = c->sort == PACTA_SORT_END_DATE     ? a->end_to
+                     : c->sort == PACTA_SORT_START_DATE ? a->start_to
+                                                        : a->sign_to;
+
+    *lo = from ? c->from_sql : NULL;
+    *hi = to ? c->to_sql : from ? c->open_to_sql : NULL;
+    return from || to;
+}
+
+/* The range of a date's key that the page's lifecycle puts every row in
+ * (srv_contract_derive's dates; the rest of it is checked per row); 0 (both
+ * NULL) when none. */
+static int lifecycle_range(const struct pacta_list_args *a, enum pacta_list_sort date,
+                           const char **lo, const char **hi)
+{
+    static const struct {
+        const char *lifecycle;
+        enum pacta_list_sort date;
+        const char *lo, *hi;
+    } defs[] = {
+        {PACTA_LIFECYCLE_EXPIRING, PACTA_SORT_END_DATE, "end_key >= :today", "end_key <= :until"},
+        /* every active one ends today or later */
+        {PACTA_LIFECYCLE_ACTIVE, PACTA_SORT_END_DATE, "end_key >= :today",
+         "end_key <= '" MAX_DATE "'"},
+        {PACTA_LIFECYCLE_UNKNOWN, PACTA_SORT_END_DATE, "end_key >= '" SRV_NO_DATE_KEY "'",
+         "end_key <= '" SRV_NO_DATE_KEY "'"},
+        {PACTA_LIFECYCLE_UPCOMING, PACTA_SORT_START_DATE, "start_key > :today",
+         "start_key <= '" MAX_DATE "'"},
+    };
+
+    *lo = *hi = NULL;
+    for (size_t i = 0; a->lifecycle && i < sizeof(defs) / sizeof(defs[0]); i++)
+        if (defs[i].date == date && strcmp(defs[i].lifecycle, a->lifecycle) == 0) {
+            *lo = defs[i].lo;
+            *hi = defs[i].hi;
+            return 1;
+        }
+    return 0;
+}
+
+/* The page's range of a date's key: its filter's, or else its lifecycle's
+ * (both hold for every row: either one is a range to read). */
+static int page_range(const struct pacta_list_args *a, const struct date_col *c, const char **lo,
+                      const char **hi)
+{
+    return filter_range(a, c, lo, hi) || lifecycle_range(a, c->sort, lo, hi);
+}
+
+static const struct date_col *date_col_of(enum pacta_list_sort sort)
+{
+    for (size_t i = 0; i < NDATES; i++)
+        if (date_cols[i].sort == sort)
+            return &date_cols[i];
+    return NULL;
+}
+
+/* A driver's range: the terms it reads its index between. */
+static void set_range(struct driver *d, const char *lo, const char *hi)
+{
+    if (lo)
+        snprintf(d->lo, sizeof(d->lo), "%s", lo);
+    if (hi)
+        snprintf(d->hi, sizeof(d->hi), "%s", hi);
 }
 
 /* The index of an equality on status that yields the sort order if any
@@ -62,41 +139,6 @@ static const char *status_index(const struct page *p)
     " SELECT (SELECT min(currency) FROM contracts WHERE currency > cur.c) FROM cur"                \
     " WHERE cur.c IS NOT NULL) SELECT c FROM cur WHERE c IS NOT NULL)"
 
-/* The end_key range every row of the page is in, from its end date range or
- * else its lifecycle; both NULL when there is none. */
-static void end_range(const struct pacta_list_args *a, const char **lo, const char **hi)
-{
-    const char *lc = a->lifecycle;
-
-    *lo = *hi = NULL;
-    if (a->end_from || a->end_to) {
-        *lo = a->end_from ? "end_key >= :end_from" : NULL;
-        *hi = a->end_to ? "end_key <= :end_to" : "end_key <= '" MAX_DATE "'";
-    } else if (lc && strcmp(lc, PACTA_LIFECYCLE_EXPIRING) == 0) {
-        *lo = "end_key >= :today";
-        *hi = "end_key <= :until";
-    } else if (lc && strcmp(lc, PACTA_LIFECYCLE_ACTIVE) == 0) {
-        *lo = "end_key >= :today";
-        *hi = "end_key <= '" MAX_DATE "'";
-    } else if (lc && strcmp(lc, PACTA_LIFECYCLE_UNKNOWN) == 0) {
-        *lo = "end_key >= '" SRV_NO_DATE_KEY "'";
-        *hi = "end_key <= '" SRV_NO_DATE_KEY "'";
-    }
-}
-
-/* The same for start_key: its date range, or else Upcoming's. */
-static void start_range(const struct pacta_list_args *a, const char **lo, const char **hi)
-{
-    *lo = *hi = NULL;
-    if (a->start_from || a->start_to) {
-        *lo = a->start_from ? "start_key >= :start_from" : NULL;
-        *hi = a->start_to ? "start_key <= :start_to" : "start_key <= '" MAX_DATE "'";
-    } else if (a->lifecycle && strcmp(a->lifecycle, PACTA_LIFECYCLE_UPCOMING) == 0) {
-        *lo = "start_key > :today";
-        *hi = "start_key <= '" MAX_DATE "'";
-    }
-}
-
 /*
  * An equality on status, on the index that yields the sort order if one
  * does; by a date, with that date's range when the page has one, so a walk
@@ -105,20 +147,13 @@ static void start_range(const struct pacta_list_args *a, const char **lo, const 
  */
 static void status_driver(struct page *p, const char *eq)
 {
-    int by_number = p->sort == PACTA_SORT_NUMBER;
-    int by_end = p->sort == PACTA_SORT_END_DATE, by_start = p->sort == PACTA_SORT_START_DATE;
-    struct driver *d = add_driver(p, status_index(p), by_number || by_end || by_start);
-    const char *lo = NULL, *hi = NULL;
+    int by_date = p->sort == PACTA_SORT_END_DATE || p->sort == PACTA_SORT_START_DATE;
+    struct driver *d = add_driver(p, status_index(p), by_date || p->sort == PACTA_SORT_NUMBER);
+    const char *lo, *hi;
 
     snprintf(d->eq, sizeof(d->eq), "%s", eq);
-    if (by_end)
-        end_range(p->a, &lo, &hi);
-    else if (by_start)
-        start_range(p->a, &lo, &hi);
-    if (lo)
-        snprintf(d->lo, sizeof(d->lo), "%s", lo);
-    if (hi)
-        snprintf(d->hi, sizeof(d->hi), "%s", hi);
+    if (by_date && page_range(p->a, date_col_of(p->sort), &lo, &hi))
+        set_range(d, lo, hi);
 }
 
 /*
@@ -135,14 +170,14 @@ static void combo_driver(struct page *p)
 {
     const struct pacta_list_args *a = p->a;
     const char *lc = a->lifecycle;
-    const char *lo = NULL, *hi = NULL;
+    const char *lo, *hi;
     int named = !!a->kind + !!(a->status || (lc && strcmp(lc, PACTA_LIFECYCLE_TERMINATED) == 0)) +
                 !!a->currency + !!a->owner;
     struct driver *d;
     char *eq;
     size_t n;
 
-    end_range(a, &lo, &hi);
+    page_range(a, date_col_of(PACTA_SORT_END_DATE), &lo, &hi);
     if (named < 2 && !(a->owner && hi))
         return;
     d = add_driver(p, "contracts_combo", 0);
@@ -165,10 +200,7 @@ static void combo_driver(struct page *p)
     if (!a->owner)
         return;
     snprintf(eq + strlen(eq), n - strlen(eq), " AND owner = :owner");
-    if (lo)
-        snprintf(d->lo, sizeof(d->lo), "%s", lo);
-    if (hi)
-        snprintf(d->hi, sizeof(d->hi), "%s", hi);
+    set_range(d, lo, hi);
 }
 
 /* Every index that can deliver one of the filters on its own. */
@@ -178,6 +210,7 @@ static void find_drivers(struct page *p)
     int by_number = p->sort == PACTA_SORT_NUMBER;
     struct driver *d;
     const size_t eq_size = sizeof(p->drivers[0].eq);
+    const char *lo, *hi;
 
     if (a->status)
         status_driver(p, "status = :status");
@@ -193,32 +226,16 @@ static void find_drivers(struct page *p)
         if (a->has_amount_max)
             snprintf(d->hi, sizeof(d->hi), "amount_cents <= :amount_max");
     }
-    if (a->end_from || a->end_to)
-        range_driver(p, "contracts_end", "end_key", a->end_from ? "end_from" : NULL,
-                     a->end_to ? "end_to" : NULL, PACTA_SORT_END_DATE);
-    if (a->start_from || a->start_to)
-        range_driver(p, "contracts_start", "start_key", a->start_from ? "start_from" : NULL,
-                     a->start_to ? "start_to" : NULL, PACTA_SORT_START_DATE);
-    if (a->sign_from || a->sign_to)
-        range_driver(p, "contracts_sign", "sign_key", a->sign_from ? "sign_from" : NULL,
-                     a->sign_to ? "sign_to" : NULL, PACTA_SORT_SIGN_DATE);
-    if (a->lifecycle && strcmp(a->lifecycle, PACTA_LIFECYCLE_EXPIRING) == 0)
-        range_driver(p, "contracts_end", "end_key", "today", "until", PACTA_SORT_END_DATE);
-    if (a->lifecycle && strcmp(a->lifecycle, PACTA_LIFECYCLE_UPCOMING) == 0) {
-        d = add_driver(p, "contracts_start", p->sort == PACTA_SORT_START_DATE);
-        snprintf(d->lo, sizeof(d->lo), "start_key > :today");
-        snprintf(d->hi, sizeof(d->hi), "start_key <= '" MAX_DATE "'");
-    }
-    if (a->lifecycle && strcmp(a->lifecycle, PACTA_LIFECYCLE_UNKNOWN) == 0) {
-        d = add_driver(p, "contracts_end", p->sort == PACTA_SORT_END_DATE);
-        snprintf(d->lo, sizeof(d->lo), "end_key >= '" SRV_NO_DATE_KEY "'");
-        snprintf(d->hi, sizeof(d->hi), "end_key <= '" SRV_NO_DATE_KEY "'");
-    }
+    /* each date's filter, then the lifecycle's range (of the end or the
+     * start date), each on its date's index */
+    for (size_t i = 0; i < NDATES; i++)
+        if (filter_range(a, &date_cols[i], &lo, &hi))
+            set_range(add_driver(p, date_cols[i].index, p->sort == date_cols[i].sort), lo, hi);
+    for (size_t i = 0; i < NDATES; i++)
+        if (lifecycle_range(a, date_cols[i].sort, &lo, &hi))
+            set_range(add_driver(p, date_cols[i].index, p->sort == date_cols[i].sort), lo, hi);
     if (a->lifecycle && strcmp(a->lifecycle, PACTA_LIFECYCLE_TERMINATED) == 0)
         status_driver(p, "status = 'terminated'");
-    /* every active one ends today or later (the rest is checked per row) */
-    if (a->lifecycle && strcmp(a->lifecycle, PACTA_LIFECYCLE_ACTIVE) == 0)
-        range_driver(p, "contracts_end", "end_key", "today", NULL, PACTA_SORT_END_DATE);
     if (a->q && !p->qprobe) /* the probe tests q on the rows instead */
         add_driver(p, "contracts_fts", 0)->fts = 1;
     if (p->tmatch) {
