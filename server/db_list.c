@@ -59,7 +59,7 @@
  * widened as RANKED pages are (below) when the filters refuse too many.
  *
  * Each plan names its index (INDEXED BY), so SQLite cannot pick another one
- * or a full table scan; tests/unit/test_srv_list.c explains the statements
+ * or a full table scan; tests/unit/test_srv_list_plans.c explains the statements
  * built here for the common combinations and fails on a table scan.
  *
  * Pages: the cursor is the sort key and id of a page's last row and a
