@@ -88,6 +88,16 @@ fuzz-soak: fuzz-build
 	@for t in $(FUZZ_TARGETS); do \
 		bash tests/fuzz/fuzz.sh $(FUZZ_BUILD) $$t -runs=$(FUZZ_RUNS) || exit 1; done
 
+# A long mixed load on a real pactad (tests/soak/soak.c): editors on shared
+# contracts, subscribed watchers that lose their connection and read too
+# slowly, readers walking lists, exports, documents with resumed uploads;
+# then checks that no write or event was lost or doubled, that memory and
+# descriptors stopped growing and that the database is whole.  SOAK_SECONDS
+# (default 600); `make soak SANITIZE=address,undefined` soaks the ASan build.
+SOAK_SECONDS ?= 600
+soak: build
+	@$(BUILD)/bin/pacta_soak --seconds $(SOAK_SECONDS)
+
 # Side-by-side with Socket.IO and NATS (bench/run.sh): `make bench` is the
 # short run (a few minutes), `make bench-full` the long steps; each adds a
 # section to bench/RESULTS.md.

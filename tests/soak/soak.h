@@ -1,0 +1,113 @@
+/*
+ * pacta_soak (`make soak`): a real pactad under a mixed load for minutes,
+ * checking throughout what users rely on and, at the end, that nothing was
+ * lost.  soak.c runs it (the server, the threads, the resource samples and
+ * the final checks); soak_edit.c, soak_watch.c, soak_read.c and
+ * soak_docs.c are the clients.
+ *
+ * What the threads share: the model, what the server acknowledged for each
+ * contract (the versions it answered, the record of the newest one, and
+ * whether a delete is on its way or done), under one mutex; the counters;
+ * and the list of violations.  Everything a check compares with is in the
+ * model: a thread never trusts its own view of a contract.
+ */
+#ifndef PACTA_SOAK_H
+#define PACTA_SOAK_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "harness.h"
+
+#define SOAK_PASSWORD "soak-pass-0123"
+/* Contracts the model holds; creates stop short of it (SOAK_CREATE_ROOM
+ * for those in flight). */
+#define SOAK_MAX_CONTRACTS 8192
+#define SOAK_CREATE_ROOM 64
+
+/* One contract as the server acknowledged it. */
+struct soak_contract {
+    char id[40];
+    char number[32];
+    int64_t max_version; /* the highest version an answer carried */
+    json_t *record;      /* that answer's record */
+    uint8_t *acked;      /* a bit per version: answered once already */
+    size_t acked_bytes;
+    int deleting;  /* a contracts.delete was sent */
+    int deleted;   /* and answered ok */
+    int gone_seen; /* a write was answered not_found */
+};
+
+struct soak_counts {
+    atomic_long edits, creates, deletes, conflicts, not_found, rate_limited;
+    atomic_long events, reconnects, slow_closes;
+    atomic_long walks, walk_rows, exports, dashboards;
+    atomic_long uploads, resumed_uploads, downloads, doc_deletes;
+};
+
+struct soak {
+    struct it_server *srv;
+    int seconds;
+    int editors, watchers, readers;
+    int64_t start_ms, end_ms;
+    atomic_int stop;    /* editors, readers and documents: finish now */
+    atomic_int settled; /* the model is final: watchers catch up to it */
+    pthread_mutex_t mu; /* the model */
+    struct soak_contract contracts[SOAK_MAX_CONTRACTS];
+    int ncontracts;
+    struct soak_counts n;
+    atomic_long violations;
+};
+
+extern struct soak soak;
+
+/* A broken promise of the server: printed (the first 30) and counted; the
+ * run fails at the end. */
+void soak_violation(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Logs in as user (SOAK_PASSWORD) on a new connection: the client, or NULL
+ * (counted as a violation: the server refused a user it has). */
+struct ctl_client *soak_login(const char *user);
+
+/* 1 when two records are the same but for the members derived from
+ * today (days_left, lifecycle): a record read after midnight is the same
+ * record. */
+int soak_same_record(const json_t *a, const json_t *b);
+
+/* A request whose rate_limited answers are waited out (10 ms apart, at most
+ * 30 s; counted): ctl_client_request's 0 (ok), 1 (error in *result) or < 0.
+ * Steals args. */
+int soak_request(struct ctl_client *c, const char *op, json_t *args, json_t **result);
+
+/* A random number in [0, n) from the caller's state (rand_r). */
+unsigned soak_rand(unsigned *state, unsigned n);
+
+/* The server's day (UTC, its default zone) `days` from today, as
+ * YYYY-MM-DD in out (11 bytes or more).  The soak's end dates are all 120
+ * days ahead or more: the expiry scheduler changes none of its contracts
+ * (no contract.expired or .renewed, whose versions no editor answered). */
+void soak_date(int days, char *out);
+
+/* The model: the index of a new contract (its create answered), or -1 when
+ * the table is full. */
+int soak_model_add(const json_t *record);
+/* Records an answered write of contract i (its new record): each version is
+ * answered once; the newest one is kept.  Under the model's mutex. */
+void soak_model_ack(int i, const json_t *record);
+
+/* contracts.create of a new soak contract as c (thread t's k-th): its
+ * model index, or -1 (a violation was counted, or the model is nearly full
+ * and nothing was sent). */
+int soak_create(struct ctl_client *c, int t, long k, unsigned *seed);
+
+/* The threads (argument: the thread's number). */
+void *soak_editor(void *arg);
+void *soak_watcher(void *arg);
+void *soak_reader(void *arg);
+void *soak_documents(void *arg);
+
+#endif

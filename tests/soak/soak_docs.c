@@ -1,0 +1,221 @@
+/*
+ * The soak's documents: files attached to the contracts the editors are
+ * changing, uploads that lose their connection halfway and resume, and
+ * every file downloaded again byte for byte (PROTOCOL.md §6.34).
+ *
+ * A resumed upload must report exactly the bytes whose chunks were
+ * answered before the connection went, and the finished document must be
+ * the file sent.  A contract deleted meanwhile makes begin or finish
+ * not_found, which is its answer, not a failure.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "soak.h"
+
+#define CHUNK 32768
+
+struct file {
+    unsigned char *bytes;
+    size_t size;
+    char sha[65];
+};
+
+static void sha256_hex(const unsigned char *p, size_t n, char hex[65])
+{
+    unsigned char d[32];
+    unsigned len = 0;
+
+    EVP_Digest(p, n, d, &len, EVP_sha256(), NULL);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
+/* UTF-8 text (the server sniffs text/plain) of 1..160 KiB. */
+static void make_file(struct file *f, unsigned *seed, long k)
+{
+    static const char *const lines[] = {"Anexa nr. %ld: prețul se indexează anual.\n",
+                                        "Cláusula %ld: la señal se devuelve íntegra.\n"};
+    size_t cap = 1 + soak_rand(seed, 160 * 1024);
+
+    f->bytes = malloc(cap + 64);
+    f->size = 0;
+    while (f->size < cap)
+        f->size += (size_t)snprintf((char *)f->bytes + f->size, 64, lines[soak_rand(seed, 2)], k);
+    sha256_hex(f->bytes, f->size, f->sha);
+}
+
+/* Begins (or resumes) the upload of f to contract: its id and what the
+ * server has, or -1 (not_found: the contract was deleted; or a violation). */
+static long begin(struct ctl_client *c, const char *contract, const struct file *f, long k,
+                  char upload_id[40])
+{
+    char name[48];
+    json_t *r = NULL;
+
+    snprintf(name, sizeof name, "anexa-%ld.txt", k);
+    int rc = soak_request(c, "documents.upload.begin",
+                          json_pack("{s:s, s:s, s:I, s:s}", "contract_id", contract, "name", name,
+                                    "size", (json_int_t)f->size, "sha256", f->sha),
+                          &r);
+    long received = rc == 0 ? (long)it_int(r, "received") : -1;
+    if (rc == 0)
+        snprintf(upload_id, 40, "%s", it_str(r, "upload_id"));
+    else if (rc != 1 || strcmp(it_err_code(r), "not_found") != 0)
+        soak_violation("documents: begin: %s", rc == 1 ? it_err_code(r) : "no answer");
+    json_decref(r);
+    return received;
+}
+
+/* Chunks from `from` up to `to` (bytes): 0, or -1. */
+static int send_chunks(struct ctl_client *c, const char *upload_id, const struct file *f,
+                       size_t from, size_t to)
+{
+    char *b64 = malloc(4 * (CHUNK / 3) + 8);
+
+    for (size_t off = from; off < to; off += CHUNK) {
+        size_t n = to - off < CHUNK ? to - off : CHUNK;
+        char sha[65];
+        json_t *r = NULL;
+        EVP_EncodeBlock((unsigned char *)b64, f->bytes + off, (int)n);
+        sha256_hex(f->bytes + off, n, sha);
+        int rc = soak_request(c, "documents.upload.chunk",
+                              json_pack("{s:s, s:I, s:s, s:s}", "upload_id", upload_id, "offset",
+                                        (json_int_t)off, "data", b64, "sha256", sha),
+                              &r);
+        if (rc != 0 || it_int(r, "received") != (json_int_t)(off + n)) {
+            soak_violation("documents: chunk at %zu: %s", off,
+                           rc == 1   ? it_err_code(r)
+                           : rc == 0 ? "wrong received"
+                                     : "no answer");
+            json_decref(r);
+            free(b64);
+            return -1;
+        }
+        json_decref(r);
+    }
+    free(b64);
+    return 0;
+}
+
+/* The document downloaded again: 0 when it is f, byte for byte. */
+static int download(struct ctl_client *c, const char *doc, const struct file *f)
+{
+    unsigned char *got = malloc(f->size + 4 + 3 * 262144 / 4 * 4);
+    size_t n = 0;
+    int eof = 0;
+
+    while (!eof && n <= f->size) {
+        json_t *r = NULL;
+        int rc = soak_request(c, "documents.download",
+                              json_pack("{s:s, s:I}", "id", doc, "offset", (json_int_t)n), &r);
+        if (rc != 0) {
+            soak_violation("documents: download %s: %s", doc,
+                           rc == 1 ? it_err_code(r) : "no answer");
+            json_decref(r);
+            free(got);
+            return -1;
+        }
+        const char *b64 = it_str(r, "data");
+        size_t len = strlen(b64);
+        int dec = EVP_DecodeBlock(got + n, (const unsigned char *)b64, (int)len);
+        if (dec < 0) {
+            soak_violation("documents: download %s: data is not base64", doc);
+            json_decref(r);
+            break;
+        }
+        n += (size_t)dec - (len > 0 && b64[len - 1] == '=') - (len > 1 && b64[len - 2] == '=');
+        eof = json_is_true(json_object_get(r, "eof"));
+        json_decref(r);
+    }
+    int same = n == f->size && memcmp(got, f->bytes, n) == 0;
+    if (!same)
+        soak_violation("documents: %s came back as %zu bytes of %zu, %s", doc, n, f->size,
+                       n == f->size ? "other bytes" : "another size");
+    free(got);
+    return same ? 0 : -1;
+}
+
+static struct ctl_client *connect_editor(void)
+{
+    return soak_login("soak-doc");
+}
+
+/* One file: begin, half the chunks, maybe a lost connection and a resume,
+ * the rest, finish, download, maybe delete.  -1 when the client is gone. */
+static int one_file(struct ctl_client **c, unsigned *seed, long k)
+{
+    struct file f;
+    char contract[40] = "", upload_id[40];
+    int rc = 0;
+
+    /* a contract no editor is deleting (one may start meanwhile) */
+    pthread_mutex_lock(&soak.mu);
+    int i = soak.ncontracts ? (int)soak_rand(seed, (unsigned)soak.ncontracts) : -1;
+    if (i >= 0 && soak.contracts[i].deleting)
+        i = -1;
+    if (i >= 0)
+        memcpy(contract, soak.contracts[i].id, 40);
+    pthread_mutex_unlock(&soak.mu);
+    if (i < 0)
+        return 0;
+    make_file(&f, seed, k);
+    long have = begin(*c, contract, &f, k, upload_id);
+    size_t half = f.size / 2 / CHUNK * CHUNK;
+    if (have == 0 && half > 0 && soak_rand(seed, 3) == 0) {
+        if (send_chunks(*c, upload_id, &f, 0, half) != 0)
+            goto out;
+        ctl_client_abort(*c); /* a lost network mid-upload */
+        if (!(*c = connect_editor())) {
+            rc = -1;
+            goto out;
+        }
+        have = begin(*c, contract, &f, k, upload_id);
+        if (have >= 0 && have != (long)half)
+            soak_violation("documents: resumed with %ld bytes, %zu were answered", have, half);
+        atomic_fetch_add(&soak.n.resumed_uploads, 1);
+    }
+    if (have < 0 || send_chunks(*c, upload_id, &f, (size_t)have, f.size) != 0)
+        goto out;
+    json_t *r = NULL;
+    int frc =
+        soak_request(*c, "documents.upload.finish", json_pack("{s:s}", "upload_id", upload_id), &r);
+    if (frc == 0) {
+        char doc[40];
+        snprintf(doc, sizeof doc, "%s", it_str(json_object_get(r, "document"), "id"));
+        atomic_fetch_add(&soak.n.uploads, 1);
+        if (download(*c, doc, &f) == 0)
+            atomic_fetch_add(&soak.n.downloads, 1);
+        if (soak_rand(seed, 2) == 0) {
+            json_t *d = NULL;
+            if (soak_request(*c, "documents.delete", json_pack("{s:s}", "id", doc), &d) == 0)
+                atomic_fetch_add(&soak.n.doc_deletes, 1);
+            else
+                soak_violation("documents: delete %s: %s", doc, it_err_code(d));
+            json_decref(d);
+        }
+    } else if (frc != 1 || strcmp(it_err_code(r), "not_found") != 0) {
+        soak_violation("documents: finish: %s", frc == 1 ? it_err_code(r) : "no answer");
+    }
+    json_decref(r);
+out:
+    free(f.bytes);
+    return rc;
+}
+
+void *soak_documents(void *arg)
+{
+    unsigned seed = 0xd0c5u;
+    struct ctl_client *c = connect_editor();
+
+    (void)arg;
+    for (long k = 1; c && !atomic_load(&soak.stop); k++)
+        if (one_file(&c, &seed, k) != 0)
+            break;
+    if (c)
+        ctl_client_close(c);
+    return NULL;
+}
