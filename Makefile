@@ -92,11 +92,17 @@ fuzz-soak: fuzz-build
 # contracts, subscribed watchers that lose their connection and read too
 # slowly, readers walking lists, exports, documents with resumed uploads;
 # then checks that no write or event was lost or doubled, that memory and
-# descriptors stopped growing and that the database is whole.  SOAK_SECONDS
-# (default 600); `make soak SANITIZE=address,undefined` soaks the ASan build.
+# descriptors stopped growing and that the database is whole.  Then the same
+# load with pactad killed (SIGKILL) and restarted every SOAK_CRASH_EVERY
+# seconds: every answered write must survive.  SOAK_SECONDS (default 600),
+# SOAK_CRASH_SECONDS (300); `make soak SANITIZE=address,undefined` soaks the
+# ASan build.
 SOAK_SECONDS ?= 600
+SOAK_CRASH_SECONDS ?= 300
+SOAK_CRASH_EVERY ?= 30
 soak: build
 	@$(BUILD)/bin/pacta_soak --seconds $(SOAK_SECONDS)
+	@$(BUILD)/bin/pacta_soak --seconds $(SOAK_CRASH_SECONDS) --crash-every $(SOAK_CRASH_EVERY)
 
 # Side-by-side with Socket.IO and NATS (bench/run.sh): `make bench` is the
 # short run (a few minutes), `make bench-full` the long steps; each adds a

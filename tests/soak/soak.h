@@ -10,6 +10,12 @@
  * whether a delete is on its way or done), under one mutex; the counters;
  * and the list of violations.  Everything a check compares with is in the
  * model: a thread never trusts its own view of a contract.
+ *
+ * With --crash-every N the soak also kills pactad (SIGKILL) every N seconds
+ * and starts it again on the same data directory: a request in flight then
+ * gets no answer, which is not a violation (soak_no_answer), and the
+ * contract it was for is "uncertain" (its write may or may not have
+ * committed).  Every write that was answered must still be there.
  */
 #ifndef PACTA_SOAK_H
 #define PACTA_SOAK_H
@@ -40,6 +46,8 @@ struct soak_contract {
     int deleting;  /* a contracts.delete was sent */
     int deleted;   /* and answered ok */
     int gone_seen; /* a write was answered not_found */
+    int uncertain; /* a write of it went unanswered (a crash) */
+    json_t *final; /* the server's record at the end */
 };
 
 struct soak_counts {
@@ -47,15 +55,17 @@ struct soak_counts {
     atomic_long events, reconnects, slow_closes;
     atomic_long walks, walk_rows, exports, dashboards;
     atomic_long uploads, resumed_uploads, downloads, doc_deletes;
+    atomic_long crashes, unanswered, lost_creates;
 };
 
 struct soak {
-    struct it_server *srv;
-    int seconds;
+    struct it_server *srv; /* its port changes at each restart: under srv_mu */
+    pthread_mutex_t srv_mu;
+    int seconds, crash_every;
     int editors, watchers, readers;
     int64_t start_ms, end_ms;
     atomic_int stop;    /* editors, readers and documents: finish now */
-    atomic_int settled; /* the model is final: watchers catch up to it */
+    atomic_int settled; /* the final records are read: watchers catch up to them */
     pthread_mutex_t mu; /* the model */
     struct soak_contract contracts[SOAK_MAX_CONTRACTS];
     int ncontracts;
@@ -70,8 +80,16 @@ extern struct soak soak;
 void soak_violation(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Logs in as user (SOAK_PASSWORD) on a new connection: the client, or NULL
- * (counted as a violation: the server refused a user it has). */
+ * (counted as a violation: the server refused a user it has).  While the
+ * soak crashes the server, it tries again for up to 30 s. */
 struct ctl_client *soak_login(const char *user);
+
+/* A request of `who` got no answer (ctl_client_request < 0): a violation,
+ * unless the soak kills the server on purpose; either way the caller's
+ * connection is gone, which soak_connection_lost then says once.
+ * Returns -1. */
+int soak_no_answer(const char *who, const char *what);
+int soak_connection_lost(void);
 
 /* 1 when two records are the same but for the members derived from
  * today (days_left, lifecycle): a record read after midnight is the same

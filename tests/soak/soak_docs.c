@@ -64,15 +64,18 @@ static long begin(struct ctl_client *c, const char *contract, const struct file 
     long received = rc == 0 ? (long)it_int(r, "received") : -1;
     if (rc == 0)
         snprintf(upload_id, 40, "%s", it_str(r, "upload_id"));
-    else if (rc != 1 || strcmp(it_err_code(r), "not_found") != 0)
-        soak_violation("documents: begin: %s", rc == 1 ? it_err_code(r) : "no answer");
+    else if (rc < 0)
+        soak_no_answer("documents", "documents.upload.begin");
+    else if (strcmp(it_err_code(r), "not_found") != 0)
+        soak_violation("documents: begin: %s", it_err_code(r));
     json_decref(r);
     return received;
 }
 
-/* Chunks from `from` up to `to` (bytes): 0, or -1. */
+/* Chunks from `from` up to `to` (bytes), *answered the end of the last
+ * one answered: 0, or -1. */
 static int send_chunks(struct ctl_client *c, const char *upload_id, const struct file *f,
-                       size_t from, size_t to)
+                       size_t from, size_t to, size_t *answered)
 {
     char *b64 = malloc(4 * (CHUNK / 3) + 8);
 
@@ -86,16 +89,18 @@ static int send_chunks(struct ctl_client *c, const char *upload_id, const struct
                               json_pack("{s:s, s:I, s:s, s:s}", "upload_id", upload_id, "offset",
                                         (json_int_t)off, "data", b64, "sha256", sha),
                               &r);
-        if (rc != 0 || it_int(r, "received") != (json_int_t)(off + n)) {
+        int ok = rc == 0 && it_int(r, "received") == (json_int_t)(off + n);
+        if (rc < 0)
+            soak_no_answer("documents", "documents.upload.chunk");
+        else if (!ok)
             soak_violation("documents: chunk at %zu: %s", off,
-                           rc == 1   ? it_err_code(r)
-                           : rc == 0 ? "wrong received"
-                                     : "no answer");
-            json_decref(r);
+                           rc == 1 ? it_err_code(r) : "wrong received");
+        json_decref(r);
+        if (!ok) {
             free(b64);
             return -1;
         }
-        json_decref(r);
+        *answered = off + n;
     }
     free(b64);
     return 0;
@@ -113,8 +118,10 @@ static int download(struct ctl_client *c, const char *doc, const struct file *f)
         int rc = soak_request(c, "documents.download",
                               json_pack("{s:s, s:I}", "id", doc, "offset", (json_int_t)n), &r);
         if (rc != 0) {
-            soak_violation("documents: download %s: %s", doc,
-                           rc == 1 ? it_err_code(r) : "no answer");
+            if (rc < 0)
+                soak_no_answer("documents", "documents.download");
+            else
+                soak_violation("documents: download %s: %s", doc, it_err_code(r));
             json_decref(r);
             free(got);
             return -1;
@@ -139,18 +146,65 @@ static int download(struct ctl_client *c, const char *doc, const struct file *f)
     return same ? 0 : -1;
 }
 
-static struct ctl_client *connect_editor(void)
+/* After a lost connection (soak_no_answer, or ours on purpose): a new one. */
+static int reconnect(struct ctl_client **c, int aborted)
 {
-    return soak_login("soak-doc");
+    if (*c && !aborted)
+        ctl_client_close(*c);
+    *c = soak_login("soak-doc");
+    return *c ? 0 : -1;
 }
 
-/* One file: begin, half the chunks, maybe a lost connection and a resume,
- * the rest, finish, download, maybe delete.  -1 when the client is gone. */
+/* The rest of one file from what the server has: finish, download, maybe
+ * delete.  0 done (or the contract was deleted meanwhile), 1 the
+ * connection was lost before the file was attached (again from begin), -2
+ * after. */
+static int finish(struct ctl_client *c, const char *upload_id, const struct file *f, unsigned *seed,
+                  size_t *answered)
+{
+    json_t *r = NULL;
+    int rc =
+        soak_request(c, "documents.upload.finish", json_pack("{s:s}", "upload_id", upload_id), &r);
+    char doc[40];
+
+    if (rc != 0) {
+        if (rc < 0) { /* it may have attached the file: begin then starts afresh */
+            *answered = 0;
+            soak_no_answer("documents", "documents.upload.finish");
+        } else if (strcmp(it_err_code(r), "not_found") != 0)
+            soak_violation("documents: finish: %s", it_err_code(r));
+        json_decref(r);
+        return soak_connection_lost() ? 1 : 0;
+    }
+    snprintf(doc, sizeof doc, "%s", it_str(json_object_get(r, "document"), "id"));
+    json_decref(r);
+    atomic_fetch_add(&soak.n.uploads, 1);
+    if (download(c, doc, f) == 0)
+        atomic_fetch_add(&soak.n.downloads, 1);
+    if (soak_rand(seed, 2) == 0) {
+        json_t *d = NULL;
+        int drc = soak_request(c, "documents.delete", json_pack("{s:s}", "id", doc), &d);
+        if (drc == 0)
+            atomic_fetch_add(&soak.n.doc_deletes, 1);
+        else if (drc < 0)
+            soak_no_answer("documents", "documents.delete");
+        else
+            soak_violation("documents: delete %s: %s", doc, it_err_code(d));
+        json_decref(d);
+    }
+    return soak_connection_lost() ? -2 : 0; /* done; reconnect for the next file */
+}
+
+/* One file: begin; one time in three half the chunks and a lost network;
+ * begin again (the server must have every chunk it answered), the rest,
+ * finish, download, maybe delete.  A connection lost to a crash resumes
+ * the same way, up to four times.  -1 when no client can be had. */
 static int one_file(struct ctl_client **c, unsigned *seed, long k)
 {
     struct file f;
     char contract[40] = "", upload_id[40];
-    int rc = 0;
+    size_t answered = 0;
+    int lose_network = soak_rand(seed, 3) == 0, rc = 0;
 
     /* a contract no editor is deleting (one may start meanwhile) */
     pthread_mutex_lock(&soak.mu);
@@ -163,45 +217,37 @@ static int one_file(struct ctl_client **c, unsigned *seed, long k)
     if (i < 0)
         return 0;
     make_file(&f, seed, k);
-    long have = begin(*c, contract, &f, k, upload_id);
     size_t half = f.size / 2 / CHUNK * CHUNK;
-    if (have == 0 && half > 0 && soak_rand(seed, 3) == 0) {
-        if (send_chunks(*c, upload_id, &f, 0, half) != 0)
-            goto out;
-        ctl_client_abort(*c); /* a lost network mid-upload */
-        if (!(*c = connect_editor())) {
-            rc = -1;
-            goto out;
+    for (int attempt = 0; attempt < 5; attempt++) {
+        long have = begin(*c, contract, &f, k, upload_id);
+        if (have >= 0 && (have < (long)answered || have > (long)f.size))
+            soak_violation("documents: begin again: %ld bytes, %zu were answered", have, answered);
+        if (have >= 0 && attempt > 0)
+            atomic_fetch_add(&soak.n.resumed_uploads, 1);
+        int step = -1; /* -1 gave up on this file, 0 done, 1 lost, 2 lost on purpose */
+        if (have < 0)
+            step = soak_connection_lost() ? 1 : -1;
+        else if (lose_network && have == 0 && half > 0)
+            step = send_chunks(*c, upload_id, &f, 0, half, &answered) == 0 ? 2
+                   : soak_connection_lost()                                ? 1
+                                                                           : -1;
+        else if (send_chunks(*c, upload_id, &f, (size_t)have, f.size, &answered) != 0)
+            step = soak_connection_lost() ? 1 : -1;
+        else
+            step = finish(*c, upload_id, &f, seed, &answered);
+        if (step == 2) {
+            ctl_client_abort(*c); /* a lost network mid-upload */
+            lose_network = 0;
         }
-        have = begin(*c, contract, &f, k, upload_id);
-        if (have >= 0 && have != (long)half)
-            soak_violation("documents: resumed with %ld bytes, %zu were answered", have, half);
-        atomic_fetch_add(&soak.n.resumed_uploads, 1);
-    }
-    if (have < 0 || send_chunks(*c, upload_id, &f, (size_t)have, f.size) != 0)
-        goto out;
-    json_t *r = NULL;
-    int frc =
-        soak_request(*c, "documents.upload.finish", json_pack("{s:s}", "upload_id", upload_id), &r);
-    if (frc == 0) {
-        char doc[40];
-        snprintf(doc, sizeof doc, "%s", it_str(json_object_get(r, "document"), "id"));
-        atomic_fetch_add(&soak.n.uploads, 1);
-        if (download(*c, doc, &f) == 0)
-            atomic_fetch_add(&soak.n.downloads, 1);
-        if (soak_rand(seed, 2) == 0) {
-            json_t *d = NULL;
-            if (soak_request(*c, "documents.delete", json_pack("{s:s}", "id", doc), &d) == 0)
-                atomic_fetch_add(&soak.n.doc_deletes, 1);
-            else
-                soak_violation("documents: delete %s: %s", doc, it_err_code(d));
-            json_decref(d);
+        if (step == 1 || step == 2 || step == -2) {
+            if (reconnect(c, step == 2) != 0) {
+                rc = -1;
+                break;
+            }
         }
-    } else if (frc != 1 || strcmp(it_err_code(r), "not_found") != 0) {
-        soak_violation("documents: finish: %s", frc == 1 ? it_err_code(r) : "no answer");
+        if (step != 1 && step != 2)
+            break;
     }
-    json_decref(r);
-out:
     free(f.bytes);
     return rc;
 }
@@ -209,7 +255,7 @@ out:
 void *soak_documents(void *arg)
 {
     unsigned seed = 0xd0c5u;
-    struct ctl_client *c = connect_editor();
+    struct ctl_client *c = soak_login("soak-doc");
 
     (void)arg;
     for (long k = 1; c && !atomic_load(&soak.stop); k++)

@@ -61,9 +61,12 @@ int soak_create(struct ctl_client *c, int t, long k, unsigned *seed)
         "currency", currencies[soak_rand(seed, 3)], "amount_cents",
         (json_int_t)(1000 + soak_rand(seed, 1000000)), "start_date", start, "end_date", end);
     int rc = soak_request(c, "contracts.create", args, &result);
+    if (rc < 0) { /* the contract may exist, unknown to the model */
+        atomic_fetch_add(&soak.n.lost_creates, 1);
+        return soak_no_answer(number, "contracts.create");
+    }
     if (rc != 0) {
-        soak_violation("contracts.create %s: %s", number,
-                       rc == 1 ? it_str(result, "message") : "no answer");
+        soak_violation("contracts.create %s: %s", number, it_str(result, "message"));
         json_decref(result);
         return -1;
     }
@@ -136,10 +139,10 @@ static json_t *changes(unsigned *seed, int t, long k)
 }
 
 /* One write (update, or delete when `del`) of contract i on version base,
- * sent again on the current version after a conflict (once).  0, or -1
- * when the connection failed. */
-static int write_one(struct ctl_client *c, int i, const char *id, int64_t base, int del,
-                     json_t *change, int64_t *known, int t, long k)
+ * sent again on the current version after a conflict (once); without an
+ * answer, soak_no_answer says the connection is gone. */
+static void write_one(struct ctl_client *c, int i, const char *id, int64_t base, int del,
+                      json_t *change, int64_t *known, int t, long k)
 {
     char reason[48];
 
@@ -151,9 +154,13 @@ static int write_one(struct ctl_client *c, int i, const char *id, int64_t base, 
         if (!del)
             json_object_set(args, "changes", change);
         int rc = soak_request(c, del ? "contracts.delete" : "contracts.update", args, &result);
-        if (rc < 0) {
-            soak_violation("editor %d: %s %s: no answer", t, del ? "delete" : "update", id);
-            return -1;
+        if (rc < 0) { /* it may have committed: this contract's versions are uncertain */
+            pthread_mutex_lock(&soak.mu);
+            soak.contracts[i].uncertain = 1;
+            pthread_mutex_unlock(&soak.mu);
+            known[i] = 0;
+            soak_no_answer(id, del ? "contracts.delete" : "contracts.update");
+            return;
         }
         if (rc == 0) {
             const json_t *rec = json_object_get(result, "contract");
@@ -172,7 +179,7 @@ static int write_one(struct ctl_client *c, int i, const char *id, int64_t base, 
             }
             known[i] = v;
             json_decref(result);
-            return 0;
+            return;
         }
         const char *code = it_err_code(result);
         if (strcmp(code, "conflict") == 0 && strcmp(it_err_field(result), "version") == 0) {
@@ -189,12 +196,12 @@ static int write_one(struct ctl_client *c, int i, const char *id, int64_t base, 
             soak.contracts[i].gone_seen = 1;
             pthread_mutex_unlock(&soak.mu);
             json_decref(result);
-            return 0;
+            return;
         } else {
             soak_violation("editor %d: %s %s: %s: %s", t, del ? "delete" : "update", id, code,
                            it_str(result, "message"));
             json_decref(result);
-            return 0;
+            return;
         }
         json_decref(result);
     }
@@ -203,7 +210,6 @@ static int write_one(struct ctl_client *c, int i, const char *id, int64_t base, 
         soak.contracts[i].deleting = 0;
         pthread_mutex_unlock(&soak.mu);
     }
-    return 0;
 }
 
 void *soak_editor(void *arg)
@@ -220,21 +226,18 @@ void *soak_editor(void *arg)
         unsigned r = soak_rand(&seed, 1000);
         int64_t base = 0;
         k++;
-        if (r < 6) {
-            soak_create(c, t, k, &seed);
-            continue;
-        }
-        int del = r < 9;
-        int i = pick(&seed, known, del, id, &base);
+        int del = r < 9, i = r < 6 ? -1 : pick(&seed, known, del, id, &base);
         if (i < 0) {
             soak_create(c, t, k, &seed);
-            continue;
+        } else {
+            json_t *change = del ? NULL : changes(&seed, t, k);
+            write_one(c, i, id, base, del, change, known, t, k);
+            json_decref(change);
         }
-        json_t *change = del ? NULL : changes(&seed, t, k);
-        int rc = write_one(c, i, id, base, del, change, known, t, k);
-        json_decref(change);
-        if (rc != 0)
-            break;
+        if (soak_connection_lost()) {
+            ctl_client_close(c);
+            c = soak_login(user);
+        }
     }
     if (c)
         ctl_client_close(c);

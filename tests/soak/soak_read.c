@@ -70,9 +70,13 @@ static int walk(struct ctl_client *c, int t, int kind)
         if (!json_is_null(cursor))
             json_object_set(args, "cursor", cursor);
         rc = soak_request(c, "contracts.list", args, &result);
+        if (rc < 0) {
+            soak_no_answer("reader", "contracts.list");
+            break;
+        }
         if (rc != 0) {
             soak_violation("reader %d: %s: page %d: %s", t, walks[kind][0], nseen / 50,
-                           rc == 1 ? it_err_code(result) : "no answer");
+                           it_err_code(result));
             json_decref(result);
             break;
         }
@@ -116,9 +120,10 @@ static int dashboard(struct ctl_client *c, int t, int64_t *as_of)
     json_t *result = NULL;
     int rc = soak_request(c, "stats.dashboard", json_object(), &result);
 
-    if (rc != 0) {
-        soak_violation("reader %d: stats.dashboard: %s", t,
-                       rc == 1 ? it_err_code(result) : "no answer");
+    if (rc < 0) {
+        soak_no_answer("reader", "stats.dashboard");
+    } else if (rc != 0) {
+        soak_violation("reader %d: stats.dashboard: %s", t, it_err_code(result));
     } else {
         int64_t seq = it_int(result, "as_of_seq");
         if (seq < *as_of)
@@ -216,11 +221,13 @@ static int export_csv(struct ctl_client *c, int t)
     for (int i = 0; i < nstable; i++)
         lo += still_stable(stable + 40 * i);
     pthread_mutex_lock(&soak.mu);
-    all = soak.ncontracts;
+    all = soak.ncontracts + (int)atomic_load(&soak.n.lost_creates); /* those may exist too */
     pthread_mutex_unlock(&soak.mu);
     long rows = (long)it_int(made, "rows");
-    if (rc != 0)
-        soak_violation("reader %d: export: %s", t, rc == 1 ? it_err_code(made) : "no answer");
+    if (rc < 0)
+        soak_no_answer("reader", "export");
+    else if (rc != 0)
+        soak_violation("reader %d: export: %s", t, it_err_code(made));
     else if (got != it_int(made, "size") || strcmp(hex, it_str(made, "sha256")) != 0)
         soak_violation("reader %d: export of %ld rows: %lld bytes read of %lld, sha256 %s", t, rows,
                        (long long)got, (long long)it_int(made, "size"),
@@ -253,8 +260,10 @@ void *soak_reader(void *arg)
             rc = dashboard(c, t, &as_of);
         if (rc == 0 && k % 16 == 15)
             rc = export_csv(c, t);
-        if (rc != 0)
-            break;
+        if (soak_connection_lost()) {
+            ctl_client_close(c);
+            c = soak_login(user);
+        }
     }
     if (c)
         ctl_client_close(c);

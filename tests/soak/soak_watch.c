@@ -87,8 +87,8 @@ static void apply(struct watcher *w, json_t *ev)
     e->record = json_deep_copy(rec);
 }
 
-/* 1 when every contract of the model reached this watcher as the model has
- * it; with report, each one that did not is a violation. */
+/* 1 when every contract of the model reached this watcher as the server
+ * has it at the end; with report, each one that did not is a violation. */
 static int caught_up(struct watcher *w, int report)
 {
     int ok = 1;
@@ -97,43 +97,52 @@ static int caught_up(struct watcher *w, int report)
     for (int i = 0; i < soak.ncontracts && (ok || report); i++) {
         const struct soak_contract *m = &soak.contracts[i];
         struct held *e = held_of(w, m->id, 0);
-        if (e && e->version == m->max_version && soak_same_record(e->record, m->record))
+        int64_t v = it_int(m->final, "version");
+        if (e && e->version == v && soak_same_record(e->record, m->final))
             continue;
         ok = 0;
         if (report)
-            soak_violation("watcher %d: %s: has version %lld (%s), the server answered %lld", w->t,
+            soak_violation("watcher %d: %s: has version %lld (%s), the server has %lld", w->t,
                            m->number, e ? (long long)e->version : 0LL,
-                           e && e->version == m->max_version ? "another record" : "missed",
-                           (long long)m->max_version);
+                           e && e->version == v ? "another record" : "missed", (long long)v);
     }
     pthread_mutex_unlock(&soak.mu);
     return ok;
 }
 
-/* Logs in and subscribes from the last seq applied: the client, or NULL. */
+/* Logs in and subscribes from the last seq applied: the client, or NULL
+ * (a violation was counted). */
 static struct ctl_client *subscribe(struct watcher *w)
 {
     char user[32];
-    json_t *result = NULL;
 
     snprintf(user, sizeof user, "soak-vi%d", w->t);
-    struct ctl_client *c = soak_login(user);
-    if (!c)
-        return NULL;
-    int rc =
-        ctl_client_request(c, "subscribe", json_pack("{s:I}", "since", (json_int_t)w->last_seq),
-                           IT_TIMEOUT_MS, &result);
-    if (rc != 0 || it_int(result, "head") < w->last_seq) {
-        soak_violation("watcher %d: subscribe since %lld: %s", w->t, (long long)w->last_seq,
-                       rc == 1   ? it_err_code(result)
-                       : rc == 0 ? "head below since"
-                                 : "no answer");
-        json_decref(result);
+    for (;;) {
+        json_t *result = NULL;
+        struct ctl_client *c = soak_login(user);
+        if (!c)
+            return NULL;
+        int rc =
+            ctl_client_request(c, "subscribe", json_pack("{s:I}", "since", (json_int_t)w->last_seq),
+                               IT_TIMEOUT_MS, &result);
+        if (rc == 0 && it_int(result, "head") >= w->last_seq) {
+            json_decref(result);
+            return c;
+        }
         ctl_client_close(c);
+        if (rc < 0) { /* killed meanwhile: again */
+            soak_no_answer("watcher", "subscribe");
+            soak_connection_lost();
+            if (soak.crash_every > 0)
+                continue;
+            return NULL;
+        }
+        /* a head below what it applied: the server lost events it had sent */
+        soak_violation("watcher %d: subscribe since %lld: %s", w->t, (long long)w->last_seq,
+                       rc == 1 ? it_err_code(result) : "head below since");
+        json_decref(result);
         return NULL;
     }
-    json_decref(result);
-    return c;
 }
 
 void *soak_watcher(void *arg)
@@ -158,6 +167,8 @@ void *soak_watcher(void *arg)
             int code = ctl_ws_close_code(ctl_client_ws(c));
             if (code == 4000)
                 atomic_fetch_add(&soak.n.slow_closes, 1);
+            else if (soak.crash_every > 0 && code == 1006)
+                atomic_fetch_add(&soak.n.reconnects, 1); /* killed: no close frame */
             else
                 soak_violation("watcher %d: the server closed the connection (%d %s)", w->t, code,
                                ctl_ws_close_reason(ctl_client_ws(c)));
