@@ -284,7 +284,9 @@ static void check_final_state(struct ctl_client *admin)
 
     for (int i = 0; i < soak.ncontracts; i++) {
         struct soak_contract *m = &soak.contracts[i];
-        json_t *got = it_call(admin, "contracts.get", json_pack("{s:s}", "id", m->id), NULL);
+        json_t *got = NULL;
+        if (soak_request(admin, "contracts.get", json_pack("{s:s}", "id", m->id), &got) != 0)
+            soak_violation("%s: contracts.get: %s", m->number, it_err_code(got));
         const json_t *rec = json_object_get(got, "contract");
         int64_t v = it_int(rec, "version");
         if (v < m->max_version)
@@ -309,7 +311,9 @@ static void check_final_state(struct ctl_client *admin)
         json_decref(got);
     }
     /* a create that went unanswered may have made a contract of its own */
-    json_t *dash = it_call(admin, "stats.dashboard", json_object(), NULL);
+    json_t *dash = NULL;
+    if (soak_request(admin, "stats.dashboard", json_object(), &dash) != 0)
+        soak_violation("stats.dashboard: %s", it_err_code(dash));
     if (it_int(dash, "total") < live || it_int(dash, "total") > live + lost)
         soak_violation("stats.dashboard: total %lld, %ld contracts are not deleted (%ld more "
                        "may be, from creates that went unanswered)",

@@ -187,7 +187,10 @@ void *soak_watcher(void *arg)
                 /* a desk busy elsewhere; one time in four long enough for
                  * the server's queue bound (4000 "slow consumer") */
                 usleep(1000u * (soak_rand(&w->seed, 4) ? 300 + soak_rand(&w->seed, 2700) : 12000));
+                /* then it reads what waited (and a 4000 close) before any abort */
+                now = it_now_ms();
                 stall_at = now + 3000 + soak_rand(&w->seed, 8000);
+                abort_at = now + 2000 + soak_rand(&w->seed, 6000);
             }
             continue;
         }
