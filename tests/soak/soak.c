@@ -7,15 +7,16 @@
  * cleanly or leaves a damaged database.
  *
  *   pacta_soak [--seconds N] [--editors N] [--watchers N] [--readers N]
+ *              [--crash-every SECONDS]
  *
- * (`make soak`: 600 seconds; ctest's `soak.short`: 20.)  Prints a line of
- * figures every 15 s and a summary table, and exits 1 on any violation
- * (each printed as it happens).  The threads are in soak_edit.c (editors),
+ * (`make soak`: 600 seconds, then 300 with a SIGKILL and a restart every
+ * 30; ctest's `soak.short` and `soak.crash`: 20, a kill every 6.)  Prints
+ * a line of figures every 15 s and a summary table, and exits 1 on any
+ * violation (the first 30 printed as they happen).  The threads are in soak_edit.c (editors),
  * soak_watch.c (subscribed watchers), soak_read.c (walks, dashboard,
  * exports) and soak_docs.c (documents); soak.h says what they share.
  */
 #include <dirent.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +201,35 @@ struct sample {
     long long wal_bytes;
 };
 
+/* Calls fn with each of pactad's descriptors: its number and what it is. */
+static void each_fd(void (*fn)(const char *fd, const char *target, void *arg), void *arg)
+{
+    char dir[64], link[320], target[600];
+
+    snprintf(dir, sizeof dir, "/proc/%d/fd", (int)soak.srv->pid);
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(link, sizeof link, "%s/%s", dir, e->d_name);
+        ssize_t n = readlink(link, target, sizeof target - 1);
+        target[n > 0 ? n : 0] = '\0';
+        fn(e->d_name, target, arg);
+    }
+    if (d)
+        closedir(d);
+}
+
+static void count_fd(const char *fd, const char *target, void *arg)
+{
+    struct sample *s = arg;
+    size_t n = strlen(target);
+
+    (void)fd;
+    s->fds++;
+    s->db_fds += n > 9 && strcmp(target + n - 9, "/pacta.db") == 0;
+}
+
 static struct sample sample_now(void)
 {
     struct sample s = {0, 0, 0, 0};
@@ -213,20 +243,7 @@ static struct sample sample_now(void)
             s.rss_kb = strtol(line + 6, NULL, 10);
     if (f)
         fclose(f);
-    snprintf(path, sizeof path, "/proc/%d/fd", (int)soak.srv->pid);
-    DIR *d = opendir(path);
-    for (struct dirent *e; d && (e = readdir(d));) {
-        char link[1024], target[600];
-        if (e->d_name[0] == '.')
-            continue;
-        s.fds++;
-        snprintf(link, sizeof link, "%s/%s", path, e->d_name);
-        ssize_t n = readlink(link, target, sizeof target - 1);
-        target[n > 0 ? n : 0] = '\0';
-        s.db_fds += n > 9 && strcmp(target + n - 9, "/pacta.db") == 0;
-    }
-    if (d)
-        closedir(d);
+    each_fd(count_fd, &s);
     it_server_db_path(soak.srv, path, sizeof path - 8);
     strcat(path, "-wal");
     if (stat(path, &st) == 0)
@@ -234,28 +251,19 @@ static struct sample sample_now(void)
     return s;
 }
 
-/* pactad's descriptors as "fd -> target" lines, in out (a buffer of n). */
-static void fd_targets(char *out, size_t n)
-{
-    char dir[64], path[320], target[256];
-    size_t len = 0;
+/* "  fd -> target" lines, for a report. */
+struct fd_list {
+    char text[8192];
+    size_t len;
+};
 
-    out[0] = '\0';
-    snprintf(dir, sizeof dir, "/proc/%d/fd", (int)soak.srv->pid);
-    DIR *d = opendir(dir);
-    for (struct dirent *e; d && (e = readdir(d));) {
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        ssize_t t = readlink(path, target, sizeof target - 1);
-        target[t > 0 ? t : 0] = '\0';
-        len +=
-            (size_t)snprintf(out + len, len < n ? n - len : 0, "  %s -> %s\n", e->d_name, target);
-        if (len >= n)
-            break;
-    }
-    if (d)
-        closedir(d);
+static void list_fd(const char *fd, const char *target, void *arg)
+{
+    struct fd_list *l = arg;
+
+    if (l->len < sizeof l->text)
+        l->len +=
+            (size_t)snprintf(l->text + l->len, sizeof l->text - l->len, "  %s -> %s\n", fd, target);
 }
 
 static void progress(const struct sample *s)
@@ -370,6 +378,15 @@ static void check_log(void)
         fclose(f);
 }
 
+static void make_user(struct ctl_client *admin, const char *fmt, int i, const char *role)
+{
+    char user[32];
+
+    snprintf(user, sizeof user, fmt, i);
+    if (it_user_create(admin, user, SOAK_PASSWORD, role) != 0)
+        it_fatal("users.create %s failed", user);
+}
+
 static int arg_int(int argc, char **argv, const char *name, int dflt)
 {
     for (int i = 1; i + 1 < argc; i++)
@@ -381,7 +398,7 @@ static int arg_int(int argc, char **argv, const char *name, int dflt)
 int main(int argc, char **argv)
 {
     const char *env = getenv("SOAK_SECONDS");
-    char err[256], user[32];
+    char err[256];
     pthread_t th[64];
     int nth = 0;
     struct sample first = {0, 0, 0, 0}, mid = {0, 0, 0, 0}, last = {0, 0, 0, 0};
@@ -408,29 +425,20 @@ int main(int argc, char **argv)
     static const char *const server_args[] = {"--reader-cache-mb", "8", NULL};
     soak.srv = it_server_start(server_args);
     struct ctl_client *admin = it_login_admin(soak.srv);
-    for (int i = 1; i <= soak.editors + soak.watchers + soak.readers + 1; i++) {
-        int ed = i <= soak.editors, vi = !ed && i <= soak.editors + soak.watchers;
-        int last = i == soak.editors + soak.watchers + soak.readers + 1;
-        if (last)
-            snprintf(user, sizeof user, "soak-doc");
-        else
-            snprintf(user, sizeof user,
-                     ed   ? "soak-ed%d"
-                     : vi ? "soak-vi%d"
-                          : "soak-rd%d",
-                     ed   ? i
-                     : vi ? i - soak.editors
-                          : i - soak.editors - soak.watchers);
-        if (it_user_create(admin, user, SOAK_PASSWORD, ed || last ? "editor" : "viewer") != 0)
-            it_fatal("users.create %s failed", user);
-    }
+    for (int i = 1; i <= soak.editors; i++)
+        make_user(admin, "soak-ed%d", i, "editor");
+    for (int i = 1; i <= soak.watchers; i++)
+        make_user(admin, "soak-vi%d", i, "viewer");
+    for (int i = 1; i <= soak.readers; i++)
+        make_user(admin, "soak-rd%d", i, "viewer");
+    make_user(admin, "soak-doc", 0, "editor");
     unsigned seed = 1;
     for (long k = 1; k <= 64; k++)
         soak_create(admin, 0, k, &seed);
     ctl_client_close(admin); /* idle for minutes, the server would close it */
     struct sample idle = sample_now();
-    static char fds_before[8192], fds_after[8192];
-    fd_targets(fds_before, sizeof fds_before);
+    static struct fd_list fds_before, fds_after;
+    each_fd(list_fd, &fds_before);
 
     soak.start_ms = it_now_ms();
     soak.end_ms = soak.start_ms + 1000LL * soak.seconds;
@@ -496,10 +504,10 @@ int main(int argc, char **argv)
      * while others hold locks on it, and the next open reuses it: one per
      * export that ran at once (the server makes two at a time) */
     if (after.fds - after.db_fds > idle.fds - idle.db_fds || after.db_fds > idle.db_fds + 2) {
-        fd_targets(fds_after, sizeof fds_after);
+        each_fd(list_fd, &fds_after);
         soak_violation("pactad holds %ld descriptors with no client, %ld before the load; "
                        "before:\n%safter:\n%s",
-                       after.fds, idle.fds, fds_before, fds_after);
+                       after.fds, idle.fds, fds_before.text, fds_after.text);
     }
     /* A leak shows as growth that goes on once the caches are full: the
      * second half may add a little, not a trend.  Judged on runs of five
