@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -278,6 +279,23 @@ static void progress(const struct sample *s)
     fflush(stdout);
 }
 
+/* A pactad that ended without being killed (a crash of its own, which
+ * --crash-every would otherwise pass for one of ours): a violation, and
+ * it is started again so the run goes on. */
+static void check_alive(void)
+{
+    int status = 0;
+
+    if (waitpid(soak.srv->pid, &status, WNOHANG) != soak.srv->pid)
+        return;
+    soak_violation("pactad ended on its own: %s %d", WIFSIGNALED(status) ? "signal" : "exit status",
+                   WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+    pthread_mutex_lock(&soak.srv_mu);
+    soak.srv->pid = 0;
+    it_server_restart(soak.srv);
+    pthread_mutex_unlock(&soak.srv_mu);
+}
+
 /* ---- the end --------------------------------------------------------------- */
 
 /* What the server holds now, contract by contract, against the model:
@@ -365,14 +383,16 @@ static void check_database(void)
     sqlite3_close(db);
 }
 
-/* Lines the server logged at level error. */
+/* Lines the server logged at level error, and sanitizer reports (of every
+ * run of it: one killed on purpose left its report there too). */
 static void check_log(void)
 {
     FILE *f = fopen(soak.srv->log_path, "r");
     char line[4096];
 
     while (f && fgets(line, sizeof line, f))
-        if (strstr(line, "\"level\":\"error\""))
+        if (strstr(line, "\"level\":\"error\"") || strstr(line, "Sanitizer") ||
+            strstr(line, "runtime error:"))
             soak_violation("the server logged: %s", line);
     if (f)
         fclose(f);
@@ -459,6 +479,7 @@ int main(int argc, char **argv)
     int64_t next_print = soak.start_ms + 15000,
             next_crash = soak.start_ms + 1000LL * soak.crash_every;
     for (int64_t now; (now = it_now_ms()) < soak.end_ms;) {
+        check_alive();
         if (soak.crash_every > 0 && now >= next_crash) {
             pthread_mutex_lock(&soak.srv_mu);
             it_server_kill(soak.srv);
