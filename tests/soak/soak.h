@@ -2,8 +2,8 @@
  * pacta_soak (`make soak`): a real pactad under a mixed load for minutes,
  * checking throughout what users rely on and, at the end, that nothing was
  * lost.  soak.c runs it (the server, the threads, the resource samples and
- * the final checks); soak_edit.c, soak_watch.c, soak_read.c and
- * soak_docs.c are the clients.
+ * the final checks); soak_edit.c, soak_watch.c, soak_read.c, soak_docs.c
+ * and soak_backup.c are the clients.
  *
  * What the threads share: the model, what the server acknowledged for each
  * contract (the versions it answered, the record of the newest one, and
@@ -55,7 +55,7 @@ struct soak_counts {
     atomic_long events, reconnects, slow_closes;
     atomic_long walks, walk_rows, exports, dashboards;
     atomic_long uploads, resumed_uploads, downloads, doc_deletes;
-    atomic_long crashes, unanswered, lost_creates;
+    atomic_long crashes, unanswered, lost_creates, backups;
 };
 
 struct soak {
@@ -127,5 +127,6 @@ void *soak_editor(void *arg);
 void *soak_watcher(void *arg);
 void *soak_reader(void *arg);
 void *soak_documents(void *arg);
+void *soak_backups(void *arg);
 
 #endif
