@@ -280,39 +280,23 @@ static void test_pages(void)
 
 /* A file of an older version, made by the real migrations up to `version`,
  * with one user and one contract (and, when `reason` is given, two
- * supplements with that reason) inserted by hand. */
+ * supplements with that reason) inserted by hand, opened by pactad. */
 static void old_file(struct tdb *t, int version, const char *reason)
 {
-    char err[256] = "";
-    sqlite3 *c;
+    char sql[1024];
+    int n = snprintf(sql, sizeof(sql), "%s;",
+                     T_OLD_CONTRACTS T_OLD_CONTRACT("6f", "M-1", "Pre-existing", "Vechi SRL"));
 
-    t_mkdir(t);
-    REQUIRE(sqlite3_open(t->path, &c) == SQLITE_OK);
-    REQUIRE(srv__schema_migrate_to(c, version, err, sizeof(err)) == 0);
-    CHECK(sqlite3_exec(c,
-                       "INSERT INTO users (username, display_name, password_hash, role, created_at)"
-                       " VALUES ('admin', 'admin', '$argon2id$x', 'admin', '2026-01-01');"
-                       "INSERT INTO contracts (id, number, title, counterparty, kind, currency,"
-                       " owner, created_at, updated_at, updated_by) VALUES"
-                       " ('0193a5f2-7c1e-7b3a-9f00-1a2b3c4d5e6f', 'M-1', 'Pre-existing',"
-                       " 'Vechi SRL', 'client', 'EUR', 'admin', '2026-01-01', '2026-01-01',"
-                       " 'admin');",
-                       NULL, NULL, NULL) == SQLITE_OK);
-    if (reason) {
-        char sql[512];
-        for (int i = 0; i < 2; i++) {
-            snprintf(sql, sizeof(sql),
-                     "INSERT INTO supplements (contract_id, field, old_value, new_value, reason,"
-                     " effective_date, author, created_at) VALUES"
-                     " ('0193a5f2-7c1e-7b3a-9f00-1a2b3c4d5e6f', 'title', '\"a\"', '\"b\"', '%s',"
-                     " '2026-01-01', 'admin', '2026-01-01')",
-                     reason);
-            CHECK(sqlite3_exec(c, sql, NULL, NULL, NULL) == SQLITE_OK);
-        }
-    }
-    sqlite3_close(c);
-    CHECKF(t_open_at(t, err, sizeof(err)) == 0, "%s", err);
-    REQUIRE(t->db != NULL);
+    for (int i = 0; reason && i < 2; i++)
+        n += snprintf(sql + n, sizeof(sql) - (size_t)n,
+                      "INSERT INTO supplements (contract_id, field, old_value, new_value, reason,"
+                      " effective_date, author, created_at) VALUES"
+                      " ('0193a5f2-7c1e-7b3a-9f00-1a2b3c4d5e6f', 'title', '\"a\"', '\"b\"', '%s',"
+                      " '2026-01-01', 'admin', '2026-01-01');",
+                      reason);
+    REQUIRE(n < (int)sizeof(sql));
+    t_old_file(t, version, sql);
+    t_open_old(t);
 }
 
 /* Migration 4 indexes the rows a version-3 file already has, and the

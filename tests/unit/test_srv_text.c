@@ -167,25 +167,9 @@ static void test_migration(void)
 
     for (int version = 4; version < srv__schema_latest(); version++) {
         struct tdb t;
-        char err[256] = "";
-        sqlite3 *c;
-
-        t_mkdir(&t);
-        REQUIRE(sqlite3_open(t.path, &c) == SQLITE_OK);
-        REQUIRE(srv__schema_migrate_to(c, version, err, sizeof(err)) == 0);
-        CHECK(sqlite3_exec(c,
-                           "INSERT INTO users (username, display_name, password_hash, role,"
-                           " created_at) VALUES ('admin', 'admin', '$argon2id$x', 'admin',"
-                           " '2026-01-01');"
-                           "INSERT INTO contracts (id, number, title, counterparty, kind, currency,"
-                           " owner, created_at, updated_at, updated_by) VALUES"
-                           " ('0193a5f2-7c1e-7b3a-9f00-1a2b3c4d5e6f', 'M-1', 'Pre-existing',"
-                           " 'Vechi SRL', 'client', 'EUR', 'admin', '2026-01-01', '2026-01-01',"
-                           " 'admin');",
-                           NULL, NULL, NULL) == SQLITE_OK);
-        sqlite3_close(c);
-        CHECKF(t_open_at(&t, err, sizeof(err)) == 0, "%s", err);
-        REQUIRE(t.db != NULL);
+        t_old_file(&t, version,
+                   T_OLD_CONTRACTS T_OLD_CONTRACT("6f", "M-1", "Pre-existing", "Vechi SRL"));
+        t_open_old(&t);
         check_text(&t, "VECHI", SRV_LIST_TEXT, "M-1");
         check_text(&t, "pre-ex", SRV_LIST_TEXT, "M-1");
         t_text_in_step(&t, "contracts_text", srv_trigram_query, subs);

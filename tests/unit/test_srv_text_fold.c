@@ -111,42 +111,6 @@ static void check_file(struct tdb *t, const char *sql, const char *want)
     sqlite3_close(c);
 }
 
-/* INSERT of contracts with these texts (the rest the same), for old_file. */
-#define OLD_CONTRACTS                                                                              \
-    "INSERT INTO contracts (id, number, title, counterparty, kind, currency,"                      \
-    " owner, created_at, updated_at, updated_by) VALUES "
-#define OLD_CONTRACT(id, number, title, counterparty)                                              \
-    "('0193a5f2-7c1e-7b3a-9f00-1a2b3c4d5e" id "', '" number "', '" title "', '" counterparty       \
-    "', 'client', 'EUR', 'admin', '2026-01-01', '2026-01-01', 'admin')"
-
-/* A file made up to `version` with the admin user and what `sql` writes,
- * on a plain connection (no pactad); open_old opens it. */
-static void old_file(struct tdb *t, int version, const char *sql)
-{
-    char err[256] = "";
-    sqlite3 *c;
-
-    t_mkdir(t);
-    REQUIRE(sqlite3_open(t->path, &c) == SQLITE_OK);
-    REQUIRE(srv__schema_migrate_to(c, version, err, sizeof(err)) == 0);
-    CHECKF(sqlite3_exec(c,
-                        "INSERT INTO users (username, display_name, password_hash, role,"
-                        " created_at) VALUES ('admin', 'admin', '$argon2id$x', 'admin',"
-                        " '2026-01-01');",
-                        NULL, NULL, NULL) == SQLITE_OK &&
-               sqlite3_exec(c, sql, NULL, NULL, NULL) == SQLITE_OK,
-           "%s", sqlite3_errmsg(c));
-    sqlite3_close(c);
-}
-
-/* The file old_file made, opened by pactad, which migrates the rest. */
-static void open_old(struct tdb *t)
-{
-    char err[256] = "";
-    CHECKF(t_open_at(t, err, sizeof(err)) == 0, "%s", err);
-    REQUIRE(t->db != NULL);
-}
-
 /*
  * Migration 20 on a file of version 19: contracts_text had SQLite's
  * trigram tokenizer (no accents folded), contracts_short tokens of other
@@ -160,16 +124,16 @@ static void test_migration(void)
 {
     struct tdb t;
 
-    old_file(
-        &t, 19,
-        OLD_CONTRACTS OLD_CONTRACT("6f", "M-1", "Întreținere lift",
-                                   "Hooli Timișoara SRL") ";"
-                                                          "INSERT INTO contracts_short "
-                                                          "(contracts_short) VALUES ('delete-all');"
-                                                          "UPDATE contracts SET title = "
-                                                          "'Mentenanță' WHERE number = 'M-1';");
+    t_old_file(&t, 19,
+               T_OLD_CONTRACTS T_OLD_CONTRACT(
+                   "6f", "M-1", "Întreținere lift",
+                   "Hooli Timișoara SRL") ";"
+                                          "INSERT INTO contracts_short "
+                                          "(contracts_short) VALUES ('delete-all');"
+                                          "UPDATE contracts SET title = "
+                                          "'Mentenanță' WHERE number = 'M-1';");
     check_file(&t, "SELECT count(*) FROM contracts_text_pending", "1");
-    open_old(&t);
+    t_open_old(&t);
     {
         char latest[16];
         snprintf(latest, sizeof latest, "%d", srv__schema_latest());
@@ -201,15 +165,16 @@ static void test_migration_scripts(void)
 
     /* the keys as version 21 made them (Cyrillic and Greek as written), and
      * text indexes without this file's tokens */
-    old_file(&t, 21,
-             OLD_CONTRACTS OLD_CONTRACT("6f", "M-1", "ЖУК лифт", "Σοφία ΑΕ") "," OLD_CONTRACT(
-                 "70", "M-2", "жук два",
-                 "Acme") ";"
-                         "UPDATE contracts SET title_key = title, counterparty_key = counterparty;"
-                         "DELETE FROM contracts_sort_pending;"
-                         "INSERT INTO contracts_text (contracts_text) VALUES ('delete-all');"
-                         "INSERT INTO contracts_short (contracts_short) VALUES ('delete-all');");
-    open_old(&t);
+    t_old_file(
+        &t, 21,
+        T_OLD_CONTRACTS T_OLD_CONTRACT("6f", "M-1", "ЖУК лифт", "Σοφία ΑΕ") "," T_OLD_CONTRACT(
+            "70", "M-2", "жук два",
+            "Acme") ";"
+                    "UPDATE contracts SET title_key = title, counterparty_key = counterparty;"
+                    "DELETE FROM contracts_sort_pending;"
+                    "INSERT INTO contracts_text (contracts_text) VALUES ('delete-all');"
+                    "INSERT INTO contracts_short (contracts_short) VALUES ('delete-all');");
+    t_open_old(&t);
     check_file(&t,
                "SELECT title_key || '|' || counterparty_key FROM contracts WHERE number = 'M-1'",
                "жук лифт|σοφία αε");

@@ -12,6 +12,45 @@
 #include "db_short.h"
 #include "test_srv_db_util.h"
 
+/* INSERT of contracts with these texts (the rest the same), for
+ * t_old_file. */
+#define T_OLD_CONTRACTS                                                                            \
+    "INSERT INTO contracts (id, number, title, counterparty, kind, currency,"                      \
+    " owner, created_at, updated_at, updated_by) VALUES "
+#define T_OLD_CONTRACT(id, number, title, counterparty)                                            \
+    "('0193a5f2-7c1e-7b3a-9f00-1a2b3c4d5e" id "', '" number "', '" title "', '" counterparty       \
+    "', 'client', 'EUR', 'admin', '2026-01-01', '2026-01-01', 'admin')"
+
+/* A file of an older version, made by the real migrations up to `version`
+ * on a plain connection (no pactad), with the admin user and what `sql`
+ * writes; t_open_old opens it. */
+static inline void t_old_file(struct tdb *t, int version, const char *sql)
+{
+    char err[256] = "";
+    sqlite3 *c;
+
+    t_mkdir(t);
+    REQUIRE(sqlite3_open(t->path, &c) == SQLITE_OK);
+    REQUIRE(srv__schema_migrate_to(c, version, err, sizeof(err)) == 0);
+    CHECKF(sqlite3_exec(c,
+                        "INSERT INTO users (username, display_name, password_hash, role,"
+                        " created_at) VALUES ('admin', 'admin', '$argon2id$x', 'admin',"
+                        " '2026-01-01');",
+                        NULL, NULL, NULL) == SQLITE_OK &&
+               sqlite3_exec(c, sql, NULL, NULL, NULL) == SQLITE_OK,
+           "%s", sqlite3_errmsg(c));
+    sqlite3_close(c);
+}
+
+/* The file t_old_file made, opened by pactad, which migrates the rest. */
+static inline void t_open_old(struct tdb *t)
+{
+    char err[256] = "";
+
+    CHECKF(t_open_at(t, err, sizeof(err)) == 0, "%s", err);
+    REQUIRE(t->db != NULL);
+}
+
 /* contracts.create's arguments for a client contract in EUR. */
 static inline json_t *t_text_contract(const char *number, const char *title,
                                       const char *counterparty)
