@@ -321,6 +321,29 @@ static int log_event(struct srv_db *db, struct srv_write *w, const char *event, 
     return srv__append_change(db, w, event, entity, version, SRV_EXPIRY_ACTOR, data_steal, seq);
 }
 
+/* 1 when the alert (s's contract, kind, threshold, target) was raised
+ * already, 0 when not, < 0 on error. */
+static int raised(struct scan *sc, const struct sched *s, const char *kind, int threshold,
+                  int64_t target)
+{
+    sqlite3_stmt *st = srv__expiry_stmt(sc->db, SRV_X_ALERT_EXISTS, &sc->w->err);
+    char target_s[11];
+    int step;
+
+    if (!st)
+        return -PACTA_INTERNAL;
+    srv_date_format(target, target_s);
+    sqlite3_bind_text(st, 1, s->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, threshold);
+    sqlite3_bind_text(st, 4, target_s, -1, SQLITE_TRANSIENT);
+    step = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return srv__sql_error(sc->db->w, step, "read alert", &sc->w->err);
+    return step == SQLITE_ROW;
+}
+
 /*
  * Raises one alert: the event (with who is told: "notify" for single
  * alerts, "digest" for digest readers), its expiry_alerts row and one
@@ -330,29 +353,22 @@ static int fire(struct scan *sc, const struct sched *s, json_t *rec, const char 
                 const char *kind, int threshold, int64_t target, int64_t due, json_t *extra_steal)
 {
     struct pacta_error *err = &sc->w->err;
-    sqlite3_stmt *st = srv__expiry_stmt(sc->db, SRV_X_ALERT_EXISTS, err);
+    sqlite3_stmt *st;
     json_t *data = NULL, *notify = json_array(), *digest = json_array(), *users = json_array();
     char target_s[11], due_s[11];
     int64_t seq;
     size_t i;
     json_t *u;
-    int rc = -PACTA_INTERNAL, step;
+    int rc = raised(sc, s, kind, threshold, target);
     int late = due < sc->today;
 
     srv_date_format(target, target_s);
     srv_date_format(due, due_s);
-    if (!st)
-        goto out;
-    sqlite3_bind_text(st, 1, s->id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, threshold);
-    sqlite3_bind_text(st, 4, target_s, -1, SQLITE_TRANSIENT);
-    step = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (step == SQLITE_ROW) {
-        rc = 0; /* exactly once */
+    if (rc != 0) { /* exactly once (1), or an error */
+        rc = rc > 0 ? 0 : rc;
         goto out;
     }
+    rc = -PACTA_INTERNAL;
     if (!(st = srv__expiry_stmt(sc->db, SRV_X_RECIPIENTS, err)))
         goto out;
     sqlite3_bind_text(st, 1, json_string_value(json_object_get(rec, "owner")), -1,
@@ -426,14 +442,31 @@ out:
 
 /* Expires a contract without renewal: status, version and the event in
  * this transaction; its schedule ends. */
+/*
+ * The end of a term whose alert was raised before: a person made the
+ * contract active again on the end date that had expired it, or set an end
+ * date back to one it had renewed from.  The contract changes all the same
+ * and the change is logged, as contract.updated by the system (every
+ * version has its event, or desks keep the record before it), but the
+ * alert, being the same one, is not raised or notified twice.
+ */
+static int log_again(struct scan *sc, const struct sched *s, const json_t *rec, const char *field,
+                     const char *reason)
+{
+    json_t *data = json_pack("{s:O, s:[s], s:s, s:s}", "contract", rec, "changed", field, "actor",
+                             SRV_EXPIRY_ACTOR, "reason", reason);
+    return log_event(sc->db, sc->w, PACTA_EV_CONTRACT_UPDATED, s->id,
+                     json_integer_value(json_object_get(rec, "version")), data, NULL);
+}
+
 static int expire(struct scan *sc, struct sched *s, json_t **rec)
 {
     sqlite3_stmt *st = srv__expiry_stmt(sc->db, SRV_X_EXPIRE, &sc->w->err);
-    char end_s[11];
-    int rc;
+    char end_s[11], reason[48];
+    int rc, again = raised(sc, s, "expired", 0, s->end);
 
-    if (!st)
-        return -PACTA_INTERNAL;
+    if (!st || again < 0)
+        return again < 0 ? again : -PACTA_INTERNAL;
     sqlite3_bind_text(st, 1, s->id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, sc->now, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 3, json_integer_value(json_object_get(*rec, "version")));
@@ -443,6 +476,10 @@ static int expire(struct scan *sc, struct sched *s, json_t **rec)
     if (!(*rec = load(sc, s->id)))
         return -PACTA_INTERNAL;
     srv_date_format(s->end, end_s);
+    if (again) {
+        snprintf(reason, sizeof reason, "ended on %s", end_s);
+        return log_again(sc, s, *rec, "status", reason);
+    }
     return fire(sc, s, *rec, PACTA_EV_CONTRACT_EXPIRED, "expired", 0, s->end, s->end + 1,
                 json_pack("{s:s}", "end_date", end_s));
 }
@@ -478,10 +515,10 @@ static int renew(struct scan *sc, struct sched *s, json_t **rec)
     int64_t old_end = s->end, prev = s->end, end = s->end;
     char old_s[11], new_s[11], eff_s[11], ov[16], nv[16];
     const char *reason = s->renewal == 2 ? "evergreen contract: new period" : "automatic renewal";
-    int periods = 0, rc;
+    int periods = 0, rc, again = raised(sc, s, "renewed", 0, old_end);
 
-    if (!st)
-        return -PACTA_INTERNAL;
+    if (!st || again < 0)
+        return again < 0 ? again : -PACTA_INTERNAL;
     int day = renewal_day(sc, s);
     if (day < 0)
         return -PACTA_INTERNAL;
@@ -521,9 +558,12 @@ static int renew(struct scan *sc, struct sched *s, json_t **rec)
     json_decref(*rec);
     if (!(*rec = load(sc, s->id)))
         return -PACTA_INTERNAL;
-    rc = fire(sc, s, *rec, PACTA_EV_CONTRACT_RENEWED, "renewed", 0, old_end, old_end + 1,
-              json_pack("{s:s, s:s, s:i, s:i, s:s}", "previous_end_date", old_s, "end_date", new_s,
-                        "term_months", s->months, "periods", periods, "reason", reason));
+    if (again)
+        rc = log_again(sc, s, *rec, "end_date", reason);
+    else
+        rc = fire(sc, s, *rec, PACTA_EV_CONTRACT_RENEWED, "renewed", 0, old_end, old_end + 1,
+                  json_pack("{s:s, s:s, s:i, s:i, s:s}", "previous_end_date", old_s, "end_date",
+                            new_s, "term_months", s->months, "periods", periods, "reason", reason));
     s->end = end;
     s->armed = prev + 1;
     s->checked = s->armed - 1;
