@@ -94,15 +94,19 @@ fuzz-soak: fuzz-build
 # backups verified; then checks that no write or event was lost or doubled,
 # that memory and descriptors stopped growing and that the database is whole.
 # Then the same load with pactad killed (SIGKILL) and restarted every
-# SOAK_CRASH_EVERY seconds: every answered write must survive. SOAK_SECONDS
-# (default 600), SOAK_CRASH_SECONDS (300); `make soak
-# SANITIZE=address,undefined` soaks the ASan build.
+# SOAK_CRASH_EVERY seconds: every answered write must survive. Both run on
+# a calendar (tests/soak/soak_calendar.c): pactad's clock moved on a day at
+# a time, SOAK_DAYS days in all, while contracts expire and renew and their
+# alerts are checked. SOAK_SECONDS (default 600), SOAK_CRASH_SECONDS (300);
+# `make soak SANITIZE=address,undefined` soaks the ASan build.
 SOAK_SECONDS ?= 600
 SOAK_CRASH_SECONDS ?= 300
 SOAK_CRASH_EVERY ?= 30
+SOAK_DAYS ?= 90
 soak: build
-	@$(BUILD)/bin/pacta_soak --seconds $(SOAK_SECONDS)
-	@$(BUILD)/bin/pacta_soak --seconds $(SOAK_CRASH_SECONDS) --crash-every $(SOAK_CRASH_EVERY)
+	@$(BUILD)/bin/pacta_soak --seconds $(SOAK_SECONDS) --calendar-days $(SOAK_DAYS)
+	@$(BUILD)/bin/pacta_soak --seconds $(SOAK_CRASH_SECONDS) --crash-every $(SOAK_CRASH_EVERY) \
+		--calendar-days $(SOAK_DAYS)
 
 # Side-by-side with Socket.IO and NATS (bench/run.sh): `make bench` is the
 # short run (a few minutes), `make bench-full` the long steps; each adds a

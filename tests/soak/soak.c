@@ -7,15 +7,16 @@
  * cleanly or leaves a damaged database.
  *
  *   pacta_soak [--seconds N] [--editors N] [--watchers N] [--readers N]
- *              [--crash-every SECONDS]
+ *              [--crash-every SECONDS] [--calendar-days N]
  *
  * (`make soak`: 600 seconds, then 300 with a SIGKILL and a restart every
  * 30; ctest's `soak.short` and `soak.crash`: 20, a kill every 6.)  Prints
  * a line of figures every 15 s and a summary table, and exits 1 on any
  * violation (the first 30 printed as they happen).  The threads are in soak_edit.c (editors),
  * soak_watch.c (subscribed watchers), soak_read.c (walks, dashboard,
- * exports), soak_docs.c (documents) and soak_backup.c (backups); soak.h
- * says what they share.
+ * exports), soak_docs.c (documents), soak_backup.c (backups) and
+ * soak_calendar.c (the server's clock moved on, expiry alerts, renewals);
+ * soak.h says what they share.
  */
 #include <dirent.h>
 #include <stdarg.h>
@@ -280,6 +281,22 @@ static void progress(const struct sample *s)
     fflush(stdout);
 }
 
+/* The next start of the server (under srv_mu) `days` after its clock now. */
+static void restart_later(int days)
+{
+    char now[32];
+
+    if (soak.fake_ms + days * 86400000LL <=
+        soak.fake_start_ms + SOAK_CALENDAR_MAX_DAYS * 86400000LL)
+        soak.fake_ms += days * 86400000LL;
+    soak_clock_text(soak.fake_ms, now);
+    for (int i = 0; i + 1 < soak.srv->nargs; i++)
+        if (strcmp(soak.srv->args[i], "--fake-now") == 0) {
+            free(soak.srv->args[i + 1]);
+            soak.srv->args[i + 1] = strdup(now);
+        }
+}
+
 /* A pactad that ended without being killed (a crash of its own, which
  * --crash-every would otherwise pass for one of ours): a violation, and
  * it is started again so the run goes on. */
@@ -293,6 +310,8 @@ static void check_alive(void)
                    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
     pthread_mutex_lock(&soak.srv_mu);
     soak.srv->pid = 0;
+    if (soak.calendar_days)
+        restart_later(0);
     it_server_restart(soak.srv);
     pthread_mutex_unlock(&soak.srv_mu);
 }
@@ -337,6 +356,9 @@ static void check_final_state(struct ctl_client *admin)
         m->final = json_deep_copy(rec);
         json_decref(got);
     }
+    soak_calendar_final(admin);
+    for (int i = 0; i < soak.ncal; i++)
+        live += soak.cal[i].final != NULL; /* never deleted */
     /* a create that went unanswered may have made a contract of its own */
     json_t *dash = NULL;
     if (soak_request(admin, "stats.dashboard", json_object(), &dash) != 0)
@@ -381,6 +403,8 @@ static void check_database(void)
             soak_violation("%s: %s", checks[i], sqlite3_errmsg(db));
         sqlite3_finalize(st);
     }
+    if (soak.calendar_days)
+        atomic_store(&soak.n.alerts, soak_calendar_check(db));
     sqlite3_close(db);
 }
 
@@ -430,10 +454,15 @@ int main(int argc, char **argv)
     soak.watchers = arg_int(argc, argv, "--watchers", 3);
     soak.readers = arg_int(argc, argv, "--readers", 2);
     soak.crash_every = arg_int(argc, argv, "--crash-every", 0);
+    soak.calendar_days = arg_int(argc, argv, "--calendar-days", 0);
     if (soak.seconds < 5 || soak.crash_every < 0 || soak.editors < 1 || soak.watchers < 1 ||
-        soak.readers < 1 || soak.editors + soak.watchers + soak.readers + 2 > 64) {
-        fprintf(stderr, "usage: pacta_soak [--seconds N>=5] [--editors N] [--watchers N] "
-                        "[--readers N] [--crash-every SECONDS] (at most 62 threads)\n");
+        soak.readers < 1 || soak.editors + soak.watchers + soak.readers + 3 > 64 ||
+        soak.calendar_days < 0 || soak.calendar_days > SOAK_CALENDAR_MAX_DAYS) {
+        fprintf(stderr,
+                "usage: pacta_soak [--seconds N>=5] [--editors N] [--watchers N] "
+                "[--readers N] [--crash-every SECONDS] [--calendar-days 0..%d] (at most "
+                "61 threads)\n",
+                SOAK_CALENDAR_MAX_DAYS);
         return 2;
     }
     if (srv_short_install(err, sizeof err) != 0) { /* the search indexes' checks */
@@ -444,13 +473,18 @@ int main(int argc, char **argv)
     /* small read caches: full within the first minutes, so RSS that still
      * grows after them is not pages of a growing file; backups when the
      * soak asks for them, none on a schedule */
-    const char *server_args[] = {"--reader-cache-mb",
-                                 "8",
-                                 "--backup-key-file",
-                                 it_backup_key_file(),
-                                 "--backup-time",
-                                 "off",
-                                 NULL};
+    char fake_now[32];
+    const char *server_args[] = {"--reader-cache-mb", "8", "--backup-key-file",
+                                 it_backup_key_file(), "--backup-time", "off",
+                                 /* the calendar's clock, from today 10:00 UTC; sessions that
+                                  * outlive its months */
+                                 "--fake-now", fake_now, "--session-ttl", "31536000", NULL};
+    if (soak.calendar_days) {
+        soak.fake_start_ms = soak.fake_ms = (int64_t)time(NULL) / 86400 * 86400000 + 36000000;
+        soak_clock_text(soak.fake_ms, fake_now);
+    } else {
+        server_args[6] = NULL;
+    }
     soak.srv = it_server_start(server_args);
     struct ctl_client *admin = it_login_admin(soak.srv);
     for (int i = 1; i <= soak.editors; i++)
@@ -461,6 +495,7 @@ int main(int argc, char **argv)
         make_user(admin, "soak-rd%d", i, "viewer");
     make_user(admin, "soak-doc", 0, "editor");
     make_user(admin, "soak-admin", 0, "admin");
+    make_user(admin, "soak-cal", 0, "editor");
     unsigned seed = 1;
     for (long k = 1; k <= 64; k++)
         soak_create(admin, 0, k, &seed);
@@ -477,9 +512,10 @@ int main(int argc, char **argv)
     soak.start_ms = it_now_ms();
     soak.end_ms = soak.start_ms + 1000LL * soak.seconds;
     printf("soak: pactad pid %d on %s, %d s: %d editors, %d watchers, %d readers, documents, "
-           "backups%s\n",
+           "backups%s%s\n",
            (int)soak.srv->pid, soak.srv->url, soak.seconds, soak.editors, soak.watchers,
-           soak.readers, soak.crash_every > 0 ? ", SIGKILL and a restart every few seconds" : "");
+           soak.readers, soak.calendar_days ? ", a calendar of days" : "",
+           soak.crash_every > 0 ? ", SIGKILL and a restart every few seconds" : "");
     for (int i = 1; i <= soak.watchers; i++)
         pthread_create(&th[nth++], NULL, soak_watcher, (void *)(intptr_t)i);
     int first_worker = nth;
@@ -489,6 +525,8 @@ int main(int argc, char **argv)
         pthread_create(&th[nth++], NULL, soak_reader, (void *)(intptr_t)i);
     pthread_create(&th[nth++], NULL, soak_documents, NULL);
     pthread_create(&th[nth++], NULL, soak_backups, NULL);
+    if (soak.calendar_days)
+        pthread_create(&th[nth++], NULL, soak_calendar, NULL);
 
     /* Samples: the first after a quarter (caches and queues warm), the
      * middle one, and the last before the load stops. */
@@ -499,6 +537,8 @@ int main(int argc, char **argv)
         if (soak.crash_every > 0 && now >= next_crash) {
             pthread_mutex_lock(&soak.srv_mu);
             it_server_kill(soak.srv);
+            if (soak.calendar_days) /* it was down for days */
+                restart_later(SOAK_CALENDAR_JUMP);
             it_server_restart(soak.srv);
             pthread_mutex_unlock(&soak.srv_mu);
             atomic_fetch_add(&soak.n.crashes, 1);
@@ -606,6 +646,12 @@ int main(int argc, char **argv)
     printf("| WAL largest; smallest in the last quarter | %.1f MB; %.1f MB |\n",
            (double)wal_max / 1048576, (double)wal_late_min / 1048576);
     printf("| backups made and verified | %ld |\n", atomic_load(&soak.n.backups));
+    if (soak.calendar_days)
+        printf("| calendar: days moved on (clock.set), contracts, edits; alerts in the log (of "
+               "them predicted) | %ld, %ld, %ld; %ld (%ld) |\n",
+               atomic_load(&soak.n.days), atomic_load(&soak.n.cal_creates),
+               atomic_load(&soak.n.cal_edits), atomic_load(&soak.n.alerts),
+               atomic_load(&soak.n.predicted));
     printf("| pactad killed (SIGKILL) and restarted | %ld times; %ld requests unanswered, %ld of "
            "them creates |\n",
            atomic_load(&soak.n.crashes), atomic_load(&soak.n.unanswered),
@@ -616,6 +662,10 @@ int main(int argc, char **argv)
         free(soak.contracts[i].acked);
         json_decref(soak.contracts[i].record);
         json_decref(soak.contracts[i].final);
+    }
+    for (int i = 0; i < soak.ncal; i++) {
+        json_decref(soak.cal[i].record);
+        json_decref(soak.cal[i].final);
     }
     return it_done(atomic_load(&soak.violations) ? 1 : 0);
 }

@@ -11,6 +11,10 @@
  * and the list of violations.  Everything a check compares with is in the
  * model: a thread never trusts its own view of a contract.
  *
+ * With --calendar-days N pactad runs on a fake clock that soak_calendar.c
+ * moves on N days over the run, with contracts of its own that expire and
+ * renew meanwhile (struct soak_cal): their alerts are checked at the end.
+ *
  * With --crash-every N the soak also kills pactad (SIGKILL) every N seconds
  * and starts it again on the same data directory: a request in flight then
  * gets no answer, which is not a violation (soak_no_answer), and the
@@ -26,6 +30,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "harness.h"
 
@@ -50,12 +55,32 @@ struct soak_contract {
     json_t *final; /* the server's record at the end */
 };
 
+/* One contract of the calendar (soak_calendar.c): its terms at creation. */
+#define SOAK_CAL_MAX 1024
+/* The calendar moves the server's clock at most this far, so that the
+ * other writers' contracts (120 days ahead or more) never end; and a
+ * restarted server comes back this many days after it went down. */
+#define SOAK_CALENDAR_MAX_DAYS 100
+#define SOAK_CALENDAR_JUMP 2
+struct soak_cal {
+    char id[40]; /* "" when its create went unanswered */
+    char number[32];
+    int still;     /* never edited: its alerts are predicted */
+    int uncertain; /* a write of it went unanswered */
+    int64_t created_day, end_day;
+    int renews, months, notice_days; /* renews: 0 none, 1 auto, 2 evergreen */
+    int64_t version;                 /* the newest the calendar knows of */
+    json_t *record;                  /* its record then */
+    json_t *final;                   /* the server's record at the end */
+};
+
 struct soak_counts {
     atomic_long edits, creates, deletes, conflicts, not_found, rate_limited;
     atomic_long events, reconnects, slow_closes;
     atomic_long walks, walk_rows, exports, dashboards;
     atomic_long uploads, resumed_uploads, downloads, doc_deletes;
     atomic_long crashes, unanswered, lost_creates, backups;
+    atomic_long days, cal_creates, cal_edits, alerts, predicted;
 };
 
 struct soak {
@@ -63,12 +88,16 @@ struct soak {
     pthread_mutex_t srv_mu;
     int seconds, crash_every;
     int editors, watchers, readers;
+    int calendar_days;              /* --calendar-days: 0, or the server runs on fake_ms */
+    int64_t fake_start_ms, fake_ms; /* the server's clock: under srv_mu */
     int64_t start_ms, end_ms;
     atomic_int stop;    /* editors, readers and documents: finish now */
     atomic_int settled; /* the final records are read: watchers catch up to them */
     pthread_mutex_t mu; /* the model */
     struct soak_contract contracts[SOAK_MAX_CONTRACTS];
     int ncontracts;
+    struct soak_cal cal[SOAK_CAL_MAX]; /* under mu too */
+    int ncal;
     struct soak_counts n;
     atomic_long violations;
 };
@@ -104,10 +133,11 @@ int soak_request(struct ctl_client *c, const char *op, json_t *args, json_t **re
 /* A random number in [0, n) from the caller's state (rand_r). */
 unsigned soak_rand(unsigned *state, unsigned n);
 
-/* The server's day (UTC, its default zone) `days` from today, as
- * YYYY-MM-DD in out (11 bytes or more).  The soak's end dates are all 120
- * days ahead or more: the expiry scheduler changes none of its contracts
- * (no contract.expired or .renewed, whose versions no editor answered). */
+/* The real day (UTC, the server's default zone) `days` from today, as
+ * YYYY-MM-DD in out (11 bytes or more).  The editors' end dates are all 120
+ * days ahead or more, and the calendar moves the server's clock at most
+ * SOAK_CALENDAR_MAX_DAYS: the expiry scheduler raises their early warnings
+ * but never expires or renews them (versions no editor answered). */
 void soak_date(int days, char *out);
 
 /* The model: the index of a new contract (its create answered), or -1 when
@@ -128,5 +158,15 @@ void *soak_watcher(void *arg);
 void *soak_reader(void *arg);
 void *soak_documents(void *arg);
 void *soak_backups(void *arg);
+void *soak_calendar(void *arg);
+
+/* The calendar's end: each of its contracts read back (its final record,
+ * the still ones against their prediction), as admin; then, on the
+ * stopped server's file, every alert of the change log checked (returns
+ * how many there are). */
+void soak_calendar_final(struct ctl_client *admin);
+long soak_calendar_check(sqlite3 *db);
+/* A Unix time in ms as YYYY-MM-DDTHH:MM:SSZ (--fake-now, admin.clock.set). */
+void soak_clock_text(int64_t unix_ms, char out[32]);
 
 #endif

@@ -221,7 +221,8 @@ static int export_csv(struct ctl_client *c, int t)
     for (int i = 0; i < nstable; i++)
         lo += still_stable(stable + 40 * i);
     pthread_mutex_lock(&soak.mu);
-    all = soak.ncontracts + (int)atomic_load(&soak.n.lost_creates); /* those may exist too */
+    /* unanswered creates may exist too; the calendar's contracts are never deleted */
+    all = soak.ncontracts + soak.ncal + (int)atomic_load(&soak.n.lost_creates);
     pthread_mutex_unlock(&soak.mu);
     long rows = (long)it_int(made, "rows");
     if (rc < 0)

@@ -71,14 +71,17 @@ static void apply(struct watcher *w, json_t *ev)
     const json_t *rec = json_object_get(json_object_get(ev, "data"), "contract");
     int64_t v = it_int(rec, "version");
     int created = strcmp(name, "contract.created") == 0;
-    if (!created && strcmp(name, "contract.updated") != 0 &&
-        strcmp(name, "contract.deleted") != 0) {
-        soak_violation("watcher %d: %s of %s: the soak's contracts never expire or renew", w->t,
-                       name, it_str(rec, "number"));
+    /* an early warning is about the record as it is: no new version */
+    int warning =
+        strcmp(name, "contract.expiring") == 0 || strcmp(name, "contract.notice_due") == 0;
+    if (!created && !warning && strcmp(name, "contract.updated") != 0 &&
+        strcmp(name, "contract.deleted") != 0 && strcmp(name, "contract.expired") != 0 &&
+        strcmp(name, "contract.renewed") != 0) {
+        soak_violation("watcher %d: an event %s of %s", w->t, name, it_str(rec, "number"));
         return;
     }
     struct held *e = held_of(w, it_str(rec, "id"), 1);
-    if (created ? e->version != 0 || v != 1 : v != e->version + 1)
+    if (created ? e->version != 0 || v != 1 : v != e->version + !warning)
         soak_violation("watcher %d: %s of %s version %lld after version %lld (seq %lld)", w->t,
                        name, it_str(rec, "number"), (long long)v, (long long)e->version,
                        (long long)w->last_seq);
@@ -87,25 +90,37 @@ static void apply(struct watcher *w, json_t *ev)
     e->record = json_deep_copy(rec);
 }
 
-/* 1 when every contract of the model reached this watcher as the server
- * has it at the end; with report, each one that did not is a violation. */
+/* 1 when the contract's final record reached the watcher; with report,
+ * a violation when it did not. */
+static int holds(struct watcher *w, const char *id, const char *number, const json_t *final,
+                 int report)
+{
+    struct held *e = held_of(w, id, 0);
+    int64_t v = it_int(final, "version");
+
+    if (e && e->version == v && soak_same_record(e->record, final))
+        return 1;
+    if (report)
+        soak_violation("watcher %d: %s: has version %lld (%s), the server has %lld", w->t, number,
+                       e ? (long long)e->version : 0LL,
+                       e && e->version == v ? "another record" : "missed", (long long)v);
+    return 0;
+}
+
+/* 1 when every contract of the model (and of the calendar) reached this
+ * watcher as the server has it at the end; with report, each one that did
+ * not is a violation. */
 static int caught_up(struct watcher *w, int report)
 {
     int ok = 1;
 
     pthread_mutex_lock(&soak.mu);
-    for (int i = 0; i < soak.ncontracts && (ok || report); i++) {
-        const struct soak_contract *m = &soak.contracts[i];
-        struct held *e = held_of(w, m->id, 0);
-        int64_t v = it_int(m->final, "version");
-        if (e && e->version == v && soak_same_record(e->record, m->final))
-            continue;
-        ok = 0;
-        if (report)
-            soak_violation("watcher %d: %s: has version %lld (%s), the server has %lld", w->t,
-                           m->number, e ? (long long)e->version : 0LL,
-                           e && e->version == v ? "another record" : "missed", (long long)v);
-    }
+    for (int i = 0; i < soak.ncontracts && (ok || report); i++)
+        ok &= holds(w, soak.contracts[i].id, soak.contracts[i].number, soak.contracts[i].final,
+                    report);
+    for (int i = 0; i < soak.ncal && (ok || report); i++)
+        if (soak.cal[i].final)
+            ok &= holds(w, soak.cal[i].id, soak.cal[i].number, soak.cal[i].final, report);
     pthread_mutex_unlock(&soak.mu);
     return ok;
 }
