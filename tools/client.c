@@ -206,6 +206,15 @@ int ctl_client_next_event(struct ctl_client *c, int timeout_ms, json_t **event)
     return 1;
 }
 
+size_t ctl_client_queued(const struct ctl_client *c)
+{
+    size_t n = 0;
+
+    for (const struct event_node *e = c->head; e; e = e->next)
+        n++;
+    return n;
+}
+
 void ctl_client_close(struct ctl_client *c)
 {
     if (!c)

@@ -77,6 +77,10 @@ int ctl_client_request(struct ctl_client *c, const char *op, json_t *args_steal,
 int ctl_client_login(struct ctl_client *c, const char *user, const char *password, json_t **error);
 /* Next event frame: 1 with *event (new ref), 0 on timeout, < 0 closed. */
 int ctl_client_next_event(struct ctl_client *c, int timeout_ms, json_t **event);
+/* How many events are queued.  Right after ctl_client_request returns,
+ * these all arrived before its response: a snapshot it answered (a list)
+ * is newer than they are. */
+size_t ctl_client_queued(const struct ctl_client *c);
 void ctl_client_close(struct ctl_client *c);
 /* Drops the connection without a close frame (a lost network, for tests)
  * and frees the client. */

@@ -14,8 +14,9 @@
  * a line of figures every 15 s and a summary table, and exits 1 on any
  * violation (the first 30 printed as they happen).  The threads are in soak_edit.c (editors),
  * soak_watch.c (subscribed watchers), soak_read.c (walks, dashboard,
- * exports), soak_docs.c (documents), soak_backup.c (backups) and
- * soak_calendar.c (the server's clock moved on, expiry alerts, renewals);
+ * exports), soak_docs.c (documents), soak_backup.c (backups),
+ * soak_calendar.c (the server's clock moved on, expiry alerts, renewals)
+ * and soak_presence.c (presence, and an admin watching connections);
  * soak.h says what they share.
  */
 #include <dirent.h>
@@ -456,12 +457,13 @@ int main(int argc, char **argv)
     soak.crash_every = arg_int(argc, argv, "--crash-every", 0);
     soak.calendar_days = arg_int(argc, argv, "--calendar-days", 0);
     if (soak.seconds < 5 || soak.crash_every < 0 || soak.editors < 1 || soak.watchers < 1 ||
-        soak.readers < 1 || soak.editors + soak.watchers + soak.readers + 3 > 64 ||
+        soak.readers < 1 ||
+        soak.editors + soak.watchers + soak.readers + 4 + SOAK_PRESENCE_CLIENTS > 64 ||
         soak.calendar_days < 0 || soak.calendar_days > SOAK_CALENDAR_MAX_DAYS) {
         fprintf(stderr,
                 "usage: pacta_soak [--seconds N>=5] [--editors N] [--watchers N] "
                 "[--readers N] [--crash-every SECONDS] [--calendar-days 0..%d] (at most "
-                "61 threads)\n",
+                "57 threads)\n",
                 SOAK_CALENDAR_MAX_DAYS);
         return 2;
     }
@@ -496,6 +498,9 @@ int main(int argc, char **argv)
     make_user(admin, "soak-doc", 0, "editor");
     make_user(admin, "soak-admin", 0, "admin");
     make_user(admin, "soak-cal", 0, "editor");
+    make_user(admin, "soak-mon", 0, "admin");
+    for (int i = 1; i <= SOAK_PRESENCE_CLIENTS; i++)
+        make_user(admin, "soak-pr%d", i, "editor");
     unsigned seed = 1;
     for (long k = 1; k <= 64; k++)
         soak_create(admin, 0, k, &seed);
@@ -512,13 +517,17 @@ int main(int argc, char **argv)
     soak.start_ms = it_now_ms();
     soak.end_ms = soak.start_ms + 1000LL * soak.seconds;
     printf("soak: pactad pid %d on %s, %d s: %d editors, %d watchers, %d readers, documents, "
-           "backups%s%s\n",
+           "backups, presence, an admin monitor%s%s\n",
            (int)soak.srv->pid, soak.srv->url, soak.seconds, soak.editors, soak.watchers,
            soak.readers, soak.calendar_days ? ", a calendar of days" : "",
            soak.crash_every > 0 ? ", SIGKILL and a restart every few seconds" : "");
+    pthread_t monitor;
+    pthread_create(&monitor, NULL, soak_monitor, NULL);
     for (int i = 1; i <= soak.watchers; i++)
         pthread_create(&th[nth++], NULL, soak_watcher, (void *)(intptr_t)i);
     int first_worker = nth;
+    for (int i = 1; i <= SOAK_PRESENCE_CLIENTS; i++)
+        pthread_create(&th[nth++], NULL, soak_presence, (void *)(intptr_t)i);
     for (int i = 1; i <= soak.editors; i++)
         pthread_create(&th[nth++], NULL, soak_editor, (void *)(intptr_t)i);
     for (int i = 1; i <= soak.readers; i++)
@@ -571,6 +580,8 @@ int main(int argc, char **argv)
     atomic_store(&soak.settled, 1);
     for (int i = 0; i < first_worker; i++)
         pthread_join(th[i], NULL);
+    atomic_store(&soak.quiet, 1);
+    pthread_join(monitor, NULL);
 
     /* every client is gone: so must their descriptors be (closes take a
      * loop turn or two to be seen) */
@@ -646,6 +657,10 @@ int main(int argc, char **argv)
     printf("| WAL largest; smallest in the last quarter | %.1f MB; %.1f MB |\n",
            (double)wal_max / 1048576, (double)wal_late_min / 1048576);
     printf("| backups made and verified | %ld |\n", atomic_load(&soak.n.backups));
+    printf("| presence.set answered; presence and connection events the monitor applied | %ld; "
+           "%ld, %ld |\n",
+           atomic_load(&soak.n.presence_sets), atomic_load(&soak.n.presence_events),
+           atomic_load(&soak.n.monitor_events));
     if (soak.calendar_days)
         printf("| calendar: days moved on (clock.set), contracts, edits; alerts in the log (of "
                "them predicted) | %ld, %ld, %ld; %ld (%ld) |\n",

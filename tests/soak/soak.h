@@ -2,8 +2,8 @@
  * pacta_soak (`make soak`): a real pactad under a mixed load for minutes,
  * checking throughout what users rely on and, at the end, that nothing was
  * lost.  soak.c runs it (the server, the threads, the resource samples and
- * the final checks); soak_edit.c, soak_watch.c, soak_read.c, soak_docs.c
- * and soak_backup.c are the clients.
+ * the final checks); soak_edit.c, soak_watch.c, soak_read.c, soak_docs.c,
+ * soak_backup.c, soak_calendar.c and soak_presence.c are the clients.
  *
  * What the threads share: the model, what the server acknowledged for each
  * contract (the versions it answered, the record of the newest one, and
@@ -81,6 +81,7 @@ struct soak_counts {
     atomic_long uploads, resumed_uploads, downloads, doc_deletes;
     atomic_long crashes, unanswered, lost_creates, backups;
     atomic_long days, cal_creates, cal_edits, alerts, predicted;
+    atomic_long presence_sets, presence_events, monitor_events;
 };
 
 struct soak {
@@ -93,6 +94,7 @@ struct soak {
     int64_t start_ms, end_ms;
     atomic_int stop;    /* editors, readers and documents: finish now */
     atomic_int settled; /* the final records are read: watchers catch up to them */
+    atomic_int quiet;   /* every client but the monitor is gone: its final check */
     pthread_mutex_t mu; /* the model */
     struct soak_contract contracts[SOAK_MAX_CONTRACTS];
     int ncontracts;
@@ -159,6 +161,9 @@ void *soak_reader(void *arg);
 void *soak_documents(void *arg);
 void *soak_backups(void *arg);
 void *soak_calendar(void *arg);
+void *soak_presence(void *arg); /* argument: 1..SOAK_PRESENCE_CLIENTS */
+void *soak_monitor(void *arg);
+#define SOAK_PRESENCE_CLIENTS 3
 
 /* The calendar's end: each of its contracts read back (its final record,
  * the still ones against their prediction), as admin; then, on the

@@ -416,29 +416,32 @@ void soak_calendar_final(struct ctl_client *admin)
     }
 }
 
-/* The notifications of alert seq: exactly one for each admin and the owner. */
+/* The notifications of alert seq: exactly one for each admin and the owner
+ * (no user is disabled or changes role in the soak). */
 static void check_recipients(sqlite3 *db, int64_t seq, const char *owner, const char *number)
 {
-    const char *want[] = {"admin", "soak-admin", owner};
-    int nwant = strcmp(owner, "admin") == 0 || strcmp(owner, "soak-admin") == 0 ? 2 : 3, got = 0;
     sqlite3_stmt *st = NULL;
 
-    sqlite3_prepare_v2(db, "SELECT username FROM notifications WHERE seq = ?", -1, &st, NULL);
+    sqlite3_prepare_v2(db,
+                       "SELECT (SELECT group_concat(username, ' ') FROM (SELECT username FROM"
+                       "  notifications WHERE seq = ?1 ORDER BY username)),"
+                       " (SELECT group_concat(u, ' ') FROM (SELECT username AS u FROM users"
+                       "  WHERE role = 'admin' AND disabled = 0 UNION SELECT ?2 ORDER BY u))",
+                       -1, &st, NULL);
     sqlite3_bind_int64(st, 1, seq);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *u = (const char *)sqlite3_column_text(st, 0);
-        int known = 0;
-        for (int i = 0; i < nwant; i++)
-            known |= strcmp(u, want[i]) == 0;
-        if (!known)
-            soak_violation("%s: alert seq %lld notified %s", number, (long long)seq, u);
-        got++;
+    sqlite3_bind_text(st, 2, owner, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        soak_violation("%s: alert seq %lld: its notifications: %s", number, (long long)seq,
+                       sqlite3_errmsg(db));
+    else {
+        const char *got = (const char *)sqlite3_column_text(st, 0);
+        const char *want = (const char *)sqlite3_column_text(st, 1);
+        if (!got || strcmp(got, want) != 0)
+            soak_violation("%s: alert seq %lld notified \"%s\", not the owner and the admins "
+                           "\"%s\"",
+                           number, (long long)seq, got ? got : "", want);
     }
     sqlite3_finalize(st);
-    if (got != nwant)
-        soak_violation("%s: alert seq %lld has %d notifications, not %d (the owner %s and the "
-                       "admins)",
-                       number, (long long)seq, got, nwant, owner);
 }
 
 /* The rules of PROTOCOL.md §7.1 that hold for any alert; 0 or -1. */
