@@ -663,10 +663,10 @@ int main(int argc, char **argv)
            atomic_load(&soak.n.monitor_events));
     if (soak.calendar_days)
         printf("| calendar: days moved on (clock.set), contracts, edits; alerts in the log (of "
-               "them predicted) | %ld, %ld, %ld; %ld (%ld) |\n",
+               "them predicted); digests | %ld, %ld, %ld; %ld (%ld); %ld |\n",
                atomic_load(&soak.n.days), atomic_load(&soak.n.cal_creates),
                atomic_load(&soak.n.cal_edits), atomic_load(&soak.n.alerts),
-               atomic_load(&soak.n.predicted));
+               atomic_load(&soak.n.predicted), atomic_load(&soak.n.digests));
     printf("| pactad killed (SIGKILL) and restarted | %ld times; %ld requests unanswered, %ld of "
            "them creates |\n",
            atomic_load(&soak.n.crashes), atomic_load(&soak.n.unanswered),

@@ -23,6 +23,8 @@
  * its due day and late exactly when after it, with the days left of that
  * day, its own expiry_alerts row, and one notification for its owner and
  * each admin (soak_calendar_check, on the stopped server's file).
+ * soak-admin reads its alerts in a daily digest: one a day, each counting
+ * and marking what it was notified of since the one before, none left out.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +34,7 @@
 #include "soak.h"
 
 #define DAY_MS 86400000LL
+#define SOAK_DIGEST_USER "soak-admin"
 static const int thresholds[] = {90, 60, 30, 7, 1}; /* pactad's default */
 #define NTHRESHOLDS (int)(sizeof thresholds / sizeof thresholds[0])
 
@@ -345,6 +348,12 @@ void *soak_calendar(void *arg)
     int64_t step_ms = 1000LL * soak.seconds / soak.calendar_days, next = soak.start_ms + step_ms;
 
     (void)arg;
+    /* soak-admin reads its alerts in a daily digest; the others one by one */
+    json_t *pref = NULL;
+    if (admin &&
+        soak_request(admin, "users.preferences", json_pack("{s:b}", "digest", 1), &pref) != 0)
+        soak_violation("users.preferences: %s", it_err_code(pref));
+    json_decref(pref);
     while (c && admin && !atomic_load(&soak.stop)) {
         unsigned r = soak_rand(&seed, 20);
         if (r < 4)
@@ -493,7 +502,70 @@ static int check_alert(sqlite3 *db, int64_t seq, const char *event, const char *
         soak_violation("%s: %s seq %lld by %s", number, event, (long long)seq,
                        it_str(data, "actor"));
     check_recipients(db, seq, it_str(rec, "owner"), number);
+    const json_t *digest = json_object_get(data, "digest"),
+                 *notify = json_object_get(data, "notify");
+    size_t i;
+    const json_t *u;
+    int told_one_by_one = 0;
+    json_array_foreach(notify, i, u) told_one_by_one |=
+        strcmp(json_string_value(u), SOAK_DIGEST_USER) == 0;
+    if (json_array_size(digest) != 1 ||
+        strcmp(json_string_value(json_array_get(digest, 0)), SOAK_DIGEST_USER) != 0 ||
+        told_one_by_one)
+        soak_violation("%s: alert seq %lld: digest readers %s, %s among the single alerts", number,
+                       (long long)seq, json_string_value(json_array_get(digest, 0)),
+                       told_one_by_one ? "and soak-admin" : "not soak-admin");
     return 0;
+}
+
+/* The digests: one per reader and day, each counting the notifications it
+ * marked and listing the oldest (at most 100) of them; and no notification
+ * of the reader's left out of the digests that came after it.  Returns
+ * how many there are. */
+static long check_digests(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    json_t *days = json_object();
+    long n = 0;
+
+    sqlite3_prepare_v2(
+        db,
+        "SELECT c.seq, json_extract(c.payload, '$.user'),"
+        " json_extract(c.payload, '$.date'), json_extract(c.payload, '$.count'),"
+        " json_array_length(c.payload, '$.items'),"
+        " (SELECT count(*) FROM notifications n WHERE n.digest_seq = c.seq),"
+        " (SELECT count(*) FROM json_each(c.payload, '$.items') j"
+        "  JOIN notifications n ON n.id = json_extract(j.value, '$.id')"
+        "  WHERE n.digest_seq = c.seq AND n.username = json_extract(c.payload, '$.user'))"
+        " FROM changes c WHERE c.event = 'notification.digest' ORDER BY c.seq",
+        -1, &st, NULL);
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        char key[96];
+        int64_t seq = sqlite3_column_int64(st, 0), count = sqlite3_column_int64(st, 3);
+        int64_t items = sqlite3_column_int64(st, 4), marked = sqlite3_column_int64(st, 5);
+        int64_t listed = sqlite3_column_int64(st, 6);
+        snprintf(key, sizeof key, "%s %s", sqlite3_column_text(st, 1), sqlite3_column_text(st, 2));
+        n++;
+        if (json_object_get(days, key))
+            soak_violation("digest seq %lld: a second one for %s", (long long)seq, key);
+        json_object_set_new(days, key, json_true());
+        if (count != marked || items != (count < 100 ? count : 100) || listed != items)
+            soak_violation("digest seq %lld (%s): count %lld, %lld items (%lld of them its own), "
+                           "%lld notifications marked with it",
+                           (long long)seq, key, (long long)count, (long long)items,
+                           (long long)listed, (long long)marked);
+    }
+    sqlite3_finalize(st);
+    json_decref(days);
+    int left =
+        it_sql_int(db, "SELECT count(*) FROM notifications WHERE username = '" SOAK_DIGEST_USER
+                       "' AND digest_seq IS NULL AND read_at IS NULL AND seq < (SELECT max(seq)"
+                       " FROM changes WHERE event = 'notification.digest')");
+    if (left != 0)
+        soak_violation("%d notifications of " SOAK_DIGEST_USER " older than its last digest are in "
+                       "none",
+                       left);
+    return n;
 }
 
 /* Every alert in the change log, against the rules and, for the still
@@ -570,6 +642,7 @@ long soak_calendar_check(sqlite3 *db)
         json_decref(data);
     }
     json_decref(keys);
+    atomic_store(&soak.n.digests, check_digests(db));
     for (int i = 0; i < soak.ncal; i++)
         for (int j = 0; j < x[i].n; j++) {
             char due[11], created[11];
