@@ -31,6 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "expiry.h"
 #include "soak.h"
 
 #define DAY_MS 86400000LL
@@ -38,49 +39,14 @@
 static const int thresholds[] = {90, 60, 30, 7, 1}; /* pactad's default */
 #define NTHRESHOLDS (int)(sizeof thresholds / sizeof thresholds[0])
 
-/* ---- dates: days since 1970-01-01, the soak's own arithmetic -------------- */
-
-static int64_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-}
-
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
-static int days_in_month(int y, int m)
-{
-    return (int)(days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) -
-                 days_from_civil(y, m, 1));
-}
-
-static void day_text(int64_t day, char out[11])
-{
-    int y, m, d;
-    civil_from_days(day, &y, &m, &d);
-    snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
-}
+/* ---- dates: days since 1970-01-01 (the server's conversions, expiry.h) --- */
 
 void soak_clock_text(int64_t unix_ms, char out[32])
 {
     int64_t s = unix_ms / 1000 % 86400;
     char day[11];
 
-    day_text(unix_ms / DAY_MS, day);
+    srv_date_format(unix_ms / DAY_MS, day);
     snprintf(out, 32, "%sT%02d:%02d:%02dZ", day, (int)(s / 3600), (int)(s / 60 % 60),
              (int)(s % 60));
 }
@@ -91,20 +57,22 @@ static int64_t text_day(const char *s)
     int y, m, d;
     if (!s || sscanf(s, "%4d-%2d-%2d", &y, &m, &d) != 3)
         return INT64_MIN;
-    return days_from_civil(y, m, d);
+    return srv_days_from_civil(y, m, d);
 }
 
 /* PROTOCOL.md §7.1: the end date `months` on, on the day of the month the
- * end date was set to (mday), a month end (mday 31) staying one. */
+ * end date was set to (mday), a month end (mday 31) staying one.  The
+ * soak's own reading of the rule, not the server's srv_date_add_months_on:
+ * the prediction must not share the code it checks. */
 static int64_t add_months_on(int64_t day, int months, int mday)
 {
     int y, m, d;
-    civil_from_days(day, &y, &m, &d);
+    srv_civil_from_days(day, &y, &m, &d);
     m += months;
     y += (m - 1) / 12;
     m = (m - 1) % 12 + 1;
-    int last = days_in_month(y, m);
-    return days_from_civil(y, m, mday < last ? mday : last);
+    int last = srv_days_in_month(y, m);
+    return srv_days_from_civil(y, m, mday < last ? mday : last);
 }
 
 /* ---- the model's calendar contracts --------------------------------------- */
@@ -138,8 +106,8 @@ static void predict(const struct soak_cal *k, int64_t last, struct expect *x)
     int64_t end = k->end_day, armed = k->created_day;
     int y, m, mday;
 
-    civil_from_days(end, &y, &m, &mday);
-    if (mday == days_in_month(y, m))
+    srv_civil_from_days(end, &y, &m, &mday);
+    if (mday == srv_days_in_month(y, m))
         mday = 31;
     x->n = 0;
     x->status = "active";
@@ -222,8 +190,8 @@ static void create_one(struct ctl_client *c, unsigned *seed, int still)
     if (i < 0)
         return;
     snprintf(number, sizeof number, "CAL-%05d", i);
-    day_text(today - 30, start);
-    day_text(end_day, end);
+    srv_date_format(today - 30, start);
+    srv_date_format(end_day, end);
     json_t *args = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "number",
                              number, "title", still ? "Calendario fijo" : "Calendario móvil",
                              "counterparty", "Calendar SRL", "kind", "supplier", "currency", "EUR",
@@ -284,7 +252,7 @@ static void edit_one(struct ctl_client *c, unsigned *seed)
     json_t *change;
     unsigned r = soak_rand(seed, 100);
     if (r < 45) {
-        day_text(server_day() - 5 + (int64_t)soak_rand(seed, 60), buf);
+        srv_date_format(server_day() - 5 + (int64_t)soak_rand(seed, 60), buf);
         change = json_pack("{s:s}", "end_date", buf);
     } else if (r < 60) {
         change =
@@ -411,7 +379,7 @@ void soak_calendar_final(struct ctl_client *admin)
             struct expect x;
             char want[11];
             predict(k, last, &x);
-            day_text(x.end, want);
+            srv_date_format(x.end, want);
             if (strcmp(it_str(rec, "end_date"), want) != 0 ||
                 strcmp(it_str(rec, "status"), x.status) != 0 || it_int(rec, "version") != x.version)
                 soak_violation("%s (renewal %s, end %s at creation): the server has %s, %s, "
@@ -649,8 +617,8 @@ long soak_calendar_check(sqlite3 *db)
             atomic_fetch_add(&soak.n.predicted, !x[i].items[j].optional);
             if (x[i].items[j].seen || x[i].items[j].optional)
                 continue;
-            day_text(x[i].items[j].due, due);
-            day_text(soak.cal[i].created_day, created);
+            srv_date_format(x[i].items[j].due, due);
+            srv_date_format(soak.cal[i].created_day, created);
             soak_violation("%s (created on %s, end %s): %s threshold %d due %s never came",
                            soak.cal[i].number, created, it_str(soak.cal[i].record, "end_date"),
                            x[i].items[j].event, x[i].items[j].threshold, due);
