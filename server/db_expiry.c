@@ -440,8 +440,6 @@ out:
     return rc;
 }
 
-/* Expires a contract without renewal: status, version and the event in
- * this transaction; its schedule ends. */
 /*
  * The end of a term whose alert was raised before: a person made the
  * contract active again on the end date that had expired it, or set an end
@@ -459,6 +457,8 @@ static int log_again(struct scan *sc, const struct sched *s, const json_t *rec, 
                      json_integer_value(json_object_get(rec, "version")), data, NULL);
 }
 
+/* Expires a contract without renewal: status, version and the event in
+ * this transaction; its schedule ends. */
 static int expire(struct scan *sc, struct sched *s, json_t **rec)
 {
     sqlite3_stmt *st = srv__expiry_stmt(sc->db, SRV_X_EXPIRE, &sc->w->err);
