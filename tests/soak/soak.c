@@ -546,8 +546,13 @@ int main(int argc, char **argv)
         if (soak.crash_every > 0 && now >= next_crash) {
             pthread_mutex_lock(&soak.srv_mu);
             it_server_kill(soak.srv);
-            if (soak.calendar_days) /* it was down for days */
+            if (soak.calendar_days) { /* it was down for days */
                 restart_later(SOAK_CALENDAR_JUMP);
+                if (soak.nkills < 512) {
+                    soak.kill_ms[soak.nkills] = it_now_ms();
+                    soak.back_day[soak.nkills++] = soak.fake_ms / 86400000;
+                }
+            }
             it_server_restart(soak.srv);
             pthread_mutex_unlock(&soak.srv_mu);
             atomic_fetch_add(&soak.n.crashes, 1);

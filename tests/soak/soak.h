@@ -68,6 +68,7 @@ struct soak_cal {
     int still;     /* never edited: its alerts are predicted */
     int uncertain; /* a write of it went unanswered */
     int64_t created_day, end_day;
+    int64_t answered_ms;             /* it_now_ms() when its create was answered */
     int renews, months, notice_days; /* renews: 0 none, 1 auto, 2 evergreen */
     int64_t version;                 /* the newest the calendar knows of */
     json_t *record;                  /* its record then */
@@ -91,6 +92,9 @@ struct soak {
     int editors, watchers, readers;
     int calendar_days;              /* --calendar-days: 0, or the server runs on fake_ms */
     int64_t fake_start_ms, fake_ms; /* the server's clock: under srv_mu */
+    /* each kill (it_now_ms()) and the server's day when it came back */
+    int64_t kill_ms[512], back_day[512];
+    int nkills;
     int64_t start_ms, end_ms;
     atomic_int stop;    /* editors, readers and documents: finish now */
     atomic_int settled; /* the final records are read: watchers catch up to them */

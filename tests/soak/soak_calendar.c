@@ -84,7 +84,7 @@ struct expect {
         const char *event;
         int threshold;
         int64_t due, target;
-        int optional; /* due on the create's day: before or after its scan */
+        int optional; /* due before its first scan may have come (optional_before) */
         int seen;
     } items[64];
     int n;
@@ -94,16 +94,35 @@ struct expect {
 };
 
 static void expect_add(struct expect *x, const char *event, int threshold, int64_t due,
-                       int64_t target, int64_t armed, int optional_day, int64_t last)
+                       int64_t target, int64_t armed, int64_t optional_before, int64_t last)
 {
     if (due < armed || due > last || x->n == 64)
         return;
-    x->items[x->n++] = (struct item){event, threshold, due, target, due == optional_day, 0};
+    x->items[x->n++] = (struct item){event, threshold, due, target, due < optional_before, 0};
+}
+
+/* The scheduler arms a contract on the day of its first scan after the
+ * create (PROTOCOL.md §7.1): the create's day, or the next one when the
+ * calendar's clock.set came first; and when the server was killed before
+ * that scan (within 2 s of the answer, here), the day it came back, so
+ * that what fell due meanwhile is never raised.  Alerts due before that
+ * day may come or not; those after must. */
+static int64_t first_scan_by(const struct soak_cal *k)
+{
+    int64_t day = k->created_day + 1;
+
+    pthread_mutex_lock(&soak.srv_mu);
+    for (int i = 0; i < soak.nkills; i++)
+        if (soak.kill_ms[i] >= k->answered_ms && soak.kill_ms[i] <= k->answered_ms + 2000 &&
+            soak.back_day[i] > day)
+            day = soak.back_day[i];
+    pthread_mutex_unlock(&soak.srv_mu);
+    return day;
 }
 
 static void predict(const struct soak_cal *k, int64_t last, struct expect *x)
 {
-    int64_t end = k->end_day, armed = k->created_day;
+    int64_t end = k->end_day, armed = k->created_day, optional_before = first_scan_by(k);
     int y, m, mday;
 
     srv_civil_from_days(end, &y, &m, &mday);
@@ -115,22 +134,23 @@ static void predict(const struct soak_cal *k, int64_t last, struct expect *x)
     for (;;) {
         for (int t = 0; t < NTHRESHOLDS; t++) {
             expect_add(x, "contract.expiring", thresholds[t], end - thresholds[t], end, armed,
-                       k->created_day, last);
+                       optional_before, last);
             if (k->notice_days > 0)
                 expect_add(x, "contract.notice_due", thresholds[t],
                            end - k->notice_days - thresholds[t], end - k->notice_days, armed,
-                           k->created_day, last);
+                           optional_before, last);
         }
         if (end + 1 > last)
             break;
         x->version++;
         if (!k->renews) {
-            expect_add(x, "contract.expired", 0, end + 1, end, armed, -1, last);
+            expect_add(x, "contract.expired", 0, end + 1, end, armed, INT64_MIN, last);
             x->status = "expired";
             break;
         }
-        expect_add(x, "contract.renewed", 0, end + 1, end, armed, -1, last);
+        expect_add(x, "contract.renewed", 0, end + 1, end, armed, INT64_MIN, last);
         armed = end + 1; /* the new period is armed from its first day */
+        optional_before = INT64_MIN;
         end = add_months_on(end, k->months, mday);
     }
     x->end = end;
@@ -177,8 +197,8 @@ static void create_one(struct ctl_client *c, unsigned *seed, int still)
 {
     char number[32], start[11], end[11];
     int64_t today = server_day();
-    /* a still contract ends two days on or later, so its first scan comes
-     * before its first alert's day but for the create's own day (optional) */
+    /* a still contract ends two days on or later: its first scan comes
+     * before its end (first_scan_by), whose alert is never optional */
     int64_t end_day = today + (still ? 2 + soak_rand(seed, 70) : soak_rand(seed, 50)) - !still * 5;
     int renews = (int)soak_rand(seed, still ? 2 : 3), months = 1 + (int)soak_rand(seed, 2);
     int notice = soak_rand(seed, 2) ? 0 : 3 + (int)soak_rand(seed, 20);
@@ -203,6 +223,7 @@ static void create_one(struct ctl_client *c, unsigned *seed, int still)
     snprintf(k->number, sizeof k->number, "%s", number);
     k->still = still;
     k->created_day = today;
+    k->answered_ms = it_now_ms();
     k->end_day = end_day;
     k->renews = renews;
     k->months = months;
