@@ -95,9 +95,9 @@ fuzz-soak: fuzz-build
 # that memory and descriptors stopped growing and that the database is whole.
 # Then the same load with pactad killed (SIGKILL) and restarted every
 # SOAK_CRASH_EVERY seconds: every answered write must survive. Both run on
-# a calendar (tests/soak/soak_calendar.c): pactad's clock moved on a day at
-# a time, SOAK_DAYS days in all, while contracts expire and renew and their
-# alerts are checked. SOAK_SECONDS (default 600), SOAK_CRASH_SECONDS (300);
+# a calendar (tests/soak/soak_calendar.c): pactad's clock moved on eight
+# hours at a time, SOAK_DAYS days in all, while contracts expire and renew
+# and their alerts are checked. SOAK_SECONDS (default 600), SOAK_CRASH_SECONDS (300);
 # `make soak SANITIZE=address,undefined` soaks the ASan build.
 SOAK_SECONDS ?= 600
 SOAK_CRASH_SECONDS ?= 300

@@ -667,11 +667,14 @@ int main(int argc, char **argv)
            atomic_load(&soak.n.presence_sets), atomic_load(&soak.n.presence_events),
            atomic_load(&soak.n.monitor_events));
     if (soak.calendar_days)
-        printf("| calendar: days moved on (clock.set), contracts, edits; alerts in the log (of "
-               "them predicted); digests | %ld, %ld, %ld; %ld (%ld); %ld |\n",
-               atomic_load(&soak.n.days), atomic_load(&soak.n.cal_creates),
-               atomic_load(&soak.n.cal_edits), atomic_load(&soak.n.alerts),
-               atomic_load(&soak.n.predicted), atomic_load(&soak.n.digests));
+        printf("| calendar: days the clock moved on (by clock.set, 8 h at a time; by restarts), "
+               "contracts, edits; alerts in the log (of them predicted); digests | %.0f (%ld; "
+               "%ld), %ld, %ld; %ld (%ld); %ld |\n",
+               (double)(soak.fake_ms - soak.fake_start_ms) / 86400000,
+               atomic_load(&soak.n.steps) / 3, SOAK_CALENDAR_JUMP * atomic_load(&soak.n.crashes),
+               atomic_load(&soak.n.cal_creates), atomic_load(&soak.n.cal_edits),
+               atomic_load(&soak.n.alerts), atomic_load(&soak.n.predicted),
+               atomic_load(&soak.n.digests));
     printf("| pactad killed (SIGKILL) and restarted | %ld times; %ld requests unanswered, %ld of "
            "them creates |\n",
            atomic_load(&soak.n.crashes), atomic_load(&soak.n.unanswered),

@@ -81,7 +81,7 @@ struct soak_counts {
     atomic_long walks, walk_rows, exports, dashboards;
     atomic_long uploads, resumed_uploads, downloads, doc_deletes;
     atomic_long crashes, unanswered, lost_creates, backups;
-    atomic_long days, cal_creates, cal_edits, alerts, predicted, digests;
+    atomic_long steps, cal_creates, cal_edits, alerts, predicted, digests;
     atomic_long presence_sets, presence_events, monitor_events;
 };
 

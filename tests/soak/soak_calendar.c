@@ -1,6 +1,6 @@
 /*
  * The soak's calendar (--calendar-days N): pactad runs on a clock of its own
- * (--fake-now), and this thread moves it on a day at a time with
+ * (--fake-now), and this thread moves it on eight hours at a time with
  * admin.clock.set, so that in minutes the expiry scheduler lives through
  * months while everyone else keeps writing.  Its contracts end within weeks:
  *
@@ -35,6 +35,10 @@
 #include "soak.h"
 
 #define DAY_MS 86400000LL
+/* The clock moves on 8 hours at a time from 10:00: 18:00, then 02:00 (a
+ * new day: what falls due on it is raised by this scan, not at the daily
+ * time), then 10:00 (past the daily time, 08:00: the digests). */
+#define STEP_MS (DAY_MS / 3)
 #define SOAK_DIGEST_USER "soak-admin"
 static const int thresholds[] = {90, 60, 30, 7, 1}; /* pactad's default */
 #define NTHRESHOLDS (int)(sizeof thresholds / sizeof thresholds[0])
@@ -166,7 +170,7 @@ static int64_t server_day(void)
     return day;
 }
 
-/* admin.clock.set to the soak's clock, a day on (advance) or as it is;
+/* admin.clock.set to the soak's clock, a step on (advance) or as it is;
  * 0 when answered. */
 static int set_clock(struct ctl_client *admin, int advance)
 {
@@ -175,9 +179,9 @@ static int set_clock(struct ctl_client *admin, int advance)
 
     pthread_mutex_lock(&soak.srv_mu);
     advance =
-        advance && soak.fake_ms + DAY_MS <= soak.fake_start_ms + SOAK_CALENDAR_MAX_DAYS * DAY_MS;
+        advance && soak.fake_ms + STEP_MS <= soak.fake_start_ms + SOAK_CALENDAR_MAX_DAYS * DAY_MS;
     if (advance)
-        soak.fake_ms += DAY_MS;
+        soak.fake_ms += STEP_MS;
     soak_clock_text(soak.fake_ms, now);
     pthread_mutex_unlock(&soak.srv_mu);
     int rc = soak_request(admin, "admin.clock.set", json_pack("{s:s}", "now", now), &result);
@@ -186,7 +190,7 @@ static int set_clock(struct ctl_client *admin, int advance)
     if (rc != 0)
         soak_violation("admin.clock.set %s: %s", now, it_err_code(result));
     else
-        atomic_fetch_add(&soak.n.days, advance);
+        atomic_fetch_add(&soak.n.steps, advance);
     json_decref(result);
     return rc;
 }
@@ -332,9 +336,10 @@ void *soak_calendar(void *arg)
 {
     unsigned seed = 0xca1u;
     struct ctl_client *c = soak_login("soak-cal"), *admin = soak_login("soak-admin");
-    /* a day every step_ms, and about twenty writes a day: four creates
+    /* a step every step_ms, and about twenty writes a day: four creates
      * (two still), the rest edits of moving contracts */
-    int64_t step_ms = 1000LL * soak.seconds / soak.calendar_days, next = soak.start_ms + step_ms;
+    int64_t step_ms = 1000LL * soak.seconds / soak.calendar_days / 3,
+            next = soak.start_ms + step_ms;
 
     (void)arg;
     /* soak-admin reads its alerts in a daily digest; the others one by one */
@@ -361,7 +366,7 @@ void *soak_calendar(void *arg)
             c = soak_login("soak-cal");
             admin = soak_login("soak-admin");
         }
-        usleep((useconds_t)(1000 * step_ms / 20));
+        usleep((useconds_t)(1000 * step_ms * 3 / 20));
     }
     /* the last day's scan done and answered: every alert due is in */
     while (admin && set_clock(admin, 0) < 0 && soak_connection_lost() && soak.crash_every > 0) {
