@@ -91,7 +91,8 @@ fuzz-soak: fuzz-build
 # A long mixed load on a real pactad (tests/soak/soak.c): editors on shared
 # contracts, subscribed watchers that lose their connection and read too
 # slowly, readers walking lists, exports, documents with resumed uploads,
-# backups verified, presence and an admin watching connections; then checks that no write or event was lost or doubled,
+# backups verified, presence, saved views and an admin watching connections;
+# then checks that no write or event was lost or doubled,
 # that memory and descriptors stopped growing and that the database is whole.
 # Then the same load with pactad killed (SIGKILL) and restarted every
 # SOAK_CRASH_EVERY seconds: every answered write must survive. Both run on

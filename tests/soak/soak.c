@@ -456,14 +456,16 @@ int main(int argc, char **argv)
     soak.readers = arg_int(argc, argv, "--readers", 2);
     soak.crash_every = arg_int(argc, argv, "--crash-every", 0);
     soak.calendar_days = arg_int(argc, argv, "--calendar-days", 0);
+    soak.views = json_object();
+    soak.views_uncertain = json_object();
     if (soak.seconds < 5 || soak.crash_every < 0 || soak.editors < 1 || soak.watchers < 1 ||
         soak.readers < 1 ||
-        soak.editors + soak.watchers + soak.readers + 4 + SOAK_PRESENCE_CLIENTS > 64 ||
+        soak.editors + soak.watchers + soak.readers + 5 + SOAK_PRESENCE_CLIENTS > 64 ||
         soak.calendar_days < 0 || soak.calendar_days > SOAK_CALENDAR_MAX_DAYS) {
         fprintf(stderr,
                 "usage: pacta_soak [--seconds N>=5] [--editors N] [--watchers N] "
                 "[--readers N] [--crash-every SECONDS] [--calendar-days 0..%d] (at most "
-                "57 threads)\n",
+                "56 threads)\n",
                 SOAK_CALENDAR_MAX_DAYS);
         return 2;
     }
@@ -528,6 +530,7 @@ int main(int argc, char **argv)
     int first_worker = nth;
     for (int i = 1; i <= SOAK_PRESENCE_CLIENTS; i++)
         pthread_create(&th[nth++], NULL, soak_presence, (void *)(intptr_t)i);
+    pthread_create(&th[nth++], NULL, soak_views, NULL);
     for (int i = 1; i <= soak.editors; i++)
         pthread_create(&th[nth++], NULL, soak_editor, (void *)(intptr_t)i);
     for (int i = 1; i <= soak.readers; i++)
@@ -662,10 +665,11 @@ int main(int argc, char **argv)
     printf("| WAL largest; smallest in the last quarter | %.1f MB; %.1f MB |\n",
            (double)wal_max / 1048576, (double)wal_late_min / 1048576);
     printf("| backups made and verified | %ld |\n", atomic_load(&soak.n.backups));
-    printf("| presence.set answered; presence and connection events the monitor applied | %ld; "
-           "%ld, %ld |\n",
-           atomic_load(&soak.n.presence_sets), atomic_load(&soak.n.presence_events),
-           atomic_load(&soak.n.monitor_events));
+    printf("| presence.set answered, views saved or deleted; presence, connection and view "
+           "events the monitor applied | %ld, %ld; %ld, %ld, %ld |\n",
+           atomic_load(&soak.n.presence_sets), atomic_load(&soak.n.view_writes),
+           atomic_load(&soak.n.presence_events), atomic_load(&soak.n.monitor_events),
+           atomic_load(&soak.n.view_events));
     if (soak.calendar_days)
         printf("| calendar: days the clock moved on (by clock.set, 8 h at a time; by restarts), "
                "contracts, edits; alerts in the log (of them predicted); digests | %.0f (%ld; "
@@ -690,5 +694,7 @@ int main(int argc, char **argv)
         json_decref(soak.cal[i].record);
         json_decref(soak.cal[i].final);
     }
+    json_decref(soak.views);
+    json_decref(soak.views_uncertain);
     return it_done(atomic_load(&soak.violations) ? 1 : 0);
 }

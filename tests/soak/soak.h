@@ -82,7 +82,7 @@ struct soak_counts {
     atomic_long uploads, resumed_uploads, downloads, doc_deletes;
     atomic_long crashes, unanswered, lost_creates, backups;
     atomic_long steps, cal_creates, cal_edits, alerts, predicted, digests;
-    atomic_long presence_sets, presence_events, monitor_events;
+    atomic_long presence_sets, presence_events, monitor_events, view_writes, view_events;
 };
 
 struct soak {
@@ -104,6 +104,9 @@ struct soak {
     int ncontracts;
     struct soak_cal cal[SOAK_CAL_MAX]; /* under mu too */
     int ncal;
+    /* soak-mon's saved views as the answers left them, name -> View, and
+     * the names whose last write went unanswered (soak_views; under mu) */
+    json_t *views, *views_uncertain;
     struct soak_counts n;
     atomic_long violations;
 };
@@ -167,6 +170,7 @@ void *soak_backups(void *arg);
 void *soak_calendar(void *arg);
 void *soak_presence(void *arg); /* argument: 1..SOAK_PRESENCE_CLIENTS */
 void *soak_monitor(void *arg);
+void *soak_views(void *arg);
 #define SOAK_PRESENCE_CLIENTS 3
 
 /* The calendar's end: each of its contracts read back (its final record,

@@ -1,5 +1,6 @@
 /*
- * The soak's presence and admin monitor (PROTOCOL.md §6.15–6.18).
+ * The soak's presence, saved views and admin monitor (PROTOCOL.md
+ * §6.15–6.18, §6.44–6.46).
  *
  * Presence clients (soak-pr1..3) say which contract they have open, close
  * it, lose their connection without a word or log out, again and again.
@@ -14,6 +15,11 @@
  * gone, the server's lists and the pictures the events made must agree:
  * nobody editing anything (a connection that went away without a word
  * must not stay in presence) and one connection left, the monitor's own.
+ *
+ * The monitor's user also saves and deletes views on a connection of its
+ * own (soak_views), each recalled at once as a contracts.list request;
+ * the monitor follows view.saved / deleted, and at the end its picture,
+ * views.list and the answers must be the same views.
  * After a restart (--crash-every) the monitor starts again from the lists.
  */
 #include <stdio.h>
@@ -83,20 +89,119 @@ void *soak_presence(void *arg)
     return NULL;
 }
 
+/* ---- saved views ------------------------------------------------------------ */
+
+static const char *const view_filters[] = {
+    "{}",
+    "{\"status\": \"active\"}",
+    "{\"q\": \"soak\"}",
+    "{\"text\": \"oak\", \"kind\": \"client\"}",
+    "{\"currency\": \"EUR\", \"amount_min\": 1000, \"amount_max\": 5000000}",
+    "{\"lifecycle\": \"expiring\", \"owner\": \"soak-ed1\", \"include_deleted\": true}",
+};
+static const char *const view_sorts[] = {"{}", "{\"key\": \"end_date\"}",
+                                         "{\"key\": \"title\", \"order\": \"desc\"}"};
+
+/* A saved view recalled as a desk does: its filter, sort.key as sort and
+ * sort.order as order make a contracts.list request (PROTOCOL.md §6.44). */
+static void recall(struct ctl_client *c, const json_t *view)
+{
+    json_t *args = json_deep_copy(json_object_get(view, "filter")), *result = NULL;
+    const json_t *sort = json_object_get(view, "sort");
+
+    json_object_set(args, "sort", json_object_get(sort, "key"));
+    json_object_set(args, "order", json_object_get(sort, "order"));
+    json_object_set_new(args, "limit", json_integer(5));
+    int rc = soak_request(c, "contracts.list", args, &result);
+    if (rc > 0)
+        soak_violation("views: \"%s\" recalled as contracts.list: %s %s", it_str(view, "name"),
+                       it_err_code(result), it_err_field(result));
+    else if (rc < 0)
+        soak_no_answer("views", "contracts.list");
+    json_decref(result);
+}
+
+/* soak-mon's views, saved and deleted on a connection of their own while
+ * the monitor (the same user, subscribed) follows view.saved / deleted;
+ * soak.views holds what the answers said (a name whose write went
+ * unanswered is dropped from it and from the final comparison). */
+void *soak_views(void *arg)
+{
+    unsigned seed = 0x71e3u;
+    char name[32];
+    struct ctl_client *c = soak_login("soak-mon");
+
+    (void)arg;
+    while (c && !atomic_load(&soak.stop)) {
+        json_t *result = NULL;
+        int del = soak_rand(&seed, 10) < 3;
+        snprintf(name, sizeof name, "Vista %u ñ", soak_rand(&seed, 12));
+        json_t *args =
+            del ? json_pack("{s:s}", "name", name)
+                : json_pack("{s:s, s:o, s:o}", "name", name, "filter",
+                            json_loads(view_filters[soak_rand(&seed, 6)], 0, NULL), "sort",
+                            json_loads(view_sorts[soak_rand(&seed, 3)], 0, NULL));
+        int rc = soak_request(c, del ? "views.delete" : "views.save", args, &result);
+        /* what the answered writes left under this name: there or not, or
+         * unknown after one that went unanswered; then this answer's */
+        pthread_mutex_lock(&soak.mu);
+        int had = json_object_get(soak.views, name) != NULL;
+        int uncertain = json_object_get(soak.views_uncertain, name) != NULL;
+        json_object_del(soak.views, name);
+        if (rc < 0)
+            json_object_set_new(soak.views_uncertain, name, json_true());
+        else
+            json_object_del(soak.views_uncertain, name);
+        if (rc == 0 && !del)
+            json_object_set(soak.views, name, json_object_get(result, "view"));
+        pthread_mutex_unlock(&soak.mu);
+        int refused = rc == 1 && !(del && strcmp(it_err_code(result), "not_found") == 0);
+        if (rc < 0)
+            soak_no_answer("views", del ? "views.delete" : "views.save");
+        else if (refused)
+            soak_violation("views: %s \"%s\": %s", del ? "delete" : "save", name,
+                           it_err_code(result));
+        else if (!uncertain && (del ? (rc == 0) != had
+                                    : json_is_true(json_object_get(result, "replaced")) != had))
+            soak_violation("views: %s \"%s\" answered %s, with the view %s by the answers "
+                           "before",
+                           del ? "delete" : "save", name,
+                           del ? (rc ? "not_found" : "ok") : (had ? "not replaced" : "replaced"),
+                           had ? "there" : "not there");
+        else
+            atomic_fetch_add(&soak.n.view_writes, 1);
+        if (rc == 0 && !del)
+            recall(c, json_object_get(result, "view"));
+        json_decref(result);
+        if (soak_connection_lost()) {
+            ctl_client_close(c);
+            c = soak_login("soak-mon");
+        }
+        usleep(1000u * (100 + soak_rand(&seed, 300)));
+    }
+    if (c)
+        ctl_client_close(c);
+    return NULL;
+}
+
 /* ---- the monitor ----------------------------------------------------------- */
 
 struct monitor {
     struct ctl_client *c;
     json_t *conns;    /* session (as text) -> Connection */
     json_t *presence; /* contract id -> editors */
+    json_t *views;    /* name -> View, of soak-mon's own (soak_views) */
 };
+
+/* What apply() leaves to a list just read: its events are older. */
+enum { SKIP_PRESENCE = 1, SKIP_VIEWS = 2 };
 
 static void session_key(json_int_t session, char key[24])
 {
     snprintf(key, 24, "%lld", (long long)session);
 }
 
-static void apply(struct monitor *m, const json_t *ev, int skip_presence)
+static void apply(struct monitor *m, const json_t *ev, int skip)
 {
     const char *name = it_str(ev, "event");
     const json_t *data = json_object_get(ev, "data");
@@ -114,7 +219,16 @@ static void apply(struct monitor *m, const json_t *ev, int skip_presence)
             json_object_del(m->conns, key);
         else
             json_object_set(m->conns, key, (json_t *)conn);
-    } else if (strcmp(name, "presence.updated") == 0 && !skip_presence) {
+    } else if (strcmp(name, "view.saved") == 0 && !(skip & SKIP_VIEWS)) {
+        const json_t *view = json_object_get(data, "view");
+        json_object_set(m->views, it_str(view, "name"), (json_t *)view);
+        atomic_fetch_add(&soak.n.view_events, 1);
+    } else if (strcmp(name, "view.deleted") == 0 && !(skip & SKIP_VIEWS)) {
+        if (json_object_del(m->views, it_str(data, "name")) != 0)
+            soak_violation("monitor: view.deleted of \"%s\", a view it never had",
+                           it_str(data, "name"));
+        atomic_fetch_add(&soak.n.view_events, 1);
+    } else if (strcmp(name, "presence.updated") == 0 && !(skip & SKIP_PRESENCE)) {
         const json_t *editors = json_object_get(data, "editors");
         json_t *seen = json_object();
         size_t i;
@@ -136,11 +250,37 @@ static void apply(struct monitor *m, const json_t *ev, int skip_presence)
     }
 }
 
-/* Logs in, watches connections, subscribes and reads presence: the
- * pictures start from the lists.  0, or -1 (the connection is gone). */
+/* A list (its items, a new reference, or NULL) read as of its answer: the
+ * events queued before the answer are applied but for those of the list's
+ * own kind (skip), older than it.  0, 1 (refused) or < 0 as soak_request. */
+static int read_list(struct monitor *m, const char *op, json_t *args, int skip, json_t **items)
+{
+    json_t *result = NULL, *ev;
+    int rc = soak_request(m->c, op, args, &result);
+
+    *items = NULL;
+    if (rc == 0) {
+        for (size_t n = ctl_client_queued(m->c); n > 0 && ctl_client_next_event(m->c, 0, &ev) == 1;
+             n--) {
+            apply(m, ev, skip);
+            json_decref(ev);
+        }
+        *items = json_incref(json_object_get(result, "items"));
+    } else if (rc > 0) {
+        soak_violation("monitor: %s: %s", op, it_err_code(result));
+    } else {
+        soak_no_answer("monitor", op);
+        soak_connection_lost();
+    }
+    json_decref(result);
+    return rc;
+}
+
+/* Logs in, watches connections, subscribes, reads presence and its views:
+ * the pictures start from the lists.  0, or -1 (the connection is gone). */
 static int start(struct monitor *m)
 {
-    json_t *watch = NULL, *list = NULL, *sub = NULL, *ev;
+    json_t *items = NULL;
     size_t i;
     const json_t *item;
     char key[24];
@@ -149,43 +289,88 @@ static int start(struct monitor *m)
         return -1;
     json_object_clear(m->conns);
     json_object_clear(m->presence);
-    /* each list is as of its answer: connection events follow the watch's
-     * (none came before it); presence events that came before the list's
-     * answer are older than the list */
-    json_t **failed = &watch;
-    int rc = soak_request(m->c, "admin.connections.watch", json_pack("{s:b}", "on", 1), &watch);
-    if (rc == 0)
-        rc = soak_request(m->c, "subscribe", json_object(), (failed = &sub));
-    if (rc == 0)
-        rc = soak_request(m->c, "presence.list", json_object(), (failed = &list));
-    if (rc == 0) {
-        json_array_foreach(json_object_get(watch, "items"), i, item)
-        {
-            session_key(it_int(item, "session"), key);
-            json_object_set(m->conns, key, (json_t *)item);
-        }
-        for (size_t n = ctl_client_queued(m->c); n > 0 && ctl_client_next_event(m->c, 0, &ev) == 1;
-             n--) {
-            apply(m, ev, 1);
-            json_decref(ev);
-        }
-        json_array_foreach(json_object_get(list, "items"), i, item) json_object_set(
-            m->presence, it_str(item, "contract_id"), json_object_get(item, "editors"));
-    } else if (rc > 0) {
-        soak_violation("monitor: starting: %s", it_err_code(*failed));
-    } else {
-        soak_no_answer("monitor", "starting");
-        soak_connection_lost();
+    json_object_clear(m->views);
+    /* connection events follow the watch's list (none came before it) */
+    int rc = read_list(m, "admin.connections.watch", json_pack("{s:b}", "on", 1), 0, &items);
+    json_array_foreach(items, i, item)
+    {
+        session_key(it_int(item, "session"), key);
+        json_object_set(m->conns, key, (json_t *)item);
     }
-    json_decref(watch);
+    json_decref(items);
+    json_t *sub = NULL;
+    if (rc == 0 && (rc = soak_request(m->c, "subscribe", json_object(), &sub)) != 0) {
+        if (rc > 0) {
+            soak_violation("monitor: subscribe: %s", it_err_code(sub));
+        } else {
+            soak_no_answer("monitor", "subscribe");
+            soak_connection_lost();
+        }
+    }
     json_decref(sub);
-    json_decref(list);
+    if (rc == 0 && (rc = read_list(m, "presence.list", json_object(), SKIP_PRESENCE, &items)) == 0)
+        json_array_foreach(items, i, item) json_object_set(m->presence, it_str(item, "contract_id"),
+                                                           json_object_get(item, "editors"));
+    json_decref(items);
+    items = NULL;
+    if (rc == 0 && (rc = read_list(m, "views.list", json_object(), SKIP_VIEWS, &items)) == 0)
+        json_array_foreach(items, i, item)
+            json_object_set(m->views, it_str(item, "name"), (json_t *)item);
+    json_decref(items);
     if (rc != 0) {
         ctl_client_close(m->c);
         m->c = NULL;
         return -1;
     }
     return 0;
+}
+
+/* soak-mon's views: the server's list, the monitor's picture from
+ * view.saved / deleted, and the answers of soak_views, all the same (but
+ * for names whose last write went unanswered). */
+static int views_agree(struct monitor *m, int report)
+{
+    json_t *items = NULL, *listed = json_object(), *result = NULL;
+    const char *name;
+    json_t *v;
+    size_t i;
+    int ok = 1;
+
+    if (soak_request(m->c, "views.list", json_object(), &result) != 0) {
+        soak_violation("monitor: views.list at the end: no answer");
+        json_decref(listed);
+        json_decref(result);
+        return 0;
+    }
+    items = json_object_get(result, "items");
+    json_array_foreach(items, i, v) json_object_set(listed, it_str(v, "name"), v);
+    if (!json_equal(listed, m->views)) {
+        ok = 0;
+        if (report)
+            soak_violation("monitor: %zu views listed, %zu by its events, not the same",
+                           json_object_size(listed), json_object_size(m->views));
+    }
+    pthread_mutex_lock(&soak.mu);
+    json_object_foreach(listed, name, v)
+    {
+        const json_t *answered = json_object_get(soak.views, name);
+        if (json_object_get(soak.views_uncertain, name) || (answered && json_equal(answered, v)))
+            continue;
+        ok = 0;
+        if (report)
+            soak_violation("views: \"%s\" listed %s", name,
+                           answered ? "other than its last save answered" : "but deleted");
+    }
+    json_object_foreach(soak.views, name, v) if (!json_object_get(listed, name))
+    {
+        ok = 0;
+        if (report)
+            soak_violation("views: \"%s\" saved but not listed", name);
+    }
+    pthread_mutex_unlock(&soak.mu);
+    json_decref(listed);
+    json_decref(result);
+    return ok;
 }
 
 /* At the end, the one connection left is the monitor's, nobody edits
@@ -235,12 +420,12 @@ static int agrees(struct monitor *m, int report)
     }
     json_decref(list);
     json_decref(pres);
-    return ok;
+    return ok && views_agree(m, report);
 }
 
 void *soak_monitor(void *arg)
 {
-    struct monitor m = {NULL, json_object(), json_object()};
+    struct monitor m = {NULL, json_object(), json_object(), json_object()};
 
     (void)arg;
     for (;;) {
@@ -278,5 +463,6 @@ void *soak_monitor(void *arg)
     }
     json_decref(m.conns);
     json_decref(m.presence);
+    json_decref(m.views);
     return NULL;
 }
