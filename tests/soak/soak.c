@@ -287,9 +287,9 @@ static void restart_later(int days)
 {
     char now[32];
 
-    if (soak.fake_ms + days * 86400000LL <=
-        soak.fake_start_ms + SOAK_CALENDAR_MAX_DAYS * 86400000LL)
-        soak.fake_ms += days * 86400000LL;
+    if (soak.fake_ms + days * SOAK_DAY_MS <=
+        soak.fake_start_ms + SOAK_CALENDAR_MAX_DAYS * SOAK_DAY_MS)
+        soak.fake_ms += days * SOAK_DAY_MS;
     soak_clock_text(soak.fake_ms, now);
     for (int i = 0; i + 1 < soak.srv->nargs; i++)
         if (strcmp(soak.srv->args[i], "--fake-now") == 0) {
@@ -484,7 +484,8 @@ int main(int argc, char **argv)
                                   * outlive its months */
                                  "--fake-now", fake_now, "--session-ttl", "31536000", NULL};
     if (soak.calendar_days) {
-        soak.fake_start_ms = soak.fake_ms = (int64_t)time(NULL) / 86400 * 86400000 + 36000000;
+        soak.fake_start_ms = soak.fake_ms =
+            (int64_t)time(NULL) * 1000 / SOAK_DAY_MS * SOAK_DAY_MS + 36000000; /* 10:00 */
         soak_clock_text(soak.fake_ms, fake_now);
     } else {
         server_args[6] = NULL;
@@ -553,7 +554,7 @@ int main(int argc, char **argv)
                 restart_later(SOAK_CALENDAR_JUMP);
                 if (soak.nkills < 512) {
                     soak.kill_ms[soak.nkills] = it_now_ms();
-                    soak.back_day[soak.nkills++] = soak.fake_ms / 86400000;
+                    soak.back_day[soak.nkills++] = soak.fake_ms / SOAK_DAY_MS;
                 }
             }
             it_server_restart(soak.srv);
@@ -674,7 +675,7 @@ int main(int argc, char **argv)
         printf("| calendar: days the clock moved on (by clock.set, 8 h at a time; by restarts), "
                "contracts, edits; alerts in the log (of them predicted); digests | %.0f (%ld; "
                "%ld), %ld, %ld; %ld (%ld); %ld |\n",
-               (double)(soak.fake_ms - soak.fake_start_ms) / 86400000,
+               (double)(soak.fake_ms - soak.fake_start_ms) / SOAK_DAY_MS,
                atomic_load(&soak.n.steps) / 3, SOAK_CALENDAR_JUMP * atomic_load(&soak.n.crashes),
                atomic_load(&soak.n.cal_creates), atomic_load(&soak.n.cal_edits),
                atomic_load(&soak.n.alerts), atomic_load(&soak.n.predicted),
@@ -691,7 +692,6 @@ int main(int argc, char **argv)
         json_decref(soak.contracts[i].final);
     }
     for (int i = 0; i < soak.ncal; i++) {
-        json_decref(soak.cal[i].record);
         json_decref(soak.cal[i].final);
     }
     json_decref(soak.views);

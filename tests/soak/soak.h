@@ -62,6 +62,7 @@ struct soak_contract {
  * restarted server comes back this many days after it went down. */
 #define SOAK_CALENDAR_MAX_DAYS 100
 #define SOAK_CALENDAR_JUMP 2
+#define SOAK_DAY_MS 86400000LL
 struct soak_cal {
     char id[40]; /* "" when its create went unanswered */
     char number[32];
@@ -71,7 +72,6 @@ struct soak_cal {
     int64_t answered_ms;             /* it_now_ms() when its create was answered */
     int renews, months, notice_days; /* renews: 0 none, 1 auto, 2 evergreen */
     int64_t version;                 /* the newest the calendar knows of */
-    json_t *record;                  /* its record then */
     json_t *final;                   /* the server's record at the end */
 };
 

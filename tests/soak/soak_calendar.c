@@ -34,11 +34,10 @@
 #include "expiry.h"
 #include "soak.h"
 
-#define DAY_MS 86400000LL
 /* The clock moves on 8 hours at a time from 10:00: 18:00, then 02:00 (a
  * new day: what falls due on it is raised by this scan, not at the daily
  * time), then 10:00 (past the daily time, 08:00: the digests). */
-#define STEP_MS (DAY_MS / 3)
+#define STEP_MS (SOAK_DAY_MS / 3)
 #define SOAK_DIGEST_USER "soak-admin"
 static const int thresholds[] = {90, 60, 30, 7, 1}; /* pactad's default */
 #define NTHRESHOLDS (int)(sizeof thresholds / sizeof thresholds[0])
@@ -50,7 +49,7 @@ void soak_clock_text(int64_t unix_ms, char out[32])
     int64_t s = unix_ms / 1000 % 86400;
     char day[11];
 
-    srv_date_format(unix_ms / DAY_MS, day);
+    srv_date_format(unix_ms / SOAK_DAY_MS, day);
     snprintf(out, 32, "%sT%02d:%02d:%02dZ", day, (int)(s / 3600), (int)(s / 60 % 60),
              (int)(s % 60));
 }
@@ -124,6 +123,20 @@ static int64_t first_scan_by(const struct soak_cal *k)
     return day;
 }
 
+/* Marks the predicted item an alert is, if any: 1, or 0 when the
+ * prediction has no such item. */
+static int predicted(struct expect *x, const char *event, int threshold, int64_t due)
+{
+    for (int j = 0; j < x->n; j++) {
+        struct item *it = &x->items[j];
+        if (strcmp(it->event, event) == 0 && it->threshold == threshold && it->due == due) {
+            it->seen++;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static void predict(const struct soak_cal *k, int64_t last, struct expect *x)
 {
     int64_t end = k->end_day, armed = k->created_day, optional_before = first_scan_by(k);
@@ -165,7 +178,7 @@ static void predict(const struct soak_cal *k, int64_t last, struct expect *x)
 static int64_t server_day(void)
 {
     pthread_mutex_lock(&soak.srv_mu);
-    int64_t day = soak.fake_ms / DAY_MS;
+    int64_t day = soak.fake_ms / SOAK_DAY_MS;
     pthread_mutex_unlock(&soak.srv_mu);
     return day;
 }
@@ -178,8 +191,8 @@ static int set_clock(struct ctl_client *admin, int advance)
     json_t *result = NULL;
 
     pthread_mutex_lock(&soak.srv_mu);
-    advance =
-        advance && soak.fake_ms + STEP_MS <= soak.fake_start_ms + SOAK_CALENDAR_MAX_DAYS * DAY_MS;
+    advance = advance &&
+              soak.fake_ms + STEP_MS <= soak.fake_start_ms + SOAK_CALENDAR_MAX_DAYS * SOAK_DAY_MS;
     if (advance)
         soak.fake_ms += STEP_MS;
     soak_clock_text(soak.fake_ms, now);
@@ -236,7 +249,6 @@ static void create_one(struct ctl_client *c, unsigned *seed, int still)
         const json_t *rec = json_object_get(result, "contract");
         snprintf(k->id, sizeof k->id, "%s", it_str(rec, "id"));
         k->version = it_int(rec, "version");
-        k->record = json_deep_copy(rec);
         atomic_fetch_add(&soak.n.cal_creates, 1);
     } else {
         k->uncertain = 1; /* no id: nothing to check but the generic rules */
@@ -302,19 +314,17 @@ static void edit_one(struct ctl_client *c, unsigned *seed)
             soak_no_answer(id, "contracts.update");
             break;
         }
-        const json_t *rec = json_object_get(result, rc == 0 ? "contract" : "current");
-        if (rc == 0 || strcmp(it_err_code(result), "conflict") == 0) {
+        int conflict = rc == 1 && strcmp(it_err_code(result), "conflict") == 0;
+        const json_t *rec = json_object_get(result, conflict ? "current" : "contract");
+        if (rc == 0 || conflict) {
             pthread_mutex_lock(&soak.mu);
-            if (it_int(rec, "version") > soak.cal[i].version) {
+            if (it_int(rec, "version") > soak.cal[i].version)
                 soak.cal[i].version = it_int(rec, "version");
-                json_decref(soak.cal[i].record);
-                soak.cal[i].record = json_deep_copy(rec);
-            }
             pthread_mutex_unlock(&soak.mu);
         }
         if (rc == 0) {
             atomic_fetch_add(&soak.n.cal_edits, 1);
-        } else if (strcmp(it_err_code(result), "conflict") == 0) {
+        } else if (conflict) {
             /* only the scheduler writes these contracts besides us */
             if (strcmp(it_str(rec, "updated_by"), "system") != 0)
                 soak_violation("%s: a conflict on version %lld, by %s", id, (long long)version,
@@ -403,17 +413,17 @@ void soak_calendar_final(struct ctl_client *admin)
                            (long long)k->version, (long long)it_int(rec, "version"));
         if (k->still && !k->uncertain) {
             struct expect x;
-            char want[11];
+            char want[11], end[11];
             predict(k, last, &x);
             srv_date_format(x.end, want);
+            srv_date_format(k->end_day, end);
             if (strcmp(it_str(rec, "end_date"), want) != 0 ||
                 strcmp(it_str(rec, "status"), x.status) != 0 || it_int(rec, "version") != x.version)
                 soak_violation("%s (renewal %s, end %s at creation): the server has %s, %s, "
                                "version %lld; the calendar says %s, %s, version %lld",
-                               k->number, renewals[k->renews], it_str(k->record, "end_date"),
-                               it_str(rec, "end_date"), it_str(rec, "status"),
-                               (long long)it_int(rec, "version"), want, x.status,
-                               (long long)x.version);
+                               k->number, renewals[k->renews], end, it_str(rec, "end_date"),
+                               it_str(rec, "status"), (long long)it_int(rec, "version"), want,
+                               x.status, (long long)x.version);
         }
         json_decref(got);
     }
@@ -570,10 +580,13 @@ long soak_calendar_check(sqlite3 *db)
     long alerts = 0;
     int64_t last = server_day();
     struct expect *x = calloc((size_t)(soak.ncal ? soak.ncal : 1), sizeof *x);
+    json_t *still = json_object(); /* id -> 1 + index of a still contract */
 
     for (int i = 0; i < soak.ncal; i++)
-        if (soak.cal[i].still && !soak.cal[i].uncertain)
+        if (soak.cal[i].still && !soak.cal[i].uncertain) {
             predict(&soak.cal[i], last, &x[i]);
+            json_object_set_new(still, soak.cal[i].id, json_integer(i + 1));
+        }
     /* (contract, event, threshold, target) once: the log has no such rule of
      * its own, expiry_alerts does */
     if (sqlite3_prepare_v2(db,
@@ -618,40 +631,31 @@ long soak_calendar_check(sqlite3 *db)
             soak_violation("%s: alert seq %lld has no expiry_alerts row of its own", entity,
                            (long long)seq);
         sqlite3_reset(row);
-        for (int i = 0; i < soak.ncal; i++) {
-            if (strcmp(soak.cal[i].id, entity) != 0 || !soak.cal[i].still || soak.cal[i].uncertain)
-                continue;
-            int found = 0;
-            for (int j = 0; j < x[i].n && !found; j++) {
-                struct item *it = &x[i].items[j];
-                if (strcmp(it->event, event) == 0 && it->threshold == threshold && it->due == due) {
-                    found = 1;
-                    it->seen++;
-                }
-            }
-            if (!found)
-                soak_violation("%s: %s threshold %d due %s, which its create does not call for",
-                               soak.cal[i].number, event, threshold, it_str(data, "due_date"));
-        }
+        int i = json_integer_value(json_object_get(still, entity)) - 1;
+        if (i >= 0 && !predicted(&x[i], event, threshold, due))
+            soak_violation("%s: %s threshold %d due %s, which its create does not call for",
+                           soak.cal[i].number, event, threshold, it_str(data, "due_date"));
         json_decref(data);
     }
     json_decref(keys);
     atomic_store(&soak.n.digests, check_digests(db));
     for (int i = 0; i < soak.ncal; i++)
         for (int j = 0; j < x[i].n; j++) {
-            char due[11], created[11];
+            char due[11], created[11], end[11];
             atomic_fetch_add(&soak.n.predicted, !x[i].items[j].optional);
             if (x[i].items[j].seen || x[i].items[j].optional)
                 continue;
             srv_date_format(x[i].items[j].due, due);
             srv_date_format(soak.cal[i].created_day, created);
+            srv_date_format(soak.cal[i].end_day, end);
             soak_violation("%s (created on %s, end %s): %s threshold %d due %s never came",
-                           soak.cal[i].number, created, it_str(soak.cal[i].record, "end_date"),
-                           x[i].items[j].event, x[i].items[j].threshold, due);
+                           soak.cal[i].number, created, end, x[i].items[j].event,
+                           x[i].items[j].threshold, due);
         }
 out:
     sqlite3_finalize(st);
     sqlite3_finalize(row);
+    json_decref(still);
     free(x);
     return alerts;
 }
